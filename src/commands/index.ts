@@ -1,0 +1,16 @@
+import * as vscode from 'vscode';
+import { openDataset } from './openDataset';
+
+export function registerCommands(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): void {
+  context.subscriptions.push(
+    vscode.commands.registerCommand('cotStudio.openDataset', async (args?: unknown) => {
+      try {
+        await openDataset(args);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        log.error(message);
+        void vscode.window.showErrorMessage(message);
+      }
+    }),
+  );
+}

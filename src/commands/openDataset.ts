@@ -1,0 +1,44 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { z } from 'zod';
+import { DATASET_VIEW_TYPE } from '../editor';
+
+/** `{uri?}` from a keybinding, task or test; the explorer passes a Uri instead. */
+const openDatasetArgsSchema = z.object({ uri: z.string().optional() }).strict();
+
+const BROWSE = '$(folder-opened) Browse...';
+
+async function pickDataset(): Promise<vscode.Uri | undefined> {
+  const files = await vscode.workspace.findFiles('**/*.jsonl', '**/node_modules/**', 1000);
+  files.sort((a, b) => a.fsPath.localeCompare(b.fsPath));
+  const items = [
+    ...files.map((uri) => ({ label: path.basename(uri.fsPath), description: vscode.workspace.asRelativePath(uri), uri })),
+    { label: BROWSE, description: 'Choose a JSONL file', uri: undefined },
+  ];
+  const picked = await vscode.window.showQuickPick(items, { title: 'Open Dataset', placeHolder: 'Choose a JSONL dataset', matchOnDescription: true });
+  if (!picked) return undefined;
+  if (picked.uri) return picked.uri;
+  const chosen = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'JSON Lines': ['jsonl'] }, title: 'Open Dataset' });
+  return chosen?.[0];
+}
+
+function uriFromArgs(args: unknown): vscode.Uri | undefined {
+  if (args instanceof vscode.Uri) return args;
+  if (args === undefined) return undefined;
+  const parsed = openDatasetArgsSchema.safeParse(args);
+  if (!parsed.success) throw new Error(`cotStudio.openDataset: expected {uri?: string}, got ${JSON.stringify(args)}`);
+  if (parsed.data.uri === undefined) return undefined;
+  return /^[a-z][\w+.-]*:/i.test(parsed.data.uri) && !path.isAbsolute(parsed.data.uri) ? vscode.Uri.parse(parsed.data.uri) : vscode.Uri.file(parsed.data.uri);
+}
+
+function activeJsonl(): vscode.Uri | undefined {
+  const uri = vscode.window.activeTextEditor?.document.uri;
+  return uri && uri.path.endsWith('.jsonl') ? uri : undefined;
+}
+
+/** "CoT Studio: Open Dataset": the given file, the JSONL file being edited, or one picked from the workspace. */
+export async function openDataset(args?: unknown): Promise<void> {
+  const uri = uriFromArgs(args) ?? activeJsonl() ?? (await pickDataset());
+  if (!uri) return;
+  await vscode.commands.executeCommand('vscode.openWith', uri, DATASET_VIEW_TYPE);
+}

@@ -1,0 +1,31 @@
+import * as vscode from 'vscode';
+import { registerCommands } from './commands';
+import { registerDatasetEditor } from './editor';
+import { EngineClient } from './engineClient';
+import { registerModelStatus } from './modelStatus';
+
+/** What the extension offers other extensions and its own host tests. */
+export interface CotStudioApi {
+  /** The datasets open in a dataset editor: file and record count as read from disk. */
+  openDatasets(): { uri: string; recordCount: number; lineCount: number }[];
+}
+
+export function activate(context: vscode.ExtensionContext): CotStudioApi {
+  const log = vscode.window.createOutputChannel('CoT Studio', { log: true });
+  context.subscriptions.push(log);
+  const engine = new EngineClient(vscode.Uri.joinPath(context.extensionUri, 'dist', 'engine.js').fsPath, (line) => log.info(line));
+  context.subscriptions.push({ dispose: () => engine.dispose() });
+  const editor = registerDatasetEditor(context, log);
+  registerCommands(context, log);
+  registerModelStatus(context, engine, log);
+  return {
+    openDatasets: () =>
+      editor.openDocuments.map((document) => ({
+        uri: document.uri.toString(),
+        recordCount: document.dataset.recordCount,
+        lineCount: document.dataset.lineCount,
+      })),
+  };
+}
+
+export function deactivate(): void {}

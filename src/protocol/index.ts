@@ -1,0 +1,3 @@
+// The one place where message shapes between the host, the webview and the engine process are defined.
+export * from './engine';
+export * from './webview';

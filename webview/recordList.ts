@@ -1,0 +1,152 @@
+import type { RecordSummary } from '../src/protocol';
+
+const ROW_HEIGHT = 28;
+const PAGE_SIZE = 100;
+/** Pages kept in memory; the rest are asked for again when scrolled back to, so large files stay cheap. */
+const MAX_CACHED_PAGES = 40;
+const OVERSCAN_ROWS = 10;
+
+export interface RecordListOptions {
+  requestPage(start: number, count: number): void;
+  onSelect(index: number): void;
+}
+
+/**
+ * A virtual list of records: only the rows in view exist in the DOM, and records arrive a page at a time
+ * from the host. Text from the dataset is only ever set with textContent.
+ */
+export class RecordList {
+  readonly element: HTMLElement;
+  private readonly spacer: HTMLElement;
+  private readonly pages = new Map<number, RecordSummary[]>();
+  private readonly requested = new Set<number>();
+  private recordCount = 0;
+  private selected = 0;
+  private frame = 0;
+
+  constructor(private readonly options: RecordListOptions) {
+    this.element = document.createElement('div');
+    this.element.className = 'record-list';
+    this.element.setAttribute('role', 'listbox');
+    this.element.setAttribute('aria-label', 'Samples');
+    this.element.tabIndex = 0;
+    this.spacer = document.createElement('div');
+    this.spacer.className = 'record-list-spacer';
+    this.element.append(this.spacer);
+    this.element.addEventListener('scroll', () => this.scheduleRender());
+    this.element.addEventListener('keydown', (event) => this.onKey(event));
+    new ResizeObserver(() => this.scheduleRender()).observe(this.element);
+  }
+
+  setRecordCount(count: number): void {
+    this.recordCount = count;
+    this.pages.clear();
+    this.requested.clear();
+    this.spacer.style.height = `${count * ROW_HEIGHT}px`;
+    this.scheduleRender();
+  }
+
+  addPage(start: number, records: RecordSummary[]): void {
+    const page = Math.floor(start / PAGE_SIZE);
+    this.requested.delete(page);
+    this.pages.set(page, records);
+    this.evictFarPages(page);
+    this.scheduleRender();
+  }
+
+  get selectedIndex(): number {
+    return this.selected;
+  }
+
+  select(index: number, reveal = true): void {
+    if (this.recordCount === 0) return;
+    this.selected = Math.max(0, Math.min(this.recordCount - 1, index));
+    if (reveal) {
+      const top = this.selected * ROW_HEIGHT;
+      if (top < this.element.scrollTop) this.element.scrollTop = top;
+      else if (top + ROW_HEIGHT > this.element.scrollTop + this.element.clientHeight) this.element.scrollTop = top + ROW_HEIGHT - this.element.clientHeight;
+    }
+    this.options.onSelect(this.selected);
+    this.scheduleRender();
+  }
+
+  private onKey(event: KeyboardEvent): void {
+    const pageRows = Math.max(1, Math.floor(this.element.clientHeight / ROW_HEIGHT) - 1);
+    const moves: Record<string, number> = { ArrowDown: 1, j: 1, ArrowUp: -1, k: -1, PageDown: pageRows, PageUp: -pageRows };
+    if (event.key in moves) this.select(this.selected + moves[event.key]);
+    else if (event.key === 'Home') this.select(0);
+    else if (event.key === 'End') this.select(this.recordCount - 1);
+    else return;
+    event.preventDefault();
+  }
+
+  private evictFarPages(current: number): void {
+    if (this.pages.size <= MAX_CACHED_PAGES) return;
+    const byDistance = [...this.pages.keys()].sort((a, b) => Math.abs(b - current) - Math.abs(a - current));
+    for (const page of byDistance.slice(0, this.pages.size - MAX_CACHED_PAGES)) this.pages.delete(page);
+  }
+
+  private scheduleRender(): void {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.render();
+    });
+  }
+
+  private render(): void {
+    const first = Math.max(0, Math.floor(this.element.scrollTop / ROW_HEIGHT) - OVERSCAN_ROWS);
+    const last = Math.min(this.recordCount, Math.ceil((this.element.scrollTop + this.element.clientHeight) / ROW_HEIGHT) + OVERSCAN_ROWS);
+    const rows: HTMLElement[] = [];
+    for (let index = first; index < last; index++) {
+      const page = Math.floor(index / PAGE_SIZE);
+      const record = this.pages.get(page)?.[index - page * PAGE_SIZE];
+      if (!record) this.request(page);
+      rows.push(this.renderRow(index, record));
+    }
+    this.spacer.replaceChildren(...rows);
+    const selectedRow = rows.find((row) => row.dataset.index === String(this.selected));
+    if (selectedRow) this.element.setAttribute('aria-activedescendant', selectedRow.id);
+    else this.element.removeAttribute('aria-activedescendant');
+  }
+
+  private request(page: number): void {
+    if (this.requested.has(page)) return;
+    this.requested.add(page);
+    this.options.requestPage(page * PAGE_SIZE, PAGE_SIZE);
+  }
+
+  private renderRow(index: number, record: RecordSummary | undefined): HTMLElement {
+    const row = document.createElement('div');
+    row.className = 'record-row';
+    row.id = `record-${index}`;
+    row.dataset.index = String(index);
+    row.setAttribute('role', 'option');
+    row.setAttribute('aria-selected', String(index === this.selected));
+    row.style.top = `${index * ROW_HEIGHT}px`;
+    row.addEventListener('click', () => this.select(index, false));
+    const line = document.createElement('span');
+    line.className = 'record-line';
+    const text = document.createElement('span');
+    text.className = 'record-question';
+    if (!record) {
+      text.textContent = 'Loading...';
+      row.classList.add('loading');
+    } else {
+      row.dataset.line = String(record.line);
+      line.textContent = String(record.line);
+      if (record.problem !== null) {
+        row.classList.add('problem');
+        text.textContent = record.problem;
+      } else if (record.question === null) {
+        row.classList.add('no-question');
+        text.textContent = 'No user question found in this record';
+      } else {
+        text.textContent = record.question;
+      }
+      text.title = text.textContent;
+    }
+    row.append(line, text);
+    return row;
+  }
+}
