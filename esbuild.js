@@ -54,6 +54,7 @@ function testBuilds() {
     ...testFiles('test/unit'),
     ...testFiles('test/host'),
     ...testFiles('test/e2e'),
+    ...testFiles('test/harness'),
     'test/host/index.ts',
   ];
   return [

@@ -146,9 +146,9 @@ export function freePort() {
 /**
  * Starts code-server on 127.0.0.1 and resolves once it answers HTTP.
  * @param {{ userDataDir: string, extensionsDir: string }} profile
- * @param {{ folder: string, port?: number, log?: (chunk: string) => void }} options
+ * @param {{ folder: string, port?: number, env?: Record<string, string>, log?: (chunk: string) => void }} options
  */
-export async function startCodeServer(profile, { folder, port, log }) {
+export async function startCodeServer(profile, { folder, port, env, log }) {
   const chosenPort = port ?? /** @type {number} */ (await freePort());
   const child = spawn(
     process.execPath,
@@ -163,7 +163,7 @@ export async function startCodeServer(profile, { folder, port, log }) {
       '--extensions-dir', profile.extensionsDir,
       folder,
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32' },
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32', env: { ...process.env, ...env } },
   );
   let output = '';
   const collect = (/** @type {Buffer} */ chunk) => {

@@ -1,0 +1,55 @@
+// Runs the mocha suites of test/host inside the extension host of a real VS Code (code-server in headless
+// Chromium), then reports each suite's tests here so one runner prints one summary for every tier.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { chromium } from 'playwright-core';
+import { loadCodeServer } from './codeServer';
+import { makeWorkspace, projectRoot } from './fixtures';
+import { HOST_RESULTS_ENV, type HostTestResult } from './hostResults';
+
+const HOST_TIMEOUT_MS = 5 * 60_000;
+
+test('extension host suites in code-server', { timeout: HOST_TIMEOUT_MS + 120_000 }, async (t) => {
+  const { chromiumArgs, chromiumPath, ensureCodeServer, makeProfile, startCodeServer } = await loadCodeServer();
+  ensureCodeServer();
+  const profile = makeProfile();
+  const workspace = makeWorkspace();
+  const resultsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-results-')), 'host-results.json');
+  const testsEntry = path.join(projectRoot, 'out', 'test', 'host', 'index.js');
+  assert.ok(fs.existsSync(testsEntry), `${testsEntry} is missing: build the tests with 'node esbuild.js --tests'`);
+  const server = await startCodeServer(profile, { folder: workspace, env: { [HOST_RESULTS_ENV]: resultsFile } });
+  const browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs });
+  try {
+    const remote = (file: string) => `vscode-remote://127.0.0.1:${server.port}${file}`;
+    const payload = [
+      ['extensionDevelopmentPath', remote(projectRoot)],
+      ['extensionTestsPath', remote(testsEntry)],
+    ];
+    const page = await browser.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+    const deadline = Date.now() + HOST_TIMEOUT_MS;
+    while (!fs.existsSync(resultsFile)) {
+      if (Date.now() > deadline) {
+        throw new Error(`the extension host wrote no results within ${HOST_TIMEOUT_MS / 1000} s\npage errors: ${pageErrors.join('\n')}\ncode-server:\n${server.output()}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const results = JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as HostTestResult[];
+    assert.ok(results.length > 0, 'the extension host ran no tests');
+    for (const result of results) {
+      await t.test(result.title, () => {
+        if (!result.passed) throw new Error(result.error ?? 'failed');
+      });
+    }
+  } finally {
+    await browser.close();
+    await server.stop();
+    fs.rmSync(profile.root, { recursive: true, force: true });
+    fs.rmSync(workspace, { recursive: true, force: true });
+  }
+});

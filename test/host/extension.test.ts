@@ -1,0 +1,134 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { CotStudioApi } from '../../src/extension';
+import type { EngineStatus } from '../../src/protocol';
+import { datasetsDir } from '../harness/fixtures';
+
+const EXTENSION_ID = 'cot-studio.cot-studio';
+const VIEW_TYPE = 'cotStudio.dataset';
+
+async function activateExtension(): Promise<{ extension: vscode.Extension<CotStudioApi>; api: CotStudioApi }> {
+  const extension = vscode.extensions.getExtension<CotStudioApi>(EXTENSION_ID);
+  assert.ok(extension, `extension ${EXTENSION_ID} is not installed in this host`);
+  const api = await extension.activate();
+  return { extension, api };
+}
+
+function activeTabInput(): unknown {
+  return vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Records are the non-blank lines; counted here straight from the bytes, independently of the product. */
+function countRecords(file: string): number {
+  return fs
+    .readFileSync(file, 'utf8')
+    .replace(/^\uFEFF/, '')
+    .split('\n')
+    .filter((line) => line.trim() !== '').length;
+}
+
+describe('CoT Studio in the extension host', function () {
+  let scratch: string;
+
+  before(() => {
+    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-host-'));
+    fs.cpSync(datasetsDir, scratch, { recursive: true });
+    for (const file of fs.readdirSync(scratch, { recursive: true, encoding: 'utf8' })) fs.chmodSync(path.join(scratch, file), 0o755);
+  });
+
+  afterEach(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('activates and registers every command its manifest contributes', async () => {
+    const { extension } = await activateExtension();
+    assert.equal(extension.isActive, true);
+    const contributed = (extension.packageJSON as { contributes: { commands: { command: string }[] } }).contributes.commands.map((c) => c.command);
+    assert.ok(contributed.includes('cotStudio.openDataset'));
+    const registered = new Set(await vscode.commands.getCommands(true));
+    for (const command of contributed) assert.ok(registered.has(command), `${command} is contributed but not registered`);
+  });
+
+  it('opens a .jsonl file in the dataset editor with cotStudio.openDataset {uri}', async () => {
+    const { api } = await activateExtension();
+    const file = path.join(scratch, 'llava_cot.jsonl');
+    await vscode.commands.executeCommand('cotStudio.openDataset', { uri: file });
+    const input = await waitFor('the dataset editor tab', () => {
+      const tab = activeTabInput();
+      return tab instanceof vscode.TabInputCustom ? tab : undefined;
+    });
+    assert.equal(input.viewType, VIEW_TYPE);
+    assert.equal(input.uri.fsPath, file);
+    const opened = await waitFor('the dataset to be read', () => api.openDatasets().find((d) => d.uri === vscode.Uri.file(file).toString()));
+    assert.equal(opened.recordCount, countRecords(file));
+    assert.equal(opened.recordCount, 10);
+  });
+
+  it('counts records, not blank lines, in a file with a BOM, CRLF and no final newline', async () => {
+    const { api } = await activateExtension();
+    const file = path.join(scratch, 'edge_cases.jsonl');
+    await vscode.commands.executeCommand('cotStudio.openDataset', { uri: file });
+    const opened = await waitFor('the edge-case dataset', () => api.openDatasets().find((d) => d.uri === vscode.Uri.file(file).toString()));
+    assert.equal(opened.recordCount, countRecords(file));
+    assert.ok(opened.lineCount > opened.recordCount, 'the blank line is a line but not a record');
+  });
+
+  it('is the default editor for *.cot.jsonl and an option for *.jsonl', async () => {
+    await activateExtension();
+    const cotFile = path.join(scratch, 'sample.cot.jsonl');
+    fs.copyFileSync(path.join(scratch, 'mulberry.jsonl'), cotFile);
+    await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(cotFile));
+    const custom = await waitFor('*.cot.jsonl to open in the dataset editor', () => {
+      const tab = activeTabInput();
+      return tab instanceof vscode.TabInputCustom ? tab : undefined;
+    });
+    assert.equal(custom.viewType, VIEW_TYPE);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+
+    await vscode.commands.executeCommand('vscode.open', vscode.Uri.file(path.join(scratch, 'mulberry.jsonl')));
+    const text = await waitFor('*.jsonl to open as text', () => {
+      const tab = activeTabInput();
+      return tab instanceof vscode.TabInputText ? tab : undefined;
+    });
+    assert.ok(text.uri.fsPath.endsWith('mulberry.jsonl'));
+  });
+
+  it('refuses malformed arguments to cotStudio.openDataset without opening anything', async () => {
+    const { api } = await activateExtension();
+    const before = api.openDatasets().length;
+    await vscode.commands.executeCommand('cotStudio.openDataset', { uri: 42 });
+    assert.equal(api.openDatasets().length, before);
+    assert.equal(activeTabInput() instanceof vscode.TabInputCustom, false);
+  });
+
+  it('loads onnxruntime-node from the extension in the engine process and runs the CPU provider', async function () {
+    this.timeout(120_000);
+    const { extension } = await activateExtension();
+    const status = await vscode.commands.executeCommand<EngineStatus | undefined>('cotStudio.showModelStatus');
+    assert.ok(status, 'Show Model Status returned no status');
+    assert.equal(status.onnxruntimeVersion, '1.30.0');
+    assert.ok(
+      fs.realpathSync(status.onnxruntimePath).startsWith(fs.realpathSync(extension.extensionPath)),
+      `onnxruntime-node came from ${status.onnxruntimePath}, not from ${extension.extensionPath}`,
+    );
+    const cpu = status.providers.find((provider) => provider.name === 'cpu');
+    assert.ok(cpu?.ok, `the CPU provider failed: ${cpu?.detail}`);
+    assert.deepEqual(
+      status.providers.map((provider) => provider.name),
+      ['cuda', 'webgpu', 'cpu'],
+    );
+  });
+});

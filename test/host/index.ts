@@ -1,0 +1,26 @@
+// The extensionTestsPath entry: VS Code (desktop through @vscode/test-electron, or code-server in a
+// browser) loads this module inside the real extension host and awaits run().
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import Mocha from 'mocha';
+import { HOST_RESULTS_ENV, type HostTestResult } from '../harness/hostResults';
+
+export function run(): Promise<void> {
+  const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false });
+  for (const file of fs.readdirSync(__dirname).filter((name) => name.endsWith('.test.js')).sort()) {
+    mocha.addFile(path.join(__dirname, file));
+  }
+  const results: HostTestResult[] = [];
+  const resultsFile = process.env[HOST_RESULTS_ENV];
+  return new Promise((resolve, reject) => {
+    const runner = mocha.run((failures) => {
+      if (resultsFile) fs.writeFileSync(resultsFile, JSON.stringify(results, null, 2));
+      if (failures > 0) reject(new Error(`${failures} extension host test(s) failed`));
+      else resolve();
+    });
+    runner.on('pass', (test) => results.push({ title: test.fullTitle(), passed: true, durationMs: test.duration ?? 0 }));
+    runner.on('fail', (test, error: Error) =>
+      results.push({ title: test.fullTitle(), passed: false, durationMs: test.duration ?? 0, error: error.stack ?? error.message }),
+    );
+  });
+}
