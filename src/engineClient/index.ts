@@ -33,6 +33,11 @@ export class EngineClient {
     });
   }
 
+  /** The engine process's id while it runs. */
+  get processId(): number | undefined {
+    return this.child?.pid;
+  }
+
   dispose(): void {
     this.child?.kill();
     this.child = undefined;

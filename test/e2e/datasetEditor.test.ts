@@ -1,0 +1,133 @@
+// The packaged VSIX installed into code-server, driven in Chromium like a user would.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { loadCodeServer } from '../harness/codeServer';
+import { makeWorkspace, projectRoot } from '../harness/fixtures';
+import { Workbench } from '../harness/workbench';
+
+const resultsDir = path.join(projectRoot, 'test-results');
+
+/** The question a user sees for a LLaVA-CoT record: the human turn without the image placeholder. */
+function expectedQuestion(line: string): string {
+  const record = JSON.parse(line) as { conversations: { from: string; value: string }[] };
+  const human = record.conversations.find((turn) => turn.from === 'human');
+  return (human?.value ?? '').replace(/<image>/g, ' ').replace(/\s+/g, ' ').trim();
+}
+
+describe('the installed VSIX in code-server', { timeout: 10 * 60_000 }, () => {
+  let browser: Browser;
+  let page: Page;
+  let workbench: Workbench;
+  let workspace: string;
+  let stopServer: () => Promise<unknown>;
+  let extensionsDir: string;
+  const consoleErrors: string[] = [];
+
+  before(async () => {
+    const codeServer = await loadCodeServer();
+    const { packageVsix, vsixPath } = (await import(path.join(projectRoot, 'scripts', 'package.mjs'))) as typeof import('../../scripts/package.mjs', {
+      with: { 'resolution-mode': 'import' },
+    });
+    codeServer.ensureCodeServer();
+    const vsix = fs.existsSync(vsixPath()) ? vsixPath() : packageVsix();
+    const profile = codeServer.makeProfile();
+    extensionsDir = profile.extensionsDir;
+    codeServer.installVsix(profile, vsix);
+    workspace = makeWorkspace();
+    const server = await codeServer.startCodeServer(profile, { folder: workspace });
+    stopServer = server.stop;
+    browser = await chromium.launch({ executablePath: codeServer.chromiumPath(), args: codeServer.chromiumArgs });
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.on('console', (message) => {
+      // code-server does not ship VS Code's closed-source vsda module; the workbench's attempt to load it 404s.
+      if (message.type() === 'error' && !message.location().url.includes('/node_modules/vsda/')) consoleErrors.push(message.text());
+    });
+    page.on('pageerror', (error) => consoleErrors.push(`page error: ${error.message}`));
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
+    workbench = new Workbench(page);
+    await workbench.ready();
+  });
+
+  after(async () => {
+    if (page && process.exitCode) {
+      fs.mkdirSync(resultsDir, { recursive: true });
+      await page.screenshot({ path: path.join(resultsDir, 'e2e-failure.png') }).catch(() => undefined);
+    }
+    await browser?.close();
+    await stopServer?.();
+    if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
+  });
+
+  it('installs with only the linux-x64 onnxruntime binaries', () => {
+    const installed = fs.readdirSync(extensionsDir).find((name) => name.startsWith('cot-studio.cot-studio-'));
+    assert.ok(installed, `the extension is not in ${extensionsDir}`);
+    const napi = path.join(extensionsDir, installed, 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6');
+    assert.deepEqual(fs.readdirSync(napi), ['linux']);
+    assert.deepEqual(fs.readdirSync(path.join(napi, 'linux')), ['x64']);
+    assert.ok(fs.existsSync(path.join(napi, 'linux', 'x64', 'onnxruntime_binding.node')));
+  });
+
+  it('opens a dataset from the palette and lists its records with line numbers and questions', async () => {
+    await workbench.runCommand('CoT Studio: Open Dataset');
+    await workbench.pick('Open Dataset', 'llava_cot.jsonl');
+    const view = await workbench.activeWebview();
+    await view.locator('.dataset-title', { hasText: 'llava_cot.jsonl' }).waitFor({ timeout: 30_000 });
+    await view.locator('.record-row[data-line]').first().waitFor({ timeout: 30_000 });
+    assert.equal(await view.locator('.dataset-title').innerText(), 'llava_cot.jsonl');
+    assert.equal(await view.locator('.dataset-lines').innerText(), '10 records on 10 lines');
+    assert.equal(await view.getByRole('listbox', { name: 'Samples' }).count(), 1);
+
+    const lines = fs.readFileSync(path.join(workspace, 'llava_cot.jsonl'), 'utf8').trimEnd().split('\n');
+    const rows = view.locator('.record-row[data-line]');
+    assert.equal(await rows.count(), lines.length);
+    for (let i = 0; i < lines.length; i++) {
+      const row = rows.nth(i);
+      assert.equal(await row.locator('.record-line').innerText(), String(i + 1));
+      assert.equal(await row.locator('.record-question').innerText(), expectedQuestion(lines[i]));
+    }
+  });
+
+  it('shows unreadable lines with their reason and keeps their line numbers', async () => {
+    await workbench.runCommand('CoT Studio: Open Dataset');
+    await workbench.pick('Open Dataset', 'edge_cases.jsonl');
+    const view = await workbench.activeWebview();
+    await view.locator('.dataset-title', { hasText: 'edge_cases.jsonl' }).waitFor();
+    const problems = view.locator('.record-row.problem');
+    await problems.first().waitFor({ timeout: 30_000 });
+    const texts = await problems.locator('.record-question').allInnerTexts();
+    assert.ok(texts.some((text) => text.startsWith('not valid JSON')), texts.join('\n'));
+    assert.ok(texts.some((text) => text.includes('found an array')), texts.join('\n'));
+    const source = fs.readFileSync(path.join(workspace, 'edge_cases.jsonl'), 'utf8').split('\n');
+    for (const line of await problems.evaluateAll((rows) => rows.map((row) => Number(row.getAttribute('data-line'))))) {
+      let parsed = true;
+      try {
+        const value: unknown = JSON.parse(source[line - 1].replace(/^\uFEFF/, ''));
+        parsed = typeof value === 'object' && value !== null && !Array.isArray(value);
+      } catch {
+        parsed = false;
+      }
+      assert.equal(parsed, false, `line ${line} is a valid record but is shown as a problem`);
+    }
+  });
+
+  it('loads onnxruntime-node from the installed extension (Show Model Status)', async () => {
+    await workbench.runCommand('CoT Studio: Show Model Status');
+    const deadline = Date.now() + 60_000;
+    let output = '';
+    while (!output.includes('auto would use') && Date.now() < deadline) {
+      await page.waitForTimeout(250);
+      output = await workbench.outputText();
+    }
+    assert.match(output, /onnxruntime-node 1\.30\.0 on linux-x64/);
+    assert.match(output, /cpu: ok - ran a 4-element Add/);
+    const loadedFrom = /loaded from (\S+)/.exec(output)?.[1] ?? '';
+    assert.ok(loadedFrom.startsWith(extensionsDir), `onnxruntime-node was loaded from ${loadedFrom}, not the installed extension`);
+  });
+
+  it('logged no errors in the browser console', () => {
+    assert.deepEqual(consoleErrors, []);
+  });
+});
