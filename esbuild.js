@@ -64,6 +64,7 @@ function testBuilds() {
       outbase: 'test',
       outdir: 'out/test',
       packages: 'external',
+      minify: false,
     },
   ];
 }

@@ -96,9 +96,12 @@ export function ensureCodeServer(log = (line) => console.error(line)) {
   return entryPoint;
 }
 
-/** A fresh user-data and extensions folder so that runs never share state. */
-export function makeProfile(prefix = 'cot-studio-') {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+/**
+ * A user-data and extensions folder: a fresh temporary one by default so that test runs never share
+ * state, or the given folder (kept between runs).
+ * @param {string} [root]
+ */
+export function makeProfile(root = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-'))) {
   const userDataDir = path.join(root, 'user-data');
   const extensionsDir = path.join(root, 'extensions');
   fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });

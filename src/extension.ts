@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { registerCommands } from './commands';
-import { registerDatasetEditor } from './editor';
+import { registerDatasetEditor, reopenAssociatedTextEditors } from './editor';
 import { EngineClient } from './engineClient';
 import { registerModelStatus } from './modelStatus';
 
@@ -18,6 +18,7 @@ export function activate(context: vscode.ExtensionContext): CotStudioApi {
   const editor = registerDatasetEditor(context, log);
   registerCommands(context, log);
   registerModelStatus(context, engine, log);
+  reopenAssociatedTextEditors().catch((error: unknown) => log.warn(`Could not reopen datasets in the dataset editor: ${String(error)}`));
   return {
     openDatasets: () =>
       editor.openDocuments.map((document) => ({

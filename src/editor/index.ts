@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { DATASET_VIEW_TYPE, DatasetEditorProvider } from './datasetEditorProvider';
 
 export { DATASET_VIEW_TYPE, DatasetDocument, DatasetEditorProvider } from './datasetEditorProvider';
+export { reopenAssociatedTextEditors } from './reopenAssociated';
 
 export function registerDatasetEditor(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): DatasetEditorProvider {
   const provider = new DatasetEditorProvider(context.extensionUri, log);

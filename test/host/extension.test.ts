@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { reopenAssociatedTextEditors } from '../../src/editor/reopenAssociated';
 import type { CotStudioApi } from '../../src/extension';
 import type { EngineStatus } from '../../src/protocol';
 import { datasetsDir } from '../harness/fixtures';
@@ -104,6 +105,22 @@ describe('CoT Studio in the extension host', function () {
       return tab instanceof vscode.TabInputText ? tab : undefined;
     });
     assert.ok(text.uri.fsPath.endsWith('mulberry.jsonl'));
+  });
+
+  it('moves a *.cot.jsonl shown as text (a start-up race) into the dataset editor', async () => {
+    await activateExtension();
+    const cotFile = path.join(scratch, 'raced.cot.jsonl');
+    fs.copyFileSync(path.join(scratch, 'llava_cot.jsonl'), cotFile);
+    await vscode.window.showTextDocument(vscode.Uri.file(cotFile), { preview: false });
+    assert.ok(activeTabInput() instanceof vscode.TabInputText);
+    assert.equal(await reopenAssociatedTextEditors(), 1);
+    const tabs = vscode.window.tabGroups.all.flatMap((group) => group.tabs.map((tab) => tab.input));
+    assert.equal(tabs.filter((input) => input instanceof vscode.TabInputText).length, 0, 'the text tab is closed');
+    const custom = tabs.filter((input): input is vscode.TabInputCustom => input instanceof vscode.TabInputCustom);
+    assert.deepEqual(
+      custom.map((input) => [input.viewType, input.uri.fsPath]),
+      [[VIEW_TYPE, cotFile]],
+    );
   });
 
   it('refuses malformed arguments to cotStudio.openDataset without opening anything', async () => {
