@@ -16,10 +16,10 @@ export const entryPoint = path.join(packageDir, 'out', 'node', 'entry.js');
 const readyMarker = path.join(cacheRoot, '.ready');
 
 /** What the tests need from the system, and how to get it on Debian. */
-const systemRequirements = [
+const systemRequirements = () => [
   { what: 'ripgrep (rg)', check: () => which('rg'), install: 'apt-get install -y ripgrep' },
   { what: 'Kerberos headers (krb5-config)', check: () => which('krb5-config'), install: 'apt-get install -y libkrb5-dev' },
-  { what: 'Chromium (/usr/bin/chromium)', check: () => fs.existsSync(chromiumPath()), install: 'apt-get install -y chromium (or set CHROMIUM_PATH)' },
+  { what: `Chromium (${chromiumPath()})`, check: () => fs.existsSync(chromiumPath()), install: 'apt-get install -y chromium (or set CHROMIUM_PATH)' },
 ];
 
 export function chromiumPath() {
@@ -38,7 +38,7 @@ function which(command) {
 
 /** Throws one message that lists every missing system dependency with its install command. */
 export function checkSystemRequirements() {
-  const missing = systemRequirements.filter((r) => !r.check());
+  const missing = systemRequirements().filter((r) => !r.check());
   if (missing.length === 0) return;
   const lines = missing.map((r) => `  - ${r.what}: ${r.install}`);
   throw new Error(

@@ -27,7 +27,9 @@ function testFiles(dir) {
     .map((file) => path.join(dir, file));
 }
 
+const tsc = path.join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc');
 try {
+  for (const project of ['.', 'webview']) execFileSync(process.execPath, [tsc, '--noEmit', '-p', project], { cwd: projectRoot, stdio: 'inherit' });
   execFileSync(process.execPath, ['esbuild.js', '--production', '--tests'], { cwd: projectRoot, stdio: 'inherit' });
   if (tiers.includes('host') || tiers.includes('e2e')) ensureCodeServer();
   if (tiers.includes('e2e')) packageVsix({ skipBuild: true });

@@ -8,12 +8,19 @@ export const DATASET_VIEW_TYPE = 'cotStudio.dataset';
 
 /** A dataset opened in the editor: the bytes read from disk and their index. */
 export class DatasetDocument implements vscode.CustomDocument {
+  private readonly disposed = new vscode.EventEmitter<void>();
+  /** Fires when VS Code closes the document, after its last editor is gone. */
+  readonly onDidDispose = this.disposed.event;
+
   constructor(
     readonly uri: vscode.Uri,
     readonly dataset: Dataset,
   ) {}
 
-  dispose(): void {}
+  dispose(): void {
+    this.disposed.fire();
+    this.disposed.dispose();
+  }
 }
 
 /**
@@ -37,6 +44,7 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
     const bytes = await vscode.workspace.fs.readFile(uri);
     const document = new DatasetDocument(uri, Dataset.fromBytes(path.basename(uri.path), bytes));
     this.documents.add(document);
+    document.onDidDispose(() => this.documents.delete(document));
     this.log.info(`Opened ${uri.fsPath}: ${document.dataset.recordCount} records on ${document.dataset.lineCount} lines`);
     return document;
   }
@@ -64,10 +72,7 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
       }
       this.handle(document, parsed.data, post);
     });
-    panel.onDidDispose(() => {
-      subscription.dispose();
-      this.documents.delete(document);
-    });
+    panel.onDidDispose(() => subscription.dispose());
   }
 
   private handle(document: DatasetDocument, message: WebviewMessage, post: (message: HostMessage) => void): void {

@@ -1,7 +1,15 @@
-import type { EngineStatus } from '../protocol';
+import type { EngineStatus, ExecutionProvider } from '../protocol';
+
+export type ProviderPreference = ExecutionProvider | 'auto';
+
+/** The provider a session would run on: the first that works (auto), or the one forced by the setting. */
+export function chooseProvider(status: EngineStatus, preference: ProviderPreference): ExecutionProvider | undefined {
+  const candidates = preference === 'auto' ? status.providers : status.providers.filter((provider) => provider.name === preference);
+  return candidates.find((provider) => provider.ok)?.name;
+}
 
 /** The status as the output channel shows it; one line per fact so it reads well in a log. */
-export function formatEngineStatus(status: EngineStatus): string[] {
+export function formatEngineStatus(status: EngineStatus, preference: ProviderPreference = 'auto'): string[] {
   const lines = [
     `onnxruntime-node ${status.onnxruntimeVersion} on ${status.platform}`,
     `loaded from ${status.onnxruntimePath}`,
@@ -9,7 +17,7 @@ export function formatEngineStatus(status: EngineStatus): string[] {
     'execution providers:',
   ];
   for (const provider of status.providers) lines.push(`  ${provider.name}: ${provider.ok ? 'ok' : 'unavailable'} - ${provider.detail}`);
-  const active = status.providers.find((provider) => provider.ok);
-  lines.push(`auto would use: ${active ? active.name : 'none'}`);
+  const chosen = chooseProvider(status, preference);
+  lines.push(`in use (setting ${preference}): ${chosen ?? `none - ${preference === 'auto' ? 'no provider works' : `${preference} is unavailable`}`}`);
   return lines;
 }

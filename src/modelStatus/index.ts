@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { EngineClient } from '../engineClient';
 import type { EngineStatus } from '../protocol';
-import { formatEngineStatus } from './format';
+import { formatEngineStatus, type ProviderPreference } from './format';
 
 /** "CoT Studio: Show Model Status": loads onnxruntime in the engine process and reports what runs. */
 export function registerModelStatus(context: vscode.ExtensionContext, engine: EngineClient, log: vscode.LogOutputChannel): void {
@@ -13,7 +13,8 @@ export function registerModelStatus(context: vscode.ExtensionContext, engine: En
           { location: vscode.ProgressLocation.Window, title: 'CoT Studio: probing execution providers' },
           () => engine.request('status'),
         );
-        for (const line of formatEngineStatus(status)) log.info(line);
+        const preference = vscode.workspace.getConfiguration('cotStudio.engine').get<ProviderPreference>('executionProvider', 'auto');
+        for (const line of formatEngineStatus(status, preference)) log.info(line);
         return status;
       } catch (error) {
         const message = `Could not load the inference engine: ${error instanceof Error ? error.message : String(error)}`;

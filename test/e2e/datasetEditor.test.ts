@@ -24,6 +24,7 @@ describe('the installed VSIX in code-server', { timeout: 10 * 60_000 }, () => {
   let workspace: string;
   let stopServer: () => Promise<unknown>;
   let extensionsDir: string;
+  let vsix: string;
   const consoleErrors: string[] = [];
 
   before(async () => {
@@ -32,7 +33,7 @@ describe('the installed VSIX in code-server', { timeout: 10 * 60_000 }, () => {
       with: { 'resolution-mode': 'import' },
     });
     codeServer.ensureCodeServer();
-    const vsix = fs.existsSync(vsixPath()) ? vsixPath() : packageVsix();
+    vsix = fs.existsSync(vsixPath()) ? vsixPath() : packageVsix();
     const profile = codeServer.makeProfile();
     extensionsDir = profile.extensionsDir;
     codeServer.installVsix(profile, vsix);
@@ -59,6 +60,11 @@ describe('the installed VSIX in code-server', { timeout: 10 * 60_000 }, () => {
     await browser?.close();
     await stopServer?.();
     if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
+  });
+
+  it('packages a linux-x64 VSIX under 25 MB', () => {
+    const megabytes = fs.statSync(vsix).size / 1e6;
+    assert.ok(megabytes < 25, `the VSIX is ${megabytes.toFixed(1)} MB`);
   });
 
   it('installs with only the linux-x64 onnxruntime binaries', () => {
@@ -117,12 +123,13 @@ describe('the installed VSIX in code-server', { timeout: 10 * 60_000 }, () => {
     await workbench.runCommand('CoT Studio: Show Model Status');
     const deadline = Date.now() + 60_000;
     let output = '';
-    while (!output.includes('auto would use') && Date.now() < deadline) {
+    while (!output.includes('in use (setting') && Date.now() < deadline) {
       await page.waitForTimeout(250);
       output = await workbench.outputText();
     }
     assert.match(output, /onnxruntime-node 1\.30\.0 on linux-x64/);
     assert.match(output, /cpu: ok - ran a 4-element Add/);
+    assert.match(output, /in use \(setting auto\): cpu/);
     const loadedFrom = /loaded from (\S+)/.exec(output)?.[1] ?? '';
     assert.ok(loadedFrom.startsWith(extensionsDir), `onnxruntime-node was loaded from ${loadedFrom}, not the installed extension`);
   });
