@@ -1,0 +1,93 @@
+import { z } from 'zod';
+
+/** The reserved key under which each record carries its annotations. */
+export const ANNOTATION_KEY = 'cot_studio';
+export const ANNOTATION_VERSION = 1;
+export const HISTORY_LIMIT = 20;
+/** Mulberry's reflection phrase; the `cotStudio.reflectionPhrase` setting replaces it. */
+export const DEFAULT_REFLECTION_PHRASE = 'I think I have made a mistake. Let me rethink it.';
+
+export const reviewStatusSchema = z.enum(['unreviewed', 'accepted', 'rejected', 'needs_fix']);
+export type ReviewStatus = z.infer<typeof reviewStatusSchema>;
+
+/** +1 correct, 0 neutral, -1 incorrect (PRM800K), null unrated. */
+export const ratingSchema = z.union([z.literal(1), z.literal(0), z.literal(-1), z.null()]);
+export type Rating = z.infer<typeof ratingSchema>;
+
+export const provenanceSchema = z.object({
+  /** Who wrote the text: the annotator, a model, or the record as it came. */
+  source: z.enum(['human', 'model', 'original']),
+  backend: z.string().optional(),
+  model: z.string().optional(),
+  method: z.string().optional(),
+  parameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  seed: z.number().int().optional(),
+  score: z.number().optional(),
+  createdAt: z.string(),
+});
+export type Provenance = z.infer<typeof provenanceSchema>;
+
+export const alternativeSchema = z.object({
+  text: z.string(),
+  rating: ratingSchema,
+  provenance: provenanceSchema,
+});
+export type Alternative = z.infer<typeof alternativeSchema>;
+
+export const segmentAnnotationSchema = z.object({
+  rating: ratingSchema.default(null),
+  /** Set when an earlier segment changed after this one was written. */
+  stale: z.boolean().optional(),
+  alternatives: z.array(alternativeSchema).default([]),
+});
+export type SegmentAnnotation = z.infer<typeof segmentAnnotationSchema>;
+
+export const preferencePairSchema = z.object({
+  level: z.enum(['response', 'segment']),
+  /** Segment index for segment-level pairs. */
+  position: z.number().int().min(0).optional(),
+  chosen: z.string(),
+  rejected: z.string(),
+  origin: z.enum(['accepted-alternative', 'manual', 'reflection', 'source']),
+  createdAt: z.string(),
+});
+export type PreferencePair = z.infer<typeof preferencePairSchema>;
+
+export const reflectionSchema = z.object({
+  segment: z.number().int().min(0),
+  wrong: z.string(),
+  phrase: z.string(),
+  correction: z.string(),
+  createdAt: z.string(),
+});
+export type Reflection = z.infer<typeof reflectionSchema>;
+
+export const historyEntrySchema = z.object({
+  at: z.string(),
+  operation: z.string(),
+  segment: z.number().int().min(0).optional(),
+});
+export type HistoryEntry = z.infer<typeof historyEntrySchema>;
+
+/**
+ * Everything CoT Studio adds to a record. Segment annotations are keyed by the segment's index in the
+ * record's first response (`"2"`) or, for the other side of a pair, by role and index (`"rejected:2"`).
+ */
+export const annotationsSchema = z.object({
+  version: z.literal(ANNOTATION_VERSION),
+  review: z.object({ status: reviewStatusSchema, note: z.string().optional() }).default({ status: 'unreviewed' }),
+  segments: z.record(z.string(), segmentAnnotationSchema).default({}),
+  preferencePairs: z.array(preferencePairSchema).default([]),
+  reflections: z.array(reflectionSchema).default([]),
+  history: z.array(historyEntrySchema).max(HISTORY_LIMIT).default([]),
+});
+export type Annotations = z.infer<typeof annotationsSchema>;
+
+export function emptyAnnotations(): Annotations {
+  return annotationsSchema.parse({ version: ANNOTATION_VERSION });
+}
+
+/** The annotation key of a segment: its index in the first response, or side-qualified for the rejected side. */
+export function segmentKey(segment: number, side: 'primary' | 'rejected' = 'primary'): string {
+  return side === 'primary' ? String(segment) : `${side}:${segment}`;
+}
