@@ -18,6 +18,8 @@ const nodeDefaults = {
   sourcemap: true,
   minify: production,
   external: ['vscode', 'onnxruntime-node'],
+  // Prefer ES modules: jsonc-parser's UMD build requires its parts at run time, which a bundle cannot.
+  mainFields: ['module', 'main'],
   logLevel: 'warning',
 };
 

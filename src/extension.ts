@@ -7,7 +7,9 @@ import { registerModelStatus } from './modelStatus';
 /** What the extension offers other extensions and its own host tests. */
 export interface CotStudioApi {
   /** The datasets open in a dataset editor: file and record count as read from disk. */
-  openDatasets(): { uri: string; recordCount: number; lineCount: number }[];
+  openDatasets(): { uri: string; recordCount: number; lineCount: number; dirty: boolean }[];
+  /** The current text of a 1-based line of an open dataset, unsaved edits included. */
+  readLine(uri: string, line: number): string;
 }
 
 export function activate(context: vscode.ExtensionContext): CotStudioApi {
@@ -16,7 +18,7 @@ export function activate(context: vscode.ExtensionContext): CotStudioApi {
   const engine = new EngineClient(vscode.Uri.joinPath(context.extensionUri, 'dist', 'engine.js').fsPath, (line) => log.info(line));
   context.subscriptions.push({ dispose: () => engine.dispose() });
   const editor = registerDatasetEditor(context, log);
-  registerCommands(context, log);
+  registerCommands(context, editor, log);
   registerModelStatus(context, engine, log);
   reopenAssociatedTextEditors().catch((error: unknown) => log.warn(`Could not reopen datasets in the dataset editor: ${String(error)}`));
   return {
@@ -25,7 +27,9 @@ export function activate(context: vscode.ExtensionContext): CotStudioApi {
         uri: document.uri.toString(),
         recordCount: document.dataset.recordCount,
         lineCount: document.dataset.lineCount,
+        dirty: document.dataset.isChanged,
       })),
+    readLine: (uri, line) => editor.documentFor(vscode.Uri.parse(uri)).dataset.lineText(line - 1),
   };
 }
 

@@ -26,7 +26,10 @@ status.setAttribute('role', 'status');
 const saved = vscode.getState();
 const list = new RecordList({
   requestPage: (start, size) => vscode.postMessage({ type: 'requestPage', start, count: size }),
-  onSelect: (index) => vscode.setState({ scrollTop: list.element.scrollTop, selectedIndex: index }),
+  onSelect: (index) => {
+    vscode.setState({ scrollTop: list.element.scrollTop, selectedIndex: index });
+    vscode.postMessage({ type: 'select', index });
+  },
 });
 list.element.addEventListener('scroll', () => vscode.setState({ scrollTop: list.element.scrollTop, selectedIndex: list.selectedIndex }));
 app.append(header, status, list.element);
@@ -48,6 +51,12 @@ function onHostMessage(message: HostMessage): void {
       return;
     case 'page':
       list.addPage(message.start, message.records);
+      return;
+    case 'changed':
+      list.invalidate(message.recordIndices, message.recordCount);
+      return;
+    case 'select':
+      list.select(message.index);
       return;
     case 'error':
       progress.remove();

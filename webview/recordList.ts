@@ -40,9 +40,24 @@ export class RecordList {
 
   setRecordCount(count: number): void {
     this.recordCount = count;
+    this.selected = Math.min(this.selected, Math.max(0, count - 1));
     this.pages.clear();
     this.requested.clear();
     this.spacer.style.height = `${count * ROW_HEIGHT}px`;
+    this.scheduleRender();
+  }
+
+  /** Drops the cached pages that hold changed records (or all of them) so they are asked for again. */
+  invalidate(recordIndices: number[] | 'all', recordCount: number): void {
+    if (recordIndices === 'all' || recordCount !== this.recordCount) {
+      this.setRecordCount(recordCount);
+      return;
+    }
+    for (const index of recordIndices) {
+      const page = Math.floor(index / PAGE_SIZE);
+      this.pages.delete(page);
+      this.requested.delete(page);
+    }
     this.scheduleRender();
   }
 

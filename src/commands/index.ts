@@ -1,7 +1,10 @@
 import * as vscode from 'vscode';
+import type { DatasetEditorProvider } from '../editor';
+import { registerEditingCommands } from './editing';
+import { registerNavigationCommands } from './navigation';
 import { openDataset } from './openDataset';
 
-export function registerCommands(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): void {
+export function registerCommands(context: vscode.ExtensionContext, provider: DatasetEditorProvider, log: vscode.LogOutputChannel): void {
   context.subscriptions.push(
     vscode.commands.registerCommand('cotStudio.openDataset', async (args?: unknown) => {
       try {
@@ -13,4 +16,6 @@ export function registerCommands(context: vscode.ExtensionContext, log: vscode.L
       }
     }),
   );
+  registerEditingCommands(context, provider);
+  registerNavigationCommands(context, provider);
 }

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { z } from 'zod';
 import { DATASET_VIEW_TYPE } from '../editor';
+import { uriFromArgument } from './uri';
 
 /** `{uri?}` from a keybinding, task or test; the explorer passes a Uri instead. */
 const openDatasetArgsSchema = z.object({ uri: z.string().optional() }).strict();
@@ -28,7 +29,7 @@ function uriFromArgs(args: unknown): vscode.Uri | undefined {
   const parsed = openDatasetArgsSchema.safeParse(args);
   if (!parsed.success) throw new Error(`cotStudio.openDataset: expected {uri?: string}, got ${JSON.stringify(args)}`);
   if (parsed.data.uri === undefined) return undefined;
-  return /^[a-z][\w+.-]*:/i.test(parsed.data.uri) && !path.isAbsolute(parsed.data.uri) ? vscode.Uri.parse(parsed.data.uri) : vscode.Uri.file(parsed.data.uri);
+  return uriFromArgument(parsed.data.uri);
 }
 
 function activeJsonl(): vscode.Uri | undefined {

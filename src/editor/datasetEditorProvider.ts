@@ -1,34 +1,28 @@
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { Dataset } from '../dataset';
 import { type HostMessage, type WebviewMessage, webviewMessageSchema } from '../protocol';
+import { DatasetDocument } from './datasetDocument';
 import { renderWebviewHtml } from './webviewHtml';
 
 export const DATASET_VIEW_TYPE = 'cotStudio.dataset';
 
-/** A dataset opened in the editor: the bytes read from disk and their index. */
-export class DatasetDocument implements vscode.CustomDocument {
-  private readonly disposed = new vscode.EventEmitter<void>();
-  /** Fires when VS Code closes the document, after its last editor is gone. */
-  readonly onDidDispose = this.disposed.event;
-
-  constructor(
-    readonly uri: vscode.Uri,
-    readonly dataset: Dataset,
-  ) {}
-
-  dispose(): void {
-    this.disposed.fire();
-    this.disposed.dispose();
-  }
+interface Panel {
+  document: DatasetDocument;
+  panel: vscode.WebviewPanel;
+  /** 0-based index of the selected record. */
+  selected: number;
 }
 
 /**
  * The dataset editor. Each panel gets the dataset's summary, then asks for pages of records as it
- * scrolls, so the webview never holds the whole file.
+ * scrolls, so the webview never holds the whole file. Edits go through the document, which hands them to
+ * VS Code's undo stack.
  */
-export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvider<DatasetDocument> {
+export class DatasetEditorProvider implements vscode.CustomEditorProvider<DatasetDocument> {
   private readonly documents = new Set<DatasetDocument>();
+  private readonly panels = new Set<Panel>();
+  private active: Panel | undefined;
+  private readonly changed = new vscode.EventEmitter<vscode.CustomDocumentEditEvent<DatasetDocument>>();
+  readonly onDidChangeCustomDocument = this.changed.event;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -40,17 +34,56 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
     return [...this.documents];
   }
 
-  async openCustomDocument(uri: vscode.Uri): Promise<DatasetDocument> {
-    const bytes = await vscode.workspace.fs.readFile(uri);
-    const document = new DatasetDocument(uri, Dataset.fromBytes(path.basename(uri.path), bytes));
+  /** The dataset a command acts on: the one named, or the one in the active (or last active) dataset editor. */
+  documentFor(uri?: vscode.Uri): DatasetDocument {
+    if (uri !== undefined) {
+      const found = [...this.documents].find((d) => d.uri.toString() === uri.toString());
+      if (!found) throw new Error(`${uri.fsPath} is not open in the dataset editor`);
+      return found;
+    }
+    // The tab model knows which editor is in front even before the webview reports its view state.
+    const tab = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+    if (tab instanceof vscode.TabInputCustom && tab.viewType === DATASET_VIEW_TYPE) {
+      const front = [...this.documents].find((d) => d.uri.toString() === tab.uri.toString());
+      if (front) return front;
+    }
+    if (this.active) return this.active.document;
+    if (this.documents.size === 1) return [...this.documents][0];
+    throw new Error(
+      this.documents.size === 0
+        ? 'No dataset is open: open a JSONL file with "CoT Studio: Open Dataset" first'
+        : 'Several datasets are open and none is in front: pass {uri} or bring one to the front',
+    );
+  }
+
+  /** The selected record in the front panel of a document, as a 0-based record index. */
+  selectionOf(document: DatasetDocument): number {
+    const panel = this.active?.document === document ? this.active : [...this.panels].find((p) => p.document === document);
+    return panel?.selected ?? 0;
+  }
+
+  /** Moves the selection of the active panel (or the document's first panel) and shows it. */
+  select(document: DatasetDocument, index: number): void {
+    const panel = this.active?.document === document ? this.active : [...this.panels].find((p) => p.document === document);
+    if (!panel) return;
+    panel.selected = Math.max(0, Math.min(document.dataset.recordCount - 1, index));
+    void panel.panel.webview.postMessage({ type: 'select', index: panel.selected } satisfies HostMessage);
+  }
+
+  async openCustomDocument(uri: vscode.Uri, openContext: vscode.CustomDocumentOpenContext): Promise<DatasetDocument> {
+    const document = await DatasetDocument.open(uri, openContext.backupId, this.log);
     this.documents.add(document);
-    document.onDidDispose(() => this.documents.delete(document));
+    const subscription = document.onDidEdit((edit) => this.changed.fire(edit));
+    document.onDidDispose(() => {
+      subscription.dispose();
+      this.documents.delete(document);
+    });
     this.log.info(`Opened ${uri.fsPath}: ${document.dataset.recordCount} records on ${document.dataset.lineCount} lines`);
     return document;
   }
 
-  resolveCustomEditor(document: DatasetDocument, panel: vscode.WebviewPanel): void {
-    const webview = panel.webview;
+  resolveCustomEditor(document: DatasetDocument, webviewPanel: vscode.WebviewPanel): void {
+    const webview = webviewPanel.webview;
     const distUri = vscode.Uri.joinPath(this.extensionUri, 'dist');
     const mediaUri = vscode.Uri.joinPath(this.extensionUri, 'media');
     webview.options = {
@@ -63,28 +96,60 @@ export class DatasetEditorProvider implements vscode.CustomReadonlyEditorProvide
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(mediaUri, 'webview.css')).toString(),
       title: document.dataset.fileName,
     });
+    const panel: Panel = { document, panel: webviewPanel, selected: 0 };
+    this.panels.add(panel);
+    if (webviewPanel.active) this.active = panel;
     const post = (message: HostMessage) => void webview.postMessage(message);
-    const subscription = webview.onDidReceiveMessage((raw: unknown) => {
-      const parsed = webviewMessageSchema.safeParse(raw);
-      if (!parsed.success) {
-        this.log.warn(`Ignored an invalid message from the dataset view: ${parsed.error.message}`);
-        return;
-      }
-      this.handle(document, parsed.data, post);
+    const subscriptions = [
+      webview.onDidReceiveMessage((raw: unknown) => {
+        const parsed = webviewMessageSchema.safeParse(raw);
+        if (!parsed.success) {
+          this.log.warn(`Ignored an invalid message from the dataset view: ${parsed.error.message}`);
+          return;
+        }
+        this.handle(panel, parsed.data, post);
+      }),
+      document.onDidChangeContent(({ lines }) => {
+        const dataset = document.dataset;
+        const recordIndices = lines === 'all' ? 'all' : lines.map((line) => dataset.recordIndexOfLine(line)).filter((index) => index !== -1);
+        post({ type: 'changed', recordIndices, recordCount: dataset.recordCount });
+      }),
+      webviewPanel.onDidChangeViewState(({ webviewPanel: changed }) => {
+        if (changed.active) this.active = panel;
+      }),
+    ];
+    webviewPanel.onDidDispose(() => {
+      for (const subscription of subscriptions) subscription.dispose();
+      this.panels.delete(panel);
+      if (this.active === panel) this.active = undefined;
     });
-    panel.onDidDispose(() => subscription.dispose());
   }
 
-  private handle(document: DatasetDocument, message: WebviewMessage, post: (message: HostMessage) => void): void {
-    const { dataset } = document;
+  saveCustomDocument(document: DatasetDocument): Promise<void> {
+    return document.save();
+  }
+
+  saveCustomDocumentAs(document: DatasetDocument, destination: vscode.Uri): Promise<void> {
+    return document.saveAs(destination);
+  }
+
+  revertCustomDocument(document: DatasetDocument): Promise<void> {
+    return document.revert();
+  }
+
+  backupCustomDocument(document: DatasetDocument, context: vscode.CustomDocumentBackupContext): Promise<vscode.CustomDocumentBackup> {
+    return document.backup(context.destination);
+  }
+
+  private handle(panel: Panel, message: WebviewMessage, post: (message: HostMessage) => void): void {
+    const { dataset } = panel.document;
     switch (message.type) {
       case 'ready':
-        post({
-          type: 'dataset',
-          fileName: dataset.fileName,
-          recordCount: dataset.recordCount,
-          lineCount: dataset.lineCount,
-        });
+        post({ type: 'dataset', fileName: dataset.fileName, recordCount: dataset.recordCount, lineCount: dataset.lineCount });
+        if (panel.selected > 0) post({ type: 'select', index: panel.selected });
+        return;
+      case 'select':
+        panel.selected = Math.min(message.index, Math.max(0, dataset.recordCount - 1));
         return;
       case 'requestPage':
         post({ type: 'page', start: message.start, records: dataset.page(message.start, message.count) });

@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { DATASET_VIEW_TYPE, DatasetEditorProvider } from './datasetEditorProvider';
 
-export { DATASET_VIEW_TYPE, DatasetDocument, DatasetEditorProvider } from './datasetEditorProvider';
+export { DatasetDocument } from './datasetDocument';
+export { DATASET_VIEW_TYPE, DatasetEditorProvider } from './datasetEditorProvider';
 export { reopenAssociatedTextEditors } from './reopenAssociated';
 
 export function registerDatasetEditor(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): DatasetEditorProvider {

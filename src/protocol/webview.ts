@@ -15,6 +15,8 @@ export const MAX_PAGE_SIZE = 500;
 
 export const webviewMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready') }),
+  /** The user selected a record in the list (0-based record index). */
+  z.object({ type: z.literal('select'), index: z.number().int().min(0) }),
   z.object({
     type: z.literal('requestPage'),
     /** 0-based index into the dataset's records (not a line number). */
@@ -36,6 +38,10 @@ export const hostMessageSchema = z.discriminatedUnion('type', [
     start: z.number().int().min(0),
     records: z.array(recordSummarySchema),
   }),
+  /** Records changed (by an edit, undo, revert or a reload): pages holding them must be asked for again. */
+  z.object({ type: z.literal('changed'), recordIndices: z.union([z.array(z.number().int().min(0)), z.literal('all')]), recordCount: z.number().int().min(0) }),
+  /** The host moved the selection (navigation commands). */
+  z.object({ type: z.literal('select'), index: z.number().int().min(0) }),
   z.object({ type: z.literal('error'), message: z.string() }),
 ]);
 export type HostMessage = z.infer<typeof hostMessageSchema>;

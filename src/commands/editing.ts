@@ -1,0 +1,145 @@
+import * as vscode from 'vscode';
+import { DEFAULT_REFLECTION_PHRASE } from '../dataset';
+import { segmentKey } from '../dataset/annotations';
+import { type OperationContext, readRecordState, type RecordState } from '../dataset/operations';
+import type { DatasetDocument, DatasetEditorProvider } from '../editor';
+import { type Operation, type OperationKind, operationSchema } from '../protocol';
+import { uriFromArgument } from './uri';
+
+/** Command id of each editing operation; the argument object of each is its operation schema minus `kind`. */
+export const OPERATION_COMMANDS: Record<OperationKind, string> = {
+  editSegment: 'cotStudio.editSegment',
+  rateSegment: 'cotStudio.rateSegment',
+  markFirstError: 'cotStudio.markFirstError',
+  setReviewStatus: 'cotStudio.setReviewStatus',
+  insertReflection: 'cotStudio.insertReflection',
+  acceptAlternative: 'cotStudio.acceptAlternative',
+  markPreference: 'cotStudio.markPreference',
+};
+
+export function operationContext(): OperationContext {
+  const phrase = vscode.workspace.getConfiguration('cotStudio').get<string>('reflectionPhrase', DEFAULT_REFLECTION_PHRASE);
+  return { at: new Date().toISOString(), reflectionPhrase: phrase || DEFAULT_REFLECTION_PHRASE };
+}
+
+/** Thrown when the user dismisses a prompt: the command ends quietly. */
+class Cancelled extends Error {}
+
+function required<T>(value: T | undefined): T {
+  if (value === undefined) throw new Cancelled();
+  return value;
+}
+
+function selectedLine(provider: DatasetEditorProvider, document: DatasetDocument): number {
+  return document.dataset.recordLine(provider.selectionOf(document)) + 1;
+}
+
+function stateOf(document: DatasetDocument, line: number): RecordState {
+  return readRecordState(document.dataset.lineText(line - 1));
+}
+
+async function pickSegment(state: RecordState, title: string): Promise<number> {
+  const segments = state.parsed.responses[0]?.segments ?? [];
+  if (segments.length === 0) throw new Error(`this ${state.parsed.format} record has no segments`);
+  const picked = await vscode.window.showQuickPick(
+    segments.map((segment, index) => ({
+      label: segment.label,
+      description: `${state.annotations.segments[segmentKey(index)]?.rating ?? ''}`,
+      detail: segment.text.trim().slice(0, 200),
+      index,
+    })),
+    { title, placeHolder: 'Choose a segment' },
+  );
+  return required(picked).index;
+}
+
+async function pickRating(): Promise<-1 | 0 | 1 | null> {
+  const options: { label: string; rating: -1 | 0 | 1 | null }[] = [
+    { label: '$(pass) Correct (+1)', rating: 1 },
+    { label: '$(circle-large-outline) Neutral (0)', rating: 0 },
+    { label: '$(error) Incorrect (-1)', rating: -1 },
+    { label: '$(clear-all) Clear rating', rating: null },
+  ];
+  return required(await vscode.window.showQuickPick(options, { title: 'Rate Segment' })).rating;
+}
+
+/** Asks for what a palette invocation left out, using the active editor's selected sample. */
+async function promptOperation(kind: OperationKind, provider: DatasetEditorProvider, document: DatasetDocument): Promise<Operation> {
+  const line = selectedLine(provider, document);
+  const uri = document.uri.toString();
+  const title = `${document.dataset.fileName}:${line}`;
+  switch (kind) {
+    case 'setReviewStatus': {
+      const statuses = [
+        { label: '$(check) Accepted', status: 'accepted' as const },
+        { label: '$(close) Rejected', status: 'rejected' as const },
+        { label: '$(wrench) Needs fix', status: 'needs_fix' as const },
+        { label: '$(circle-outline) Unreviewed', status: 'unreviewed' as const },
+      ];
+      const status = required(await vscode.window.showQuickPick(statuses, { title: `Review ${title}` })).status;
+      const note = await vscode.window.showInputBox({ title: `Note for ${title} (optional)`, value: stateOf(document, line).annotations.review.note ?? '' });
+      return { kind, uri, line, status, note: required(note) || undefined };
+    }
+    case 'markPreference':
+      throw new Error('cotStudio.markPreference needs an argument object: {line, segment?, chosen, rejected}');
+    default: {
+      const state = stateOf(document, line);
+      const segment = await pickSegment(state, title);
+      const current = state.parsed.responses[0].segments[segment];
+      switch (kind) {
+        case 'rateSegment':
+          return { kind, uri, line, segment, rating: await pickRating() };
+        case 'markFirstError':
+          return { kind, uri, line, segment };
+        case 'editSegment':
+          return { kind, uri, line, segment, text: required(await vscode.window.showInputBox({ title: `Edit ${current.label}`, value: current.text })) };
+        case 'insertReflection': {
+          const correction = required(await vscode.window.showInputBox({ title: `Correction for ${current.label}`, prompt: 'The corrected step that follows the reflection phrase' }));
+          return { kind, uri, line, segment, correction };
+        }
+        case 'acceptAlternative': {
+          const alternatives = state.annotations.segments[segmentKey(segment)]?.alternatives ?? [];
+          if (alternatives.length === 0) throw new Error(`${current.label} has no alternatives`);
+          const picked = await vscode.window.showQuickPick(
+            alternatives.map((alternative, index) => ({ label: alternative.text.trim().slice(0, 120), description: alternative.provenance.source, index })),
+            { title: `Accept an alternative for ${current.label}` },
+          );
+          return { kind, uri, line, segment, alternative: required(picked).index };
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Runs an editing operation. With an argument object the arguments are validated and errors are thrown
+ * to the caller (keybindings, tasks, tests); from the palette the missing parts are asked for.
+ */
+async function runOperation(kind: OperationKind, provider: DatasetEditorProvider, args: unknown): Promise<{ label: string } | undefined> {
+  if (args === undefined) {
+    try {
+      const document = provider.documentFor();
+      const operation = await promptOperation(kind, provider, document);
+      const label = document.applyOperation(operation, operationContext());
+      return label === undefined ? undefined : { label };
+    } catch (error) {
+      if (!(error instanceof Cancelled)) void vscode.window.showErrorMessage(error instanceof Error ? error.message : String(error));
+      return undefined;
+    }
+  }
+  const parsed = operationSchema.safeParse({ ...(typeof args === 'object' && args !== null ? args : {}), kind });
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'arguments'}: ${issue.message}`).join('; ');
+    throw new Error(`${OPERATION_COMMANDS[kind]}: invalid arguments (${issues})`);
+  }
+  const operation = parsed.data;
+  const document = provider.documentFor(operation.uri === undefined ? undefined : uriFromArgument(operation.uri));
+  const label = document.applyOperation(operation, operationContext());
+  return label === undefined ? undefined : { label };
+}
+
+export function registerEditingCommands(context: vscode.ExtensionContext, provider: DatasetEditorProvider): void {
+  for (const [kind, command] of Object.entries(OPERATION_COMMANDS) as [OperationKind, string][]) {
+    context.subscriptions.push(vscode.commands.registerCommand(command, (args?: unknown) => runOperation(kind, provider, args)));
+  }
+}

@@ -1,0 +1,193 @@
+import type { Operation, Version } from '../protocol/operations';
+import { type Annotations, HISTORY_LIMIT, type PreferencePair, segmentKey, type SegmentAnnotation } from './annotations';
+import { parseRecord } from './formats';
+import type { FormatId, ParsedRecord, Response, Segment } from './record';
+import { readAnnotations, readRecord, RecordError, replaceSegmentText, writeAnnotations } from './recordEdit';
+
+export interface OperationContext {
+  /** ISO time stamped on history, pairs and reflections. */
+  at: string;
+  /** The reflection phrase used when an insertion names none (the `cotStudio.reflectionPhrase` setting). */
+  reflectionPhrase: string;
+  /** A format the user forced for this file, or undefined to detect per record. */
+  format?: FormatId;
+}
+
+/** What an operation did to one line: the new text and a label for the undo stack. */
+export interface OperationResult {
+  text: string;
+  label: string;
+}
+
+type Side = 'primary' | 'rejected';
+
+export interface RecordState {
+  parsed: ParsedRecord;
+  annotations: Annotations;
+}
+
+/** A record's parsed form and annotations; throws a RecordError naming the field when it cannot be read. */
+export function readRecordState(lineText: string, format?: FormatId): RecordState {
+  const record = readRecord(lineText);
+  const parsed = parseRecord(record, format);
+  if ('error' in parsed) throw new RecordError(parsed.error);
+  return { parsed, annotations: readAnnotations(record) };
+}
+
+function responseOf(parsed: ParsedRecord, side: Side = 'primary'): Response {
+  const response = parsed.responses[side === 'primary' ? 0 : 1];
+  if (!response) {
+    throw new RecordError(side === 'primary' ? `a ${parsed.format} record has no response to annotate` : `a ${parsed.format} record has no rejected side`);
+  }
+  return response;
+}
+
+function segmentOf(parsed: ParsedRecord, segment: number, side?: Side): Segment {
+  const response = responseOf(parsed, side);
+  const found = response.segments[segment];
+  if (!found) {
+    const labels = response.segments.map((s, i) => `${i}: ${s.label}`).join(', ');
+    throw new RecordError(`there is no segment ${segment}; this response has ${response.segments.length} (${labels})`);
+  }
+  return found;
+}
+
+function segmentAnnotation(annotations: Annotations, segment: number, side: Side = 'primary'): SegmentAnnotation {
+  const key = segmentKey(segment, side);
+  annotations.segments[key] ??= { rating: null, alternatives: [] };
+  return annotations.segments[key];
+}
+
+/** A change to an earlier segment makes what follows it possibly inconsistent: flag it, clear this one. */
+function markLaterStale(annotations: Annotations, response: Response, segment: number, side: Side = 'primary'): void {
+  segmentAnnotation(annotations, segment, side).stale = undefined;
+  for (let later = segment + 1; later < response.segments.length; later++) segmentAnnotation(annotations, later, side).stale = true;
+}
+
+function remember(annotations: Annotations, operation: string, at: string, segment?: number): void {
+  annotations.history.push(segment === undefined ? { at, operation } : { at, operation, segment });
+  if (annotations.history.length > HISTORY_LIMIT) annotations.history.splice(0, annotations.history.length - HISTORY_LIMIT);
+}
+
+function pair(pair: Omit<PreferencePair, 'createdAt'>, at: string): PreferencePair {
+  return { ...pair, createdAt: at };
+}
+
+/**
+ * The reflected text of a wrong segment: the wrong text, the phrase, then the correction, laid out the
+ * way the segment's format writes it (Mulberry repeats the step header after the phrase).
+ */
+export function reflectionText(segment: Segment, phrase: string, correction: string): string {
+  const leading = /^\s*/.exec(segment.text)?.[0] ?? '';
+  const trailing = /\s*$/.exec(segment.text)?.[0] ?? '';
+  const wrong = segment.text.trim();
+  if (segment.kind === 'step' || segment.kind === 'section') {
+    const header = segment.kind === 'step' ? `### ${segment.label}:\n` : '';
+    return `${leading}${wrong}\n\n${phrase}\n\n${header}${correction.trim()}${trailing}`;
+  }
+  return `${leading}${wrong} ${phrase} ${correction.trim()}${trailing}`;
+}
+
+function versionText(version: Version, current: string, annotation: SegmentAnnotation | undefined, where: string): string {
+  if (version === 'current') return current;
+  if (typeof version === 'number') {
+    const alternative = annotation?.alternatives[version];
+    if (!alternative) throw new RecordError(`${where} has no alternative ${version} (it has ${annotation?.alternatives.length ?? 0})`);
+    return alternative.text;
+  }
+  return version.text;
+}
+
+/** Applies one operation to a record's line text; the result differs from the input only where it must. */
+export function applyOperation(lineText: string, operation: Operation, context: OperationContext): OperationResult {
+  const { parsed, annotations } = readRecordState(lineText, context.format);
+  const { at } = context;
+  switch (operation.kind) {
+    case 'editSegment': {
+      const segment = segmentOf(parsed, operation.segment, operation.side);
+      if (segment.text === operation.text) return { text: lineText, label: `Edit ${segment.label}` };
+      markLaterStale(annotations, responseOf(parsed, operation.side), operation.segment, operation.side);
+      remember(annotations, 'edit', at, operation.segment);
+      return { text: writeAnnotations(replaceSegmentText(lineText, segment, operation.text), annotations), label: `Edit ${segment.label}` };
+    }
+    case 'rateSegment': {
+      const segment = segmentOf(parsed, operation.segment, operation.side);
+      segmentAnnotation(annotations, operation.segment, operation.side).rating = operation.rating;
+      remember(annotations, 'rate', at, operation.segment);
+      return { text: writeAnnotations(lineText, annotations), label: `Rate ${segment.label}` };
+    }
+    case 'markFirstError': {
+      const response = responseOf(parsed, operation.side);
+      const segment = segmentOf(parsed, operation.segment, operation.side);
+      response.segments.forEach((_, index) => {
+        segmentAnnotation(annotations, index, operation.side).rating = index < operation.segment ? 1 : -1;
+      });
+      remember(annotations, 'first-error', at, operation.segment);
+      return { text: writeAnnotations(lineText, annotations), label: `First error at ${segment.label}` };
+    }
+    case 'setReviewStatus': {
+      annotations.review = { status: operation.status, note: operation.note ?? annotations.review.note };
+      if (annotations.review.note === undefined) delete annotations.review.note;
+      remember(annotations, `review:${operation.status}`, at);
+      return { text: writeAnnotations(lineText, annotations), label: `Mark sample ${operation.status.replace('_', ' ')}` };
+    }
+    case 'insertReflection': {
+      const segment = segmentOf(parsed, operation.segment, operation.side);
+      const phrase = operation.phrase ?? context.reflectionPhrase;
+      const text = reflectionText(segment, phrase, operation.correction);
+      annotations.reflections.push({ segment: operation.segment, wrong: segment.text, phrase, correction: operation.correction, createdAt: at });
+      annotations.preferencePairs.push(
+        pair({ level: 'segment', position: operation.segment, chosen: operation.correction, rejected: segment.text, origin: 'reflection' }, at),
+      );
+      segmentAnnotation(annotations, operation.segment, operation.side).rating = 1;
+      markLaterStale(annotations, responseOf(parsed, operation.side), operation.segment, operation.side);
+      remember(annotations, 'reflection', at, operation.segment);
+      return { text: writeAnnotations(replaceSegmentText(lineText, segment, text), annotations), label: `Insert reflection in ${segment.label}` };
+    }
+    case 'acceptAlternative': {
+      const segment = segmentOf(parsed, operation.segment, operation.side);
+      const annotation = segmentAnnotation(annotations, operation.segment, operation.side);
+      const alternative = annotation.alternatives[operation.alternative];
+      if (!alternative) throw new RecordError(`${segment.label} has no alternative ${operation.alternative} (it has ${annotation.alternatives.length})`);
+      // The replaced text stays available as an alternative, so accepting is never a loss.
+      annotation.alternatives.splice(operation.alternative, 1, { text: segment.text, rating: annotation.rating, provenance: { source: 'original', createdAt: at } });
+      annotation.rating = alternative.rating;
+      annotations.preferencePairs.push(
+        pair({ level: 'segment', position: operation.segment, chosen: alternative.text, rejected: segment.text, origin: 'accepted-alternative' }, at),
+      );
+      markLaterStale(annotations, responseOf(parsed, operation.side), operation.segment, operation.side);
+      remember(annotations, 'accept-alternative', at, operation.segment);
+      return { text: writeAnnotations(replaceSegmentText(lineText, segment, alternative.text), annotations), label: `Accept alternative for ${segment.label}` };
+    }
+    case 'markPreference': {
+      const response = responseOf(parsed, operation.side);
+      let chosen: string;
+      let rejected: string;
+      let label: string;
+      if (operation.segment === undefined) {
+        const where = 'the response';
+        if (typeof operation.chosen === 'number' || typeof operation.rejected === 'number') throw new RecordError(`${where} has no numbered alternatives; give {text}`);
+        chosen = versionText(operation.chosen, response.text, undefined, where);
+        rejected = versionText(operation.rejected, response.text, undefined, where);
+        label = 'Mark response preference';
+      } else {
+        const segment = segmentOf(parsed, operation.segment, operation.side);
+        const annotation = annotations.segments[segmentKey(operation.segment, operation.side)];
+        chosen = versionText(operation.chosen, segment.text, annotation, segment.label);
+        rejected = versionText(operation.rejected, segment.text, annotation, segment.label);
+        label = `Mark preference for ${segment.label}`;
+      }
+      if (chosen === rejected) throw new RecordError('chosen and rejected are the same text');
+      annotations.preferencePairs.push(
+        pair(
+          operation.segment === undefined
+            ? { level: 'response', chosen, rejected, origin: 'manual' }
+            : { level: 'segment', position: operation.segment, chosen, rejected, origin: 'manual' },
+          at,
+        ),
+      );
+      remember(annotations, 'preference', at, operation.segment);
+      return { text: writeAnnotations(lineText, annotations), label };
+    }
+  }
+}

@@ -1,0 +1,202 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { z } from 'zod';
+import { Dataset, type LineChange } from '../dataset';
+import { atomicWrite } from '../dataset/atomicWrite';
+import { applyOperation, type OperationContext } from '../dataset/operations';
+import type { Operation } from '../protocol';
+
+/** What a hot-exit backup holds: only the changed lines, with the text each had on disk to check against. */
+const backupSchema = z.object({
+  version: z.literal(1),
+  changes: z.array(z.object({ line: z.number().int().min(0), before: z.string(), after: z.string() })),
+});
+
+async function readDataset(uri: vscode.Uri): Promise<Dataset> {
+  return Dataset.load(path.basename(uri.path), await vscode.workspace.fs.readFile(uri));
+}
+
+async function writeDataset(uri: vscode.Uri, dataset: Dataset): Promise<void> {
+  if (uri.scheme === 'file') await atomicWrite(uri.fsPath, dataset.chunks());
+  else await vscode.workspace.fs.writeFile(uri, Buffer.concat([...dataset.chunks()]));
+}
+
+function stamp(): string {
+  return new Date().toISOString().replace(/[:.]/g, '-');
+}
+
+/**
+ * A dataset open in the editor. Every change is a line replacement with its inverse, handed to VS Code as
+ * an edit so that undo, redo, dirty state and hot exit work as for any file.
+ */
+export class DatasetDocument implements vscode.CustomDocument {
+  private readonly disposed = new vscode.EventEmitter<void>();
+  readonly onDidDispose = this.disposed.event;
+  private readonly edited = new vscode.EventEmitter<vscode.CustomDocumentEditEvent<DatasetDocument>>();
+  /** For VS Code: an undoable edit happened. */
+  readonly onDidEdit = this.edited.event;
+  private readonly contentChanged = new vscode.EventEmitter<{ lines: number[] | 'all' }>();
+  /** For the views: these lines (or the whole file) now read differently. */
+  readonly onDidChangeContent = this.contentChanged.event;
+  /** The disk version changed under unsaved edits and the user kept theirs: keep a copy of it before saving over it. */
+  private diskDiverged = false;
+  private readonly watcher: vscode.FileSystemWatcher | undefined;
+  /** Size and time of the file as we last read or wrote it, to tell our own saves from other programs' writes. */
+  private diskStamp = '';
+
+  private constructor(
+    readonly uri: vscode.Uri,
+    private current: Dataset,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    if (uri.scheme === 'file') {
+      this.watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(uri, '..'), path.basename(uri.path)));
+      this.watcher.onDidChange(() => void this.onDiskChange());
+    }
+  }
+
+  static async open(uri: vscode.Uri, backupId: string | undefined, log: vscode.LogOutputChannel): Promise<DatasetDocument> {
+    const document = new DatasetDocument(uri, await readDataset(uri), log);
+    document.diskStamp = await document.readDiskStamp();
+    if (backupId) await document.restore(vscode.Uri.parse(backupId));
+    return document;
+  }
+
+  get dataset(): Dataset {
+    return this.current;
+  }
+
+  /** Runs an operation on one record and records it for undo; returns the undo label, or undefined if nothing changed. */
+  applyOperation(operation: Operation, context: OperationContext): string | undefined {
+    const line = operation.line - 1;
+    if (line >= this.current.lineCount) throw new Error(`${this.current.fileName} has ${this.current.lineCount} lines; there is no line ${operation.line}`);
+    if (this.current.recordIndexOfLine(line) === -1) throw new Error(`${this.current.fileName}:${operation.line} is blank`);
+    const before = this.current.lineText(line);
+    let result;
+    try {
+      result = applyOperation(before, operation, context);
+    } catch (error) {
+      throw new Error(`${this.current.fileName}:${operation.line}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (result.text === before) return undefined;
+    this.change([{ line, before, after: result.text }], result.label);
+    return result.label;
+  }
+
+  private change(changes: LineChange[], label: string): void {
+    this.current.apply(changes, 'forward');
+    this.contentChanged.fire({ lines: changes.map((c) => c.line) });
+    this.edited.fire({
+      document: this,
+      label,
+      undo: () => this.step(changes, 'backward'),
+      redo: () => this.step(changes, 'forward'),
+    });
+  }
+
+  private step(changes: LineChange[], direction: 'forward' | 'backward'): void {
+    this.current.apply(changes, direction);
+    this.contentChanged.fire({ lines: changes.map((c) => c.line) });
+  }
+
+  async save(): Promise<void> {
+    if (this.diskDiverged) await this.keepDiskCopy();
+    await writeDataset(this.uri, this.current);
+    this.diskStamp = await this.readDiskStamp();
+    // The saved file is the new base; the undo stack keeps working because line numbers never move.
+    const saved = Buffer.concat([...this.current.chunks()]);
+    this.current = await Dataset.load(this.current.fileName, saved);
+    this.diskDiverged = false;
+  }
+
+  async saveAs(destination: vscode.Uri): Promise<void> {
+    await writeDataset(destination, this.current);
+  }
+
+  async revert(): Promise<void> {
+    this.current = await readDataset(this.uri);
+    this.diskStamp = await this.readDiskStamp();
+    this.diskDiverged = false;
+    this.contentChanged.fire({ lines: 'all' });
+  }
+
+  async backup(destination: vscode.Uri): Promise<vscode.CustomDocumentBackup> {
+    const content = JSON.stringify({ version: 1, changes: this.current.changes() });
+    await vscode.workspace.fs.writeFile(destination, Buffer.from(content, 'utf8'));
+    return {
+      id: destination.toString(),
+      delete: () => void vscode.workspace.fs.delete(destination).then(undefined, () => undefined),
+    };
+  }
+
+  dispose(): void {
+    this.watcher?.dispose();
+    this.disposed.fire();
+    for (const emitter of [this.disposed, this.edited, this.contentChanged]) emitter.dispose();
+  }
+
+  /** Reapplies backed-up line changes; any that no longer fit the file on disk are saved beside it. */
+  private async restore(backup: vscode.Uri): Promise<void> {
+    const parsed = backupSchema.safeParse(JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(backup)).toString('utf8')));
+    if (!parsed.success) throw new Error(`the backup of ${this.current.fileName} is unreadable: ${parsed.error.message}`);
+    await this.reapply(parsed.data.changes, 'restored from the backup');
+  }
+
+  private async reapply(changes: LineChange[], why: string): Promise<void> {
+    const conflicts = this.current.reapply(changes);
+    if (conflicts.length === 0) return;
+    const file = `${this.uri.fsPath}.cot-studio-unapplied-${stamp()}.jsonl`;
+    await atomicWrite(file, [Buffer.from(`${conflicts.map((c) => c.after).join('\n')}\n`, 'utf8')]);
+    const lines = conflicts.map((c) => c.line + 1).join(', ');
+    const message = `${this.current.fileName}: edits of line(s) ${lines} ${why} no longer match the file on disk; they are saved in ${path.basename(file)}.`;
+    this.log.warn(message);
+    void vscode.window.showWarningMessage(message);
+  }
+
+  private async keepDiskCopy(): Promise<void> {
+    const copy = `${this.uri.fsPath}.cot-studio-disk-${stamp()}.jsonl`;
+    await vscode.workspace.fs.copy(this.uri, vscode.Uri.file(copy), { overwrite: false });
+    const message = `${this.current.fileName} had changed on disk; that version is kept as ${path.basename(copy)}.`;
+    this.log.info(message);
+    void vscode.window.showInformationMessage(message);
+  }
+
+  /** Another program changed the file: reload if nothing is unsaved, otherwise ask, and lose nothing. */
+  private async onDiskChange(): Promise<void> {
+    const stamp = await this.readDiskStamp();
+    if (stamp === this.diskStamp) return; // our own save, or a touch that changed nothing
+    if (!this.current.isChanged) {
+      await this.revert();
+      return;
+    }
+    const reload = 'Reload and Reapply My Edits';
+    const keep = 'Keep My Version';
+    const choice = await vscode.window.showWarningMessage(
+      `${this.current.fileName} changed on disk while it has unsaved edits.`,
+      { detail: 'Reload reads the new file and reapplies your edits to the lines they still fit (the others are saved to a side file). Keep saves your version over it, after copying the disk version aside.' },
+      reload,
+      keep,
+    );
+    if (choice === reload) {
+      const mine = this.current.changes();
+      this.current = await readDataset(this.uri);
+      this.diskStamp = stamp;
+      await this.reapply(mine, 'made before the file changed on disk');
+      this.contentChanged.fire({ lines: 'all' });
+      // The reapplied edits are unsaved work: tell VS Code the document is dirty with a plain edit.
+      this.edited.fire({ document: this, label: 'Reload from disk', undo: () => undefined, redo: () => undefined });
+    } else {
+      this.diskStamp = stamp;
+      this.diskDiverged = true;
+    }
+  }
+
+  private async readDiskStamp(): Promise<string> {
+    try {
+      const stat = await vscode.workspace.fs.stat(this.uri);
+      return `${stat.size}:${stat.mtime}`;
+    } catch {
+      return 'missing';
+    }
+  }
+}

@@ -1,0 +1,186 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { DatasetEditorProvider } from '../../src/editor';
+import type { CotStudioApi } from '../../src/extension';
+import { datasetsDir } from '../harness/fixtures';
+
+const VIEW_TYPE = 'cotStudio.dataset';
+
+async function api(): Promise<CotStudioApi> {
+  const extension = vscode.extensions.getExtension<CotStudioApi>('cot-studio.cot-studio');
+  assert.ok(extension);
+  return extension.activate();
+}
+
+async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function lines(file: string): string[] {
+  return fs.readFileSync(file, 'utf8').split('\n');
+}
+
+function annotationsOf(lineText: string): Record<string, unknown> {
+  return (JSON.parse(lineText) as { cot_studio: Record<string, unknown> }).cot_studio;
+}
+
+describe('editing a dataset in the extension host', function () {
+  this.timeout(120_000);
+  let scratch: string;
+  let cot: CotStudioApi;
+
+  before(async () => {
+    cot = await api();
+    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-edit-'));
+    fs.cpSync(datasetsDir, scratch, { recursive: true });
+    for (const file of fs.readdirSync(scratch, { recursive: true, encoding: 'utf8' })) fs.chmodSync(path.join(scratch, file), 0o755);
+  });
+
+  afterEach(async () => {
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  async function open(name: string): Promise<{ file: string; uri: string; original: Buffer }> {
+    const file = path.join(scratch, name);
+    const original = fs.readFileSync(file);
+    await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(file), VIEW_TYPE);
+    const uri = vscode.Uri.file(file).toString();
+    await until('the dataset to open', () => cot.openDatasets().some((d) => d.uri === uri));
+    return { file, uri, original };
+  }
+
+  it('runs every editing command with arguments, saves only the changed records, and undoes back to the original bytes', async () => {
+    const { file, uri, original } = await open('llava_cot.jsonl');
+    const before = lines(file);
+    const fixed = ' 2020 shows 18 and 2021 shows 9. The difference is 18 - 9 = 9. ';
+    const results = [
+      await vscode.commands.executeCommand('cotStudio.editSegment', { line: 2, segment: 2, text: fixed }),
+      await vscode.commands.executeCommand('cotStudio.rateSegment', { line: 2, segment: 0, rating: 1 }),
+      await vscode.commands.executeCommand('cotStudio.setReviewStatus', { line: 2, status: 'accepted', note: 'fixed the subtraction' }),
+      await vscode.commands.executeCommand('cotStudio.markFirstError', { line: 6, segment: 2 }),
+      await vscode.commands.executeCommand('cotStudio.insertReflection', { line: 6, segment: 2, correction: 'The area is 1/2 x 6 x 8 = 24.' }),
+      await vscode.commands.executeCommand('cotStudio.markPreference', { line: 1, segment: 3, chosen: 'current', rejected: { text: ' 2021 ' } }),
+    ];
+    assert.ok(results.every((result) => result !== undefined), JSON.stringify(results));
+    assert.equal(cot.openDatasets().find((d) => d.uri === uri)?.dirty, true);
+
+    await vscode.commands.executeCommand('workbench.action.files.save');
+    await until('the save to reach the disk', () => fs.readFileSync(file, 'utf8') !== original.toString('utf8'));
+    const after = lines(file);
+    assert.equal(after.length, before.length);
+    for (let i = 0; i < before.length; i++) {
+      if (![0, 1, 5].includes(i)) assert.equal(after[i], before[i], `line ${i + 1} must be byte-identical`);
+    }
+    const line2 = JSON.parse(after[1]) as { conversations: { value: string }[]; cot_studio: { review: unknown; segments: Record<string, { rating: number }> } };
+    assert.ok(line2.conversations[1].value.includes(`<REASONING>${fixed}</REASONING>`));
+    assert.deepEqual(line2.cot_studio.review, { status: 'accepted', note: 'fixed the subtraction' });
+    assert.equal(line2.cot_studio.segments['0'].rating, 1);
+    // Everything before the annotations is the original line with one string changed.
+    assert.equal(`${after[1].slice(0, after[1].indexOf(',"cot_studio"'))}}`, before[1].replace(/<REASONING>[^<]*<\/REASONING>/, `<REASONING>${fixed}</REASONING>`));
+    const line6 = JSON.parse(after[5]) as { conversations: { value: string }[] };
+    assert.match(line6.conversations[1].value, /I think I have made a mistake\. Let me rethink it\. The area is 1\/2 x 6 x 8 = 24\./);
+    const pairs = annotationsOf(after[0]).preferencePairs as { chosen: string; rejected: string }[];
+    assert.deepEqual(
+      pairs.map((p) => [p.chosen, p.rejected]),
+      [[' 2022 ', ' 2021 ']],
+    );
+
+    for (let i = 0; i < results.length; i++) await vscode.commands.executeCommand('undo');
+    await until('undo to restore every line', () => cot.readLine(uri, 2) === before[1] && cot.readLine(uri, 6) === before[5] && cot.readLine(uri, 1) === before[0]);
+    await vscode.commands.executeCommand('workbench.action.files.save');
+    await until('the original bytes on disk', () => fs.readFileSync(file).equals(original));
+
+    await vscode.commands.executeCommand('redo');
+    await until('redo to apply the first edit again', () => cot.readLine(uri, 2).includes(fixed));
+  });
+
+  it('accepts an alternative, records the pair and marks later segments stale', async () => {
+    const file = path.join(scratch, 'alternatives.jsonl');
+    const record = JSON.parse(lines(path.join(scratch, 'llava_cot.jsonl'))[1]) as Record<string, unknown>;
+    const alternative = { text: ' 18 - 9 = 9. ', rating: 1, provenance: { source: 'model', model: 'test', createdAt: '2026-01-01T00:00:00Z' } };
+    record.cot_studio = { version: 1, segments: { '2': { rating: -1, alternatives: [alternative] } } };
+    fs.writeFileSync(file, `${JSON.stringify(record)}\n`);
+    const { uri } = await open('alternatives.jsonl');
+    await vscode.commands.executeCommand('cotStudio.acceptAlternative', { line: 1, segment: 2, alternative: 0 });
+    const annotations = annotationsOf(cot.readLine(uri, 1)) as {
+      segments: Record<string, { rating: number | null; stale?: boolean; alternatives: { text: string; provenance: { source: string } }[] }>;
+      preferencePairs: { chosen: string; rejected: string; origin: string; level: string; position: number }[];
+    };
+    assert.equal(annotations.segments['2'].rating, 1);
+    assert.equal(annotations.segments['2'].alternatives[0].provenance.source, 'original', 'the replaced text stays as an alternative');
+    assert.equal(annotations.segments['3'].stale, true);
+    assert.deepEqual(annotations.preferencePairs.map((p) => [p.level, p.position, p.origin, p.chosen]), [['segment', 2, 'accepted-alternative', ' 18 - 9 = 9. ']]);
+  });
+
+  it('throws a clear error for bad arguments and leaves the file untouched', async () => {
+    const { uri } = await open('mulberry.jsonl');
+    const before = cot.readLine(uri, 2);
+    await assert.rejects(Promise.resolve(vscode.commands.executeCommand('cotStudio.rateSegment', { line: 2, segment: 0, rating: 5 })), /invalid arguments \(rating/);
+    await assert.rejects(Promise.resolve(vscode.commands.executeCommand('cotStudio.rateSegment', { line: 2, segment: 99, rating: 1 })), /mulberry\.jsonl:2: there is no segment 99/);
+    await assert.rejects(Promise.resolve(vscode.commands.executeCommand('cotStudio.editSegment', { line: 40, segment: 0, text: 'x' })), /has 6 lines; there is no line 40/);
+    assert.equal(cot.readLine(uri, 2), before);
+    assert.equal(cot.openDatasets().find((d) => d.uri === uri)?.dirty, false);
+  });
+
+  it('reverts unsaved edits to the file on disk', async () => {
+    const { file, uri, original } = await open('mmpr.jsonl');
+    await vscode.commands.executeCommand('cotStudio.setReviewStatus', { line: 1, status: 'rejected' });
+    assert.notEqual(cot.readLine(uri, 1), original.toString('utf8').split('\n')[0]);
+    // The tab model learns of the edit from the workbench a moment later.
+    await until('the tab to show unsaved changes', () => vscode.window.tabGroups.activeTabGroup.activeTab?.isDirty);
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+    await until('the revert', () => cot.readLine(uri, 1) === original.toString('utf8').split('\n')[0]);
+    assert.ok(fs.readFileSync(file).equals(original));
+  });
+
+  it('reloads when another program changes the file and nothing is unsaved', async () => {
+    const { file, uri } = await open('reason_rft.jsonl');
+    const changed = lines(file);
+    changed[0] = changed[0].replace('"rft-001"', '"rft-001-external"');
+    fs.writeFileSync(file, changed.join('\n'));
+    await until('the external change to show', () => cot.readLine(uri, 1).includes('rft-001-external'));
+  });
+
+  it('saves a copy with Save As, and restores unsaved edits from a hot-exit backup', async () => {
+    const log = vscode.window.createOutputChannel('CoT Studio test', { log: true });
+    const extension = vscode.extensions.getExtension('cot-studio.cot-studio');
+    assert.ok(extension);
+    const provider = new DatasetEditorProvider(extension.extensionUri, log);
+    const file = path.join(scratch, 'openvlthinker.jsonl');
+    const original = fs.readFileSync(file);
+    const document = await provider.openCustomDocument(vscode.Uri.file(file), { backupId: undefined, untitledDocumentData: undefined });
+    document.applyOperation({ kind: 'setReviewStatus', line: 2, status: 'needs_fix', note: 'penalty' }, { at: '2026-01-01T00:00:00Z', reflectionPhrase: 'x' });
+
+    const copy = vscode.Uri.file(path.join(scratch, 'openvlthinker-copy.jsonl'));
+    await provider.saveCustomDocumentAs(document, copy);
+    const copied = fs.readFileSync(copy.fsPath, 'utf8').split('\n');
+    assert.equal(copied[0], original.toString('utf8').split('\n')[0]);
+    assert.match(copied[1], /"needs_fix"/);
+    assert.ok(fs.readFileSync(file).equals(original), 'Save As leaves the original file alone');
+
+    const destination = vscode.Uri.file(path.join(scratch, 'backup.json'));
+    const backup = await provider.backupCustomDocument(document, { destination });
+    const stored = JSON.parse(fs.readFileSync(destination.fsPath, 'utf8')) as { changes: { line: number }[] };
+    assert.deepEqual(
+      stored.changes.map((c) => c.line),
+      [1],
+      'the backup holds only the changed line',
+    );
+    const restored = await provider.openCustomDocument(vscode.Uri.file(file), { backupId: backup.id, untitledDocumentData: undefined });
+    assert.equal(restored.dataset.lineText(1), document.dataset.lineText(1));
+    assert.equal(restored.dataset.isChanged, true);
+    document.dispose();
+    restored.dispose();
+    log.dispose();
+  });
+});
