@@ -1,0 +1,61 @@
+import { DEFAULT_REFLECTION_PHRASE } from '../annotations';
+import { describeJson, detectFormat, parseRecord, unknownFormatReason } from '../formats';
+import { type FormatId, isJsonObject, type Json, type ParsedRecord } from '../record';
+import { formatPath } from '../recordEdit';
+import { emptyAnswerFindings } from './emptyAnswer';
+import { imageMissingFindings, imageTokenFindings } from './images';
+import { LineTree } from './lineTree';
+import { grammarFindings } from './responses';
+import type { CheckResult, Finding } from './result';
+
+export { type CheckId, checkIdSchema, type CheckResult, checkResultSchema, type Severity, severitySchema } from './result';
+
+export interface CheckContext {
+  /** Whether an image path of the record (as written, relative to the dataset) names a file. */
+  imageExists(path: string): boolean;
+  /** A format the user forced for the file; detected per record when absent. */
+  format?: FormatId;
+  /** The reflection phrase a repeated Mulberry step may follow (the `cotStudio.reflectionPhrase` setting). */
+  reflectionPhrase?: string;
+}
+
+const BOM = '\uFEFF';
+
+function place(finding: Finding, tree: LineTree): CheckResult {
+  const { check, severity, field, problem } = finding;
+  const range = field && tree.range(field);
+  const message = field ? `${formatPath(field)}: ${problem}` : problem;
+  return range ? { check, severity, message, range } : { check, severity, message };
+}
+
+/** Every check of a parsed record; ranges are offsets in `lineText`, the raw line. */
+export function checkRecord(lineText: string, parsed: ParsedRecord, context: CheckContext): CheckResult[] {
+  const tree = new LineTree(lineText);
+  const record = tree.record();
+  const findings = [
+    ...grammarFindings(record, parsed, context.reflectionPhrase ?? DEFAULT_REFLECTION_PHRASE),
+    ...imageTokenFindings(record, parsed, tree),
+    ...imageMissingFindings(parsed, tree, (path) => context.imageExists(path)),
+    ...emptyAnswerFindings(record, parsed),
+  ];
+  return findings.map((finding) => place(finding, tree));
+}
+
+/** Reads and checks one line. A blank line is no record (the dataset skips it) and has nothing to report. */
+export function checkLine(lineText: string, context: CheckContext): { parsed: ParsedRecord | null; results: CheckResult[] } {
+  const text = lineText.startsWith(BOM) ? lineText.slice(BOM.length) : lineText;
+  if (text.trim() === '') return { parsed: null, results: [] };
+  const failed = (check: 'unparseable' | 'unknown-format', message: string) => ({ parsed: null, results: [{ check, severity: 'error' as const, message }] });
+  let value: Json;
+  try {
+    value = JSON.parse(text) as Json;
+  } catch (error) {
+    return failed('unparseable', `not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (!isJsonObject(value)) return failed('unparseable', `a record must be a JSON object, found ${describeJson(value)}`);
+  const format = context.format ?? detectFormat(value);
+  if (format === null) return failed('unknown-format', unknownFormatReason(value));
+  const parsed = parseRecord(value, format);
+  if ('error' in parsed) return failed('unknown-format', parsed.error);
+  return { parsed, results: checkRecord(lineText, parsed, context) };
+}

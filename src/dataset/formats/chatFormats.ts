@@ -1,0 +1,50 @@
+import type { FormatId, JsonObject, ParsedRecord } from '../record';
+import { formatPath, RecordError } from '../recordEdit';
+import { firstExchange, readChat, turnText } from './chat';
+import { groundTruth, recordId, recordImages } from './fields';
+import { wholeSegment } from './segment';
+import { buildResponse, detectStructure, STRUCTURE_FORMAT, STRUCTURES, structureOf } from './structure';
+
+/** The formats read from a `messages` or `conversations` list. */
+export type ChatFormat = Extract<FormatId, 'llava-cot' | 'mulberry' | 'think-answer' | 'sharegpt' | 'openai-chat'>;
+
+/**
+ * A non-empty chat list is OpenAI chat when any turn uses content parts (the parts are the shape, whatever
+ * the reply says); otherwise the reply's structure names the sharegpt-family format.
+ */
+export function detectChatFormat(record: JsonObject): ChatFormat | null {
+  const chat = readChat(record);
+  if (!chat || chat.turns.length === 0) return null;
+  if (chat.turns.some((turn) => turn.hasParts)) return 'openai-chat';
+  const { reply } = firstExchange(chat.turns);
+  const structure = reply ? detectStructure(turnText(reply)) : null;
+  return structure === null ? 'sharegpt' : STRUCTURE_FORMAT[structure];
+}
+
+/**
+ * The record's first user turn and the first assistant turn after it. A chat without a reply parses with
+ * no response (the empty-answer check reports it), except for the structured formats, whose markup is
+ * what makes them that format.
+ */
+export function parseChat(record: JsonObject, format: ChatFormat): ParsedRecord {
+  const chat = readChat(record);
+  if (!chat) throw new RecordError(`messages: missing (a ${format} record holds its turns in messages or conversations)`);
+  const { prompt, reply } = firstExchange(chat.turns);
+  const text = reply ? turnText(reply) : '';
+  const structure = structureOf(format, text);
+  if (structure !== null && format !== 'openai-chat') {
+    if (!reply) throw new RecordError(`${formatPath(chat.path)}: no assistant turn after the first user turn`);
+    if (!STRUCTURES[structure].present(text)) {
+      throw new RecordError(`${formatPath(reply.texts[0]?.path ?? chat.path)}: no ${STRUCTURES[structure].name}`);
+    }
+  }
+  return {
+    format,
+    id: recordId(record),
+    question: prompt ? turnText(prompt) : null,
+    images: [...recordImages(record), ...chat.turns.flatMap((turn) => turn.imageUrls)],
+    groundTruth: groundTruth(record),
+    keySteps: null,
+    responses: reply ? [buildResponse('response', format, reply.texts, (ref) => [wholeSegment(ref)])] : [],
+  };
+}

@@ -1,0 +1,53 @@
+import { isJsonObject, type Json, type JsonObject, type JsonPath } from '../record';
+import { formatPath, RecordError } from '../recordEdit';
+
+/** The record keys that name images; their paths are listed in this order. */
+export const IMAGE_KEYS = ['image_path', 'image', 'images'] as const;
+
+/** Keys that hold a record's own reference answer, most common first. */
+const GROUND_TRUTH_KEYS = ['solution', 'answer', 'answer_gt'] as const;
+
+/** What a JSON value is, for messages: `an array`, `null`, `a number`. */
+export function describeJson(value: Json | undefined): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+export function requireString(record: JsonObject, key: string): string {
+  const value = record[key];
+  if (typeof value === 'string') return value;
+  throw new RecordError(value === undefined ? `${key}: missing` : `${key}: expected a string, found ${describeJson(value)}`);
+}
+
+export function recordId(record: JsonObject): string | null {
+  const id = record.id;
+  return typeof id === 'string' || typeof id === 'number' ? String(id) : null;
+}
+
+export function groundTruth(record: JsonObject): string | null {
+  for (const key of GROUND_TRUTH_KEYS) {
+    const value = record[key];
+    if (typeof value === 'string' || typeof value === 'number') return String(value);
+  }
+  return null;
+}
+
+function imagePath(item: Json, path: JsonPath): string {
+  if (typeof item === 'string') return item;
+  if (isJsonObject(item) && typeof item.path === 'string') return item.path;
+  throw new RecordError(`${formatPath(path)}: expected an image path (a string or {"path": ...}), found ${describeJson(item)}`);
+}
+
+/**
+ * The image paths of `image_path`, `image` and `images`, each a path, a `{"path": ...}` object or a list of
+ * them. `null` means no image (text-only records in mixed LLaVA data carry it).
+ */
+export function recordImages(record: JsonObject): string[] {
+  return IMAGE_KEYS.flatMap((key) => {
+    const value = record[key];
+    if (value === undefined || value === null) return [];
+    return Array.isArray(value) ? value.map((item, index) => imagePath(item, [key, index])) : [imagePath(value, [key])];
+  });
+}

@@ -1,0 +1,84 @@
+/**
+ * Format adapters: each record shape the product reads becomes a ParsedRecord whose segments point at
+ * exact spans of the record's strings.
+ *
+ * Detection, most specific shape first:
+ * 1. Keys that only one shape has: `prompt` + `completions` is TRL stepwise; `chosen` + `rejected` is a
+ *    preference pair, TRL when it has a `prompt`, MMPR when it has a `question` (these outrank a chat list).
+ * 2. A non-empty `messages` / `conversations` list: OpenAI chat when any turn's content is a list of parts;
+ *    otherwise the first reply's markup picks LLaVA-CoT stage tags > `<think>`/`<answer>` tags > Mulberry
+ *    `###` headers > plain sharegpt (a chat without a reply is sharegpt too: a prompt waiting for one).
+ *    OpenAI chat still splits its reply by whichever of those markups it carries.
+ * 3. `problem` with `key_steps` or `image_path` is R1-VL; `problem` with `solution` or `answer` is
+ *    Reason-RFT RL (OpenVLThinker's RL records, `problem/answer/images`, read the same way).
+ * An empty chat list (`"conversations": []`) matches nothing: there is neither question nor response.
+ */
+import type { FormatId, JsonObject, ParsedRecord } from '../record';
+import { RecordError } from '../recordEdit';
+import { CHAT_KEYS } from './chat';
+import { detectChatFormat, parseChat } from './chatFormats';
+import { parseMmpr } from './mmpr';
+import { parseProblem } from './rl';
+import { parseTrlPreference, parseTrlStepwise } from './trl';
+
+export { CHAT_KEYS, readChat, turnText } from './chat';
+export { describeJson, IMAGE_KEYS } from './fields';
+export { findHeaders, type Header, SECTIONS } from './sections';
+export { STAGES, stageTags } from './stages';
+export { structureOf } from './structure';
+
+const PARSERS: Record<FormatId, (record: JsonObject) => ParsedRecord> = {
+  'llava-cot': (record) => parseChat(record, 'llava-cot'),
+  mulberry: (record) => parseChat(record, 'mulberry'),
+  'think-answer': (record) => parseChat(record, 'think-answer'),
+  sharegpt: (record) => parseChat(record, 'sharegpt'),
+  'openai-chat': (record) => parseChat(record, 'openai-chat'),
+  mmpr: parseMmpr,
+  'trl-preference': parseTrlPreference,
+  'trl-stepwise': parseTrlStepwise,
+  'r1-vl': (record) => parseProblem(record, 'r1-vl'),
+  'reason-rft-rl': (record) => parseProblem(record, 'reason-rft-rl'),
+};
+
+export function detectFormat(record: JsonObject): FormatId | null {
+  const has = (key: string): boolean => key in record;
+  if (has('prompt') && has('completions')) return 'trl-stepwise';
+  if (has('chosen') && has('rejected')) {
+    if (has('prompt')) return 'trl-preference';
+    if (has('question')) return 'mmpr';
+  }
+  const chat = detectChatFormat(record);
+  if (chat !== null) return chat;
+  if (has('problem')) {
+    if (has('key_steps') || has('image_path')) return 'r1-vl';
+    if (has('solution') || has('answer')) return 'reason-rft-rl';
+  }
+  return null;
+}
+
+const EXPECTED_SHAPES =
+  'messages or conversations (chat), question/chosen/rejected (MMPR), prompt/chosen/rejected (TRL preference), ' +
+  'prompt/completions (TRL stepwise), problem/key_steps or image_path/problem (R1-VL), problem/solution (Reason-RFT RL)';
+
+/** Why detection found no format: the keys the record has and the shapes that were looked for. */
+export function unknownFormatReason(record: JsonObject): string {
+  const keys = Object.keys(record);
+  const emptyChat = CHAT_KEYS.find((key) => {
+    const turns = record[key];
+    return Array.isArray(turns) && turns.length === 0;
+  });
+  const found = keys.length > 0 ? `found keys ${keys.join(', ')}` : 'found no keys';
+  return `unknown format: ${found}${emptyChat ? ` (${emptyChat} is an empty list)` : ''}; expected ${EXPECTED_SHAPES}`;
+}
+
+/** Reads a record as `forced`, or as its detected format; the error names the missing or invalid field. */
+export function parseRecord(record: JsonObject, forced?: FormatId): ParsedRecord | { error: string } {
+  const format = forced ?? detectFormat(record);
+  if (format === null) return { error: unknownFormatReason(record) };
+  try {
+    return PARSERS[format](record);
+  } catch (error) {
+    if (error instanceof RecordError) return { error: `not a ${format} record: ${error.message}` };
+    throw error;
+  }
+}

@@ -1,0 +1,59 @@
+import type { Segment } from '../record';
+import { sliceSegment, type TextRef } from './segment';
+
+/** Mulberry's section headers; `rank` is the position the grammar gives them (steps rank 3). */
+export const SECTIONS = [
+  { header: '### Image Description:', label: 'Image Description', rank: 0 },
+  { header: '### Rationales:', label: 'Rationales', rank: 1 },
+  { header: "### Let's think step by step.", label: "Let's think step by step", rank: 2 },
+  { header: '### The final answer is:', label: 'Final answer', rank: 4 },
+] as const;
+const STEP_RANK = 3;
+
+/** One recognised `###` header line; other `###` lines are body text. */
+export interface Header {
+  header: string;
+  label: string;
+  /** The step number of `### Step k:`, null for a section header. */
+  step: number | null;
+  rank: number;
+  start: number;
+  end: number;
+}
+
+const escaped = SECTIONS.map(({ header }) => header.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+const HEADER = new RegExp(`^(?:### Step (\\d+):|${escaped.join('|')})`, 'gm');
+
+export function findHeaders(text: string): Header[] {
+  return [...text.matchAll(HEADER)].map((match) => {
+    const start = match.index;
+    const end = start + match[0].length;
+    if (match[1] !== undefined) {
+      const step = Number(match[1]);
+      return { header: match[0], label: `Step ${step}`, step, rank: STEP_RANK, start, end };
+    }
+    const section = SECTIONS.find(({ header }) => header === match[0]) ?? SECTIONS[0];
+    return { header: match[0], label: section.label, step: null, rank: section.rank, start, end };
+  });
+}
+
+export function hasSections(text: string): boolean {
+  return findHeaders(text).length > 0;
+}
+
+/**
+ * One segment per header: the body from the line after the header (or the rest of the header's line) up
+ * to the next header, without the blank lines that separate sections, so replacing a body keeps the
+ * layout. Text before the first header is no segment. A reflection (wrong step, the reflection phrase,
+ * the same step header again) gives two segments with the same label; the phrase ends the wrong one.
+ */
+export function sectionSegments(ref: TextRef): Segment[] {
+  const headers = findHeaders(ref.text);
+  return headers.map((header, index) => {
+    const regionEnd = headers[index + 1]?.start ?? ref.text.length;
+    const lineBreak = /^[ \t]*(?:\r?\n)?/.exec(ref.text.slice(header.end, regionEnd))?.[0] ?? '';
+    const start = header.end + lineBreak.length;
+    const end = start + ref.text.slice(start, regionEnd).trimEnd().length;
+    return sliceSegment(ref, header.step === null ? 'section' : 'step', header.label, start, end);
+  });
+}

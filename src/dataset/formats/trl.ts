@@ -1,0 +1,59 @@
+import type { JsonObject, ParsedRecord } from '../record';
+import { RecordError } from '../recordEdit';
+import { firstExchange, readTurns, turnText } from './chat';
+import { describeJson, groundTruth, recordId, recordImages } from './fields';
+import { sliceSegment, type TextRef, wholeSegment } from './segment';
+import { buildResponse } from './structure';
+
+/** TRL's `prompt`: a string, or conversational messages whose first user turn is the question. */
+function readPrompt(record: JsonObject): { question: string | null; imageUrls: string[] } {
+  const prompt = record.prompt;
+  if (typeof prompt === 'string') return { question: prompt, imageUrls: [] };
+  const turns = readTurns(prompt, ['prompt']);
+  if (!turns) throw new RecordError(`prompt: expected a string or a list of messages, found ${describeJson(prompt)}`);
+  const first = firstExchange(turns).prompt;
+  return { question: first ? turnText(first) : null, imageUrls: turns.flatMap((turn) => turn.imageUrls) };
+}
+
+/** A side of a TRL pair: a string, or a list holding the assistant message (conversational TRL). */
+function readSide(record: JsonObject, role: 'chosen' | 'rejected'): TextRef[] {
+  const value = record[role];
+  if (typeof value === 'string') return [{ text: value, path: [role] }];
+  const turns = readTurns(value, [role]);
+  const turn = turns?.find((candidate) => candidate.role === 'assistant') ?? turns?.[0];
+  if (!turn) throw new RecordError(`${role}: expected a string or a list with an assistant message, found ${turns ? 'an empty list' : describeJson(value)}`);
+  return turn.texts;
+}
+
+export function parseTrlPreference(record: JsonObject): ParsedRecord {
+  const { question, imageUrls } = readPrompt(record);
+  return {
+    format: 'trl-preference',
+    id: recordId(record),
+    question,
+    images: [...recordImages(record), ...imageUrls],
+    groundTruth: groundTruth(record),
+    keySteps: null,
+    responses: (['chosen', 'rejected'] as const).map((role) => buildResponse(role, 'trl-preference', readSide(record, role), (ref) => [wholeSegment(ref)])),
+  };
+}
+
+/** TRL stepwise supervision: each completion string is one step; the response reads them joined by blank lines. */
+export function parseTrlStepwise(record: JsonObject): ParsedRecord {
+  const { question, imageUrls } = readPrompt(record);
+  const completions = record.completions;
+  if (!Array.isArray(completions)) throw new RecordError(`completions: expected a list of strings, found ${describeJson(completions)}`);
+  const steps = completions.map((completion, index) => {
+    if (typeof completion !== 'string') throw new RecordError(`completions[${index}]: expected a string, found ${describeJson(completion)}`);
+    return sliceSegment({ text: completion, path: ['completions', index] }, 'step', `Step ${index + 1}`, 0, completion.length);
+  });
+  return {
+    format: 'trl-stepwise',
+    id: recordId(record),
+    question,
+    images: [...recordImages(record), ...imageUrls],
+    groundTruth: null,
+    keySteps: null,
+    responses: [{ role: 'response', text: steps.map((step) => step.text).join('\n\n'), segments: steps }],
+  };
+}
