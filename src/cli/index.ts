@@ -1,45 +1,25 @@
 // `cot-studio`: the product's headless entry point, for batch work outside the editor.
-import { parseArgs } from 'node:util';
 import { version } from '../../package.json';
-import { readEngineStatus } from '../engine/status';
-import { formatEngineStatus } from '../modelStatus/format';
+import { stats } from './stats';
+import { status } from './status';
+import { USAGE, UsageError } from './usage';
+import { validate } from './validate';
 
-const USAGE = `Usage: cot-studio <command> [options]
-
-Commands:
-  status [--json]   load onnxruntime-node and try each execution provider (CUDA, WebGPU, CPU)
-
-Options:
-  --help            show this help
-  --version         print the version
-
-Exit codes: 0 ok, 1 the data or the environment has errors, 2 bad usage.`;
-
-class UsageError extends Error {}
-
-async function status(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false } }, strict: true });
-  const result = await readEngineStatus();
-  process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatEngineStatus(result).join('\n')}\n`);
-  return result.providers.some((provider) => provider.ok) ? 0 : 1;
-}
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { validate, stats, status };
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  switch (command) {
-    case undefined:
-    case '--help':
-    case 'help':
-      process.stdout.write(`${USAGE}\n`);
-      return command === undefined ? 2 : 0;
-    case '--version':
-      process.stdout.write(`${version}\n`);
-      return 0;
-    case 'status':
-      return status(rest);
-    default:
-      throw new UsageError(`unknown command '${command}'`);
+  if (command === undefined || command === '--help' || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return command === undefined ? 2 : 0;
   }
+  if (command === '--version') {
+    process.stdout.write(`${version}\n`);
+    return 0;
+  }
+  const run = COMMANDS[command];
+  if (!run) throw new UsageError(`unknown command '${command}'`);
+  return run(rest);
 }
 
 main(process.argv.slice(2)).then(

@@ -2,4 +2,4 @@ export { ANNOTATION_KEY, DEFAULT_REFLECTION_PHRASE } from './annotations';
 export { Dataset, type LineChange } from './dataset';
 export { indexBytes } from './indexWorker';
 export { LineIndex } from './lineIndex';
-export { firstUserQuestion, summarizeLine } from './recordSummary';
+export { displayQuestion, summarizeLine } from './recordSummary';

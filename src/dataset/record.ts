@@ -8,6 +8,14 @@ export function isJsonObject(value: Json | undefined): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** What kind of JSON value something is, for messages: `an array`, `a string`, `null`. */
+export function describeJson(value: Json | undefined): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
 /** Where a value sits inside a record, as jsonc-parser addresses it: keys and array indices. */
 export const jsonPathSchema = z.array(z.union([z.string(), z.number().int().min(0)]));
 export type JsonPath = z.infer<typeof jsonPathSchema>;

@@ -1,6 +1,6 @@
 import { applyEdits, modify } from 'jsonc-parser';
 import { ANNOTATION_KEY, type Annotations, annotationsSchema, emptyAnnotations } from './annotations';
-import { isJsonObject, type Json, type JsonObject, type JsonPath, type Segment } from './record';
+import { describeJson, isJsonObject, type Json, type JsonObject, type JsonPath, type Segment } from './record';
 
 /** A record that cannot be read or changed as asked; the message names the field. */
 export class RecordError extends Error {}
@@ -12,7 +12,7 @@ export function readRecord(lineText: string): JsonObject {
   } catch (error) {
     throw new RecordError(`not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
   }
-  if (!isJsonObject(value)) throw new RecordError('a record must be a JSON object');
+  if (!isJsonObject(value)) throw new RecordError(`a record must be a JSON object, found ${describeJson(value)}`);
   return value;
 }
 

@@ -282,6 +282,6 @@ describe('checkRecord', () => {
     const line = fixtureLines('llava_cot.jsonl')[9];
     const parsed = parseRecord(JSON.parse(line) as JsonObject);
     assert.ok(!('error' in parsed));
-    assert.deepEqual(checkRecord(line, parsed, { imageExists: () => false }).map((result) => result.check), ['stage-grammar', 'image-missing']);
+    assert.deepEqual(checkRecord(line, JSON.parse(line) as JsonObject, parsed, { imageExists: () => false }).map((result) => result.check), ['stage-grammar', 'image-missing']);
   });
 });

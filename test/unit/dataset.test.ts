@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { Dataset, firstUserQuestion, summarizeLine } from '../../src/dataset';
+import { Dataset, displayQuestion, summarizeLine } from '../../src/dataset';
 import { datasetsDir } from '../harness/fixtures';
 
 function open(name: string): Dataset {
@@ -57,15 +57,10 @@ describe('Dataset', () => {
   });
 });
 
-describe('firstUserQuestion', () => {
-  it('reads OpenAI content parts and TRL prompts', () => {
-    assert.equal(
-      firstUserQuestion({ messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }, { type: 'text', text: 'What is shown?' }] }] }),
-      'What is shown?',
-    );
-    assert.equal(firstUserQuestion({ prompt: [{ role: 'user', content: 'Q?' }], chosen: [], rejected: [] }), 'Q?');
-    assert.equal(firstUserQuestion({ prompt: 'Plain prompt', completions: [], labels: [] }), 'Plain prompt');
-    assert.equal(firstUserQuestion({ id: 1 }), null);
+describe('displayQuestion', () => {
+  it('drops image placeholders and collapses whitespace', () => {
+    assert.equal(displayQuestion('<image>\n<image>  What  is\nshown?'), 'What is shown?');
+    assert.equal(displayQuestion(null), null);
   });
 });
 
@@ -75,5 +70,8 @@ describe('summarizeLine', () => {
     assert.equal(summarizeLine('"text"', 5).problem, 'a record must be a JSON object, found a string');
     assert.equal(summarizeLine('null', 6).problem, 'a record must be a JSON object, found null');
     assert.equal(summarizeLine('{}', 7).line, 7);
+    assert.match(summarizeLine('{"id": 1}', 8).problem ?? '', /^unknown format|no format|not a/i);
+    const summary = summarizeLine('{"question": "<image>Q?", "image": "a.png", "chosen": "x", "rejected": "y", "cot_studio": {"version": 1, "review": {"status": "accepted"}}}', 9);
+    assert.deepEqual(summary, { line: 9, question: 'Q?', problem: null, format: 'mmpr', review: 'accepted' });
   });
 });

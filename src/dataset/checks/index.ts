@@ -1,6 +1,6 @@
 import { DEFAULT_REFLECTION_PHRASE } from '../annotations';
-import { describeJson, detectFormat, parseRecord, unknownFormatReason } from '../formats';
-import { type FormatId, isJsonObject, type Json, type ParsedRecord } from '../record';
+import { detectFormat, parseRecord, unknownFormatReason } from '../formats';
+import { describeJson, type FormatId, isJsonObject, type Json, type JsonObject, type ParsedRecord } from '../record';
 import { formatPath } from '../recordEdit';
 import { emptyAnswerFindings } from './emptyAnswer';
 import { imageMissingFindings, imageTokenFindings } from './images';
@@ -28,10 +28,9 @@ function place(finding: Finding, tree: LineTree): CheckResult {
   return range ? { check, severity, message, range } : { check, severity, message };
 }
 
-/** Every check of a parsed record; ranges are offsets in `lineText`, the raw line. */
-export function checkRecord(lineText: string, parsed: ParsedRecord, context: CheckContext): CheckResult[] {
+/** Every check of a parsed record; ranges are offsets in `lineText`, the raw line `record` was parsed from. */
+export function checkRecord(lineText: string, record: JsonObject, parsed: ParsedRecord, context: CheckContext): CheckResult[] {
   const tree = new LineTree(lineText);
-  const record = tree.record();
   const findings = [
     ...grammarFindings(record, parsed, context.reflectionPhrase ?? DEFAULT_REFLECTION_PHRASE),
     ...imageTokenFindings(record, parsed, tree),
@@ -42,10 +41,21 @@ export function checkRecord(lineText: string, parsed: ParsedRecord, context: Che
 }
 
 /** Reads and checks one line. A blank line is no record (the dataset skips it) and has nothing to report. */
-export function checkLine(lineText: string, context: CheckContext): { parsed: ParsedRecord | null; results: CheckResult[] } {
+/** A line's checks, with the record as parsed (null when the line is blank or not an object) for callers that need more of it. */
+export interface LineCheck {
+  record: JsonObject | null;
+  parsed: ParsedRecord | null;
+  results: CheckResult[];
+}
+
+export function checkLine(lineText: string, context: CheckContext): LineCheck {
   const text = lineText.startsWith(BOM) ? lineText.slice(BOM.length) : lineText;
-  if (text.trim() === '') return { parsed: null, results: [] };
-  const failed = (check: 'unparseable' | 'unknown-format', message: string) => ({ parsed: null, results: [{ check, severity: 'error' as const, message }] });
+  if (text.trim() === '') return { record: null, parsed: null, results: [] };
+  const failed = (check: 'unparseable' | 'unknown-format', message: string, record: JsonObject | null = null): LineCheck => ({
+    record,
+    parsed: null,
+    results: [{ check, severity: 'error', message }],
+  });
   let value: Json;
   try {
     value = JSON.parse(text) as Json;
@@ -54,8 +64,8 @@ export function checkLine(lineText: string, context: CheckContext): { parsed: Pa
   }
   if (!isJsonObject(value)) return failed('unparseable', `a record must be a JSON object, found ${describeJson(value)}`);
   const format = context.format ?? detectFormat(value);
-  if (format === null) return failed('unknown-format', unknownFormatReason(value));
+  if (format === null) return failed('unknown-format', unknownFormatReason(value), value);
   const parsed = parseRecord(value, format);
-  if ('error' in parsed) return failed('unknown-format', parsed.error);
-  return { parsed, results: checkRecord(lineText, parsed, context) };
+  if ('error' in parsed) return failed('unknown-format', parsed.error, value);
+  return { record: value, parsed, results: checkRecord(lineText, value, parsed, context) };
 }

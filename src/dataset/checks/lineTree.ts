@@ -1,18 +1,18 @@
-import { findNodeAtLocation, getNodePath, getNodeValue, type Node, parseTree } from 'jsonc-parser';
-import { isJsonObject, type Json, type JsonObject, type JsonPath } from '../record';
+import { findNodeAtLocation, getNodePath, type Node, parseTree } from 'jsonc-parser';
+import type { JsonPath } from '../record';
 
-/** Finds where fields stand in the raw line text (offsets count a leading BOM or spaces as they are). */
+/**
+ * Finds where fields stand in the raw line text (offsets count a leading BOM or spaces as they are). The
+ * tree is built on first use: only a record with a finding needs it, and most records have none.
+ */
 export class LineTree {
-  private readonly root: Node | undefined;
+  private parsed: { root: Node | undefined } | undefined;
 
-  constructor(lineText: string) {
-    this.root = parseTree(lineText);
-  }
+  constructor(private readonly lineText: string) {}
 
-  /** The record as the tree reads it (the caller has already parsed the line, so it is an object). */
-  record(): JsonObject {
-    const value: Json = this.root ? getNodeValue(this.root) : null;
-    return isJsonObject(value) ? value : {};
+  private get root(): Node | undefined {
+    this.parsed ??= { root: parseTree(this.lineText) };
+    return this.parsed.root;
   }
 
   /** [start, end) of the value at `path`; for a string, its literal with the quotes. */

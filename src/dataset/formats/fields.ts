@@ -1,4 +1,4 @@
-import { isJsonObject, type Json, type JsonObject, type JsonPath } from '../record';
+import { describeJson, isJsonObject, type Json, type JsonObject, type JsonPath } from '../record';
 import { formatPath, RecordError } from '../recordEdit';
 
 /** The record keys that name images; their paths are listed in this order. */
@@ -8,13 +8,6 @@ export const IMAGE_KEYS = ['image_path', 'image', 'images'] as const;
 const GROUND_TRUTH_KEYS = ['solution', 'answer', 'answer_gt'] as const;
 
 /** What a JSON value is, for messages: `an array`, `null`, `a number`. */
-export function describeJson(value: Json | undefined): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-}
-
 export function requireString(record: JsonObject, key: string): string {
   const value = record[key];
   if (typeof value === 'string') return value;

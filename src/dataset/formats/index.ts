@@ -22,7 +22,7 @@ import { parseProblem } from './rl';
 import { parseTrlPreference, parseTrlStepwise } from './trl';
 
 export { CHAT_KEYS, readChat, turnText } from './chat';
-export { describeJson, IMAGE_KEYS } from './fields';
+export { IMAGE_KEYS } from './fields';
 export { findHeaders, type Header, SECTIONS } from './sections';
 export { STAGES, stageTags } from './stages';
 export { structureOf } from './structure';

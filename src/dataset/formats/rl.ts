@@ -1,6 +1,6 @@
-import { isJsonObject, type JsonObject, type ParsedRecord } from '../record';
+import { describeJson, isJsonObject, type JsonObject, type ParsedRecord } from '../record';
 import { RecordError } from '../recordEdit';
-import { describeJson, groundTruth, recordId, recordImages, requireString } from './fields';
+import { groundTruth, recordId, recordImages, requireString } from './fields';
 
 /** R1-VL `key_steps.Steps`: each item a string or a list of acceptable alternatives; absent means none. */
 function readKeySteps(record: JsonObject): string[][] | null {

@@ -1,7 +1,7 @@
-import type { JsonObject, ParsedRecord } from '../record';
+import { describeJson, type JsonObject, type ParsedRecord } from '../record';
 import { RecordError } from '../recordEdit';
 import { firstExchange, readTurns, turnText } from './chat';
-import { describeJson, groundTruth, recordId, recordImages } from './fields';
+import { groundTruth, recordId, recordImages } from './fields';
 import { sliceSegment, type TextRef, wholeSegment } from './segment';
 import { buildResponse } from './structure';
 

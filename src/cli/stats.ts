@@ -1,0 +1,34 @@
+import { parseArgs } from 'node:util';
+import { type DatasetStats, datasetStats } from '../dataset/validate';
+import { checkContext, datasetOptions, openDatasetFile } from './datasetFile';
+
+function table(title: string, counts: Record<string, number>): string[] {
+  const rows = Object.entries(counts).filter(([, count]) => count > 0);
+  if (rows.length === 0) return [`${title}: none`];
+  const width = Math.max(...rows.map(([key]) => key.length));
+  return [`${title}:`, ...rows.map(([key, count]) => `  ${key.padEnd(width)}  ${count}`)];
+}
+
+export function formatStats(stats: DatasetStats): string {
+  const { segments, ratings } = stats;
+  return [
+    `${stats.file}: ${stats.records} records on ${stats.lines} lines, ${stats.recordsWithErrors} with errors`,
+    ...table('formats', stats.formats),
+    ...table('review', stats.review),
+    ...table('failing checks', stats.checks),
+    `segments: ${segments.total} (${segments.perResponse.min}-${segments.perResponse.max} per response, mean ${segments.perResponse.mean.toFixed(1)})`,
+    ...table('segments by kind', segments.byKind),
+    `ratings: ${ratings.correct} correct, ${ratings.neutral} neutral, ${ratings.incorrect} incorrect, ${ratings.unrated} unrated`,
+    `preference pairs: ${stats.preferencePairs}, alternatives: ${stats.alternatives}`,
+  ].join('\n');
+}
+
+/** `cot-studio stats FILE [--json]`. */
+export async function stats(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { ...datasetOptions, json: { type: 'boolean', default: false } }, allowPositionals: true, strict: true });
+  const [file] = positionals;
+  const dataset = await openDatasetFile(file);
+  const result = datasetStats(dataset, checkContext(file, values.format, values['image-root']));
+  process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatStats(result)}\n`);
+  return 0;
+}

@@ -1,0 +1,20 @@
+/** A command-line mistake: exit code 2 and a hint to read the usage. */
+export class UsageError extends Error {}
+
+export const USAGE = `Usage: cot-studio <command> [options]
+
+Commands:
+  validate FILE [--format F] [--image-root DIR]...
+                    run every check; one line per problem as FILE:LINE:COLUMN
+  stats FILE [--json] [--format F] [--image-root DIR]...
+                    records per format, review status, check failures, segments, annotations
+  export FILE --format F -o OUT [--images path|data-uri] [--neutral-label true|false] [--include-rejected]
+                    write trl-sft, trl-dpo, trl-stepwise, llamafactory-sharegpt, openai-chat,
+                    openai-dpo, prm800k, mmpr or mulberry data
+  status [--json]   load onnxruntime-node and try each execution provider (CUDA, WebGPU, CPU)
+
+Options:
+  --help            show this help
+  --version         print the version
+
+Exit codes: 0 ok, 1 the data or the environment has errors, 2 bad usage.`;
