@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { DatasetEditorProvider } from '../editor';
 import { registerEditingCommands } from './editing';
+import { registerExportCommand } from './export';
 import { registerNavigationCommands } from './navigation';
 import { openDataset } from './openDataset';
 
@@ -18,4 +19,5 @@ export function registerCommands(context: vscode.ExtensionContext, provider: Dat
   );
   registerEditingCommands(context, provider);
   registerNavigationCommands(context, provider);
+  registerExportCommand(context, provider, log);
 }

@@ -23,6 +23,9 @@ export class DatasetEditorProvider implements vscode.CustomEditorProvider<Datase
   private active: Panel | undefined;
   private readonly changed = new vscode.EventEmitter<vscode.CustomDocumentEditEvent<DatasetDocument>>();
   readonly onDidChangeCustomDocument = this.changed.event;
+  private readonly opened = new vscode.EventEmitter<DatasetDocument>();
+  /** A dataset was read and is about to be shown. */
+  readonly onDidOpenDocument = this.opened.event;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -79,6 +82,7 @@ export class DatasetEditorProvider implements vscode.CustomEditorProvider<Datase
       this.documents.delete(document);
     });
     this.log.info(`Opened ${uri.fsPath}: ${document.dataset.recordCount} records on ${document.dataset.lineCount} lines`);
+    this.opened.fire(document);
     return document;
   }
 

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { reviewStatusSchema } from '../dataset/annotations';
+import { formatIdSchema } from '../dataset/record';
 
 /** One record of the dataset as the sample list shows it. */
 export const recordSummarySchema = z.object({
@@ -8,6 +10,8 @@ export const recordSummarySchema = z.object({
   question: z.string().nullable(),
   /** Why the line could not be read as a record; the line itself is kept as it is. */
   problem: z.string().nullable(),
+  format: formatIdSchema.nullable(),
+  review: reviewStatusSchema,
 });
 export type RecordSummary = z.infer<typeof recordSummarySchema>;
 

@@ -151,6 +151,46 @@ describe('editing a dataset in the extension host', function () {
     await until('the external change to show', () => cot.readLine(uri, 1).includes('rft-001-external'));
   });
 
+  it('fills the Problems panel with line ranges and rechecks a record after an edit', async () => {
+    const { uri } = await open('llava_cot.jsonl');
+    const summary = await vscode.commands.executeCommand<{ records: number; errors: number; warnings: number }>('cotStudio.validateDataset', { uri });
+    assert.deepEqual(summary, { records: 10, errors: 2, warnings: 0 });
+    const diagnostics = vscode.languages.getDiagnostics(vscode.Uri.parse(uri));
+    assert.deepEqual(
+      diagnostics.map((d) => [d.range.start.line + 1, d.code, d.severity === vscode.DiagnosticSeverity.Error]),
+      [
+        [8, 'stage-grammar', true],
+        [10, 'stage-grammar', true],
+      ],
+    );
+    const line8 = cot.readLine(uri, 8);
+    const range = diagnostics[0].range;
+    assert.ok(line8.slice(range.start.character, range.end.character).startsWith('"<SUMMARY>'), 'the range covers the response string');
+    // Closing the CONCLUSION stage fixes line 8; its diagnostic goes away without a full revalidation.
+    await vscode.commands.executeCommand('cotStudio.editSegment', { line: 8, segment: 3, text: ' 9 </CONCLUSION>' });
+    await until('line 8 to be rechecked', () => vscode.languages.getDiagnostics(vscode.Uri.parse(uri)).every((d) => d.range.start.line !== 7));
+  });
+
+  it('exports the open dataset, unsaved edits included, and names refused lines', async () => {
+    const { uri } = await open('mulberry.jsonl');
+    await vscode.commands.executeCommand('cotStudio.editSegment', { line: 1, segment: 0, text: 'An edited description.' });
+    const output = path.join(scratch, 'exported.mulberry.jsonl');
+    const result = await vscode.commands.executeCommand<{ written: number; refusals: { line: number; reason: string }[] }>('cotStudio.export', {
+      uri,
+      format: 'mulberry',
+      output,
+    });
+    assert.equal(result.written, 5);
+    assert.deepEqual(
+      result.refusals.map((r) => r.line),
+      [6],
+    );
+    const first = JSON.parse(fs.readFileSync(output, 'utf8').split('\n')[0]) as { messages: { content: string }[]; cot_studio?: unknown };
+    assert.match(first.messages[1].content, /### Image Description:\nAn edited description\./);
+    assert.equal(first.cot_studio, undefined);
+    await assert.rejects(Promise.resolve(vscode.commands.executeCommand('cotStudio.export', { uri, format: 'csv', output })), /invalid arguments \(format/);
+  });
+
   it('saves a copy with Save As, and restores unsaved edits from a hot-exit backup', async () => {
     const log = vscode.window.createOutputChannel('CoT Studio test', { log: true });
     const extension = vscode.extensions.getExtension('cot-studio.cot-studio');

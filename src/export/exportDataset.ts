@@ -1,0 +1,75 @@
+import * as path from 'node:path';
+import { atomicWrite } from '../dataset/atomicWrite';
+import { EXPORTERS, exportRecord } from './exportRecord';
+import { sideFiles, type SideFile } from './sideFiles';
+import { isRefusal, type ExportFormat, type ExportInput, type ExportOptions } from './types';
+
+export interface ExportResult {
+  /** Lines written to the output. */
+  written: number;
+  /** Records the format cannot express, by line. */
+  refusals: { line: number; reason: string }[];
+  /** Records left out because their review status is `rejected`. */
+  skipped: number;
+  /** The output and its side files. */
+  files: string[];
+}
+
+/** Lines are handed to the file in chunks of about this many characters, not one write per line. */
+const CHUNK_CHARS = 1 << 16;
+
+/**
+ * Streams the records' lines into the output, then writes the format's side files, each through a temporary
+ * file renamed into place: an existing output is replaced only once the new one is complete.
+ */
+export async function exportDataset(format: ExportFormat, inputs: Iterable<ExportInput>, options: ExportOptions): Promise<ExportResult> {
+  const exporter = EXPORTERS[format];
+  const result: ExportResult = { written: 0, refusals: [], skipped: 0, files: [options.outputPath] };
+  const datasetName = options.datasetName ?? path.basename(options.outputPath, path.extname(options.outputPath));
+  let fileKind: { kind: string; line: number } | undefined;
+  let side: SideFile[] = [];
+
+  function* lines(): Iterable<string> {
+    for (const input of inputs) {
+      const exported = exportRecord(format, input, options);
+      if (isRefusal(exported)) {
+        result.refusals.push({ line: input.line, reason: exported.refusal });
+        continue;
+      }
+      if (exported.lines.length === 0) {
+        result.skipped++;
+        continue;
+      }
+      const kind = exporter.lineKind?.(input.parsed);
+      if (kind !== undefined && fileKind !== undefined && kind !== fileKind.kind) {
+        const reason = `a ${format} file holds one kind of line: this record makes ${kind} lines, the file has ${fileKind.kind} lines (from line ${fileKind.line})`;
+        result.refusals.push({ line: input.line, reason });
+        continue;
+      }
+      if (kind !== undefined) fileKind ??= { kind, line: input.line };
+      for (const line of exported.lines) yield `${JSON.stringify(line)}\n`;
+      result.written += exported.lines.length;
+    }
+    // Made before the output is renamed into place, so that an unreadable registry file stops the export whole.
+    side = sideFiles(format, { outputPath: options.outputPath, count: result.written, datasetName, datasetDir: options.datasetDir, lineKind: fileKind?.kind });
+  }
+
+  await atomicWrite(options.outputPath, chunked(lines()));
+  for (const file of side) await atomicWrite(file.path, [Buffer.from(file.content)]);
+  result.files.push(...side.map((file) => file.path));
+  return result;
+}
+
+function* chunked(texts: Iterable<string>): Iterable<Uint8Array> {
+  let pending: string[] = [];
+  let size = 0;
+  for (const text of texts) {
+    pending.push(text);
+    size += text.length;
+    if (size < CHUNK_CHARS) continue;
+    yield Buffer.from(pending.join(''));
+    pending = [];
+    size = 0;
+  }
+  if (pending.length > 0) yield Buffer.from(pending.join(''));
+}

@@ -1,0 +1,47 @@
+import { llamaFactory } from './llamaFactory';
+import { mmpr } from './mmpr';
+import { mulberry } from './mulberry';
+import { openaiChat } from './openaiChat';
+import { openaiDpo } from './openaiDpo';
+import { prm800k } from './prm800k';
+import { trlDpo } from './trlDpo';
+import { trlSft } from './trlSft';
+import { trlStepwise } from './trlStepwise';
+import type { ExportFormat, ExportInput, ExportOptions, FormatExporter, Refusal } from './types';
+
+export const EXPORTERS: { [Format in ExportFormat]: FormatExporter<object> } = {
+  'trl-sft': trlSft,
+  'trl-dpo': trlDpo,
+  'trl-stepwise': trlStepwise,
+  'llamafactory-sharegpt': llamaFactory,
+  'openai-chat': openaiChat,
+  'openai-dpo': openaiDpo,
+  prm800k,
+  mmpr,
+  mulberry,
+};
+
+/**
+ * The lines one record becomes in a format: none for a record the reviewer rejected (unless asked for),
+ * a refusal naming the reason for a record the format cannot express, else one or more lines, each checked
+ * against the format's schema. Lines are built from the parsed record, so no annotation key reaches them.
+ */
+export function exportRecord(format: ExportFormat, input: ExportInput, options: ExportOptions): { lines: object[] } | Refusal {
+  if (!options.includeRejected && input.annotations.review.status === 'rejected') return { lines: [] };
+  if (input.parsed.responses.length === 0) {
+    return { refusal: `${format} needs a response and a ${input.parsed.format} record has none (an RL prompt: question and answer only)` };
+  }
+  const exporter = EXPORTERS[format];
+  const built = exporter.build(input, options);
+  if (!Array.isArray(built)) return built;
+  const lines: object[] = [];
+  for (const line of built) {
+    const checked = exporter.schema.safeParse(line);
+    if (!checked.success) {
+      const issues = checked.error.issues.map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message));
+      return { refusal: `the ${format} line does not match the format: ${issues.join('; ')}` };
+    }
+    lines.push(checked.data);
+  }
+  return { lines };
+}

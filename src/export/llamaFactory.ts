@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import type { ParsedRecord } from '../dataset/record';
+import { imageTokensMatch, questionWithImageTokens } from './exchange';
+import { imagePathFromOutput } from './images';
+import { isPreferenceRecord, linePerPreference } from './pairs';
+import { isRefusal, type ExportOptions, type FormatExporter, type Refusal } from './types';
+
+const humanTurnSchema = z.object({ from: z.literal('human'), value: z.string() }).strict();
+const gptTurnSchema = z.object({ from: z.literal('gpt'), value: z.string() }).strict();
+const imagesSchema = z.array(z.string());
+
+const sftLineSchema = z.object({ conversations: z.tuple([humanTurnSchema, gptTurnSchema]), images: imagesSchema }).strict();
+const rankingLineSchema = z
+  .object({ conversations: z.tuple([humanTurnSchema]), chosen: gptTurnSchema, rejected: gptTurnSchema, images: imagesSchema })
+  .strict();
+const llamaFactoryLineSchema = z
+  .union([sftLineSchema, rankingLineSchema])
+  .refine(
+    (line) => imageTokensMatch([...line.conversations.map((turn) => turn.value), ...('chosen' in line ? [line.chosen.value, line.rejected.value] : [])], line.images),
+    'the number of <image> placeholders must equal the number of images',
+  );
+type LlamaFactoryLine = z.infer<typeof llamaFactoryLineSchema>;
+
+/** A sharegpt prompt as LLaMA-Factory reads it: images as a list, one `<image>` placeholder per image. */
+export interface SharegptPrompt {
+  question: string;
+  images: string[];
+}
+
+export function sharegptPrompt(parsed: ParsedRecord, options: ExportOptions): SharegptPrompt | Refusal {
+  const question = questionWithImageTokens(parsed);
+  if (isRefusal(question)) return question;
+  return { question, images: parsed.images.map((image) => imagePathFromOutput(image, options)) };
+}
+
+/**
+ * LLaMA-Factory sharegpt. A file is either SFT or preference (`ranking` in dataset_info.json), so the source
+ * decides: records from a preference format (MMPR, TRL preference) give one ranking line per preference
+ * (a segment-level pair's prefix goes before both versions), every other record one SFT line.
+ */
+export const llamaFactory: FormatExporter<LlamaFactoryLine> = {
+  schema: llamaFactoryLineSchema,
+  lineKind: (parsed) => (isPreferenceRecord(parsed) ? 'ranking' : 'sft'),
+  build({ parsed, annotations }, options) {
+    const prompt = sharegptPrompt(parsed, options);
+    if (isRefusal(prompt)) return prompt;
+    const human = { from: 'human' as const, value: prompt.question };
+    if (!isPreferenceRecord(parsed)) {
+      return [{ conversations: [human, { from: 'gpt', value: parsed.responses[0].text }], images: prompt.images }];
+    }
+    return linePerPreference(prompt, parsed, annotations, ({ images }, { prefix, chosen, rejected }) => ({
+      conversations: [human],
+      chosen: { from: 'gpt', value: prefix + chosen },
+      rejected: { from: 'gpt', value: prefix + rejected },
+      images,
+    }));
+  },
+};

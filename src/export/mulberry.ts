@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { DEFAULT_REFLECTION_PHRASE } from '../dataset/annotations';
+import { sectionGrammarProblems } from '../dataset/checks/sectionGrammar';
+import { imageTokensMatch } from './exchange';
+import { sharegptPrompt } from './llamaFactory';
+import { isRefusal, type FormatExporter } from './types';
+
+const mulberryLineSchema = z
+  .object({
+    messages: z.tuple([
+      z.object({ role: z.literal('user'), content: z.string() }).strict(),
+      z.object({ role: z.literal('assistant'), content: z.string() }).strict(),
+    ]),
+    images: z.array(z.string()),
+  })
+  .strict()
+  .refine((line) => imageTokensMatch(line.messages.map((message) => message.content), line.images), 'the number of <image> placeholders must equal the number of images');
+type MulberryLine = z.infer<typeof mulberryLineSchema>;
+
+/**
+ * Mulberry SFT (LLaMA-Factory sharegpt `messages`): only records whose response follows Mulberry's `###`
+ * grammar, since the model learns that layout. A reflection (wrong step, phrase, the step again) is part of
+ * the response text and stays as it is; its phrase is the one the record's reflections used.
+ */
+export const mulberry: FormatExporter<MulberryLine> = {
+  schema: mulberryLineSchema,
+  build({ parsed, annotations }, options) {
+    if (parsed.format !== 'mulberry') return { refusal: `the response is not in Mulberry's ### sections (the record is ${parsed.format})` };
+    const phrase = annotations.reflections.at(-1)?.phrase ?? DEFAULT_REFLECTION_PHRASE;
+    const problems = sectionGrammarProblems(parsed.responses[0].text, phrase);
+    if (problems.length > 0) return { refusal: `the response does not follow Mulberry's ### grammar: ${problems.join('; ')}` };
+    const prompt = sharegptPrompt(parsed, options);
+    if (isRefusal(prompt)) return prompt;
+    return [
+      {
+        messages: [
+          { role: 'user', content: prompt.question },
+          { role: 'assistant', content: parsed.responses[0].text },
+        ],
+        images: prompt.images,
+      },
+    ];
+  },
+};

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import type { ParsedRecord } from '../dataset/record';
+import { questionWithoutImageTokens, textPartSchema } from './exchange';
+import { imageDataUri, imagePathFromOutput } from './images';
+import { isRefusal, type ExportOptions, type Refusal } from './types';
+
+const imageUrlPartSchema = z.object({ type: z.literal('image_url'), image_url: z.object({ url: z.string() }).strict() }).strict();
+
+/** Images appear only in user messages; assistant content is plain text. */
+export const openaiUserMessageSchema = z
+  .object({ role: z.literal('user'), content: z.union([z.string(), z.array(z.union([textPartSchema, imageUrlPartSchema])).min(1)]) })
+  .strict();
+export const openaiAssistantMessageSchema = z.object({ role: z.literal('assistant'), content: z.string() }).strict();
+export type OpenaiUserMessage = z.infer<typeof openaiUserMessageSchema>;
+
+/** The question as an OpenAI user message: image parts (data URIs or paths, as the options say) before the text. */
+export function openaiUserMessage(parsed: ParsedRecord, options: ExportOptions): OpenaiUserMessage | Refusal {
+  const text = questionWithoutImageTokens(parsed);
+  if (isRefusal(text)) return text;
+  if (parsed.images.length === 0) return { role: 'user', content: text };
+  const urls: string[] = [];
+  for (const image of parsed.images) {
+    const url = options.images === 'data-uri' ? imageDataUri(image, options.datasetDir) : imagePathFromOutput(image, options);
+    if (isRefusal(url)) return url;
+    urls.push(url);
+  }
+  return {
+    role: 'user',
+    content: [...urls.map((url) => ({ type: 'image_url' as const, image_url: { url } })), { type: 'text', text }],
+  };
+}

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { openaiAssistantMessageSchema, openaiUserMessage, openaiUserMessageSchema } from './openaiContent';
+import { linePerPreference } from './pairs';
+import type { FormatExporter } from './types';
+
+const openaiDpoLineSchema = z
+  .object({
+    input: z.object({ messages: z.tuple([openaiUserMessageSchema]) }).strict(),
+    preferred_output: z.tuple([openaiAssistantMessageSchema]),
+    non_preferred_output: z.tuple([openaiAssistantMessageSchema]),
+  })
+  .strict();
+type OpenaiDpoLine = z.infer<typeof openaiDpoLineSchema>;
+
+/**
+ * OpenAI DPO: one line per preference. The input must end with the user's turn, so a segment-level pair's
+ * prefix goes in front of both outputs; the shared prefix cancels out of the DPO loss.
+ */
+export const openaiDpo: FormatExporter<OpenaiDpoLine> = {
+  schema: openaiDpoLineSchema,
+  build({ parsed, annotations }, options) {
+    return linePerPreference(openaiUserMessage(parsed, options), parsed, annotations, (user, { prefix, chosen, rejected }) => ({
+      input: { messages: [user] },
+      preferred_output: [{ role: 'assistant', content: prefix + chosen }],
+      non_preferred_output: [{ role: 'assistant', content: prefix + rejected }],
+    }));
+  },
+};

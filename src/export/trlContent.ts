@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import type { ParsedRecord } from '../dataset/record';
+import { questionWithoutImageTokens, textPartSchema } from './exchange';
+import { imagePathFromOutput } from './images';
+import { isRefusal, type ExportOptions, type Refusal } from './types';
+
+const imagePartSchema = z.object({ type: z.literal('image') }).strict();
+const partsSchema = z.array(z.union([imagePartSchema, textPartSchema])).min(1);
+
+export const trlMessageSchema = z.object({ role: z.enum(['user', 'assistant']), content: z.union([z.string(), partsSchema]) }).strict();
+export type TrlMessage = z.infer<typeof trlMessageSchema>;
+
+/** A TRL row has one image part per entry of its top-level `images`, and no empty `images`. */
+export function imagePartsMatch(messages: TrlMessage[], images: string[] | undefined): boolean {
+  const parts = messages.reduce(
+    (count, message) => count + (Array.isArray(message.content) ? message.content.filter((part) => part.type === 'image').length : 0),
+    0,
+  );
+  return parts === (images?.length ?? 0) && images?.length !== 0;
+}
+
+/** The user turn of a TRL conversational row, and the row's `images` when it has any. */
+export interface TrlPrompt {
+  user: TrlMessage;
+  images: string[] | undefined;
+}
+
+/** TRL vision rows hold every message's content as parts, image parts first; text rows hold strings. */
+export function trlMessage(role: TrlMessage['role'], text: string, vision: boolean, imageCount = 0): TrlMessage {
+  if (!vision) return { role, content: text };
+  return { role, content: [...Array.from({ length: imageCount }, () => ({ type: 'image' as const })), { type: 'text', text }] };
+}
+
+export function trlPrompt(parsed: ParsedRecord, options: ExportOptions): TrlPrompt | Refusal {
+  const text = questionWithoutImageTokens(parsed);
+  if (isRefusal(text)) return text;
+  const images = parsed.images.length > 0 ? parsed.images.map((image) => imagePathFromOutput(image, options)) : undefined;
+  return { user: trlMessage('user', text, images !== undefined, images?.length), images };
+}

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { questionOf } from './exchange';
+import { imagePathFromOutput } from './images';
+import { ratedResponses, type StepRating } from './steps';
+import { isRefusal, type FormatExporter } from './types';
+
+const trlStepwiseLineSchema = z
+  .object({
+    prompt: z.string(),
+    completions: z.array(z.string()).min(1),
+    labels: z.array(z.boolean()).min(1),
+    images: z.array(z.string()).min(1).optional(),
+  })
+  .strict()
+  .refine((line) => line.completions.length === line.labels.length, 'one label per completion');
+type TrlStepwiseLine = z.infer<typeof trlStepwiseLineSchema>;
+
+/**
+ * TRL stepwise supervision: one line per response with rated steps (the rejected side of a pair too). The
+ * prompt is the question as the record gives it, placeholders kept, with `images` when the record has any.
+ */
+export const trlStepwise: FormatExporter<TrlStepwiseLine> = {
+  schema: trlStepwiseLineSchema,
+  build(input, options) {
+    const question = questionOf(input.parsed);
+    if (isRefusal(question)) return question;
+    const rated = ratedResponses(input);
+    if (isRefusal(rated)) return rated;
+    const label = (rating: StepRating): boolean => (rating === 0 ? options.neutralLabel : rating === 1);
+    const images = input.parsed.images.map((image) => imagePathFromOutput(image, options));
+    return rated.map(({ steps }) => {
+      const line: TrlStepwiseLine = { prompt: question, completions: steps.map((step) => step.text), labels: steps.map((step) => label(step.rating)) };
+      return images.length > 0 ? { ...line, images } : line;
+    });
+  },
+};

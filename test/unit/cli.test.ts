@@ -1,0 +1,91 @@
+import * as assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { datasetStatsSchema } from '../../src/dataset/validate';
+import { datasetsDir, projectRoot } from '../harness/fixtures';
+
+const cli = path.join(projectRoot, 'dist', 'cli.js');
+const execute = promisify(execFile);
+
+async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await execute(process.execPath, [cli, ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+const fixture = (name: string) => path.join(datasetsDir, name);
+
+describe('cot-studio validate', () => {
+  it('lists each problem as FILE:LINE:COLUMN and exits 1 when a record has errors', async () => {
+    const { code, stdout } = await run('validate', fixture('llava_cot.jsonl'));
+    assert.equal(code, 1);
+    const problems = stdout.trim().split('\n').slice(0, -1);
+    assert.deepEqual(
+      problems.map((line) => /:(\d+):\d+: error \[(\S+)\]/.exec(line)?.slice(1)),
+      [
+        ['8', 'stage-grammar'],
+        ['10', 'stage-grammar'],
+      ],
+    );
+    assert.match(stdout, /10 records: 2 errors, 0 warnings\n$/);
+  });
+
+  it('exits 0 for a clean file and 2 for a missing one or an unknown forced format', async () => {
+    assert.equal((await run('validate', fixture('mmpr.jsonl'))).code, 0);
+    const missing = await run('validate', fixture('nope.jsonl'));
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /cannot read .*nope\.jsonl/);
+    assert.equal((await run('validate', fixture('mmpr.jsonl'), '--format', 'csv')).code, 2);
+  });
+
+  it('names the line of every unreadable record in the edge-case file', async () => {
+    const { stdout } = await run('validate', fixture('edge_cases.jsonl'));
+    const unparseable = stdout.split('\n').filter((line) => line.includes('[unparseable]'));
+    const source = fs.readFileSync(fixture('edge_cases.jsonl'), 'utf8').split('\n');
+    for (const line of unparseable) {
+      const number = Number(/:(\d+):/.exec(line)?.[1]);
+      assert.throws(() => {
+        const value: unknown = JSON.parse(source[number - 1].replace(/^\uFEFF/, ''));
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
+      }, `line ${number} parses but was reported unparseable`);
+    }
+    assert.equal(unparseable.length, 3);
+  });
+});
+
+describe('cot-studio stats', () => {
+  it('prints machine-readable counts with --json', async () => {
+    const { code, stdout } = await run('stats', fixture('llava_cot.jsonl'), '--json');
+    assert.equal(code, 0);
+    const stats = datasetStatsSchema.parse(JSON.parse(stdout));
+    assert.equal(stats.records, 10);
+    assert.deepEqual(stats.formats, { 'llava-cot': 10 });
+    assert.equal(stats.checks['stage-grammar'], 2);
+    assert.equal(stats.review.unreviewed, 10);
+    assert.equal(stats.segments.byKind.stage, 4 * 10 - 1);
+  });
+});
+
+describe('cot-studio export', () => {
+  it('writes the target format, lists refusals with their line and exits 1 when any record is refused', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-cli-'));
+    const output = path.join(dir, 'out.jsonl');
+    const { code, stdout, stderr } = await run('export', fixture('mulberry.jsonl'), '--format', 'mulberry', '-o', output);
+    assert.equal(code, 1);
+    assert.match(stderr, /mulberry\.jsonl:6: not exported: /);
+    assert.match(stdout, /^5 mulberry lines written/);
+    assert.equal(fs.readFileSync(output, 'utf8').trim().split('\n').length, 5);
+    const clean = await run('export', fixture('mmpr.jsonl'), '--format', 'mmpr', '-o', path.join(dir, 'pairs.jsonl'));
+    assert.equal(clean.code, 0);
+    assert.ok(fs.existsSync(path.join(dir, 'meta.json')));
+    assert.equal((await run('export', fixture('mmpr.jsonl'), '--format', 'csv', '-o', output)).code, 2);
+  });
+});
