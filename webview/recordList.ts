@@ -144,12 +144,19 @@ export class RecordList {
     line.className = 'record-line';
     const text = document.createElement('span');
     text.className = 'record-question';
+    const format = document.createElement('span');
+    format.className = 'record-format';
+    const review = document.createElement('span');
+    review.className = 'record-review';
     if (!record) {
       text.textContent = 'Loading...';
       row.classList.add('loading');
     } else {
       row.dataset.line = String(record.line);
+      row.dataset.review = record.review;
       line.textContent = String(record.line);
+      format.textContent = record.format ?? '';
+      review.textContent = record.review === 'unreviewed' ? '' : record.review.replace('_', ' ');
       if (record.problem !== null) {
         row.classList.add('problem');
         text.textContent = record.problem;
@@ -161,7 +168,7 @@ export class RecordList {
       }
       text.title = text.textContent;
     }
-    row.append(line, text);
+    row.append(line, text, format, review);
     return row;
   }
 }

@@ -71,7 +71,7 @@ export function registerExportCommand(context: vscode.ExtensionContext, provider
           images: args.images ?? 'path',
           neutralLabel: args.neutralLabel ?? true,
           includeRejected: args.includeRejected ?? false,
-        }),
+        }, document.dataset.format),
       );
       for (const refusal of result.refusals) log.warn(`${document.dataset.fileName}:${refusal.line}: not exported: ${refusal.reason}`);
       const message = `Exported ${result.written} ${args.format} lines to ${path.basename(output)}${result.refusals.length > 0 ? `; ${result.refusals.length} records refused (see the CoT Studio output)` : ''}.`;

@@ -1,6 +1,7 @@
 import type { RecordSummary } from '../protocol';
 import { indexBytes } from './indexWorker';
 import { LineIndex } from './lineIndex';
+import type { FormatId } from './record';
 import { summarizeLine } from './recordSummary';
 
 const UTF8_BOM = [0xef, 0xbb, 0xbf];
@@ -25,6 +26,7 @@ export class Dataset {
   private readonly summaries = new Map<number, RecordSummary>();
   /** Current content of lines that differ from the bytes on disk. */
   private readonly changed = new Map<number, string>();
+  private forced: FormatId | undefined;
 
   private constructor(
     readonly fileName: string,
@@ -66,6 +68,16 @@ export class Dataset {
 
   get byteLength(): number {
     return this.bytes.length;
+  }
+
+  /** The format every record is read as, or undefined to detect it per record. */
+  get format(): FormatId | undefined {
+    return this.forced;
+  }
+
+  set format(format: FormatId | undefined) {
+    this.forced = format;
+    this.summaries.clear();
   }
 
   /** True when some line differs from the bytes the dataset was read from. */
@@ -171,7 +183,7 @@ export class Dataset {
     const cached = this.summaries.get(index);
     if (cached) return cached;
     const line = this.recordLines[index];
-    const summary = summarizeLine(this.lineText(line), line + 1);
+    const summary = summarizeLine(this.lineText(line), line + 1, this.forced);
     if (this.summaries.size >= SUMMARY_CACHE_LIMIT) this.summaries.clear();
     this.summaries.set(index, summary);
     return summary;

@@ -1,5 +1,6 @@
 import type { RecordSummary } from '../protocol';
 import { parseRecord } from './formats';
+import type { FormatId } from './record';
 import { readAnnotations, readRecord, RecordError } from './recordEdit';
 
 /** The question as a list row shows it: image placeholders out, whitespace collapsed. */
@@ -8,10 +9,10 @@ export function displayQuestion(question: string | null): string | null {
 }
 
 /** Reads one line as a record summary; a line that cannot be read becomes a problem, never an exception. */
-export function summarizeLine(text: string, line: number): RecordSummary {
+export function summarizeLine(text: string, line: number, format?: FormatId): RecordSummary {
   try {
     const record = readRecord(text);
-    const parsed = parseRecord(record);
+    const parsed = parseRecord(record, format);
     const review = readAnnotations(record).review.status;
     if ('error' in parsed) return { line, question: null, problem: parsed.error, format: null, review };
     return { line, question: displayQuestion(parsed.question), problem: null, format: parsed.format, review };

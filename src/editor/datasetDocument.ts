@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { Dataset, type LineChange } from '../dataset';
 import { atomicWrite } from '../dataset/atomicWrite';
 import { applyOperation, type OperationContext } from '../dataset/operations';
+import { type FormatId, formatIdSchema } from '../dataset/record';
 import type { Operation } from '../protocol';
 
 /** What a hot-exit backup holds: only the changed lines, with the text each had on disk to check against. */
@@ -12,8 +13,16 @@ const backupSchema = z.object({
   changes: z.array(z.object({ line: z.number().int().min(0), before: z.string(), after: z.string() })),
 });
 
+/** The `cotStudio.format` setting for a file: a format to read every record as, or undefined to detect. */
+function configuredFormat(uri: vscode.Uri): FormatId | undefined {
+  const parsed = formatIdSchema.safeParse(vscode.workspace.getConfiguration('cotStudio', uri).get<string>('format'));
+  return parsed.success ? parsed.data : undefined;
+}
+
 async function readDataset(uri: vscode.Uri): Promise<Dataset> {
-  return Dataset.load(path.basename(uri.path), await vscode.workspace.fs.readFile(uri));
+  const dataset = await Dataset.load(path.basename(uri.path), await vscode.workspace.fs.readFile(uri));
+  dataset.format = configuredFormat(uri);
+  return dataset;
 }
 
 async function writeDataset(uri: vscode.Uri, dataset: Dataset): Promise<void> {
@@ -41,6 +50,7 @@ export class DatasetDocument implements vscode.CustomDocument {
   /** The disk version changed under unsaved edits and the user kept theirs: keep a copy of it before saving over it. */
   private diskDiverged = false;
   private readonly watcher: vscode.FileSystemWatcher | undefined;
+  private readonly configuration: vscode.Disposable;
   /** Size and time of the file as we last read or wrote it, to tell our own saves from other programs' writes. */
   private diskStamp = '';
 
@@ -49,6 +59,11 @@ export class DatasetDocument implements vscode.CustomDocument {
     private current: Dataset,
     private readonly log: vscode.LogOutputChannel,
   ) {
+    this.configuration = vscode.workspace.onDidChangeConfiguration((event) => {
+      if (!event.affectsConfiguration('cotStudio.format', uri)) return;
+      this.current.format = configuredFormat(uri);
+      this.contentChanged.fire({ lines: 'all' });
+    });
     if (uri.scheme === 'file') {
       this.watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(uri, '..'), path.basename(uri.path)));
       this.watcher.onDidChange(() => void this.onDiskChange());
@@ -74,7 +89,7 @@ export class DatasetDocument implements vscode.CustomDocument {
     const before = this.current.lineText(line);
     let result;
     try {
-      result = applyOperation(before, operation, context);
+      result = applyOperation(before, operation, { format: this.current.format, ...context });
     } catch (error) {
       throw new Error(`${this.current.fileName}:${operation.line}: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -105,7 +120,9 @@ export class DatasetDocument implements vscode.CustomDocument {
     this.diskStamp = await this.readDiskStamp();
     // The saved file is the new base; the undo stack keeps working because line numbers never move.
     const saved = Buffer.concat([...this.current.chunks()]);
+    const format = this.current.format;
     this.current = await Dataset.load(this.current.fileName, saved);
+    this.current.format = format;
     this.diskDiverged = false;
   }
 
@@ -131,6 +148,7 @@ export class DatasetDocument implements vscode.CustomDocument {
 
   dispose(): void {
     this.watcher?.dispose();
+    this.configuration.dispose();
     this.disposed.fire();
     for (const emitter of [this.disposed, this.edited, this.contentChanged]) emitter.dispose();
   }

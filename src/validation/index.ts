@@ -28,7 +28,7 @@ function imageRoots(): string[] {
 function checkContext(document: DatasetDocument): CheckContext {
   const images = new ImageResolver(path.dirname(document.uri.fsPath), imageRoots());
   const phrase = vscode.workspace.getConfiguration('cotStudio').get<string>('reflectionPhrase', DEFAULT_REFLECTION_PHRASE);
-  return { imageExists: (image) => images.exists(image), reflectionPhrase: phrase || DEFAULT_REFLECTION_PHRASE };
+  return { imageExists: (image) => images.exists(image), reflectionPhrase: phrase || DEFAULT_REFLECTION_PHRASE, format: document.dataset.format };
 }
 
 function toDiagnostic(line: number, result: CheckResult): vscode.Diagnostic {

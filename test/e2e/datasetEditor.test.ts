@@ -79,8 +79,7 @@ describe('the installed VSIX in code-server', { timeout: 10 * 60_000 }, () => {
   it('opens a dataset from the palette and lists its records with line numbers and questions', async () => {
     await workbench.runCommand('CoT Studio: Open Dataset');
     await workbench.pick('Open Dataset', 'llava_cot.jsonl');
-    const view = await workbench.activeWebview();
-    await view.locator('.dataset-title', { hasText: 'llava_cot.jsonl' }).waitFor({ timeout: 30_000 });
+    const view = await workbench.datasetView('llava_cot.jsonl');
     await view.locator('.record-row[data-line]').first().waitFor({ timeout: 30_000 });
     assert.equal(await view.locator('.dataset-title').innerText(), 'llava_cot.jsonl');
     assert.equal(await view.locator('.dataset-lines').innerText(), '10 records on 10 lines');
@@ -96,11 +95,41 @@ describe('the installed VSIX in code-server', { timeout: 10 * 60_000 }, () => {
     }
   });
 
+  it('reviews a sample from the palette, shows it in the list, and undoes it with Ctrl+Z before saving', async () => {
+    const file = path.join(workspace, 'llava_cot.jsonl');
+    const original = fs.readFileSync(file);
+    await workbench.runCommand('CoT Studio: Open Dataset');
+    await workbench.pick('Open Dataset', 'llava_cot.jsonl');
+    const view = await workbench.datasetView('llava_cot.jsonl');
+    const firstRow = view.locator('.record-row[data-line="1"]');
+    await firstRow.waitFor({ timeout: 30_000 });
+    await workbench.runCommand('CoT Studio: Set Review Status');
+    await workbench.pick('Review llava_cot.jsonl:1', 'Accepted');
+    const note = page.locator('.quick-input-widget input');
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Note for llava_cot.jsonl:1' }).waitFor();
+    await note.fill('checked the bar values');
+    await note.press('Enter');
+    await view.locator('.record-row[data-line="1"][data-review="accepted"] .record-review', { hasText: 'accepted' }).waitFor({ timeout: 30_000 });
+    await page.locator('.tab.active.dirty').waitFor({ timeout: 10_000 });
+
+    await page.keyboard.press('Control+s');
+    await page.locator('.tab.active.dirty').waitFor({ state: 'detached', timeout: 10_000 });
+    const saved = fs.readFileSync(file, 'utf8').split('\n');
+    assert.deepEqual((JSON.parse(saved[0]) as { cot_studio: { review: unknown } }).cot_studio.review, { status: 'accepted', note: 'checked the bar values' });
+    assert.deepEqual(saved.slice(1), original.toString('utf8').split('\n').slice(1), 'only the reviewed line changed');
+
+    await firstRow.click();
+    await page.keyboard.press('Control+z');
+    await view.locator('.record-row[data-line="1"][data-review="unreviewed"]').waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Control+s');
+    await page.locator('.tab.active.dirty').waitFor({ state: 'detached', timeout: 10_000 });
+    assert.ok(fs.readFileSync(file).equals(original), 'undo then save gives back the original bytes');
+  });
+
   it('shows unreadable lines with their reason and keeps their line numbers', async () => {
     await workbench.runCommand('CoT Studio: Open Dataset');
     await workbench.pick('Open Dataset', 'edge_cases.jsonl');
-    const view = await workbench.activeWebview();
-    await view.locator('.dataset-title', { hasText: 'edge_cases.jsonl' }).waitFor();
+    const view = await workbench.datasetView('edge_cases.jsonl');
     const problems = view.locator('.record-row.problem');
     await problems.first().waitFor({ timeout: 30_000 });
     const texts = await problems.locator('.record-question').allInnerTexts();

@@ -43,19 +43,22 @@ export class Workbench {
   }
 
   /**
-   * The document frame of the webview on screen. VS Code lays webviews over the editor area as iframes
-   * of the workbench, hidden ones included, so the visible one is the active editor's.
+   * The document frame of the dataset view showing `fileName`. VS Code lays webviews over the editor area
+   * as iframes of the workbench (hidden ones included, and replaced as editors switch), so this looks
+   * through the visible ones until the right dataset is on screen.
    */
-  async activeWebview(): Promise<Frame> {
-    const outer = this.page.locator('iframe.webview.ready').filter({ visible: true }).first();
-    await outer.waitFor({ timeout: 60_000 });
-    const outerFrame = await (await outer.elementHandle())?.contentFrame();
-    if (!outerFrame) throw new Error('the webview iframe has no frame');
-    const inner = outerFrame.locator('iframe#active-frame');
-    await inner.waitFor({ timeout: 30_000 });
-    const frame = await (await inner.elementHandle())?.contentFrame();
-    if (!frame) throw new Error('the webview has no active frame');
-    return frame;
+  async datasetView(fileName: string, timeoutMs = 60_000): Promise<Frame> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      for (const outer of await this.page.locator('iframe.webview.ready').filter({ visible: true }).all()) {
+        const inner = await (await outer.elementHandle().catch(() => null))?.contentFrame();
+        const active = await (await inner?.locator('iframe#active-frame').elementHandle().catch(() => null))?.contentFrame();
+        const title = await active?.locator('.dataset-title').textContent({ timeout: 500 }).catch(() => null);
+        if (active && title === fileName) return active;
+      }
+      if (Date.now() > deadline) throw new Error(`no dataset view for ${fileName} appeared within ${timeoutMs / 1000} s`);
+      await this.page.waitForTimeout(250);
+    }
   }
 
   /** Text of the output channel shown in the panel (Monaco renders spaces as no-break spaces). */
