@@ -126,6 +126,36 @@ describe('the installed VSIX in code-server', { timeout: 10 * 60_000 }, () => {
     assert.ok(fs.readFileSync(file).equals(original), 'undo then save gives back the original bytes');
   });
 
+  it('asks what to do when the file changes on disk under unsaved edits, and keeps both', async () => {
+    const file = path.join(workspace, 'mmpr.jsonl');
+    await workbench.runCommand('CoT Studio: Open Dataset');
+    await workbench.pick('Open Dataset', 'mmpr.jsonl');
+    const view = await workbench.datasetView('mmpr.jsonl');
+    await view.locator('.record-row[data-line="2"]').waitFor({ timeout: 30_000 });
+    await workbench.runCommand('CoT Studio: Set Review Status');
+    await workbench.pick('Review mmpr.jsonl:1', 'Needs fix');
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Note for mmpr.jsonl:1' }).waitFor();
+    await page.locator('.quick-input-widget input').press('Enter');
+    await page.locator('.tab.active.dirty').waitFor({ timeout: 10_000 });
+
+    const lines = fs.readFileSync(file, 'utf8').split('\n');
+    const record = JSON.parse(lines[1]) as { question: string };
+    record.question = 'Changed by another program?';
+    lines[1] = JSON.stringify(record);
+    fs.writeFileSync(file, lines.join('\n'));
+
+    const toast = page.locator('.notification-toast', { hasText: 'changed on disk while it has unsaved edits' });
+    await toast.waitFor({ timeout: 30_000 });
+    await toast.getByRole('button', { name: 'Reload and Reapply My Edits' }).click();
+    await view.locator('.record-row[data-line="2"] .record-question', { hasText: 'Changed by another program?' }).waitFor({ timeout: 10_000 });
+    await view.locator('.record-row[data-line="1"][data-review="needs_fix"]').waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Control+s');
+    await page.locator('.tab.active.dirty').waitFor({ state: 'detached', timeout: 10_000 });
+    const saved = fs.readFileSync(file, 'utf8').split('\n');
+    assert.equal((JSON.parse(saved[1]) as { question: string }).question, 'Changed by another program?');
+    assert.equal((JSON.parse(saved[0]) as { cot_studio: { review: { status: string } } }).cot_studio.review.status, 'needs_fix');
+  });
+
   it('shows unreadable lines with their reason and keeps their line numbers', async () => {
     await workbench.runCommand('CoT Studio: Open Dataset');
     await workbench.pick('Open Dataset', 'edge_cases.jsonl');
