@@ -122,6 +122,18 @@ describe('editing a dataset in the extension host', function () {
     assert.deepEqual(annotations.preferencePairs.map((p) => [p.level, p.position, p.origin, p.chosen]), [['segment', 2, 'accepted-alternative', ' 18 - 9 = 9. ']]);
   });
 
+  it('moves the selection with the navigation commands, skipping blank lines', async () => {
+    await open('edge_cases.jsonl');
+    const blank = fs.readFileSync(path.join(scratch, 'edge_cases.jsonl'), 'utf8').split('\n').findIndex((line) => line.trim() === '') + 1;
+    assert.equal(await vscode.commands.executeCommand('cotStudio.goToSample', { line: blank - 1 }), blank - 1);
+    assert.equal(await vscode.commands.executeCommand('cotStudio.nextSample'), blank + 1, 'next skips the blank line');
+    assert.equal(await vscode.commands.executeCommand('cotStudio.goToSample', { line: blank }), blank + 1, 'a blank line goes to the next record');
+    assert.equal(await vscode.commands.executeCommand('cotStudio.previousSample'), blank - 1);
+    assert.equal(await vscode.commands.executeCommand('cotStudio.goToSample', { line: 1 }), 1);
+    assert.equal(await vscode.commands.executeCommand('cotStudio.previousSample'), 1, 'the first record stays selected');
+    await assert.rejects(Promise.resolve(vscode.commands.executeCommand('cotStudio.goToSample', { line: 'x' })), /expected \{uri\?: string, line\?: number\}/);
+  });
+
   it('throws a clear error for bad arguments and leaves the file untouched', async () => {
     const { uri } = await open('mulberry.jsonl');
     const before = cot.readLine(uri, 2);
