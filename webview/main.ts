@@ -1,38 +1,54 @@
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 import { type HostMessage, hostMessageSchema } from '../src/protocol';
+import { element } from './dom';
 import { RecordList } from './recordList';
+import { SampleView } from './sampleView';
+import { shortcutsOverlay } from './shortcuts';
 import { vscode } from './vscodeApi';
 
 const app = document.getElementById('app');
 if (!app) throw new Error('the dataset view has no #app element');
 
-const header = document.createElement('header');
-header.className = 'dataset-header';
-const title = document.createElement('h1');
-title.className = 'dataset-title';
+const header = element('header', 'dataset-header');
+const title = element('h1', 'dataset-title');
 const count = document.createElement('vscode-badge');
 count.setAttribute('variant', 'counter');
-const lines = document.createElement('span');
-lines.className = 'dataset-lines';
+const lines = element('span', 'dataset-lines');
 const progress = document.createElement('vscode-progress-ring');
 progress.setAttribute('aria-label', 'Reading the dataset');
-header.append(title, count, lines, progress);
+const help = element('span', 'dataset-help', 'Press ? for shortcuts');
+header.append(title, count, lines, help, progress);
 
-const status = document.createElement('p');
-status.className = 'dataset-status';
+const status = element('p', 'dataset-status');
 status.setAttribute('role', 'status');
 
 const saved = vscode.getState();
+const sampleView = new SampleView({
+  run: (operation) => {
+    const sample = sampleView.current;
+    if (sample) vscode.postMessage({ type: 'operation', operation: { ...operation, line: sample.line } });
+  },
+});
 const list = new RecordList({
   requestPage: (start, size) => vscode.postMessage({ type: 'requestPage', start, count: size }),
   onSelect: (index) => {
     vscode.setState({ scrollTop: list.element.scrollTop, selectedIndex: index });
     vscode.postMessage({ type: 'select', index });
+    vscode.postMessage({ type: 'requestSample', index });
   },
 });
 list.element.addEventListener('scroll', () => vscode.setState({ scrollTop: list.element.scrollTop, selectedIndex: list.selectedIndex }));
-app.append(header, status, list.element);
+
+const overlay = shortcutsOverlay(() => toggleShortcuts(false));
+function toggleShortcuts(show = overlay.hidden): void {
+  overlay.hidden = !show;
+  if (show) overlay.querySelector('button')?.focus();
+}
+
+const panes = element('div', 'panes');
+panes.append(list.element, sampleView.element);
+app.append(header, status, panes, overlay);
 
 function onHostMessage(message: HostMessage): void {
   switch (message.type) {
@@ -44,19 +60,27 @@ function onHostMessage(message: HostMessage): void {
       lines.textContent = `${message.recordCount} records on ${message.lineCount} lines`;
       status.textContent = message.recordCount === 0 ? 'This file has no records.' : '';
       list.setRecordCount(message.recordCount);
-      if (saved) {
-        list.element.scrollTop = saved.scrollTop;
-        list.select(saved.selectedIndex, false);
+      if (message.recordCount > 0) {
+        if (saved) list.element.scrollTop = saved.scrollTop;
+        list.select(saved?.selectedIndex ?? 0, saved === undefined);
       }
       return;
     case 'page':
       list.addPage(message.start, message.records);
       return;
-    case 'changed':
+    case 'changed': {
       list.invalidate(message.recordIndices, message.recordCount);
+      const shown = sampleView.current;
+      if (shown && (message.recordIndices === 'all' || message.recordIndices.includes(shown.index))) {
+        vscode.postMessage({ type: 'requestSample', index: Math.min(shown.index, Math.max(0, message.recordCount - 1)) });
+      }
       return;
+    }
     case 'select':
       list.select(message.index);
+      return;
+    case 'sample':
+      if (message.sample.index === list.selectedIndex) sampleView.show(message.sample);
       return;
     case 'error':
       progress.remove();
@@ -65,6 +89,37 @@ function onHostMessage(message: HostMessage): void {
       return;
   }
 }
+
+/** Keys typed into a field are text, not shortcuts. */
+function isTyping(target: EventTarget | null): boolean {
+  return target instanceof HTMLTextAreaElement || target instanceof HTMLInputElement;
+}
+
+document.addEventListener('keydown', (event) => {
+  if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) return;
+  const actions: Record<string, () => void> = {
+    j: () => list.select(list.selectedIndex + 1),
+    k: () => list.select(list.selectedIndex - 1),
+    ArrowDown: () => sampleView.moveFocus(1),
+    ArrowUp: () => sampleView.moveFocus(-1),
+    '1': () => sampleView.rate(1),
+    '2': () => sampleView.rate(0),
+    '3': () => sampleView.rate(-1),
+    f: () => sampleView.markFirstError(),
+    e: () => sampleView.startEditing(),
+    a: () => sampleView.review('accepted'),
+    r: () => sampleView.review('rejected'),
+    n: () => sampleView.review('needs_fix'),
+    '?': () => toggleShortcuts(),
+    Escape: () => toggleShortcuts(false),
+  };
+  // In the sample list the arrows move between samples, as in any list.
+  if (event.target === list.element && (event.key === 'ArrowDown' || event.key === 'ArrowUp')) return;
+  const action = actions[event.key];
+  if (!action) return;
+  event.preventDefault();
+  action();
+});
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
   const parsed = hostMessageSchema.safeParse(event.data);

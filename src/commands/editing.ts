@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
-import { DEFAULT_REFLECTION_PHRASE } from '../dataset';
 import { segmentKey } from '../dataset/annotations';
-import { type OperationContext, readRecordState, type RecordState } from '../dataset/operations';
+import { readRecordState, type RecordState } from '../dataset/operations';
 import type { DatasetDocument, DatasetEditorProvider } from '../editor';
 import { type Operation, type OperationKind, operationSchema } from '../protocol';
 import { uriFromArgument } from './uri';
@@ -16,11 +15,6 @@ export const OPERATION_COMMANDS: Record<OperationKind, string> = {
   acceptAlternative: 'cotStudio.acceptAlternative',
   markPreference: 'cotStudio.markPreference',
 };
-
-export function operationContext(): OperationContext {
-  const phrase = vscode.workspace.getConfiguration('cotStudio').get<string>('reflectionPhrase', DEFAULT_REFLECTION_PHRASE);
-  return { at: new Date().toISOString(), reflectionPhrase: phrase || DEFAULT_REFLECTION_PHRASE };
-}
 
 /** Thrown when the user dismisses a prompt: the command ends quietly. */
 class Cancelled extends Error {}
@@ -120,7 +114,7 @@ async function runOperation(kind: OperationKind, provider: DatasetEditorProvider
     try {
       const document = provider.documentFor();
       const operation = await promptOperation(kind, provider, document);
-      const label = document.applyOperation(operation, operationContext());
+      const label = document.applyOperation(operation);
       return label === undefined ? undefined : { label };
     } catch (error) {
       if (!(error instanceof Cancelled)) void vscode.window.showErrorMessage(error instanceof Error ? error.message : String(error));
@@ -134,7 +128,7 @@ async function runOperation(kind: OperationKind, provider: DatasetEditorProvider
   }
   const operation = parsed.data;
   const document = provider.documentFor(operation.uri === undefined ? undefined : uriFromArgument(operation.uri));
-  const label = document.applyOperation(operation, operationContext());
+  const label = document.applyOperation(operation);
   return label === undefined ? undefined : { label };
 }
 

@@ -1,7 +1,9 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { z } from 'zod';
-import { Dataset, type LineChange } from '../dataset';
+import { Dataset, DEFAULT_REFLECTION_PHRASE, type LineChange } from '../dataset';
+import type { CheckContext } from '../dataset/checks';
+import { ImageResolver } from '../dataset/images';
 import { atomicWrite } from '../dataset/atomicWrite';
 import { applyOperation, type OperationContext } from '../dataset/operations';
 import { type FormatId, formatIdSchema } from '../dataset/record';
@@ -81,15 +83,31 @@ export class DatasetDocument implements vscode.CustomDocument {
     return this.current;
   }
 
+  /** Where record images may come from: the dataset's folder and the configured image roots. */
+  imageRoots(): string[] {
+    const roots = vscode.workspace.getConfiguration('cotStudio', this.uri).get<string[]>('imageRoots', []);
+    return [path.dirname(this.uri.fsPath), ...roots.map((root) => path.resolve(path.dirname(this.uri.fsPath), root))];
+  }
+
+  /** What the checks need to know about this file: where its images are, its format, the reflection phrase. */
+  checkContext(): CheckContext {
+    const [datasetDir, ...roots] = this.imageRoots();
+    const images = new ImageResolver(datasetDir, roots);
+    const phrase = vscode.workspace.getConfiguration('cotStudio', this.uri).get<string>('reflectionPhrase', DEFAULT_REFLECTION_PHRASE);
+    return { imageExists: (image) => images.exists(image), reflectionPhrase: phrase || DEFAULT_REFLECTION_PHRASE, format: this.current.format };
+  }
+
   /** Runs an operation on one record and records it for undo; returns the undo label, or undefined if nothing changed. */
-  applyOperation(operation: Operation, context: OperationContext): string | undefined {
+  applyOperation(operation: Operation, context: Partial<OperationContext> = {}): string | undefined {
     const line = operation.line - 1;
     if (line >= this.current.lineCount) throw new Error(`${this.current.fileName} has ${this.current.lineCount} lines; there is no line ${operation.line}`);
     if (this.current.recordIndexOfLine(line) === -1) throw new Error(`${this.current.fileName}:${operation.line} is blank`);
     const before = this.current.lineText(line);
     let result;
     try {
-      result = applyOperation(before, operation, { format: this.current.format, ...context });
+      const phrase = vscode.workspace.getConfiguration('cotStudio', this.uri).get<string>('reflectionPhrase', DEFAULT_REFLECTION_PHRASE);
+      const defaults: OperationContext = { at: new Date().toISOString(), reflectionPhrase: phrase || DEFAULT_REFLECTION_PHRASE, format: this.current.format };
+      result = applyOperation(before, operation, { ...defaults, ...context });
     } catch (error) {
       throw new Error(`${this.current.fileName}:${operation.line}: ${error instanceof Error ? error.message : String(error)}`);
     }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { type HostMessage, type WebviewMessage, webviewMessageSchema } from '../protocol';
 import { DatasetDocument } from './datasetDocument';
+import { buildSample } from './sample';
 import { renderWebviewHtml } from './webviewHtml';
 
 export const DATASET_VIEW_TYPE = 'cotStudio.dataset';
@@ -92,7 +93,7 @@ export class DatasetEditorProvider implements vscode.CustomEditorProvider<Datase
     const mediaUri = vscode.Uri.joinPath(this.extensionUri, 'media');
     webview.options = {
       enableScripts: true,
-      localResourceRoots: [distUri, mediaUri, vscode.Uri.joinPath(document.uri, '..')],
+      localResourceRoots: [distUri, mediaUri, ...document.imageRoots().map((root) => vscode.Uri.file(root))],
     };
     webview.html = renderWebviewHtml({
       cspSource: webview.cspSource,
@@ -157,6 +158,22 @@ export class DatasetEditorProvider implements vscode.CustomEditorProvider<Datase
         return;
       case 'requestPage':
         post({ type: 'page', start: message.start, records: dataset.page(message.start, message.count) });
+        return;
+      case 'requestSample': {
+        if (message.index >= dataset.recordCount) return;
+        panel.selected = message.index;
+        const source = (file: string) => panel.panel.webview.asWebviewUri(vscode.Uri.file(file)).toString();
+        post({ type: 'sample', sample: buildSample(panel.document, message.index, source) });
+        return;
+      }
+      case 'operation':
+        try {
+          panel.document.applyOperation({ ...message.operation, uri: undefined });
+        } catch (error) {
+          const text = error instanceof Error ? error.message : String(error);
+          post({ type: 'error', message: text });
+          void vscode.window.showErrorMessage(text);
+        }
         return;
     }
   }

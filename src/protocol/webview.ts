@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { reviewStatusSchema } from '../dataset/annotations';
-import { formatIdSchema } from '../dataset/record';
+import { provenanceSchema, ratingSchema, reviewStatusSchema } from '../dataset/annotations';
+import { formatIdSchema, responseRoleSchema, segmentKindSchema } from '../dataset/record';
+import { operationSchema } from './operations';
 
 /** One record of the dataset as the sample list shows it. */
 export const recordSummarySchema = z.object({
@@ -17,6 +18,42 @@ export type RecordSummary = z.infer<typeof recordSummarySchema>;
 
 export const MAX_PAGE_SIZE = 500;
 
+/** An image of the selected sample: a webview URI when the file is inside the allowed roots. */
+export const sampleImageSchema = z.object({
+  path: z.string(),
+  src: z.string().nullable(),
+  /** Why the image cannot be shown: missing, or outside the dataset folder and image roots. */
+  problem: z.string().nullable(),
+});
+
+export const sampleSegmentSchema = z.object({
+  index: z.number().int().min(0),
+  kind: segmentKindSchema,
+  label: z.string(),
+  text: z.string(),
+  rating: ratingSchema,
+  stale: z.boolean(),
+  alternatives: z.array(z.object({ text: z.string(), rating: ratingSchema, provenance: provenanceSchema })),
+});
+export type SampleSegment = z.infer<typeof sampleSegmentSchema>;
+
+/** Everything the sample view shows of one record; built by the host from the record's current text. */
+export const sampleSchema = z.object({
+  index: z.number().int().min(0),
+  line: z.number().int().min(1),
+  format: formatIdSchema.nullable(),
+  question: z.string().nullable(),
+  groundTruth: z.string().nullable(),
+  images: z.array(sampleImageSchema),
+  responses: z.array(z.object({ role: responseRoleSchema, segments: z.array(sampleSegmentSchema) })),
+  review: z.object({ status: reviewStatusSchema, note: z.string() }),
+  problems: z.array(z.object({ check: z.string(), severity: z.enum(['error', 'warning']), message: z.string() })),
+  preferencePairs: z.number().int().min(0),
+  /** When the line cannot be read as a record: the reason, and the raw line to show as it is. */
+  unreadable: z.object({ reason: z.string(), text: z.string() }).nullable(),
+});
+export type Sample = z.infer<typeof sampleSchema>;
+
 export const webviewMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready') }),
   /** The user selected a record in the list (0-based record index). */
@@ -27,6 +64,10 @@ export const webviewMessageSchema = z.discriminatedUnion('type', [
     start: z.number().int().min(0),
     count: z.number().int().min(1).max(MAX_PAGE_SIZE),
   }),
+  /** Show this record in the sample view. */
+  z.object({ type: z.literal('requestSample'), index: z.number().int().min(0) }),
+  /** Run an editing operation on the shown record; it joins VS Code's undo stack like a command. */
+  z.object({ type: z.literal('operation'), operation: operationSchema }),
 ]);
 export type WebviewMessage = z.infer<typeof webviewMessageSchema>;
 
@@ -46,6 +87,7 @@ export const hostMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('changed'), recordIndices: z.union([z.array(z.number().int().min(0)), z.literal('all')]), recordCount: z.number().int().min(0) }),
   /** The host moved the selection (navigation commands). */
   z.object({ type: z.literal('select'), index: z.number().int().min(0) }),
+  z.object({ type: z.literal('sample'), sample: sampleSchema }),
   z.object({ type: z.literal('error'), message: z.string() }),
 ]);
 export type HostMessage = z.infer<typeof hostMessageSchema>;

@@ -1,9 +1,6 @@
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { z } from 'zod';
-import { DEFAULT_REFLECTION_PHRASE } from '../dataset';
-import type { CheckContext, CheckResult } from '../dataset/checks';
-import { ImageResolver } from '../dataset/images';
+import type { CheckResult } from '../dataset/checks';
 import { checkDatasetLine } from '../dataset/validate';
 import { uriFromArgument } from '../commands/uri';
 import type { DatasetDocument, DatasetEditorProvider } from '../editor';
@@ -19,16 +16,6 @@ export interface ValidationSummary {
   records: number;
   errors: number;
   warnings: number;
-}
-
-function imageRoots(): string[] {
-  return vscode.workspace.getConfiguration('cotStudio').get<string[]>('imageRoots', []);
-}
-
-function checkContext(document: DatasetDocument): CheckContext {
-  const images = new ImageResolver(path.dirname(document.uri.fsPath), imageRoots());
-  const phrase = vscode.workspace.getConfiguration('cotStudio').get<string>('reflectionPhrase', DEFAULT_REFLECTION_PHRASE);
-  return { imageExists: (image) => images.exists(image), reflectionPhrase: phrase || DEFAULT_REFLECTION_PHRASE, format: document.dataset.format };
 }
 
 function toDiagnostic(line: number, result: CheckResult): vscode.Diagnostic {
@@ -47,7 +34,7 @@ export class Validation implements vscode.Disposable {
   private readonly byLine = new Map<string, Map<number, vscode.Diagnostic[]>>();
 
   async validate(document: DatasetDocument, token?: vscode.CancellationToken, progress?: vscode.Progress<{ increment: number }>): Promise<ValidationSummary> {
-    const context = checkContext(document);
+    const context = document.checkContext();
     const lines = new Map<number, vscode.Diagnostic[]>();
     const { dataset } = document;
     for (let index = 0; index < dataset.recordCount; index++) {
@@ -72,7 +59,7 @@ export class Validation implements vscode.Disposable {
       void this.validate(document);
       return;
     }
-    const context = checkContext(document);
+    const context = document.checkContext();
     for (const line of lines) {
       const { results } = checkDatasetLine(document.dataset, line, context);
       if (results.length > 0) known.set(line + 1, results.map((result) => toDiagnostic(line + 1, result)));

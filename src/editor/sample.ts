@@ -1,0 +1,89 @@
+import * as path from 'node:path';
+import { type Annotations, emptyAnnotations, segmentKey } from '../dataset/annotations';
+import { ImageResolver } from '../dataset/images';
+import { readAnnotations, RecordError } from '../dataset/recordEdit';
+import { checkDatasetLine } from '../dataset/validate';
+import type { Sample, SampleSegment } from '../protocol';
+import type { DatasetDocument } from './datasetDocument';
+
+/** Turns a file inside the allowed roots into a URI the webview may load. */
+export type ImageSource = (file: string) => string;
+
+function isInside(file: string, root: string): boolean {
+  const relative = path.relative(root, file);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+}
+
+/** The images of a record, each with a loadable source or the reason it cannot be shown. */
+function sampleImages(images: string[], roots: string[], source: ImageSource): Sample['images'] {
+  const [datasetDir, ...imageRoots] = roots;
+  const resolver = new ImageResolver(datasetDir, imageRoots);
+  return images.map((image) => {
+    if (/^(https?):/i.test(image)) return { path: image, src: null, problem: 'remote images are not loaded' };
+    if (/^data:image\//i.test(image)) return { path: 'inline image', src: image, problem: null };
+    const file = resolver.resolve(image);
+    if (file === null) return { path: image, src: null, problem: `image not found: ${image}` };
+    // A path may resolve through `..` or be absolute: only files under the allowed roots are shown.
+    if (!roots.some((root) => isInside(path.resolve(file), root))) {
+      return { path: image, src: null, problem: `${image} is outside the dataset folder and the cotStudio.imageRoots folders` };
+    }
+    return { path: image, src: source(path.resolve(file)), problem: null };
+  });
+}
+
+/** What the sample view shows of the record at a 0-based record index, from its current text. */
+export function buildSample(document: DatasetDocument, index: number, source: ImageSource): Sample {
+  const { dataset } = document;
+  const lineNumber = dataset.recordLine(index);
+  const { record, parsed, results } = checkDatasetLine(dataset, lineNumber, document.checkContext());
+  const problems: Sample['problems'] = results.map(({ check, severity, message }) => ({ check, severity, message }));
+  const base = { index, line: lineNumber + 1, problems };
+  if (!record || !parsed) {
+    const reason = problems[0]?.message ?? 'this line cannot be read as a record';
+    return {
+      ...base,
+      format: null,
+      question: null,
+      groundTruth: null,
+      images: [],
+      responses: [],
+      review: { status: 'unreviewed', note: '' },
+      preferencePairs: 0,
+      unreadable: { reason, text: dataset.lineText(lineNumber) },
+    };
+  }
+  let annotations: Annotations;
+  try {
+    annotations = readAnnotations(record);
+  } catch (error) {
+    if (!(error instanceof RecordError)) throw error;
+    problems.push({ check: 'annotations', severity: 'error', message: error.message });
+    annotations = emptyAnnotations();
+  }
+  const responses = parsed.responses.map((response, position) => ({
+    role: response.role,
+    segments: response.segments.map((segment, segmentIndex): SampleSegment => {
+      const annotation = annotations.segments[segmentKey(segmentIndex, position === 0 ? 'primary' : 'rejected')];
+      return {
+        index: segmentIndex,
+        kind: segment.kind,
+        label: segment.label,
+        text: segment.text,
+        rating: annotation?.rating ?? null,
+        stale: annotation?.stale === true,
+        alternatives: annotation?.alternatives ?? [],
+      };
+    }),
+  }));
+  return {
+    ...base,
+    format: parsed.format,
+    question: parsed.question,
+    groundTruth: parsed.groundTruth,
+    images: sampleImages(parsed.images, document.imageRoots(), source),
+    responses,
+    review: { status: annotations.review.status, note: annotations.review.note ?? '' },
+    preferencePairs: annotations.preferencePairs.length,
+    unreadable: null,
+  };
+}

@@ -1,0 +1,254 @@
+import type { Operation, Sample, SampleSegment } from '../src/protocol';
+import { button, element } from './dom';
+
+type OperationRequest = Operation extends infer O ? (O extends Operation ? Omit<O, 'line'> : never) : never;
+
+export interface SampleViewOptions {
+  /** Runs an operation on the shown record (the view fills in the line). */
+  run(operation: OperationRequest): void;
+}
+
+const RATING_NAMES: Record<string, string> = { '1': 'correct', '0': 'neutral', '-1': 'incorrect' };
+
+/**
+ * The selected sample: its images, question, ground truth, problems, and the response as segment cards
+ * with ratings, first error, in-place editing and reflections; plus the review bar.
+ */
+export class SampleView {
+  readonly element = element('section', 'sample-view');
+  private sample: Sample | undefined;
+  /** Index of the focused segment in the first response. */
+  private focused = 0;
+  private editing: number | undefined;
+
+  constructor(private readonly options: SampleViewOptions) {
+    this.element.setAttribute('aria-label', 'Sample');
+  }
+
+  get current(): Sample | undefined {
+    return this.sample;
+  }
+
+  get focusedSegment(): SampleSegment | undefined {
+    return this.sample?.responses[0]?.segments[this.focused];
+  }
+
+  get isEditing(): boolean {
+    return this.editing !== undefined;
+  }
+
+  show(sample: Sample): void {
+    const sameRecord = this.sample?.index === sample.index;
+    this.sample = sample;
+    if (!sameRecord) {
+      this.focused = 0;
+      this.editing = undefined;
+    }
+    const count = sample.responses[0]?.segments.length ?? 0;
+    this.focused = Math.min(this.focused, Math.max(0, count - 1));
+    this.render();
+  }
+
+  moveFocus(step: number): void {
+    const count = this.sample?.responses[0]?.segments.length ?? 0;
+    if (count === 0) return;
+    this.focused = Math.max(0, Math.min(count - 1, this.focused + step));
+    this.render();
+    this.element.querySelector<HTMLElement>('.segment-card.focused')?.scrollIntoView({ block: 'nearest' });
+  }
+
+  rate(rating: 1 | 0 | -1): void {
+    const segment = this.focusedSegment;
+    if (segment) this.options.run({ kind: 'rateSegment', segment: segment.index, rating: segment.rating === rating ? null : rating });
+  }
+
+  markFirstError(): void {
+    const segment = this.focusedSegment;
+    if (segment) this.options.run({ kind: 'markFirstError', segment: segment.index });
+  }
+
+  review(status: 'accepted' | 'rejected' | 'needs_fix'): void {
+    if (this.sample && !this.sample.unreadable) this.options.run({ kind: 'setReviewStatus', status });
+  }
+
+  startEditing(): void {
+    const segment = this.focusedSegment;
+    if (!segment) return;
+    this.editing = segment.index;
+    this.render();
+    this.element.querySelector<HTMLTextAreaElement>('.segment-card.focused textarea')?.focus();
+  }
+
+  stopEditing(): void {
+    this.editing = undefined;
+    this.render();
+  }
+
+  private render(): void {
+    const sample = this.sample;
+    if (!sample) {
+      this.element.replaceChildren(element('p', 'sample-empty', 'Select a sample.'));
+      return;
+    }
+    const parts: HTMLElement[] = [this.renderHeading(sample)];
+    if (sample.unreadable) {
+      parts.push(element('p', 'sample-problem', sample.unreadable.reason), element('pre', 'sample-raw', sample.unreadable.text));
+      this.element.replaceChildren(...parts);
+      return;
+    }
+    if (sample.problems.length > 0) {
+      const list = element('ul', 'sample-problems');
+      list.setAttribute('aria-label', 'Checks that fail');
+      for (const problem of sample.problems) list.append(element('li', `problem ${problem.severity}`, `${problem.check}: ${problem.message}`));
+      parts.push(list);
+    }
+    parts.push(this.renderImages(sample));
+    if (sample.question !== null) parts.push(this.renderField('Question', sample.question, 'sample-question'));
+    if (sample.groundTruth !== null) parts.push(this.renderField('Ground truth', sample.groundTruth, 'sample-ground-truth'));
+    sample.responses.forEach((response, position) => {
+      const container = element('div', 'response');
+      if (sample.responses.length > 1) container.append(element('h3', 'response-role', response.role));
+      if (response.segments.length === 0) container.append(element('p', 'sample-empty', 'This response has no segments.'));
+      for (const segment of response.segments) container.append(this.renderSegment(segment, position === 0));
+      parts.push(container);
+    });
+    if (sample.responses.length === 0) parts.push(element('p', 'sample-empty', 'This record has no response (a prompt with its ground truth).'));
+    this.element.replaceChildren(...parts);
+  }
+
+  private renderHeading(sample: Sample): HTMLElement {
+    const heading = element('header', 'sample-heading');
+    heading.append(element('h2', 'sample-title', `Line ${sample.line}`));
+    if (sample.format) heading.append(element('span', 'sample-format', sample.format));
+    const bar = element('div', 'review-bar');
+    bar.setAttribute('role', 'toolbar');
+    bar.setAttribute('aria-label', 'Review');
+    const status = element('span', `review-status ${sample.review.status}`, sample.review.status.replace('_', ' '));
+    status.setAttribute('aria-label', `Review status: ${sample.review.status.replace('_', ' ')}`);
+    bar.append(
+      status,
+      button('Accept', 'Accept sample', () => this.review('accepted')),
+      button('Reject', 'Reject sample', () => this.review('rejected')),
+      button('Needs fix', 'Needs fix', () => this.review('needs_fix')),
+    );
+    if (!sample.unreadable) {
+      const note = element('input', 'review-note');
+      note.type = 'text';
+      note.placeholder = 'Review note';
+      note.value = sample.review.note;
+      note.setAttribute('aria-label', 'Review note');
+      note.addEventListener('change', () => this.options.run({ kind: 'setReviewStatus', status: sample.review.status, note: note.value }));
+      bar.append(note);
+    }
+    heading.append(bar);
+    return heading;
+  }
+
+  private renderImages(sample: Sample): HTMLElement {
+    const images = element('div', 'sample-images');
+    for (const image of sample.images) {
+      if (image.src) {
+        const img = element('img', 'sample-image');
+        img.src = image.src;
+        img.alt = image.path;
+        img.tabIndex = 0;
+        img.title = 'Click to zoom';
+        img.addEventListener('click', () => img.classList.toggle('zoomed'));
+        images.append(img);
+      } else {
+        images.append(element('div', 'image-placeholder', image.problem ?? `cannot show ${image.path}`));
+      }
+    }
+    return images;
+  }
+
+  private renderField(label: string, text: string, className: string): HTMLElement {
+    const field = element('div', `sample-field ${className}`);
+    field.append(element('h3', 'field-label', label), element('div', 'field-text', text));
+    return field;
+  }
+
+  private renderSegment(segment: SampleSegment, primary: boolean): HTMLElement {
+    const focused = primary && segment.index === this.focused;
+    const card = element('article', `segment-card${focused ? ' focused' : ''}${segment.stale ? ' stale' : ''}`);
+    card.dataset.segment = String(segment.index);
+    card.dataset.rating = segment.rating === null ? 'none' : String(segment.rating);
+    card.setAttribute('aria-label', segment.label);
+    const header = element('header', 'segment-header');
+    header.append(element('span', `segment-label ${segment.kind}`, segment.label));
+    if (segment.stale) header.append(element('span', 'segment-stale', 'stale: an earlier segment changed'));
+    if (segment.alternatives.length > 0) header.append(element('span', 'segment-alternatives', `${segment.alternatives.length} alternatives`));
+    if (primary) {
+      const actions = element('div', 'segment-actions');
+      for (const rating of [1, 0, -1] as const) {
+        const name = RATING_NAMES[String(rating)];
+        const control = button(rating === 1 ? '+1' : rating === 0 ? '0' : '-1', `Rate ${segment.label} ${name}`, () => {
+          this.focused = segment.index;
+          this.rate(rating);
+        }, `action rating${segment.rating === rating ? ' selected' : ''}`);
+        control.setAttribute('aria-pressed', String(segment.rating === rating));
+        actions.append(control);
+      }
+      actions.append(
+        button('First error', `First error at ${segment.label}`, () => {
+          this.focused = segment.index;
+          this.markFirstError();
+        }),
+        button('Edit', `Edit ${segment.label}`, () => {
+          this.focused = segment.index;
+          this.startEditing();
+        }),
+      );
+      header.append(actions);
+    }
+    card.append(header);
+    if (this.editing === segment.index && primary) card.append(this.renderEditor(segment));
+    else card.append(element('div', 'segment-text', segment.text));
+    card.addEventListener('click', () => {
+      if (!primary || this.focused === segment.index) return;
+      this.focused = segment.index;
+      this.render();
+    });
+    return card;
+  }
+
+  private renderEditor(segment: SampleSegment): HTMLElement {
+    const editor = element('div', 'segment-editor');
+    const area = element('textarea', 'segment-input');
+    area.value = segment.text;
+    area.rows = Math.min(16, Math.max(3, segment.text.split('\n').length + 1));
+    area.setAttribute('aria-label', `Text of ${segment.label}`);
+    const save = () => {
+      this.editing = undefined;
+      if (area.value !== segment.text) this.options.run({ kind: 'editSegment', segment: segment.index, text: area.value });
+      else this.render();
+    };
+    area.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape') {
+        event.preventDefault();
+        event.stopPropagation();
+        this.stopEditing();
+      } else if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        save();
+      }
+    });
+    const reflection = element('textarea', 'segment-reflection');
+    reflection.rows = 2;
+    reflection.placeholder = 'Correction for a reflection (optional)';
+    reflection.setAttribute('aria-label', `Correction after a reflection in ${segment.label}`);
+    const actions = element('div', 'editor-actions');
+    editor.append(area, actions);
+    actions.append(
+      button('Save', `Save ${segment.label}`, save),
+      button('Cancel', 'Cancel editing', () => this.stopEditing()),
+      reflection,
+      button('Insert reflection', `Insert reflection in ${segment.label}`, () => {
+        if (reflection.value.trim() === '') return;
+        this.editing = undefined;
+        this.options.run({ kind: 'insertReflection', segment: segment.index, correction: reflection.value });
+      }),
+    );
+    return editor;
+  }
+}
