@@ -1,0 +1,155 @@
+// Annotating from the keyboard in the dataset editor of the installed VSIX, checked on the bytes on disk.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type Browser, chromium, type Frame, type Page } from 'playwright-core';
+import { loadCodeServer } from '../harness/codeServer';
+import { makeWorkspace, projectRoot } from '../harness/fixtures';
+import { Workbench } from '../harness/workbench';
+
+const resultsDir = path.join(projectRoot, 'test-results');
+
+interface Annotated {
+  conversations: { value: string }[];
+  cot_studio?: { review: { status: string }; segments: Record<string, { rating: number | null }>; reflections: unknown[] };
+}
+
+describe('annotating samples from the keyboard', { timeout: 10 * 60_000 }, () => {
+  let browser: Browser;
+  let page: Page;
+  let workbench: Workbench;
+  let workspace: string;
+  let stopServer: () => Promise<unknown>;
+  const consoleErrors: string[] = [];
+
+  before(async () => {
+    const codeServer = await loadCodeServer();
+    const { packageVsix, vsixPath } = (await import(path.join(projectRoot, 'scripts', 'package.mjs'))) as typeof import('../../scripts/package.mjs', {
+      with: { 'resolution-mode': 'import' },
+    });
+    codeServer.ensureCodeServer();
+    const profile = codeServer.makeProfile();
+    codeServer.installVsix(profile, fs.existsSync(vsixPath()) ? vsixPath() : packageVsix());
+    workspace = makeWorkspace();
+    fs.copyFileSync(path.join(workspace, 'llava_cot.jsonl'), path.join(workspace, 'review.cot.jsonl'));
+    const server = await codeServer.startCodeServer(profile, { folder: workspace });
+    stopServer = server.stop;
+    browser = await chromium.launch({ executablePath: codeServer.chromiumPath(), args: codeServer.chromiumArgs });
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !message.location().url.includes('/node_modules/vsda/')) consoleErrors.push(message.text());
+    });
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
+    workbench = new Workbench(page);
+    await workbench.ready();
+  });
+
+  after(async () => {
+    if (page && process.exitCode) {
+      fs.mkdirSync(resultsDir, { recursive: true });
+      await page.screenshot({ path: path.join(resultsDir, 'annotation-failure.png') }).catch(() => undefined);
+    }
+    await browser?.close();
+    await stopServer?.();
+    if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
+  });
+
+  async function openCotFile(): Promise<Frame> {
+    // Quick Open, as a user opens a file; *.cot.jsonl opens in the dataset editor by default.
+    await page.keyboard.press('Control+p');
+    const input = page.locator('.quick-input-widget input');
+    await input.fill('review.cot.jsonl');
+    await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: 'review.cot.jsonl' }).waitFor();
+    await input.press('Enter');
+    return workbench.datasetView('review.cot.jsonl');
+  }
+
+  it('opens a *.cot.jsonl file with the first sample and its image', async () => {
+    const view = await openCotFile();
+    await view.locator('.sample-title', { hasText: 'Line 1' }).waitFor({ timeout: 30_000 });
+    const image = view.locator('.sample-image');
+    await image.waitFor();
+    assert.ok(await image.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth > 0), 'the bar chart image loads');
+    assert.equal(await view.locator('.segment-card').count(), 4);
+    assert.equal(await view.getByRole('button', { name: 'Rate SUMMARY correct' }).count(), 1);
+    assert.equal(await view.getByRole('button', { name: 'Accept sample' }).count(), 1);
+    assert.equal(await view.getByRole('listbox', { name: 'Samples' }).count(), 1);
+    fs.mkdirSync(resultsDir, { recursive: true });
+    await page.screenshot({ path: path.join(resultsDir, 'sample-view-light.png') });
+  });
+
+  it('moves with j, edits a stage, rates, marks the first error, reflects, reviews, undoes one step and saves', async () => {
+    const file = path.join(workspace, 'review.cot.jsonl');
+    const original = fs.readFileSync(file, 'utf8').split('\n');
+    const view = await openCotFile();
+    await view.locator('.sample-title', { hasText: 'Line 1' }).waitFor({ timeout: 30_000 });
+    await view.locator('.sample-view').click({ position: { x: 5, y: 5 } });
+
+    await page.keyboard.press('j');
+    await view.locator('.sample-title', { hasText: 'Line 2' }).waitFor();
+    // Line 2 says 18 - 9 = 7: fix the REASONING stage in place.
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('e');
+    const editor = view.getByRole('textbox', { name: 'Text of REASONING' });
+    await editor.fill(' 2020 shows 18 and 2021 shows 9. The difference is 18 - 9 = 9. ');
+    await editor.press('Control+Enter');
+    await view.locator('.segment-card[data-segment="2"] .segment-text', { hasText: '18 - 9 = 9' }).waitFor();
+    await view.locator('.segment-card[data-segment="3"].stale').waitFor();
+
+    // Focus stays on the edited REASONING card: rate it incorrect, then correct.
+    await page.keyboard.press('3');
+    await view.locator('.segment-card[data-segment="2"][data-rating="-1"]').waitFor();
+    await page.keyboard.press('1');
+    await view.locator('.segment-card[data-segment="2"][data-rating="1"]').waitFor();
+    await page.keyboard.press('a');
+    await view.locator('.review-status.accepted').waitFor();
+
+    // Line 6 forgets the 1/2: first error at REASONING, then a reflection with the correction.
+    for (let i = 0; i < 4; i++) await page.keyboard.press('j');
+    await view.locator('.sample-title', { hasText: 'Line 6' }).waitFor();
+    await view.getByRole('button', { name: 'First error at REASONING' }).click();
+    await view.locator('.segment-card[data-segment="1"][data-rating="1"]').waitFor();
+    await view.locator('.segment-card[data-segment="3"][data-rating="-1"]').waitFor();
+    await view.getByRole('button', { name: 'Edit REASONING' }).click();
+    await view.getByRole('textbox', { name: 'Correction after a reflection in REASONING' }).fill('The area is 1/2 x 6 x 8 = 24.');
+    await view.getByRole('button', { name: 'Insert reflection in REASONING' }).click();
+    await view.locator('.segment-card[data-segment="2"] .segment-text', { hasText: 'Let me rethink it. The area is 1/2 x 6 x 8 = 24.' }).waitFor();
+    await page.keyboard.press('n');
+    await view.locator('.review-status.needs_fix').waitFor();
+
+    // Undo the last step (needs fix) only.
+    await page.keyboard.press('Control+z');
+    await view.locator('.review-status.unreviewed').waitFor();
+    await page.keyboard.press('Control+s');
+    await page.locator('.tab.active.dirty').waitFor({ state: 'detached', timeout: 10_000 });
+
+    const saved = fs.readFileSync(file, 'utf8').split('\n');
+    assert.equal(saved.length, original.length);
+    for (let i = 0; i < original.length; i++) if (i !== 1 && i !== 5) assert.equal(saved[i], original[i], `line ${i + 1} is untouched`);
+    const line2 = JSON.parse(saved[1]) as Annotated;
+    assert.match(line2.conversations[1].value, /<REASONING> 2020 shows 18 and 2021 shows 9\. The difference is 18 - 9 = 9\. <\/REASONING>/);
+    assert.equal(line2.cot_studio?.review.status, 'accepted');
+    assert.equal(line2.cot_studio?.segments['2'].rating, 1);
+    const line6 = JSON.parse(saved[5]) as Annotated;
+    assert.match(line6.conversations[1].value, /I think I have made a mistake\. Let me rethink it\. The area is 1\/2 x 6 x 8 = 24\./);
+    assert.equal(line6.cot_studio?.review.status, 'unreviewed', 'the undone review is not saved');
+    assert.deepEqual(
+      [0, 1, 2, 3].map((i) => line6.cot_studio?.segments[String(i)].rating),
+      [1, 1, 1, -1],
+      'first error at REASONING, then the reflection marks REASONING correct',
+    );
+    assert.equal(line6.cot_studio?.reflections.length, 1);
+  });
+
+  it('shows the shortcuts with ? and logs no console errors', async () => {
+    const view = await openCotFile();
+    await view.locator('.sample-view').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('?');
+    await view.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
+    await page.keyboard.press('Escape');
+    await view.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor({ state: 'hidden' });
+    assert.deepEqual(consoleErrors, []);
+  });
+});
