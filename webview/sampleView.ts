@@ -1,5 +1,6 @@
 import type { Operation, Sample, SampleSegment } from '../src/protocol';
 import { button, element } from './dom';
+import { wordDiff } from './wordDiff';
 
 type OperationRequest = Operation extends infer O ? (O extends Operation ? Omit<O, 'line'> : never) : never;
 
@@ -105,15 +106,41 @@ export class SampleView {
     parts.push(this.renderImages(sample));
     if (sample.question !== null) parts.push(this.renderField('Question', sample.question, 'sample-question'));
     if (sample.groundTruth !== null) parts.push(this.renderField('Ground truth', sample.groundTruth, 'sample-ground-truth'));
-    sample.responses.forEach((response, position) => {
-      const container = element('div', 'response');
-      if (sample.responses.length > 1) container.append(element('h3', 'response-role', response.role));
-      if (response.segments.length === 0) container.append(element('p', 'sample-empty', 'This response has no segments.'));
-      for (const segment of response.segments) container.append(this.renderSegment(segment, position === 0));
-      parts.push(container);
-    });
+    if (sample.responses.length === 2) parts.push(this.renderPair(sample));
+    else {
+      for (const response of sample.responses) {
+        const container = element('div', 'response');
+        if (response.segments.length === 0) container.append(element('p', 'sample-empty', 'This response has no segments.'));
+        for (const segment of response.segments) container.append(this.renderSegment(segment, true));
+        parts.push(container);
+      }
+    }
     if (sample.responses.length === 0) parts.push(element('p', 'sample-empty', 'This record has no response (a prompt with its ground truth).'));
     this.element.replaceChildren(...parts);
+  }
+
+  /** A preference pair side by side; the rejected side shows its word differences from the chosen one. */
+  private renderPair(sample: Sample): HTMLElement {
+    const [chosen, rejected] = sample.responses;
+    const pair = element('div', 'response-pair');
+    const actions = element('div', 'pair-actions');
+    actions.setAttribute('role', 'toolbar');
+    actions.setAttribute('aria-label', 'Preference pair');
+    actions.append(
+      button('Chosen is better', 'Mark chosen as better', () =>
+        this.options.run({ kind: 'markPreference', chosen: { text: chosen.text }, rejected: { text: rejected.text } }),
+      ),
+      button('Rejected is better', 'Swap chosen and rejected', () => this.options.run({ kind: 'swapSides' })),
+    );
+    const columns = element('div', 'pair-columns');
+    const chosenColumn = element('div', 'response chosen');
+    chosenColumn.append(element('h3', 'response-role', 'chosen'));
+    for (const segment of chosen.segments) chosenColumn.append(this.renderSegment(segment, true));
+    const rejectedColumn = element('div', 'response rejected');
+    rejectedColumn.append(element('h3', 'response-role', 'rejected (differences from chosen marked)'), wordDiff(chosen.text, rejected.text, 'word-diff pair-diff'));
+    columns.append(chosenColumn, rejectedColumn);
+    pair.append(actions, columns);
+    return pair;
   }
 
   private renderHeading(sample: Sample): HTMLElement {
@@ -204,12 +231,42 @@ export class SampleView {
     card.append(header);
     if (this.editing === segment.index && primary) card.append(this.renderEditor(segment));
     else card.append(element('div', 'segment-text', segment.text));
+    if (primary && segment.alternatives.length > 0) card.append(this.renderAlternatives(segment));
     card.addEventListener('click', () => {
       if (!primary || this.focused === segment.index) return;
       this.focused = segment.index;
       this.render();
     });
     return card;
+  }
+
+  /** Candidates for a segment: each with its word diff against the current text, provenance, and actions. */
+  private renderAlternatives(segment: SampleSegment): HTMLElement {
+    const panel = element('details', 'alternatives');
+    panel.open = true;
+    panel.append(element('summary', undefined, `Alternatives for ${segment.label}`));
+    segment.alternatives.forEach((alternative, index) => {
+      const item = element('div', 'alternative');
+      const { provenance } = alternative;
+      const facts = [provenance.source, provenance.model, provenance.method, provenance.score === undefined ? undefined : `score ${provenance.score}`]
+        .filter((fact): fact is string => fact !== undefined)
+        .join(' · ');
+      const meta = element('div', 'alternative-meta', `${index + 1}. ${facts}${alternative.rating === null ? '' : ` · rated ${alternative.rating}`}`);
+      const actions = element('div', 'alternative-actions');
+      const name = `alternative ${index + 1} for ${segment.label}`;
+      actions.append(
+        button('Accept', `Accept ${name}`, () => this.options.run({ kind: 'acceptAlternative', segment: segment.index, alternative: index })),
+        button('Better', `Mark ${name} better than the current text`, () =>
+          this.options.run({ kind: 'markPreference', segment: segment.index, chosen: index, rejected: 'current' }),
+        ),
+        button('Worse', `Mark ${name} worse than the current text`, () =>
+          this.options.run({ kind: 'markPreference', segment: segment.index, chosen: 'current', rejected: index }),
+        ),
+      );
+      item.append(meta, wordDiff(segment.text, alternative.text), actions);
+      panel.append(item);
+    });
+    return panel;
   }
 
   private renderEditor(segment: SampleSegment): HTMLElement {

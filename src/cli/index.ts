@@ -1,12 +1,13 @@
 // `cot-studio`: the product's headless entry point, for batch work outside the editor.
 import { version } from '../../package.json';
+import { bench } from './bench';
 import { exportCommand } from './export';
 import { stats } from './stats';
 import { status } from './status';
 import { USAGE, UsageError } from './usage';
 import { validate } from './validate';
 
-const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { validate, stats, export: exportCommand, status };
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { validate, stats, export: exportCommand, status, bench };
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -14,6 +14,7 @@ export const OPERATION_COMMANDS: Record<OperationKind, string> = {
   insertReflection: 'cotStudio.insertReflection',
   acceptAlternative: 'cotStudio.acceptAlternative',
   markPreference: 'cotStudio.markPreference',
+  swapSides: 'cotStudio.swapSides',
 };
 
 /** Thrown when the user dismisses a prompt: the command ends quietly. */
@@ -76,6 +77,8 @@ async function promptOperation(kind: OperationKind, provider: DatasetEditorProvi
     }
     case 'markPreference':
       throw new Error('cotStudio.markPreference needs an argument object: {line, segment?, chosen, rejected}');
+    case 'swapSides':
+      return { kind, uri, line };
     default: {
       const state = stateOf(document, line);
       const segment = await pickSegment(state, title);

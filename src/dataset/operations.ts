@@ -2,7 +2,7 @@ import type { Operation, Version } from '../protocol/operations';
 import { type Annotations, HISTORY_LIMIT, type PreferencePair, segmentKey, type SegmentAnnotation } from './annotations';
 import { parseRecord } from './formats';
 import type { FormatId, ParsedRecord, Response, Segment } from './record';
-import { readAnnotations, readRecord, RecordError, replaceSegmentText, writeAnnotations } from './recordEdit';
+import { readAnnotations, readRecord, RecordError, replaceSegmentText, setValue, writeAnnotations } from './recordEdit';
 
 export interface OperationContext {
   /** ISO time stamped on history, pairs and reflections. */
@@ -188,6 +188,21 @@ export function applyOperation(lineText: string, operation: Operation, context: 
       );
       remember(annotations, 'preference', at, operation.segment);
       return { text: writeAnnotations(lineText, annotations), label };
+    }
+    case 'swapSides': {
+      const record = readRecord(lineText);
+      if (parsed.responses.length < 2 || record.chosen === undefined || record.rejected === undefined) {
+        throw new RecordError(`a ${parsed.format} record has no chosen and rejected sides to swap`);
+      }
+      // Ratings and alternatives follow their text to the other side.
+      const swapped: Annotations['segments'] = {};
+      for (const [key, value] of Object.entries(annotations.segments)) {
+        swapped[key.startsWith('rejected:') ? key.slice('rejected:'.length) : `rejected:${key}`] = value;
+      }
+      annotations.segments = swapped;
+      remember(annotations, 'swap-sides', at);
+      const text = setValue(setValue(lineText, ['chosen'], record.rejected), ['rejected'], record.chosen);
+      return { text: writeAnnotations(text, annotations), label: 'Swap chosen and rejected' };
     }
   }
 }

@@ -62,6 +62,7 @@ export function buildSample(document: DatasetDocument, index: number, source: Im
   }
   const responses = parsed.responses.map((response, position) => ({
     role: response.role,
+    text: response.text,
     segments: response.segments.map((segment, segmentIndex): SampleSegment => {
       const annotation = annotations.segments[segmentKey(segmentIndex, position === 0 ? 'primary' : 'rejected')];
       return {

@@ -34,6 +34,9 @@ export const markPreferenceArgsSchema = z
   .object({ ...target, segment: z.number().int().min(0).optional(), side: segmentTarget.side, chosen: versionSchema, rejected: versionSchema })
   .strict();
 
+/** For preference records: exchange the chosen and rejected responses (the annotator judged the other one better). */
+export const swapSidesArgsSchema = z.object(target).strict();
+
 export const operationSchema = z.discriminatedUnion('kind', [
   editSegmentArgsSchema.extend({ kind: z.literal('editSegment') }),
   rateSegmentArgsSchema.extend({ kind: z.literal('rateSegment') }),
@@ -42,6 +45,7 @@ export const operationSchema = z.discriminatedUnion('kind', [
   insertReflectionArgsSchema.extend({ kind: z.literal('insertReflection') }),
   acceptAlternativeArgsSchema.extend({ kind: z.literal('acceptAlternative') }),
   markPreferenceArgsSchema.extend({ kind: z.literal('markPreference') }),
+  swapSidesArgsSchema.extend({ kind: z.literal('swapSides') }),
 ]);
 export type Operation = z.infer<typeof operationSchema>;
 export type OperationKind = Operation['kind'];

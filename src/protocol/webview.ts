@@ -45,7 +45,7 @@ export const sampleSchema = z.object({
   question: z.string().nullable(),
   groundTruth: z.string().nullable(),
   images: z.array(sampleImageSchema),
-  responses: z.array(z.object({ role: responseRoleSchema, segments: z.array(sampleSegmentSchema) })),
+  responses: z.array(z.object({ role: responseRoleSchema, text: z.string(), segments: z.array(sampleSegmentSchema) })),
   review: z.object({ status: reviewStatusSchema, note: z.string() }),
   problems: z.array(z.object({ check: z.string(), severity: z.enum(['error', 'warning']), message: z.string() })),
   preferencePairs: z.number().int().min(0),

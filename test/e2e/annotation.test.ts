@@ -32,7 +32,14 @@ describe('annotating samples from the keyboard', { timeout: 10 * 60_000 }, () =>
     const profile = codeServer.makeProfile();
     codeServer.installVsix(profile, fs.existsSync(vsixPath()) ? vsixPath() : packageVsix());
     workspace = makeWorkspace();
+    // Files Quick Open must find are made before the window starts and indexes the folder.
     fs.copyFileSync(path.join(workspace, 'llava_cot.jsonl'), path.join(workspace, 'review.cot.jsonl'));
+    fs.copyFileSync(path.join(workspace, 'mmpr.jsonl'), path.join(workspace, 'pairs.cot.jsonl'));
+    const record = JSON.parse(fs.readFileSync(path.join(workspace, 'llava_cot.jsonl'), 'utf8').split('\n')[1]) as Record<string, unknown>;
+    const provenance = { source: 'model', model: 'tiny-bigram', method: 'beam', score: 0.82, createdAt: '2026-11-24T00:00:00Z' };
+    record.cot_studio = { version: 1, segments: { '2': { rating: -1, alternatives: [{ text: ' The difference is 18 - 9 = 9. ', rating: null, provenance }] } } };
+    fs.writeFileSync(path.join(workspace, 'alternatives.cot.jsonl'), `${JSON.stringify(record)}\n`);
+
     const server = await codeServer.startCodeServer(profile, { folder: workspace });
     stopServer = server.stop;
     browser = await chromium.launch({ executablePath: codeServer.chromiumPath(), args: codeServer.chromiumArgs });
@@ -141,6 +148,52 @@ describe('annotating samples from the keyboard', { timeout: 10 * 60_000 }, () =>
       'first error at REASONING, then the reflection marks REASONING correct',
     );
     assert.equal(line6.cot_studio?.reflections.length, 1);
+  });
+
+  it('accepts an alternative after reading its word diff', async () => {
+    const file = path.join(workspace, 'alternatives.cot.jsonl');
+    await page.keyboard.press('Control+p');
+    await page.locator('.quick-input-widget input').fill('alternatives.cot.jsonl');
+    await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: 'alternatives.cot.jsonl' }).waitFor();
+    await page.locator('.quick-input-widget input').press('Enter');
+    const view = await workbench.datasetView('alternatives.cot.jsonl');
+    const panel = view.locator('.segment-card[data-segment="2"] .alternatives');
+    await panel.waitFor({ timeout: 30_000 });
+    assert.match(await panel.locator('.alternative-meta').innerText(), /model · tiny-bigram · beam · score 0\.82/);
+    assert.ok((await panel.locator('ins.diff-added').count()) > 0, 'the diff marks added words');
+    await view.getByRole('button', { name: 'Accept alternative 1 for REASONING' }).click();
+    await view.locator('.segment-card[data-segment="2"] .segment-text', { hasText: 'The difference is 18 - 9 = 9.' }).waitFor();
+    await page.keyboard.press('Control+s');
+    await page.locator('.tab.active.dirty').waitFor({ state: 'detached', timeout: 10_000 });
+    const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as { conversations: { value: string }[]; cot_studio: { preferencePairs: { origin: string; chosen: string }[] } };
+    assert.match(saved.conversations[1].value, /<REASONING> The difference is 18 - 9 = 9\. <\/REASONING>/);
+    assert.deepEqual(
+      saved.cot_studio.preferencePairs.map((pair) => [pair.origin, pair.chosen]),
+      [['accepted-alternative', ' The difference is 18 - 9 = 9. ']],
+    );
+  });
+
+  it('shows an MMPR pair side by side and swaps it when the rejected side is better', async () => {
+    const file = path.join(workspace, 'pairs.cot.jsonl');
+    const original = fs.readFileSync(file, 'utf8').split('\n');
+    await page.keyboard.press('Control+p');
+    await page.locator('.quick-input-widget input').fill('pairs.cot.jsonl');
+    await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: 'pairs.cot.jsonl' }).waitFor();
+    await page.locator('.quick-input-widget input').press('Enter');
+    const view = await workbench.datasetView('pairs.cot.jsonl');
+    await view.locator('.pair-columns').waitFor({ timeout: 30_000 });
+    assert.ok((await view.locator('.pair-diff del.diff-removed').count()) > 0, 'the rejected side shows what differs');
+    await view.getByRole('button', { name: 'Mark chosen as better' }).click();
+    await view.getByRole('button', { name: 'Swap chosen and rejected' }).click();
+    await view.locator('.response.chosen .segment-text', { hasText: 'x = 6 + 8 = 14.' }).waitFor();
+    await page.keyboard.press('Control+s');
+    await page.locator('.tab.active.dirty').waitFor({ state: 'detached', timeout: 10_000 });
+    const saved = JSON.parse(fs.readFileSync(file, 'utf8').split('\n')[0]) as { chosen: string; rejected: string; cot_studio: { preferencePairs: unknown[] } };
+    const before = JSON.parse(original[0]) as { chosen: string; rejected: string };
+    assert.equal(saved.chosen, before.rejected);
+    assert.equal(saved.rejected, before.chosen);
+    assert.equal(saved.cot_studio.preferencePairs.length, 1);
+    assert.equal(fs.readFileSync(file, 'utf8').split('\n')[1], original[1]);
   });
 
   it('shows the shortcuts with ? and logs no console errors', async () => {

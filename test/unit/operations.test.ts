@@ -119,3 +119,17 @@ describe('operations', () => {
     assert.match(text.slice(lineText.length - 1), /^,"cot_studio": \{"version":1,"review":\{"status":"accepted"\}/);
   });
 });
+
+describe('swapping the sides of a pair', () => {
+  it('exchanges chosen and rejected, with their segment annotations', () => {
+    const lineText = lineOf('mmpr.jsonl', 1);
+    const rated = applyOperation(lineText, { kind: 'rateSegment', line: 1, segment: 1, side: 'rejected', rating: -1 }, context).text;
+    const { text } = applyOperation(rated, { kind: 'swapSides', line: 1 }, context);
+    const before = JSON.parse(lineText) as { chosen: string; rejected: string };
+    const after = JSON.parse(text) as { chosen: string; rejected: string; cot_studio: { segments: Record<string, { rating: number }> } };
+    assert.equal(after.chosen, before.rejected);
+    assert.equal(after.rejected, before.chosen);
+    assert.equal(after.cot_studio.segments['1'].rating, -1, 'the rating moved with its text');
+    assert.throws(() => applyOperation(lineOf('llava_cot.jsonl', 1), { kind: 'swapSides', line: 1 }, context), /no chosen and rejected sides/);
+  });
+});

@@ -1,4 +1,5 @@
 import type { Segment } from '../record';
+import { allMatches } from './matches';
 import { sliceSegment, type TextRef } from './segment';
 
 const NON_BLANK_LINE = /[^\r\n]*\S[^\r\n]*/g;
@@ -11,7 +12,7 @@ const FINAL_ANSWER = /^\s*Final answer:[ \t]*/i;
  */
 export function lineSegments(ref: TextRef): Segment[] {
   let step = 0;
-  return [...ref.text.matchAll(NON_BLANK_LINE)].map((match) => {
+  return allMatches(ref.text, NON_BLANK_LINE).map((match) => {
     const start = match.index;
     const end = start + match[0].length;
     const finalAnswer = FINAL_ANSWER.exec(match[0]);

@@ -1,4 +1,5 @@
 import type { Segment } from '../record';
+import { allMatches } from './matches';
 import { sliceSegment, type TextRef } from './segment';
 
 /** Mulberry's section headers; `rank` is the position the grammar gives them (steps rank 3). */
@@ -23,9 +24,11 @@ export interface Header {
 
 const escaped = SECTIONS.map(({ header }) => header.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
 const HEADER = new RegExp(`^(?:### Step (\\d+):|${escaped.join('|')})`, 'gm');
+/** The same pattern without the global flag: whether a header exists, without collecting them all. */
+const ANY_HEADER = new RegExp(HEADER.source, 'm');
 
 export function findHeaders(text: string): Header[] {
-  return [...text.matchAll(HEADER)].map((match) => {
+  return allMatches(text, HEADER).map((match) => {
     const start = match.index;
     const end = start + match[0].length;
     if (match[1] !== undefined) {
@@ -38,7 +41,7 @@ export function findHeaders(text: string): Header[] {
 }
 
 export function hasSections(text: string): boolean {
-  return findHeaders(text).length > 0;
+  return ANY_HEADER.test(text);
 }
 
 /**

@@ -1,16 +1,17 @@
 import type { Segment } from '../record';
 import type { TextRef } from './segment';
-import { scanTags, type Tag, tagSegments } from './tags';
+import { type Tag, tagScanner, tagSegments } from './tags';
 
 /** LLaVA-CoT's stages, in the order the grammar wants them. */
 export const STAGES = ['SUMMARY', 'CAPTION', 'REASONING', 'CONCLUSION'] as const;
+const stageScanner = tagScanner(STAGES);
 
 export function stageTags(text: string): Tag[] {
-  return scanTags(text, STAGES);
+  return stageScanner.scan(text);
 }
 
 export function hasStages(text: string): boolean {
-  return stageTags(text).some((tag) => !tag.closing);
+  return stageScanner.opens(text);
 }
 
 export function stageSegments(ref: TextRef): Segment[] {

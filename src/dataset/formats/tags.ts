@@ -1,4 +1,5 @@
 import type { Segment, SegmentKind } from '../record';
+import { allMatches } from './matches';
 import { sliceSegment, type TextRef } from './segment';
 
 /** One `<NAME>` or `</NAME>` tag in a response. */
@@ -9,14 +10,27 @@ export interface Tag {
   end: number;
 }
 
-export function scanTags(text: string, names: readonly string[]): Tag[] {
-  const pattern = new RegExp(`<(/?)(${names.join('|')})>`, 'g');
-  return [...text.matchAll(pattern)].map((match) => ({
-    name: match[2],
-    closing: match[1] === '/',
-    start: match.index,
-    end: match.index + match[0].length,
-  }));
+/** Finds one markup's tags; its patterns are built once, as every response of a file is scanned for them. */
+export interface TagScanner {
+  scan(text: string): Tag[];
+  /** Whether any of the tags is opened: what makes a response carry this markup. */
+  opens(text: string): boolean;
+}
+
+export function tagScanner(names: readonly string[]): TagScanner {
+  const alternatives = names.join('|');
+  const tag = new RegExp(`<(/?)(${alternatives})>`, 'g');
+  const opening = new RegExp(`<(?:${alternatives})>`);
+  return {
+    scan: (text) =>
+      allMatches(text, tag).map((match) => ({
+        name: match[2],
+        closing: match[1] === '/',
+        start: match.index,
+        end: match.index + match[0].length,
+      })),
+    opens: (text) => opening.test(text),
+  };
 }
 
 /**
@@ -25,9 +39,11 @@ export function scanTags(text: string, names: readonly string[]): Tag[] {
  * so an unfinished response still shows all its text; a stray closing tag starts nothing.
  */
 export function tagSegments(ref: TextRef, tags: Tag[], kindOf: (name: string) => SegmentKind): Segment[] {
-  return tags.flatMap((tag, index) => {
-    if (tag.closing) return [];
-    const next = tags.slice(index + 1).find((later) => !later.closing || later.name === tag.name);
-    return [sliceSegment(ref, kindOf(tag.name), tag.name, tag.end, next?.start ?? ref.text.length)];
+  const segments: Segment[] = [];
+  tags.forEach((tag, index) => {
+    if (tag.closing) return;
+    const next = tags.find((later, laterIndex) => laterIndex > index && (!later.closing || later.name === tag.name));
+    segments.push(sliceSegment(ref, kindOf(tag.name), tag.name, tag.end, next?.start ?? ref.text.length));
   });
+  return segments;
 }

@@ -1,14 +1,14 @@
 import type { Segment } from '../record';
 import type { TextRef } from './segment';
-import { scanTags, tagSegments } from './tags';
+import { tagScanner, tagSegments } from './tags';
 
-const THINK_ANSWER = ['think', 'answer'] as const;
+const thinkAnswerScanner = tagScanner(['think', 'answer']);
 
 export function hasThinkAnswer(text: string): boolean {
-  return scanTags(text, THINK_ANSWER).some((tag) => !tag.closing);
+  return thinkAnswerScanner.opens(text);
 }
 
 /** `think` and `answer` segments; text between `</think>` and `<answer>` belongs to neither. */
 export function thinkAnswerSegments(ref: TextRef): Segment[] {
-  return tagSegments(ref, scanTags(ref.text, THINK_ANSWER), (name) => (name === 'think' ? 'think' : 'answer'));
+  return tagSegments(ref, thinkAnswerScanner.scan(ref.text), (name) => (name === 'think' ? 'think' : 'answer'));
 }

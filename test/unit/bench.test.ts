@@ -1,0 +1,47 @@
+import * as assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { benchResultSchema, measureIdSchema } from '../../src/bench';
+import { projectRoot } from '../harness/fixtures';
+
+const cli = path.join(projectRoot, 'dist', 'cli.js');
+const execute = promisify(execFile);
+
+describe('cot-studio bench', () => {
+  // Enough records for the file to go to the index worker (over 4 MB) and for RSS to show the load.
+  it('measures a generated file and gives every figure as a positive, finite ratio', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-bench-test-'));
+    const out = path.join(dir, 'bench.json');
+    let written: unknown;
+    let stdout: string;
+    try {
+      ({ stdout } = await execute(process.execPath, ['--expose-gc', cli, 'bench', '--json', '--records', '5000', '--out', out]));
+      written = JSON.parse(fs.readFileSync(out, 'utf8'));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    const result = benchResultSchema.parse(JSON.parse(stdout));
+    assert.deepEqual(written, result);
+    assert.equal(result.file.records, 5000);
+    assert.ok(result.file.meanLineBytes > 1500 && result.file.meanLineBytes < 2000, `mean line ${result.file.meanLineBytes} B`);
+    assert.deepEqual(
+      result.rows.map((row) => row.id),
+      measureIdSchema.options,
+    );
+    for (const row of result.rows) assert.ok(Number.isFinite(row.ratio) && row.ratio > 0, `${row.id}: ratio ${row.ratio}`);
+    assert.match(result.rows.find((row) => row.id === 'stats')?.note ?? '', /\b0 records with errors/);
+    assert.equal(fs.existsSync(path.dirname(result.file.path)), false, 'the generated file is deleted without --keep');
+  });
+
+  it('exits 2 for a record count too small to sample', async () => {
+    await assert.rejects(execute(process.execPath, [cli, 'bench', '--records', '10']), (error: { code: number; stderr: string }) => {
+      assert.equal(error.code, 2);
+      assert.match(error.stderr, /--records must be a whole number of at least \d+/);
+      return true;
+    });
+  });
+});
