@@ -104,7 +104,7 @@ describe('checks over the fixtures', () => {
 
   it('names why an edge-case line is not a record, and passes over the blank line', () => {
     const lines = fixtureLines('edge_cases.jsonl');
-    assert.deepEqual(checkLine(lines[2], onDisk), { parsed: null, results: [] });
+    assert.deepEqual(checkLine(lines[2], onDisk), { record: null, parsed: null, results: [] });
     assert.match(fixtureResults('edge_cases.jsonl', 4)[0].message, /^not valid JSON: /);
     assert.match(fixtureResults('edge_cases.jsonl', 5)[0].message, /^not valid JSON: /);
     assert.deepEqual(fixtureResults('edge_cases.jsonl', 8), [{ check: 'unparseable', severity: 'error', message: 'a record must be a JSON object, found an array' }]);

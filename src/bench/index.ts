@@ -1,0 +1,37 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { generateDataset } from './generate';
+import { measureDataset } from './measure';
+import { type BenchResult, benchResultSchema } from './report';
+import { gcExposed } from './timing';
+
+export { MIN_RECORDS } from './measure';
+export { type BenchResult, benchResultSchema, formatBench, measureIdSchema } from './report';
+
+export interface BenchOptions {
+  records: number;
+  /** The sample datasets (with their images) whose records the generated file repeats. */
+  fixturesDir: string;
+  /** Leave the generated file and the saved copies in place for a look afterwards. */
+  keep: boolean;
+  log(message: string): void;
+}
+
+/** Writes a dataset of `records` records to a fresh temporary folder and measures the dataset model on it. */
+export async function runBench(options: BenchOptions): Promise<BenchResult> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-bench-'));
+  try {
+    options.log(`writing ${options.records} records to ${dir}`);
+    const generated = generateDataset(options.fixturesDir, options.records, dir);
+    const rows = await measureDataset(generated.file, options.log);
+    return benchResultSchema.parse({
+      file: { path: generated.file, records: generated.records, bytes: generated.bytes, meanLineBytes: generated.bytes / generated.records, kept: options.keep },
+      node: process.version,
+      gcExposed,
+      rows,
+    });
+  } finally {
+    if (!options.keep) fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,157 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { checkContext } from '../cli/datasetFile';
+import { DEFAULT_REFLECTION_PHRASE, Dataset, LineIndex } from '../dataset';
+import { atomicWrite } from '../dataset/atomicWrite';
+import { WORKER_THRESHOLD_BYTES } from '../dataset/indexWorker';
+import { applyOperation } from '../dataset/operations';
+import { datasetStats } from '../dataset/validate';
+import { seededRandom } from './generate';
+import { type BenchRow, benchRow } from './report';
+import { collectGarbage, median, medianMs, micros } from './timing';
+
+const REPEATS = 5;
+/** Stats take seconds on a large file: three runs still give a median. */
+const STATS_REPEATS = 3;
+const PAGE_SIZE = 100;
+const SAMPLES = 200;
+/** Fewer records leave too few uncached samples to draw and too little work to time. */
+export const MIN_RECORDS = PAGE_SIZE + 2 * SAMPLES;
+
+/** The baseline of indexing: find every newline and nothing else. */
+function scanNewlines(bytes: Uint8Array): number {
+  let lines = 0;
+  for (let i = bytes.indexOf(0x0a); i !== -1; i = bytes.indexOf(0x0a, i + 1)) lines++;
+  return lines;
+}
+
+/** Dataset.load takes the buffer over (it moves to the index worker), so every run loads a copy of its own. */
+const ownCopy = (bytes: Uint8Array): Uint8Array => new Uint8Array(bytes);
+
+const megabytesPerSecond = (bytes: number, ms: number): string => `${Math.round(bytes / 1e3 / ms)} MB/s`;
+
+const firstIndices = (count: number): number[] => Array.from({ length: count }, (_, index) => index);
+
+/** The baselines parse the text the dataset decodes, decoded here outside every timing. */
+function recordTexts(dataset: Dataset, indices: readonly number[]): string[] {
+  return indices.map((index) => dataset.lineText(dataset.recordLine(index)));
+}
+
+/** Memory held once the file is read and loaded, measured first while the process holds little else. */
+async function measureMemory(file: string): Promise<{ dataset: Dataset; rows: BenchRow[] }> {
+  collectGarbage();
+  const before = process.memoryUsage();
+  const dataset = await Dataset.load(path.basename(file), fs.readFileSync(file));
+  collectGarbage();
+  const after = process.memoryUsage();
+  const held = (usage: NodeJS.MemoryUsage): number => usage.heapUsed + usage.arrayBuffers;
+  const size = dataset.byteLength / 1e6;
+  const rows = [
+    benchRow('memory-rss', 'memory: RSS increase after load', 'MB', (after.rss - before.rss) / 1e6, size, 'file size'),
+    benchRow('memory-heap', 'memory: heap + buffers increase', 'MB', (held(after) - held(before)) / 1e6, size, 'file size', 'the bytes, line index and record table'),
+  ];
+  return { dataset, rows };
+}
+
+/** Load, and load then show the first page, each from bytes already read; the first page parses cold. */
+async function measureLoad(name: string, bytes: Uint8Array, firstLines: readonly string[], scanMs: number): Promise<BenchRow[]> {
+  const loads: number[] = [];
+  const firstPages: number[] = [];
+  const pages: number[] = [];
+  for (let repeat = 0; repeat < REPEATS; repeat++) {
+    const copy = ownCopy(bytes);
+    const start = performance.now();
+    const dataset = await Dataset.load(name, copy);
+    const loaded = performance.now();
+    dataset.page(0, PAGE_SIZE);
+    const shown = performance.now();
+    loads.push(loaded - start);
+    firstPages.push(shown - start);
+    pages.push(shown - loaded);
+  }
+  const parseMs = await medianMs(REPEATS, () => firstLines.forEach((line) => JSON.parse(line)));
+  const index = median(loads);
+  const where = bytes.length >= WORKER_THRESHOLD_BYTES ? 'on a worker thread' : 'in process (small file)';
+  return [
+    benchRow('index', 'index: Dataset.load', 'ms', index, scanMs, 'newline scan', `${megabytesPerSecond(bytes.length, index)}, ${where}`),
+    benchRow('first-page', `first page: load + page(0, ${PAGE_SIZE})`, 'ms', median(firstPages), scanMs, 'newline scan'),
+    benchRow('page', `page(0, ${PAGE_SIZE}) alone`, 'ms', median(pages), parseMs, `JSON.parse x${firstLines.length}`),
+  ];
+}
+
+/** `page(i, 1)` of records nobody asked for yet, against parsing the same line. */
+function measureNextSample(dataset: Dataset): BenchRow {
+  const random = seededRandom(SAMPLES);
+  const picked = new Set<number>();
+  while (picked.size < SAMPLES) picked.add(PAGE_SIZE + Math.floor(random() * (dataset.recordCount - PAGE_SIZE)));
+  const indices = [...picked];
+  const lines = recordTexts(dataset, indices);
+  // Each sample is timed right before its baseline, so both see the same load on a shared machine.
+  const ours: number[] = [];
+  const parse: number[] = [];
+  indices.forEach((index, sample) => {
+    ours.push(micros(() => dataset.page(index, 1)));
+    parse.push(micros(() => JSON.parse(lines[sample])));
+  });
+  return benchRow('next-sample', 'next sample: page(i, 1)', 'µs', median(ours), median(parse), 'JSON.parse x1', `median of ${SAMPLES} uncached records`);
+}
+
+/**
+ * The stats run first, on the dataset alone as the editor holds it; the baseline then parses the same
+ * lines, decoded once outside its timing and dropped afterwards.
+ */
+async function measureStats(dataset: Dataset, file: string): Promise<BenchRow> {
+  let withErrors = 0;
+  const ours = await medianMs(STATS_REPEATS, () => {
+    withErrors = datasetStats(dataset, checkContext(file, undefined, undefined)).recordsWithErrors;
+  });
+  const lines = recordTexts(dataset, firstIndices(dataset.recordCount));
+  const parse = await medianMs(STATS_REPEATS, () => lines.forEach((line) => JSON.parse(line)));
+  return benchRow('stats', 'stats: datasetStats', 'ms', ours, parse, 'JSON.parse every line', `target <= 1.5x; ${withErrors} records with errors`);
+}
+
+/** Fails the bench unless the saved file is the original with the one edited line replaced. */
+function assertOnlyLineChanged(original: Uint8Array, saved: Buffer, line: number, text: string): void {
+  const { start, end } = LineIndex.build(original).range(line);
+  const expected = Buffer.concat([original.subarray(0, start), Buffer.from(text), original.subarray(end)]);
+  if (!expected.equals(saved)) throw new Error(`the saved file differs from the original elsewhere than line ${line + 1}`);
+}
+
+/** One real edit (a review status on a middle record), then an atomic save, against a plain copy. */
+async function measureSave(dataset: Dataset, file: string, original: Uint8Array): Promise<BenchRow> {
+  const line = dataset.recordLine(dataset.recordCount >> 1);
+  const before = dataset.lineText(line);
+  const context = { at: new Date().toISOString(), reflectionPhrase: DEFAULT_REFLECTION_PHRASE };
+  const { text } = applyOperation(before, { kind: 'setReviewStatus', line: line + 1, status: 'accepted' }, context);
+  if (text === before) throw new Error(`setting a review status left line ${line + 1} as it was`);
+  dataset.setLineText(line, text);
+  const saved = path.join(path.dirname(file), 'saved.jsonl');
+  const copied = path.join(path.dirname(file), 'copied.jsonl');
+  const ours = await medianMs(REPEATS, () => atomicWrite(saved, dataset.chunks()));
+  const copy = await medianMs(REPEATS, () => fs.copyFileSync(file, copied));
+  assertOnlyLineChanged(original, fs.readFileSync(saved), line, text);
+  return benchRow('save', 'save after one edit: atomicWrite', 'ms', ours, copy, 'copyFileSync', `saved bytes differ only on line ${line + 1}; the save also fsyncs`);
+}
+
+/** Every measure on one generated file, in table order. */
+export async function measureDataset(file: string, log: (message: string) => void): Promise<BenchRow[]> {
+  log('memory');
+  const { dataset, rows: memory } = await measureMemory(file);
+  log('read and newline scan');
+  let bytes: Uint8Array = new Uint8Array();
+  const readMs = await medianMs(REPEATS, () => {
+    bytes = fs.readFileSync(file);
+  });
+  const scanMs = await medianMs(REPEATS, () => scanNewlines(bytes));
+  const read = benchRow('read', 'read: fs.readFileSync', 'ms', readMs, scanMs, 'newline scan', `${megabytesPerSecond(bytes.length, readMs)} from the page cache`);
+  log('load and first page');
+  const firstLines = recordTexts(dataset, firstIndices(PAGE_SIZE));
+  const load = await measureLoad(path.basename(file), bytes, firstLines, scanMs);
+  log('next sample');
+  const nextSample = measureNextSample(dataset);
+  log('stats');
+  const stats = await measureStats(dataset, file);
+  log('save');
+  const save = await measureSave(dataset, file, bytes);
+  return [read, ...load, nextSample, stats, save, ...memory];
+}
