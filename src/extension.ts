@@ -3,6 +3,7 @@ import { registerCommands } from './commands';
 import { registerDatasetEditor, reopenAssociatedTextEditors } from './editor';
 import { EngineClient } from './engineClient';
 import { registerModelStatus } from './modelStatus';
+import { registerStatusBar } from './statusBar';
 import { registerValidation } from './validation';
 
 /** What the extension offers other extensions and its own host tests. */
@@ -21,6 +22,7 @@ export function activate(context: vscode.ExtensionContext): CotStudioApi {
   const editor = registerDatasetEditor(context, log);
   registerCommands(context, editor, log);
   registerValidation(context, editor);
+  registerStatusBar(context, editor);
   registerModelStatus(context, engine, log);
   reopenAssociatedTextEditors().catch((error: unknown) => log.warn(`Could not reopen datasets in the dataset editor: ${String(error)}`));
   return {

@@ -17,8 +17,10 @@ count.setAttribute('variant', 'counter');
 const lines = element('span', 'dataset-lines');
 const progress = document.createElement('vscode-progress-ring');
 progress.setAttribute('aria-label', 'Reading the dataset');
+const reviewed = element('span', 'dataset-progress');
+reviewed.setAttribute('aria-label', 'Review progress');
 const help = element('span', 'dataset-help', 'Press ? for shortcuts');
-header.append(title, count, lines, help, progress);
+header.append(title, count, lines, reviewed, help, progress);
 
 const status = element('p', 'dataset-status');
 status.setAttribute('role', 'status');
@@ -29,10 +31,17 @@ const sampleView = new SampleView({
     const sample = sampleView.current;
     if (sample) vscode.postMessage({ type: 'operation', operation: { ...operation, line: sample.line } });
   },
+  onFocus: (segment) => {
+    if (focusedSegment === segment) return;
+    focusedSegment = segment;
+    vscode.postMessage({ type: 'select', index: list.selectedIndex, segment });
+  },
 });
+let focusedSegment: number | undefined;
 const list = new RecordList({
   requestPage: (start, size) => vscode.postMessage({ type: 'requestPage', start, count: size }),
   onSelect: (index) => {
+    focusedSegment = undefined;
     vscode.setState({ scrollTop: list.element.scrollTop, selectedIndex: index });
     vscode.postMessage({ type: 'select', index });
     vscode.postMessage({ type: 'requestSample', index });
@@ -78,6 +87,9 @@ function onHostMessage(message: HostMessage): void {
     }
     case 'select':
       list.select(message.index);
+      return;
+    case 'progress':
+      reviewed.textContent = `${message.reviewed} / ${message.total} reviewed${message.complete ? '' : ' (counting)'}`;
       return;
     case 'sample':
       if (message.sample.index === list.selectedIndex) sampleView.show(message.sample);

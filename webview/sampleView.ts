@@ -7,6 +7,8 @@ type OperationRequest = Operation extends infer O ? (O extends Operation ? Omit<
 export interface SampleViewOptions {
   /** Runs an operation on the shown record (the view fills in the line). */
   run(operation: OperationRequest): void;
+  /** The focused segment changed, so the host's commands and status bar follow it. */
+  onFocus(segment: number): void;
 }
 
 const RATING_NAMES: Record<string, string> = { '1': 'correct', '0': 'neutral', '-1': 'incorrect' };
@@ -87,6 +89,7 @@ export class SampleView {
 
   private render(): void {
     const sample = this.sample;
+    if (sample && sample.responses[0]?.segments.length) this.options.onFocus(this.focused);
     if (!sample) {
       this.element.replaceChildren(element('p', 'sample-empty', 'Select a sample.'));
       return;

@@ -81,7 +81,8 @@ async function promptOperation(kind: OperationKind, provider: DatasetEditorProvi
       return { kind, uri, line };
     default: {
       const state = stateOf(document, line);
-      const segment = await pickSegment(state, title);
+      // The segment focused in the sample view, or one the user picks.
+      const segment = provider.segmentOf(document) ?? (await pickSegment(state, title));
       const current = state.parsed.responses[0].segments[segment];
       switch (kind) {
         case 'rateSegment':

@@ -11,6 +11,15 @@ interface Panel {
   panel: vscode.WebviewPanel;
   /** 0-based index of the selected record. */
   selected: number;
+  /** 0-based index of the focused segment of the selected record, when the sample view has one. */
+  segment: number | undefined;
+}
+
+/** What the front dataset editor has selected, for the status bar. */
+export interface DatasetSelection {
+  document: DatasetDocument;
+  index: number;
+  segment: number | undefined;
 }
 
 /**
@@ -24,6 +33,9 @@ export class DatasetEditorProvider implements vscode.CustomEditorProvider<Datase
   private active: Panel | undefined;
   private readonly changed = new vscode.EventEmitter<vscode.CustomDocumentEditEvent<DatasetDocument>>();
   readonly onDidChangeCustomDocument = this.changed.event;
+  private readonly selectionChanged = new vscode.EventEmitter<DatasetSelection | undefined>();
+  /** The front dataset editor, its selected sample or segment, or its content changed. */
+  readonly onDidChangeSelection = this.selectionChanged.event;
   private readonly opened = new vscode.EventEmitter<DatasetDocument>();
   /** A dataset was read and is about to be shown. */
   readonly onDidOpenDocument = this.opened.event;
@@ -62,15 +74,35 @@ export class DatasetEditorProvider implements vscode.CustomEditorProvider<Datase
 
   /** The selected record in the front panel of a document, as a 0-based record index. */
   selectionOf(document: DatasetDocument): number {
-    const panel = this.active?.document === document ? this.active : [...this.panels].find((p) => p.document === document);
-    return panel?.selected ?? 0;
+    return this.panelOf(document)?.selected ?? 0;
+  }
+
+  /** The focused segment in the front panel of a document, if the sample view has one. */
+  segmentOf(document: DatasetDocument): number | undefined {
+    return this.panelOf(document)?.segment;
+  }
+
+  /** The selection of the dataset editor in front, if one is. */
+  get selection(): DatasetSelection | undefined {
+    const panel = this.active;
+    return panel ? { document: panel.document, index: panel.selected, segment: panel.segment } : undefined;
+  }
+
+  private panelOf(document: DatasetDocument): Panel | undefined {
+    return this.active?.document === document ? this.active : [...this.panels].find((p) => p.document === document);
+  }
+
+  private fireSelection(): void {
+    this.selectionChanged.fire(this.selection);
   }
 
   /** Moves the selection of the active panel (or the document's first panel) and shows it. */
   select(document: DatasetDocument, index: number): void {
-    const panel = this.active?.document === document ? this.active : [...this.panels].find((p) => p.document === document);
+    const panel = this.panelOf(document);
     if (!panel) return;
     panel.selected = Math.max(0, Math.min(document.dataset.recordCount - 1, index));
+    panel.segment = undefined;
+    this.fireSelection();
     void panel.panel.webview.postMessage({ type: 'select', index: panel.selected } satisfies HostMessage);
   }
 
@@ -101,7 +133,7 @@ export class DatasetEditorProvider implements vscode.CustomEditorProvider<Datase
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(mediaUri, 'webview.css')).toString(),
       title: document.dataset.fileName,
     });
-    const panel: Panel = { document, panel: webviewPanel, selected: 0 };
+    const panel: Panel = { document, panel: webviewPanel, selected: 0, segment: undefined };
     this.panels.add(panel);
     if (webviewPanel.active) this.active = panel;
     const post = (message: HostMessage) => void webview.postMessage(message);
@@ -118,16 +150,26 @@ export class DatasetEditorProvider implements vscode.CustomEditorProvider<Datase
         const dataset = document.dataset;
         const recordIndices = lines === 'all' ? 'all' : lines.map((line) => dataset.recordIndexOfLine(line)).filter((index) => index !== -1);
         post({ type: 'changed', recordIndices, recordCount: dataset.recordCount });
+        post({ type: 'progress', ...this.progressOf(document) });
+        if (this.active === panel) this.fireSelection();
       }),
       webviewPanel.onDidChangeViewState(({ webviewPanel: changed }) => {
         if (changed.active) this.active = panel;
+        else if (this.active === panel) this.active = undefined;
+        this.fireSelection();
       }),
     ];
     webviewPanel.onDidDispose(() => {
       for (const subscription of subscriptions) subscription.dispose();
       this.panels.delete(panel);
       if (this.active === panel) this.active = undefined;
+      this.fireSelection();
     });
+  }
+
+  private progressOf(document: DatasetDocument): { reviewed: number; total: number; complete: boolean } {
+    const { reviewed, total, complete } = document.reviews.counts();
+    return { reviewed, total, complete };
   }
 
   saveCustomDocument(document: DatasetDocument): Promise<void> {
@@ -151,10 +193,13 @@ export class DatasetEditorProvider implements vscode.CustomEditorProvider<Datase
     switch (message.type) {
       case 'ready':
         post({ type: 'dataset', fileName: dataset.fileName, recordCount: dataset.recordCount, lineCount: dataset.lineCount });
+        post({ type: 'progress', ...this.progressOf(panel.document) });
         if (panel.selected > 0) post({ type: 'select', index: panel.selected });
         return;
       case 'select':
         panel.selected = Math.min(message.index, Math.max(0, dataset.recordCount - 1));
+        panel.segment = message.segment;
+        if (this.active === panel) this.fireSelection();
         return;
       case 'requestPage':
         post({ type: 'page', start: message.start, records: dataset.page(message.start, message.count) });

@@ -56,8 +56,8 @@ export type Sample = z.infer<typeof sampleSchema>;
 
 export const webviewMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready') }),
-  /** The user selected a record in the list (0-based record index). */
-  z.object({ type: z.literal('select'), index: z.number().int().min(0) }),
+  /** The user selected a record in the list (0-based record index) and, in the sample view, a segment. */
+  z.object({ type: z.literal('select'), index: z.number().int().min(0), segment: z.number().int().min(0).optional() }),
   z.object({
     type: z.literal('requestPage'),
     /** 0-based index into the dataset's records (not a line number). */
@@ -88,6 +88,8 @@ export const hostMessageSchema = z.discriminatedUnion('type', [
   /** The host moved the selection (navigation commands). */
   z.object({ type: z.literal('select'), index: z.number().int().min(0) }),
   z.object({ type: z.literal('sample'), sample: sampleSchema }),
+  /** Review progress over the whole file; `complete` is false while it is still being counted. */
+  z.object({ type: z.literal('progress'), reviewed: z.number().int().min(0), total: z.number().int().min(0), complete: z.boolean() }),
   z.object({ type: z.literal('error'), message: z.string() }),
 ]);
 export type HostMessage = z.infer<typeof hostMessageSchema>;

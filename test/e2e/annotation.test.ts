@@ -132,6 +132,8 @@ describe('annotating samples from the keyboard', { timeout: 10 * 60_000 }, () =>
     await page.keyboard.press('Control+s');
     await page.locator('.tab.active.dirty').waitFor({ state: 'detached', timeout: 10_000 });
 
+    await page.locator('.statusbar-item', { hasText: /Line 6 · REASONING · 1\/10 reviewed/ }).waitFor({ timeout: 10_000 });
+    assert.equal(await view.locator('.dataset-progress').innerText(), '1 / 10 reviewed');
     const saved = fs.readFileSync(file, 'utf8').split('\n');
     assert.equal(saved.length, original.length);
     for (let i = 0; i < original.length; i++) if (i !== 1 && i !== 5) assert.equal(saved[i], original[i], `line ${i + 1} is untouched`);

@@ -1,0 +1,41 @@
+import * as vscode from 'vscode';
+import { readRecordState } from '../dataset/operations';
+import { RecordError } from '../dataset/recordEdit';
+import type { DatasetEditorProvider, DatasetSelection } from '../editor';
+
+/** The label of a segment of the selected record, or undefined when it has none or cannot be read. */
+function segmentLabel(selection: DatasetSelection): string | undefined {
+  if (selection.segment === undefined) return undefined;
+  const { dataset } = selection.document;
+  try {
+    const { parsed } = readRecordState(dataset.lineText(dataset.recordLine(selection.index)), dataset.format);
+    return parsed.responses[0]?.segments[selection.segment]?.label;
+  } catch (error) {
+    if (error instanceof RecordError) return undefined;
+    throw error;
+  }
+}
+
+/** Shows the selected line, segment and review progress of the dataset editor in front. */
+export function registerStatusBar(context: vscode.ExtensionContext, provider: DatasetEditorProvider): vscode.StatusBarItem {
+  const item = vscode.window.createStatusBarItem('cotStudio.selection', vscode.StatusBarAlignment.Right, 100);
+  item.name = 'CoT Studio Selection';
+  item.command = 'cotStudio.goToSample';
+  context.subscriptions.push(item);
+  const update = (selection: DatasetSelection | undefined) => {
+    if (!selection || selection.document.dataset.recordCount === 0) {
+      item.hide();
+      return;
+    }
+    const { dataset } = selection.document;
+    const line = dataset.recordLine(Math.min(selection.index, dataset.recordCount - 1)) + 1;
+    const label = segmentLabel(selection);
+    const { reviewed, total, complete } = selection.document.reviews.counts();
+    const progress = `${reviewed}/${total} reviewed${complete ? '' : ' (counting)'}`;
+    item.text = `$(list-selection) Line ${line}${label ? ` · ${label}` : ''} · ${progress}`;
+    item.tooltip = `${dataset.fileName}: line ${line}${label ? `, ${label}` : ''}. ${progress}. Click to go to another sample.`;
+    item.show();
+  };
+  context.subscriptions.push(provider.onDidChangeSelection(update));
+  return item;
+}
