@@ -2,6 +2,7 @@ import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 import { type HostMessage, hostMessageSchema } from '../src/protocol';
 import { element } from './dom';
+import { FilterBar } from './filterBar';
 import { RecordList } from './recordList';
 import { SampleView } from './sampleView';
 import { shortcutsOverlay } from './shortcuts';
@@ -34,20 +35,37 @@ const sampleView = new SampleView({
   onFocus: (segment) => {
     if (focusedSegment === segment) return;
     focusedSegment = segment;
-    vscode.postMessage({ type: 'select', index: list.selectedIndex, segment });
+    const shown = sampleView.current;
+    if (shown) vscode.postMessage({ type: 'select', index: shown.index, segment });
   },
 });
 let focusedSegment: number | undefined;
+/** A list position whose record is selected but whose page has not arrived yet. */
+let pendingPosition: number | undefined;
+
+/** Shows the record at a list position in the sample view, now or when its page arrives. */
+function showPosition(position: number): void {
+  const record = list.recordAt(position);
+  if (!record) {
+    pendingPosition = position;
+    return;
+  }
+  pendingPosition = undefined;
+  vscode.postMessage({ type: 'select', index: record.index });
+  vscode.postMessage({ type: 'requestSample', index: record.index });
+}
 const list = new RecordList({
   requestPage: (start, size) => vscode.postMessage({ type: 'requestPage', start, count: size }),
-  onSelect: (index) => {
+  onSelect: (position) => {
     focusedSegment = undefined;
-    vscode.setState({ scrollTop: list.element.scrollTop, selectedIndex: index });
-    vscode.postMessage({ type: 'select', index });
-    vscode.postMessage({ type: 'requestSample', index });
+    vscode.setState({ scrollTop: list.element.scrollTop, selectedIndex: position });
+    showPosition(position);
   },
 });
-list.element.addEventListener('scroll', () => vscode.setState({ scrollTop: list.element.scrollTop, selectedIndex: list.selectedIndex }));
+list.element.addEventListener('scroll', () => vscode.setState({ scrollTop: list.element.scrollTop, selectedIndex: list.selectedPosition }));
+const filters = new FilterBar((filter) => vscode.postMessage({ type: 'setFilter', filter }));
+const listPane = element('div', 'list-pane');
+listPane.append(filters.element, list.element);
 
 const overlay = shortcutsOverlay(() => toggleShortcuts(false));
 function toggleShortcuts(show = overlay.hidden): void {
@@ -56,7 +74,7 @@ function toggleShortcuts(show = overlay.hidden): void {
 }
 
 const panes = element('div', 'panes');
-panes.append(list.element, sampleView.element);
+panes.append(listPane, sampleView.element);
 app.append(header, status, panes, overlay);
 
 function onHostMessage(message: HostMessage): void {
@@ -76,23 +94,32 @@ function onHostMessage(message: HostMessage): void {
       return;
     case 'page':
       list.addPage(message.start, message.records);
+      if (pendingPosition !== undefined && list.recordAt(pendingPosition)) showPosition(pendingPosition);
+      return;
+    case 'filtered':
+      filters.update(message.counts, message.count, message.filterActive);
       return;
     case 'changed': {
+      const countChanged = message.recordCount !== list.count;
       list.invalidate(message.recordIndices, message.recordCount);
-      const shown = sampleView.current;
-      if (shown && (message.recordIndices === 'all' || message.recordIndices.includes(shown.index))) {
-        vscode.postMessage({ type: 'requestSample', index: Math.min(shown.index, Math.max(0, message.recordCount - 1)) });
+      // A new filter shows other records: select the first; otherwise keep showing the same record.
+      if (countChanged || message.recordIndices === 'all') {
+        if (message.recordCount > 0 && countChanged) list.select(0);
+        else if (sampleView.current) vscode.postMessage({ type: 'requestSample', index: sampleView.current.index });
+      } else if (sampleView.current && message.recordIndices.includes(sampleView.current.index)) {
+        vscode.postMessage({ type: 'requestSample', index: sampleView.current.index });
       }
       return;
     }
     case 'select':
-      list.select(message.index);
+      if (message.position !== null) list.select(message.position);
+      else vscode.postMessage({ type: 'requestSample', index: message.index });
       return;
     case 'progress':
       reviewed.textContent = `${message.reviewed} / ${message.total} reviewed${message.complete ? '' : ' (counting)'}`;
       return;
     case 'sample':
-      if (message.sample.index === list.selectedIndex) sampleView.show(message.sample);
+      sampleView.show(message.sample);
       return;
     case 'error':
       progress.remove();
@@ -110,8 +137,8 @@ function isTyping(target: EventTarget | null): boolean {
 document.addEventListener('keydown', (event) => {
   if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) return;
   const actions: Record<string, () => void> = {
-    j: () => list.select(list.selectedIndex + 1),
-    k: () => list.select(list.selectedIndex - 1),
+    j: () => list.select(list.selectedPosition + 1),
+    k: () => list.select(list.selectedPosition - 1),
     ArrowDown: () => sampleView.moveFocus(1),
     ArrowUp: () => sampleView.moveFocus(-1),
     '1': () => sampleView.rate(1),

@@ -69,8 +69,20 @@ export class RecordList {
     this.scheduleRender();
   }
 
-  get selectedIndex(): number {
+  /** How many rows the list has (records, or the records that pass the filter). */
+  get count(): number {
+    return this.recordCount;
+  }
+
+  /** The selected position in the list (not a record index: the list may be filtered). */
+  get selectedPosition(): number {
     return this.selected;
+  }
+
+  /** The record shown at a list position, if its page has arrived. */
+  recordAt(position: number): RecordSummary | undefined {
+    const page = Math.floor(position / PAGE_SIZE);
+    return this.pages.get(page)?.[position - page * PAGE_SIZE];
   }
 
   select(index: number, reveal = true): void {

@@ -179,11 +179,12 @@ export class Dataset {
     if (position < this.bytes.length) yield this.bytes.subarray(position);
   }
 
-  private summary(index: number): RecordSummary {
+  /** The summary of one record by its 0-based record index. */
+  summary(index: number): RecordSummary {
     const cached = this.summaries.get(index);
     if (cached) return cached;
     const line = this.recordLines[index];
-    const summary = summarizeLine(this.lineText(line), line + 1, this.forced);
+    const summary = { index, ...summarizeLine(this.lineText(line), line + 1, this.forced) };
     if (this.summaries.size >= SUMMARY_CACHE_LIMIT) this.summaries.clear();
     this.summaries.set(index, summary);
     return summary;

@@ -9,7 +9,7 @@ export function displayQuestion(question: string | null): string | null {
 }
 
 /** Reads one line as a record summary; a line that cannot be read becomes a problem, never an exception. */
-export function summarizeLine(text: string, line: number, format?: FormatId): RecordSummary {
+export function summarizeLine(text: string, line: number, format?: FormatId): Omit<RecordSummary, 'index'> {
   try {
     const record = readRecord(text);
     const parsed = parseRecord(record, format);

@@ -8,7 +8,7 @@ import { atomicWrite } from '../dataset/atomicWrite';
 import { applyOperation, type OperationContext } from '../dataset/operations';
 import { type FormatId, formatIdSchema } from '../dataset/record';
 import type { Operation } from '../protocol';
-import { ReviewTally } from './reviewTally';
+import { FactTable } from './factTable';
 
 /** What a hot-exit backup holds: only the changed lines, with the text each had on disk to check against. */
 const backupSchema = z.object({
@@ -54,8 +54,8 @@ export class DatasetDocument implements vscode.CustomDocument {
   private diskDiverged = false;
   private readonly watcher: vscode.FileSystemWatcher | undefined;
   private readonly configuration: vscode.Disposable;
-  /** Review progress, read in the background and kept current on every change. */
-  readonly reviews: ReviewTally;
+  /** Format, review status, failing checks and flags of every record, for filters, counts and progress. */
+  readonly facts: FactTable;
   /** Size and time of the file as we last read or wrote it, to tell our own saves from other programs' writes. */
   private diskStamp = '';
 
@@ -64,10 +64,10 @@ export class DatasetDocument implements vscode.CustomDocument {
     private current: Dataset,
     private readonly log: vscode.LogOutputChannel,
   ) {
-    this.reviews = new ReviewTally(current);
-    void this.reviews.fill().then(() => this.contentChanged.fire({ lines: [] }));
+    this.facts = new FactTable(current, () => this.checkContext());
+    void this.facts.fill().then(() => this.contentChanged.fire({ lines: [] }));
     this.contentChanged.event(({ lines }) => {
-      const filling = this.reviews.update(this.current, lines);
+      const filling = this.facts.update(this.current, lines);
       void filling?.then(() => this.contentChanged.fire({ lines: [] }));
     });
     this.configuration = vscode.workspace.onDidChangeConfiguration((event) => {

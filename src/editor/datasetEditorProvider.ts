@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { RecordFilter } from '../dataset/facts';
 import { type HostMessage, type WebviewMessage, webviewMessageSchema } from '../protocol';
 import { DatasetDocument } from './datasetDocument';
 import { buildSample } from './sample';
@@ -13,6 +14,24 @@ interface Panel {
   selected: number;
   /** 0-based index of the focused segment of the selected record, when the sample view has one. */
   segment: number | undefined;
+  /** Record indices the list shows under the current filter, in file order; null shows every record. */
+  view: Uint32Array | null;
+  /** Bumped by each new filter, so a slow filter pass that was overtaken is dropped. */
+  filterGeneration: number;
+}
+
+/** The list position of a record index in a filtered view (sorted), or null when it is filtered out. */
+function positionIn(view: Uint32Array | null, index: number): number | null {
+  if (!view) return index;
+  let low = 0;
+  let high = view.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    if (view[middle] === index) return middle;
+    if (view[middle] < index) low = middle + 1;
+    else high = middle - 1;
+  }
+  return null;
 }
 
 /** What the front dataset editor has selected, for the status bar. */
@@ -103,7 +122,7 @@ export class DatasetEditorProvider implements vscode.CustomEditorProvider<Datase
     panel.selected = Math.max(0, Math.min(document.dataset.recordCount - 1, index));
     panel.segment = undefined;
     this.fireSelection();
-    void panel.panel.webview.postMessage({ type: 'select', index: panel.selected } satisfies HostMessage);
+    void panel.panel.webview.postMessage({ type: 'select', index: panel.selected, position: positionIn(panel.view, panel.selected) } satisfies HostMessage);
   }
 
   async openCustomDocument(uri: vscode.Uri, openContext: vscode.CustomDocumentOpenContext): Promise<DatasetDocument> {
@@ -133,7 +152,7 @@ export class DatasetEditorProvider implements vscode.CustomEditorProvider<Datase
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(mediaUri, 'webview.css')).toString(),
       title: document.dataset.fileName,
     });
-    const panel: Panel = { document, panel: webviewPanel, selected: 0, segment: undefined };
+    const panel: Panel = { document, panel: webviewPanel, selected: 0, segment: undefined, view: null, filterGeneration: 0 };
     this.panels.add(panel);
     if (webviewPanel.active) this.active = panel;
     const post = (message: HostMessage) => void webview.postMessage(message);
@@ -149,8 +168,10 @@ export class DatasetEditorProvider implements vscode.CustomEditorProvider<Datase
       document.onDidChangeContent(({ lines }) => {
         const dataset = document.dataset;
         const recordIndices = lines === 'all' ? 'all' : lines.map((line) => dataset.recordIndexOfLine(line)).filter((index) => index !== -1);
-        post({ type: 'changed', recordIndices, recordCount: dataset.recordCount });
+        // Under a filter an edit may move records in or out of the view; the pages are read again as they are.
+        post({ type: 'changed', recordIndices: panel.view ? 'all' : recordIndices, recordCount: panel.view?.length ?? dataset.recordCount });
         post({ type: 'progress', ...this.progressOf(document) });
+        post(this.filteredMessage(panel));
         if (this.active === panel) this.fireSelection();
       }),
       webviewPanel.onDidChangeViewState(({ webviewPanel: changed }) => {
@@ -167,9 +188,30 @@ export class DatasetEditorProvider implements vscode.CustomEditorProvider<Datase
     });
   }
 
+  /** Filters the list; an empty filter shows every record again. */
+  private async applyFilter(panel: Panel, filter: RecordFilter, post: (message: HostMessage) => void): Promise<void> {
+    const generation = ++panel.filterGeneration;
+    const active = Object.values(filter).some((value) => value !== undefined && value !== false && value !== '');
+    const view = active ? await panel.document.facts.filter(filter) : null;
+    if (generation !== panel.filterGeneration) return;
+    panel.view = view;
+    post(this.filteredMessage(panel));
+    post({ type: 'changed', recordIndices: 'all', recordCount: view?.length ?? panel.document.dataset.recordCount });
+  }
+
+  private filteredMessage(panel: Panel): HostMessage {
+    const counts = panel.document.facts.counts();
+    return {
+      type: 'filtered',
+      count: panel.view?.length ?? panel.document.dataset.recordCount,
+      filterActive: panel.view !== null,
+      counts: { formats: counts.formats, review: counts.review, checks: counts.checks, unrated: counts.unrated, hasAlternatives: counts.hasAlternatives },
+    };
+  }
+
   private progressOf(document: DatasetDocument): { reviewed: number; total: number; complete: boolean } {
-    const { reviewed, total, complete } = document.reviews.counts();
-    return { reviewed, total, complete };
+    const { reviewed, total, known } = document.facts.counts();
+    return { reviewed, total, complete: known === total };
   }
 
   saveCustomDocument(document: DatasetDocument): Promise<void> {
@@ -194,16 +236,25 @@ export class DatasetEditorProvider implements vscode.CustomEditorProvider<Datase
       case 'ready':
         post({ type: 'dataset', fileName: dataset.fileName, recordCount: dataset.recordCount, lineCount: dataset.lineCount });
         post({ type: 'progress', ...this.progressOf(panel.document) });
-        if (panel.selected > 0) post({ type: 'select', index: panel.selected });
+        post(this.filteredMessage(panel));
+        if (panel.selected > 0) post({ type: 'select', index: panel.selected, position: positionIn(panel.view, panel.selected) });
+        return;
+      case 'setFilter':
+        void this.applyFilter(panel, message.filter, post);
         return;
       case 'select':
         panel.selected = Math.min(message.index, Math.max(0, dataset.recordCount - 1));
         panel.segment = message.segment;
         if (this.active === panel) this.fireSelection();
         return;
-      case 'requestPage':
-        post({ type: 'page', start: message.start, records: dataset.page(message.start, message.count) });
+      case 'requestPage': {
+        const { view } = panel;
+        const records = view
+          ? Array.from(view.subarray(message.start, message.start + message.count), (index) => dataset.summary(index))
+          : dataset.page(message.start, message.count);
+        post({ type: 'page', start: message.start, records });
         return;
+      }
       case 'requestSample': {
         if (message.index >= dataset.recordCount) return;
         panel.selected = message.index;

@@ -1,10 +1,13 @@
 import { z } from 'zod';
 import { provenanceSchema, ratingSchema, reviewStatusSchema } from '../dataset/annotations';
 import { formatIdSchema, responseRoleSchema, segmentKindSchema } from '../dataset/record';
+import { recordFilterSchema } from '../dataset/facts';
 import { operationSchema } from './operations';
 
 /** One record of the dataset as the sample list shows it. */
 export const recordSummarySchema = z.object({
+  /** 0-based index of the record among all records of the file. */
+  index: z.number().int().min(0),
   /** 1-based line number in the file, as in the Problems panel. */
   line: z.number().int().min(1),
   /** The first user question, or null when the record has none we can find. */
@@ -66,6 +69,8 @@ export const webviewMessageSchema = z.discriminatedUnion('type', [
   }),
   /** Show this record in the sample view. */
   z.object({ type: z.literal('requestSample'), index: z.number().int().min(0) }),
+  /** Show only the records that pass this filter (an empty filter shows all). */
+  z.object({ type: z.literal('setFilter'), filter: recordFilterSchema }),
   /** Run an editing operation on the shown record; it joins VS Code's undo stack like a command. */
   z.object({ type: z.literal('operation'), operation: operationSchema }),
 ]);
@@ -85,9 +90,22 @@ export const hostMessageSchema = z.discriminatedUnion('type', [
   }),
   /** Records changed (by an edit, undo, revert or a reload): pages holding them must be asked for again. */
   z.object({ type: z.literal('changed'), recordIndices: z.union([z.array(z.number().int().min(0)), z.literal('all')]), recordCount: z.number().int().min(0) }),
-  /** The host moved the selection (navigation commands). */
-  z.object({ type: z.literal('select'), index: z.number().int().min(0) }),
+  /** The host moved the selection (navigation commands): a record index and its position in the list, if shown. */
+  z.object({ type: z.literal('select'), index: z.number().int().min(0), position: z.number().int().min(0).nullable() }),
   z.object({ type: z.literal('sample'), sample: sampleSchema }),
+  /** The list now shows `count` records (positions 0..count-1); counts per filter value over the whole file. */
+  z.object({
+    type: z.literal('filtered'),
+    count: z.number().int().min(0),
+    filterActive: z.boolean(),
+    counts: z.object({
+      formats: z.record(z.string(), z.number()),
+      review: z.record(z.string(), z.number()),
+      checks: z.record(z.string(), z.number()),
+      unrated: z.number(),
+      hasAlternatives: z.number(),
+    }),
+  }),
   /** Review progress over the whole file; `complete` is false while it is still being counted. */
   z.object({ type: z.literal('progress'), reviewed: z.number().int().min(0), total: z.number().int().min(0), complete: z.boolean() }),
   z.object({ type: z.literal('error'), message: z.string() }),

@@ -30,7 +30,8 @@ export function registerStatusBar(context: vscode.ExtensionContext, provider: Da
     const { dataset } = selection.document;
     const line = dataset.recordLine(Math.min(selection.index, dataset.recordCount - 1)) + 1;
     const label = segmentLabel(selection);
-    const { reviewed, total, complete } = selection.document.reviews.counts();
+    const { reviewed, total, known } = selection.document.facts.counts();
+    const complete = known === total;
     const progress = `${reviewed}/${total} reviewed${complete ? '' : ' (counting)'}`;
     item.text = `$(list-selection) Line ${line}${label ? ` · ${label}` : ''} · ${progress}`;
     item.tooltip = `${dataset.fileName}: line ${line}${label ? `, ${label}` : ''}. ${progress}. Click to go to another sample.`;

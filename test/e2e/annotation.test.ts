@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { type Browser, chromium, type Frame, type Page } from 'playwright-core';
 import { loadCodeServer } from '../harness/codeServer';
 import { makeWorkspace, projectRoot } from '../harness/fixtures';
-import { Workbench } from '../harness/workbench';
+import { Workbench, waitForCount } from '../harness/workbench';
 
 const resultsDir = path.join(projectRoot, 'test-results');
 
@@ -196,6 +196,35 @@ describe('annotating samples from the keyboard', { timeout: 10 * 60_000 }, () =>
     assert.equal(saved.rejected, before.chosen);
     assert.equal(saved.cot_studio.preferencePairs.length, 1);
     assert.equal(fs.readFileSync(file, 'utf8').split('\n')[1], original[1]);
+  });
+
+  it('filters the list by text and by failing check, with counts', async () => {
+    const view = await openCotFile();
+    await view.locator('.sample-title').first().waitFor({ timeout: 30_000 });
+    const records = fs
+      .readFileSync(path.join(workspace, 'review.cot.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { conversations: { value: string }[] });
+    const withTriangle = records.filter((record) => record.conversations.some((turn) => turn.value.toLowerCase().includes('triangle'))).length;
+    assert.ok(withTriangle > 0 && withTriangle < records.length);
+    await view.getByRole('searchbox', { name: 'Search question and response' }).fill('Triangle');
+    await view.locator('.filter-summary', { hasText: `${withTriangle} of ${records.length} match` }).waitFor({ timeout: 10_000 });
+    // The summary and the rows come in separate messages: wait for the rows to follow.
+    const rows = view.locator('.record-row[data-line]');
+    await waitForCount(rows, withTriangle);
+    assert.equal(await rows.count(), withTriangle);
+    await view.getByRole('button', { name: 'Clear filters' }).click();
+    await waitForCount(rows, 10);
+    assert.equal(await view.locator('.filter-summary').textContent(), '');
+    const checks = view.getByRole('combobox', { name: 'Filter by failing check' });
+    await checks.locator('option', { hasText: 'stage-grammar (2)' }).waitFor({ state: 'attached' });
+    await checks.selectOption('stage-grammar');
+    await view.locator('.filter-summary', { hasText: '2 of 10 match' }).waitFor({ timeout: 10_000 });
+    await waitForCount(rows, 2);
+    assert.deepEqual(await rows.evaluateAll((found) => found.map((row) => row.getAttribute('data-line'))), ['8', '10']);
+    await view.locator('.sample-title', { hasText: 'Line 8' }).waitFor();
+    await view.getByRole('button', { name: 'Clear filters' }).click();
   });
 
   it('shows the shortcuts with ? and logs no console errors', async () => {

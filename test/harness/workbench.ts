@@ -1,4 +1,4 @@
-import type { Frame, Page } from 'playwright-core';
+import type { Frame, Locator, Page } from 'playwright-core';
 
 /** Drives the VS Code workbench the way a user does: keyboard and visible UI only. */
 export class Workbench {
@@ -65,5 +65,16 @@ export class Workbench {
   async outputText(): Promise<string> {
     const texts = await this.page.locator('.part.panel .view-lines').allInnerTexts();
     return texts.join('\n').replace(/\u00a0/g, ' ');
+  }
+}
+
+/** Waits until a locator matches exactly `count` elements (Playwright's own waits are for one). */
+export async function waitForCount(locator: Locator, count: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = await locator.count();
+    if (found === count) return;
+    if (Date.now() > deadline) throw new Error(`expected ${count} elements, found ${found}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

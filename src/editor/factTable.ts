@@ -1,0 +1,145 @@
+import type { Dataset } from '../dataset';
+import { reviewStatusSchema, type ReviewStatus } from '../dataset/annotations';
+import { type CheckContext, checkIdSchema } from '../dataset/checks';
+import { FACT_FORMATS, matchesFilter, readFacts, type RecordFacts, type RecordFilter } from '../dataset/facts';
+
+const REVIEWS = reviewStatusSchema.options;
+const CHECKS = checkIdSchema.options;
+const UNKNOWN = 255;
+const UNRATED = 1;
+const HAS_ALTERNATIVES = 2;
+/** Records read between yields to the event loop, so the editor stays responsive. */
+const BATCH = 1000;
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+export interface FactCounts {
+  total: number;
+  /** Records read so far; the counts are complete when this equals `total`. */
+  known: number;
+  reviewed: number;
+  formats: Record<string, number>;
+  review: Record<ReviewStatus, number>;
+  checks: Record<string, number>;
+  unrated: number;
+  hasAlternatives: number;
+}
+
+/**
+ * What the sample list filters and counts on, for every record: a few bytes each, read by a background
+ * pass that yields to the event loop and kept current by rereading only the lines an edit touched.
+ */
+export class FactTable {
+  private formats: Uint8Array;
+  private reviews: Uint8Array;
+  private checks: Uint16Array;
+  private flags: Uint8Array;
+  private known = 0;
+
+  constructor(
+    private dataset: Dataset,
+    private readonly context: () => CheckContext,
+  ) {
+    this.formats = new Uint8Array(dataset.recordCount).fill(UNKNOWN);
+    this.reviews = new Uint8Array(dataset.recordCount);
+    this.checks = new Uint16Array(dataset.recordCount);
+    this.flags = new Uint8Array(dataset.recordCount);
+  }
+
+  /** Reads every record once; stops early if the dataset is replaced meanwhile. */
+  async fill(): Promise<void> {
+    const dataset = this.dataset;
+    const context = this.context();
+    for (let index = 0; index < dataset.recordCount; index++) {
+      if (index % BATCH === 0 && index > 0) await yieldToEventLoop();
+      if (dataset !== this.dataset) return;
+      if (this.formats[index] === UNKNOWN) this.store(index, readFacts(dataset.lineText(dataset.recordLine(index)), context).facts);
+    }
+  }
+
+  /** After an edit: reread these 0-based lines; after a reload or a format change: start over. */
+  update(dataset: Dataset, lines: number[] | 'all'): Promise<void> | undefined {
+    if (lines === 'all' || dataset !== this.dataset || dataset.recordCount !== this.formats.length) {
+      this.dataset = dataset;
+      this.formats = new Uint8Array(dataset.recordCount).fill(UNKNOWN);
+      this.reviews = new Uint8Array(dataset.recordCount);
+      this.checks = new Uint16Array(dataset.recordCount);
+      this.flags = new Uint8Array(dataset.recordCount);
+      this.known = 0;
+      return this.fill();
+    }
+    const context = this.context();
+    for (const line of lines) {
+      const index = dataset.recordIndexOfLine(line);
+      if (index !== -1) this.store(index, readFacts(dataset.lineText(line), context).facts);
+    }
+    return undefined;
+  }
+
+  counts(): FactCounts {
+    const counts: FactCounts = {
+      total: this.formats.length,
+      known: this.known,
+      reviewed: 0,
+      formats: {},
+      review: Object.fromEntries(REVIEWS.map((status) => [status, 0])) as Record<ReviewStatus, number>,
+      checks: {},
+      unrated: 0,
+      hasAlternatives: 0,
+    };
+    for (let index = 0; index < this.formats.length; index++) {
+      const format = this.formats[index];
+      if (format === UNKNOWN) continue;
+      const name = FACT_FORMATS[format];
+      counts.formats[name] = (counts.formats[name] ?? 0) + 1;
+      counts.review[REVIEWS[this.reviews[index]]]++;
+      const mask = this.checks[index];
+      if (mask !== 0) CHECKS.forEach((check, bit) => mask & (1 << bit) && (counts.checks[check] = (counts.checks[check] ?? 0) + 1));
+      if (this.flags[index] & UNRATED) counts.unrated++;
+      if (this.flags[index] & HAS_ALTERNATIVES) counts.hasAlternatives++;
+    }
+    counts.reviewed = counts.known - counts.review.unreviewed;
+    return counts;
+  }
+
+  /** The record indices that pass a filter, in file order; a text search rereads each candidate line. */
+  async filter(filter: RecordFilter): Promise<Uint32Array> {
+    const dataset = this.dataset;
+    const context = this.context();
+    const matches: number[] = [];
+    for (let index = 0; index < dataset.recordCount; index++) {
+      if (index % BATCH === 0 && index > 0) await yieldToEventLoop();
+      let facts = this.formats[index] === UNKNOWN ? undefined : this.factsAt(index);
+      let text: string | undefined;
+      if (!facts || filter.text) {
+        const read = readFacts(dataset.lineText(dataset.recordLine(index)), context);
+        this.store(index, read.facts);
+        facts = read.facts;
+        text = read.text;
+      }
+      if (matchesFilter(facts, filter, text)) matches.push(index);
+    }
+    return Uint32Array.from(matches);
+  }
+
+  private factsAt(index: number): RecordFacts {
+    const mask = this.checks[index];
+    return {
+      format: FACT_FORMATS[this.formats[index]],
+      review: REVIEWS[this.reviews[index]],
+      checks: CHECKS.filter((_, bit) => mask & (1 << bit)),
+      unrated: (this.flags[index] & UNRATED) !== 0,
+      hasAlternatives: (this.flags[index] & HAS_ALTERNATIVES) !== 0,
+    };
+  }
+
+  private store(index: number, facts: RecordFacts): void {
+    if (this.formats[index] === UNKNOWN) this.known++;
+    this.formats[index] = FACT_FORMATS.indexOf(facts.format);
+    this.reviews[index] = REVIEWS.indexOf(facts.review);
+    this.checks[index] = facts.checks.reduce((mask, check) => mask | (1 << CHECKS.indexOf(check)), 0);
+    this.flags[index] = (facts.unrated ? UNRATED : 0) | (facts.hasAlternatives ? HAS_ALTERNATIVES : 0);
+  }
+}
