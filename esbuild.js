@@ -35,7 +35,7 @@ const productBuilds = [
     format: 'iife',
     sourcemap: true,
     minify: production,
-    entryPoints: { webview: 'webview/main.ts' },
+    entryPoints: { webview: 'webview/main.ts', overview: 'webview/overview.ts' },
     outdir: 'dist',
     logLevel: 'warning',
   },

@@ -3,6 +3,7 @@ import { registerCommands } from './commands';
 import { registerDatasetEditor, reopenAssociatedTextEditors } from './editor';
 import { EngineClient } from './engineClient';
 import { registerModelStatus } from './modelStatus';
+import { registerOverview } from './overview';
 import { registerStatusBar } from './statusBar';
 import { registerValidation } from './validation';
 
@@ -23,6 +24,7 @@ export function activate(context: vscode.ExtensionContext): CotStudioApi {
   registerCommands(context, editor, log);
   registerValidation(context, editor);
   registerStatusBar(context, editor);
+  registerOverview(context, editor);
   registerModelStatus(context, engine, log);
   reopenAssociatedTextEditors().catch((error: unknown) => log.warn(`Could not reopen datasets in the dataset editor: ${String(error)}`));
   return {

@@ -1,5 +1,5 @@
 import type { HostMessage } from '../src/protocol';
-import type { RecordFilter } from '../src/dataset/facts';
+import type { RecordFilter } from '../src/dataset/filterSchema';
 import { button, element } from './dom';
 
 type Counts = Extract<HostMessage, { type: 'filtered' }>['counts'];

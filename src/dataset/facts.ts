@@ -1,35 +1,19 @@
-import { z } from 'zod';
-import { type Annotations, emptyAnnotations, reviewStatusSchema } from './annotations';
-import { type CheckContext, checkIdSchema, checkLine } from './checks';
-import { formatIdSchema } from './record';
+import { type Annotations, emptyAnnotations, type ReviewStatus } from './annotations';
+import { type CheckContext, type CheckId, checkLine } from './checks';
+import type { FactFormat, RecordFilter } from './filterSchema';
 import { readAnnotations, RecordError } from './recordEdit';
 
-/** A record's format, or why no adapter reads it. */
-export const FACT_FORMATS = [...formatIdSchema.options, 'unparseable', 'unknown-format'] as const;
-export type FactFormat = (typeof FACT_FORMATS)[number];
+export { FACT_FORMATS, type FactFormat, type RecordFilter, recordFilterSchema } from './filterSchema';
 
 /** What the sample list can filter on, without the text itself. */
 export interface RecordFacts {
   format: FactFormat;
-  review: z.infer<typeof reviewStatusSchema>;
-  checks: z.infer<typeof checkIdSchema>[];
+  review: ReviewStatus;
+  checks: CheckId[];
   /** Some segment of the first response has no rating. */
   unrated: boolean;
   hasAlternatives: boolean;
 }
-
-export const recordFilterSchema = z
-  .object({
-    /** Case-insensitive text to find in the question or the responses. */
-    text: z.string().max(500).optional(),
-    format: z.enum(FACT_FORMATS).optional(),
-    review: reviewStatusSchema.optional(),
-    check: checkIdSchema.optional(),
-    unrated: z.boolean().optional(),
-    hasAlternatives: z.boolean().optional(),
-  })
-  .strict();
-export type RecordFilter = z.infer<typeof recordFilterSchema>;
 
 function annotationsOf(record: Parameters<typeof readAnnotations>[0]): Annotations {
   try {

@@ -1,4 +1,5 @@
 // The one place where message shapes between the host, the webview and the engine process are defined.
 export * from './engine';
 export * from './operations';
+export * from './overview';
 export * from './webview';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { provenanceSchema, ratingSchema, reviewStatusSchema } from '../dataset/annotations';
 import { formatIdSchema, responseRoleSchema, segmentKindSchema } from '../dataset/record';
-import { recordFilterSchema } from '../dataset/facts';
+import { recordFilterSchema } from '../dataset/filterSchema';
 import { operationSchema } from './operations';
 
 /** One record of the dataset as the sample list shows it. */

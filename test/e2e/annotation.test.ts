@@ -227,6 +227,38 @@ describe('annotating samples from the keyboard', { timeout: 10 * 60_000 }, () =>
     await view.getByRole('button', { name: 'Clear filters' }).click();
   });
 
+  it('shows a dataset overview whose charts follow the work', async () => {
+    const view = await openCotFile();
+    await view.locator('.sample-title').first().waitFor({ timeout: 30_000 });
+    await workbench.runCommand('CoT Studio: Dataset Overview');
+    const overview = await workbench.webviewWith('.overview');
+    const review = overview.getByRole('img', { name: 'Review status' });
+    await review.waitFor({ timeout: 30_000 });
+    await overview.locator('.overview-state', { hasText: 'records with errors' }).waitFor({ timeout: 30_000 });
+    assert.match(await overview.locator('.dataset-title').innerText(), /review\.cot\.jsonl: 10 records/);
+    const formats = overview.getByRole('img', { name: 'Records by format' });
+    assert.match((await formats.textContent()) ?? '', /llava-cot\s*10/);
+    const accepted = () => review.locator('text.chart-value').nth(1).textContent();
+    const before = Number(await accepted());
+    await page.locator('.tab', { hasText: 'review.cot.jsonl' }).first().click();
+    const dataset = await workbench.datasetView('review.cot.jsonl');
+    await dataset.getByRole('button', { name: 'Accept sample' }).click();
+    const deadline = Date.now() + 15_000;
+    while (Number(await accepted()) !== before + 1 && Date.now() < deadline) await page.waitForTimeout(200);
+    assert.equal(Number(await accepted()), before + 1, 'the overview counts the new review');
+    // The theme toggles, not the theme picker: the picker searches the marketplace, which is offline here.
+    for (const [command, kind, file] of [
+      ['Preferences: Toggle between Light/Dark Themes', 'vs-dark', 'overview-dark.png'],
+      ['Preferences: Toggle between Light/Dark Themes', 'vs', 'overview-light.png'],
+    ]) {
+      await workbench.runCommand(command);
+      await page.locator(`.monaco-workbench.${kind}`).waitFor({ timeout: 15_000 });
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: path.join(resultsDir, file) });
+    }
+    await page.keyboard.press('Control+z');
+  });
+
   it('shows the shortcuts with ? and logs no console errors', async () => {
     const view = await openCotFile();
     await view.locator('.sample-view').click({ position: { x: 5, y: 5 } });

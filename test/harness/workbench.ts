@@ -50,15 +50,36 @@ export class Workbench {
   async datasetView(fileName: string, timeoutMs = 60_000): Promise<Frame> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      for (const outer of await this.page.locator('iframe.webview.ready').filter({ visible: true }).all()) {
-        const inner = await (await outer.elementHandle().catch(() => null))?.contentFrame();
-        const active = await (await inner?.locator('iframe#active-frame').elementHandle().catch(() => null))?.contentFrame();
-        const title = await active?.locator('.dataset-title').textContent({ timeout: 500 }).catch(() => null);
-        if (active && title === fileName) return active;
+      for (const frame of await this.visibleWebviews()) {
+        const title = await frame.locator('.dataset-title').textContent({ timeout: 500 }).catch(() => null);
+        if (title === fileName) return frame;
       }
       if (Date.now() > deadline) throw new Error(`no dataset view for ${fileName} appeared within ${timeoutMs / 1000} s`);
       await this.page.waitForTimeout(250);
     }
+  }
+
+  /** The document frame of the visible webview that holds `selector` (an overview page, say). */
+  async webviewWith(selector: string, timeoutMs = 60_000): Promise<Frame> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      for (const frame of await this.visibleWebviews()) {
+        if ((await frame.locator(selector).count().catch(() => 0)) > 0) return frame;
+      }
+      if (Date.now() > deadline) throw new Error(`no webview with ${selector} appeared within ${timeoutMs / 1000} s`);
+      await this.page.waitForTimeout(250);
+    }
+  }
+
+  /** The document frames of the webviews on screen (each sits in an outer frame VS Code manages). */
+  private async visibleWebviews(): Promise<Frame[]> {
+    const frames: Frame[] = [];
+    for (const outer of await this.page.locator('iframe.webview.ready').filter({ visible: true }).all()) {
+      const inner = await (await outer.elementHandle().catch(() => null))?.contentFrame();
+      const active = await (await inner?.locator('iframe#active-frame').elementHandle().catch(() => null))?.contentFrame();
+      if (active) frames.push(active);
+    }
+    return frames;
   }
 
   /** Text of the output channel shown in the panel (Monaco renders spaces as no-break spaces). */

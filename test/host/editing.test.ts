@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DatasetEditorProvider } from '../../src/editor';
+import { buildSample } from '../../src/editor/sample';
 import type { CotStudioApi } from '../../src/extension';
 import { datasetsDir } from '../harness/fixtures';
 
@@ -201,6 +202,34 @@ describe('editing a dataset in the extension host', function () {
     assert.match(first.messages[1].content, /### Image Description:\nAn edited description\./);
     assert.equal(first.cot_studio, undefined);
     await assert.rejects(Promise.resolve(vscode.commands.executeCommand('cotStudio.export', { uri, format: 'csv', output })), /invalid arguments \(format/);
+  });
+
+  it('shows images inside the dataset folder and refuses paths that escape it', async () => {
+    const folder = path.join(scratch, 'escape');
+    fs.mkdirSync(folder);
+    fs.copyFileSync(path.join(scratch, 'images', 'shapes.png'), path.join(scratch, 'outside.png'));
+    fs.mkdirSync(path.join(folder, 'images'));
+    fs.copyFileSync(path.join(scratch, 'images', 'shapes.png'), path.join(folder, 'images', 'inside.png'));
+    const record = { messages: [{ role: 'user', content: '<image><image><image>How many?' }, { role: 'assistant', content: '<think>3</think><answer>3</answer>' }], images: ['images/inside.png', '../outside.png', 'images/missing.png'] };
+    const file = path.join(folder, 'images.jsonl');
+    fs.writeFileSync(file, `${JSON.stringify(record)}\n`);
+    const extension = vscode.extensions.getExtension('cot-studio.cot-studio');
+    assert.ok(extension);
+    const log = vscode.window.createOutputChannel('CoT Studio image test', { log: true });
+    const provider = new DatasetEditorProvider(extension.extensionUri, log);
+    const document = await provider.openCustomDocument(vscode.Uri.file(file), { backupId: undefined, untitledDocumentData: undefined });
+    const sample = buildSample(document, 0, (image) => `webview:${image}`);
+    assert.deepEqual(
+      sample.images.map((image) => [image.src !== null, image.problem?.replace(/:.*/, '')]),
+      [
+        [true, undefined],
+        [false, '../outside.png is outside the dataset folder and the cotStudio.imageRoots folders'],
+        [false, 'image not found'],
+      ],
+    );
+    assert.equal(sample.images[0].src, `webview:${path.join(folder, 'images', 'inside.png')}`);
+    document.dispose();
+    log.dispose();
   });
 
   it('saves a copy with Save As, and restores unsaved edits from a hot-exit backup', async () => {

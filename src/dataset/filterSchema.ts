@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { reviewStatusSchema } from './annotations';
+import { checkIdSchema } from './checks/result';
+import { formatIdSchema } from './record';
+
+/** A record's format, or why no adapter reads it. */
+export const FACT_FORMATS = [...formatIdSchema.options, 'unparseable', 'unknown-format'] as const;
+export type FactFormat = (typeof FACT_FORMATS)[number];
+
+export const recordFilterSchema = z
+  .object({
+    /** Case-insensitive text to find in the question or the responses. */
+    text: z.string().max(500).optional(),
+    format: z.enum(FACT_FORMATS).optional(),
+    review: reviewStatusSchema.optional(),
+    check: checkIdSchema.optional(),
+    unrated: z.boolean().optional(),
+    hasAlternatives: z.boolean().optional(),
+  })
+  .strict();
+export type RecordFilter = z.infer<typeof recordFilterSchema>;

@@ -1,0 +1,73 @@
+import * as vscode from 'vscode';
+import { z } from 'zod';
+import { checkDatasetLine, StatsTally } from '../dataset/validate';
+import { uriFromArgument } from '../commands/uri';
+import type { DatasetDocument, DatasetEditorProvider } from '../editor';
+import { renderWebviewHtml } from '../editor/webviewHtml';
+import { type OverviewMessage, overviewRequestSchema } from '../protocol';
+
+const BATCH = 1000;
+/** Edits come in bursts while annotating; recount once they pause. */
+const RECOUNT_DELAY_MS = 500;
+const argsSchema = z.object({ uri: z.string().optional() }).strict();
+
+/** Reads every record in batches, posting partial counts so a large file shows progress. */
+async function countDataset(document: DatasetDocument, post: (message: OverviewMessage) => void, cancelled: () => boolean): Promise<void> {
+  const dataset = document.dataset;
+  const context = document.checkContext();
+  const tally = new StatsTally(dataset);
+  for (let index = 0; index < dataset.recordCount; index++) {
+    if (index % BATCH === 0 && index > 0) {
+      post({ type: 'overview', stats: tally.result(), complete: false });
+      await new Promise((resolve) => setImmediate(resolve));
+      if (cancelled() || dataset !== document.dataset) return;
+    }
+    tally.add(checkDatasetLine(dataset, dataset.recordLine(index), context));
+  }
+  post({ type: 'overview', stats: tally.result(), complete: true });
+}
+
+/** "CoT Studio: Dataset Overview": counts by format, review status and check, and charts that follow the work. */
+export function registerOverview(context: vscode.ExtensionContext, provider: DatasetEditorProvider): void {
+  context.subscriptions.push(
+    vscode.commands.registerCommand('cotStudio.datasetOverview', (args?: unknown) => {
+      const parsed = argsSchema.safeParse(args ?? {});
+      if (!parsed.success) throw new Error(`cotStudio.datasetOverview: expected {uri?: string}, got ${JSON.stringify(args)}`);
+      const document = provider.documentFor(parsed.data.uri === undefined ? undefined : uriFromArgument(parsed.data.uri));
+      const panel = vscode.window.createWebviewPanel('cotStudio.overview', `Overview: ${document.dataset.fileName}`, vscode.ViewColumn.Beside, {
+        enableScripts: true,
+        localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist'), vscode.Uri.joinPath(context.extensionUri, 'media')],
+      });
+      const webview = panel.webview;
+      webview.html = renderWebviewHtml({
+        cspSource: webview.cspSource,
+        scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(context.extensionUri, 'dist', 'overview.js')).toString(),
+        styleUri: webview.asWebviewUri(vscode.Uri.joinPath(context.extensionUri, 'media', 'webview.css')).toString(),
+        title: `Overview of ${document.dataset.fileName}`,
+      });
+      let generation = 0;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const recount = () => {
+        const mine = ++generation;
+        void countDataset(document, (message) => mine === generation && void webview.postMessage(message), () => mine !== generation);
+      };
+      const subscriptions = [
+        webview.onDidReceiveMessage((raw: unknown) => {
+          if (overviewRequestSchema.safeParse(raw).success) recount();
+        }),
+        document.onDidChangeContent(({ lines }) => {
+          if (Array.isArray(lines) && lines.length === 0) return;
+          clearTimeout(timer);
+          timer = setTimeout(recount, RECOUNT_DELAY_MS);
+        }),
+        document.onDidDispose(() => panel.dispose()),
+      ];
+      panel.onDidDispose(() => {
+        generation++;
+        clearTimeout(timer);
+        for (const subscription of subscriptions) subscription.dispose();
+      });
+      return panel.title;
+    }),
+  );
+}
