@@ -71,7 +71,19 @@ function testBuilds() {
   ];
 }
 
+/** KaTeX's stylesheet and its WOFF2 fonts, served to the webview from dist/katex (every webview browser reads WOFF2). */
+function copyKatexAssets() {
+  const source = path.join(__dirname, 'node_modules', 'katex', 'dist');
+  const target = path.join(__dirname, 'dist', 'katex');
+  fs.mkdirSync(path.join(target, 'fonts'), { recursive: true });
+  fs.copyFileSync(path.join(source, 'katex.min.css'), path.join(target, 'katex.min.css'));
+  for (const font of fs.readdirSync(path.join(source, 'fonts')).filter((name) => name.endsWith('.woff2'))) {
+    fs.copyFileSync(path.join(source, 'fonts', font), path.join(target, 'fonts', font));
+  }
+}
+
 async function main() {
+  copyKatexAssets();
   const builds = tests ? [...productBuilds, ...testBuilds()] : productBuilds;
   if (watch) {
     const contexts = await Promise.all(builds.map((options) => esbuild.context(options)));

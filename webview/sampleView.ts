@@ -1,5 +1,6 @@
 import type { Operation, Sample, SampleSegment } from '../src/protocol';
 import { button, element } from './dom';
+import { hasMath, renderMath } from './math';
 import { wordDiff } from './wordDiff';
 
 type OperationRequest = Operation extends infer O ? (O extends Operation ? Omit<O, 'line'> : never) : never;
@@ -23,6 +24,8 @@ export class SampleView {
   /** Index of the focused segment in the first response. */
   private focused = 0;
   private editing: number | undefined;
+  /** Whether LaTeX is typeset or shown as written. */
+  private renderLatex = true;
 
   constructor(private readonly options: SampleViewOptions) {
     this.element.setAttribute('aria-label', 'Sample');
@@ -150,6 +153,12 @@ export class SampleView {
     const heading = element('header', 'sample-heading');
     heading.append(element('h2', 'sample-title', `Line ${sample.line}`));
     if (sample.format) heading.append(element('span', 'sample-format', sample.format));
+    const latex = button(this.renderLatex ? 'Raw LaTeX' : 'Render LaTeX', 'Render LaTeX', () => {
+      this.renderLatex = !this.renderLatex;
+      this.render();
+    });
+    latex.setAttribute('aria-pressed', String(this.renderLatex));
+    heading.append(latex);
     const bar = element('div', 'review-bar');
     bar.setAttribute('role', 'toolbar');
     bar.setAttribute('aria-label', 'Review');
@@ -194,8 +203,13 @@ export class SampleView {
 
   private renderField(label: string, text: string, className: string): HTMLElement {
     const field = element('div', `sample-field ${className}`);
-    field.append(element('h3', 'field-label', label), element('div', 'field-text', text));
+    field.append(element('h3', 'field-label', label), this.renderText(text, 'field-text'));
     return field;
+  }
+
+  /** Dataset text as text, with its LaTeX typeset unless the user asked for the raw form. */
+  private renderText(text: string, className: string): HTMLElement {
+    return this.renderLatex && hasMath(text) ? renderMath(text, className) : element('div', className, text);
   }
 
   private renderSegment(segment: SampleSegment, primary: boolean): HTMLElement {
@@ -233,7 +247,7 @@ export class SampleView {
     }
     card.append(header);
     if (this.editing === segment.index && primary) card.append(this.renderEditor(segment));
-    else card.append(element('div', 'segment-text', segment.text));
+    else card.append(this.renderText(segment.text, 'segment-text'));
     if (primary && segment.alternatives.length > 0) card.append(this.renderAlternatives(segment));
     card.addEventListener('click', () => {
       if (!primary || this.focused === segment.index) return;

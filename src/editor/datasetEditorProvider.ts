@@ -149,7 +149,10 @@ export class DatasetEditorProvider implements vscode.CustomEditorProvider<Datase
     webview.html = renderWebviewHtml({
       cspSource: webview.cspSource,
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(distUri, 'webview.js')).toString(),
-      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(mediaUri, 'webview.css')).toString(),
+      styleUris: [
+        webview.asWebviewUri(vscode.Uri.joinPath(distUri, 'katex', 'katex.min.css')).toString(),
+        webview.asWebviewUri(vscode.Uri.joinPath(mediaUri, 'webview.css')).toString(),
+      ],
       title: document.dataset.fileName,
     });
     const panel: Panel = { document, panel: webviewPanel, selected: 0, segment: undefined, view: null, filterGeneration: 0 };

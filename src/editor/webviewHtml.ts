@@ -4,7 +4,8 @@ export interface WebviewHtmlOptions {
   /** `webview.cspSource`: the origin VS Code serves local resources from. */
   cspSource: string;
   scriptUri: string;
-  styleUri: string;
+  /** Stylesheets in order; later ones win. */
+  styleUris: string[];
   title: string;
 }
 
@@ -35,7 +36,7 @@ export function renderWebviewHtml(options: WebviewHtmlOptions, nonce = makeNonce
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${escapeAttribute(csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${escapeAttribute(options.styleUri)}">
+${options.styleUris.map((uri) => `<link rel="stylesheet" href="${escapeAttribute(uri)}">`).join('\n')}
 <title>${escapeAttribute(options.title)}</title>
 </head>
 <body>

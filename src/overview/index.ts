@@ -42,7 +42,7 @@ export function registerOverview(context: vscode.ExtensionContext, provider: Dat
       webview.html = renderWebviewHtml({
         cspSource: webview.cspSource,
         scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(context.extensionUri, 'dist', 'overview.js')).toString(),
-        styleUri: webview.asWebviewUri(vscode.Uri.joinPath(context.extensionUri, 'media', 'webview.css')).toString(),
+        styleUris: [webview.asWebviewUri(vscode.Uri.joinPath(context.extensionUri, 'media', 'webview.css')).toString()],
         title: `Overview of ${document.dataset.fileName}`,
       });
       let generation = 0;

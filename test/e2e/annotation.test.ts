@@ -35,6 +35,14 @@ describe('annotating samples from the keyboard', { timeout: 10 * 60_000 }, () =>
     // Files Quick Open must find are made before the window starts and indexes the folder.
     fs.copyFileSync(path.join(workspace, 'llava_cot.jsonl'), path.join(workspace, 'review.cot.jsonl'));
     fs.copyFileSync(path.join(workspace, 'mmpr.jsonl'), path.join(workspace, 'pairs.cot.jsonl'));
+    const math = {
+      messages: [
+        { role: 'user', content: '<image>What is the area of the triangle?' },
+        { role: 'assistant', content: '<think>The area is $\\frac{1}{2} \\times 6 \\times 8 = 24$ and the notebook costs $3.50.</think>\n<answer>24</answer>' },
+      ],
+      images: ['images/triangle.png'],
+    };
+    fs.writeFileSync(path.join(workspace, 'math.cot.jsonl'), `${JSON.stringify(math)}\n`);
     const record = JSON.parse(fs.readFileSync(path.join(workspace, 'llava_cot.jsonl'), 'utf8').split('\n')[1]) as Record<string, unknown>;
     const provenance = { source: 'model', model: 'tiny-bigram', method: 'beam', score: 0.82, createdAt: '2026-11-24T00:00:00Z' };
     record.cot_studio = { version: 1, segments: { '2': { rating: -1, alternatives: [{ text: ' The difference is 18 - 9 = 9. ', rating: null, provenance }] } } };
@@ -257,6 +265,23 @@ describe('annotating samples from the keyboard', { timeout: 10 * 60_000 }, () =>
       await page.screenshot({ path: path.join(resultsDir, file) });
     }
     await page.keyboard.press('Control+z');
+  });
+
+  it('typesets LaTeX in reasoning and shows it raw on request', async () => {
+    await page.keyboard.press('Control+p');
+    await page.locator('.quick-input-widget input').fill('math.cot.jsonl');
+    await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: 'math.cot.jsonl' }).waitFor();
+    await page.locator('.quick-input-widget input').press('Enter');
+    const view = await workbench.datasetView('math.cot.jsonl');
+    const think = view.locator('.segment-card[data-segment="0"] .segment-text');
+    await think.locator('.katex').first().waitFor({ timeout: 30_000 });
+    assert.equal(await think.locator('.katex').count(), 1, 'one formula; the price $3.50 stays text');
+    assert.match(await think.innerText(), /costs \$3\.50/);
+    await view.getByRole('button', { name: 'Render LaTeX' }).click();
+    await think.filter({ hasText: '$\\frac{1}{2} \\times 6 \\times 8 = 24$' }).waitFor();
+    assert.equal(await think.locator('.katex').count(), 0);
+    await view.getByRole('button', { name: 'Render LaTeX' }).click();
+    await think.locator('.katex').first().waitFor();
   });
 
   it('shows the shortcuts with ? and logs no console errors', async () => {
