@@ -1,4 +1,5 @@
 import type { RecordSummary } from '../src/protocol';
+import { element } from './dom';
 
 const ROW_HEIGHT = 28;
 const PAGE_SIZE = 100;
@@ -160,6 +161,7 @@ export class RecordList {
     format.className = 'record-format';
     const review = document.createElement('span');
     review.className = 'record-review';
+    const badges: HTMLElement[] = [];
     if (!record) {
       text.textContent = 'Loading...';
       row.classList.add('loading');
@@ -168,6 +170,17 @@ export class RecordList {
       row.dataset.review = record.review;
       line.textContent = String(record.line);
       format.textContent = record.format ?? '';
+      if (record.checks.length > 0 && record.problem === null) {
+        const badge = element('span', 'record-checks', String(record.checks.length));
+        badge.title = `Fails: ${record.checks.join(', ')}`;
+        badge.setAttribute('aria-label', `fails ${record.checks.join(', ')}`);
+        badges.push(badge);
+      }
+      if (record.segments > 0) {
+        const progress = element('span', 'record-rated', `${record.rated}/${record.segments}`);
+        progress.title = `${record.rated} of ${record.segments} segments rated`;
+        badges.push(progress);
+      }
       review.textContent = record.review === 'unreviewed' ? '' : record.review.replace('_', ' ');
       if (record.problem !== null) {
         row.classList.add('problem');
@@ -180,7 +193,7 @@ export class RecordList {
       }
       text.title = text.textContent;
     }
-    row.append(line, text, format, review);
+    row.append(line, text, ...badges, format, review);
     return row;
   }
 }

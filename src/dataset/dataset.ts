@@ -184,7 +184,7 @@ export class Dataset {
     const cached = this.summaries.get(index);
     if (cached) return cached;
     const line = this.recordLines[index];
-    const summary = { index, ...summarizeLine(this.lineText(line), line + 1, this.forced) };
+    const summary = { index, checks: [], ...summarizeLine(this.lineText(line), line + 1, this.forced) };
     if (this.summaries.size >= SUMMARY_CACHE_LIMIT) this.summaries.clear();
     this.summaries.set(index, summary);
     return summary;

@@ -9,15 +9,20 @@ export function displayQuestion(question: string | null): string | null {
 }
 
 /** Reads one line as a record summary; a line that cannot be read becomes a problem, never an exception. */
-export function summarizeLine(text: string, line: number, format?: FormatId): Omit<RecordSummary, 'index'> {
+export function summarizeLine(text: string, line: number, format?: FormatId): Omit<RecordSummary, 'index' | 'checks'> {
+  const unread = { segments: 0, rated: 0 };
   try {
     const record = readRecord(text);
     const parsed = parseRecord(record, format);
-    const review = readAnnotations(record).review.status;
-    if ('error' in parsed) return { line, question: null, problem: parsed.error, format: null, review };
-    return { line, question: displayQuestion(parsed.question), problem: null, format: parsed.format, review };
+    const annotations = readAnnotations(record);
+    const review = annotations.review.status;
+    if ('error' in parsed) return { line, question: null, problem: parsed.error, format: null, review, ...unread };
+    const segments = parsed.responses[0]?.segments.length ?? 0;
+    let rated = 0;
+    for (let index = 0; index < segments; index++) if ((annotations.segments[String(index)]?.rating ?? null) !== null) rated++;
+    return { line, question: displayQuestion(parsed.question), problem: null, format: parsed.format, review, segments, rated };
   } catch (error) {
     if (!(error instanceof RecordError)) throw error;
-    return { line, question: null, problem: error.message, format: null, review: 'unreviewed' };
+    return { line, question: null, problem: error.message, format: null, review: 'unreviewed', ...unread };
   }
 }

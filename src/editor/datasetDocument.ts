@@ -50,6 +50,9 @@ export class DatasetDocument implements vscode.CustomDocument {
   private readonly contentChanged = new vscode.EventEmitter<{ lines: number[] | 'all' }>();
   /** For the views: these lines (or the whole file) now read differently. */
   readonly onDidChangeContent = this.contentChanged.event;
+  private readonly factsCounted = new vscode.EventEmitter<void>();
+  /** The background pass over every record finished: counts, progress and check badges are complete. */
+  readonly onDidCountFacts = this.factsCounted.event;
   /** The disk version changed under unsaved edits and the user kept theirs: keep a copy of it before saving over it. */
   private diskDiverged = false;
   private readonly watcher: vscode.FileSystemWatcher | undefined;
@@ -65,10 +68,10 @@ export class DatasetDocument implements vscode.CustomDocument {
     private readonly log: vscode.LogOutputChannel,
   ) {
     this.facts = new FactTable(current, () => this.checkContext());
-    void this.facts.fill().then(() => this.contentChanged.fire({ lines: [] }));
+    void this.facts.fill().then(() => this.factsCounted.fire());
     this.contentChanged.event(({ lines }) => {
       const filling = this.facts.update(this.current, lines);
-      void filling?.then(() => this.contentChanged.fire({ lines: [] }));
+      void filling?.then(() => this.factsCounted.fire());
     });
     this.configuration = vscode.workspace.onDidChangeConfiguration((event) => {
       if (!event.affectsConfiguration('cotStudio.format', uri)) return;
@@ -177,7 +180,7 @@ export class DatasetDocument implements vscode.CustomDocument {
     this.watcher?.dispose();
     this.configuration.dispose();
     this.disposed.fire();
-    for (const emitter of [this.disposed, this.edited, this.contentChanged]) emitter.dispose();
+    for (const emitter of [this.disposed, this.edited, this.contentChanged, this.factsCounted]) emitter.dispose();
   }
 
   /** Reapplies backed-up line changes; any that no longer fit the file on disk are saved beside it. */

@@ -177,6 +177,12 @@ export class DatasetEditorProvider implements vscode.CustomEditorProvider<Datase
         post(this.filteredMessage(panel));
         if (this.active === panel) this.fireSelection();
       }),
+      document.onDidCountFacts(() => {
+        post({ type: 'changed', recordIndices: 'all', recordCount: panel.view?.length ?? document.dataset.recordCount });
+        post({ type: 'progress', ...this.progressOf(document) });
+        post(this.filteredMessage(panel));
+        if (this.active === panel) this.fireSelection();
+      }),
       webviewPanel.onDidChangeViewState(({ webviewPanel: changed }) => {
         if (changed.active) this.active = panel;
         else if (this.active === panel) this.active = undefined;
@@ -252,9 +258,11 @@ export class DatasetEditorProvider implements vscode.CustomEditorProvider<Datase
         return;
       case 'requestPage': {
         const { view } = panel;
-        const records = view
+        const summaries = view
           ? Array.from(view.subarray(message.start, message.start + message.count), (index) => dataset.summary(index))
           : dataset.page(message.start, message.count);
+        const { facts } = panel.document;
+        const records = summaries.map((summary) => ({ ...summary, checks: facts.checksOf(summary.index) ?? [] }));
         post({ type: 'page', start: message.start, records });
         return;
       }

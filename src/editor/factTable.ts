@@ -124,6 +124,13 @@ export class FactTable {
     return Uint32Array.from(matches);
   }
 
+  /** The checks a record fails, or undefined before the background pass has read it. */
+  checksOf(index: number): string[] | undefined {
+    if (index >= this.formats.length || this.formats[index] === UNKNOWN) return undefined;
+    const mask = this.checks[index];
+    return CHECKS.filter((_, bit) => mask & (1 << bit));
+  }
+
   private factsAt(index: number): RecordFacts {
     const mask = this.checks[index];
     return {

@@ -55,8 +55,7 @@ export function registerOverview(context: vscode.ExtensionContext, provider: Dat
         webview.onDidReceiveMessage((raw: unknown) => {
           if (overviewRequestSchema.safeParse(raw).success) recount();
         }),
-        document.onDidChangeContent(({ lines }) => {
-          if (Array.isArray(lines) && lines.length === 0) return;
+        document.onDidChangeContent(() => {
           clearTimeout(timer);
           timer = setTimeout(recount, RECOUNT_DELAY_MS);
         }),

@@ -16,6 +16,11 @@ export const recordSummarySchema = z.object({
   problem: z.string().nullable(),
   format: formatIdSchema.nullable(),
   review: reviewStatusSchema,
+  /** Segments of the first response, and how many of them carry a rating. */
+  segments: z.number().int().min(0),
+  rated: z.number().int().min(0),
+  /** Checks the record fails, once the background pass has read it. */
+  checks: z.array(z.string()),
 });
 export type RecordSummary = z.infer<typeof recordSummarySchema>;
 

@@ -87,6 +87,9 @@ describe('annotating samples from the keyboard', { timeout: 10 * 60_000 }, () =>
     await image.waitFor();
     assert.ok(await image.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth > 0), 'the bar chart image loads');
     assert.equal(await view.locator('.segment-card').count(), 4);
+    // Once the background pass has read every record, rows carry check badges and rating progress.
+    await view.locator('.record-row[data-line="8"] .record-checks', { hasText: '1' }).waitFor({ timeout: 30_000 });
+    assert.equal(await view.locator('.record-row[data-line="1"] .record-rated').innerText(), '0/4');
     assert.equal(await view.getByRole('button', { name: 'Rate SUMMARY correct' }).count(), 1);
     assert.equal(await view.getByRole('button', { name: 'Accept sample' }).count(), 1);
     assert.equal(await view.getByRole('listbox', { name: 'Samples' }).count(), 1);

@@ -72,6 +72,6 @@ describe('summarizeLine', () => {
     assert.equal(summarizeLine('{}', 7).line, 7);
     assert.match(summarizeLine('{"id": 1}', 8).problem ?? '', /^unknown format|no format|not a/i);
     const summary = summarizeLine('{"question": "<image>Q?", "image": "a.png", "chosen": "x", "rejected": "y", "cot_studio": {"version": 1, "review": {"status": "accepted"}}}', 9);
-    assert.deepEqual(summary, { line: 9, question: 'Q?', problem: null, format: 'mmpr', review: 'accepted' });
+    assert.deepEqual(summary, { line: 9, question: 'Q?', problem: null, format: 'mmpr', review: 'accepted', segments: 1, rated: 0 });
   });
 });
