@@ -58,6 +58,7 @@ function testBuilds() {
     ...testFiles('test/e2e'),
     ...testFiles('test/harness'),
     'test/host/index.ts',
+    'test/bench/ui.ts',
   ];
   return [
     {

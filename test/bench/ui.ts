@@ -1,0 +1,130 @@
+// `npm run bench:ui`: the dataset editor of the installed VSIX in code-server, driven in Chromium, on a
+// generated 100K-record file and, as the baseline in the same run, on the 10-record LLaVA-CoT sample.
+// Every figure is reported next to its baseline; the ratio shows how much the file's size costs.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { chromium, type Frame, type Page } from 'playwright-core';
+import { generateDataset } from '../../src/bench/generate';
+import { loadCodeServer } from '../harness/codeServer';
+import { datasetsDir, makeWorkspace, projectRoot } from '../harness/fixtures';
+import { Workbench } from '../harness/workbench';
+
+interface Figures {
+  firstSampleMs: number;
+  nextSample: number[];
+  scroll: number[];
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** Time from pressing Enter on the file in Quick Open to the first sample's title on screen. */
+async function firstSample(page: Page, workbench: Workbench, name: string): Promise<{ ms: number; view: Frame }> {
+  await page.keyboard.press('Control+p');
+  const input = page.locator('.quick-input-widget input');
+  await input.fill(name);
+  await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: name }).waitFor({ timeout: 60_000 });
+  const started = performance.now();
+  await input.press('Enter');
+  const view = await workbench.datasetView(name, 120_000);
+  await view.locator('.sample-title', { hasText: 'Line 1' }).waitFor({ timeout: 120_000 });
+  return { ms: performance.now() - started, view };
+}
+
+/** Presses j and waits for the next sample's title: the latency a reviewer feels, key to screen. */
+async function nextSamples(page: Page, view: Frame, count: number): Promise<number[]> {
+  await view.locator('.sample-view').click({ position: { x: 5, y: 5 } });
+  const times: number[] = [];
+  let current = Number(/\d+/.exec(await view.locator('.sample-title').innerText())?.[0]);
+  for (let i = 0; i < count; i++) {
+    const started = performance.now();
+    await page.keyboard.press('j');
+    await view.locator('.sample-title', { hasText: new RegExp(`^Line ${current + 1}$`) }).waitFor({ timeout: 30_000 });
+    times.push(performance.now() - started);
+    current++;
+  }
+  return times;
+}
+
+/** Jumps the sample list to far positions and times until rows with records are drawn there. */
+async function scrolls(view: Frame, jumps: number): Promise<number[]> {
+  const list = view.locator('.record-list');
+  const height = await list.evaluate((node) => (node as unknown as { scrollHeight: number }).scrollHeight);
+  const times: number[] = [];
+  for (let i = 1; i <= jumps; i++) {
+    const target = Math.floor((height * i * 7919) % height);
+    const started = performance.now();
+    await list.evaluate((node, top) => {
+      (node as unknown as { scrollTop: number }).scrollTop = top;
+    }, target);
+    const row = Math.floor(target / 28);
+    await view.locator(`.record-row[data-index="${row}"][data-line]`).waitFor({ state: 'attached', timeout: 30_000 });
+    times.push(performance.now() - started);
+  }
+  return times;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { records: { type: 'string', default: '100000' }, json: { type: 'boolean', default: false } } });
+  const records = Number(values.records);
+  const codeServer = await loadCodeServer();
+  const { packageVsix, vsixPath } = (await import(path.join(projectRoot, 'scripts', 'package.mjs'))) as typeof import('../../scripts/package.mjs', {
+    with: { 'resolution-mode': 'import' },
+  });
+  codeServer.ensureCodeServer();
+  const profile = codeServer.makeProfile();
+  codeServer.installVsix(profile, fs.existsSync(vsixPath()) ? vsixPath() : packageVsix());
+  const workspace = makeWorkspace('cot-studio-ui-bench-');
+  const generated = generateDataset(datasetsDir, records, fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-ui-gen-')));
+  fs.renameSync(generated.file, path.join(workspace, 'big.cot.jsonl'));
+  fs.copyFileSync(path.join(workspace, 'llava_cot.jsonl'), path.join(workspace, 'small.cot.jsonl'));
+  const server = await codeServer.startCodeServer(profile, { folder: workspace });
+  const browser = await chromium.launch({ executablePath: codeServer.chromiumPath(), args: codeServer.chromiumArgs });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
+    const workbench = new Workbench(page);
+    await workbench.ready();
+    const measure = async (name: string, samples: number): Promise<Figures> => {
+      const { ms, view } = await firstSample(page, workbench, name);
+      return { firstSampleMs: ms, nextSample: await nextSamples(page, view, samples), scroll: name === 'big.cot.jsonl' ? await scrolls(view, 20) : [] };
+    };
+    const small = await measure('small.cot.jsonl', 9);
+    const big = await measure('big.cot.jsonl', 60);
+    const rows = [
+      ['time to first sample', big.firstSampleMs, small.firstSampleMs],
+      ['next sample p50 (j)', percentile(big.nextSample, 50), percentile(small.nextSample, 50)],
+      ['next sample p95 (j)', percentile(big.nextSample, 95), percentile(small.nextSample, 95)],
+      ['scroll jump to drawn rows p50', percentile(big.scroll, 50), percentile(small.nextSample, 50)],
+      ['scroll jump to drawn rows p95', percentile(big.scroll, 95), percentile(small.nextSample, 95)],
+    ] as const;
+    const result = {
+      records,
+      bytes: generated.bytes,
+      rows: rows.map(([measure, ours, baseline]) => ({ measure, ms: ours, baselineMs: baseline, ratio: ours / baseline })),
+    };
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    } else {
+      process.stdout.write(`UI in code-server: ${records} records (${(generated.bytes / 1e6).toFixed(1)} MB) vs the 10-record sample\n\n`);
+      process.stdout.write(`${'measure'.padEnd(32)}${'100K file'.padStart(12)}${'10 records'.padStart(12)}${'ratio'.padStart(9)}\n`);
+      for (const row of result.rows) {
+        process.stdout.write(`${row.measure.padEnd(32)}${`${row.ms.toFixed(0)} ms`.padStart(12)}${`${row.baselineMs.toFixed(0)} ms`.padStart(12)}${`${row.ratio.toFixed(2)}x`.padStart(9)}\n`);
+      }
+      process.stdout.write("\nThe scroll baseline is the small file's next-sample latency: that file has nothing to scroll.\n");
+    }
+  } finally {
+    await browser.close();
+    await server.stop();
+    fs.rmSync(workspace, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.stack ?? error.message : error);
+  process.exit(1);
+});
