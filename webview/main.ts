@@ -1,6 +1,6 @@
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
-import { type HostMessage, hostMessageSchema } from '../src/protocol';
+import { type HostMessage, hostMessageSchema, type Sample } from '../src/protocol';
 import { element } from './dom';
 import { FilterBar } from './filterBar';
 import { RecordList } from './recordList';
@@ -52,7 +52,24 @@ function showPosition(position: number): void {
   }
   pendingPosition = undefined;
   vscode.postMessage({ type: 'select', index: record.index });
-  vscode.postMessage({ type: 'requestSample', index: record.index });
+  const ready = prefetched.get(record.index);
+  if (ready) sampleView.show(ready);
+  else vscode.postMessage({ type: 'requestSample', index: record.index });
+  prefetchAround(position);
+}
+
+/**
+ * Samples next to the selected one, built ahead so that j and k show them at once. Any change to the file
+ * clears them; they are only ever the current text.
+ */
+const prefetched = new Map<number, Sample>();
+const PREFETCH_LIMIT = 8;
+
+function prefetchAround(position: number): void {
+  for (const neighbour of [position + 1, position - 1]) {
+    const record = list.recordAt(neighbour);
+    if (record && !prefetched.has(record.index)) vscode.postMessage({ type: 'requestSample', index: record.index, prefetch: true });
+  }
 }
 const list = new RecordList({
   requestPage: (start, size) => vscode.postMessage({ type: 'requestPage', start, count: size }),
@@ -100,6 +117,7 @@ function onHostMessage(message: HostMessage): void {
       filters.update(message.counts, message.count, message.filterActive);
       return;
     case 'changed': {
+      prefetched.clear();
       const countChanged = message.recordCount !== list.count;
       list.invalidate(message.recordIndices, message.recordCount);
       // A new filter shows other records: select the first; otherwise keep showing the same record.
@@ -119,7 +137,13 @@ function onHostMessage(message: HostMessage): void {
       reviewed.textContent = `${message.reviewed} / ${message.total} reviewed${message.complete ? '' : ' (counting)'}`;
       return;
     case 'sample':
-      sampleView.show(message.sample);
+      if (message.prefetch) {
+        if (prefetched.size >= PREFETCH_LIMIT) prefetched.delete(prefetched.keys().next().value as number);
+        prefetched.set(message.sample.index, message.sample);
+      } else {
+        prefetched.delete(message.sample.index);
+        sampleView.show(message.sample);
+      }
       return;
     case 'error':
       progress.remove();

@@ -268,9 +268,9 @@ export class DatasetEditorProvider implements vscode.CustomEditorProvider<Datase
       }
       case 'requestSample': {
         if (message.index >= dataset.recordCount) return;
-        panel.selected = message.index;
+        if (!message.prefetch) panel.selected = message.index;
         const source = (file: string) => panel.panel.webview.asWebviewUri(vscode.Uri.file(file)).toString();
-        post({ type: 'sample', sample: buildSample(panel.document, message.index, source) });
+        post({ type: 'sample', sample: buildSample(panel.document, message.index, source), prefetch: message.prefetch });
         return;
       }
       case 'operation':

@@ -72,8 +72,8 @@ export const webviewMessageSchema = z.discriminatedUnion('type', [
     start: z.number().int().min(0),
     count: z.number().int().min(1).max(MAX_PAGE_SIZE),
   }),
-  /** Show this record in the sample view. */
-  z.object({ type: z.literal('requestSample'), index: z.number().int().min(0) }),
+  /** Show this record in the sample view; `prefetch` asks for a neighbour to keep ready, not to show. */
+  z.object({ type: z.literal('requestSample'), index: z.number().int().min(0), prefetch: z.boolean().optional() }),
   /** Show only the records that pass this filter (an empty filter shows all). */
   z.object({ type: z.literal('setFilter'), filter: recordFilterSchema }),
   /** Run an editing operation on the shown record; it joins VS Code's undo stack like a command. */
@@ -97,7 +97,7 @@ export const hostMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('changed'), recordIndices: z.union([z.array(z.number().int().min(0)), z.literal('all')]), recordCount: z.number().int().min(0) }),
   /** The host moved the selection (navigation commands): a record index and its position in the list, if shown. */
   z.object({ type: z.literal('select'), index: z.number().int().min(0), position: z.number().int().min(0).nullable() }),
-  z.object({ type: z.literal('sample'), sample: sampleSchema }),
+  z.object({ type: z.literal('sample'), sample: sampleSchema, prefetch: z.boolean().optional() }),
   /** The list now shows `count` records (positions 0..count-1); counts per filter value over the whole file. */
   z.object({
     type: z.literal('filtered'),

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { type Browser, chromium, type Frame, type Page } from 'playwright-core';
 import { loadCodeServer } from '../harness/codeServer';
 import { makeWorkspace, projectRoot } from '../harness/fixtures';
-import { Workbench, waitForCount } from '../harness/workbench';
+import { isWorkbenchNoise, Workbench, waitForCount } from '../harness/workbench';
 
 const resultsDir = path.join(projectRoot, 'test-results');
 
@@ -53,7 +53,7 @@ describe('annotating samples from the keyboard', { timeout: 10 * 60_000 }, () =>
     browser = await chromium.launch({ executablePath: codeServer.chromiumPath(), args: codeServer.chromiumArgs });
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     page.on('console', (message) => {
-      if (message.type() === 'error' && !message.location().url.includes('/node_modules/vsda/')) consoleErrors.push(message.text());
+      if (message.type() === 'error' && !isWorkbenchNoise(message)) consoleErrors.push(message.text());
     });
     await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
     workbench = new Workbench(page);

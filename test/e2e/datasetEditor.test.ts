@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { loadCodeServer } from '../harness/codeServer';
 import { makeWorkspace, projectRoot } from '../harness/fixtures';
-import { Workbench } from '../harness/workbench';
+import { isWorkbenchNoise, Workbench } from '../harness/workbench';
 
 const resultsDir = path.join(projectRoot, 'test-results');
 
@@ -43,8 +43,7 @@ describe('the installed VSIX in code-server', { timeout: 10 * 60_000 }, () => {
     browser = await chromium.launch({ executablePath: codeServer.chromiumPath(), args: codeServer.chromiumArgs });
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     page.on('console', (message) => {
-      // code-server does not ship VS Code's closed-source vsda module; the workbench's attempt to load it 404s.
-      if (message.type() === 'error' && !message.location().url.includes('/node_modules/vsda/')) consoleErrors.push(message.text());
+      if (message.type() === 'error' && !isWorkbenchNoise(message)) consoleErrors.push(message.text());
     });
     page.on('pageerror', (error) => consoleErrors.push(`page error: ${error.message}`));
     await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);

@@ -1,4 +1,4 @@
-import type { Frame, Locator, Page } from 'playwright-core';
+import type { ConsoleMessage, Frame, Locator, Page } from 'playwright-core';
 
 /** Drives the VS Code workbench the way a user does: keyboard and visible UI only. */
 export class Workbench {
@@ -98,4 +98,13 @@ export async function waitForCount(locator: Locator, count: number, timeoutMs = 
     if (Date.now() > deadline) throw new Error(`expected ${count} elements, found ${found}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/**
+ * Console errors that come from code-server itself, not from CoT Studio: it does not ship VS Code's
+ * closed-source vsda module (its load 404s), and closing a quick pick while the palette is still filling it
+ * (the retry in runCommand) logs the cancellation.
+ */
+export function isWorkbenchNoise(message: ConsoleMessage): boolean {
+  return message.location().url.includes('/node_modules/vsda/') || /^%c\s+ERR color: #f33 Canceled: Canceled/.test(message.text());
 }
