@@ -5,11 +5,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { chromium, type Frame, type Page } from 'playwright-core';
+import type { Frame, Page } from 'playwright-core';
 import { generateDataset } from '../../src/bench/generate';
-import { loadCodeServer } from '../harness/codeServer';
-import { datasetsDir, makeWorkspace, projectRoot } from '../harness/fixtures';
-import { Workbench } from '../harness/workbench';
+import { datasetsDir } from '../harness/fixtures';
+import { startInstalledProduct } from '../harness/installedProduct';
+import type { Workbench } from '../harness/workbench';
 
 interface Figures {
   firstSampleMs: number;
@@ -71,24 +71,16 @@ async function scrolls(view: Frame, jumps: number): Promise<number[]> {
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { records: { type: 'string', default: '100000' }, json: { type: 'boolean', default: false } } });
   const records = Number(values.records);
-  const codeServer = await loadCodeServer();
-  const { packageVsix, vsixPath } = (await import(path.join(projectRoot, 'scripts', 'package.mjs'))) as typeof import('../../scripts/package.mjs', {
-    with: { 'resolution-mode': 'import' },
+  let bytes = 0;
+  const product = await startInstalledProduct((workspace) => {
+    const generated = generateDataset(datasetsDir, records, fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-ui-gen-')));
+    bytes = generated.bytes;
+    fs.renameSync(generated.file, path.join(workspace, 'big.cot.jsonl'));
+    fs.rmSync(path.dirname(generated.file), { recursive: true, force: true });
+    fs.copyFileSync(path.join(workspace, 'llava_cot.jsonl'), path.join(workspace, 'small.cot.jsonl'));
   });
-  codeServer.ensureCodeServer();
-  const profile = codeServer.makeProfile();
-  codeServer.installVsix(profile, fs.existsSync(vsixPath()) ? vsixPath() : packageVsix());
-  const workspace = makeWorkspace('cot-studio-ui-bench-');
-  const generated = generateDataset(datasetsDir, records, fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-ui-gen-')));
-  fs.renameSync(generated.file, path.join(workspace, 'big.cot.jsonl'));
-  fs.copyFileSync(path.join(workspace, 'llava_cot.jsonl'), path.join(workspace, 'small.cot.jsonl'));
-  const server = await codeServer.startCodeServer(profile, { folder: workspace });
-  const browser = await chromium.launch({ executablePath: codeServer.chromiumPath(), args: codeServer.chromiumArgs });
+  const { page, workbench } = product;
   try {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
-    const workbench = new Workbench(page);
-    await workbench.ready();
     const measure = async (name: string, samples: number): Promise<Figures> => {
       const { ms, view } = await firstSample(page, workbench, name);
       return { firstSampleMs: ms, nextSample: await nextSamples(page, view, samples), scroll: name === 'big.cot.jsonl' ? await scrolls(view, 20) : [] };
@@ -104,13 +96,13 @@ async function main(): Promise<void> {
     ] as const;
     const result = {
       records,
-      bytes: generated.bytes,
+      bytes,
       rows: rows.map(([measure, ours, baseline]) => ({ measure, ms: ours, baselineMs: baseline, ratio: ours / baseline })),
     };
     if (values.json) {
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     } else {
-      process.stdout.write(`UI in code-server: ${records} records (${(generated.bytes / 1e6).toFixed(1)} MB) vs the 10-record sample\n\n`);
+      process.stdout.write(`UI in code-server: ${records} records (${(bytes / 1e6).toFixed(1)} MB) vs the 10-record sample\n\n`);
       process.stdout.write(`${'measure'.padEnd(32)}${'100K file'.padStart(12)}${'10 records'.padStart(12)}${'ratio'.padStart(9)}\n`);
       for (const row of result.rows) {
         process.stdout.write(`${row.measure.padEnd(32)}${`${row.ms.toFixed(0)} ms`.padStart(12)}${`${row.baselineMs.toFixed(0)} ms`.padStart(12)}${`${row.ratio.toFixed(2)}x`.padStart(9)}\n`);
@@ -118,9 +110,7 @@ async function main(): Promise<void> {
       process.stdout.write("\nThe scroll baseline is the small file's next-sample latency: that file has nothing to scroll.\n");
     }
   } finally {
-    await browser.close();
-    await server.stop();
-    fs.rmSync(workspace, { recursive: true, force: true });
+    await product.close();
   }
 }
 

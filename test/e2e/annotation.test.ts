@@ -3,10 +3,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, chromium, type Frame, type Page } from 'playwright-core';
-import { loadCodeServer } from '../harness/codeServer';
-import { makeWorkspace, projectRoot } from '../harness/fixtures';
-import { isWorkbenchNoise, Workbench, waitForCount } from '../harness/workbench';
+import type { Frame, Page } from 'playwright-core';
+import { projectRoot } from '../harness/fixtures';
+import { type InstalledProduct, startInstalledProduct } from '../harness/installedProduct';
+import { type Workbench, waitForCount } from '../harness/workbench';
 
 const resultsDir = path.join(projectRoot, 'test-results');
 
@@ -16,67 +16,36 @@ interface Annotated {
 }
 
 describe('annotating samples from the keyboard', { timeout: 10 * 60_000 }, () => {
-  let browser: Browser;
+  let product: InstalledProduct;
   let page: Page;
   let workbench: Workbench;
   let workspace: string;
-  let stopServer: () => Promise<unknown>;
-  const consoleErrors: string[] = [];
 
   before(async () => {
-    const codeServer = await loadCodeServer();
-    const { packageVsix, vsixPath } = (await import(path.join(projectRoot, 'scripts', 'package.mjs'))) as typeof import('../../scripts/package.mjs', {
-      with: { 'resolution-mode': 'import' },
+    product = await startInstalledProduct((folder) => {
+      // Files Quick Open must find are made before the window starts and indexes the folder.
+      fs.copyFileSync(path.join(folder, 'llava_cot.jsonl'), path.join(folder, 'review.cot.jsonl'));
+      fs.copyFileSync(path.join(folder, 'mmpr.jsonl'), path.join(folder, 'pairs.cot.jsonl'));
+      const math = {
+        messages: [
+          { role: 'user', content: '<image>What is the area of the triangle?' },
+          { role: 'assistant', content: '<think>The area is $\\frac{1}{2} \\times 6 \\times 8 = 24$ and the notebook costs $3.50.</think>\n<answer>24</answer>' },
+        ],
+        images: ['images/triangle.png'],
+      };
+      fs.writeFileSync(path.join(folder, 'math.cot.jsonl'), `${JSON.stringify(math)}\n`);
+      const record = JSON.parse(fs.readFileSync(path.join(folder, 'llava_cot.jsonl'), 'utf8').split('\n')[1]) as Record<string, unknown>;
+      const provenance = { source: 'model', model: 'tiny-bigram', method: 'beam', score: 0.82, createdAt: '2026-11-24T00:00:00Z' };
+      record.cot_studio = { version: 1, segments: { '2': { rating: -1, alternatives: [{ text: ' The difference is 18 - 9 = 9. ', rating: null, provenance }] } } };
+      fs.writeFileSync(path.join(folder, 'alternatives.cot.jsonl'), `${JSON.stringify(record)}\n`);
     });
-    codeServer.ensureCodeServer();
-    const profile = codeServer.makeProfile();
-    codeServer.installVsix(profile, fs.existsSync(vsixPath()) ? vsixPath() : packageVsix());
-    workspace = makeWorkspace();
-    // Files Quick Open must find are made before the window starts and indexes the folder.
-    fs.copyFileSync(path.join(workspace, 'llava_cot.jsonl'), path.join(workspace, 'review.cot.jsonl'));
-    fs.copyFileSync(path.join(workspace, 'mmpr.jsonl'), path.join(workspace, 'pairs.cot.jsonl'));
-    const math = {
-      messages: [
-        { role: 'user', content: '<image>What is the area of the triangle?' },
-        { role: 'assistant', content: '<think>The area is $\\frac{1}{2} \\times 6 \\times 8 = 24$ and the notebook costs $3.50.</think>\n<answer>24</answer>' },
-      ],
-      images: ['images/triangle.png'],
-    };
-    fs.writeFileSync(path.join(workspace, 'math.cot.jsonl'), `${JSON.stringify(math)}\n`);
-    const record = JSON.parse(fs.readFileSync(path.join(workspace, 'llava_cot.jsonl'), 'utf8').split('\n')[1]) as Record<string, unknown>;
-    const provenance = { source: 'model', model: 'tiny-bigram', method: 'beam', score: 0.82, createdAt: '2026-11-24T00:00:00Z' };
-    record.cot_studio = { version: 1, segments: { '2': { rating: -1, alternatives: [{ text: ' The difference is 18 - 9 = 9. ', rating: null, provenance }] } } };
-    fs.writeFileSync(path.join(workspace, 'alternatives.cot.jsonl'), `${JSON.stringify(record)}\n`);
-
-    const server = await codeServer.startCodeServer(profile, { folder: workspace });
-    stopServer = server.stop;
-    browser = await chromium.launch({ executablePath: codeServer.chromiumPath(), args: codeServer.chromiumArgs });
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.on('console', (message) => {
-      if (message.type() === 'error' && !isWorkbenchNoise(message)) consoleErrors.push(message.text());
-    });
-    await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
-    workbench = new Workbench(page);
-    await workbench.ready();
+    ({ page, workbench, workspace } = product);
   });
 
-  after(async () => {
-    if (page && process.exitCode) {
-      fs.mkdirSync(resultsDir, { recursive: true });
-      await page.screenshot({ path: path.join(resultsDir, 'annotation-failure.png') }).catch(() => undefined);
-    }
-    await browser?.close();
-    await stopServer?.();
-    if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
-  });
+  after(() => product?.close(process.exitCode ? 'annotation-failure.png' : undefined));
 
   async function openCotFile(): Promise<Frame> {
-    // Quick Open, as a user opens a file; *.cot.jsonl opens in the dataset editor by default.
-    await page.keyboard.press('Control+p');
-    const input = page.locator('.quick-input-widget input');
-    await input.fill('review.cot.jsonl');
-    await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: 'review.cot.jsonl' }).waitFor();
-    await input.press('Enter');
+    await workbench.quickOpen('review.cot.jsonl');
     return workbench.datasetView('review.cot.jsonl');
   }
 
@@ -165,10 +134,7 @@ describe('annotating samples from the keyboard', { timeout: 10 * 60_000 }, () =>
 
   it('accepts an alternative after reading its word diff', async () => {
     const file = path.join(workspace, 'alternatives.cot.jsonl');
-    await page.keyboard.press('Control+p');
-    await page.locator('.quick-input-widget input').fill('alternatives.cot.jsonl');
-    await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: 'alternatives.cot.jsonl' }).waitFor();
-    await page.locator('.quick-input-widget input').press('Enter');
+    await workbench.quickOpen('alternatives.cot.jsonl');
     const view = await workbench.datasetView('alternatives.cot.jsonl');
     const panel = view.locator('.segment-card[data-segment="2"] .alternatives');
     await panel.waitFor({ timeout: 30_000 });
@@ -189,10 +155,7 @@ describe('annotating samples from the keyboard', { timeout: 10 * 60_000 }, () =>
   it('shows an MMPR pair side by side and swaps it when the rejected side is better', async () => {
     const file = path.join(workspace, 'pairs.cot.jsonl');
     const original = fs.readFileSync(file, 'utf8').split('\n');
-    await page.keyboard.press('Control+p');
-    await page.locator('.quick-input-widget input').fill('pairs.cot.jsonl');
-    await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: 'pairs.cot.jsonl' }).waitFor();
-    await page.locator('.quick-input-widget input').press('Enter');
+    await workbench.quickOpen('pairs.cot.jsonl');
     const view = await workbench.datasetView('pairs.cot.jsonl');
     await view.locator('.pair-columns').waitFor({ timeout: 30_000 });
     assert.ok((await view.locator('.pair-diff del.diff-removed').count()) > 0, 'the rejected side shows what differs');
@@ -271,10 +234,7 @@ describe('annotating samples from the keyboard', { timeout: 10 * 60_000 }, () =>
   });
 
   it('typesets LaTeX in reasoning and shows it raw on request', async () => {
-    await page.keyboard.press('Control+p');
-    await page.locator('.quick-input-widget input').fill('math.cot.jsonl');
-    await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: 'math.cot.jsonl' }).waitFor();
-    await page.locator('.quick-input-widget input').press('Enter');
+    await workbench.quickOpen('math.cot.jsonl');
     const view = await workbench.datasetView('math.cot.jsonl');
     const think = view.locator('.segment-card[data-segment="0"] .segment-text');
     await think.locator('.katex').first().waitFor({ timeout: 30_000 });
@@ -294,6 +254,6 @@ describe('annotating samples from the keyboard', { timeout: 10 * 60_000 }, () =>
     await view.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
     await page.keyboard.press('Escape');
     await view.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor({ state: 'hidden' });
-    assert.deepEqual(consoleErrors, []);
+    assert.deepEqual(product.consoleErrors, []);
   });
 });

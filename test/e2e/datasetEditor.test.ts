@@ -3,12 +3,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { loadCodeServer } from '../harness/codeServer';
-import { makeWorkspace, projectRoot } from '../harness/fixtures';
-import { isWorkbenchNoise, Workbench } from '../harness/workbench';
-
-const resultsDir = path.join(projectRoot, 'test-results');
+import type { Page } from 'playwright-core';
+import { type InstalledProduct, startInstalledProduct } from '../harness/installedProduct';
+import type { Workbench } from '../harness/workbench';
 
 /** The question a user sees for a LLaVA-CoT record: the human turn without the image placeholder. */
 function expectedQuestion(line: string): string {
@@ -18,55 +15,25 @@ function expectedQuestion(line: string): string {
 }
 
 describe('the installed VSIX in code-server', { timeout: 10 * 60_000 }, () => {
-  let browser: Browser;
+  let product: InstalledProduct;
   let page: Page;
   let workbench: Workbench;
   let workspace: string;
-  let stopServer: () => Promise<unknown>;
-  let extensionsDir: string;
-  let vsix: string;
-  const consoleErrors: string[] = [];
 
   before(async () => {
-    const codeServer = await loadCodeServer();
-    const { packageVsix, vsixPath } = (await import(path.join(projectRoot, 'scripts', 'package.mjs'))) as typeof import('../../scripts/package.mjs', {
-      with: { 'resolution-mode': 'import' },
-    });
-    codeServer.ensureCodeServer();
-    vsix = fs.existsSync(vsixPath()) ? vsixPath() : packageVsix();
-    const profile = codeServer.makeProfile();
-    extensionsDir = profile.extensionsDir;
-    codeServer.installVsix(profile, vsix);
-    workspace = makeWorkspace();
-    const server = await codeServer.startCodeServer(profile, { folder: workspace });
-    stopServer = server.stop;
-    browser = await chromium.launch({ executablePath: codeServer.chromiumPath(), args: codeServer.chromiumArgs });
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.on('console', (message) => {
-      if (message.type() === 'error' && !isWorkbenchNoise(message)) consoleErrors.push(message.text());
-    });
-    page.on('pageerror', (error) => consoleErrors.push(`page error: ${error.message}`));
-    await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
-    workbench = new Workbench(page);
-    await workbench.ready();
+    product = await startInstalledProduct();
+    ({ page, workbench, workspace } = product);
   });
 
-  after(async () => {
-    if (page && process.exitCode) {
-      fs.mkdirSync(resultsDir, { recursive: true });
-      await page.screenshot({ path: path.join(resultsDir, 'e2e-failure.png') }).catch(() => undefined);
-    }
-    await browser?.close();
-    await stopServer?.();
-    if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
-  });
+  after(() => product?.close(process.exitCode ? 'e2e-failure.png' : undefined));
 
   it('packages a linux-x64 VSIX under 25 MB', () => {
-    const megabytes = fs.statSync(vsix).size / 1e6;
+    const megabytes = fs.statSync(product.vsix).size / 1e6;
     assert.ok(megabytes < 25, `the VSIX is ${megabytes.toFixed(1)} MB`);
   });
 
   it('installs with only the linux-x64 onnxruntime binaries', () => {
+    const { extensionsDir } = product;
     const installed = fs.readdirSync(extensionsDir).find((name) => name.startsWith('cot-studio.cot-studio-'));
     assert.ok(installed, `the extension is not in ${extensionsDir}`);
     const napi = path.join(extensionsDir, installed, 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6');
@@ -189,10 +156,10 @@ describe('the installed VSIX in code-server', { timeout: 10 * 60_000 }, () => {
     assert.match(output, /cpu: ok - ran a 4-element Add/);
     assert.match(output, /in use \(setting auto\): cpu/);
     const loadedFrom = /loaded from (\S+)/.exec(output)?.[1] ?? '';
-    assert.ok(loadedFrom.startsWith(extensionsDir), `onnxruntime-node was loaded from ${loadedFrom}, not the installed extension`);
+    assert.ok(loadedFrom.startsWith(product.extensionsDir), `onnxruntime-node was loaded from ${loadedFrom}, not the installed extension`);
   });
 
   it('logged no errors in the browser console', () => {
-    assert.deepEqual(consoleErrors, []);
+    assert.deepEqual(product.consoleErrors, []);
   });
 });

@@ -33,6 +33,15 @@ export class Workbench {
     }
   }
 
+  /** Opens a file with Quick Open, as a user does; `*.cot.jsonl` opens in the dataset editor by default. */
+  async quickOpen(fileName: string): Promise<void> {
+    await this.page.keyboard.press('Control+p');
+    const input = this.page.locator('.quick-input-widget input');
+    await input.fill(fileName);
+    await this.page.locator('.quick-input-list .monaco-list-row.focused', { hasText: fileName }).waitFor({ timeout: 60_000 });
+    await input.press('Enter');
+  }
+
   /** Picks an item in the quick pick titled `title` by typing its label, once it is the focused row. */
   async pick(title: string, label: string): Promise<void> {
     await this.page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor({ timeout: 30_000 });
