@@ -30,7 +30,7 @@ function selectedLine(provider: DatasetEditorProvider, document: DatasetDocument
 }
 
 function stateOf(document: DatasetDocument, line: number): RecordState {
-  return readRecordState(document.dataset.lineText(line - 1));
+  return readRecordState(document.dataset.lineText(line - 1), document.dataset.format);
 }
 
 async function pickSegment(state: RecordState, title: string): Promise<number> {

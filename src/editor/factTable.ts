@@ -37,6 +37,8 @@ export class FactTable {
   private checks: Uint16Array;
   private flags: Uint8Array;
   private known = 0;
+  /** Counts are read after every edit (status bar, list, filters); recomputed only after a change. */
+  private cachedCounts: FactCounts | undefined;
 
   constructor(
     private dataset: Dataset,
@@ -68,6 +70,7 @@ export class FactTable {
       this.checks = new Uint16Array(dataset.recordCount);
       this.flags = new Uint8Array(dataset.recordCount);
       this.known = 0;
+      this.cachedCounts = undefined;
       return this.fill();
     }
     const context = this.context();
@@ -79,6 +82,11 @@ export class FactTable {
   }
 
   counts(): FactCounts {
+    this.cachedCounts ??= this.countAll();
+    return this.cachedCounts;
+  }
+
+  private countAll(): FactCounts {
     const counts: FactCounts = {
       total: this.formats.length,
       known: this.known,
@@ -143,6 +151,7 @@ export class FactTable {
   }
 
   private store(index: number, facts: RecordFacts): void {
+    this.cachedCounts = undefined;
     if (this.formats[index] === UNKNOWN) this.known++;
     this.formats[index] = FACT_FORMATS.indexOf(facts.format);
     this.reviews[index] = REVIEWS.indexOf(facts.review);
