@@ -1,5 +1,5 @@
 import { type Annotations, emptyAnnotations, type ReviewStatus } from './annotations';
-import { type CheckContext, type CheckId, checkLine } from './checks';
+import { type CheckContext, type CheckId, checkLine, type CheckResult } from './checks';
 import type { FactFormat, RecordFilter } from './filterSchema';
 import { readAnnotations, RecordError } from './recordEdit';
 
@@ -24,21 +24,21 @@ function annotationsOf(record: Parameters<typeof readAnnotations>[0]): Annotatio
   }
 }
 
-/** Reads a line once and returns its facts and the text a search looks in (lower-cased). */
-export function readFacts(lineText: string, context: CheckContext): { facts: RecordFacts; text: string } {
+/** Reads a line once and returns its facts, its check results and the text a search looks in (lower-cased). */
+export function readFacts(lineText: string, context: CheckContext): { facts: RecordFacts; text: string; results: CheckResult[] } {
   const { record, parsed, results } = checkLine(lineText, context);
   const checks = [...new Set(results.map((result) => result.check))];
   if (!record || !parsed) {
     const format: FactFormat = checks.includes('unparseable') ? 'unparseable' : 'unknown-format';
     const review = record ? annotationsOf(record).review.status : 'unreviewed';
-    return { facts: { format, review, checks, unrated: false, hasAlternatives: false }, text: lineText.toLowerCase() };
+    return { facts: { format, review, checks, unrated: false, hasAlternatives: false }, text: lineText.toLowerCase(), results };
   }
   const annotations = annotationsOf(record);
   const segments = parsed.responses[0]?.segments ?? [];
   const unrated = segments.some((_, index) => (annotations.segments[String(index)]?.rating ?? null) === null);
   const hasAlternatives = Object.values(annotations.segments).some((segment) => segment.alternatives.length > 0);
   const text = [parsed.question ?? '', ...parsed.responses.map((response) => response.text)].join('\n').toLowerCase();
-  return { facts: { format: parsed.format, review: annotations.review.status, checks, unrated, hasAlternatives }, text };
+  return { facts: { format: parsed.format, review: annotations.review.status, checks, unrated, hasAlternatives }, text, results };
 }
 
 /** Whether facts (and the record's text, when the filter searches) pass a filter. */

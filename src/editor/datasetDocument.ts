@@ -9,7 +9,7 @@ import { atomicWrite } from '../dataset/atomicWrite';
 import { applyOperation, type OperationContext } from '../dataset/operations';
 import { type FormatId, formatIdSchema } from '../dataset/record';
 import type { Operation } from '../protocol';
-import { FactTable } from './factTable';
+import { type CheckedRecords, FactTable } from './factTable';
 
 /** What a hot-exit backup holds: only the changed lines, with the text each had on disk to check against. */
 const backupSchema = z.object({
@@ -56,6 +56,9 @@ export class DatasetDocument implements vscode.CustomDocument {
   private readonly contentChanged = new vscode.EventEmitter<{ lines: number[] | 'all' }>();
   /** For the views: these lines (or the whole file) now read differently. */
   readonly onDidChangeContent = this.contentChanged.event;
+  private readonly recordsChecked = new vscode.EventEmitter<CheckedRecords>();
+  /** The background pass (or an edit) checked these records: the one source of the Problems panel. */
+  readonly onDidCheckRecords = this.recordsChecked.event;
   private readonly factsCounted = new vscode.EventEmitter<void>();
   /** The background pass over every record finished: counts, progress and check badges are complete. */
   readonly onDidCountFacts = this.factsCounted.event;
@@ -73,8 +76,7 @@ export class DatasetDocument implements vscode.CustomDocument {
     private current: Dataset,
     private readonly log: vscode.LogOutputChannel,
   ) {
-    this.facts = new FactTable(current, () => this.checkContext());
-    void this.facts.fill().then(() => this.factsCounted.fire());
+    this.facts = new FactTable(current, () => this.checkContext(), (checked) => this.recordsChecked.fire(checked));
     this.contentChanged.event(({ lines }) => {
       const filling = this.facts.update(this.current, lines);
       void filling?.then(() => this.factsCounted.fire());
@@ -99,6 +101,11 @@ export class DatasetDocument implements vscode.CustomDocument {
 
   get dataset(): Dataset {
     return this.current;
+  }
+
+  /** Starts the background pass over every record; called once listeners (views, Problems panel) are attached. */
+  startBackgroundChecks(): void {
+    void this.facts.fill().then(() => this.factsCounted.fire());
   }
 
   /** Where record images may come from: the dataset's folder and the configured image roots. */
@@ -186,7 +193,7 @@ export class DatasetDocument implements vscode.CustomDocument {
     this.watcher?.dispose();
     this.configuration.dispose();
     this.disposed.fire();
-    for (const emitter of [this.disposed, this.edited, this.contentChanged, this.factsCounted]) emitter.dispose();
+    for (const emitter of [this.disposed, this.edited, this.contentChanged, this.recordsChecked, this.factsCounted]) emitter.dispose();
   }
 
   /** Reapplies backed-up line changes; any that no longer fit the file on disk are saved beside it. */

@@ -135,6 +135,7 @@ export class DatasetEditorProvider implements vscode.CustomEditorProvider<Datase
     });
     this.log.info(`Opened ${uri.fsPath}: ${document.dataset.recordCount} records on ${document.dataset.lineCount} lines`);
     this.opened.fire(document);
+    document.startBackgroundChecks();
     return document;
   }
 

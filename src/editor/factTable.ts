@@ -1,6 +1,6 @@
 import type { Dataset } from '../dataset';
 import { reviewStatusSchema, type ReviewStatus } from '../dataset/annotations';
-import { type CheckContext, checkIdSchema } from '../dataset/checks';
+import { type CheckContext, checkIdSchema, type CheckResult } from '../dataset/checks';
 import { FACT_FORMATS, matchesFilter, readFacts, type RecordFacts, type RecordFilter } from '../dataset/facts';
 
 const REVIEWS = reviewStatusSchema.options;
@@ -14,6 +14,9 @@ const BATCH = 1000;
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
+
+/** Check results of records the pass just read, by 0-based line: what the Problems panel shows. */
+export type CheckedRecords = { line: number; results: CheckResult[] }[];
 
 export interface FactCounts {
   total: number;
@@ -43,6 +46,8 @@ export class FactTable {
   constructor(
     private dataset: Dataset,
     private readonly context: () => CheckContext,
+    /** Receives the check results of each batch the pass reads, so no one else reads the records again. */
+    private readonly report: (checked: CheckedRecords) => void,
   ) {
     this.formats = new Uint8Array(dataset.recordCount).fill(UNKNOWN);
     this.reviews = new Uint8Array(dataset.recordCount);
@@ -50,15 +55,21 @@ export class FactTable {
     this.flags = new Uint8Array(dataset.recordCount);
   }
 
-  /** Reads every record once; stops early if the dataset is replaced meanwhile. */
+  /** Reads every record once, reporting check results batch by batch; stops early if the dataset is replaced. */
   async fill(): Promise<void> {
     const dataset = this.dataset;
     const context = this.context();
+    let checked: CheckedRecords = [];
     for (let index = 0; index < dataset.recordCount; index++) {
-      if (index % BATCH === 0 && index > 0) await yieldToEventLoop();
+      if (index % BATCH === 0 && index > 0) {
+        this.report(checked);
+        checked = [];
+        await yieldToEventLoop();
+      }
       if (dataset !== this.dataset) return;
-      if (this.formats[index] === UNKNOWN) this.store(index, readFacts(dataset.lineText(dataset.recordLine(index)), context).facts);
+      if (this.formats[index] === UNKNOWN) checked.push(this.read(dataset, dataset.recordLine(index), context));
     }
+    this.report(checked);
   }
 
   /** After an edit: reread these 0-based lines; after a reload or a format change: start over. */
@@ -74,11 +85,14 @@ export class FactTable {
       return this.fill();
     }
     const context = this.context();
-    for (const line of lines) {
-      const index = dataset.recordIndexOfLine(line);
-      if (index !== -1) this.store(index, readFacts(dataset.lineText(line), context).facts);
-    }
+    this.report(lines.filter((line) => dataset.recordIndexOfLine(line) !== -1).map((line) => this.read(dataset, line, context)));
     return undefined;
+  }
+
+  private read(dataset: Dataset, line: number, context: CheckContext): CheckedRecords[number] {
+    const { facts, results } = readFacts(dataset.lineText(line), context);
+    this.store(dataset.recordIndexOfLine(line), facts);
+    return { line, results };
   }
 
   counts(): FactCounts {

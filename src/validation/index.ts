@@ -4,8 +4,9 @@ import type { CheckResult } from '../dataset/checks';
 import { checkDatasetLine } from '../dataset/validate';
 import { uriFromArgument } from '../commands/uri';
 import type { DatasetDocument, DatasetEditorProvider } from '../editor';
+import type { CheckedRecords } from '../editor/factTable';
 
-/** Files up to this size are checked as soon as they open; larger ones when the user asks. */
+/** Files up to this size show their checks as soon as they open; larger ones when the user asks. */
 const CHECK_ON_OPEN_BYTES = 50 * 1024 * 1024;
 /** Records checked between yields to the event loop, so the editor stays responsive. */
 const BATCH = 500;
@@ -51,17 +52,18 @@ export class Validation implements vscode.Disposable {
     return this.summary(document);
   }
 
-  /** Rechecks the lines an edit, undo or reload touched. */
-  recheck(document: DatasetDocument, lines: number[] | 'all'): void {
-    const known = this.byLine.get(document.uri.toString());
-    if (!known) return;
-    if (lines === 'all') {
-      void this.validate(document);
-      return;
+  /**
+   * Takes the results of records the document's background pass (or an edit) just checked; ignored for a
+   * file that is not being validated (a large file until the user runs Validate Dataset).
+   */
+  take(document: DatasetDocument, checked: CheckedRecords, always: boolean): void {
+    const key = document.uri.toString();
+    if (!this.byLine.has(key)) {
+      if (!always) return;
+      this.byLine.set(key, new Map());
     }
-    const context = document.checkContext();
-    for (const line of lines) {
-      const { results } = checkDatasetLine(document.dataset, line, context);
+    const known = this.byLine.get(key) as Map<number, vscode.Diagnostic[]>;
+    for (const { line, results } of checked) {
       if (results.length > 0) known.set(line + 1, results.map((result) => toDiagnostic(line + 1, result)));
       else known.delete(line + 1);
     }
@@ -93,12 +95,12 @@ export function registerValidation(context: vscode.ExtensionContext, provider: D
   const validation = new Validation();
   context.subscriptions.push(validation);
   const watch = (document: DatasetDocument) => {
-    const subscription = document.onDidChangeContent(({ lines }) => validation.recheck(document, lines));
+    const small = document.dataset.byteLength <= CHECK_ON_OPEN_BYTES;
+    const subscription = document.onDidCheckRecords((checked) => validation.take(document, checked, small));
     document.onDidDispose(() => {
       subscription.dispose();
       validation.clear(document.uri);
     });
-    if (document.dataset.byteLength <= CHECK_ON_OPEN_BYTES) void validation.validate(document);
   };
   context.subscriptions.push(
     provider.onDidOpenDocument(watch),

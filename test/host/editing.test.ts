@@ -166,6 +166,8 @@ describe('editing a dataset in the extension host', function () {
 
   it('fills the Problems panel with line ranges and rechecks a record after an edit', async () => {
     const { uri } = await open('llava_cot.jsonl');
+    // A small file shows its problems on open, from the background pass, before anyone asks.
+    await until('the problems found on open', () => vscode.languages.getDiagnostics(vscode.Uri.parse(uri)).length === 2);
     const summary = await vscode.commands.executeCommand<{ records: number; errors: number; warnings: number }>('cotStudio.validateDataset', { uri });
     assert.deepEqual(summary, { records: 10, errors: 2, warnings: 0 });
     const diagnostics = vscode.languages.getDiagnostics(vscode.Uri.parse(uri));
