@@ -54,7 +54,14 @@ describe('annotating samples from the keyboard', { timeout: 10 * 60_000 }, () =>
     await view.locator('.sample-title', { hasText: 'Line 1' }).waitFor({ timeout: 30_000 });
     const image = view.locator('.sample-image');
     await image.waitFor();
-    assert.ok(await image.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth > 0), 'the bar chart image loads');
+    // The element exists before the picture has arrived; wait for the decode rather than sample it once.
+    const loaded = await view
+      .waitForFunction(() => {
+        const img = (globalThis as unknown as { document: { querySelector(s: string): { complete: boolean; naturalWidth: number } | null } }).document.querySelector('.sample-image');
+        return img !== null && img.complete && img.naturalWidth > 0;
+      }, undefined, { timeout: 15_000 })
+      .then(() => true, () => false);
+    assert.ok(loaded, 'the bar chart image loads');
     assert.equal(await view.locator('.segment-card').count(), 4);
     // Once the background pass has read every record, rows carry check badges and rating progress.
     await view.locator('.record-row[data-line="8"] .record-checks', { hasText: '1' }).waitFor({ timeout: 30_000 });
