@@ -1,0 +1,24 @@
+import type { GenerationResult, Prompt, SamplingInput, TokenEvent } from '../protocol';
+
+/** One generation: a prompt, the images the prompt refers to, and how to sample. */
+export interface GenerationRequest {
+  prompt: Prompt;
+  /** Image files or data URIs, in the order the prompt refers to them. */
+  images?: string[];
+  sampling?: SamplingInput;
+}
+
+export interface GenerateOptions {
+  /** Aborting ends every candidate with finishReason `cancelled` and resolves with what was decoded. */
+  signal?: AbortSignal;
+  /** Called for each piece of decoded text, per candidate, as it arrives. */
+  onToken?: (event: TokenEvent) => void;
+}
+
+/** Where candidates come from: the local ONNX engine or an OpenAI-compatible server. */
+export interface Backend {
+  /** Names the backend and model in provenance, e.g. `local:tiny-bigram` or `openai:http://host/v1 qwen2-vl`. */
+  readonly name: string;
+  generate(request: GenerationRequest, options?: GenerateOptions): Promise<GenerationResult>;
+  dispose(): Promise<void>;
+}

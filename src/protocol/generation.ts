@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { executionProviderSchema } from './engine';
+
+/** How candidates are drawn; the same fields for the local engine and OpenAI-compatible servers. */
+export const samplingSchema = z.object({
+  /** Candidates decoded together as one batch. */
+  n: z.number().int().min(1).max(64).default(1),
+  maxTokens: z.number().int().min(1).max(32_768).default(256),
+  /** 0 is greedy. */
+  temperature: z.number().min(0).max(10).default(1),
+  /** 0 keeps every token. */
+  topK: z.number().int().min(0).default(0),
+  topP: z.number().gt(0).max(1).default(1),
+  /** Same seed, same prompt, same parameters: same candidates. */
+  seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+  /** Checked on the decoded text; the candidate ends before the first match. */
+  stop: z.array(z.string().min(1)).max(16).default([]),
+  ignoreEos: z.boolean().default(false),
+});
+export type Sampling = z.infer<typeof samplingSchema>;
+export type SamplingInput = z.input<typeof samplingSchema>;
+
+export const chatMessageSchema = z.object({
+  role: z.enum(['system', 'user', 'assistant']),
+  content: z.string(),
+});
+export type ChatMessage = z.infer<typeof chatMessageSchema>;
+
+/**
+ * A prompt is raw text, or chat messages rendered by the model's chat template; with `continueFinal` the
+ * last (assistant) message is an unfinished prefix the model continues, which is how a stage is regenerated.
+ */
+export const promptSchema = z.union([
+  z.object({ text: z.string() }),
+  z.object({ messages: z.array(chatMessageSchema).min(1), continueFinal: z.boolean().default(false) }),
+]);
+export type Prompt = z.infer<typeof promptSchema>;
+
+export const finishReasonSchema = z.enum(['stop', 'eos', 'length', 'cancelled']);
+export type FinishReason = z.infer<typeof finishReasonSchema>;
+
+export const candidateSchema = z.object({
+  text: z.string(),
+  /** Ids of the kept tokens (after a stop string is cut, the tokens that produced the kept text). */
+  tokens: z.array(z.number().int()),
+  /** Sum of the kept tokens' log-probabilities under the sampling distribution's model (before temperature). */
+  logprob: z.number(),
+  tokenLogprobs: z.array(z.number()),
+  finishReason: finishReasonSchema,
+  /** The stop string that ended the candidate, when one did. */
+  stopString: z.string().optional(),
+});
+export type Candidate = z.infer<typeof candidateSchema>;
+
+export const generationResultSchema = z.object({
+  promptTokens: z.array(z.number().int()),
+  candidates: z.array(candidateSchema),
+  /** Where it ran: an execution provider for the local engine, `remote` for a server. */
+  ep: z.union([executionProviderSchema, z.literal('remote')]),
+  model: z.string(),
+  timing: z.object({ loadMs: z.number(), generateMs: z.number() }),
+  /** Tokens run through the model, prompt included, so prefix reuse can be measured. */
+  tokensComputed: z.number().int(),
+});
+export type GenerationResult = z.infer<typeof generationResultSchema>;
+
+/** A piece of one candidate's text as it is decoded. */
+export const tokenEventSchema = z.object({ candidate: z.number().int().min(0), text: z.string() });
+export type TokenEvent = z.infer<typeof tokenEventSchema>;
