@@ -1,12 +1,6 @@
-import type { GenerationResult, Prompt, SamplingInput, TokenEvent } from '../protocol';
+import type { GenerationRequest, GenerationResult, TokenEvent } from '../protocol';
 
-/** One generation: a prompt, the images the prompt refers to, and how to sample. */
-export interface GenerationRequest {
-  prompt: Prompt;
-  /** Image files or data URIs, in the order the prompt refers to them. */
-  images?: string[];
-  sampling?: SamplingInput;
-}
+export type { GenerationRequest };
 
 export interface GenerateOptions {
   /** Aborting ends every candidate with finishReason `cancelled` and resolves with what was decoded. */

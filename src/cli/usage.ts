@@ -13,6 +13,10 @@ Commands:
                     write trl-sft, trl-dpo, trl-stepwise, llamafactory-sharegpt, openai-chat,
                     openai-dpo, prm800k, mmpr or mulberry data
   status [--json]   load onnxruntime-node and try each execution provider (CUDA, WebGPU, CPU)
+  generate --model DIR --prompt TEXT [--chat] [--n N] [--max-tokens N] [--temperature T] [--top-p P]
+           [--top-k K] [--seed S] [--stop S]... [--ignore-eos] [--provider auto|cuda|webgpu|cpu] [--json]
+                    decode candidates with a local ONNX model; --chat renders the prompt with the
+                    model's chat template; --json prints tokens, log-probs, finish reasons and timing
   bench [--json] [--records N] [--out FILE] [--keep]
                     time the dataset model on a generated file (100000 records by default), each
                     figure as a ratio to a bare baseline; --out also writes the JSON, --keep leaves

@@ -1,10 +1,65 @@
 // The engine process: runs onnxruntime-node away from the extension host, because a session's run()
 // blocks its thread and a native crash must not take the editor down with it.
-import { type EngineResponse, engineRequestSchema } from '../protocol';
+import { type EngineMessage, type EngineRequest, engineRequestSchema, type LoadedModel } from '../protocol';
+import { LocalEngine } from './localEngine';
+import { modelVariantSchema } from './model/folder';
 import { readEngineStatus } from './status';
 
-function send(response: EngineResponse): void {
-  process.send?.(response);
+function send(message: EngineMessage): void {
+  process.send?.(message);
+}
+
+let engine: LocalEngine | undefined;
+/** Generations in flight by request id, so a cancel can reach them between two model calls. */
+const running = new Map<number, AbortController>();
+
+function describe(loaded: LocalEngine): LoadedModel {
+  const shape = loaded.shape;
+  return {
+    dir: loaded.folder.dir,
+    name: loaded.folder.name,
+    file: loaded.folder.modelFile,
+    provider: loaded.provider,
+    attempts: loaded.attempts,
+    loadMs: loaded.loadMs,
+    layers: shape.layers,
+    kvHeads: shape.kvHeads,
+    headDim: shape.headDim,
+    kvType: shape.kvType,
+  };
+}
+
+async function handle(request: EngineRequest): Promise<unknown> {
+  switch (request.method) {
+    case 'status':
+      return readEngineStatus();
+    case 'load': {
+      const { model, provider, variant, prefixCacheBytes } = request.params;
+      const previous = engine;
+      engine = undefined;
+      await previous?.dispose();
+      engine = await LocalEngine.load(model, { provider, variant: modelVariantSchema.parse(variant), ...(prefixCacheBytes === undefined ? {} : { prefixCacheBytes }) });
+      return describe(engine);
+    }
+    case 'generate': {
+      if (!engine) throw new Error('no model is loaded; load one first');
+      const controller = new AbortController();
+      running.set(request.id, controller);
+      try {
+        return await engine.generate(request.params, {
+          signal: controller.signal,
+          onToken: (token) => send({ id: request.id, event: 'token', token }),
+        });
+      } finally {
+        running.delete(request.id);
+      }
+    }
+    case 'cancel': {
+      const target = running.get(request.params.target);
+      target?.abort();
+      return { cancelled: target !== undefined };
+    }
+  }
 }
 
 process.on('message', (raw: unknown) => {
@@ -15,14 +70,10 @@ process.on('message', (raw: unknown) => {
     return;
   }
   const request = parsed.data;
-  switch (request.method) {
-    case 'status':
-      readEngineStatus().then(
-        (result) => send({ id: request.id, ok: true, result }),
-        (error: unknown) => send({ id: request.id, ok: false, error: error instanceof Error ? error.message : String(error) }),
-      );
-      return;
-  }
+  handle(request).then(
+    (result) => send({ id: request.id, ok: true, result }),
+    (error: unknown) => send({ id: request.id, ok: false, error: error instanceof Error ? error.message : String(error) }),
+  );
 });
 
 // The host closing the channel means it is gone; nothing is left to serve.

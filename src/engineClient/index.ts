@@ -1,20 +1,37 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import type { EngineMethod, EngineResponse, EngineStatus } from '../protocol';
-import { engineResponseSchema } from '../protocol';
+import {
+  type EngineMethod,
+  type EngineParams,
+  type EngineResult,
+  engineMessageSchema,
+  engineResultSchemas,
+  type TokenEvent,
+} from '../protocol';
 
 interface Pending {
-  resolve: (status: EngineStatus) => void;
+  method: EngineMethod;
+  resolve: (result: unknown) => void;
   reject: (error: Error) => void;
+  onToken?: (event: TokenEvent) => void;
+}
+
+export interface RequestOptions {
+  /** Streamed text of a generation. */
+  onToken?: (event: TokenEvent) => void;
+  /** Aborting a generation asks the engine to stop between two model calls; it resolves with what it has. */
+  signal?: AbortSignal;
 }
 
 /**
  * Talks to the engine process. The process starts on the first request; if it dies, every waiting request
- * fails with the reason and the next request starts a new one.
+ * fails with the reason, `onExit` hears of it, and the next request starts a new one.
  */
 export class EngineClient {
   private child: ChildProcess | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  /** Called when the process stops unexpectedly (a crash, a kill), with the reason. */
+  onExit: ((reason: string) => void) | undefined;
 
   constructor(
     /** Absolute path of the engine bundle (dist/engine.js). */
@@ -22,12 +39,22 @@ export class EngineClient {
     private readonly log: (line: string) => void,
   ) {}
 
-  request(method: EngineMethod): Promise<EngineStatus> {
+  request<M extends EngineMethod>(method: M, ...[params, options]: EngineParams<M> extends undefined ? [undefined?, RequestOptions?] : [EngineParams<M>, RequestOptions?]): Promise<EngineResult<M>> {
     const child = this.ensureStarted();
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      child.send({ id, method }, (error) => {
+    return new Promise<EngineResult<M>>((resolve, reject) => {
+      const pending: Pending = { method, resolve: (result) => resolve(result as EngineResult<M>), reject };
+      if (options?.onToken) pending.onToken = options.onToken;
+      this.pending.set(id, pending);
+      const signal = options?.signal;
+      if (signal) {
+        const cancel = () => {
+          if (this.pending.has(id)) this.child?.send({ id: this.nextId++, method: 'cancel', params: { target: id } });
+        };
+        if (signal.aborted) queueMicrotask(cancel);
+        else signal.addEventListener('abort', cancel, { once: true });
+      }
+      child.send(params === undefined ? { id, method } : { id, method, params }, (error) => {
         if (error) this.settle(id, undefined, new Error(`could not reach the engine process: ${error.message}`));
       });
     });
@@ -39,8 +66,9 @@ export class EngineClient {
   }
 
   dispose(): void {
-    this.child?.kill();
+    const child = this.child;
     this.child = undefined;
+    child?.kill();
   }
 
   private ensureStarted(): ChildProcess {
@@ -56,31 +84,46 @@ export class EngineClient {
     child.stderr?.on('data', (chunk: Buffer) => this.log(`[engine] ${chunk.toString().trimEnd()}`));
     child.on('message', (raw: unknown) => this.receive(raw));
     child.on('exit', (code, signal) => {
-      if (this.child === child) this.child = undefined;
+      const expected = this.child !== child;
+      if (!expected) this.child = undefined;
       const reason = signal ? `signal ${signal}` : `exit code ${code}`;
-      if (this.pending.size > 0 || code !== 0) this.log(`The engine process stopped (${reason}); it restarts on the next request.`);
-      for (const id of [...this.pending.keys()]) this.settle(id, undefined, new Error(`the engine process stopped (${reason})`));
+      if (!expected) {
+        this.log(`The engine process stopped (${reason}); it restarts on the next request.`);
+        this.onExit?.(reason);
+      }
+      for (const id of [...this.pending.keys()]) this.settle(id, undefined, new Error(`the engine process stopped (${reason}); it restarts on the next request`));
     });
     this.child = child;
     return child;
   }
 
   private receive(raw: unknown): void {
-    const parsed = engineResponseSchema.safeParse(raw);
+    const parsed = engineMessageSchema.safeParse(raw);
     if (!parsed.success) {
       this.log(`Ignored an invalid message from the engine process: ${parsed.error.message}`);
       return;
     }
-    const response: EngineResponse = parsed.data;
-    if (response.ok) this.settle(response.id, response.result);
-    else this.settle(response.id, undefined, new Error(response.error));
+    const message = parsed.data;
+    if ('event' in message) {
+      this.pending.get(message.id)?.onToken?.(message.token);
+      return;
+    }
+    if (!message.ok) {
+      this.settle(message.id, undefined, new Error(message.error));
+      return;
+    }
+    const pending = this.pending.get(message.id);
+    if (!pending) return;
+    const result = engineResultSchemas[pending.method].safeParse(message.result);
+    if (result.success) this.settle(message.id, result.data);
+    else this.settle(message.id, undefined, new Error(`the engine process sent an invalid ${pending.method} result: ${result.error.message}`));
   }
 
-  private settle(id: number, result: EngineStatus | undefined, error?: Error): void {
+  private settle(id: number, result: unknown, error?: Error): void {
     const pending = this.pending.get(id);
     if (!pending) return;
     this.pending.delete(id);
-    if (error || !result) pending.reject(error ?? new Error('the engine process sent no result'));
+    if (error || result === undefined) pending.reject(error ?? new Error('the engine process sent no result'));
     else pending.resolve(result);
   }
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { generationRequestSchema, generationResultSchema, tokenEventSchema } from './generation';
+import { executionProviderSchema } from './provider';
 
-export const executionProviderSchema = z.enum(['cuda', 'webgpu', 'cpu']);
-export type ExecutionProvider = z.infer<typeof executionProviderSchema>;
 
 /** The result of trying one execution provider on a probe model. */
 export const providerProbeSchema = z.object({
@@ -22,14 +22,54 @@ export const engineStatusSchema = z.object({
 });
 export type EngineStatus = z.infer<typeof engineStatusSchema>;
 
+/** Where the engine looked and what it loaded; shown by "Show Model Status" and the status bar. */
+export const loadedModelSchema = z.object({
+  dir: z.string(),
+  name: z.string(),
+  file: z.string(),
+  provider: executionProviderSchema,
+  /** Every provider tried, in order, and why the ones before the chosen one failed. */
+  attempts: z.array(providerProbeSchema),
+  loadMs: z.number(),
+  layers: z.number().int(),
+  kvHeads: z.number().int(),
+  headDim: z.number().int(),
+  kvType: z.enum(['float32', 'float16']),
+});
+export type LoadedModel = z.infer<typeof loadedModelSchema>;
+
+export const loadRequestSchema = z.object({
+  model: z.string().min(1),
+  provider: z.union([z.literal('auto'), executionProviderSchema]).default('auto'),
+  variant: z.string().default('auto'),
+  prefixCacheBytes: z.number().int().min(0).optional(),
+});
+export type LoadRequest = z.input<typeof loadRequestSchema>;
+
 export const engineRequestSchema = z.discriminatedUnion('method', [
   z.object({ id: z.number().int(), method: z.literal('status') }),
+  z.object({ id: z.number().int(), method: z.literal('load'), params: loadRequestSchema }),
+  z.object({ id: z.number().int(), method: z.literal('generate'), params: generationRequestSchema }),
+  /** Stops the generation with request id `target` between two model calls; it resolves with what it has. */
+  z.object({ id: z.number().int(), method: z.literal('cancel'), params: z.object({ target: z.number().int() }) }),
 ]);
 export type EngineRequest = z.infer<typeof engineRequestSchema>;
 export type EngineMethod = EngineRequest['method'];
 
-export const engineResponseSchema = z.union([
-  z.object({ id: z.number().int(), ok: z.literal(true), result: engineStatusSchema }),
+/** What each method resolves with. */
+export const engineResultSchemas = {
+  status: engineStatusSchema,
+  load: loadedModelSchema,
+  generate: generationResultSchema,
+  cancel: z.object({ cancelled: z.boolean() }),
+} as const;
+export type EngineResult<M extends EngineMethod> = z.infer<(typeof engineResultSchemas)[M]>;
+export type EngineParams<M extends EngineMethod> = Extract<EngineRequest, { method: M }> extends { params: infer P } ? z.input<z.ZodType<P>> : undefined;
+
+export const engineMessageSchema = z.union([
+  z.object({ id: z.number().int(), ok: z.literal(true), result: z.unknown() }),
   z.object({ id: z.number().int(), ok: z.literal(false), error: z.string() }),
+  /** Streamed text of one candidate of the generation with request id `id`. */
+  z.object({ id: z.number().int(), event: z.literal('token'), token: tokenEventSchema }),
 ]);
-export type EngineResponse = z.infer<typeof engineResponseSchema>;
+export type EngineMessage = z.infer<typeof engineMessageSchema>;

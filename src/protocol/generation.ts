@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { executionProviderSchema } from './engine';
+import { executionProviderSchema } from './provider';
 
 /** How candidates are drawn; the same fields for the local engine and OpenAI-compatible servers. */
 export const samplingSchema = z.object({
@@ -36,6 +36,14 @@ export const promptSchema = z.union([
 ]);
 export type Prompt = z.infer<typeof promptSchema>;
 
+/** One generation: a prompt, the images it refers to (file paths or data URIs, in order), and how to sample. */
+export const generationRequestSchema = z.object({
+  prompt: promptSchema,
+  images: z.array(z.string()).max(16).optional(),
+  sampling: samplingSchema.partial().optional(),
+});
+export type GenerationRequest = z.input<typeof generationRequestSchema>;
+
 export const finishReasonSchema = z.enum(['stop', 'eos', 'length', 'cancelled']);
 export type FinishReason = z.infer<typeof finishReasonSchema>;
 
@@ -58,6 +66,8 @@ export const generationResultSchema = z.object({
   /** Where it ran: an execution provider for the local engine, `remote` for a server. */
   ep: z.union([executionProviderSchema, z.literal('remote')]),
   model: z.string(),
+  /** The seed candidate 0 sampled with (candidate i uses seed + i); chosen at random when none was asked for. */
+  seed: z.number().int().optional(),
   timing: z.object({ loadMs: z.number(), generateMs: z.number() }),
   /** Tokens run through the model, prompt included, so prefix reuse can be measured. */
   tokensComputed: z.number().int(),

@@ -1,6 +1,7 @@
 // The one place where message shapes between the host, the webview and the engine process are defined.
 export * from './engine';
 export * from './generation';
+export * from './provider';
 export * from './operations';
 export * from './overview';
 export * from './webview';

@@ -1,0 +1,113 @@
+import type { Candidate, FinishReason } from '../../protocol';
+
+/** Decodes token ids to text; the same function the model's tokenizer gives. */
+export type Detokenize = (tokens: readonly number[]) => string;
+
+/**
+ * One candidate being decoded: its tokens, its text, and whether a stop string, EOS or the token limit has
+ * ended it. Stop strings are matched on the decoded text, so a stop that spans several tokens (or sits
+ * inside one) cuts the text exactly where it begins.
+ */
+export class CandidateDecode {
+  private readonly tokens: number[] = [];
+  private readonly logprobs: number[] = [];
+  private text = '';
+  /** How much of the text has been handed to the stream. */
+  private emitted = 0;
+  private finish: FinishReason | undefined;
+  private stopString: string | undefined;
+  /** Tokens kept after a stop string cut the text. */
+  private kept = 0;
+  private readonly longestStop: number;
+
+  constructor(
+    private readonly detokenize: Detokenize,
+    private readonly stops: readonly string[],
+    private readonly maxTokens: number,
+  ) {
+    this.longestStop = Math.max(0, ...stops.map((stop) => stop.length));
+  }
+
+  get done(): boolean {
+    return this.finish !== undefined;
+  }
+
+  /** Tokens generated so far (all of them, even past a stop cut), i.e. what the KV cache has seen after the prompt. */
+  get generated(): readonly number[] {
+    return this.tokens;
+  }
+
+  /** Adds a drawn token; returns the text that became final and can be streamed. */
+  push(token: number, logprob: number): string {
+    this.tokens.push(token);
+    this.logprobs.push(logprob);
+    const previous = this.text.length;
+    this.text = this.detokenize(this.tokens);
+    const searchFrom = Math.max(0, previous - this.longestStop + 1);
+    let cut = -1;
+    for (const stop of this.stops) {
+      const at = this.text.indexOf(stop, searchFrom);
+      if (at >= 0 && (cut < 0 || at < cut)) {
+        cut = at;
+        this.stopString = stop;
+      }
+    }
+    if (cut >= 0) {
+      this.text = this.text.slice(0, cut);
+      this.kept = this.tokensWithin(cut);
+      this.finish = 'stop';
+      return this.flush(this.text.length);
+    }
+    this.kept = this.tokens.length;
+    if (this.tokens.length >= this.maxTokens) {
+      this.finish = 'length';
+      return this.flush(this.text.length);
+    }
+    return this.flush(this.safeEnd());
+  }
+
+  /** Ends the candidate without adding a token (EOS, cancel); returns the held-back text. */
+  end(reason: FinishReason): string {
+    this.finish ??= reason;
+    return this.flush(this.text.length);
+  }
+
+  result(): Candidate {
+    const tokens = this.tokens.slice(0, this.kept);
+    const tokenLogprobs = this.logprobs.slice(0, this.kept);
+    return {
+      text: this.text,
+      tokens,
+      logprob: tokenLogprobs.reduce((sum, value) => sum + value, 0),
+      tokenLogprobs,
+      finishReason: this.finish ?? 'cancelled',
+      ...(this.stopString !== undefined && this.finish === 'stop' ? { stopString: this.stopString } : {}),
+    };
+  }
+
+  /** The text that cannot change any more: not a partial UTF-8 character, not a possible start of a stop string. */
+  private safeEnd(): number {
+    let end = this.text.length;
+    while (end > this.emitted && this.text.charCodeAt(end - 1) === 0xfffd) end--;
+    for (let hold = Math.min(this.longestStop - 1, end - this.emitted); hold > 0; hold--) {
+      const tail = this.text.slice(end - hold, end);
+      if (this.stops.some((stop) => stop.startsWith(tail))) return end - hold;
+    }
+    return end;
+  }
+
+  private flush(end: number): string {
+    if (end <= this.emitted) return '';
+    const piece = this.text.slice(this.emitted, end);
+    this.emitted = end;
+    return piece;
+  }
+
+  /** The most tokens whose text lies within the first `length` characters. */
+  private tokensWithin(length: number): number {
+    for (let count = this.tokens.length; count > 0; count--) {
+      if (this.detokenize(this.tokens.slice(0, count)).length <= length) return count;
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,83 @@
+import type * as Ort from 'onnxruntime-node';
+import { type DecoderShape, pastName, presentName } from '../model/session';
+import { KvCache, type LayerKv } from './kvCache';
+
+/** IEEE half to float: logits of fp16 exports are read as 16-bit words. */
+function halfToFloat(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >> 10) & 0x1f;
+  const fraction = bits & 0x3ff;
+  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
+  if (exponent === 31) return fraction ? Number.NaN : sign * Infinity;
+  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
+}
+
+export interface ForwardResult {
+  /** The logits at the last position of each row. */
+  lastLogits: Float32Array[];
+  present: KvCache;
+}
+
+/**
+ * One model call: every row feeds the same number of new tokens after the same number of past tokens.
+ * That is all the decode needs, since candidates fan out from a shared prompt and advance in step.
+ */
+export class Forward {
+  /** Tokens run through the model since creation, for the prefix-reuse figure. */
+  tokensComputed = 0;
+
+  constructor(
+    private readonly ort: typeof Ort,
+    private readonly session: Ort.InferenceSession,
+    readonly shape: DecoderShape,
+  ) {}
+
+  async run(rows: readonly (readonly number[])[], past: KvCache): Promise<ForwardResult> {
+    const { ort, shape } = this;
+    const batch = rows.length;
+    const width = rows[0]?.length ?? 0;
+    if (batch !== past.batch) throw new RangeError(`${batch} rows for a past of ${past.batch}`);
+    const total = past.length + width;
+    const ids = new BigInt64Array(batch * width);
+    const positions = new BigInt64Array(batch * width);
+    rows.forEach((row, r) => {
+      if (row.length !== width) throw new RangeError('rows of one call feed the same number of tokens');
+      row.forEach((token, i) => {
+        ids[r * width + i] = BigInt(token);
+        positions[r * width + i] = BigInt(past.length + i);
+      });
+    });
+    const feeds: Record<string, Ort.Tensor> = {
+      input_ids: new ort.Tensor('int64', ids, [batch, width]),
+      attention_mask: new ort.Tensor('int64', new BigInt64Array(batch * total).fill(1n), [batch, total]),
+    };
+    if (shape.hasPositionIds) feeds.position_ids = new ort.Tensor('int64', positions, [batch, width]);
+    if (shape.hasUseCacheBranch) feeds.use_cache_branch = new ort.Tensor('bool', [past.length > 0], [1]);
+    if (shape.hasNumLogitsToKeep) {
+      const name = this.session.inputNames.includes('num_logits_to_keep') ? 'num_logits_to_keep' : 'logits_to_keep';
+      feeds[name] = new ort.Tensor('int64', BigInt64Array.from([1n]), []);
+    }
+    past.layers.forEach((layer, i) => {
+      feeds[pastName(i, 'key')] = layer.key;
+      feeds[pastName(i, 'value')] = layer.value;
+    });
+    const outputs = await this.session.run(feeds);
+    this.tokensComputed += batch * width;
+    const logits = outputs.logits as Ort.Tensor;
+    const [, positionsOut, vocab] = logits.dims as [number, number, number];
+    const data = (logits.location === 'cpu' ? logits.data : await logits.getData()) as Float32Array | Uint16Array;
+    const lastLogits = Array.from({ length: batch }, (_, r) => {
+      const from = (r * positionsOut + positionsOut - 1) * vocab;
+      if (data instanceof Float32Array) return data.slice(from, from + vocab);
+      const row = new Float32Array(vocab);
+      for (let i = 0; i < vocab; i++) row[i] = halfToFloat(data[from + i] as number);
+      return row;
+    });
+    if (logits.location !== 'cpu') logits.dispose();
+    const layers: LayerKv[] = Array.from({ length: shape.layers }, (_, i) => ({
+      key: outputs[presentName(i, 'key')] as Ort.Tensor,
+      value: outputs[presentName(i, 'value')] as Ort.Tensor,
+    }));
+    return { lastLogits, present: new KvCache(layers, batch, total) };
+  }
+}

@@ -1,0 +1,132 @@
+import type * as Ort from 'onnxruntime-node';
+import type { Candidate, Sampling, TokenEvent } from '../../protocol';
+import { CandidateDecode, type Detokenize } from './candidate';
+import type { Forward } from './forward';
+import { KvCache } from './kvCache';
+import type { PrefixCache, PrefixLease } from './prefixCache';
+import { sampleToken, seededRandom } from './sampler';
+
+export interface DecodeInput {
+  promptTokens: readonly number[];
+  sampling: Sampling;
+  /** Seed of candidate 0; candidate i draws with seed + i, so a batch equals the same seeds run one by one. */
+  seed: number;
+  eosIds: ReadonlySet<number>;
+  detokenize: Detokenize;
+  signal?: AbortSignal;
+  onToken?: (event: TokenEvent) => void;
+}
+
+export interface DecodeOutput {
+  candidates: Candidate[];
+  /** From the first model call to the last token. */
+  generateMs: number;
+  tokensComputed: number;
+}
+
+/** Lets the event loop take messages (a cancel, a status request) between two model calls. */
+const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** The past to resume the prompt from: the longest cached prefix, or nothing. */
+async function resume(ort: typeof Ort, forward: Forward, cache: PrefixCache | undefined, prompt: readonly number[]): Promise<{ past: KvCache; lease?: PrefixLease }> {
+  const found = cache?.lookup(prompt);
+  if (!cache || !found) return { past: KvCache.empty(ort, forward.shape, 1) };
+  const lease = cache.lease(found);
+  const past = lease.kv.length === lease.length ? lease.kv : await lease.kv.select(ort, [0], lease.length);
+  return { past, lease };
+}
+
+/**
+ * Caches the past of candidates that just finished, so a later request that continues one of them (the
+ * rest of a response after an accepted stage, a tree-search child) resumes instead of recomputing.
+ */
+async function keepFinished(
+  ort: typeof Ort,
+  cache: PrefixCache,
+  prompt: readonly number[],
+  candidates: readonly CandidateDecode[],
+  active: readonly number[],
+  stillActive: readonly number[],
+  past: KvCache,
+): Promise<void> {
+  const covered = past.length - prompt.length;
+  for (let row = 0; row < active.length; row++) {
+    if (stillActive.includes(row) || covered <= 0) continue;
+    const generated = (candidates[active[row] as number] as CandidateDecode).generated;
+    if (generated.length < covered) continue;
+    cache.insert([...prompt, ...generated.slice(0, covered)], await past.select(ort, [row]));
+  }
+}
+
+/**
+ * Decodes `n` candidates from one prompt as one batch: the prompt (less any cached prefix) runs once, its
+ * past is fanned out to the candidates, and finished candidates leave the batch.
+ */
+export async function decode(ort: typeof Ort, forward: Forward, cache: PrefixCache | undefined, input: DecodeInput): Promise<DecodeOutput> {
+  const { promptTokens, sampling, signal } = input;
+  if (promptTokens.length === 0) throw new RangeError('the prompt has no tokens');
+  const computedBefore = forward.tokensComputed;
+  const started = performance.now();
+
+  const { past: resumed, lease } = await resume(ort, forward, cache, promptTokens);
+  let prefill;
+  try {
+    prefill = await forward.run([promptTokens.slice(resumed.length)], resumed);
+  } finally {
+    lease?.release();
+  }
+  cache?.insert(promptTokens, prefill.present);
+
+  const candidates = Array.from({ length: sampling.n }, () => new CandidateDecode(input.detokenize, sampling.stop, sampling.maxTokens));
+  const randoms = candidates.map((_, i) => seededRandom(input.seed + i));
+  let active = candidates.map((_, i) => i);
+  let past = await prefill.present.select(ort, active.map(() => 0));
+  let logits = active.map(() => prefill.lastLogits[0] as Float32Array);
+  const emit = (candidate: number, text: string) => {
+    if (text) input.onToken?.({ candidate, text });
+  };
+
+  while (active.length > 0) {
+    const next: number[] = [];
+    const stillActive: number[] = [];
+    active.forEach((index, row) => {
+      const candidate = candidates[index] as CandidateDecode;
+      if (signal?.aborted) {
+        emit(index, candidate.end('cancelled'));
+        return;
+      }
+      const { token, logprob } = sampleToken(logits[row] as Float32Array, sampling, randoms[index] as () => number);
+      if (!sampling.ignoreEos && input.eosIds.has(token)) {
+        emit(index, candidate.end('eos'));
+        return;
+      }
+      emit(index, candidate.push(token, logprob));
+      if (candidate.done) return;
+      next.push(token);
+      stillActive.push(row);
+    });
+    if (cache && stillActive.length < active.length) await keepFinished(ort, cache, promptTokens, candidates, active, stillActive, past);
+    if (stillActive.length === 0) break;
+    if (stillActive.length < active.length) {
+      const compacted = await past.select(ort, stillActive);
+      past.dispose();
+      past = compacted;
+    }
+    active = stillActive.map((row) => active[row] as number);
+    await yieldToEvents();
+    const step = await forward.run(
+      next.map((token) => [token]),
+      past,
+    );
+    past.dispose();
+    past = step.present;
+    logits = step.lastLogits;
+  }
+  past.dispose();
+
+  return {
+    candidates: candidates.map((candidate) => candidate.result()),
+    generateMs: performance.now() - started,
+    tokensComputed: forward.tokensComputed - computedBefore,
+  };
+}

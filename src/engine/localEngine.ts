@@ -1,0 +1,103 @@
+import { randomInt } from 'node:crypto';
+import type * as Ort from 'onnxruntime-node';
+import type { Backend, GenerateOptions, GenerationRequest } from '../backends/types';
+import { type ExecutionProvider, type GenerationResult, generationRequestSchema, samplingSchema } from '../protocol';
+import { Forward } from './decode/forward';
+import { decode } from './decode/generate';
+import { PrefixCache } from './decode/prefixCache';
+import { type ModelFolder, type ModelVariant, readModelFolder } from './model/folder';
+import { createDecoderSession, type DecoderShape, type ProviderAttempt, readDecoderShape } from './model/session';
+import { ModelTokenizer } from './model/tokenizer';
+
+export interface LoadOptions {
+  provider?: ExecutionProvider | 'auto';
+  variant?: ModelVariant;
+  /** Memory bound of the prefix cache; 0 turns it off. */
+  prefixCacheBytes?: number;
+}
+
+export const DEFAULT_PREFIX_CACHE_BYTES = 1024 ** 3;
+
+/** A loaded model and its decoding state: the local backend, used by the engine process, the CLI and `serve`. */
+export class LocalEngine implements Backend {
+  readonly name: string;
+  /** Generations run one at a time: one session, one device. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly ort: typeof Ort,
+    private readonly session: Ort.InferenceSession,
+    readonly folder: ModelFolder,
+    readonly tokenizer: ModelTokenizer,
+    private readonly forward: Forward,
+    readonly cache: PrefixCache | undefined,
+    readonly provider: ExecutionProvider,
+    readonly attempts: ProviderAttempt[],
+    readonly loadMs: number,
+  ) {
+    this.name = `local:${folder.name}`;
+  }
+
+  static async load(dir: string, options: LoadOptions = {}): Promise<LocalEngine> {
+    const started = performance.now();
+    const folder = readModelFolder(dir, options.variant);
+    const tokenizer = new ModelTokenizer(folder);
+    const ort = (await import('onnxruntime-node')) as typeof Ort;
+    ort.env.logLevel = 'error';
+    const { session, provider, attempts } = await createDecoderSession(ort, folder, options.provider ?? 'auto');
+    try {
+      const forward = new Forward(ort, session, readDecoderShape(session, folder));
+      const bytes = options.prefixCacheBytes ?? DEFAULT_PREFIX_CACHE_BYTES;
+      const cache = bytes > 0 ? new PrefixCache(bytes) : undefined;
+      return new LocalEngine(ort, session, folder, tokenizer, forward, cache, provider, attempts, performance.now() - started);
+    } catch (error) {
+      await session.release();
+      throw error;
+    }
+  }
+
+  get shape(): DecoderShape {
+    return this.forward.shape;
+  }
+
+  /** Tokens the prompt renders to, as the model will see them. */
+  promptTokens(request: GenerationRequest): number[] {
+    return this.tokenizer.encode(this.tokenizer.render(generationRequestSchema.parse(request).prompt));
+  }
+
+  generate(request: GenerationRequest, options: GenerateOptions = {}): Promise<GenerationResult> {
+    const run = this.queue.then(() => this.generateNow(request, options));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async generateNow(request: GenerationRequest, options: GenerateOptions): Promise<GenerationResult> {
+    const sampling = samplingSchema.parse(generationRequestSchema.parse(request).sampling ?? {});
+    const promptTokens = this.promptTokens(request);
+    const seed = sampling.seed ?? randomInt(0, 2 ** 31);
+    const output = await decode(this.ort, this.forward, this.cache, {
+      promptTokens,
+      sampling,
+      seed,
+      eosIds: this.tokenizer.eosIds,
+      detokenize: (tokens) => this.tokenizer.decode(tokens),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onToken ? { onToken: options.onToken } : {}),
+    });
+    return {
+      promptTokens,
+      candidates: output.candidates,
+      ep: this.provider,
+      model: this.folder.name,
+      seed,
+      timing: { loadMs: this.loadMs, generateMs: output.generateMs },
+      tokensComputed: output.tokensComputed,
+    };
+  }
+
+  async dispose(): Promise<void> {
+    await this.queue;
+    this.cache?.clear();
+    await this.session.release();
+  }
+}

@@ -1,0 +1,128 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { z } from 'zod';
+
+/** A model folder is unusable; the message says what was expected and what was found. */
+export class ModelFolderError extends Error {}
+
+/** Weight variants in the order `auto` prefers them: full precision first, since it is always correct. */
+export const MODEL_VARIANTS = ['fp32', 'fp16', 'q4f16', 'q4', 'quantized', 'int8', 'uint8'] as const;
+export const modelVariantSchema = z.enum(['auto', ...MODEL_VARIANTS]);
+export type ModelVariant = z.infer<typeof modelVariantSchema>;
+
+const variantFile = (variant: (typeof MODEL_VARIANTS)[number]): string => (variant === 'fp32' ? 'model.onnx' : `model_${variant}.onnx`);
+
+const tokenIdsSchema = z.union([z.number().int(), z.array(z.number().int())]).optional();
+
+/** The fields of config.json the engine reads; exports carry many more. */
+export const modelConfigSchema = z.looseObject({
+  model_type: z.string().optional(),
+  num_hidden_layers: z.number().int().positive().optional(),
+  num_attention_heads: z.number().int().positive().optional(),
+  num_key_value_heads: z.number().int().positive().optional(),
+  hidden_size: z.number().int().positive().optional(),
+  head_dim: z.number().int().positive().optional(),
+  vocab_size: z.number().int().positive().optional(),
+  max_position_embeddings: z.number().int().positive().optional(),
+  eos_token_id: tokenIdsSchema,
+  bos_token_id: tokenIdsSchema,
+  pad_token_id: tokenIdsSchema,
+});
+export type ModelConfig = z.infer<typeof modelConfigSchema>;
+
+export const generationConfigSchema = z.looseObject({ eos_token_id: tokenIdsSchema, pad_token_id: tokenIdsSchema });
+export type GenerationConfig = z.infer<typeof generationConfigSchema>;
+
+/** Special tokens appear as strings or as `{content}` objects depending on the exporter. */
+const specialTokenSchema = z.union([z.string(), z.looseObject({ content: z.string() })]).nullish();
+export const tokenizerConfigSchema = z.looseObject({
+  chat_template: z.union([z.string(), z.array(z.looseObject({ name: z.string(), template: z.string() }))]).optional(),
+  eos_token: specialTokenSchema,
+  bos_token: specialTokenSchema,
+  pad_token: specialTokenSchema,
+});
+export type TokenizerConfig = z.infer<typeof tokenizerConfigSchema>;
+
+export interface ModelFolder {
+  dir: string;
+  /** The folder's name, used as the model's name in provenance. */
+  name: string;
+  config: ModelConfig;
+  generationConfig: GenerationConfig;
+  tokenizerJson: object;
+  tokenizerConfig: TokenizerConfig;
+  /** From chat_template.jinja, else tokenizer_config.json; undefined when the model has none. */
+  chatTemplate: string | undefined;
+  modelFile: string;
+  variant: (typeof MODEL_VARIANTS)[number];
+}
+
+function readJson<T>(file: string, schema: z.ZodType<T>, what: string): T {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ModelFolderError(`${file}: expected ${what} as JSON, found ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ModelFolderError(`${file}: field '${issue?.path.join('.') || '(root)'}' ${issue?.message ?? 'is invalid'}`);
+  }
+  return parsed.data;
+}
+
+function listing(dir: string): string {
+  const entries = fs.readdirSync(dir);
+  return entries.length === 0 ? 'an empty folder' : entries.slice(0, 12).join(', ') + (entries.length > 12 ? `, … (${entries.length} entries)` : '');
+}
+
+function pickModelFile(onnxDir: string, variant: ModelVariant): { file: string; variant: (typeof MODEL_VARIANTS)[number] } {
+  const wanted = variant === 'auto' ? MODEL_VARIANTS : [variant];
+  for (const candidate of wanted) {
+    const file = path.join(onnxDir, variantFile(candidate));
+    if (fs.existsSync(file)) return { file, variant: candidate };
+  }
+  const expected = wanted.map(variantFile).join(' or ');
+  throw new ModelFolderError(`${onnxDir}: expected ${expected}, found ${listing(onnxDir)}`);
+}
+
+/**
+ * Reads a model folder in the Hugging Face ONNX layout: config.json, tokenizer.json, tokenizer_config.json
+ * or chat_template.jinja, generation_config.json (optional) and onnx/model*.onnx.
+ */
+export function readModelFolder(dir: string, variant: ModelVariant = 'auto'): ModelFolder {
+  const abs = path.resolve(dir);
+  if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) {
+    throw new ModelFolderError(`${abs}: expected a model folder (config.json, tokenizer.json, onnx/model.onnx), found ${fs.existsSync(abs) ? 'a file' : 'nothing'}`);
+  }
+  for (const required of ['config.json', 'tokenizer.json']) {
+    if (!fs.existsSync(path.join(abs, required))) {
+      throw new ModelFolderError(`${abs}: expected ${required} in a Hugging Face ONNX model folder, found ${listing(abs)}`);
+    }
+  }
+  const onnxDir = path.join(abs, 'onnx');
+  if (!fs.existsSync(onnxDir)) throw new ModelFolderError(`${abs}: expected an onnx/ folder with model.onnx, found ${listing(abs)}`);
+  const { file, variant: chosen } = pickModelFile(onnxDir, variant);
+  const optional = <T>(name: string, schema: z.ZodType<T>, what: string, fallback: T): T =>
+    fs.existsSync(path.join(abs, name)) ? readJson(path.join(abs, name), schema, what) : fallback;
+  const tokenizerConfig = optional('tokenizer_config.json', tokenizerConfigSchema, 'the tokenizer configuration', {});
+  const templateFile = path.join(abs, 'chat_template.jinja');
+  const configured = tokenizerConfig.chat_template;
+  const chatTemplate = fs.existsSync(templateFile)
+    ? fs.readFileSync(templateFile, 'utf8')
+    : typeof configured === 'string'
+      ? configured
+      : configured?.find((entry) => entry.name === 'default')?.template;
+  return {
+    dir: abs,
+    name: path.basename(abs),
+    config: readJson(path.join(abs, 'config.json'), modelConfigSchema, 'the model configuration'),
+    generationConfig: optional('generation_config.json', generationConfigSchema, 'the generation configuration', {}),
+    tokenizerJson: readJson(path.join(abs, 'tokenizer.json'), z.looseObject({ model: z.looseObject({}) }), 'a tokenizers.json with a model'),
+    tokenizerConfig,
+    chatTemplate,
+    modelFile: file,
+    variant: chosen,
+  };
+}

@@ -1,0 +1,77 @@
+import { Template } from '@huggingface/jinja';
+import { Tokenizer } from '@huggingface/tokenizers';
+import type { ChatMessage, Prompt } from '../../protocol';
+import { type ModelFolder, ModelFolderError, type TokenizerConfig } from './folder';
+
+const tokenText = (token: TokenizerConfig['eos_token']): string | undefined =>
+  token === null || token === undefined ? undefined : typeof token === 'string' ? token : token.content;
+
+const ids = (value: number | number[] | undefined): number[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+
+/** The model's tokenizer and chat template, and the token ids that end a generation. */
+export class ModelTokenizer {
+  private readonly tokenizer: Tokenizer;
+  private readonly template: Template | undefined;
+  readonly eosIds: ReadonlySet<number>;
+  readonly padId: number;
+
+  constructor(private readonly folder: ModelFolder) {
+    try {
+      this.tokenizer = new Tokenizer(folder.tokenizerJson, folder.tokenizerConfig);
+    } catch (error) {
+      throw new ModelFolderError(`${folder.dir}/tokenizer.json: expected a tokenizer @huggingface/tokenizers can read, found: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    try {
+      this.template = folder.chatTemplate === undefined ? undefined : new Template(folder.chatTemplate);
+    } catch (error) {
+      throw new ModelFolderError(`${folder.dir}: the chat template does not parse: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const eosToken = tokenText(folder.tokenizerConfig.eos_token);
+    const eosFromToken = eosToken === undefined ? undefined : this.tokenizer.token_to_id(eosToken);
+    // generation_config.json is what transformers' generate() reads; config.json and the tokenizer are fallbacks.
+    const eos = [...ids(folder.generationConfig.eos_token_id), ...ids(folder.config.eos_token_id), ...(eosFromToken === undefined ? [] : [eosFromToken])];
+    this.eosIds = new Set(eos);
+    const padToken = tokenText(folder.tokenizerConfig.pad_token);
+    this.padId = ids(folder.generationConfig.pad_token_id)[0] ?? ids(folder.config.pad_token_id)[0] ?? (padToken === undefined ? undefined : this.tokenizer.token_to_id(padToken)) ?? eos[0] ?? 0;
+  }
+
+  get hasChatTemplate(): boolean {
+    return this.template !== undefined;
+  }
+
+  encode(text: string): number[] {
+    return this.tokenizer.encode(text, { add_special_tokens: false }).ids;
+  }
+
+  decode(tokens: readonly number[]): string {
+    return this.tokenizer.decode([...tokens], { skip_special_tokens: false, clean_up_tokenization_spaces: false });
+  }
+
+  /**
+   * The text the model sees for a prompt. With `continueFinal` the final assistant message is left open, so
+   * the template's end-of-turn marker after it is cut off and the model continues the prefix.
+   */
+  render(prompt: Prompt): string {
+    if ('text' in prompt) return prompt.text;
+    if (!this.template) throw new ModelFolderError(`${this.folder.dir}: the prompt is a chat but the model has no chat template (chat_template.jinja or tokenizer_config.json chat_template)`);
+    const last = prompt.messages.at(-1);
+    const continuing = prompt.continueFinal && last?.role === 'assistant';
+    const rendered = this.renderMessages(prompt.messages, !continuing);
+    if (!continuing || !last) return rendered;
+    const at = rendered.lastIndexOf(last.content);
+    if (at < 0 || last.content === '') {
+      // An empty prefix: the generation prompt is exactly where the assistant text would begin.
+      return this.renderMessages(prompt.messages.slice(0, -1), true);
+    }
+    return rendered.slice(0, at + last.content.length);
+  }
+
+  private renderMessages(messages: ChatMessage[], addGenerationPrompt: boolean): string {
+    return (this.template as Template).render({
+      messages,
+      add_generation_prompt: addGenerationPrompt,
+      bos_token: tokenText(this.folder.tokenizerConfig.bos_token) ?? '',
+      eos_token: tokenText(this.folder.tokenizerConfig.eos_token) ?? '',
+    });
+  }
+}
