@@ -1,9 +1,13 @@
 import * as vscode from 'vscode';
+import type { GenerateOptions } from './backends/types';
 import { registerCommands } from './commands';
 import { registerDatasetEditor, reopenAssociatedTextEditors } from './editor';
 import { EngineClient } from './engineClient';
+import { GenerationService } from './generation';
+import { registerGenerationCommands } from './generation/commands';
 import { registerModelStatus } from './modelStatus';
 import { registerOverview } from './overview';
+import type { GenerationRequest, GenerationResult } from './protocol';
 import { registerStatusBar } from './statusBar';
 import { registerValidation } from './validation';
 
@@ -13,6 +17,10 @@ export interface CotStudioApi {
   openDatasets(): { uri: string; recordCount: number; lineCount: number; dirty: boolean }[];
   /** The current text of a 1-based line of an open dataset, unsaved edits included. */
   readLine(uri: string, line: number): string;
+  /** Generates with the backend the settings choose (the local engine by default). */
+  generate(request: GenerationRequest, options?: GenerateOptions): Promise<GenerationResult>;
+  /** The engine process's id while it runs. */
+  engineProcessId(): number | undefined;
 }
 
 export function activate(context: vscode.ExtensionContext): CotStudioApi {
@@ -25,7 +33,10 @@ export function activate(context: vscode.ExtensionContext): CotStudioApi {
   registerValidation(context, editor);
   registerStatusBar(context, editor);
   registerOverview(context, editor);
-  registerModelStatus(context, engine, log);
+  const generation = new GenerationService(context, engine);
+  context.subscriptions.push(generation);
+  registerGenerationCommands(context, generation);
+  registerModelStatus(context, engine, generation, log);
   reopenAssociatedTextEditors().catch((error: unknown) => log.warn(`Could not reopen datasets in the dataset editor: ${String(error)}`));
   return {
     openDatasets: () =>
@@ -36,6 +47,8 @@ export function activate(context: vscode.ExtensionContext): CotStudioApi {
         dirty: document.dataset.isChanged,
       })),
     readLine: (uri, line) => editor.documentFor(vscode.Uri.parse(uri)).dataset.lineText(line - 1),
+    generate: async (request, options) => (await generation.backend()).generate(request, options),
+    engineProcessId: () => engine.processId,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { EngineStatus, ExecutionProvider } from '../protocol';
+import type { EngineStatus, ExecutionProvider, LoadedModel } from '../protocol';
 
 export type ProviderPreference = ExecutionProvider | 'auto';
 
@@ -20,4 +20,20 @@ export function formatEngineStatus(status: EngineStatus, preference: ProviderPre
   const chosen = chooseProvider(status, preference);
   lines.push(`in use (setting ${preference}): ${chosen ?? `none - ${preference === 'auto' ? 'no provider works' : `${preference} is unavailable`}`}`);
   return lines;
+}
+
+/** The loaded model as the output channel shows it: what file, where it runs and why not elsewhere. */
+export function formatLoadedModel(model: LoadedModel): string[] {
+  return [
+    `model ${model.name}: ${model.file}`,
+    `  ${model.layers} layers, ${model.kvHeads} KV heads of ${model.headDim}, KV cache in ${model.kvType}, loaded in ${model.loadMs.toFixed(0)} ms`,
+    `  running on ${model.provider}`,
+    ...model.attempts.filter((attempt) => !attempt.ok).map((attempt) => `  ${attempt.name} not used: ${attempt.detail}`),
+  ];
+}
+
+/** One line for the status bar tooltip. */
+export function modelSummary(model: LoadedModel): string {
+  const failed = model.attempts.filter((attempt) => !attempt.ok).map((attempt) => `${attempt.name}: ${attempt.detail}`);
+  return `${model.name} on ${model.provider}${failed.length ? ` (${failed.join('; ')})` : ''}`;
 }

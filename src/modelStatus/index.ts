@@ -1,26 +1,76 @@
 import * as vscode from 'vscode';
 import type { EngineClient } from '../engineClient';
-import type { EngineStatus } from '../protocol';
-import { formatEngineStatus, type ProviderPreference } from './format';
+import type { GenerationService } from '../generation';
+import type { EngineStatus, LoadedModel } from '../protocol';
+import { formatEngineStatus, formatLoadedModel, modelSummary, type ProviderPreference } from './format';
 
-/** "CoT Studio: Show Model Status": loads onnxruntime in the engine process and reports what runs. */
-export function registerModelStatus(context: vscode.ExtensionContext, engine: EngineClient, log: vscode.LogOutputChannel): void {
+export interface ModelStatusReport {
+  status: EngineStatus;
+  /** The local model as loaded for the current settings; undefined with a remote backend or when it failed. */
+  model: LoadedModel | undefined;
+  /** Why the model could not be loaded. */
+  modelError?: string;
+}
+
+/** A status bar item naming the local model and the execution provider it runs on, once loaded. */
+function registerModelItem(context: vscode.ExtensionContext, generation: GenerationService): void {
+  const item = vscode.window.createStatusBarItem('cotStudio.model', vscode.StatusBarAlignment.Right, 99);
+  item.name = 'CoT Studio Model';
+  item.command = 'cotStudio.showModelStatus';
   context.subscriptions.push(
-    vscode.commands.registerCommand('cotStudio.showModelStatus', async (): Promise<EngineStatus | undefined> => {
+    item,
+    generation.onDidChangeModel((model) => {
+      if (!model) {
+        item.hide();
+        return;
+      }
+      item.text = `$(hubot) ${model.name} · ${model.provider.toUpperCase()}`;
+      item.tooltip = `CoT Studio model: ${modelSummary(model)}. Click for the model status.`;
+      item.show();
+    }),
+  );
+}
+
+/**
+ * "CoT Studio: Show Model Status": loads onnxruntime in the engine process, tries each provider, loads the
+ * configured model and reports where it runs and why the other providers were not used.
+ */
+export function registerModelStatus(context: vscode.ExtensionContext, engine: EngineClient, generation: GenerationService, log: vscode.LogOutputChannel): void {
+  registerModelItem(context, generation);
+  context.subscriptions.push(
+    vscode.commands.registerCommand('cotStudio.showModelStatus', async (): Promise<ModelStatusReport | undefined> => {
       log.show(true);
+      let status: EngineStatus;
       try {
-        const status = await vscode.window.withProgress(
+        status = await vscode.window.withProgress(
           { location: vscode.ProgressLocation.Window, title: 'CoT Studio: probing execution providers' },
           () => engine.request('status'),
         );
-        const preference = vscode.workspace.getConfiguration('cotStudio.engine').get<ProviderPreference>('executionProvider', 'auto');
-        for (const line of formatEngineStatus(status, preference)) log.info(line);
-        return status;
       } catch (error) {
         const message = `Could not load the inference engine: ${error instanceof Error ? error.message : String(error)}`;
         log.error(message);
         void vscode.window.showErrorMessage(message);
         return undefined;
+      }
+      const preference = vscode.workspace.getConfiguration('cotStudio.engine').get<ProviderPreference>('executionProvider', 'auto');
+      for (const line of formatEngineStatus(status, preference)) log.info(line);
+      const settings = generation.settings();
+      if (settings.kind === 'openai') {
+        log.info(`backend: OpenAI-compatible server ${settings.openai.baseUrl}, model ${settings.openai.model}`);
+        return { status, model: undefined };
+      }
+      try {
+        const model = await vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Window, title: 'CoT Studio: loading the model' },
+          () => generation.loadLocalModel(),
+        );
+        if (model) for (const line of formatLoadedModel(model)) log.info(line);
+        return { status, model };
+      } catch (error) {
+        const modelError = error instanceof Error ? error.message : String(error);
+        log.error(`Could not load the model: ${modelError}`);
+        void vscode.window.showErrorMessage(`CoT Studio could not load the model: ${modelError}`);
+        return { status, model: undefined, modelError };
       }
     }),
   );

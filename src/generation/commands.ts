@@ -1,0 +1,39 @@
+import * as vscode from 'vscode';
+import type { GenerationService } from '.';
+
+/** Commands that choose the model: a local folder, or the API key of an OpenAI-compatible server. */
+export function registerGenerationCommands(context: vscode.ExtensionContext, generation: GenerationService): void {
+  context.subscriptions.push(
+    vscode.commands.registerCommand('cotStudio.setApiKey', async (key?: string) => {
+      const value =
+        typeof key === 'string'
+          ? key
+          : await vscode.window.showInputBox({
+              title: 'API key of the OpenAI-compatible server',
+              prompt: 'Stored in VS Code secret storage, not in settings. Leave empty to remove the stored key.',
+              password: true,
+              ignoreFocusOut: true,
+            });
+      if (value === undefined) return;
+      await generation.setApiKey(value || undefined);
+      void vscode.window.showInformationMessage(value ? 'CoT Studio: API key stored.' : 'CoT Studio: API key removed.');
+    }),
+    vscode.commands.registerCommand('cotStudio.selectModel', async (folder?: vscode.Uri) => {
+      const chosen =
+        folder ??
+        (
+          await vscode.window.showOpenDialog({
+            canSelectFolders: true,
+            canSelectFiles: false,
+            openLabel: 'Use this model',
+            title: 'A model folder in the Hugging Face ONNX layout (config.json, tokenizer.json, onnx/model.onnx)',
+          })
+        )?.[0];
+      if (!chosen) return;
+      const config = vscode.workspace.getConfiguration('cotStudio');
+      await config.update('engine.model', chosen.fsPath, vscode.ConfigurationTarget.Global);
+      if (config.get('backend') !== 'local') await config.update('backend', 'local', vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand('cotStudio.showModelStatus');
+    }),
+  );
+}

@@ -1,0 +1,90 @@
+import * as vscode from 'vscode';
+import { LocalBackend } from '../backends/local';
+import { OpenAICompatibleBackend } from '../backends/openai';
+import type { Backend } from '../backends/types';
+import type { EngineClient } from '../engineClient';
+import type { LoadedModel } from '../protocol';
+import { readBackendSettings, type BackendSettings } from './settings';
+
+const API_KEY_SECRET = 'cotStudio.openai.apiKey';
+
+/**
+ * The backend regeneration uses, as the settings describe it: the local engine (a bundled sample model by
+ * default) or an OpenAI-compatible server. Rebuilt when the settings change; the API key lives in secret
+ * storage, never in settings.
+ */
+export class GenerationService implements vscode.Disposable {
+  private current: { key: string; backend: Backend } | undefined;
+  private readonly changed = new vscode.EventEmitter<LoadedModel | undefined>();
+  /** Fires when a local model has loaded (with where it runs) or the backend was replaced (undefined). */
+  readonly onDidChangeModel = this.changed.event;
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly engine: EngineClient,
+  ) {
+    this.subscriptions.push(
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (event.affectsConfiguration('cotStudio.backend') || event.affectsConfiguration('cotStudio.engine') || event.affectsConfiguration('cotStudio.openai')) {
+          void this.replace();
+        }
+      }),
+      context.secrets.onDidChange((event) => {
+        if (event.key === API_KEY_SECRET) void this.replace();
+      }),
+      this.changed,
+    );
+  }
+
+  settings(): BackendSettings {
+    return readBackendSettings(vscode.workspace.getConfiguration('cotStudio'), this.context.asAbsolutePath('models/tiny-bigram'));
+  }
+
+  /** The backend for the current settings, built on first use. */
+  async backend(): Promise<Backend> {
+    const settings = this.settings();
+    const key = JSON.stringify(settings);
+    if (this.current?.key === key) return this.current.backend;
+    await this.replace();
+    const backend =
+      settings.kind === 'local'
+        ? new LocalBackend(this.engine, settings.local)
+        : new OpenAICompatibleBackend({ ...settings.openai, ...(await this.apiKey()) });
+    this.current = { key, backend };
+    return backend;
+  }
+
+  /** Loads the local model now (if that is the backend) and says where it runs. */
+  async loadLocalModel(): Promise<LoadedModel | undefined> {
+    const backend = await this.backend();
+    if (!(backend instanceof LocalBackend)) return undefined;
+    const model = await backend.model();
+    this.changed.fire(model);
+    return model;
+  }
+
+  async setApiKey(key: string | undefined): Promise<void> {
+    if (key) await this.context.secrets.store(API_KEY_SECRET, key);
+    else await this.context.secrets.delete(API_KEY_SECRET);
+  }
+
+  private async apiKey(): Promise<{ apiKey?: string }> {
+    const key = await this.context.secrets.get(API_KEY_SECRET);
+    return key ? { apiKey: key } : {};
+  }
+
+  private async replace(): Promise<void> {
+    const previous = this.current;
+    this.current = undefined;
+    if (previous) {
+      await previous.backend.dispose();
+      this.changed.fire(undefined);
+    }
+  }
+
+  dispose(): void {
+    void this.current?.backend.dispose();
+    for (const subscription of this.subscriptions) subscription.dispose();
+  }
+}
