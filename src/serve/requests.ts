@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import { chatMessageSchema, generationRequestSchema, samplingSchema, type ChatMessage, type GenerationRequest, type SamplingInput } from '../protocol';
+import { ApiError, badRequest } from './reply';
+
+// Field limits are the sampling schema's own, so a request the server accepts is one the backend accepts.
+const { n, maxTokens, temperature, topP, seed, stop, ignoreEos } = samplingSchema.shape;
+
+/** Without its default, so that `max_completion_tokens` can stand in for an absent `max_tokens`. */
+const tokenLimit = maxTokens.unwrap().optional();
+
+const commonFields = {
+  model: z.string().optional(),
+  n,
+  max_tokens: tokenLimit,
+  temperature,
+  top_p: topP,
+  /** vLLM and SGLang spell "keep every token" -1. */
+  top_k: z.number().int().min(-1).default(0),
+  seed,
+  stop: z.preprocess((value) => (typeof value === 'string' ? [value] : value), stop),
+  ignore_eos: ignoreEos,
+  stream: z.boolean().default(false),
+  stream_options: z.object({ include_usage: z.boolean().default(false) }).optional(),
+};
+
+const completionRequestSchema = z.object({
+  ...commonFields,
+  prompt: z.string(),
+  /** OpenAI's count of alternatives per token; any number asks for the chosen tokens' log-probabilities. */
+  logprobs: z.number().int().min(0).max(20).optional(),
+});
+
+const dataUriSchema = z.string().regex(/^data:image\/[\w.+-]+;base64,/, 'expected a data:image/…;base64 URI (this server cannot fetch URLs)');
+const contentPartSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('text'), text: z.string() }),
+  z.object({ type: z.literal('image_url'), image_url: z.union([dataUriSchema, z.object({ url: dataUriSchema })]) }),
+]);
+
+const chatRequestSchema = z.object({
+  ...commonFields,
+  max_completion_tokens: tokenLimit,
+  messages: z
+    .array(z.object({ role: chatMessageSchema.shape.role, content: z.union([z.string(), z.array(contentPartSchema)]) }))
+    .min(1),
+  logprobs: z.boolean().default(false),
+  continue_final_message: z.boolean().default(false),
+  add_generation_prompt: z.boolean().optional(),
+});
+
+export type Endpoint = 'completions' | 'chat';
+
+/** What a handler needs from a validated request. */
+export interface ParsedRequest {
+  endpoint: Endpoint;
+  generation: GenerationRequest;
+  stop: string[];
+  logprobs: boolean;
+  stream: boolean;
+  includeUsage: boolean;
+}
+
+/** Validates a completions or chat body; a bad field is a 400 that names it. */
+export function parseRequest(endpoint: Endpoint, body: unknown): ParsedRequest {
+  // Clients send null for fields they leave at the default.
+  const fields = typeof body === 'object' && body !== null && !Array.isArray(body) ? Object.fromEntries(Object.entries(body).filter(([, value]) => value !== null)) : body;
+  const parsed = endpoint === 'completions' ? valid(completionRequestSchema, fields) : valid(chatRequestSchema, fields);
+  const sampling: SamplingInput = {
+    n: parsed.n,
+    maxTokens: ('max_completion_tokens' in parsed ? parsed.max_completion_tokens : undefined) ?? parsed.max_tokens,
+    temperature: parsed.temperature,
+    topK: Math.max(0, parsed.top_k),
+    topP: parsed.top_p,
+    seed: parsed.seed,
+    stop: parsed.stop,
+    ignoreEos: parsed.ignore_eos,
+  };
+  const generation: GenerationRequest = 'prompt' in parsed ? { prompt: { text: parsed.prompt }, sampling } : { ...chatPrompt(parsed), sampling };
+  const checked = generationRequestSchema.safeParse(generation);
+  if (!checked.success) throw fieldError(checked.error, endpoint === 'chat' ? 'messages' : 'prompt');
+  return {
+    endpoint,
+    generation,
+    stop: parsed.stop,
+    logprobs: typeof parsed.logprobs === 'number' || parsed.logprobs === true,
+    stream: parsed.stream,
+    includeUsage: parsed.stream_options?.include_usage ?? false,
+  };
+}
+
+function valid<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw fieldError(parsed.error);
+  return parsed.data;
+}
+
+/** Names the bad field; `field` is the client's field a failure of the built request traces back to. */
+function fieldError(error: z.ZodError, field?: string): ApiError {
+  const paths = error.issues.map((issue) => issue.path.join('.'));
+  const names = paths.map((path) => (field === undefined ? path || 'body' : `${field} (${path})`));
+  const message = error.issues.map((issue, index) => `${names[index]}: ${issue.message}`).join('; ');
+  return badRequest(message, field ?? (paths[0] || null));
+}
+
+/** Text parts become the message text; image parts become the request's images, in order. */
+function chatPrompt(request: z.infer<typeof chatRequestSchema>): Pick<GenerationRequest, 'prompt' | 'images'> {
+  if (request.continue_final_message && request.add_generation_prompt === true) {
+    throw badRequest('continue_final_message and add_generation_prompt cannot both be true', 'add_generation_prompt');
+  }
+  if (!request.continue_final_message && request.add_generation_prompt === false) {
+    throw badRequest('add_generation_prompt: false is supported only with continue_final_message: true', 'add_generation_prompt');
+  }
+  const last = request.messages[request.messages.length - 1];
+  if (request.continue_final_message && last?.role !== 'assistant') {
+    throw badRequest('continue_final_message needs an assistant message last', 'messages');
+  }
+  const images: string[] = [];
+  const messages = request.messages.map(({ role, content }): ChatMessage => {
+    if (typeof content === 'string') return { role, content };
+    const texts: string[] = [];
+    for (const part of content) {
+      if (part.type === 'text') texts.push(part.text);
+      else images.push(typeof part.image_url === 'string' ? part.image_url : part.image_url.url);
+    }
+    return { role, content: texts.join('\n') };
+  });
+  return { prompt: { messages, continueFinal: request.continue_final_message }, ...(images.length > 0 && { images }) };
+}
