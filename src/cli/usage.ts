@@ -17,6 +17,10 @@ Commands:
            [--top-k K] [--seed S] [--stop S]... [--ignore-eos] [--provider auto|cuda|webgpu|cpu] [--json]
                     decode candidates with a local ONNX model; --chat renders the prompt with the
                     model's chat template; --json prints tokens, log-probs, finish reasons and timing
+  serve --model DIR [--port P] [--host H] [--name NAME] [--max-queue N] [--provider auto|cuda|webgpu|cpu]
+                    serve the local model with an OpenAI-compatible API (/v1/completions,
+                    /v1/chat/completions, /v1/models) on 127.0.0.1:8000 by default; clients must send
+                    the key in COT_STUDIO_API_KEY when that variable is set
   bench [--json] [--records N] [--out FILE] [--keep]
                     time the dataset model on a generated file (100000 records by default), each
                     figure as a ratio to a bare baseline; --out also writes the JSON, --keep leaves

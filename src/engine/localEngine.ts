@@ -43,7 +43,8 @@ export class LocalEngine implements Backend {
     const folder = readModelFolder(dir, options.variant);
     const tokenizer = new ModelTokenizer(folder);
     const ort = (await import('onnxruntime-node')) as typeof Ort;
-    ort.env.logLevel = 'error';
+    // Providers that fail are reported with their reason; onnxruntime's own log would repeat it on stderr.
+    ort.env.logLevel = 'fatal';
     const { session, provider, attempts } = await createDecoderSession(ort, folder, options.provider ?? 'auto');
     try {
       const forward = new Forward(ort, session, readDecoderShape(session, folder));
