@@ -6,8 +6,16 @@ export function element<K extends keyof HTMLElementTagNameMap>(tag: K, className
   return node;
 }
 
-export function button(label: string, accessibleName: string, onClick: () => void, className = 'action'): HTMLButtonElement {
+/** A codicon glyph; decorative, so screen readers skip it and read the control's name. */
+export function icon(name: string): HTMLSpanElement {
+  const node = element('span', `codicon codicon-${name}`);
+  node.setAttribute('aria-hidden', 'true');
+  return node;
+}
+
+export function button(label: string, accessibleName: string, onClick: () => void, className = 'action', iconName?: string): HTMLButtonElement {
   const node = element('button', className, label);
+  if (iconName) node.prepend(icon(iconName));
   node.type = 'button';
   node.setAttribute('aria-label', accessibleName);
   node.title = accessibleName;

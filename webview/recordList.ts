@@ -1,5 +1,11 @@
 import type { RecordSummary } from '../src/protocol';
-import { element } from './dom';
+import { element, icon } from './dom';
+
+const REVIEW_ICONS: Record<Exclude<RecordSummary['review'], 'unreviewed'>, string> = {
+  accepted: 'pass',
+  rejected: 'circle-slash',
+  needs_fix: 'tools',
+};
 
 const ROW_HEIGHT = 28;
 const PAGE_SIZE = 100;
@@ -181,7 +187,9 @@ export class RecordList {
         progress.title = `${record.rated} of ${record.segments} segments rated`;
         badges.push(progress);
       }
-      review.textContent = record.review === 'unreviewed' ? '' : record.review.replace('_', ' ');
+      if (record.review !== 'unreviewed') {
+        review.append(icon(REVIEW_ICONS[record.review]), record.review.replace('_', ' '));
+      }
       if (record.problem !== null) {
         row.classList.add('problem');
         text.textContent = record.problem;

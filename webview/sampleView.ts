@@ -166,9 +166,9 @@ export class SampleView {
     status.setAttribute('aria-label', `Review status: ${sample.review.status.replace('_', ' ')}`);
     bar.append(
       status,
-      button('Accept', 'Accept sample', () => this.review('accepted')),
-      button('Reject', 'Reject sample', () => this.review('rejected')),
-      button('Needs fix', 'Needs fix', () => this.review('needs_fix')),
+      button('Accept', 'Accept sample', () => this.review('accepted'), 'action', 'pass'),
+      button('Reject', 'Reject sample', () => this.review('rejected'), 'action', 'circle-slash'),
+      button('Needs fix', 'Needs fix', () => this.review('needs_fix'), 'action', 'tools'),
     );
     if (!sample.unreadable) {
       const note = element('input', 'review-note');

@@ -152,6 +152,7 @@ export class DatasetEditorProvider implements vscode.CustomEditorProvider<Datase
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(distUri, 'webview.js')).toString(),
       styleUris: [
         webview.asWebviewUri(vscode.Uri.joinPath(distUri, 'katex', 'katex.min.css')).toString(),
+        webview.asWebviewUri(vscode.Uri.joinPath(distUri, 'codicons', 'codicon.css')).toString(),
         webview.asWebviewUri(vscode.Uri.joinPath(mediaUri, 'webview.css')).toString(),
       ],
       title: document.dataset.fileName,

@@ -237,6 +237,17 @@ describe('annotating samples from the keyboard', { timeout: 10 * 60_000 }, () =>
       await page.waitForTimeout(300);
       await page.screenshot({ path: path.join(resultsDir, file) });
     }
+    // High contrast through a workspace setting, which the workbench applies as the file changes.
+    const settings = path.join(workspace, '.vscode', 'settings.json');
+    fs.mkdirSync(path.dirname(settings), { recursive: true });
+    fs.writeFileSync(settings, JSON.stringify({ 'workbench.colorTheme': 'Default High Contrast' }));
+    await page.locator('.monaco-workbench.hc-black').waitFor({ timeout: 20_000 });
+    await page.locator('.tab', { hasText: 'review.cot.jsonl' }).first().click();
+    await (await workbench.datasetView('review.cot.jsonl')).locator('.review-bar .codicon-pass').waitFor();
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(resultsDir, 'sample-view-high-contrast.png') });
+    fs.rmSync(settings);
+    await page.locator('.monaco-workbench.vs').waitFor({ timeout: 20_000 });
     await page.keyboard.press('Control+z');
   });
 
