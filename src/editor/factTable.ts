@@ -8,11 +8,28 @@ const CHECKS = checkIdSchema.options;
 const UNKNOWN = 255;
 const UNRATED = 1;
 const HAS_ALTERNATIVES = 2;
-/** Records read between yields to the event loop, so the editor stays responsive. */
-const BATCH = 1000;
+/**
+ * Work between yields to the event loop, so a request for the next sample waits at most this long behind
+ * the pass. Time, not a record count: record sizes vary by orders of magnitude.
+ */
+const SLICE_MS = 8;
+/** Records whose check results are handed on together. */
+const REPORT_EVERY = 1000;
+/** How often the clock is read inside a slice. */
+const CLOCK_EVERY = 16;
 
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+/** Tells a long loop when its slice of time is spent, and yields to the event loop. */
+class TimeSlice {
+  private start = performance.now();
+
+  due(index: number): boolean {
+    return index % CLOCK_EVERY === 0 && performance.now() - this.start > SLICE_MS;
+  }
+
+  async yield(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    this.start = performance.now();
+  }
 }
 
 /** Check results of records the pass just read, by 0-based line: what the Problems panel shows. */
@@ -60,11 +77,15 @@ export class FactTable {
     const dataset = this.dataset;
     const context = this.context();
     let checked: CheckedRecords = [];
+    const slice = new TimeSlice();
     for (let index = 0; index < dataset.recordCount; index++) {
-      if (index % BATCH === 0 && index > 0) {
-        this.report(checked);
-        checked = [];
-        await yieldToEventLoop();
+      if (slice.due(index)) {
+        // The Problems panel republishes the file's diagnostics on each report; a few per second are enough.
+        if (checked.length >= REPORT_EVERY) {
+          this.report(checked);
+          checked = [];
+        }
+        await slice.yield();
       }
       if (dataset !== this.dataset) return;
       if (this.formats[index] === UNKNOWN) checked.push(this.read(dataset, dataset.recordLine(index), context));
@@ -131,8 +152,9 @@ export class FactTable {
     const dataset = this.dataset;
     const context = this.context();
     const matches: number[] = [];
+    const slice = new TimeSlice();
     for (let index = 0; index < dataset.recordCount; index++) {
-      if (index % BATCH === 0 && index > 0) await yieldToEventLoop();
+      if (slice.due(index)) await slice.yield();
       let facts = this.formats[index] === UNKNOWN ? undefined : this.factsAt(index);
       let text: string | undefined;
       if (!facts || filter.text) {
