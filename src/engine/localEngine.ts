@@ -73,8 +73,14 @@ export class LocalEngine implements Backend {
   }
 
   private async generateNow(request: GenerationRequest, options: GenerateOptions): Promise<GenerationResult> {
-    const sampling = samplingSchema.parse(generationRequestSchema.parse(request).sampling ?? {});
+    const asked = samplingSchema.parse(generationRequestSchema.parse(request).sampling ?? {});
     const promptTokens = this.promptTokens(request);
+    // Positions past the model's context are undefined (or out of range for learned position tables).
+    const context = this.folder.config.max_position_embeddings ?? Infinity;
+    if (promptTokens.length >= context) {
+      throw new Error(`the prompt has ${promptTokens.length} tokens; ${this.folder.name} reads at most ${context} (max_position_embeddings)`);
+    }
+    const sampling = { ...asked, maxTokens: Math.min(asked.maxTokens, context - promptTokens.length) };
     const seed = sampling.seed ?? randomInt(0, 2 ** 31);
     const output = await decode(this.ort, this.forward, this.cache, {
       promptTokens,

@@ -7,6 +7,8 @@ import type { LoadedModel } from '../protocol';
 import { readBackendSettings, type BackendSettings } from './settings';
 
 const API_KEY_SECRET = 'cotStudio.openai.apiKey';
+/** A bigram model of the sample datasets, built with the bundles (esbuild.js) so regeneration works out of the box. */
+const BUNDLED_MODEL = 'dist/models/tiny-bigram';
 
 /**
  * The backend regeneration uses, as the settings describe it: the local engine (a bundled sample model by
@@ -38,7 +40,7 @@ export class GenerationService implements vscode.Disposable {
   }
 
   settings(): BackendSettings {
-    return readBackendSettings(vscode.workspace.getConfiguration('cotStudio'), this.context.asAbsolutePath('models/tiny-bigram'));
+    return readBackendSettings(vscode.workspace.getConfiguration('cotStudio'), this.context.asAbsolutePath(BUNDLED_MODEL));
   }
 
   /** The backend for the current settings, built on first use. */

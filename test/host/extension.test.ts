@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { reopenAssociatedTextEditors } from '../../src/editor/reopenAssociated';
 import type { CotStudioApi } from '../../src/extension';
-import type { EngineStatus } from '../../src/protocol';
+import type { ModelStatusReport } from '../../src/modelStatus';
 import { datasetsDir } from '../harness/fixtures';
 
 const EXTENSION_ID = 'cot-studio.cot-studio';
@@ -134,8 +134,9 @@ describe('CoT Studio in the extension host', function () {
   it('loads onnxruntime-node from the extension in the engine process and runs the CPU provider', async function () {
     this.timeout(120_000);
     const { extension } = await activateExtension();
-    const status = await vscode.commands.executeCommand<EngineStatus | undefined>('cotStudio.showModelStatus');
-    assert.ok(status, 'Show Model Status returned no status');
+    const report = await vscode.commands.executeCommand<ModelStatusReport | undefined>('cotStudio.showModelStatus');
+    assert.ok(report, 'Show Model Status returned no status');
+    const { status } = report;
     assert.equal(status.onnxruntimeVersion, '1.30.0');
     assert.ok(
       fs.realpathSync(status.onnxruntimePath).startsWith(fs.realpathSync(extension.extensionPath)),
@@ -147,5 +148,7 @@ describe('CoT Studio in the extension host', function () {
       status.providers.map((provider) => provider.name),
       ['cuda', 'webgpu', 'cpu'],
     );
+    assert.ok(report.model, `the bundled model did not load: ${report.modelError}`);
+    assert.equal(report.model.dir, path.join(extension.extensionPath, 'dist', 'models', 'tiny-bigram'));
   });
 });

@@ -12,7 +12,8 @@ export type ModelVariant = z.infer<typeof modelVariantSchema>;
 
 const variantFile = (variant: (typeof MODEL_VARIANTS)[number]): string => (variant === 'fp32' ? 'model.onnx' : `model_${variant}.onnx`);
 
-const tokenIdsSchema = z.union([z.number().int(), z.array(z.number().int())]).optional();
+// Exports often write `null` for ids a model does not use (pad_token_id).
+const tokenIdsSchema = z.union([z.number().int(), z.array(z.number().int())]).nullish();
 
 /** The fields of config.json the engine reads; exports carry many more. */
 export const modelConfigSchema = z.looseObject({

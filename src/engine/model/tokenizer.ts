@@ -6,7 +6,7 @@ import { type ModelFolder, ModelFolderError, type TokenizerConfig } from './fold
 const tokenText = (token: TokenizerConfig['eos_token']): string | undefined =>
   token === null || token === undefined ? undefined : typeof token === 'string' ? token : token.content;
 
-const ids = (value: number | number[] | undefined): number[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+const ids = (value: number | number[] | null | undefined): number[] => (value === undefined || value === null ? [] : Array.isArray(value) ? value : [value]);
 
 /** The model's tokenizer and chat template, and the token ids that end a generation. */
 export class ModelTokenizer {
