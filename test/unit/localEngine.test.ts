@@ -223,6 +223,28 @@ describe('local engine decoding', () => {
     assert.deepEqual(result.promptTokens, engine.tokenizer.encode(text));
   });
 
+  it('decodes the greedy tokens transformers.js decodes on the same model', async () => {
+    const engine = await load(randomDir);
+    const steps = 20;
+    const ours = await engine.generate({ prompt: { text: PROMPT }, sampling: greedy(steps) });
+    const { AutoModelForCausalLM, Tensor, env } = await import('@huggingface/transformers');
+    env.allowRemoteModels = false;
+    env.allowLocalModels = true;
+    env.localModelPath = `${root}${path.sep}`;
+    const model = await AutoModelForCausalLM.from_pretrained(path.basename(randomDir), { device: 'cpu', dtype: 'fp32' });
+    const ids = ours.promptTokens;
+    const output = await model.generate({
+      input_ids: new Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, ids.length]),
+      attention_mask: new Tensor('int64', new BigInt64Array(ids.length).fill(1n), [1, ids.length]),
+      max_new_tokens: steps,
+      do_sample: false,
+      eos_token_id: [],
+    });
+    const theirs = ((output as { tolist(): bigint[][] }).tolist()[0] ?? []).slice(ids.length).map(Number);
+    assert.deepEqual(ours.candidates[0]?.tokens, theirs);
+    await model.dispose();
+  });
+
   it('counts tokens computed per token kept when 8 candidates share a prompt', async () => {
     const engine = await load(randomDir, 64 * 1024 * 1024);
     const result = await engine.generate({ prompt: { text: PROMPT }, sampling: { n: 8, maxTokens: 32, ignoreEos: true, seed: 2 } });
