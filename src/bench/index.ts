@@ -1,13 +1,20 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { z } from 'zod';
+import { engineBenchResultSchema } from './engine';
 import { generateDataset } from './generate';
 import { measureDataset } from './measure';
 import { type BenchResult, benchResultSchema } from './report';
 import { gcExposed } from './timing';
 
 export { MIN_RECORDS } from './measure';
+export { type EngineBenchOptions, type EngineBenchResult, engineBenchResultSchema, engineMeasureIdSchema, formatEngineBench, runEngineBench } from './engine';
 export { type BenchResult, benchResultSchema, formatBench, measureIdSchema } from './report';
+
+/** What `cot-studio bench --json` prints and `--out` writes: the parts that ran (`--only` runs one). */
+export const benchOutputSchema = z.object({ dataset: benchResultSchema.optional(), engine: engineBenchResultSchema.optional() });
+export type BenchOutput = z.infer<typeof benchOutputSchema>;
 
 export interface BenchOptions {
   records: number;

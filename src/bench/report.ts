@@ -4,19 +4,21 @@ import { z } from 'zod';
 export const measureIdSchema = z.enum(['read', 'index', 'first-page', 'page', 'next-sample', 'stats', 'save', 'memory-rss', 'memory-heap']);
 export type MeasureId = z.infer<typeof measureIdSchema>;
 
-export const benchRowSchema = z.object({
-  id: measureIdSchema,
+/** The fields of a table row, shared by the dataset and engine benches; each adds its own measure ids. */
+export const benchRowFields = {
   /** What was measured, as the table names it. */
   measure: z.string(),
-  unit: z.enum(['ms', 'µs', 'MB']),
+  unit: z.enum(['ms', 'µs', 'MB', 'tok/s', 'per kept']),
   ours: z.number().finite(),
   baseline: z.number().finite().positive(),
-  /** What the baseline does, on the same file in the same run. */
+  /** What the baseline does, on the same file or model in the same run. */
   baselineName: z.string(),
   /** ours / baseline: the figure to compare between runs and machines. */
   ratio: z.number().finite(),
   note: z.string(),
-});
+};
+
+export const benchRowSchema = z.object({ id: measureIdSchema, ...benchRowFields });
 export type BenchRow = z.infer<typeof benchRowSchema>;
 
 /** What `cot-studio bench --json` prints and `--out` writes. */
@@ -35,7 +37,10 @@ export const benchResultSchema = z.object({
 });
 export type BenchResult = z.infer<typeof benchResultSchema>;
 
-export function benchRow(id: MeasureId, measure: string, unit: BenchRow['unit'], ours: number, baseline: number, baselineName: string, note = ''): BenchRow {
+/** A row of either bench; `Id` is the bench's own measure id. */
+export type Row<Id extends string> = Omit<BenchRow, 'id'> & { id: Id };
+
+export function benchRow<Id extends string>(id: Id, measure: string, unit: BenchRow['unit'], ours: number, baseline: number, baselineName: string, note = ''): Row<Id> {
   return { id, measure, unit, ours, baseline, baselineName, ratio: ours / baseline, note };
 }
 
@@ -43,18 +48,17 @@ function figure(value: number, unit: BenchRow['unit']): string {
   return `${value.toFixed(value < 10 ? 2 : 1)} ${unit}`;
 }
 
-const megabytes = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
+export const megabytes = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
 
-/** The table `cot-studio bench` prints: the ratio is the figure; absolute times are for context. */
-export function formatBench(result: BenchResult): string {
-  const { file } = result;
-  const header = [
-    `${file.records} records, ${megabytes(file.bytes)} (mean line ${Math.round(file.meanLineBytes)} B)${file.kept ? ` kept at ${file.path}` : ''}`,
-    `node ${result.node}${result.gcExposed ? '' : ', gc not exposed: memory figures include garbage (run node --expose-gc)'}`,
-  ];
+/** The node line of both headers; memory figures depend on whether a full collection could run first. */
+export const nodeLine = (node: string, gcExposed: boolean): string =>
+  `node ${node}${gcExposed ? '' : ', gc not exposed: memory figures include garbage (run node --expose-gc)'}`;
+
+/** The table both benches print under their header lines: the ratio is the figure; absolute values are for context. */
+export function formatTable(header: readonly string[], tableRows: readonly Row<string>[]): string {
   const rows = [
     ['measure', 'ours', 'baseline', 'ratio', 'note'],
-    ...result.rows.map((row) => {
+    ...tableRows.map((row) => {
       const baseline = `${figure(row.baseline, row.unit)} ${row.baselineName}`;
       return [row.measure, figure(row.ours, row.unit), baseline, `${row.ratio.toFixed(2)}x`, row.note];
     }),
@@ -63,4 +67,13 @@ export function formatBench(result: BenchResult): string {
   const lines = rows.map((cells) => cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]))).join('  ').trimEnd());
   lines.splice(1, 0, widths.map((width) => '-'.repeat(width)).join('  '));
   return [...header, '', ...lines].join('\n');
+}
+
+export function formatBench(result: BenchResult): string {
+  const { file } = result;
+  const header = [
+    `${file.records} records, ${megabytes(file.bytes)} (mean line ${Math.round(file.meanLineBytes)} B)${file.kept ? ` kept at ${file.path}` : ''}`,
+    nodeLine(result.node, result.gcExposed),
+  ];
+  return formatTable(header, result.rows);
 }

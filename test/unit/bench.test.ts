@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { benchResultSchema, measureIdSchema } from '../../src/bench';
+import { benchOutputSchema, measureIdSchema } from '../../src/bench';
 import { projectRoot } from '../harness/fixtures';
 
 const cli = path.join(projectRoot, 'dist', 'cli.js');
@@ -19,13 +19,16 @@ describe('cot-studio bench', () => {
     let written: unknown;
     let stdout: string;
     try {
-      ({ stdout } = await execute(process.execPath, ['--expose-gc', cli, 'bench', '--json', '--records', '5000', '--out', out]));
+      ({ stdout } = await execute(process.execPath, ['--expose-gc', cli, 'bench', '--only', 'dataset', '--json', '--records', '5000', '--out', out]));
       written = JSON.parse(fs.readFileSync(out, 'utf8'));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
-    const result = benchResultSchema.parse(JSON.parse(stdout));
-    assert.deepEqual(written, result);
+    const output = benchOutputSchema.parse(JSON.parse(stdout));
+    assert.deepEqual(written, output);
+    assert.equal(output.engine, undefined, '--only dataset runs no engine bench');
+    const result = output.dataset;
+    assert.ok(result);
     assert.equal(result.file.records, 5000);
     assert.ok(result.file.meanLineBytes > 1500 && result.file.meanLineBytes < 2000, `mean line ${result.file.meanLineBytes} B`);
     assert.deepEqual(

@@ -19,6 +19,9 @@ export class CandidateDecode {
   /** Tokens kept after a stop string cut the text. */
   private kept = 0;
   private readonly longestStop: number;
+  /** Incremental detokenizing: tokens from `prefixOffset` give context, those from `readOffset` are new. */
+  private prefixOffset = 0;
+  private readOffset = 0;
 
   constructor(
     private readonly detokenize: Detokenize,
@@ -42,7 +45,7 @@ export class CandidateDecode {
     this.tokens.push(token);
     this.logprobs.push(logprob);
     const previous = this.text.length;
-    this.text = this.detokenize(this.tokens);
+    this.appendDecoded();
     const searchFrom = Math.max(0, previous - this.longestStop + 1);
     let cut = -1;
     for (const stop of this.stops) {
@@ -59,17 +62,30 @@ export class CandidateDecode {
       return this.flush(this.text.length);
     }
     this.kept = this.tokens.length;
-    if (this.tokens.length >= this.maxTokens) {
-      this.finish = 'length';
-      return this.flush(this.text.length);
-    }
+    if (this.tokens.length >= this.maxTokens) return this.end('length');
     return this.flush(this.safeEnd());
   }
 
   /** Ends the candidate without adding a token (EOS, cancel); returns the held-back text. */
   end(reason: FinishReason): string {
     this.finish ??= reason;
+    // A character still incomplete at the end is shown as the tokenizer shows it.
+    if (this.finish !== 'stop') this.text = this.detokenize(this.tokens);
     return this.flush(this.text.length);
+  }
+
+  /**
+   * Adds the text of the new tokens, decoding only a short window: the tokens since the last decode plus
+   * those before them as context (tokenizers render a token differently at the start of a text). A
+   * window that ends inside a multi-byte character waits for the next token.
+   */
+  private appendDecoded(): void {
+    const known = this.detokenize(this.tokens.slice(this.prefixOffset, this.readOffset));
+    const extended = this.detokenize(this.tokens.slice(this.prefixOffset));
+    if (extended.length <= known.length || extended.endsWith('\uFFFD')) return;
+    this.text += extended.slice(known.length);
+    this.prefixOffset = this.readOffset;
+    this.readOffset = this.tokens.length;
   }
 
   result(): Candidate {
@@ -85,10 +101,9 @@ export class CandidateDecode {
     };
   }
 
-  /** The text that cannot change any more: not a partial UTF-8 character, not a possible start of a stop string. */
+  /** The text that cannot change any more: not a possible start of a stop string. */
   private safeEnd(): number {
-    let end = this.text.length;
-    while (end > this.emitted && this.text.charCodeAt(end - 1) === 0xfffd) end--;
+    const end = this.text.length;
     for (let hold = Math.min(this.longestStop - 1, end - this.emitted); hold > 0; hold--) {
       const tail = this.text.slice(end - hold, end);
       if (this.stops.some((stop) => stop.startsWith(tail))) return end - hold;

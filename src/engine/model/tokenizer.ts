@@ -44,6 +44,7 @@ export class ModelTokenizer {
   }
 
   decode(tokens: readonly number[]): string {
+    if (tokens.length === 0) return '';
     return this.tokenizer.decode([...tokens], { skip_special_tokens: false, clean_up_tokenization_spaces: false });
   }
 

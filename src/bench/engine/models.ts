@@ -1,0 +1,86 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { z } from 'zod';
+import { makeTestModel, type TestModelOptionsInput, testModelOptionsSchema } from '../../testModel';
+
+/** A model the engine bench runs on, before it is loaded. */
+export interface BenchModel {
+  name: string;
+  dir: string;
+  /** Built by this run, found built by an earlier run, or the user's own folder. */
+  source: 'built' | 'cached' | 'user';
+  /** Known for the models the bench builds; a user's folder does not say. */
+  parameters: number | undefined;
+  /** Tokens each generation decodes. */
+  tokens: number;
+}
+
+interface BuiltModelSpec {
+  name: string;
+  options: TestModelOptionsInput;
+  tokens: number;
+  quickTokens: number;
+}
+
+/** One model where the engine's per-token overhead dominates, one the size of a small real decoder. */
+export const BUILT_MODELS: readonly BuiltModelSpec[] = [
+  { name: 'tiny', options: { kind: 'random', layers: 2, hidden: 64, heads: 4, kvHeads: 2, vocab: 512 }, tokens: 64, quickTokens: 16 },
+  // 12 query heads share 4 KV heads (grouped-query attention), as in current small decoders.
+  { name: 'realistic', options: { kind: 'random', layers: 12, hidden: 768, heads: 12, kvHeads: 4, vocab: 8192, maxPositions: 2048 }, tokens: 32, quickTokens: 8 },
+];
+
+/** Tokens decoded on a user's model: the realistic model's counts. */
+export const USER_MODEL_TOKENS = { tokens: 32, quickTokens: 8 };
+
+/** Written last into a built folder, so a folder without it is a build that did not finish. */
+const MARKER = 'bench-model.json';
+const markerSchema = z.object({ parameters: z.number().int().positive() });
+
+/** Built models are kept between runs in the temp folder, named by a hash of their full options. */
+function cacheDir(spec: BuiltModelSpec): string {
+  const options = testModelOptionsSchema.parse(spec.options);
+  const key = createHash('sha256').update(JSON.stringify(options)).digest('hex').slice(0, 16);
+  return path.join(os.tmpdir(), 'cot-studio-bench-models', `${spec.name}-${key}`);
+}
+
+function readMarker(dir: string): number | undefined {
+  try {
+    return markerSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, MARKER), 'utf8'))).parameters;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The built model, from the cache when an earlier run left it there, else built now. */
+export function builtModel(spec: BuiltModelSpec, quick: boolean, log: (message: string) => void): BenchModel {
+  const dir = cacheDir(spec);
+  const tokens = quick ? spec.quickTokens : spec.tokens;
+  const cached = readMarker(dir);
+  if (cached !== undefined) return { name: spec.name, dir, source: 'cached', parameters: cached, tokens };
+  log(`building the ${spec.name} model in ${dir}`);
+  // Built beside its final place and renamed into it, so a run that stops half way leaves no folder behind.
+  const partial = `${dir}.partial-${process.pid}`;
+  fs.rmSync(partial, { recursive: true, force: true });
+  const { parameters } = makeTestModel(partial, spec.options);
+  fs.writeFileSync(path.join(partial, MARKER), JSON.stringify({ parameters }));
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.renameSync(partial, dir);
+  return { name: spec.name, dir, source: 'built', parameters, tokens };
+}
+
+export function userModel(dir: string, quick: boolean): BenchModel {
+  const tokens = quick ? USER_MODEL_TOKENS.quickTokens : USER_MODEL_TOKENS.tokens;
+  return { name: path.basename(path.resolve(dir)), dir: path.resolve(dir), source: 'user', parameters: undefined, tokens };
+}
+
+/** Bytes of the model file and its external weights (`model.onnx_data`, `model.onnx_data_1`, …). */
+export function modelFileBytes(modelFile: string): number {
+  const dir = path.dirname(modelFile);
+  const name = path.basename(modelFile);
+  return fs
+    .readdirSync(dir)
+    .filter((entry) => entry === name || entry.startsWith(`${name}_data`))
+    .reduce((sum, entry) => sum + fs.statSync(path.join(dir, entry)).size, 0);
+}

@@ -1,0 +1,63 @@
+import * as assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { benchOutputSchema, engineMeasureIdSchema } from '../../src/bench';
+import { makeTestModel } from '../../src/testModel';
+import { projectRoot } from '../harness/fixtures';
+
+const cli = path.join(projectRoot, 'dist', 'cli.js');
+const execute = promisify(execFile);
+
+describe('cot-studio bench --only engine', () => {
+  it('benches a model folder against its baselines and gives every figure as a positive, finite ratio', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-bench-engine-test-'));
+    const modelDir = path.join(dir, 'tiny');
+    const out = path.join(dir, 'bench.json');
+    let written: unknown;
+    let stdout: string;
+    try {
+      makeTestModel(modelDir, { kind: 'random', layers: 1, hidden: 32, heads: 2, kvHeads: 1, vocab: 384 });
+      ({ stdout } = await execute(process.execPath, ['--expose-gc', cli, 'bench', '--only', 'engine', '--quick', '--engine-model', modelDir, '--json', '--out', out]));
+      written = JSON.parse(fs.readFileSync(out, 'utf8'));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    const output = benchOutputSchema.parse(JSON.parse(stdout));
+    assert.deepEqual(written, output);
+    assert.equal(output.dataset, undefined, '--only engine runs no dataset bench');
+    const engine = output.engine;
+    assert.ok(engine);
+    assert.equal(engine.provider, 'cpu');
+    assert.equal(engine.quick, true);
+    assert.equal(engine.models.length, 1);
+    const [model] = engine.models;
+    assert.ok(model);
+    assert.equal(model.source, 'user');
+    assert.equal(model.layers, 1);
+    assert.equal(model.kvHeads, 1);
+    assert.ok(model.promptTokens >= 64, `prompt of ${model.promptTokens} tokens`);
+    assert.deepEqual(model.skipped, []);
+    assert.deepEqual(
+      model.rows.map((row) => row.id),
+      engineMeasureIdSchema.options,
+    );
+    for (const row of model.rows) assert.ok(Number.isFinite(row.ratio) && row.ratio > 0, `${row.id}: ratio ${row.ratio}`);
+    assert.equal(model.matchesBareLoop, true, 'the engine decodes greedily the tokens the bare loop does');
+    assert.equal(model.matchesTransformers, true, 'and the tokens transformers.js does');
+    const perKept = model.rows.find((row) => row.id === 'computed-per-kept');
+    assert.ok(perKept && perKept.ours <= 1.1, `tokens computed per kept ${perKept?.ours}`);
+    assert.match(model.rows.find((row) => row.id === 'prefix-hit')?.note ?? '', /^reused [1-9]\d* of \d+ prompt tokens/);
+  });
+
+  it('exits 2 for an option of the other bench', async () => {
+    await assert.rejects(execute(process.execPath, [cli, 'bench', '--only', 'dataset', '--quick']), (error: { code: number; stderr: string }) => {
+      assert.equal(error.code, 2);
+      assert.match(error.stderr, /--quick does not apply to the dataset bench/);
+      return true;
+    });
+  });
+});
