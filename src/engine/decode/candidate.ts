@@ -27,6 +27,8 @@ export class CandidateDecode {
     private readonly detokenize: Detokenize,
     private readonly stops: readonly string[],
     private readonly maxTokens: number,
+    /** Without a listener and without stop strings nobody reads the text before the end: decode it once then. */
+    private readonly textWhileDecoding = true,
   ) {
     this.longestStop = Math.max(0, ...stops.map((stop) => stop.length));
   }
@@ -45,7 +47,7 @@ export class CandidateDecode {
     this.tokens.push(token);
     this.logprobs.push(logprob);
     const previous = this.text.length;
-    this.appendDecoded();
+    if (this.textWhileDecoding || this.stops.length > 0) this.appendDecoded();
     const searchFrom = Math.max(0, previous - this.longestStop + 1);
     let cut = -1;
     for (const stop of this.stops) {

@@ -24,7 +24,8 @@ export interface DecodeOutput {
   tokensComputed: number;
 }
 
-/** Lets the event loop take messages (a cancel, a status request) between two model calls. */
+/** Model time between two looks at the event loop (a cancel, a status request), bounding cancel latency. */
+const YIELD_EVERY_MS = 5;
 const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** The past to resume the prompt from: the longest cached prefix, or nothing. */
@@ -77,7 +78,7 @@ export async function decode(ort: typeof Ort, forward: Forward, cache: PrefixCac
   }
   cache?.insert(promptTokens, prefill.present);
 
-  const candidates = Array.from({ length: sampling.n }, () => new CandidateDecode(input.detokenize, sampling.stop, sampling.maxTokens));
+  const candidates = Array.from({ length: sampling.n }, () => new CandidateDecode(input.detokenize, sampling.stop, sampling.maxTokens, input.onToken !== undefined));
   const randoms = candidates.map((_, i) => seededRandom(input.seed + i));
   let active = candidates.map((_, i) => i);
   let past = await prefill.present.select(ort, active.map(() => 0));
@@ -86,6 +87,7 @@ export async function decode(ort: typeof Ort, forward: Forward, cache: PrefixCac
     if (text) input.onToken?.({ candidate, text });
   };
 
+  let lastYield = performance.now();
   while (active.length > 0) {
     const next: number[] = [];
     const stillActive: number[] = [];
@@ -113,7 +115,10 @@ export async function decode(ort: typeof Ort, forward: Forward, cache: PrefixCac
       past = compacted;
     }
     active = stillActive.map((row) => active[row] as number);
-    await yieldToEvents();
+    if (performance.now() - lastYield > YIELD_EVERY_MS) {
+      await yieldToEvents();
+      lastYield = performance.now();
+    }
     const step = await forward.run(
       next.map((token) => [token]),
       past,
