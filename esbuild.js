@@ -3,6 +3,7 @@
 const esbuild = require('esbuild');
 const fs = require('node:fs');
 const path = require('node:path');
+const { execFileSync } = require('node:child_process');
 
 const args = new Set(process.argv.slice(2));
 const production = args.has('--production');
@@ -83,8 +84,17 @@ function copyKatexAssets() {
   }
 }
 
+/** The codicon font and stylesheet, so icons in the webview match the workbench's. */
+function copyCodicons() {
+  const source = path.join(__dirname, 'node_modules', '@vscode', 'codicons', 'dist');
+  const target = path.join(__dirname, 'dist', 'codicons');
+  fs.mkdirSync(target, { recursive: true });
+  for (const file of ['codicon.css', 'codicon.ttf']) fs.copyFileSync(path.join(source, file), path.join(target, file));
+}
+
 async function main() {
   copyKatexAssets();
+  copyCodicons();
   const builds = tests ? [...productBuilds, ...testBuilds()] : productBuilds;
   if (watch) {
     const contexts = await Promise.all(builds.map((options) => esbuild.context(options)));
@@ -94,6 +104,27 @@ async function main() {
   }
   await Promise.all(builds.map((options) => esbuild.build(options)));
   fs.chmodSync('dist/cli.js', 0o755);
+  buildBundledModel();
+}
+
+/**
+ * The sample model that ships in the VSIX: a bigram model of the sample datasets (about 1 MB), so that
+ * regeneration works offline before a user picks a real model. Rebuilt when the datasets or the builder change.
+ */
+function buildBundledModel() {
+  const target = path.join(__dirname, 'dist', 'models', 'tiny-bigram');
+  const corpusDir = path.join(__dirname, 'test', 'fixtures', 'datasets');
+  const corpus = fs.readdirSync(corpusDir).filter((name) => name.endsWith('.jsonl')).sort().map((name) => path.join(corpusDir, name));
+  const stamp = path.join(target, 'config.json');
+  const builder = ['src/testModel', 'src/onnx'].flatMap((dir) => fs.readdirSync(path.join(__dirname, dir)).map((name) => path.join(__dirname, dir, name)));
+  const newest = Math.max(...[...corpus, ...builder].map((file) => fs.statSync(file).mtimeMs));
+  if (fs.existsSync(stamp) && fs.statSync(stamp).mtimeMs >= newest && !args.has('--rebuild-model')) return;
+  fs.rmSync(target, { recursive: true, force: true });
+  const options = ['--kind', 'bigram', '--layers', '1', '--hidden', '128', '--heads', '4', '--kv-heads', '2', '--vocab', '768', '--max-positions', '1024', '--dtype', 'fp16'];
+  execFileSync(process.execPath, ['dist/cli.js', 'make-test-model', target, ...options, ...corpus.flatMap((file) => ['--corpus', file])], {
+    cwd: __dirname,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }
 
 main().catch((error) => {

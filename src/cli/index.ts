@@ -3,13 +3,14 @@ import { version } from '../../package.json';
 import { bench } from './bench';
 import { exportCommand } from './export';
 import { generate } from './generate';
+import { makeTestModelCommand } from './makeTestModel';
 import { serve } from './serve';
 import { stats } from './stats';
 import { status } from './status';
 import { USAGE, UsageError } from './usage';
 import { validate } from './validate';
 
-const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { validate, stats, export: exportCommand, status, bench, generate, serve };
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { validate, stats, export: exportCommand, status, bench, generate, serve, 'make-test-model': makeTestModelCommand };
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -21,10 +21,18 @@ Commands:
                     serve the local model with an OpenAI-compatible API (/v1/completions,
                     /v1/chat/completions, /v1/models) on 127.0.0.1:8000 by default; clients must send
                     the key in COT_STUDIO_API_KEY when that variable is set
-  bench [--json] [--records N] [--out FILE] [--keep]
-                    time the dataset model on a generated file (100000 records by default), each
-                    figure as a ratio to a bare baseline; --out also writes the JSON, --keep leaves
-                    the generated file in the temp folder
+  bench [--only dataset|engine] [--json] [--out FILE] [--records N] [--keep] [--engine-model DIR]
+        [--provider cpu|cuda|webgpu] [--quick]
+                    time the dataset model on a generated file (100000 records by default) and the
+                    generation engine on two built models (or the model in DIR), each figure as a
+                    ratio to a baseline run alongside; --out also writes the JSON, --keep leaves the
+                    generated file in the temp folder, --quick decodes fewer tokens once
+  make-test-model DIR --kind random|bigram [--corpus FILE]... [--layers N] [--hidden N] [--heads N]
+         [--kv-heads N] [--vocab N] [--seed N] [--max-positions N] [--dtype fp32|fp16] [--external-data]
+         [--smoothing K] [--init-std S]
+                    write a small Hugging Face layout ONNX decoder folder (config, tokenizer trained on
+                    the corpus, onnx/model.onnx); bigram models continue text like the corpus (.jsonl
+                    files contribute every string of every record)
 
 Options:
   --help            show this help

@@ -55,7 +55,8 @@ export class EngineClient {
         else signal.addEventListener('abort', cancel, { once: true });
       }
       child.send(params === undefined ? { id, method } : { id, method, params }, (error) => {
-        if (error) this.settle(id, undefined, new Error(`could not reach the engine process: ${error.message}`));
+        // A process that is going away fails its requests on exit, with the reason it stopped.
+        if (error && child.connected) this.settle(id, undefined, new Error(`could not reach the engine process: ${error.message}`));
       });
     });
   }

@@ -1,2 +1,6 @@
-export { encodeModel, OPSET_VERSION, TensorType } from './model';
-export type { Dimension, Graph, Initializer, Node, TensorTypeCode, ValueInfo } from './model';
+export { GraphBuilder } from './builder';
+export { PROTOBUF_LIMIT, writeModelFile } from './file';
+export type { WrittenModel } from './file';
+export { fromFloat16, toFloat16 } from './float16';
+export { encodeModel, floatAttribute, OPSET_VERSION, TensorType } from './model';
+export type { AttributeValue, Dimension, Graph, Initializer, Node, TensorTypeCode, TensorValues, ValueInfo } from './model';

@@ -1,0 +1,3 @@
+// ChatML, as Qwen models use it: `<|im_start|>role\ncontent<|im_end|>\n` per message. Content may also be a
+// list of parts (multimodal chats), where an image part becomes the `<image>` token.
+export const CHAT_TEMPLATE = String.raw`{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' }}{% if message['content'] is string %}{{ message['content'] }}{% else %}{% for part in message['content'] %}{% if part['type'] == 'image' %}{{ '<image>' }}{% elif part['type'] == 'text' %}{{ part['text'] }}{% endif %}{% endfor %}{% endif %}{{ '<|im_end|>' + '\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}`;

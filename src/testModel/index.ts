@@ -1,0 +1,108 @@
+import { Tokenizer } from '@huggingface/tokenizers';
+import { PROTOBUF_LIMIT } from '../onnx';
+import { bigramScores } from './bigram';
+import { BUILTIN_CORPUS } from './builtinCorpus';
+import { readCorpus } from './corpus';
+import { buildDecoder } from './decoder';
+import { lowRankFactors } from './factor';
+import { writeFolder } from './folder';
+import { type TestModelOptions, type TestModelOptionsInput, testModelOptionsSchema } from './options';
+import { SeededRandom } from './random';
+import { type ModelShape, parameterCount } from './shape';
+import { type TokenizerJson, tokenizerConfig, trainTokenizer } from './tokenizer';
+import { IM_END_ID } from './tokens';
+import { bigramWeights, type DecoderWeights, randomWeights } from './weights';
+
+export { testModelOptionsSchema } from './options';
+export type { TestModelOptions, TestModelOptionsInput } from './options';
+export type { ModelShape } from './shape';
+export { ENDOFTEXT_ID, IM_END_ID, MIN_VOCAB, SPECIAL_TOKENS, STAGE_TAGS, tokenId } from './tokens';
+
+export interface TestModel {
+  dir: string;
+  modelFile: string;
+  /** The external weights file, when weights are external. */
+  dataFile: string | undefined;
+  /** Bytes of the ONNX file(s). */
+  bytes: number;
+  parameters: number;
+  shape: ModelShape;
+  options: TestModelOptions;
+  /** Tokens learned from the corpus; the rest beyond the fixed tokens are `<|reserved_N|>`. */
+  learnedTokens: number;
+  reservedTokens: number;
+}
+
+/** Room left under the protobuf limit for the graph itself when weights are inline. */
+const GRAPH_MARGIN = 64 * 2 ** 20;
+
+/** Each document followed by `<|im_end|>`, so a bigram model learns where answers end. */
+function tokenize(json: TokenizerJson, documents: readonly string[], maxPositions: number): number[][] {
+  const tokenizer = new Tokenizer(json, tokenizerConfig(json, maxPositions));
+  return documents.map((document) => [...tokenizer.encode(document, { add_special_tokens: false }).ids, IM_END_ID]);
+}
+
+function weightsFor(options: TestModelOptions, shape: ModelShape, json: TokenizerJson, documents: readonly string[]): { weights: DecoderWeights; exact?: boolean } {
+  const random = new SeededRandom(options.seed);
+  if (options.kind === 'random') return { weights: randomWeights(shape, random, options.initStd) };
+  const { scores, rowCounts, occurs } = bigramScores(tokenize(json, documents, shape.maxPositions), shape.vocab, options.smoothing);
+  const factors = lowRankFactors(scores, shape.hidden, random, rowCounts);
+  return { weights: bigramWeights(shape, random, options.initStd, factors, occurs), exact: factors.exact };
+}
+
+/**
+ * Builds a complete Hugging Face layout decoder folder in `dir` (config.json, generation_config.json,
+ * tokenizer.json, tokenizer_config.json, onnx/model.onnx or model_fp16.onnx) without downloading anything.
+ * A random model without a corpus trains its tokenizer on a few built-in chain-of-thought samples.
+ */
+export function makeTestModel(dir: string, input: TestModelOptionsInput): TestModel {
+  const options = testModelOptionsSchema.parse(input);
+  const corpus = readCorpus(options.corpus);
+  if (options.kind === 'bigram' && !corpus.some((document) => document.length > 0)) {
+    throw new Error(`the corpus (${options.corpus.join(', ')}) holds no text to count bigrams in`);
+  }
+  const documents = corpus.length > 0 ? corpus : [...BUILTIN_CORPUS];
+  const tokenizer = trainTokenizer(documents, options.vocab);
+  const shape: ModelShape = {
+    layers: options.layers,
+    hidden: options.hidden,
+    heads: options.heads,
+    kvHeads: options.kvHeads,
+    headDim: options.hidden / options.heads,
+    intermediate: 4 * options.hidden,
+    vocab: options.vocab,
+    maxPositions: options.maxPositions,
+  };
+  const { weights, exact } = weightsFor(options, shape, tokenizer.json, documents);
+  const parameters = parameterCount(shape);
+  const weightBytes = parameters * (options.dtype === 'fp16' ? 2 : 4);
+  const externalData = options.externalData || weightBytes > PROTOBUF_LIMIT - GRAPH_MARGIN;
+  const written = writeFolder(dir, {
+    options,
+    shape,
+    graph: buildDecoder(shape, weights, options.dtype),
+    tokenizer: tokenizer.json,
+    externalData,
+    provenance: {
+      kind: options.kind,
+      seed: options.seed,
+      initStd: options.initStd,
+      corpus: options.corpus.length > 0 ? options.corpus : 'built-in samples',
+      ...(options.kind === 'bigram' ? { smoothing: options.smoothing, exactBigrams: exact } : {}),
+      architecture: 'token + learned position embeddings, pre-LayerNorm attention (grouped K/V) and SiLU MLP blocks, linear head with bias and no final norm',
+      learnedTokens: tokenizer.learned,
+      reservedTokens: tokenizer.reserved,
+    },
+  });
+  return {
+    dir,
+    modelFile: written.modelFile,
+    dataFile: written.dataFile,
+    bytes: written.bytes,
+    parameters,
+    shape,
+    options,
+    learnedTokens: tokenizer.learned,
+    reservedTokens: tokenizer.reserved,
+  };
+}
