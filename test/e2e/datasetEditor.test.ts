@@ -147,16 +147,24 @@ describe('the installed VSIX in code-server', { timeout: 10 * 60_000 }, () => {
   it('loads onnxruntime-node from the installed extension (Show Model Status)', async () => {
     await workbench.runCommand('CoT Studio: Show Model Status');
     const deadline = Date.now() + 60_000;
-    let output = '';
-    while (!output.includes('in use (setting') && Date.now() < deadline) {
+    let visible = '';
+    while (!visible.includes('running on cpu') && Date.now() < deadline) {
       await page.waitForTimeout(250);
-      output = await workbench.outputText();
+      visible = await workbench.outputText();
     }
+    assert.match(visible, /running on cpu/, 'the output panel shows where the bundled model runs');
+    // The panel shows only its last lines; the channel's log file has all of them.
+    const logs = path.join(path.dirname(product.extensionsDir), 'user-data', 'logs');
+    const logFile = fs.readdirSync(logs, { recursive: true, encoding: 'utf8' }).find((file) => file.endsWith('CoT Studio.log'));
+    assert.ok(logFile, `no CoT Studio.log under ${logs}`);
+    const output = fs.readFileSync(path.join(logs, logFile), 'utf8');
     assert.match(output, /onnxruntime-node 1\.30\.0 on linux-x64/);
     assert.match(output, /cpu: ok - ran a 4-element Add/);
     assert.match(output, /in use \(setting auto\): cpu/);
     const loadedFrom = /loaded from (\S+)/.exec(output)?.[1] ?? '';
     assert.ok(loadedFrom.startsWith(product.extensionsDir), `onnxruntime-node was loaded from ${loadedFrom}, not the installed extension`);
+    assert.match(output, /model tiny-bigram: \S+\/dist\/models\/tiny-bigram\/onnx\/model_fp16\.onnx/);
+    assert.match(output, /webgpu not used: /, 'why the faster providers were not used');
   });
 
   it('logged no errors in the browser console', () => {
