@@ -55,6 +55,8 @@ describe('engine process', () => {
         (error: Error) => error.message,
       );
       assert.match(outcome, /^answered$|engine process stopped \(signal SIGKILL\)/);
+      for (const deadline = Date.now() + 10_000; client.processId === pid && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(client.processId, undefined, 'the client saw the process stop');
       const again = await client.request('status');
       assert.ok(again.providers.some((provider) => provider.ok));
       assert.notEqual(client.processId, pid);
