@@ -4,13 +4,15 @@ import { bench } from './bench';
 import { exportCommand } from './export';
 import { generate } from './generate';
 import { makeTestModelCommand } from './makeTestModel';
+import { reward } from './reward';
+import { rewards } from './rewards';
 import { serve } from './serve';
 import { stats } from './stats';
 import { status } from './status';
 import { USAGE, UsageError } from './usage';
 import { validate } from './validate';
 
-const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { validate, stats, export: exportCommand, status, bench, generate, serve, 'make-test-model': makeTestModelCommand };
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { validate, stats, export: exportCommand, status, bench, generate, serve, 'make-test-model': makeTestModelCommand, reward, rewards };
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -12,6 +12,14 @@ Commands:
          [--source-format F] [--name NAME]
                     write trl-sft, trl-dpo, trl-stepwise, llamafactory-sharegpt, openai-chat,
                     openai-dpo, prm800k, mmpr or mulberry data
+  rewards FILE [--json] [--format F]
+                    score every record that has a ground truth with the rule rewards that fit its
+                    format; a mean and count per reward
+  reward NAME --output TEXT [--gt TEXT] [--key-steps JSON]
+                    print one reward of one output: format-think-answer, accuracy-discrete,
+                    accuracy-math-cosine, accuracy-function, step-validity, step-accuracy (needs
+                    --key-steps, R1-VL's {"Steps": [...]}), openvlthinker, stage-completeness; the
+                    accuracy rewards, step-accuracy and openvlthinker need --gt
   status [--json]   load onnxruntime-node and try each execution provider (CUDA, WebGPU, CPU)
   generate --model DIR --prompt TEXT [--chat] [--n N] [--max-tokens N] [--temperature T] [--top-p P]
            [--top-k K] [--seed S] [--stop S]... [--ignore-eos] [--provider auto|cuda|webgpu|cpu] [--json]

@@ -15,6 +15,7 @@ export const OPERATION_COMMANDS: Record<OperationKind, string> = {
   acceptAlternative: 'cotStudio.acceptAlternative',
   markPreference: 'cotStudio.markPreference',
   swapSides: 'cotStudio.swapSides',
+  addAlternatives: 'cotStudio.addAlternatives',
 };
 
 /** Thrown when the user dismisses a prompt: the command ends quietly. */
@@ -103,6 +104,10 @@ async function promptOperation(kind: OperationKind, provider: DatasetEditorProvi
             { title: `Accept an alternative for ${current.label}` },
           );
           return { kind, uri, line, segment, alternative: required(picked).index };
+        }
+        case 'addAlternatives': {
+          const text = required(await vscode.window.showInputBox({ title: `Alternative for ${current.label}`, prompt: 'Kept beside the segment until you accept it', value: current.text }));
+          return { kind, uri, line, segment, alternatives: [{ text }] };
         }
       }
     }

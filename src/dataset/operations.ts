@@ -189,6 +189,24 @@ export function applyOperation(lineText: string, operation: Operation, context: 
       remember(annotations, 'preference', at, operation.segment);
       return { text: writeAnnotations(lineText, annotations), label };
     }
+    case 'addAlternatives': {
+      const segment = segmentOf(parsed, operation.segment, operation.side);
+      const annotation = segmentAnnotation(annotations, operation.segment, operation.side);
+      // The same text twice (or the current text again) would only make the list longer.
+      const known = new Set([segment.text, ...annotation.alternatives.map((alternative) => alternative.text)]);
+      const added = operation.alternatives.filter((alternative) => !known.has(alternative.text) && known.add(alternative.text));
+      if (added.length === 0) return { text: lineText, label: `Add alternatives to ${segment.label}` };
+      for (const alternative of added) {
+        annotation.alternatives.push({
+          text: alternative.text,
+          rating: alternative.rating ?? null,
+          provenance: { source: 'human', ...alternative.provenance, createdAt: alternative.provenance?.createdAt ?? at },
+        });
+      }
+      remember(annotations, 'add-alternatives', at, operation.segment);
+      const count = added.length === 1 ? 'an alternative' : `${added.length} alternatives`;
+      return { text: writeAnnotations(lineText, annotations), label: `Add ${count} to ${segment.label}` };
+    }
     case 'swapSides': {
       const record = readRecord(lineText);
       if (parsed.responses.length < 2 || record.chosen === undefined || record.rejected === undefined) {

@@ -1,0 +1,36 @@
+import { askJudge } from './ask';
+import type { JudgeTemplates } from './templates';
+import type { Ranking, Scorer, ScoringContext, SegmentCandidate } from './types';
+import { byScore } from './types';
+
+/** yes / no, read strictly: exactly one of the two words. */
+export function parseYesNo(text: string): boolean | undefined {
+  const words = new Set([...text.toLowerCase().matchAll(/\b(yes|no)\b/g)].map((match) => match[1]));
+  return words.size === 1 ? words.has('yes') : undefined;
+}
+
+/** Asks whether each candidate (with the response before it) reaches the record's ground truth: 1 or 0. */
+export class AnswerJudge implements Scorer {
+  readonly name = 'answer-judge';
+
+  constructor(private readonly templates: JudgeTemplates) {}
+
+  async rank(candidates: readonly SegmentCandidate[], context: ScoringContext): Promise<Ranking> {
+    const reference = context.record.groundTruth;
+    if (reference === null) throw new Error('the final-answer judge needs a ground truth, and this record has none');
+    const scores: Array<number | undefined> = [];
+    const notes: string[] = [];
+    let judgeCalls = 0;
+    for (const [index, entry] of candidates.entries()) {
+      const prompt = this.templates.render('answer', { question: context.record.question ?? '', reference, response: context.prefix + entry.text });
+      let verdict: boolean | undefined;
+      for (let attempt = 0; attempt < 2 && verdict === undefined; attempt++) {
+        verdict = parseYesNo(await askJudge(context, prompt, { seed: context.seed + attempt, temperature: attempt === 0 ? 0 : 0.7, maxTokens: 8 }));
+        judgeCalls++;
+      }
+      if (verdict === undefined) notes.push(`no yes/no verdict for candidate ${index + 1} after a retry`);
+      scores.push(verdict === undefined ? undefined : verdict ? 1 : 0);
+    }
+    return { order: byScore(scores), scores, judgeCalls, notes };
+  }
+}

@@ -1,0 +1,85 @@
+import type { ParsedRecord, Response, Segment } from '../dataset/record';
+import type { Candidate, ChatMessage, GenerationRequest } from '../protocol';
+
+/** The stage and answer tags a candidate for another segment must not contain. */
+const SEGMENT_TAGS = /<\/?(SUMMARY|CAPTION|REASONING|CONCLUSION|think|answer)>/;
+
+/** Which response of the record a segment belongs to: the first, or the rejected side of a pair. */
+export type Side = 'primary' | 'rejected';
+
+/** Where a segment ends, and what a candidate for it must look like. */
+export interface SegmentBoundary {
+  /** Stop strings that end the segment: its closing tag, the next `###` header. */
+  stop: string[];
+  /** Whether the candidate must end on a stop string (a tag); otherwise EOS also ends it cleanly. */
+  needsStop: boolean;
+  /** What the annotator is told when a candidate is dropped for lacking its end. */
+  end: string;
+}
+
+export function segmentBoundary(segment: Segment): SegmentBoundary {
+  switch (segment.kind) {
+    case 'stage':
+      return { stop: [`</${segment.label}>`], needsStop: true, end: `</${segment.label}>` };
+    case 'think':
+      return { stop: ['</think>'], needsStop: true, end: '</think>' };
+    case 'answer':
+      return { stop: ['</answer>'], needsStop: true, end: '</answer>' };
+    case 'section':
+    case 'step':
+      return { stop: ['\n###'], needsStop: false, end: 'the next ### header' };
+    case 'response':
+      return { stop: [], needsStop: false, end: 'the end of the response' };
+  }
+}
+
+export function responseOf(record: ParsedRecord, side: Side): Response {
+  const response = record.responses[side === 'rejected' ? 1 : 0];
+  if (!response) throw new Error(side === 'rejected' ? 'the record has no rejected side' : 'the record has no response to regenerate');
+  return response;
+}
+
+/**
+ * The request that regenerates one segment: the record's question (with its images) as the user turn and
+ * the response up to the segment's first character as an assistant prefix the model continues, so the
+ * segment's opening tag or header is already in place and accepted earlier segments are kept verbatim.
+ */
+export function segmentRequest(record: ParsedRecord, side: Side, index: number, prefixOverride?: string): { request: GenerationRequest; boundary: SegmentBoundary; segment: Segment } {
+  const response = responseOf(record, side);
+  const segment = response.segments[index];
+  if (!segment) throw new Error(`the response has ${response.segments.length} segments; there is no segment ${index}`);
+  if (record.question === null) throw new Error('the record has no user question to prompt with');
+  const prefix = prefixOverride ?? response.text.slice(0, segment.span[0]);
+  const messages: ChatMessage[] = [
+    { role: 'user', content: record.question },
+    { role: 'assistant', content: prefix },
+  ];
+  const boundary = segmentBoundary(segment);
+  return {
+    request: { prompt: { messages, continueFinal: true }, images: record.images, sampling: { stop: boundary.stop } },
+    boundary,
+    segment,
+  };
+}
+
+/** The text between a segment's end and the next one's start in the original response: closing tag, blank line, next header. */
+export function glueAfter(response: Response, index: number): string {
+  const segment = response.segments[index];
+  const next = response.segments[index + 1];
+  if (!segment || !next) return '';
+  return response.text.slice(segment.span[1], next.span[0]);
+}
+
+/** A candidate's text as the segment would hold it, or why it cannot be one. */
+export function segmentCandidateText(candidate: Candidate, boundary: SegmentBoundary): { text: string } | { reason: string } {
+  const cut = candidate.finishReason === 'length' || candidate.finishReason === 'cancelled';
+  if (cut || (boundary.needsStop && candidate.finishReason !== 'stop')) {
+    const why = candidate.finishReason === 'length' ? 'the token limit' : candidate.finishReason === 'eos' ? 'the end of the sequence' : 'cancellation';
+    return { reason: `no ${boundary.end} before ${why}` };
+  }
+  const text = boundary.needsStop ? candidate.text : candidate.text.replace(/\s+$/, '');
+  if (text.trim() === '') return { reason: 'empty' };
+  const tag = SEGMENT_TAGS.exec(text);
+  if (tag) return { reason: `contains ${tag[0]}, which belongs to another segment` };
+  return { text };
+}
