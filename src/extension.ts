@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { GenerateOptions } from './backends/types';
 import { registerCommands } from './commands';
+import { registerRegenerateCommand } from './commands/regenerate';
 import { registerDatasetEditor, reopenAssociatedTextEditors } from './editor';
 import { EngineClient } from './engineClient';
 import { GenerationService } from './generation';
@@ -37,6 +38,7 @@ export function activate(context: vscode.ExtensionContext): CotStudioApi {
   context.subscriptions.push(generation);
   registerGenerationCommands(context, generation);
   registerModelStatus(context, engine, generation, log);
+  registerRegenerateCommand(context, editor, generation, log);
   reopenAssociatedTextEditors().catch((error: unknown) => log.warn(`Could not reopen datasets in the dataset editor: ${String(error)}`));
   return {
     openDatasets: () =>

@@ -241,6 +241,11 @@ export class DatasetEditorProvider implements vscode.CustomEditorProvider<Datase
     return document.backup(context.destination);
   }
 
+  /** Sends a message to every panel that shows the document (regeneration progress). */
+  broadcast(document: DatasetDocument, message: HostMessage): void {
+    for (const panel of this.panels) if (panel.document === document) void panel.panel.webview.postMessage(message);
+  }
+
   private handle(panel: Panel, message: WebviewMessage, post: (message: HostMessage) => void): void {
     const { dataset } = panel.document;
     switch (message.type) {
@@ -275,6 +280,17 @@ export class DatasetEditorProvider implements vscode.CustomEditorProvider<Datase
         post({ type: 'sample', sample: buildSample(panel.document, message.index, source), prefetch: message.prefetch });
         return;
       }
+      case 'regenerate': {
+        const args = { uri: panel.document.uri.toString(), line: message.line, segment: message.segment, side: message.side ?? 'primary', rest: message.rest };
+        // Failures reach the view as a regeneration message; this only keeps them from going unhandled.
+        vscode.commands.executeCommand('cotStudio.regenerateSegment', args).then(undefined, (error: unknown) => {
+          void vscode.window.showErrorMessage(`CoT Studio: ${error instanceof Error ? error.message : String(error)}`);
+        });
+        return;
+      }
+      case 'cancelRegeneration':
+        void vscode.commands.executeCommand('cotStudio.cancelRegeneration', { uri: panel.document.uri.toString() });
+        return;
       case 'operation':
         try {
           panel.document.applyOperation({ ...message.operation, uri: undefined });

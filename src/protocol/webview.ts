@@ -78,6 +78,16 @@ export const webviewMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('setFilter'), filter: recordFilterSchema }),
   /** Run an editing operation on the shown record; it joins VS Code's undo stack like a command. */
   z.object({ type: z.literal('operation'), operation: operationSchema }),
+  /** Regenerate a segment (with `rest`, it and every later one) by beam search; candidates become alternatives. */
+  z.object({
+    type: z.literal('regenerate'),
+    line: z.number().int().min(1),
+    segment: z.number().int().min(0),
+    side: z.enum(['primary', 'rejected']).optional(),
+    rest: z.boolean().default(false),
+  }),
+  /** Stop the regeneration running on this dataset. */
+  z.object({ type: z.literal('cancelRegeneration') }),
 ]);
 export type WebviewMessage = z.infer<typeof webviewMessageSchema>;
 
@@ -114,5 +124,19 @@ export const hostMessageSchema = z.discriminatedUnion('type', [
   /** Review progress over the whole file; `complete` is false while it is still being counted. */
   z.object({ type: z.literal('progress'), reviewed: z.number().int().min(0), total: z.number().int().min(0), complete: z.boolean() }),
   z.object({ type: z.literal('error'), message: z.string() }),
+  /**
+   * A regeneration in progress: the candidates' text so far for the segment being decoded, then its state.
+   * When it is `done` the candidates are the segment's alternatives and the record is sent again.
+   */
+  z.object({
+    type: z.literal('regeneration'),
+    line: z.number().int().min(1),
+    segment: z.number().int().min(0),
+    side: z.enum(['primary', 'rejected']),
+    state: z.enum(['decoding', 'ranking', 'done', 'failed', 'cancelled']),
+    candidates: z.array(z.string()),
+    /** What went wrong, or what was dropped and why. */
+    message: z.string().optional(),
+  }),
 ]);
 export type HostMessage = z.infer<typeof hostMessageSchema>;

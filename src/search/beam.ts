@@ -40,6 +40,8 @@ export interface BeamStage {
   judgeCalls: number;
   notes: string[];
   seed: number;
+  /** The model that generated the candidates, as the backend names it. */
+  model: string;
 }
 
 export interface BeamResult {
@@ -113,6 +115,7 @@ export async function beamSearch(backend: Backend, scorer: Scorer, judge: Backen
       judgeCalls: ranking.judgeCalls,
       notes: ranking.notes,
       seed,
+      model: result.model,
     };
     stages.push(stage);
     hooks.onStage?.(stage);

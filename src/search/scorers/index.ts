@@ -1,0 +1,35 @@
+import { rewardNameSchema } from '../../rewards';
+import { z } from 'zod';
+import { AnswerJudge } from './answerJudge';
+import { KnockoutJudge } from './knockout';
+import { LogprobScorer } from './logprob';
+import { RewardScorer } from './reward';
+import { StepJudge } from './stepJudge';
+import { JudgeTemplates, type TemplateOverrides } from './templates';
+import type { Scorer } from './types';
+
+export type { Ranking, Scorer, ScoringContext, SegmentCandidate } from './types';
+export { DEFAULT_TEMPLATES, JudgeTemplates, templateOverridesSchema } from './templates';
+
+/** How candidates are ranked: a judge, the model's own confidence, or a rule reward (`reward:NAME`). */
+export const rankingSchema = z.union([
+  z.enum(['knockout', 'step-judge', 'answer-judge', 'logprob']),
+  z.templateLiteral(['reward:', rewardNameSchema]),
+]);
+export type RankingMethod = z.infer<typeof rankingSchema>;
+
+export function makeScorer(method: RankingMethod, overrides: TemplateOverrides = {}): Scorer {
+  const templates = new JudgeTemplates(overrides);
+  switch (method) {
+    case 'knockout':
+      return new KnockoutJudge(templates);
+    case 'step-judge':
+      return new StepJudge(templates);
+    case 'answer-judge':
+      return new AnswerJudge(templates);
+    case 'logprob':
+      return new LogprobScorer();
+    default:
+      return new RewardScorer(rewardNameSchema.parse(method.slice('reward:'.length)));
+  }
+}
