@@ -285,3 +285,24 @@ describe('checkRecord', () => {
     assert.deepEqual(checkRecord(line, JSON.parse(line) as JsonObject, parsed, { imageExists: () => false }).map((result) => result.check), ['stage-grammar', 'image-missing']);
   });
 });
+
+describe('reward checks', () => {
+  const context: CheckContext = { imageExists: () => true };
+  const pair = (chosen: string) =>
+    JSON.stringify({ image: 'a.png', question: '<image>\nHow many bars are there?', chosen, rejected: 'There are 4 bars.\nFinal answer: 4', answer_gt: '5' });
+
+  it('warns when the answer disagrees with the ground truth, naming both', () => {
+    const results = checkLine(pair('I count the bars one by one.\nFinal answer: 4'), context).results.filter((result) => result.check === 'reward');
+    assert.equal(results.length, 1);
+    assert.equal(results[0]?.severity, 'warning');
+    assert.match(results[0]?.message ?? '', /accuracy-discrete is 0 .*answer "4", ground truth "5"/);
+    assert.ok(results[0]?.range, 'placed on the response');
+  });
+
+  it('says nothing when the answer matches, or when there is no ground truth', () => {
+    assert.deepEqual(checkLine(pair('Five bars.\nFinal answer: 5'), context).results.filter((result) => result.check === 'reward'), []);
+    const withoutTruth = JSON.parse(pair('Final answer: 4')) as Record<string, unknown>;
+    delete withoutTruth.answer_gt;
+    assert.deepEqual(checkLine(JSON.stringify(withoutTruth), context).results.filter((result) => result.check === 'reward'), []);
+  });
+});

@@ -6,6 +6,7 @@ import { emptyAnswerFindings } from './emptyAnswer';
 import { imageMissingFindings, imageTokenFindings } from './images';
 import { LineTree } from './lineTree';
 import { grammarFindings } from './responses';
+import { rewardFindings } from './rewards';
 import type { CheckResult, Finding } from './result';
 
 export { type CheckId, checkIdSchema, type CheckResult, checkResultSchema, type Severity, severitySchema } from './result';
@@ -36,6 +37,7 @@ export function checkRecord(lineText: string, record: JsonObject, parsed: Parsed
     ...imageTokenFindings(record, parsed, tree),
     ...imageMissingFindings(parsed, tree, (path) => context.imageExists(path)),
     ...emptyAnswerFindings(record, parsed),
+    ...rewardFindings(record, parsed),
   ];
   return findings.map((finding) => place(finding, tree));
 }

@@ -10,6 +10,7 @@ export const checkIdSchema = z.enum([
   'image-token-count', // `<image>` tokens in the prompt vs images of the record
   'image-missing', // an image path that names no file
   'empty-answer', // the final answer is blank, or a needed response is missing
+  'reward', // a reward that reads the ground truth scores below passing (a wrong final answer)
 ]);
 export type CheckId = z.infer<typeof checkIdSchema>;
 
