@@ -1,5 +1,5 @@
 import type { EngineClient } from '../engineClient';
-import type { GenerationResult, LoadedModel, LoadRequest } from '../protocol';
+import type { GenerationResult, LoadedModel, LoadRequest, Prompt } from '../protocol';
 import type { Backend, GenerateOptions, GenerationRequest } from './types';
 
 /**
@@ -8,14 +8,15 @@ import type { Backend, GenerateOptions, GenerationRequest } from './types';
  */
 export class LocalBackend implements Backend {
   private loaded: Promise<LoadedModel> | undefined;
+  private readonly exitSubscription: { dispose(): void };
 
   constructor(
     private readonly engine: EngineClient,
     private readonly load: LoadRequest,
   ) {
-    engine.onExit = () => {
+    this.exitSubscription = engine.onDidExit(() => {
       this.loaded = undefined;
-    };
+    });
   }
 
   get name(): string {
@@ -35,11 +36,18 @@ export class LocalBackend implements Backend {
   }
 
   async generate(request: GenerationRequest, options: GenerateOptions = {}): Promise<GenerationResult> {
+    if (this.load.slot === 'reward') throw new Error('a reward model scores; it does not generate');
     await this.model();
     return this.engine.request('generate', request, options);
   }
 
+  /** Log-probabilities of single tokens after a prompt; with the reward slot, a process reward model's step scores. */
+  async nextTokenLogprobs(prompt: Prompt, tokens: string[]): Promise<number[]> {
+    await this.model();
+    return (await this.engine.request('score', { slot: this.load.slot ?? 'policy', prompt, tokens })).logprobs;
+  }
+
   async dispose(): Promise<void> {
-    this.engine.onExit = undefined;
+    this.exitSubscription.dispose();
   }
 }

@@ -1,6 +1,6 @@
 // The engine process: runs onnxruntime-node away from the extension host, because a session's run()
 // blocks its thread and a native crash must not take the editor down with it.
-import { type EngineMessage, type EngineRequest, engineRequestSchema, type LoadedModel } from '../protocol';
+import { type EngineMessage, type EngineRequest, engineRequestSchema, type LoadedModel, type ModelSlot } from '../protocol';
 import { LocalEngine } from './localEngine';
 import { modelVariantSchema } from './model/folder';
 import { readEngineStatus } from './status';
@@ -9,7 +9,7 @@ function send(message: EngineMessage): void {
   process.send?.(message);
 }
 
-let engine: LocalEngine | undefined;
+const engines = new Map<ModelSlot, LocalEngine>();
 /** Generations in flight by request id, so a cancel can reach them between two model calls. */
 const running = new Map<number, AbortController>();
 
@@ -34,14 +34,16 @@ async function handle(request: EngineRequest): Promise<unknown> {
     case 'status':
       return readEngineStatus();
     case 'load': {
-      const { model, provider, variant, prefixCacheBytes } = request.params;
-      const previous = engine;
-      engine = undefined;
+      const { slot, model, provider, variant, prefixCacheBytes } = request.params;
+      const previous = engines.get(slot);
+      engines.delete(slot);
       await previous?.dispose();
-      engine = await LocalEngine.load(model, { provider, variant: modelVariantSchema.parse(variant), ...(prefixCacheBytes === undefined ? {} : { prefixCacheBytes }) });
-      return describe(engine);
+      const loaded = await LocalEngine.load(model, { provider, variant: modelVariantSchema.parse(variant), ...(prefixCacheBytes === undefined ? {} : { prefixCacheBytes }) });
+      engines.set(slot, loaded);
+      return describe(loaded);
     }
     case 'generate': {
+      const engine = engines.get('policy');
       if (!engine) throw new Error('no model is loaded; load one first');
       const controller = new AbortController();
       running.set(request.id, controller);
@@ -53,6 +55,11 @@ async function handle(request: EngineRequest): Promise<unknown> {
       } finally {
         running.delete(request.id);
       }
+    }
+    case 'score': {
+      const engine = engines.get(request.params.slot);
+      if (!engine) throw new Error(`no ${request.params.slot} model is loaded; load one first`);
+      return { logprobs: await engine.nextTokenLogprobs(request.params.prompt, request.params.tokens) };
     }
     case 'cancel': {
       const target = running.get(request.params.target);

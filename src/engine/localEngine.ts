@@ -1,10 +1,11 @@
 import { randomInt } from 'node:crypto';
 import type * as Ort from 'onnxruntime-node';
 import type { Backend, GenerateOptions, GenerationRequest } from '../backends/types';
-import { type ExecutionProvider, type GenerationResult, generationRequestSchema, samplingSchema } from '../protocol';
+import { type ExecutionProvider, type GenerationResult, generationRequestSchema, type Prompt, samplingSchema } from '../protocol';
 import { Forward } from './decode/forward';
-import { decode } from './decode/generate';
+import { decode, promptLogits } from './decode/generate';
 import { PrefixCache } from './decode/prefixCache';
+import { logNormaliser } from './decode/sampler';
 import { type ModelFolder, type ModelVariant, readModelFolder } from './model/folder';
 import { createDecoderSession, type DecoderShape, type ProviderAttempt, readDecoderShape } from './model/session';
 import { ModelTokenizer } from './model/tokenizer';
@@ -100,6 +101,25 @@ export class LocalEngine implements Backend {
       timing: { loadMs: this.loadMs, generateMs: output.generateMs },
       tokensComputed: output.tokensComputed,
     };
+  }
+
+  /**
+   * The log-probability of each of `tokens` (texts of single tokens) coming next after the prompt: how a
+   * causal-LM process reward model (Math-Shepherd style: `+` / `-` after a step tag) scores a step.
+   */
+  async nextTokenLogprobs(prompt: Prompt, tokens: readonly string[]): Promise<number[]> {
+    const ids = tokens.map((token) => {
+      const encoded = this.tokenizer.encode(token);
+      if (encoded.length !== 1) throw new Error(`'${token}' is ${encoded.length} tokens for ${this.folder.name}; a reward token must be one`);
+      return encoded[0] as number;
+    });
+    const run = this.queue.then(async () => {
+      const logits = await promptLogits(this.ort, this.forward, this.cache, this.tokenizer.encode(this.tokenizer.render(prompt)));
+      const normaliser = logNormaliser(logits);
+      return ids.map((id) => (logits[id] as number) - normaliser);
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   async dispose(): Promise<void> {

@@ -30,8 +30,7 @@ export class EngineClient {
   private child: ChildProcess | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  /** Called when the process stops unexpectedly (a crash, a kill), with the reason. */
-  onExit: ((reason: string) => void) | undefined;
+  private readonly exitListeners = new Set<(reason: string) => void>();
 
   constructor(
     /** Absolute path of the engine bundle (dist/engine.js). */
@@ -59,6 +58,12 @@ export class EngineClient {
         if (error && child.connected) this.settle(id, undefined, new Error(`could not reach the engine process: ${error.message}`));
       });
     });
+  }
+
+  /** Hears of the process stopping unexpectedly (a crash, a kill), with the reason; what it loaded is gone. */
+  onDidExit(listener: (reason: string) => void): { dispose(): void } {
+    this.exitListeners.add(listener);
+    return { dispose: () => this.exitListeners.delete(listener) };
   }
 
   /** The engine process's id while it runs. */
@@ -90,7 +95,7 @@ export class EngineClient {
       const reason = signal ? `signal ${signal}` : `exit code ${code}`;
       if (!expected) {
         this.log(`The engine process stopped (${reason}); it restarts on the next request.`);
-        this.onExit?.(reason);
+        for (const listener of this.exitListeners) listener(reason);
       }
       for (const id of [...this.pending.keys()]) this.settle(id, undefined, new Error(`the engine process stopped (${reason}); it restarts on the next request`));
     });

@@ -1,9 +1,11 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LocalBackend } from '../backends/local';
 import { OpenAICompatibleBackend } from '../backends/openai';
 import type { Backend } from '../backends/types';
 import type { EngineClient } from '../engineClient';
-import type { LoadedModel } from '../protocol';
+import type { ExecutionProvider, LoadedModel } from '../protocol';
+import { type RewardModelAccess, rewardModelFormatSchema } from '../search/scorers';
 import { readBackendSettings, type BackendSettings } from './settings';
 
 const API_KEY_SECRET = 'cotStudio.openai.apiKey';
@@ -17,6 +19,7 @@ const BUNDLED_MODEL = 'dist/models/tiny-bigram';
  */
 export class GenerationService implements vscode.Disposable {
   private current: { key: string; backend: Backend } | undefined;
+  private reward: { key: string; backend: LocalBackend } | undefined;
   private readonly changed = new vscode.EventEmitter<LoadedModel | undefined>();
   /** Fires when a local model has loaded (with where it runs) or the backend was replaced (undefined). */
   readonly onDidChangeModel = this.changed.event;
@@ -57,6 +60,26 @@ export class GenerationService implements vscode.Disposable {
     return backend;
   }
 
+  /** The process reward model the `reward-model` ranking asks, when `cotStudio.rewardModel.model` names one. */
+  rewardModel(): RewardModelAccess | undefined {
+    const config = vscode.workspace.getConfiguration('cotStudio');
+    const model = config.get<string>('rewardModel.model', '');
+    if (!model) return undefined;
+    const load = { slot: 'reward' as const, model, provider: this.settings().kind === 'local' ? config.get<ExecutionProvider | 'auto'>('engine.executionProvider', 'auto') : 'auto' };
+    const key = JSON.stringify(load);
+    if (this.reward?.key !== key) {
+      void this.reward?.backend.dispose();
+      this.reward = { key, backend: new LocalBackend(this.engine, load) };
+    }
+    const backend = this.reward.backend;
+    const format = rewardModelFormatSchema.parse({
+      template: config.get<string>('rewardModel.template') || undefined,
+      goodToken: config.get<string>('rewardModel.goodToken') || undefined,
+      badToken: config.get<string>('rewardModel.badToken') || undefined,
+    });
+    return { name: path.basename(model), nextToken: (prompt, tokens) => backend.nextTokenLogprobs(prompt, tokens), format };
+  }
+
   /** Loads the local model now (if that is the backend) and says where it runs. */
   async loadLocalModel(): Promise<LoadedModel | undefined> {
     const backend = await this.backend();
@@ -87,6 +110,7 @@ export class GenerationService implements vscode.Disposable {
 
   dispose(): void {
     void this.current?.backend.dispose();
+    void this.reward?.backend.dispose();
     for (const subscription of this.subscriptions) subscription.dispose();
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { generationRequestSchema, generationResultSchema, tokenEventSchema } from './generation';
+import { generationRequestSchema, generationResultSchema, promptSchema, tokenEventSchema } from './generation';
 import { executionProviderSchema } from './provider';
 
 
@@ -38,7 +38,12 @@ export const loadedModelSchema = z.object({
 });
 export type LoadedModel = z.infer<typeof loadedModelSchema>;
 
+/** The engine holds the policy (what generates) and, when one is configured, a reward model beside it. */
+export const modelSlotSchema = z.enum(['policy', 'reward']);
+export type ModelSlot = z.infer<typeof modelSlotSchema>;
+
 export const loadRequestSchema = z.object({
+  slot: modelSlotSchema.default('policy'),
   model: z.string().min(1),
   provider: z.union([z.literal('auto'), executionProviderSchema]).default('auto'),
   variant: z.string().default('auto'),
@@ -50,6 +55,12 @@ export const engineRequestSchema = z.discriminatedUnion('method', [
   z.object({ id: z.number().int(), method: z.literal('status') }),
   z.object({ id: z.number().int(), method: z.literal('load'), params: loadRequestSchema }),
   z.object({ id: z.number().int(), method: z.literal('generate'), params: generationRequestSchema }),
+  /** Log-probabilities of single tokens coming next after a prompt, from the model in `slot` (a reward model's step scores). */
+  z.object({
+    id: z.number().int(),
+    method: z.literal('score'),
+    params: z.object({ slot: modelSlotSchema.default('reward'), prompt: promptSchema, tokens: z.array(z.string().min(1)).min(1).max(16) }),
+  }),
   /** Stops the generation with request id `target` between two model calls; it resolves with what it has. */
   z.object({ id: z.number().int(), method: z.literal('cancel'), params: z.object({ target: z.number().int() }) }),
 ]);
@@ -62,6 +73,7 @@ export const engineResultSchemas = {
   load: loadedModelSchema,
   generate: generationResultSchema,
   cancel: z.object({ cancelled: z.boolean() }),
+  score: z.object({ logprobs: z.array(z.number()) }),
 } as const;
 export type EngineResult<M extends EngineMethod> = z.infer<(typeof engineResultSchemas)[M]>;
 export type EngineParams<M extends EngineMethod> = Extract<EngineRequest, { method: M }> extends { params: infer P } ? z.input<z.ZodType<P>> : undefined;

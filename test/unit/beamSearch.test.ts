@@ -179,6 +179,22 @@ describe('beam search with the bigram model', () => {
     assert.equal(result.scorer, 'logprob');
   });
 
+  it('scores steps with a reward model as P(good) / (P(good) + P(bad)) of the next token', async () => {
+    const parsed = record(llava[1] as string);
+    const format = { template: '{{ prefix }}{{ step }}', goodToken: '</REASONING>', badToken: '<CONCLUSION>' };
+    const scorer = makeScorer('reward-model', {}, { name: 'bigram', nextToken: (prompt, tokens) => engine.nextTokenLogprobs(prompt, tokens), format });
+    const texts = [' The difference is 9. ', ' The difference is', ' 18 - 9 = 9 so the answer is 9. '];
+    const ranking = await scorer.rank(candidates(texts), { ...context(engine, 2), record: parsed, prefix: 'so far' });
+    for (const [i, text] of texts.entries()) {
+      const [good, bad] = await engine.nextTokenLogprobs({ text: `so far${text}` }, ['</REASONING>', '<CONCLUSION>']);
+      assert.ok(good !== undefined && bad !== undefined && good < 0 && bad < 0);
+      assert.ok(Math.abs((ranking.scores[i] ?? -1) - Math.exp(good) / (Math.exp(good) + Math.exp(bad))) < 1e-9);
+    }
+    assert.deepEqual(ranking.order, [0, 1, 2].sort((a, b) => (ranking.scores[b] ?? 0) - (ranking.scores[a] ?? 0) || a - b));
+    await assert.rejects(engine.nextTokenLogprobs({ text: 'x' }, ['two tokens']), /'two tokens' is \d+ tokens for .*; a reward token must be one/);
+    assert.throws(() => makeScorer('reward-model'), /set cotStudio.rewardModel.model/);
+  });
+
   it('regenerates the rest stage by stage, each from the winner before it', async () => {
     const parsed = record(llava[1] as string);
     const result = await beamSearch(engine, makeScorer('logprob'), engine, parsed, 'primary', 1, { ...DEFAULT_BEAM, candidates: 8, seed: 11, maxTokens: 120, rest: true });

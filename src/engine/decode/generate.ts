@@ -37,6 +37,19 @@ async function resume(ort: typeof Ort, forward: Forward, cache: PrefixCache | un
   return { past, lease };
 }
 
+/** The logits after the prompt (less any cached prefix, which it resumes from), for scoring. */
+export async function promptLogits(ort: typeof Ort, forward: Forward, cache: PrefixCache | undefined, promptTokens: readonly number[]): Promise<Float32Array> {
+  if (promptTokens.length === 0) throw new RangeError('the prompt has no tokens');
+  const { past, lease } = await resume(ort, forward, cache, promptTokens);
+  try {
+    const { lastLogits, present } = await forward.run([promptTokens.slice(past.length)], past);
+    cache?.insert(promptTokens, present);
+    return lastLogits[0] as Float32Array;
+  } finally {
+    lease?.release();
+  }
+}
+
 /**
  * Caches the past of candidates that just finished, so a later request that continues one of them (the
  * rest of a response after an accepted stage, a tree-search child) resumes instead of recomputing.

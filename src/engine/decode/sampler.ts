@@ -12,14 +12,16 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** log softmax of one row of logits at one token, computed stably. */
-function logProbability(logits: Float32Array, token: number): number {
+/** log Σ exp(logits), computed stably: logit − this is a token's log-probability. */
+export function logNormaliser(logits: Float32Array): number {
   let max = -Infinity;
   for (let i = 0; i < logits.length; i++) if ((logits[i] as number) > max) max = logits[i] as number;
   let sum = 0;
   for (let i = 0; i < logits.length; i++) sum += Math.exp((logits[i] as number) - max);
-  return (logits[token] as number) - max - Math.log(sum);
+  return max + Math.log(sum);
 }
+
+const logProbability = (logits: Float32Array, token: number): number => (logits[token] as number) - logNormaliser(logits);
 
 function argmax(logits: Float32Array): number {
   let best = 0;
