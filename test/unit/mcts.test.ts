@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { seededRandom } from '../../src/engine/decode/sampler';
 import { type ChainJudge, coMcts, DEFAULT_COMCTS, type Policy } from '../../src/search/mcts/coMcts';
+import { reflectionProposals } from '../../src/search/mcts/reflection';
 import { pruneChain, SearchTree } from '../../src/search/mcts/tree';
 
 const close = (actual: number, expected: number, what: string) => assert.ok(Math.abs(actual - expected) < 1e-9, `${what}: ${actual} vs ${expected}`);
@@ -132,5 +133,23 @@ describe('CoMCTS', () => {
     const result = await coMcts('Q', [scripted('one', () => ['answer 7'])], judge, { ...DEFAULT_COMCTS, iterations: 4, seed: 1 });
     assert.equal(result.rounds.length, 4, 'the wrong answer is cut; the root stays open until the budget is spent');
     assert.equal(result.tree.nodes.length, 1);
+  });
+});
+
+describe('reflection proposals', () => {
+  it('join a wrong step, the phrase and a sibling chain that gets it right', async () => {
+    const policies = [
+      scripted('erring', (prefix) => (prefix.length === 0 ? ['step 1', 'bad step', 'answer 7'] : ['bad again', 'answer 7'])),
+      scripted('careful', (prefix) => (prefix.length === 0 ? ['step 1', 'step 2', 'answer 42'] : ['answer 42'])),
+    ];
+    const result = await coMcts('Q', policies, judge, { ...DEFAULT_COMCTS, seed: 5 });
+    const proposals = reflectionProposals(result, 'I think I have made a mistake. Let me rethink it.');
+    assert.equal(proposals.length, 1);
+    assert.deepEqual(proposals[0], {
+      prefix: ['step 1'],
+      wrong: 'bad step',
+      correction: ['step 2', 'answer 42'],
+      steps: ['step 1', 'bad step I think I have made a mistake. Let me rethink it.', 'step 2', 'answer 42'],
+    });
   });
 });

@@ -34,7 +34,7 @@ export interface CoMctsResult {
   /** A chain's final answer was judged correct. */
   solved: boolean;
   /** Per round: which node was expanded and what each policy's chain became. */
-  rounds: Array<{ selected: number; chains: Array<{ policy: string; added: number[]; cut: boolean; correct?: boolean }> }>;
+  rounds: Array<{ selected: number; chains: Array<{ policy: string; steps: ScoredStep[]; added: number[]; cut: boolean; correct?: boolean }> }>;
 }
 
 export interface CoMctsHooks {
@@ -79,7 +79,7 @@ export async function coMcts(rootText: string, policies: readonly Policy[], judg
       const ending = !cut && continuation.finished ? (judged.correct === undefined ? {} : { correct: judged.correct }) : undefined;
       const added = kept.length > 0 ? tree.addChain(selected, kept, ending) : [];
       if (added[0] !== undefined) childRewards.push(tree.node(added[0]).value);
-      round.chains.push({ policy, added, cut, ...(judged.correct === undefined ? {} : { correct: judged.correct }) });
+      round.chains.push({ policy, steps, added, cut, ...(judged.correct === undefined ? {} : { correct: judged.correct }) });
     }
     tree.backpropagate(selected, childRewards);
     rounds.push(round);
