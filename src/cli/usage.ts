@@ -20,6 +20,20 @@ Commands:
                     accuracy-math-cosine, accuracy-function, step-validity, step-accuracy (needs
                     --key-steps, R1-VL's {"Steps": [...]}), openvlthinker, stage-completeness; the
                     accuracy rewards, step-accuracy and openvlthinker need --gt
+  regenerate FILE --line N --segment K [--side primary|rejected] [--method beam] [--candidates N]
+         [--seed S] [--rank knockout|logprob|step-judge|answer-judge|reward:NAME] [--temperature T]
+         [--top-p P] [--max-tokens M] [--rest] [--json] [--write] [--format F]
+         (--model DIR [--provider P] | --endpoint URL --endpoint-model NAME [--api-key-env VAR])
+                    stage-level beam search for one segment of one record (--rest: and every later
+                    one), ranked by the knockout judge unless --rank says otherwise; prints the
+                    candidates best first; --write adds them to the line as alternatives; the
+                    server's key is read from the variable --api-key-env names
+  regenerate FILE --all --segment K [--filter failing|unreviewed|all] [--concurrency C] [--output OUT]
+         [--image-root DIR]... [the options above, without --line and --write]
+                    the same for every selected record, into a copy (OUT, by default
+                    FILE.regenerated.jsonl), each record seeded from --seed and its line; OUT.journal
+                    keeps finished records, so running the same command again after an interruption
+                    resumes; records that fail are copied unchanged and reported as FILE:LINE
   status [--json]   load onnxruntime-node and try each execution provider (CUDA, WebGPU, CPU)
   generate --model DIR --prompt TEXT [--chat] [--n N] [--max-tokens N] [--temperature T] [--top-p P]
            [--top-k K] [--seed S] [--stop S]... [--ignore-eos] [--provider auto|cuda|webgpu|cpu] [--json]

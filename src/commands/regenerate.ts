@@ -1,66 +1,25 @@
 import { randomInt } from 'node:crypto';
 import * as vscode from 'vscode';
 import { z } from 'zod';
-import type { Provenance } from '../dataset/annotations';
+import { ImageResolver } from '../dataset/images';
 import { readRecordState } from '../dataset/operations';
 import type { DatasetDocument, DatasetEditorProvider } from '../editor';
 import type { GenerationService } from '../generation';
 import type { HostMessage } from '../protocol';
-import { type BeamStage, beamSearch, DEFAULT_BEAM } from '../search/beam';
+import { beamSearch, DEFAULT_BEAM } from '../search/beam';
+import { alternativesOperation, beamParameters, beamSettingsSchema, type RegenerateResult, regenerateResult } from '../search/regeneration';
 import { makeScorer, rankingSchema, templateOverridesSchema } from '../search/scorers';
 import { uriFromArgument } from './uri';
 
-export const regenerateArgsSchema = z
-  .object({
+export type { RegenerateResult } from '../search/regeneration';
+
+export const regenerateArgsSchema = beamSettingsSchema
+  .extend({
     uri: z.string().optional(),
     line: z.number().int().min(1),
-    segment: z.number().int().min(0),
-    side: z.enum(['primary', 'rejected']).default('primary'),
-    method: z.literal('beam').default('beam'),
-    candidates: z.number().int().min(1).max(16).optional(),
-    seed: z.number().int().min(0).max(2 ** 31).optional(),
-    /** Regenerate this segment and every later one, each from the winner before it. */
-    rest: z.boolean().default(false),
-    rank: rankingSchema.optional(),
-    temperature: z.number().min(0).max(2).optional(),
-    topP: z.number().gt(0).max(1).optional(),
-    maxTokens: z.number().int().min(1).max(8192).optional(),
   })
   .strict();
 export type RegenerateArgs = z.input<typeof regenerateArgsSchema>;
-
-/** What the command returns: the first stage's candidates best first, and every stage for `rest`. */
-export interface RegenerateResult {
-  candidates: Array<{ text: string; score: number | undefined; finishReason: string; provenance: Provenance }>;
-  chosen: number | undefined;
-  judgeCalls: number;
-  dropped: Array<{ text: string; reason: string }>;
-  notes: string[];
-  provenance: { backend: string; model: string; method: 'beam'; scorer: string; seed: number; parameters: Record<string, number | string | boolean> };
-  stages: Array<{ segment: number; label: string; candidates: number; chosen: number | undefined; dropped: number; judgeCalls: number }>;
-  tokensComputed: number;
-}
-
-/** Candidates of a stage as alternatives, best first, each saying where it came from. */
-function alternativesOf(stage: BeamStage, backend: string, parameters: Record<string, number | string | boolean>, at: string) {
-  return [...stage.candidates]
-    .sort((a, b) => a.rank - b.rank)
-    .map((candidate) => ({
-      text: candidate.text,
-      score: candidate.score,
-      finishReason: candidate.finishReason,
-      provenance: {
-        source: 'model' as const,
-        backend,
-        model: stage.model,
-        method: 'beam',
-        parameters: { ...parameters, rank: candidate.rank + 1 },
-        seed: stage.seed,
-        ...(candidate.score === undefined ? {} : { score: candidate.score }),
-        createdAt: at,
-      },
-    }));
-}
 
 /**
  * `cotStudio.regenerateSegment`: stage-level beam search for one segment (or the rest of the response),
@@ -74,7 +33,16 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
     const key = document.uri.toString();
     if (running.has(key)) throw new Error(`${document.dataset.fileName}: a regeneration is already running; cancel it first`);
     const config = vscode.workspace.getConfiguration('cotStudio.regenerate');
-    const { parsed } = readRecordState(document.dataset.lineText(args.line - 1), document.dataset.format);
+    const { parsed: record } = readRecordState(document.dataset.lineText(args.line - 1), document.dataset.format);
+    // Models get the record's images as files under the allowed roots (or inline), never a path that escapes them.
+    const [datasetDir, ...imageRoots] = document.imageRoots();
+    const resolver = new ImageResolver(datasetDir as string, imageRoots);
+    const images = record.images.map((image) => {
+      const located = resolver.locate(image);
+      if ('problem' in located) throw new Error(`${document.dataset.fileName}:${args.line}: ${located.problem}`);
+      return 'file' in located ? located.file : located.inline;
+    });
+    const parsed = { ...record, images };
     const seed = args.seed ?? randomInt(0, 2 ** 31);
     const options = {
       candidates: args.candidates ?? config.get<number>('candidates', DEFAULT_BEAM.candidates),
@@ -86,9 +54,9 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
     };
     const rank = args.rank ?? rankingSchema.parse(config.get<string>('rank', 'knockout'));
     const templates = templateOverridesSchema.parse(vscode.workspace.getConfiguration('cotStudio.judge').get('templates', {}));
-    const scorer = makeScorer(rank, templates);
+    const scorer = makeScorer(rank, templates, rank === 'reward-model' ? generation.rewardModel() : undefined);
     const backend = await generation.backend();
-    const parameters = { candidates: options.candidates, temperature: options.temperature, topP: options.topP, maxTokens: options.maxTokens, scorer: scorer.name };
+    const parameters = beamParameters(options, scorer.name);
     const controller = new AbortController();
     running.set(key, controller);
     const post = (message: HostMessage) => provider.broadcast(document, message);
@@ -114,16 +82,8 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
             },
             onStage: (stage) => {
               post({ type: 'regeneration', line: args.line, segment: stage.segment, side: args.side, state: 'ranking', candidates: stage.candidates.map((c) => c.text) });
-              const at = new Date().toISOString();
-              if (stage.candidates.length > 0) {
-                document.applyOperation({
-                  kind: 'addAlternatives',
-                  line: args.line,
-                  segment: stage.segment,
-                  side: args.side,
-                  alternatives: alternativesOf(stage, backend.name, parameters, at).map(({ text, provenance }) => ({ text, provenance })),
-                });
-              }
+              const operation = alternativesOperation(stage, args.line, args.side, backend.name, parameters, new Date().toISOString());
+              if (operation) document.applyOperation(operation);
               const dropped = stage.dropped.map((entry) => entry.reason);
               const message = [...(dropped.length ? [`dropped ${dropped.length}: ${dropped.join('; ')}`] : []), ...stage.notes].join('. ');
               post({
@@ -141,17 +101,7 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
         },
       );
       if (controller.signal.aborted) post({ type: 'regeneration', line: args.line, segment: args.segment, side: args.side, state: 'cancelled', candidates: [] });
-      const first = result.stages[0];
-      return {
-        candidates: first ? alternativesOf(first, result.backend, parameters, new Date().toISOString()) : [],
-        chosen: first?.chosen === undefined ? undefined : 0,
-        judgeCalls: result.stages.reduce((sum, stage) => sum + stage.judgeCalls, 0),
-        dropped: first?.dropped ?? [],
-        notes: result.stages.flatMap((stage) => stage.notes),
-        provenance: { backend: result.backend, model: result.model, method: 'beam', scorer: result.scorer, seed, parameters },
-        stages: result.stages.map((stage) => ({ segment: stage.segment, label: stage.label, candidates: stage.candidates.length, chosen: stage.chosen, dropped: stage.dropped.length, judgeCalls: stage.judgeCalls })),
-        tokensComputed: result.tokensComputed,
-      };
+      return regenerateResult(result, seed, parameters, new Date().toISOString());
     } catch (error) {
       post({ type: 'regeneration', line: args.line, segment: args.segment, side: args.side, state: 'failed', candidates: [], message: error instanceof Error ? error.message : String(error) });
       throw error;

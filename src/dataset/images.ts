@@ -24,6 +24,24 @@ export class ImageResolver {
     return found;
   }
 
+  /**
+   * An image the product may read and pass on (to the webview, to a model): an inline `data:` image, or a
+   * file under the dataset folder or an image root. A path may resolve through `..` or be absolute, so the
+   * file is checked against the roots; remote images are never fetched.
+   */
+  locate(imagePath: string): { file: string } | { inline: string } | { problem: string } {
+    if (/^https?:/i.test(imagePath)) return { problem: 'remote images are not loaded' };
+    if (/^data:image\//i.test(imagePath)) return { inline: imagePath };
+    const file = this.resolve(imagePath);
+    if (file === null) return { problem: `image not found: ${imagePath}` };
+    const absolute = path.resolve(file);
+    const inside = [this.datasetDir, ...this.imageRoots].some((root) => {
+      const relative = path.relative(root, absolute);
+      return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+    });
+    return inside ? { file: absolute } : { problem: `${imagePath} is outside the dataset folder and the cotStudio.imageRoots folders` };
+  }
+
   /** Inline (`data:`) and remote images are not files to look for; they count as present. */
   exists(imagePath: string): boolean {
     return /^(data|https?):/i.test(imagePath) || this.resolve(imagePath) !== null;

@@ -1,4 +1,3 @@
-import * as path from 'node:path';
 import { type Annotations, emptyAnnotations, segmentKey } from '../dataset/annotations';
 import { ImageResolver } from '../dataset/images';
 import { readAnnotations, RecordError } from '../dataset/recordEdit';
@@ -9,25 +8,15 @@ import type { DatasetDocument } from './datasetDocument';
 /** Turns a file inside the allowed roots into a URI the webview may load. */
 export type ImageSource = (file: string) => string;
 
-function isInside(file: string, root: string): boolean {
-  const relative = path.relative(root, file);
-  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
-}
-
 /** The images of a record, each with a loadable source or the reason it cannot be shown. */
 function sampleImages(images: string[], roots: string[], source: ImageSource): Sample['images'] {
   const [datasetDir, ...imageRoots] = roots;
-  const resolver = new ImageResolver(datasetDir, imageRoots);
+  const resolver = new ImageResolver(datasetDir as string, imageRoots);
   return images.map((image) => {
-    if (/^(https?):/i.test(image)) return { path: image, src: null, problem: 'remote images are not loaded' };
-    if (/^data:image\//i.test(image)) return { path: 'inline image', src: image, problem: null };
-    const file = resolver.resolve(image);
-    if (file === null) return { path: image, src: null, problem: `image not found: ${image}` };
-    // A path may resolve through `..` or be absolute: only files under the allowed roots are shown.
-    if (!roots.some((root) => isInside(path.resolve(file), root))) {
-      return { path: image, src: null, problem: `${image} is outside the dataset folder and the cotStudio.imageRoots folders` };
-    }
-    return { path: image, src: source(path.resolve(file)), problem: null };
+    const located = resolver.locate(image);
+    if ('inline' in located) return { path: 'inline image', src: located.inline, problem: null };
+    if ('problem' in located) return { path: image, src: null, problem: located.problem };
+    return { path: image, src: source(located.file), problem: null };
   });
 }
 

@@ -1,0 +1,133 @@
+import { randomInt } from 'node:crypto';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import type { Dataset } from '../dataset';
+import { ImageResolver } from '../dataset/images';
+import { DEFAULT_BEAM } from '../search/beam';
+import { beamSettingsSchema } from '../search/regeneration';
+import { makeScorer } from '../search/scorers';
+import { backendOptions, chooseBackend } from './backendOptions';
+import { checkContext, datasetOptions, openDatasetFile } from './datasetFile';
+import { numberOption, parseOptions } from './modelOptions';
+import { batchFilterSchema, regenerateAll } from './regenerateAll';
+import type { RegenerationJob } from './regenerateLine';
+import { regenerateOne } from './regenerateOne';
+import { UsageError } from './usage';
+
+const argsSchema = beamSettingsSchema.extend({
+  line: z.number().int().min(1).optional(),
+  filter: batchFilterSchema.default('all'),
+  concurrency: z.number().int().min(1).max(64).optional(),
+});
+
+/** Options that only make sense for one mode, checked before anything is loaded. */
+const BATCH_ONLY = ['filter', 'concurrency', 'output'] as const;
+
+const defaultOutput = (file: string): string => `${file.replace(/\.jsonl$/, '')}.regenerated.jsonl`;
+
+/**
+ * `cot-studio regenerate FILE --line N --segment K [...]`: stage-level beam search for one record, printed
+ * (and with --write added to the line as alternatives), or with --all for every selected record into a copy.
+ */
+export async function regenerate(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      ...datasetOptions,
+      ...backendOptions,
+      line: { type: 'string' },
+      segment: { type: 'string' },
+      side: { type: 'string' },
+      method: { type: 'string' },
+      candidates: { type: 'string' },
+      seed: { type: 'string' },
+      rank: { type: 'string' },
+      temperature: { type: 'string' },
+      'top-p': { type: 'string' },
+      'max-tokens': { type: 'string' },
+      rest: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      write: { type: 'boolean', default: false },
+      all: { type: 'boolean', default: false },
+      filter: { type: 'string' },
+      concurrency: { type: 'string' },
+      output: { type: 'string' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  const [file, extra] = positionals;
+  if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'; give one FILE`);
+  if (values.segment === undefined) throw new UsageError('--segment K is required (0-based, as in the sample view)');
+  if (values.all) {
+    if (values.line !== undefined) throw new UsageError('--line and --all are mutually exclusive');
+    if (values.write) throw new UsageError('--write changes one record in place; --all writes a copy (--output OUT)');
+  } else {
+    const batchOnly = BATCH_ONLY.find((option) => values[option] !== undefined);
+    if (batchOnly) throw new UsageError(`--${batchOnly} needs --all`);
+  }
+  const settings = parseOptions(argsSchema, {
+    line: numberOption(values.line),
+    segment: numberOption(values.segment),
+    side: values.side,
+    method: values.method,
+    candidates: numberOption(values.candidates),
+    seed: numberOption(values.seed),
+    rank: values.rank,
+    temperature: numberOption(values.temperature),
+    topP: numberOption(values['top-p']),
+    maxTokens: numberOption(values['max-tokens']),
+    rest: values.rest,
+    filter: values.filter,
+    concurrency: numberOption(values.concurrency),
+  });
+  const choice = chooseBackend(values);
+  const dataset = await openDatasetFile(file);
+  const checks = checkContext(file, values.format, values['image-root']);
+  dataset.format = checks.format;
+  const output = values.output ?? defaultOutput(file);
+  if (values.all && path.resolve(output) === path.resolve(file)) throw new UsageError('--output must differ from FILE; --all never changes its input');
+  const line = values.all ? undefined : recordLine(dataset, file, settings.line);
+  const options = {
+    candidates: settings.candidates ?? DEFAULT_BEAM.candidates,
+    temperature: settings.temperature ?? DEFAULT_BEAM.temperature,
+    topP: settings.topP ?? DEFAULT_BEAM.topP,
+    maxTokens: settings.maxTokens ?? DEFAULT_BEAM.maxTokens,
+    rest: settings.rest,
+  };
+  const rank = settings.rank ?? 'knockout';
+  const concurrency = settings.concurrency ?? choice.concurrency;
+  const backend = await choice.open(concurrency);
+  try {
+    const images = new ImageResolver(path.dirname(path.resolve(file)), values['image-root'] ?? []);
+    const job: RegenerationJob = { backend, scorer: makeScorer(rank), segment: settings.segment, side: settings.side, options, format: dataset.format, images };
+    if (line === undefined) {
+      const journaled = {
+        '--segment': settings.segment,
+        '--side': settings.side,
+        '--rest': settings.rest,
+        '--rank': rank,
+        '--candidates': options.candidates,
+        '--temperature': options.temperature,
+        '--top-p': options.topP,
+        '--max-tokens': options.maxTokens,
+        '--filter': settings.filter,
+        '--format': dataset.format ?? 'auto',
+        '--model/--endpoint': choice.key,
+      };
+      const run = { file, dataset, output, filter: settings.filter, checks, concurrency, seed: settings.seed, settings: journaled, json: values.json };
+      return await regenerateAll(run, job);
+    }
+    return await regenerateOne({ file, line, lineText: dataset.lineText(line - 1), seed: settings.seed ?? randomInt(0, 2 ** 31), json: values.json, write: values.write }, job);
+  } finally {
+    await backend.dispose();
+  }
+}
+
+/** The 1-based line `--line` names, checked to hold a record. */
+function recordLine(dataset: Dataset, file: string, line: number | undefined): number {
+  if (line === undefined) throw new UsageError('--line N is required (or --all for every record)');
+  if (dataset.recordIndexOfLine(line - 1) === -1) throw new UsageError(`--line: ${file} has no record on line ${line} (${dataset.lineCount} lines)`);
+  return line;
+}

@@ -1,0 +1,69 @@
+import { atomicWrite } from '../dataset/atomicWrite';
+import type { RegenerateResult } from '../search/regeneration';
+import { openDatasetFile } from './datasetFile';
+import { failureOf, type RegenerationJob, regenerateLine } from './regenerateLine';
+
+const formatScore = (score: number | undefined): string => (score === undefined ? '-' : score.toFixed(3));
+
+const indent = (text: string): string => text.replace(/^/gm, '      ');
+
+/** Dropped text on one line: it only has to be recognised. */
+const preview = (text: string): string => JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
+
+function formatResult(file: string, line: number, label: string, result: RegenerateResult): string {
+  const { provenance, candidates, dropped } = result;
+  const lines = [
+    `${file}:${line}: ${label}: ${candidates.length} candidates, ${dropped.length} dropped; ranked by ${provenance.scorer}, seed ${provenance.seed}, ${provenance.backend}`,
+    ...candidates.flatMap((candidate, i) => [
+      `  #${i + 1}  score ${formatScore(candidate.score)}  ${candidate.finishReason}${i === result.chosen ? '  (chosen)' : ''}`,
+      indent(candidate.text.trim()),
+    ]),
+    ...dropped.map((entry) => `  dropped: ${entry.reason}: ${preview(entry.text)}`),
+    ...result.stages.slice(1).map((stage) => `  then ${stage.label}: ${stage.candidates} candidates, ${stage.dropped} dropped`),
+    ...result.notes.map((note) => `  note: ${note}`),
+    `  ${result.judgeCalls} judge calls, ${result.tokensComputed} tokens computed`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+export interface OneRecord {
+  file: string;
+  /** 1-based. */
+  line: number;
+  lineText: string;
+  seed: number;
+  json: boolean;
+  write: boolean;
+}
+
+/** One record: its candidates printed, and with --write added to the line as alternatives. */
+export async function regenerateOne(record: OneRecord, job: RegenerationJob): Promise<number> {
+  const { file, line } = record;
+  const regenerated = await regenerateLine(job, record.lineText, line, record.seed).catch((error: unknown) => {
+    process.stderr.write(`${file}:${line}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return undefined;
+  });
+  if (!regenerated) return 1;
+  const { result, text, added } = regenerated;
+  // Absent values print as null, so the shape is the same whatever the scorer gives.
+  if (record.json) process.stdout.write(`${JSON.stringify(result, (_, value: unknown) => (value === undefined ? null : value))}\n`);
+  else process.stdout.write(formatResult(file, line, result.stages[0]?.label ?? `segment ${job.segment}`, result));
+  const failure = failureOf(result);
+  if (failure !== undefined) {
+    process.stderr.write(`${file}:${line}: ${failure}\n`);
+    return 1;
+  }
+  if (record.write) {
+    await writeLine(file, line, record.lineText, text);
+    if (!record.json) process.stdout.write(`${file}:${line}: added ${added} alternatives\n`);
+  }
+  return 0;
+}
+
+/** Puts the regenerated line in place, unless the file changed under the search. */
+async function writeLine(file: string, line: number, before: string, after: string): Promise<void> {
+  const current = await openDatasetFile(file);
+  if (line > current.lineCount || current.lineText(line - 1) !== before) throw new Error(`${file}:${line}: the line changed while regenerating; not written`);
+  current.setLineText(line - 1, after);
+  await atomicWrite(file, current.chunks());
+}

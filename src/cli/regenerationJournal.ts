@@ -1,0 +1,138 @@
+import { randomInt } from 'node:crypto';
+import * as fs from 'node:fs/promises';
+import { z } from 'zod';
+
+const headerSchema = z.object({
+  journal: z.literal('cot-studio regenerate --all'),
+  /** The input as it was when the run started; any change makes the journal stale. */
+  input: z.object({ file: z.string(), size: z.number(), mtimeMs: z.number() }),
+  /** Everything else that decides the output, keyed by option (`--rank`). */
+  settings: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  /** The seed every record's seed derives from; kept so a resumed run without --seed draws the same. */
+  seed: z.number().int(),
+});
+type JournalHeader = z.infer<typeof headerSchema>;
+
+/** What a run expects of a journal it may resume. */
+export type JournalKey = Pick<JournalHeader, 'input' | 'settings'>;
+
+const entrySchema = z.object({
+  /** 1-based line of the input. */
+  line: z.number().int().min(1),
+  /** The line with its new alternatives. */
+  text: z.string(),
+  candidates: z.number().int().min(0),
+  judgeCalls: z.number().int().min(0),
+  tokensComputed: z.number().min(0),
+});
+export type JournalEntry = z.infer<typeof entrySchema>;
+
+/** A journal as found on disk: its header, its complete entries, and how many bytes they take. */
+interface Found {
+  header: JournalHeader;
+  entries: JournalEntry[];
+  length: number;
+}
+
+/**
+ * Reads a journal. A kill can leave the last entry half-written, without its newline: it is left out (and cut
+ * off before the next append); anything else unreadable makes the whole journal unusable.
+ */
+function parseJournal(content: string): Found | string {
+  const lines = content.split('\n');
+  const [first = ''] = lines;
+  const header = headerSchema.safeParse(safeJson(first));
+  if (lines.length < 2 || !header.success) return 'its header is unreadable';
+  const entries: JournalEntry[] = [];
+  let length = Buffer.byteLength(`${first}\n`);
+  // The last piece, after the final newline, is empty or the half-written entry.
+  for (const text of lines.slice(1, -1)) {
+    const entry = entrySchema.safeParse(safeJson(text));
+    if (!entry.success) return `entry ${entries.length + 1} is unreadable`;
+    entries.push(entry.data);
+    length += Buffer.byteLength(`${text}\n`);
+  }
+  return { header: header.data, entries, length };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why a journal written by another run cannot be resumed by this one, or undefined when it can. */
+function staleness(found: JournalHeader, wanted: JournalKey, seed: number | undefined): string | undefined {
+  const { input } = wanted;
+  if (found.input.file !== input.file) return `it belongs to ${found.input.file}`;
+  if (found.input.size !== input.size || found.input.mtimeMs !== input.mtimeMs) return `${input.file} changed since it was written (size or modification time differ)`;
+  const keys = [...new Set([...Object.keys(found.settings), ...Object.keys(wanted.settings)])];
+  const changed = keys.filter((key) => found.settings[key] !== wanted.settings[key]);
+  if (changed.length > 0) return `it was written with other ${changed.join(', ')}`;
+  if (seed !== undefined && seed !== found.seed) return `it was written with --seed ${found.seed}`;
+  return undefined;
+}
+
+/**
+ * Progress of `regenerate --all`, next to its output: a JSON header line, then one line per record done, each
+ * appended and flushed as the record finishes, so a run killed at any moment resumes where it stopped.
+ */
+export class RegenerationJournal {
+  private writing: Promise<void> = Promise.resolve();
+
+  private constructor(
+    readonly file: string,
+    private readonly handle: fs.FileHandle,
+    readonly seed: number,
+    /** Records done by an earlier run, by 1-based line. */
+    readonly done: ReadonlyMap<number, JournalEntry>,
+  ) {}
+
+  /**
+   * Resumes the journal when it was written for the same input and settings (adopting its seed when none is
+   * given); otherwise starts a new one, telling `warn` why the old one was set aside.
+   */
+  static async open(file: string, wanted: JournalKey, seed: number | undefined, warn: (message: string) => void): Promise<RegenerationJournal> {
+    const content = await fs.readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+    if (content !== undefined) {
+      const found = parseJournal(content);
+      const stale = typeof found === 'string' ? found : staleness(found.header, wanted, seed);
+      if (stale === undefined && typeof found !== 'string') {
+        await fs.truncate(file, found.length);
+        const done = new Map(found.entries.map((entry) => [entry.line, entry]));
+        return new RegenerationJournal(file, await fs.open(file, 'a'), found.header.seed, done);
+      }
+      warn(`${file}: ${stale}; starting over`);
+    }
+    const header: JournalHeader = { journal: 'cot-studio regenerate --all', ...wanted, seed: seed ?? randomInt(0, 2 ** 31) };
+    const handle = await fs.open(file, 'w');
+    await handle.write(`${JSON.stringify(header)}\n`);
+    await handle.datasync();
+    return new RegenerationJournal(file, handle, header.seed, new Map());
+  }
+
+  /** Records a finished line; appends are queued so concurrent records never interleave. */
+  append(entry: JournalEntry): Promise<void> {
+    this.writing = this.writing.then(async () => {
+      await this.handle.write(`${JSON.stringify(entry)}\n`);
+      await this.handle.datasync();
+    });
+    return this.writing;
+  }
+
+  async close(): Promise<void> {
+    await this.writing.catch(() => undefined);
+    await this.handle.close();
+  }
+
+  /** Once the output holds every record, the journal has nothing left to resume. */
+  async remove(): Promise<void> {
+    await this.close();
+    await fs.rm(this.file, { force: true });
+  }
+}
