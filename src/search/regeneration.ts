@@ -52,7 +52,8 @@ export function alternativesOf(stage: BeamStage, backend: string, parameters: Be
         backend,
         model: stage.model,
         method: 'beam',
-        parameters: { ...parameters, rank: candidate.rank + 1 },
+        // Unparseable verdicts, retries and fallbacks stay with the candidates they decided.
+        parameters: { ...parameters, rank: candidate.rank + 1, ...(stage.notes.length > 0 ? { judgeNotes: stage.notes.join('; ') } : {}) },
         seed: stage.seed,
         ...(candidate.score === undefined ? {} : { score: candidate.score }),
         createdAt: at,
