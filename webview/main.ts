@@ -4,6 +4,7 @@ import { type HostMessage, hostMessageSchema, type Sample } from '../src/protoco
 import { element } from './dom';
 import { FilterBar } from './filterBar';
 import { RecordList } from './recordList';
+import { Regeneration } from './regeneration';
 import { SampleView } from './sampleView';
 import { shortcutsOverlay } from './shortcuts';
 import { vscode } from './vscodeApi';
@@ -27,10 +28,16 @@ const status = element('p', 'dataset-status');
 status.setAttribute('role', 'status');
 
 const saved = vscode.getState();
+const regeneration = new Regeneration(
+  (message) => vscode.postMessage(message),
+  () => sampleView.placeRegeneration(),
+);
 const sampleView = new SampleView({
   run: (operation) => {
     const sample = sampleView.current;
-    if (sample) vscode.postMessage({ type: 'operation', operation: { ...operation, line: sample.line } });
+    if (!sample) return;
+    regeneration.dismiss();
+    vscode.postMessage({ type: 'operation', operation: { ...operation, line: sample.line } });
   },
   onFocus: (segment) => {
     if (focusedSegment === segment) return;
@@ -38,6 +45,7 @@ const sampleView = new SampleView({
     const shown = sampleView.current;
     if (shown) vscode.postMessage({ type: 'select', index: shown.index, segment });
   },
+  regeneration,
 });
 let focusedSegment: number | undefined;
 /** A list position whose record is selected but whose page has not arrived yet. */
@@ -145,6 +153,9 @@ function onHostMessage(message: HostMessage): void {
         sampleView.show(message.sample);
       }
       return;
+    case 'regeneration':
+      regeneration.receive(message);
+      return;
     case 'error':
       progress.remove();
       status.textContent = message.message;
@@ -170,6 +181,8 @@ document.addEventListener('keydown', (event) => {
     '3': () => sampleView.rate(-1),
     f: () => sampleView.markFirstError(),
     e: () => sampleView.startEditing(),
+    g: () => sampleView.regenerate(false),
+    G: () => sampleView.regenerate(true),
     a: () => sampleView.review('accepted'),
     r: () => sampleView.review('rejected'),
     n: () => sampleView.review('needs_fix'),

@@ -1,6 +1,7 @@
 import type { Operation, Sample, SampleSegment } from '../src/protocol';
 import { button, element } from './dom';
 import { hasMath, renderMath } from './math';
+import type { Regeneration, Side } from './regeneration';
 import { wordDiff } from './wordDiff';
 
 type OperationRequest = Operation extends infer O ? (O extends Operation ? Omit<O, 'line'> : never) : never;
@@ -10,13 +11,15 @@ export interface SampleViewOptions {
   run(operation: OperationRequest): void;
   /** The focused segment changed, so the host's commands and status bar follow it. */
   onFocus(segment: number): void;
+  /** Regeneration runs and their live panel, which the view places in the card being regenerated. */
+  regeneration: Regeneration;
 }
 
 const RATING_NAMES: Record<string, string> = { '1': 'correct', '0': 'neutral', '-1': 'incorrect' };
 
 /**
  * The selected sample: its images, question, ground truth, problems, and the response as segment cards
- * with ratings, first error, in-place editing and reflections; plus the review bar.
+ * with ratings, first error, in-place editing, reflections and regeneration; plus the review bar.
  */
 export class SampleView {
   readonly element = element('section', 'sample-view');
@@ -26,6 +29,8 @@ export class SampleView {
   private editing: number | undefined;
   /** Whether LaTeX is typeset or shown as written. */
   private renderLatex = true;
+  /** The card the regeneration panel was last put in, so that it is scrolled into view only when it moves. */
+  private regenerationCard: string | undefined;
 
   constructor(private readonly options: SampleViewOptions) {
     this.element.setAttribute('aria-label', 'Sample');
@@ -46,6 +51,7 @@ export class SampleView {
   show(sample: Sample): void {
     const sameRecord = this.sample?.index === sample.index;
     this.sample = sample;
+    this.options.regeneration.showing(sample);
     if (!sameRecord) {
       this.focused = 0;
       this.editing = undefined;
@@ -90,18 +96,50 @@ export class SampleView {
     this.render();
   }
 
-  private render(): void {
-    const sample = this.sample;
-    if (sample && sample.responses[0]?.segments.length) this.options.onFocus(this.focused);
-    if (!sample) {
-      this.element.replaceChildren(element('p', 'sample-empty', 'Select a sample.'));
+  /** Regenerates the focused segment (with `rest`, it and every later one). */
+  regenerate(rest: boolean): void {
+    const segment = this.focusedSegment;
+    if (segment) this.startRegeneration(segment, 'primary', rest);
+  }
+
+  /** Puts the regeneration panel in the card it belongs in, and lets the Regenerate buttons follow the run. */
+  placeRegeneration(): void {
+    const { regeneration } = this.options;
+    for (const control of this.element.querySelectorAll<HTMLButtonElement>('button.regenerate')) control.disabled = regeneration.busy;
+    const at = regeneration.placement;
+    const key = at && `${at.side}:${at.segment}`;
+    const card = at && this.element.querySelector(`.segment-card[data-side="${at.side}"][data-segment="${at.segment}"]`);
+    if (!card) {
+      regeneration.panel.remove();
+      this.regenerationCard = undefined;
       return;
     }
+    if (regeneration.panel.parentElement !== card) card.insertBefore(regeneration.panel, card.querySelector(':scope > .alternatives'));
+    // With `rest` the panel goes from card to card: keep it in sight as it moves down the response.
+    if (this.regenerationCard !== key) regeneration.panel.scrollIntoView({ block: 'nearest' });
+    this.regenerationCard = key;
+  }
+
+  private startRegeneration(segment: SampleSegment, side: Side, rest: boolean): void {
+    const sample = this.sample;
+    const response = sample?.responses[side === 'primary' ? 0 : 1];
+    if (!sample || !response) return;
+    this.options.regeneration.start({ line: sample.line, segment: segment.index, side, rest });
+  }
+
+  private render(): void {
+    this.element.replaceChildren(...this.renderParts());
+    this.placeRegeneration();
+  }
+
+  private renderParts(): HTMLElement[] {
+    const sample = this.sample;
+    if (sample && sample.responses[0]?.segments.length) this.options.onFocus(this.focused);
+    if (!sample) return [element('p', 'sample-empty', 'Select a sample.')];
     const parts: HTMLElement[] = [this.renderHeading(sample)];
     if (sample.unreadable) {
       parts.push(element('p', 'sample-problem', sample.unreadable.reason), element('pre', 'sample-raw', sample.unreadable.text));
-      this.element.replaceChildren(...parts);
-      return;
+      return parts;
     }
     if (sample.problems.length > 0) {
       const list = element('ul', 'sample-problems');
@@ -117,15 +155,18 @@ export class SampleView {
       for (const response of sample.responses) {
         const container = element('div', 'response');
         if (response.segments.length === 0) container.append(element('p', 'sample-empty', 'This response has no segments.'));
-        for (const segment of response.segments) container.append(this.renderSegment(segment, true));
+        for (const segment of response.segments) container.append(this.renderSegment(segment, 'primary'));
         parts.push(container);
       }
     }
     if (sample.responses.length === 0) parts.push(element('p', 'sample-empty', 'This record has no response (a prompt with its ground truth).'));
-    this.element.replaceChildren(...parts);
+    return parts;
   }
 
-  /** A preference pair side by side; the rejected side shows its word differences from the chosen one. */
+  /**
+   * A preference pair side by side; the rejected side shows its word differences from the chosen one, then
+   * a compact card per segment to regenerate it and weigh its alternatives.
+   */
   private renderPair(sample: Sample): HTMLElement {
     const [chosen, rejected] = sample.responses;
     const pair = element('div', 'response-pair');
@@ -141,9 +182,10 @@ export class SampleView {
     const columns = element('div', 'pair-columns');
     const chosenColumn = element('div', 'response chosen');
     chosenColumn.append(element('h3', 'response-role', 'chosen'));
-    for (const segment of chosen.segments) chosenColumn.append(this.renderSegment(segment, true));
+    for (const segment of chosen.segments) chosenColumn.append(this.renderSegment(segment, 'primary'));
     const rejectedColumn = element('div', 'response rejected');
     rejectedColumn.append(element('h3', 'response-role', 'rejected (differences from chosen marked)'), wordDiff(chosen.text, rejected.text, 'word-diff pair-diff'));
+    for (const segment of rejected.segments) rejectedColumn.append(this.renderSegment(segment, 'rejected'));
     columns.append(chosenColumn, rejectedColumn);
     pair.append(actions, columns);
     return pair;
@@ -212,21 +254,28 @@ export class SampleView {
     return this.renderLatex && hasMath(text) ? renderMath(text, className) : element('div', className, text);
   }
 
-  private renderSegment(segment: SampleSegment, primary: boolean): HTMLElement {
+  /**
+   * A segment card. The first response's cards take the focus and carry ratings and editing; the rejected
+   * side's are compact (its text is in the word diff above them): regeneration and alternatives only.
+   */
+  private renderSegment(segment: SampleSegment, side: Side): HTMLElement {
+    const primary = side === 'primary';
     const focused = primary && segment.index === this.focused;
-    const card = element('article', `segment-card${focused ? ' focused' : ''}${segment.stale ? ' stale' : ''}`);
+    const card = element('article', `segment-card${focused ? ' focused' : ''}${segment.stale ? ' stale' : ''}${primary ? '' : ' compact'}`);
     card.dataset.segment = String(segment.index);
+    card.dataset.side = side;
     card.dataset.rating = segment.rating === null ? 'none' : String(segment.rating);
-    card.setAttribute('aria-label', segment.label);
+    const name = primary ? segment.label : `rejected ${segment.label}`;
+    card.setAttribute('aria-label', name);
     const header = element('header', 'segment-header');
     header.append(element('span', `segment-label ${segment.kind}`, segment.label));
     if (segment.stale) header.append(element('span', 'segment-stale', 'stale: an earlier segment changed'));
     if (segment.alternatives.length > 0) header.append(element('span', 'segment-alternatives', `${segment.alternatives.length} alternatives`));
+    const actions = element('div', 'segment-actions');
     if (primary) {
-      const actions = element('div', 'segment-actions');
       for (const rating of [1, 0, -1] as const) {
-        const name = RATING_NAMES[String(rating)];
-        const control = button(rating === 1 ? '+1' : rating === 0 ? '0' : '-1', `Rate ${segment.label} ${name}`, () => {
+        const ratingName = RATING_NAMES[String(rating)];
+        const control = button(rating === 1 ? '+1' : rating === 0 ? '0' : '-1', `Rate ${segment.label} ${ratingName}`, () => {
           this.focused = segment.index;
           this.rate(rating);
         }, `action rating${segment.rating === rating ? ' selected' : ''}`);
@@ -243,12 +292,18 @@ export class SampleView {
           this.startEditing();
         }),
       );
-      header.append(actions);
     }
+    actions.append(
+      button('Regenerate', `Regenerate ${name}`, () => this.startRegeneration(segment, side, false), 'action regenerate', 'refresh'),
+      button('From here', `Regenerate ${name} and the rest`, () => this.startRegeneration(segment, side, true), 'action regenerate', 'run-below'),
+    );
+    header.append(actions);
     card.append(header);
-    if (this.editing === segment.index && primary) card.append(this.renderEditor(segment));
-    else card.append(this.renderText(segment.text, 'segment-text'));
-    if (primary && segment.alternatives.length > 0) card.append(this.renderAlternatives(segment));
+    if (primary) {
+      if (this.editing === segment.index) card.append(this.renderEditor(segment));
+      else card.append(this.renderText(segment.text, 'segment-text'));
+    }
+    if (segment.alternatives.length > 0) card.append(this.renderAlternatives(segment, side, name));
     card.addEventListener('click', () => {
       if (!primary || this.focused === segment.index) return;
       this.focused = segment.index;
@@ -258,10 +313,10 @@ export class SampleView {
   }
 
   /** Candidates for a segment: each with its word diff against the current text, provenance, and actions. */
-  private renderAlternatives(segment: SampleSegment): HTMLElement {
+  private renderAlternatives(segment: SampleSegment, side: Side, segmentName: string): HTMLElement {
     const panel = element('details', 'alternatives');
     panel.open = true;
-    panel.append(element('summary', undefined, `Alternatives for ${segment.label}`));
+    panel.append(element('summary', undefined, `Alternatives for ${segmentName}`));
     segment.alternatives.forEach((alternative, index) => {
       const item = element('div', 'alternative');
       const { provenance } = alternative;
@@ -270,14 +325,14 @@ export class SampleView {
         .join(' · ');
       const meta = element('div', 'alternative-meta', `${index + 1}. ${facts}${alternative.rating === null ? '' : ` · rated ${alternative.rating}`}`);
       const actions = element('div', 'alternative-actions');
-      const name = `alternative ${index + 1} for ${segment.label}`;
+      const name = `alternative ${index + 1} for ${segmentName}`;
       actions.append(
-        button('Accept', `Accept ${name}`, () => this.options.run({ kind: 'acceptAlternative', segment: segment.index, alternative: index })),
+        button('Accept', `Accept ${name}`, () => this.options.run({ kind: 'acceptAlternative', segment: segment.index, side, alternative: index })),
         button('Better', `Mark ${name} better than the current text`, () =>
-          this.options.run({ kind: 'markPreference', segment: segment.index, chosen: index, rejected: 'current' }),
+          this.options.run({ kind: 'markPreference', segment: segment.index, side, chosen: index, rejected: 'current' }),
         ),
         button('Worse', `Mark ${name} worse than the current text`, () =>
-          this.options.run({ kind: 'markPreference', segment: segment.index, chosen: 'current', rejected: index }),
+          this.options.run({ kind: 'markPreference', segment: segment.index, side, chosen: 'current', rejected: index }),
         ),
       );
       item.append(meta, wordDiff(segment.text, alternative.text), actions);

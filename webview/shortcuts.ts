@@ -6,6 +6,7 @@ export const SHORTCUTS: [string, string][] = [
   ['1 / 2 / 3', 'Rate the segment correct / neutral / incorrect'],
   ['f', 'First error at this segment'],
   ['e', 'Edit the segment (Ctrl+Enter saves, Escape cancels)'],
+  ['g / G', 'Regenerate the segment / the segment and the rest'],
   ['a / r / n', 'Accept / reject / needs fix'],
   ['Ctrl+Z / Ctrl+Shift+Z', 'Undo / redo'],
   ['Ctrl+S', 'Save'],

@@ -31,79 +31,86 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
 
   const regenerate = async (document: DatasetDocument, args: z.output<typeof regenerateArgsSchema>): Promise<RegenerateResult> => {
     const key = document.uri.toString();
-    if (running.has(key)) throw new Error(`${document.dataset.fileName}: a regeneration is already running; cancel it first`);
-    const config = vscode.workspace.getConfiguration('cotStudio.regenerate');
-    const { parsed: record } = readRecordState(document.dataset.lineText(args.line - 1), document.dataset.format);
-    // Models get the record's images as files under the allowed roots (or inline), never a path that escapes them.
-    const [datasetDir, ...imageRoots] = document.imageRoots();
-    const resolver = new ImageResolver(datasetDir as string, imageRoots);
-    const images = record.images.map((image) => {
-      const located = resolver.locate(image);
-      if ('problem' in located) throw new Error(`${document.dataset.fileName}:${args.line}: ${located.problem}`);
-      return 'file' in located ? located.file : located.inline;
-    });
-    const parsed = { ...record, images };
-    const seed = args.seed ?? randomInt(0, 2 ** 31);
-    const options = {
-      candidates: args.candidates ?? config.get<number>('candidates', DEFAULT_BEAM.candidates),
-      temperature: args.temperature ?? config.get<number>('temperature', DEFAULT_BEAM.temperature),
-      topP: args.topP ?? config.get<number>('topP', DEFAULT_BEAM.topP),
-      maxTokens: args.maxTokens ?? config.get<number>('maxTokens', DEFAULT_BEAM.maxTokens),
-      rest: args.rest,
-      seed,
-    };
-    const rank = args.rank ?? rankingSchema.parse(config.get<string>('rank', 'knockout'));
-    const templates = templateOverridesSchema.parse(vscode.workspace.getConfiguration('cotStudio.judge').get('templates', {}));
-    const scorer = makeScorer(rank, templates, rank === 'reward-model' ? generation.rewardModel() : undefined);
-    const backend = await generation.backend();
-    const parameters = beamParameters(options, scorer.name);
+    const post = (message: Omit<Extract<HostMessage, { type: 'regeneration' }>, 'type' | 'line' | 'side'>) =>
+      provider.broadcast(document, { type: 'regeneration', line: args.line, side: args.side, ...message });
+    if (running.has(key)) {
+      // The run that is going on keeps the view busy; this one only says why it did not start.
+      throw new Error(`${document.dataset.fileName}: a regeneration is already running; cancel it first`);
+    }
     const controller = new AbortController();
     running.set(key, controller);
-    const post = (message: HostMessage) => provider.broadcast(document, message);
-    const texts = new Map<number, string[]>();
-    let lastPost = 0;
+    /** The segment being decoded, so a cancel or an error is shown where the run stopped. */
+    let current = args.segment;
     try {
-      const result = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Regenerating line ${args.line}`, cancellable: true },
-        async (progress, token) => {
-          token.onCancellationRequested(() => controller.abort());
-          return beamSearch(backend, scorer, backend, parsed, args.side, args.segment, options, {
-            signal: controller.signal,
-            onToken: (segment, event) => {
-              const candidates = texts.get(segment) ?? Array.from({ length: options.candidates }, () => '');
-              candidates[event.candidate] = (candidates[event.candidate] ?? '') + event.text;
-              texts.set(segment, candidates);
-              // A few updates a second are enough to watch; more would flood the webview.
-              if (performance.now() - lastPost > 100) {
-                lastPost = performance.now();
-                post({ type: 'regeneration', line: args.line, segment, side: args.side, state: 'decoding', candidates });
-                progress.report({ message: `segment ${segment + 1}: ${candidates.reduce((sum, text) => sum + text.length, 0)} characters in ${options.candidates} candidates` });
-              }
-            },
-            onStage: (stage) => {
-              post({ type: 'regeneration', line: args.line, segment: stage.segment, side: args.side, state: 'ranking', candidates: stage.candidates.map((c) => c.text) });
-              const operation = alternativesOperation(stage, args.line, args.side, backend.name, parameters, new Date().toISOString());
-              if (operation) document.applyOperation(operation);
-              const dropped = stage.dropped.map((entry) => entry.reason);
-              const message = [...(dropped.length ? [`dropped ${dropped.length}: ${dropped.join('; ')}`] : []), ...stage.notes].join('. ');
-              post({
-                type: 'regeneration',
-                line: args.line,
-                segment: stage.segment,
-                side: args.side,
-                state: stage.candidates.length > 0 ? 'done' : 'failed',
-                candidates: stage.candidates.map((c) => c.text),
-                ...(message ? { message } : {}),
-              });
-              if (message) log.info(`line ${args.line}, ${stage.label}: ${message}`);
-            },
-          });
-        },
+      const config = vscode.workspace.getConfiguration('cotStudio.regenerate');
+      const { parsed: record } = readRecordState(document.dataset.lineText(args.line - 1), document.dataset.format);
+      // Models get the record's images as files under the allowed roots (or inline), never a path that escapes them.
+      const [datasetDir, ...imageRoots] = document.imageRoots();
+      const resolver = new ImageResolver(datasetDir as string, imageRoots);
+      const images = record.images.map((image) => {
+        const located = resolver.locate(image);
+        if ('problem' in located) throw new Error(`${document.dataset.fileName}:${args.line}: ${located.problem}`);
+        return 'file' in located ? located.file : located.inline;
+      });
+      const parsed = { ...record, images };
+      const seed = args.seed ?? randomInt(0, 2 ** 31);
+      const options = {
+        candidates: args.candidates ?? config.get<number>('candidates', DEFAULT_BEAM.candidates),
+        temperature: args.temperature ?? config.get<number>('temperature', DEFAULT_BEAM.temperature),
+        topP: args.topP ?? config.get<number>('topP', DEFAULT_BEAM.topP),
+        maxTokens: args.maxTokens ?? config.get<number>('maxTokens', DEFAULT_BEAM.maxTokens),
+        rest: args.rest,
+        seed,
+      };
+      const rank = args.rank ?? rankingSchema.parse(config.get<string>('rank', 'knockout'));
+      const templates = templateOverridesSchema.parse(vscode.workspace.getConfiguration('cotStudio.judge').get('templates', {}));
+      const scorer = makeScorer(rank, templates, rank === 'reward-model' ? generation.rewardModel() : undefined);
+      const backend = await generation.backend();
+      const parameters = beamParameters(options, scorer.name);
+      const lastSegment = args.rest ? (parsed.responses[args.side === 'rejected' ? 1 : 0]?.segments.length ?? 1) - 1 : args.segment;
+      const texts = new Map<number, string[]>();
+      let lastPost = 0;
+      // The view shows the run with its own Cancel; the window progress only says that something runs.
+      const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `CoT Studio: regenerating line ${args.line}` }, (progress) =>
+        beamSearch(backend, scorer, backend, parsed, args.side, args.segment, options, {
+          signal: controller.signal,
+          onToken: (segment, event) => {
+            current = segment;
+            const candidates = texts.get(segment) ?? Array.from({ length: options.candidates }, () => '');
+            candidates[event.candidate] = (candidates[event.candidate] ?? '') + event.text;
+            texts.set(segment, candidates);
+            // A few updates a second are enough to watch; more would flood the webview.
+            if (performance.now() - lastPost > 100) {
+              lastPost = performance.now();
+              post({ segment, state: 'decoding', candidates, final: false });
+              progress.report({ message: `segment ${segment + 1}` });
+            }
+          },
+          onRanking: (segment, candidates) => post({ segment, state: 'ranking', candidates, final: false }),
+          onStage: (stage) => {
+            // A stage cut short by a cancel decides nothing: its candidates are not kept.
+            if (controller.signal.aborted) return;
+            const operation = alternativesOperation(stage, args.line, args.side, backend.name, parameters, new Date().toISOString());
+            if (operation) document.applyOperation(operation);
+            const dropped = stage.dropped.map((entry) => entry.reason);
+            const message = [...(dropped.length ? [`dropped ${dropped.length}: ${dropped.join('; ')}`] : []), ...stage.notes].join('. ');
+            const kept = stage.candidates.length > 0;
+            post({
+              segment: stage.segment,
+              state: kept ? 'done' : 'failed',
+              candidates: stage.candidates.map((c) => c.text),
+              // The search stops after a stage without a winner, and after the last segment.
+              final: !kept || stage.segment >= lastSegment,
+              ...(message ? { message } : {}),
+            });
+            if (message) log.info(`line ${args.line}, ${stage.label}: ${message}`);
+          },
+        }),
       );
-      if (controller.signal.aborted) post({ type: 'regeneration', line: args.line, segment: args.segment, side: args.side, state: 'cancelled', candidates: [] });
+      if (controller.signal.aborted) post({ segment: current, state: 'cancelled', candidates: [], final: true });
       return regenerateResult(result, seed, parameters, new Date().toISOString());
     } catch (error) {
-      post({ type: 'regeneration', line: args.line, segment: args.segment, side: args.side, state: 'failed', candidates: [], message: error instanceof Error ? error.message : String(error) });
+      post({ segment: current, state: 'failed', candidates: [], final: true, message: error instanceof Error ? error.message : String(error) });
       throw error;
     } finally {
       running.delete(key);

@@ -13,6 +13,8 @@ interface Pending {
   resolve: (result: unknown) => void;
   reject: (error: Error) => void;
   onToken?: (event: TokenEvent) => void;
+  /** Stops listening to the request's abort signal once it is settled (a search reuses one signal for many requests). */
+  release?: () => void;
 }
 
 export interface RequestOptions {
@@ -51,7 +53,10 @@ export class EngineClient {
           if (this.pending.has(id)) this.child?.send({ id: this.nextId++, method: 'cancel', params: { target: id } });
         };
         if (signal.aborted) queueMicrotask(cancel);
-        else signal.addEventListener('abort', cancel, { once: true });
+        else {
+          signal.addEventListener('abort', cancel, { once: true });
+          pending.release = () => signal.removeEventListener('abort', cancel);
+        }
       }
       child.send(params === undefined ? { id, method } : { id, method, params }, (error) => {
         // A process that is going away fails its requests on exit, with the reason it stopped.
@@ -129,6 +134,7 @@ export class EngineClient {
     const pending = this.pending.get(id);
     if (!pending) return;
     this.pending.delete(id);
+    pending.release?.();
     if (error || result === undefined) pending.reject(error ?? new Error('the engine process sent no result'));
     else pending.resolve(result);
   }

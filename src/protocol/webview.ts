@@ -135,6 +135,8 @@ export const hostMessageSchema = z.discriminatedUnion('type', [
     side: z.enum(['primary', 'rejected']),
     state: z.enum(['decoding', 'ranking', 'done', 'failed', 'cancelled']),
     candidates: z.array(z.string()),
+    /** The last message of the run: nothing more follows (a run over the rest reports `done` per segment). */
+    final: z.boolean(),
     /** What went wrong, or what was dropped and why. */
     message: z.string().optional(),
   }),

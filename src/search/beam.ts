@@ -57,6 +57,8 @@ export interface BeamHooks {
   signal?: AbortSignal;
   /** Decoded text as it arrives, per stage and candidate. */
   onToken?: (segment: number, event: TokenEvent) => void;
+  /** The candidates of a segment that kept their end are being ranked. */
+  onRanking?: (segment: number, candidates: string[]) => void;
   /** A stage is decided; its candidates can be shown. */
   onStage?: (stage: BeamStage) => void;
 }
@@ -94,10 +96,12 @@ export async function beamSearch(backend: Backend, scorer: Scorer, judge: Backen
       if ('text' in checked) kept.push({ text: checked.text, candidate });
       else dropped.push({ text: candidate.text, reason: checked.reason });
     }
+    if (kept.length > 0) hooks.onRanking?.(index, kept.map((entry) => entry.text));
+    // A single candidate is still scored, so every alternative carries a score.
     const ranking =
-      kept.length > 1
+      kept.length > 0
         ? await scorer.rank(kept, { record, segment, prefix, judge, seed, ...(hooks.signal ? { signal: hooks.signal } : {}) })
-        : { order: kept.map((_, i) => i), scores: kept.map(() => undefined), judgeCalls: 0, notes: [] };
+        : { order: [], scores: [], judgeCalls: 0, notes: [] };
     const rankOf = new Map(ranking.order.map((candidate, rank) => [candidate, rank]));
     const stage: BeamStage = {
       segment: index,
