@@ -40,10 +40,14 @@ describe('cot-studio bench --only engine', () => {
     assert.equal(model.layers, 1);
     assert.equal(model.kvHeads, 1);
     assert.ok(model.promptTokens >= 64, `prompt of ${model.promptTokens} tokens`);
-    assert.deepEqual(model.skipped, []);
+    // Random weights seldom close a stage: the search of the rest may stop at its first and is skipped then.
+    const restIds = ['regenerate-rest', 'regenerate-rest-per-kept'];
+    const skippedIds = model.skipped.map((skip) => skip.id);
+    if (skippedIds.length > 0) assert.deepEqual(skippedIds, restIds);
+    for (const skip of model.skipped) assert.match(skip.reason, /^every candidate of the first stage was dropped/);
     assert.deepEqual(
       model.rows.map((row) => row.id),
-      engineMeasureIdSchema.options,
+      engineMeasureIdSchema.options.filter((id) => !skippedIds.includes(id)),
     );
     for (const row of model.rows) assert.ok(Number.isFinite(row.ratio) && row.ratio > 0, `${row.id}: ratio ${row.ratio}`);
     assert.equal(model.matchesBareLoop, true, 'the engine decodes greedily the tokens the bare loop does');
@@ -51,6 +55,11 @@ describe('cot-studio bench --only engine', () => {
     const perKept = model.rows.find((row) => row.id === 'computed-per-kept');
     assert.ok(perKept && perKept.ours <= 1.1, `tokens computed per kept ${perKept?.ours}`);
     assert.match(model.rows.find((row) => row.id === 'prefix-hit')?.note ?? '', /^reused [1-9]\d* of \d+ prompt tokens/);
+    for (const n of [4, 8]) {
+      assert.match(model.rows.find((row) => row.id === `regenerate-${n}`)?.note ?? '', new RegExp(`^median of 1; \\d+ of ${n} candidates valid; same candidates;`));
+      const stagePerKept = model.rows.find((row) => row.id === `regenerate-${n}-per-kept`);
+      assert.ok(stagePerKept && stagePerKept.ours <= 1.1 && stagePerKept.baseline > stagePerKept.ours, `beam n=${n}: ${stagePerKept?.ours} against ${stagePerKept?.baseline} per kept`);
+    }
   });
 
   it('exits 2 for an option of the other bench', async () => {

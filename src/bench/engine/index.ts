@@ -11,6 +11,7 @@ import { measureMemory } from './memory';
 import { type BenchModel, BUILT_MODELS, builtModel, modelFileBytes, userModel } from './models';
 import { measurePrefixHit } from './prefix';
 import { benchPrompt, EXTENSION_TOKENS, PROMPT_TOKENS } from './prompt';
+import { measureRegenerate } from './regenerate';
 import { type EngineBenchResult, engineBenchResultSchema, type EngineModelResult, type EngineRow } from './result';
 import type { Subject } from './subject';
 import { measureTransformers } from './versusTransformers';
@@ -87,6 +88,12 @@ async function benchModel(model: BenchModel, options: EngineBenchOptions, repeat
     rows.push(...(await measureBatch(subject)));
     log('prefix-cache hit');
     rows.push(await measurePrefixHit(subject, provider, benchPrompt(tokenizer, PROMPT_TOKENS + EXTENSION_TOKENS)));
+    if (model.regenerate) {
+      log('regenerate by beam search');
+      const regenerate = await measureRegenerate(subject, provider);
+      rows.push(...regenerate.rows);
+      skipped.push(...regenerate.skipped);
+    }
     log('transformers.js');
     const versus = await measureTransformers(subject, provider);
     if ('skipped' in versus) {
@@ -103,8 +110,8 @@ async function benchModel(model: BenchModel, options: EngineBenchOptions, repeat
 }
 
 /**
- * The generation engine against baselines measured in the same run: on the tiny and realistic models the
- * bench builds (kept in the temp folder between runs), or on the user's model folder. The memory figure is
+ * The generation engine against baselines measured in the same run: on the tiny, bigram and realistic models
+ * the bench builds (kept in the temp folder between runs), or on the user's model folder. The memory figure is
  * taken on the last, largest model.
  */
 export async function runEngineBench(options: EngineBenchOptions): Promise<EngineBenchResult> {

@@ -15,6 +15,8 @@ export interface BenchModel {
   parameters: number | undefined;
   /** Tokens each generation decodes. */
   tokens: number;
+  /** Whether the regenerate measures run on it. */
+  regenerate: boolean;
 }
 
 interface BuiltModelSpec {
@@ -22,13 +24,24 @@ interface BuiltModelSpec {
   options: TestModelOptionsInput;
   tokens: number;
   quickTokens: number;
+  regenerate: boolean;
 }
 
-/** One model where the engine's per-token overhead dominates, one the size of a small real decoder. */
+/** The repository's LLaVA-CoT sample dataset; the bundle runs from dist/. */
+export const LLAVA_COT_SAMPLES = path.resolve(__dirname, '..', 'test', 'fixtures', 'datasets', 'llava_cot.jsonl');
+
+/**
+ * One model where the engine's per-token overhead dominates, one that writes LLaVA-CoT stages and closes
+ * them (so a stage search has winners), one the size of a small real decoder.
+ */
 export const BUILT_MODELS: readonly BuiltModelSpec[] = [
-  { name: 'tiny', options: { kind: 'random', layers: 2, hidden: 64, heads: 4, kvHeads: 2, vocab: 512 }, tokens: 64, quickTokens: 16 },
+  // No stage search: its random text closes no stage, and the bigram model shows the small-model figures.
+  { name: 'tiny', options: { kind: 'random', layers: 2, hidden: 64, heads: 4, kvHeads: 2, vocab: 512 }, tokens: 64, quickTokens: 16, regenerate: false },
+  // LLaVA-CoT samples alone: with the other formats' short strings, end-of-text follows most sentences and
+  // candidates seldom reach a closing tag.
+  { name: 'bigram', options: { kind: 'bigram', corpus: [LLAVA_COT_SAMPLES], layers: 2, hidden: 256, heads: 4, kvHeads: 2, vocab: 1024 }, tokens: 64, quickTokens: 16, regenerate: true },
   // 12 query heads share 4 KV heads (grouped-query attention), as in current small decoders.
-  { name: 'realistic', options: { kind: 'random', layers: 12, hidden: 768, heads: 12, kvHeads: 4, vocab: 8192, maxPositions: 2048 }, tokens: 32, quickTokens: 8 },
+  { name: 'realistic', options: { kind: 'random', layers: 12, hidden: 768, heads: 12, kvHeads: 4, vocab: 8192, maxPositions: 2048 }, tokens: 32, quickTokens: 8, regenerate: true },
 ];
 
 /** Tokens decoded on a user's model: the realistic model's counts. */
@@ -38,11 +51,21 @@ export const USER_MODEL_TOKENS = { tokens: 32, quickTokens: 8 };
 const MARKER = 'bench-model.json';
 const markerSchema = z.object({ parameters: z.number().int().positive() });
 
-/** Built models are kept between runs in the temp folder, named by a hash of their full options. */
+/** A sample file the bench reads, or an error that says where it looked. */
+export function readSampleFile(file: string): string {
+  if (!fs.existsSync(file)) throw new Error(`the engine bench reads ${file}; run it from a checkout of the repository`);
+  return fs.readFileSync(file, 'utf8');
+}
+
+/**
+ * Built models are kept between runs in the temp folder, named by a hash of their full options and of their
+ * corpus's contents, so an edited sample dataset gives a new model.
+ */
 function cacheDir(spec: BuiltModelSpec): string {
   const options = testModelOptionsSchema.parse(spec.options);
-  const key = createHash('sha256').update(JSON.stringify(options)).digest('hex').slice(0, 16);
-  return path.join(os.tmpdir(), 'cot-studio-bench-models', `${spec.name}-${key}`);
+  const hash = createHash('sha256').update(JSON.stringify(options));
+  for (const file of options.corpus) hash.update(readSampleFile(file));
+  return path.join(os.tmpdir(), 'cot-studio-bench-models', `${spec.name}-${hash.digest('hex').slice(0, 16)}`);
 }
 
 function readMarker(dir: string): number | undefined {
@@ -58,7 +81,8 @@ export function builtModel(spec: BuiltModelSpec, quick: boolean, log: (message: 
   const dir = cacheDir(spec);
   const tokens = quick ? spec.quickTokens : spec.tokens;
   const cached = readMarker(dir);
-  if (cached !== undefined) return { name: spec.name, dir, source: 'cached', parameters: cached, tokens };
+  const { regenerate } = spec;
+  if (cached !== undefined) return { name: spec.name, dir, source: 'cached', parameters: cached, tokens, regenerate };
   log(`building the ${spec.name} model in ${dir}`);
   // Built beside its final place and renamed into it, so a run that stops half way leaves no folder behind.
   const partial = `${dir}.partial-${process.pid}`;
@@ -67,12 +91,12 @@ export function builtModel(spec: BuiltModelSpec, quick: boolean, log: (message: 
   fs.writeFileSync(path.join(partial, MARKER), JSON.stringify({ parameters }));
   fs.rmSync(dir, { recursive: true, force: true });
   fs.renameSync(partial, dir);
-  return { name: spec.name, dir, source: 'built', parameters, tokens };
+  return { name: spec.name, dir, source: 'built', parameters, tokens, regenerate };
 }
 
 export function userModel(dir: string, quick: boolean): BenchModel {
   const tokens = quick ? USER_MODEL_TOKENS.quickTokens : USER_MODEL_TOKENS.tokens;
-  return { name: path.basename(path.resolve(dir)), dir: path.resolve(dir), source: 'user', parameters: undefined, tokens };
+  return { name: path.basename(path.resolve(dir)), dir: path.resolve(dir), source: 'user', parameters: undefined, tokens, regenerate: true };
 }
 
 /** Bytes of the model file and its external weights (`model.onnx_data`, `model.onnx_data_1`, …). */

@@ -3,7 +3,21 @@ import { executionProviderSchema } from '../../protocol';
 import { benchRowFields, formatTable, megabytes, nodeLine } from '../report';
 
 /** The engine measures, in the order each model's rows list them. */
-export const engineMeasureIdSchema = z.enum(['decode', 'batch-4', 'batch-8', 'computed-per-kept', 'prefix-hit', 'transformers', 'memory-peak-rss']);
+export const engineMeasureIdSchema = z.enum([
+  'decode',
+  'batch-4',
+  'batch-8',
+  'computed-per-kept',
+  'prefix-hit',
+  'regenerate-4',
+  'regenerate-4-per-kept',
+  'regenerate-8',
+  'regenerate-8-per-kept',
+  'regenerate-rest',
+  'regenerate-rest-per-kept',
+  'transformers',
+  'memory-peak-rss',
+]);
 export type EngineMeasureId = z.infer<typeof engineMeasureIdSchema>;
 
 export const engineRowSchema = z.object({ id: engineMeasureIdSchema, ...benchRowFields });
