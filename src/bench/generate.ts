@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { checkLine } from '../dataset/checks';
 import { ImageResolver } from '../dataset/images';
 import { replaceSegmentText, setValue } from '../dataset/recordEdit';
+import { seededRandom } from '../random';
 
 /** The sample datasets whose records the bench file cycles through. */
 const SOURCES = ['llava_cot', 'mulberry', 'reason_rft', 'openvlthinker', 'mmpr'] as const;
@@ -71,17 +72,6 @@ const LONG_EVERY = 1000;
 const LONG_SHORTEST = 8000;
 const LONG_SPREAD = 8000;
 const LINES_PER_WRITE = 1000;
-
-/** mulberry32: a small seeded generator, so every run writes the same file and draws the same samples. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function padding(length: number, random: () => number): string {
   let pad = '';

@@ -6,7 +6,7 @@ import { atomicWrite } from '../dataset/atomicWrite';
 import { WORKER_THRESHOLD_BYTES } from '../dataset/indexWorker';
 import { applyOperation } from '../dataset/operations';
 import { datasetStats } from '../dataset/validate';
-import { seededRandom } from './generate';
+import { seededRandom } from '../random';
 import { type BenchRow, benchRow } from './report';
 import { collectGarbage, median, medianMs, micros } from './timing';
 

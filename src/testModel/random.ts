@@ -1,19 +1,17 @@
+import { seededRandom } from '../random';
+
 /** A seeded source of uniform and normal numbers (mulberry32 and Box–Muller), so weights repeat per seed. */
 export class SeededRandom {
-  private state: number;
+  private readonly next: () => number;
   private spare: number | undefined;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.next = seededRandom(seed);
   }
 
   /** Uniform in [0, 1). */
   uniform(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.next();
   }
 
   /** Standard normal. */

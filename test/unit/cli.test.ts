@@ -1,25 +1,14 @@
 import * as assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { datasetStatsSchema } from '../../src/dataset/validate';
-import { datasetsDir, projectRoot } from '../harness/fixtures';
+import { runCli } from '../harness/cli';
+import { datasetsDir } from '../harness/fixtures';
 
-const cli = path.join(projectRoot, 'dist', 'cli.js');
-const execute = promisify(execFile);
 
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await execute(process.execPath, [cli, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const run = runCli;
 
 const fixture = (name: string) => path.join(datasetsDir, name);
 

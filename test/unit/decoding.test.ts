@@ -4,7 +4,8 @@ import * as ort from 'onnxruntime-node';
 import { CandidateDecode } from '../../src/engine/decode/candidate';
 import { KvCache } from '../../src/engine/decode/kvCache';
 import { PrefixCache } from '../../src/engine/decode/prefixCache';
-import { sampleToken, seededRandom } from '../../src/engine/decode/sampler';
+import { sampleToken } from '../../src/engine/decode/sampler';
+import { seededRandom } from '../../src/random';
 import { samplingSchema } from '../../src/protocol';
 
 /** A detokenizer over a fixed table of pieces: token i is pieces[i]. */

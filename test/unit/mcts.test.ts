@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { seededRandom } from '../../src/engine/decode/sampler';
+import { seededRandom } from '../../src/random';
 import { type ChainJudge, coMcts, DEFAULT_COMCTS, type Policy } from '../../src/search/mcts/coMcts';
 import { reflectionProposals } from '../../src/search/mcts/reflection';
 import { pruneChain, SearchTree } from '../../src/search/mcts/tree';

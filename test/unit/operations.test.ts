@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import { seededRandom } from '../../src/random';
 import { Dataset, type LineChange } from '../../src/dataset';
 import { applyOperation, readRecordState, reflectionText } from '../../src/dataset/operations';
 import type { Operation } from '../../src/protocol';
@@ -9,17 +10,8 @@ import { datasetsDir } from '../harness/fixtures';
 
 const context = { at: '2026-11-24T00:00:00.000Z', reflectionPhrase: 'I think I have made a mistake. Let me rethink it.' };
 
-/** A small seeded generator so a failing sequence can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so a failing sequence can be replayed. */
+const random = seededRandom;
 
 function lineOf(name: string, line: number): string {
   return fs.readFileSync(path.join(datasetsDir, name), 'utf8').replace(/^\uFEFF/, '').split('\n')[line - 1].replace(/\r$/, '');

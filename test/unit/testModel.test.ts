@@ -1,10 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { Template } from '@huggingface/jinja';
 import { Tokenizer } from '@huggingface/tokenizers';
 import * as ort from 'onnxruntime-node';
@@ -13,10 +11,8 @@ import { ENDOFTEXT_ID, IM_END_ID, makeTestModel, MIN_VOCAB, SPECIAL_TOKENS, STAG
 import type { SparseRows } from '../../src/testModel/bigram';
 import { lowRankFactors } from '../../src/testModel/factor';
 import { SeededRandom } from '../../src/testModel/random';
-import { projectRoot } from '../harness/fixtures';
+import { runCli } from '../harness/cli';
 
-const execute = promisify(execFile);
-const cli = path.join(projectRoot, 'dist', 'cli.js');
 
 // Weights larger than a trained model's init, so logits differ enough for comparisons to mean something.
 const SMALL = { kind: 'random', layers: 2, hidden: 32, heads: 4, vocab: 320, initStd: 0.2 } as const;
@@ -371,15 +367,8 @@ describe('transformers.js', () => {
 });
 
 describe('cot-studio make-test-model', () => {
-  async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await execute(process.execPath, [cli, 'make-test-model', ...args]);
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failed = error as { code: number; stdout: string; stderr: string };
-      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-    }
-  }
+  const run = (...args: string[]) => runCli('make-test-model', ...args);
+
 
   it('writes a complete folder and says what it wrote', async () => {
     const dir = path.join(root, 'cli-bigram');

@@ -4,7 +4,8 @@ import { CandidateDecode, type Detokenize } from './candidate';
 import type { Forward } from './forward';
 import { KvCache } from './kvCache';
 import type { PrefixCache, PrefixLease } from './prefixCache';
-import { sampleToken, seededRandom } from './sampler';
+import { seededRandom } from '../../random';
+import { sampleToken } from './sampler';
 
 export interface DecodeInput {
   promptTokens: readonly number[];

@@ -1,17 +1,5 @@
 import type { Sampling } from '../../protocol';
 
-/** mulberry32: small, fast and good enough to draw tokens; the same seed gives the same stream everywhere. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** log Σ exp(logits), computed stably: logit − this is a token's log-probability. */
 export function logNormaliser(logits: Float32Array): number {
   let max = -Infinity;

@@ -1,4 +1,4 @@
-import { seededRandom } from '../../engine/decode/sampler';
+import { seededRandom } from '../../random';
 import { pruneChain, type ScoredStep, SearchTree } from './tree';
 
 /** One member of the collective: writes a complete continuation from a prefix of steps, split into steps. */

@@ -1,4 +1,4 @@
-import { seededRandom } from '../../engine/decode/sampler';
+import { seededRandom } from '../../random';
 import type { Rating } from '../../dataset/annotations';
 import type { Segment } from '../../dataset/record';
 import { type JudgeTemplates, pairwiseTemplate } from './templates';
