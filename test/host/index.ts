@@ -14,7 +14,11 @@ export function run(): Promise<void> {
   const resultsFile = process.env[HOST_RESULTS_ENV];
   return new Promise((resolve, reject) => {
     const runner = mocha.run((failures) => {
-      if (resultsFile) fs.writeFileSync(resultsFile, JSON.stringify(results, null, 2));
+      if (resultsFile) {
+        // The launcher starts reading as soon as the file exists: it must appear whole.
+        fs.writeFileSync(`${resultsFile}.partial`, JSON.stringify(results, null, 2));
+        fs.renameSync(`${resultsFile}.partial`, resultsFile);
+      }
       if (failures > 0) reject(new Error(`${failures} extension host test(s) failed`));
       else resolve();
     });
