@@ -139,8 +139,10 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
       const document = provider.documentFor(parsed.data.uri === undefined ? undefined : uriFromArgument(parsed.data.uri));
       return regenerate(document, parsed.data);
     }),
-    vscode.commands.registerCommand('cotStudio.cancelRegeneration', (args?: { uri?: string }) => {
-      const document = provider.documentFor(args?.uri === undefined ? undefined : uriFromArgument(args.uri));
+    vscode.commands.registerCommand('cotStudio.cancelRegeneration', (args?: unknown) => {
+      const parsed = z.object({ uri: z.string().optional() }).strict().safeParse(args ?? {});
+      if (!parsed.success) throw new Error(`cotStudio.cancelRegeneration: expected {uri?: string}, got ${JSON.stringify(args)}`);
+      const document = provider.documentFor(parsed.data.uri === undefined ? undefined : uriFromArgument(parsed.data.uri));
       running.get(document.uri.toString())?.abort();
     }),
   );
