@@ -3,7 +3,7 @@ import type * as Ort from 'onnxruntime-node';
 import type { Backend, GenerateOptions, GenerationRequest } from '../backends/types';
 import { type ExecutionProvider, type GenerationResult, generationRequestSchema, type Prompt, samplingSchema } from '../protocol';
 import { Forward } from './decode/forward';
-import { decode, promptLogits } from './decode/generate';
+import { decode, prefill } from './decode/generate';
 import { PrefixCache } from './decode/prefixCache';
 import { logNormaliser } from './decode/sampler';
 import { type ModelFolder, type ModelVariant, readModelFolder } from './model/folder';
@@ -114,7 +114,7 @@ export class LocalEngine implements Backend {
       return encoded[0] as number;
     });
     const run = this.queue.then(async () => {
-      const logits = await promptLogits(this.ort, this.forward, this.cache, this.tokenizer.encode(this.tokenizer.render(prompt)));
+      const logits = (await prefill(this.ort, this.forward, this.cache, this.tokenizer.encode(this.tokenizer.render(prompt)))).lastLogits[0] as Float32Array;
       const normaliser = logNormaliser(logits);
       return ids.map((id) => (logits[id] as number) - normaliser);
     });

@@ -1,16 +1,7 @@
 import type * as Ort from 'onnxruntime-node';
+import { fromFloat16 } from '../../onnx';
 import { type DecoderShape, pastName, presentName } from '../model/session';
 import { KvCache, type LayerKv } from './kvCache';
-
-/** IEEE half to float: logits of fp16 exports are read as 16-bit words. */
-function halfToFloat(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >> 10) & 0x1f;
-  const fraction = bits & 0x3ff;
-  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
-  if (exponent === 31) return fraction ? Number.NaN : sign * Infinity;
-  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
-}
 
 export interface ForwardResult {
   /** The logits at the last position of each row. */
@@ -68,10 +59,7 @@ export class Forward {
     const data = (logits.location === 'cpu' ? logits.data : await logits.getData()) as Float32Array | Uint16Array;
     const lastLogits = Array.from({ length: batch }, (_, r) => {
       const from = (r * positionsOut + positionsOut - 1) * vocab;
-      if (data instanceof Float32Array) return data.slice(from, from + vocab);
-      const row = new Float32Array(vocab);
-      for (let i = 0; i < vocab; i++) row[i] = halfToFloat(data[from + i] as number);
-      return row;
+      return data instanceof Float32Array ? data.slice(from, from + vocab) : fromFloat16(data.subarray(from, from + vocab));
     });
     if (logits.location !== 'cpu') logits.dispose();
     const layers: LayerKv[] = Array.from({ length: shape.layers }, (_, i) => ({

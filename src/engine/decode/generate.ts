@@ -1,7 +1,7 @@
 import type * as Ort from 'onnxruntime-node';
 import type { Candidate, Sampling, TokenEvent } from '../../protocol';
 import { CandidateDecode, type Detokenize } from './candidate';
-import type { Forward } from './forward';
+import type { Forward, ForwardResult } from './forward';
 import { KvCache } from './kvCache';
 import type { PrefixCache, PrefixLease } from './prefixCache';
 import { seededRandom } from '../../random';
@@ -38,14 +38,17 @@ async function resume(ort: typeof Ort, forward: Forward, cache: PrefixCache | un
   return { past, lease };
 }
 
-/** The logits after the prompt (less any cached prefix, which it resumes from), for scoring. */
-export async function promptLogits(ort: typeof Ort, forward: Forward, cache: PrefixCache | undefined, promptTokens: readonly number[]): Promise<Float32Array> {
+/**
+ * Runs the prompt (less any cached prefix, which it resumes from) and caches its past: the start of every
+ * decode, and all a scorer needs (the logits after the prompt).
+ */
+export async function prefill(ort: typeof Ort, forward: Forward, cache: PrefixCache | undefined, promptTokens: readonly number[]): Promise<ForwardResult> {
   if (promptTokens.length === 0) throw new RangeError('the prompt has no tokens');
   const { past, lease } = await resume(ort, forward, cache, promptTokens);
   try {
-    const { lastLogits, present } = await forward.run([promptTokens.slice(past.length)], past);
-    cache?.insert(promptTokens, present);
-    return lastLogits[0] as Float32Array;
+    const result = await forward.run([promptTokens.slice(past.length)], past);
+    cache?.insert(promptTokens, result.present);
+    return result;
   } finally {
     lease?.release();
   }
@@ -79,24 +82,16 @@ async function keepFinished(
  */
 export async function decode(ort: typeof Ort, forward: Forward, cache: PrefixCache | undefined, input: DecodeInput): Promise<DecodeOutput> {
   const { promptTokens, sampling, signal } = input;
-  if (promptTokens.length === 0) throw new RangeError('the prompt has no tokens');
   const computedBefore = forward.tokensComputed;
   const started = performance.now();
 
-  const { past: resumed, lease } = await resume(ort, forward, cache, promptTokens);
-  let prefill;
-  try {
-    prefill = await forward.run([promptTokens.slice(resumed.length)], resumed);
-  } finally {
-    lease?.release();
-  }
-  cache?.insert(promptTokens, prefill.present);
+  const prompt = await prefill(ort, forward, cache, promptTokens);
 
   const candidates = Array.from({ length: sampling.n }, () => new CandidateDecode(input.detokenize, sampling.stop, sampling.maxTokens, input.onToken !== undefined));
   const randoms = candidates.map((_, i) => seededRandom(input.seed + i));
   let active = candidates.map((_, i) => i);
-  let past = await prefill.present.select(ort, active.map(() => 0));
-  let logits = active.map(() => prefill.lastLogits[0] as Float32Array);
+  let past = await prompt.present.select(ort, active.map(() => 0));
+  let logits = active.map(() => prompt.lastLogits[0] as Float32Array);
   const emit = (candidate: number, text: string) => {
     if (text) input.onToken?.({ candidate, text });
   };

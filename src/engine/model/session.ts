@@ -1,6 +1,6 @@
 import type * as Ort from 'onnxruntime-node';
 import type { ExecutionProvider } from '../../protocol';
-import { providerFailureReason } from '../status';
+import { PROVIDER_ORDER, providerFailureReason } from '../status';
 import { type ModelFolder, ModelFolderError } from './folder';
 
 export type KvType = 'float32' | 'float16';
@@ -105,7 +105,7 @@ export async function createDecoderSession(
   folder: ModelFolder,
   preference: ExecutionProvider | 'auto',
 ): Promise<{ session: Ort.InferenceSession; provider: ExecutionProvider; attempts: ProviderAttempt[] }> {
-  const order: ExecutionProvider[] = preference === 'auto' ? ['cuda', 'webgpu', 'cpu'] : [preference];
+  const order: readonly ExecutionProvider[] = preference === 'auto' ? PROVIDER_ORDER : [preference];
   const attempts: ProviderAttempt[] = [];
   for (const name of order) {
     try {

@@ -5,6 +5,7 @@ import { type JudgeTemplates, pairwiseTemplate } from './templates';
 import type { Ranking, Scorer, ScoringContext, SegmentCandidate } from './types';
 import { judgeStep } from './stepJudge';
 import { askJudge } from './ask';
+import { meanLogprob } from './logprob';
 
 /** LLaVA-CoT's verdict form; exactly one choice must be stated, or the verdict does not count. */
 export function parseVerdict(text: string): 1 | 2 | undefined {
@@ -13,7 +14,6 @@ export function parseVerdict(text: string): 1 | 2 | undefined {
   return distinct.size === 1 ? choices[0] : undefined;
 }
 
-const meanLogprob = (entry: SegmentCandidate): number => entry.candidate.logprob / Math.max(1, entry.candidate.tokens.length);
 
 /** The caption the reasoning judge is given as a hint: the record's CAPTION stage, when it has one. */
 function captionOf(context: ScoringContext): string {
