@@ -1,10 +1,11 @@
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
-import { type HostMessage, hostMessageSchema, type Sample } from '../src/protocol';
+import { type HostMessage, hostMessageSchema } from '../src/protocol';
 import { element } from './dom';
 import { FilterBar } from './filterBar';
 import { RecordList } from './recordList';
 import { Regeneration } from './regeneration';
+import { SamplePrefetch } from './samplePrefetch';
 import { SampleView } from './sampleView';
 import { shortcutsOverlay } from './shortcuts';
 import { vscode } from './vscodeApi';
@@ -59,26 +60,21 @@ function showPosition(position: number): void {
     return;
   }
   pendingPosition = undefined;
+  const direction = position >= lastPosition ? 1 : -1;
+  lastPosition = position;
   vscode.postMessage({ type: 'select', index: record.index });
-  const ready = prefetched.get(record.index);
+  showRecord(record.index);
+  prefetch.around(position, direction, (neighbour) => list.recordAt(neighbour)?.index);
+}
+let lastPosition = 0;
+
+/** Shows a record's sample at once when it was fetched ahead, otherwise as soon as it arrives. */
+function showRecord(index: number): void {
+  const ready = prefetch.select(index);
   if (ready) sampleView.show(ready);
-  else vscode.postMessage({ type: 'requestSample', index: record.index });
-  prefetchAround(position);
 }
 
-/**
- * Samples next to the selected one, built ahead so that j and k show them at once. Any change to the file
- * clears them; they are only ever the current text.
- */
-const prefetched = new Map<number, Sample>();
-const PREFETCH_LIMIT = 8;
-
-function prefetchAround(position: number): void {
-  for (const neighbour of [position + 1, position - 1]) {
-    const record = list.recordAt(neighbour);
-    if (record && !prefetched.has(record.index)) vscode.postMessage({ type: 'requestSample', index: record.index, prefetch: true });
-  }
-}
+const prefetch = new SamplePrefetch((index, ahead) => vscode.postMessage({ type: 'requestSample', index, prefetch: ahead }));
 const list = new RecordList({
   requestPage: (start, size) => vscode.postMessage({ type: 'requestPage', start, count: size }),
   onSelect: (position) => {
@@ -125,34 +121,31 @@ function onHostMessage(message: HostMessage): void {
       filters.update(message.counts, message.count, message.filterActive);
       return;
     case 'changed': {
-      prefetched.clear();
+      prefetch.clear();
       const countChanged = message.recordCount !== list.count;
       list.invalidate(message.recordIndices, message.recordCount);
       // A new filter shows other records: select the first; otherwise keep showing the same record.
       if (countChanged || message.recordIndices === 'all') {
         if (message.recordCount > 0 && countChanged) list.select(0);
-        else if (sampleView.current) vscode.postMessage({ type: 'requestSample', index: sampleView.current.index });
+        else if (sampleView.current) showRecord(sampleView.current.index);
       } else if (sampleView.current && message.recordIndices.includes(sampleView.current.index)) {
-        vscode.postMessage({ type: 'requestSample', index: sampleView.current.index });
+        showRecord(sampleView.current.index);
       }
       return;
     }
     case 'select':
       if (message.position !== null) list.select(message.position);
-      else vscode.postMessage({ type: 'requestSample', index: message.index });
+      else showRecord(message.index);
       return;
     case 'progress':
       reviewed.textContent = `${message.reviewed} / ${message.total} reviewed${message.complete ? '' : ' (counting)'}`;
       return;
-    case 'sample':
-      if (message.prefetch) {
-        if (prefetched.size >= PREFETCH_LIMIT) prefetched.delete(prefetched.keys().next().value as number);
-        prefetched.set(message.sample.index, message.sample);
-      } else {
-        prefetched.delete(message.sample.index);
-        sampleView.show(message.sample);
-      }
+    case 'sample': {
+      // Only the sample the view waits for is shown: an answer that arrives after the reviewer moved on is kept.
+      const awaited = prefetch.receive(message.sample);
+      if (awaited) sampleView.show(awaited);
       return;
+    }
     case 'regeneration':
       regeneration.receive(message);
       return;
