@@ -77,7 +77,7 @@ function pair(pair: Omit<PreferencePair, 'createdAt'>, at: string): PreferencePa
  * The reflected text of a wrong segment: the wrong text, the phrase, then the correction, laid out the
  * way the segment's format writes it (Mulberry repeats the step header after the phrase).
  */
-export function reflectionText(segment: Segment, phrase: string, correction: string): string {
+export function reflectionText(segment: Pick<Segment, 'kind' | 'label' | 'text'>, phrase: string, correction: string): string {
   const leading = /^\s*/.exec(segment.text)?.[0] ?? '';
   const trailing = /\s*$/.exec(segment.text)?.[0] ?? '';
   const wrong = segment.text.trim();

@@ -79,7 +79,12 @@ export function segmentCandidateText(candidate: Candidate, boundary: SegmentBoun
   }
   const text = boundary.needsStop ? candidate.text : candidate.text.replace(/\s+$/, '');
   if (text.trim() === '') return { reason: 'empty' };
-  const tag = SEGMENT_TAGS.exec(text);
-  if (tag) return { reason: `contains ${tag[0]}, which belongs to another segment` };
+  const tag = foreignTag(text);
+  if (tag) return { reason: `contains ${tag}, which belongs to another segment` };
   return { text };
+}
+
+/** A stage or answer tag in a segment's text, which can only belong to another segment; undefined when none. */
+export function foreignTag(text: string): string | undefined {
+  return SEGMENT_TAGS.exec(text)?.[0];
 }

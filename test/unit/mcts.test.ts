@@ -90,12 +90,12 @@ describe('search tree', () => {
 
 /** Scripted policies and judge standing in for models: each policy writes a fixed chain for a prefix. */
 function scripted(name: string, write: (prefix: readonly string[]) => string[]): Policy {
-  return { name, expand: async (prefix) => ({ steps: write(prefix), finished: true }) };
+  return { name, expand: async (prefix) => [{ steps: write(prefix.map((step) => step.text)).map((text) => ({ text })), finished: true }] };
 }
 
 /** Scores `bad...` steps -1 and others +1; a chain is correct when it ends in `answer 42`. */
 const judge: ChainJudge = {
-  score: async (prefix, steps) => ({ scores: steps.map((step) => (step.startsWith('bad') ? -1 : 1)), correct: [...prefix, ...steps].at(-1) === 'answer 42' }),
+  score: async (prefix, steps) => ({ scores: steps.map((step) => (step.text.startsWith('bad') ? -1 : 1)), correct: [...prefix, ...steps].at(-1)?.text === 'answer 42' }),
 };
 
 describe('CoMCTS', () => {
@@ -122,7 +122,7 @@ describe('CoMCTS', () => {
   });
 
   it('without a ground truth keeps finished chains whole, stops when nothing is left open, and picks the best value', async () => {
-    const noTruth: ChainJudge = { score: async (_, steps) => ({ scores: steps.map((step) => (step.includes('good') ? 1 : 0)) }) };
+    const noTruth: ChainJudge = { score: async (_, steps) => ({ scores: steps.map((step) => (step.text.includes('good') ? 1 : 0)) }) };
     const result = await coMcts('Q', [scripted('plain', () => ['meh', 'answer 7']), scripted('better', () => ['good', 'answer 8'])], noTruth, { ...DEFAULT_COMCTS, iterations: 20, seed: 1 });
     assert.equal(result.rounds.length, 1, 'both chains finished; nothing is left to expand');
     assert.equal(result.solved, false);
@@ -146,9 +146,12 @@ describe('reflection proposals', () => {
     const proposals = reflectionProposals(result, 'I think I have made a mistake. Let me rethink it.');
     assert.equal(proposals.length, 1);
     assert.deepEqual(proposals[0], {
-      prefix: ['step 1'],
-      wrong: 'bad step',
-      correction: ['step 2', 'answer 42'],
+      prefix: [{ text: 'step 1', after: '' }],
+      wrong: { text: 'bad step', after: '' },
+      correction: [
+        { text: 'step 2', after: '' },
+        { text: 'answer 42', after: '' },
+      ],
       steps: ['step 1', 'bad step I think I have made a mistake. Let me rethink it.', 'step 2', 'answer 42'],
     });
   });

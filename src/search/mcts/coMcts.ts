@@ -1,19 +1,30 @@
 import { seededRandom } from '../../random';
-import { pruneChain, type ScoredStep, SearchTree } from './tree';
+import { type ChainStep, pruneChain, type ScoredStep, SearchTree } from './tree';
 
-/** One member of the collective: writes a complete continuation from a prefix of steps, split into steps. */
+/** A complete continuation from a prefix, split into steps; `finished` when it reached the end of the response. */
+export interface Continuation {
+  steps: ChainStep[];
+  finished: boolean;
+  /** Tokens the model generated for it, when a model wrote it (for the prefix-reuse figures). */
+  tokens?: number;
+}
+
+/**
+ * Members of the collective: a policy writes one continuation per member from a prefix of steps (a model, or
+ * K samples of one model in a single batch). Each continuation costs one iteration.
+ */
 export interface Policy {
   readonly name: string;
-  expand(prefix: readonly string[], seed: number): Promise<{ steps: string[]; finished: boolean }>;
+  expand(prefix: readonly ChainStep[], seed: number): Promise<Continuation[]>;
 }
 
 /** Scores new steps after a prefix (+1 / 0 / -1, a weighted mean over judges), and the final answer when it can. */
 export interface ChainJudge {
-  score(prefix: readonly string[], steps: readonly string[]): Promise<{ scores: number[]; correct?: boolean }>;
+  score(prefix: readonly ChainStep[], steps: readonly ChainStep[]): Promise<{ scores: number[]; correct?: boolean }>;
 }
 
 export interface CoMctsOptions {
-  /** Iterations in all; a round costs one per policy (Mulberry's budget: 20). */
+  /** Iterations in all; a round costs one per continuation the collective writes (Mulberry's budget: 20). */
   iterations: number;
   /** Exploration constant of the UCB (the paper's 0.5). */
   c: number;
@@ -34,7 +45,7 @@ export interface CoMctsResult {
   /** A chain's final answer was judged correct. */
   solved: boolean;
   /** Per round: which node was expanded and what each policy's chain became. */
-  rounds: Array<{ selected: number; chains: Array<{ policy: string; steps: ScoredStep[]; added: number[]; cut: boolean; correct?: boolean }> }>;
+  rounds: Array<{ selected: number; chains: Array<{ policy: string; steps: ScoredStep[]; added: number[]; cut: boolean; correct?: boolean; tokens?: number }> }>;
 }
 
 export interface CoMctsHooks {
@@ -57,19 +68,24 @@ export async function coMcts(rootText: string, policies: readonly Policy[], judg
   while (iterations < options.iterations && !solved && !hooks.signal?.aborted) {
     const selected = tree.select(options.c, random);
     if (selected === undefined) break;
-    const prefix = tree.path(selected).slice(1).map((id) => tree.node(id).text);
+    const prefix = tree.chain(selected);
     const written = [];
     for (const [k, policy] of policies.entries()) {
-      const continuation = await policy.expand(prefix, options.seed + 1000 * rounds.length + k);
-      const judged = continuation.steps.length > 0 ? await judge.score(prefix, continuation.steps) : { scores: [] };
-      written.push({ policy: policy.name, continuation, judged });
-      iterations++;
+      if (hooks.signal?.aborted) break;
+      const continuations = await policy.expand(prefix, options.seed + 1000 * rounds.length + k);
+      for (const [i, continuation] of continuations.entries()) {
+        const judged = continuation.steps.length > 0 ? await judge.score(prefix, continuation.steps) : { scores: [] };
+        written.push({ policy: continuations.length > 1 ? `${policy.name}#${i + 1}` : policy.name, continuation, judged });
+        iterations++;
+      }
     }
+    // A round cut short by a cancel decides nothing.
+    if (hooks.signal?.aborted) break;
     solved = written.some(({ continuation, judged }) => continuation.finished && judged.correct === true);
     const round: CoMctsResult['rounds'][number] = { selected, chains: [] };
     const childRewards: number[] = [];
     for (const { policy, continuation, judged } of written) {
-      const steps: ScoredStep[] = continuation.steps.map((text, i) => ({ text, score: judged.scores[i] ?? 0 }));
+      const steps: ScoredStep[] = continuation.steps.map((step, i) => ({ text: step.text, after: step.after ?? '', score: judged.scores[i] ?? 0 }));
       // A wrong final answer is an error at the last step, so the reasoning before it stays to be expanded again.
       const lastStep = steps.at(-1);
       if (continuation.finished && judged.correct === false && lastStep) lastStep.score = Math.min(lastStep.score, options.threshold - 1);
@@ -79,7 +95,14 @@ export async function coMcts(rootText: string, policies: readonly Policy[], judg
       const ending = !cut && continuation.finished ? (judged.correct === undefined ? {} : { correct: judged.correct }) : undefined;
       const added = kept.length > 0 ? tree.addChain(selected, kept, ending) : [];
       if (added[0] !== undefined) childRewards.push(tree.node(added[0]).value);
-      round.chains.push({ policy, steps, added, cut, ...(judged.correct === undefined ? {} : { correct: judged.correct }) });
+      round.chains.push({
+        policy,
+        steps,
+        added,
+        cut,
+        ...(judged.correct === undefined ? {} : { correct: judged.correct }),
+        ...(continuation.tokens === undefined ? {} : { tokens: continuation.tokens }),
+      });
     }
     tree.backpropagate(selected, childRewards);
     rounds.push(round);

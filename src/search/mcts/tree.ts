@@ -3,6 +3,8 @@ export interface TreeNode {
   id: number;
   parent: number | null;
   text: string;
+  /** The record's text between this step and the next one (closing tag, blank line, next header). */
+  after: string;
   depth: number;
   /** N: how often the node was counted in a backpropagation (a new node starts at 1). */
   visits: number;
@@ -17,9 +19,15 @@ export interface TreeNode {
   correct?: boolean;
 }
 
-/** A step the policy wrote and the judges scored. */
-export interface ScoredStep {
+/** One step of a chain as a policy wrote it: the segment's text and the markup that follows it. */
+export interface ChainStep {
   text: string;
+  /** Closing tag, blank line, next opening tag or header: what joins this step to the next. */
+  after?: string;
+}
+
+/** A step the policy wrote and the judges scored. */
+export interface ScoredStep extends ChainStep {
   /** Weighted mean of the judges' +1 / 0 / -1. */
   score: number;
 }
@@ -33,7 +41,7 @@ export class SearchTree {
   readonly nodes: TreeNode[] = [];
 
   constructor(rootText = '') {
-    this.nodes.push({ id: 0, parent: null, text: rootText, depth: 0, visits: 1, value: 0, score: 0, children: [], terminal: false });
+    this.nodes.push({ id: 0, parent: null, text: rootText, after: '', depth: 0, visits: 1, value: 0, score: 0, children: [], terminal: false });
   }
 
   node(id: number): TreeNode {
@@ -47,6 +55,13 @@ export class SearchTree {
     const node = this.node(id);
     const parentVisits = node.parent === null ? node.visits : this.node(node.parent).visits;
     return node.value + c * Math.sqrt(Math.log(Math.max(1, parentVisits)) / (1 + node.visits));
+  }
+
+  /** The steps from below the root down to `id`, as a policy continues them. */
+  chain(id: number): ChainStep[] {
+    return this.path(id)
+      .slice(1)
+      .map((at) => ({ text: this.node(at).text, after: this.node(at).after }));
   }
 
   /** Nodes from the root to `id`, both included. */
@@ -96,6 +111,7 @@ export class SearchTree {
         id,
         parent: at,
         text: step.text,
+        after: step.after ?? '',
         depth: this.node(at).depth + 1,
         visits: 1,
         value: sum / (i + 1),
