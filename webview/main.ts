@@ -176,6 +176,7 @@ document.addEventListener('keydown', (event) => {
     e: () => sampleView.startEditing(),
     g: () => sampleView.regenerate(false),
     G: () => sampleView.regenerate(true),
+    t: () => sampleView.regenerate(false, 'mcts'),
     a: () => sampleView.review('accepted'),
     r: () => sampleView.review('rejected'),
     n: () => sampleView.review('needs_fix'),

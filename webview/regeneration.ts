@@ -1,8 +1,9 @@
-import type { HostMessage, Sample, WebviewMessage } from '../src/protocol';
+import type { HostMessage, Sample, SearchTreeView, WebviewMessage } from '../src/protocol';
 import { button, element, icon } from './dom';
+import { SearchTreePanel } from './searchTree';
 
 export type RegenerationMessage = Extract<HostMessage, { type: 'regeneration' }>;
-type RegenerationRequest = Extract<WebviewMessage, { type: 'regenerate' | 'cancelRegeneration' }>;
+type RegenerationRequest = Extract<WebviewMessage, { type: 'regenerate' | 'cancelRegeneration' | 'operation' }>;
 export type Side = RegenerationMessage['side'];
 
 /** A segment to regenerate, alone or with every later one (`rest`). */
@@ -11,6 +12,8 @@ export interface RegenerationTarget {
   segment: number;
   side: Side;
   rest: boolean;
+  /** Beam search (the default) or the tree search. */
+  method?: 'beam' | 'mcts';
 }
 
 /** The host's states, plus the view's own while it waits for the host's first report. */
@@ -23,6 +26,7 @@ interface Shown {
   state: PanelState;
   candidates: string[];
   message: string | undefined;
+  search: SearchTreeView | undefined;
 }
 
 /** States after which the panel waits only to be dismissed. */
@@ -33,16 +37,19 @@ const STATE_ICONS: Record<PanelState, string> = {
   starting: SPINNER,
   decoding: SPINNER,
   ranking: SPINNER,
+  searching: SPINNER,
   cancelling: SPINNER,
   done: 'codicon-pass',
   failed: 'codicon-error',
   cancelled: 'codicon-circle-slash',
 };
 
-function stateText({ state, candidates, message }: Shown): string {
+function stateText({ state, candidates, message, search }: Shown): string {
   switch (state) {
     case 'starting':
       return 'Starting…';
+    case 'searching':
+      return search ? `Searching: ${search.iterations} / ${search.budget} iterations…` : 'Searching…';
     case 'decoding':
       return `Decoding ${candidates.length} candidates…`;
     case 'ranking':
@@ -73,6 +80,16 @@ export class Regeneration {
   private readonly texts: HTMLElement[] = [];
   private readonly cancelButton = button('Cancel', 'Cancel regeneration', () => this.cancel(), 'action', 'debug-stop');
   private readonly dismissButton = button('Dismiss', 'Dismiss regeneration message', () => this.dismiss(), 'action', 'close');
+  private readonly tree = new SearchTreePanel({
+    acceptReflection: (reflection, text) => {
+      const shown = this.shown;
+      if (!shown) return;
+      const { line, segment, side } = shown;
+      this.send({ type: 'operation', operation: { kind: 'acceptReflectionProposal', line, segment, side, text, wrong: reflection.wrong, correction: reflection.correction } });
+      this.shown = undefined;
+      this.changed();
+    },
+  });
   /** The run going on as far as this view knows. */
   private running: { line: number; side: Side } | undefined;
   private shown: Shown | undefined;
@@ -91,7 +108,7 @@ export class Regeneration {
     status.append(this.stateIcon, this.state);
     const header = element('div', 'regeneration-header');
     header.append(status, this.cancelButton, this.dismissButton);
-    this.panel.append(header, this.detail, this.list);
+    this.panel.append(header, this.detail, this.list, this.tree.element);
   }
 
   get busy(): boolean {
@@ -105,11 +122,11 @@ export class Regeneration {
 
   start(target: RegenerationTarget): void {
     if (this.running) return;
-    const { line, segment, side, rest } = target;
+    const { line, segment, side, rest, method = 'beam' } = target;
     this.running = { line, side };
     this.cancelAgain = false;
-    this.shown = { line, segment, side, state: 'starting', candidates: [], message: undefined };
-    this.send({ type: 'regenerate', line, segment, side, rest });
+    this.shown = { line, segment, side, state: 'starting', candidates: [], message: undefined, search: undefined };
+    this.send({ type: 'regenerate', line, segment, side, rest, method });
     this.update();
   }
 
@@ -134,6 +151,7 @@ export class Regeneration {
       // Reports without candidates (nothing kept, cancelled) leave what was decoded in view, to show why.
       candidates: message.candidates.length > 0 ? message.candidates : (previous?.candidates ?? []),
       message: message.message,
+      search: message.search ?? previous?.search,
     };
     this.update();
   }
@@ -141,8 +159,9 @@ export class Regeneration {
   /** The sample view shows a record: another one, or the same one again after a change. */
   showing(sample: Sample): void {
     this.line = sample.line;
-    // A finished run's panel gives way to the refreshed record, whose alternatives now list the candidates.
-    if (this.shown && (this.shown.line !== sample.line || this.shown.state === 'done')) this.shown = undefined;
+    // A finished run's panel gives way to the refreshed record, whose alternatives now list the candidates;
+    // a tree search's stays, for its tree and reflection proposals, until it is dismissed.
+    if (this.shown && (this.shown.line !== sample.line || (this.shown.state === 'done' && !this.shown.search))) this.shown = undefined;
   }
 
   /** The user moved on: the message of a finished run goes. */
@@ -176,6 +195,8 @@ export class Regeneration {
     const words = stateText(shown);
     if (this.state.textContent !== words) this.state.textContent = words;
     this.detail.textContent = shown.state === 'done' ? (shown.message ?? '') : '';
+    this.tree.element.hidden = shown.search === undefined;
+    if (shown.search) this.tree.show(shown.search);
     this.cancelButton.hidden = finished;
     this.dismissButton.hidden = !finished;
     while (this.texts.length > shown.candidates.length) this.texts.pop()?.parentElement?.remove();

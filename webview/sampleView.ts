@@ -96,10 +96,10 @@ export class SampleView {
     this.render();
   }
 
-  /** Regenerates the focused segment (with `rest`, it and every later one). */
-  regenerate(rest: boolean): void {
+  /** Regenerates the focused segment (with `rest`, it and every later one), by beam or tree search. */
+  regenerate(rest: boolean, method: 'beam' | 'mcts' = 'beam'): void {
     const segment = this.focusedSegment;
-    if (segment) this.startRegeneration(segment, 'primary', rest);
+    if (segment) this.startRegeneration(segment, 'primary', rest, method);
   }
 
   /** Puts the regeneration panel in the card it belongs in, and lets the Regenerate buttons follow the run. */
@@ -120,11 +120,11 @@ export class SampleView {
     this.regenerationCard = key;
   }
 
-  private startRegeneration(segment: SampleSegment, side: Side, rest: boolean): void {
+  private startRegeneration(segment: SampleSegment, side: Side, rest: boolean, method: 'beam' | 'mcts' = 'beam'): void {
     const sample = this.sample;
     const response = sample?.responses[side === 'primary' ? 0 : 1];
     if (!sample || !response) return;
-    this.options.regeneration.start({ line: sample.line, segment: segment.index, side, rest });
+    this.options.regeneration.start({ line: sample.line, segment: segment.index, side, rest, method });
   }
 
   private render(): void {
@@ -296,6 +296,7 @@ export class SampleView {
     actions.append(
       button('Regenerate', `Regenerate ${name}`, () => this.startRegeneration(segment, side, false), 'action regenerate', 'refresh'),
       button('From here', `Regenerate ${name} and the rest`, () => this.startRegeneration(segment, side, true), 'action regenerate', 'run-below'),
+      button('Tree search', `Tree search from ${name}`, () => this.startRegeneration(segment, side, false, 'mcts'), 'action regenerate', 'type-hierarchy'),
     );
     header.append(actions);
     card.append(header);

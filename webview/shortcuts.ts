@@ -7,6 +7,7 @@ export const SHORTCUTS: [string, string][] = [
   ['f', 'First error at this segment'],
   ['e', 'Edit the segment (Ctrl+Enter saves, Escape cancels)'],
   ['g / G', 'Regenerate the segment / the segment and the rest'],
+  ['t', 'Tree search (CoMCTS) from the segment'],
   ['a / r / n', 'Accept / reject / needs fix'],
   ['Ctrl+Z / Ctrl+Shift+Z', 'Undo / redo'],
   ['Ctrl+S', 'Save'],

@@ -4,8 +4,10 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import type { Dataset } from '../dataset';
 import { ImageResolver } from '../dataset/images';
+import { DEFAULT_REFLECTION_PHRASE } from '../dataset/annotations';
 import { DEFAULT_BEAM } from '../search/beam';
-import { beamSettingsSchema } from '../search/regeneration';
+import { DEFAULT_MCTS } from '../search/mcts/modelSearch';
+import { regenerationSettingsSchema } from '../search/regeneration';
 import { makeScorer } from '../search/scorers';
 import { backendOptions, chooseBackend } from './backendOptions';
 import { checkContext, datasetOptions, openDatasetFile } from './datasetFile';
@@ -15,7 +17,7 @@ import type { RegenerationJob } from './regenerateLine';
 import { regenerateOne } from './regenerateOne';
 import { UsageError } from './usage';
 
-const argsSchema = beamSettingsSchema.extend({
+const argsSchema = regenerationSettingsSchema.extend({
   line: z.number().int().min(1).optional(),
   filter: batchFilterSchema.default('all'),
   concurrency: z.number().int().min(1).max(64).optional(),
@@ -46,6 +48,8 @@ export async function regenerate(args: string[]): Promise<number> {
       temperature: { type: 'string' },
       'top-p': { type: 'string' },
       'max-tokens': { type: 'string' },
+      iterations: { type: 'string' },
+      samples: { type: 'string' },
       rest: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       write: { type: 'boolean', default: false },
@@ -78,6 +82,8 @@ export async function regenerate(args: string[]): Promise<number> {
     temperature: numberOption(values.temperature),
     topP: numberOption(values['top-p']),
     maxTokens: numberOption(values['max-tokens']),
+    iterations: numberOption(values.iterations),
+    samples: numberOption(values.samples),
     rest: values.rest,
     filter: values.filter,
     concurrency: numberOption(values.concurrency),
@@ -96,14 +102,30 @@ export async function regenerate(args: string[]): Promise<number> {
     maxTokens: settings.maxTokens ?? DEFAULT_BEAM.maxTokens,
     rest: settings.rest,
   };
+  if (settings.method === 'mcts' && settings.rest) throw new UsageError('--rest is for beam search; the tree search writes the whole rest of the response already');
+  if (settings.method === 'mcts' && settings.rank !== undefined) throw new UsageError('--rank is for beam search; the tree search scores steps with the step judge');
+  if (settings.method !== 'mcts' && (settings.iterations !== undefined || settings.samples !== undefined)) throw new UsageError('--iterations and --samples need --method mcts');
+  const mcts = {
+    ...DEFAULT_MCTS,
+    iterations: settings.iterations ?? DEFAULT_MCTS.iterations,
+    samples: settings.samples ?? DEFAULT_MCTS.samples,
+    temperature: settings.temperature ?? DEFAULT_MCTS.temperature,
+    topP: settings.topP ?? DEFAULT_MCTS.topP,
+    maxTokens: settings.maxTokens ?? DEFAULT_MCTS.maxTokens,
+    candidates: settings.candidates ?? DEFAULT_MCTS.candidates,
+    reflectionPhrase: DEFAULT_REFLECTION_PHRASE,
+  };
   const rank = settings.rank ?? 'knockout';
   const concurrency = settings.concurrency ?? choice.concurrency;
   const backend = await choice.open(concurrency);
   try {
     const images = new ImageResolver(path.dirname(path.resolve(file)), values['image-root'] ?? []);
-    const job: RegenerationJob = { backend, scorer: makeScorer(rank), segment: settings.segment, side: settings.side, options, format: dataset.format, images };
+    const job: RegenerationJob = { backend, scorer: makeScorer(rank), segment: settings.segment, side: settings.side, options, method: settings.method, mcts, format: dataset.format, images };
     if (line === undefined) {
+      const searched: Record<string, number> = settings.method === 'mcts' ? { '--iterations': mcts.iterations, '--samples': mcts.samples } : {};
       const journaled = {
+        '--method': settings.method,
+        ...searched,
         '--segment': settings.segment,
         '--side': settings.side,
         '--rest': settings.rest,

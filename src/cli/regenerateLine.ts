@@ -1,11 +1,20 @@
 import type { Backend } from '../backends/types';
-import { DEFAULT_REFLECTION_PHRASE } from '../dataset/annotations';
 import type { ImageResolver } from '../dataset/images';
 import { applyOperation, readRecordState, type RecordState } from '../dataset/operations';
 import type { FormatId } from '../dataset/record';
+import type { Operation } from '../protocol';
 import { type BeamOptions, beamSearch } from '../search/beam';
-import { alternativesOperation, beamParameters, type RegenerateResult, regenerateResult } from '../search/regeneration';
-import type { Scorer } from '../search/scorers';
+import { type MctsOptions, mctsSearch } from '../search/mcts/modelSearch';
+import {
+  alternativesOperation,
+  beamParameters,
+  mctsAlternativesOperation,
+  mctsParameters,
+  mctsRegenerateResult,
+  type RegenerateResult,
+  regenerateResult,
+} from '../search/regeneration';
+import { JudgeTemplates, type Scorer } from '../search/scorers';
 import type { Side } from '../search/segmentPrompt';
 
 /** What every record of a command-line regeneration shares. */
@@ -15,6 +24,9 @@ export interface RegenerationJob {
   segment: number;
   side: Side;
   options: Omit<BeamOptions, 'seed'>;
+  /** Stage-level beam search, or the tree search with its options. */
+  method: 'beam' | 'mcts';
+  mcts: Omit<MctsOptions, 'seed'>;
   /** A format the user forced, or undefined to detect it per record. */
   format: FormatId | undefined;
   images: ImageResolver;
@@ -30,7 +42,7 @@ export interface RegeneratedLine {
 
 const alternativeCount = (state: RecordState): number => Object.values(state.annotations.segments).reduce((sum, segment) => sum + segment.alternatives.length, 0);
 
-/** Beam search for one record's line (1-based `line`); throws when the record cannot be read or prompted. */
+/** Beam or tree search for one record's line (1-based `line`); throws when the record cannot be read or prompted. */
 export async function regenerateLine(job: RegenerationJob, lineText: string, line: number, seed: number): Promise<RegeneratedLine> {
   const state = readRecordState(lineText, job.format);
   // Records name images relative to the dataset's folder, not to where the command runs.
@@ -39,18 +51,29 @@ export async function regenerateLine(job: RegenerationJob, lineText: string, lin
     if ('problem' in located) throw new Error(located.problem);
     return 'file' in located ? located.file : located.inline;
   });
-  const beam = await beamSearch(job.backend, job.scorer, job.backend, { ...state.parsed, images }, job.side, job.segment, { ...job.options, seed });
+  const parsed = { ...state.parsed, images };
   const at = new Date().toISOString();
-  const parameters = beamParameters(job.options, job.scorer.name);
-  const context = { at, reflectionPhrase: DEFAULT_REFLECTION_PHRASE, ...(job.format ? { format: job.format } : {}) };
-  let text = lineText;
-  for (const stage of beam.stages) {
-    const operation = alternativesOperation(stage, line, job.side, beam.backend, parameters, at);
-    if (operation) text = applyOperation(text, operation, context).text;
+  const context = { at, reflectionPhrase: job.mcts.reflectionPhrase, ...(job.format ? { format: job.format } : {}) };
+  let result: RegenerateResult;
+  let operations: Operation[];
+  if (job.method === 'mcts') {
+    const options = { ...job.mcts, seed };
+    // The model that writes the chains judges their steps too, unless a judge backend is given.
+    const found = await mctsSearch([job.backend], [{ backend: job.backend, weight: 1, templates: new JudgeTemplates() }], parsed, job.side, job.segment, options);
+    const segment = parsed.responses[job.side === 'rejected' ? 1 : 0]?.segments[job.segment];
+    result = mctsRegenerateResult(found, { index: job.segment, label: segment?.label ?? '' }, job.backend.name, seed, mctsParameters(options, 1), at);
+    operations = [mctsAlternativesOperation(result, line, job.segment, job.side)].filter((operation) => operation !== undefined);
+  } else {
+    const beam = await beamSearch(job.backend, job.scorer, job.backend, parsed, job.side, job.segment, { ...job.options, seed });
+    const parameters = beamParameters(job.options, job.scorer.name);
+    result = regenerateResult(beam, seed, parameters, at);
+    operations = beam.stages.map((stage) => alternativesOperation(stage, line, job.side, beam.backend, parameters, at)).filter((operation) => operation !== undefined);
   }
+  let text = lineText;
+  for (const operation of operations) text = applyOperation(text, operation, context).text;
   // Candidates the segment already had as alternatives are not added twice.
   const added = alternativeCount(readRecordState(text, job.format)) - alternativeCount(state);
-  return { result: regenerateResult(beam, seed, parameters, at), text, added };
+  return { result, text, added };
 }
 
 /** Why a regeneration gave the segment nothing to choose from, or undefined when it did. */

@@ -13,13 +13,19 @@ const preview = (text: string): string => JSON.stringify(text.length > 80 ? `${t
 function formatResult(file: string, line: number, label: string, result: RegenerateResult): string {
   const { provenance, candidates, dropped } = result;
   const lines = [
-    `${file}:${line}: ${label}: ${candidates.length} candidates, ${dropped.length} dropped; ranked by ${provenance.scorer}, seed ${provenance.seed}, ${provenance.backend}`,
+    `${file}:${line}: ${label}: ${candidates.length} candidates, ${dropped.length} dropped; ${provenance.method === 'mcts' ? 'tree search, steps rated' : 'ranked'} by ${provenance.scorer}, seed ${provenance.seed}, ${provenance.backend}`,
     ...candidates.flatMap((candidate, i) => [
       `  #${i + 1}  score ${formatScore(candidate.score)}  ${candidate.finishReason}${i === result.chosen ? '  (chosen)' : ''}`,
       indent(candidate.text.trim()),
     ]),
     ...dropped.map((entry) => `  dropped: ${entry.reason}: ${preview(entry.text)}`),
     ...result.stages.slice(1).map((stage) => `  then ${stage.label}: ${stage.candidates} candidates, ${stage.dropped} dropped`),
+    ...(result.tree && result.bestPath
+      ? [
+          `  tree: ${result.tree.nodes.length - 1} steps after ${result.iterations} iterations${result.solved ? ', a correct answer found' : ''}; best path ${result.bestPath.join(' > ')}`,
+          ...(result.reflections?.length ? [`  ${result.reflections.length} reflection proposals`] : []),
+        ]
+      : []),
     ...result.notes.map((note) => `  note: ${note}`),
     `  ${result.judgeCalls} judge calls, ${result.tokensComputed} tokens computed`,
   ];

@@ -9,9 +9,14 @@ Commands:
   stats FILE [--json] [--format F] [--image-root DIR]...
                     records per format, review status, check failures, segments, annotations
   export FILE --format F -o OUT [--images path|data-uri] [--neutral-label true|false] [--include-rejected]
-         [--source-format F] [--name NAME]
+         [--source-format F] [--name NAME] [--shortest-correct] [--max-words N]
+         [--cut-reflections [--reflection-marker TEXT]...]
                     write trl-sft, trl-dpo, trl-stepwise, llamafactory-sharegpt, openai-chat,
-                    openai-dpo, prm800k, mmpr or mulberry data
+                    openai-dpo, prm800k, mmpr or mulberry data; OpenVLThinker's filters:
+                    --shortest-correct keeps per question and images the shortest response whose
+                    answer matches the ground truth (a question with none is dropped), --max-words
+                    drops responses over N words, --cut-reflections cuts the reasoning from the first
+                    "Wait,", "But wait", ... (or each --reflection-marker) to the final answer
   rewards FILE [--json] [--format F]
                     score every record that has a ground truth with the rule rewards that fit its
                     format; a mean and count per reward
@@ -20,7 +25,7 @@ Commands:
                     accuracy-math-cosine, accuracy-function, step-validity, step-accuracy (needs
                     --key-steps, R1-VL's {"Steps": [...]}), openvlthinker, stage-completeness; the
                     accuracy rewards, step-accuracy and openvlthinker need --gt
-  regenerate FILE --line N --segment K [--side primary|rejected] [--method beam] [--candidates N]
+  regenerate FILE --line N --segment K [--side primary|rejected] [--method beam|mcts] [--candidates N]
          [--seed S] [--rank knockout|logprob|step-judge|answer-judge|reward:NAME] [--temperature T]
          [--top-p P] [--max-tokens M] [--rest] [--json] [--write] [--format F]
          (--model DIR [--provider P] | --endpoint URL --endpoint-model NAME [--api-key-env VAR])
@@ -28,6 +33,12 @@ Commands:
                     one), ranked by the knockout judge unless --rank says otherwise; prints the
                     candidates best first; --write adds them to the line as alternatives; the
                     server's key is read from the variable --api-key-env names
+         --method mcts [--iterations N] [--samples K]
+                    collective tree search (CoMCTS) instead: K continuations per expansion
+                    (default 4, temperature 0.9), steps rated by the step judge, a budget of N
+                    iterations (default 20); candidates come from the best leaves; --json adds
+                    {tree: {nodes: [{id, parent, text, visits, value, scores}]}, bestPath,
+                    reflections}
   regenerate FILE --all --segment K [--filter failing|unreviewed|all] [--concurrency C] [--output OUT]
          [--image-root DIR]... [the options above, without --line and --write]
                     the same for every selected record, into a copy (OUT, by default

@@ -16,6 +16,7 @@ export const OPERATION_COMMANDS: Record<OperationKind, string> = {
   markPreference: 'cotStudio.markPreference',
   swapSides: 'cotStudio.swapSides',
   addAlternatives: 'cotStudio.addAlternatives',
+  acceptReflectionProposal: 'cotStudio.acceptReflectionProposal',
 };
 
 /** Thrown when the user dismisses a prompt: the command ends quietly. */
@@ -80,6 +81,8 @@ async function promptOperation(kind: OperationKind, provider: DatasetEditorProvi
       throw new Error('cotStudio.markPreference needs an argument object: {line, segment?, chosen, rejected}');
     case 'swapSides':
       return { kind, uri, line };
+    case 'acceptReflectionProposal':
+      throw new Error('cotStudio.acceptReflectionProposal takes a proposal of the tree search: {line, segment, text, wrong, correction}; accept one in the sample view');
     default: {
       const state = stateOf(document, line);
       // The segment focused in the sample view, or one the user picks.

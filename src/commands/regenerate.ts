@@ -7,13 +7,26 @@ import type { DatasetDocument, DatasetEditorProvider } from '../editor';
 import type { GenerationService } from '../generation';
 import type { HostMessage } from '../protocol';
 import { beamSearch, DEFAULT_BEAM } from '../search/beam';
-import { alternativesOperation, beamParameters, beamSettingsSchema, type RegenerateResult, regenerateResult } from '../search/regeneration';
-import { makeScorer, rankingSchema, templateOverridesSchema } from '../search/scorers';
+import type { Backend } from '../backends/types';
+import { DEFAULT_REFLECTION_PHRASE } from '../dataset/annotations';
+import type { ParsedRecord } from '../dataset/record';
+import { DEFAULT_MCTS, type MctsSearchResult, mctsSearch } from '../search/mcts/modelSearch';
+import {
+  alternativesOperation,
+  beamParameters,
+  mctsAlternativesOperation,
+  mctsParameters,
+  mctsRegenerateResult,
+  type RegenerateResult,
+  regenerateResult,
+  regenerationSettingsSchema,
+} from '../search/regeneration';
+import { JudgeTemplates, makeScorer, rankingSchema, type TemplateOverrides, templateOverridesSchema } from '../search/scorers';
 import { uriFromArgument } from './uri';
 
 export type { RegenerateResult } from '../search/regeneration';
 
-export const regenerateArgsSchema = beamSettingsSchema
+export const regenerateArgsSchema = regenerationSettingsSchema
   .extend({
     uri: z.string().optional(),
     line: z.number().int().min(1),
@@ -66,6 +79,9 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
       const templates = templateOverridesSchema.parse(vscode.workspace.getConfiguration('cotStudio.judge').get('templates', {}));
       const scorer = makeScorer(rank, templates, rank === 'reward-model' ? generation.rewardModel() : undefined);
       const backend = await generation.backend();
+      if (args.method === 'mcts') {
+        return await treeSearch(document, args, backend, parsed, seed, templates, controller.signal, post);
+      }
       const parameters = beamParameters(options, scorer.name);
       const lastSegment = args.rest ? (parsed.responses[args.side === 'rejected' ? 1 : 0]?.segments.length ?? 1) - 1 : args.segment;
       const texts = new Map<number, string[]>();
@@ -116,6 +132,71 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
       running.delete(key);
     }
   };
+
+  /**
+   * CoMCTS on the segment: the tree goes to the view after every round; the candidates from the best leaves
+   * become the segment's alternatives (one undoable edit), and the reflection proposals wait in the view.
+   */
+  async function treeSearch(
+    document: DatasetDocument,
+    args: z.output<typeof regenerateArgsSchema>,
+    backend: Backend,
+    parsed: ParsedRecord,
+    seed: number,
+    templates: TemplateOverrides,
+    signal: AbortSignal,
+    post: (message: Omit<Extract<HostMessage, { type: 'regeneration' }>, 'type' | 'line' | 'side'>) => void,
+  ): Promise<RegenerateResult> {
+    const config = vscode.workspace.getConfiguration('cotStudio.mcts');
+    if (args.rest) throw new Error('the tree search writes the whole rest of the response already; run it without "rest"');
+    const options = {
+      ...DEFAULT_MCTS,
+      iterations: args.iterations ?? config.get<number>('iterations', DEFAULT_MCTS.iterations),
+      samples: args.samples ?? config.get<number>('samples', DEFAULT_MCTS.samples),
+      c: config.get<number>('explorationConstant', DEFAULT_MCTS.c),
+      temperature: args.temperature ?? config.get<number>('temperature', DEFAULT_MCTS.temperature),
+      maxTokens: args.maxTokens ?? vscode.workspace.getConfiguration('cotStudio.regenerate').get<number>('maxTokens', DEFAULT_MCTS.maxTokens),
+      candidates: args.candidates ?? DEFAULT_MCTS.candidates,
+      seed,
+      reflectionPhrase: vscode.workspace.getConfiguration('cotStudio').get<string>('reflectionPhrase', DEFAULT_REFLECTION_PHRASE) || DEFAULT_REFLECTION_PHRASE,
+    };
+    const judges = [{ backend, weight: 1, templates: new JudgeTemplates(templates) }];
+    const view = (found: Pick<MctsSearchResult, 'search' | 'ratings' | 'reflections'>, tree = found.search.tree) => ({
+      nodes: tree.nodes.map((node) => ({ ...node, scores: found.ratings[node.id] ?? [], correct: node.correct ?? null })),
+      bestPath: tree.path(tree.bestLeaf()),
+      iterations: found.search.iterations,
+      budget: options.iterations,
+      solved: found.search.solved,
+      reflections: found.reflections,
+    });
+    post({ segment: args.segment, state: 'searching', candidates: [], final: false });
+    const found = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `CoT Studio: tree search on line ${args.line}` }, (progress) =>
+      mctsSearch([backend], judges, parsed, args.side, args.segment, options, {
+        signal,
+        onRound: (tree, iterations) => {
+          progress.report({ message: `${iterations} / ${options.iterations} iterations` });
+          const nodes = tree.nodes.map((node) => ({ ...node, scores: [], correct: node.correct ?? null }));
+          post({
+            segment: args.segment,
+            state: 'searching',
+            candidates: [],
+            final: false,
+            search: { nodes, bestPath: tree.path(tree.bestLeaf()), iterations, budget: options.iterations, solved: false, reflections: [] },
+          });
+        },
+      }),
+    );
+    const result = mctsRegenerateResult(found, { index: args.segment, label: parsed.responses[args.side === 'rejected' ? 1 : 0]?.segments[args.segment]?.label ?? '' }, backend.name, seed, mctsParameters(options, judges.length), new Date().toISOString());
+    if (signal.aborted) {
+      post({ segment: args.segment, state: 'cancelled', candidates: [], final: true, search: view(found) });
+      return result;
+    }
+    const operation = mctsAlternativesOperation(result, args.line, args.segment, args.side);
+    if (operation) document.applyOperation(operation);
+    const message = result.candidates.length === 0 ? 'no chain kept a candidate for the segment' : found.notes.join('. ');
+    post({ segment: args.segment, state: result.candidates.length > 0 ? 'done' : 'failed', candidates: result.candidates.map((c) => c.text), final: true, search: view(found), ...(message ? { message } : {}) });
+    return result;
+  }
 
   context.subscriptions.push(
     vscode.commands.registerCommand('cotStudio.regenerateSegment', async (args?: unknown): Promise<RegenerateResult | undefined> => {

@@ -2,7 +2,7 @@ import type { Operation, Version } from '../protocol/operations';
 import { type Annotations, HISTORY_LIMIT, type PreferencePair, segmentKey, type SegmentAnnotation } from './annotations';
 import { parseRecord } from './formats';
 import type { FormatId, ParsedRecord, Response, Segment } from './record';
-import { readAnnotations, readRecord, RecordError, replaceSegmentText, setValue, writeAnnotations } from './recordEdit';
+import { readAnnotations, readRecord, RecordError, replaceSegmentText, replaceTextFrom, setValue, writeAnnotations } from './recordEdit';
 
 export interface OperationContext {
   /** ISO time stamped on history, pairs and reflections. */
@@ -143,6 +143,20 @@ export function applyOperation(lineText: string, operation: Operation, context: 
       markLaterStale(annotations, responseOf(parsed, operation.side), operation.segment, operation.side);
       remember(annotations, 'reflection', at, operation.segment);
       return { text: writeAnnotations(replaceSegmentText(lineText, segment, text), annotations), label: `Insert reflection in ${segment.label}` };
+    }
+    case 'acceptReflectionProposal': {
+      const segment = segmentOf(parsed, operation.segment, operation.side);
+      const response = responseOf(parsed, operation.side);
+      const samePath = (path: readonly (string | number)[]) => path.length === segment.path.length && path.every((part, i) => part === segment.path[i]);
+      if (!response.segments.slice(operation.segment).every((later) => samePath(later.path))) {
+        throw new RecordError(`the response after ${segment.label} is split over several strings; a reflection proposal replaces the rest of one`);
+      }
+      const phrase = operation.phrase ?? context.reflectionPhrase;
+      annotations.reflections.push({ segment: operation.segment, wrong: operation.wrong, phrase, correction: operation.correction, createdAt: at });
+      // Everything from the segment on was rewritten: ratings made on the old text must be looked at again.
+      for (let later = operation.segment; later < response.segments.length; later++) segmentAnnotation(annotations, later, operation.side).stale = true;
+      remember(annotations, 'reflection-proposal', at, operation.segment);
+      return { text: writeAnnotations(replaceTextFrom(lineText, segment, operation.text), annotations), label: `Accept reflection proposal from ${segment.label}` };
     }
     case 'acceptAlternative': {
       const segment = segmentOf(parsed, operation.segment, operation.side);

@@ -47,6 +47,13 @@ export function replaceSegmentText(lineText: string, segment: Segment, text: str
   return setValue(lineText, segment.path, holder.slice(0, start) + text + holder.slice(end));
 }
 
+/** Replaces everything from a segment's first character to the end of the string that holds it. */
+export function replaceTextFrom(lineText: string, segment: Segment, text: string): string {
+  const holder = valueAt(readRecord(lineText), segment.path);
+  if (typeof holder !== 'string') throw new RecordError(`${formatPath(segment.path)} is not a string`);
+  return replaceSegmentText(lineText, { ...segment, span: [segment.span[0], holder.length], text: holder.slice(segment.span[0]) }, text);
+}
+
 /** The record's annotations; a record without them has empty ones. A malformed block is an error, never dropped. */
 export function readAnnotations(record: JsonObject): Annotations {
   const raw = record[ANNOTATION_KEY];

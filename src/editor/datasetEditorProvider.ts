@@ -281,7 +281,7 @@ export class DatasetEditorProvider implements vscode.CustomEditorProvider<Datase
         return;
       }
       case 'regenerate': {
-        const args = { uri: panel.document.uri.toString(), line: message.line, segment: message.segment, side: message.side ?? 'primary', rest: message.rest };
+        const args = { uri: panel.document.uri.toString(), line: message.line, segment: message.segment, side: message.side ?? 'primary', rest: message.rest, method: message.method };
         // Failures reach the view as a regeneration message; this only keeps them from going unhandled.
         vscode.commands.executeCommand('cotStudio.regenerateSegment', args).then(undefined, (error: unknown) => {
           void vscode.window.showErrorMessage(`CoT Studio: ${error instanceof Error ? error.message : String(error)}`);

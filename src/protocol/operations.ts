@@ -45,6 +45,14 @@ export const addAlternativesArgsSchema = z
   })
   .strict();
 
+/**
+ * A reflection the tree search proposed (Mulberry): the response from the segment's start to its end becomes
+ * `text`, which holds a wrong step, the phrase and a correct sibling's steps; the annotator may have edited it.
+ */
+export const acceptReflectionProposalArgsSchema = z
+  .object({ ...segmentTarget, text: z.string().min(1), wrong: z.string().min(1), correction: z.string().min(1), phrase: z.string().min(1).optional() })
+  .strict();
+
 /** For preference records: exchange the chosen and rejected responses (the annotator judged the other one better). */
 export const swapSidesArgsSchema = z.object(target).strict();
 
@@ -58,6 +66,7 @@ export const operationSchema = z.discriminatedUnion('kind', [
   markPreferenceArgsSchema.extend({ kind: z.literal('markPreference') }),
   swapSidesArgsSchema.extend({ kind: z.literal('swapSides') }),
   addAlternativesArgsSchema.extend({ kind: z.literal('addAlternatives') }),
+  acceptReflectionProposalArgsSchema.extend({ kind: z.literal('acceptReflectionProposal') }),
 ]);
 export type Operation = z.infer<typeof operationSchema>;
 export type OperationKind = Operation['kind'];

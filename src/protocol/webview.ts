@@ -85,11 +85,36 @@ export const webviewMessageSchema = z.discriminatedUnion('type', [
     segment: z.number().int().min(0),
     side: z.enum(['primary', 'rejected']).optional(),
     rest: z.boolean().default(false),
+    method: z.enum(['beam', 'mcts']).default('beam'),
   }),
   /** Stop the regeneration running on this dataset. */
   z.object({ type: z.literal('cancelRegeneration') }),
 ]);
 export type WebviewMessage = z.infer<typeof webviewMessageSchema>;
+
+/** The tree search as the sample view draws it. */
+export const searchTreeSchema = z.object({
+  nodes: z.array(
+    z.object({
+      id: z.number().int().min(0),
+      parent: z.number().int().min(0).nullable(),
+      text: z.string(),
+      visits: z.number(),
+      value: z.number(),
+      score: z.number(),
+      scores: z.array(z.number().nullable()),
+      terminal: z.boolean(),
+      correct: z.boolean().nullable(),
+    }),
+  ),
+  bestPath: z.array(z.number().int().min(0)),
+  iterations: z.number().int().min(0),
+  budget: z.number().int().min(0),
+  solved: z.boolean(),
+  /** Reflection proposals: the response from the segment on, with the wrong step, the phrase and a correct sibling. */
+  reflections: z.array(z.object({ text: z.string(), wrong: z.string(), correction: z.string() })),
+});
+export type SearchTreeView = z.infer<typeof searchTreeSchema>;
 
 export const hostMessageSchema = z.discriminatedUnion('type', [
   z.object({
@@ -133,12 +158,14 @@ export const hostMessageSchema = z.discriminatedUnion('type', [
     line: z.number().int().min(1),
     segment: z.number().int().min(0),
     side: z.enum(['primary', 'rejected']),
-    state: z.enum(['decoding', 'ranking', 'done', 'failed', 'cancelled']),
+    state: z.enum(['decoding', 'ranking', 'searching', 'done', 'failed', 'cancelled']),
     candidates: z.array(z.string()),
     /** The last message of the run: nothing more follows (a run over the rest reports `done` per segment). */
     final: z.boolean(),
     /** What went wrong, or what was dropped and why. */
     message: z.string().optional(),
+    /** Tree search: the tree as it stands, the best path, the budget spent. */
+    search: searchTreeSchema.optional(),
   }),
 ]);
 export type HostMessage = z.infer<typeof hostMessageSchema>;

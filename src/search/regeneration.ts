@@ -2,15 +2,22 @@ import { z } from 'zod';
 import type { Provenance } from '../dataset/annotations';
 import type { Operation } from '../protocol/operations';
 import type { BeamOptions, BeamResult, BeamStage } from './beam';
+import type { MctsOptions, MctsReflection, MctsSearchResult } from './mcts/modelSearch';
 import { rankingSchema } from './scorers';
 import type { Side } from './segmentPrompt';
 
 /** What a regeneration asks for, wherever it is asked from (the editor command, the command line). */
-export const beamSettingsSchema = z.object({
+export const regenerationSettingsSchema = z.object({
   segment: z.number().int().min(0),
   side: z.enum(['primary', 'rejected']).default('primary'),
-  method: z.literal('beam').default('beam'),
+  /** Stage-level beam search (LLaVA-CoT) or collective tree search (Mulberry's CoMCTS). */
+  method: z.enum(['beam', 'mcts']).default('beam'),
+  /** Beam: candidates decoded together. Tree search: candidates taken from the best leaves. */
   candidates: z.number().int().min(1).max(16).optional(),
+  /** Tree search: the budget, one iteration per continuation written. */
+  iterations: z.number().int().min(1).max(200).optional(),
+  /** Tree search: continuations written per expansion (the collective's K samples). */
+  samples: z.number().int().min(1).max(16).optional(),
   seed: z.number().int().min(0).max(2 ** 31).optional(),
   /** Regenerate this segment and every later one, each from the winner before it. */
   rest: z.boolean().default(false),
@@ -22,19 +29,49 @@ export const beamSettingsSchema = z.object({
 
 /** The sampling settings recorded in every candidate's provenance. */
 export type BeamParameters = Record<string, number | string | boolean>;
+export type SearchParameters = BeamParameters;
 
 export function beamParameters(options: Pick<BeamOptions, 'candidates' | 'temperature' | 'topP' | 'maxTokens'>, scorer: string): BeamParameters {
   return { candidates: options.candidates, temperature: options.temperature, topP: options.topP, maxTokens: options.maxTokens, scorer };
 }
 
+/** A node of the search tree as the view and `--json` show it. */
+export interface TreeNodeSummary {
+  id: number;
+  parent: number | null;
+  text: string;
+  visits: number;
+  value: number;
+  /** The weighted mean of the judges' ratings of the step. */
+  score: number;
+  /** Each judge's rating (+1 / 0 / -1), null where it gave none. */
+  scores: Array<number | null>;
+  terminal: boolean;
+  correct: boolean | null;
+}
+
+/** What the tree search adds to a regeneration's result. */
+export interface SearchTreeResult {
+  tree: { nodes: TreeNodeSummary[] };
+  /** Node ids from the root to the best leaf. */
+  bestPath: number[];
+  iterations: number;
+  /** A chain's final answer matched the ground truth. */
+  solved: boolean;
+  /** Reflection proposals from siblings: the response text from the segment on, to accept or edit. */
+  reflections: MctsReflection[];
+  /** Generated tokens that ended up in the tree. */
+  tokensKept: number;
+}
+
 /** What a regeneration returns: the first stage's candidates best first, and every stage for `rest`. */
-export interface RegenerateResult {
+export interface RegenerateResult extends Partial<SearchTreeResult> {
   candidates: Array<{ text: string; score: number | undefined; finishReason: string; provenance: Provenance }>;
   chosen: number | undefined;
   judgeCalls: number;
   dropped: Array<{ text: string; reason: string }>;
   notes: string[];
-  provenance: { backend: string; model: string; method: 'beam'; scorer: string; seed: number; parameters: BeamParameters };
+  provenance: { backend: string; model: string; method: 'beam' | 'mcts'; scorer: string; seed: number; parameters: SearchParameters };
   stages: Array<{ segment: number; label: string; candidates: number; chosen: number | undefined; dropped: number; judgeCalls: number }>;
   tokensComputed: number;
 }
@@ -80,4 +117,63 @@ export function regenerateResult(result: BeamResult, seed: number, parameters: B
     stages: result.stages.map(({ segment, label, candidates, chosen, dropped, judgeCalls }) => ({ segment, label, candidates: candidates.length, chosen, dropped: dropped.length, judgeCalls })),
     tokensComputed: result.tokensComputed,
   };
+}
+
+export function mctsParameters(options: MctsOptions, judges: number): SearchParameters {
+  const { iterations, c, threshold, samples, temperature, topP, maxTokens } = options;
+  return { iterations, c, threshold, samples, temperature, topP, maxTokens, judges };
+}
+
+/** The tree search's result as a regeneration's: candidates from the best leaves, the tree, the best path. */
+export function mctsRegenerateResult(found: MctsSearchResult, segment: { index: number; label: string }, backend: string, seed: number, parameters: SearchParameters, at: string): RegenerateResult {
+  const { search } = found;
+  const candidates = found.candidates.map((candidate, rank) => ({
+    text: candidate.text,
+    score: candidate.score,
+    finishReason: candidate.correct === undefined ? 'leaf' : candidate.correct ? 'correct' : 'wrong',
+    provenance: {
+      source: 'model' as const,
+      backend,
+      model: found.model,
+      method: 'mcts',
+      parameters: { ...parameters, rank: rank + 1, node: candidate.node, leaf: candidate.leaf, ...(candidate.correct === undefined ? {} : { correct: candidate.correct }) },
+      seed,
+      score: candidate.score,
+      createdAt: at,
+    },
+  }));
+  return {
+    candidates,
+    chosen: candidates.length > 0 ? 0 : undefined,
+    judgeCalls: found.judgeCalls,
+    dropped: [],
+    notes: found.notes,
+    provenance: { backend, model: found.model, method: 'mcts', scorer: 'step-judge', seed, parameters },
+    stages: [{ segment: segment.index, label: segment.label, candidates: candidates.length, chosen: candidates.length > 0 ? 0 : undefined, dropped: 0, judgeCalls: found.judgeCalls }],
+    tokensComputed: found.tokensComputed,
+    tree: {
+      nodes: search.tree.nodes.map((node) => ({
+        id: node.id,
+        parent: node.parent,
+        text: node.text,
+        visits: node.visits,
+        value: node.value,
+        score: node.score,
+        scores: found.ratings[node.id] ?? [],
+        terminal: node.terminal,
+        correct: node.correct ?? null,
+      })),
+    },
+    bestPath: search.bestPath,
+    iterations: search.iterations,
+    solved: search.solved,
+    reflections: found.reflections,
+    tokensKept: found.tokensKept,
+  };
+}
+
+/** The edit that keeps the tree search's candidates beside the segment; undefined when it found none. */
+export function mctsAlternativesOperation(result: RegenerateResult, line: number, segment: number, side: Side): Operation | undefined {
+  if (result.candidates.length === 0) return undefined;
+  return { kind: 'addAlternatives', line, segment, side, alternatives: result.candidates.map(({ text, provenance }) => ({ text, provenance })) };
 }

@@ -53,7 +53,7 @@ describe('search tree', () => {
     assert.equal(tree.node(0).visits, 4);
   });
 
-  it('breaks UCB ties at random and never selects below a finished chain', () => {
+  it('breaks UCB ties at random, never enters a finished chain, and expands again above finished ones', () => {
     const tree = new SearchTree();
     tree.addChain(0, [{ text: 'x', score: 0 }]);
     tree.addChain(0, [{ text: 'y', score: 0 }]);
@@ -61,7 +61,9 @@ describe('search tree', () => {
     assert.deepEqual([...picks].sort(), [1, 2]);
     const done = new SearchTree();
     done.addChain(0, [{ text: 'answer', score: 1 }], { correct: false });
-    assert.equal(done.select(0.5, seededRandom(1)), undefined, 'everything finished');
+    assert.equal(done.select(0.5, seededRandom(1)), 0, 'every child finished: the root is expanded again');
+    const [open] = done.addChain(0, [{ text: 'step', score: 0 }]);
+    assert.equal(done.select(0.5, seededRandom(1)), open, 'the open chain is taken, not the finished one');
   });
 
   it('cuts a chain before its first error and drops one whose image description is wrong', () => {
@@ -121,10 +123,12 @@ describe('CoMCTS', () => {
     assert.equal(result.rounds.length, 3);
   });
 
-  it('without a ground truth keeps finished chains whole, stops when nothing is left open, and picks the best value', async () => {
+  it('without a ground truth keeps finished chains whole, spends the budget, and picks the best value', async () => {
     const noTruth: ChainJudge = { score: async (_, steps) => ({ scores: steps.map((step) => (step.text.includes('good') ? 1 : 0)) }) };
-    const result = await coMcts('Q', [scripted('plain', () => ['meh', 'answer 7']), scripted('better', () => ['good', 'answer 8'])], noTruth, { ...DEFAULT_COMCTS, iterations: 20, seed: 1 });
-    assert.equal(result.rounds.length, 1, 'both chains finished; nothing is left to expand');
+    const result = await coMcts('Q', [scripted('plain', () => ['meh', 'answer 7']), scripted('better', () => ['good', 'answer 8'])], noTruth, { ...DEFAULT_COMCTS, iterations: 6, seed: 1 });
+    assert.equal(result.rounds.length, 3, 'both chains finish each round; the search expands above them until the budget is spent');
+    assert.equal(result.iterations, 6);
+    assert.ok(result.rounds.every((round) => !result.tree.node(round.selected).terminal), 'a finished chain is never expanded');
     assert.equal(result.solved, false);
     assert.deepEqual(result.bestPath.map((id) => result.tree.node(id).text), ['Q', 'good', 'answer 8']);
   });

@@ -56,7 +56,8 @@ export interface CoMctsHooks {
 /**
  * Collective Monte Carlo tree search (Mulberry, arXiv 2412.18319 §3): select a leaf by UCB, let every policy
  * continue from it, score the new steps, cut each chain at its first error unless one reached a correct
- * answer, add what survives, backpropagate, and stop at a correct answer or when the budget is spent.
+ * answer, add what survives, backpropagate, and stop at a correct answer or when the budget is spent (without a
+ * ground truth, always the budget; the best leaf by value wins).
  */
 export async function coMcts(rootText: string, policies: readonly Policy[], judge: ChainJudge, options: CoMctsOptions, hooks: CoMctsHooks = {}): Promise<CoMctsResult> {
   if (policies.length === 0) throw new Error('the search needs at least one policy');
@@ -67,7 +68,6 @@ export async function coMcts(rootText: string, policies: readonly Policy[], judg
   let solved = false;
   while (iterations < options.iterations && !solved && !hooks.signal?.aborted) {
     const selected = tree.select(options.c, random);
-    if (selected === undefined) break;
     const prefix = tree.chain(selected);
     const written = [];
     for (const [k, policy] of policies.entries()) {

@@ -123,6 +123,8 @@ export async function mctsSearch(
   let tokensGenerated = 0;
   let judgeCalls = 0;
   let iterations = 0;
+  /** Steps no judge gave a verdict for, even after a retry: scored neutral. */
+  let unjudged = 0;
   let model = policies[0]?.name ?? '';
   const notes: string[] = [];
   /** Ratings per step text after its prefix, so the tree can show every judge's verdict. */
@@ -165,7 +167,7 @@ export async function mctsSearch(
           judgeCalls += verdict.calls;
           ratings.push(verdict.rating ?? null);
         }
-        if (ratings.every((rating) => rating === null)) notes.push(`no step verdict after a retry for "${step.text.slice(0, 40)}"`);
+        if (ratings.every((rating) => rating === null)) unjudged++;
         const weight = judges.reduce((sum, entry, j) => sum + (ratings[j] === null ? 0 : entry.weight), 0);
         // A judge without a verdict leaves the mean to the others; with none, the step is neutral.
         scores.push(weight === 0 ? 0 : judges.reduce((sum, entry, j) => sum + entry.weight * (ratings[j] ?? 0), 0) / weight);
@@ -189,6 +191,7 @@ export async function mctsSearch(
     },
   });
   const { tree } = search;
+  if (unjudged > 0) notes.push(`${unjudged} ${unjudged === 1 ? 'step' : 'steps'} got no verdict from the judge after a retry and counted as neutral`);
   const ratings = tree.nodes.map((node) => (node.parent === null ? [] : (ratingsOf.get(stepKey(rootPrefix + chainText(tree.chain(node.parent)), node.text)) ?? [])));
   return {
     search,

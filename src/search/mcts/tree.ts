@@ -71,22 +71,15 @@ export class SearchTree {
     return ids.reverse();
   }
 
-  /** Whether anything below (or at) the node can still be expanded. */
-  private open(id: number): boolean {
-    const node = this.node(id);
-    if (node.terminal) return false;
-    return node.children.length === 0 || node.children.some((child) => this.open(child));
-  }
-
   /**
-   * Descends from the root to a leaf, taking the child with the highest UCB at each level (ties broken by
-   * `random`), skipping finished branches. Undefined when the whole tree is finished.
+   * Descends from the root, taking the child with the highest UCB at each level (ties broken by `random`)
+   * and never entering a finished chain. It stops at a leaf, or at a node whose children all finished: that
+   * node is expanded again, so a search without a ground truth keeps adding siblings until its budget is spent.
    */
-  select(c: number, random: () => number): number | undefined {
-    if (!this.open(0)) return undefined;
+  select(c: number, random: () => number): number {
     let id = 0;
     for (;;) {
-      const children = this.node(id).children.filter((child) => this.open(child));
+      const children = this.node(id).children.filter((child) => !this.node(child).terminal);
       if (children.length === 0) return id;
       const scores = children.map((child) => this.ucb(child, c));
       const best = Math.max(...scores);

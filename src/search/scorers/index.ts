@@ -10,7 +10,7 @@ import { JudgeTemplates, type TemplateOverrides } from './templates';
 import type { Scorer } from './types';
 
 export type { Ranking, Scorer, ScoringContext, SegmentCandidate } from './types';
-export { DEFAULT_TEMPLATES, JudgeTemplates, templateOverridesSchema } from './templates';
+export { DEFAULT_TEMPLATES, JudgeTemplates, type TemplateOverrides, templateOverridesSchema } from './templates';
 export { type NextTokenLogprobs, type RewardModelFormat, rewardModelFormatSchema } from './rewardModel';
 
 /** How candidates are ranked: a judge, the model's own confidence, or a rule reward (`reward:NAME`). */
