@@ -160,7 +160,9 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
       seed,
       reflectionPhrase: vscode.workspace.getConfiguration('cotStudio').get<string>('reflectionPhrase', DEFAULT_REFLECTION_PHRASE) || DEFAULT_REFLECTION_PHRASE,
     };
-    const judges = [{ backend, weight: 1, templates: new JudgeTemplates(templates) }];
+    const collective = await generation.collective();
+    const judgeTemplates = new JudgeTemplates(templates);
+    const judges = collective.judges.map((judge) => ({ ...judge, templates: judgeTemplates }));
     const view = (found: Pick<MctsSearchResult, 'search' | 'ratings' | 'reflections'>, tree = found.search.tree) => ({
       nodes: tree.nodes.map((node) => ({ ...node, scores: found.ratings[node.id] ?? [], correct: node.correct ?? null })),
       bestPath: tree.path(tree.bestLeaf()),
@@ -171,7 +173,7 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
     });
     post({ segment: args.segment, state: 'searching', candidates: [], final: false });
     const found = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `CoT Studio: tree search on line ${args.line}` }, (progress) =>
-      mctsSearch([backend], judges, parsed, args.side, args.segment, options, {
+      mctsSearch(collective.policies, judges, parsed, args.side, args.segment, options, {
         signal,
         onRound: (tree, iterations) => {
           progress.report({ message: `${iterations} / ${options.iterations} iterations` });

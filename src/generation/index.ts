@@ -6,7 +6,7 @@ import type { Backend } from '../backends/types';
 import type { EngineClient } from '../engineClient';
 import type { ExecutionProvider, LoadedModel } from '../protocol';
 import { type RewardModelAccess, rewardModelFormatSchema } from '../search/scorers';
-import { readBackendSettings, type BackendSettings } from './settings';
+import { type BackendSettings, type CollectiveServer, readBackendSettings, readCollectiveServers, readServerLimits } from './settings';
 
 const API_KEY_SECRET = 'cotStudio.openai.apiKey';
 /** A bigram model of the sample datasets, built with the bundles (esbuild.js) so regeneration works out of the box. */
@@ -20,6 +20,8 @@ const BUNDLED_MODEL = 'dist/models/tiny-bigram';
 export class GenerationService implements vscode.Disposable {
   private current: { key: string; backend: Backend } | undefined;
   private reward: { key: string; backend: LocalBackend } | undefined;
+  /** Servers of the tree search's collective, by address and model. */
+  private readonly servers = new Map<string, Backend>();
   private readonly changed = new vscode.EventEmitter<LoadedModel | undefined>();
   /** Fires when a local model has loaded (with where it runs) or the backend was replaced (undefined). */
   readonly onDidChangeModel = this.changed.event;
@@ -58,6 +60,28 @@ export class GenerationService implements vscode.Disposable {
         : new OpenAICompatibleBackend({ ...settings.openai, ...(await this.apiKey()) });
     this.current = { key, backend };
     return backend;
+  }
+
+  /**
+   * The tree search's collective: the generation backend plus the servers of `cotStudio.mcts.policies`, and
+   * the step judges of `cotStudio.mcts.judges` with their weights (the generation backend alone by default).
+   */
+  async collective(): Promise<{ policies: Backend[]; judges: Array<{ backend: Backend; weight: number }> }> {
+    const config = vscode.workspace.getConfiguration('cotStudio');
+    const main = await this.backend();
+    const server = async (entry: CollectiveServer): Promise<Backend> => {
+      const key = JSON.stringify([entry.baseUrl, entry.model]);
+      let backend = this.servers.get(key);
+      if (!backend) {
+        backend = new OpenAICompatibleBackend({ baseUrl: entry.baseUrl, model: entry.model, ...readServerLimits(config), ...(await this.apiKey()) });
+        this.servers.set(key, backend);
+      }
+      return backend;
+    };
+    const policies = [main, ...(await Promise.all(readCollectiveServers(config, 'policies').map(server)))];
+    const judgeServers = readCollectiveServers(config, 'judges');
+    const judges = judgeServers.length === 0 ? [{ backend: main, weight: 1 }] : await Promise.all(judgeServers.map(async (entry) => ({ backend: await server(entry), weight: entry.weight })));
+    return { policies, judges };
   }
 
   /** The process reward model the `reward-model` ranking asks, when `cotStudio.rewardModel.model` names one. */
@@ -111,6 +135,7 @@ export class GenerationService implements vscode.Disposable {
   dispose(): void {
     void this.current?.backend.dispose();
     void this.reward?.backend.dispose();
+    for (const server of this.servers.values()) void server.dispose();
     for (const subscription of this.subscriptions) subscription.dispose();
   }
 }
