@@ -164,9 +164,12 @@ export class Regeneration {
     if (this.shown && (this.shown.line !== sample.line || (this.shown.state === 'done' && !this.shown.search))) this.shown = undefined;
   }
 
-  /** The user moved on: the message of a finished run goes. */
-  dismiss(): void {
-    if (!this.shown || !FINISHED.has(this.shown.state)) return;
+  /**
+   * The user moved on: the message of a finished run goes. A tree search's tree and reflection proposals stay
+   * while the annotator works on the record (accepting a candidate, say) until they are dismissed themselves.
+   */
+  dismiss(explicit = false): void {
+    if (!this.shown || !FINISHED.has(this.shown.state) || (this.shown.search && !explicit)) return;
     this.shown = undefined;
     this.changed();
   }

@@ -200,20 +200,23 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
     return result;
   }
 
+  /** A run on the segment focused in the front dataset editor; errors are shown, not thrown. */
+  async function fromPalette(method: 'beam' | 'mcts'): Promise<RegenerateResult | undefined> {
+    try {
+      const document = provider.documentFor();
+      const line = document.dataset.recordLine(provider.selectionOf(document)) + 1;
+      const segment = provider.segmentOf(document);
+      if (segment === undefined) throw new Error('focus a segment in the sample view first (arrow keys or a click)');
+      return await regenerate(document, regenerateArgsSchema.parse({ line, segment, method }));
+    } catch (error) {
+      void vscode.window.showErrorMessage(`CoT Studio: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
+  }
+
   context.subscriptions.push(
     vscode.commands.registerCommand('cotStudio.regenerateSegment', async (args?: unknown): Promise<RegenerateResult | undefined> => {
-      if (args === undefined) {
-        try {
-          const document = provider.documentFor();
-          const line = document.dataset.recordLine(provider.selectionOf(document)) + 1;
-          const segment = provider.segmentOf(document);
-          if (segment === undefined) throw new Error('focus a segment in the sample view first (arrow keys or a click)');
-          return await regenerate(document, regenerateArgsSchema.parse({ line, segment }));
-        } catch (error) {
-          void vscode.window.showErrorMessage(`CoT Studio: ${error instanceof Error ? error.message : String(error)}`);
-          return undefined;
-        }
-      }
+      if (args === undefined) return fromPalette('beam');
       const parsed = regenerateArgsSchema.safeParse(args);
       if (!parsed.success) {
         const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'arguments'}: ${issue.message}`).join('; ');
@@ -222,6 +225,8 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
       const document = provider.documentFor(parsed.data.uri === undefined ? undefined : uriFromArgument(parsed.data.uri));
       return regenerate(document, parsed.data);
     }),
+    /** The palette's tree search: `cotStudio.regenerateSegment` with `method: "mcts"` on the focused segment. */
+    vscode.commands.registerCommand('cotStudio.treeSearchSegment', () => fromPalette('mcts')),
     vscode.commands.registerCommand('cotStudio.cancelRegeneration', (args?: unknown) => {
       const parsed = z.object({ uri: z.string().optional() }).strict().safeParse(args ?? {});
       if (!parsed.success) throw new Error(`cotStudio.cancelRegeneration: expected {uri?: string}, got ${JSON.stringify(args)}`);
