@@ -60,6 +60,14 @@ describe('cot-studio bench --only engine', () => {
       const stagePerKept = model.rows.find((row) => row.id === `regenerate-${n}-per-kept`);
       assert.ok(stagePerKept && stagePerKept.ours <= 1.1 && stagePerKept.baseline > stagePerKept.ours, `beam n=${n}: ${stagePerKept?.ours} against ${stagePerKept?.baseline} per kept`);
     }
+    for (const iterations of [8, 16]) {
+      const search = model.rows.find((row) => row.id === `mcts-${iterations}`);
+      assert.equal(search?.unit, 'iter/s');
+      assert.match(search?.note ?? '', /^median of 1; \d+ steps in the tree; same tree;/, 'the prefix cache changes nothing the search finds');
+      const searchPerKept = model.rows.find((row) => row.id === `mcts-${iterations}-per-kept`);
+      // Every expansion continues a prefix an earlier round computed: with the cache that prefix is not computed again.
+      assert.ok(searchPerKept && searchPerKept.baseline > searchPerKept.ours, `tree search ${iterations}: ${searchPerKept?.ours} against ${searchPerKept?.baseline}`);
+    }
   });
 
   it('exits 2 for an option of the other bench', async () => {

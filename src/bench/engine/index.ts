@@ -12,6 +12,7 @@ import { type BenchModel, BUILT_MODELS, builtModel, modelFileBytes, userModel } 
 import { measurePrefixHit } from './prefix';
 import { benchPrompt, EXTENSION_TOKENS, PROMPT_TOKENS } from './prompt';
 import { measureRegenerate } from './regenerate';
+import { measureTreeSearch } from './treeSearch';
 import { type EngineBenchResult, engineBenchResultSchema, type EngineModelResult, type EngineRow } from './result';
 import type { Subject } from './subject';
 import { measureTransformers } from './versusTransformers';
@@ -93,6 +94,8 @@ async function benchModel(model: BenchModel, options: EngineBenchOptions, repeat
       const regenerate = await measureRegenerate(subject, provider);
       rows.push(...regenerate.rows);
       skipped.push(...regenerate.skipped);
+      log('tree search');
+      rows.push(...(await measureTreeSearch(subject, provider)).rows);
     }
     log('transformers.js');
     const versus = await measureTransformers(subject, provider);

@@ -15,6 +15,10 @@ export const engineMeasureIdSchema = z.enum([
   'regenerate-8-per-kept',
   'regenerate-rest',
   'regenerate-rest-per-kept',
+  'mcts-8',
+  'mcts-8-per-kept',
+  'mcts-16',
+  'mcts-16-per-kept',
   'transformers',
   'memory-peak-rss',
 ]);
