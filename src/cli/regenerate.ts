@@ -9,6 +9,7 @@ import { DEFAULT_BEAM } from '../search/beam';
 import { DEFAULT_MCTS } from '../search/mcts/modelSearch';
 import { regenerationSettingsSchema } from '../search/regeneration';
 import { makeScorer } from '../search/scorers';
+import { OpenAICompatibleBackend } from '../backends/openai';
 import { backendOptions, chooseBackend } from './backendOptions';
 import { checkContext, datasetOptions, openDatasetFile } from './datasetFile';
 import { numberOption, parseOptions } from './modelOptions';
@@ -50,6 +51,9 @@ export async function regenerate(args: string[]): Promise<number> {
       'max-tokens': { type: 'string' },
       iterations: { type: 'string' },
       samples: { type: 'string' },
+      'judge-endpoint': { type: 'string', multiple: true },
+      'judge-model': { type: 'string', multiple: true },
+      'judge-weight': { type: 'string', multiple: true },
       rest: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       write: { type: 'boolean', default: false },
@@ -115,14 +119,24 @@ export async function regenerate(args: string[]): Promise<number> {
     candidates: settings.candidates ?? DEFAULT_MCTS.candidates,
     reflectionPhrase: DEFAULT_REFLECTION_PHRASE,
   };
+  const judgeServers = judgeOptions(values['judge-endpoint'] ?? [], values['judge-model'] ?? [], values['judge-weight'] ?? []);
+  if (judgeServers.length > 0 && settings.method !== 'mcts') throw new UsageError('--judge-endpoint is for --method mcts; beam search ranks with --rank');
   const rank = settings.rank ?? 'knockout';
   const concurrency = settings.concurrency ?? choice.concurrency;
   const backend = await choice.open(concurrency);
+  const apiKey = values['api-key-env'] === undefined ? undefined : process.env[values['api-key-env']];
+  const judges = judgeServers.map(({ endpoint, model: judgeModel, weight }) => ({
+    backend: new OpenAICompatibleBackend({ baseUrl: endpoint, model: judgeModel, maxConcurrent: concurrency, ...(apiKey ? { apiKey } : {}) }),
+    weight,
+  }));
   try {
     const images = new ImageResolver(path.dirname(path.resolve(file)), values['image-root'] ?? []);
-    const job: RegenerationJob = { backend, scorer: makeScorer(rank), segment: settings.segment, side: settings.side, options, method: settings.method, mcts, format: dataset.format, images };
+    const job: RegenerationJob = { backend, scorer: makeScorer(rank), segment: settings.segment, side: settings.side, options, method: settings.method, mcts, judges, format: dataset.format, images };
     if (line === undefined) {
-      const searched: Record<string, number> = settings.method === 'mcts' ? { '--iterations': mcts.iterations, '--samples': mcts.samples } : {};
+      const searched: Record<string, number | string> =
+        settings.method === 'mcts'
+          ? { '--iterations': mcts.iterations, '--samples': mcts.samples, '--judge-endpoint': judgeServers.map((judge) => `${judge.endpoint} ${judge.model} ${judge.weight}`).join(', ') }
+          : {};
       const journaled = {
         '--method': settings.method,
         ...searched,
@@ -144,7 +158,21 @@ export async function regenerate(args: string[]): Promise<number> {
     return await regenerateOne({ file, line, lineText: dataset.lineText(line - 1), seed: settings.seed ?? randomInt(0, 2 ** 31), json: values.json, write: values.write }, job);
   } finally {
     await backend.dispose();
+    await Promise.all(judges.map((judge) => judge.backend.dispose()));
   }
+}
+
+const judgeSchema = z.object({
+  endpoint: z.url({ protocol: /^https?$/, error: '--judge-endpoint must be an http(s) URL such as http://host:8000/v1' }),
+  model: z.string().min(1),
+  weight: z.number().positive({ error: '--judge-weight must be a number above 0' }),
+});
+
+/** `--judge-endpoint URL --judge-model NAME [--judge-weight W]`, repeated: the tree search's step judges, paired in order. */
+function judgeOptions(endpoints: string[], models: string[], weights: string[]): Array<z.infer<typeof judgeSchema>> {
+  if (models.length !== endpoints.length) throw new UsageError('give one --judge-model NAME per --judge-endpoint URL');
+  if (weights.length !== 0 && weights.length !== endpoints.length) throw new UsageError('give a --judge-weight per --judge-endpoint, or none (each weighs 1)');
+  return endpoints.map((endpoint, i) => parseOptions(judgeSchema, { endpoint, model: models[i], weight: weights.length === 0 ? 1 : numberOption(weights[i]) }));
 }
 
 /** The 1-based line `--line` names, checked to hold a record. */

@@ -27,6 +27,8 @@ export interface RegenerationJob {
   /** Stage-level beam search, or the tree search with its options. */
   method: 'beam' | 'mcts';
   mcts: Omit<MctsOptions, 'seed'>;
+  /** The tree search's step judges and their weights; none: the generating backend judges. */
+  judges: Array<{ backend: Backend; weight: number }>;
   /** A format the user forced, or undefined to detect it per record. */
   format: FormatId | undefined;
   images: ImageResolver;
@@ -58,10 +60,12 @@ export async function regenerateLine(job: RegenerationJob, lineText: string, lin
   let operations: Operation[];
   if (job.method === 'mcts') {
     const options = { ...job.mcts, seed };
-    // The model that writes the chains judges their steps too, unless a judge backend is given.
-    const found = await mctsSearch([job.backend], [{ backend: job.backend, weight: 1, templates: new JudgeTemplates() }], parsed, job.side, job.segment, options);
+    // The model that writes the chains judges their steps too, unless judges are given.
+    const templates = new JudgeTemplates();
+    const judges = (job.judges.length > 0 ? job.judges : [{ backend: job.backend, weight: 1 }]).map((judge) => ({ ...judge, templates }));
+    const found = await mctsSearch([job.backend], judges, parsed, job.side, job.segment, options);
     const segment = parsed.responses[job.side === 'rejected' ? 1 : 0]?.segments[job.segment];
-    result = mctsRegenerateResult(found, { index: job.segment, label: segment?.label ?? '' }, job.backend.name, seed, mctsParameters(options, 1), at);
+    result = mctsRegenerateResult(found, { index: job.segment, label: segment?.label ?? '' }, job.backend.name, seed, mctsParameters(options, judges.length), at);
     operations = [mctsAlternativesOperation(result, line, job.segment, job.side)].filter((operation) => operation !== undefined);
   } else {
     const beam = await beamSearch(job.backend, job.scorer, job.backend, parsed, job.side, job.segment, { ...job.options, seed });

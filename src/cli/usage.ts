@@ -34,8 +34,10 @@ Commands:
                     candidates best first; --write adds them to the line as alternatives; the
                     server's key is read from the variable --api-key-env names
          --method mcts [--iterations N] [--samples K]
+         [--judge-endpoint URL --judge-model NAME [--judge-weight W]]...
                     collective tree search (CoMCTS) instead: K continuations per expansion
-                    (default 4, temperature 0.9), steps rated by the step judge, a budget of N
+                    (default 4, temperature 0.9), steps rated by the step judges (the weighted
+                    mean of the servers given, else the generating model), a budget of N
                     iterations (default 20); candidates come from the best leaves; --json adds
                     {tree: {nodes: [{id, parent, text, visits, value, scores}]}, bestPath,
                     reflections}
@@ -45,6 +47,16 @@ Commands:
                     FILE.regenerated.jsonl), each record seeded from --seed and its line; OUT.journal
                     keeps finished records, so running the same command again after an interruption
                     resumes; records that fail are copied unchanged and reported as FILE:LINE
+  pairs FILE --format mmpr|trl-dpo -o OUT [--samples N] [--max-pairs K] [--temperature T] [--max-tokens M]
+        [--seed S] [--without-image] [--lines 1,5-9] [--source-format F] [--image-root DIR]... [--json]
+        (--model DIR [--provider P] | --endpoint URL --endpoint-model NAME [--api-key-env VAR])
+                    MPO preference pairs: for each record with a ground truth, N responses (default
+                    8; MPO used 32) sampled at T (0.7) split into correct, wrong and format negatives
+                    (no stated answer); correct x rejected pairs, skipping those whose chosen answer
+                    is part of the rejected one, at most K (15) per question picked by the seed;
+                    --without-image also pairs each record without a ground truth: its response
+                    against its first half of words continued without the image. Writes only these
+                    pairs (mmpr adds meta.json) and a summary; FILE is not changed
   status [--json]   load onnxruntime-node and try each execution provider (CUDA, WebGPU, CPU)
   generate --model DIR --prompt TEXT [--chat] [--n N] [--max-tokens N] [--temperature T] [--top-p P]
            [--top-k K] [--seed S] [--stop S]... [--ignore-eos] [--provider auto|cuda|webgpu|cpu] [--json]

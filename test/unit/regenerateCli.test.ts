@@ -10,6 +10,7 @@ import type { RegenerateResult } from '../../src/search/regeneration';
 import { startServer } from '../../src/serve';
 import { makeTestModel } from '../../src/testModel';
 import { datasetsDir, makeWorkspace, projectRoot } from '../harness/fixtures';
+import { startScriptedJudge } from '../harness/scriptedJudge';
 
 const cli = path.join(projectRoot, 'dist', 'cli.js');
 
@@ -200,6 +201,48 @@ describe('cot-studio regenerate', () => {
     }
   });
 
+  it('runs the tree search with --method mcts: the tree, its best path and provenance as JSON, reproducibly', async () => {
+    const judge = await startScriptedJudge();
+    try {
+      const file = path.join(workspace, 'llava_cot.jsonl');
+      const search = (seed: number) =>
+        run([file, '--line', '2', '--segment', '2', '--method', 'mcts', '--iterations', '8', '--max-tokens', '120', '--seed', String(seed), '--judge-endpoint', judge.url, '--judge-model', 'scripted', ...model, '--json']);
+      let found: Run | undefined;
+      // The bigram model with a judge that calls every step with a digit wrong: some seeds keep no chain.
+      for (let seed = 1; seed <= 5 && found?.code !== 0; seed++) found = await search(seed);
+      assert.equal(found?.code, 0, found?.stderr);
+      const result = JSON.parse(found.stdout) as RegenerateResult;
+      assert.equal(result.provenance.method, 'mcts');
+      assert.equal(result.iterations, 8, 'no ground truth: the whole budget is spent');
+      assert.ok(result.tree && result.bestPath);
+      for (const node of result.tree.nodes) {
+        assert.deepEqual(Object.keys(node).sort(), ['correct', 'id', 'parent', 'score', 'scores', 'terminal', 'text', 'value', 'visits']);
+        if (node.parent !== null) assert.doesNotMatch(node.text, /\d/, 'a step the judge called wrong was cut');
+      }
+      for (const [i, id] of result.bestPath.entries()) assert.equal(result.tree.nodes[id]?.parent ?? null, i === 0 ? null : result.bestPath[i - 1]);
+      assert.ok(result.candidates.length > 0);
+      assert.equal(result.candidates[0]?.provenance.method, 'mcts');
+      assert.equal(result.candidates[0]?.provenance.parameters?.iterations, 8);
+      const again = await search(result.provenance.seed);
+      assert.equal(withoutTimes(again.stdout), withoutTimes(found.stdout), 'the same seed grows the same tree');
+
+      const many = dataset('search.jsonl', [llava[1] as string, llava[2] as string]);
+      const output = path.join(workspace, 'search.out.jsonl');
+      const all = await run([many, '--all', '--segment', '2', '--method', 'mcts', '--iterations', '4', '--max-tokens', '80', '--seed', '2', ...model, '--output', output, '--json']);
+      assert.ok(all.code === 0 || all.code === 1, all.stderr);
+      const summary = JSON.parse(all.stdout) as { regenerated: number; failed: number };
+      assert.equal(summary.regenerated + summary.failed, 2);
+      const written = fs.readFileSync(output, 'utf8').split('\n');
+      assert.equal(written.length, 2);
+      for (const line of written) {
+        const added = alternativesOf(line);
+        for (const alternative of added) assert.equal(alternative.provenance.method, 'mcts');
+      }
+    } finally {
+      await judge.close();
+    }
+  });
+
   it('exits 2 naming the option on bad usage', async () => {
     const file = path.join(workspace, 'llava_cot.jsonl');
     const cases: Array<[string[], RegExp]> = [
@@ -211,6 +254,10 @@ describe('cot-studio regenerate', () => {
       [[file, '--line', '2', '--segment', '2', '--output', 'x.jsonl', ...model], /--output needs --all/],
       [[file, '--all', '--segment', '2', '--output', file, ...model], /--output must differ from FILE/],
       [[file, '--line', '2', '--segment', '2', '--endpoint', 'http://127.0.0.1:1/v1'], /--endpoint-model NAME is required/],
+      [[file, '--line', '2', '--segment', '2', '--iterations', '8', ...model], /--iterations and --samples need --method mcts/],
+      [[file, '--line', '2', '--segment', '2', '--method', 'mcts', '--rest', ...model], /--rest is for beam search/],
+      [[file, '--line', '2', '--segment', '2', '--method', 'mcts', '--judge-endpoint', 'http://127.0.0.1:1/v1', ...model], /one --judge-model NAME per --judge-endpoint/],
+      [[file, '--line', '2', '--segment', '2', '--method', 'tree', ...model], /--method: /],
     ];
     const runs = await Promise.all(cases.map(([args]) => run(args)));
     runs.forEach((result, i) => {
