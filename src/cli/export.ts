@@ -1,10 +1,16 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { exportDatasetRecords, exportFormatSchema } from '../export';
+import { DEFAULT_REFLECTION_MARKERS, describeFilters, exportDatasetRecords, exportFormatSchema, exportOptionsSchema } from '../export';
 import { checkContext, datasetOptions, openDatasetFile } from './datasetFile';
+import { numberOption, parseOptions } from './modelOptions';
 import { UsageError } from './usage';
 
-/** `cot-studio export FILE --format F -o OUT`: refusals are listed with their line; any refusal exits 1. */
+const filterOptionsSchema = exportOptionsSchema.pick({ shortestCorrect: true, maxWords: true, cutReflections: true });
+
+/**
+ * `cot-studio export FILE --format F -o OUT`: refusals are listed with their line; any refusal exits 1. The
+ * OpenVLThinker filters (`--shortest-correct`, `--max-words N`, `--cut-reflections`) say what they did in the summary.
+ */
 export async function exportCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -16,6 +22,10 @@ export async function exportCommand(args: string[]): Promise<number> {
       'neutral-label': { type: 'string', default: 'true' },
       'include-rejected': { type: 'boolean', default: false },
       name: { type: 'string' },
+      'shortest-correct': { type: 'boolean', default: false },
+      'max-words': { type: 'string' },
+      'cut-reflections': { type: 'boolean', default: false },
+      'reflection-marker': { type: 'string', multiple: true },
     },
     allowPositionals: true,
     strict: true,
@@ -26,6 +36,12 @@ export async function exportCommand(args: string[]): Promise<number> {
   if (!values.output) throw new UsageError('missing -o OUT');
   if (values.images !== 'path' && values.images !== 'data-uri') throw new UsageError('--images must be path or data-uri');
   if (values['neutral-label'] !== 'true' && values['neutral-label'] !== 'false') throw new UsageError('--neutral-label must be true or false');
+  if (values['reflection-marker'] && !values['cut-reflections']) throw new UsageError('--reflection-marker needs --cut-reflections');
+  const filters = parseOptions(filterOptionsSchema, {
+    shortestCorrect: values['shortest-correct'],
+    maxWords: numberOption(values['max-words']),
+    cutReflections: values['cut-reflections'] ? (values['reflection-marker'] ?? DEFAULT_REFLECTION_MARKERS) : undefined,
+  });
   const dataset = await openDatasetFile(file);
   const forced = checkContext(file, values['source-format'], undefined).format;
   const result = await exportDatasetRecords(
@@ -38,11 +54,13 @@ export async function exportCommand(args: string[]): Promise<number> {
       neutralLabel: values['neutral-label'] === 'true',
       includeRejected: values['include-rejected'],
       datasetName: values.name,
+      ...filters,
     },
     forced,
   );
   for (const refusal of result.refusals) process.stderr.write(`${file}:${refusal.line}: not exported: ${refusal.reason}\n`);
   const skipped = result.skipped > 0 ? `, ${result.skipped} rejected records left out` : '';
-  process.stdout.write(`${result.written} ${format.data} lines written to ${result.files.join(', ')}; ${result.refusals.length} records refused${skipped}\n`);
+  const filtered = describeFilters(result.filtered, filters).map((phrase) => `; ${phrase}`).join('');
+  process.stdout.write(`${result.written} ${format.data} lines written to ${result.files.join(', ')}; ${result.refusals.length} records refused${skipped}${filtered}\n`);
   return result.refusals.length > 0 ? 1 : 0;
 }

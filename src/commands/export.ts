@@ -2,7 +2,16 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { z } from 'zod';
 import type { DatasetEditorProvider } from '../editor';
-import { exportDatasetRecords, exportFormatSchema, type ExportFormat, type ExportResult } from '../export';
+import {
+  DEFAULT_REFLECTION_MARKERS,
+  describeFilters,
+  exportDatasetRecords,
+  exportFormatSchema,
+  exportOptionsSchema,
+  type ExportFormat,
+  type ExportOptions,
+  type ExportResult,
+} from '../export';
 import { uriFromArgument } from './uri';
 
 const exportArgsSchema = z
@@ -13,9 +22,38 @@ const exportArgsSchema = z
     images: z.enum(['path', 'data-uri']).optional(),
     neutralLabel: z.boolean().optional(),
     includeRejected: z.boolean().optional(),
+    shortestCorrect: z.boolean().optional(),
+    maxWords: exportOptionsSchema.shape.maxWords,
+    /** `true` cuts at the default markers; a list names the markers. */
+    cutReflections: z.union([z.boolean(), exportOptionsSchema.shape.cutReflections.unwrap()]).optional(),
   })
   .strict();
 type ExportArgs = z.infer<typeof exportArgsSchema>;
+
+type FilterName = 'shortestCorrect' | 'maxWords' | 'cutReflections';
+
+const FILTERS: { label: string; detail: string; filter: FilterName }[] = [
+  { label: 'Shortest correct', detail: 'Per question and images, keep the shortest response whose final answer matches the ground truth', filter: 'shortestCorrect' },
+  { label: 'Word limit', detail: 'Drop records whose response has more words than a limit (OpenVLThinker: 500)', filter: 'maxWords' },
+  { label: 'Cut reflections', detail: `Cut the reasoning from ${DEFAULT_REFLECTION_MARKERS.map((marker) => `"${marker}"`).join(', ')} to the final answer`, filter: 'cutReflections' },
+];
+
+/** The word limit the user types; the same rule as the command's argument. */
+async function askForWordLimit(): Promise<number | undefined> {
+  const wordLimit = exportOptionsSchema.shape.maxWords.unwrap();
+  const text = await vscode.window.showInputBox({
+    title: 'Word limit',
+    prompt: 'Drop records whose response has more words than this',
+    value: '500',
+    validateInput: (value) => wordLimit.safeParse(Number(value)).error?.issues[0]?.message,
+  });
+  return text === undefined ? undefined : Number(text);
+}
+
+function filterOptions(args: ExportArgs): Pick<ExportOptions, FilterName> {
+  const markers = args.cutReflections === true ? DEFAULT_REFLECTION_MARKERS : args.cutReflections || undefined;
+  return { shortestCorrect: args.shortestCorrect ?? false, maxWords: args.maxWords, cutReflections: markers };
+}
 
 const FORMAT_DESCRIPTIONS: Record<ExportFormat, string> = {
   'trl-sft': 'TRL SFT, conversational messages + images',
@@ -35,16 +73,25 @@ async function askForArgs(dataset: string, uri: vscode.Uri): Promise<ExportArgs 
     { title: `Export ${dataset}`, placeHolder: 'Choose the format a trainer reads' },
   );
   if (!picked) return undefined;
+  const filters = await vscode.window.showQuickPick(FILTERS, { title: 'Filters', placeHolder: 'OpenVLThinker filters; none keeps every record as it is', canPickMany: true });
+  if (!filters) return undefined;
+  const chosen = new Set(filters.map((item) => item.filter));
+  const maxWords = chosen.has('maxWords') ? await askForWordLimit() : undefined;
+  if (chosen.has('maxWords') && maxWords === undefined) return undefined;
   const base = path.basename(uri.fsPath, '.jsonl');
   const target = await vscode.window.showSaveDialog({
     title: `Export ${dataset} as ${picked.format}`,
     defaultUri: vscode.Uri.joinPath(uri, '..', `${base}.${picked.format}.jsonl`),
     filters: { 'JSON Lines': ['jsonl'] },
   });
-  return target ? { format: picked.format, output: target.fsPath } : undefined;
+  if (!target) return undefined;
+  return { format: picked.format, output: target.fsPath, shortestCorrect: chosen.has('shortestCorrect'), maxWords, cutReflections: chosen.has('cutReflections') };
 }
 
-/** `cotStudio.export {format, output}`: writes the open dataset, unsaved edits included, in a trainer's format. */
+/**
+ * `cotStudio.export {format, output, shortestCorrect?, maxWords?, cutReflections?}`: writes the open dataset,
+ * unsaved edits included, in a trainer's format, through OpenVLThinker's filters when asked.
+ */
 export function registerExportCommand(context: vscode.ExtensionContext, provider: DatasetEditorProvider, log: vscode.LogOutputChannel): void {
   context.subscriptions.push(
     vscode.commands.registerCommand('cotStudio.export', async (raw?: unknown): Promise<ExportResult | undefined> => {
@@ -64,6 +111,7 @@ export function registerExportCommand(context: vscode.ExtensionContext, provider
       }
       const document = provider.documentFor(args.uri === undefined ? undefined : uriFromArgument(args.uri));
       const output = path.resolve(path.dirname(document.uri.fsPath), args.output);
+      const filters = filterOptions(args);
       const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Exporting ${document.dataset.fileName} as ${args.format}` }, () =>
         exportDatasetRecords(document.dataset, args.format, {
           datasetDir: path.dirname(document.uri.fsPath),
@@ -71,10 +119,12 @@ export function registerExportCommand(context: vscode.ExtensionContext, provider
           images: args.images ?? 'path',
           neutralLabel: args.neutralLabel ?? true,
           includeRejected: args.includeRejected ?? false,
+          ...filters,
         }, document.dataset.format),
       );
       for (const refusal of result.refusals) log.warn(`${document.dataset.fileName}:${refusal.line}: not exported: ${refusal.reason}`);
-      const message = `Exported ${result.written} ${args.format} lines to ${path.basename(output)}${result.refusals.length > 0 ? `; ${result.refusals.length} records refused (see the CoT Studio output)` : ''}.`;
+      const filtered = describeFilters(result.filtered, filters).map((phrase) => `; ${phrase}`).join('');
+      const message = `Exported ${result.written} ${args.format} lines to ${path.basename(output)}${filtered}${result.refusals.length > 0 ? `; ${result.refusals.length} records refused (see the CoT Studio output)` : ''}.`;
       if (raw === undefined) {
         if (result.refusals.length > 0) {
           void vscode.window.showWarningMessage(message, 'Show Refusals').then((choice) => choice && log.show());

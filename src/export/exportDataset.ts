@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { atomicWrite } from '../dataset/atomicWrite';
 import { EXPORTERS, exportRecord } from './exportRecord';
+import { type FilterCounts, filteredInputs, noFilterCounts } from './filters';
 import { sideFiles, type SideFile } from './sideFiles';
 import { isRefusal, type ExportFormat, type ExportInput, type ExportOptions } from './types';
 
@@ -11,6 +12,8 @@ export interface ExportResult {
   refusals: { line: number; reason: string }[];
   /** Records left out because their review status is `rejected`. */
   skipped: number;
+  /** What the OpenVLThinker filters dropped or cut (all zero when none is on). */
+  filtered: FilterCounts;
   /** The output and its side files. */
   files: string[];
 }
@@ -20,17 +23,18 @@ const CHUNK_CHARS = 1 << 16;
 
 /**
  * Streams the records' lines into the output, then writes the format's side files, each through a temporary
- * file renamed into place: an existing output is replaced only once the new one is complete.
+ * file renamed into place: an existing output is replaced only once the new one is complete. With the
+ * shortest-correct filter `inputs` is read twice (see `filteredInputs`).
  */
 export async function exportDataset(format: ExportFormat, inputs: Iterable<ExportInput>, options: ExportOptions): Promise<ExportResult> {
   const exporter = EXPORTERS[format];
-  const result: ExportResult = { written: 0, refusals: [], skipped: 0, files: [options.outputPath] };
+  const result: ExportResult = { written: 0, refusals: [], skipped: 0, filtered: noFilterCounts(), files: [options.outputPath] };
   const datasetName = options.datasetName ?? path.basename(options.outputPath, path.extname(options.outputPath));
   let fileKind: { kind: string; line: number } | undefined;
   let side: SideFile[] = [];
 
   function* lines(): Iterable<string> {
-    for (const input of inputs) {
+    for (const input of filteredInputs(inputs, options, result.filtered)) {
       const exported = exportRecord(format, input, options);
       if (isRefusal(exported)) {
         result.refusals.push({ line: input.line, reason: exported.refusal });

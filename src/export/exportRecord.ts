@@ -21,17 +21,24 @@ export const EXPORTERS: { [Format in ExportFormat]: FormatExporter<object> } = {
   mulberry,
 };
 
+/** Records the reviewer rejected are left out unless the export asks for them. */
+export function leftOutByReview(input: ExportInput, options: ExportOptions): boolean {
+  return !options.includeRejected && input.annotations.review.status === 'rejected';
+}
+
 /**
  * The lines one record becomes in a format: none for a record the reviewer rejected (unless asked for),
  * a refusal naming the reason for a record the format cannot express, else one or more lines, each checked
  * against the format's schema. Lines are built from the parsed record, so no annotation key reaches them.
  */
 export function exportRecord(format: ExportFormat, input: ExportInput, options: ExportOptions): { lines: object[] } | Refusal {
-  if (!options.includeRejected && input.annotations.review.status === 'rejected') return { lines: [] };
-  if (input.parsed.responses.length === 0) {
+  if (leftOutByReview(input, options)) return { lines: [] };
+  const exporter = EXPORTERS[format];
+  // An RL prompt has no response of its own, but may hold pairs sampled for its question.
+  const pairsOnly = exporter.pairsOnly === true && input.annotations.preferencePairs.length > 0;
+  if (input.parsed.responses.length === 0 && !pairsOnly) {
     return { refusal: `${format} needs a response and a ${input.parsed.format} record has none (an RL prompt: question and answer only)` };
   }
-  const exporter = EXPORTERS[format];
   const built = exporter.build(input, options);
   if (!Array.isArray(built)) return built;
   const lines: object[] = [];

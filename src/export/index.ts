@@ -5,3 +5,5 @@ export { sideFiles, type ExportSummary, type SideFile } from './sideFiles';
 export { exportFormatSchema, exportOptionsSchema, type ExportFormat, type ExportInput, type ExportOptions, type Refusal } from './types';
 export { readExportInput } from './input';
 export { exportDatasetRecords } from './fromDataset';
+export { DEFAULT_REFLECTION_MARKERS, type FilterCounts } from './filters';
+export { describeFilters } from './filterSummary';

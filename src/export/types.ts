@@ -26,6 +26,10 @@ export interface ExportInput {
   annotations: Annotations;
 }
 
+const WORD_LIMIT = 'expected a whole number of words, at least 1';
+/** A marker must hold a visible character: a marker of spaces would cut at every word. */
+const reflectionMarkerSchema = z.string().regex(/\S/, 'a reflection marker needs a character that is not a space');
+
 export const exportOptionsSchema = z.object({
   /** The folder the records' relative image paths start from. */
   datasetDir: z.string(),
@@ -38,6 +42,15 @@ export const exportOptionsSchema = z.object({
   includeRejected: z.boolean().default(false),
   /** The name of the export in `dataset_info.json` / `meta.json`; defaults to the output file's base name. */
   datasetName: z.string().optional(),
+  /**
+   * OpenVLThinker's filters (methods.md §6), applied before any format builds its lines. Per question and images,
+   * keep only the shortest response whose final answer matches the ground truth; a question with none is dropped.
+   */
+  shortestCorrect: z.boolean().default(false),
+  /** Drop records whose response has more words than this (OpenVLThinker: 500). */
+  maxWords: z.int({ error: WORD_LIMIT }).min(1, { error: WORD_LIMIT }).optional(),
+  /** Cut the reasoning from the first of these markers (case-sensitive, at a word start) to the final answer. */
+  cutReflections: z.array(reflectionMarkerSchema).min(1).optional(),
 });
 export type ExportOptions = z.infer<typeof exportOptionsSchema>;
 
@@ -56,4 +69,6 @@ export interface FormatExporter<Line> {
   build(input: ExportInput, options: ExportOptions): Line[] | Refusal;
   /** Formats whose file holds a single kind of line (LLaMA-Factory: SFT or ranking) name the kind a record makes. */
   lineKind?(parsed: ParsedRecord): string;
+  /** Preference formats that write nothing but pairs: a record's annotated pairs are lines even when it has no response. */
+  pairsOnly?: true;
 }

@@ -81,6 +81,17 @@ function lastAnswerPhrase(text: string): string | null {
 }
 
 /**
+ * Where the line holding a text's last answer phrase or `\boxed{}` starts, or null when it has neither: the
+ * final answer of a response without markup, as `extractAnswer` reads one.
+ */
+export function finalAnswerLineStart(text: string): number | null {
+  const phrase = allMatches(text, ANSWER_PHRASE).at(-1)?.index ?? -1;
+  const boxed = allMatches(text, BOXED).at(-1)?.index ?? -1;
+  const last = Math.max(phrase, boxed);
+  return last < 0 ? null : text.lastIndexOf('\n', last) + 1;
+}
+
+/**
  * A response's final answer. The region comes first: the last `<answer>` (Reason-RFT, OpenVLThinker), else the
  * last `<CONCLUSION>` (LLaVA-CoT), else the last `### The final answer is:` section (Mulberry, R1-VL), else the
  * last `###` section, else the whole text. Inside it, the last `\boxed{}` wins, then the last `Final answer:` /

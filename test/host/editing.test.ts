@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DatasetEditorProvider } from '../../src/editor';
 import { buildSample } from '../../src/editor/sample';
+import type { ExportResult } from '../../src/export';
 import type { CotStudioApi } from '../../src/extension';
 import { datasetsDir } from '../harness/fixtures';
 
@@ -204,6 +205,17 @@ describe('editing a dataset in the extension host', function () {
     assert.match(first.messages[1].content, /### Image Description:\nAn edited description\./);
     assert.equal(first.cot_studio, undefined);
     await assert.rejects(Promise.resolve(vscode.commands.executeCommand('cotStudio.export', { uri, format: 'csv', output })), /invalid arguments \(format/);
+  });
+
+  it('exports through the OpenVLThinker filters its arguments name', async () => {
+    const { uri } = await open('openvlthinker.jsonl');
+    const output = path.join(scratch, 'exported.openvlthinker.jsonl');
+    const result = await vscode.commands.executeCommand<ExportResult>('cotStudio.export', { uri, format: 'llamafactory-sharegpt', output, cutReflections: true, maxWords: 500 });
+    assert.equal(result.written, 2);
+    assert.deepEqual([result.filtered.reflectionsCut, result.filtered.overWordLimit], [1, 0]);
+    const first = JSON.parse(lines(output)[0]) as { conversations: { value: string }[] };
+    assert.equal(first.conversations[1].value, '<think>Each notebook costs 3.50 and there are 4. 3.50 * 4 = 14.00.</think>\nThe notebooks cost 14 dollars in total.\n<answer>14</answer>');
+    await assert.rejects(Promise.resolve(vscode.commands.executeCommand('cotStudio.export', { uri, format: 'trl-sft', output, maxWords: 0 })), /invalid arguments \(maxWords/);
   });
 
   it('shows images inside the dataset folder and refuses paths that escape it', async () => {
