@@ -29,13 +29,13 @@ export function activate(context: vscode.ExtensionContext): CotStudioApi {
   context.subscriptions.push(log);
   const engine = new EngineClient(vscode.Uri.joinPath(context.extensionUri, 'dist', 'engine.js').fsPath, (line) => log.info(line));
   context.subscriptions.push({ dispose: () => engine.dispose() });
+  const generation = new GenerationService(context, engine);
+  context.subscriptions.push(generation);
   const editor = registerDatasetEditor(context, log);
-  registerCommands(context, editor, log);
+  registerCommands(context, editor, generation, log);
   registerValidation(context, editor);
   registerStatusBar(context, editor);
   registerOverview(context, editor);
-  const generation = new GenerationService(context, engine);
-  context.subscriptions.push(generation);
   registerGenerationCommands(context, generation);
   registerModelStatus(context, engine, generation, log);
   registerRegenerateCommand(context, editor, generation, log);

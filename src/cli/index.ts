@@ -4,6 +4,7 @@ import { bench } from './bench';
 import { exportCommand } from './export';
 import { generate } from './generate';
 import { makeTestModelCommand } from './makeTestModel';
+import { pairs } from './pairs';
 import { regenerate } from './regenerate';
 import { reward } from './reward';
 import { rewards } from './rewards';
@@ -13,7 +14,7 @@ import { status } from './status';
 import { USAGE, UsageError } from './usage';
 import { validate } from './validate';
 
-const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { validate, stats, export: exportCommand, status, bench, generate, serve, 'make-test-model': makeTestModelCommand, reward, rewards, regenerate };
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { validate, stats, export: exportCommand, status, bench, generate, serve, 'make-test-model': makeTestModelCommand, reward, rewards, regenerate, pairs };
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -4,6 +4,7 @@ import type { Dataset } from '../dataset';
 import { atomicWrite } from '../dataset/atomicWrite';
 import type { CheckContext } from '../dataset/checks';
 import { readFacts } from '../dataset/facts';
+import { lineSeed } from '../random';
 import { failureOf, type RegenerationJob, regenerateLine } from './regenerateLine';
 import { type JournalEntry, RegenerationJournal } from './regenerationJournal';
 
@@ -26,13 +27,6 @@ export interface BatchRun {
 }
 
 const journalPath = (output: string): string => `${output}.journal`;
-
-/**
- * Each record's seed, from the run's seed and its line alone, so the output does not depend on the order
- * records finish in or on which run did them. Stages step their seed by 100 (beam.ts); 1000 per line keeps
- * neighbouring records apart.
- */
-const recordSeed = (seed: number, line: number): number => (seed + 1000 * line) % 2 ** 31;
 
 /** 1-based lines of the records the filter selects. */
 function selectLines(dataset: Dataset, filter: BatchFilter, checks: CheckContext): number[] {
@@ -77,7 +71,7 @@ export async function regenerateAll(run: BatchRun, job: RegenerationJob): Promis
   await inPool(pending, run.concurrency, async (line) => {
     let reason: string;
     try {
-      const { result, text, added } = await regenerateLine(job, dataset.lineText(line - 1), line, recordSeed(journal.seed, line));
+      const { result, text, added } = await regenerateLine(job, dataset.lineText(line - 1), line, lineSeed(journal.seed, line));
       const failure = failureOf(result);
       if (failure === undefined) {
         const entry = { line, text, candidates: added, judgeCalls: result.judgeCalls, tokensComputed: result.tokensComputed };

@@ -17,6 +17,7 @@ export const OPERATION_COMMANDS: Record<OperationKind, string> = {
   swapSides: 'cotStudio.swapSides',
   addAlternatives: 'cotStudio.addAlternatives',
   acceptReflectionProposal: 'cotStudio.acceptReflectionProposal',
+  addPreferencePairs: 'cotStudio.addPreferencePairs',
 };
 
 /** Thrown when the user dismisses a prompt: the command ends quietly. */
@@ -83,6 +84,8 @@ async function promptOperation(kind: OperationKind, provider: DatasetEditorProvi
       return { kind, uri, line };
     case 'acceptReflectionProposal':
       throw new Error('cotStudio.acceptReflectionProposal takes a proposal of the tree search: {line, segment, text, wrong, correction}; accept one in the sample view');
+    case 'addPreferencePairs':
+      throw new Error('cotStudio.addPreferencePairs takes pairs a model made: {line, pairs}; run CoT Studio: Build Preference Pairs to make them');
     default: {
       const state = stateOf(document, line);
       // The segment focused in the sample view, or one the user picks.

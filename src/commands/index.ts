@@ -1,11 +1,13 @@
 import * as vscode from 'vscode';
 import type { DatasetEditorProvider } from '../editor';
+import type { GenerationService } from '../generation';
+import { registerBuildPreferencePairsCommand } from './buildPreferencePairs';
 import { registerEditingCommands } from './editing';
 import { registerExportCommand } from './export';
 import { registerNavigationCommands } from './navigation';
 import { openDataset } from './openDataset';
 
-export function registerCommands(context: vscode.ExtensionContext, provider: DatasetEditorProvider, log: vscode.LogOutputChannel): void {
+export function registerCommands(context: vscode.ExtensionContext, provider: DatasetEditorProvider, generation: GenerationService, log: vscode.LogOutputChannel): void {
   context.subscriptions.push(
     vscode.commands.registerCommand('cotStudio.openDataset', async (args?: unknown) => {
       try {
@@ -20,4 +22,5 @@ export function registerCommands(context: vscode.ExtensionContext, provider: Dat
   registerEditingCommands(context, provider);
   registerNavigationCommands(context, provider);
   registerExportCommand(context, provider, log);
+  registerBuildPreferencePairsCommand(context, provider, generation, log);
 }

@@ -48,7 +48,14 @@ export const preferencePairSchema = z.object({
   position: z.number().int().min(0).optional(),
   chosen: z.string(),
   rejected: z.string(),
-  origin: z.enum(['accepted-alternative', 'manual', 'reflection', 'source']),
+  /**
+   * Where the pair came from: an annotator's action (`manual`, `accepted-alternative`, `reflection`), the record's
+   * own chosen/rejected (`source`), MPO's sampled pairs (methods.md §2: `mpo-correctness` against a ground truth,
+   * `mpo-without-image` continued without the image) or siblings of the tree search (`mcts-sibling`).
+   */
+  origin: z.enum(['accepted-alternative', 'manual', 'reflection', 'source', 'mpo-correctness', 'mpo-without-image', 'mcts-sibling']),
+  /** How a model made the pair (MPO's sampled pairs): backend, model, seed and sampling settings. */
+  provenance: provenanceSchema.optional(),
   createdAt: z.string(),
 });
 export type PreferencePair = z.infer<typeof preferencePairSchema>;

@@ -42,6 +42,15 @@ export class ImageResolver {
     return inside ? { file: absolute } : { problem: `${imagePath} is outside the dataset folder and the cotStudio.imageRoots folders` };
   }
 
+  /** A record's images as a model gets them (files under the roots, or inline); throws naming the first it cannot give. */
+  forModel(imagePaths: readonly string[]): string[] {
+    return imagePaths.map((imagePath) => {
+      const located = this.locate(imagePath);
+      if ('problem' in located) throw new Error(located.problem);
+      return 'file' in located ? located.file : located.inline;
+    });
+  }
+
   /** Inline (`data:`) and remote images are not files to look for; they count as present. */
   exists(imagePath: string): boolean {
     return /^(data|https?):/i.test(imagePath) || this.resolve(imagePath) !== null;

@@ -221,6 +221,25 @@ export function applyOperation(lineText: string, operation: Operation, context: 
       const count = added.length === 1 ? 'an alternative' : `${added.length} alternatives`;
       return { text: writeAnnotations(lineText, annotations), label: `Add ${count} to ${segment.label}` };
     }
+    case 'addPreferencePairs': {
+      const key = (pair: Pick<PreferencePair, 'level' | 'position' | 'chosen' | 'rejected'>) => JSON.stringify([pair.level, pair.position, pair.chosen, pair.rejected]);
+      // A second run over the same record makes some of the same pairs; the list keeps one of each.
+      const known = new Set(annotations.preferencePairs.map(key));
+      const added = operation.pairs.filter((candidate) => !known.has(key(candidate)) && known.add(key(candidate)));
+      for (const candidate of added) {
+        if (candidate.chosen === candidate.rejected) throw new RecordError('chosen and rejected are the same text');
+        if (candidate.level === 'segment') {
+          if (candidate.position === undefined) throw new RecordError('a segment-level pair needs a position');
+          segmentOf(parsed, candidate.position);
+        }
+        const { provenance, ...fields } = candidate;
+        annotations.preferencePairs.push(pair(provenance ? { ...fields, provenance: { ...provenance, createdAt: provenance.createdAt ?? at } } : fields, at));
+      }
+      const label = `Add ${added.length === 1 ? 'a preference pair' : `${added.length} preference pairs`}`;
+      if (added.length === 0) return { text: lineText, label };
+      remember(annotations, 'preference-pairs', at);
+      return { text: writeAnnotations(lineText, annotations), label };
+    }
     case 'swapSides': {
       const record = readRecord(lineText);
       if (parsed.responses.length < 2 || record.chosen === undefined || record.rejected === undefined) {

@@ -15,6 +15,7 @@ type MmprLine = z.infer<typeof mmprLineSchema>;
  */
 export const mmpr: FormatExporter<MmprLine> = {
   schema: mmprLineSchema,
+  pairsOnly: true,
   build({ parsed, annotations }) {
     if (parsed.images.length === 0) return { refusal: 'MMPR needs an image and the record has none' };
     const image = parsed.images.length === 1 ? parsed.images[0] : parsed.images;

@@ -18,6 +18,7 @@ type OpenaiDpoLine = z.infer<typeof openaiDpoLineSchema>;
  */
 export const openaiDpo: FormatExporter<OpenaiDpoLine> = {
   schema: openaiDpoLineSchema,
+  pairsOnly: true,
   build({ parsed, annotations }, options) {
     return linePerPreference(openaiUserMessage(parsed, options), parsed, annotations, (user, { prefix, chosen, rejected }) => ({
       input: { messages: [user] },

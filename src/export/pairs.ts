@@ -32,7 +32,8 @@ export function preferences(parsed: ParsedRecord, annotations: Annotations): Pre
       found.push({ prefix: '', chosen: pair.chosen, rejected: pair.rejected });
       continue;
     }
-    const prefix = pair.position === undefined ? null : textBefore(parsed.responses[0], pair.position);
+    const response = parsed.responses.at(0);
+    const prefix = pair.position === undefined || response === undefined ? null : textBefore(response, pair.position);
     if (prefix === null) {
       return { refusal: `preference pair ${index + 1} is segment-level but its position (${pair.position ?? 'none'}) is not a segment of the response` };
     }

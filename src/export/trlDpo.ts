@@ -21,6 +21,7 @@ type TrlDpoLine = z.infer<typeof trlDpoLineSchema>;
  */
 export const trlDpo: FormatExporter<TrlDpoLine> = {
   schema: trlDpoLineSchema,
+  pairsOnly: true,
   build({ parsed, annotations }, options) {
     return linePerPreference(trlPrompt(parsed, options), parsed, annotations, (prompt, { prefix, chosen, rejected }) => {
       const vision = prompt.images !== undefined;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { provenanceSchema, ratingSchema, reviewStatusSchema } from '../dataset/annotations';
+import { preferencePairSchema, provenanceSchema, ratingSchema, reviewStatusSchema } from '../dataset/annotations';
 
 /**
  * Arguments of the public editing commands (`cotStudio.editSegment` ...). Keybindings, tasks, tests and
@@ -53,6 +53,20 @@ export const acceptReflectionProposalArgsSchema = z
   .object({ ...segmentTarget, text: z.string().min(1), wrong: z.string().min(1), correction: z.string().min(1), phrase: z.string().min(1).optional() })
   .strict();
 
+/**
+ * Pairs a model made for the record in bulk (MPO's sampled pairs, the tree search's siblings), added as one
+ * edit; a pair the record already holds is not added twice.
+ */
+export const addPreferencePairsArgsSchema = z
+  .object({
+    ...target,
+    pairs: z
+      .array(preferencePairSchema.omit({ createdAt: true }).extend({ provenance: provenanceSchema.partial({ createdAt: true }).optional() }).strict())
+      .min(1)
+      .max(256),
+  })
+  .strict();
+
 /** For preference records: exchange the chosen and rejected responses (the annotator judged the other one better). */
 export const swapSidesArgsSchema = z.object(target).strict();
 
@@ -67,6 +81,7 @@ export const operationSchema = z.discriminatedUnion('kind', [
   swapSidesArgsSchema.extend({ kind: z.literal('swapSides') }),
   addAlternativesArgsSchema.extend({ kind: z.literal('addAlternatives') }),
   acceptReflectionProposalArgsSchema.extend({ kind: z.literal('acceptReflectionProposal') }),
+  addPreferencePairsArgsSchema.extend({ kind: z.literal('addPreferencePairs') }),
 ]);
 export type Operation = z.infer<typeof operationSchema>;
 export type OperationKind = Operation['kind'];

@@ -12,3 +12,10 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * A record's seed, from a run's seed and the record's line alone, so a batch's output does not depend on the
+ * order records finish in or on which run did them. Beam stages step their seed by 100 (beam.ts) and sampled
+ * candidates by 1 (candidate i uses seed + i); 1000 per line keeps neighbouring records apart.
+ */
+export const lineSeed = (seed: number, line: number): number => (seed + 1000 * line) % 2 ** 31;

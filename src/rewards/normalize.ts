@@ -43,6 +43,21 @@ export function normalizeAnswer(text: string): Answer {
   return readChoice(plain) ?? readValue(plain);
 }
 
+/**
+ * An answer as one string, for MPO's guard against pairs whose rejected answer contains the chosen one
+ * (methods.md §2): an option's letter, a number's value (`1,000 cm` reads `1000`), else the normalised text.
+ */
+export function answerKey(answer: Answer): string {
+  switch (answer.kind) {
+    case 'choice':
+      return answer.letter;
+    case 'number':
+      return `${answer.number.value}${answer.number.percent ? '%' : ''}`;
+    case 'text':
+      return answer.text;
+  }
+}
+
 /** The value an answer states: an option's text after its letter counts too (`B: 10` states 10). */
 function valueOf(answer: Answer): Answer | null {
   if (answer.kind !== 'choice') return answer;

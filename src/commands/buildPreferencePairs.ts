@@ -1,0 +1,108 @@
+import { randomInt } from 'node:crypto';
+import * as vscode from 'vscode';
+import { z } from 'zod';
+import { ImageResolver } from '../dataset/images';
+import type { DatasetDocument, DatasetEditorProvider } from '../editor';
+import type { GenerationService } from '../generation';
+import { buildPairs, describeSummary, type PairSummary, pairSettingsSchema, recordLines } from '../preferencePairs';
+import { uriFromArgument } from './uri';
+
+export type { PairSummary } from '../preferencePairs';
+
+export const buildPreferencePairsArgsSchema = pairSettingsSchema
+  .extend({
+    uri: z.string().optional(),
+    /** 1-based lines of the records to pair; every record when left out. */
+    lines: z.array(z.number().int().min(1)).min(1).optional(),
+  })
+  .strict();
+export type BuildPreferencePairsArgs = z.input<typeof buildPreferencePairsArgsSchema>;
+
+/** From the palette: which records get pairs. */
+async function askWithoutImage(samples: number): Promise<boolean | undefined> {
+  const picked = await vscode.window.showQuickPick(
+    [
+      { label: 'Records with a ground truth', detail: `Sample ${samples} answers to each question; pair correct answers against wrong ones and ones without a stated answer`, withoutImage: false },
+      { label: 'Every record', detail: 'As above, and pair each record without a ground truth: its response against its first half continued without the image', withoutImage: true },
+    ],
+    { title: 'Build Preference Pairs (MPO)', placeHolder: 'Which records get pairs' },
+  );
+  return picked?.withoutImage;
+}
+
+/**
+ * `cotStudio.buildPreferencePairs {uri?, lines?, samples?, maxPairs?, temperature?, maxTokens?, seed?, withoutImage?}`:
+ * MPO's pairs for the open dataset's records with the generation backend from the settings, in a cancellable
+ * notification. Each record's pairs are one undoable edit, added as soon as they are made, so a cancel keeps
+ * what was done. Resolves with the run's summary. One run at a time per dataset.
+ */
+export function registerBuildPreferencePairsCommand(context: vscode.ExtensionContext, provider: DatasetEditorProvider, generation: GenerationService, log: vscode.LogOutputChannel): void {
+  const running = new Set<string>();
+
+  const build = async (document: DatasetDocument, args: z.output<typeof buildPreferencePairsArgsSchema>): Promise<PairSummary> => {
+    const uri = document.uri.toString();
+    const { fileName } = document.dataset;
+    if (running.has(uri)) throw new Error(`${fileName}: preference pairs are already being built; cancel that run first`);
+    running.add(uri);
+    try {
+      const lines = recordLines(document.dataset, args.lines);
+      const backend = await generation.backend();
+      const [datasetDir, ...roots] = document.imageRoots();
+      const images = new ImageResolver(datasetDir, roots);
+      const seed = args.seed ?? randomInt(0, 2 ** 31);
+      const summary = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `CoT Studio: building preference pairs for ${fileName}`, cancellable: true },
+        async (progress, token) => {
+          const controller = new AbortController();
+          const cancelling = token.onCancellationRequested(() => controller.abort());
+          try {
+            return await buildPairs({
+              job: { backend, settings: args, images, signal: controller.signal },
+              lines,
+              lineText: (line) => document.dataset.lineText(line - 1),
+              format: document.dataset.format,
+              seed,
+              onPairs: (line, pairs) => document.applyOperation({ kind: 'addPreferencePairs', uri, line, pairs }),
+              onRecord: (done) => progress.report({ increment: 100 / lines.length, message: `${done} / ${lines.length} records` }),
+            });
+          } finally {
+            cancelling.dispose();
+          }
+        },
+      );
+      for (const failure of summary.failed) log.warn(`${fileName}:${failure.line}: no preference pairs: ${failure.reason}`);
+      log.info(`${fileName}: ${describeSummary(summary)}`);
+      return summary;
+    } finally {
+      running.delete(uri);
+    }
+  };
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand('cotStudio.buildPreferencePairs', async (raw?: unknown): Promise<PairSummary | undefined> => {
+      if (raw === undefined) {
+        try {
+          const document = provider.documentFor();
+          const defaults = buildPreferencePairsArgsSchema.parse({});
+          const withoutImage = await askWithoutImage(defaults.samples);
+          if (withoutImage === undefined) return undefined;
+          const summary = await build(document, { ...defaults, withoutImage });
+          const message = `CoT Studio: ${describeSummary(summary)}.`;
+          if (summary.failed.length > 0) void vscode.window.showWarningMessage(message, 'Show Log').then((choice) => choice && log.show());
+          else void vscode.window.showInformationMessage(message);
+          return summary;
+        } catch (error) {
+          void vscode.window.showErrorMessage(`CoT Studio: ${error instanceof Error ? error.message : String(error)}`);
+          return undefined;
+        }
+      }
+      const parsed = buildPreferencePairsArgsSchema.safeParse(raw);
+      if (!parsed.success) {
+        const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'arguments'}: ${issue.message}`).join('; ');
+        throw new Error(`cotStudio.buildPreferencePairs: invalid arguments (${issues})`);
+      }
+      const document = provider.documentFor(parsed.data.uri === undefined ? undefined : uriFromArgument(parsed.data.uri));
+      return build(document, parsed.data);
+    }),
+  );
+}
