@@ -8,7 +8,7 @@ import { type MctsOptions, mctsSearch } from '../search/mcts/modelSearch';
 import {
   alternativesOperation,
   beamParameters,
-  mctsAlternativesOperation,
+  mctsOperations,
   mctsParameters,
   mctsRegenerateResult,
   type RegenerateResult,
@@ -48,11 +48,7 @@ const alternativeCount = (state: RecordState): number => Object.values(state.ann
 export async function regenerateLine(job: RegenerationJob, lineText: string, line: number, seed: number): Promise<RegeneratedLine> {
   const state = readRecordState(lineText, job.format);
   // Records name images relative to the dataset's folder, not to where the command runs.
-  const images = state.parsed.images.map((image) => {
-    const located = job.images.locate(image);
-    if ('problem' in located) throw new Error(located.problem);
-    return 'file' in located ? located.file : located.inline;
-  });
+  const images = job.images.forModel(state.parsed.images);
   const parsed = { ...state.parsed, images };
   const at = new Date().toISOString();
   const context = { at, reflectionPhrase: job.mcts.reflectionPhrase, ...(job.format ? { format: job.format } : {}) };
@@ -66,7 +62,7 @@ export async function regenerateLine(job: RegenerationJob, lineText: string, lin
     const found = await mctsSearch([job.backend], judges, parsed, job.side, job.segment, options);
     const segment = parsed.responses[job.side === 'rejected' ? 1 : 0]?.segments[job.segment];
     result = mctsRegenerateResult(found, { index: job.segment, label: segment?.label ?? '' }, job.backend.name, seed, mctsParameters(options, judges.length), at);
-    operations = [mctsAlternativesOperation(result, line, job.segment, job.side)].filter((operation) => operation !== undefined);
+    operations = mctsOperations(result, line, job.segment, job.side);
   } else {
     const beam = await beamSearch(job.backend, job.scorer, job.backend, parsed, job.side, job.segment, { ...job.options, seed });
     const parameters = beamParameters(job.options, job.scorer.name);

@@ -14,7 +14,7 @@ import { DEFAULT_MCTS, type MctsSearchResult, mctsSearch } from '../search/mcts/
 import {
   alternativesOperation,
   beamParameters,
-  mctsAlternativesOperation,
+  mctsOperations,
   mctsParameters,
   mctsRegenerateResult,
   type RegenerateResult,
@@ -60,11 +60,12 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
       // Models get the record's images as files under the allowed roots (or inline), never a path that escapes them.
       const [datasetDir, ...imageRoots] = document.imageRoots();
       const resolver = new ImageResolver(datasetDir as string, imageRoots);
-      const images = record.images.map((image) => {
-        const located = resolver.locate(image);
-        if ('problem' in located) throw new Error(`${document.dataset.fileName}:${args.line}: ${located.problem}`);
-        return 'file' in located ? located.file : located.inline;
-      });
+      let images: string[];
+      try {
+        images = resolver.forModel(record.images);
+      } catch (error) {
+        throw new Error(`${document.dataset.fileName}:${args.line}: ${error instanceof Error ? error.message : String(error)}`);
+      }
       const parsed = { ...record, images };
       const seed = args.seed ?? randomInt(0, 2 ** 31);
       const options = {
@@ -193,8 +194,7 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
       post({ segment: args.segment, state: 'cancelled', candidates: [], final: true, search: view(found) });
       return result;
     }
-    const operation = mctsAlternativesOperation(result, args.line, args.segment, args.side);
-    if (operation) document.applyOperation(operation);
+    for (const operation of mctsOperations(result, args.line, args.segment, args.side)) document.applyOperation(operation);
     const message = result.candidates.length === 0 ? 'no chain kept a candidate for the segment' : found.notes.join('. ');
     post({ segment: args.segment, state: result.candidates.length > 0 ? 'done' : 'failed', candidates: result.candidates.map((c) => c.text), final: true, search: view(found), ...(message ? { message } : {}) });
     return result;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Provenance } from '../dataset/annotations';
 import type { Operation } from '../protocol/operations';
 import type { BeamOptions, BeamResult, BeamStage } from './beam';
-import type { MctsOptions, MctsReflection, MctsSearchResult } from './mcts/modelSearch';
+import type { MctsOptions, MctsReflection, MctsSearchResult, SiblingPair } from './mcts/modelSearch';
 import { rankingSchema } from './scorers';
 import type { Side } from './segmentPrompt';
 
@@ -62,6 +62,8 @@ export interface SearchTreeResult {
   reflections: MctsReflection[];
   /** Generated tokens that ended up in the tree. */
   tokensKept: number;
+  /** Step-level pairs at the segment from siblings: the best candidate against ones the judges cut. */
+  pairs: SiblingPair[];
 }
 
 /** What a regeneration returns: the first stage's candidates best first, and every stage for `rest`. */
@@ -169,11 +171,22 @@ export function mctsRegenerateResult(found: MctsSearchResult, segment: { index: 
     solved: search.solved,
     reflections: found.reflections,
     tokensKept: found.tokensKept,
+    pairs: found.siblingPairs,
   };
 }
 
-/** The edit that keeps the tree search's candidates beside the segment; undefined when it found none. */
-export function mctsAlternativesOperation(result: RegenerateResult, line: number, segment: number, side: Side): Operation | undefined {
-  if (result.candidates.length === 0) return undefined;
-  return { kind: 'addAlternatives', line, segment, side, alternatives: result.candidates.map(({ text, provenance }) => ({ text, provenance })) };
+/**
+ * The edits a tree search makes: its candidates beside the segment, and its sibling pairs as the segment's
+ * preference pairs (primary side only: pairs are positions in the first response).
+ */
+export function mctsOperations(result: RegenerateResult, line: number, segment: number, side: Side): Operation[] {
+  if (result.candidates.length === 0) return [];
+  const operations: Operation[] = [{ kind: 'addAlternatives', line, segment, side, alternatives: result.candidates.map(({ text, provenance }) => ({ text, provenance })) }];
+  const pairs = side === 'primary' ? (result.pairs ?? []) : [];
+  if (pairs.length > 0) {
+    const { backend, model, seed, parameters } = result.provenance;
+    const provenance = { source: 'model' as const, backend, model, method: 'mcts', seed, parameters };
+    operations.push({ kind: 'addPreferencePairs', line, pairs: pairs.map(({ chosen, rejected }) => ({ level: 'segment', position: segment, chosen, rejected, origin: 'mcts-sibling', provenance })) });
+  }
+  return operations;
 }

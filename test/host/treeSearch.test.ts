@@ -14,6 +14,7 @@ const VIEW_TYPE = 'cotStudio.dataset';
 interface Annotations {
   segments: Record<string, { stale?: boolean; alternatives: Array<{ text: string; provenance: { method?: string; parameters?: Record<string, unknown> } }> }>;
   reflections: Array<{ segment: number; wrong: string; correction: string; phrase: string }>;
+  preferencePairs: Array<{ level: string; position?: number; chosen: string; rejected: string; origin: string }>;
 }
 
 const annotationsOf = (line: string): Annotations => (JSON.parse(line) as { cot_studio: Annotations }).cot_studio;
@@ -79,6 +80,14 @@ describe('tree search in the extension host', function () {
       result.candidates.map((candidate) => candidate.text),
     );
     assert.equal(fromSearch.at(-1)?.provenance.parameters?.iterations, 12);
+    // Siblings the judge cut at the segment are stored as step-level pairs against the best candidate.
+    assert.ok(result.pairs && result.pairs.length > 0, 'the search cut a sibling of the segment');
+    const pairs = annotationsOf(cot.readLine(uri, 2)).preferencePairs.filter((pair) => pair.origin === 'mcts-sibling');
+    assert.deepEqual(
+      pairs.map(({ level, position, chosen, rejected }) => ({ level, position, chosen, rejected })),
+      result.pairs.map(({ chosen, rejected }) => ({ level: 'segment', position: 2, chosen, rejected })),
+    );
+    for (const pair of pairs) assert.match(pair.rejected, /\d/);
   });
 
   it('accepts a reflection proposal: the response from the segment on is replaced, the reflection recorded, saved', async () => {

@@ -118,6 +118,11 @@ describe('tree search with the bigram model', () => {
     assert.ok(result.tokensComputed > 0 && result.tokensKept > 0 && result.tokensKept <= result.tokensGenerated);
     assert.equal(result.ratings.length, search.tree.nodes.length);
     assert.deepEqual(result.ratings[search.bestPath[1] as number], [1]);
+    // Siblings of the regenerated segment the judge cut are pairs against the best candidate.
+    for (const pair of result.siblingPairs) {
+      assert.equal(pair.chosen, result.candidates[0]?.text);
+      assert.match(pair.rejected, /three|five|\b5\b/);
+    }
     for (const reflection of result.reflections) {
       assert.ok(reflection.text.includes(`${reflection.wrong.trim()} ${DEFAULT_REFLECTION_PHRASE} `), reflection.text);
       assert.match(reflection.wrong, /three|five|\b5\b/);

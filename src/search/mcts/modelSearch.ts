@@ -73,9 +73,16 @@ export interface MctsReflection {
   correction: string;
 }
 
+/** A step-level preference from siblings: the segment as the best leaf writes it, against a sibling the judges cut. */
+export interface SiblingPair {
+  chosen: string;
+  rejected: string;
+}
+
 export interface MctsSearchResult {
   search: CoMctsResult;
   candidates: MctsCandidate[];
+  siblingPairs: SiblingPair[];
   reflections: MctsReflection[];
   /** Per node (same index as the tree's nodes): each judge's rating of the step, null when it gave none. */
   ratings: Array<Array<number | null>>;
@@ -193,9 +200,11 @@ export async function mctsSearch(
   const { tree } = search;
   if (unjudged > 0) notes.push(`${unjudged} ${unjudged === 1 ? 'step' : 'steps'} got no verdict from the judge after a retry and counted as neutral`);
   const ratings = tree.nodes.map((node) => (node.parent === null ? [] : (ratingsOf.get(stepKey(rootPrefix + chainText(tree.chain(node.parent)), node.text)) ?? [])));
+  const candidates = bestCandidates(tree, structure, rootPrefix, options.candidates);
   return {
     search,
-    candidates: bestCandidates(tree, structure, rootPrefix, options.candidates),
+    candidates,
+    siblingPairs: siblingPairs(search, candidates[0], structure, rootPrefix, options),
     reflections: reflectionProposals(search, options.reflectionPhrase, options.threshold).map((proposal) => reflectionOf(proposal, segment.kind, options.reflectionPhrase)),
     ratings,
     judgeCalls,
@@ -226,6 +235,29 @@ function bestCandidates(tree: SearchTree, structure: Structure | null, rootPrefi
     if (candidates.length >= limit) break;
   }
   return candidates;
+}
+
+/**
+ * Pairs at the regenerated segment (Mulberry's step-level siblings, MPO-style): chains written from the root
+ * whose first step the judges called wrong, each against the best candidate. Deeper siblings continue a prefix
+ * the record does not hold, so they give reflection proposals instead.
+ */
+function siblingPairs(search: CoMctsResult, best: MctsCandidate | undefined, structure: Structure | null, rootPrefix: string, options: MctsOptions): SiblingPair[] {
+  if (!best) return [];
+  const pairs: SiblingPair[] = [];
+  const seen = new Set<string>([best.text]);
+  for (const round of search.rounds.filter((entry) => entry.selected === 0)) {
+    for (const chain of round.chains) {
+      const [first] = chain.steps;
+      if (!first || first.score >= options.threshold) continue;
+      const rejected = segmentTextAt(structure, rootPrefix + chainText(chain.steps), rootPrefix.length);
+      if (rejected.trim() === '' || seen.has(rejected)) continue;
+      seen.add(rejected);
+      pairs.push({ chosen: best.text, rejected });
+      if (pairs.length >= options.candidates) return pairs;
+    }
+  }
+  return pairs;
 }
 
 /**
