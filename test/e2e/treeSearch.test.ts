@@ -19,6 +19,7 @@ interface Saved {
   cot_studio: {
     segments: Record<string, { alternatives?: { text: string; provenance: { method?: string } }[] }>;
     reflections: { segment: number; wrong: string; correction: string }[];
+    preferencePairs: { origin: string }[];
   };
 }
 
@@ -121,6 +122,7 @@ describe('tree search from the palette', { timeout: 6 * 60_000 }, () => {
     assert.equal(response.slice(response.indexOf('<REASONING>') + '<REASONING>'.length), edited);
     assert.equal(record.cot_studio.reflections.length, 1);
     assert.ok(edited.includes(record.cot_studio.reflections[0]?.wrong.trim() ?? '\u0000'));
-    assert.ok((record.cot_studio.segments['2']?.alternatives ?? []).some((alternative) => alternative.provenance.method === 'mcts'));
+    // Accepting the candidate recorded the pair (the replaced text took its place among the alternatives).
+    assert.equal(record.cot_studio.preferencePairs.filter((pair) => pair.origin === 'accepted-alternative').length, 1);
   });
 });

@@ -8,24 +8,8 @@ import { buildSample } from '../../src/editor/sample';
 import type { ExportResult } from '../../src/export';
 import type { CotStudioApi } from '../../src/extension';
 import { datasetsDir } from '../harness/fixtures';
+import { activate as api, until, VIEW_TYPE } from './session';
 
-const VIEW_TYPE = 'cotStudio.dataset';
-
-async function api(): Promise<CotStudioApi> {
-  const extension = vscode.extensions.getExtension<CotStudioApi>('cot-studio.cot-studio');
-  assert.ok(extension);
-  return extension.activate();
-}
-
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 function lines(file: string): string[] {
   return fs.readFileSync(file, 'utf8').split('\n');

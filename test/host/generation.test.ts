@@ -7,17 +7,12 @@ import * as vscode from 'vscode';
 import type { CotStudioApi } from '../../src/extension';
 import type { ModelStatusReport } from '../../src/modelStatus';
 import type { GenerationResult } from '../../src/protocol';
+import { activate as api, EXTENSION_ID } from './session';
 
-const EXTENSION_ID = 'cot-studio.cot-studio';
 const PROMPT = { messages: [{ role: 'user' as const, content: 'How many bars are in the chart?' }], continueFinal: false };
 /** Long enough to still be running while the test does other things; every such run is aborted. */
 const LONG = { maxTokens: 30_000, ignoreEos: true, temperature: 1, seed: 1 };
 
-async function api(): Promise<CotStudioApi> {
-  const extension = vscode.extensions.getExtension<CotStudioApi>(EXTENSION_ID);
-  assert.ok(extension, `extension ${EXTENSION_ID} is not installed in this host`);
-  return extension.activate();
-}
 
 /** Resolves after the first streamed piece, so the engine is known to be decoding. */
 function startLong(cot: CotStudioApi, signal: AbortSignal): { result: Promise<GenerationResult>; decoding: Promise<void>; settled: () => boolean } {

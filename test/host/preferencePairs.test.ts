@@ -1,27 +1,11 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { PairSummary } from '../../src/commands/buildPreferencePairs';
 import type { ExportResult } from '../../src/export';
 import type { CotStudioApi } from '../../src/extension';
-import { datasetsDir } from '../harness/fixtures';
-
-const VIEW_TYPE = 'cotStudio.dataset';
-
-async function api(): Promise<CotStudioApi> {
-  const extension = vscode.extensions.getExtension<CotStudioApi>('cot-studio.cot-studio');
-  assert.ok(extension);
-  return extension.activate();
-}
-
-async function until(what: string, probe: () => boolean, timeoutMs = 20_000): Promise<void> {
-  for (const deadline = Date.now() + timeoutMs; !probe(); ) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+import { activate, openFixtureCopy, until } from './session';
 
 interface StoredPair {
   level: string;
@@ -39,19 +23,12 @@ const firstHalf = (text: string): string[] => words(text).slice(0, Math.floor(wo
 describe('building preference pairs in the extension host', function () {
   this.timeout(180_000);
   let scratch: string;
-  let file: string;
   let uri: string;
   let cot: CotStudioApi;
 
   before(async () => {
-    cot = await api();
-    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-pairs-'));
-    fs.cpSync(datasetsDir, scratch, { recursive: true });
-    file = path.join(scratch, 'llava_cot.jsonl');
-    fs.chmodSync(file, 0o644);
-    await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(file), VIEW_TYPE);
-    uri = vscode.Uri.file(file).toString();
-    await until('the dataset to open', () => cot.openDatasets().some((d) => d.uri === uri));
+    cot = await activate();
+    ({ scratch, uri } = await openFixtureCopy(cot, 'cot-studio-pairs-'));
   });
 
   after(async () => {

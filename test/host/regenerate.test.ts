@@ -1,19 +1,11 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RegenerateResult } from '../../src/commands/regenerate';
 import type { CotStudioApi } from '../../src/extension';
 import { datasetsDir } from '../harness/fixtures';
-
-const VIEW_TYPE = 'cotStudio.dataset';
-
-async function api(): Promise<CotStudioApi> {
-  const extension = vscode.extensions.getExtension<CotStudioApi>('cot-studio.cot-studio');
-  assert.ok(extension);
-  return extension.activate();
-}
+import { activate, openFixtureCopy } from './session';
 
 interface Annotations {
   segments: Record<string, { stale?: boolean; alternatives: Array<{ text: string; provenance: { source: string; method?: string; model?: string; seed?: number; score?: number; parameters?: Record<string, unknown> } }> }>;
@@ -31,14 +23,8 @@ describe('regenerating a segment in the extension host', function () {
   let cot: CotStudioApi;
 
   before(async () => {
-    cot = await api();
-    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-regenerate-'));
-    fs.cpSync(datasetsDir, scratch, { recursive: true });
-    file = path.join(scratch, 'llava_cot.jsonl');
-    fs.chmodSync(file, 0o644);
-    await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(file), VIEW_TYPE);
-    uri = vscode.Uri.file(file).toString();
-    for (const deadline = Date.now() + 20_000; !cot.openDatasets().some((d) => d.uri === uri) && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 100));
+    cot = await activate();
+    ({ scratch, file, uri } = await openFixtureCopy(cot, 'cot-studio-regenerate-'));
   });
 
   after(async () => {

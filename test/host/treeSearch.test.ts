@@ -1,15 +1,11 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RegenerateResult } from '../../src/commands/regenerate';
 import type { CotStudioApi } from '../../src/extension';
 import type { RunningServer } from '../../src/serve';
-import { datasetsDir } from '../harness/fixtures';
 import { startScriptedJudge } from '../harness/scriptedJudge';
-
-const VIEW_TYPE = 'cotStudio.dataset';
+import { activate, openFixtureCopy } from './session';
 
 interface Annotations {
   segments: Record<string, { stale?: boolean; alternatives: Array<{ text: string; provenance: { method?: string; parameters?: Record<string, unknown> } }> }>;
@@ -30,18 +26,10 @@ describe('tree search in the extension host', function () {
   let result: RegenerateResult | undefined;
 
   before(async () => {
-    const extension = vscode.extensions.getExtension<CotStudioApi>('cot-studio.cot-studio');
-    assert.ok(extension);
-    cot = await extension.activate();
+    cot = await activate();
     judge = await startScriptedJudge();
     await vscode.workspace.getConfiguration('cotStudio').update('mcts.judges', [{ baseUrl: judge.url, model: 'scripted-step-judge' }], vscode.ConfigurationTarget.Global);
-    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-mcts-'));
-    fs.cpSync(datasetsDir, scratch, { recursive: true });
-    file = path.join(scratch, 'llava_cot.jsonl');
-    fs.chmodSync(file, 0o644);
-    await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(file), VIEW_TYPE);
-    uri = vscode.Uri.file(file).toString();
-    for (const deadline = Date.now() + 20_000; !cot.openDatasets().some((d) => d.uri === uri) && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 100));
+    ({ scratch, file, uri } = await openFixtureCopy(cot, 'cot-studio-mcts-'));
   });
 
   after(async () => {

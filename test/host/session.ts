@@ -1,0 +1,47 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { CotStudioApi } from '../../src/extension';
+import { datasetsDir } from '../harness/fixtures';
+
+export const EXTENSION_ID = 'cot-studio.cot-studio';
+export const VIEW_TYPE = 'cotStudio.dataset';
+
+/** The installed extension, activated: what every host suite drives. */
+export async function activate(): Promise<CotStudioApi> {
+  const extension = vscode.extensions.getExtension<CotStudioApi>(EXTENSION_ID);
+  assert.ok(extension, `extension ${EXTENSION_ID} is not installed in this host`);
+  return extension.activate();
+}
+
+/** Polls `probe` until it gives a value (not undefined or false). */
+export async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export interface FixtureCopy {
+  /** A scratch folder holding a writable copy of every fixture (images included). */
+  scratch: string;
+  file: string;
+  uri: string;
+}
+
+/** Copies the fixtures into a scratch folder and opens one of them in the dataset editor. */
+export async function openFixtureCopy(cot: CotStudioApi, prefix: string, name = 'llava_cot.jsonl'): Promise<FixtureCopy> {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  fs.cpSync(datasetsDir, scratch, { recursive: true });
+  const file = path.join(scratch, name);
+  fs.chmodSync(file, 0o644);
+  await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(file), VIEW_TYPE);
+  const uri = vscode.Uri.file(file).toString();
+  await until('the dataset to open', () => cot.openDatasets().some((dataset) => dataset.uri === uri));
+  return { scratch, file, uri };
+}
