@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Frame, Page } from 'playwright-core';
 import type { RunningServer } from '../../src/serve';
+import { runCli } from '../harness/cli';
 import { type InstalledProduct, startInstalledProduct } from '../harness/installedProduct';
 import { startScriptedJudge } from '../harness/scriptedJudge';
 import type { Workbench } from '../harness/workbench';
@@ -19,9 +20,14 @@ interface Saved {
   cot_studio: {
     segments: Record<string, { alternatives?: { text: string; provenance: { method?: string } }[] }>;
     reflections: { segment: number; wrong: string; correction: string }[];
-    preferencePairs: { origin: string }[];
+    preferencePairs: { origin: string; chosen: string; rejected: string }[];
   };
 }
+
+/** A TRL message: text, or parts of which the text ones count. */
+type Message = { content: string | Array<{ type: string; text?: string }> };
+const textOf = (message: Message | undefined): string =>
+  typeof message?.content === 'string' ? message.content : (message?.content ?? []).map((part) => part.text ?? '').join('');
 
 describe('tree search from the palette', { timeout: 6 * 60_000 }, () => {
   let product: InstalledProduct;
@@ -62,7 +68,7 @@ describe('tree search from the palette', { timeout: 6 * 60_000 }, () => {
     }
   }
 
-  it('draws the tree, lets a step be read, and keeps the accepted candidate and reflection through save', async (t) => {
+  it('draws the tree, lets a step be read, keeps the accepted candidate and reflection through save, and exports the pairs', async (t) => {
     const file = path.join(workspace, FILE);
     const original = fs.readFileSync(file, 'utf8').split('\n');
     await workbench.quickOpen(FILE);
@@ -102,6 +108,21 @@ describe('tree search from the palette', { timeout: 6 * 60_000 }, () => {
     assert.match(await alternatives.first().locator('.alternative-meta').innerText(), /· mcts\b/);
     await view.getByRole('button', { name: 'Accept alternative 1 for REASONING', exact: true }).click();
     await view.locator('.segment-card[data-segment="3"].stale').waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Control+s');
+    await page.locator('.tab.active.dirty').waitFor({ state: 'detached', timeout: 10_000 });
+
+    // The pairs the work made (the accepted candidate, the siblings the judge cut) export as DPO pairs.
+    const accepted = JSON.parse(fs.readFileSync(file, 'utf8').split('\n')[0] as string) as Saved;
+    const made = accepted.cot_studio.preferencePairs;
+    assert.equal(made.filter((pair) => pair.origin === 'accepted-alternative').length, 1);
+    const output = path.join(workspace, 'pairs.trl-dpo.jsonl');
+    const exported = await runCli('export', file, '--format', 'trl-dpo', '-o', output);
+    // The other records have no pairs and are refused by name; this one is written.
+    assert.doesNotMatch(exported.stderr, new RegExp(`${FILE.replace('.', '\\.')}:1:`), exported.stderr);
+    const dpo = fs.readFileSync(output, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { chosen: Message[]; rejected: Message[] });
+    for (const pair of made) {
+      assert.ok(dpo.some((line) => textOf(line.chosen[0]) === pair.chosen && textOf(line.rejected[0]) === pair.rejected), `pair ${pair.origin} is exported`);
+    }
 
     // The reflection proposal, edited before it is accepted.
     const proposal = tree.locator('.reflection-proposal').first();
@@ -112,6 +133,8 @@ describe('tree search from the palette', { timeout: 6 * 60_000 }, () => {
     await editor.fill(edited);
     await proposal.getByRole('button', { name: 'Accept reflection proposal 1' }).click();
     await view.locator('.segment-card[data-segment="2"] .search-tree').waitFor({ state: 'detached', timeout: 10_000 });
+    // The view sends the edit and closes the panel at once; the editor is dirty once the host applied it.
+    await page.locator('.tab.active.dirty').waitFor({ timeout: 10_000 });
     await page.keyboard.press('Control+s');
     await page.locator('.tab.active.dirty').waitFor({ state: 'detached', timeout: 10_000 });
 
@@ -122,7 +145,6 @@ describe('tree search from the palette', { timeout: 6 * 60_000 }, () => {
     assert.equal(response.slice(response.indexOf('<REASONING>') + '<REASONING>'.length), edited);
     assert.equal(record.cot_studio.reflections.length, 1);
     assert.ok(edited.includes(record.cot_studio.reflections[0]?.wrong.trim() ?? '\u0000'));
-    // Accepting the candidate recorded the pair (the replaced text took its place among the alternatives).
-    assert.equal(record.cot_studio.preferencePairs.filter((pair) => pair.origin === 'accepted-alternative').length, 1);
+    assert.deepEqual(record.cot_studio.preferencePairs, made, 'the pairs stay with the record');
   });
 });
