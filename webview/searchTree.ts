@@ -69,10 +69,13 @@ export class SearchTreePanel {
           this.select(node.id);
         });
         item.addEventListener('keydown', (event) => {
-          if (event.key !== 'Enter') return;
+          if (event.target !== item) return;
+          if (event.key === 'Enter') this.select(node.id);
+          else if (event.key === 'ArrowDown' || event.key === 'ArrowUp') this.moveFocus(item, event.key === 'ArrowDown' ? 1 : -1);
+          else return;
+          // Handled here: the sample view's own arrow keys (between segments) must not act as well.
           event.preventDefault();
           event.stopPropagation();
-          this.select(node.id);
         });
         item.append(row);
         const below = branch(node.id, level + 1);
@@ -89,6 +92,16 @@ export class SearchTreePanel {
     if (this.tree.querySelector('[tabindex="0"]') === null) this.tree.querySelector<HTMLElement>('[role="treeitem"]')?.setAttribute('tabindex', '0');
     this.showDetail();
     this.showReflections(view.reflections);
+  }
+
+  /** Arrow keys walk the steps in reading order, as in any tree view. */
+  private moveFocus(from: HTMLElement, step: 1 | -1): void {
+    const items = [...this.tree.querySelectorAll<HTMLElement>('[role="treeitem"]')];
+    const next = items[items.indexOf(from) + step];
+    if (!next) return;
+    from.tabIndex = -1;
+    next.tabIndex = 0;
+    next.focus();
   }
 
   private select(id: number): void {

@@ -101,6 +101,13 @@ describe('tree search from the palette', { timeout: 6 * 60_000 }, () => {
     await detail.waitFor({ state: 'visible' });
     assert.notEqual((await detail.innerText()).trim(), '');
     assert.equal(await items.first().getAttribute('aria-selected'), 'true');
+    if ((await items.count()) > 1) {
+      // The keyboard walks the tree; the sample view's own arrow keys stay out of it.
+      await page.keyboard.press('ArrowDown');
+      await page.keyboard.press('Enter');
+      assert.equal(await items.nth(1).getAttribute('aria-selected'), 'true');
+      assert.equal(await view.locator('.segment-card.focused').getAttribute('data-segment'), '2', 'the focused segment did not move');
+    }
 
     // The best leaves' candidates are the card's alternatives, from the tree search.
     const alternatives = view.locator('.segment-card[data-segment="2"] .alternatives .alternative');

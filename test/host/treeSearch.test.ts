@@ -78,6 +78,16 @@ describe('tree search in the extension host', function () {
     for (const pair of pairs) assert.match(pair.rejected, /\d/);
   });
 
+  it('stops when cancelled, keeping nothing of the run', async () => {
+    const before = cot.readLine(uri, 3);
+    const running = vscode.commands.executeCommand<RegenerateResult>('cotStudio.regenerateSegment', { uri, line: 3, segment: 2, method: 'mcts', iterations: 200, samples: 4, seed: 1, maxTokens: 400 });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await vscode.commands.executeCommand('cotStudio.cancelRegeneration', { uri });
+    const cancelled = await running;
+    assert.ok(cancelled.iterations !== undefined && cancelled.iterations < 200, `ran ${cancelled.iterations} iterations`);
+    assert.equal(cot.readLine(uri, 3), before, 'a cancelled search adds no alternatives or pairs');
+  });
+
   it('accepts a reflection proposal: the response from the segment on is replaced, the reflection recorded, saved', async () => {
     const reflection = result?.reflections?.[0];
     assert.ok(reflection, 'no seed gave a reflection proposal');

@@ -186,7 +186,9 @@ export async function mctsSearch(
     },
   };
 
-  const search = await coMcts(rootPrefix, modelPolicies, judge, { iterations: options.iterations, c: options.c, threshold: options.threshold, seed: options.seed, firstStepIsImageDescription: false }, {
+  // Mulberry drops a chain whose image description is wrong: nothing after a wrong description is worth keeping.
+  const firstStepIsImageDescription = segment.kind === 'section' && /^image description$/i.test(segment.label);
+  const search = await coMcts(rootPrefix, modelPolicies, judge, { iterations: options.iterations, c: options.c, threshold: options.threshold, seed: options.seed, firstStepIsImageDescription }, {
     ...signalOption,
     onRound: (round, tree) => {
       for (const chain of round.chains) {
