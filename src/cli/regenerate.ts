@@ -54,6 +54,7 @@ export async function regenerate(args: string[]): Promise<number> {
       'judge-endpoint': { type: 'string', multiple: true },
       'judge-model': { type: 'string', multiple: true },
       'judge-weight': { type: 'string', multiple: true },
+      'answer-check': { type: 'string' },
       rest: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       write: { type: 'boolean', default: false },
@@ -109,8 +110,11 @@ export async function regenerate(args: string[]): Promise<number> {
   if (settings.method === 'mcts' && settings.rest) throw new UsageError('--rest is for beam search; the tree search writes the whole rest of the response already');
   if (settings.method === 'mcts' && settings.rank !== undefined) throw new UsageError('--rank is for beam search; the tree search scores steps with the step judge');
   if (settings.method !== 'mcts' && (settings.iterations !== undefined || settings.samples !== undefined)) throw new UsageError('--iterations and --samples need --method mcts');
+  const answerCheck = parseOptions(z.object({ answerCheck: z.enum(['rules', 'judge']).default('rules') }), { answerCheck: values['answer-check'] }).answerCheck;
+  if (values['answer-check'] !== undefined && settings.method !== 'mcts') throw new UsageError('--answer-check needs --method mcts');
   const mcts = {
     ...DEFAULT_MCTS,
+    answerCheck,
     iterations: settings.iterations ?? DEFAULT_MCTS.iterations,
     samples: settings.samples ?? DEFAULT_MCTS.samples,
     temperature: settings.temperature ?? DEFAULT_MCTS.temperature,
@@ -135,7 +139,7 @@ export async function regenerate(args: string[]): Promise<number> {
     if (line === undefined) {
       const searched: Record<string, number | string> =
         settings.method === 'mcts'
-          ? { '--iterations': mcts.iterations, '--samples': mcts.samples, '--judge-endpoint': judgeServers.map((judge) => `${judge.endpoint} ${judge.model} ${judge.weight}`).join(', ') }
+          ? { '--iterations': mcts.iterations, '--samples': mcts.samples, '--answer-check': answerCheck, '--judge-endpoint': judgeServers.map((judge) => `${judge.endpoint} ${judge.model} ${judge.weight}`).join(', ') }
           : {};
       const journaled = {
         '--method': settings.method,

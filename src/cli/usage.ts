@@ -34,11 +34,13 @@ Commands:
                     candidates best first; --write adds them to the line as alternatives; the
                     server's key is read from the variable --api-key-env names
          --method mcts [--iterations N] [--samples K]
-         [--judge-endpoint URL --judge-model NAME [--judge-weight W]]...
+         [--judge-endpoint URL --judge-model NAME [--judge-weight W]]... [--answer-check rules|judge]
                     collective tree search (CoMCTS) instead: K continuations per expansion
                     (default 4, temperature 0.9), steps rated by the step judges (the weighted
                     mean of the servers given, else the generating model), a budget of N
-                    iterations (default 20); candidates come from the best leaves; --json adds
+                    iterations (default 20), stopping at a final answer the answer rules (or with
+                    --answer-check judge, the first judge) find correct; candidates come from the best
+                    leaves; --json adds
                     {tree: {nodes: [{id, parent, text, visits, value, scores}]}, bestPath,
                     reflections}
   regenerate FILE --all --segment K [--filter failing|unreviewed|all] [--concurrency C] [--output OUT]

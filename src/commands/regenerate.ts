@@ -155,6 +155,7 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
       iterations: args.iterations ?? config.get<number>('iterations', DEFAULT_MCTS.iterations),
       samples: args.samples ?? config.get<number>('samples', DEFAULT_MCTS.samples),
       c: config.get<number>('explorationConstant', DEFAULT_MCTS.c),
+      answerCheck: config.get<string>('answerCheck', DEFAULT_MCTS.answerCheck) === 'judge' ? ('judge' as const) : ('rules' as const),
       temperature: args.temperature ?? config.get<number>('temperature', DEFAULT_MCTS.temperature),
       maxTokens: args.maxTokens ?? vscode.workspace.getConfiguration('cotStudio.regenerate').get<number>('maxTokens', DEFAULT_MCTS.maxTokens),
       candidates: args.candidates ?? DEFAULT_MCTS.candidates,

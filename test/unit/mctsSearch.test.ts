@@ -34,12 +34,16 @@ const RECORD_LINE = JSON.stringify({
 class ScriptedStepJudge implements Backend {
   readonly name = 'scripted-step-judge';
   calls = 0;
+  answerCalls = 0;
 
   async generate(request: GenerationRequest, _options?: GenerateOptions): Promise<GenerationResult> {
     this.calls++;
     const prompt = 'messages' in request.prompt ? (request.prompt.messages[0]?.content ?? '') : request.prompt.text;
-    const step = /Next step: ([\s\S]*?)\n\nIs the next step/.exec(prompt)?.[1] ?? '';
-    const text = /three|five|\b5\b/.test(step) ? 'incorrect' : 'correct';
+    const step = /Next step: ([\s\S]*?)\n\nIs the next step/.exec(prompt)?.[1];
+    const response = /\n\nResponse: ([\s\S]*?)\n\nDoes the response reach/.exec(prompt)?.[1];
+    if (response !== undefined) this.answerCalls++;
+    // As a final-answer judge it goes by the reasoning: a response that says "four" reaches the answer.
+    const text = response !== undefined ? (/\bfour\b/.test(response) ? 'yes' : 'no') : /three|five|\b5\b/.test(step ?? '') ? 'incorrect' : 'correct';
     return { promptTokens: [], candidates: [{ text, tokens: [], logprob: 0, tokenLogprobs: [], finishReason: 'eos' }], ep: 'cpu', model: this.name, timing: { loadMs: 0, generateMs: 0 }, tokensComputed: 0 };
   }
 
@@ -127,6 +131,25 @@ describe('tree search with the bigram model', () => {
       assert.ok(reflection.text.includes(`${reflection.wrong.trim()} ${DEFAULT_REFLECTION_PHRASE} `), reflection.text);
       assert.match(reflection.wrong, /three|five|\b5\b/);
     }
+  });
+
+  it('asks the judge whether a finished chain reaches the answer when told to (Mulberry), and only then', async () => {
+    const { parsed } = readRecordState(RECORD_LINE);
+    const judge = new ScriptedStepJudge();
+    const found = await mctsSearch([engine], [{ backend: judge, weight: 1, templates: new JudgeTemplates() }], parsed, 'primary', 1, {
+      ...DEFAULT_MCTS,
+      iterations: 40,
+      maxTokens: 80,
+      seed: 2,
+      reflectionPhrase: DEFAULT_REFLECTION_PHRASE,
+      answerCheck: 'judge',
+    });
+    assert.ok(judge.answerCalls > 0);
+    const finished = found.search.rounds.flatMap((round) => round.chains).filter((chain) => chain.correct !== undefined).length;
+    assert.equal(judge.answerCalls, finished, 'one yes/no per finished chain');
+    assert.equal(found.search.solved, true);
+    const best = found.search.bestPath.map((id) => found.search.tree.node(id).text).join(' ');
+    assert.match(best, /\bfour\b/, 'the judge, not the rules, decided what is correct');
   });
 
   it('is reproducible from its seed', async () => {

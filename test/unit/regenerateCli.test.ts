@@ -258,6 +258,8 @@ describe('cot-studio regenerate', () => {
       [[file, '--line', '2', '--segment', '2', '--method', 'mcts', '--rest', ...model], /--rest is for beam search/],
       [[file, '--line', '2', '--segment', '2', '--method', 'mcts', '--judge-endpoint', 'http://127.0.0.1:1/v1', ...model], /one --judge-model NAME per --judge-endpoint/],
       [[file, '--line', '2', '--segment', '2', '--method', 'tree', ...model], /--method: /],
+      [[file, '--line', '2', '--segment', '2', '--method', 'mcts', '--answer-check', 'vibes', ...model], /--answer-check: /],
+      [[file, '--line', '2', '--segment', '2', '--answer-check', 'judge', ...model], /--answer-check needs --method mcts/],
     ];
     const runs = await Promise.all(cases.map(([args]) => run(args)));
     runs.forEach((result, i) => {

@@ -18,9 +18,12 @@ export interface Policy {
   expand(prefix: readonly ChainStep[], seed: number): Promise<Continuation[]>;
 }
 
-/** Scores new steps after a prefix (+1 / 0 / -1, a weighted mean over judges), and the final answer when it can. */
+/**
+ * Scores new steps after a prefix (+1 / 0 / -1, a weighted mean over judges), and the final answer of a chain
+ * that reached the end of the response when it can.
+ */
 export interface ChainJudge {
-  score(prefix: readonly ChainStep[], steps: readonly ChainStep[]): Promise<{ scores: number[]; correct?: boolean }>;
+  score(prefix: readonly ChainStep[], steps: readonly ChainStep[], finished: boolean): Promise<{ scores: number[]; correct?: boolean }>;
 }
 
 export interface CoMctsOptions {
@@ -74,7 +77,7 @@ export async function coMcts(rootText: string, policies: readonly Policy[], judg
       if (hooks.signal?.aborted) break;
       const continuations = await policy.expand(prefix, options.seed + 1000 * rounds.length + k);
       for (const [i, continuation] of continuations.entries()) {
-        const judged = continuation.steps.length > 0 ? await judge.score(prefix, continuation.steps) : { scores: [] };
+        const judged = continuation.steps.length > 0 ? await judge.score(prefix, continuation.steps, continuation.finished) : { scores: [] };
         written.push({ policy: continuations.length > 1 ? `${policy.name}#${i + 1}` : policy.name, continuation, judged });
         iterations++;
       }

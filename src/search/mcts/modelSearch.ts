@@ -4,6 +4,7 @@ import { reflectionText } from '../../dataset/operations';
 import type { ParsedRecord, Segment } from '../../dataset/record';
 import { answersMatch } from '../../rewards';
 import type { JudgeTemplates } from '../scorers';
+import { judgeAnswer } from '../scorers/answerJudge';
 import { judgeStep } from '../scorers/stepJudge';
 import { foreignTag, responseOf, type Side, segmentRequest } from '../segmentPrompt';
 import { chainSteps, chainText } from './chainSteps';
@@ -28,9 +29,15 @@ export interface MctsOptions {
   candidates: number;
   seed: number;
   reflectionPhrase: string;
+  /**
+   * How a finished chain's final answer is checked against the ground truth: the product's answer rules, or
+   * (Mulberry) the first judge asked yes / no, the rules deciding when it gives no verdict.
+   */
+  answerCheck: 'rules' | 'judge';
 }
 
 export const DEFAULT_MCTS: Omit<MctsOptions, 'seed' | 'reflectionPhrase'> = {
+  answerCheck: 'rules',
   iterations: 20,
   c: 0.5,
   threshold: 0,
@@ -132,6 +139,8 @@ export async function mctsSearch(
   let iterations = 0;
   /** Steps no judge gave a verdict for, even after a retry: scored neutral. */
   let unjudged = 0;
+  /** Final answers the judge gave no verdict on: the answer rules decided them. */
+  let unjudgedAnswers = 0;
   let model = policies[0]?.name ?? '';
   const notes: string[] = [];
   /** Ratings per step text after its prefix, so the tree can show every judge's verdict. */
@@ -163,8 +172,19 @@ export async function mctsSearch(
     },
   }));
 
+  const checkAnswer = async (response: string, reference: string): Promise<boolean> => {
+    const [first] = judges;
+    if (options.answerCheck === 'judge' && first) {
+      const { verdict, calls } = await judgeAnswer(first.templates, { record, segment, prefix: '', judge: first.backend, seed: options.seed, ...signalOption }, reference, response);
+      judgeCalls += calls;
+      if (verdict !== undefined) return verdict;
+      unjudgedAnswers++;
+    }
+    return answersMatch(response, reference);
+  };
+
   const judge: ChainJudge = {
-    async score(prefix, steps) {
+    async score(prefix, steps, finished) {
       let before = rootPrefix + chainText(prefix);
       const scores: number[] = [];
       for (const step of steps) {
@@ -181,7 +201,7 @@ export async function mctsSearch(
         ratingsOf.set(stepKey(before, step.text), ratings);
         before += step.text + (step.after ?? '');
       }
-      const correct = record.groundTruth === null ? undefined : answersMatch(before, record.groundTruth);
+      const correct = record.groundTruth === null || !finished ? undefined : await checkAnswer(before, record.groundTruth);
       return { scores, ...(correct === undefined ? {} : { correct }) };
     },
   };
@@ -201,6 +221,7 @@ export async function mctsSearch(
   });
   const { tree } = search;
   if (unjudged > 0) notes.push(`${unjudged} ${unjudged === 1 ? 'step' : 'steps'} got no verdict from the judge after a retry and counted as neutral`);
+  if (unjudgedAnswers > 0) notes.push(`${unjudgedAnswers} final ${unjudgedAnswers === 1 ? 'answer' : 'answers'} got no yes/no verdict after a retry and were checked by the answer rules`);
   const ratings = tree.nodes.map((node) => (node.parent === null ? [] : (ratingsOf.get(stepKey(rootPrefix + chainText(tree.chain(node.parent)), node.text)) ?? [])));
   const candidates = bestCandidates(tree, structure, rootPrefix, options.candidates);
   return {

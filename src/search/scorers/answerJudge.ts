@@ -9,6 +9,16 @@ export function parseYesNo(text: string): boolean | undefined {
   return words.size === 1 ? words.has('yes') : undefined;
 }
 
+/** Asks whether a response reaches the record's ground truth (yes / no); asks once more if the reply says neither. */
+export async function judgeAnswer(templates: JudgeTemplates, context: ScoringContext, reference: string, response: string): Promise<{ verdict: boolean | undefined; calls: number }> {
+  const prompt = templates.render('answer', { question: context.record.question ?? '', reference, response });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const verdict = parseYesNo(await askJudge(context, prompt, { seed: context.seed + attempt, temperature: attempt === 0 ? 0 : 0.7, maxTokens: 8 }));
+    if (verdict !== undefined) return { verdict, calls: attempt + 1 };
+  }
+  return { verdict: undefined, calls: 2 };
+}
+
 /** Asks whether each candidate (with the response before it) reaches the record's ground truth: 1 or 0. */
 export class AnswerJudge implements Scorer {
   readonly name = 'answer-judge';
@@ -22,12 +32,8 @@ export class AnswerJudge implements Scorer {
     const notes: string[] = [];
     let judgeCalls = 0;
     for (const [index, entry] of candidates.entries()) {
-      const prompt = this.templates.render('answer', { question: context.record.question ?? '', reference, response: context.prefix + entry.text });
-      let verdict: boolean | undefined;
-      for (let attempt = 0; attempt < 2 && verdict === undefined; attempt++) {
-        verdict = parseYesNo(await askJudge(context, prompt, { seed: context.seed + attempt, temperature: attempt === 0 ? 0 : 0.7, maxTokens: 8 }));
-        judgeCalls++;
-      }
+      const { verdict, calls } = await judgeAnswer(this.templates, context, reference, context.prefix + entry.text);
+      judgeCalls += calls;
       if (verdict === undefined) notes.push(`no yes/no verdict for candidate ${index + 1} after a retry`);
       scores.push(verdict === undefined ? undefined : verdict ? 1 : 0);
     }
