@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Frame, Page } from 'playwright-core';
 import type { RunningServer } from '../../src/serve';
 import { runCli } from '../harness/cli';
+import { projectRoot } from '../harness/fixtures';
 import { type InstalledProduct, startInstalledProduct } from '../harness/installedProduct';
 import { startScriptedJudge } from '../harness/scriptedJudge';
 import type { Workbench } from '../harness/workbench';
@@ -101,6 +102,8 @@ describe('tree search from the palette', { timeout: 6 * 60_000 }, () => {
     await detail.waitFor({ state: 'visible' });
     assert.notEqual((await detail.innerText()).trim(), '');
     assert.equal(await items.first().getAttribute('aria-selected'), 'true');
+    await tree.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(projectRoot, 'test-results', 'tree-search.png') });
     if ((await items.count()) > 1) {
       // The keyboard walks the tree; the sample view's own arrow keys stay out of it.
       await page.keyboard.press('ArrowDown');
