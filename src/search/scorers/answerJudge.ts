@@ -1,4 +1,4 @@
-import { askJudge } from './ask';
+import { askForVerdict } from './ask';
 import type { JudgeTemplates } from './templates';
 import type { Ranking, Scorer, ScoringContext, SegmentCandidate } from './types';
 import { byScore } from './types';
@@ -10,13 +10,9 @@ export function parseYesNo(text: string): boolean | undefined {
 }
 
 /** Asks whether a response reaches the record's ground truth (yes / no); asks once more if the reply says neither. */
-export async function judgeAnswer(templates: JudgeTemplates, context: ScoringContext, reference: string, response: string): Promise<{ verdict: boolean | undefined; calls: number }> {
+export function judgeAnswer(templates: JudgeTemplates, context: ScoringContext, reference: string, response: string): Promise<{ verdict: boolean | undefined; calls: number }> {
   const prompt = templates.render('answer', { question: context.record.question ?? '', reference, response });
-  for (let attempt = 0; attempt < 2; attempt++) {
-    const verdict = parseYesNo(await askJudge(context, prompt, { seed: context.seed + attempt, temperature: attempt === 0 ? 0 : 0.7, maxTokens: 8 }));
-    if (verdict !== undefined) return { verdict, calls: attempt + 1 };
-  }
-  return { verdict: undefined, calls: 2 };
+  return askForVerdict(context, prompt, parseYesNo, { seed: context.seed, maxTokens: 8 });
 }
 
 /** Asks whether each candidate (with the response before it) reaches the record's ground truth: 1 or 0. */

@@ -4,7 +4,7 @@ import type { Segment } from '../../dataset/record';
 import { type JudgeTemplates, pairwiseTemplate } from './templates';
 import type { Ranking, Scorer, ScoringContext, SegmentCandidate } from './types';
 import { judgeStep } from './stepJudge';
-import { askJudge } from './ask';
+import { askForVerdict } from './ask';
 import { meanLogprob } from './logprob';
 
 /** LLaVA-CoT's verdict form; exactly one choice must be stated, or the verdict does not count. */
@@ -71,13 +71,9 @@ export class KnockoutJudge implements Scorer {
         first: (candidates[first] as SegmentCandidate).text,
         second: (candidates[second] as SegmentCandidate).text,
       };
-      let winner: number | undefined;
-      for (let attempt = 0; attempt < 2 && winner === undefined; attempt++) {
-        const reply = await askJudge(context, this.templates.render(template, values), { seed: context.seed + 1000 * round + attempt, temperature: attempt === 0 ? 0 : 0.7, maxTokens: 160 });
-        judgeCalls++;
-        const verdict = parseVerdict(reply);
-        if (verdict !== undefined) winner = verdict === 1 ? first : second;
-      }
+      const { verdict, calls } = await askForVerdict(context, this.templates.render(template, values), parseVerdict, { seed: context.seed + 1000 * round, maxTokens: 160 });
+      judgeCalls += calls;
+      let winner = verdict === undefined ? undefined : verdict === 1 ? first : second;
       if (winner === undefined) {
         winner = meanLogprob(candidates[a] as SegmentCandidate) >= meanLogprob(candidates[b] as SegmentCandidate) ? a : b;
         notes.push(`no verdict for candidates ${a + 1} and ${b + 1} after a retry; the higher mean log-probability (${winner + 1}) went on`);

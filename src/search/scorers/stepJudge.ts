@@ -1,5 +1,5 @@
 import type { Rating } from '../../dataset/annotations';
-import { askJudge } from './ask';
+import { askForVerdict } from './ask';
 import type { JudgeTemplates } from './templates';
 import type { Ranking, Scorer, ScoringContext, SegmentCandidate } from './types';
 import { byScore } from './types';
@@ -15,11 +15,8 @@ export function parseStepVerdict(text: string): Rating | undefined {
 /** Asks whether a step is correct, neutral or incorrect (PRM800K's labels); asks once more if the reply says neither. */
 export async function judgeStep(templates: JudgeTemplates, context: ScoringContext, step: string): Promise<{ rating: Rating | undefined; calls: number }> {
   const prompt = templates.render('step', { question: context.record.question ?? '', prefix: context.prefix, step });
-  for (let attempt = 0; attempt < 2; attempt++) {
-    const rating = parseStepVerdict(await askJudge(context, prompt, { seed: context.seed + attempt, temperature: attempt === 0 ? 0 : 0.7, maxTokens: 16 }));
-    if (rating !== undefined) return { rating, calls: attempt + 1 };
-  }
-  return { rating: undefined, calls: 2 };
+  const { verdict, calls } = await askForVerdict(context, prompt, parseStepVerdict, { seed: context.seed, maxTokens: 16 });
+  return { rating: verdict, calls };
 }
 
 /** Scores each candidate +1 / 0 / -1 by the per-step judge; a candidate without a verdict scores below -1. */
