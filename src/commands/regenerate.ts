@@ -10,7 +10,7 @@ import { beamSearch, DEFAULT_BEAM } from '../search/beam';
 import type { Backend } from '../backends/types';
 import { DEFAULT_REFLECTION_PHRASE } from '../dataset/annotations';
 import type { ParsedRecord } from '../dataset/record';
-import { DEFAULT_MCTS, type MctsSearchResult, mctsSearch } from '../search/mcts/modelSearch';
+import { DEFAULT_MCTS, mctsSearch } from '../search/mcts/modelSearch';
 import {
   alternativesOperation,
   beamParameters,
@@ -20,6 +20,7 @@ import {
   type RegenerateResult,
   regenerateResult,
   regenerationSettingsSchema,
+  summarizeTree,
 } from '../search/regeneration';
 import { JudgeTemplates, makeScorer, rankingSchema, type TemplateOverrides, templateOverridesSchema } from '../search/scorers';
 import { uriFromArgument } from './uri';
@@ -165,39 +166,27 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
     const collective = await generation.collective();
     const judgeTemplates = new JudgeTemplates(templates);
     const judges = collective.judges.map((judge) => ({ ...judge, templates: judgeTemplates }));
-    const view = (found: Pick<MctsSearchResult, 'search' | 'ratings' | 'reflections'>, tree = found.search.tree) => ({
-      nodes: tree.nodes.map((node) => ({ ...node, scores: found.ratings[node.id] ?? [], correct: node.correct ?? null })),
-      bestPath: tree.path(tree.bestLeaf()),
-      iterations: found.search.iterations,
-      budget: options.iterations,
-      solved: found.search.solved,
-      reflections: found.reflections,
-    });
     post({ segment: args.segment, state: 'searching', candidates: [], final: false });
     const found = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `CoT Studio: tree search on line ${args.line}` }, (progress) =>
       mctsSearch(collective.policies, judges, parsed, args.side, args.segment, options, {
         signal,
         onRound: (tree, iterations) => {
           progress.report({ message: `${iterations} / ${options.iterations} iterations` });
-          const nodes = tree.nodes.map((node) => ({ ...node, scores: [], correct: node.correct ?? null }));
-          post({
-            segment: args.segment,
-            state: 'searching',
-            candidates: [],
-            final: false,
-            search: { nodes, bestPath: tree.path(tree.bestLeaf()), iterations, budget: options.iterations, solved: false, reflections: [] },
-          });
+          const search = { nodes: summarizeTree(tree), bestPath: tree.path(tree.bestLeaf()), iterations, budget: options.iterations, solved: false, reflections: [] };
+          post({ segment: args.segment, state: 'searching', candidates: [], final: false, search });
         },
       }),
     );
     const result = mctsRegenerateResult(found, { index: args.segment, label: parsed.responses[args.side === 'rejected' ? 1 : 0]?.segments[args.segment]?.label ?? '' }, backend.name, seed, mctsParameters(options, judges.length), new Date().toISOString());
+    const { nodes } = result.tree ?? { nodes: [] };
+    const search = { nodes, bestPath: result.bestPath ?? [], iterations: found.search.iterations, budget: options.iterations, solved: found.search.solved, reflections: found.reflections };
     if (signal.aborted) {
-      post({ segment: args.segment, state: 'cancelled', candidates: [], final: true, search: view(found) });
+      post({ segment: args.segment, state: 'cancelled', candidates: [], final: true, search });
       return result;
     }
     for (const operation of mctsOperations(result, args.line, args.segment, args.side)) document.applyOperation(operation);
     const message = result.candidates.length === 0 ? 'no chain kept a candidate for the segment' : found.notes.join('. ');
-    post({ segment: args.segment, state: result.candidates.length > 0 ? 'done' : 'failed', candidates: result.candidates.map((c) => c.text), final: true, search: view(found), ...(message ? { message } : {}) });
+    post({ segment: args.segment, state: result.candidates.length > 0 ? 'done' : 'failed', candidates: result.candidates.map((c) => c.text), final: true, search, ...(message ? { message } : {}) });
     return result;
   }
 

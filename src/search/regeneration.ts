@@ -3,6 +3,7 @@ import type { Provenance } from '../dataset/annotations';
 import type { Operation } from '../protocol/operations';
 import type { BeamOptions, BeamResult, BeamStage } from './beam';
 import type { MctsOptions, MctsReflection, MctsSearchResult, SiblingPair } from './mcts/modelSearch';
+import type { SearchTree } from './mcts/tree';
 import { rankingSchema } from './scorers';
 import type { Side } from './segmentPrompt';
 
@@ -153,19 +154,7 @@ export function mctsRegenerateResult(found: MctsSearchResult, segment: { index: 
     provenance: { backend, model: found.model, method: 'mcts', scorer: 'step-judge', seed, parameters },
     stages: [{ segment: segment.index, label: segment.label, candidates: candidates.length, chosen: candidates.length > 0 ? 0 : undefined, dropped: 0, judgeCalls: found.judgeCalls }],
     tokensComputed: found.tokensComputed,
-    tree: {
-      nodes: search.tree.nodes.map((node) => ({
-        id: node.id,
-        parent: node.parent,
-        text: node.text,
-        visits: node.visits,
-        value: node.value,
-        score: node.score,
-        scores: found.ratings[node.id] ?? [],
-        terminal: node.terminal,
-        correct: node.correct ?? null,
-      })),
-    },
+    tree: { nodes: summarizeTree(search.tree, found.ratings) },
     bestPath: search.bestPath,
     iterations: search.iterations,
     solved: search.solved,
@@ -173,6 +162,21 @@ export function mctsRegenerateResult(found: MctsSearchResult, segment: { index: 
     tokensKept: found.tokensKept,
     pairs: found.siblingPairs,
   };
+}
+
+/** The tree's nodes as the view and `--json` show them; `ratings` per node, when the judges' verdicts are known. */
+export function summarizeTree(tree: SearchTree, ratings: ReadonlyArray<Array<number | null>> = []): TreeNodeSummary[] {
+  return tree.nodes.map(({ id, parent, text, visits, value, score, terminal, correct }) => ({
+    id,
+    parent,
+    text,
+    visits,
+    value,
+    score,
+    scores: ratings[id] ?? [],
+    terminal,
+    correct: correct ?? null,
+  }));
 }
 
 /**
