@@ -28,6 +28,7 @@ const nodeDefaults = {
 const productBuilds = [
   { ...nodeDefaults, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist' },
   { ...nodeDefaults, entryPoints: { engine: 'src/engine/index.ts' }, outdir: 'dist' },
+  { ...nodeDefaults, entryPoints: { statsWorker: 'src/dataset/stats/worker.ts' }, outdir: 'dist' },
   { ...nodeDefaults, entryPoints: { cli: 'src/cli/index.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   {
     bundle: true,
@@ -98,11 +99,19 @@ async function main() {
   const builds = tests ? [...productBuilds, ...testBuilds()] : productBuilds;
   if (watch) {
     const contexts = await Promise.all(builds.map((options) => esbuild.context(options)));
+    // One build before watching, so that the CLI exists to write the bundled model.
+    await Promise.all(contexts.map((context) => context.rebuild()));
+    finishDist();
     await Promise.all(contexts.map((context) => context.watch()));
     console.log('[watch] watching for changes');
     return;
   }
   await Promise.all(builds.map((options) => esbuild.build(options)));
+  finishDist();
+}
+
+/** What a dist needs beyond the bundles: an executable CLI and the bundled model. */
+function finishDist() {
   fs.chmodSync('dist/cli.js', 0o755);
   buildBundledModel();
 }

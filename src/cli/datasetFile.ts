@@ -12,24 +12,30 @@ export const datasetOptions = {
   'image-root': { type: 'string', multiple: true },
 } as const;
 
-export async function openDatasetFile(file: string | undefined): Promise<Dataset> {
+/** The bytes of a dataset file named on the command line; an unreadable one is a usage error (exit 2). */
+export function readDatasetFile(file: string | undefined): Buffer {
   if (!file) throw new UsageError('missing FILE');
-  let bytes: Buffer;
   try {
-    bytes = fs.readFileSync(file);
+    return fs.readFileSync(file);
   } catch (error) {
     throw new UsageError(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  return Dataset.load(path.basename(file), bytes);
+}
+
+export async function openDatasetFile(file: string | undefined): Promise<Dataset> {
+  return Dataset.load(path.basename(file ?? ''), readDatasetFile(file));
+}
+
+/** The format `--format` forces, or undefined to detect it per record. */
+export function forcedFormat(format: string | undefined): FormatId | undefined {
+  if (format === undefined) return undefined;
+  const parsed = formatIdSchema.safeParse(format);
+  if (!parsed.success) throw new UsageError(`unknown format '${format}'; one of ${formatIdSchema.options.join(', ')}`);
+  return parsed.data;
 }
 
 export function checkContext(file: string, format: string | undefined, imageRoots: string[] | undefined): CheckContext {
-  let forced: FormatId | undefined;
-  if (format !== undefined) {
-    const parsed = formatIdSchema.safeParse(format);
-    if (!parsed.success) throw new UsageError(`unknown format '${format}'; one of ${formatIdSchema.options.join(', ')}`);
-    forced = parsed.data;
-  }
+  const forced = forcedFormat(format);
   const images = new ImageResolver(path.dirname(path.resolve(file)), imageRoots ?? []);
   return { imageExists: (image) => images.exists(image), format: forced };
 }

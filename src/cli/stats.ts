@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
-import { type DatasetStats, datasetStats } from '../dataset/validate';
-import { checkContext, datasetOptions, openDatasetFile } from './datasetFile';
+import { fileStats } from '../dataset/stats';
+import type { DatasetStats } from '../dataset/validate';
+import { datasetOptions, forcedFormat, readDatasetFile } from './datasetFile';
 
 function table(title: string, counts: Record<string, number>): string[] {
   const rows = Object.entries(counts).filter(([, count]) => count > 0);
@@ -27,8 +28,8 @@ export function formatStats(stats: DatasetStats): string {
 export async function stats(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: { ...datasetOptions, json: { type: 'boolean', default: false } }, allowPositionals: true, strict: true });
   const [file] = positionals;
-  const dataset = await openDatasetFile(file);
-  const result = datasetStats(dataset, checkContext(file, values.format, values['image-root']));
+  const format = forcedFormat(values.format);
+  const result = await fileStats(file ?? '', readDatasetFile(file), { format, imageRoots: values['image-root'] ?? [] });
   process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatStats(result)}\n`);
   return 0;
 }

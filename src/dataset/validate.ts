@@ -77,6 +77,11 @@ export class StatsTally {
     }
   }
 
+  /** Responses counted so far (a record may hold two): what the mean segments per response divides by. */
+  get responseCount(): number {
+    return this.responses;
+  }
+
   result(): DatasetStats {
     const stats = structuredClone(this.stats);
     const { responses } = this;

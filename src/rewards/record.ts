@@ -39,12 +39,16 @@ export function applicableRewards(parsed: ParsedRecord, response: Response): Rew
   return rewardNameSchema.options.filter((name) => candidates.includes(name) && REWARDS[name].needs.every((need) => has[need]));
 }
 
-/** Every applicable reward of a record's scored response, in registry order; null when the record has no response. */
-export function recordRewards(parsed: ParsedRecord): Partial<Record<RewardName, number>> | null {
+/**
+ * Every applicable reward of a record's scored response, in registry order; null when the record has no
+ * response. `needing` keeps only the rewards that read that input (the checks score only those, per record).
+ */
+export function recordRewards(parsed: ParsedRecord, needing?: RewardNeed): Partial<Record<RewardName, number>> | null {
   const response = scoredResponse(parsed);
   if (!response) return null;
   const input: RewardInput = { output: response.text, groundTruth: parsed.groundTruth, keySteps: parsed.keySteps };
-  return Object.fromEntries(applicableRewards(parsed, response).map((name) => [name, REWARDS[name].score(input)]));
+  const names = applicableRewards(parsed, response).filter((name) => needing === undefined || REWARDS[name].needs.includes(needing));
+  return Object.fromEntries(names.map((name) => [name, REWARDS[name].score(input)]));
 }
 
 export const rewardCheckSchema = z.object({
@@ -65,8 +69,8 @@ const quote = (text: string) => `"${text.length > QUOTE_LIMIT ? `${text.slice(0,
  * restate what the grammar checks (think-answer-form, stage-grammar, section-grammar) already find, in the
  * terms training uses; a caller that shows both may keep only the accuracy ones.
  */
-export function rewardChecks(parsed: ParsedRecord): RewardCheck[] {
-  const rewards = recordRewards(parsed);
+export function rewardChecks(parsed: ParsedRecord, needing?: RewardNeed): RewardCheck[] {
+  const rewards = recordRewards(parsed, needing);
   if (!rewards) return [];
   const output = scoredResponse(parsed)?.text ?? '';
   return rewardNameSchema.options.flatMap((name) => {

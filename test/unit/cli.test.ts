@@ -3,7 +3,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { datasetStatsSchema } from '../../src/dataset/validate';
+import { checkContext } from '../../src/cli/datasetFile';
+import { Dataset } from '../../src/dataset';
+import { WORKER_THRESHOLD_BYTES } from '../../src/dataset/indexWorker';
+import { datasetStats, datasetStatsSchema } from '../../src/dataset/validate';
 import { runCli } from '../harness/cli';
 import { datasetsDir } from '../harness/fixtures';
 
@@ -60,6 +63,25 @@ describe('cot-studio stats', () => {
     assert.equal(stats.checks['stage-grammar'], 2);
     assert.equal(stats.review.unreviewed, 10);
     assert.equal(stats.segments.byKind.stage, 4 * 10 - 1);
+  });
+
+  it('counts a large file on worker threads exactly as one pass over it does', async () => {
+    // Every fixture, the edge cases (BOM, CRLF, blank and unparseable lines) first, repeated past the size
+    // at which the file is split across workers; the copy sits beside the images its records name.
+    const names = ['edge_cases.jsonl', ...fs.readdirSync(datasetsDir).filter((name) => name.endsWith('.jsonl') && name !== 'edge_cases.jsonl')];
+    const once = Buffer.concat(names.map((name) => fs.readFileSync(fixture(name))).flatMap((bytes) => [bytes, Buffer.from('\n')]));
+    const bytes = Buffer.concat(Array.from({ length: Math.ceil((WORKER_THRESHOLD_BYTES * 1.5) / once.length) }, () => once));
+    const file = path.join(datasetsDir, `large-stats-${process.pid}.jsonl`);
+    fs.writeFileSync(file, bytes);
+    try {
+      const { code, stdout, stderr } = await run('stats', file, '--json');
+      assert.equal(code, 0, stderr);
+      const expected = datasetStats(Dataset.fromBytes(path.basename(file), bytes), checkContext(file, undefined, undefined));
+      assert.ok(expected.records > 500 && expected.checks.unparseable > 0 && expected.formats.mmpr > 0);
+      assert.deepEqual(datasetStatsSchema.parse(JSON.parse(stdout)), JSON.parse(JSON.stringify(expected)));
+    } finally {
+      fs.rmSync(file);
+    }
   });
 });
 

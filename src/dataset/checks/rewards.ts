@@ -1,4 +1,3 @@
-import { REWARDS } from '../../rewards';
 import { rewardChecks } from '../../rewards/record';
 import type { JsonObject, ParsedRecord } from '../record';
 import { responseField } from './responses';
@@ -10,7 +9,8 @@ import type { Finding } from './result';
  * not an error: a wrong answer is data to fix or drop, not a broken record.
  */
 export function rewardFindings(record: JsonObject, parsed: ParsedRecord): Finding[] {
-  const failing = rewardChecks(parsed).filter((check) => REWARDS[check.reward].needs.includes('groundTruth'));
+  if (parsed.groundTruth === null) return [];
+  const failing = rewardChecks(parsed, 'groundTruth');
   const [first, ...others] = failing;
   if (!first) return [];
   // Several accuracy rewards fail together for one wrong answer: one warning, the others named in it.
