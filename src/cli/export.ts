@@ -16,6 +16,7 @@ export async function exportCommand(args: string[]): Promise<number> {
     args,
     options: {
       'source-format': datasetOptions.format,
+      'image-root': datasetOptions['image-root'],
       format: { type: 'string' },
       output: { type: 'string', short: 'o' },
       images: { type: 'string', default: 'path' },
@@ -49,6 +50,7 @@ export async function exportCommand(args: string[]): Promise<number> {
     format.data,
     {
       datasetDir: path.dirname(path.resolve(file)),
+      imageRoots: (values['image-root'] ?? []).map((root) => path.resolve(root)),
       outputPath: path.resolve(values.output),
       images: values.images,
       neutralLabel: values['neutral-label'] === 'true',

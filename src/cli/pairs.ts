@@ -116,7 +116,7 @@ export async function pairs(args: string[]): Promise<number> {
   for (const failure of summary.failed) process.stderr.write(`${file}:${failure.line}: ${failure.reason}\n`);
 
   const unreadable: Array<{ line: number; reason: string }> = [];
-  const result = await exportDataset(format.data, exportInputs(dataset, made, forced, unreadable), exportOptionsSchema.parse({ datasetDir, outputPath: output }));
+  const result = await exportDataset(format.data, exportInputs(dataset, made, forced, unreadable), exportOptionsSchema.parse({ datasetDir, imageRoots: (values['image-root'] ?? []).map((root) => path.resolve(root)), outputPath: output }));
   const refusals = [...unreadable, ...result.refusals].sort((a, b) => a.line - b.line);
   for (const refusal of refusals) process.stderr.write(`${file}:${refusal.line}: not exported: ${refusal.reason}\n`);
   if (values.json) process.stdout.write(`${JSON.stringify({ ...summary, written: result.written, files: result.files, refusals, leftOut: result.skipped })}\n`);

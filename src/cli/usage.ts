@@ -9,7 +9,7 @@ Commands:
   stats FILE [--json] [--format F] [--image-root DIR]...
                     records per format, review status, check failures, segments, annotations
   export FILE --format F -o OUT [--images path|data-uri] [--neutral-label true|false] [--include-rejected]
-         [--source-format F] [--name NAME] [--shortest-correct] [--max-words N]
+         [--source-format F] [--image-root DIR]... [--name NAME] [--shortest-correct] [--max-words N]
          [--cut-reflections [--reflection-marker TEXT]...]
                     write trl-sft, trl-dpo, trl-stepwise, llamafactory-sharegpt, openai-chat,
                     openai-dpo, prm800k, mmpr or mulberry data; OpenVLThinker's filters:

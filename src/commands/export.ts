@@ -111,10 +111,12 @@ export function registerExportCommand(context: vscode.ExtensionContext, provider
       }
       const document = provider.documentFor(args.uri === undefined ? undefined : uriFromArgument(args.uri));
       const output = path.resolve(path.dirname(document.uri.fsPath), args.output);
+      const [datasetDir, ...imageRoots] = document.imageRoots();
       const filters = filterOptions(args);
       const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Exporting ${document.dataset.fileName} as ${args.format}` }, () =>
         exportDatasetRecords(document.dataset, args.format, {
-          datasetDir: path.dirname(document.uri.fsPath),
+          datasetDir,
+          imageRoots,
           outputPath: output,
           images: args.images ?? 'path',
           neutralLabel: args.neutralLabel ?? true,

@@ -1,6 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ImageResolver } from '../dataset/images';
 import type { ExportOptions, Refusal } from './types';
+
+type ImageOptions = Pick<ExportOptions, 'datasetDir' | 'imageRoots'>;
 
 const MIME_TYPES: Record<string, string> = {
   '.png': 'image/png',
@@ -19,23 +22,38 @@ function isLocalRelative(image: string): boolean {
 }
 
 /**
+ * The file a relative image path names: in the dataset folder, else the first image root that holds it (as
+ * the editor shows it), else where the dataset folder would hold it.
+ */
+function imageFile(image: string, options: ImageOptions): string {
+  return new ImageResolver(options.datasetDir, options.imageRoots).resolve(image) ?? path.resolve(options.datasetDir, image);
+}
+
+const portable = (relative: string): string => relative.split(path.sep).join('/');
+
+/**
  * An image path as seen from the output file's folder, so that the export finds its images wherever it is
  * written (LLaMA-Factory resolves them from its dataset folder, TRL users from the file's).
  */
-export function imagePathFromOutput(image: string, options: Pick<ExportOptions, 'datasetDir' | 'outputPath'>): string {
+export function imagePathFromOutput(image: string, options: ImageOptions & Pick<ExportOptions, 'outputPath'>): string {
   if (!isLocalRelative(image)) return image;
-  const outputDir = path.dirname(path.resolve(options.outputPath));
-  return path.relative(outputDir, path.resolve(options.datasetDir, image)).split(path.sep).join('/');
+  return portable(path.relative(path.dirname(path.resolve(options.outputPath)), imageFile(image, options)));
+}
+
+/** An image path from the dataset folder, the root InternVL's `meta.json` names, for an image found in an image root too. */
+export function imagePathFromDataset(image: string, options: ImageOptions): string {
+  if (!isLocalRelative(image)) return image;
+  return portable(path.relative(path.resolve(options.datasetDir), imageFile(image, options)));
 }
 
 /** The image inlined as a base64 data URI; URLs are passed through as they are. */
-export function imageDataUri(image: string, datasetDir: string): string | Refusal {
+export function imageDataUri(image: string, options: ImageOptions): string | Refusal {
   if (URL_SCHEME.test(image)) return image;
   const mime = MIME_TYPES[path.extname(image).toLowerCase()];
   if (mime === undefined) return { refusal: `cannot inline image ${image}: unknown image type` };
   let bytes: Buffer;
   try {
-    bytes = fs.readFileSync(path.resolve(datasetDir, image));
+    bytes = fs.readFileSync(path.isAbsolute(image) ? image : imageFile(image, options));
   } catch (error) {
     return { refusal: `cannot read image ${image}: ${error instanceof Error ? error.message : String(error)}` };
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { questionOf } from './exchange';
+import { imagePathFromDataset } from './images';
 import { linePerPreference } from './pairs';
 import type { FormatExporter } from './types';
 
@@ -10,15 +11,16 @@ type MmprLine = z.infer<typeof mmprLineSchema>;
 
 /**
  * MMPR / MPO pairs: one line per preference, a segment-level pair's prefix in front of both sides (as in
- * MPO's own continuation pairs). Image paths stay as the record gives them: meta.json's `root` is the
- * dataset folder. A single image is a string, several a list.
+ * MPO's own continuation pairs). Image paths are written from the dataset folder, meta.json's `root` (as the
+ * record gives them, unless an image root holds the image). A single image is a string, several a list.
  */
 export const mmpr: FormatExporter<MmprLine> = {
   schema: mmprLineSchema,
   pairsOnly: true,
-  build({ parsed, annotations }) {
+  build({ parsed, annotations }, options) {
     if (parsed.images.length === 0) return { refusal: 'MMPR needs an image and the record has none' };
-    const image = parsed.images.length === 1 ? parsed.images[0] : parsed.images;
+    const images = parsed.images.map((image) => imagePathFromDataset(image, options));
+    const image = images.length === 1 ? images[0] : images;
     return linePerPreference(questionOf(parsed), parsed, annotations, (question, { prefix, chosen, rejected }) => ({
       image,
       question,

@@ -20,7 +20,7 @@ export function openaiUserMessage(parsed: ParsedRecord, options: ExportOptions):
   if (parsed.images.length === 0) return { role: 'user', content: text };
   const urls: string[] = [];
   for (const image of parsed.images) {
-    const url = options.images === 'data-uri' ? imageDataUri(image, options.datasetDir) : imagePathFromOutput(image, options);
+    const url = options.images === 'data-uri' ? imageDataUri(image, options) : imagePathFromOutput(image, options);
     if (isRefusal(url)) return url;
     urls.push(url);
   }

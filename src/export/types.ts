@@ -33,6 +33,8 @@ const reflectionMarkerSchema = z.string().regex(/\S/, 'a reflection marker needs
 export const exportOptionsSchema = z.object({
   /** The folder the records' relative image paths start from. */
   datasetDir: z.string(),
+  /** More folders a relative image path is looked up in when the dataset folder lacks it (`cotStudio.imageRoots`, `--image-root`). */
+  imageRoots: z.array(z.string()).default([]),
   outputPath: z.string(),
   /** How OpenAI exports carry images; the other targets always write paths. */
   images: z.enum(['path', 'data-uri']).default('path'),

@@ -598,6 +598,23 @@ describe('record rules', () => {
     assert.match(result.refusal, /^cannot read image images\/missing\.png/);
   });
 
+  it('finds an image the dataset folder lacks in an image root, as the editor does', () => {
+    const input = fixtureInput('mmpr.jsonl', 2);
+    const image = input.parsed.images[0];
+    const onDisk = path.join(datasetsDir, image);
+    const datasetDir = outputFolder();
+    const output = path.join(outputFolder(), 'out.jsonl');
+    const rooted = { datasetDir, imageRoots: [datasetsDir] };
+    const [sharegpt] = exported('llamafactory-sharegpt', input, { ...rooted, outputPath: output });
+    assert.equal(path.resolve(path.dirname(output), (sharegpt.images as string[])[0]), onDisk);
+    const [pair] = exported('mmpr', input, rooted);
+    assert.equal(path.resolve(datasetDir, pair.image as string), onDisk, 'meta.json names the dataset folder as root');
+    const [chat] = exported('openai-chat', input, { ...rooted, images: 'data-uri' });
+    const parts = (chat.messages as JsonObject[])[0].content as JsonObject[];
+    assert.equal((parts[0].image_url as JsonObject).url, `data:image/png;base64,${fs.readFileSync(onDisk).toString('base64')}`);
+    assert.ok('refusal' in exportRecord('openai-chat', input, options(output, { datasetDir, images: 'data-uri' })), 'without the root the image is missing');
+  });
+
   it('adds missing <image> placeholders for LLaMA-Factory and refuses more placeholders than images', () => {
     const input = fixtureInput('mulberry.jsonl', 1);
     const withoutToken = { ...input, parsed: { ...input.parsed, question: 'Find x.' } };
