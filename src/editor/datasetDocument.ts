@@ -88,7 +88,10 @@ export class DatasetDocument implements vscode.CustomDocument {
     });
     if (uri.scheme === 'file') {
       this.watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(uri, '..'), path.basename(uri.path)));
+      // A program that saves by writing a new file and renaming it over ours (as our own save does) shows as a create.
       this.watcher.onDidChange(() => void this.onDiskChange());
+      this.watcher.onDidCreate(() => void this.onDiskChange());
+      this.watcher.onDidDelete(() => void this.onDiskDelete());
     }
   }
 
@@ -244,12 +247,23 @@ export class DatasetDocument implements vscode.CustomDocument {
       this.diskStamp = stamp;
       await this.reapply(mine, 'made before the file changed on disk');
       this.contentChanged.fire({ lines: 'all' });
-      // The reapplied edits are unsaved work: tell VS Code the document is dirty with a plain edit.
-      this.edited.fire({ document: this, label: 'Reload from disk', undo: () => undefined, redo: () => undefined });
+      // The reapplied edits are unsaved work on the new file: one edit that undo takes off and redo puts back.
+      const reapplied = this.current.changes();
+      this.edited.fire({ document: this, label: 'Reapply edits to the file from disk', undo: () => this.step(reapplied, 'backward'), redo: () => this.step(reapplied, 'forward') });
     } else {
       this.diskStamp = stamp;
       this.diskDiverged = true;
     }
+  }
+
+  /** The file went away: what is open stays, and a save writes it back. */
+  private async onDiskDelete(): Promise<void> {
+    const stamp = await this.readDiskStamp();
+    if (stamp !== 'missing') return; // replaced rather than deleted: the create event handles it
+    this.diskStamp = stamp;
+    const message = `${this.current.fileName} was deleted on disk. It stays open here; save to write it again.`;
+    this.log.warn(message);
+    void vscode.window.showWarningMessage(message);
   }
 
   private async readDiskStamp(): Promise<string> {
