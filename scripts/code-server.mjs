@@ -20,6 +20,8 @@ const systemRequirements = () => [
   { what: 'ripgrep (rg)', check: () => which('rg'), install: 'apt-get install -y ripgrep' },
   { what: 'Kerberos headers (krb5-config)', check: () => which('krb5-config'), install: 'apt-get install -y libkrb5-dev' },
   { what: `Chromium (${chromiumPath()})`, check: () => fs.existsSync(chromiumPath()), install: 'apt-get install -y chromium (or set CHROMIUM_PATH)' },
+  // `npm rebuild` compiles code-server's native modules with node-gyp.
+  { what: 'a native build toolchain (python3, make, g++)', check: () => ['python3', 'make', 'g++'].every(which), install: 'apt-get install -y build-essential python3' },
 ];
 
 export function chromiumPath() {
@@ -43,7 +45,7 @@ export function checkSystemRequirements() {
   const lines = missing.map((r) => `  - ${r.what}: ${r.install}`);
   throw new Error(
     `Missing system dependencies for the VS Code tests:\n${lines.join('\n')}\n` +
-      'On Debian 12: sudo apt-get update && sudo apt-get install -y libkrb5-dev ripgrep chromium',
+      'On Debian 12: sudo apt-get update && sudo apt-get install -y libkrb5-dev ripgrep chromium build-essential python3',
   );
 }
 

@@ -38,8 +38,18 @@ function hasCodeCli() {
   return spawnSync('sh', ['-c', 'command -v code'], { stdio: 'ignore' }).status === 0;
 }
 
+/** The VSIX for the machine that runs VS Code or code-server here: vsce's targets are named as Node names platforms. */
+function packageForHost() {
+  const target = `${process.platform}-${process.arch}`;
+  try {
+    return packageVsix({ target });
+  } catch (error) {
+    throw new Error(`Could not package CoT Studio for this machine (${target}): ${error instanceof Error ? error.message : error}`);
+  }
+}
+
 async function main() {
-  const vsix = packageVsix();
+  const vsix = packageForHost();
   console.log(`Packaged ${path.relative(process.cwd(), vsix)} (${(fs.statSync(vsix).size / 1e6).toFixed(1)} MB)`);
   prepareSampleWorkspace();
 

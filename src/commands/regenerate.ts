@@ -220,6 +220,8 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
     vscode.commands.registerCommand('cotStudio.cancelRegeneration', (args?: unknown) => {
       const parsed = z.object({ uri: z.string().optional() }).strict().safeParse(args ?? {});
       if (!parsed.success) throw new Error(`cotStudio.cancelRegeneration: expected {uri?: string}, got ${JSON.stringify(args)}`);
+      // With nothing running there is nothing to cancel, whether or not a dataset is open.
+      if (running.size === 0) return;
       const document = provider.documentFor(parsed.data.uri === undefined ? undefined : uriFromArgument(parsed.data.uri));
       running.get(document.uri.toString())?.abort();
     }),

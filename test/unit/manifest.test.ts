@@ -1,0 +1,79 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { z } from 'zod';
+import { projectRoot } from '../harness/fixtures';
+
+const schemaNodeSchema = z.record(z.string(), z.unknown());
+type SchemaNode = z.infer<typeof schemaNodeSchema>;
+
+const manifestSchema = z.object({
+  capabilities: z.object({ untrustedWorkspaces: z.object({ restrictedConfigurations: z.array(z.string()) }) }),
+  contributes: z.object({
+    commands: z.array(z.object({ command: z.string() })),
+    menus: z.object({ commandPalette: z.array(z.object({ command: z.string(), when: z.string() })) }),
+    configuration: z.object({ properties: z.record(z.string(), schemaNodeSchema) }),
+  }),
+});
+
+const manifest = manifestSchema.parse(JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')));
+const settings = manifest.contributes.configuration.properties;
+
+/** Every object in a setting's JSON schema, the schema itself included. */
+function* schemaNodes(value: unknown): Generator<SchemaNode> {
+  if (Array.isArray(value)) {
+    for (const item of value) yield* schemaNodes(item);
+    return;
+  }
+  const node = schemaNodeSchema.safeParse(value);
+  if (!node.success) return;
+  yield node.data;
+  for (const child of Object.values(node.data)) yield* schemaNodes(child);
+}
+
+/** Words that name a place to send data to or to load from. */
+const TARGET_NAME = /url|uri|endpoint|server|host|path|root|dir|folder|file|model|polic|judge|command|executable/i;
+const TARGET_DESCRIPTION = /\b(url|uri|endpoint|server|host|folder|directory|path)s?\b/i;
+
+/**
+ * A setting that a workspace could point somewhere: it holds free text (a string without an enum, anywhere
+ * in its schema), and its name, the names of its fields, its description or a `format: uri` says what for.
+ */
+function namesATarget(name: string, schema: SchemaNode): boolean {
+  const nodes = [...schemaNodes(schema)];
+  const freeText = nodes.some((node) => (node.type === 'string' || (Array.isArray(node.type) && node.type.includes('string'))) && node.enum === undefined);
+  if (!freeText) return false;
+  const fieldNames = nodes.flatMap((node) => Object.keys(schemaNodeSchema.catch({}).parse(node.properties)));
+  const description = [schema.description, schema.markdownDescription].map((text) => z.string().catch('').parse(text)).join(' ');
+  return (
+    TARGET_NAME.test(name.split('.').at(-1) ?? name) ||
+    fieldNames.some((field) => TARGET_NAME.test(field)) ||
+    TARGET_DESCRIPTION.test(description) ||
+    nodes.some((node) => node.format === 'uri' || node.format === 'uri-reference')
+  );
+}
+
+describe('manifest', () => {
+  const restricted = new Set(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations);
+
+  it('restricts in untrusted workspaces every setting that names a server, a model or a path', () => {
+    const targets = Object.entries(settings).filter(([name, schema]) => namesATarget(name, schema)).map(([name]) => name);
+    // The heuristic must see the settings it exists for, or it proves nothing.
+    for (const known of ['cotStudio.openai.baseUrl', 'cotStudio.engine.model', 'cotStudio.imageRoots', 'cotStudio.mcts.policies', 'cotStudio.mcts.judges', 'cotStudio.rewardModel.model']) {
+      assert.ok(targets.includes(known), `${known} is not recognized as naming a target`);
+    }
+    assert.deepEqual(targets.filter((name) => !restricted.has(name)), [], 'add these to capabilities.untrustedWorkspaces.restrictedConfigurations');
+  });
+
+  it('restricts only settings it contributes', () => {
+    assert.deepEqual([...restricted].filter((name) => !(name in settings)), []);
+  });
+
+  it('puts only contributed commands in the command palette menu, each once', () => {
+    const contributed = new Set(manifest.contributes.commands.map((entry) => entry.command));
+    const listed = manifest.contributes.menus.commandPalette.map((entry) => entry.command);
+    assert.deepEqual(listed.filter((command) => !contributed.has(command)), []);
+    assert.equal(new Set(listed).size, listed.length);
+  });
+});
