@@ -7,6 +7,7 @@ import { prm800k } from './prm800k';
 import { trlDpo } from './trlDpo';
 import { trlSft } from './trlSft';
 import { trlStepwise } from './trlStepwise';
+import { turnsLostRefusal } from './turns';
 import type { ExportFormat, ExportInput, ExportOptions, FormatExporter, Refusal } from './types';
 
 export const EXPORTERS: { [Format in ExportFormat]: FormatExporter<object> } = {
@@ -39,6 +40,8 @@ export function exportRecord(format: ExportFormat, input: ExportInput, options: 
   if (input.parsed.responses.length === 0 && !pairsOnly) {
     return { refusal: `${format} needs a response and a ${input.parsed.format} record has none (an RL prompt: question and answer only)` };
   }
+  const lost = turnsLostRefusal(format, input);
+  if (lost) return lost;
   const built = exporter.build(input, options);
   if (!Array.isArray(built)) return built;
   const lines: object[] = [];

@@ -598,6 +598,18 @@ describe('record rules', () => {
     assert.match(result.refusal, /^cannot read image images\/missing\.png/);
   });
 
+  it('refuses a chat record with a system prompt or a second exchange rather than drop those turns', () => {
+    const source = JSON.parse(fixtureLines('llava_cot.jsonl')[0].text) as { conversations: JsonObject[] };
+    const twoExchanges = { ...source, conversations: [...source.conversations, { from: 'human', value: 'And in 2020?' }, { from: 'gpt', value: '<CONCLUSION>12</CONCLUSION>' }] };
+    const system = { ...source, conversations: [{ from: 'system', value: 'Answer briefly.' }, ...source.conversations] };
+    for (const [record, lost] of [[twoExchanges, 'turn(s) 3 (human), 4 (gpt) would be lost'], [system, 'turn(s) 1 (system) would be lost']] as const) {
+      const input = readExportInput(JSON.stringify(record), 7);
+      assert.ok(!('refusal' in input));
+      for (const format of FORMATS) assert.ok(refusal(format, input).endsWith(`conversations ${lost}`), format);
+    }
+    assert.ok(!('refusal' in exportRecord('trl-sft', fixtureInput('llava_cot.jsonl', 1), options(path.join(scratch, 'unused.jsonl')))), 'one exchange is written');
+  });
+
   it('finds an image the dataset folder lacks in an image root, as the editor does', () => {
     const input = fixtureInput('mmpr.jsonl', 2);
     const image = input.parsed.images[0];

@@ -78,3 +78,9 @@ export function firstExchange(turns: Turn[]): { prompt: Turn | null; reply: Turn
 export function turnText(turn: Turn): string {
   return turn.texts.map((ref) => ref.text).join('\n');
 }
+
+/** The 0-based positions of the turns outside the first exchange: system prompts, later questions and replies. */
+export function turnsOutsideExchange(turns: Turn[]): number[] {
+  const { prompt, reply } = firstExchange(turns);
+  return turns.flatMap((turn, index) => (turn === prompt || turn === reply ? [] : [index]));
+}
