@@ -193,6 +193,7 @@ export async function startCodeServer(profile, { folder, port, env, log }) {
   return {
     url,
     port: chosenPort,
+    pid: child.pid,
     output: () => output,
     stop: () => stopProcessTree(child),
   };

@@ -11,6 +11,35 @@ import { datasetsDir } from '../harness/fixtures';
 import { startInstalledProduct } from '../harness/installedProduct';
 import type { Workbench } from '../harness/workbench';
 
+/** The parent of a process, from /proc (Linux, where the bench runs). */
+function parentPid(pid: number): number {
+  // The command name in field 2 may hold spaces; the fields after its closing parenthesis do not.
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
+function descendsFrom(pid: number, ancestor: number): boolean {
+  for (let current = pid; current > 1; current = parentPid(current)) if (current === ancestor) return true;
+  return false;
+}
+
+/** Resident bytes of the extension host that this bench's code-server started: the process holding the dataset. */
+function extensionHostRss(serverPid: number): number {
+  for (const entry of fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    const pid = Number(entry);
+    let commandLine: string;
+    try {
+      commandLine = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (!commandLine.includes('--type=extensionHost') || !descendsFrom(pid, serverPid)) continue;
+    } catch {
+      continue; // a process that ended while we looked
+    }
+    const kilobytes = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    if (kilobytes !== undefined) return Number(kilobytes) * 1024;
+  }
+  throw new Error(`no extension host process under code-server (pid ${serverPid})`);
+}
+
 interface Figures {
   firstSampleMs: number;
   nextSample: { driver: number[]; screen: number[] };
@@ -114,14 +143,19 @@ async function main(): Promise<void> {
     fs.rmSync(path.dirname(generated.file), { recursive: true, force: true });
     fs.copyFileSync(path.join(workspace, 'llava_cot.jsonl'), path.join(workspace, 'small.cot.jsonl'));
   });
-  const { page, workbench } = product;
+  const { page, workbench, serverPid } = product;
+  if (serverPid === undefined) throw new Error('code-server started without a process id');
   try {
     const measure = async (name: string, samples: number): Promise<Figures> => {
       const { ms, view } = await firstSample(page, workbench, name);
       return { firstSampleMs: ms, nextSample: await nextSamples(page, view, samples), scroll: name === 'big.cot.jsonl' ? await scrolls(view, 20) : [] };
     };
     const small = await measure('small.cot.jsonl', 9);
+    const hostBefore = extensionHostRss(serverPid);
     const big = await measure('big.cot.jsonl', 60);
+    // After the background pass over every record has had time to finish, as a reviewer's session would be.
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    const hostHeld = extensionHostRss(serverPid) - hostBefore;
     const rows = [
       ['time to first sample', big.firstSampleMs, small.firstSampleMs],
       ['next sample p50 (j, key to screen)', percentile(big.nextSample.screen, 50), percentile(small.nextSample.screen, 50)],
@@ -134,6 +168,7 @@ async function main(): Promise<void> {
     const result = {
       records,
       bytes,
+      extensionHost: { rssIncreaseBytes: hostHeld, ratioToFile: hostHeld / bytes },
       rows: rows.map(([measure, ours, baseline]) => ({ measure, ms: ours, baselineMs: baseline, ratio: ours / baseline })),
     };
     if (values.json) {
@@ -144,6 +179,9 @@ async function main(): Promise<void> {
       for (const row of result.rows) {
         process.stdout.write(`${row.measure.padEnd(40)}${`${row.ms.toFixed(0)} ms`.padStart(12)}${`${row.baselineMs.toFixed(0)} ms`.padStart(12)}${`${row.ratio.toFixed(2)}x`.padStart(9)}\n`);
       }
+      process.stdout.write(
+        `${'extension host RSS increase, 100K file'.padEnd(40)}${`${(hostHeld / 1e6).toFixed(0)} MB`.padStart(12)}${`${(bytes / 1e6).toFixed(0)} MB`.padStart(12)}${`${(hostHeld / bytes).toFixed(2)}x`.padStart(9)}  (baseline: the file's size)\n`,
+      );
       process.stdout.write("\nThe scroll baseline is the small file's next-sample latency: that file has nothing to scroll.\n");
     }
   } finally {

@@ -14,6 +14,8 @@ export interface InstalledProduct {
   workspace: string;
   vsix: string;
   extensionsDir: string;
+  /** The code-server process: its descendants include the extension host. */
+  serverPid: number | undefined;
   /** Browser console errors and page errors, less code-server's own noise. */
   consoleErrors: string[];
   /** Closes everything; with a name, saves a screenshot to test-results/ first. */
@@ -52,6 +54,7 @@ export async function startInstalledProduct(prepare: (workspace: string) => void
     workspace,
     vsix,
     extensionsDir: profile.extensionsDir,
+    serverPid: server.pid,
     consoleErrors,
     close: async (screenshot) => {
       if (screenshot) {
