@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Json, JsonPath } from './record';
 
 /** The reserved key under which each record carries its annotations. */
 export const ANNOTATION_KEY = 'cot_studio';
@@ -11,7 +12,7 @@ export const reviewStatusSchema = z.enum(['unreviewed', 'accepted', 'rejected', 
 export type ReviewStatus = z.infer<typeof reviewStatusSchema>;
 
 /** +1 correct, 0 neutral, -1 incorrect (PRM800K), null unrated. */
-export const ratingSchema = z.union([z.literal(1), z.literal(0), z.literal(-1), z.null()]);
+export const ratingSchema = z.union([z.literal(1), z.literal(0), z.literal(-1), z.null()], { error: 'expected -1, 0, 1 or null' });
 export type Rating = z.infer<typeof ratingSchema>;
 
 export const provenanceSchema = z.object({
@@ -27,14 +28,20 @@ export const provenanceSchema = z.object({
 });
 export type Provenance = z.infer<typeof provenanceSchema>;
 
-export const alternativeSchema = z.object({
+/**
+ * The objects stored in a record keep keys CoT Studio does not know (another tool's, or a user's), so that
+ * writing the annotations back never drops them; what callers send is checked against the plain schemas.
+ */
+const storedProvenanceSchema = provenanceSchema.loose();
+
+export const alternativeSchema = z.looseObject({
   text: z.string(),
   rating: ratingSchema,
-  provenance: provenanceSchema,
+  provenance: storedProvenanceSchema,
 });
 export type Alternative = z.infer<typeof alternativeSchema>;
 
-export const segmentAnnotationSchema = z.object({
+export const segmentAnnotationSchema = z.looseObject({
   rating: ratingSchema.default(null),
   /** Set when an earlier segment changed after this one was written. */
   stale: z.boolean().optional(),
@@ -59,8 +66,9 @@ export const preferencePairSchema = z.object({
   createdAt: z.string(),
 });
 export type PreferencePair = z.infer<typeof preferencePairSchema>;
+const storedPreferencePairSchema = preferencePairSchema.extend({ provenance: storedProvenanceSchema.optional() }).loose();
 
-export const reflectionSchema = z.object({
+export const reflectionSchema = z.looseObject({
   segment: z.number().int().min(0),
   wrong: z.string(),
   phrase: z.string(),
@@ -69,22 +77,27 @@ export const reflectionSchema = z.object({
 });
 export type Reflection = z.infer<typeof reflectionSchema>;
 
-export const historyEntrySchema = z.object({
+export const historyEntrySchema = z.looseObject({
   at: z.string(),
   operation: z.string(),
   segment: z.number().int().min(0).optional(),
 });
 export type HistoryEntry = z.infer<typeof historyEntrySchema>;
 
+function versionProblem(version: unknown): string {
+  if (typeof version === 'number' && version > ANNOTATION_VERSION) return `${version} is newer than this CoT Studio understands (${ANNOTATION_VERSION})`;
+  return version === undefined ? `missing; expected ${ANNOTATION_VERSION}` : `expected ${ANNOTATION_VERSION}`;
+}
+
 /**
  * Everything CoT Studio adds to a record. Segment annotations are keyed by the segment's index in the
  * record's first response (`"2"`) or, for the other side of a pair, by role and index (`"rejected:2"`).
  */
-export const annotationsSchema = z.object({
-  version: z.literal(ANNOTATION_VERSION),
-  review: z.object({ status: reviewStatusSchema, note: z.string().optional() }).default({ status: 'unreviewed' }),
+export const annotationsSchema = z.looseObject({
+  version: z.literal(ANNOTATION_VERSION, { error: ({ input }) => versionProblem(input) }),
+  review: z.looseObject({ status: reviewStatusSchema, note: z.string().optional() }).default({ status: 'unreviewed' }),
   segments: z.record(z.string(), segmentAnnotationSchema).default({}),
-  preferencePairs: z.array(preferencePairSchema).default([]),
+  preferencePairs: z.array(storedPreferencePairSchema).default([]),
   reflections: z.array(reflectionSchema).default([]),
   history: z.array(historyEntrySchema).max(HISTORY_LIMIT).default([]),
 });
@@ -92,6 +105,22 @@ export type Annotations = z.infer<typeof annotationsSchema>;
 
 export function emptyAnnotations(): Annotations {
   return annotationsSchema.parse({ version: ANNOTATION_VERSION });
+}
+
+/** What is wrong with a record's annotation block, with where inside the block (the first of several problems). */
+export interface AnnotationProblem {
+  path: JsonPath;
+  problem: string;
+}
+
+/** A record's annotation block read: a record without one has empty annotations. */
+export function parseAnnotations(raw: Json | undefined): { annotations: Annotations } | AnnotationProblem {
+  if (raw === undefined) return { annotations: emptyAnnotations() };
+  const parsed = annotationsSchema.safeParse(raw);
+  if (parsed.success) return { annotations: parsed.data };
+  const [first, ...others] = parsed.error.issues;
+  const more = others.length === 0 ? '' : ` (and ${others.length} more problem${others.length === 1 ? '' : 's'})`;
+  return { path: first.path.map((part) => (typeof part === 'number' ? part : String(part))), problem: `${first.message}${more}` };
 }
 
 /** The annotation key of a segment: its index in the first response, or side-qualified for the rejected side. */

@@ -2,7 +2,7 @@ import type { Operation, Version } from '../protocol/operations';
 import { type Annotations, HISTORY_LIMIT, type PreferencePair, segmentKey, type SegmentAnnotation } from './annotations';
 import { parseRecord } from './formats';
 import type { FormatId, ParsedRecord, Response, Segment } from './record';
-import { readAnnotations, readRecord, RecordError, replaceSegmentText, replaceTextFrom, setValue, writeAnnotations } from './recordEdit';
+import { readAnnotations, readRecord, RecordError, replaceSegmentText, replaceTextFrom, swapValues, writeAnnotations } from './recordEdit';
 
 export interface OperationContext {
   /** ISO time stamped on history, pairs and reflections. */
@@ -252,8 +252,7 @@ export function applyOperation(lineText: string, operation: Operation, context: 
       }
       annotations.segments = swapped;
       remember(annotations, 'swap-sides', at);
-      const text = setValue(setValue(lineText, ['chosen'], record.rejected), ['rejected'], record.chosen);
-      return { text: writeAnnotations(text, annotations), label: 'Swap chosen and rejected' };
+      return { text: writeAnnotations(swapValues(lineText, ['chosen'], ['rejected']), annotations), label: 'Swap chosen and rejected' };
     }
   }
 }

@@ -103,7 +103,7 @@ function tallyAnnotations(stats: DatasetStats, record: Parameters<typeof readAnn
   try {
     annotations = readAnnotations(record);
   } catch (error) {
-    // A malformed annotation block is reported by validation; here the record simply counts as unreviewed.
+    // A malformed annotation block is counted by the `annotations` check; here the record simply counts as unreviewed.
     if (!(error instanceof RecordError)) throw error;
     stats.review.unreviewed++;
     return;

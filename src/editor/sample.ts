@@ -45,8 +45,8 @@ export function buildSample(document: DatasetDocument, index: number, source: Im
   try {
     annotations = readAnnotations(record);
   } catch (error) {
+    // The checks above already report a broken annotation block; the sample shows the record without it.
     if (!(error instanceof RecordError)) throw error;
-    problems.push({ check: 'annotations', severity: 'error', message: error.message });
     annotations = emptyAnnotations();
   }
   const responses = parsed.responses.map((response, position) => ({

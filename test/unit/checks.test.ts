@@ -306,3 +306,48 @@ describe('reward checks', () => {
     assert.deepEqual(checkLine(JSON.stringify(withoutTruth), context).results.filter((result) => result.check === 'reward'), []);
   });
 });
+
+describe('annotations', () => {
+  const line = (block: string) => JSON.stringify(llava(stages())).replace(/\}$/, `, "cot_studio": ${block}}`);
+  const annotationResults = (text: string) => checkLine(text, everywhere).results.filter((result) => result.check === 'annotations');
+
+  it('passes a well-formed block, unknown keys included, and a record without one', () => {
+    assert.deepEqual(checkLine(line('{"version": 1, "team_tag": "x", "segments": {"0": {"rating": 1, "note": "n"}}}'), everywhere).results, []);
+    assert.deepEqual(annotationResults(JSON.stringify(llava(stages()))), []);
+  });
+
+  it('names the malformed field inside the block and points at its value', () => {
+    const text = line('{"version": 1, "segments": {"2": {"rating": 5}}}');
+    const [result, ...others] = annotationResults(text);
+    assert.deepEqual(others, []);
+    assert.equal(result.severity, 'error');
+    assert.equal(result.message, 'cot_studio.segments.2.rating: expected -1, 0, 1 or null');
+    assert.ok(result.range);
+    assert.equal(text.slice(...result.range), '5');
+  });
+
+  it('says a newer version is newer, and points a missing version at the block', () => {
+    const newer = line('{"version": 9, "review": {"status": "accepted"}}');
+    const [result] = annotationResults(newer);
+    assert.equal(result.message, 'cot_studio.version: 9 is newer than this CoT Studio understands (1)');
+    assert.ok(result.range);
+    assert.equal(newer.slice(...result.range), '9');
+
+    const block = '{"review": {"status": "done"}}';
+    const [missing] = annotationResults(line(block));
+    assert.equal(missing.message, 'cot_studio.version: missing; expected 1 (and 1 more problem)');
+    assert.ok(missing.range);
+    assert.equal(line(block).slice(...missing.range), block);
+  });
+
+  it('checks the block of a record of no known format too', () => {
+    const results = checkLine('{"text": "hello", "cot_studio": "x"}', everywhere).results;
+    assert.deepEqual(
+      results.map((result) => [result.check, result.message]),
+      [
+        ['unknown-format', results[0].message],
+        ['annotations', 'cot_studio: Invalid input: expected object, received string'],
+      ],
+    );
+  });
+});

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { Dataset, displayQuestion, summarizeLine } from '../../src/dataset';
+import { datasetStats } from '../../src/dataset/validate';
 import { datasetsDir } from '../harness/fixtures';
 
 function open(name: string): Dataset {
@@ -73,5 +74,16 @@ describe('summarizeLine', () => {
     assert.match(summarizeLine('{"id": 1}', 8).problem ?? '', /^unknown format|no format|not a/i);
     const summary = summarizeLine('{"question": "<image>Q?", "image": "a.png", "chosen": "x", "rejected": "y", "cot_studio": {"version": 1, "review": {"status": "accepted"}}}', 9);
     assert.deepEqual(summary, { line: 9, question: 'Q?', problem: null, format: 'mmpr', review: 'accepted', segments: 1, rated: 0 });
+  });
+});
+
+describe('dataset stats', () => {
+  it('counts a record with a malformed annotation block under check failures and records with errors', () => {
+    const response = '<SUMMARY> s </SUMMARY><CAPTION> c </CAPTION><REASONING> r </REASONING><CONCLUSION> 9 </CONCLUSION>';
+    const record = (block: object) => JSON.stringify({ conversations: [{ from: 'human', value: 'Q' }, { from: 'gpt', value: response }], cot_studio: block });
+    const text = [record({ version: 1 }), record({ version: 9 }), record({ version: 1, review: { status: 'maybe' } })].join('\n');
+    const stats = datasetStats(Dataset.fromBytes('x.jsonl', Buffer.from(text)), { imageExists: () => true });
+    assert.equal(stats.checks.annotations, 2);
+    assert.equal(stats.recordsWithErrors, 2);
   });
 });

@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { Dataset, indexBytes, LineIndex } from '../../src/dataset';
 import { atomicWrite } from '../../src/dataset/atomicWrite';
 import { setValue } from '../../src/dataset/recordEdit';
+import { rawOffset } from '../../src/dataset/stringLiteral';
 import { datasetsDir } from '../harness/fixtures';
 
 const fixtures = fs.readdirSync(datasetsDir).filter((name) => name.endsWith('.jsonl'));
@@ -83,6 +84,18 @@ describe('Dataset bytes', () => {
     assert.equal(dataset.recordIndexOfLine(1), -1);
     assert.equal(dataset.recordIndexOfLine(2), 1);
     assert.equal(dataset.recordLine(1), 2);
+  });
+});
+
+describe('offsets in a JSON string literal', () => {
+  it('count each escape, either half of an escaped surrogate pair included, as the one code unit it decodes to', () => {
+    const body = 'a\\u00b2\\/caf\\u00e9 é \\ud83d\\ude00 😀 \\"q\\"\\n\\\\z';
+    const decoded = JSON.parse(`"${body}"`) as string;
+    assert.equal(decoded, 'a²/café é 😀 😀 "q"\n\\z');
+    for (let offset = 0; offset <= decoded.length; offset++) {
+      assert.equal(JSON.parse(`"${body.slice(0, rawOffset(body, offset))}"`), decoded.slice(0, offset), `offset ${offset}`);
+    }
+    assert.throws(() => rawOffset(body, decoded.length + 1), RangeError);
   });
 });
 

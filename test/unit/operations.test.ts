@@ -124,4 +124,135 @@ describe('swapping the sides of a pair', () => {
     assert.equal(after.cot_studio.segments['1'].rating, -1, 'the rating moved with its text');
     assert.throws(() => applyOperation(lineOf('llava_cot.jsonl', 1), { kind: 'swapSides', line: 1 }, context), /no chosen and rejected sides/);
   });
+
+  it('moves each side as it is spelled, escapes included', () => {
+    const lineText = '{"prompt": "Q", "chosen": "caf\\u00e9 \\/ 1", "rejected" : "na\\u00efve\\n2", "n": 1.50}';
+    const { text } = applyOperation(lineText, { kind: 'swapSides', line: 1 }, context);
+    assert.equal(withoutAnnotations(text), '{"prompt": "Q", "chosen": "na\\u00efve\\n2", "rejected" : "caf\\u00e9 \\/ 1", "n": 1.50}');
+  });
+});
+
+/**
+ * A LLaVA-CoT record whose response string spells characters as escapes (`\u00b2`, `\/`, `\u00e9`, an emoji as a
+ * surrogate pair) and as themselves (é, 😀), before and after the CAPTION stage.
+ */
+const ESCAPED_RESPONSE = [
+  '<SUMMARY> Area in cm\\u00b2 at 3 km\\/h, caf\\u00e9 é \\ud83d\\ude00 😀 \\"q\\". </SUMMARY>\\n\\n',
+  '<CAPTION> A triangle. </CAPTION>\\n\\n',
+  '<REASONING> Half of 6 \\u00d7 8 is 24 cm\\u00b2 \\/ \\ud83d\\ude00. </REASONING>\\n\\n',
+  '<CONCLUSION> 24 \\u00e9 </CONCLUSION>',
+].join('');
+const ESCAPED_LINE = `{"id": "esc-1", "weight": 1.50, "conversations": [{"from": "human", "value": "<image>\\nArea?"}, {"from": "gpt", "value": "${ESCAPED_RESPONSE}"}], "image": "a.png"}`;
+
+/** The line without the annotation block an operation appended to it. */
+function withoutAnnotations(text: string): string {
+  const at = text.indexOf(',"cot_studio"');
+  return at < 0 ? text : `${text.slice(0, at)}}`;
+}
+
+/** [start, end) of the part of `before` that differs from `after`: what lies outside it is byte for byte the same. */
+function changedRange(before: string, after: string): [number, number] {
+  let start = 0;
+  while (start < before.length && start < after.length && before[start] === after[start]) start++;
+  let end = 0;
+  while (end < before.length - start && end < after.length - start && before[before.length - 1 - end] === after[after.length - 1 - end]) end++;
+  return [start, before.length - end];
+}
+
+/** [start, end) in the raw line of a stage's text (inside its tags). */
+function rawStage(line: string, stage: string): [number, number] {
+  return [line.indexOf(`<${stage}>`) + stage.length + 2, line.indexOf(`</${stage}>`)];
+}
+
+function assertChangedWithin(before: string, after: string, [start, end]: [number, number]): void {
+  const [from, to] = changedRange(before, withoutAnnotations(after));
+  assert.ok(from >= start && to <= end, `changed [${from}, ${to}) of the line, outside the edited stage [${start}, ${end})`);
+}
+
+describe('segment edits in a string that holds escapes', () => {
+  it('rewrite only the raw characters of the edited stage and keep every escape elsewhere', () => {
+    const edited = ' Two sides: 6 × 8 "cm" \\ \n 😀 ';
+    const { text } = applyOperation(ESCAPED_LINE, { kind: 'editSegment', line: 1, segment: 1, text: edited }, context);
+    const [start, end] = rawStage(ESCAPED_LINE, 'CAPTION');
+    assert.equal(withoutAnnotations(text), ESCAPED_LINE.slice(0, start) + JSON.stringify(edited).slice(1, -1) + ESCAPED_LINE.slice(end));
+    const { parsed } = readRecordState(text);
+    assert.equal(parsed.responses[0].segments[1].text, edited);
+    assert.equal(parsed.responses[0].segments[0].text, ' Area in cm² at 3 km/h, café é 😀 😀 "q". ');
+  });
+
+  it('rewrite a stage that itself spells escapes, keeping the escapes of the stages around it', () => {
+    for (const [segment, stage] of [
+      [0, 'SUMMARY'],
+      [2, 'REASONING'],
+      [3, 'CONCLUSION'],
+    ] as const) {
+      const { text } = applyOperation(ESCAPED_LINE, { kind: 'editSegment', line: 1, segment, text: ' x² ' }, context);
+      assertChangedWithin(ESCAPED_LINE, text, rawStage(ESCAPED_LINE, stage));
+      assert.equal(readRecordState(text).parsed.responses[0].segments[segment].text, ' x² ');
+    }
+  });
+
+  it('reflections and accepted alternatives splice the same way', () => {
+    const caption = rawStage(ESCAPED_LINE, 'CAPTION');
+    const reflected = applyOperation(ESCAPED_LINE, { kind: 'insertReflection', line: 1, segment: 1, correction: 'A right triangle \\u00b2.' }, context).text;
+    assertChangedWithin(ESCAPED_LINE, reflected, caption);
+
+    const withAlternative = applyOperation(ESCAPED_LINE, { kind: 'addAlternatives', line: 1, segment: 1, alternatives: [{ text: ' A right triangle. ' }] }, context).text;
+    const accepted = applyOperation(withAlternative, { kind: 'acceptAlternative', line: 1, segment: 1, alternative: 0 }, context).text;
+    assertChangedWithin(withoutAnnotations(withAlternative), accepted, caption);
+    assert.equal(readRecordState(accepted).parsed.responses[0].segments[1].text, ' A right triangle. ');
+  });
+
+  it('a reflection proposal replaces the string from its segment on and keeps what comes before', () => {
+    const proposal = ' A triangle. </CAPTION>\n\n<REASONING> Half of 48 is 24. </REASONING>\n\n<CONCLUSION> 24 </CONCLUSION>';
+    const { text } = applyOperation(
+      ESCAPED_LINE,
+      { kind: 'acceptReflectionProposal', line: 1, segment: 1, text: proposal, wrong: 'A triangle.', correction: 'Half of 48 is 24.' },
+      context,
+    );
+    const start = rawStage(ESCAPED_LINE, 'CAPTION')[0];
+    const end = ESCAPED_LINE.indexOf('"}], "image"');
+    assert.equal(withoutAnnotations(text), ESCAPED_LINE.slice(0, start) + JSON.stringify(proposal).slice(1, -1) + ESCAPED_LINE.slice(end));
+  });
+
+  it('undoing the edit gives back the original bytes', () => {
+    const dataset = Dataset.fromBytes('escapes.jsonl', Buffer.from(`${ESCAPED_LINE}\n`));
+    const { text } = applyOperation(ESCAPED_LINE, { kind: 'editSegment', line: 1, segment: 2, text: ' New reasoning. ' }, context);
+    const change = { line: 0, before: ESCAPED_LINE, after: text };
+    dataset.apply([change], 'forward');
+    assert.notEqual(dataset.lineText(0), ESCAPED_LINE);
+    dataset.apply([change], 'backward');
+    assert.ok(Buffer.concat([...dataset.chunks()]).equals(Buffer.from(`${ESCAPED_LINE}\n`)));
+  });
+});
+
+describe('annotation blocks written by others', () => {
+  const line = (block: string) => `{"prompt": "Q", "chosen": "good", "rejected": "bad", "cot_studio": ${block}}`;
+  const annotated = line('{"version": 1, "team_tag": "x", "segments": {"0": {"rating": 1, "reviewer": "ann", "alternatives": []}}, "history": []}');
+
+  it('keep keys CoT Studio does not know, at the top and in segments, through rating and review', () => {
+    const rated = applyOperation(annotated, { kind: 'rateSegment', line: 1, segment: 0, rating: -1 }, context).text;
+    const reviewed = applyOperation(rated, { kind: 'setReviewStatus', line: 1, status: 'accepted' }, context).text;
+    const block = (JSON.parse(reviewed) as { cot_studio: { team_tag: string; segments: Record<string, { reviewer?: string; rating: number }>; review: { status: string } } })
+      .cot_studio;
+    assert.equal(block.team_tag, 'x');
+    assert.equal(block.segments['0'].reviewer, 'ann');
+    assert.equal(block.segments['0'].rating, -1);
+    assert.equal(block.review.status, 'accepted');
+    assert.equal(readRecordState(reviewed).annotations.team_tag, 'x');
+  });
+
+  it('change only the parts of the block that changed, leaving its other keys as they were spelled', () => {
+    const { text } = applyOperation(annotated, { kind: 'rateSegment', line: 1, segment: 0, side: 'rejected', rating: 0 }, context);
+    const kept = '{"version": 1, "team_tag": "x", "segments": {"0": {"rating": 1, "reviewer": "ann", "alternatives": []}';
+    assert.ok(text.startsWith(line(kept).slice(0, -1)), text);
+    assert.match(text, /"history": \[\{"at":"2026-11-24T00:00:00\.000Z","operation":"rate","segment":0\}\]/);
+  });
+
+  it('refuse a block of a newer version, saying so', () => {
+    assert.throws(
+      () => applyOperation(line('{"version": 9}'), { kind: 'setReviewStatus', line: 1, status: 'accepted' }, context),
+      /cot_studio\.version: 9 is newer than this CoT Studio understands \(1\)/,
+    );
+  });
 });

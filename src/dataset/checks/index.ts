@@ -2,6 +2,7 @@ import { DEFAULT_REFLECTION_PHRASE } from '../annotations';
 import { detectFormat, parseRecord, unknownFormatReason } from '../formats';
 import { describeJson, type FormatId, isJsonObject, type Json, type JsonObject, type ParsedRecord } from '../record';
 import { formatPath } from '../recordEdit';
+import { annotationFindings } from './annotations';
 import { emptyAnswerFindings } from './emptyAnswer';
 import { imageMissingFindings, imageTokenFindings } from './images';
 import { LineTree } from './lineTree';
@@ -38,11 +39,11 @@ export function checkRecord(lineText: string, record: JsonObject, parsed: Parsed
     ...imageMissingFindings(parsed, tree, (path) => context.imageExists(path)),
     ...emptyAnswerFindings(record, parsed),
     ...rewardFindings(record, parsed),
+    ...annotationFindings(record),
   ];
   return findings.map((finding) => place(finding, tree));
 }
 
-/** Reads and checks one line. A blank line is no record (the dataset skips it) and has nothing to report. */
 /** A line's checks, with the record as parsed (null when the line is blank or not an object) for callers that need more of it. */
 export interface LineCheck {
   record: JsonObject | null;
@@ -50,24 +51,28 @@ export interface LineCheck {
   results: CheckResult[];
 }
 
+/** Reads and checks one line. A blank line is no record (the dataset skips it) and has nothing to report. */
 export function checkLine(lineText: string, context: CheckContext): LineCheck {
   const text = lineText.startsWith(BOM) ? lineText.slice(BOM.length) : lineText;
   if (text.trim() === '') return { record: null, parsed: null, results: [] };
-  const failed = (check: 'unparseable' | 'unknown-format', message: string, record: JsonObject | null = null): LineCheck => ({
-    record,
-    parsed: null,
-    results: [{ check, severity: 'error', message }],
-  });
+  const unparseable = (message: string): LineCheck => ({ record: null, parsed: null, results: [{ check: 'unparseable', severity: 'error', message }] });
   let value: Json;
   try {
     value = JSON.parse(text) as Json;
   } catch (error) {
-    return failed('unparseable', `not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+    return unparseable(`not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
   }
-  if (!isJsonObject(value)) return failed('unparseable', `a record must be a JSON object, found ${describeJson(value)}`);
-  const format = context.format ?? detectFormat(value);
-  if (format === null) return failed('unknown-format', unknownFormatReason(value), value);
-  const parsed = parseRecord(value, format);
-  if ('error' in parsed) return failed('unknown-format', parsed.error, value);
-  return { record: value, parsed, results: checkRecord(lineText, value, parsed, context) };
+  if (!isJsonObject(value)) return unparseable(`a record must be a JSON object, found ${describeJson(value)}`);
+  const record = value;
+  // The annotation block is read apart from the format, so a record of no known format still has it checked.
+  const unknownFormat = (message: string): LineCheck => ({
+    record,
+    parsed: null,
+    results: [{ check: 'unknown-format', severity: 'error', message }, ...annotationFindings(record).map((finding) => place(finding, new LineTree(lineText)))],
+  });
+  const format = context.format ?? detectFormat(record);
+  if (format === null) return unknownFormat(unknownFormatReason(record));
+  const parsed = parseRecord(record, format);
+  if ('error' in parsed) return unknownFormat(parsed.error);
+  return { record, parsed, results: checkRecord(lineText, record, parsed, context) };
 }

@@ -15,10 +15,18 @@ export class LineTree {
     return this.parsed.root;
   }
 
-  /** [start, end) of the value at `path`; for a string, its literal with the quotes. */
+  /**
+   * [start, end) of the value at `path`; for a string, its literal with the quotes. For a field the record
+   * lacks, the nearest value on the path that it has (the object missing the field).
+   */
   range(path: JsonPath): [number, number] | undefined {
-    const node = this.root && findNodeAtLocation(this.root, path);
-    return node ? [node.offset, node.offset + node.length] : undefined;
+    const root = this.root;
+    if (!root) return undefined;
+    for (let length = path.length; length >= 0; length--) {
+      const node = findNodeAtLocation(root, path.slice(0, length));
+      if (node) return [node.offset, node.offset + node.length];
+    }
+    return undefined;
   }
 
   /** The path of the first string equal to `value`: names a field the parsed record holds only by value. */

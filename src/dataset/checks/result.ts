@@ -11,6 +11,7 @@ export const checkIdSchema = z.enum([
   'image-missing', // an image path that names no file
   'empty-answer', // the final answer is blank, or a needed response is missing
   'reward', // a reward that reads the ground truth scores below passing (a wrong final answer)
+  'annotations', // the record's `cot_studio` block does not read: a malformed field or a newer version
 ]);
 export type CheckId = z.infer<typeof checkIdSchema>;
 
