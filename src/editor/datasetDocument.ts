@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { Dataset, DEFAULT_REFLECTION_PHRASE, type LineChange } from '../dataset';
 import type { CheckContext } from '../dataset/checks';
 import { ImageResolver } from '../dataset/images';
+import { WORKER_THRESHOLD_BYTES, warmIndexWorker } from '../dataset/indexWorker';
 import { atomicWrite } from '../dataset/atomicWrite';
 import { applyOperation, type OperationContext } from '../dataset/operations';
 import { type FormatId, formatIdSchema } from '../dataset/record';
@@ -29,6 +30,8 @@ function readBytes(uri: vscode.Uri): Promise<Uint8Array> {
 }
 
 async function readDataset(uri: vscode.Uri): Promise<Dataset> {
+  // A large file is indexed on a worker thread: start it while the file is read.
+  if ((await vscode.workspace.fs.stat(uri)).size >= WORKER_THRESHOLD_BYTES) warmIndexWorker();
   const dataset = await Dataset.load(path.basename(uri.path), await readBytes(uri));
   dataset.format = configuredFormat(uri);
   return dataset;

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LineIndex } from '../../src/dataset';
+import { indexBytes, WORKER_THRESHOLD_BYTES, warmIndexWorker } from '../../src/dataset/indexWorker';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -38,5 +39,23 @@ describe('LineIndex', () => {
   it('rejects a line number outside the file with the 1-based range', () => {
     const index = LineIndex.build(bytes('a\nb\n'));
     assert.throws(() => index.range(2), /line 3 is outside 1\.\.2/);
+  });
+});
+
+describe('indexing a large file on a worker thread', () => {
+  it('gives the index an in-process scan gives, with one worker kept warm for the next file', async () => {
+    // Two files past the size that goes to a worker, with CRLF and LF lines and no final newline.
+    const files = [0, 1].map((seed) => {
+      const line = `{"id": ${seed}, "text": "${'x'.repeat(200 + seed)}"}`;
+      return bytes(Array.from({ length: Math.ceil(WORKER_THRESHOLD_BYTES / line.length) + 10 }, (_, i) => line + (i % 3 === 0 ? '\r' : '')).join('\n'));
+    });
+    warmIndexWorker();
+    for (const file of files) {
+      const expected = LineIndex.build(file);
+      const { bytes: returned, index } = await indexBytes(file.slice());
+      assert.ok(Buffer.from(returned).equals(Buffer.from(file)), 'the bytes come back unchanged');
+      assert.equal(index.lineCount, expected.lineCount);
+      for (const line of [0, 1, 2, index.lineCount - 1]) assert.deepEqual(index.range(line), expected.range(line));
+    }
   });
 });
