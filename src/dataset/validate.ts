@@ -94,7 +94,7 @@ export class StatsTally {
 /** Counts formats, review states, check failures, segments and annotations over the whole dataset. */
 export function datasetStats(dataset: Dataset, context: CheckContext): DatasetStats {
   const tally = new StatsTally(dataset);
-  for (const check of checkDataset(dataset, context)) tally.add(check);
+  for (const check of checkDataset(dataset, { ...context, ranges: false })) tally.add(check);
   return tally.result();
 }
 

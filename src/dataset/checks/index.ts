@@ -19,13 +19,15 @@ export interface CheckContext {
   format?: FormatId;
   /** The reflection phrase a repeated Mulberry step may follow (the `cotStudio.reflectionPhrase` setting). */
   reflectionPhrase?: string;
+  /** False when only the counts matter (stats): results then carry no range, and most lines are never parsed for one. */
+  ranges?: boolean;
 }
 
 const BOM = '\uFEFF';
 
-function place(finding: Finding, tree: LineTree): CheckResult {
+function place(finding: Finding, tree: LineTree, ranges = true): CheckResult {
   const { check, severity, field, problem } = finding;
-  const range = field && tree.range(field);
+  const range = ranges && field && tree.range(field);
   const message = field ? `${formatPath(field)}: ${problem}` : problem;
   return range ? { check, severity, message, range } : { check, severity, message };
 }
@@ -41,7 +43,7 @@ export function checkRecord(lineText: string, record: JsonObject, parsed: Parsed
     ...rewardFindings(record, parsed),
     ...annotationFindings(record),
   ];
-  return findings.map((finding) => place(finding, tree));
+  return findings.map((finding) => place(finding, tree, context.ranges));
 }
 
 /** A line's checks, with the record as parsed (null when the line is blank or not an object) for callers that need more of it. */
@@ -68,7 +70,7 @@ export function checkLine(lineText: string, context: CheckContext): LineCheck {
   const unknownFormat = (message: string): LineCheck => ({
     record,
     parsed: null,
-    results: [{ check: 'unknown-format', severity: 'error', message }, ...annotationFindings(record).map((finding) => place(finding, new LineTree(lineText)))],
+    results: [{ check: 'unknown-format', severity: 'error', message }, ...annotationFindings(record).map((finding) => place(finding, new LineTree(lineText), context.ranges))],
   });
   const format = context.format ?? detectFormat(record);
   if (format === null) return unknownFormat(unknownFormatReason(record));
