@@ -219,7 +219,8 @@ describe('image-token-count', () => {
         { role: 'assistant', content: 'A2' },
       ],
     };
-    assert.deepEqual(checksOf(record), []);
+    // Two tokens for two images across both questions; the second exchange itself is only a warning.
+    assert.deepEqual(checksOf(record), ['turns']);
   });
 
   it('lets LLaVA-CoT and MMPR put a single image without a token, but not two', () => {
@@ -349,5 +350,23 @@ describe('annotations', () => {
         ['annotations', 'cot_studio: Invalid input: expected object, received string'],
       ],
     );
+  });
+});
+
+describe('turns outside the first exchange', () => {
+  const llava = JSON.parse(fixtureLines('llava_cot.jsonl')[0]) as { conversations: JsonObject[] };
+
+  it('warns about a system prompt and a second exchange, pointing at the first such turn', () => {
+    const record = { ...llava, conversations: [{ from: 'system', value: 'Be brief.' }, ...llava.conversations, { from: 'human', value: 'And 2020?' }] };
+    const line = JSON.stringify(record);
+    const [result] = checkLine(line, everywhere).results.filter((candidate) => candidate.check === 'turns');
+    assert.equal(result.severity, 'warning');
+    assert.match(result.message, /^conversations\[0\]: turn\(s\) 1 \(system\), 4 \(human\) are outside the first exchange/);
+    assert.ok(result.range);
+    assert.deepEqual(JSON.parse(line.slice(...result.range)), record.conversations[0]);
+  });
+
+  it('says nothing of a record that is one exchange', () => {
+    assert.ok(!checksOf(llava).includes('turns'));
   });
 });

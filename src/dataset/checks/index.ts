@@ -8,6 +8,7 @@ import { imageMissingFindings, imageTokenFindings } from './images';
 import { LineTree } from './lineTree';
 import { grammarFindings } from './responses';
 import { rewardFindings } from './rewards';
+import { turnFindings } from './turns';
 import type { CheckResult, Finding } from './result';
 
 export { type CheckId, checkIdSchema, type CheckResult, checkResultSchema, type Severity, severitySchema } from './result';
@@ -42,6 +43,7 @@ export function checkRecord(lineText: string, record: JsonObject, parsed: Parsed
     ...emptyAnswerFindings(record, parsed),
     ...rewardFindings(record, parsed),
     ...annotationFindings(record),
+    ...turnFindings(record),
   ];
   return findings.map((finding) => place(finding, tree, context.ranges));
 }

@@ -12,6 +12,7 @@ export const checkIdSchema = z.enum([
   'empty-answer', // the final answer is blank, or a needed response is missing
   'reward', // a reward that reads the ground truth scores below passing (a wrong final answer)
   'annotations', // the record's `cot_studio` block does not read: a malformed field or a newer version
+  'turns', // a chat record holds a system prompt or turns after its first exchange
 ]);
 export type CheckId = z.infer<typeof checkIdSchema>;
 

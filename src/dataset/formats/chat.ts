@@ -79,8 +79,29 @@ export function turnText(turn: Turn): string {
   return turn.texts.map((ref) => ref.text).join('\n');
 }
 
-/** The 0-based positions of the turns outside the first exchange: system prompts, later questions and replies. */
-export function turnsOutsideExchange(turns: Turn[]): number[] {
-  const { prompt, reply } = firstExchange(turns);
-  return turns.flatMap((turn, index) => (turn === prompt || turn === reply ? [] : [index]));
+/** Chat turns a record holds outside the exchange it is read as: where they are and how a person finds them. */
+export interface TurnsOutside {
+  /** The chat list's key, `conversations` or `messages`. */
+  key: string;
+  /** 0-based positions in that list. */
+  indices: number[];
+  /** `1 (system)`, `4 (human)`: 1-based, with the role as the record writes it. */
+  described: string[];
+}
+
+/** The system prompts, later questions and replies of a chat record: CoT Studio reads, checks and exports its first exchange only. */
+export function turnsOutsideExchange(record: JsonObject): TurnsOutside | null {
+  const chat = readChat(record);
+  if (!chat) return null;
+  const { prompt, reply } = firstExchange(chat.turns);
+  const indices = chat.turns.flatMap((turn, index) => (turn === prompt || turn === reply ? [] : [index]));
+  if (indices.length === 0) return null;
+  const [key] = chat.path as [string];
+  const list = record[key];
+  const described = indices.map((index) => {
+    const turn = Array.isArray(list) ? list[index] : undefined;
+    const role = isJsonObject(turn) ? (turn.from ?? turn.role) : undefined;
+    return `${index + 1} (${typeof role === 'string' ? role : 'no role'})`;
+  });
+  return { key, indices, described };
 }
