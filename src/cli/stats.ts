@@ -24,12 +24,13 @@ export function formatStats(stats: DatasetStats): string {
   ].join('\n');
 }
 
-/** `cot-studio stats FILE [--json]`. */
+/** `cot-studio stats FILE [--json]`: exits 1 when a record has an error. */
 export async function stats(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: { ...datasetOptions, json: { type: 'boolean', default: false } }, allowPositionals: true, strict: true });
   const [file] = positionals;
   const format = forcedFormat(values.format);
   const result = await fileStats(file ?? '', readDatasetFile(file), { format, imageRoots: values['image-root'] ?? [] });
   process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatStats(result)}\n`);
-  return 0;
+  // As every command: 1 when the data has errors, so a pipeline can gate on it; the counts are printed either way.
+  return result.recordsWithErrors > 0 ? 1 : 0;
 }

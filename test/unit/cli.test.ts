@@ -56,13 +56,17 @@ describe('cot-studio validate', () => {
 describe('cot-studio stats', () => {
   it('prints machine-readable counts with --json', async () => {
     const { code, stdout } = await run('stats', fixture('llava_cot.jsonl'), '--json');
-    assert.equal(code, 0);
+    assert.equal(code, 1, 'two records break the stage grammar: the data has errors');
     const stats = datasetStatsSchema.parse(JSON.parse(stdout));
     assert.equal(stats.records, 10);
     assert.deepEqual(stats.formats, { 'llava-cot': 10 });
     assert.equal(stats.checks['stage-grammar'], 2);
     assert.equal(stats.review.unreviewed, 10);
     assert.equal(stats.segments.byKind.stage, 4 * 10 - 1);
+    const clean = await run('stats', fixture('mmpr.jsonl'));
+    assert.equal(clean.code, 0, clean.stderr);
+    assert.match(clean.stdout, /^mmpr\.jsonl: 2 records on 2 lines, 0 with errors/);
+    assert.equal((await run('stats', fixture('missing.jsonl'))).code, 2);
   });
 
   it('counts a large file on worker threads exactly as one pass over it does', async () => {
@@ -75,7 +79,7 @@ describe('cot-studio stats', () => {
     fs.writeFileSync(file, bytes);
     try {
       const { code, stdout, stderr } = await run('stats', file, '--json');
-      assert.equal(code, 0, stderr);
+      assert.equal(code, 1, stderr);
       const expected = datasetStats(Dataset.fromBytes(path.basename(file), bytes), checkContext(file, undefined, undefined));
       assert.ok(expected.records > 500 && expected.checks.unparseable > 0 && expected.formats.mmpr > 0);
       assert.deepEqual(datasetStatsSchema.parse(JSON.parse(stdout)), JSON.parse(JSON.stringify(expected)));
