@@ -32,18 +32,22 @@ function randomOperation(next: () => number, lineText: string, line: number): Op
     { kind: 'setReviewStatus', line, status: pick(['accepted', 'rejected', 'needs_fix', 'unreviewed']), note: next() < 0.5 ? undefined : 'note ✓' },
     { kind: 'insertReflection', line, segment, correction: 'Corrected step.' },
     { kind: 'markPreference', line, segment, chosen: { text: 'better' }, rejected: 'current' },
+    { kind: 'addAlternatives', line, segment, alternatives: [{ text: `alternative ${Math.floor(next() * 1000)} \u00e9 "q"` }] },
   ];
-  if (alternatives > 0) choices.push({ kind: 'acceptAlternative', line, segment, alternative: 0 });
+  // Accepting is drawn often once there is something to accept, so the sequences exercise it.
+  if (alternatives > 0) choices.push(...Array.from({ length: 3 }, (): Operation => ({ kind: 'acceptAlternative', line, segment, alternative: Math.floor(next() * alternatives) })));
+  if (parsed.responses.length === 2) choices.push({ kind: 'swapSides', line });
   return pick(choices);
 }
 
 describe('operations', () => {
-  it('random edit sequences on every fixture, undone in reverse, give back the original bytes', () => {
+  it('random edit sequences on every fixture, undone in reverse, give back the original bytes, and redo gives back the edits', () => {
     for (const name of fs.readdirSync(datasetsDir).filter((file) => file.endsWith('.jsonl'))) {
       const original = fs.readFileSync(path.join(datasetsDir, name));
       const dataset = Dataset.fromBytes(name, original);
       const next = random(name.length * 7919);
       const history: LineChange[] = [];
+      const ran = new Set<Operation['kind']>();
       for (let step = 0; step < 150; step++) {
         const line = dataset.recordLine(Math.floor(next() * dataset.recordCount));
         const before = dataset.lineText(line);
@@ -59,10 +63,16 @@ describe('operations', () => {
         const change = { line, before, after: text };
         dataset.apply([change], 'forward');
         history.push(change);
+        ran.add(operation.kind);
       }
       assert.ok(history.length > 0 || name === 'r1vl.jsonl' || name === 'reason_rft_rl.jsonl', `${name}: no operation ran`);
+      if (name === 'llava_cot.jsonl') assert.ok(ran.has('acceptAlternative') && ran.has('addAlternatives'), `${name}: ran only ${[...ran].join(', ')}`);
+      if (name === 'mmpr.jsonl') assert.ok(ran.has('swapSides'), `${name}: ran only ${[...ran].join(', ')}`);
+      const edited = Buffer.concat([...dataset.chunks()]);
       for (const change of [...history].reverse()) dataset.apply([change], 'backward');
       assert.ok(Buffer.concat([...dataset.chunks()]).equals(original), `${name}: undoing ${history.length} operations did not restore the bytes`);
+      for (const change of history) dataset.apply([change], 'forward');
+      assert.ok(Buffer.concat([...dataset.chunks()]).equals(edited), `${name}: redoing ${history.length} operations did not give back the edited bytes`);
     }
   });
 
