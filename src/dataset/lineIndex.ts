@@ -1,9 +1,11 @@
 /** Start and content-end offsets of every line; self-contained so it can also run in a worker thread. */
 export function scanLines(bytes: Uint8Array): { starts: Float64Array; ends: Float64Array } {
+  // A Buffer view, no copy: Buffer's indexOf is memchr, a Uint8Array's a plain loop several times slower.
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let count = 0;
   if (bytes.length > 0) {
     count = 1;
-    for (let i = bytes.indexOf(0x0a); i !== -1; i = bytes.indexOf(0x0a, i + 1)) count++;
+    for (let i = view.indexOf(0x0a); i !== -1; i = view.indexOf(0x0a, i + 1)) count++;
     // A final newline ends the last line rather than starting an empty one.
     if (bytes[bytes.length - 1] === 0x0a) count--;
   }
@@ -11,7 +13,7 @@ export function scanLines(bytes: Uint8Array): { starts: Float64Array; ends: Floa
   const ends = new Float64Array(count);
   let start = 0;
   for (let line = 0; line < count; line++) {
-    const newline = bytes.indexOf(0x0a, start);
+    const newline = view.indexOf(0x0a, start);
     const end = newline === -1 ? bytes.length : newline;
     starts[line] = start;
     ends[line] = end > start && bytes[end - 1] === 0x0d ? end - 1 : end;
