@@ -73,6 +73,8 @@ export class DatasetDocument implements vscode.CustomDocument {
   readonly facts: FactTable;
   /** Size and time of the file as we last read or wrote it, to tell our own saves from other programs' writes. */
   private diskStamp = '';
+  /** Counts saves, reverts and reloads: an answer to a question asked before one of them no longer applies. */
+  private generation = 0;
 
   private constructor(
     readonly uri: vscode.Uri,
@@ -164,8 +166,12 @@ export class DatasetDocument implements vscode.CustomDocument {
   }
 
   async save(): Promise<void> {
-    if (this.diskDiverged) await this.keepDiskCopy();
+    // A version on disk that we never read (another program's, not yet reported, or reported but not yet answered
+    // for, as when an auto save comes first) is copied aside before it is written over, as Keep My Version does.
+    const onDisk = await this.readDiskStamp();
+    if (onDisk !== 'missing' && (this.diskDiverged || onDisk !== this.diskStamp)) await this.keepDiskCopy();
     await writeDataset(this.uri, this.current);
+    this.generation++;
     this.diskStamp = await this.readDiskStamp();
     // The saved file is the new base; the undo stack keeps working because line numbers never move.
     const saved = Buffer.concat([...this.current.chunks()]);
@@ -180,6 +186,7 @@ export class DatasetDocument implements vscode.CustomDocument {
   }
 
   async revert(): Promise<void> {
+    this.generation++;
     this.current = await readDataset(this.uri);
     this.diskStamp = await this.readDiskStamp();
     this.diskDiverged = false;
@@ -238,13 +245,17 @@ export class DatasetDocument implements vscode.CustomDocument {
     }
     const reload = 'Reload and Reapply My Edits';
     const keep = 'Keep My Version';
+    const asked = this.generation;
     const choice = await vscode.window.showWarningMessage(
       `${this.current.fileName} changed on disk while it has unsaved edits.`,
       { detail: 'Reload reads the new file and reapplies your edits to the lines they still fit (the others are saved to a side file). Keep saves your version over it, after copying the disk version aside.' },
       reload,
       keep,
     );
+    // A save, revert or reload while the question was open already dealt with this disk version (a save copied it aside).
+    if (this.generation !== asked) return;
     if (choice === reload) {
+      this.generation++;
       const mine = this.current.changes();
       this.current = await readDataset(this.uri);
       this.diskStamp = stamp;

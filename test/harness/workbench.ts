@@ -12,7 +12,8 @@ export class Workbench {
 
   /**
    * Runs a command from the palette by its title, as a user types it. Right after start-up the palette
-   * can open before extension commands are listed, so it is reopened until the command shows.
+   * can open before extension commands are listed, and focus moving elsewhere closes it, so it is reopened
+   * until the command is chosen.
    */
   async runCommand(title: string, timeoutMs = 60_000): Promise<void> {
     const input = this.page.locator('.quick-input-widget input');
@@ -20,11 +21,12 @@ export class Workbench {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       await this.page.keyboard.press('F1');
-      await input.waitFor();
-      await input.fill(`>${title}`);
       try {
+        // The palette also closes when something else takes the focus (a webview that just re-rendered): then it is opened again.
+        await input.waitFor({ timeout: 5_000 });
+        await input.fill(`>${title}`, { timeout: 5_000 });
         await row.waitFor({ timeout: 5_000 });
-        await input.press('Enter');
+        await input.press('Enter', { timeout: 5_000 });
         return;
       } catch (error) {
         await this.page.keyboard.press('Escape');

@@ -8,8 +8,7 @@ import { buildSample } from '../../src/editor/sample';
 import type { ExportResult } from '../../src/export';
 import type { CotStudioApi } from '../../src/extension';
 import { datasetsDir } from '../harness/fixtures';
-import { activate as api, until, VIEW_TYPE } from './session';
-
+import { activate as api, fixtureCopies, until, VIEW_TYPE } from './session';
 
 function lines(file: string): string[] {
   return fs.readFileSync(file, 'utf8').split('\n');
@@ -261,5 +260,167 @@ describe('editing a dataset in the extension host', function () {
     document.dispose();
     restored.dispose();
     log.dispose();
+  });
+});
+
+/** The 0-based line of the first line that parses as a JSON object (a record the commands can edit). */
+function firstRecordLine(bytes: Buffer): number {
+  const found = bytes
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .split('\n')
+    .findIndex((text) => {
+      try {
+        const value: unknown = JSON.parse(text);
+        return typeof value === 'object' && value !== null && !Array.isArray(value);
+      } catch {
+        return false;
+      }
+    });
+  assert.notEqual(found, -1, 'the fixture has a record');
+  return found;
+}
+
+/** Where a line's content sits in the file's bytes: after the BOM on line 0, before its `\r\n` or `\n` (or the end). */
+function contentRange(bytes: Buffer, line: number): { start: number; end: number } {
+  let start = 0;
+  for (let i = 0; i < line; i++) start = bytes.indexOf(0x0a, start) + 1;
+  if (line === 0 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) start = 3;
+  let end = bytes.indexOf(0x0a, start);
+  if (end === -1) end = bytes.length;
+  if (end > start && bytes[end - 1] === 0x0d) end--;
+  return { start, end };
+}
+
+function withoutAnnotations(text: string): Record<string, unknown> {
+  const record = JSON.parse(text) as Record<string, unknown>;
+  delete record.cot_studio;
+  return record;
+}
+
+/** Sees the watcher events for one file the way the document's own watcher does, to wait for them in a test. */
+function watchFile(file: string): { deleted: Promise<void>; dispose(): void } {
+  const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)));
+  const deleted = new Promise<void>((resolve) => watcher.onDidDelete(() => resolve()));
+  return { deleted, dispose: () => watcher.dispose() };
+}
+
+describe('saving every fixture in the extension host changes only the edited line', function () {
+  this.timeout(120_000);
+  const copies = fixtureCopies();
+
+  const fixtures = fs.readdirSync(datasetsDir).filter((name) => name.endsWith('.jsonl')).sort();
+
+  it('finds every fixture, the edge cases included', () => {
+    assert.ok(fixtures.length >= 8, fixtures.join(', '));
+    assert.ok(fixtures.includes('edge_cases.jsonl'));
+  });
+
+  for (const name of fixtures) {
+    it(`${name}: a review saved through the workbench replaces one line, and undo then save gives back the original bytes`, async () => {
+      const { file, uri, cot } = await copies.open('cot-studio-bytes-', name);
+      const original = fs.readFileSync(file);
+      const line = firstRecordLine(original);
+      const { start, end } = contentRange(original, line);
+      const originalText = original.subarray(start, end).toString('utf8');
+      assert.equal(cot.readLine(uri, line + 1), originalText, 'the document reads the line as the test does');
+
+      const label = await vscode.commands.executeCommand('cotStudio.setReviewStatus', { line: line + 1, status: 'accepted' });
+      assert.ok(label, 'the command changed the record');
+      assert.equal(cot.openDatasets().find((d) => d.uri === uri)?.dirty, true);
+      await vscode.commands.executeCommand('workbench.action.files.save');
+      await until('the save to reach the disk', () => !fs.readFileSync(file).equals(original));
+
+      const saved = fs.readFileSync(file);
+      const tail = original.length - end;
+      assert.ok(saved.subarray(0, start).equals(original.subarray(0, start)), 'every byte before the line (the BOM included) is unchanged');
+      assert.ok(saved.subarray(saved.length - tail).equals(original.subarray(end)), 'every byte from the line ending on (CRLF, no final newline) is unchanged');
+      const savedText = saved.subarray(start, saved.length - tail).toString('utf8');
+      assert.ok(!/[\r\n]/.test(savedText), 'the record stays on its line');
+      assert.equal(savedText, cot.readLine(uri, line + 1));
+      assert.deepEqual((JSON.parse(savedText) as { cot_studio: { review: unknown } }).cot_studio.review, { status: 'accepted' });
+      assert.deepEqual(withoutAnnotations(savedText), withoutAnnotations(originalText), 'only the annotations were added');
+      assert.equal(cot.openDatasets().find((d) => d.uri === uri)?.dirty, false);
+
+      await vscode.commands.executeCommand('undo');
+      await until('undo to restore the line', () => cot.readLine(uri, line + 1) === originalText);
+      await vscode.commands.executeCommand('workbench.action.files.save');
+      await until('the save after undo to reach the disk', () => !fs.readFileSync(file).equals(saved));
+      assert.ok(fs.readFileSync(file).equals(original), 'undo then save gives back the original bytes');
+    });
+  }
+});
+
+describe('another program changing an open dataset in the extension host', function () {
+  this.timeout(120_000);
+  const copies = fixtureCopies();
+
+  it('reloads a file replaced by rename (write a temporary file, rename it over) and edits the new version', async () => {
+    const { scratch, file, uri, cot } = await copies.open('cot-studio-rename-', 'reason_rft.jsonl');
+    const replaced = fs.readFileSync(file, 'utf8').split('\n');
+    replaced[1] = replaced[1].replace('"rft-002"', '"rft-002-renamed"');
+    assert.match(replaced[1], /rft-002-renamed/);
+    const temporary = path.join(scratch, '.reason_rft.jsonl.tmp');
+    fs.writeFileSync(temporary, replaced.join('\n'));
+    fs.renameSync(temporary, file);
+    await until('the replaced file to show', () => cot.readLine(uri, 2).includes('rft-002-renamed'));
+    assert.equal(cot.readLine(uri, 1), replaced[0]);
+    assert.equal(cot.openDatasets().find((d) => d.uri === uri)?.dirty, false, 'a reload is not an unsaved edit');
+
+    // The reloaded file is the base the next save writes over: only the edited line differs from it.
+    await vscode.commands.executeCommand('cotStudio.setReviewStatus', { line: 3, status: 'rejected' });
+    await vscode.commands.executeCommand('workbench.action.files.save');
+    await until('the save to reach the disk', () => fs.readFileSync(file, 'utf8') !== replaced.join('\n'));
+    const saved = fs.readFileSync(file, 'utf8').split('\n');
+    assert.equal(saved.length, replaced.length);
+    for (let i = 0; i < replaced.length; i++) if (i !== 2) assert.equal(saved[i], replaced[i], `line ${i + 1} is the replaced file's`);
+    assert.deepEqual(annotationsOf(saved[2]).review, { status: 'rejected' });
+  });
+
+  it('keeps the version another program wrote in a side file when a save comes before anyone answers for it', async () => {
+    const { scratch, file, uri, cot } = await copies.open('cot-studio-unanswered-', 'mmpr.jsonl');
+    const original = lines(file);
+    await vscode.commands.executeCommand('cotStudio.setReviewStatus', { line: 1, status: 'accepted', note: 'mine' });
+    assert.equal(cot.openDatasets().find((d) => d.uri === uri)?.dirty, true);
+    const theirs = [...original];
+    const record = JSON.parse(theirs[1]) as { question: string };
+    record.question = 'Changed by another program?';
+    theirs[1] = JSON.stringify(record);
+    const theirBytes = Buffer.from(theirs.join('\n'), 'utf8');
+    fs.writeFileSync(file, theirBytes);
+    // Nobody answers the question about the change (the host cannot click it): a save comes first, as an auto save does.
+    await vscode.commands.executeCommand('workbench.action.files.save');
+    await until('the save to reach the disk', () => !fs.readFileSync(file).equals(theirBytes));
+    const saved = lines(file);
+    assert.deepEqual(annotationsOf(saved[0]).review, { status: 'accepted', note: 'mine' });
+    assert.deepEqual(saved.slice(1), original.slice(1), 'the save writes my version');
+    const sideFiles = fs.readdirSync(scratch).filter((entry) => entry.startsWith('mmpr.jsonl.cot-studio-disk-') && entry.endsWith('.jsonl'));
+    assert.equal(sideFiles.length, 1, `the other program's version must be kept aside; side files: ${sideFiles.join(', ') || 'none'}`);
+    assert.ok(fs.readFileSync(path.join(scratch, sideFiles[0])).equals(theirBytes), 'the side file holds exactly what the other program wrote');
+  });
+
+  it('keeps a deleted file open with its content, and a save writes the same bytes back', async () => {
+    const { file, uri, cot } = await copies.open('cot-studio-delete-', 'edge_cases.jsonl');
+    const original = fs.readFileSync(file);
+    const line = firstRecordLine(original);
+    const text = cot.readLine(uri, line + 1);
+    const watch = watchFile(file);
+    try {
+      fs.unlinkSync(file);
+      await watch.deleted;
+    } finally {
+      watch.dispose();
+    }
+    // The document's own watcher saw the same event; give its handler time to run before looking.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    assert.ok(!fs.existsSync(file));
+    assert.ok(cot.openDatasets().some((d) => d.uri === uri), 'the dataset stays open');
+    assert.equal(cot.readLine(uri, line + 1), text, 'with its content');
+    const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
+    assert.ok(tab?.input instanceof vscode.TabInputCustom && tab.input.uri.toString() === uri, 'its editor stays open');
+
+    await vscode.commands.executeCommand('workbench.action.files.save');
+    await until('the save to write the file again', () => fs.existsSync(file));
+    assert.ok(fs.readFileSync(file).equals(original), 'the file is written back byte for byte');
   });
 });

@@ -45,3 +45,30 @@ export async function openFixtureCopy(cot: CotStudioApi, prefix: string, name = 
   await until('the dataset to open', () => cot.openDatasets().some((dataset) => dataset.uri === uri));
   return { scratch, file, uri };
 }
+
+/**
+ * For a mocha suite whose tests each open a fresh copy of the fixtures: the editors are reverted and closed
+ * after each test and the copies removed after the suite.
+ */
+export function fixtureCopies(): { open(prefix: string, name?: string): Promise<FixtureCopy & { cot: CotStudioApi }> } {
+  const scratches: string[] = [];
+  let cot: CotStudioApi | undefined;
+  before(async () => {
+    cot = await activate();
+  });
+  afterEach(async () => {
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+  after(() => {
+    for (const scratch of scratches) fs.rmSync(scratch, { recursive: true, force: true });
+  });
+  return {
+    async open(prefix, name) {
+      assert.ok(cot, 'the extension is activated before the tests run');
+      const copy = await openFixtureCopy(cot, prefix, name);
+      scratches.push(copy.scratch);
+      return { ...copy, cot };
+    },
+  };
+}
