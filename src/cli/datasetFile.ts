@@ -12,18 +12,18 @@ export const datasetOptions = {
   'image-root': { type: 'string', multiple: true },
 } as const;
 
-/** The bytes of a dataset file named on the command line; an unreadable one is a usage error (exit 2). */
-export function readDatasetFile(file: string | undefined): Buffer {
+/** Runs `read` on the dataset file named on the command line; a missing or unreadable one is a usage error (exit 2). */
+export function readingDatasetFile<T>(file: string | undefined, read: (file: string) => T): T {
   if (!file) throw new UsageError('missing FILE');
   try {
-    return fs.readFileSync(file);
+    return read(file);
   } catch (error) {
     throw new UsageError(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
 export async function openDatasetFile(file: string | undefined): Promise<Dataset> {
-  return Dataset.load(path.basename(file ?? ''), readDatasetFile(file));
+  return Dataset.load(path.basename(file ?? ''), readingDatasetFile(file, (name) => fs.readFileSync(name)));
 }
 
 /** The format `--format` forces, or undefined to detect it per record. */

@@ -1,7 +1,8 @@
+import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fileStats } from '../dataset/stats';
 import type { DatasetStats } from '../dataset/validate';
-import { datasetOptions, forcedFormat, readDatasetFile } from './datasetFile';
+import { datasetOptions, forcedFormat, readingDatasetFile } from './datasetFile';
 
 function table(title: string, counts: Record<string, number>): string[] {
   const rows = Object.entries(counts).filter(([, count]) => count > 0);
@@ -29,7 +30,12 @@ export async function stats(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: { ...datasetOptions, json: { type: 'boolean', default: false } }, allowPositionals: true, strict: true });
   const [file] = positionals;
   const format = forcedFormat(values.format);
-  const result = await fileStats(file ?? '', readDatasetFile(file), { format, imageRoots: values['image-root'] ?? [] });
+  // The workers read the file themselves; here it is only checked to be readable, for a clear usage error.
+  const readable = readingDatasetFile(file, (name) => {
+    fs.accessSync(name, fs.constants.R_OK);
+    return name;
+  });
+  const result = await fileStats(readable, { format, imageRoots: values['image-root'] ?? [] });
   process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatStats(result)}\n`);
   // As every command: 1 when the data has errors, so a pipeline can gate on it; the counts are printed either way.
   return result.recordsWithErrors > 0 ? 1 : 0;

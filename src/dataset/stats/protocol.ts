@@ -2,11 +2,12 @@ import { z } from 'zod';
 import { formatIdSchema } from '../record';
 import { datasetStatsSchema } from '../statsSchema';
 
-/** What a stats worker is given: whole lines of the file (the first chunk keeps the BOM) and how to check them. */
+/** What a stats worker is given: a range of whole lines of the file, which it reads itself, and how to check them. */
 export const statsJobSchema = z.object({
-  /** The dataset file: names the tally and anchors relative image paths. */
+  /** The dataset file: read by the worker, names the tally and anchors relative image paths. */
   file: z.string(),
-  bytes: z.instanceof(Uint8Array),
+  start: z.number().int().min(0),
+  end: z.number().int().min(0),
   format: formatIdSchema.optional(),
   imageRoots: z.array(z.string()),
 });
