@@ -73,6 +73,8 @@ export const parsedRecordSchema = z.object({
   id: z.string().nullable(),
   /** The first user question, `<image>` placeholders kept (checks count them). */
   question: z.string().nullable(),
+  /** The system prompt of a chat record (its system turns before the question, or sharegpt's `system` field). */
+  system: z.string().optional(),
   /** Image paths as the record gives them (relative to the dataset folder or an image root). */
   images: z.array(z.string()),
   /** The record's own reference answer, when it has one (`solution`, `answer`, `answer_gt`, ...). */

@@ -31,6 +31,7 @@ export async function exportDataset(format: ExportFormat, inputs: Iterable<Expor
   const result: ExportResult = { written: 0, refusals: [], skipped: 0, filtered: noFilterCounts(), files: [options.outputPath] };
   const datasetName = options.datasetName ?? path.basename(options.outputPath, path.extname(options.outputPath));
   let fileKind: { kind: string; line: number } | undefined;
+  let hasSystem = false;
   let side: SideFile[] = [];
 
   function* lines(): Iterable<string> {
@@ -51,11 +52,12 @@ export async function exportDataset(format: ExportFormat, inputs: Iterable<Expor
         continue;
       }
       if (kind !== undefined) fileKind ??= { kind, line: input.line };
+      hasSystem ||= input.parsed.system !== undefined;
       for (const line of exported.lines) yield `${JSON.stringify(line)}\n`;
       result.written += exported.lines.length;
     }
     // Made before the output is renamed into place, so that an unreadable registry file stops the export whole.
-    side = sideFiles(format, { outputPath: options.outputPath, count: result.written, datasetName, datasetDir: options.datasetDir, lineKind: fileKind?.kind });
+    side = sideFiles(format, { outputPath: options.outputPath, count: result.written, datasetName, datasetDir: options.datasetDir, lineKind: fileKind?.kind, hasSystem });
   }
 
   await atomicWrite(options.outputPath, chunked(lines()));

@@ -42,6 +42,9 @@ export function exportRecord(format: ExportFormat, input: ExportInput, options: 
   }
   const lost = turnsLostRefusal(format, input);
   if (lost) return lost;
+  if (input.parsed.system !== undefined && exporter.carriesSystem !== true) {
+    return { refusal: `${format} has no place for the record's system prompt, which would be lost` };
+  }
   const built = exporter.build(input, options);
   if (!Array.isArray(built)) return built;
   const lines: object[] = [];

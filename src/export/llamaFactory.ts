@@ -8,10 +8,12 @@ import { isRefusal, type ExportOptions, type FormatExporter, type Refusal } from
 const humanTurnSchema = z.object({ from: z.literal('human'), value: z.string() }).strict();
 const gptTurnSchema = z.object({ from: z.literal('gpt'), value: z.string() }).strict();
 const imagesSchema = z.array(z.string());
+/** LLaMA-Factory's `system` column, read with the sharegpt formatting. */
+const systemSchema = z.string().optional();
 
-const sftLineSchema = z.object({ conversations: z.tuple([humanTurnSchema, gptTurnSchema]), images: imagesSchema }).strict();
+const sftLineSchema = z.object({ conversations: z.tuple([humanTurnSchema, gptTurnSchema]), system: systemSchema, images: imagesSchema }).strict();
 const rankingLineSchema = z
-  .object({ conversations: z.tuple([humanTurnSchema]), chosen: gptTurnSchema, rejected: gptTurnSchema, images: imagesSchema })
+  .object({ conversations: z.tuple([humanTurnSchema]), chosen: gptTurnSchema, rejected: gptTurnSchema, system: systemSchema, images: imagesSchema })
   .strict();
 const llamaFactoryLineSchema = z
   .union([sftLineSchema, rankingLineSchema])
@@ -25,12 +27,18 @@ type LlamaFactoryLine = z.infer<typeof llamaFactoryLineSchema>;
 export interface SharegptPrompt {
   question: string;
   images: string[];
+  /** The record's system prompt, LLaMA-Factory's `system` column. */
+  system?: string;
 }
 
 export function sharegptPrompt(parsed: ParsedRecord, options: ExportOptions): SharegptPrompt | Refusal {
   const question = questionWithImageTokens(parsed);
   if (isRefusal(question)) return question;
-  return { question, images: parsed.images.map((image) => imagePathFromOutput(image, options)) };
+  return {
+    question,
+    images: parsed.images.map((image) => imagePathFromOutput(image, options)),
+    ...(parsed.system === undefined ? {} : { system: parsed.system }),
+  };
 }
 
 /**
@@ -40,16 +48,19 @@ export function sharegptPrompt(parsed: ParsedRecord, options: ExportOptions): Sh
  */
 export const llamaFactory: FormatExporter<LlamaFactoryLine> = {
   schema: llamaFactoryLineSchema,
+  carriesSystem: true,
   lineKind: (parsed) => (isPreferenceRecord(parsed) ? 'ranking' : 'sft'),
   build({ parsed, annotations }, options) {
     const prompt = sharegptPrompt(parsed, options);
     if (isRefusal(prompt)) return prompt;
     const human = { from: 'human' as const, value: prompt.question };
     if (!isPreferenceRecord(parsed)) {
-      return [{ conversations: [human, { from: 'gpt', value: parsed.responses[0].text }], images: prompt.images }];
+      const conversations: [typeof human, { from: 'gpt'; value: string }] = [human, { from: 'gpt', value: parsed.responses[0].text }];
+      return [{ conversations, ...(prompt.system === undefined ? {} : { system: prompt.system }), images: prompt.images }];
     }
-    return linePerPreference(prompt, parsed, annotations, ({ images }, { prefix, chosen, rejected }) => ({
+    return linePerPreference(prompt, parsed, annotations, ({ images, system }, { prefix, chosen, rejected }) => ({
       conversations: [human],
+      ...(system === undefined ? {} : { system }),
       chosen: { from: 'gpt', value: prefix + chosen },
       rejected: { from: 'gpt', value: prefix + rejected },
       images,

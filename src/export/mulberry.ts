@@ -5,12 +5,13 @@ import { imageTokensMatch } from './exchange';
 import { sharegptPrompt } from './llamaFactory';
 import { isRefusal, type FormatExporter } from './types';
 
+const userMessage = z.object({ role: z.literal('user'), content: z.string() }).strict();
+const assistantMessage = z.object({ role: z.literal('assistant'), content: z.string() }).strict();
+const systemMessage = z.object({ role: z.literal('system'), content: z.string() }).strict();
+
 const mulberryLineSchema = z
   .object({
-    messages: z.tuple([
-      z.object({ role: z.literal('user'), content: z.string() }).strict(),
-      z.object({ role: z.literal('assistant'), content: z.string() }).strict(),
-    ]),
+    messages: z.union([z.tuple([userMessage, assistantMessage]), z.tuple([systemMessage, userMessage, assistantMessage])]),
     images: z.array(z.string()),
   })
   .strict()
@@ -24,6 +25,7 @@ type MulberryLine = z.infer<typeof mulberryLineSchema>;
  */
 export const mulberry: FormatExporter<MulberryLine> = {
   schema: mulberryLineSchema,
+  carriesSystem: true,
   build({ parsed, annotations }, options) {
     if (parsed.format !== 'mulberry') return { refusal: `the response is not in Mulberry's ### sections (the record is ${parsed.format})` };
     const phrase = annotations.reflections.at(-1)?.phrase ?? DEFAULT_REFLECTION_PHRASE;
@@ -31,14 +33,9 @@ export const mulberry: FormatExporter<MulberryLine> = {
     if (problems.length > 0) return { refusal: `the response does not follow Mulberry's ### grammar: ${problems.join('; ')}` };
     const prompt = sharegptPrompt(parsed, options);
     if (isRefusal(prompt)) return prompt;
-    return [
-      {
-        messages: [
-          { role: 'user', content: prompt.question },
-          { role: 'assistant', content: parsed.responses[0].text },
-        ],
-        images: prompt.images,
-      },
-    ];
+    const user = { role: 'user' as const, content: prompt.question };
+    const assistant = { role: 'assistant' as const, content: parsed.responses[0].text };
+    const messages: MulberryLine['messages'] = prompt.system === undefined ? [user, assistant] : [{ role: 'system', content: prompt.system }, user, assistant];
+    return [{ messages, images: prompt.images }];
   },
 };

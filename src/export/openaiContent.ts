@@ -11,7 +11,11 @@ export const openaiUserMessageSchema = z
   .object({ role: z.literal('user'), content: z.union([z.string(), z.array(z.union([textPartSchema, imageUrlPartSchema])).min(1)]) })
   .strict();
 export const openaiAssistantMessageSchema = z.object({ role: z.literal('assistant'), content: z.string() }).strict();
+export const openaiSystemMessageSchema = z.object({ role: z.literal('system'), content: z.string() }).strict();
+/** What a prompt is: the question, after the system prompt when the record has one. */
+export const openaiPromptSchema = z.union([z.tuple([openaiUserMessageSchema]), z.tuple([openaiSystemMessageSchema, openaiUserMessageSchema])]);
 export type OpenaiUserMessage = z.infer<typeof openaiUserMessageSchema>;
+export type OpenaiPrompt = z.infer<typeof openaiPromptSchema>;
 
 /** The question as an OpenAI user message: image parts (data URIs or paths, as the options say) before the text. */
 export function openaiUserMessage(parsed: ParsedRecord, options: ExportOptions): OpenaiUserMessage | Refusal {
@@ -28,4 +32,11 @@ export function openaiUserMessage(parsed: ParsedRecord, options: ExportOptions):
     role: 'user',
     content: [...urls.map((url) => ({ type: 'image_url' as const, image_url: { url } })), { type: 'text', text }],
   };
+}
+
+/** The prompt messages: the system prompt when the record has one, then the question. */
+export function openaiPrompt(parsed: ParsedRecord, options: ExportOptions): OpenaiPrompt | Refusal {
+  const user = openaiUserMessage(parsed, options);
+  if (isRefusal(user)) return user;
+  return parsed.system === undefined ? [user] : [{ role: 'system', content: parsed.system }, user];
 }

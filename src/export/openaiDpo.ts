@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { openaiAssistantMessageSchema, openaiUserMessage, openaiUserMessageSchema } from './openaiContent';
+import { openaiAssistantMessageSchema, openaiPrompt, openaiPromptSchema } from './openaiContent';
 import { linePerPreference } from './pairs';
 import type { FormatExporter } from './types';
 
 const openaiDpoLineSchema = z
   .object({
-    input: z.object({ messages: z.tuple([openaiUserMessageSchema]) }).strict(),
+    input: z.object({ messages: openaiPromptSchema }).strict(),
     preferred_output: z.tuple([openaiAssistantMessageSchema]),
     non_preferred_output: z.tuple([openaiAssistantMessageSchema]),
   })
@@ -19,9 +19,10 @@ type OpenaiDpoLine = z.infer<typeof openaiDpoLineSchema>;
 export const openaiDpo: FormatExporter<OpenaiDpoLine> = {
   schema: openaiDpoLineSchema,
   pairsOnly: true,
+  carriesSystem: true,
   build({ parsed, annotations }, options) {
-    return linePerPreference(openaiUserMessage(parsed, options), parsed, annotations, (user, { prefix, chosen, rejected }) => ({
-      input: { messages: [user] },
+    return linePerPreference(openaiPrompt(parsed, options), parsed, annotations, (messages, { prefix, chosen, rejected }) => ({
+      input: { messages },
       preferred_output: [{ role: 'assistant', content: prefix + chosen }],
       non_preferred_output: [{ role: 'assistant', content: prefix + rejected }],
     }));

@@ -11,6 +11,8 @@ export interface ExportSummary {
   datasetDir: string;
   /** The kind of line the file holds, for formats with several (LLaMA-Factory: `sft` or `ranking`). */
   lineKind?: string;
+  /** Some line carries a system prompt (LLaMA-Factory then names its `system` column). */
+  hasSystem?: boolean;
 }
 
 export interface SideFile {
@@ -46,7 +48,12 @@ function datasetInfoEntry(summary: ExportSummary): JsonObject {
     file_name: path.basename(summary.outputPath),
     formatting: 'sharegpt',
     ...(ranking ? { ranking: true } : {}),
-    columns: { messages: 'conversations', images: 'images', ...(ranking ? { chosen: 'chosen', rejected: 'rejected' } : {}) },
+    columns: {
+      messages: 'conversations',
+      images: 'images',
+      ...(summary.hasSystem === true ? { system: 'system' } : {}),
+      ...(ranking ? { chosen: 'chosen', rejected: 'rejected' } : {}),
+    },
     tags: { role_tag: 'from', content_tag: 'value', user_tag: 'human', assistant_tag: 'gpt' },
   };
 }

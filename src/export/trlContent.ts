@@ -7,7 +7,7 @@ import { isRefusal, type ExportOptions, type Refusal } from './types';
 const imagePartSchema = z.object({ type: z.literal('image') }).strict();
 const partsSchema = z.array(z.union([imagePartSchema, textPartSchema])).min(1);
 
-export const trlMessageSchema = z.object({ role: z.enum(['user', 'assistant']), content: z.union([z.string(), partsSchema]) }).strict();
+export const trlMessageSchema = z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.union([z.string(), partsSchema]) }).strict();
 export type TrlMessage = z.infer<typeof trlMessageSchema>;
 
 /** A TRL row has one image part per entry of its top-level `images`, and no empty `images`. */
@@ -19,9 +19,9 @@ export function imagePartsMatch(messages: TrlMessage[], images: string[] | undef
   return parts === (images?.length ?? 0) && images?.length !== 0;
 }
 
-/** The user turn of a TRL conversational row, and the row's `images` when it has any. */
+/** The prompt messages of a TRL conversational row (the system prompt, then the question), and the row's `images` when it has any. */
 export interface TrlPrompt {
-  user: TrlMessage;
+  messages: TrlMessage[];
   images: string[] | undefined;
 }
 
@@ -35,5 +35,7 @@ export function trlPrompt(parsed: ParsedRecord, options: ExportOptions): TrlProm
   const text = questionWithoutImageTokens(parsed);
   if (isRefusal(text)) return text;
   const images = parsed.images.length > 0 ? parsed.images.map((image) => imagePathFromOutput(image, options)) : undefined;
-  return { user: trlMessage('user', text, images !== undefined, images?.length), images };
+  const vision = images !== undefined;
+  const system = parsed.system === undefined ? [] : [trlMessage('system', parsed.system, vision)];
+  return { messages: [...system, trlMessage('user', text, vision, images?.length)], images };
 }

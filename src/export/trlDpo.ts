@@ -22,11 +22,12 @@ type TrlDpoLine = z.infer<typeof trlDpoLineSchema>;
 export const trlDpo: FormatExporter<TrlDpoLine> = {
   schema: trlDpoLineSchema,
   pairsOnly: true,
+  carriesSystem: true,
   build({ parsed, annotations }, options) {
     return linePerPreference(trlPrompt(parsed, options), parsed, annotations, (prompt, { prefix, chosen, rejected }) => {
       const vision = prompt.images !== undefined;
       const line: TrlDpoLine = {
-        prompt: prefix === '' ? [prompt.user] : [prompt.user, trlMessage('assistant', prefix, vision)],
+        prompt: prefix === '' ? prompt.messages : [...prompt.messages, trlMessage('assistant', prefix, vision)],
         chosen: [trlMessage('assistant', chosen, vision)],
         rejected: [trlMessage('assistant', rejected, vision)],
       };

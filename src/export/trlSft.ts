@@ -8,13 +8,14 @@ const trlSftLineSchema = z
   .refine((line) => imagePartsMatch(line.messages, line.images), 'one image part per entry of images');
 type TrlSftLine = z.infer<typeof trlSftLineSchema>;
 
-/** TRL SFT, conversational: the question and the first response (the chosen one of a preference record). */
+/** TRL SFT, conversational: the system prompt, the question and the first response (the chosen one of a preference record). */
 export const trlSft: FormatExporter<TrlSftLine> = {
   schema: trlSftLineSchema,
+  carriesSystem: true,
   build({ parsed }, options) {
     const prompt = trlPrompt(parsed, options);
     if (isRefusal(prompt)) return prompt;
-    const messages = [prompt.user, trlMessage('assistant', parsed.responses[0].text, prompt.images !== undefined)];
+    const messages = [...prompt.messages, trlMessage('assistant', parsed.responses[0].text, prompt.images !== undefined)];
     return [prompt.images === undefined ? { messages } : { messages, images: prompt.images }];
   },
 };

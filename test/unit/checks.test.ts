@@ -356,14 +356,14 @@ describe('annotations', () => {
 describe('turns outside the first exchange', () => {
   const llava = JSON.parse(fixtureLines('llava_cot.jsonl')[0]) as { conversations: JsonObject[] };
 
-  it('warns about a system prompt and a second exchange, pointing at the first such turn', () => {
+  it('warns about a second exchange, pointing at its first turn, and takes a system prompt as part of the record', () => {
     const record = { ...llava, conversations: [{ from: 'system', value: 'Be brief.' }, ...llava.conversations, { from: 'human', value: 'And 2020?' }] };
     const line = JSON.stringify(record);
     const [result] = checkLine(line, everywhere).results.filter((candidate) => candidate.check === 'turns');
     assert.equal(result.severity, 'warning');
-    assert.match(result.message, /^conversations\[0\]: turn\(s\) 1 \(system\), 4 \(human\) are outside the first exchange/);
+    assert.match(result.message, /^conversations\[3\]: turn\(s\) 4 \(human\) are outside the first exchange/);
     assert.ok(result.range);
-    assert.deepEqual(JSON.parse(line.slice(...result.range)), record.conversations[0]);
+    assert.deepEqual(JSON.parse(line.slice(...result.range)), record.conversations[3]);
   });
 
   it('says nothing of a record that is one exchange', () => {

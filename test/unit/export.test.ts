@@ -598,16 +598,34 @@ describe('record rules', () => {
     assert.match(result.refusal, /^cannot read image images\/missing\.png/);
   });
 
-  it('refuses a chat record with a system prompt or a second exchange rather than drop those turns', () => {
+  it('refuses a chat record with a second exchange rather than drop those turns', () => {
     const source = JSON.parse(fixtureLines('llava_cot.jsonl')[0].text) as { conversations: JsonObject[] };
     const twoExchanges = { ...source, conversations: [...source.conversations, { from: 'human', value: 'And in 2020?' }, { from: 'gpt', value: '<CONCLUSION>12</CONCLUSION>' }] };
-    const system = { ...source, conversations: [{ from: 'system', value: 'Answer briefly.' }, ...source.conversations] };
-    for (const [record, lost] of [[twoExchanges, 'turn(s) 3 (human), 4 (gpt) would be lost'], [system, 'turn(s) 1 (system) would be lost']] as const) {
-      const input = readExportInput(JSON.stringify(record), 7);
-      assert.ok(!('refusal' in input));
-      for (const format of FORMATS) assert.ok(refusal(format, input).endsWith(`conversations ${lost}`), format);
-    }
+    const input = readExportInput(JSON.stringify(twoExchanges), 7);
+    assert.ok(!('refusal' in input));
+    for (const format of FORMATS) assert.ok(refusal(format, input).endsWith('conversations turn(s) 3 (human), 4 (gpt) would be lost'), format);
     assert.ok(!('refusal' in exportRecord('trl-sft', fixtureInput('llava_cot.jsonl', 1), options(path.join(scratch, 'unused.jsonl')))), 'one exchange is written');
+  });
+
+  it('writes a system prompt where the target has a place for it, and refuses the record where it has none', () => {
+    const source = JSON.parse(fixtureLines('mulberry.jsonl')[0].text) as JsonObject & { messages: JsonObject[] };
+    const system = 'Answer with ### sections.';
+    const inputs = [
+      readExportInput(JSON.stringify({ ...source, messages: [{ role: 'system', content: system }, ...source.messages] }), 1),
+      readExportInput(JSON.stringify({ ...source, system }), 1),
+    ];
+    for (const input of inputs) {
+      assert.ok(!('refusal' in input));
+      assert.equal(input.parsed.system, system);
+      const withPair = { ...input, annotations: annotationsSchema.parse({ version: 1, preferencePairs: [{ level: 'response', chosen: 'better', rejected: 'worse', origin: 'manual', createdAt: CREATED }] }) };
+      assert.deepEqual((exported('trl-sft', input)[0].messages as JsonObject[])[0], { role: 'system', content: [{ type: 'text', text: system }] });
+      assert.deepEqual((exported('openai-chat', input)[0].messages as JsonObject[])[0], { role: 'system', content: system });
+      assert.deepEqual((exported('mulberry', input)[0].messages as JsonObject[])[0], { role: 'system', content: system });
+      assert.equal(exported('llamafactory-sharegpt', input)[0].system, system);
+      assert.deepEqual((exported('trl-dpo', withPair)[0].prompt as JsonObject[])[0].role, 'system');
+      assert.deepEqual(((exported('openai-dpo', withPair)[0].input as JsonObject).messages as JsonObject[])[0], { role: 'system', content: system });
+      for (const format of ['mmpr', 'prm800k', 'trl-stepwise'] as const) assert.match(refusal(format, withPair), /system prompt, which would be lost/, format);
+    }
   });
 
   it('finds an image the dataset folder lacks in an image root, as the editor does', () => {

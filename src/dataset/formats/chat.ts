@@ -1,7 +1,7 @@
 import { isJsonObject, type Json, type JsonObject, type JsonPath } from '../record';
 import type { TextRef } from './segment';
 
-export type TurnRole = 'user' | 'assistant' | 'other';
+export type TurnRole = 'system' | 'user' | 'assistant' | 'other';
 
 /** One chat turn: its text strings (one, or one per text part) and the urls of its image parts. */
 export interface Turn {
@@ -25,6 +25,7 @@ const ASSISTANT_ROLES = new Set(['gpt', 'assistant']);
 
 function roleOf(value: Json | undefined): TurnRole {
   if (typeof value !== 'string') return 'other';
+  if (value === 'system') return 'system';
   return USER_ROLES.has(value) ? 'user' : ASSISTANT_ROLES.has(value) ? 'assistant' : 'other';
 }
 
@@ -67,11 +68,22 @@ export function readChat(record: JsonObject): Chat | null {
   return null;
 }
 
-/** The exchange a record is about: its first user turn and the first assistant turn after it. */
-export function firstExchange(turns: Turn[]): { prompt: Turn | null; reply: Turn | null } {
+/**
+ * The exchange a record is about: its first user turn and the first assistant turn after it, and the system
+ * turns before that question (the system prompt).
+ */
+export function firstExchange(turns: Turn[]): { system: Turn[]; prompt: Turn | null; reply: Turn | null } {
   const promptIndex = turns.findIndex((turn) => turn.role === 'user');
   const reply = turns.find((turn, index) => index > promptIndex && turn.role === 'assistant') ?? null;
-  return { prompt: promptIndex >= 0 ? turns[promptIndex] : null, reply };
+  const system = turns.slice(0, promptIndex >= 0 ? promptIndex : turns.length).filter((turn) => turn.role === 'system');
+  return { system, prompt: promptIndex >= 0 ? turns[promptIndex] : null, reply };
+}
+
+/** A record's system prompt: its system turns before the question, or sharegpt's top-level `system` field. */
+export function systemPrompt(record: JsonObject, turns: Turn[]): string | null {
+  const texts = firstExchange(turns).system.map(turnText);
+  if (typeof record.system === 'string' && record.system !== '') texts.unshift(record.system);
+  return texts.length > 0 ? texts.join('\n') : null;
 }
 
 /** A turn's text: its string, or its text parts joined by line breaks. */
@@ -79,7 +91,7 @@ export function turnText(turn: Turn): string {
   return turn.texts.map((ref) => ref.text).join('\n');
 }
 
-/** Chat turns a record holds outside the exchange it is read as: where they are and how a person finds them. */
+/** Chat turns a record holds outside the exchange it is read as (its system prompt aside): where they are and how a person finds them. */
 export interface TurnsOutside {
   /** The chat list's key, `conversations` or `messages`. */
   key: string;
@@ -89,12 +101,15 @@ export interface TurnsOutside {
   described: string[];
 }
 
-/** The system prompts, later questions and replies of a chat record: CoT Studio reads, checks and exports its first exchange only. */
+/**
+ * The later questions and replies of a chat record, and turns of other roles (tools): CoT Studio reads,
+ * checks and exports its system prompt and first exchange only.
+ */
 export function turnsOutsideExchange(record: JsonObject): TurnsOutside | null {
   const chat = readChat(record);
   if (!chat) return null;
-  const { prompt, reply } = firstExchange(chat.turns);
-  const indices = chat.turns.flatMap((turn, index) => (turn === prompt || turn === reply ? [] : [index]));
+  const { system, prompt, reply } = firstExchange(chat.turns);
+  const indices = chat.turns.flatMap((turn, index) => (turn === prompt || turn === reply || system.includes(turn) ? [] : [index]));
   if (indices.length === 0) return null;
   const [key] = chat.path as [string];
   const list = record[key];

@@ -1,6 +1,6 @@
 import type { FormatId, JsonObject, ParsedRecord } from '../record';
 import { formatPath, RecordError } from '../recordEdit';
-import { firstExchange, readChat, turnText } from './chat';
+import { firstExchange, readChat, systemPrompt, turnText } from './chat';
 import { groundTruth, recordId, recordImages } from './fields';
 import { wholeSegment } from './segment';
 import { buildResponse, detectStructure, STRUCTURE_FORMAT, STRUCTURES, structureOf } from './structure';
@@ -38,10 +38,12 @@ export function parseChat(record: JsonObject, format: ChatFormat): ParsedRecord 
       throw new RecordError(`${formatPath(reply.texts[0]?.path ?? chat.path)}: no ${STRUCTURES[structure].name}`);
     }
   }
+  const system = systemPrompt(record, chat.turns);
   return {
     format,
     id: recordId(record),
     question: prompt ? turnText(prompt) : null,
+    ...(system === null ? {} : { system }),
     images: [...recordImages(record), ...chat.turns.flatMap((turn) => turn.imageUrls)],
     groundTruth: groundTruth(record),
     keySteps: null,
