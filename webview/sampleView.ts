@@ -148,6 +148,7 @@ export class SampleView {
       parts.push(list);
     }
     parts.push(this.renderImages(sample));
+    if (sample.system !== null) parts.push(this.renderField('System prompt', sample.system, 'sample-system'));
     if (sample.question !== null) parts.push(this.renderField('Question', sample.question, 'sample-question'));
     if (sample.groundTruth !== null) parts.push(this.renderField('Ground truth', sample.groundTruth, 'sample-ground-truth'));
     if (sample.responses.length === 2) parts.push(this.renderPair(sample));

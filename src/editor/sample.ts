@@ -32,6 +32,7 @@ export function buildSample(document: DatasetDocument, index: number, source: Im
     return {
       ...base,
       format: null,
+      system: null,
       question: null,
       groundTruth: null,
       images: [],
@@ -68,6 +69,7 @@ export function buildSample(document: DatasetDocument, index: number, source: Im
   return {
     ...base,
     format: parsed.format,
+    system: parsed.system ?? null,
     question: parsed.question,
     groundTruth: parsed.groundTruth,
     images: sampleImages(parsed.images, document.imageRoots(), source),

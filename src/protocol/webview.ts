@@ -50,6 +50,8 @@ export const sampleSchema = z.object({
   index: z.number().int().min(0),
   line: z.number().int().min(1),
   format: formatIdSchema.nullable(),
+  /** The system prompt of a chat record, or null. */
+  system: z.string().nullable(),
   question: z.string().nullable(),
   groundTruth: z.string().nullable(),
   images: z.array(sampleImageSchema),

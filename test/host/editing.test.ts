@@ -201,13 +201,13 @@ describe('editing a dataset in the extension host', function () {
     await assert.rejects(Promise.resolve(vscode.commands.executeCommand('cotStudio.export', { uri, format: 'trl-sft', output, maxWords: 0 })), /invalid arguments \(maxWords/);
   });
 
-  it('shows images inside the dataset folder and refuses paths that escape it', async () => {
+  it('shows images inside the dataset folder and refuses paths that escape it, and the system prompt above the question', async () => {
     const folder = path.join(scratch, 'escape');
     fs.mkdirSync(folder);
     fs.copyFileSync(path.join(scratch, 'images', 'shapes.png'), path.join(scratch, 'outside.png'));
     fs.mkdirSync(path.join(folder, 'images'));
     fs.copyFileSync(path.join(scratch, 'images', 'shapes.png'), path.join(folder, 'images', 'inside.png'));
-    const record = { messages: [{ role: 'user', content: '<image><image><image>How many?' }, { role: 'assistant', content: '<think>3</think><answer>3</answer>' }], images: ['images/inside.png', '../outside.png', 'images/missing.png'] };
+    const record = { messages: [{ role: 'system', content: 'Count carefully.' }, { role: 'user', content: '<image><image><image>How many?' }, { role: 'assistant', content: '<think>3</think><answer>3</answer>' }], images: ['images/inside.png', '../outside.png', 'images/missing.png'] };
     const file = path.join(folder, 'images.jsonl');
     fs.writeFileSync(file, `${JSON.stringify(record)}\n`);
     const extension = vscode.extensions.getExtension('cot-studio.cot-studio');
@@ -225,6 +225,8 @@ describe('editing a dataset in the extension host', function () {
       ],
     );
     assert.equal(sample.images[0].src, `webview:${path.join(folder, 'images', 'inside.png')}`);
+    assert.equal(sample.system, 'Count carefully.');
+    assert.equal(sample.question, '<image><image><image>How many?');
     document.dispose();
     log.dispose();
   });
