@@ -1,8 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Dataset } from '../dataset';
-import type { CheckContext } from '../dataset/checks';
-import { ImageResolver } from '../dataset/images';
+import { type CheckContext, fileCheckContext } from '../dataset/checks';
 import { type FormatId, formatIdSchema } from '../dataset/record';
 import { UsageError } from './usage';
 
@@ -35,7 +34,5 @@ export function forcedFormat(format: string | undefined): FormatId | undefined {
 }
 
 export function checkContext(file: string, format: string | undefined, imageRoots: string[] | undefined): CheckContext {
-  const forced = forcedFormat(format);
-  const images = new ImageResolver(path.dirname(path.resolve(file)), imageRoots ?? []);
-  return { imageExists: (image) => images.exists(image), format: forced };
+  return fileCheckContext(file, imageRoots ?? [], forcedFormat(format));
 }

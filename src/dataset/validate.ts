@@ -92,10 +92,14 @@ export class StatsTally {
 }
 
 /** Counts formats, review states, check failures, segments and annotations over the whole dataset. */
-export function datasetStats(dataset: Dataset, context: CheckContext): DatasetStats {
+export function tallyDataset(dataset: Dataset, context: CheckContext): StatsTally {
   const tally = new StatsTally(dataset);
   for (const check of checkDataset(dataset, { ...context, ranges: false })) tally.add(check);
-  return tally.result();
+  return tally;
+}
+
+export function datasetStats(dataset: Dataset, context: CheckContext): DatasetStats {
+  return tallyDataset(dataset, context).result();
 }
 
 function tallyAnnotations(stats: DatasetStats, record: Parameters<typeof readAnnotations>[0]): void {

@@ -1,6 +1,8 @@
+import * as path from 'node:path';
 import { DEFAULT_REFLECTION_PHRASE } from '../annotations';
 import { detectFormat, parseRecord, unknownFormatReason } from '../formats';
 import { describeJson, type FormatId, isJsonObject, type Json, type JsonObject, type ParsedRecord } from '../record';
+import { ImageResolver } from '../images';
 import { formatPath } from '../recordEdit';
 import { annotationFindings } from './annotations';
 import { emptyAnswerFindings } from './emptyAnswer';
@@ -22,6 +24,12 @@ export interface CheckContext {
   reflectionPhrase?: string;
   /** False when only the counts matter (stats): results then carry no range, and most lines are never parsed for one. */
   ranges?: boolean;
+}
+
+/** The context of a dataset file on disk: its images looked up from its folder, then the image roots. */
+export function fileCheckContext(file: string, imageRoots: readonly string[], format?: FormatId): CheckContext {
+  const images = new ImageResolver(path.dirname(path.resolve(file)), imageRoots);
+  return { imageExists: (image) => images.exists(image), format };
 }
 
 const BOM = '\uFEFF';
