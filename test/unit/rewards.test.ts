@@ -460,6 +460,10 @@ describe('recordRewards and rewardChecks', () => {
     const rewards = recordRewards({ ...mulberry, keySteps });
     assert.deepEqual(Object.keys(rewards ?? {}), ['accuracy-discrete', 'accuracy-math-cosine', 'step-validity', 'step-accuracy']);
     assertClose(rewards?.['step-accuracy'] ?? 0, 1.1);
+    // A chat record carrying R1-VL's key_steps itself gets them read, and StepRAR with them.
+    const carried = { ...fixtureRecord('mulberry.jsonl', 1), solution: '10', key_steps: fixtureRecord('r1vl.jsonl', 1).key_steps };
+    assert.deepEqual(parsed(carried).keySteps, keySteps);
+    assertClose(recordRewards(parsed(carried))?.['step-accuracy'] ?? 0, 1.1);
     const transform = withTruth({ messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: thinkAnswer('change_color(0, red)') }] }, 'solution', 'change_color(0, red)');
     assert.deepEqual(recordRewards(transform), { 'format-think-answer': 1, 'accuracy-discrete': 1, 'accuracy-function': 1, openvlthinker: 0.5 });
   });

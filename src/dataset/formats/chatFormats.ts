@@ -1,7 +1,7 @@
 import type { FormatId, JsonObject, ParsedRecord } from '../record';
 import { formatPath, RecordError } from '../recordEdit';
 import { firstExchange, readChat, systemPrompt, turnText } from './chat';
-import { groundTruth, recordId, recordImages } from './fields';
+import { groundTruth, readKeySteps, recordId, recordImages } from './fields';
 import { wholeSegment } from './segment';
 import { buildResponse, detectStructure, STRUCTURE_FORMAT, STRUCTURES, structureOf } from './structure';
 
@@ -46,7 +46,7 @@ export function parseChat(record: JsonObject, format: ChatFormat): ParsedRecord 
     ...(system === null ? {} : { system }),
     images: [...recordImages(record), ...chat.turns.flatMap((turn) => turn.imageUrls)],
     groundTruth: groundTruth(record),
-    keySteps: null,
+    keySteps: readKeySteps(record),
     responses: reply ? [buildResponse('response', format, reply.texts, (ref) => [wholeSegment(ref)])] : [],
   };
 }

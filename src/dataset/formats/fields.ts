@@ -44,3 +44,16 @@ export function recordImages(record: JsonObject): string[] {
     return Array.isArray(value) ? value.map((item, index) => imagePath(item, [key, index])) : [imagePath(value, [key])];
   });
 }
+
+/** R1-VL `key_steps.Steps` (an RL problem's, or a chat record's that carries them): each item a string or a list of acceptable alternatives; absent means none. */
+export function readKeySteps(record: JsonObject): string[][] | null {
+  const keySteps = record.key_steps;
+  if (keySteps === undefined) return null;
+  const steps = isJsonObject(keySteps) ? keySteps.Steps : undefined;
+  if (!Array.isArray(steps)) throw new RecordError(`key_steps.Steps: expected a list, found ${describeJson(steps)}`);
+  return steps.map((step, index) => {
+    const alternatives = Array.isArray(step) ? step : [step];
+    if (alternatives.every((alternative): alternative is string => typeof alternative === 'string')) return alternatives;
+    throw new RecordError(`key_steps.Steps[${index}]: expected a string or a list of strings, found ${describeJson(step)}`);
+  });
+}
