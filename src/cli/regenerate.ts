@@ -155,6 +155,8 @@ export async function regenerate(args: string[]): Promise<number> {
         '--filter': settings.filter,
         '--format': dataset.format ?? 'auto',
         '--model/--endpoint': choice.key,
+        // Which images the model is shown (a record's image found in a root, or not at all).
+        '--image-root': (values['image-root'] ?? []).map((root) => path.resolve(root)).join(', '),
       };
       const run = { file, dataset, output, filter: settings.filter, checks, concurrency, seed: settings.seed, settings: journaled, json: values.json };
       return await regenerateAll(run, job);

@@ -155,6 +155,12 @@ describe('cot-studio regenerate', () => {
     assert.match(again.stdout, /2 regenerated \(2 by an earlier run\), 1 failed/);
     assert.equal(fs.readFileSync(output, 'utf8'), written.join('\n'));
 
+    // Other image roots show the model other images: the journal is not resumed.
+    const rooted = await run([...args, '--image-root', workspace]);
+    assert.match(rooted.stderr, /it was written with other --image-root; starting over/);
+    assert.match(rooted.stdout, /2 regenerated, 1 failed/);
+    assert.equal((await run(args)).stderr.match(/starting over/)?.length, 1, 'and back without the root, the rooted journal is not resumed either');
+
     const later = new Date(Date.now() + 60_000);
     fs.utimesSync(file, later, later);
     const changed = await run(args);
