@@ -45,6 +45,9 @@ export function chooseBackend(values: BackendValues): BackendChoice {
     if (values.model === undefined) throw new UsageError('give --model DIR or --endpoint URL --endpoint-model NAME');
     return { key: `model:${path.resolve(values.model)}`, concurrency: 1, open: () => loadEngine(values) };
   }
+  for (const option of ['provider', 'variant'] as const) {
+    if (values[option] !== undefined) throw new UsageError(`--${option} is for a local model (--model DIR); the server at --endpoint runs its own`);
+  }
   const { endpoint, endpointModel } = parseOptions(endpointSchema, { endpoint: values.endpoint, endpointModel: values['endpoint-model'] });
   const variable = values['api-key-env'];
   // The key is read from the environment, never from argv, which other users of the machine can read.

@@ -7,14 +7,15 @@ import { UsageError } from './usage';
 /** Options every command that loads a local model takes. */
 export const modelOptions = {
   model: { type: 'string' },
-  provider: { type: 'string', default: 'auto' },
-  variant: { type: 'string', default: 'auto' },
+  // No defaults here (the schema has them), so that a command can tell whether they were given.
+  provider: { type: 'string' },
+  variant: { type: 'string' },
 } as const;
 
 const loadSchema = z.object({
   model: z.string({ error: '--model DIR is required' }),
-  provider: z.union([z.literal('auto'), executionProviderSchema], { error: '--provider must be auto, cuda, webgpu or cpu' }),
-  variant: modelVariantSchema,
+  provider: z.union([z.literal('auto'), executionProviderSchema], { error: '--provider must be auto, cuda, webgpu or cpu' }).default('auto'),
+  variant: modelVariantSchema.default('auto'),
 });
 
 /** Validates a command line's numbers and names with a schema, naming the option that is wrong. */

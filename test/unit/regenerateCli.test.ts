@@ -260,6 +260,7 @@ describe('cot-studio regenerate', () => {
       [[file, '--line', '2', '--segment', '2', '--output', 'x.jsonl', ...model], /--output needs --all/],
       [[file, '--all', '--segment', '2', '--output', file, ...model], /--output must differ from FILE/],
       [[file, '--line', '2', '--segment', '2', '--endpoint', 'http://127.0.0.1:1/v1'], /--endpoint-model NAME is required/],
+      [[file, '--line', '2', '--segment', '2', '--endpoint', 'http://127.0.0.1:1/v1', '--endpoint-model', 'm', '--provider', 'cuda'], /--provider is for a local model/],
       [[file, '--line', '2', '--segment', '2', '--iterations', '8', ...model], /--iterations and --samples need --method mcts/],
       [[file, '--line', '2', '--segment', '2', '--method', 'mcts', '--rest', ...model], /--rest is for beam search/],
       [[file, '--line', '2', '--segment', '2', '--method', 'mcts', '--judge-endpoint', 'http://127.0.0.1:1/v1', ...model], /one --judge-model NAME per --judge-endpoint/],
