@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { checkContext } from '../cli/datasetFile';
 import { DEFAULT_REFLECTION_PHRASE, Dataset, LineIndex } from '../dataset';
-import { atomicWrite } from '../dataset/atomicWrite';
+import { atomicWrite } from '../files/atomicWrite';
 import { WORKER_THRESHOLD_BYTES, warmIndexWorker } from '../dataset/indexWorker';
 import { applyOperation } from '../dataset/operations';
 import { fileStats } from '../dataset/stats';

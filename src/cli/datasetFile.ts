@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { Dataset } from '../dataset';
 import { type CheckContext, fileCheckContext } from '../dataset/checks';
 import { type FormatId, formatIdSchema } from '../dataset/record';
+import { describeFileError } from '../files/fileErrors';
 import { UsageError } from './usage';
 
 /** Options every dataset command takes: a forced format and extra folders to find images in. */
@@ -11,18 +12,40 @@ export const datasetOptions = {
   'image-root': { type: 'string', multiple: true },
 } as const;
 
-/** Runs `read` on the dataset file named on the command line; a missing or unreadable one is a usage error (exit 2). */
+/** `-` names standard input, as FILE of the commands that only read it. */
+export const STANDARD_INPUT = '-';
+
+/**
+ * Runs `read` on the dataset file named on the command line; a missing or unreadable one, a folder, and anything
+ * but a regular file are usage errors (exit 2). Reading a FIFO or a device by name blocks until it has a writer,
+ * or never ends: such input comes through standard input (`-`), which is read to its end.
+ */
 export function readingDatasetFile<T>(file: string | undefined, read: (file: string) => T): T {
   if (!file) throw new UsageError('missing FILE');
+  if (file !== STANDARD_INPUT) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(file);
+    } catch (error) {
+      throw new UsageError(`cannot read ${file}: ${describeFileError(error)}`);
+    }
+    if (stat.isDirectory()) throw new UsageError(`${file} is a folder; give a JSONL file`);
+    if (!stat.isFile()) throw new UsageError(`${file} is not a regular file (a FIFO, a device or a socket); pass its content on standard input as - instead, e.g. cot-studio <command> - < ${file}`);
+  }
   try {
     return read(file);
   } catch (error) {
-    throw new UsageError(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new UsageError(`cannot read ${file}: ${describeFileError(error)}`);
   }
 }
 
+/** The file's bytes; standard input's for `-`. */
+export function readDatasetBytes(file: string | undefined): Buffer {
+  return readingDatasetFile(file, (name) => fs.readFileSync(name === STANDARD_INPUT ? 0 : name));
+}
+
 export async function openDatasetFile(file: string | undefined): Promise<Dataset> {
-  return Dataset.load(path.basename(file ?? ''), readingDatasetFile(file, (name) => fs.readFileSync(name)));
+  return Dataset.load(path.basename(file ?? ''), readDatasetBytes(file));
 }
 
 /** The format `--format` forces, or undefined to detect it per record. */

@@ -11,6 +11,7 @@ import { rewards } from './rewards';
 import { serve } from './serve';
 import { stats } from './stats';
 import { status } from './status';
+import { TargetError } from '../files/writeTarget';
 import { USAGE, UsageError } from './usage';
 import { validate } from './validate';
 
@@ -34,7 +35,8 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const usage = error instanceof UsageError || (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'));
+    // An output that must not be written (the input, a folder, a FIFO) is a mistake in the command line.
+    const usage = error instanceof UsageError || error instanceof TargetError || (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'));
     process.stderr.write(`cot-studio: ${error instanceof Error ? error.message : String(error)}\n`);
     if (usage) process.stderr.write(`Run 'cot-studio --help' for usage.\n`);
     process.exit(usage ? 2 : 1);

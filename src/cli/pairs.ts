@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import type { Dataset } from '../dataset';
 import { ImageResolver } from '../dataset/images';
 import type { FormatId } from '../dataset/record';
-import { exportDataset, type ExportInput, exportFormatSchema, exportOptionsSchema, readExportInput } from '../export';
+import { checkExportTargets, exportDataset, type ExportInput, exportFormatSchema, exportOptionsSchema, readExportInput } from '../export';
 import { isRefusal } from '../export/types';
 import { buildPairs, describeSummary, type MadePair, pairSettingsSchema, recordLines } from '../preferencePairs';
 import { backendOptions, chooseBackend } from './backendOptions';
@@ -92,7 +92,10 @@ export async function pairs(args: string[]): Promise<number> {
   const choice = chooseBackend(values);
   const dataset = await openDatasetFile(file);
   const output = path.resolve(values.output);
-  if (output === path.resolve(file)) throw new UsageError('-o must differ from FILE; pairs never changes its input');
+  const datasetDir = path.dirname(path.resolve(file));
+  const exportOptions = exportOptionsSchema.parse({ datasetDir, imageRoots: (values['image-root'] ?? []).map((root) => path.resolve(root)), outputPath: output, sourcePath: file });
+  // Before any sampling: a run that takes an hour must not learn at its end that it cannot write.
+  await checkExportTargets(format.data, exportOptions);
   const forced = checkContext(file, values['source-format'], values['image-root']).format;
   let lines: number[];
   try {
@@ -101,7 +104,6 @@ export async function pairs(args: string[]): Promise<number> {
     throw error instanceof UsageError ? error : new UsageError(`--lines: ${error instanceof Error ? error.message : String(error)}`);
   }
   const seed = settings.seed ?? randomInt(0, 2 ** 31);
-  const datasetDir = path.dirname(path.resolve(file));
   const made: Array<{ line: number; pairs: MadePair[] }> = [];
   const backend = await choice.open(1);
   const summary = await buildPairs({
@@ -116,7 +118,7 @@ export async function pairs(args: string[]): Promise<number> {
   for (const failure of summary.failed) process.stderr.write(`${file}:${failure.line}: ${failure.reason}\n`);
 
   const unreadable: Array<{ line: number; reason: string }> = [];
-  const result = await exportDataset(format.data, exportInputs(dataset, made, forced, unreadable), exportOptionsSchema.parse({ datasetDir, imageRoots: (values['image-root'] ?? []).map((root) => path.resolve(root)), outputPath: output }));
+  const result = await exportDataset(format.data, exportInputs(dataset, made, forced, unreadable), exportOptions);
   const refusals = [...unreadable, ...result.refusals].sort((a, b) => a.line - b.line);
   for (const refusal of refusals) process.stderr.write(`${file}:${refusal.line}: not exported: ${refusal.reason}\n`);
   if (values.json) process.stdout.write(`${JSON.stringify({ ...summary, written: result.written, files: result.files, refusals, leftOut: result.skipped })}\n`);

@@ -11,11 +11,12 @@ import { regenerationSettingsSchema } from '../search/regeneration';
 import { makeScorer } from '../search/scorers';
 import { OpenAICompatibleBackend } from '../backends/openai';
 import { backendOptions, chooseBackend } from './backendOptions';
-import { checkContext, datasetOptions, openDatasetFile } from './datasetFile';
+import { checkContext, datasetOptions, openDatasetFile, STANDARD_INPUT } from './datasetFile';
 import { numberOption, parseOptions } from './modelOptions';
 import { batchFilterSchema, regenerateAll } from './regenerateAll';
 import type { RegenerationJob } from './regenerateLine';
 import { regenerateOne } from './regenerateOne';
+import { checkWriteTarget } from '../files/writeTarget';
 import { UsageError } from './usage';
 
 const argsSchema = regenerationSettingsSchema.extend({
@@ -69,6 +70,7 @@ export async function regenerate(args: string[]): Promise<number> {
   const [file, extra] = positionals;
   if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'; give one FILE`);
   if (values.segment === undefined) throw new UsageError('--segment K is required (0-based, as in the sample view)');
+  if (file === STANDARD_INPUT && (values.write || values.all)) throw new UsageError('--write and --all need a FILE, not standard input');
   if (values.all) {
     if (values.line !== undefined) throw new UsageError('--line and --all are mutually exclusive');
     if (values.write) throw new UsageError('--write changes one record in place; --all writes a copy (--output OUT)');
@@ -98,7 +100,8 @@ export async function regenerate(args: string[]): Promise<number> {
   const checks = checkContext(file, values.format, values['image-root']);
   dataset.format = checks.format;
   const output = values.output ?? defaultOutput(file);
-  if (values.all && path.resolve(output) === path.resolve(file)) throw new UsageError('--output must differ from FILE; --all never changes its input');
+  // Before any generation: the output must be writable, and never the input (--all never changes its input).
+  if (values.all) await checkWriteTarget(output, { notSameAs: [file] });
   const line = values.all ? undefined : recordLine(dataset, file, settings.line);
   const options = {
     candidates: settings.candidates ?? DEFAULT_BEAM.candidates,

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import { z } from 'zod';
 import type { Dataset } from '../dataset';
-import { atomicWrite } from '../dataset/atomicWrite';
+import { atomicWrite } from '../files/atomicWrite';
+import { withFileLock } from '../files/fileLock';
 import type { CheckContext } from '../dataset/checks';
 import { readFacts } from '../dataset/facts';
 import { lineSeed } from '../random';
@@ -57,6 +58,11 @@ async function inPool<T>(items: readonly T[], limit: number, work: (item: T) => 
  * finish, so a re-run of the same command after an interruption does only what is left.
  */
 export async function regenerateAll(run: BatchRun, job: RegenerationJob): Promise<number> {
+  // The output and its journal are this run's alone: a second run into them stops at once rather than interleave.
+  return withFileLock(run.output, { purpose: 'cot-studio regenerate --all', waitMs: 0 }, () => regenerateUnderLock(run, job));
+}
+
+async function regenerateUnderLock(run: BatchRun, job: RegenerationJob): Promise<number> {
   const started = performance.now();
   const { dataset, file } = run;
   const selected = selectLines(dataset, run.filter, run.checks);

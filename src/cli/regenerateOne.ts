@@ -1,4 +1,6 @@
-import { atomicWrite } from '../dataset/atomicWrite';
+import { atomicWrite } from '../files/atomicWrite';
+import { fileIdentity } from '../files/fileIdentity';
+import { withFileLock } from '../files/fileLock';
 import type { RegenerateResult } from '../search/regeneration';
 import { openDatasetFile } from './datasetFile';
 import { failureOf, type RegenerationJob, regenerateLine } from './regenerateLine';
@@ -66,10 +68,20 @@ export async function regenerateOne(record: OneRecord, job: RegenerationJob): Pr
   return 0;
 }
 
-/** Puts the regenerated line in place, unless the file changed under the search. */
+/** Another writer of the file (the editor's save, another run) holds it this long at most. */
+const LOCK_WAIT_MS = 60_000;
+
+/**
+ * Puts the regenerated line in place, unless the line changed under the search. The file is read again and
+ * written under its lock, so two runs on one file at once both keep their lines, and the write stops if a
+ * program that takes no lock wrote the file in between.
+ */
 async function writeLine(file: string, line: number, before: string, after: string): Promise<void> {
-  const current = await openDatasetFile(file);
-  if (line > current.lineCount || current.lineText(line - 1) !== before) throw new Error(`${file}:${line}: the line changed while regenerating; not written`);
-  current.setLineText(line - 1, after);
-  await atomicWrite(file, current.chunks());
+  await withFileLock(file, { purpose: 'cot-studio regenerate --write', waitMs: LOCK_WAIT_MS }, async () => {
+    const expected = await fileIdentity(file);
+    const current = await openDatasetFile(file);
+    if (line > current.lineCount || current.lineText(line - 1) !== before) throw new Error(`${file}:${line}: the line changed while regenerating; not written`);
+    current.setLineText(line - 1, after);
+    await atomicWrite(file, current.chunks(), { expected: expected ?? 'missing', followLinks: true });
+  });
 }

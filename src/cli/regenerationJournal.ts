@@ -1,6 +1,8 @@
 import { randomInt } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import { z } from 'zod';
+import { writeAll } from '../files/atomicWrite';
+import { describeFileError } from '../files/fileErrors';
 
 const headerSchema = z.object({
   journal: z.literal('cot-studio regenerate --all'),
@@ -85,6 +87,8 @@ export class RegenerationJournal {
   private constructor(
     readonly file: string,
     private readonly handle: fs.FileHandle,
+    /** Bytes of complete entries: a failed append is cut back to this, so the journal never holds a partial entry mid-file. */
+    private length: number,
     readonly seed: number,
     /** Records done by an earlier run, by 1-based line. */
     readonly done: ReadonlyMap<number, JournalEntry>,
@@ -105,22 +109,32 @@ export class RegenerationJournal {
       if (stale === undefined && typeof found !== 'string') {
         await fs.truncate(file, found.length);
         const done = new Map(found.entries.map((entry) => [entry.line, entry]));
-        return new RegenerationJournal(file, await fs.open(file, 'a'), found.header.seed, done);
+        return new RegenerationJournal(file, await fs.open(file, 'a'), found.length, found.header.seed, done);
       }
       warn(`${file}: ${stale}; starting over`);
     }
     const header: JournalHeader = { journal: 'cot-studio regenerate --all', ...wanted, seed: seed ?? randomInt(0, 2 ** 31) };
     const handle = await fs.open(file, 'w');
-    await handle.write(`${JSON.stringify(header)}\n`);
+    const length = await writeAll(handle, Buffer.from(`${JSON.stringify(header)}\n`)).catch(async (error: unknown) => {
+      await handle.close();
+      await fs.rm(file, { force: true });
+      throw new Error(`cannot write ${file}: ${describeFileError(error)}`);
+    });
     await handle.datasync();
-    return new RegenerationJournal(file, handle, header.seed, new Map());
+    return new RegenerationJournal(file, handle, length, header.seed, new Map());
   }
 
   /** Records a finished line; appends are queued so concurrent records never interleave. */
   append(entry: JournalEntry): Promise<void> {
     this.writing = this.writing.then(async () => {
-      await this.handle.write(`${JSON.stringify(entry)}\n`);
-      await this.handle.datasync();
+      try {
+        const written = await writeAll(this.handle, Buffer.from(`${JSON.stringify(entry)}\n`));
+        await this.handle.datasync();
+        this.length += written;
+      } catch (error) {
+        await this.handle.truncate(this.length).catch(() => undefined);
+        throw new Error(`cannot write ${this.file}: ${describeFileError(error)}`);
+      }
     });
     return this.writing;
   }

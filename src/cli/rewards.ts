@@ -33,5 +33,6 @@ export async function rewards(args: string[]): Promise<number> {
   const dataset = await openDatasetFile(file);
   const report = scoreDataset(dataset, checkContext(file, values.format, undefined).format);
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatRewardsReport(report)}\n`);
-  return 0;
+  // As every command: a line that cannot be read is an error in the data, though the rest is scored.
+  return report.skipped.unreadable > 0 ? 1 : 0;
 }

@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fileStats } from '../dataset/stats';
 import type { DatasetStats } from '../dataset/validate';
-import { datasetOptions, forcedFormat, readingDatasetFile } from './datasetFile';
+import { tallyRecords } from '../dataset/stats/tally';
+import { datasetOptions, forcedFormat, readDatasetBytes, readingDatasetFile, STANDARD_INPUT } from './datasetFile';
 
 function table(title: string, counts: Record<string, number>): string[] {
   const rows = Object.entries(counts).filter(([, count]) => count > 0);
@@ -30,12 +31,18 @@ export async function stats(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: { ...datasetOptions, json: { type: 'boolean', default: false } }, allowPositionals: true, strict: true });
   const [file] = positionals;
   const format = forcedFormat(values.format);
-  // The workers read the file themselves; here it is only checked to be readable, for a clear usage error.
-  const readable = readingDatasetFile(file, (name) => {
-    fs.accessSync(name, fs.constants.R_OK);
-    return name;
-  });
-  const result = await fileStats(readable, { format, imageRoots: values['image-root'] ?? [] });
+  const options = { format, imageRoots: values['image-root'] ?? [] };
+  // The workers read the file themselves; here it is only checked to be a readable file, for a clear usage error.
+  const result =
+    file === STANDARD_INPUT
+      ? tallyRecords(file, readDatasetBytes(file), options).stats
+      : await fileStats(
+          readingDatasetFile(file, (name) => {
+            fs.accessSync(name, fs.constants.R_OK);
+            return name;
+          }),
+          options,
+        );
   process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatStats(result)}\n`);
   // As every command: 1 when the data has errors, so a pipeline can gate on it; the counts are printed either way.
   return result.recordsWithErrors > 0 ? 1 : 0;

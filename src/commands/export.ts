@@ -118,6 +118,7 @@ export function registerExportCommand(context: vscode.ExtensionContext, provider
           datasetDir,
           imageRoots,
           outputPath: output,
+          sourcePath: document.uri.fsPath,
           images: args.images ?? 'path',
           neutralLabel: args.neutralLabel ?? true,
           includeRejected: args.includeRejected ?? false,

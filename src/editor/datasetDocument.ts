@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -6,7 +7,9 @@ import { Dataset, DEFAULT_REFLECTION_PHRASE, type LineChange } from '../dataset'
 import type { CheckContext } from '../dataset/checks';
 import { ImageResolver } from '../dataset/images';
 import { WORKER_THRESHOLD_BYTES, warmIndexWorker } from '../dataset/indexWorker';
-import { atomicWrite } from '../dataset/atomicWrite';
+import { atomicWrite } from '../files/atomicWrite';
+import { type FileIdentity, fileIdentity } from '../files/fileIdentity';
+import { withFileLock } from '../files/fileLock';
 import { applyOperation, type OperationContext } from '../dataset/operations';
 import { type FormatId, formatIdSchema } from '../dataset/record';
 import type { Operation } from '../protocol';
@@ -37,9 +40,17 @@ async function readDataset(uri: vscode.Uri): Promise<Dataset> {
   return dataset;
 }
 
-async function writeDataset(uri: vscode.Uri, dataset: Dataset): Promise<void> {
-  if (uri.scheme === 'file') await atomicWrite(uri.fsPath, dataset.chunks());
-  else await vscode.workspace.fs.writeFile(uri, Buffer.concat([...dataset.chunks()]));
+/** A CLI run writing the same file holds it for a moment; a save waits that long before it gives up. */
+const SAVE_LOCK_WAIT_MS = 10_000;
+
+/**
+ * Writes the dataset in place of `uri`. A local file is written under its lock (so a `cot-studio` run writing
+ * it at the same time is waited for) and only while it is still `expected`, the version this save decided
+ * about; a symbolic link is written through.
+ */
+async function writeDataset(uri: vscode.Uri, dataset: Dataset, expected?: FileIdentity | 'missing'): Promise<void> {
+  if (uri.scheme !== 'file') return vscode.workspace.fs.writeFile(uri, Buffer.concat([...dataset.chunks()]));
+  await atomicWrite(uri.fsPath, dataset.chunks(), { followLinks: true, ...(expected === undefined ? {} : { expected }) });
 }
 
 function stamp(): string {
@@ -168,9 +179,12 @@ export class DatasetDocument implements vscode.CustomDocument {
   async save(): Promise<void> {
     // A version on disk that we never read (another program's, not yet reported, or reported but not yet answered
     // for, as when an auto save comes first) is copied aside before it is written over, as Keep My Version does.
-    const onDisk = await this.readDiskStamp();
-    if (onDisk !== 'missing' && (this.diskDiverged || onDisk !== this.diskStamp)) await this.keepDiskCopy();
-    await writeDataset(this.uri, this.current);
+    await this.underLock(async () => {
+      const expected = this.uri.scheme === 'file' ? ((await fileIdentity(this.uri.fsPath)) ?? 'missing') : undefined;
+      const onDisk = await this.readDiskStamp();
+      if (onDisk !== 'missing' && (this.diskDiverged || onDisk !== this.diskStamp)) await this.keepDiskCopy();
+      await writeDataset(this.uri, this.current, expected);
+    });
     this.generation++;
     this.diskStamp = await this.readDiskStamp();
     // The saved file is the new base; the undo stack keeps working because line numbers never move.
@@ -182,7 +196,13 @@ export class DatasetDocument implements vscode.CustomDocument {
   }
 
   async saveAs(destination: vscode.Uri): Promise<void> {
-    await writeDataset(destination, this.current);
+    await this.underLock(() => writeDataset(destination, this.current), destination);
+  }
+
+  /** Runs a write of a local file under its lock, which `cot-studio` writers of the same file take too. */
+  private underLock(write: () => Promise<void>, target = this.uri): Promise<void> {
+    if (target.scheme !== 'file') return write();
+    return withFileLock(target.fsPath, { purpose: 'a CoT Studio editor save', waitMs: SAVE_LOCK_WAIT_MS }, write);
   }
 
   async revert(): Promise<void> {
@@ -194,8 +214,12 @@ export class DatasetDocument implements vscode.CustomDocument {
   }
 
   async backup(destination: vscode.Uri): Promise<vscode.CustomDocumentBackup> {
-    const content = JSON.stringify({ version: 1, changes: this.current.changes() });
-    await vscode.workspace.fs.writeFile(destination, Buffer.from(content, 'utf8'));
+    const content = Buffer.from(JSON.stringify({ version: 1, changes: this.current.changes() }), 'utf8');
+    // A backup cut short by a full disk must not replace the last complete one.
+    if (destination.scheme === 'file') {
+      await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(destination, '..'));
+      await atomicWrite(destination.fsPath, [content]);
+    } else await vscode.workspace.fs.writeFile(destination, content);
     return {
       id: destination.toString(),
       delete: () => void vscode.workspace.fs.delete(destination).then(undefined, () => undefined),
@@ -229,7 +253,9 @@ export class DatasetDocument implements vscode.CustomDocument {
 
   private async keepDiskCopy(): Promise<void> {
     const copy = `${this.uri.fsPath}.cot-studio-disk-${stamp()}.jsonl`;
-    await vscode.workspace.fs.copy(this.uri, vscode.Uri.file(copy), { overwrite: false });
+    // Copied through a temporary file: a copy cut short by a full disk stops the save and leaves no partial side file.
+    if (this.uri.scheme === 'file') await atomicWrite(copy, createReadStream(this.uri.fsPath));
+    else await vscode.workspace.fs.copy(this.uri, vscode.Uri.file(copy), { overwrite: false });
     const message = `${this.current.fileName} had changed on disk; that version is kept as ${path.basename(copy)}.`;
     this.log.info(message);
     void vscode.window.showInformationMessage(message);

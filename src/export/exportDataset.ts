@@ -1,8 +1,10 @@
 import * as path from 'node:path';
-import { atomicWrite } from '../dataset/atomicWrite';
+import { atomicWrite } from '../files/atomicWrite';
+import { checkWriteTarget } from '../files/writeTarget';
 import { EXPORTERS, exportRecord } from './exportRecord';
 import { type FilterCounts, filteredInputs, noFilterCounts } from './filters';
-import { sideFiles, type SideFile } from './sideFiles';
+import { checkSideFiles, sideFiles, type SideFile, writeSideFile } from './sideFiles';
+import type { TargetOptions } from '../files/writeTarget';
 import { isRefusal, type ExportFormat, type ExportInput, type ExportOptions } from './types';
 
 export interface ExportResult {
@@ -60,10 +62,25 @@ export async function exportDataset(format: ExportFormat, inputs: Iterable<Expor
     side = sideFiles(format, { outputPath: options.outputPath, count: result.written, datasetName, datasetDir: options.datasetDir, lineKind: fileKind?.kind, hasSystem });
   }
 
-  await atomicWrite(options.outputPath, chunked(lines()));
-  for (const file of side) await atomicWrite(file.path, [Buffer.from(file.content)]);
+  await checkExportTargets(format, options);
+  await atomicWrite(options.outputPath, chunked(lines()), exportTargetOptions(options));
+  for (const file of side) await writeSideFile(file);
   result.files.push(...side.map((file) => file.path));
   return result;
+}
+
+function exportTargetOptions(options: ExportOptions): TargetOptions {
+  return { notSameAs: options.sourcePath === undefined ? [] : [options.sourcePath], replaceSpecial: options.replaceOutput };
+}
+
+/**
+ * Refuses an output that cannot or must not be written (its folder is missing or read-only; it is the input; it
+ * is a folder, a FIFO, a device or a symbolic link, unless `replaceOutput`) and a registry file beside it that
+ * cannot be kept, before any record is read: a run that samples for an hour learns it at once.
+ */
+export async function checkExportTargets(format: ExportFormat, options: ExportOptions): Promise<void> {
+  await checkWriteTarget(options.outputPath, exportTargetOptions(options));
+  checkSideFiles(format, options.outputPath);
 }
 
 function* chunked(texts: Iterable<string>): Iterable<Uint8Array> {

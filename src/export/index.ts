@@ -1,5 +1,5 @@
 // Exports a dataset to the formats trainers read (TRL, LLaMA-Factory, OpenAI, PRM800K, MMPR, Mulberry).
-export { exportDataset, type ExportResult } from './exportDataset';
+export { checkExportTargets, exportDataset, type ExportResult } from './exportDataset';
 export { exportRecord } from './exportRecord';
 export { sideFiles, type ExportSummary, type SideFile } from './sideFiles';
 export { exportFormatSchema, exportOptionsSchema, type ExportFormat, type ExportInput, type ExportOptions, type Refusal } from './types';

@@ -36,6 +36,10 @@ export const exportOptionsSchema = z.object({
   /** More folders a relative image path is looked up in when the dataset folder lacks it (`cotStudio.imageRoots`, `--image-root`). */
   imageRoots: z.array(z.string()).default([]),
   outputPath: z.string(),
+  /** The dataset file exported, which the output must not be. */
+  sourcePath: z.string().optional(),
+  /** Replace an output that is a FIFO, a device or a symbolic link with a new file, instead of refusing. */
+  replaceOutput: z.boolean().optional(),
   /** How OpenAI exports carry images; the other targets always write paths. */
   images: z.enum(['path', 'data-uri']).default('path'),
   /** TRL stepwise: the label of a step rated 0 (OpenR counts neutral steps as correct). */

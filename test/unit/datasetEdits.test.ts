@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { Dataset, indexBytes, LineIndex } from '../../src/dataset';
-import { atomicWrite } from '../../src/dataset/atomicWrite';
+import { atomicWrite } from '../../src/files/atomicWrite';
 import { setValue } from '../../src/dataset/recordEdit';
 import { rawOffset } from '../../src/dataset/stringLiteral';
 import { datasetsDir } from '../harness/fixtures';

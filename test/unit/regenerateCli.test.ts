@@ -258,7 +258,7 @@ describe('cot-studio regenerate', () => {
       [[file, '--line', '2', '--segment', '2', '--temperature', '5', ...model], /--temperature: /],
       [[file, '--line', '99', '--segment', '2', ...model], /--line: .* has no record on line 99/],
       [[file, '--line', '2', '--segment', '2', '--output', 'x.jsonl', ...model], /--output needs --all/],
-      [[file, '--all', '--segment', '2', '--output', file, ...model], /--output must differ from FILE/],
+      [[file, '--all', '--segment', '2', '--output', file, ...model], /is the input .*; write the output to another file/],
       [[file, '--line', '2', '--segment', '2', '--endpoint', 'http://127.0.0.1:1/v1'], /--endpoint-model NAME is required/],
       [[file, '--line', '2', '--segment', '2', '--endpoint', 'http://127.0.0.1:1/v1', '--endpoint-model', 'm', '--provider', 'cuda'], /--provider is for a local model/],
       [[file, '--line', '2', '--segment', '2', '--iterations', '8', ...model], /--iterations and --samples need --method mcts/],

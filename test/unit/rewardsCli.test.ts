@@ -67,7 +67,7 @@ describe('cot-studio rewards', () => {
 
   it('prints every scored record, the mean and count per reward, and what it skipped, with --json', async () => {
     const { code, stdout } = await run('rewards', file, '--json');
-    assert.equal(code, 0);
+    assert.equal(code, 1, 'a line that cannot be read is an error in the data');
     const report = rewardsReportSchema.parse(JSON.parse(stdout));
     assert.equal(report.file, 'mixed.jsonl');
     assert.deepEqual(report.records, [
@@ -89,7 +89,7 @@ describe('cot-studio rewards', () => {
 
   it('prints a table without --json, and skips every record of a file without ground truth', async () => {
     const [table, plain] = await Promise.all([run('rewards', file), run('rewards', path.join(datasetsDir, 'llava_cot.jsonl'))]);
-    assert.equal(table.code, 0);
+    assert.equal(table.code, 1);
     assert.match(table.stdout, /^mixed\.jsonl: 4 records scored; skipped 1 without a ground truth, 1 without a response, 1 unreadable\n/);
     assert.match(table.stdout, /\n {2}line 3 \(llava-cot\): accuracy-discrete 0, accuracy-math-cosine 0, stage-completeness 1\n/);
     assert.match(table.stdout, /\nreward +mean +count\n/);
