@@ -1,7 +1,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { z } from 'zod';
-import { errorCode } from './fileErrors';
+import { describeFileError, errorCode } from './fileErrors';
 import { HOST, isRunning } from './processes';
 import { realTargetPath } from './writeTarget';
 
@@ -49,14 +49,26 @@ async function isStale(file: string, text: string | undefined): Promise<boolean>
 
 /** Takes the lock (created with O_EXCL, so only one process can); false when someone else holds it. */
 async function tryLock(file: string, holder: Holder): Promise<boolean> {
+  let handle: fs.FileHandle;
   try {
-    const handle = await fs.open(file, 'wx');
+    handle = await fs.open(file, 'wx');
+  } catch (error) {
+    if (errorCode(error) !== 'EEXIST') throw new Error(`cannot lock ${file}: ${describeFileError(error)}`);
+    return breakIfStale(file, holder);
+  }
+  try {
     await handle.writeFile(JSON.stringify(holder));
     await handle.close();
     return true;
   } catch (error) {
-    if (errorCode(error) !== 'EEXIST') throw error;
+    await handle.close().catch(() => undefined);
+    await fs.rm(file, { force: true });
+    throw new Error(`cannot lock ${file}: ${describeFileError(error)}`);
   }
+}
+
+/** Moves a stale lock aside and tries again; false when the lock is someone's who still runs. */
+async function breakIfStale(file: string, holder: Holder): Promise<boolean> {
   const text = await readText(file);
   if (!(await isStale(file, text))) return false;
   // Moving the stale lock aside is atomic: of two writers that both found it stale, one moves it; one that moved

@@ -151,7 +151,7 @@ describe('a disk that fills while writing', { skip: diskUnavailable }, () => {
         assert.ok(fs.readFileSync(target).equals(next), `${free} pages free: a write that reports success wrote every byte`);
       } else {
         failed++;
-        assert.ok(outcome instanceof WriteError, `${free} pages free: ${outcome.message}`);
+        assert.ok(outcome instanceof WriteError, `${free} pages free: ${String(outcome)}`);
         assert.match(outcome.message, /cannot write .*data\.jsonl: the disk is full \(ENOSPC\); the file was left as it was/);
         assert.doesNotMatch(outcome.message, /\.tmp/);
         assert.ok(fs.readFileSync(target).equals(old), `${free} pages free: the old file stays`);
