@@ -47,7 +47,7 @@ const RECORD_SLOTS = /\\u0001(id|pad)\\u0001/g;
  */
 function loadTemplates(fixturesDir: string): Template[] {
   const images = new ImageResolver(fixturesDir);
-  const context = { imageExists: (image: string) => images.exists(image) };
+  const context = { imageProblem: (image: string) => images.problem(image) };
   const templates: Template[] = [];
   for (const source of SOURCES) {
     for (const line of fs.readFileSync(path.join(fixturesDir, `${source}.jsonl`), 'utf8').split('\n')) {

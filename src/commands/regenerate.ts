@@ -58,7 +58,7 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
     try {
       const config = vscode.workspace.getConfiguration('cotStudio.regenerate');
       const { parsed: record } = readRecordState(document.dataset.lineText(args.line - 1), document.dataset.format);
-      // Models get the record's images as files under the allowed roots (or inline), never a path that escapes them.
+      // Models get the record's images as data URIs read from under the allowed roots, never a file that escapes them.
       const [datasetDir, ...imageRoots] = document.imageRoots();
       const resolver = new ImageResolver(datasetDir as string, imageRoots);
       let images: string[];

@@ -138,7 +138,7 @@ export class DatasetDocument implements vscode.CustomDocument {
     const [datasetDir, ...roots] = this.imageRoots();
     const images = new ImageResolver(datasetDir, roots);
     const phrase = vscode.workspace.getConfiguration('cotStudio', this.uri).get<string>('reflectionPhrase', DEFAULT_REFLECTION_PHRASE);
-    return { imageExists: (image) => images.exists(image), reflectionPhrase: phrase || DEFAULT_REFLECTION_PHRASE, format: this.current.format };
+    return { imageProblem: (image) => images.problem(image), reflectionPhrase: phrase || DEFAULT_REFLECTION_PHRASE, format: this.current.format };
   }
 
   /** Runs an operation on one record and records it for undo; returns the undo label, or undefined if nothing changed. */

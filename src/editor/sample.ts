@@ -8,8 +8,8 @@ import type { DatasetDocument } from './datasetDocument';
 /** Turns a file inside the allowed roots into a URI the webview may load. */
 export type ImageSource = (file: string) => string;
 
-/** The images of a record, each with a loadable source or the reason it cannot be shown. */
-function sampleImages(images: string[], roots: string[], source: ImageSource): Sample['images'] {
+/** The images of a record, each with a loadable source or the reason it cannot be shown (`roots`: the dataset's folder, then the image roots). */
+export function sampleImages(images: string[], roots: string[], source: ImageSource): Sample['images'] {
   const [datasetDir, ...imageRoots] = roots;
   const resolver = new ImageResolver(datasetDir as string, imageRoots);
   return images.map((image) => {

@@ -1,18 +1,8 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ImageResolver } from '../dataset/images';
 import type { ExportOptions, Refusal } from './types';
 
 type ImageOptions = Pick<ExportOptions, 'datasetDir' | 'imageRoots'>;
-
-const MIME_TYPES: Record<string, string> = {
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.bmp': 'image/bmp',
-};
 
 /** `http:`, `data:` and the like; two letters at least so that a Windows drive is not taken for one. */
 const URL_SCHEME = /^[a-z][a-z0-9+.-]+:/i;
@@ -46,16 +36,12 @@ export function imagePathFromDataset(image: string, options: ImageOptions): stri
   return portable(path.relative(path.resolve(options.datasetDir), imageFile(image, options)));
 }
 
-/** The image inlined as a base64 data URI; URLs are passed through as they are. */
+/**
+ * The image inlined as a base64 data URI, read only from under the dataset folder and the image roots and
+ * only when its bytes are an image, since the export may be published; URLs are passed through as they are.
+ */
 export function imageDataUri(image: string, options: ImageOptions): string | Refusal {
   if (URL_SCHEME.test(image)) return image;
-  const mime = MIME_TYPES[path.extname(image).toLowerCase()];
-  if (mime === undefined) return { refusal: `cannot inline image ${image}: unknown image type` };
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(path.isAbsolute(image) ? image : imageFile(image, options));
-  } catch (error) {
-    return { refusal: `cannot read image ${image}: ${error instanceof Error ? error.message : String(error)}` };
-  }
-  return `data:${mime};base64,${bytes.toString('base64')}`;
+  const read = new ImageResolver(options.datasetDir, options.imageRoots).dataUri(image);
+  return 'problem' in read ? { refusal: `cannot inline image: ${read.problem}` } : read.dataUri;
 }

@@ -36,7 +36,13 @@ export const promptSchema = z.union([
 ]);
 export type Prompt = z.infer<typeof promptSchema>;
 
-/** One generation: a prompt, the images it refers to (file paths or data URIs, in order), and how to sample. */
+/** How an image travels with a request: base64 inline, never a path or URL for the receiver to read. */
+export const IMAGE_DATA_URI = /^data:image\/[\w.+-]+;base64,/;
+
+/**
+ * One generation: a prompt, its images (in order) and how to sample. A model that sees images gets them as
+ * data URIs, which a dataset's ImageResolver reads from its allowed folders; a text-only engine ignores them.
+ */
 export const generationRequestSchema = z.object({
   prompt: promptSchema,
   images: z.array(z.string()).max(16).optional(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { chatMessageSchema, generationRequestSchema, samplingSchema, type ChatMessage, type GenerationRequest, type SamplingInput } from '../protocol';
+import { chatMessageSchema, generationRequestSchema, IMAGE_DATA_URI, samplingSchema, type ChatMessage, type GenerationRequest, type SamplingInput } from '../protocol';
 import { ApiError, badRequest } from './reply';
 
 // Field limits are the sampling schema's own, so a request the server accepts is one the backend accepts.
@@ -30,7 +30,7 @@ const completionRequestSchema = z.object({
   logprobs: z.number().int().min(0).max(20).optional(),
 });
 
-const dataUriSchema = z.string().regex(/^data:image\/[\w.+-]+;base64,/, 'expected a data:image/…;base64 URI (this server cannot fetch URLs)');
+const dataUriSchema = z.string().regex(IMAGE_DATA_URI, 'expected a data:image/…;base64 URI (this server cannot fetch URLs)');
 const contentPartSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('text'), text: z.string() }),
   z.object({ type: z.literal('image_url'), image_url: z.union([dataUriSchema, z.object({ url: dataUriSchema })]) }),

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { type CheckContext, type CheckResult, checkLine, checkRecord, checkResultSchema } from '../../src/dataset/checks';
+import { type CheckContext, type CheckResult, checkLine, checkRecord, checkResultSchema, fileCheckContext } from '../../src/dataset/checks';
 import { parseRecord } from '../../src/dataset/formats';
 import type { JsonObject } from '../../src/dataset/record';
 import { datasetsDir } from '../harness/fixtures';
@@ -13,8 +13,9 @@ function fixtureLines(name: string): string[] {
   return (lines.at(-1) === '' ? lines.slice(0, -1) : lines).map((line) => line.replace(/\r$/, ''));
 }
 
-const onDisk = { imageExists: (image: string) => fs.existsSync(path.join(datasetsDir, image)) };
-const everywhere: CheckContext = { imageExists: () => true };
+/** The checks of a file in the fixtures' folder, its images found on disk. */
+const onDisk = fileCheckContext(path.join(datasetsDir, 'checked.jsonl'), []);
+const everywhere: CheckContext = { imageProblem: () => null };
 
 function check(record: JsonObject, context = everywhere): CheckResult[] {
   return checkLine(JSON.stringify(record), context).results;
@@ -283,12 +284,12 @@ describe('checkRecord', () => {
     const line = fixtureLines('llava_cot.jsonl')[9];
     const parsed = parseRecord(JSON.parse(line) as JsonObject);
     assert.ok(!('error' in parsed));
-    assert.deepEqual(checkRecord(line, JSON.parse(line) as JsonObject, parsed, { imageExists: () => false }).map((result) => result.check), ['stage-grammar', 'image-missing']);
+    assert.deepEqual(checkRecord(line, JSON.parse(line) as JsonObject, parsed, { imageProblem: (image) => `image not found: ${image}` }).map((result) => result.check), ['stage-grammar', 'image-missing']);
   });
 });
 
 describe('reward checks', () => {
-  const context: CheckContext = { imageExists: () => true };
+  const context: CheckContext = { imageProblem: () => null };
   const pair = (chosen: string) =>
     JSON.stringify({ image: 'a.png', question: '<image>\nHow many bars are there?', chosen, rejected: 'There are 4 bars.\nFinal answer: 4', answer_gt: '5' });
 

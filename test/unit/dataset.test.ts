@@ -82,7 +82,7 @@ describe('dataset stats', () => {
     const response = '<SUMMARY> s </SUMMARY><CAPTION> c </CAPTION><REASONING> r </REASONING><CONCLUSION> 9 </CONCLUSION>';
     const record = (block: object) => JSON.stringify({ conversations: [{ from: 'human', value: 'Q' }, { from: 'gpt', value: response }], cot_studio: block });
     const text = [record({ version: 1 }), record({ version: 9 }), record({ version: 1, review: { status: 'maybe' } })].join('\n');
-    const stats = datasetStats(Dataset.fromBytes('x.jsonl', Buffer.from(text)), { imageExists: () => true });
+    const stats = datasetStats(Dataset.fromBytes('x.jsonl', Buffer.from(text)), { imageProblem: () => null });
     assert.equal(stats.checks.annotations, 2);
     assert.equal(stats.recordsWithErrors, 2);
   });

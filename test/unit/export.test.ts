@@ -595,7 +595,7 @@ describe('record rules', () => {
     const missing = { ...input, parsed: { ...input.parsed, images: ['images/missing.png'] } };
     const result = exportRecord('openai-chat', missing, options(path.join(scratch, 'unused.jsonl'), { images: 'data-uri' }));
     assert.ok('refusal' in result);
-    assert.match(result.refusal, /^cannot read image images\/missing\.png/);
+    assert.equal(result.refusal, 'cannot inline image: image not found: images/missing.png');
   });
 
   it('refuses a chat record with a second exchange rather than drop those turns', () => {

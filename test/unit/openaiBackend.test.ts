@@ -7,12 +7,14 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OpenAICompatibleBackend } from '../../src/backends/openai';
+import { ImageResolver } from '../../src/dataset/images';
 import type { Backend, GenerateOptions, GenerationRequest } from '../../src/backends/types';
 import type { Candidate, GenerationResult } from '../../src/protocol';
 import { startServer, type RunningServer } from '../../src/serve';
 import { LocalEngine } from '../../src/engine/localEngine';
 import { makeTestModel } from '../../src/testModel';
 import { datasetsDir } from '../harness/fixtures';
+import { acceptedDataUri, makeImageFolders, PNG_BASE64 } from '../harness/imageFolders';
 
 /** The engine behind our server in these tests: the local ONNX engine on a bigram model of the sample datasets. */
 async function engineBackend(): Promise<Backend> {
@@ -24,8 +26,6 @@ async function engineBackend(): Promise<Backend> {
 const MODEL = 'test-model';
 const API_KEY = 'test-key';
 const PROMPT = 'The quick brown fox jumps over the lazy dog while the cat sleeps in the warm sun.';
-/** A valid 1×1 PNG. */
-const PNG_BASE64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 
 /** Wraps the engine to see what reached it: the requests, how many ran at once, and aborts. */
 class ObservedBackend implements Backend {
@@ -163,7 +163,8 @@ describe('OpenAI-compatible backend against our server and the engine', () => {
       { role: 'user' as const, content: 'What is in the picture?' },
       { role: 'assistant' as const, content: 'The picture shows' },
     ];
-    const result = await client.generate({ prompt: { messages, continueFinal: true }, images: [imagePath], sampling: { n: 2, maxTokens: 8 } });
+    const images = new ImageResolver(path.dirname(imagePath)).forModel(['pixel.png']);
+    const result = await client.generate({ prompt: { messages, continueFinal: true }, images, sampling: { n: 2, maxTokens: 8 } });
     assert.equal(result.candidates.length, 2);
     for (const candidate of result.candidates) assertCandidate(candidate, 8);
     const seen = engine.requests.at(-1);
@@ -171,13 +172,35 @@ describe('OpenAI-compatible backend against our server and the engine', () => {
     assert.deepEqual(seen?.prompt, { messages, continueFinal: true });
   });
 
-  it('names an image it cannot read, and refuses images with a text prompt', async () => {
-    const missing = path.join(os.tmpdir(), 'cot-no-such-image.png');
-    await assert.rejects(
-      client.generate({ prompt: { messages: [{ role: 'user', content: 'Describe.' }] }, images: [missing] }),
-      new RegExp(`cannot read image ${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
-    );
-    await assert.rejects(client.generate({ prompt: { text: PROMPT }, images: [imagePath] }), /images need a chat prompt/);
+  it('sends the images of a record as data URIs read from the allowed folders, and reads no file itself', async () => {
+    const folders = makeImageFolders();
+    try {
+      const resolver = new ImageResolver(folders.datasetDir, [folders.imageRoot]);
+      const messages = [{ role: 'user' as const, content: 'What is in the picture?' }];
+      const sent = engine.requests.length;
+      let accepted = 0;
+      for (const { what, image, accepted: file, refused } of folders.cases) {
+        if (file === undefined) {
+          assert.throws(() => resolver.forModel([image]), (error: Error) => error.message.startsWith(refused ?? ''), what);
+          continue;
+        }
+        await client.generate({ prompt: { messages }, images: resolver.forModel([image]), sampling: { n: 1, maxTokens: 1 } });
+        assert.deepEqual(engine.requests.at(-1)?.images, [acceptedDataUri(file)], what);
+        accepted++;
+      }
+      // A path handed straight to the backend is refused unread, wherever it points.
+      for (const image of [folders.outside, path.join(folders.datasetDir, 'images', 'good.png')]) {
+        await assert.rejects(client.generate({ prompt: { messages }, images: [image] }), /not a data:image\/…;base64 URI/);
+      }
+      assert.equal(engine.requests.length, sent + accepted, 'only the accepted images reached the server');
+    } finally {
+      folders.remove();
+    }
+  });
+
+  it('refuses images with a text prompt', async () => {
+    const images = new ImageResolver(path.dirname(imagePath)).forModel(['pixel.png']);
+    await assert.rejects(client.generate({ prompt: { text: PROMPT }, images }), /images need a chat prompt/);
   });
 
   it('cancels on abort: partial candidates come back and the engine stops too', async () => {

@@ -161,7 +161,7 @@ describe('pairs with the bigram model', () => {
     const [request] = backend.requests;
     assert.equal(request?.sampling?.n, 4);
     assert.equal(request?.sampling?.temperature, 0.7);
-    assert.deepEqual(request?.images, [path.join(datasetsDir, 'images', 'triangle.png')]);
+    assert.deepEqual(request?.images, [`data:image/png;base64,${fs.readFileSync(path.join(datasetsDir, 'images', 'triangle.png')).toString('base64')}`]);
   });
 
   it('skips records without a ground truth unless asked, and says why', async () => {

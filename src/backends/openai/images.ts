@@ -1,24 +1,12 @@
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
+import { IMAGE_DATA_URI } from '../../protocol';
 
-const MIME_TYPES: Readonly<Record<string, string>> = {
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-};
-
-/** The image as a data URI: servers on another machine cannot read our files. */
-export async function imageDataUri(image: string): Promise<string> {
-  if (/^data:/i.test(image)) return image;
-  const mimeType = MIME_TYPES[path.extname(image).toLowerCase()];
-  if (mimeType === undefined) throw new Error(`image ${image}: unsupported type (expected .png, .jpg, .jpeg, .gif or .webp)`);
-  let bytes: Buffer;
-  try {
-    bytes = await fs.readFile(image);
-  } catch (error) {
-    throw new Error(`cannot read image ${image}: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  return `data:${mimeType};base64,${bytes.toString('base64')}`;
+/**
+ * The image as the server gets it: a data URI, since a server on another machine cannot read our files. The
+ * backend reads no file itself: a record's images become data URIs through the dataset's ImageResolver, which
+ * alone knows the folders they may come from.
+ */
+export function imageUrl(image: string): string {
+  if (IMAGE_DATA_URI.test(image)) return image;
+  const shown = image.length > 80 ? `${image.slice(0, 80)}…` : image;
+  throw new Error(`image ${shown}: not a data:image/…;base64 URI (files are read through the dataset's image folders, not by the backend)`);
 }

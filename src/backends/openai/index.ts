@@ -32,7 +32,7 @@ export class OpenAICompatibleBackend implements Backend {
   async generate(request: GenerationRequest, { signal, onToken }: GenerateOptions = {}): Promise<GenerationResult> {
     const { prompt, images, sampling: asked } = generationRequestSchema.parse(request);
     const sampling = samplingSchema.parse(asked ?? {});
-    const call = await buildCall(this.options.model, prompt, images ?? [], sampling);
+    const call = buildCall(this.options.model, prompt, images ?? [], sampling);
     const attempt: Attempt = {
       url: `${this.options.baseUrl}${call.path}`,
       endpoint: call.endpoint,

@@ -1,5 +1,5 @@
 import type { ChatMessage, Prompt, Sampling } from '../../protocol';
-import { imageDataUri } from './images';
+import { imageUrl } from './images';
 
 export type Endpoint = 'completions' | 'chat';
 
@@ -13,7 +13,7 @@ export interface RemoteCall {
 type ContentPart = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string } };
 
 /** Text prompts go to /completions, chat prompts to /chat/completions; both stream with log-probabilities. */
-export async function buildCall(model: string, prompt: Prompt, images: readonly string[], sampling: Sampling): Promise<RemoteCall> {
+export function buildCall(model: string, prompt: Prompt, images: readonly string[], sampling: Sampling): RemoteCall {
   const common = {
     model,
     n: sampling.n,
@@ -32,7 +32,7 @@ export async function buildCall(model: string, prompt: Prompt, images: readonly 
     if (images.length > 0) throw new Error('images need a chat prompt (messages): the completions endpoint takes text only');
     return { endpoint: 'completions', path: '/completions', body: { ...common, prompt: prompt.text, logprobs: 1 } };
   }
-  const messages = await withImages(prompt.messages, images);
+  const messages = withImages(prompt.messages, images);
   return {
     endpoint: 'chat',
     path: '/chat/completions',
@@ -47,11 +47,11 @@ export async function buildCall(model: string, prompt: Prompt, images: readonly 
 }
 
 /** Images go, as data URIs, before the text of the first user message (where chat templates expect them). */
-async function withImages(messages: readonly ChatMessage[], images: readonly string[]): Promise<Array<{ role: string; content: string | ContentPart[] }>> {
+function withImages(messages: readonly ChatMessage[], images: readonly string[]): Array<{ role: string; content: string | ContentPart[] }> {
   if (images.length === 0) return messages.map(({ role, content }) => ({ role, content }));
   const first = messages.findIndex((message) => message.role === 'user');
   if (first < 0) throw new Error('images need a user message to attach to');
-  const urls = await Promise.all(images.map(imageDataUri));
+  const urls = images.map(imageUrl);
   return messages.map(({ role, content }, index) =>
     index === first
       ? { role, content: [...urls.map((url): ContentPart => ({ type: 'image_url', image_url: { url } })), { type: 'text', text: content }] }

@@ -34,8 +34,10 @@ export function imageTokenFindings(record: JsonObject, parsed: ParsedRecord, tre
   return [{ check: 'image-token-count', severity: 'error', field, problem: `${count(tokens, '<image> token')} in the user turns for ${count(images, 'image')} in ${imageField}` }];
 }
 
-export function imageMissingFindings(parsed: ParsedRecord, tree: LineTree, imageExists: (path: string) => boolean): Finding[] {
-  return parsed.images
-    .filter((image) => !URL_SCHEME.test(image) && !imageExists(image))
-    .map((image) => ({ check: 'image-missing', severity: 'warning', field: tree.pathOfString(image) ?? null, problem: `image not found: ${image}` }));
+/** Each image file the record names that cannot be used: missing, outside the allowed folders, or not an image. */
+export function imageMissingFindings(parsed: ParsedRecord, tree: LineTree, imageProblem: (path: string) => string | null): Finding[] {
+  return parsed.images.flatMap((image): Finding[] => {
+    const problem = URL_SCHEME.test(image) ? null : imageProblem(image);
+    return problem === null ? [] : [{ check: 'image-missing', severity: 'warning', field: tree.pathOfString(image) ?? null, problem }];
+  });
 }

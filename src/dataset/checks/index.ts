@@ -16,8 +16,8 @@ import type { CheckResult, Finding } from './result';
 export { type CheckId, checkIdSchema, type CheckResult, checkResultSchema, type Severity, severitySchema } from './result';
 
 export interface CheckContext {
-  /** Whether an image path of the record (as written, relative to the dataset) names a file. */
-  imageExists(path: string): boolean;
+  /** Why an image path of the record (as written, relative to the dataset) names no file it may use, or null when it does. */
+  imageProblem(path: string): string | null;
   /** A format the user forced for the file; detected per record when absent. */
   format?: FormatId;
   /** The reflection phrase a repeated Mulberry step may follow (the `cotStudio.reflectionPhrase` setting). */
@@ -29,7 +29,7 @@ export interface CheckContext {
 /** The context of a dataset file on disk: its images looked up from its folder, then the image roots. */
 export function fileCheckContext(file: string, imageRoots: readonly string[], format?: FormatId): CheckContext {
   const images = new ImageResolver(path.dirname(path.resolve(file)), imageRoots);
-  return { imageExists: (image) => images.exists(image), format };
+  return { imageProblem: (image) => images.problem(image), format };
 }
 
 const BOM = '\uFEFF';
@@ -47,7 +47,7 @@ export function checkRecord(lineText: string, record: JsonObject, parsed: Parsed
   const findings = [
     ...grammarFindings(record, parsed, context.reflectionPhrase ?? DEFAULT_REFLECTION_PHRASE),
     ...imageTokenFindings(record, parsed, tree),
-    ...imageMissingFindings(parsed, tree, (path) => context.imageExists(path)),
+    ...imageMissingFindings(parsed, tree, (path) => context.imageProblem(path)),
     ...emptyAnswerFindings(record, parsed),
     ...rewardFindings(record, parsed),
     ...annotationFindings(record),

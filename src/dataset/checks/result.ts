@@ -8,7 +8,7 @@ export const checkIdSchema = z.enum([
   'section-grammar', // Mulberry: `###` headers in order, steps 1..n
   'think-answer-form', // Reason-RFT / OpenVLThinker: <think>…</think><answer>…</answer>
   'image-token-count', // `<image>` tokens in the prompt vs images of the record
-  'image-missing', // an image path that names no file
+  'image-missing', // an image path that names no file it may use: missing, outside the allowed folders, or not an image
   'empty-answer', // the final answer is blank, or a needed response is missing
   'reward', // a reward that reads the ground truth scores below passing (a wrong final answer)
   'annotations', // the record's `cot_studio` block does not read: a malformed field or a newer version
