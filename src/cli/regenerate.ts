@@ -100,6 +100,7 @@ export async function regenerate(args: string[]): Promise<number> {
   const output = values.output ?? defaultOutput(file);
   if (values.all && path.resolve(output) === path.resolve(file)) throw new UsageError('--output must differ from FILE; --all never changes its input');
   const line = values.all ? undefined : recordLine(dataset, file, settings.line);
+  if (line !== undefined && values.write) dataset.assertRewritable(line - 1);
   const options = {
     candidates: settings.candidates ?? DEFAULT_BEAM.candidates,
     temperature: settings.temperature ?? DEFAULT_BEAM.temperature,

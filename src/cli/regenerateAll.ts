@@ -34,7 +34,7 @@ function selectLines(dataset: Dataset, filter: BatchFilter, checks: CheckContext
   for (let index = 0; index < dataset.recordCount; index++) {
     const line = dataset.recordLine(index);
     if (filter !== 'all') {
-      const { facts } = readFacts(dataset.lineText(line), checks);
+      const { facts } = readFacts(dataset.lineText(line), checks, dataset.invalidUtf8(line));
       if (filter === 'failing' ? facts.checks.length === 0 : facts.review !== 'unreviewed') continue;
     }
     lines.push(line + 1);
@@ -71,6 +71,9 @@ export async function regenerateAll(run: BatchRun, job: RegenerationJob): Promis
   await inPool(pending, run.concurrency, async (line) => {
     let reason: string;
     try {
+      // Refused before any search: the line could not be written back.
+      const refusal = dataset.rewriteRefusal(line - 1);
+      if (refusal !== undefined) throw new Error(refusal);
       const { result, text, added } = await regenerateLine(job, dataset.lineText(line - 1), line, lineSeed(journal.seed, line));
       const failure = failureOf(result);
       if (failure === undefined) {
