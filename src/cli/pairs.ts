@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import type { Dataset } from '../dataset';
 import { ImageResolver } from '../dataset/images';
 import type { FormatId } from '../dataset/record';
-import { checkExportTargets, exportDataset, type ExportInput, exportFormatSchema, exportOptionsSchema, readExportInput } from '../export';
+import { checkExportTargets, exportDataset, type ExportInput, exportFormatSchema, exportOptionsSchema, readDatasetInput } from '../export';
 import { isRefusal } from '../export/types';
 import { buildPairs, describeSummary, type MadePair, pairSettingsSchema, recordLines } from '../preferencePairs';
 import { backendOptions, chooseBackend } from './backendOptions';
@@ -38,7 +38,7 @@ function listedLines(dataset: Dataset, list: string): number[] {
 function* exportInputs(dataset: Dataset, made: ReadonlyArray<{ line: number; pairs: MadePair[] }>, format: FormatId | undefined, refusals: Array<{ line: number; reason: string }>): Generator<ExportInput> {
   const at = new Date().toISOString();
   for (const { line, pairs } of made) {
-    const input = readExportInput(dataset.lineText(line - 1), line, format);
+    const input = readDatasetInput(dataset, line, format);
     if (isRefusal(input)) refusals.push({ line, reason: input.refusal });
     else {
       yield {

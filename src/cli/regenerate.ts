@@ -103,6 +103,7 @@ export async function regenerate(args: string[]): Promise<number> {
   // Before any generation: the output must be writable, and never the input (--all never changes its input).
   if (values.all) await checkWriteTarget(output, { notSameAs: [file] });
   const line = values.all ? undefined : recordLine(dataset, file, settings.line);
+  if (line !== undefined && values.write) dataset.assertRewritable(line - 1);
   const options = {
     candidates: settings.candidates ?? DEFAULT_BEAM.candidates,
     temperature: settings.temperature ?? DEFAULT_BEAM.temperature,

@@ -35,7 +35,7 @@ function selectLines(dataset: Dataset, filter: BatchFilter, checks: CheckContext
   for (let index = 0; index < dataset.recordCount; index++) {
     const line = dataset.recordLine(index);
     if (filter !== 'all') {
-      const { facts } = readFacts(dataset.lineText(line), checks);
+      const { facts } = readFacts(dataset.lineText(line), checks, dataset.invalidUtf8(line));
       if (filter === 'failing' ? facts.checks.length === 0 : facts.review !== 'unreviewed') continue;
     }
     lines.push(line + 1);
@@ -77,6 +77,9 @@ async function regenerateUnderLock(run: BatchRun, job: RegenerationJob): Promise
   await inPool(pending, run.concurrency, async (line) => {
     let reason: string;
     try {
+      // Refused before any search: the line could not be written back.
+      const refusal = dataset.rewriteRefusal(line - 1);
+      if (refusal !== undefined) throw new Error(refusal);
       const { result, text, added } = await regenerateLine(job, dataset.lineText(line - 1), line, lineSeed(journal.seed, line));
       const failure = failureOf(result);
       if (failure === undefined) {

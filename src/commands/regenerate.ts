@@ -57,6 +57,8 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
     let current = args.segment;
     try {
       const config = vscode.workspace.getConfiguration('cotStudio.regenerate');
+      // Its candidates could not be written into the line: refused before the search.
+      document.dataset.assertRewritable(args.line - 1);
       const { parsed: record } = readRecordState(document.dataset.lineText(args.line - 1), document.dataset.format);
       // Models get the record's images as data URIs read from under the allowed roots, never a file that escapes them.
       const [datasetDir, ...imageRoots] = document.imageRoots();

@@ -1,8 +1,10 @@
+import { isUtf8 } from 'node:buffer';
 import type { RecordSummary } from '../protocol';
 import { indexBytes } from './indexWorker';
 import { LineIndex } from './lineIndex';
 import type { FormatId } from './record';
 import { summarizeLine } from './recordSummary';
+import { describeInvalidUtf8, findInvalidUtf8, type InvalidUtf8 } from './utf8';
 
 const UTF8_BOM = [0xef, 0xbb, 0xbf];
 const SUMMARY_CACHE_LIMIT = 5000;
@@ -27,6 +29,8 @@ export class Dataset {
   /** Current content of lines that differ from the bytes on disk. */
   private readonly changed = new Map<number, string>();
   private forced: FormatId | undefined;
+  /** Whether the whole file is UTF-8: when it is, no line needs a check of its own. */
+  private wholeFileUtf8: boolean | undefined;
 
   private constructor(
     readonly fileName: string,
@@ -111,13 +115,40 @@ export class Dataset {
   }
 
   originalLineText(line: number): string {
+    return this.decoder.decode(this.originalBytes(line));
+  }
+
+  /** A line's bytes as read, without its line ending or the file's byte order mark. */
+  private originalBytes(line: number): Uint8Array {
     const { start, end } = this.lines.range(line);
-    return this.decoder.decode(this.bytes.subarray(line === 0 ? start + this.bomLength : start, end));
+    return this.bytes.subarray(line === 0 ? start + this.bomLength : start, end);
+  }
+
+  /**
+   * Where a line's bytes as read stop being UTF-8, or undefined when they are. `lineText` shows U+FFFD
+   * there, so such a line is reported by the checks and never rewritten from its text.
+   */
+  invalidUtf8(line: number): InvalidUtf8 | undefined {
+    this.wholeFileUtf8 ??= isUtf8(this.bytes);
+    return this.wholeFileUtf8 ? undefined : findInvalidUtf8(this.originalBytes(line));
+  }
+
+  /** Why a line must not be rewritten, or undefined when it may be: written from its decoded text, its invalid bytes would become U+FFFD. */
+  rewriteRefusal(line: number): string | undefined {
+    const problem = this.invalidUtf8(line);
+    return problem && `${describeInvalidUtf8(problem)}; CoT Studio will not rewrite this line (fix the bytes in a text editor)`;
+  }
+
+  /** Throws, naming the file, line and byte, when a line must not be rewritten; an edit checks this before any costly work. */
+  assertRewritable(line: number): void {
+    const refusal = this.rewriteRefusal(line);
+    if (refusal !== undefined) throw new Error(`${this.fileName}:${line + 1}: ${refusal}`);
   }
 
   /** Replaces a line's content; its line ending stays. Setting the original text back clears the change. */
   setLineText(line: number, text: string): void {
     if (text.includes('\n')) throw new Error(`line ${line + 1}: a record must stay on one line`);
+    this.assertRewritable(line);
     if (text === this.originalLineText(line)) this.changed.delete(line);
     else this.changed.set(line, text);
     const index = this.recordIndexOfLine(line);
@@ -126,6 +157,8 @@ export class Dataset {
 
   /** Applies changes forwards (`after`) or backwards (`before`), checking each line is where it should be. */
   apply(changes: readonly LineChange[], direction: 'forward' | 'backward'): void {
+    // Checked first, so that a refused line leaves none of the others changed.
+    for (const change of changes) this.assertRewritable(change.line);
     const ordered = direction === 'forward' ? changes : [...changes].reverse();
     for (const change of ordered) {
       const [expected, next] = direction === 'forward' ? [change.before, change.after] : [change.after, change.before];
@@ -142,7 +175,7 @@ export class Dataset {
     const conflicts: LineChange[] = [];
     for (const change of changes) {
       const isRecord = change.line < this.lineCount && this.recordIndexOfLine(change.line) !== -1;
-      const current = isRecord ? this.lineText(change.line) : undefined;
+      const current = isRecord && this.rewriteRefusal(change.line) === undefined ? this.lineText(change.line) : undefined;
       if (current === change.before) this.setLineText(change.line, change.after);
       else if (current !== change.after) conflicts.push(change);
     }

@@ -2,6 +2,7 @@ import { type Annotations, emptyAnnotations, type ReviewStatus } from './annotat
 import { type CheckContext, type CheckId, checkLine, type CheckResult } from './checks';
 import type { FactFormat, RecordFilter } from './filterSchema';
 import { readAnnotations, RecordError } from './recordEdit';
+import type { InvalidUtf8 } from './utf8';
 
 export { FACT_FORMATS, type FactFormat, type RecordFilter, recordFilterSchema } from './filterSchema';
 
@@ -25,8 +26,8 @@ function annotationsOf(record: Parameters<typeof readAnnotations>[0]): Annotatio
 }
 
 /** Reads a line once and returns its facts, its check results and the text a search looks in (lower-cased). */
-export function readFacts(lineText: string, context: CheckContext): { facts: RecordFacts; text: string; results: CheckResult[] } {
-  const { record, parsed, results } = checkLine(lineText, context);
+export function readFacts(lineText: string, context: CheckContext, invalidUtf8?: InvalidUtf8): { facts: RecordFacts; text: string; results: CheckResult[] } {
+  const { record, parsed, results } = checkLine(lineText, context, invalidUtf8);
   const checks = [...new Set(results.map((result) => result.check))];
   if (!record || !parsed) {
     const format: FactFormat = checks.includes('unparseable') ? 'unparseable' : 'unknown-format';

@@ -6,11 +6,33 @@ import { escapeForLiteral, rawOffset } from './stringLiteral';
 /** A record that cannot be read or changed as asked; the message names the field. */
 export class RecordError extends Error {}
 
+/**
+ * How many records a line holds when its file ends lines with CR alone (classic Mac OS): the file then reads
+ * as one line of records. 0 when the line is not that: no CR inside, or the text before the first CR is not JSON.
+ */
+function crSeparatedRecords(lineText: string): number {
+  if (!lineText.includes('\r')) return 0;
+  const pieces = lineText.split('\r').filter((piece) => piece.trim() !== '');
+  if (pieces.length < 2) return 0;
+  try {
+    JSON.parse(pieces[0]);
+  } catch {
+    return 0;
+  }
+  return pieces.length;
+}
+
 export function readRecord(lineText: string): JsonObject {
   let value: Json;
   try {
     value = JSON.parse(lineText) as Json;
   } catch (error) {
+    const records = crSeparatedRecords(lineText);
+    if (records > 0) {
+      throw new RecordError(
+        `the line holds ${records} records separated by carriage returns (CR) only; CoT Studio reads LF or CRLF line endings: convert the file with \`tr '\\r' '\\n' < FILE > FILE.lf\``,
+      );
+    }
     throw new RecordError(`not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
   }
   if (!isJsonObject(value)) throw new RecordError(`a record must be a JSON object, found ${describeJson(value)}`);

@@ -13,7 +13,7 @@ export interface RecordCheck extends LineCheck {
 }
 
 export function checkDatasetLine(dataset: Dataset, line: number, context: CheckContext): RecordCheck {
-  return { line: line + 1, ...checkLine(dataset.lineText(line), context) };
+  return { line: line + 1, ...checkLine(dataset.lineText(line), context, dataset.invalidUtf8(line)) };
 }
 
 /** Every record's checks, in file order. */

@@ -111,7 +111,7 @@ export class FactTable {
   }
 
   private read(dataset: Dataset, line: number, context: CheckContext): CheckedRecords[number] {
-    const { facts, results } = readFacts(dataset.lineText(line), context);
+    const { facts, results } = readFacts(dataset.lineText(line), context, dataset.invalidUtf8(line));
     this.store(dataset.recordIndexOfLine(line), facts);
     return { line, results };
   }
@@ -158,7 +158,8 @@ export class FactTable {
       let facts = this.formats[index] === UNKNOWN ? undefined : this.factsAt(index);
       let text: string | undefined;
       if (!facts || filter.text) {
-        const read = readFacts(dataset.lineText(dataset.recordLine(index)), context);
+        const line = dataset.recordLine(index);
+        const read = readFacts(dataset.lineText(line), context, dataset.invalidUtf8(line));
         this.store(index, read.facts);
         facts = read.facts;
         text = read.text;

@@ -1,7 +1,7 @@
 import type { Dataset } from '../dataset';
 import type { FormatId } from '../dataset/record';
 import { exportDataset, type ExportResult } from './exportDataset';
-import { readExportInput } from './input';
+import { readDatasetInput } from './input';
 import type { ExportFormat, ExportInput, ExportOptions } from './types';
 
 /**
@@ -15,7 +15,7 @@ export async function exportDatasetRecords(dataset: Dataset, format: ExportForma
     *[Symbol.iterator]() {
       for (let index = 0; index < dataset.recordCount; index++) {
         const line = dataset.recordLine(index) + 1;
-        const input = readExportInput(dataset.lineText(line - 1), line, forced);
+        const input = readDatasetInput(dataset, line, forced);
         if ('refusal' in input) unreadable.set(line, input.refusal);
         else yield input;
       }

@@ -3,7 +3,7 @@ export { checkExportTargets, exportDataset, type ExportResult } from './exportDa
 export { exportRecord } from './exportRecord';
 export { sideFiles, type ExportSummary, type SideFile } from './sideFiles';
 export { exportFormatSchema, exportOptionsSchema, type ExportFormat, type ExportInput, type ExportOptions, type Refusal } from './types';
-export { readExportInput } from './input';
+export { readDatasetInput, readExportInput } from './input';
 export { exportDatasetRecords } from './fromDataset';
 export { DEFAULT_REFLECTION_MARKERS, type FilterCounts } from './filters';
 export { describeFilters } from './filterSummary';

@@ -1,6 +1,8 @@
+import type { Dataset } from '../dataset';
 import { readAnnotations, readRecord, RecordError } from '../dataset/recordEdit';
 import { parseRecord } from '../dataset/formats';
 import type { FormatId } from '../dataset/record';
+import { describeInvalidUtf8 } from '../dataset/utf8';
 import type { ExportInput, Refusal } from './types';
 
 /**
@@ -17,4 +19,14 @@ export function readExportInput(lineText: string, line: number, format?: FormatI
     if (error instanceof RecordError) return { refusal: error.message };
     throw error;
   }
+}
+
+/**
+ * The record on a 1-based line of a dataset (its current text). A line whose bytes are not UTF-8 is refused:
+ * its text holds U+FFFD where the file has other bytes, and exporting it would change the data unseen.
+ */
+export function readDatasetInput(dataset: Dataset, line: number, format?: FormatId): ExportInput | Refusal {
+  const invalid = dataset.invalidUtf8(line - 1);
+  if (invalid) return { refusal: `${describeInvalidUtf8(invalid)}; fix the bytes in a text editor` };
+  return readExportInput(dataset.lineText(line - 1), line, format);
 }

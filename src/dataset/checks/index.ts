@@ -1,13 +1,17 @@
 import * as path from 'node:path';
 import { DEFAULT_REFLECTION_PHRASE } from '../annotations';
 import { detectFormat, parseRecord, unknownFormatReason } from '../formats';
-import { describeJson, type FormatId, isJsonObject, type Json, type JsonObject, type ParsedRecord } from '../record';
+import type { FormatId, JsonObject, ParsedRecord } from '../record';
 import { ImageResolver } from '../images';
-import { formatPath } from '../recordEdit';
+import { formatPath, readRecord, RecordError } from '../recordEdit';
+import type { InvalidUtf8 } from '../utf8';
 import { annotationFindings } from './annotations';
+import { duplicateKeyFindings } from './duplicateKeys';
 import { emptyAnswerFindings } from './emptyAnswer';
+import { encodingFindings } from './encoding';
 import { imageMissingFindings, imageTokenFindings } from './images';
 import { LineTree } from './lineTree';
+import { numberOverflowFindings } from './numberOverflow';
 import { grammarFindings } from './responses';
 import { rewardFindings } from './rewards';
 import { turnFindings } from './turns';
@@ -36,14 +40,13 @@ const BOM = '\uFEFF';
 
 function place(finding: Finding, tree: LineTree, ranges = true): CheckResult {
   const { check, severity, field, problem } = finding;
-  const range = ranges && field && tree.range(field);
+  const range = ranges && (finding.at ?? (field && tree.range(field)));
   const message = field ? `${formatPath(field)}: ${problem}` : problem;
   return range ? { check, severity, message, range } : { check, severity, message };
 }
 
 /** Every check of a parsed record; ranges are offsets in `lineText`, the raw line `record` was parsed from. */
-export function checkRecord(lineText: string, record: JsonObject, parsed: ParsedRecord, context: CheckContext): CheckResult[] {
-  const tree = new LineTree(lineText);
+export function checkRecord(lineText: string, record: JsonObject, parsed: ParsedRecord, context: CheckContext, tree = new LineTree(lineText)): CheckResult[] {
   const findings = [
     ...grammarFindings(record, parsed, context.reflectionPhrase ?? DEFAULT_REFLECTION_PHRASE),
     ...imageTokenFindings(record, parsed, tree),
@@ -63,28 +66,34 @@ export interface LineCheck {
   results: CheckResult[];
 }
 
-/** Reads and checks one line. A blank line is no record (the dataset skips it) and has nothing to report. */
-export function checkLine(lineText: string, context: CheckContext): LineCheck {
+/**
+ * Reads and checks one line. A blank line is no record (the dataset skips it) and has nothing to report.
+ * `invalidUtf8` is where the line's bytes stop being UTF-8, which only its bytes tell: the text shows U+FFFD.
+ */
+export function checkLine(lineText: string, context: CheckContext, invalidUtf8?: InvalidUtf8): LineCheck {
   const text = lineText.startsWith(BOM) ? lineText.slice(BOM.length) : lineText;
   if (text.trim() === '') return { record: null, parsed: null, results: [] };
-  const unparseable = (message: string): LineCheck => ({ record: null, parsed: null, results: [{ check: 'unparseable', severity: 'error', message }] });
-  let value: Json;
+  const tree = new LineTree(lineText);
+  const placed = (findings: Finding[]) => findings.map((finding) => place(finding, tree, context.ranges));
+  const encoding = placed(encodingFindings(invalidUtf8, tree));
+  let record: JsonObject;
   try {
-    value = JSON.parse(text) as Json;
+    record = readRecord(text);
   } catch (error) {
-    return unparseable(`not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+    if (!(error instanceof RecordError)) throw error;
+    return { record: null, parsed: null, results: [...encoding, { check: 'unparseable', severity: 'error', message: error.message }] };
   }
-  if (!isJsonObject(value)) return unparseable(`a record must be a JSON object, found ${describeJson(value)}`);
-  const record = value;
+  // What JSON.parse hides: a key given twice, a number it reads as Infinity. Checked whatever the format.
+  const json = [...encoding, ...placed([...duplicateKeyFindings(text, record, tree), ...numberOverflowFindings(text, record, tree)])];
   // The annotation block is read apart from the format, so a record of no known format still has it checked.
   const unknownFormat = (message: string): LineCheck => ({
     record,
     parsed: null,
-    results: [{ check: 'unknown-format', severity: 'error', message }, ...annotationFindings(record).map((finding) => place(finding, new LineTree(lineText), context.ranges))],
+    results: [...json, { check: 'unknown-format', severity: 'error', message }, ...placed(annotationFindings(record))],
   });
   const format = context.format ?? detectFormat(record);
   if (format === null) return unknownFormat(unknownFormatReason(record));
   const parsed = parseRecord(record, format);
   if ('error' in parsed) return unknownFormat(parsed.error);
-  return { record, parsed, results: checkRecord(lineText, record, parsed, context) };
+  return { record, parsed, results: [...json, ...checkRecord(lineText, record, parsed, context, tree)] };
 }

@@ -1,4 +1,4 @@
-import { findNodeAtLocation, getNodePath, type Node, parseTree } from 'jsonc-parser';
+import { findNodeAtLocation, findNodeAtOffset, getNodePath, type Node, parseTree } from 'jsonc-parser';
 import type { JsonPath } from '../record';
 
 /**
@@ -10,7 +10,8 @@ export class LineTree {
 
   constructor(private readonly lineText: string) {}
 
-  private get root(): Node | undefined {
+  /** The line's syntax tree, every property kept (a key given twice is two properties). */
+  get root(): Node | undefined {
     this.parsed ??= { root: parseTree(this.lineText) };
     return this.parsed.root;
   }
@@ -27,6 +28,18 @@ export class LineTree {
       if (node) return [node.offset, node.offset + node.length];
     }
     return undefined;
+  }
+
+  /** The value at `path` as the line spells it. */
+  spelling(path: JsonPath): string | undefined {
+    const range = this.range(path);
+    return range && this.lineText.slice(...range);
+  }
+
+  /** The path of the innermost value at an offset of the line, or undefined outside the record's values. */
+  pathAt(offset: number): JsonPath | undefined {
+    const node = this.root && findNodeAtOffset(this.root, offset);
+    return node ? getNodePath(node) : undefined;
   }
 
   /** The path of the first string equal to `value`: names a field the parsed record holds only by value. */

@@ -3,6 +3,9 @@ import type { JsonPath } from '../record';
 
 export const checkIdSchema = z.enum([
   'unparseable', // not JSON, or JSON that is not an object
+  'encoding', // the line's bytes are not UTF-8: readers see U+FFFD, and CoT Studio will not rewrite the line
+  'duplicate-key', // an object gives a key twice: JSON.parse keeps the last value and drops the others unseen
+  'number-overflow', // a number beyond a double's range: read as Infinity, written back as null
   'unknown-format', // no format matches, or the record fails its format's parser
   'stage-grammar', // LLaVA-CoT: four stages, each opened and closed, in order
   'section-grammar', // Mulberry: `###` headers in order, steps 1..n
@@ -35,4 +38,6 @@ export interface Finding {
   severity: Severity;
   field: JsonPath | null;
   problem: string;
+  /** [start, end) in the raw line when the problem is narrower than the field's whole value. */
+  at?: [number, number];
 }
