@@ -6,6 +6,7 @@ import { type BenchOutput, benchOutputSchema, formatBench, formatEngineBench, MI
 import { executionProviderSchema } from '../protocol';
 import { parseOptions } from './modelOptions';
 import { UsageError } from './usage';
+import { printErr, printOut } from './terminal';
 
 const DEFAULT_RECORDS = 100_000;
 
@@ -50,7 +51,7 @@ export async function bench(args: string[]): Promise<number> {
   if (misplaced !== undefined) throw new UsageError(`--${misplaced} does not apply to the ${options.only} bench`);
   const records = values.records === undefined ? DEFAULT_RECORDS : Number(values.records);
   if (!Number.isSafeInteger(records) || records < MIN_RECORDS) throw new UsageError(`--records must be a whole number of at least ${MIN_RECORDS}`);
-  const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
+  const log = (message: string) => printErr(`bench: ${message}\n`);
   const output: BenchOutput = {};
   const printed: string[] = [];
   if (options.only !== 'engine') {
@@ -66,6 +67,6 @@ export async function bench(args: string[]): Promise<number> {
   }
   const json = `${JSON.stringify(benchOutputSchema.parse(output), null, 2)}\n`;
   if (values.out !== undefined) fs.writeFileSync(values.out, json);
-  process.stdout.write(values.json ? json : `${printed.join('\n\n')}\n`);
+  printOut(values.json ? json : `${printed.join('\n\n')}\n`);
   return 0;
 }

@@ -4,6 +4,7 @@ import { DEFAULT_REFLECTION_MARKERS, describeFilters, exportDatasetRecords, expo
 import { checkContext, datasetOptions, openDatasetFile } from './datasetFile';
 import { numberOption, parseOptions } from './modelOptions';
 import { UsageError } from './usage';
+import { printErr, printOut } from './terminal';
 
 const filterOptionsSchema = exportOptionsSchema.pick({ shortestCorrect: true, maxWords: true, cutReflections: true });
 
@@ -63,9 +64,9 @@ export async function exportCommand(args: string[]): Promise<number> {
     },
     forced,
   );
-  for (const refusal of result.refusals) process.stderr.write(`${file}:${refusal.line}: not exported: ${refusal.reason}\n`);
+  for (const refusal of result.refusals) printErr(`${file}:${refusal.line}: not exported: ${refusal.reason}\n`);
   const skipped = result.skipped > 0 ? `, ${result.skipped} rejected records left out` : '';
   const filtered = describeFilters(result.filtered, filters).map((phrase) => `; ${phrase}`).join('');
-  process.stdout.write(`${result.written} ${format.data} lines written to ${result.files.join(', ')}; ${result.refusals.length} records refused${skipped}${filtered}\n`);
+  printOut(`${result.written} ${format.data} lines written to ${result.files.join(', ')}; ${result.refusals.length} records refused${skipped}${filtered}\n`);
   return result.refusals.length > 0 ? 1 : 0;
 }

@@ -3,6 +3,7 @@ import type { GenerationRequest } from '../backends/types';
 import { samplingSchema } from '../protocol';
 import { loadEngine, modelOptions, numberOption, parseOptions } from './modelOptions';
 import { UsageError } from './usage';
+import { printOut } from './terminal';
 
 /**
  * `cot-studio generate --model DIR --prompt TEXT [--chat] [sampling options] [--json]`: decodes candidates
@@ -48,12 +49,12 @@ export async function generate(args: string[]): Promise<number> {
     if (values.json) {
       const { promptTokens, ep, timing, seed } = result;
       const candidates = result.candidates.map(({ text, tokens, logprob, finishReason }) => ({ text, tokens, logprob, finishReason }));
-      process.stdout.write(`${JSON.stringify({ promptTokens, candidates, ep, seed, timing })}\n`);
+      printOut(`${JSON.stringify({ promptTokens, candidates, ep, seed, timing })}\n`);
     } else {
       result.candidates.forEach((candidate, i) => {
-        process.stdout.write(`--- candidate ${i + 1} (${candidate.finishReason}, ${candidate.tokens.length} tokens, logprob ${candidate.logprob.toFixed(3)})\n${candidate.text}\n`);
+        printOut(`--- candidate ${i + 1} (${candidate.finishReason}, ${candidate.tokens.length} tokens, logprob ${candidate.logprob.toFixed(3)})\n${candidate.text}\n`);
       });
-      process.stdout.write(`--- ${result.ep}, seed ${result.seed}, load ${result.timing.loadMs.toFixed(0)} ms, generate ${result.timing.generateMs.toFixed(0)} ms\n`);
+      printOut(`--- ${result.ep}, seed ${result.seed}, load ${result.timing.loadMs.toFixed(0)} ms, generate ${result.timing.generateMs.toFixed(0)} ms\n`);
     }
     return 0;
   } finally {

@@ -14,17 +14,18 @@ import { status } from './status';
 import { TargetError } from '../files/writeTarget';
 import { USAGE, UsageError } from './usage';
 import { validate } from './validate';
+import { printErr, printOut } from './terminal';
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { validate, stats, export: exportCommand, status, bench, generate, serve, 'make-test-model': makeTestModelCommand, reward, rewards, regenerate, pairs };
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === 'help') {
-    process.stdout.write(`${USAGE}\n`);
+    printOut(`${USAGE}\n`);
     return command === undefined ? 2 : 0;
   }
   if (command === '--version') {
-    process.stdout.write(`${version}\n`);
+    printOut(`${version}\n`);
     return 0;
   }
   const run = COMMANDS[command];
@@ -37,8 +38,8 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     // An output that must not be written (the input, a folder, a FIFO) is a mistake in the command line.
     const usage = error instanceof UsageError || error instanceof TargetError || (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'));
-    process.stderr.write(`cot-studio: ${error instanceof Error ? error.message : String(error)}\n`);
-    if (usage) process.stderr.write(`Run 'cot-studio --help' for usage.\n`);
+    printErr(`cot-studio: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (usage) printErr(`Run 'cot-studio --help' for usage.\n`);
     process.exit(usage ? 2 : 1);
   },
 );

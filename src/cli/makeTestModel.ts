@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { makeTestModel, type TestModel, testModelOptionsSchema } from '../testModel';
 import { UsageError } from './usage';
+import { printOut } from './terminal';
 
 /** Numeric flags and the option each sets. */
 const NUMBER_FLAGS = {
@@ -88,6 +89,6 @@ export async function makeTestModelCommand(args: string[]): Promise<number> {
     ...numbers,
   });
   if (!parsed.success) throw new UsageError(parsed.error.issues.map((issue) => `${flagName(issue.path[0])}: ${issue.message}`).join('; '));
-  process.stdout.write(`${report(makeTestModel(positionals[0], parsed.data))}\n`);
+  printOut(`${report(makeTestModel(positionals[0], parsed.data))}\n`);
   return 0;
 }

@@ -11,6 +11,7 @@ import { backendOptions, chooseBackend } from './backendOptions';
 import { checkContext, datasetOptions, openDatasetFile } from './datasetFile';
 import { numberOption, parseOptions } from './modelOptions';
 import { UsageError } from './usage';
+import { printErr, printOut } from './terminal';
 
 /** The formats the pairs are written in: MPO's own (with meta.json) and TRL's for DPO trainers. */
 const pairFormatSchema = exportFormatSchema.extract(['mmpr', 'trl-dpo']);
@@ -113,18 +114,18 @@ export async function pairs(args: string[]): Promise<number> {
     format: forced,
     seed,
     onPairs: (line, pairs) => made.push({ line, pairs }),
-    ...(values.json ? {} : { onRecord: (done: number, line: number, pairs: number) => process.stderr.write(`[${done}/${lines.length}] ${file}:${line}: ${pairs} ${pairs === 1 ? 'pair' : 'pairs'}\n`) }),
+    ...(values.json ? {} : { onRecord: (done: number, line: number, pairs: number) => printErr(`[${done}/${lines.length}] ${file}:${line}: ${pairs} ${pairs === 1 ? 'pair' : 'pairs'}\n`) }),
   }).finally(() => backend.dispose());
-  for (const failure of summary.failed) process.stderr.write(`${file}:${failure.line}: ${failure.reason}\n`);
+  for (const failure of summary.failed) printErr(`${file}:${failure.line}: ${failure.reason}\n`);
 
   const unreadable: Array<{ line: number; reason: string }> = [];
   const result = await exportDataset(format.data, exportInputs(dataset, made, forced, unreadable), exportOptions);
   const refusals = [...unreadable, ...result.refusals].sort((a, b) => a.line - b.line);
-  for (const refusal of refusals) process.stderr.write(`${file}:${refusal.line}: not exported: ${refusal.reason}\n`);
-  if (values.json) process.stdout.write(`${JSON.stringify({ ...summary, written: result.written, files: result.files, refusals, leftOut: result.skipped })}\n`);
+  for (const refusal of refusals) printErr(`${file}:${refusal.line}: not exported: ${refusal.reason}\n`);
+  if (values.json) printOut(`${JSON.stringify({ ...summary, written: result.written, files: result.files, refusals, leftOut: result.skipped })}\n`);
   else {
     const leftOut = result.skipped > 0 ? `, ${result.skipped} rejected records left out` : '';
-    process.stdout.write(`${file}: ${describeSummary(summary)}\n${result.written} ${format.data} lines written to ${result.files.join(', ')}; ${refusals.length} records refused${leftOut}\n`);
+    printOut(`${file}: ${describeSummary(summary)}\n${result.written} ${format.data} lines written to ${result.files.join(', ')}; ${refusals.length} records refused${leftOut}\n`);
   }
   return summary.failed.length > 0 || refusals.length > 0 ? 1 : 0;
 }

@@ -8,6 +8,7 @@ import { readFacts } from '../dataset/facts';
 import { lineSeed } from '../random';
 import { failureOf, type RegenerationJob, regenerateLine } from './regenerateLine';
 import { type JournalEntry, RegenerationJournal } from './regenerationJournal';
+import { printErr, printOut } from './terminal';
 
 export const batchFilterSchema = z.enum(['failing', 'unreviewed', 'all']);
 export type BatchFilter = z.infer<typeof batchFilterSchema>;
@@ -68,7 +69,7 @@ async function regenerateUnderLock(run: BatchRun, job: RegenerationJob): Promise
   const selected = selectLines(dataset, run.filter, run.checks);
   const { size, mtimeMs } = fs.statSync(file);
   const input = { file: fs.realpathSync(file), size, mtimeMs };
-  const journal = await RegenerationJournal.open(journalPath(run.output), { input, settings: run.settings }, run.seed, (message) => process.stderr.write(`${message}\n`));
+  const journal = await RegenerationJournal.open(journalPath(run.output), { input, settings: run.settings }, run.seed, (message) => printErr(`${message}\n`));
   const done = new Map<number, JournalEntry>(journal.done);
   const pending = selected.filter((line) => !done.has(line));
   const failures: Array<{ line: number; reason: string }> = [];
@@ -86,7 +87,7 @@ async function regenerateUnderLock(run: BatchRun, job: RegenerationJob): Promise
         const entry = { line, text, candidates: added, judgeCalls: result.judgeCalls, tokensComputed: result.tokensComputed };
         await journal.append(entry);
         done.set(line, entry);
-        if (!run.json) process.stderr.write(`[${done.size + failures.length}/${selected.length}] ${file}:${line}: ${added} candidates\n`);
+        if (!run.json) printErr(`[${done.size + failures.length}/${selected.length}] ${file}:${line}: ${added} candidates\n`);
         return;
       }
       reason = failure;
@@ -96,7 +97,7 @@ async function regenerateUnderLock(run: BatchRun, job: RegenerationJob): Promise
       reason = error instanceof Error ? error.message : String(error);
     }
     failures.push({ line, reason });
-    process.stderr.write(`${file}:${line}: ${reason}\n`);
+    printErr(`${file}:${line}: ${reason}\n`);
   });
   for (const entry of done.values()) dataset.setLineText(entry.line - 1, entry.text);
   await atomicWrite(run.output, dataset.chunks());
@@ -115,10 +116,10 @@ async function regenerateUnderLock(run: BatchRun, job: RegenerationJob): Promise
     tokensComputed: entries.reduce((sum, entry) => sum + entry.tokensComputed, wasted.tokensComputed),
     elapsedMs: Math.round(performance.now() - started),
   };
-  if (run.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+  if (run.json) printOut(`${JSON.stringify(summary)}\n`);
   else {
     const resumed = summary.resumed > 0 ? ` (${summary.resumed} by an earlier run)` : '';
-    process.stdout.write(
+    printOut(
       `${file}: ${summary.selected} records selected (--filter ${run.filter}), ${summary.regenerated} regenerated${resumed}, ${summary.failed} failed; ` +
         `${summary.candidates} candidates added, ${summary.judgeCalls} judge calls, ${summary.tokensComputed} tokens computed, ${(summary.elapsedMs / 1000).toFixed(1)} s\n` +
         `wrote ${run.output}\n` +

@@ -4,6 +4,7 @@ import { withFileLock } from '../files/fileLock';
 import type { RegenerateResult } from '../search/regeneration';
 import { openDatasetFile } from './datasetFile';
 import { failureOf, type RegenerationJob, regenerateLine } from './regenerateLine';
+import { printErr, printOut } from './terminal';
 
 const formatScore = (score: number | undefined): string => (score === undefined ? '-' : score.toFixed(3));
 
@@ -48,22 +49,22 @@ export interface OneRecord {
 export async function regenerateOne(record: OneRecord, job: RegenerationJob): Promise<number> {
   const { file, line } = record;
   const regenerated = await regenerateLine(job, record.lineText, line, record.seed).catch((error: unknown) => {
-    process.stderr.write(`${file}:${line}: ${error instanceof Error ? error.message : String(error)}\n`);
+    printErr(`${file}:${line}: ${error instanceof Error ? error.message : String(error)}\n`);
     return undefined;
   });
   if (!regenerated) return 1;
   const { result, text, added } = regenerated;
   // Absent values print as null, so the shape is the same whatever the scorer gives.
-  if (record.json) process.stdout.write(`${JSON.stringify(result, (_, value: unknown) => (value === undefined ? null : value))}\n`);
-  else process.stdout.write(formatResult(file, line, result.stages[0]?.label ?? `segment ${job.segment}`, result));
+  if (record.json) printOut(`${JSON.stringify(result, (_, value: unknown) => (value === undefined ? null : value))}\n`);
+  else printOut(formatResult(file, line, result.stages[0]?.label ?? `segment ${job.segment}`, result));
   const failure = failureOf(result);
   if (failure !== undefined) {
-    process.stderr.write(`${file}:${line}: ${failure}\n`);
+    printErr(`${file}:${line}: ${failure}\n`);
     return 1;
   }
   if (record.write) {
     await writeLine(file, line, record.lineText, text);
-    if (!record.json) process.stdout.write(`${file}:${line}: added ${added} alternatives\n`);
+    if (!record.json) printOut(`${file}:${line}: added ${added} alternatives\n`);
   }
   return 0;
 }

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { keyStepsJsonSchema, REWARDS, type RewardInput, rewardNameSchema } from '../rewards';
 import { UsageError } from './usage';
+import { printOut } from './terminal';
 
 /** Float noise off (`0.7500000000000001` prints `0.75`), every meaningful digit kept. */
 const SIGNIFICANT_DIGITS = 12;
@@ -38,6 +39,6 @@ export async function reward(args: string[]): Promise<number> {
     groundTruth: values.gt ?? null,
     keySteps: values['key-steps'] === undefined ? null : readKeySteps(values['key-steps']),
   };
-  process.stdout.write(`${Number(chosen.score(input).toPrecision(SIGNIFICANT_DIGITS))}\n`);
+  printOut(`${Number(chosen.score(input).toPrecision(SIGNIFICANT_DIGITS))}\n`);
   return 0;
 }

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { formatRewardValue, type RewardsReport, scoreDataset } from '../rewards';
 import { checkContext, datasetOptions, openDatasetFile } from './datasetFile';
+import { printOut } from './terminal';
 
 function formatRewardsReport(report: RewardsReport): string {
   const { noGroundTruth, noResponse, unreadable } = report.skipped;
@@ -32,7 +33,7 @@ export async function rewards(args: string[]): Promise<number> {
   const [file] = positionals;
   const dataset = await openDatasetFile(file);
   const report = scoreDataset(dataset, checkContext(file, values.format, undefined).format);
-  process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatRewardsReport(report)}\n`);
+  printOut(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatRewardsReport(report)}\n`);
   // As every command: a line that cannot be read is an error in the data, though the rest is scored.
   return report.skipped.unreadable > 0 ? 1 : 0;
 }

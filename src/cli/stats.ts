@@ -4,6 +4,7 @@ import { fileStats } from '../dataset/stats';
 import type { DatasetStats } from '../dataset/validate';
 import { tallyRecords } from '../dataset/stats/tally';
 import { datasetOptions, forcedFormat, readDatasetBytes, readingDatasetFile, STANDARD_INPUT } from './datasetFile';
+import { printOut } from './terminal';
 
 function table(title: string, counts: Record<string, number>): string[] {
   const rows = Object.entries(counts).filter(([, count]) => count > 0);
@@ -43,7 +44,7 @@ export async function stats(args: string[]): Promise<number> {
           }),
           options,
         );
-  process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatStats(result)}\n`);
+  printOut(values.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatStats(result)}\n`);
   // As every command: 1 when the data has errors, so a pipeline can gate on it; the counts are printed either way.
   return result.recordsWithErrors > 0 ? 1 : 0;
 }

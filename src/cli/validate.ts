@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { checkDataset } from '../dataset/validate';
 import { checkContext, datasetOptions, openDatasetFile } from './datasetFile';
+import { printOut } from './terminal';
 
 /** `cot-studio validate FILE`: one line per problem, like a compiler, then a count. */
 export async function validate(args: string[]): Promise<number> {
@@ -15,9 +16,9 @@ export async function validate(args: string[]): Promise<number> {
       if (result.severity === 'error') errors++;
       else warnings++;
       const column = (result.range?.[0] ?? 0) + 1;
-      process.stdout.write(`${file}:${line}:${column}: ${result.severity} [${result.check}] ${result.message}\n`);
+      printOut(`${file}:${line}:${column}: ${result.severity} [${result.check}] ${result.message}\n`);
     }
   }
-  process.stdout.write(`${dataset.recordCount} records: ${errors} errors, ${warnings} warnings\n`);
+  printOut(`${dataset.recordCount} records: ${errors} errors, ${warnings} warnings\n`);
   return errors > 0 ? 1 : 0;
 }

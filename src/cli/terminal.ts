@@ -1,0 +1,19 @@
+/**
+ * Characters a terminal acts on rather than shows: C0 controls but tab and newline, DEL, C1 controls (an escape
+ * sequence in a record could move the cursor, retitle the window or rewrite earlier lines), and the bidirectional
+ * overrides that reorder what is shown.
+ */
+const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Dataset text as the terminal may show it: each unsafe character written as its `\uXXXX` escape. Inside JSON
+ * strings, the only place such characters can stand in `--json` output, that is the same character, so the
+ * output stays the same JSON.
+ */
+export function terminalSafe(text: string): string {
+  return text.replace(UNSAFE, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** Everything the command line prints goes through these two. */
+export const printOut = (text: string): boolean => process.stdout.write(terminalSafe(text));
+export const printErr = (text: string): boolean => process.stderr.write(terminalSafe(text));
