@@ -13,6 +13,15 @@ const engines = new Map<ModelSlot, LocalEngine>();
 /** Generations in flight by request id, so a cancel can reach them between two model calls. */
 const running = new Map<number, AbortController>();
 
+/**
+ * Tells the host what a request is doing as each step starts. A step that blocks this thread (a chat template
+ * that never ends) cannot say so later; the host stops the process and names the last step it heard of.
+ */
+const progress =
+  (id: number) =>
+  (doing: string): void =>
+    send({ id, event: 'progress', doing });
+
 function describe(loaded: LocalEngine): LoadedModel {
   const shape = loaded.shape;
   return {
@@ -51,6 +60,7 @@ async function handle(request: EngineRequest): Promise<unknown> {
         return await engine.generate(request.params, {
           signal: controller.signal,
           onToken: (token) => send({ id: request.id, event: 'token', token }),
+          onProgress: progress(request.id),
         });
       } finally {
         running.delete(request.id);
@@ -59,7 +69,7 @@ async function handle(request: EngineRequest): Promise<unknown> {
     case 'score': {
       const engine = engines.get(request.params.slot);
       if (!engine) throw new Error(`no ${request.params.slot} model is loaded; load one first`);
-      return { logprobs: await engine.nextTokenLogprobs(request.params.prompt, request.params.tokens) };
+      return { logprobs: await engine.nextTokenLogprobs(request.params.prompt, request.params.tokens, progress(request.id)) };
     }
     case 'cancel': {
       const target = running.get(request.params.target);

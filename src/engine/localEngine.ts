@@ -9,6 +9,7 @@ import { logNormaliser } from './decode/sampler';
 import { type ModelFolder, type ModelVariant, readModelFolder } from './model/folder';
 import { createDecoderSession, type DecoderShape, type ProviderAttempt, readDecoderShape } from './model/session';
 import { ModelTokenizer } from './model/tokenizer';
+import { checkPromptBytes, checkPromptTokens, type ContextLimit, tokensToGenerate } from './promptLength';
 
 export interface LoadOptions {
   provider?: ExecutionProvider | 'auto';
@@ -19,9 +20,18 @@ export interface LoadOptions {
 
 export const DEFAULT_PREFIX_CACHE_BYTES = 1024 ** 3;
 
+/** Reports each step of a request as it starts, so a watcher can tell what the engine was doing when it stalled. */
+export type ProgressListener = (doing: string) => void;
+
+export interface LocalGenerateOptions extends GenerateOptions {
+  onProgress?: ProgressListener;
+}
+
 /** A loaded model and its decoding state: the local backend, used by the engine process, the CLI and `serve`. */
 export class LocalEngine implements Backend {
   readonly name: string;
+  /** What the model reads; every prompt is held to it before it is rendered, tokenised or run. */
+  readonly context: ContextLimit;
   /** Generations run one at a time: one session, one device. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -37,6 +47,7 @@ export class LocalEngine implements Backend {
     readonly loadMs: number,
   ) {
     this.name = `local:${folder.name}`;
+    this.context = { model: folder.name, positions: folder.config.max_position_embeddings ?? Infinity, maxTokenBytes: tokenizer.maxTokenBytes };
   }
 
   static async load(dir: string, options: LoadOptions = {}): Promise<LocalEngine> {
@@ -62,26 +73,35 @@ export class LocalEngine implements Backend {
     return this.forward.shape;
   }
 
-  /** Tokens the prompt renders to, as the model will see them. */
-  promptTokens(request: GenerationRequest): number[] {
-    return this.tokenizer.encode(this.tokenizer.render(generationRequestSchema.parse(request).prompt));
+  /**
+   * Tokens the prompt renders to, as the model will see them. A prompt too large for the context is refused
+   * from its size before the template or the tokenizer sees it, and from its token count before any model run.
+   */
+  promptTokens(prompt: Prompt, onProgress?: ProgressListener): number[] {
+    checkPromptBytes(prompt, this.context);
+    const template = this.tokenizer.chatTemplateFile;
+    if ('messages' in prompt && template !== undefined) onProgress?.(`rendering the chat template of ${template}`);
+    const text = this.tokenizer.render(prompt);
+    onProgress?.(`tokenising a prompt of ${Buffer.byteLength(text)} bytes`);
+    const tokens = this.tokenizer.encode(text);
+    checkPromptTokens(tokens.length, this.context);
+    return tokens;
   }
 
-  generate(request: GenerationRequest, options: GenerateOptions = {}): Promise<GenerationResult> {
+  generate(request: GenerationRequest, options: LocalGenerateOptions = {}): Promise<GenerationResult> {
     const run = this.queue.then(() => this.generateNow(request, options));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async generateNow(request: GenerationRequest, options: GenerateOptions): Promise<GenerationResult> {
-    const asked = samplingSchema.parse(generationRequestSchema.parse(request).sampling ?? {});
-    const promptTokens = this.promptTokens(request);
+  private async generateNow(request: GenerationRequest, options: LocalGenerateOptions): Promise<GenerationResult> {
+    const parsed = generationRequestSchema.parse(request);
+    const asked = samplingSchema.parse(parsed.sampling ?? {});
+    const promptTokens = this.promptTokens(parsed.prompt, options.onProgress);
     // Positions past the model's context are undefined (or out of range for learned position tables).
-    const context = this.folder.config.max_position_embeddings ?? Infinity;
-    if (promptTokens.length >= context) {
-      throw new Error(`the prompt has ${promptTokens.length} tokens; ${this.folder.name} reads at most ${context} (max_position_embeddings)`);
-    }
-    const sampling = { ...asked, maxTokens: Math.min(asked.maxTokens, context - promptTokens.length) };
+    // The parsed request has the default filled in; whether a limit was asked for is in the request itself.
+    const sampling = { ...asked, maxTokens: tokensToGenerate(promptTokens.length, request.sampling?.maxTokens, asked.maxTokens, this.context) };
+    options.onProgress?.(`running the model on a prompt of ${promptTokens.length} tokens`);
     const seed = sampling.seed ?? randomInt(0, 2 ** 31);
     const output = await decode(this.ort, this.forward, this.cache, {
       promptTokens,
@@ -107,14 +127,16 @@ export class LocalEngine implements Backend {
    * The log-probability of each of `tokens` (texts of single tokens) coming next after the prompt: how a
    * causal-LM process reward model (Math-Shepherd style: `+` / `-` after a step tag) scores a step.
    */
-  async nextTokenLogprobs(prompt: Prompt, tokens: readonly string[]): Promise<number[]> {
+  async nextTokenLogprobs(prompt: Prompt, tokens: readonly string[], onProgress?: ProgressListener): Promise<number[]> {
     const ids = tokens.map((token) => {
       const encoded = this.tokenizer.encode(token);
       if (encoded.length !== 1) throw new Error(`'${token}' is ${encoded.length} tokens for ${this.folder.name}; a reward token must be one`);
       return encoded[0] as number;
     });
     const run = this.queue.then(async () => {
-      const logits = (await prefill(this.ort, this.forward, this.cache, this.tokenizer.encode(this.tokenizer.render(prompt)))).lastLogits[0] as Float32Array;
+      const promptTokens = this.promptTokens(prompt, onProgress);
+      onProgress?.(`running the model on a prompt of ${promptTokens.length} tokens`);
+      const logits = (await prefill(this.ort, this.forward, this.cache, promptTokens)).lastLogits[0] as Float32Array;
       const normaliser = logNormaliser(logits);
       return ids.map((id) => (logits[id] as number) - normaliser);
     });

@@ -83,5 +83,7 @@ export const engineMessageSchema = z.union([
   z.object({ id: z.number().int(), ok: z.literal(false), error: z.string() }),
   /** Streamed text of one candidate of the generation with request id `id`. */
   z.object({ id: z.number().int(), event: z.literal('token'), token: tokenEventSchema }),
+  /** The step the request with id `id` is starting (rendering its chat template, tokenising, running the model). */
+  z.object({ id: z.number().int(), event: z.literal('progress'), doing: z.string() }),
 ]);
 export type EngineMessage = z.infer<typeof engineMessageSchema>;

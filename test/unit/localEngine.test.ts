@@ -184,7 +184,7 @@ describe('local engine decoding', () => {
     const controller = new AbortController();
     let seen = 0;
     const result = await engine.generate(
-      { prompt: { text: PROMPT }, sampling: { n: 2, maxTokens: 5000, ignoreEos: true, seed: 1 } },
+      { prompt: { text: PROMPT }, sampling: { n: 2, maxTokens: 2000, ignoreEos: true, seed: 1 } },
       {
         signal: controller.signal,
         onToken: () => {
@@ -295,7 +295,7 @@ describe('engine process', () => {
       const result = await client.request('generate', { prompt: { text: PROMPT }, sampling: greedy(10) }, { onToken: ({ text }) => (streamed += text) });
       assert.equal(streamed, result.candidates[0]?.text);
 
-      const running = client.request('generate', { prompt: { text: PROMPT }, sampling: { maxTokens: 20_000, ignoreEos: true } }, {
+      const running = client.request('generate', { prompt: { text: PROMPT }, sampling: { maxTokens: 2000, ignoreEos: true } }, {
         onToken: () => process.kill(client.processId ?? 0, 'SIGKILL'),
       });
       await assert.rejects(running, /the engine process stopped \(signal SIGKILL\)/);
@@ -306,7 +306,7 @@ describe('engine process', () => {
       assert.deepEqual(after.candidates[0]?.tokens, result.candidates[0]?.tokens);
 
       const controller = new AbortController();
-      const cancelled = await client.request('generate', { prompt: { text: PROMPT }, sampling: { maxTokens: 20_000, ignoreEos: true } }, {
+      const cancelled = await client.request('generate', { prompt: { text: PROMPT }, sampling: { maxTokens: 2000, ignoreEos: true } }, {
         signal: controller.signal,
         onToken: () => controller.abort(),
       });

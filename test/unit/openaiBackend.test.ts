@@ -207,7 +207,7 @@ describe('OpenAI-compatible backend against our server and the engine', () => {
     const abortsBefore = engine.aborts;
     const controller = new AbortController();
     const result = await client.generate(
-      { prompt: { text: PROMPT }, sampling: { n: 2, maxTokens: 5000, ignoreEos: true } },
+      { prompt: { text: PROMPT }, sampling: { n: 2, maxTokens: 1500, ignoreEos: true } },
       { signal: controller.signal, onToken: () => controller.abort() },
     );
     assert.equal(result.candidates.length, 2);
@@ -339,7 +339,7 @@ describe('our server on its own', () => {
     fetch(`${url}/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ prompt: PROMPT, max_tokens: 5000, ignore_eos: true, stream: true }),
+      body: JSON.stringify({ prompt: PROMPT, max_tokens: 1500, ignore_eos: true, stream: true }),
       signal,
     });
 

@@ -61,11 +61,13 @@ export class Forward {
       const from = (r * positionsOut + positionsOut - 1) * vocab;
       return data instanceof Float32Array ? data.slice(from, from + vocab) : fromFloat16(data.subarray(from, from + vocab));
     });
-    if (logits.location !== 'cpu') logits.dispose();
     const layers: LayerKv[] = Array.from({ length: shape.layers }, (_, i) => ({
       key: outputs[presentName(i, 'key')] as Ort.Tensor,
       value: outputs[presentName(i, 'value')] as Ort.Tensor,
     }));
+    // On a GPU every output stays on the device; what the cache does not keep is freed here.
+    const kept = new Set(layers.flatMap((layer) => [layer.key, layer.value]));
+    for (const output of Object.values(outputs)) if (output.location !== 'cpu' && !kept.has(output)) output.dispose();
     return { lastLogits, present: new KvCache(layers, batch, total) };
   }
 }

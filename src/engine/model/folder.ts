@@ -44,6 +44,11 @@ export const tokenizerConfigSchema = z.looseObject({
 });
 export type TokenizerConfig = z.infer<typeof tokenizerConfigSchema>;
 
+export interface ChatTemplateSource {
+  text: string;
+  file: string;
+}
+
 export interface ModelFolder {
   dir: string;
   /** The folder's name, used as the model's name in provenance. */
@@ -52,8 +57,8 @@ export interface ModelFolder {
   generationConfig: GenerationConfig;
   tokenizerJson: object;
   tokenizerConfig: TokenizerConfig;
-  /** From chat_template.jinja, else tokenizer_config.json; undefined when the model has none. */
-  chatTemplate: string | undefined;
+  /** From chat_template.jinja, else tokenizer_config.json (the file named, for errors); undefined when the model has none. */
+  chatTemplate: ChatTemplateSource | undefined;
   modelFile: string;
   variant: (typeof MODEL_VARIANTS)[number];
 }
@@ -110,11 +115,12 @@ export function readModelFolder(dir: string, variant: ModelVariant = 'auto'): Mo
   const tokenizerConfig = optional('tokenizer_config.json', tokenizerConfigSchema, 'the tokenizer configuration', {});
   const templateFile = path.join(abs, 'chat_template.jinja');
   const configured = tokenizerConfig.chat_template;
+  const configuredText = typeof configured === 'string' ? configured : configured?.find((entry) => entry.name === 'default')?.template;
   const chatTemplate = fs.existsSync(templateFile)
-    ? fs.readFileSync(templateFile, 'utf8')
-    : typeof configured === 'string'
-      ? configured
-      : configured?.find((entry) => entry.name === 'default')?.template;
+    ? { text: fs.readFileSync(templateFile, 'utf8'), file: templateFile }
+    : configuredText === undefined
+      ? undefined
+      : { text: configuredText, file: path.join(abs, 'tokenizer_config.json') };
   return {
     dir: abs,
     name: path.basename(abs),

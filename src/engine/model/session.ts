@@ -1,7 +1,8 @@
+import * as path from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 import type { ExecutionProvider } from '../../protocol';
 import { PROVIDER_ORDER, providerFailureReason } from '../status';
-import { type ModelFolder, ModelFolderError } from './folder';
+import { type ModelConfig, type ModelFolder, ModelFolderError } from './folder';
 
 export type KvType = 'float32' | 'float16';
 
@@ -40,10 +41,23 @@ function floatType(type: string, what: string, file: string): KvType {
   throw new ModelFolderError(`${file}: expected ${what} in float32 or float16, found ${type}`);
 }
 
-/** Reads layers, KV heads, head size and dtypes from the session, falling back to config.json for symbolic sizes. */
+/**
+ * Refuses a size in config.json that the graph contradicts. The graph is what runs; a config that disagrees
+ * belongs to another export (or is made up), and a count taken from it could set the engine looping or allocating.
+ */
+function checkConfig(folder: ModelFolder, field: keyof ModelConfig, configured: number | undefined, graph: number | string | undefined, graphSays: string): void {
+  if (configured === undefined || typeof graph !== 'number' || configured === graph) return;
+  throw new ModelFolderError(`${path.join(folder.dir, 'config.json')} says ${field} ${configured} but ${folder.modelFile} has ${graphSays}`);
+}
+
+/**
+ * Reads layers, KV heads, head size and dtypes from the session's inputs and outputs; config.json only fills
+ * in sizes the graph leaves symbolic, and is an error where it disagrees with the graph.
+ */
 export function readDecoderShape(session: Ort.InferenceSession, folder: ModelFolder): DecoderShape {
   const file = folder.modelFile;
   const inputs = new Set(session.inputNames);
+  const outputs = new Set(session.outputNames);
   for (const required of ['input_ids', 'attention_mask']) {
     if (!inputs.has(required)) {
       throw new ModelFolderError(`${file}: expected a decoder with input '${required}', found inputs ${session.inputNames.join(', ')}`);
@@ -52,16 +66,28 @@ export function readDecoderShape(session: Ort.InferenceSession, folder: ModelFol
   if (inputs.has('inputs_embeds') && !inputs.has('input_ids')) {
     throw new ModelFolderError(`${file}: this is a vision-language decoder taking inputs_embeds; text decoders take input_ids`);
   }
+  // Counted from the graph's own input names, never from config.json.
   let layers = 0;
   while (inputs.has(pastName(layers, 'key'))) layers++;
   if (layers === 0) {
     throw new ModelFolderError(`${file}: expected past_key_values.0.key (an export with the KV cache, "with past"), found inputs ${session.inputNames.join(', ')}`);
+  }
+  for (let layer = 0; layer < layers; layer++) {
+    const missing = [
+      ...(inputs.has(pastName(layer, 'value')) ? [] : [`input ${pastName(layer, 'value')}`]),
+      ...(['key', 'value'] as const).filter((kind) => !outputs.has(presentName(layer, kind))).map((kind) => `output ${presentName(layer, kind)}`),
+    ];
+    if (missing.length > 0) throw new ModelFolderError(`${file}: has input ${pastName(layer, 'key')} but no ${missing.join(' or ')}`);
   }
   const past = tensorMeta(session, pastName(0, 'key'), true);
   const logits = tensorMeta(session, 'logits', false);
   if (!past) throw new ModelFolderError(`${file}: past_key_values.0.key is not a tensor`);
   if (!logits) throw new ModelFolderError(`${file}: expected an output 'logits', found ${session.outputNames.join(', ')}`);
   const config = folder.config;
+  checkConfig(folder, 'num_hidden_layers', config.num_hidden_layers, layers, `${layers} layers of past_key_values`);
+  checkConfig(folder, 'num_key_value_heads', config.num_key_value_heads, past.shape[1], `${String(past.shape[1])} heads in past_key_values.0.key`);
+  checkConfig(folder, 'head_dim', config.head_dim, past.shape[3], `a head size of ${String(past.shape[3])} in past_key_values.0.key`);
+  checkConfig(folder, 'vocab_size', config.vocab_size, logits.shape[2], `${String(logits.shape[2])} logits per position`);
   const dim = (value: number | string | undefined, fallback: number | undefined, what: string): number => {
     if (typeof value === 'number' && value > 0) return value;
     if (fallback !== undefined) return fallback;
@@ -82,21 +108,6 @@ export function readDecoderShape(session: Ort.InferenceSession, folder: ModelFol
 }
 
 /**
- * On WebGPU the KV cache stays on the device between steps instead of a round trip per token; logits come
- * back to the CPU, where sampling runs.
- */
-function gpuOutputs(folder: ModelFolder): Ort.InferenceSession.SessionOptions['preferredOutputLocation'] {
-  const layers = folder.config.num_hidden_layers;
-  if (layers === undefined) return 'gpu-buffer';
-  const map: Record<string, Ort.Tensor.DataLocation> = { logits: 'cpu' };
-  for (let layer = 0; layer < layers; layer++) {
-    map[presentName(layer, 'key')] = 'gpu-buffer';
-    map[presentName(layer, 'value')] = 'gpu-buffer';
-  }
-  return map;
-}
-
-/**
  * Creates the session on the requested provider, or with `auto` on the first of CUDA, WebGPU and CPU that
  * loads the model, each tried explicitly because onnxruntime does not fall back by itself.
  */
@@ -113,7 +124,9 @@ export async function createDecoderSession(
       const session = await ort.InferenceSession.create(folder.modelFile, {
         executionProviders: [name],
         graphOptimizationLevel: 'all',
-        ...(name === 'webgpu' ? { preferredOutputLocation: gpuOutputs(folder) } : {}),
+        // On WebGPU the KV cache stays on the device between steps instead of a round trip per token; the
+        // logits are read back to the CPU, where sampling runs, by the forward pass.
+        ...(name === 'webgpu' ? { preferredOutputLocation: 'gpu-buffer' as const } : {}),
       });
       attempts.push({ name, ok: true, detail: `loaded in ${(performance.now() - started).toFixed(0)} ms` });
       return { session, provider: name, attempts };

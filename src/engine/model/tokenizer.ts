@@ -8,23 +8,39 @@ const tokenText = (token: TokenizerConfig['eos_token']): string | undefined =>
 
 const ids = (value: number | number[] | null | undefined): number[] => (value === undefined || value === null ? [] : Array.isArray(value) ? value : [value]);
 
+const reason = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** The UTF-8 size of the vocabulary's longest token: no token covers more bytes of text than that. */
+function longestTokenBytes(tokenizer: Tokenizer): number {
+  let longest = 1;
+  for (const token of tokenizer.get_vocab(true).keys()) longest = Math.max(longest, Buffer.byteLength(token));
+  return longest;
+}
+
 /** The model's tokenizer and chat template, and the token ids that end a generation. */
 export class ModelTokenizer {
   private readonly tokenizer: Tokenizer;
   private readonly template: Template | undefined;
   readonly eosIds: ReadonlySet<number>;
   readonly padId: number;
+  /**
+   * An upper bound on the bytes of text one token stands for, so a prompt too long for the context can be
+   * refused from its size alone. Byte-level and SentencePiece vocabularies spell a byte in at least one
+   * byte; only a normaliser that drops characters could make a token cover more text than its spelling.
+   */
+  readonly maxTokenBytes: number;
 
   constructor(private readonly folder: ModelFolder) {
     try {
       this.tokenizer = new Tokenizer(folder.tokenizerJson, folder.tokenizerConfig);
     } catch (error) {
-      throw new ModelFolderError(`${folder.dir}/tokenizer.json: expected a tokenizer @huggingface/tokenizers can read, found: ${error instanceof Error ? error.message : String(error)}`);
+      throw new ModelFolderError(`${folder.dir}/tokenizer.json: expected a tokenizer @huggingface/tokenizers can read, found: ${reason(error)}`);
     }
+    this.maxTokenBytes = longestTokenBytes(this.tokenizer);
     try {
-      this.template = folder.chatTemplate === undefined ? undefined : new Template(folder.chatTemplate);
+      this.template = folder.chatTemplate === undefined ? undefined : new Template(folder.chatTemplate.text);
     } catch (error) {
-      throw new ModelFolderError(`${folder.dir}: the chat template does not parse: ${error instanceof Error ? error.message : String(error)}`);
+      throw new ModelFolderError(`${folder.chatTemplate?.file}: the chat template does not parse: ${reason(error)}`);
     }
     const eosToken = tokenText(folder.tokenizerConfig.eos_token);
     const eosFromToken = eosToken === undefined ? undefined : this.tokenizer.token_to_id(eosToken);
@@ -37,6 +53,11 @@ export class ModelTokenizer {
 
   get hasChatTemplate(): boolean {
     return this.template !== undefined;
+  }
+
+  /** The file the chat template comes from; undefined when the model has none. */
+  get chatTemplateFile(): string | undefined {
+    return this.folder.chatTemplate?.file;
   }
 
   encode(text: string): number[] {
@@ -68,11 +89,16 @@ export class ModelTokenizer {
   }
 
   private renderMessages(messages: ChatMessage[], addGenerationPrompt: boolean): string {
-    return (this.template as Template).render({
-      messages,
-      add_generation_prompt: addGenerationPrompt,
-      bos_token: tokenText(this.folder.tokenizerConfig.bos_token) ?? '',
-      eos_token: tokenText(this.folder.tokenizerConfig.eos_token) ?? '',
-    });
+    try {
+      return (this.template as Template).render({
+        messages,
+        add_generation_prompt: addGenerationPrompt,
+        bos_token: tokenText(this.folder.tokenizerConfig.bos_token) ?? '',
+        eos_token: tokenText(this.folder.tokenizerConfig.eos_token) ?? '',
+      });
+    } catch (error) {
+      // raise_exception() in a template reports a bad conversation; anything else is a broken template.
+      throw new ModelFolderError(`${this.chatTemplateFile}: the chat template failed while rendering the prompt: ${reason(error)}`);
+    }
   }
 }
