@@ -36,17 +36,11 @@ export function checkPromptTokens(count: number, limit: ContextLimit): void {
 }
 
 /**
- * How many tokens a generation after a prompt of `count` tokens may produce: the `asked` maxTokens, which
- * must fit in the context with the prompt, or when none was asked the default cut to what fits.
+ * How many tokens a generation after a prompt of `count` tokens may produce: the `asked` maxTokens (or the
+ * default), cut to what fits in the context; generation ends at the context as it would at maxTokens.
  */
 export function tokensToGenerate(count: number, asked: number | undefined, byDefault: number, limit: ContextLimit): number {
   const room = limit.positions - count;
   if (room < 1) throw new PromptTooLongError(`the prompt has ${count} tokens; ${limit.model} reads at most ${limit.positions} (max_position_embeddings), which leaves no room to generate`);
-  if (asked === undefined) return Math.min(byDefault, room);
-  if (asked > room) {
-    throw new PromptTooLongError(
-      `the prompt has ${count} tokens and ${asked} more were asked for (maxTokens), ${count + asked} in all; ${limit.model} reads at most ${limit.positions} (max_position_embeddings), so at most ${room} can be generated`,
-    );
-  }
-  return asked;
+  return Math.min(asked ?? byDefault, room);
 }

@@ -142,18 +142,21 @@ describe('prompts longer than the context', () => {
     await assert.rejects(engine.nextTokenLogprobs({ text: content }, ['a']), PromptTooLongError);
   });
 
-  it('are refused after tokenising when the prompt and the tokens asked for pass the context; an unasked limit is cut to fit', async () => {
+  it('are refused after tokenising when the prompt fills the context; a generation that would pass it ends there', async () => {
     const engine = await load(modelDir);
     const prompt = { text: 'How many apples are left?' };
     const count = engine.promptTokens(prompt).length;
-    await assert.rejects(engine.generate({ prompt, sampling: { maxTokens: 256 } }), (error: Error) => {
+    const long = { text: Array.from({ length: 300 }, (_, i) => `w${i}`).join(' ') };
+    await assert.rejects(engine.generate({ prompt: long, sampling: { maxTokens: 4 } }), (error: Error) => {
       assert.ok(error instanceof PromptTooLongError);
-      assert.equal(error.message, `the prompt has ${count} tokens and 256 more were asked for (maxTokens), ${count + 256} in all; model reads at most 256 (max_position_embeddings), so at most ${256 - count} can be generated`);
+      assert.match(error.message, /^the prompt has \d{3,} tokens; model reads at most 256 \(max_position_embeddings\)$/);
       return true;
     });
-    // The default of 256 is cut to what the context leaves.
-    const result = await engine.generate({ prompt, sampling: { ignoreEos: true, temperature: 0 } });
-    assert.equal(result.candidates[0]?.tokens.length, 256 - count);
-    assert.equal(result.candidates[0]?.finishReason, 'length');
+    // Asked for or not, the tokens to generate are cut to what the context leaves.
+    for (const maxTokens of [undefined, 1000]) {
+      const result = await engine.generate({ prompt, sampling: { ...(maxTokens === undefined ? {} : { maxTokens }), ignoreEos: true, temperature: 0 } });
+      assert.equal(result.candidates[0]?.tokens.length, 256 - count);
+      assert.equal(result.candidates[0]?.finishReason, 'length');
+    }
   });
 });
