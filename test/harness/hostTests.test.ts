@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { loadCodeServer } from './codeServer';
 import { makeWorkspace, projectRoot } from './fixtures';
-import { HOST_RESULTS_ENV, type HostTestResult } from './hostResults';
+import { HOST_GREP_ENV, HOST_RESULTS_ENV, type HostTestResult } from './hostResults';
 
 const HOST_TIMEOUT_MS = 5 * 60_000;
 
@@ -20,7 +20,7 @@ test('extension host suites in code-server', { timeout: HOST_TIMEOUT_MS + 120_00
   const resultsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-results-')), 'host-results.json');
   const testsEntry = path.join(projectRoot, 'out', 'test', 'host', 'index.js');
   assert.ok(fs.existsSync(testsEntry), `${testsEntry} is missing: build the tests with 'node esbuild.js --tests'`);
-  const server = await startCodeServer(profile, { folder: workspace, env: { [HOST_RESULTS_ENV]: resultsFile } });
+  const server = await startCodeServer(profile, { folder: workspace, env: { [HOST_RESULTS_ENV]: resultsFile, ...(process.env[HOST_GREP_ENV] ? { [HOST_GREP_ENV]: process.env[HOST_GREP_ENV] } : {}) } });
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs });
   try {
     const remote = (file: string) => `vscode-remote://127.0.0.1:${server.port}${file}`;
