@@ -10,9 +10,12 @@ Commands:
                     records per format, review status, check failures, segments, annotations
   export FILE --format F -o OUT [--images path|data-uri] [--neutral-label true|false] [--include-rejected]
          [--source-format F] [--image-root DIR]... [--name NAME] [--shortest-correct] [--max-words N]
-         [--cut-reflections [--reflection-marker TEXT]...]
+         [--cut-reflections [--reflection-marker TEXT]...] [--force]
                     write trl-sft, trl-dpo, trl-stepwise, llamafactory-sharegpt, openai-chat,
-                    openai-dpo, prm800k, mmpr or mulberry data; OpenVLThinker's filters:
+                    openai-dpo, prm800k, mmpr or mulberry data; OUT must not be FILE, and a FIFO,
+                    device or symbolic link at OUT is replaced only with --force; --images data-uri
+                    inlines only images under FILE's folder and --image-root whose bytes are an
+                    image (a record with any other image is refused); OpenVLThinker's filters:
                     --shortest-correct keeps per question and images the shortest response whose
                     answer matches the ground truth (a question with none is dropped), --max-words
                     drops responses over N words, --cut-reflections cuts the reasoning from the first
@@ -84,5 +87,8 @@ Commands:
 Options:
   --help            show this help
   --version         print the version
+
+FILE may be - for standard input in commands that only read it. Every write goes through a temporary
+file renamed into place once complete; writers of one file take a lock (.NAME.cot-studio.lock).
 
 Exit codes: 0 ok, 1 the data or the environment has errors, 2 bad usage.`;
