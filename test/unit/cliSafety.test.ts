@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { terminalSafe } from '../../src/cli/terminal';
+import { makeTestModel } from '../../src/testModel';
 import { cliPath, runCli } from '../harness/cli';
 import { datasetsDir } from '../harness/fixtures';
 
@@ -125,6 +126,20 @@ describe('terminal output', () => {
     assert.match(run.stdout, /escapes\.jsonl:1:.*\\u001b\]0;owned\\u0007/);
     assert.match(run.stdout, /escapes\.jsonl:2:.*found keys \\u001b\[2J/);
     assert.doesNotMatch(run.stdout + run.stderr, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/, 'no control character reaches the terminal');
+  });
+});
+
+describe('a record far longer than the model reads', () => {
+  it('fails at once naming its size, before the prompt is rendered or tokenised', async () => {
+    const model = path.join(dir, 'model');
+    makeTestModel(model, { kind: 'random', layers: 1, hidden: 32, heads: 4, vocab: 320, maxPositions: 512 });
+    const question = `<image>What is shown? ${'lorem ipsum dolor sit amet '.repeat(1_000_000)}`;
+    const response = '<SUMMARY>s</SUMMARY><CAPTION>c</CAPTION><REASONING>r</REASONING><CONCLUSION>c</CONCLUSION>';
+    const file = path.join(dir, 'huge.jsonl');
+    fs.writeFileSync(file, `${JSON.stringify({ conversations: [{ from: 'human', value: question }, { from: 'gpt', value: response }] })}\n`);
+    const run = await runCli('regenerate', file, '--line', '1', '--segment', '2', '--rank', 'logprob', '--model', model, '--provider', 'cpu');
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /huge\.jsonl:1: the prompt is 2\d{7} bytes, more than .* can read: at most 512 tokens \(max_position_embeddings\)/);
   });
 });
 
