@@ -1,7 +1,8 @@
 import { randomInt } from 'node:crypto';
 import type * as Ort from 'onnxruntime-node';
+import { ContextLengthError, refuseOversizedPrompt } from '../backends/promptLimits';
 import type { Backend, GenerateOptions, GenerationRequest } from '../backends/types';
-import { type ExecutionProvider, type GenerationResult, generationRequestSchema, type Prompt, samplingSchema } from '../protocol';
+import { type ExecutionProvider, type GenerationResult, generationRequestSchema, type Prompt, type PromptLimits, samplingSchema } from '../protocol';
 import { Forward } from './decode/forward';
 import { decode, prefill } from './decode/generate';
 import { PrefixCache } from './decode/prefixCache';
@@ -62,9 +63,23 @@ export class LocalEngine implements Backend {
     return this.forward.shape;
   }
 
+  get limits(): PromptLimits {
+    return { contextTokens: this.folder.config.max_position_embeddings, maxTokenBytes: this.tokenizer.maxTokenBytes };
+  }
+
+  promptLimits(): Promise<PromptLimits> {
+    return Promise.resolve(this.limits);
+  }
+
   /** Tokens the prompt renders to, as the model will see them. */
   promptTokens(request: GenerationRequest): number[] {
-    return this.tokenizer.encode(this.tokenizer.render(generationRequestSchema.parse(request).prompt));
+    return this.encodePrompt(generationRequestSchema.parse(request).prompt);
+  }
+
+  /** A prompt too long to fit is refused before it is rendered and tokenised. */
+  private encodePrompt(prompt: Prompt): number[] {
+    refuseOversizedPrompt(prompt, this.limits, this.folder.name);
+    return this.tokenizer.encode(this.tokenizer.render(prompt));
   }
 
   generate(request: GenerationRequest, options: GenerateOptions = {}): Promise<GenerationResult> {
@@ -74,12 +89,18 @@ export class LocalEngine implements Backend {
   }
 
   private async generateNow(request: GenerationRequest, options: GenerateOptions): Promise<GenerationResult> {
-    const asked = samplingSchema.parse(generationRequestSchema.parse(request).sampling ?? {});
+    const { sampling: given, contextOverflow } = generationRequestSchema.parse(request);
+    const asked = samplingSchema.parse(given ?? {});
     const promptTokens = this.promptTokens(request);
     // Positions past the model's context are undefined (or out of range for learned position tables).
-    const context = this.folder.config.max_position_embeddings ?? Infinity;
+    const context = this.limits.contextTokens ?? Infinity;
     if (promptTokens.length >= context) {
-      throw new Error(`the prompt has ${promptTokens.length} tokens; ${this.folder.name} reads at most ${context} (max_position_embeddings)`);
+      throw new ContextLengthError(`the prompt has ${promptTokens.length} tokens; ${this.folder.name} reads at most ${context} (max_position_embeddings)`);
+    }
+    if (contextOverflow === 'refuse' && promptTokens.length + asked.maxTokens > context) {
+      throw new ContextLengthError(
+        `the prompt has ${promptTokens.length} tokens and ${asked.maxTokens} more were asked for; ${this.folder.name} reads at most ${context} (max_position_embeddings)`,
+      );
     }
     const sampling = { ...asked, maxTokens: Math.min(asked.maxTokens, context - promptTokens.length) };
     const seed = sampling.seed ?? randomInt(0, 2 ** 31);
@@ -114,7 +135,7 @@ export class LocalEngine implements Backend {
       return encoded[0] as number;
     });
     const run = this.queue.then(async () => {
-      const logits = (await prefill(this.ort, this.forward, this.cache, this.tokenizer.encode(this.tokenizer.render(prompt)))).lastLogits[0] as Float32Array;
+      const logits = (await prefill(this.ort, this.forward, this.cache, this.encodePrompt(prompt))).lastLogits[0] as Float32Array;
       const normaliser = logNormaliser(logits);
       return ids.map((id) => (logits[id] as number) - normaliser);
     });

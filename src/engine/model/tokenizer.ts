@@ -2,6 +2,7 @@ import { Template } from '@huggingface/jinja';
 import { Tokenizer } from '@huggingface/tokenizers';
 import type { ChatMessage, Prompt } from '../../protocol';
 import { type ModelFolder, ModelFolderError, type TokenizerConfig } from './folder';
+import { maxTokenBytes } from './tokenBytes';
 
 const tokenText = (token: TokenizerConfig['eos_token']): string | undefined =>
   token === null || token === undefined ? undefined : typeof token === 'string' ? token : token.content;
@@ -14,6 +15,8 @@ export class ModelTokenizer {
   private readonly template: Template | undefined;
   readonly eosIds: ReadonlySet<number>;
   readonly padId: number;
+  /** The most bytes of text one token stands for; undefined when the tokenizer has no such bound. */
+  readonly maxTokenBytes: number | undefined;
 
   constructor(private readonly folder: ModelFolder) {
     try {
@@ -31,6 +34,7 @@ export class ModelTokenizer {
     // generation_config.json is what transformers' generate() reads; config.json and the tokenizer are fallbacks.
     const eos = [...ids(folder.generationConfig.eos_token_id), ...ids(folder.config.eos_token_id), ...(eosFromToken === undefined ? [] : [eosFromToken])];
     this.eosIds = new Set(eos);
+    this.maxTokenBytes = maxTokenBytes(folder.tokenizerJson);
     const padToken = tokenText(folder.tokenizerConfig.pad_token);
     this.padId = ids(folder.generationConfig.pad_token_id)[0] ?? ids(folder.config.pad_token_id)[0] ?? (padToken === undefined ? undefined : this.tokenizer.token_to_id(padToken)) ?? eos[0] ?? 0;
   }
