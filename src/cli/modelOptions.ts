@@ -30,7 +30,12 @@ export function parseOptions<T>(schema: z.ZodType<T>, values: unknown): T {
 /** A number given on the command line, or undefined when absent, so the schema's default applies. */
 export const numberOption = (value: string | undefined): number | undefined => (value === undefined ? undefined : Number(value));
 
-export function loadEngine(values: { model?: string | undefined; provider?: string | undefined; variant?: string | undefined }): Promise<LocalEngine> {
-  const options = parseOptions(loadSchema, values);
+type ModelValues = { model?: string | undefined; provider?: string | undefined; variant?: string | undefined };
+
+/** The model folder, provider and variant a command line names. */
+export const loadOptions = (values: ModelValues): z.infer<typeof loadSchema> => parseOptions(loadSchema, values);
+
+export function loadEngine(values: ModelValues): Promise<LocalEngine> {
+  const options = loadOptions(values);
   return LocalEngine.load(options.model, { provider: options.provider, variant: options.variant });
 }
