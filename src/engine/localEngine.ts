@@ -89,9 +89,9 @@ export class LocalEngine implements Backend {
   }
 
   private async generateNow(request: GenerationRequest, options: GenerateOptions): Promise<GenerationResult> {
-    const { sampling: given, contextOverflow } = generationRequestSchema.parse(request);
+    const { prompt, sampling: given, contextOverflow } = generationRequestSchema.parse(request);
     const asked = samplingSchema.parse(given ?? {});
-    const promptTokens = this.promptTokens(request);
+    const promptTokens = this.encodePrompt(prompt);
     // Positions past the model's context are undefined (or out of range for learned position tables).
     const context = this.limits.contextTokens ?? Infinity;
     if (promptTokens.length >= context) {
