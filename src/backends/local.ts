@@ -1,5 +1,5 @@
 import type { EngineClient } from '../engineClient';
-import type { GenerationResult, LoadedModel, LoadRequest, Prompt } from '../protocol';
+import type { GenerationResult, LoadedModel, LoadRequest, Prompt, PromptLimits } from '../protocol';
 import type { Backend, GenerateOptions, GenerationRequest } from './types';
 
 /**
@@ -39,6 +39,10 @@ export class LocalBackend implements Backend {
     if (this.load.slot === 'reward') throw new Error('a reward model scores; it does not generate');
     await this.model();
     return this.engine.request('generate', request, options);
+  }
+
+  async promptLimits(): Promise<PromptLimits> {
+    return (await this.model()).limits;
   }
 
   /** Log-probabilities of single tokens after a prompt; with the reward slot, a process reward model's step scores. */

@@ -1,4 +1,4 @@
-import type { GenerationRequest, GenerationResult, TokenEvent } from '../protocol';
+import type { GenerationRequest, GenerationResult, PromptLimits, TokenEvent } from '../protocol';
 
 export type { GenerationRequest };
 
@@ -13,6 +13,9 @@ export interface GenerateOptions {
 export interface Backend {
   /** Names the backend and model in provenance, e.g. `local:tiny-bigram` or `openai:http://host/v1 qwen2-vl`. */
   readonly name: string;
+  /** Rejects with a ContextLengthError when the prompt, with the tokens asked for, does not fit the model. */
   generate(request: GenerationRequest, options?: GenerateOptions): Promise<GenerationResult>;
+  /** The model's prompt limits, for a backend that knows them. */
+  promptLimits?(): Promise<PromptLimits>;
   dispose(): Promise<void>;
 }

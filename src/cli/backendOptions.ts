@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { OpenAICompatibleBackend } from '../backends/openai';
 import type { Backend } from '../backends/types';
-import { loadEngine, modelOptions, parseOptions } from './modelOptions';
+import { modelOptions, parseOptions, startEngineProcess } from './modelOptions';
 import { UsageError } from './usage';
 
 /** Options of commands that generate with either the local model or an OpenAI-compatible server. */
@@ -43,7 +43,7 @@ export function chooseBackend(values: BackendValues): BackendChoice {
       if (values[option] !== undefined) throw new UsageError(`--${option} needs --endpoint URL`);
     }
     if (values.model === undefined) throw new UsageError('give --model DIR or --endpoint URL --endpoint-model NAME');
-    return { key: `model:${path.resolve(values.model)}`, concurrency: 1, open: () => loadEngine(values) };
+    return { key: `model:${path.resolve(values.model)}`, concurrency: 1, open: async () => (await startEngineProcess(values)).backend };
   }
   for (const option of ['provider', 'variant'] as const) {
     if (values[option] !== undefined) throw new UsageError(`--${option} is for a local model (--model DIR); the server at --endpoint runs its own`);

@@ -1,7 +1,12 @@
+import * as path from 'node:path';
 import { z } from 'zod';
+import { LocalBackend } from '../backends/local';
+import type { Backend } from '../backends/types';
+import { EngineClient } from '../engineClient';
 import { LocalEngine } from '../engine/localEngine';
 import { modelVariantSchema } from '../engine/model/folder';
-import { executionProviderSchema } from '../protocol';
+import { executionProviderSchema, type LoadedModel } from '../protocol';
+import { printErr } from './terminal';
 import { UsageError } from './usage';
 
 /** Options every command that loads a local model takes. */
@@ -30,7 +35,52 @@ export function parseOptions<T>(schema: z.ZodType<T>, values: unknown): T {
 /** A number given on the command line, or undefined when absent, so the schema's default applies. */
 export const numberOption = (value: string | undefined): number | undefined => (value === undefined ? undefined : Number(value));
 
-export function loadEngine(values: { model?: string | undefined; provider?: string | undefined; variant?: string | undefined }): Promise<LocalEngine> {
-  const options = parseOptions(loadSchema, values);
+type ModelValues = { model?: string | undefined; provider?: string | undefined; variant?: string | undefined };
+
+/** The model folder, provider and variant a command line names. */
+export const loadOptions = (values: ModelValues): z.infer<typeof loadSchema> => parseOptions(loadSchema, values);
+
+/** The model in this process, for commands that read its internals (`generate --json`'s timing and tokens). */
+export function loadEngine(values: ModelValues): Promise<LocalEngine> {
+  const options = loadOptions(values);
   return LocalEngine.load(options.model, { provider: options.provider, variant: options.variant });
+}
+
+/** The bundle next to this one that the engine process runs. */
+const ENGINE_SCRIPT = path.join(__dirname, 'engine.js');
+
+/** The local model behind a backend, and where it runs once loaded. */
+export interface EngineProcess {
+  backend: Backend;
+  model: LoadedModel;
+}
+
+/**
+ * The model in the engine process, as the editor runs it: a stuck step (a chat template that never ends)
+ * misses the engine's deadline and is stopped with an error naming it, instead of hanging the command, and
+ * tokenising or decoding never blocks this process (a server's other clients). Loaded before it is returned,
+ * so a model that cannot load fails the command at once.
+ */
+export async function startEngineProcess(values: ModelValues): Promise<EngineProcess> {
+  const load = loadOptions(values);
+  const engine = new EngineClient(ENGINE_SCRIPT, (line) => printErr(`${line}\n`));
+  const local = new LocalBackend(engine, load);
+  let model: LoadedModel;
+  try {
+    model = await local.model();
+  } catch (error) {
+    engine.dispose();
+    throw error;
+  }
+  // The backend owns its engine process here (the editor's engine serves several backends).
+  const backend: Backend = {
+    name: `local:${model.name}`,
+    generate: (request, options) => local.generate(request, options),
+    promptLimits: () => local.promptLimits(),
+    async dispose() {
+      await local.dispose();
+      engine.dispose();
+    },
+  };
+  return { backend, model };
 }

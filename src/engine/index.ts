@@ -1,5 +1,6 @@
 // The engine process: runs onnxruntime-node away from the extension host, because a session's run()
 // blocks its thread and a native crash must not take the editor down with it.
+import { ContextLengthError } from '../backends/promptLimits';
 import { type EngineMessage, type EngineRequest, engineRequestSchema, type LoadedModel, type ModelSlot } from '../protocol';
 import { LocalEngine } from './localEngine';
 import { modelVariantSchema } from './model/folder';
@@ -35,6 +36,7 @@ function describe(loaded: LocalEngine): LoadedModel {
     kvHeads: shape.kvHeads,
     headDim: shape.headDim,
     kvType: shape.kvType,
+    limits: loaded.limits,
   };
 }
 
@@ -89,7 +91,13 @@ process.on('message', (raw: unknown) => {
   const request = parsed.data;
   handle(request).then(
     (result) => send({ id: request.id, ok: true, result }),
-    (error: unknown) => send({ id: request.id, ok: false, error: error instanceof Error ? error.message : String(error) }),
+    (error: unknown) =>
+      send({
+        id: request.id,
+        ok: false,
+        error: error instanceof Error ? error.message : String(error),
+        ...(error instanceof ContextLengthError && { code: 'context_length_exceeded' as const }),
+      }),
   );
 });
 

@@ -1,7 +1,8 @@
 import { randomInt } from 'node:crypto';
 import type * as Ort from 'onnxruntime-node';
+import { ContextLengthError, refuseOversizedPrompt } from '../backends/promptLimits';
 import type { Backend, GenerateOptions, GenerationRequest } from '../backends/types';
-import { type ExecutionProvider, type GenerationResult, generationRequestSchema, type Prompt, samplingSchema } from '../protocol';
+import { type ExecutionProvider, type GenerationResult, generationRequestSchema, type Prompt, type PromptLimits, samplingSchema } from '../protocol';
 import { Forward } from './decode/forward';
 import { decode, prefill } from './decode/generate';
 import { PrefixCache } from './decode/prefixCache';
@@ -9,7 +10,6 @@ import { logNormaliser } from './decode/sampler';
 import { type ModelFolder, type ModelVariant, readModelFolder } from './model/folder';
 import { createDecoderSession, type DecoderShape, type ProviderAttempt, readDecoderShape } from './model/session';
 import { ModelTokenizer } from './model/tokenizer';
-import { checkPromptBytes, checkPromptTokens, type ContextLimit, tokensToGenerate } from './promptLength';
 
 export interface LoadOptions {
   provider?: ExecutionProvider | 'auto';
@@ -30,8 +30,6 @@ export interface LocalGenerateOptions extends GenerateOptions {
 /** A loaded model and its decoding state: the local backend, used by the engine process, the CLI and `serve`. */
 export class LocalEngine implements Backend {
   readonly name: string;
-  /** What the model reads; every prompt is held to it before it is rendered, tokenised or run. */
-  readonly context: ContextLimit;
   /** Generations run one at a time: one session, one device. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -47,7 +45,6 @@ export class LocalEngine implements Backend {
     readonly loadMs: number,
   ) {
     this.name = `local:${folder.name}`;
-    this.context = { model: folder.name, positions: folder.config.max_position_embeddings ?? Infinity, maxTokenBytes: tokenizer.maxTokenBytes };
   }
 
   static async load(dir: string, options: LoadOptions = {}): Promise<LocalEngine> {
@@ -73,18 +70,34 @@ export class LocalEngine implements Backend {
     return this.forward.shape;
   }
 
+  get limits(): PromptLimits {
+    return { contextTokens: this.folder.config.max_position_embeddings, maxTokenBytes: this.tokenizer.maxTokenBytes };
+  }
+
+  promptLimits(): Promise<PromptLimits> {
+    return Promise.resolve(this.limits);
+  }
+
+  /** Tokens the prompt renders to, as the model will see them. */
+  promptTokens(request: GenerationRequest): number[] {
+    return this.encodePrompt(generationRequestSchema.parse(request).prompt);
+  }
+
   /**
-   * Tokens the prompt renders to, as the model will see them. A prompt too large for the context is refused
-   * from its size before the template or the tokenizer sees it, and from its token count before any model run.
+   * A prompt too large for the context is refused from its size before the template or the tokenizer sees it,
+   * and from its token count before any model run. Each step is reported as it starts, for a watcher's deadline.
    */
-  promptTokens(prompt: Prompt, onProgress?: ProgressListener): number[] {
-    checkPromptBytes(prompt, this.context);
+  private encodePrompt(prompt: Prompt, onProgress?: ProgressListener): number[] {
+    refuseOversizedPrompt(prompt, this.limits, this.folder.name);
     const template = this.tokenizer.chatTemplateFile;
     if ('messages' in prompt && template !== undefined) onProgress?.(`rendering the chat template of ${template}`);
     const text = this.tokenizer.render(prompt);
     onProgress?.(`tokenising a prompt of ${Buffer.byteLength(text)} bytes`);
     const tokens = this.tokenizer.encode(text);
-    checkPromptTokens(tokens.length, this.context);
+    const context = this.limits.contextTokens ?? Infinity;
+    // Positions past the model's context are undefined (or out of range for learned position tables).
+    if (tokens.length >= context) throw new ContextLengthError(`the prompt has ${tokens.length} tokens; ${this.folder.name} reads at most ${context} (max_position_embeddings)`);
+    onProgress?.(`running the model on a prompt of ${tokens.length} tokens`);
     return tokens;
   }
 
@@ -95,13 +108,16 @@ export class LocalEngine implements Backend {
   }
 
   private async generateNow(request: GenerationRequest, options: LocalGenerateOptions): Promise<GenerationResult> {
-    const parsed = generationRequestSchema.parse(request);
-    const asked = samplingSchema.parse(parsed.sampling ?? {});
-    const promptTokens = this.promptTokens(parsed.prompt, options.onProgress);
-    // Positions past the model's context are undefined (or out of range for learned position tables).
-    // The parsed request has the default filled in; whether a limit was asked for is in the request itself.
-    const sampling = { ...asked, maxTokens: tokensToGenerate(promptTokens.length, request.sampling?.maxTokens, asked.maxTokens, this.context) };
-    options.onProgress?.(`running the model on a prompt of ${promptTokens.length} tokens`);
+    const { prompt, sampling: given, contextOverflow } = generationRequestSchema.parse(request);
+    const asked = samplingSchema.parse(given ?? {});
+    const promptTokens = this.encodePrompt(prompt, options.onProgress);
+    const context = this.limits.contextTokens ?? Infinity;
+    if (contextOverflow === 'refuse' && promptTokens.length + asked.maxTokens > context) {
+      throw new ContextLengthError(
+        `the prompt has ${promptTokens.length} tokens and ${asked.maxTokens} more were asked for; ${this.folder.name} reads at most ${context} (max_position_embeddings)`,
+      );
+    }
+    const sampling = { ...asked, maxTokens: Math.min(asked.maxTokens, context - promptTokens.length) };
     const seed = sampling.seed ?? randomInt(0, 2 ** 31);
     const output = await decode(this.ort, this.forward, this.cache, {
       promptTokens,
@@ -134,9 +150,7 @@ export class LocalEngine implements Backend {
       return encoded[0] as number;
     });
     const run = this.queue.then(async () => {
-      const promptTokens = this.promptTokens(prompt, onProgress);
-      onProgress?.(`running the model on a prompt of ${promptTokens.length} tokens`);
-      const logits = (await prefill(this.ort, this.forward, this.cache, promptTokens)).lastLogits[0] as Float32Array;
+      const logits = (await prefill(this.ort, this.forward, this.cache, this.encodePrompt(prompt, onProgress))).lastLogits[0] as Float32Array;
       const normaliser = logNormaliser(logits);
       return ids.map((id) => (logits[id] as number) - normaliser);
     });

@@ -1,4 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { ContextLengthError } from '../backends/promptLimits';
 import {
   type EngineMethod,
   type EngineParams,
@@ -182,7 +183,7 @@ export class EngineClient {
       return;
     }
     if (!message.ok) {
-      this.settle(message.id, undefined, new Error(message.error));
+      this.settle(message.id, undefined, message.code === 'context_length_exceeded' ? new ContextLengthError(message.error) : new Error(message.error));
       return;
     }
     const pending = this.pending.get(message.id);

@@ -22,6 +22,15 @@ export const engineStatusSchema = z.object({
 });
 export type EngineStatus = z.infer<typeof engineStatusSchema>;
 
+/** What bounds a prompt, so that one which cannot fit can be refused before it is tokenised. */
+export const promptLimitsSchema = z.object({
+  /** Positions the model reads, prompt and generated tokens together; absent when its config does not say. */
+  contextTokens: z.number().int().positive().optional(),
+  /** The most UTF-8 bytes one token stands for; absent when the tokenizer can fold any run of text into one token. */
+  maxTokenBytes: z.number().int().positive().optional(),
+});
+export type PromptLimits = z.infer<typeof promptLimitsSchema>;
+
 /** Where the engine looked and what it loaded; shown by "Show Model Status" and the status bar. */
 export const loadedModelSchema = z.object({
   dir: z.string(),
@@ -35,6 +44,7 @@ export const loadedModelSchema = z.object({
   kvHeads: z.number().int(),
   headDim: z.number().int(),
   kvType: z.enum(['float32', 'float16']),
+  limits: promptLimitsSchema,
 });
 export type LoadedModel = z.infer<typeof loadedModelSchema>;
 
@@ -80,7 +90,8 @@ export type EngineParams<M extends EngineMethod> = Extract<EngineRequest, { meth
 
 export const engineMessageSchema = z.union([
   z.object({ id: z.number().int(), ok: z.literal(true), result: z.unknown() }),
-  z.object({ id: z.number().int(), ok: z.literal(false), error: z.string() }),
+  /** `code` names a failure the caller answers differently: a prompt that does not fit the context. */
+  z.object({ id: z.number().int(), ok: z.literal(false), error: z.string(), code: z.literal('context_length_exceeded').optional() }),
   /** Streamed text of one candidate of the generation with request id `id`. */
   z.object({ id: z.number().int(), event: z.literal('token'), token: tokenEventSchema }),
   /** The step the request with id `id` is starting (rendering its chat template, tokenising, running the model). */

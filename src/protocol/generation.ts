@@ -47,6 +47,11 @@ export const generationRequestSchema = z.object({
   prompt: promptSchema,
   images: z.array(z.string()).max(16).optional(),
   sampling: samplingSchema.partial().optional(),
+  /**
+   * When the prompt and maxTokens together pass the model's context: `shorten` maxTokens to what fits, or
+   * `refuse` the request, as OpenAI servers do with an explicit max_tokens.
+   */
+  contextOverflow: z.enum(['shorten', 'refuse']).default('shorten'),
 });
 export type GenerationRequest = z.input<typeof generationRequestSchema>;
 

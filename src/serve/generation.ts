@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
+import { ContextLengthError, refuseOversizedPrompt } from '../backends/promptLimits';
 import type { Backend } from '../backends/types';
-import { ApiError, sendError, sendJson } from './reply';
+import { ApiError, contextLengthExceeded, sendError, sendJson } from './reply';
 import { GenerationQueue, QueueFullError } from './queue';
-import type { ParsedRequest } from './requests';
+import { promptField, type ParsedRequest } from './requests';
 import { completionBody, type ResponseContext } from './responses';
 import { CompletionStream } from './stream';
 
@@ -32,19 +33,25 @@ export async function serveGeneration(request: ParsedRequest, res: ServerRespons
   const stream = request.stream ? new CompletionStream(res, response, request.generation.sampling?.n ?? 1, request.stop, request.includeUsage) : undefined;
   context.live.add(controller);
   try {
-    const result = await context.queue.run(controller.signal, async () => {
-      stream?.start();
-      return context.backend.generate(request.generation, {
+    // A prompt that cannot fit is refused here, before it waits in line or travels to the engine.
+    const limits = await context.backend.promptLimits?.();
+    if (limits !== undefined) refuseOversizedPrompt(request.generation.prompt, limits, context.modelName);
+    const result = await context.queue.run(controller.signal, () =>
+      context.backend.generate(request.generation, {
         signal: controller.signal,
         ...(stream !== undefined && { onToken: (event) => stream.token(event) }),
-      });
-    });
+      }),
+    );
     if (result === undefined) return;
     if (stream !== undefined) stream.finish(result);
     else sendJson(res, 200, completionBody(response, result));
   } catch (error) {
     if (error instanceof QueueFullError) {
       sendError(res, new ApiError(503, `the server is busy: ${error.message}`, 'server_overloaded', null, { 'retry-after': '1' }));
+      return;
+    }
+    if (error instanceof ContextLengthError && !res.headersSent) {
+      sendError(res, contextLengthExceeded(error.message, promptField(request.endpoint)));
       return;
     }
     const message = error instanceof Error ? error.message : String(error);

@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readJsonBody } from './body';
@@ -8,7 +8,8 @@ import { serveOptionsSchema, type ServeOptions, type ServeOptionsInput } from '.
 import { GenerationQueue } from './queue';
 import { parseRequest, type Endpoint } from './requests';
 
-export { serveOptionsSchema, type ServeOptions, type ServeOptionsInput } from './options';
+export { openBindWarning } from './exposure';
+export { SERVE_LIMIT_DEFAULTS, serveOptionsSchema, type ServeOptions, type ServeOptionsInput } from './options';
 
 export interface RunningServer {
   /** The OpenAI base URL, e.g. `http://127.0.0.1:8000/v1`. */
@@ -23,7 +24,13 @@ const ROUTES: Readonly<Record<string, { method: 'GET' | 'POST'; endpoint?: Endpo
   '/v1/chat/completions': { method: 'POST', endpoint: 'chat' },
 };
 
-/** Serves a Backend as an OpenAI-compatible completions and chat server. */
+/** How often expired header and request timeouts are looked for; a timeout fires at most this late. */
+const TIMEOUT_CHECK_MS = 1000;
+
+/**
+ * Serves a Backend as an OpenAI-compatible completions and chat server. The backend should run its model
+ * off this thread (the engine process does), so that tokenising and decoding never hold up other clients.
+ */
 export async function startServer(input: ServeOptionsInput): Promise<RunningServer> {
   const options = serveOptionsSchema.parse(input);
   const context: GenerationContext = {
@@ -34,13 +41,19 @@ export async function startServer(input: ServeOptionsInput): Promise<RunningServ
   };
   const handling = new Set<Promise<void>>();
   const started = Math.floor(Date.now() / 1000);
-  const server = http.createServer((req, res) => {
+  const timeouts = {
+    headersTimeout: options.headersTimeoutMs,
+    requestTimeout: options.requestTimeoutMs,
+    connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_MS, options.headersTimeoutMs),
+  };
+  const server = http.createServer(timeouts, (req, res) => {
     const handled = handle(req, res, options, context, started).catch((error: unknown) => {
       sendError(res, error instanceof ApiError ? error : new ApiError(500, error instanceof Error ? error.message : String(error), 'internal_error'));
     });
     handling.add(handled);
     void handled.finally(() => handling.delete(handled));
   });
+  server.maxConnections = options.maxConnections;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
@@ -76,13 +89,15 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, optio
     sendJson(res, 200, { object: 'list', data: [{ id: options.modelName, object: 'model', created: started, owned_by: 'cot-studio' }] });
     return;
   }
-  const body = await readJsonBody(req, options.maxBodyBytes);
+  const body = await readJsonBody(req, { maxBytes: options.maxBodyBytes, idleTimeoutMs: options.bodyIdleTimeoutMs });
   await serveGeneration(parseRequest(route.endpoint, body), res, context);
 }
 
+const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+
+/** The scheme's case does not matter (RFC 7235). */
 function authorized(header: string | undefined, apiKey: string): boolean {
-  const given = Buffer.from(header ?? '');
-  const expected = Buffer.from(`Bearer ${apiKey}`);
-  // Constant-time, so the key cannot be guessed a character at a time from response times.
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  const [, key] = /^bearer +(.*)$/i.exec(header ?? '') ?? [];
+  // Digests of equal length compared in constant time: response times tell nothing of the key or its length.
+  return key !== undefined && timingSafeEqual(digest(key), digest(apiKey));
 }

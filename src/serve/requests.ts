@@ -49,6 +49,9 @@ const chatRequestSchema = z.object({
 
 export type Endpoint = 'completions' | 'chat';
 
+/** The client's field that holds the prompt. */
+export const promptField = (endpoint: Endpoint): string => (endpoint === 'chat' ? 'messages' : 'prompt');
+
 /** What a handler needs from a validated request. */
 export interface ParsedRequest {
   endpoint: Endpoint;
@@ -74,9 +77,12 @@ export function parseRequest(endpoint: Endpoint, body: unknown): ParsedRequest {
     stop: parsed.stop,
     ignoreEos: parsed.ignore_eos,
   };
-  const generation: GenerationRequest = 'prompt' in parsed ? { prompt: { text: parsed.prompt }, sampling } : { ...chatPrompt(parsed), sampling };
+  // As OpenAI does, an explicit max_tokens that does not fit beside the prompt is refused; the default is shortened to fit.
+  const contextOverflow = sampling.maxTokens === undefined ? 'shorten' : 'refuse';
+  const generation: GenerationRequest =
+    'prompt' in parsed ? { prompt: { text: parsed.prompt }, sampling, contextOverflow } : { ...chatPrompt(parsed), sampling, contextOverflow };
   const checked = generationRequestSchema.safeParse(generation);
-  if (!checked.success) throw fieldError(checked.error, endpoint === 'chat' ? 'messages' : 'prompt');
+  if (!checked.success) throw fieldError(checked.error, promptField(endpoint));
   return {
     endpoint,
     generation,

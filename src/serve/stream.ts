@@ -6,6 +6,7 @@ import { finishFields, logprobsField, objectType, usage, type ResponseContext } 
 /** Writes one generation as Server-Sent Events in the OpenAI chunk shape, ending with `data: [DONE]`. */
 export class CompletionStream {
   private readonly holdbacks: StopHoldback[];
+  private started = false;
 
   constructor(
     private readonly res: ServerResponse,
@@ -17,8 +18,13 @@ export class CompletionStream {
     this.holdbacks = Array.from({ length: n }, () => new StopHoldback(stop));
   }
 
-  /** Sent when the generation starts, not when the request arrives, so a queued request can still get an error status. */
-  start(): void {
+  /**
+   * Sent with the first text or the end, not when the request arrives, so a request that waited in line or
+   * that the engine refused (a prompt too long) still gets an error status.
+   */
+  private start(): void {
+    if (this.started) return;
+    this.started = true;
     this.res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     if (this.context.endpoint === 'chat') {
       this.holdbacks.forEach((_, index) => this.send([{ index, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }]));
@@ -26,12 +32,14 @@ export class CompletionStream {
   }
 
   token(event: TokenEvent): void {
+    this.start();
     const text = this.holdbacks[event.candidate]?.push(event.text) ?? '';
     if (text !== '') this.send([this.choice(event.candidate, text, { logprobs: null, finish_reason: null })]);
   }
 
   /** The rest of each candidate's text with its finish reason, log-probabilities and token ids; then usage if asked. */
   finish(result: GenerationResult): void {
+    this.start();
     result.candidates.forEach((candidate, index) => {
       const rest = this.holdbacks[index]?.finish(candidate.text) ?? '';
       const choice = this.choice(index, rest, { logprobs: logprobsField(this.context, candidate), ...finishFields(candidate), token_ids: candidate.tokens });

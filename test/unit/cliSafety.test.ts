@@ -139,7 +139,7 @@ describe('a record far longer than the model reads', () => {
     fs.writeFileSync(file, `${JSON.stringify({ conversations: [{ from: 'human', value: question }, { from: 'gpt', value: response }] })}\n`);
     const run = await runCli('regenerate', file, '--line', '1', '--segment', '2', '--rank', 'logprob', '--model', model, '--provider', 'cpu');
     assert.equal(run.code, 1);
-    assert.match(run.stderr, /huge\.jsonl:1: the prompt is 2\d{7} bytes, more than .* can read: at most 512 tokens \(max_position_embeddings\)/);
+    assert.match(run.stderr, /huge\.jsonl:1: the prompt is 2\d{7} bytes, more than .*'s context of 512 tokens can hold/);
   });
 });
 

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { EngineClient } from '../../src/engineClient';
 import { LocalEngine } from '../../src/engine/localEngine';
 import { ModelFolderError } from '../../src/engine/model/folder';
-import { PromptTooLongError } from '../../src/engine/promptLength';
+import { ContextLengthError } from '../../src/backends/promptLimits';
 import { makeTestModel } from '../../src/testModel';
 import { projectRoot } from '../harness/fixtures';
 
@@ -125,30 +125,28 @@ describe('prompts longer than the context', () => {
   it('are refused from their size before the template or the tokenizer sees them', async () => {
     // The template throws if it is ever rendered, so an error other than the size one means it was.
     const engine = await load(withTemplate('template-never-rendered', "{{ raise_exception('the template was rendered') }}"));
-    const { positions, maxTokenBytes } = engine.context;
+    const { contextTokens: positions = 0, maxTokenBytes = 0 } = engine.limits;
     assert.equal(positions, 256);
+    assert.ok(maxTokenBytes >= 4);
     const content = 'apples '.repeat(Math.ceil((positions * maxTokenBytes) / 7) + 1);
     const bytes = Buffer.byteLength(content);
     for (const prompt of [{ messages: [{ role: 'user' as const, content }] }, { text: content }]) {
       await assert.rejects(engine.generate({ prompt }), (error: Error) => {
-        assert.ok(error instanceof PromptTooLongError, error.message);
-        assert.equal(
-          error.message,
-          `the prompt is ${bytes} bytes, more than template-never-rendered can read: at most 256 tokens (max_position_embeddings) of at most ${maxTokenBytes} bytes each (its longest token), ${256 * maxTokenBytes} bytes`,
-        );
+        assert.ok(error instanceof ContextLengthError, error.message);
+        assert.equal(error.message, `the prompt is ${bytes} bytes, more than template-never-rendered's context of 256 tokens can hold (a token is at most ${maxTokenBytes} bytes)`);
         return true;
       });
     }
-    await assert.rejects(engine.nextTokenLogprobs({ text: content }, ['a']), PromptTooLongError);
+    await assert.rejects(engine.nextTokenLogprobs({ text: content }, ['a']), ContextLengthError);
   });
 
   it('are refused after tokenising when the prompt fills the context; a generation that would pass it ends there', async () => {
     const engine = await load(modelDir);
     const prompt = { text: 'How many apples are left?' };
-    const count = engine.promptTokens(prompt).length;
+    const count = engine.promptTokens({ prompt }).length;
     const long = { text: Array.from({ length: 300 }, (_, i) => `w${i}`).join(' ') };
     await assert.rejects(engine.generate({ prompt: long, sampling: { maxTokens: 4 } }), (error: Error) => {
-      assert.ok(error instanceof PromptTooLongError);
+      assert.ok(error instanceof ContextLengthError);
       assert.match(error.message, /^the prompt has \d{3,} tokens; model reads at most 256 \(max_position_embeddings\)$/);
       return true;
     });

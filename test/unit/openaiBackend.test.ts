@@ -8,61 +8,17 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OpenAICompatibleBackend } from '../../src/backends/openai';
 import { ImageResolver } from '../../src/dataset/images';
-import type { Backend, GenerateOptions, GenerationRequest } from '../../src/backends/types';
+import type { Backend, GenerationRequest } from '../../src/backends/types';
 import type { Candidate, GenerationResult } from '../../src/protocol';
 import { startServer, type RunningServer } from '../../src/serve';
-import { LocalEngine } from '../../src/engine/localEngine';
-import { makeTestModel } from '../../src/testModel';
-import { datasetsDir } from '../harness/fixtures';
 import { acceptedDataUri, makeImageFolders, PNG_BASE64 } from '../harness/imageFolders';
-
-/** The engine behind our server in these tests: the local ONNX engine on a bigram model of the sample datasets. */
-async function engineBackend(): Promise<Backend> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-serve-model-'));
-  makeTestModel(dir, { kind: 'bigram', corpus: [path.join(datasetsDir, 'llava_cot.jsonl'), path.join(datasetsDir, 'mulberry.jsonl')], hidden: 128, vocab: 512 });
-  return LocalEngine.load(dir, { provider: 'cpu' });
-}
+import { engineBackend, ObservedBackend, until } from '../harness/servedEngine';
 
 const MODEL = 'test-model';
 const API_KEY = 'test-key';
 const PROMPT = 'The quick brown fox jumps over the lazy dog while the cat sleeps in the warm sun.';
-
-/** Wraps the engine to see what reached it: the requests, how many ran at once, and aborts. */
-class ObservedBackend implements Backend {
-  readonly name: string;
-  readonly requests: GenerationRequest[] = [];
-  active = 0;
-  maxActive = 0;
-  aborts = 0;
-
-  constructor(private readonly inner: Backend) {
-    this.name = inner.name;
-  }
-
-  async generate(request: GenerationRequest, options: GenerateOptions = {}): Promise<GenerationResult> {
-    this.requests.push(request);
-    this.active++;
-    this.maxActive = Math.max(this.maxActive, this.active);
-    options.signal?.addEventListener('abort', () => this.aborts++, { once: true });
-    try {
-      return await this.inner.generate(request, options);
-    } finally {
-      this.active--;
-    }
-  }
-
-  dispose(): Promise<void> {
-    return this.inner.dispose();
-  }
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
+/** Tokens that keep a generation going long enough to interrupt it, yet fit beside PROMPT in the model's 2048 positions. */
+const LONG = 1900;
 
 function assertCandidate(candidate: Candidate, maxTokens: number): void {
   assert.ok(['stop', 'length'].includes(candidate.finishReason), `finish reason ${candidate.finishReason}`);
@@ -207,7 +163,7 @@ describe('OpenAI-compatible backend against our server and the engine', () => {
     const abortsBefore = engine.aborts;
     const controller = new AbortController();
     const result = await client.generate(
-      { prompt: { text: PROMPT }, sampling: { n: 2, maxTokens: 1500, ignoreEos: true } },
+      { prompt: { text: PROMPT }, sampling: { n: 2, maxTokens: LONG, ignoreEos: true } },
       { signal: controller.signal, onToken: () => controller.abort() },
     );
     assert.equal(result.candidates.length, 2);
@@ -339,7 +295,7 @@ describe('our server on its own', () => {
     fetch(`${url}/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ prompt: PROMPT, max_tokens: 1500, ignore_eos: true, stream: true }),
+      body: JSON.stringify({ prompt: PROMPT, max_tokens: LONG, ignore_eos: true, stream: true }),
       signal,
     });
 
@@ -362,18 +318,26 @@ describe('our server on its own', () => {
     }
   });
 
-  it('answers 500 with the message of a backend that fails, streamed or not', async () => {
+  it('answers 500 with the message of a backend that fails before any text, streamed or not; later, as a stream event', async () => {
+    let textFirst = false;
     const failing: Backend = {
       name: 'always-fails',
-      generate: () => Promise.reject(new Error('model file is missing')),
+      generate: (_, options) => {
+        if (textFirst) options?.onToken?.({ candidate: 0, text: 'The' });
+        return Promise.reject(new Error('model file is missing'));
+      },
       dispose: () => Promise.resolve(),
     };
     const server = await startServer({ backend: failing, modelName: MODEL });
     try {
-      const response = await fetch(`${server.url}/completions`, { method: 'POST', body: JSON.stringify({ prompt: PROMPT }) });
-      assert.equal(response.status, 500);
-      assert.equal(((await response.json()) as { error: { message: string } }).error.message, 'model file is missing');
+      for (const stream of [false, true]) {
+        const response = await fetch(`${server.url}/completions`, { method: 'POST', body: JSON.stringify({ prompt: PROMPT, stream }) });
+        assert.equal(response.status, 500);
+        assert.equal(((await response.json()) as { error: { message: string } }).error.message, 'model file is missing');
+      }
       const client = new OpenAICompatibleBackend({ baseUrl: server.url, model: MODEL, backoffMs: 1 });
+      await assert.rejects(client.generate({ prompt: { text: PROMPT } }), /500 Internal Server Error: model file is missing/);
+      textFirst = true;
       await assert.rejects(client.generate({ prompt: { text: PROMPT } }), /failed while streaming: model file is missing/);
     } finally {
       await server.close();

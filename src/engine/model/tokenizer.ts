@@ -2,6 +2,7 @@ import { Template } from '@huggingface/jinja';
 import { Tokenizer } from '@huggingface/tokenizers';
 import type { ChatMessage, Prompt } from '../../protocol';
 import { type ModelFolder, ModelFolderError, type TokenizerConfig } from './folder';
+import { maxTokenBytes } from './tokenBytes';
 
 const tokenText = (token: TokenizerConfig['eos_token']): string | undefined =>
   token === null || token === undefined ? undefined : typeof token === 'string' ? token : token.content;
@@ -10,25 +11,14 @@ const ids = (value: number | number[] | null | undefined): number[] => (value ==
 
 const reason = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-/** The UTF-8 size of the vocabulary's longest token: no token covers more bytes of text than that. */
-function longestTokenBytes(tokenizer: Tokenizer): number {
-  let longest = 1;
-  for (const token of tokenizer.get_vocab(true).keys()) longest = Math.max(longest, Buffer.byteLength(token));
-  return longest;
-}
-
 /** The model's tokenizer and chat template, and the token ids that end a generation. */
 export class ModelTokenizer {
   private readonly tokenizer: Tokenizer;
   private readonly template: Template | undefined;
   readonly eosIds: ReadonlySet<number>;
   readonly padId: number;
-  /**
-   * An upper bound on the bytes of text one token stands for, so a prompt too long for the context can be
-   * refused from its size alone. Byte-level and SentencePiece vocabularies spell a byte in at least one
-   * byte; only a normaliser that drops characters could make a token cover more text than its spelling.
-   */
-  readonly maxTokenBytes: number;
+  /** The most bytes of text one token stands for; undefined when the tokenizer has no such bound. */
+  readonly maxTokenBytes: number | undefined;
 
   constructor(private readonly folder: ModelFolder) {
     try {
@@ -36,7 +26,6 @@ export class ModelTokenizer {
     } catch (error) {
       throw new ModelFolderError(`${folder.dir}/tokenizer.json: expected a tokenizer @huggingface/tokenizers can read, found: ${reason(error)}`);
     }
-    this.maxTokenBytes = longestTokenBytes(this.tokenizer);
     try {
       this.template = folder.chatTemplate === undefined ? undefined : new Template(folder.chatTemplate.text);
     } catch (error) {
@@ -47,6 +36,7 @@ export class ModelTokenizer {
     // generation_config.json is what transformers' generate() reads; config.json and the tokenizer are fallbacks.
     const eos = [...ids(folder.generationConfig.eos_token_id), ...ids(folder.config.eos_token_id), ...(eosFromToken === undefined ? [] : [eosFromToken])];
     this.eosIds = new Set(eos);
+    this.maxTokenBytes = maxTokenBytes(folder.tokenizerJson);
     const padToken = tokenText(folder.tokenizerConfig.pad_token);
     this.padId = ids(folder.generationConfig.pad_token_id)[0] ?? ids(folder.config.pad_token_id)[0] ?? (padToken === undefined ? undefined : this.tokenizer.token_to_id(padToken)) ?? eos[0] ?? 0;
   }
