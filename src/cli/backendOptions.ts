@@ -17,6 +17,7 @@ interface BackendValues {
   model?: string | undefined;
   provider?: string | undefined;
   variant?: string | undefined;
+  'engine-deadline'?: string | undefined;
   endpoint?: string | undefined;
   'endpoint-model'?: string | undefined;
   'api-key-env'?: string | undefined;
@@ -45,7 +46,7 @@ export function chooseBackend(values: BackendValues): BackendChoice {
     if (values.model === undefined) throw new UsageError('give --model DIR or --endpoint URL --endpoint-model NAME');
     return { key: `model:${path.resolve(values.model)}`, concurrency: 1, open: async () => (await startEngineProcess(values)).backend };
   }
-  for (const option of ['provider', 'variant'] as const) {
+  for (const option of ['provider', 'variant', 'engine-deadline'] as const) {
     if (values[option] !== undefined) throw new UsageError(`--${option} is for a local model (--model DIR); the server at --endpoint runs its own`);
   }
   const { endpoint, endpointModel } = parseOptions(endpointSchema, { endpoint: values.endpoint, endpointModel: values['endpoint-model'] });

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { GenerationRequest } from '../backends/types';
 import { samplingSchema } from '../protocol';
-import { loadEngine, modelOptions, numberOption, parseOptions } from './modelOptions';
+import { modelOptions, numberOption, parseOptions, startEngineProcess } from './modelOptions';
 import { UsageError } from './usage';
 import { printOut } from './terminal';
 
@@ -39,7 +39,7 @@ export async function generate(args: string[]): Promise<number> {
     stop: values.stop ?? [],
     ignoreEos: values['ignore-eos'],
   });
-  const engine = await loadEngine(values);
+  const { backend: engine } = await startEngineProcess(values);
   try {
     const request: GenerationRequest = {
       prompt: values.chat ? { messages: [{ role: 'user', content: values.prompt }], continueFinal: false } : { text: values.prompt },

@@ -2,8 +2,7 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { LocalBackend } from '../backends/local';
 import type { Backend } from '../backends/types';
-import { EngineClient } from '../engineClient';
-import { LocalEngine } from '../engine/localEngine';
+import { DEFAULT_ENGINE_DEADLINE_MS, EngineClient } from '../engineClient';
 import { modelVariantSchema } from '../engine/model/folder';
 import { executionProviderSchema, type LoadedModel } from '../protocol';
 import { printErr } from './terminal';
@@ -15,12 +14,15 @@ export const modelOptions = {
   // No defaults here (the schema has them), so that a command can tell whether they were given.
   provider: { type: 'string' },
   variant: { type: 'string' },
+  'engine-deadline': { type: 'string' },
 } as const;
 
 const loadSchema = z.object({
   model: z.string({ error: '--model DIR is required' }),
   provider: z.union([z.literal('auto'), executionProviderSchema], { error: '--provider must be auto, cuda, webgpu or cpu' }).default('auto'),
   variant: modelVariantSchema.default('auto'),
+  /** Seconds the engine may go without progress before it is stopped (a first pass over a long prompt on a CPU is the longest). */
+  engineDeadline: z.number().positive().max(24 * 60 * 60).default(DEFAULT_ENGINE_DEADLINE_MS / 1000),
 });
 
 /** Validates a command line's numbers and names with a schema, naming the option that is wrong. */
@@ -35,16 +37,11 @@ export function parseOptions<T>(schema: z.ZodType<T>, values: unknown): T {
 /** A number given on the command line, or undefined when absent, so the schema's default applies. */
 export const numberOption = (value: string | undefined): number | undefined => (value === undefined ? undefined : Number(value));
 
-type ModelValues = { model?: string | undefined; provider?: string | undefined; variant?: string | undefined };
+type ModelValues = { model?: string | undefined; provider?: string | undefined; variant?: string | undefined; 'engine-deadline'?: string | undefined };
 
 /** The model folder, provider and variant a command line names. */
-export const loadOptions = (values: ModelValues): z.infer<typeof loadSchema> => parseOptions(loadSchema, values);
-
-/** The model in this process, for commands that read its internals (`generate --json`'s timing and tokens). */
-export function loadEngine(values: ModelValues): Promise<LocalEngine> {
-  const options = loadOptions(values);
-  return LocalEngine.load(options.model, { provider: options.provider, variant: options.variant });
-}
+export const loadOptions = (values: ModelValues): z.infer<typeof loadSchema> =>
+  parseOptions(loadSchema, { model: values.model, provider: values.provider, variant: values.variant, engineDeadline: numberOption(values['engine-deadline']) });
 
 /** The bundle next to this one that the engine process runs. */
 const ENGINE_SCRIPT = path.join(__dirname, 'engine.js');
@@ -62,8 +59,8 @@ export interface EngineProcess {
  * so a model that cannot load fails the command at once.
  */
 export async function startEngineProcess(values: ModelValues): Promise<EngineProcess> {
-  const load = loadOptions(values);
-  const engine = new EngineClient(ENGINE_SCRIPT, (line) => printErr(`${line}\n`));
+  const { engineDeadline, ...load } = loadOptions(values);
+  const engine = new EngineClient(ENGINE_SCRIPT, (line) => printErr(`${line}\n`), { deadlineMs: engineDeadline * 1000 });
   const local = new LocalBackend(engine, load);
   let model: LoadedModel;
   try {

@@ -67,10 +67,19 @@ Commands:
            [--top-k K] [--seed S] [--stop S]... [--ignore-eos] [--provider auto|cuda|webgpu|cpu] [--json]
                     decode candidates with a local ONNX model; --chat renders the prompt with the
                     model's chat template; --json prints tokens, log-probs, finish reasons and timing
+
+Every command that loads a local model (--model DIR) runs it in an engine process of its own and takes
+--engine-deadline S: a model step (rendering the chat template, tokenising, a model call) that makes no
+progress for S seconds (120) stops the engine with an error naming the step.
   serve --model DIR [--port P] [--host H] [--name NAME] [--max-queue N] [--provider auto|cuda|webgpu|cpu]
+        [--max-connections N] [--header-timeout S] [--request-timeout S] [--body-timeout S]
                     serve the local model with an OpenAI-compatible API (/v1/completions,
                     /v1/chat/completions, /v1/models) on 127.0.0.1:8000 by default; clients must send
-                    the key in COT_STUDIO_API_KEY when that variable is set
+                    the key in COT_STUDIO_API_KEY when that variable is set (a warning is printed when
+                    another host is served without one); at most N connections (64); headers within S
+                    seconds (10), the whole request within S (120), and a body silent for S (10) are
+                    answered 408; a prompt that does not fit the context is answered 400
+                    context_length_exceeded
   bench [--only dataset|engine] [--json] [--out FILE] [--records N] [--keep] [--engine-model DIR]
         [--provider cpu|cuda|webgpu] [--quick]
                     time the dataset model on a generated file (100000 records by default) and the

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -8,6 +9,7 @@ import { LocalEngine } from '../../src/engine/localEngine';
 import { ModelFolderError } from '../../src/engine/model/folder';
 import { ContextLengthError } from '../../src/backends/promptLimits';
 import { makeTestModel } from '../../src/testModel';
+import { cliPath, runCli } from '../harness/cli';
 import { projectRoot } from '../harness/fixtures';
 
 const enginePath = path.join(projectRoot, 'dist', 'engine.js');
@@ -158,3 +160,44 @@ describe('prompts longer than the context', () => {
     }
   });
 });
+
+describe('a chat template that never finishes, from the command line', () => {
+  it('stops `generate --chat` at the deadline naming the template, instead of hanging', async () => {
+    const looping = withTemplate('looping-cli', LOOPING_TEMPLATE);
+    const run = await runCli('generate', '--model', looping, '--provider', 'cpu', '--chat', '--prompt', 'How many apples?', '--engine-deadline', '2');
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, new RegExp(`the engine did not answer within 2 s while rendering the chat template of ${escape(path.join(looping, 'tokenizer_config.json'))}`));
+  });
+
+  it('keeps `serve` answering: other routes meanwhile, and requests without the template after the restart', async () => {
+    const looping = withTemplate('looping-serve', LOOPING_TEMPLATE);
+    const server = spawn(process.execPath, [cliPath, 'serve', '--model', looping, '--provider', 'cpu', '--port', '0', '--engine-deadline', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        server.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const found = /at (http:\/\/\S+\/v1)/.exec(out);
+          if (found?.[1]) resolve(found[1]);
+        });
+        server.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
+      });
+      const post = (route: string, body: object): Promise<Response> => fetch(`${url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const chat = post('/chat/completions', { model: 'm', messages: [{ role: 'user', content: 'How many apples?' }], max_tokens: 4 });
+      // The engine is stuck in the template; the server itself is not.
+      const models = await fetch(`${url}/models`);
+      assert.equal(models.status, 200);
+      const stuck = await chat;
+      assert.equal(stuck.status, 500);
+      assert.match(((await stuck.json()) as { error: { message: string } }).error.message, /while rendering the chat template of .*tokenizer_config\.json; it was stopped/);
+      const plain = await post('/completions', { model: 'm', prompt: 'How many apples?', max_tokens: 4 });
+      assert.equal(plain.status, 200, 'a new engine answers a prompt that needs no template');
+    } finally {
+      server.kill('SIGTERM');
+    }
+  });
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
