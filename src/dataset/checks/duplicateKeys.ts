@@ -1,20 +1,8 @@
 import type { Node } from 'jsonc-parser';
 import { getNodePath } from 'jsonc-parser';
-import type { Json, JsonObject } from '../record';
 import type { LineTree } from './lineTree';
+import type { RecordShape } from './recordShape';
 import type { Finding } from './result';
-
-function parsedKeyCount(value: Json): number {
-  if (typeof value !== 'object' || value === null) return 0;
-  let count = 0;
-  if (Array.isArray(value)) {
-    for (const item of value) count += parsedKeyCount(item);
-    return count;
-  }
-  const keys = Object.keys(value);
-  for (const key of keys) count += parsedKeyCount(value[key]);
-  return count + keys.length;
-}
 
 const isJsonSpace = (code: number): boolean => code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
 
@@ -46,8 +34,8 @@ function* objects(node: Node): Generator<Node> {
  * The parsed record holds one key fewer for each repeat, so only a line that spells more keys than its
  * record has is walked.
  */
-export function duplicateKeyFindings(text: string, record: JsonObject, tree: LineTree): Finding[] {
-  if (spelledKeyBound(text) <= parsedKeyCount(record) || !tree.root) return [];
+export function duplicateKeyFindings(text: string, shape: RecordShape, tree: LineTree): Finding[] {
+  if (spelledKeyBound(text) <= shape.keys || !tree.root) return [];
   const findings: Finding[] = [];
   for (const object of objects(tree.root)) {
     const seen = new Map<string, Node[]>();

@@ -12,6 +12,7 @@ import { encodingFindings } from './encoding';
 import { imageMissingFindings, imageTokenFindings } from './images';
 import { LineTree } from './lineTree';
 import { numberOverflowFindings } from './numberOverflow';
+import { recordShape } from './recordShape';
 import { grammarFindings } from './responses';
 import { rewardFindings } from './rewards';
 import { turnFindings } from './turns';
@@ -84,7 +85,8 @@ export function checkLine(lineText: string, context: CheckContext, invalidUtf8?:
     return { record: null, parsed: null, results: [...encoding, { check: 'unparseable', severity: 'error', message: error.message }] };
   }
   // What JSON.parse hides: a key given twice, a number it reads as Infinity. Checked whatever the format.
-  const json = [...encoding, ...placed([...duplicateKeyFindings(text, record, tree), ...numberOverflowFindings(text, record, tree)])];
+  const shape = recordShape(record);
+  const json = [...encoding, ...placed([...duplicateKeyFindings(text, shape, tree), ...numberOverflowFindings(record, shape, tree)])];
   // The annotation block is read apart from the format, so a record of no known format still has it checked.
   const unknownFormat = (message: string): LineCheck => ({
     record,

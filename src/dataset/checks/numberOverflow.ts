@@ -1,14 +1,7 @@
 import { isJsonObject, type Json, type JsonObject, type JsonPath } from '../record';
 import type { LineTree } from './lineTree';
+import type { RecordShape } from './recordShape';
 import type { Finding } from './result';
-
-/**
- * What the line must spell for a number to pass a double's largest value (about 1.8e308): an exponent of
- * three digits or more, or 210 digits in a row (a two-digit exponent adds at most 99 to the mantissa's 309).
- * Most lines have neither, and are not walked. Two expressions test faster than one alternation.
- */
-const LONG_EXPONENT = /[eE]\+?\d{3}/;
-const LONG_DIGITS = /\d{210}/;
 
 const PREVIEW_CHARS = 24;
 
@@ -23,8 +16,8 @@ function* infinitePaths(value: Json, path: JsonPath): Generator<JsonPath> {
 }
 
 /** Numbers JSON.parse reads as ±Infinity: the value is lost, and writing the record back would turn it into null. */
-export function numberOverflowFindings(text: string, record: JsonObject, tree: LineTree): Finding[] {
-  if (!LONG_EXPONENT.test(text) && !LONG_DIGITS.test(text)) return [];
+export function numberOverflowFindings(record: JsonObject, shape: RecordShape, tree: LineTree): Finding[] {
+  if (!shape.overflow) return [];
   return [...infinitePaths(record, [])].map((field): Finding => {
     const spelled = tree.spelling(field) ?? 'the number';
     const shown = spelled.length > PREVIEW_CHARS ? `${spelled.slice(0, PREVIEW_CHARS)}… (${spelled.length} characters)` : spelled;
