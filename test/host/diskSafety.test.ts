@@ -10,7 +10,7 @@ import { HOST } from '../../src/files/processes';
 import { makeTestModel } from '../../src/testModel';
 import { cliPath } from '../harness/cli';
 import { datasetsDir } from '../harness/fixtures';
-import { leftoverTemporaries, mountSmallDisk, type SmallDisk, smallDiskUnavailable } from '../harness/smallDisk';
+import { leftoverTemporaries, mountSmallDisk, PAGE, type SmallDisk, smallDiskUnavailable } from '../harness/smallDisk';
 import { fixtureCopies, until } from './session';
 
 const alternatives = (lineText: string): number => readRecordState(lineText).annotations.segments['2']?.alternatives.length ?? 0;
@@ -105,7 +105,43 @@ describe('saving on a disk that is full', function () {
     if (!unavailable) disk.unmount();
   });
 
-  it('fails Save, Save As and the hot-exit backup with a clear error, keeps every file as it was, and saves once there is room', async () => {
+  it('fails Save at every point the disk can fill with a clear error and the old file, and saves whole once there is room', async () => {
+    const file = path.join(disk.dir, 'data.jsonl');
+    fs.copyFileSync(path.join(datasetsDir, 'llava_cot.jsonl'), file);
+    const document = await provider.openCustomDocument(vscode.Uri.file(file), { backupId: undefined, untitledDocumentData: undefined });
+    try {
+      const note = (free: number): string => `${String(free).padStart(3, '0')} ${'x'.repeat(20_000)}`;
+      document.applyOperation({ kind: 'setReviewStatus', line: 4, status: 'needs_fix', note: note(0) }, { at: '2026-01-01T00:00:00Z', reflectionPhrase: 'x' });
+      // The lock file takes a page too.
+      const pages = Math.ceil(Buffer.concat([...document.dataset.chunks()]).length / PAGE) + 1;
+      const outcomes = { saved: 0, failed: 0 };
+      for (let free = 0; free <= pages + 1; free++) {
+        document.applyOperation({ kind: 'setReviewStatus', line: 4, status: 'needs_fix', note: note(free + 1) }, { at: '2026-01-01T00:00:00Z', reflectionPhrase: 'x' });
+        const expected = Buffer.concat([...document.dataset.chunks()]);
+        const before = fs.readFileSync(file);
+        disk.leaveFree(free);
+        const outcome = await provider.saveCustomDocument(document).then(
+          () => undefined,
+          (error: Error) => error,
+        );
+        disk.drain();
+        if (outcome === undefined) {
+          outcomes.saved++;
+          assert.ok(fs.readFileSync(file).equals(expected), `${free} pages free: a save that succeeds writes every byte`);
+        } else {
+          outcomes.failed++;
+          assert.match(outcome.message, /data\.jsonl.*: the disk is full \(ENOSPC\)/, `${free} pages free`);
+          assert.ok(fs.readFileSync(file).equals(before), `${free} pages free: the file stays as it was`);
+        }
+        assert.deepEqual(leftoverTemporaries(disk.dir), [], `${free} pages free: no temporary file stays`);
+      }
+      assert.ok(outcomes.failed > 0 && outcomes.saved > 0, JSON.stringify(outcomes));
+    } finally {
+      document.dispose();
+    }
+  });
+
+  it('fails Save As and the hot-exit backup with a clear error and keeps the last complete backup', async () => {
     const file = path.join(disk.dir, 'llava_cot.jsonl');
     fs.copyFileSync(path.join(datasetsDir, 'llava_cot.jsonl'), file);
     const original = fs.readFileSync(file);
@@ -117,20 +153,17 @@ describe('saving on a disk that is full', function () {
       const backedUp = fs.readFileSync(backup.fsPath);
       document.applyOperation({ kind: 'setReviewStatus', line: 5, status: 'rejected', note: 'y'.repeat(20_000) }, { at: '2026-01-01T00:00:00Z', reflectionPhrase: 'x' });
       disk.leaveFree(2);
-      await assert.rejects(provider.saveCustomDocument(document), /cannot write .*llava_cot\.jsonl: the disk is full \(ENOSPC\); the file was left as it was/);
-      assert.ok(fs.readFileSync(file).equals(original), 'Save left the file as it was');
       const copy = vscode.Uri.file(path.join(disk.dir, 'copy.jsonl'));
       await assert.rejects(provider.saveCustomDocumentAs(document, copy), /cannot write .*copy\.jsonl: the disk is full \(ENOSPC\); nothing was written/);
       assert.ok(!fs.existsSync(copy.fsPath), 'Save As wrote no partial copy');
       await assert.rejects(provider.backupCustomDocument(document, { destination: backup }), /the disk is full/);
       assert.ok(fs.readFileSync(backup.fsPath).equals(backedUp), 'the last complete backup stays');
+      assert.ok(fs.readFileSync(file).equals(original));
       assert.deepEqual(leftoverTemporaries(disk.dir), []);
-
       disk.drain();
-      await provider.saveCustomDocument(document);
-      const saved = fs.readFileSync(file, 'utf8').split('\n');
-      assert.equal(readRecordState(saved[3] ?? '').annotations.review.status, 'needs_fix');
-      assert.equal(readRecordState(saved[4] ?? '').annotations.review.status, 'rejected');
+      await provider.saveCustomDocumentAs(document, copy);
+      const copied = fs.readFileSync(copy.fsPath, 'utf8').split('\n');
+      assert.equal(readRecordState(copied[4] ?? '').annotations.review.status, 'rejected');
       firstBackup.delete();
     } finally {
       document.dispose();
