@@ -13,7 +13,7 @@ import { OpenAICompatibleBackend } from '../backends/openai';
 import { backendOptions, chooseBackend } from './backendOptions';
 import { checkContext, datasetOptions, openDatasetFile, STANDARD_INPUT } from './datasetFile';
 import { numberOption, parseOptions } from './modelOptions';
-import { batchFilterSchema, regenerateAll } from './regenerateAll';
+import { batchFilterSchema, lockBatchOutput, regenerateAll } from './regenerateAll';
 import type { RegenerationJob } from './regenerateLine';
 import { regenerateOne } from './regenerateOne';
 import { checkWriteTarget } from '../files/writeTarget';
@@ -131,7 +131,11 @@ export async function regenerate(args: string[]): Promise<number> {
   if (judgeServers.length > 0 && settings.method !== 'mcts') throw new UsageError('--judge-endpoint is for --method mcts; beam search ranks with --rank');
   const rank = settings.rank ?? 'knockout';
   const concurrency = settings.concurrency ?? choice.concurrency;
-  const backend = await choice.open(concurrency);
+  const lock = values.all ? await lockBatchOutput(output) : undefined;
+  const backend = await choice.open(concurrency).catch(async (error: unknown) => {
+    await lock?.release();
+    throw error;
+  });
   const apiKey = values['api-key-env'] === undefined ? undefined : process.env[values['api-key-env']];
   const judges = judgeServers.map(({ endpoint, model: judgeModel, weight }) => ({
     backend: new OpenAICompatibleBackend({ baseUrl: endpoint, model: judgeModel, maxConcurrent: concurrency, ...(apiKey ? { apiKey } : {}) }),
@@ -169,6 +173,7 @@ export async function regenerate(args: string[]): Promise<number> {
   } finally {
     await backend.dispose();
     await Promise.all(judges.map((judge) => judge.backend.dispose()));
+    await lock?.release();
   }
 }
 

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { z } from 'zod';
 import type { Dataset } from '../dataset';
 import { atomicWrite } from '../files/atomicWrite';
-import { withFileLock } from '../files/fileLock';
+import { acquireFileLock, type HeldLock } from '../files/fileLock';
 import type { CheckContext } from '../dataset/checks';
 import { readFacts } from '../dataset/facts';
 import { lineSeed } from '../random';
@@ -53,17 +53,15 @@ async function inPool<T>(items: readonly T[], limit: number, work: (item: T) => 
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
+/** Locks the output of `regenerate --all` before anything is loaded: a second run into it stops at once rather than interleave. */
+export const lockBatchOutput = (output: string): Promise<HeldLock> => acquireFileLock(output, { purpose: 'cot-studio regenerate --all', waitMs: 0 });
+
 /**
  * `regenerate --all`: beam search for every selected record, written with the new alternatives into a copy;
  * lines not selected, or that failed, are copied byte for byte. Finished records are journaled as they
  * finish, so a re-run of the same command after an interruption does only what is left.
  */
 export async function regenerateAll(run: BatchRun, job: RegenerationJob): Promise<number> {
-  // The output and its journal are this run's alone: a second run into them stops at once rather than interleave.
-  return withFileLock(run.output, { purpose: 'cot-studio regenerate --all', waitMs: 0 }, () => regenerateUnderLock(run, job));
-}
-
-async function regenerateUnderLock(run: BatchRun, job: RegenerationJob): Promise<number> {
   const started = performance.now();
   const { dataset, file } = run;
   const selected = selectLines(dataset, run.filter, run.checks);

@@ -87,12 +87,17 @@ function describeHolder(holder: Holder | undefined): string {
   return `${holder.purpose} (pid ${holder.pid}${where}, since ${holder.since})`;
 }
 
+/** A lock held: released once, however the work it guards ends. */
+export interface HeldLock {
+  release(): Promise<void>;
+}
+
 /**
- * Runs `work` while holding an exclusive lock on `target`, so that two CoT Studio writers of one file (two CLI
- * runs, or a CLI run and the editor) never both read the same version and write over each other. Waits up to
- * `waitMs` for another holder, then stops with a message naming it.
+ * Takes an exclusive lock on `target`, so that two CoT Studio writers of one file (two CLI runs, or a CLI run
+ * and the editor) never both read the same version and write over each other. Waits up to `waitMs` for
+ * another holder, then stops with a message naming it.
  */
-export async function withFileLock<T>(target: string, options: LockOptions, work: () => Promise<T>): Promise<T> {
+export async function acquireFileLock(target: string, options: LockOptions): Promise<HeldLock> {
   const file = await lockPath(target);
   const holder: Holder = { pid: process.pid, host: HOST, purpose: options.purpose, since: new Date().toISOString() };
   const deadline = Date.now() + (options.waitMs ?? 0);
@@ -103,9 +108,15 @@ export async function withFileLock<T>(target: string, options: LockOptions, work
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
+  return { release: () => fs.rm(file, { force: true }) };
+}
+
+/** Runs `work` holding the lock on `target` (see `acquireFileLock`). */
+export async function withFileLock<T>(target: string, options: LockOptions, work: () => Promise<T>): Promise<T> {
+  const lock = await acquireFileLock(target, options);
   try {
     return await work();
   } finally {
-    await fs.rm(file, { force: true });
+    await lock.release();
   }
 }

@@ -230,16 +230,20 @@ describe('two writers of one file at once', () => {
     assert.match(written?.stdout ?? '', new RegExp(`added ${alternatives(file, 2)} alternatives`), 'the file holds the alternatives of the run that wrote');
   });
 
-  it('regenerate --all into one output: the second run stops at once, naming the first', async () => {
+  it('regenerate --all into one output: the second run stops at once, naming the first, before loading a model', async () => {
     fs.writeFileSync(path.join(dir, 'data.jsonl'), llavaTimes(1));
-    const args = ['regenerate', 'data.jsonl', '--all', '--filter', 'failing', '--seed', '1', '--output', 'out.jsonl', ...BEAM, '--model', model];
+    const args = ['regenerate', 'data.jsonl', '--all', '--filter', 'all', '--seed', '1', '--output', 'out.jsonl', ...BEAM, '--model', model];
     const first = cli(args, dir);
     const lock = path.join(dir, '.out.jsonl.cot-studio.lock');
-    for (let tries = 0; !fs.existsSync(lock) && tries < 200; tries++) await new Promise((resolve) => setTimeout(resolve, 20));
+    for (let tries = 0; !fs.existsSync(lock) && tries < 500; tries++) await new Promise((resolve) => setTimeout(resolve, 10));
+    // The first run takes its lock before it loads the model and keeps it for ten records: seconds.
     const second = await cli(args, dir);
     assert.equal(second.code, 1);
     assert.match(second.stderr, /out\.jsonl is being written by cot-studio regenerate --all \(pid \d+/);
-    assert.equal((await first).code, 0);
+    const firstRun = await first;
+    assert.doesNotMatch(firstRun.stderr, /is being written/);
+    assert.match(firstRun.stdout, /10 records selected/);
+    assert.ok(!fs.existsSync(lock), 'the lock is gone once the first run ends');
   });
 
   it('exports into one folder at once keep both entries of dataset_info.json', async () => {
