@@ -32,6 +32,8 @@ export const formatIdSchema = z.enum([
   'trl-preference', // prompt/chosen/rejected
   'trl-stepwise', // prompt/completions/labels
   'openai-chat', // messages with image_url content parts
+  'trl-completion', // prompt/completion (+ label: TRL unpaired preference, KTO)
+  'sharegpt-preference', // LLaMA-Factory ranking: conversations + chosen/rejected turns
 ]);
 export type FormatId = z.infer<typeof formatIdSchema>;
 
@@ -81,6 +83,11 @@ export const parsedRecordSchema = z.object({
   groundTruth: z.string().nullable(),
   /** R1-VL key steps: each step is a list of acceptable alternatives. */
   keySteps: z.array(z.array(z.string())).nullable(),
+  /**
+   * The source's own verdict on the response, where the format has one (TRL unpaired preference's and
+   * LLaMA-Factory KTO's `label`): false marks a completion to train away from, never an SFT target.
+   */
+  label: z.boolean().optional(),
   /** Usually one; preference formats give `chosen` then `rejected`; RL formats give none. */
   responses: z.array(responseSchema),
 });

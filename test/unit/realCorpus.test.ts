@@ -85,7 +85,7 @@ describe('the corpus of published records', () => {
   });
 
   it('records what the product does with every file', () => {
-    const behaviour = section('## What CoT Studio does with these today');
-    for (const entry of sourceEntries()) assert.ok(behaviour.includes(`\n- \`${entry.file}\`: `), `${entry.file}: no line in "What CoT Studio does with these today"`);
+    const behaviour = section('## What CoT Studio did with these before reading them (version at cf10b96)');
+    for (const entry of sourceEntries()) assert.ok(behaviour.includes(`\n- \`${entry.file}\`: `), `${entry.file}: no line in "What CoT Studio did with these before"`);
   });
 });

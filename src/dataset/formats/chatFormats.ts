@@ -1,7 +1,7 @@
 import type { FormatId, JsonObject, ParsedRecord } from '../record';
 import { formatPath, RecordError } from '../recordEdit';
 import { firstExchange, readChat, systemPrompt, turnText } from './chat';
-import { groundTruth, readKeySteps, recordId, recordImages } from './fields';
+import { groundTruth, readKeySteps, recordId, recordImages, sourceLabel } from './fields';
 import { wholeSegment } from './segment';
 import { buildResponse, detectStructure, STRUCTURE_FORMAT, STRUCTURES, structureOf } from './structure';
 
@@ -47,6 +47,7 @@ export function parseChat(record: JsonObject, format: ChatFormat): ParsedRecord 
     images: [...recordImages(record), ...chat.turns.flatMap((turn) => turn.imageUrls)],
     groundTruth: groundTruth(record),
     keySteps: readKeySteps(record),
+    ...sourceLabel(record),
     responses: reply ? [buildResponse('response', format, reply.texts, (ref) => [wholeSegment(ref)])] : [],
   };
 }

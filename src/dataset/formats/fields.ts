@@ -19,6 +19,11 @@ export function recordId(record: JsonObject): string | null {
   return typeof id === 'string' || typeof id === 'number' ? String(id) : null;
 }
 
+/** The record's own desirability label (`label: true|false`), where it gives one. */
+export function sourceLabel(record: JsonObject): { label?: boolean } {
+  return typeof record.label === 'boolean' ? { label: record.label } : {};
+}
+
 export function groundTruth(record: JsonObject): string | null {
   for (const key of GROUND_TRUTH_KEYS) {
     const value = record[key];

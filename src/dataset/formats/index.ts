@@ -3,8 +3,10 @@
  * exact spans of the record's strings.
  *
  * Detection, most specific shape first:
- * 1. Keys that only one shape has: `prompt` + `completions` is TRL stepwise; `chosen` + `rejected` is a
- *    preference pair, TRL when it has a `prompt`, MMPR when it has a `question` (these outrank a chat list).
+ * 1. Keys that only one shape has: `prompt` + `completions` is TRL stepwise; `prompt` + `completion` is TRL
+ *    prompt-completion (with `label`, its unpaired preference form); `chosen` + `rejected` is a preference pair:
+ *    TRL when it has a `prompt`, MMPR when it has a `question`, LLaMA-Factory ranking when the prompt is a chat
+ *    list, else TRL with the prompt implicit in the sides (these outrank a chat list).
  * 2. A non-empty `messages` / `conversations` list: OpenAI chat when any turn's content is a list of parts;
  *    otherwise the first reply's markup picks LLaVA-CoT stage tags > `<think>`/`<answer>` tags > Mulberry
  *    `###` headers > plain sharegpt (a chat without a reply is sharegpt too: a prompt waiting for one).
@@ -19,7 +21,8 @@ import { CHAT_KEYS } from './chat';
 import { detectChatFormat, parseChat } from './chatFormats';
 import { parseMmpr } from './mmpr';
 import { parseProblem } from './rl';
-import { parseTrlPreference, parseTrlStepwise } from './trl';
+import { parseSharegptPreference } from './sharegptPreference';
+import { parseTrlCompletion, parseTrlPreference, parseTrlStepwise } from './trl';
 
 export { CHAT_KEYS, readChat, turnText } from './chat';
 export { IMAGE_KEYS } from './fields';
@@ -38,14 +41,19 @@ const PARSERS: Record<FormatId, (record: JsonObject) => ParsedRecord> = {
   'trl-stepwise': parseTrlStepwise,
   'r1-vl': (record) => parseProblem(record, 'r1-vl'),
   'reason-rft-rl': (record) => parseProblem(record, 'reason-rft-rl'),
+  'trl-completion': parseTrlCompletion,
+  'sharegpt-preference': parseSharegptPreference,
 };
 
 export function detectFormat(record: JsonObject): FormatId | null {
   const has = (key: string): boolean => key in record;
   if (has('prompt') && has('completions')) return 'trl-stepwise';
+  if (has('prompt') && has('completion')) return 'trl-completion';
   if (has('chosen') && has('rejected')) {
     if (has('prompt')) return 'trl-preference';
     if (has('question')) return 'mmpr';
+    if (CHAT_KEYS.some(has)) return 'sharegpt-preference';
+    return 'trl-preference';
   }
   const chat = detectChatFormat(record);
   if (chat !== null) return chat;
@@ -57,7 +65,8 @@ export function detectFormat(record: JsonObject): FormatId | null {
 }
 
 const EXPECTED_SHAPES =
-  'messages or conversations (chat), question/chosen/rejected (MMPR), prompt/chosen/rejected (TRL preference), ' +
+  'messages or conversations (chat), question/chosen/rejected (MMPR), prompt/chosen/rejected or chosen/rejected (TRL preference), ' +
+  'conversations/chosen/rejected (LLaMA-Factory ranking), prompt/completion (TRL prompt-completion, with label: KTO), ' +
   'prompt/completions (TRL stepwise), problem/key_steps or image_path/problem (R1-VL), problem/solution (Reason-RFT RL)';
 
 /** Why detection found no format: the keys the record has and the shapes that were looked for. */

@@ -49,6 +49,8 @@ export function structureOf(format: FormatId, text: string): Structure | null {
     case 'openai-chat':
     case 'mmpr':
     case 'trl-preference':
+    case 'trl-completion':
+    case 'sharegpt-preference':
       return detectStructure(text);
     default:
       return null;

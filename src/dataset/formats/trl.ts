@@ -1,7 +1,7 @@
 import { describeJson, type JsonObject, type ParsedRecord } from '../record';
 import { RecordError } from '../recordEdit';
 import { firstExchange, readTurns, turnText } from './chat';
-import { groundTruth, recordId, recordImages } from './fields';
+import { groundTruth, recordId, recordImages, sourceLabel } from './fields';
 import { sliceSegment, type TextRef, wholeSegment } from './segment';
 import { buildResponse } from './structure';
 
@@ -15,8 +15,18 @@ function readPrompt(record: JsonObject): { question: string | null; imageUrls: s
   return { question: first ? turnText(first) : null, imageUrls: turns.flatMap((turn) => turn.imageUrls) };
 }
 
-/** A side of a TRL pair: a string, or a list holding the assistant message (conversational TRL). */
-function readSide(record: JsonObject, role: 'chosen' | 'rejected'): TextRef[] {
+/**
+ * TRL's implicit prompt: a pair without `prompt` whose sides are whole conversations carries the question in
+ * them (the user turn before the answer); a pair of plain strings has none apart from the text.
+ */
+function implicitPrompt(record: JsonObject): { question: string | null; imageUrls: string[] } {
+  const turns = readTurns(record.chosen, ['chosen']);
+  const prompt = turns ? firstExchange(turns).prompt : null;
+  return { question: prompt ? turnText(prompt) : null, imageUrls: turns?.flatMap((turn) => turn.imageUrls) ?? [] };
+}
+
+/** A side of a TRL pair, or a TRL completion: a string, or a list holding the assistant message (conversational TRL). */
+function readSide(record: JsonObject, role: 'chosen' | 'rejected' | 'completion'): TextRef[] {
   const value = record[role];
   if (typeof value === 'string') return [{ text: value, path: [role] }];
   const turns = readTurns(value, [role]);
@@ -26,7 +36,7 @@ function readSide(record: JsonObject, role: 'chosen' | 'rejected'): TextRef[] {
 }
 
 export function parseTrlPreference(record: JsonObject): ParsedRecord {
-  const { question, imageUrls } = readPrompt(record);
+  const { question, imageUrls } = 'prompt' in record ? readPrompt(record) : implicitPrompt(record);
   return {
     format: 'trl-preference',
     id: recordId(record),
@@ -35,6 +45,21 @@ export function parseTrlPreference(record: JsonObject): ParsedRecord {
     groundTruth: groundTruth(record),
     keySteps: null,
     responses: (['chosen', 'rejected'] as const).map((role) => buildResponse(role, 'trl-preference', readSide(record, role), (ref) => [wholeSegment(ref)])),
+  };
+}
+
+/** TRL prompt-completion, and with `label` its unpaired preference (KTO) form: one completion, judged or not. */
+export function parseTrlCompletion(record: JsonObject): ParsedRecord {
+  const { question, imageUrls } = readPrompt(record);
+  return {
+    format: 'trl-completion',
+    id: recordId(record),
+    question,
+    images: [...recordImages(record), ...imageUrls],
+    groundTruth: groundTruth(record),
+    keySteps: null,
+    ...sourceLabel(record),
+    responses: [buildResponse('response', 'trl-completion', readSide(record, 'completion'), (ref) => [wholeSegment(ref)])],
   };
 }
 

@@ -1,0 +1,37 @@
+import { describeJson, isJsonObject, type JsonObject, type ParsedRecord } from '../record';
+import { RecordError } from '../recordEdit';
+import { readChat, systemPrompt, turnText } from './chat';
+import { groundTruth, recordId, recordImages } from './fields';
+import { wholeSegment } from './segment';
+import { buildResponse } from './structure';
+
+/** A side of a LLaMA-Factory ranking record: a `{"from": "gpt", "value": ...}` turn (or a plain string). */
+function readSide(record: JsonObject, role: 'chosen' | 'rejected') {
+  const value = record[role];
+  if (typeof value === 'string') return [{ text: value, path: [role] }];
+  if (isJsonObject(value) && typeof value.value === 'string') return [{ text: value.value, path: [role, 'value'] }];
+  if (isJsonObject(value) && typeof value.content === 'string') return [{ text: value.content, path: [role, 'content'] }];
+  throw new RecordError(`${role}: expected a {"from": "gpt", "value": ...} turn, found ${describeJson(value)}`);
+}
+
+/**
+ * LLaMA-Factory's preference data (`"ranking": true` in dataset_info.json): the conversation up to the question,
+ * then the chosen and the rejected assistant turn as objects of their own.
+ */
+export function parseSharegptPreference(record: JsonObject): ParsedRecord {
+  const chat = readChat(record);
+  if (!chat) throw new RecordError('conversations: missing (a LLaMA-Factory ranking record holds the prompt in conversations or messages)');
+  // The sides answer the conversation's last question.
+  const prompt = [...chat.turns].reverse().find((turn) => turn.role === 'user') ?? null;
+  const system = systemPrompt(record, chat.turns);
+  return {
+    format: 'sharegpt-preference',
+    id: recordId(record),
+    question: prompt ? turnText(prompt) : null,
+    ...(system === null ? {} : { system }),
+    images: [...recordImages(record), ...chat.turns.flatMap((turn) => turn.imageUrls)],
+    groundTruth: groundTruth(record),
+    keySteps: null,
+    responses: (['chosen', 'rejected'] as const).map((role) => buildResponse(role, 'sharegpt-preference', readSide(record, role), (ref) => [wholeSegment(ref)])),
+  };
+}
