@@ -31,7 +31,7 @@ export function readRecordState(lineText: string, format?: FormatId): RecordStat
   const record = readRecord(lineText);
   const parsed = parseRecord(record, format);
   if ('error' in parsed) throw new RecordError(parsed.error);
-  return { parsed, annotations: readAnnotations(record) };
+  return { parsed, annotations: readAnnotations(record, parsed) };
 }
 
 function responseOf(parsed: ParsedRecord, side: Side = 'primary'): Response {
