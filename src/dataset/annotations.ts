@@ -5,6 +5,11 @@ import type { Json, JsonPath } from './record';
 export const ANNOTATION_KEY = 'cot_studio';
 export const ANNOTATION_VERSION = 1;
 export const HISTORY_LIMIT = 20;
+/**
+ * The segmentation a block's segment indices count: 2 makes a segment of the summary between `</think>` and
+ * `<answer>` and of a `### Let's think step by step` header however it ends; blocks without it were written before.
+ */
+export const SEGMENTATION = 2;
 /** Mulberry's reflection phrase; the `cotStudio.reflectionPhrase` setting replaces it. */
 export const DEFAULT_REFLECTION_PHRASE = 'I think I have made a mistake. Let me rethink it.';
 
@@ -100,6 +105,8 @@ export const annotationsSchema = z.looseObject({
   preferencePairs: z.array(storedPreferencePairSchema).default([]),
   reflections: z.array(reflectionSchema).default([]),
   history: z.array(historyEntrySchema).max(HISTORY_LIMIT).default([]),
+  /** See SEGMENTATION; written only on records that have a segment earlier versions did not make. */
+  segmentation: z.number().int().min(1).optional(),
 });
 export type Annotations = z.infer<typeof annotationsSchema>;
 

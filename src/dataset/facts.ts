@@ -16,9 +16,9 @@ export interface RecordFacts {
   hasAlternatives: boolean;
 }
 
-function annotationsOf(record: Parameters<typeof readAnnotations>[0]): Annotations {
+function annotationsOf(...[record, parsed]: Parameters<typeof readAnnotations>): Annotations {
   try {
-    return readAnnotations(record);
+    return readAnnotations(record, parsed);
   } catch (error) {
     if (error instanceof RecordError) return emptyAnnotations();
     throw error;
@@ -34,7 +34,7 @@ export function readFacts(lineText: string, context: CheckContext, invalidUtf8?:
     const review = record ? annotationsOf(record).review.status : 'unreviewed';
     return { facts: { format, review, checks, unrated: false, hasAlternatives: false }, text: lineText.toLowerCase(), results };
   }
-  const annotations = annotationsOf(record);
+  const annotations = annotationsOf(record, parsed);
   const segments = parsed.responses[0]?.segments ?? [];
   const unrated = segments.some((_, index) => (annotations.segments[String(index)]?.rating ?? null) === null);
   const hasAlternatives = Object.values(annotations.segments).some((segment) => segment.alternatives.length > 0);

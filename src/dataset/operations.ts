@@ -31,7 +31,7 @@ export function readRecordState(lineText: string, format?: FormatId): RecordStat
   const record = readRecord(lineText);
   const parsed = parseRecord(record, format);
   if ('error' in parsed) throw new RecordError(parsed.error);
-  return { parsed, annotations: readAnnotations(record) };
+  return { parsed, annotations: readAnnotations(record, parsed) };
 }
 
 function responseOf(parsed: ParsedRecord, side: Side = 'primary'): Response {
@@ -106,6 +106,8 @@ export function applyOperation(lineText: string, operation: Operation, context: 
     case 'editSegment': {
       const segment = segmentOf(parsed, operation.segment, operation.side);
       if (segment.text === operation.text) return { text: lineText, label: `Edit ${segment.label}` };
+      // A blank summary is no segment: the answer would take its index, and with it the summary's annotations.
+      if (segment.kind === 'summary' && operation.text.trim() === '') throw new RecordError('a summary cannot be emptied: the answer after it would take its index and its annotations');
       markLaterStale(annotations, responseOf(parsed, operation.side), operation.segment, operation.side);
       remember(annotations, 'edit', at, operation.segment);
       return { text: writeAnnotations(replaceSegmentText(lineText, segment, operation.text), annotations), label: `Edit ${segment.label}` };

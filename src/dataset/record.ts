@@ -37,16 +37,16 @@ export const formatIdSchema = z.enum([
 ]);
 export type FormatId = z.infer<typeof formatIdSchema>;
 
-export const segmentKindSchema = z.enum(['stage', 'section', 'step', 'think', 'answer', 'response']);
+export const segmentKindSchema = z.enum(['stage', 'section', 'step', 'think', 'summary', 'answer', 'response']);
 export type SegmentKind = z.infer<typeof segmentKindSchema>;
 
 /**
- * One editable piece of a response: a LLaVA-CoT stage, a Mulberry `###` section or step, the think or
- * answer part of a trace, a TRL completion step, or the whole response when it has no structure.
+ * One editable piece of a response: a LLaVA-CoT stage, a Mulberry `###` section or step, the think,
+ * summary or answer part of a trace, a TRL completion step, or the whole response when it has no structure.
  */
 export const segmentSchema = z.object({
   kind: segmentKindSchema,
-  /** As shown to the user: `SUMMARY`, `Step 2`, `Image Description`, `think`, `answer`, `response`. */
+  /** As shown to the user: `SUMMARY`, `Step 2`, `Image Description`, `think`, `summary`, `answer`, `response`. */
   label: z.string(),
   /** The segment's text (inside its tags, after its header), exactly as it stands in the string. */
   text: z.string(),

@@ -1,25 +1,18 @@
 import { applyEdits, findNodeAtLocation, modify, type Node, parseTree } from 'jsonc-parser';
 import { ANNOTATION_KEY, type Annotations, parseAnnotations } from './annotations';
-import { describeJson, isJsonObject, type Json, type JsonObject, type JsonPath, type Segment } from './record';
+import { notAnObject, notJson } from './notRecord';
+import { isJsonObject, type Json, type JsonObject, type JsonPath, type ParsedRecord, type Segment } from './record';
+import { inCurrentIndices } from './segmentIndices';
 import { escapeForLiteral, rawOffset } from './stringLiteral';
 
-/** A record that cannot be read or changed as asked; the message names the field. */
-export class RecordError extends Error {}
-
-/**
- * How many records a line holds when its file ends lines with CR alone (classic Mac OS): the file then reads
- * as one line of records. 0 when the line is not that: no CR inside, or the text before the first CR is not JSON.
- */
-function crSeparatedRecords(lineText: string): number {
-  if (!lineText.includes('\r')) return 0;
-  const pieces = lineText.split('\r').filter((piece) => piece.trim() !== '');
-  if (pieces.length < 2) return 0;
-  try {
-    JSON.parse(pieces[0]);
-  } catch {
-    return 0;
+/** A record that cannot be read or changed as asked; the message names the field, `at` the place in the line when known. */
+export class RecordError extends Error {
+  constructor(
+    message: string,
+    readonly at?: [number, number],
+  ) {
+    super(message);
   }
-  return pieces.length;
 }
 
 export function readRecord(lineText: string): JsonObject {
@@ -27,15 +20,10 @@ export function readRecord(lineText: string): JsonObject {
   try {
     value = JSON.parse(lineText) as Json;
   } catch (error) {
-    const records = crSeparatedRecords(lineText);
-    if (records > 0) {
-      throw new RecordError(
-        `the line holds ${records} records separated by carriage returns (CR) only; CoT Studio reads LF or CRLF line endings: convert the file with \`tr '\\r' '\\n' < FILE > FILE.lf\``,
-      );
-    }
-    throw new RecordError(`not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+    const { problem, at } = notJson(lineText, error instanceof Error ? error.message : String(error));
+    throw new RecordError(problem, at);
   }
-  if (!isJsonObject(value)) throw new RecordError(`a record must be a JSON object, found ${describeJson(value)}`);
+  if (!isJsonObject(value)) throw new RecordError(notAnObject(value));
   return value;
 }
 
@@ -127,11 +115,14 @@ export function replaceTextFrom(lineText: string, segment: Segment, text: string
   return replaceSegmentText(lineText, { ...segment, span: [segment.span[0], holder.length], text: holder.slice(segment.span[0]) }, text);
 }
 
-/** The record's annotations; a record without them has empty ones. A malformed block is an error, never dropped. */
-export function readAnnotations(record: JsonObject): Annotations {
+/**
+ * The record's annotations; a record without them has empty ones. A malformed block is an error, never dropped.
+ * Given the parsed record, segment indices are those of its segments, even in a block written by an earlier version.
+ */
+export function readAnnotations(record: JsonObject, parsed?: ParsedRecord): Annotations {
   const read = parseAnnotations(record[ANNOTATION_KEY]);
   if ('problem' in read) throw new RecordError(`${formatPath([ANNOTATION_KEY, ...read.path])}: ${read.problem}`);
-  return read.annotations;
+  return parsed ? inCurrentIndices(read.annotations, record, parsed) : read.annotations;
 }
 
 /** Writes a record's annotations, changing only the parts of its block that differ (keys it does not know stay). */

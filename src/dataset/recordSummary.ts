@@ -14,7 +14,7 @@ export function summarizeLine(text: string, line: number, format?: FormatId): Om
   try {
     const record = readRecord(text);
     const parsed = parseRecord(record, format);
-    const annotations = readAnnotations(record);
+    const annotations = readAnnotations(record, 'error' in parsed ? undefined : parsed);
     const review = annotations.review.status;
     if ('error' in parsed) return { line, question: null, problem: parsed.error, format: null, review, ...unread };
     const segments = parsed.responses[0]?.segments.length ?? 0;

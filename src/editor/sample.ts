@@ -44,7 +44,7 @@ export function buildSample(document: DatasetDocument, index: number, source: Im
   }
   let annotations: Annotations;
   try {
-    annotations = readAnnotations(record);
+    annotations = readAnnotations(record, parsed);
   } catch (error) {
     // The checks above already report a broken annotation block; the sample shows the record without it.
     if (!(error instanceof RecordError)) throw error;

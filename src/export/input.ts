@@ -14,7 +14,7 @@ export function readExportInput(lineText: string, line: number, format?: FormatI
     const record = readRecord(lineText);
     const parsed = parseRecord(record, format);
     if ('error' in parsed) return { refusal: parsed.error };
-    return { line, record, parsed, annotations: readAnnotations(record) };
+    return { line, record, parsed, annotations: readAnnotations(record, parsed) };
   } catch (error) {
     if (error instanceof RecordError) return { refusal: error.message };
     throw error;

@@ -9,7 +9,7 @@ export type Side = 'primary' | 'rejected';
 
 /** Where a segment ends, and what a candidate for it must look like. */
 export interface SegmentBoundary {
-  /** Stop strings that end the segment: its closing tag, the next `###` header. */
+  /** Stop strings that end the segment: its closing tag, the next `###` header, `<answer>` after a summary. */
   stop: string[];
   /** Whether the candidate must end on a stop string (a tag); otherwise EOS also ends it cleanly. */
   needsStop: boolean;
@@ -23,6 +23,9 @@ export function segmentBoundary(segment: Segment): SegmentBoundary {
       return { stop: [`</${segment.label}>`], needsStop: true, end: `</${segment.label}>` };
     case 'think':
       return { stop: ['</think>'], needsStop: true, end: '</think>' };
+    case 'summary':
+      // Its spaces are the layout's, as between `###` sections, so the candidate's trailing ones are dropped.
+      return { stop: ['<answer>'], needsStop: false, end: '<answer>' };
     case 'answer':
       return { stop: ['</answer>'], needsStop: true, end: '</answer>' };
     case 'section':

@@ -172,14 +172,20 @@ describe('parseRecord segments', () => {
     assert.equal(corrected.text, 'There are 3 circles and 2 squares, so 3 + 2 = 5.');
   });
 
-  it('reads think and answer inside their tags, leaving text between them out', () => {
+  it('reads think and answer inside their tags, and the text between them as a summary', () => {
     const openvl = parsed(fixtureRecord('openvlthinker.jsonl', 1));
     assert.deepEqual(
       openvl.responses[0].segments.map((segment) => [segment.kind, segment.text]),
       [
         ['think', 'Each notebook costs 3.50 and there are 4. 3.50 * 4 = 14.00. Wait, let me double check: 3.5 * 4 = 14. Yes.'],
+        ['summary', 'The notebooks cost 14 dollars in total.'],
         ['answer', '14'],
       ],
+    );
+    assert.deepEqual(
+      parsed(fixtureRecord('openvlthinker.jsonl', 2)).responses[0].segments.map((segment) => segment.kind),
+      ['think', 'answer'],
+      'without a summary, think and answer keep indices 0 and 1',
     );
     const rft = parsed(fixtureRecord('reason_rft.jsonl', 1));
     assert.equal(rft.responses[0].segments[1].text, '\n4\n');

@@ -82,7 +82,11 @@ export function checkLine(lineText: string, context: CheckContext, invalidUtf8?:
     record = readRecord(text);
   } catch (error) {
     if (!(error instanceof RecordError)) throw error;
-    return { record: null, parsed: null, results: [...encoding, { check: 'unparseable', severity: 'error', message: error.message }] };
+    const unparseable: Finding = { check: 'unparseable', severity: 'error', field: null, problem: error.message };
+    // The error's place is in the text without the byte order mark; the line's ranges count it.
+    const shift = lineText.length - text.length;
+    if (error.at) unparseable.at = [error.at[0] + shift, error.at[1] + shift];
+    return { record: null, parsed: null, results: [...encoding, ...placed([unparseable])] };
   }
   // What JSON.parse hides: a key given twice, a number it reads as Infinity. Checked whatever the format.
   const shape = recordShape(record);

@@ -26,7 +26,7 @@ export function grammarFindings(record: JsonObject, parsed: ParsedRecord, reflec
       case 'sections':
         return sectionGrammarProblems(response.text, reflectionPhrase).map((problem): Finding => ({ check: 'section-grammar', severity: 'error', field, problem }));
       case 'think-answer':
-        return thinkAnswerProblems(response.text).map(({ severity, problem }): Finding => ({ check: 'think-answer-form', severity, field, problem }));
+        return thinkAnswerProblems(response.text).map((problem): Finding => ({ check: 'think-answer-form', severity: 'error', field, problem }));
       case null:
         return [];
     }

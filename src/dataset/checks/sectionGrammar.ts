@@ -23,7 +23,9 @@ function stepNumberingProblem(text: string, headers: Header[], phrase: string): 
 /**
  * Mulberry's grammar: `### Image Description:`, `### Rationales:`, `### Let's think step by step.`,
  * `### Step 1:`..`### Step n:` (n >= 1, consecutive), `### The final answer is:`, each section once. A step
- * may repeat its number right after the reflection phrase (Mulberry's reflection data does).
+ * may repeat its number right after the reflection phrase (Mulberry's reflection data does). No stricter than
+ * Mulberry's `check_data` and R1-VL's validity reward: a header's text may go on on its line (`### Step 1: Add.`,
+ * `### The final answer is: 5`, even `### The final answer is:: 5`), and the step-by-step header may end in `:`.
  */
 export function sectionGrammarProblems(text: string, reflectionPhrase: string): string[] {
   const headers = findHeaders(text);

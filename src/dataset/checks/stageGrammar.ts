@@ -1,11 +1,12 @@
-import { STAGES, stageTags } from '../formats';
+import { STAGES, stageTags, unknownStageNames } from '../formats';
 
 /**
  * LLaVA-CoT's grammar: SUMMARY, CAPTION, REASONING, CONCLUSION, each opened and closed before the next
- * opens, each once. Text outside the tags is not judged.
+ * opens, each once. A tag spelled like a stage that names none (`<DESCRIPTION>`) is named; other text outside
+ * the tags is not judged.
  */
 export function stageGrammarProblems(text: string): string[] {
-  const problems: string[] = [];
+  const problems = unknownStageNames(text).map((name) => `unknown stage <${name}>; LLaVA-CoT's stages are ${STAGES.join(', ')}`);
   const tags = stageTags(text);
   let open: string | null = null;
   for (const tag of tags) {

@@ -27,7 +27,7 @@ import { parseTrlCompletion, parseTrlPreference, parseTrlStepwise } from './trl'
 export { CHAT_KEYS, readChat, turnText } from './chat';
 export { IMAGE_KEYS } from './fields';
 export { findHeaders, type Header, SECTIONS } from './sections';
-export { STAGES, stageTags } from './stages';
+export { STAGES, stageTags, unknownStageNames } from './stages';
 export { structureOf } from './structure';
 
 const PARSERS: Record<FormatId, (record: JsonObject) => ParsedRecord> = {

@@ -2,11 +2,16 @@ import type { Segment } from '../record';
 import { allMatches } from './matches';
 import { sliceSegment, type TextRef } from './segment';
 
-/** Mulberry's section headers; `rank` is the position the grammar gives them (steps rank 3). */
+/**
+ * Mulberry's section headers; `rank` is the position the grammar gives them (steps rank 3). `spellings` is the
+ * pattern of every way the header is read: Mulberry's `reformat_reasoning` (comcts/code/data_construction.py)
+ * rewrites each header to its canonical form except `### Let's think step by step`, which it keeps as the model
+ * ended it (`.`, `:` or nothing), and its `check_data` (comcts/code/utils.py) accepts any of them.
+ */
 export const SECTIONS = [
   { header: '### Image Description:', label: 'Image Description', rank: 0 },
   { header: '### Rationales:', label: 'Rationales', rank: 1 },
-  { header: "### Let's think step by step.", label: "Let's think step by step", rank: 2 },
+  { header: "### Let's think step by step.", label: "Let's think step by step", rank: 2, spellings: "### Let's think step by step[.:]?" },
   { header: '### The final answer is:', label: 'Final answer', rank: 4 },
 ] as const;
 const STEP_RANK = 3;
@@ -22,8 +27,10 @@ export interface Header {
   end: number;
 }
 
-const escaped = SECTIONS.map(({ header }) => header.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-const HEADER = new RegExp(`^(?:### Step (\\d+):|${escaped.join('|')})`, 'gm');
+const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const spellings = SECTIONS.map((section) => `(${'spellings' in section ? section.spellings : literal(section.header)})`);
+/** Group 1 is a step's number; group 2 + i matches SECTIONS[i]. */
+const HEADER = new RegExp(`^(?:### Step (\\d+):|${spellings.join('|')})`, 'gm');
 /** The same pattern without the global flag: whether a header exists, without collecting them all. */
 const ANY_HEADER = new RegExp(HEADER.source, 'm');
 
@@ -35,7 +42,7 @@ export function findHeaders(text: string): Header[] {
       const step = Number(match[1]);
       return { header: match[0], label: `Step ${step}`, step, rank: STEP_RANK, start, end };
     }
-    const section = SECTIONS.find(({ header }) => header === match[0]) ?? SECTIONS[0];
+    const section = SECTIONS.find((_, index) => match[index + 2] !== undefined) ?? SECTIONS[0];
     return { header: match[0], label: section.label, step: null, rank: section.rank, start, end };
   });
 }

@@ -1,4 +1,5 @@
 import type { Segment } from '../record';
+import { allMatches } from './matches';
 import type { TextRef } from './segment';
 import { type Tag, tagScanner, tagSegments } from './tags';
 
@@ -8,6 +9,15 @@ const stageScanner = tagScanner(STAGES);
 
 export function stageTags(text: string): Tag[] {
   return stageScanner.scan(text);
+}
+
+/** A tag spelled like a stage (capitals) that names none: what a response trained on other stage names writes. */
+const STAGE_LIKE_TAG = /<\/?([A-Z][A-Z_]+)>/g;
+const stageNames: ReadonlySet<string> = new Set(STAGES);
+
+/** The names of the stage-like tags of a text that are no LLaVA-CoT stage, each once, in order of appearance. */
+export function unknownStageNames(text: string): string[] {
+  return [...new Set(allMatches(text, STAGE_LIKE_TAG).map((match) => match[1]))].filter((name) => !stageNames.has(name));
 }
 
 export function hasStages(text: string): boolean {

@@ -1,6 +1,6 @@
 import type { Segment } from '../record';
-import type { TextRef } from './segment';
-import { tagScanner, tagSegments } from './tags';
+import { sliceSegment, type TextRef } from './segment';
+import { type Tag, tagScanner, tagSegments } from './tags';
 
 const thinkAnswerScanner = tagScanner(['think', 'answer']);
 
@@ -8,7 +8,25 @@ export function hasThinkAnswer(text: string): boolean {
   return thinkAnswerScanner.opens(text);
 }
 
-/** `think` and `answer` segments; text between `</think>` and `<answer>` belongs to neither. */
+/** The text between a `</think>` and the `<answer>` right after it, without the spaces around it; null when blank. */
+function summarySegment(ref: TextRef, close: Tag, next: Tag | undefined): Segment | null {
+  if (!close.closing || close.name !== 'think' || next === undefined || next.closing || next.name !== 'answer') return null;
+  const gap = ref.text.slice(close.end, next.start);
+  const body = gap.trim();
+  if (body === '') return null;
+  const start = close.end + gap.indexOf(body);
+  return sliceSegment(ref, 'summary', 'summary', start, start + body.length);
+}
+
+/**
+ * `think`, `summary` and `answer` segments, in the order they stand. The summary is what stands between
+ * `</think>` and `<answer>`: OpenVLThinker's reward wants it there (a correct answer without one loses 0.5),
+ * so it is a part to read and edit like the others. A response without one has think and answer only, at the
+ * indices they always had.
+ */
 export function thinkAnswerSegments(ref: TextRef): Segment[] {
-  return tagSegments(ref, thinkAnswerScanner.scan(ref.text), (name) => (name === 'think' ? 'think' : 'answer'));
+  const tags = thinkAnswerScanner.scan(ref.text);
+  const tagged = tagSegments(ref, tags, (name) => (name === 'think' ? 'think' : 'answer'));
+  const summaries = tags.flatMap((tag, index) => summarySegment(ref, tag, tags[index + 1]) ?? []);
+  return [...tagged, ...summaries].sort((a, b) => a.span[0] - b.span[0]);
 }
