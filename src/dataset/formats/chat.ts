@@ -1,4 +1,4 @@
-import { isJsonObject, type Json, type JsonObject, type JsonPath } from '../record';
+import { type FormatId, isJsonObject, type Json, type JsonObject, type JsonPath } from '../record';
 import type { TextRef } from './segment';
 
 export type TurnRole = 'system' | 'user' | 'assistant' | 'other';
@@ -103,9 +103,11 @@ export interface TurnsOutside {
 
 /**
  * The later questions and replies of a chat record, and turns of other roles (tools): CoT Studio reads,
- * checks and exports its system prompt and first exchange only.
+ * checks and exports its system prompt and first exchange only. VL-PRM300K's conversation is none: it
+ * restates the steps and labels that are read from `steps_with_score`.
  */
-export function turnsOutsideExchange(record: JsonObject): TurnsOutside | null {
+export function turnsOutsideExchange(record: JsonObject, format: FormatId): TurnsOutside | null {
+  if (format === 'visualprm') return null;
   const chat = readChat(record);
   if (!chat) return null;
   const { system, prompt, reply } = firstExchange(chat.turns);

@@ -3,6 +3,9 @@
  * exact spans of the record's strings.
  *
  * Detection, most specific shape first:
+ * 0. Process-supervision data, whose labelled steps are the response: `steps_with_score` is VisualPRM
+ *    (VisualPRM400K, and VL-PRM300K, which also holds a training conversation); a `response` object with
+ *    `steps` is VisualProcessBench; `question` and `label` objects are PRM800K's label lines.
  * 1. Keys that only one shape has: `prompt` + `completions` is TRL stepwise; `chosen` + `rejected` is a
  *    preference pair, TRL when it has a `prompt`, MMPR when it has a `question` (these outrank a chat list).
  * 2. A non-empty `messages` / `conversations` list: OpenAI chat when any turn's content is a list of parts;
@@ -13,11 +16,12 @@
  *    Reason-RFT RL (OpenVLThinker's RL records, `problem/answer/images`, read the same way).
  * An empty chat list (`"conversations": []`) matches nothing: there is neither question nor response.
  */
-import type { FormatId, JsonObject, ParsedRecord } from '../record';
+import { type FormatId, isJsonObject, type JsonObject, type ParsedRecord } from '../record';
 import { RecordError } from '../recordEdit';
 import { CHAT_KEYS } from './chat';
 import { detectChatFormat, parseChat } from './chatFormats';
 import { parseMmpr } from './mmpr';
+import { parsePrm800k, parseVisualPrm, parseVisualProcessBench } from './processSupervision';
 import { parseProblem } from './rl';
 import { parseTrlPreference, parseTrlStepwise } from './trl';
 
@@ -38,10 +42,16 @@ const PARSERS: Record<FormatId, (record: JsonObject) => ParsedRecord> = {
   'trl-stepwise': parseTrlStepwise,
   'r1-vl': (record) => parseProblem(record, 'r1-vl'),
   'reason-rft-rl': (record) => parseProblem(record, 'reason-rft-rl'),
+  visualprm: parseVisualPrm,
+  'visual-process-bench': parseVisualProcessBench,
+  prm800k: parsePrm800k,
 };
 
 export function detectFormat(record: JsonObject): FormatId | null {
   const has = (key: string): boolean => key in record;
+  if (Array.isArray(record.steps_with_score)) return 'visualprm';
+  if (isJsonObject(record.response) && 'steps' in record.response) return 'visual-process-bench';
+  if (isJsonObject(record.question) && isJsonObject(record.label)) return 'prm800k';
   if (has('prompt') && has('completions')) return 'trl-stepwise';
   if (has('chosen') && has('rejected')) {
     if (has('prompt')) return 'trl-preference';
@@ -58,7 +68,8 @@ export function detectFormat(record: JsonObject): FormatId | null {
 
 const EXPECTED_SHAPES =
   'messages or conversations (chat), question/chosen/rejected (MMPR), prompt/chosen/rejected (TRL preference), ' +
-  'prompt/completions (TRL stepwise), problem/key_steps or image_path/problem (R1-VL), problem/solution (Reason-RFT RL)';
+  'prompt/completions (TRL stepwise), problem/key_steps or image_path/problem (R1-VL), problem/solution (Reason-RFT RL), ' +
+  'question/response/steps_with_score (VisualPRM), response.steps/process_correctness (VisualProcessBench), question.problem/label.steps (PRM800K)';
 
 /** Why detection found no format: the keys the record has and the shapes that were looked for. */
 export function unknownFormatReason(record: JsonObject): string {

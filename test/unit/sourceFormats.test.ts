@@ -1,0 +1,261 @@
+/**
+ * Records as the published datasets and pipelines write them, each fixture citing where its shape comes from;
+ * read through detection, parsing, the checks, `validate`/`stats` and an export of the built CLI.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { detectFormat, parseRecord } from '../../src/dataset/formats';
+import type { JsonObject, ParsedRecord } from '../../src/dataset/record';
+import { summarizeLine } from '../../src/dataset/recordSummary';
+import { datasetStatsSchema } from '../../src/dataset/validate';
+import { runCli } from '../harness/cli';
+import { datasetsDir } from '../harness/fixtures';
+
+function parsed(record: JsonObject): ParsedRecord {
+  const result = parseRecord(record);
+  if ('error' in result) assert.fail(result.error);
+  return result;
+}
+
+function ratings(record: ParsedRecord, response = 0): (number | null)[] {
+  return record.responses[response].segments.map((segment) => segment.sourceLabel?.rating ?? null);
+}
+
+/** A dataset folder holding `records` as FILE and the sample images the records name. */
+function datasetFile(name: string, records: JsonObject[]): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-sources-'));
+  fs.cpSync(path.join(datasetsDir, 'images'), path.join(dir, 'images'), { recursive: true });
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, records.map((record) => JSON.stringify(record)).join('\n') + '\n');
+  return file;
+}
+
+async function stats(file: string): Promise<ReturnType<typeof datasetStatsSchema.parse>> {
+  const { code, stdout, stderr } = await runCli('stats', file, '--json');
+  assert.equal(code, 0, stderr + stdout);
+  return datasetStatsSchema.parse(JSON.parse(stdout));
+}
+
+async function exported(file: string, format: string): Promise<{ code: number; lines: JsonObject[]; stdout: string; stderr: string }> {
+  const output = path.join(path.dirname(file), `${format}.out.jsonl`);
+  const { code, stdout, stderr } = await runCli('export', file, '--format', format, '-o', output);
+  const lines = fs.existsSync(output) ? fs.readFileSync(output, 'utf8').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as JsonObject) : [];
+  return { code, lines, stdout, stderr };
+}
+
+// Process-supervision data.
+
+/**
+ * VisualPRM400K: InternVL's internvl_chat/tools/reasoning_data_pipeline/visualprm_data_pieline.py (commit
+ * 637c8258a15573a8d5851df53760fccd316d25e1) writes the prompt item with `response`, `steps_with_score` items
+ * `{step, score, num_mc_correct, num_mc_total}` (the response split on blank lines), `question_orig` and
+ * `num_mc_sequences`; an early-stopped rollout fills later steps with score 0 of 0 rollouts.
+ */
+const VISUALPRM: JsonObject = {
+  image: 'images/triangle.png',
+  question: '<image>\nFind x.',
+  answer: '10',
+  response: 'The triangle is right-angled at B.\n\nx = 6 + 8 = 14.\n\nFinal answer: 14',
+  steps_with_score: [
+    { step: 'The triangle is right-angled at B.', score: 0.125, num_mc_correct: 2, num_mc_total: 16 },
+    { step: 'x = 6 + 8 = 14.', score: 0.0, num_mc_correct: 0, num_mc_total: 16 },
+    { step: 'Final answer: 14', score: 0.0, num_mc_correct: 0, num_mc_total: 0 },
+  ],
+  question_orig: 'Find x.',
+  num_mc_sequences: 16,
+};
+
+/**
+ * VL-PRM300K: its item2conv_prm conversion (the `rollout_*` items of its pipeline) writes `id`, `image_url`,
+ * the PRM training conversation (system, then each step as a human turn answered `+` or `-`, `-` from the
+ * first step at or below the threshold on), `first_incorrect_step` as [section, index within the section]
+ * and `steps_with_score`.
+ */
+const VL_PRM: JsonObject = {
+  id: '6f1c2a9e',
+  image_url: 'images/triangle.png',
+  conversations: [
+    { from: 'system', value: 'You are a process supervision model for visual reasoning tasks.' },
+    { from: 'human', value: '### Question:\n<image>\nFind x.\n\n### Solution Process:\n[Visual Elements]\n<step_1>\nThe triangle is right-angled at B.\n</step_1>' },
+    { from: 'gpt', value: '+' },
+    { from: 'human', value: '[Reasoning]\n<step_1>\nx = 6 + 8 = 14.\n</step_1>' },
+    { from: 'gpt', value: '-' },
+  ],
+  first_incorrect_step: ['Reasoning', 0],
+  steps_with_score: [
+    { step: 'The triangle is right-angled at B.', score: 0.5, num_mc_correct: 8, num_mc_total: 16 },
+    { step: 'x = 6 + 8 = 14.', score: 0.0625, num_mc_correct: 1, num_mc_total: 16 },
+  ],
+};
+
+/**
+ * VisualProcessBench (huggingface.co/datasets/OpenGVLab/VisualProcessBench README, commit e6f3f46): `image`
+ * (a list), `question`, `answer`, `response: {steps, process_correctness}` with 1, 0, -1 per step,
+ * `policy_model`, `data_source`.
+ */
+const VISUAL_PROCESS_BENCH: JsonObject = {
+  image: ['images/triangle.png'],
+  question: 'Find x.',
+  answer: '10',
+  response: { steps: ['The triangle is right-angled at B.', 'x = 6 + 8 = 14.', 'The answer is 14.'], process_correctness: [1, -1, 0] },
+  policy_model: 'InternVL2_5-8B',
+  data_source: 'MathVerse',
+};
+
+/**
+ * PRM800K: the annotated line of openai/prm800k README.md (commit 00811d6de065642a6967b9017d4cee59550c0ef4),
+ * shortened: phase 2 pre-generated steps, labelling stopped at the third step (`found_error`, no completion
+ * chosen, alternatives rated after the mistake).
+ */
+const PRM800K: JsonObject = {
+  labeler: '340d89bc-f5b7-45e9-b272-909ba68ee363',
+  timestamp: '2023-01-22T04:34:27.052924',
+  generation: 9,
+  is_quality_control_question: false,
+  is_initial_screening_question: false,
+  question: {
+    problem: 'What is the greatest common factor of $20 !$ and $200,\\!000$?',
+    ground_truth_solution: 'So the greatest common factor is $2^6 \\cdot 5^4=\\boxed{40,\\!000}$.',
+    ground_truth_answer: '40,\\!000',
+    pre_generated_steps: [
+      'I want to find the largest positive integer that divides both $20 !$ and $200,\\!000$ evenly.',
+      'One way to do this is to factor both numbers into prime factors and look for the common ones.',
+      'I know that $200,\\!000 = 2^5\\cdot 10^4 = 2^9\\cdot 5^4$.',
+      'So, the greatest common factor is $2^9\\cdot 5^4 = 320,\\!000$.\n\n# Answer\n\n320,000',
+    ],
+    pre_generated_answer: '320,000',
+    pre_generated_verifier_score: 0.010779580529581414,
+  },
+  label: {
+    steps: [
+      {
+        completions: [{ text: 'I want to find the largest positive integer that divides both $20 !$ and $200,\\!000$ evenly.', rating: 0, flagged: null }],
+        human_completion: null,
+        chosen_completion: 0,
+      },
+      {
+        completions: [{ text: 'One way to do this is to factor both numbers into prime factors and look for the common ones.', rating: 1, flagged: null }],
+        human_completion: null,
+        chosen_completion: 0,
+      },
+      {
+        completions: [
+          { text: 'I know that $200,\\!000 = 2^5\\cdot 10^4 = 2^9\\cdot 5^4$.', rating: -1, flagged: null },
+          { text: 'I can use a factor tree to find the prime factors of $200,\\!000$.', rating: 0, flagged: false },
+        ],
+        human_completion: null,
+        chosen_completion: null,
+      },
+    ],
+    total_time: 278270,
+    finish_reason: 'found_error',
+  },
+};
+
+/** PRM800K phase 1: a labeller's own step where every completion was wrong. */
+const PRM800K_HUMAN_STEP: JsonObject = {
+  question: { problem: 'Compute $1+1$.', ground_truth_answer: '2' },
+  label: {
+    steps: [
+      { completions: [{ text: '1+1=3', rating: -1, flagged: false }], human_completion: '1+1=2', chosen_completion: null },
+    ],
+    finish_reason: 'solution',
+  },
+};
+
+describe('process-supervision formats', () => {
+  it('reads VisualPRM400K steps with their Monte Carlo scores, labelled as InternVL labels them (score above 0)', () => {
+    assert.equal(detectFormat(VISUALPRM), 'visualprm');
+    const record = parsed(VISUALPRM);
+    assert.equal(record.question, '<image>\nFind x.');
+    assert.equal(record.groundTruth, '10');
+    assert.deepEqual(record.images, ['images/triangle.png']);
+    const [response] = record.responses;
+    assert.deepEqual(response.segments.map((segment) => [segment.label, segment.text, segment.path]), [
+      ['Step 1', 'The triangle is right-angled at B.', ['steps_with_score', 0, 'step']],
+      ['Step 2', 'x = 6 + 8 = 14.', ['steps_with_score', 1, 'step']],
+      ['Step 3', 'Final answer: 14', ['steps_with_score', 2, 'step']],
+    ]);
+    assert.equal(response.text, VISUALPRM.response, 'the steps joined by blank lines are the response');
+    assert.deepEqual(ratings(record), [1, -1, -1]);
+    assert.deepEqual(response.segments[0].sourceLabel, { rating: 1, score: 0.125, rollouts: { correct: 2, total: 16 } });
+  });
+
+  it("reads VL-PRM300K's labels from its conversation and marks its first error's kind", () => {
+    assert.equal(detectFormat(VL_PRM), 'visualprm', 'steps_with_score outranks the conversation it also holds');
+    const record = parsed(VL_PRM);
+    assert.equal(record.question, '<image>\nFind x.');
+    assert.deepEqual(record.images, ['images/triangle.png']);
+    assert.deepEqual(ratings(record), [1, -1], 'the + / - replies, although the second score is above 0');
+    assert.equal(record.responses[0].segments[1].sourceLabel?.firstError, 'Reasoning');
+    assert.equal(record.responses[0].segments[0].sourceLabel?.firstError, undefined);
+  });
+
+  it('reads VisualProcessBench steps with their human labels and the policy model', () => {
+    assert.equal(detectFormat(VISUAL_PROCESS_BENCH), 'visual-process-bench');
+    const record = parsed(VISUAL_PROCESS_BENCH);
+    assert.deepEqual(ratings(record), [1, -1, 0]);
+    assert.equal(record.responses[0].model, 'InternVL2_5-8B');
+    assert.deepEqual(record.responses[0].segments[2].path, ['response', 'steps', 2]);
+    assert.deepEqual(record.images, ['images/triangle.png']);
+  });
+
+  it("reads PRM800K's labelled trajectory, then the pre-generated steps it left unlabelled", () => {
+    assert.equal(detectFormat(PRM800K), 'prm800k');
+    const record = parsed(PRM800K);
+    assert.equal(record.question, 'What is the greatest common factor of $20 !$ and $200,\\!000$?');
+    assert.equal(record.groundTruth, '40,\\!000');
+    const { segments } = record.responses[0];
+    assert.deepEqual(
+      segments.map((segment) => segment.path),
+      [
+        ['label', 'steps', 0, 'completions', 0, 'text'],
+        ['label', 'steps', 1, 'completions', 0, 'text'],
+        ['label', 'steps', 2, 'completions', 0, 'text'],
+        ['question', 'pre_generated_steps', 3],
+      ],
+    );
+    assert.deepEqual(ratings(record), [0, 1, -1, null]);
+    const human = parsed(PRM800K_HUMAN_STEP);
+    assert.deepEqual(human.responses[0].segments.map((segment) => [segment.text, segment.sourceLabel?.rating]), [['1+1=2', 1]]);
+  });
+
+  it('names the field of a malformed step', () => {
+    const broken = { ...VISUALPRM, steps_with_score: [{ score: 1 }] };
+    assert.deepEqual(parseRecord(broken), { error: "not a visualprm record: steps_with_score[0].step: expected the step's text, found nothing" });
+    const noSteps = { question: { problem: 'p' }, label: { finish_reason: 'give_up' } };
+    assert.deepEqual(parseRecord(noSteps), { error: 'not a prm800k record: label.steps: missing' });
+  });
+
+  it("counts a record's own labels as ratings until an annotation overrides one", () => {
+    const annotated = { ...VISUAL_PROCESS_BENCH, cot_studio: { version: 1, segments: { '1': { rating: 1 } } } };
+    const summary = summarizeLine(JSON.stringify(annotated), 1);
+    assert.equal(summary.rated, 3);
+    const unlabelled = { ...VISUAL_PROCESS_BENCH, response: { steps: ['a', 'b'], process_correctness: [1] } };
+    assert.equal(summarizeLine(JSON.stringify(unlabelled), 1).rated, 1);
+  });
+
+  it('validates, counts and exports the labelled steps through the CLI', async () => {
+    const annotated = { ...VISUAL_PROCESS_BENCH, cot_studio: { version: 1, segments: { '1': { rating: 1 } } } };
+    const file = datasetFile('prm.jsonl', [VISUALPRM, VL_PRM, annotated, PRM800K, PRM800K_HUMAN_STEP]);
+    const validated = await runCli('validate', file);
+    assert.equal(validated.code, 0, validated.stdout);
+    const counted = await stats(file);
+    assert.deepEqual(counted.formats, { visualprm: 2, 'visual-process-bench': 1, prm800k: 2 });
+    // The annotation turns VisualProcessBench's -1 into +1; PRM800K's last pre-generated step is unlabelled.
+    assert.deepEqual(counted.ratings, { correct: 1 + 1 + 2 + 1 + 1, neutral: 1 + 1, incorrect: 2 + 1 + 1, unrated: 1 });
+    const stepwise = await exported(file, 'trl-stepwise');
+    assert.equal(stepwise.code, 0, stepwise.stderr);
+    assert.deepEqual(
+      stepwise.lines.map((line) => line.labels),
+      [[true, false, false], [true, false], [true, true, true], [true, true, false], [true]],
+    );
+    assert.deepEqual(stepwise.lines[0].completions, ['The triangle is right-angled at B.', 'x = 6 + 8 = 14.', 'Final answer: 14']);
+    const sft = await exported(file, 'trl-sft');
+    assert.equal(sft.code, 0, sft.stderr);
+    assert.equal(sft.lines.length, 5);
+  });
+});
