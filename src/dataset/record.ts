@@ -36,6 +36,8 @@ export const formatIdSchema = z.enum([
   'visualprm', // image/question/answer/response/steps_with_score (VisualPRM400K; VL-PRM300K adds first_incorrect_step)
   'visual-process-bench', // image/question/answer/response: {steps, process_correctness}
   'prm800k', // question: {problem, ground_truth_answer}, label: {steps: [{completions, ...}], finish_reason}
+  'verl', // data_source/prompt (chat)/reward_model.ground_truth (no response)
+  'mm-eureka', // conversations (prompt)/answer/image_urls (no response)
 ]);
 export type FormatId = z.infer<typeof formatIdSchema>;
 

@@ -24,12 +24,13 @@ function ratings(record: ParsedRecord, response = 0): (number | null)[] {
   return record.responses[response].segments.map((segment) => segment.sourceLabel?.rating ?? null);
 }
 
-/** A dataset folder holding `records` as FILE and the sample images the records name. */
-function datasetFile(name: string, records: JsonObject[]): string {
+/** A dataset folder holding `records` (made for the folder they will be in) as FILE and the sample images the records name. */
+function datasetFile(name: string, records: JsonObject[] | ((dir: string) => JsonObject[])): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-sources-'));
   fs.cpSync(path.join(datasetsDir, 'images'), path.join(dir, 'images'), { recursive: true });
   const file = path.join(dir, name);
-  fs.writeFileSync(file, records.map((record) => JSON.stringify(record)).join('\n') + '\n');
+  const lines = typeof records === 'function' ? records(dir) : records;
+  fs.writeFileSync(file, lines.map((record) => JSON.stringify(record)).join('\n') + '\n');
   return file;
 }
 
@@ -257,5 +258,71 @@ describe('process-supervision formats', () => {
     const sft = await exported(file, 'trl-sft');
     assert.equal(sft.code, 0, sft.stderr);
     assert.equal(sft.lines.length, 5);
+  });
+});
+
+// RL prompt data: a question and its reference answer, no response.
+
+/**
+ * verl: examples/data_preprocess/geo3k.py of volcengine/verl (commit 66cbf2d9ee70038a95f5670228985100cdd7641c)
+ * writes `data_source`, `prompt: [{role, content}]`, `images`, `ability`, `reward_model: {style, ground_truth}`
+ * and `extra_info`.
+ */
+const VERL: JsonObject = {
+  data_source: 'hiyouga/geometry3k',
+  prompt: [{ role: 'user', content: '<image>Find x. Please reason step by step, and put your final answer within \\boxed{}.' }],
+  images: ['images/triangle.png'],
+  ability: 'math',
+  reward_model: { style: 'rule', ground_truth: '10' },
+  extra_info: { split: 'train', index: 0, answer: '10', question: '<image>Find x.' },
+};
+
+/** EasyR1's default data keys (examples/config.yaml: `prompt_key: problem`, `answer_key: answer`, `image_key: images`); OpenVLThinker's RL records are the same. */
+const EASYR1: JsonObject = { problem: '<image>Find x.', answer: '10', images: ['images/triangle.png'] };
+
+/** ViRL39K (its dataset card's features): `answer`, `category`, `qid`, `images`, `problem`. */
+const VIRL39K: JsonObject = { qid: 'MMK12-7f1c', problem: '<image>Find x.', answer: '\\boxed{10}', images: ['images/triangle.png'], category: '(GradeSchool) Geometric' };
+
+/** MM-Eureka: a `conversations` prompt (role/content), `answer`, and `image_urls` as `file://` URLs. */
+function mmEureka(imageUrl: string): JsonObject {
+  return {
+    id: 'k12-0',
+    conversations: [
+      { role: 'system', content: 'Solve the problem. Put the reasoning in <think></think> and the answer in <answer></answer>.' },
+      { role: 'user', content: '<image>Find x.' },
+    ],
+    answer: '10',
+    image_urls: [imageUrl],
+  };
+}
+
+describe('RL prompt formats', () => {
+  it('reads verl, EasyR1, ViRL39K and MM-Eureka records as a question with its reference answer', () => {
+    const verl = parsed(VERL);
+    assert.deepEqual([verl.format, verl.question, verl.groundTruth, verl.images, verl.responses], ['verl', '<image>Find x. Please reason step by step, and put your final answer within \\boxed{}.', '10', ['images/triangle.png'], []]);
+    const easyR1 = parsed(EASYR1);
+    assert.deepEqual([easyR1.format, easyR1.question, easyR1.groundTruth, easyR1.images], ['reason-rft-rl', '<image>Find x.', '10', ['images/triangle.png']]);
+    const virl = parsed(VIRL39K);
+    assert.deepEqual([virl.format, virl.id, virl.groundTruth], ['reason-rft-rl', 'MMK12-7f1c', '\\boxed{10}']);
+    const eureka = parsed(mmEureka('file:///data/mm-eureka/images/triangle.png'));
+    assert.equal(eureka.format, 'mm-eureka');
+    assert.equal(eureka.question, '<image>Find x.');
+    assert.equal(eureka.system, 'Solve the problem. Put the reasoning in <think></think> and the answer in <answer></answer>.');
+    assert.deepEqual(eureka.images, ['/data/mm-eureka/images/triangle.png'], 'a file:// URL is read as its path');
+    assert.equal(eureka.groundTruth, '10');
+    assert.deepEqual(eureka.responses, []);
+  });
+
+  it('validates and counts them, and an export refuses them for want of a response', async () => {
+    const file = datasetFile('rl.jsonl', (dir) => [VERL, EASYR1, VIRL39K, mmEureka(`file://${path.join(dir, 'images', 'triangle.png')}`)]);
+    const validated = await runCli('validate', file);
+    assert.equal(validated.code, 0, validated.stdout);
+    assert.match(validated.stdout, /4 records: 0 errors, 0 warnings/, 'the file:// image is found in the dataset folder');
+    const counted = await stats(file);
+    assert.deepEqual(counted.formats, { verl: 1, 'reason-rft-rl': 2, 'mm-eureka': 1 });
+    const sft = await exported(file, 'trl-sft');
+    assert.equal(sft.code, 1);
+    assert.match(sft.stderr, /rl\.jsonl:1: not exported: trl-sft needs a response and a verl record has none \(an RL prompt: question and answer only\)/);
+    assert.match(sft.stderr, /rl\.jsonl:4: not exported: trl-sft needs a response and a mm-eureka record has none/);
   });
 });

@@ -6,6 +6,8 @@
  * 0. Process-supervision data, whose labelled steps are the response: `steps_with_score` is VisualPRM
  *    (VisualPRM400K, and VL-PRM300K, which also holds a training conversation); a `response` object with
  *    `steps` is VisualProcessBench; `question` and `label` objects are PRM800K's label lines.
+ *    RL prompts that would read as other shapes: a `prompt` list with a `reward_model` is verl; a chat list
+ *    with `image_urls` is MM-Eureka.
  * 1. Keys that only one shape has: `prompt` + `completions` is TRL stepwise; `chosen` + `rejected` is a
  *    preference pair, TRL when it has a `prompt`, MMPR when it has a `question` (these outrank a chat list).
  * 2. A non-empty `messages` / `conversations` list: OpenAI chat when any turn's content is a list of parts;
@@ -13,16 +15,16 @@
  *    `###` headers > plain sharegpt (a chat without a reply is sharegpt too: a prompt waiting for one).
  *    OpenAI chat still splits its reply by whichever of those markups it carries.
  * 3. `problem` with `key_steps` or `image_path` is R1-VL; `problem` with `solution` or `answer` is
- *    Reason-RFT RL (OpenVLThinker's RL records, `problem/answer/images`, read the same way).
+ *    Reason-RFT RL (OpenVLThinker's and EasyR1's RL records and ViRL39K, `problem/answer/images`, read the same way).
  * An empty chat list (`"conversations": []`) matches nothing: there is neither question nor response.
  */
 import { type FormatId, isJsonObject, type JsonObject, type ParsedRecord } from '../record';
 import { RecordError } from '../recordEdit';
-import { CHAT_KEYS } from './chat';
+import { CHAT_KEYS, readChat } from './chat';
 import { detectChatFormat, parseChat } from './chatFormats';
 import { parseMmpr } from './mmpr';
 import { parsePrm800k, parseVisualPrm, parseVisualProcessBench } from './processSupervision';
-import { parseProblem } from './rl';
+import { parseMmEureka, parseProblem, parseVerl } from './rl';
 import { parseTrlPreference, parseTrlStepwise } from './trl';
 
 export { CHAT_KEYS, readChat, turnText } from './chat';
@@ -45,6 +47,8 @@ const PARSERS: Record<FormatId, (record: JsonObject) => ParsedRecord> = {
   visualprm: parseVisualPrm,
   'visual-process-bench': parseVisualProcessBench,
   prm800k: parsePrm800k,
+  verl: parseVerl,
+  'mm-eureka': parseMmEureka,
 };
 
 export function detectFormat(record: JsonObject): FormatId | null {
@@ -52,11 +56,13 @@ export function detectFormat(record: JsonObject): FormatId | null {
   if (Array.isArray(record.steps_with_score)) return 'visualprm';
   if (isJsonObject(record.response) && 'steps' in record.response) return 'visual-process-bench';
   if (isJsonObject(record.question) && isJsonObject(record.label)) return 'prm800k';
+  if (Array.isArray(record.prompt) && isJsonObject(record.reward_model)) return 'verl';
   if (has('prompt') && has('completions')) return 'trl-stepwise';
   if (has('chosen') && has('rejected')) {
     if (has('prompt')) return 'trl-preference';
     if (has('question')) return 'mmpr';
   }
+  if (has('image_urls') && readChat(record) !== null) return 'mm-eureka';
   const chat = detectChatFormat(record);
   if (chat !== null) return chat;
   if (has('problem')) {
@@ -69,7 +75,8 @@ export function detectFormat(record: JsonObject): FormatId | null {
 const EXPECTED_SHAPES =
   'messages or conversations (chat), question/chosen/rejected (MMPR), prompt/chosen/rejected (TRL preference), ' +
   'prompt/completions (TRL stepwise), problem/key_steps or image_path/problem (R1-VL), problem/solution (Reason-RFT RL), ' +
-  'question/response/steps_with_score (VisualPRM), response.steps/process_correctness (VisualProcessBench), question.problem/label.steps (PRM800K)';
+  'question/response/steps_with_score (VisualPRM), response.steps/process_correctness (VisualProcessBench), question.problem/label.steps (PRM800K), ' +
+  'prompt/reward_model (verl), conversations/answer/image_urls (MM-Eureka)';
 
 /** Why detection found no format: the keys the record has and the shapes that were looked for. */
 export function unknownFormatReason(record: JsonObject): string {
