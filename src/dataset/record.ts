@@ -29,7 +29,7 @@ export const formatIdSchema = z.enum([
   'sharegpt', // sharegpt conversations/messages whose response has no recognised structure
   'r1-vl', // image_path/problem/solution/key_steps (no response: ground truth and key steps)
   'reason-rft-rl', // id/image/problem/solution (no response)
-  'mmpr', // image/question/chosen/rejected
+  'mmpr', // image?/question/chosen/rejected (rejected null or absent: one response, a dropout-NTP prompt)
   'trl-preference', // prompt/chosen/rejected
   'trl-stepwise', // prompt/completions/labels
   'openai-chat', // messages with image_url content parts
@@ -38,6 +38,7 @@ export const formatIdSchema = z.enum([
   'prm800k', // question: {problem, ground_truth_answer}, label: {steps: [{completions, ...}], finish_reason}
   'verl', // data_source/prompt (chat)/reward_model.ground_truth (no response)
   'mm-eureka', // conversations (prompt)/answer/image_urls (no response)
+  'mmpr-prompt', // image?/question/answer (no response)
 ]);
 export type FormatId = z.infer<typeof formatIdSchema>;
 

@@ -326,3 +326,56 @@ describe('RL prompt formats', () => {
     assert.match(sft.stderr, /rl\.jsonl:4: not exported: trl-sft needs a response and a mm-eureka record has none/);
   });
 });
+
+// MMPR's other records, as InternVL's reasoning data pipeline writes them.
+
+/**
+ * internvl_chat/tools/reasoning_data_pipeline/mmpr_data_pipeline_correctness_postprocess.py (OpenGVLab/InternVL,
+ * commit 19b0da2d1986fedc406c8dd02ffc2969fcfc4443): pairs `{image, question, chosen, rejected, answer_gt}`,
+ * without `image` for a text-only question; `neg_items` prompts `{image, question, answer}` (no `image` when
+ * text-only). mmpr_data_pipeline_dropout_ntp.py (commit 21e204bc65c9b2dce0c9737bef07529b576f80cc) reads
+ * `{image, question, chosen}` and adds `rejected`.
+ */
+const MMPR_TEXT_PAIR: JsonObject = { question: 'What is 6 + 8?', chosen: '6 + 8 = 14.\nFinal answer: 14', rejected: '6 + 8 = 15.\nFinal answer: 15', answer_gt: '14' };
+const MMPR_IMAGES_PAIR: JsonObject = {
+  image: ['images/triangle.png', 'images/bar_chart.png'],
+  question: 'Image-1: <image>\nImage-2: <image>\nWhich image shows a triangle?',
+  chosen: 'The first image shows a triangle.\nFinal answer: Image-1',
+  rejected: 'The second image shows a triangle.\nFinal answer: Image-2',
+  answer_gt: 'Image-1',
+};
+const MMPR_PROMPT: JsonObject = { image: 'images/triangle.png', question: '<image>\nFind x.', answer: '10' };
+const MMPR_TEXT_PROMPT: JsonObject = { question: 'What is 6 + 8?', answer: '14' };
+const DROPOUT_NTP: JsonObject = { image: 'images/bar_chart.png', question: '<image>\nDescribe the chart.', chosen: 'A bar chart of bicycles sold per year.', rejected: null };
+
+describe('MMPR variants', () => {
+  it('reads text-only and multi-image pairs, prompts, and dropout-NTP prompts', () => {
+    const text = parsed(MMPR_TEXT_PAIR);
+    assert.deepEqual([text.format, text.images, text.groundTruth, text.responses.map((response) => response.role)], ['mmpr', [], '14', ['chosen', 'rejected']]);
+    assert.deepEqual(parsed(MMPR_IMAGES_PAIR).images, ['images/triangle.png', 'images/bar_chart.png']);
+    const prompt = parsed(MMPR_PROMPT);
+    assert.deepEqual([prompt.format, prompt.question, prompt.groundTruth, prompt.images, prompt.responses], ['mmpr-prompt', '<image>\nFind x.', '10', ['images/triangle.png'], []]);
+    assert.equal(detectFormat(MMPR_TEXT_PROMPT), 'mmpr-prompt');
+    const dropout = parsed(DROPOUT_NTP);
+    assert.equal(dropout.format, 'mmpr');
+    assert.deepEqual(dropout.responses.map((response) => [response.role, response.text]), [['response', 'A bar chart of bicycles sold per year.']]);
+    const { rejected: _, ...withoutRejected } = DROPOUT_NTP;
+    assert.equal(detectFormat(withoutRejected), 'mmpr');
+    assert.equal(parsed(withoutRejected).responses.length, 1);
+  });
+
+  it('validates them, writes a text-only pair without `image`, and refuses a dropout-NTP prompt as a pair', async () => {
+    const file = datasetFile('mmpr.jsonl', [MMPR_TEXT_PAIR, MMPR_IMAGES_PAIR, MMPR_PROMPT, MMPR_TEXT_PROMPT, DROPOUT_NTP]);
+    const validated = await runCli('validate', file);
+    assert.equal(validated.code, 0, validated.stdout);
+    assert.match(validated.stdout, /5 records: 0 errors, 0 warnings/);
+    assert.deepEqual((await stats(file)).formats, { mmpr: 3, 'mmpr-prompt': 2 });
+    const pairs = await exported(file, 'mmpr');
+    assert.deepEqual(pairs.lines.map((line) => line.image), [undefined, ['images/triangle.png', 'images/bar_chart.png']]);
+    assert.deepEqual(Object.keys(pairs.lines[0]), ['question', 'chosen', 'rejected']);
+    assert.match(pairs.stderr, /mmpr\.jsonl:3: not exported: mmpr needs a response and a mmpr-prompt record has none/);
+    assert.match(pairs.stderr, /mmpr\.jsonl:5: not exported: no preference pair/);
+    const sft = await exported(file, 'trl-sft');
+    assert.equal(sft.lines.length, 3, 'both pairs by their chosen side, and the dropout-NTP response');
+  });
+});

@@ -5,12 +5,12 @@ import type { Finding } from './result';
 
 const IMAGE_TOKEN = /<image>/g;
 /** Formats whose prompts place their images with `<image>` tokens (OpenAI and TRL use content parts). */
-const TOKEN_FORMATS: ReadonlySet<FormatId> = new Set(['llava-cot', 'mulberry', 'think-answer', 'sharegpt', 'mmpr']);
+const TOKEN_FORMATS: ReadonlySet<FormatId> = new Set(['llava-cot', 'mulberry', 'think-answer', 'sharegpt', 'mmpr', 'mmpr-prompt']);
 /**
  * Loaders that put a lone image before a question without a token: InternVL's for MMPR, Llama 3.2
  * Vision's processor for LLaVA-CoT. LLaMA-Factory (Mulberry, Reason-RFT, OpenVLThinker) wants one token per image.
  */
-const IMPLICIT_SINGLE_IMAGE: ReadonlySet<FormatId> = new Set(['llava-cot', 'mmpr']);
+const IMPLICIT_SINGLE_IMAGE: ReadonlySet<FormatId> = new Set(['llava-cot', 'mmpr', 'mmpr-prompt']);
 /** `http:`, `data:` and the like: not files to look for (a one-letter scheme is a Windows drive). */
 const URL_SCHEME = /^[a-z][a-z0-9+.-]+:/i;
 

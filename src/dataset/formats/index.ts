@@ -9,20 +9,22 @@
  *    RL prompts that would read as other shapes: a `prompt` list with a `reward_model` is verl; a chat list
  *    with `image_urls` is MM-Eureka.
  * 1. Keys that only one shape has: `prompt` + `completions` is TRL stepwise; `chosen` + `rejected` is a
- *    preference pair, TRL when it has a `prompt`, MMPR when it has a `question` (these outrank a chat list).
+ *    preference pair, TRL when it has a `prompt`, MMPR when it has a `question` (these outrank a chat list);
+ *    `question` + `chosen` alone is MMPR's dropout-NTP prompt.
  * 2. A non-empty `messages` / `conversations` list: OpenAI chat when any turn's content is a list of parts;
  *    otherwise the first reply's markup picks LLaVA-CoT stage tags > `<think>`/`<answer>` tags > Mulberry
  *    `###` headers > plain sharegpt (a chat without a reply is sharegpt too: a prompt waiting for one).
  *    OpenAI chat still splits its reply by whichever of those markups it carries.
  * 3. `problem` with `key_steps` or `image_path` is R1-VL; `problem` with `solution` or `answer` is
  *    Reason-RFT RL (OpenVLThinker's and EasyR1's RL records and ViRL39K, `problem/answer/images`, read the same way).
+ * 4. A `question` string with `answer` or `answer_gt` is an MMPR prompt record.
  * An empty chat list (`"conversations": []`) matches nothing: there is neither question nor response.
  */
 import { type FormatId, isJsonObject, type JsonObject, type ParsedRecord } from '../record';
 import { RecordError } from '../recordEdit';
 import { CHAT_KEYS, readChat } from './chat';
 import { detectChatFormat, parseChat } from './chatFormats';
-import { parseMmpr } from './mmpr';
+import { parseMmpr, parseMmprPrompt } from './mmpr';
 import { parsePrm800k, parseVisualPrm, parseVisualProcessBench } from './processSupervision';
 import { parseMmEureka, parseProblem, parseVerl } from './rl';
 import { parseTrlPreference, parseTrlStepwise } from './trl';
@@ -49,6 +51,7 @@ const PARSERS: Record<FormatId, (record: JsonObject) => ParsedRecord> = {
   prm800k: parsePrm800k,
   verl: parseVerl,
   'mm-eureka': parseMmEureka,
+  'mmpr-prompt': parseMmprPrompt,
 };
 
 export function detectFormat(record: JsonObject): FormatId | null {
@@ -62,6 +65,7 @@ export function detectFormat(record: JsonObject): FormatId | null {
     if (has('prompt')) return 'trl-preference';
     if (has('question')) return 'mmpr';
   }
+  if (has('chosen') && has('question')) return 'mmpr';
   if (has('image_urls') && readChat(record) !== null) return 'mm-eureka';
   const chat = detectChatFormat(record);
   if (chat !== null) return chat;
@@ -69,6 +73,7 @@ export function detectFormat(record: JsonObject): FormatId | null {
     if (has('key_steps') || has('image_path')) return 'r1-vl';
     if (has('solution') || has('answer')) return 'reason-rft-rl';
   }
+  if (typeof record.question === 'string' && (has('answer') || has('answer_gt'))) return 'mmpr-prompt';
   return null;
 }
 
@@ -76,7 +81,7 @@ const EXPECTED_SHAPES =
   'messages or conversations (chat), question/chosen/rejected (MMPR), prompt/chosen/rejected (TRL preference), ' +
   'prompt/completions (TRL stepwise), problem/key_steps or image_path/problem (R1-VL), problem/solution (Reason-RFT RL), ' +
   'question/response/steps_with_score (VisualPRM), response.steps/process_correctness (VisualProcessBench), question.problem/label.steps (PRM800K), ' +
-  'prompt/reward_model (verl), conversations/answer/image_urls (MM-Eureka)';
+  'prompt/reward_model (verl), conversations/answer/image_urls (MM-Eureka), question/answer (MMPR prompt)';
 
 /** Why detection found no format: the keys the record has and the shapes that were looked for. */
 export function unknownFormatReason(record: JsonObject): string {
