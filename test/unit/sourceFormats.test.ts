@@ -379,3 +379,47 @@ describe('MMPR variants', () => {
     assert.equal(sft.lines.length, 3, 'both pairs by their chosen side, and the dropout-NTP response');
   });
 });
+
+// Chat records whose turns place their own images.
+
+/**
+ * R1-V's SFT records: the convert_example docstring of src/r1-v/src/open_r1/sft.py (Deep-Agent/R1-V, commit
+ * ff52249541f129a89d6822bfc9c449c57e177741) gives `system` and `conversations` whose user turn carries
+ * `image_path` beside its `value`; the same function builds Qwen-VL content parts `{"type": "image", "image": PATH}`.
+ */
+const R1V_SFT: JsonObject = {
+  system: 'You are a helpful assistant.',
+  conversations: [
+    { from: 'user', value: 'How many objects are included in this image?', image_path: 'images/bar_chart.png' },
+    { from: 'assistant', value: '<think>\nI can see 5 bars.\n</think>\n<answer>\n5\n</answer>' },
+  ],
+};
+const QWEN_PARTS: JsonObject = {
+  messages: [
+    { role: 'user', content: [{ type: 'image', image: 'images/triangle.png' }, { type: 'text', text: 'Find x.' }] },
+    { role: 'assistant', content: '<think>6^2 + 8^2 = 100.</think><answer>10</answer>' },
+  ],
+};
+
+describe('images placed by chat turns', () => {
+  it("keeps R1-V's turn image_path and Qwen-VL image parts as the record's images", () => {
+    const r1v = parsed(R1V_SFT);
+    assert.deepEqual([r1v.format, r1v.images, r1v.system], ['think-answer', ['images/bar_chart.png'], 'You are a helpful assistant.']);
+    const qwen = parsed(QWEN_PARTS);
+    assert.deepEqual([qwen.format, qwen.images, qwen.question], ['openai-chat', ['images/triangle.png'], 'Find x.']);
+  });
+
+  it('validates them without an <image> token and exports the image', async () => {
+    const file = datasetFile('r1v.jsonl', [R1V_SFT, QWEN_PARTS]);
+    const validated = await runCli('validate', file);
+    assert.equal(validated.code, 0, validated.stdout);
+    assert.match(validated.stdout, /2 records: 0 errors, 0 warnings/);
+    const sft = await exported(file, 'trl-sft');
+    assert.equal(sft.code, 0, sft.stderr);
+    assert.deepEqual(sft.lines.map((line) => line.images), [['images/bar_chart.png'], ['images/triangle.png']]);
+    const sharegpt = await exported(file, 'llamafactory-sharegpt');
+    assert.equal(sharegpt.code, 0, sharegpt.stderr);
+    assert.deepEqual(sharegpt.lines[0].images, ['images/bar_chart.png']);
+    assert.match(JSON.stringify(sharegpt.lines[0].conversations), /"value":"<image>How many objects/);
+  });
+});

@@ -27,7 +27,9 @@ export function imageTokenFindings(record: JsonObject, parsed: ParsedRecord, tre
   const chat = readChat(record);
   const prompts = chat ? chat.turns.filter((turn) => turn.role === 'user').map(turnText) : [parsed.question ?? ''];
   const tokens = prompts.reduce((sum, prompt) => sum + (prompt.match(IMAGE_TOKEN)?.length ?? 0), 0);
-  const images = parsed.images.length;
+  // Images a turn places itself (R1-V's `image_path`, image parts) stand where the turn is, without a token.
+  const placed = chat ? chat.turns.reduce((sum, turn) => sum + turn.imageUrls.length, 0) : 0;
+  const images = parsed.images.length - placed;
   if (tokens === images || (tokens === 0 && images === 1 && IMPLICIT_SINGLE_IMAGE.has(parsed.format))) return [];
   const imageField = IMAGE_KEYS.filter((key) => key in record).join(', ') || 'the record';
   const field = (parsed.question !== null ? tree.pathOfString(parsed.question) : undefined) ?? chat?.path ?? ['question'];
