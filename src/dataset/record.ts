@@ -39,6 +39,7 @@ export const formatIdSchema = z.enum([
   'verl', // data_source/prompt (chat)/reward_model.ground_truth (no response)
   'mm-eureka', // conversations (prompt)/answer/image_urls (no response)
   'mmpr-prompt', // image?/question/answer (no response)
+  'mulberry-search', // CoMCTS input (image/question/conversations: gpt turn = ground truth) or output (a result per model)
 ]);
 export type FormatId = z.infer<typeof formatIdSchema>;
 
@@ -109,7 +110,7 @@ export const parsedRecordSchema = z.object({
   groundTruth: z.string().nullable(),
   /** R1-VL key steps: each step is a list of acceptable alternatives. */
   keySteps: z.array(z.array(z.string())).nullable(),
-  /** Usually one; preference formats give `chosen` then `rejected`; RL formats give none. */
+  /** Usually one; preference formats give `chosen` then `rejected`; RL formats give none; a tree search one per model's path. */
   responses: z.array(responseSchema),
 });
 export type ParsedRecord = z.infer<typeof parsedRecordSchema>;

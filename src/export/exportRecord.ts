@@ -22,6 +22,9 @@ export const EXPORTERS: { [Format in ExportFormat]: FormatExporter<object> } = {
   mulberry,
 };
 
+/** Targets that train on the record's first response as the answer to imitate. */
+const SUPERVISED: ReadonlySet<ExportFormat> = new Set(['trl-sft', 'llamafactory-sharegpt', 'openai-chat', 'mulberry']);
+
 /** Records the reviewer rejected are left out unless the export asks for them. */
 export function leftOutByReview(input: ExportInput, options: ExportOptions): boolean {
   return !options.includeRejected && input.annotations.review.status === 'rejected';
@@ -39,6 +42,9 @@ export function exportRecord(format: ExportFormat, input: ExportInput, options: 
   const pairsOnly = exporter.pairsOnly === true && input.annotations.preferencePairs.length > 0;
   if (input.parsed.responses.length === 0 && !pairsOnly) {
     return { refusal: `${format} needs a response and a ${input.parsed.format} record has none (an RL prompt: question and answer only)` };
+  }
+  if (SUPERVISED.has(format) && input.parsed.responses[0]?.correct === false) {
+    return { refusal: `${format} would train on a wrong answer: no response of the record is judged correct` };
   }
   const lost = turnsLostRefusal(format, input);
   if (lost) return lost;

@@ -423,3 +423,70 @@ describe('images placed by chat turns', () => {
     assert.match(JSON.stringify(sharegpt.lines[0].conversations), /"value":"<image>How many objects/);
   });
 });
+
+// Mulberry's tree-search (CoMCTS) files.
+
+/** CoMCTS input: comcts/README.md of HJYao00/Mulberry (commit 20bb8ac9bf4067de292cfc2aa10e2b3dee46ae82), "Input Data Examples". */
+const COMCTS_INPUT: JsonObject = {
+  image: 'images/triangle.png',
+  question: 'Question: Find x.\nChoices:\nA: 30\nB: 45\nC: 60\nD: 90',
+  conversations: [
+    { from: 'human', value: '<image>\nBased on the image, directly select the correct answer for the following question:\nQuestion: Find x.\nChoices:\nA: 30\nB: 45\nC: 60\nD: 90' },
+    { from: 'gpt', value: 'Answer:B' },
+  ],
+};
+
+const section = (answer: string): string =>
+  `### Image Description:\nA square with a diagonal.\n\n### Rationales:\nThe diagonal halves the right angle.\n\n### Let's think step by step.\n### Step 1:\nThe diagonal bisects the 90 degree angle.\n\n### The final answer is: ${answer}`;
+
+/**
+ * CoMCTS output, "Output Example #2" of the same README, shortened: a result per model (`response`, `value`,
+ * `is_correct`, `valid`), an invalid path (`valid: -1`), `prefix_prompt`, and the input's fields.
+ */
+const COMCTS_OUTPUT: JsonObject = {
+  'gpt-4o': { response: section('D: 90'), value: 1.05, is_correct: -1, valid: 1 },
+  qwen2_vl_7b: { response: section('B: 45'), value: 1.49, is_correct: 1, valid: 1 },
+  qwen2_vl_72b: { response: section('B: 45').replace('bisects', 'halves'), value: 1.65, is_correct: 1, valid: 1 },
+  llama_vision_11b: { valid: -1 },
+  ...COMCTS_INPUT,
+  prefix_prompt: '### Image Description:\nA square with a diagonal.\n\n',
+};
+
+describe('Mulberry tree-search files', () => {
+  it("reads the input's gpt turn as the ground truth, not a response", () => {
+    assert.equal(detectFormat(COMCTS_INPUT), 'mulberry-search');
+    const input = parsed(COMCTS_INPUT);
+    assert.deepEqual([input.question, input.groundTruth, input.images, input.responses], [COMCTS_INPUT.question, 'Answer:B', ['images/triangle.png'], []]);
+  });
+
+  it("reads each model's valid path as a response with its model and correctness, correct ones first", () => {
+    assert.equal(detectFormat(COMCTS_OUTPUT), 'mulberry-search');
+    const output = parsed(COMCTS_OUTPUT);
+    assert.deepEqual(
+      output.responses.map((response) => [response.model, response.correct, response.segments[0].path]),
+      [
+        ['qwen2_vl_7b', true, ['qwen2_vl_7b', 'response']],
+        ['qwen2_vl_72b', true, ['qwen2_vl_72b', 'response']],
+        ['gpt-4o', false, ['gpt-4o', 'response']],
+      ],
+    );
+    assert.deepEqual(output.responses[0].segments.map((segment) => segment.label), ['Image Description', 'Rationales', "Let's think step by step", 'Step 1', 'Final answer']);
+  });
+
+  it('validates and counts every path, exports the correct one for SFT and correct-over-wrong pairs', async () => {
+    const wrongOnly: JsonObject = { 'gpt-4o': { response: section('D: 90'), value: 0.5, is_correct: -1, valid: 1 }, ...COMCTS_INPUT, prefix_prompt: '' };
+    const file = datasetFile('comcts.jsonl', [COMCTS_INPUT, COMCTS_OUTPUT, wrongOnly]);
+    const validated = await runCli('validate', file);
+    assert.equal(validated.code, 0, validated.stdout);
+    const counted = await stats(file);
+    assert.deepEqual(counted.formats, { 'mulberry-search': 3 });
+    assert.equal(counted.segments.total, 4 * 5, 'every valid path of every record is counted');
+    const sft = await exported(file, 'trl-sft');
+    assert.equal(sft.lines.length, 1);
+    assert.match(JSON.stringify(sft.lines[0].messages), /The final answer is: B: 45/);
+    assert.match(sft.stderr, /comcts\.jsonl:1: not exported: trl-sft needs a response and a mulberry-search record has none/);
+    assert.match(sft.stderr, /comcts\.jsonl:3: not exported: trl-sft would train on a wrong answer: no response of the record is judged correct/);
+    const dpo = await exported(file, 'trl-dpo');
+    assert.equal(dpo.lines.length, 2, 'each correct path over the wrong one');
+  });
+});

@@ -7,7 +7,8 @@
  *    (VisualPRM400K, and VL-PRM300K, which also holds a training conversation); a `response` object with
  *    `steps` is VisualProcessBench; `question` and `label` objects are PRM800K's label lines.
  *    RL prompts that would read as other shapes: a `prompt` list with a `reward_model` is verl; a chat list
- *    with `image_urls` is MM-Eureka.
+ *    with `image_urls` is MM-Eureka. Mulberry's CoMCTS files: per-model results (`valid` / `is_correct`) or
+ *    `prefix_prompt` (output), or a `question` string beside a chat list (input, whose gpt turn is the ground truth).
  * 1. Keys that only one shape has: `prompt` + `completions` is TRL stepwise; `chosen` + `rejected` is a
  *    preference pair, TRL when it has a `prompt`, MMPR when it has a `question` (these outrank a chat list);
  *    `question` + `chosen` alone is MMPR's dropout-NTP prompt.
@@ -25,6 +26,7 @@ import { RecordError } from '../recordEdit';
 import { CHAT_KEYS, readChat } from './chat';
 import { detectChatFormat, parseChat } from './chatFormats';
 import { parseMmpr, parseMmprPrompt } from './mmpr';
+import { isMulberrySearch, parseMulberrySearch } from './mulberrySearch';
 import { parsePrm800k, parseVisualPrm, parseVisualProcessBench } from './processSupervision';
 import { parseMmEureka, parseProblem, parseVerl } from './rl';
 import { parseTrlPreference, parseTrlStepwise } from './trl';
@@ -52,6 +54,7 @@ const PARSERS: Record<FormatId, (record: JsonObject) => ParsedRecord> = {
   verl: parseVerl,
   'mm-eureka': parseMmEureka,
   'mmpr-prompt': parseMmprPrompt,
+  'mulberry-search': parseMulberrySearch,
 };
 
 export function detectFormat(record: JsonObject): FormatId | null {
@@ -67,6 +70,7 @@ export function detectFormat(record: JsonObject): FormatId | null {
   }
   if (has('chosen') && has('question')) return 'mmpr';
   if (has('image_urls') && readChat(record) !== null) return 'mm-eureka';
+  if (isMulberrySearch(record)) return 'mulberry-search';
   const chat = detectChatFormat(record);
   if (chat !== null) return chat;
   if (has('problem')) {
@@ -81,7 +85,8 @@ const EXPECTED_SHAPES =
   'messages or conversations (chat), question/chosen/rejected (MMPR), prompt/chosen/rejected (TRL preference), ' +
   'prompt/completions (TRL stepwise), problem/key_steps or image_path/problem (R1-VL), problem/solution (Reason-RFT RL), ' +
   'question/response/steps_with_score (VisualPRM), response.steps/process_correctness (VisualProcessBench), question.problem/label.steps (PRM800K), ' +
-  'prompt/reward_model (verl), conversations/answer/image_urls (MM-Eureka), question/answer (MMPR prompt)';
+  'prompt/reward_model (verl), conversations/answer/image_urls (MM-Eureka), question/answer (MMPR prompt), ' +
+  'question/conversations or per-model results (Mulberry tree search)';
 
 /** Why detection found no format: the keys the record has and the shapes that were looked for. */
 export function unknownFormatReason(record: JsonObject): string {

@@ -49,6 +49,7 @@ export function structureOf(format: FormatId, text: string): Structure | null {
     case 'openai-chat':
     case 'mmpr':
     case 'trl-preference':
+    case 'mulberry-search':
       return detectStructure(text);
     default:
       return null;
