@@ -17,6 +17,13 @@ export interface SampleViewOptions {
 
 const RATING_NAMES: Record<string, string> = { '1': 'correct', '0': 'neutral', '-1': 'incorrect' };
 
+/** The record's own label for a step, as its header shows it: `record +1 · MC 0.125 (2/16) · first error: Reasoning`. */
+function sourceLabelText(label: NonNullable<SampleSegment['sourceLabel']>): string {
+  const rating = label.rating === null ? 'unlabelled' : label.rating === 1 ? '+1' : String(label.rating);
+  const score = label.score === undefined ? '' : ` · MC ${label.score}${label.rollouts ? ` (${label.rollouts.correct}/${label.rollouts.total})` : ''}`;
+  return `record ${rating}${score}${label.firstError === undefined ? '' : ` · first error: ${label.firstError}`}`;
+}
+
 /**
  * The selected sample: its images, question, ground truth, problems, and the response as segment cards
  * with ratings, first error, in-place editing, reflections and regeneration; plus the review bar.
@@ -151,14 +158,21 @@ export class SampleView {
     if (sample.system !== null) parts.push(this.renderField('System prompt', sample.system, 'sample-system'));
     if (sample.question !== null) parts.push(this.renderField('Question', sample.question, 'sample-question'));
     if (sample.groundTruth !== null) parts.push(this.renderField('Ground truth', sample.groundTruth, 'sample-ground-truth'));
-    if (sample.responses.length === 2) parts.push(this.renderPair(sample));
+    if (sample.responses[1]?.role === 'rejected') parts.push(this.renderPair(sample));
     else {
-      for (const response of sample.responses) {
+      // Responses after the first (other models' paths of a tree search) are shown to read, not to rate or edit.
+      sample.responses.forEach((response, position) => {
         const container = element('div', 'response');
+        if (response.model !== null) {
+          const verdict = response.correct === null ? '' : response.correct ? ' · correct' : ' · incorrect';
+          container.append(element('h3', 'response-role', `${response.model}${verdict}`));
+        }
         if (response.segments.length === 0) container.append(element('p', 'sample-empty', 'This response has no segments.'));
-        for (const segment of response.segments) container.append(this.renderSegment(segment, 'primary'));
+        for (const segment of response.segments) {
+          container.append(position === 0 ? this.renderSegment(segment, 'primary') : this.renderField(segment.label, segment.text, 'sample-segment'));
+        }
         parts.push(container);
-      }
+      });
     }
     if (sample.responses.length === 0) parts.push(element('p', 'sample-empty', 'This record has no response (a prompt with its ground truth).'));
     return parts;
@@ -271,6 +285,7 @@ export class SampleView {
     const header = element('header', 'segment-header');
     header.append(element('span', `segment-label ${segment.kind}`, segment.label));
     if (segment.stale) header.append(element('span', 'segment-stale', 'stale: an earlier segment changed'));
+    if (segment.sourceLabel) header.append(element('span', 'segment-source-label', sourceLabelText(segment.sourceLabel)));
     if (segment.alternatives.length > 0) header.append(element('span', 'segment-alternatives', `${segment.alternatives.length} alternatives`));
     const actions = element('div', 'segment-actions');
     if (primary) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Json, JsonPath } from './record';
+import type { Json, JsonPath, Response, Segment } from './record';
 
 /** The reserved key under which each record carries its annotations. */
 export const ANNOTATION_KEY = 'cot_studio';
@@ -133,4 +133,21 @@ export function parseAnnotations(raw: Json | undefined): { annotations: Annotati
 /** The annotation key of a segment: its index in the first response, or side-qualified for the rejected side. */
 export function segmentKey(segment: number, side: 'primary' | 'rejected' = 'primary'): string {
   return side === 'primary' ? String(segment) : `${side}:${segment}`;
+}
+
+/**
+ * Which annotations a response's segments use: the first response's are keyed by index, the rejected side's
+ * by `rejected:INDEX`; further responses (several models' paths of a tree search) carry none.
+ */
+export function annotationSide(response: Response, position: number): 'primary' | 'rejected' | null {
+  return position === 0 ? 'primary' : response.role === 'rejected' ? 'rejected' : null;
+}
+
+/**
+ * The rating a segment is shown, counted and exported with: the annotator's when set, else the label the
+ * record gives the step itself (process-supervision data). The record is never rewritten for it, and
+ * clearing the annotator's rating brings the record's label back.
+ */
+export function segmentRating(annotation: SegmentAnnotation | undefined, segment: Segment | undefined): Rating {
+  return annotation?.rating ?? segment?.sourceLabel?.rating ?? null;
 }

@@ -1,4 +1,4 @@
-import { type Annotations, emptyAnnotations, type ReviewStatus } from './annotations';
+import { type Annotations, emptyAnnotations, type ReviewStatus, segmentKey, segmentRating } from './annotations';
 import { type CheckContext, type CheckId, checkLine, type CheckResult } from './checks';
 import type { FactFormat, RecordFilter } from './filterSchema';
 import { readAnnotations, RecordError } from './recordEdit';
@@ -36,7 +36,7 @@ export function readFacts(lineText: string, context: CheckContext, invalidUtf8?:
   }
   const annotations = annotationsOf(record, parsed);
   const segments = parsed.responses[0]?.segments ?? [];
-  const unrated = segments.some((_, index) => (annotations.segments[String(index)]?.rating ?? null) === null);
+  const unrated = segments.some((segment, index) => segmentRating(annotations.segments[segmentKey(index)], segment) === null);
   const hasAlternatives = Object.values(annotations.segments).some((segment) => segment.alternatives.length > 0);
   const text = [parsed.question ?? '', ...parsed.responses.map((response) => response.text)].join('\n').toLowerCase();
   return { facts: { format: parsed.format, review: annotations.review.status, checks, unrated, hasAlternatives }, text, results };

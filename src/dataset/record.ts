@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ratingSchema } from './annotations';
 
 /** JSON values as records hold them. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -28,17 +29,39 @@ export const formatIdSchema = z.enum([
   'sharegpt', // sharegpt conversations/messages whose response has no recognised structure
   'r1-vl', // image_path/problem/solution/key_steps (no response: ground truth and key steps)
   'reason-rft-rl', // id/image/problem/solution (no response)
-  'mmpr', // image/question/chosen/rejected
+  'mmpr', // image?/question/chosen/rejected (rejected null or absent: one response, a dropout-NTP prompt)
   'trl-preference', // prompt/chosen/rejected
   'trl-stepwise', // prompt/completions/labels
   'openai-chat', // messages with image_url content parts
   'trl-completion', // prompt/completion (+ label: TRL unpaired preference, KTO)
   'sharegpt-preference', // LLaMA-Factory ranking: conversations + chosen/rejected turns
+  'visualprm', // image/question/answer/response/steps_with_score (VisualPRM400K; VL-PRM300K adds first_incorrect_step)
+  'visual-process-bench', // image/question/answer/response: {steps, process_correctness}
+  'prm800k', // question: {problem, ground_truth_answer}, label: {steps: [{completions, ...}], finish_reason}
+  'verl', // data_source/prompt (chat)/reward_model.ground_truth (no response)
+  'mm-eureka', // conversations (prompt)/answer/image_urls (no response)
+  'mmpr-prompt', // image?/question/answer (no response)
+  'mulberry-search', // CoMCTS input (image/question/conversations: gpt turn = ground truth) or output (a result per model)
 ]);
 export type FormatId = z.infer<typeof formatIdSchema>;
 
 export const segmentKindSchema = z.enum(['stage', 'section', 'step', 'think', 'summary', 'answer', 'response']);
 export type SegmentKind = z.infer<typeof segmentKindSchema>;
+
+/**
+ * The label a record gives a step itself (process-supervision data): a rating, shown and exported as the
+ * step's rating until an annotator rates the step, and the Monte Carlo estimate it came from, kept beside it.
+ */
+export const stepLabelSchema = z.object({
+  rating: ratingSchema,
+  /** Fraction of the rollouts from this step that reached the answer (VisualPRM's `score`). */
+  score: z.number().optional(),
+  /** `num_mc_correct` of `num_mc_total` rollouts. */
+  rollouts: z.object({ correct: z.number(), total: z.number() }).optional(),
+  /** What kind of error the record says this step is the first of (VL-PRM300K: `Visual Elements`, `Reasoning`). */
+  firstError: z.string().optional(),
+});
+export type StepLabel = z.infer<typeof stepLabelSchema>;
 
 /**
  * One editable piece of a response: a LLaVA-CoT stage, a Mulberry `###` section or step, the think,
@@ -54,6 +77,8 @@ export const segmentSchema = z.object({
   path: jsonPathSchema,
   /** [start, end) of `text` in that string (UTF-16 code units of the decoded string). */
   span: z.tuple([z.number().int().min(0), z.number().int().min(0)]),
+  /** The record's own label for the segment, when it carries one. */
+  sourceLabel: stepLabelSchema.optional(),
 });
 export type Segment = z.infer<typeof segmentSchema>;
 
@@ -66,6 +91,10 @@ export const responseSchema = z.object({
   /** The whole response text as one string (for TRL stepwise: the completions joined by blank lines). */
   text: z.string(),
   segments: z.array(segmentSchema),
+  /** The model that wrote the response, when the record names it. */
+  model: z.string().optional(),
+  /** Whether the record judges the response's final answer correct (a tree search's `is_correct`). */
+  correct: z.boolean().optional(),
 });
 export type Response = z.infer<typeof responseSchema>;
 
@@ -88,7 +117,7 @@ export const parsedRecordSchema = z.object({
    * LLaMA-Factory KTO's `label`): false marks a completion to train away from, never an SFT target.
    */
   label: z.boolean().optional(),
-  /** Usually one; preference formats give `chosen` then `rejected`; RL formats give none. */
+  /** Usually one; preference formats give `chosen` then `rejected`; RL formats give none; a tree search one per model's path. */
   responses: z.array(responseSchema),
 });
 export type ParsedRecord = z.infer<typeof parsedRecordSchema>;

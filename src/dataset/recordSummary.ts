@@ -1,4 +1,5 @@
 import type { RecordSummary } from '../protocol';
+import { segmentKey, segmentRating } from './annotations';
 import { parseRecord } from './formats';
 import type { FormatId } from './record';
 import { readAnnotations, readRecord, RecordError } from './recordEdit';
@@ -17,9 +18,9 @@ export function summarizeLine(text: string, line: number, format?: FormatId): Om
     const annotations = readAnnotations(record, 'error' in parsed ? undefined : parsed);
     const review = annotations.review.status;
     if ('error' in parsed) return { line, question: null, problem: parsed.error, format: null, review, ...unread };
-    const segments = parsed.responses[0]?.segments.length ?? 0;
-    let rated = 0;
-    for (let index = 0; index < segments; index++) if ((annotations.segments[String(index)]?.rating ?? null) !== null) rated++;
+    const first = parsed.responses[0]?.segments ?? [];
+    const segments = first.length;
+    const rated = first.filter((segment, index) => segmentRating(annotations.segments[segmentKey(index)], segment) !== null).length;
     return { line, question: displayQuestion(parsed.question), problem: null, format: parsed.format, review, segments, rated };
   } catch (error) {
     if (!(error instanceof RecordError)) throw error;

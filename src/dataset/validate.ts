@@ -1,10 +1,10 @@
-import { reviewStatusSchema } from './annotations';
+import { annotationSide, type Annotations, reviewStatusSchema, segmentKey } from './annotations';
 import { type CheckContext, type CheckId, checkIdSchema, checkLine, type LineCheck } from './checks';
 import { type DatasetStats } from './statsSchema';
 
 export { type DatasetStats, datasetStatsSchema } from './statsSchema';
 import type { Dataset } from './dataset';
-import { segmentKindSchema } from './record';
+import { type ParsedRecord, segmentKindSchema } from './record';
 import { readAnnotations, RecordError } from './recordEdit';
 
 /** The checks of one record, by its 1-based line number. */
@@ -61,8 +61,9 @@ export class StatsTally {
     if (results.some((result) => result.severity === 'error')) stats.recordsWithErrors++;
     const formatKey = parsed?.format ?? (failed.has('unparseable') ? 'unparseable' : 'unknown-format');
     stats.formats[formatKey] = (stats.formats[formatKey] ?? 0) + 1;
-    if (record) tallyAnnotations(stats, record);
+    const annotations = record ? tallyAnnotations(stats, record) : null;
     if (!parsed) return;
+    tallySourceLabels(stats, parsed, annotations);
     for (const response of parsed.responses) {
       this.responses++;
       this.min = Math.min(this.min, response.segments.length);
@@ -102,7 +103,8 @@ export function datasetStats(dataset: Dataset, context: CheckContext): DatasetSt
   return tallyDataset(dataset, context).result();
 }
 
-function tallyAnnotations(stats: DatasetStats, record: Parameters<typeof readAnnotations>[0]): void {
+/** Counts a record's annotations; null when its block is malformed. */
+function tallyAnnotations(stats: DatasetStats, record: Parameters<typeof readAnnotations>[0]): Annotations | null {
   let annotations;
   try {
     annotations = readAnnotations(record);
@@ -110,7 +112,7 @@ function tallyAnnotations(stats: DatasetStats, record: Parameters<typeof readAnn
     // A malformed annotation block is counted by the `annotations` check; here the record simply counts as unreviewed.
     if (!(error instanceof RecordError)) throw error;
     stats.review.unreviewed++;
-    return;
+    return null;
   }
   stats.review[annotations.review.status]++;
   stats.preferencePairs += annotations.preferencePairs.length;
@@ -120,4 +122,18 @@ function tallyAnnotations(stats: DatasetStats, record: Parameters<typeof readAnn
     else if (segment.rating === 0) stats.ratings.neutral++;
     else if (segment.rating === -1) stats.ratings.incorrect++;
   }
+  return annotations;
+}
+
+/** The labels a record gives its own steps count as ratings where the annotator gave none (the annotator's were counted above). */
+function tallySourceLabels(stats: DatasetStats, parsed: ParsedRecord, annotations: Annotations | null): void {
+  parsed.responses.forEach((response, position) => {
+    const side = annotationSide(response, position);
+    response.segments.forEach((segment, index) => {
+      const annotated = side !== null && (annotations?.segments[segmentKey(index, side)]?.rating ?? null) !== null;
+      const rating = segment.sourceLabel?.rating ?? null;
+      if (annotated || rating === null) return;
+      stats.ratings[rating === 1 ? 'correct' : rating === 0 ? 'neutral' : 'incorrect']++;
+    });
+  });
 }

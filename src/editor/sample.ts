@@ -1,4 +1,4 @@
-import { type Annotations, emptyAnnotations, segmentKey } from '../dataset/annotations';
+import { annotationSide, type Annotations, emptyAnnotations, segmentKey, segmentRating } from '../dataset/annotations';
 import { ImageResolver } from '../dataset/images';
 import { readAnnotations, RecordError } from '../dataset/recordEdit';
 import { checkDatasetLine } from '../dataset/validate';
@@ -50,22 +50,28 @@ export function buildSample(document: DatasetDocument, index: number, source: Im
     if (!(error instanceof RecordError)) throw error;
     annotations = emptyAnnotations();
   }
-  const responses = parsed.responses.map((response, position) => ({
-    role: response.role,
-    text: response.text,
-    segments: response.segments.map((segment, segmentIndex): SampleSegment => {
-      const annotation = annotations.segments[segmentKey(segmentIndex, position === 0 ? 'primary' : 'rejected')];
-      return {
-        index: segmentIndex,
-        kind: segment.kind,
-        label: segment.label,
-        text: segment.text,
-        rating: annotation?.rating ?? null,
-        stale: annotation?.stale === true,
-        alternatives: annotation?.alternatives ?? [],
-      };
-    }),
-  }));
+  const responses = parsed.responses.map((response, position) => {
+    const side = annotationSide(response, position);
+    return {
+      role: response.role,
+      text: response.text,
+      model: response.model ?? null,
+      correct: response.correct ?? null,
+      segments: response.segments.map((segment, segmentIndex): SampleSegment => {
+        const annotation = side === null ? undefined : annotations.segments[segmentKey(segmentIndex, side)];
+        return {
+          index: segmentIndex,
+          kind: segment.kind,
+          label: segment.label,
+          text: segment.text,
+          rating: segmentRating(annotation, segment),
+          sourceLabel: segment.sourceLabel ?? null,
+          stale: annotation?.stale === true,
+          alternatives: annotation?.alternatives ?? [],
+        };
+      }),
+    };
+  });
   return {
     ...base,
     format: parsed.format,

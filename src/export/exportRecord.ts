@@ -22,8 +22,8 @@ export const EXPORTERS: { [Format in ExportFormat]: FormatExporter<object> } = {
   mulberry,
 };
 
-/** Formats whose lines are targets a model is trained to write. */
-const SFT_FORMATS: ReadonlySet<ExportFormat> = new Set(['trl-sft', 'llamafactory-sharegpt', 'openai-chat', 'mulberry']);
+/** Targets that train on the record's first response as the answer to imitate. */
+const SUPERVISED: ReadonlySet<ExportFormat> = new Set(['trl-sft', 'llamafactory-sharegpt', 'openai-chat', 'mulberry']);
 
 /** Records the reviewer rejected are left out unless the export asks for them. */
 export function leftOutByReview(input: ExportInput, options: ExportOptions): boolean {
@@ -43,8 +43,11 @@ export function exportRecord(format: ExportFormat, input: ExportInput, options: 
   if (input.parsed.responses.length === 0 && !pairsOnly) {
     return { refusal: `${format} needs a response and a ${input.parsed.format} record has none (an RL prompt: question and answer only)` };
   }
-  if (input.parsed.label === false && SFT_FORMATS.has(format)) {
+  if (SUPERVISED.has(format) && input.parsed.label === false) {
     return { refusal: `the record labels its response undesirable (label: false); ${format} would train on it as a target` };
+  }
+  if (SUPERVISED.has(format) && input.parsed.responses[0]?.correct === false) {
+    return { refusal: `${format} would train on a wrong answer: no response of the record is judged correct` };
   }
   const lost = turnsLostRefusal(format, input);
   if (lost) return lost;

@@ -4,7 +4,7 @@
  * lines, so every format gets the same records.
  */
 import { createHash } from 'node:crypto';
-import { type Annotations, segmentKey } from '../dataset/annotations';
+import { annotationSide, type Annotations, segmentKey } from '../dataset/annotations';
 import type { JsonPath, ParsedRecord, Response, Segment } from '../dataset/record';
 import { setValue } from '../dataset/recordEdit';
 import { answersMatch, finalAnswerLineStart, scoredResponse } from '../rewards';
@@ -130,7 +130,8 @@ function shortestCorrectLines(inputs: Iterable<ExportInput>, options: ExportOpti
   return shortest;
 }
 
-type Side = 'primary' | 'rejected';
+/** The annotations a cut response's segments use; none for a further search path. */
+type Side = ReturnType<typeof annotationSide>;
 
 /** One response's string with its reasoning cut; segments from `from` on changed or moved. */
 interface Cut {
@@ -146,7 +147,7 @@ interface Cut {
  * adapter (the string is written back as any edit is, `setValue`); the input itself when no response has a marker.
  */
 function cutReflections(input: ExportInput, markers: readonly string[]): ExportInput {
-  const cuts = input.parsed.responses.flatMap((response) => cutResponse(response, response.role === 'rejected' ? 'rejected' : 'primary', markers) ?? []);
+  const cuts = input.parsed.responses.flatMap((response, position) => cutResponse(response, annotationSide(response, position), markers) ?? []);
   if (cuts.length === 0) return input;
   let lineText = JSON.stringify(input.record);
   for (const cut of cuts) lineText = setValue(lineText, cut.path, cut.text);
@@ -231,6 +232,7 @@ function firstMarker(text: string, markers: readonly string[], region: Region): 
  * removed or moved to another index, so the export leaves them out; those before it still hold.
  */
 function withoutAnnotationsFrom(annotations: Annotations, cut: Cut): Annotations {
+  if (cut.side === null) return annotations;
   const stale = new Set<string>();
   for (let index = cut.from; index < cut.segments; index++) stale.add(segmentKey(index, cut.side));
   const segments = Object.fromEntries(Object.entries(annotations.segments).filter(([key]) => !stale.has(key)));

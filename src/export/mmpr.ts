@@ -5,24 +5,25 @@ import { linePerPreference } from './pairs';
 import type { FormatExporter } from './types';
 
 const mmprLineSchema = z
-  .object({ image: z.union([z.string(), z.array(z.string()).min(2)]), question: z.string(), chosen: z.string(), rejected: z.string() })
+  .object({ image: z.union([z.string(), z.array(z.string()).min(2)]).optional(), question: z.string(), chosen: z.string(), rejected: z.string() })
   .strict();
 type MmprLine = z.infer<typeof mmprLineSchema>;
 
 /**
  * MMPR / MPO pairs: one line per preference, a segment-level pair's prefix in front of both sides (as in
  * MPO's own continuation pairs). Image paths are written from the dataset folder, meta.json's `root` (as the
- * record gives them, unless an image root holds the image). A single image is a string, several a list.
+ * record gives them, unless an image root holds the image). A single image is a string, several a list, none
+ * no `image` key.
  */
 export const mmpr: FormatExporter<MmprLine> = {
   schema: mmprLineSchema,
   pairsOnly: true,
   build({ parsed, annotations }, options) {
-    if (parsed.images.length === 0) return { refusal: 'MMPR needs an image and the record has none' };
     const images = parsed.images.map((image) => imagePathFromDataset(image, options));
-    const image = images.length === 1 ? images[0] : images;
+    // A text-only pair has no `image` key, as InternVL's own pipeline writes it.
+    const image = images.length === 0 ? {} : { image: images.length === 1 ? images[0] : images };
     return linePerPreference(questionOf(parsed), parsed, annotations, (question, { prefix, chosen, rejected }) => ({
-      image,
+      ...image,
       question,
       chosen: prefix + chosen,
       rejected: prefix + rejected,

@@ -18,7 +18,8 @@ export function isPreferenceRecord(parsed: ParsedRecord): boolean {
 }
 
 /**
- * The record's preferences, in this order: its own chosen/rejected responses, then the annotator's pairs
+ * The record's preferences, in this order: its own chosen/rejected responses (or its search paths, correct over
+ * wrong), then the annotator's pairs
  * (response level as they are, segment level after the text before the segment). Repeats are dropped, so a
  * `source` pair that copies the record's own pair counts once.
  */
@@ -27,6 +28,11 @@ export function preferences(parsed: ParsedRecord, annotations: Annotations): Pre
   const chosen = parsed.responses.find((response) => response.role === 'chosen');
   const rejected = parsed.responses.find((response) => response.role === 'rejected');
   if (chosen && rejected) found.push({ prefix: '', chosen: chosen.text, rejected: rejected.text });
+  // A tree search's paths: each one judged correct over each one judged wrong.
+  const wrong = parsed.responses.filter((response) => response.correct === false);
+  for (const right of parsed.responses.filter((response) => response.correct === true)) {
+    for (const other of wrong) found.push({ prefix: '', chosen: right.text, rejected: other.text });
+  }
   for (const [index, pair] of annotations.preferencePairs.entries()) {
     if (pair.level === 'response') {
       found.push({ prefix: '', chosen: pair.chosen, rejected: pair.rejected });
@@ -46,7 +52,7 @@ export function preferences(parsed: ParsedRecord, annotations: Annotations): Pre
     seen.add(key);
     return true;
   });
-  if (unique.length === 0) return { refusal: 'no preference pair: the record has no chosen/rejected responses and no marked pairs' };
+  if (unique.length === 0) return { refusal: 'no preference pair: the record has no chosen/rejected responses, no correct and wrong search paths and no marked pairs' };
   return unique;
 }
 

@@ -1,4 +1,4 @@
-import { segmentKey, type Alternative, type Rating } from '../dataset/annotations';
+import { annotationSide, segmentKey, segmentRating, type Alternative, type Rating } from '../dataset/annotations';
 import type { ExportInput, Refusal } from './types';
 
 export type StepRating = Exclude<Rating, null>;
@@ -19,7 +19,7 @@ export interface RatedResponse {
 
 /**
  * The rated steps of each response that has some: the first response's ratings are keyed by segment index,
- * the rejected side's by `rejected:INDEX`. A step is a segment's text without the spaces around it (LLaVA-CoT
+ * the rejected side's by `rejected:INDEX`; a step the annotator left unrated keeps the record's own label. A step is a segment's text without the spaces around it (LLaVA-CoT
  * writes `<SUMMARY> text </SUMMARY>`); blank segments (a bare header such as Mulberry's
  * `### Let's think step by step.`) are not steps. Labels must cover the steps in order, so the list stops at the
  * first unrated step; after an error that leaves out the unrated rest.
@@ -27,9 +27,8 @@ export interface RatedResponse {
 export function ratedResponses(input: ExportInput): RatedResponse[] | Refusal {
   const rated: RatedResponse[] = [];
   for (const [index, response] of input.parsed.responses.entries()) {
-    const side = index === 0 ? 'primary' : response.role === 'rejected' ? 'rejected' : null;
+    const side = annotationSide(response, index);
     if (side === null) continue;
-    const fromSource = index === 0 ? sourceRatings(input) : [];
     const allSteps: string[] = [];
     const steps: RatedStep[] = [];
     let open = true;
@@ -38,7 +37,7 @@ export function ratedResponses(input: ExportInput): RatedResponse[] | Refusal {
       if (text === '') continue;
       allSteps.push(text);
       const annotation = input.annotations.segments[segmentKey(position, side)];
-      const rating = annotation?.rating ?? fromSource[position] ?? null;
+      const rating = segmentRating(annotation, segment);
       open = open && rating !== null;
       if (!open || rating === null) continue;
       const alternatives = (annotation?.alternatives ?? []).map((alternative) => ({ ...alternative, text: alternative.text.trim() }));
@@ -53,12 +52,4 @@ export function ratedResponses(input: ExportInput): RatedResponse[] | Refusal {
       ? 'no rated steps at the start of a response: labels must cover the steps in order from the first one'
       : 'no rated steps',
   };
-}
-
-/** A TRL stepwise source carries its own labels (true/false per completion); they count where the annotator gave none. */
-function sourceRatings(input: ExportInput): (StepRating | null)[] {
-  const labels = input.record.labels;
-  if (input.parsed.format !== 'trl-stepwise' || !Array.isArray(labels)) return [];
-  if (labels.length !== input.parsed.responses[0].segments.length) return [];
-  return labels.map((label) => (label === true ? 1 : label === false ? -1 : null));
 }

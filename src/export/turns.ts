@@ -6,7 +6,7 @@ import type { ExportFormat, ExportInput, Refusal } from './types';
  * prompt, further exchanges) is refused rather than written without them.
  */
 export function turnsLostRefusal(format: ExportFormat, input: ExportInput): Refusal | null {
-  const outside = turnsOutsideExchange(input.record);
+  const outside = turnsOutsideExchange(input.record, input.parsed.format);
   if (!outside) return null;
   return { refusal: `${format} is written from one question and its response; ${outside.key} turn(s) ${outside.described.join(', ')} would be lost` };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { provenanceSchema, ratingSchema, reviewStatusSchema } from '../dataset/annotations';
-import { formatIdSchema, responseRoleSchema, segmentKindSchema } from '../dataset/record';
+import { formatIdSchema, responseRoleSchema, segmentKindSchema, stepLabelSchema } from '../dataset/record';
 import { recordFilterSchema } from '../dataset/filterSchema';
 import { operationSchema } from './operations';
 
@@ -39,7 +39,10 @@ export const sampleSegmentSchema = z.object({
   kind: segmentKindSchema,
   label: z.string(),
   text: z.string(),
+  /** The annotator's rating, or else the record's own label for the step. */
   rating: ratingSchema,
+  /** The record's own label for the step and its Monte Carlo estimate (process-supervision data), kept as the record has them. */
+  sourceLabel: stepLabelSchema.nullable(),
   stale: z.boolean(),
   alternatives: z.array(z.object({ text: z.string(), rating: ratingSchema, provenance: provenanceSchema })),
 });
@@ -55,7 +58,16 @@ export const sampleSchema = z.object({
   question: z.string().nullable(),
   groundTruth: z.string().nullable(),
   images: z.array(sampleImageSchema),
-  responses: z.array(z.object({ role: responseRoleSchema, text: z.string(), segments: z.array(sampleSegmentSchema) })),
+  responses: z.array(
+    z.object({
+      role: responseRoleSchema,
+      text: z.string(),
+      segments: z.array(sampleSegmentSchema),
+      /** The model that wrote the response, and whether the record judges its answer correct, when it says. */
+      model: z.string().nullable(),
+      correct: z.boolean().nullable(),
+    }),
+  ),
   review: z.object({ status: reviewStatusSchema, note: z.string() }),
   problems: z.array(z.object({ check: z.string(), severity: z.enum(['error', 'warning']), message: z.string() })),
   preferencePairs: z.number().int().min(0),

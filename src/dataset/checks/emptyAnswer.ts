@@ -3,7 +3,7 @@ import { responseField } from './responses';
 import type { Finding } from './result';
 
 /** Formats that carry no response: a problem with its reference answer, for generation or RL. */
-const WITHOUT_RESPONSE: ReadonlySet<FormatId> = new Set(['r1-vl', 'reason-rft-rl']);
+const WITHOUT_RESPONSE: ReadonlySet<FormatId> = new Set(['r1-vl', 'reason-rft-rl', 'verl', 'mm-eureka', 'mmpr-prompt', 'mulberry-search']);
 
 /** The segments that hold a final answer: LLaVA-CoT's CONCLUSION, a `Final answer` section, `<answer>`. */
 function isFinalAnswer(segment: Segment): boolean {

@@ -1,12 +1,13 @@
-import { isJsonObject, type Json, type JsonObject, type JsonPath } from '../record';
+import { type FormatId, isJsonObject, type Json, type JsonObject, type JsonPath } from '../record';
 import type { TextRef } from './segment';
 
 export type TurnRole = 'system' | 'user' | 'assistant' | 'other';
 
-/** One chat turn: its text strings (one, or one per text part) and the urls of its image parts. */
+/** One chat turn: its text strings (one, or one per text part) and the images it places itself. */
 export interface Turn {
   role: TurnRole;
   texts: TextRef[];
+  /** Urls of `image_url` parts, paths of `image` parts and of the turn's own `image_path` (R1-V). */
   imageUrls: string[];
   /** Whether the content is an OpenAI list of parts rather than a string. */
   hasParts: boolean;
@@ -29,10 +30,23 @@ function roleOf(value: Json | undefined): TurnRole {
   return USER_ROLES.has(value) ? 'user' : ASSISTANT_ROLES.has(value) ? 'assistant' : 'other';
 }
 
+/**
+ * The image a content part places: OpenAI's `image_url` url, or the path of an `image` part (Qwen-VL's
+ * `{"type": "image", "image": PATH}`, or `image_path`); TRL's bare `{"type": "image"}` names none.
+ */
 function imageUrlOf(part: JsonObject): string | null {
+  if (part.type === 'image') {
+    const image = part.image ?? part.image_path;
+    return typeof image === 'string' ? image : null;
+  }
   const imageUrl = part.image_url;
   const url = isJsonObject(imageUrl) ? imageUrl.url : imageUrl;
   return part.type === 'image_url' && typeof url === 'string' ? url : null;
+}
+
+/** R1-V's SFT turns name their image beside the text: `{"from": "user", "value": ..., "image_path": PATH}`. */
+function turnImagePath(turn: JsonObject): string[] {
+  return typeof turn.image_path === 'string' ? [turn.image_path] : [];
 }
 
 function readTurn(turn: Json, path: JsonPath): Turn {
@@ -42,10 +56,10 @@ function readTurn(turn: Json, path: JsonPath): Turn {
   const contentKey = 'value' in turn ? 'value' : 'content';
   const content = turn[contentKey];
   const contentPath = [...path, contentKey];
-  if (typeof content === 'string') return { role, texts: [{ text: content, path: contentPath }], imageUrls: [], hasParts: false };
-  if (!Array.isArray(content)) return { role, texts: [], imageUrls: [], hasParts: false };
+  if (typeof content === 'string') return { role, texts: [{ text: content, path: contentPath }], imageUrls: turnImagePath(turn), hasParts: false };
+  if (!Array.isArray(content)) return { role, texts: [], imageUrls: turnImagePath(turn), hasParts: false };
   const texts: TextRef[] = [];
-  const imageUrls: string[] = [];
+  const imageUrls: string[] = turnImagePath(turn);
   content.forEach((part, index) => {
     if (!isJsonObject(part)) return;
     if (part.type === 'text' && typeof part.text === 'string') texts.push({ text: part.text, path: [...contentPath, index, 'text'] });
@@ -103,9 +117,11 @@ export interface TurnsOutside {
 
 /**
  * The later questions and replies of a chat record, and turns of other roles (tools): CoT Studio reads,
- * checks and exports its system prompt and first exchange only.
+ * checks and exports its system prompt and first exchange only. VL-PRM300K's conversation is none: it
+ * restates the steps and labels that are read from `steps_with_score`.
  */
-export function turnsOutsideExchange(record: JsonObject): TurnsOutside | null {
+export function turnsOutsideExchange(record: JsonObject, format: FormatId): TurnsOutside | null {
+  if (format === 'visualprm') return null;
   const chat = readChat(record);
   if (!chat) return null;
   const { system, prompt, reply } = firstExchange(chat.turns);

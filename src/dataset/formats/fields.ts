@@ -43,11 +43,14 @@ function imagePath(item: Json, path: JsonPath): string {
  * them. `null` means no image (text-only records in mixed LLaVA data carry it).
  */
 export function recordImages(record: JsonObject): string[] {
-  return IMAGE_KEYS.flatMap((key) => {
-    const value = record[key];
-    if (value === undefined || value === null) return [];
-    return Array.isArray(value) ? value.map((item, index) => imagePath(item, [key, index])) : [imagePath(value, [key])];
-  });
+  return IMAGE_KEYS.flatMap((key) => imagesAt(record, key));
+}
+
+/** The image paths under one key: a path, a `{"path": ...}` object or a list of them; absent or `null` is none. */
+export function imagesAt(record: JsonObject, key: string): string[] {
+  const value = record[key];
+  if (value === undefined || value === null) return [];
+  return Array.isArray(value) ? value.map((item, index) => imagePath(item, [key, index])) : [imagePath(value, [key])];
 }
 
 /** R1-VL `key_steps.Steps` (an RL problem's, or a chat record's that carries them): each item a string or a list of acceptable alternatives; absent means none. */

@@ -3,24 +3,34 @@
  * exact spans of the record's strings.
  *
  * Detection, most specific shape first:
+ * 0. Process-supervision data, whose labelled steps are the response: `steps_with_score` is VisualPRM
+ *    (VisualPRM400K, and VL-PRM300K, which also holds a training conversation); a `response` object with
+ *    `steps` is VisualProcessBench; `question` and `label` objects are PRM800K's label lines.
+ *    RL prompts that would read as other shapes: a `prompt` list with a `reward_model` is verl; a chat list
+ *    with `image_urls` is MM-Eureka. Mulberry's CoMCTS files: per-model results (`valid` / `is_correct`) or
+ *    `prefix_prompt` (output), or a `question` string beside a chat list (input, whose gpt turn is the ground truth).
  * 1. Keys that only one shape has: `prompt` + `completions` is TRL stepwise; `prompt` + `completion` is TRL
  *    prompt-completion (with `label`, its unpaired preference form); `chosen` + `rejected` is a preference pair:
  *    TRL when it has a `prompt`, MMPR when it has a `question`, LLaMA-Factory ranking when the prompt is a chat
- *    list, else TRL with the prompt implicit in the sides (these outrank a chat list).
+ *    list, else TRL with the prompt implicit in the sides (these outrank a chat list);
+ *    `question` + `chosen` alone is MMPR's dropout-NTP prompt.
  * 2. A non-empty `messages` / `conversations` list: OpenAI chat when any turn's content is a list of parts;
  *    otherwise the first reply's markup picks LLaVA-CoT stage tags > `<think>`/`<answer>` tags > Mulberry
  *    `###` headers > plain sharegpt (a chat without a reply is sharegpt too: a prompt waiting for one).
  *    OpenAI chat still splits its reply by whichever of those markups it carries.
  * 3. `problem` with `key_steps` or `image_path` is R1-VL; `problem` with `solution` or `answer` is
- *    Reason-RFT RL (OpenVLThinker's RL records, `problem/answer/images`, read the same way).
+ *    Reason-RFT RL (OpenVLThinker's and EasyR1's RL records and ViRL39K, `problem/answer/images`, read the same way).
+ * 4. A `question` string with `answer` or `answer_gt` is an MMPR prompt record.
  * An empty chat list (`"conversations": []`) matches nothing: there is neither question nor response.
  */
-import type { FormatId, JsonObject, ParsedRecord } from '../record';
+import { type FormatId, isJsonObject, type JsonObject, type ParsedRecord } from '../record';
 import { RecordError } from '../recordEdit';
-import { CHAT_KEYS } from './chat';
+import { CHAT_KEYS, readChat } from './chat';
 import { detectChatFormat, parseChat } from './chatFormats';
-import { parseMmpr } from './mmpr';
-import { parseProblem } from './rl';
+import { parseMmpr, parseMmprPrompt } from './mmpr';
+import { isMulberrySearch, parseMulberrySearch } from './mulberrySearch';
+import { parsePrm800k, parseVisualPrm, parseVisualProcessBench } from './processSupervision';
+import { parseMmEureka, parseProblem, parseVerl } from './rl';
 import { parseSharegptPreference } from './sharegptPreference';
 import { parseTrlCompletion, parseTrlPreference, parseTrlStepwise } from './trl';
 
@@ -43,10 +53,21 @@ const PARSERS: Record<FormatId, (record: JsonObject) => ParsedRecord> = {
   'reason-rft-rl': (record) => parseProblem(record, 'reason-rft-rl'),
   'trl-completion': parseTrlCompletion,
   'sharegpt-preference': parseSharegptPreference,
+  visualprm: parseVisualPrm,
+  'visual-process-bench': parseVisualProcessBench,
+  prm800k: parsePrm800k,
+  verl: parseVerl,
+  'mm-eureka': parseMmEureka,
+  'mmpr-prompt': parseMmprPrompt,
+  'mulberry-search': parseMulberrySearch,
 };
 
 export function detectFormat(record: JsonObject): FormatId | null {
   const has = (key: string): boolean => key in record;
+  if (Array.isArray(record.steps_with_score)) return 'visualprm';
+  if (isJsonObject(record.response) && 'steps' in record.response) return 'visual-process-bench';
+  if (isJsonObject(record.question) && isJsonObject(record.label)) return 'prm800k';
+  if (Array.isArray(record.prompt) && isJsonObject(record.reward_model)) return 'verl';
   if (has('prompt') && has('completions')) return 'trl-stepwise';
   if (has('prompt') && has('completion')) return 'trl-completion';
   if (has('chosen') && has('rejected')) {
@@ -55,19 +76,26 @@ export function detectFormat(record: JsonObject): FormatId | null {
     if (CHAT_KEYS.some(has)) return 'sharegpt-preference';
     return 'trl-preference';
   }
+  if (has('chosen') && has('question')) return 'mmpr';
+  if (has('image_urls') && readChat(record) !== null) return 'mm-eureka';
+  if (isMulberrySearch(record)) return 'mulberry-search';
   const chat = detectChatFormat(record);
   if (chat !== null) return chat;
   if (has('problem')) {
     if (has('key_steps') || has('image_path')) return 'r1-vl';
     if (has('solution') || has('answer')) return 'reason-rft-rl';
   }
+  if (typeof record.question === 'string' && (has('answer') || has('answer_gt'))) return 'mmpr-prompt';
   return null;
 }
 
 const EXPECTED_SHAPES =
   'messages or conversations (chat), question/chosen/rejected (MMPR), prompt/chosen/rejected or chosen/rejected (TRL preference), ' +
   'conversations/chosen/rejected (LLaMA-Factory ranking), prompt/completion (TRL prompt-completion, with label: KTO), ' +
-  'prompt/completions (TRL stepwise), problem/key_steps or image_path/problem (R1-VL), problem/solution (Reason-RFT RL)';
+  'prompt/completions (TRL stepwise), problem/key_steps or image_path/problem (R1-VL), problem/solution (Reason-RFT RL), ' +
+  'question/response/steps_with_score (VisualPRM), response.steps/process_correctness (VisualProcessBench), question.problem/label.steps (PRM800K), ' +
+  'prompt/reward_model (verl), conversations/answer/image_urls (MM-Eureka), question/answer (MMPR prompt), ' +
+  'question/conversations or per-model results (Mulberry tree search)';
 
 /** Why detection found no format: the keys the record has and the shapes that were looked for. */
 export function unknownFormatReason(record: JsonObject): string {

@@ -1,15 +1,68 @@
-import type { JsonObject, ParsedRecord } from '../record';
-import { groundTruth, readKeySteps, recordId, recordImages, requireString } from './fields';
+import { describeJson, isJsonObject, type JsonObject, type ParsedRecord } from '../record';
+import { RecordError } from '../recordEdit';
+import { firstExchange, readChat, readTurns, systemPrompt, type Turn, turnText } from './chat';
+import { groundTruth, imagesAt, readKeySteps, recordId, recordImages, requireString } from './fields';
 
-/** The RL formats: a problem, its image(s) and reference answer, no response to review. */
+/**
+ * The RL formats: a problem, its image(s) and reference answer, no response to review. EasyR1's default
+ * columns (`problem`, `answer`, `images`), OpenVLThinker's RL records and ViRL39K (`qid` as its id) are read
+ * as Reason-RFT RL.
+ */
 export function parseProblem(record: JsonObject, format: 'r1-vl' | 'reason-rft-rl'): ParsedRecord {
   return {
     format,
-    id: recordId(record),
+    id: recordId(record) ?? (typeof record.qid === 'string' ? record.qid : null),
     question: requireString(record, 'problem'),
     images: recordImages(record),
     groundTruth: groundTruth(record),
     keySteps: format === 'r1-vl' ? readKeySteps(record) : null,
+    responses: [],
+  };
+}
+
+/** An RL prompt given as chat turns: the first user turn is the question, system turns before it the system prompt. */
+function promptFields(record: JsonObject, turns: Turn[]): Pick<ParsedRecord, 'question' | 'system'> {
+  const { prompt } = firstExchange(turns);
+  const system = systemPrompt(record, turns);
+  return { question: prompt ? turnText(prompt) : null, ...(system === null ? {} : { system }) };
+}
+
+/**
+ * verl's RL data: `prompt` is the chat, `reward_model.ground_truth` the reference answer the rule reward
+ * checks; `data_source`, `ability` and `extra_info` stay in the record.
+ */
+export function parseVerl(record: JsonObject): ParsedRecord {
+  const turns = readTurns(record.prompt, ['prompt']);
+  if (!turns) throw new RecordError(`prompt: expected a list of messages, found ${describeJson(record.prompt)}`);
+  const rewardModel = record.reward_model;
+  const truth = isJsonObject(rewardModel) ? rewardModel.ground_truth : undefined;
+  return {
+    format: 'verl',
+    id: recordId(record),
+    ...promptFields(record, turns),
+    images: [...recordImages(record), ...turns.flatMap((turn) => turn.imageUrls)],
+    groundTruth: typeof truth === 'string' || typeof truth === 'number' ? String(truth) : null,
+    keySteps: null,
+    responses: [],
+  };
+}
+
+/** `file://` URLs name local files: the path after the scheme is the image path. */
+function fileUrlPath(url: string): string {
+  return url.replace(/^file:\/\//i, '');
+}
+
+/** MM-Eureka's RL data: a `conversations` prompt, `answer`, and `image_urls` (`file://` URLs read as paths). */
+export function parseMmEureka(record: JsonObject): ParsedRecord {
+  const chat = readChat(record);
+  if (!chat) throw new RecordError('conversations: missing (an MM-Eureka record holds its prompt in conversations)');
+  return {
+    format: 'mm-eureka',
+    id: recordId(record),
+    ...promptFields(record, chat.turns),
+    images: [...recordImages(record), ...imagesAt(record, 'image_urls').map(fileUrlPath)],
+    groundTruth: groundTruth(record),
+    keySteps: null,
     responses: [],
   };
 }

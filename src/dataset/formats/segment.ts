@@ -1,4 +1,4 @@
-import type { JsonPath, Segment, SegmentKind } from '../record';
+import type { JsonPath, Response, Segment, SegmentKind, StepLabel } from '../record';
 
 /** A string of the record and where it sits: what segments are cut from. */
 export interface TextRef {
@@ -14,4 +14,16 @@ export function sliceSegment(ref: TextRef, kind: SegmentKind, label: string, sta
 /** A response with no structure the product knows: the whole string is one segment. */
 export function wholeSegment(ref: TextRef): Segment {
   return sliceSegment(ref, 'response', 'response', 0, ref.text.length);
+}
+
+/** Step `index` (0-based) of a response given as a list of step strings, with the record's own label for it. */
+export function stepSegment(ref: TextRef, index: number, sourceLabel?: StepLabel): Segment {
+  const segment = sliceSegment(ref, 'step', `Step ${index + 1}`, 0, ref.text.length);
+  return sourceLabel === undefined ? segment : { ...segment, sourceLabel };
+}
+
+/** A response made of step strings: its text reads them joined by blank lines. */
+export function stepResponse(segments: Segment[], model?: string): Response {
+  const response: Response = { role: 'response', text: segments.map((segment) => segment.text).join('\n\n'), segments };
+  return model === undefined ? response : { ...response, model };
 }

@@ -1,8 +1,8 @@
-import { describeJson, type JsonObject, type ParsedRecord } from '../record';
+import { describeJson, type JsonObject, type ParsedRecord, type StepLabel } from '../record';
 import { RecordError } from '../recordEdit';
 import { firstExchange, readTurns, turnText } from './chat';
 import { groundTruth, recordId, recordImages, sourceLabel } from './fields';
-import { sliceSegment, type TextRef, wholeSegment } from './segment';
+import { stepResponse, stepSegment, type TextRef, wholeSegment } from './segment';
 import { buildResponse } from './structure';
 
 /** TRL's `prompt`: a string, or conversational messages whose first user turn is the question. */
@@ -63,14 +63,22 @@ export function parseTrlCompletion(record: JsonObject): ParsedRecord {
   };
 }
 
-/** TRL stepwise supervision: each completion string is one step; the response reads them joined by blank lines. */
+/** TRL's `labels`, one boolean per completion, as ratings (true +1, false -1); labels that do not match the completions one for one are none. */
+function stepwiseLabels(record: JsonObject, completions: number): StepLabel[] {
+  const labels = record.labels;
+  if (!Array.isArray(labels) || labels.length !== completions) return [];
+  return labels.map((label) => ({ rating: label === true ? 1 : label === false ? -1 : null }));
+}
+
+/** TRL stepwise supervision: each completion string is one step, labelled by `labels`; the response reads them joined by blank lines. */
 export function parseTrlStepwise(record: JsonObject): ParsedRecord {
   const { question, imageUrls } = readPrompt(record);
   const completions = record.completions;
   if (!Array.isArray(completions)) throw new RecordError(`completions: expected a list of strings, found ${describeJson(completions)}`);
+  const labels = stepwiseLabels(record, completions.length);
   const steps = completions.map((completion, index) => {
     if (typeof completion !== 'string') throw new RecordError(`completions[${index}]: expected a string, found ${describeJson(completion)}`);
-    return sliceSegment({ text: completion, path: ['completions', index] }, 'step', `Step ${index + 1}`, 0, completion.length);
+    return stepSegment({ text: completion, path: ['completions', index] }, index, labels[index]);
   });
   return {
     format: 'trl-stepwise',
@@ -79,6 +87,6 @@ export function parseTrlStepwise(record: JsonObject): ParsedRecord {
     images: [...recordImages(record), ...imageUrls],
     groundTruth: null,
     keySteps: null,
-    responses: [{ role: 'response', text: steps.map((step) => step.text).join('\n\n'), segments: steps }],
+    responses: [stepResponse(steps)],
   };
 }

@@ -1,0 +1,162 @@
+import type { Rating } from '../annotations';
+import { describeJson, isJsonObject, type Json, type JsonObject, type JsonPath, type ParsedRecord, type Segment, type StepLabel } from '../record';
+import { formatPath, RecordError } from '../recordEdit';
+import { firstExchange, readChat, turnText } from './chat';
+import { groundTruth, imagesAt, recordId, recordImages, requireString } from './fields';
+import { stepResponse, stepSegment } from './segment';
+
+function requireList(value: Json | undefined, path: JsonPath, what: string): Json[] {
+  if (Array.isArray(value)) return value;
+  throw new RecordError(`${formatPath(path)}: ${value === undefined ? 'missing' : `expected ${what}, found ${describeJson(value)}`}`);
+}
+
+function requireObject(value: Json | undefined, path: JsonPath): JsonObject {
+  if (isJsonObject(value)) return value;
+  throw new RecordError(`${formatPath(path)}: ${value === undefined ? 'missing' : `expected an object, found ${describeJson(value)}`}`);
+}
+
+function stepText(value: Json | undefined, path: JsonPath): string {
+  if (typeof value === 'string') return value;
+  throw new RecordError(`${formatPath(path)}: expected the step's text, found ${describeJson(value)}`);
+}
+
+/** A label the record writes as -1, 0 or 1; anything else is no label. */
+function ratingOf(value: Json | undefined): Rating {
+  return value === 1 || value === 0 || value === -1 ? value : null;
+}
+
+/**
+ * VL-PRM300K's first error `[kind, index]` counts steps within its section, not in the response; its labels
+ * turn `-` at that step and stay `-`, so the kind goes on the first step labelled -1.
+ */
+function firstErrorKind(record: JsonObject): string | undefined {
+  const first = record.first_incorrect_step;
+  return Array.isArray(first) && typeof first[0] === 'string' ? first[0] : undefined;
+}
+
+/** VL-PRM300K's training conversation: one `+` / `-` reply after each step, or null when the record has none to match. */
+function conversationLabels(record: JsonObject, steps: number): Rating[] | null {
+  const chat = readChat(record);
+  if (!chat) return null;
+  const replies = chat.turns.filter((turn) => turn.role === 'assistant').map((turn) => turnText(turn).trim());
+  if (replies.length !== steps || !replies.every((reply) => reply === '+' || reply === '-')) return null;
+  return replies.map((reply) => (reply === '+' ? 1 : -1));
+}
+
+/** VL-PRM300K keeps the question in its first human turn, after `### Question:` and before `### Solution Process:`. */
+function conversationQuestion(record: JsonObject): string | null {
+  const chat = readChat(record);
+  const prompt = chat ? firstExchange(chat.turns).prompt : null;
+  if (!prompt) return null;
+  const text = turnText(prompt);
+  const start = text.startsWith('### Question:') ? '### Question:'.length : 0;
+  const end = text.indexOf('### Solution Process:');
+  return text.slice(start, end < 0 ? text.length : end).trim();
+}
+
+/**
+ * VisualPRM400K and VL-PRM300K: each `steps_with_score` item is a step with its Monte Carlo estimate. The
+ * label is VL-PRM300K's `+` / `-` when its conversation carries them, else InternVL's rule for VisualPRM's
+ * training data: `+` (1) when `score` is above 0, `-` (-1) otherwise. The estimate is kept beside it.
+ */
+export function parseVisualPrm(record: JsonObject): ParsedRecord {
+  const items = requireList(record.steps_with_score, ['steps_with_score'], 'a list of {step, score} items');
+  const fromConversation = conversationLabels(record, items.length);
+  const errorKind = firstErrorKind(record);
+  let errorMarked = false;
+  const segments = items.map((item, index): Segment => {
+    const path: JsonPath = ['steps_with_score', index];
+    const step = requireObject(item, path);
+    const text = stepText(step.step, [...path, 'step']);
+    const score = typeof step.score === 'number' ? step.score : undefined;
+    const rating = fromConversation?.[index] ?? (score === undefined ? null : score > 0 ? 1 : -1);
+    const label: StepLabel = { rating };
+    if (score !== undefined) label.score = score;
+    if (typeof step.num_mc_correct === 'number' && typeof step.num_mc_total === 'number') label.rollouts = { correct: step.num_mc_correct, total: step.num_mc_total };
+    if (errorKind !== undefined && rating === -1 && !errorMarked) {
+      label.firstError = errorKind;
+      errorMarked = true;
+    }
+    return stepSegment({ text, path: [...path, 'step'] }, index, label);
+  });
+  const question = typeof record.question === 'string' ? record.question : conversationQuestion(record);
+  return {
+    format: 'visualprm',
+    id: recordId(record),
+    question,
+    images: [...recordImages(record), ...imagesAt(record, 'image_url')],
+    groundTruth: groundTruth(record),
+    keySteps: null,
+    responses: [stepResponse(segments)],
+  };
+}
+
+/** VisualProcessBench: `response.steps` with one human label per step in `response.process_correctness` (1, 0, -1). */
+export function parseVisualProcessBench(record: JsonObject): ParsedRecord {
+  const response = requireObject(record.response, ['response']);
+  const steps = requireList(response.steps, ['response', 'steps'], 'a list of steps');
+  const labels = response.process_correctness;
+  const segments = steps.map((step, index) => {
+    const path: JsonPath = ['response', 'steps', index];
+    const rating = Array.isArray(labels) ? ratingOf(labels[index]) : null;
+    return stepSegment({ text: stepText(step, path), path }, index, rating === null ? undefined : { rating });
+  });
+  const model = typeof record.policy_model === 'string' ? record.policy_model : undefined;
+  return {
+    format: 'visual-process-bench',
+    id: recordId(record),
+    question: requireString(record, 'question'),
+    images: recordImages(record),
+    groundTruth: groundTruth(record),
+    keySteps: null,
+    responses: [stepResponse(segments, model)],
+  };
+}
+
+/**
+ * One labelled step of PRM800K: the completion the labeller chose, or the labeller's own step (written only
+ * when every completion was wrong, so PRM800K counts it correct), or, where labelling stopped at an error, the
+ * first completion (the pre-generated step).
+ */
+function prm800kStep(value: Json, index: number): Segment {
+  const path: JsonPath = ['label', 'steps', index];
+  const step = requireObject(value, path);
+  const completions = requireList(step.completions, [...path, 'completions'], 'a list of completions');
+  const chosen = step.chosen_completion;
+  if (typeof chosen !== 'number' && typeof step.human_completion === 'string') {
+    return stepSegment({ text: step.human_completion, path: [...path, 'human_completion'] }, index, { rating: 1 });
+  }
+  const position = typeof chosen === 'number' ? chosen : 0;
+  const completionPath: JsonPath = [...path, 'completions', position];
+  const completion = requireObject(completions[position], completionPath);
+  const text = stepText(completion.text, [...completionPath, 'text']);
+  return stepSegment({ text, path: [...completionPath, 'text'] }, index, { rating: ratingOf(completion.rating) });
+}
+
+/**
+ * PRM800K's label lines: the labelled trajectory, then the pre-generated steps left unlabelled after it
+ * (phase 2 stops at the first error). The other completions of a step stay in the record as they are.
+ */
+export function parsePrm800k(record: JsonObject): ParsedRecord {
+  const question = requireObject(record.question, ['question']);
+  const label = requireObject(record.label, ['label']);
+  const labelled = requireList(label.steps, ['label', 'steps'], 'a list of steps').map(prm800kStep);
+  const pregenerated = Array.isArray(question.pre_generated_steps) ? question.pre_generated_steps : [];
+  const rest = pregenerated.slice(labelled.length).map((step, offset) => {
+    const index = labelled.length + offset;
+    const path: JsonPath = ['question', 'pre_generated_steps', index];
+    return stepSegment({ text: stepText(step, path), path }, index);
+  });
+  const problem = question.problem;
+  if (typeof problem !== 'string') throw new RecordError(`question.problem: ${problem === undefined ? 'missing' : `expected a string, found ${describeJson(problem)}`}`);
+  const answer = question.ground_truth_answer;
+  return {
+    format: 'prm800k',
+    id: recordId(record),
+    question: problem,
+    images: [],
+    groundTruth: typeof answer === 'string' ? answer : null,
+    keySteps: null,
+    responses: [stepResponse([...labelled, ...rest])],
+  };
+}
