@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { questionOf } from './exchange';
-import { imagePathFromDataset } from './images';
 import { linePerPreference } from './pairs';
-import type { FormatExporter } from './types';
+import { isRefusal, type FormatExporter } from './types';
 
 const mmprLineSchema = z
   .object({ image: z.union([z.string(), z.array(z.string()).min(2)]), question: z.string(), chosen: z.string(), rejected: z.string() })
@@ -11,15 +10,17 @@ type MmprLine = z.infer<typeof mmprLineSchema>;
 
 /**
  * MMPR / MPO pairs: one line per preference, a segment-level pair's prefix in front of both sides (as in
- * MPO's own continuation pairs). Image paths are written from the dataset folder, meta.json's `root` (as the
- * record gives them, unless an image root holds the image). A single image is a string, several a list.
+ * MPO's own continuation pairs). Image paths are written from meta.json's `root`: the dataset folder (as the
+ * record gives them, unless an image root holds the image), or the output's when images are copied. A single
+ * image is a string, several a list.
  */
 export const mmpr: FormatExporter<MmprLine> = {
   schema: mmprLineSchema,
   pairsOnly: true,
-  build({ parsed, annotations }, options) {
+  build({ parsed, annotations }, _options, exportImages) {
     if (parsed.images.length === 0) return { refusal: 'MMPR needs an image and the record has none' };
-    const images = parsed.images.map((image) => imagePathFromDataset(image, options));
+    const images = exportImages.paths(parsed.images);
+    if (isRefusal(images)) return images;
     const image = images.length === 1 ? images[0] : images;
     return linePerPreference(questionOf(parsed), parsed, annotations, (question, { prefix, chosen, rejected }) => ({
       image,
