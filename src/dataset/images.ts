@@ -134,7 +134,7 @@ export class ImageResolver {
   /** The bytes of an image file, read and checked now like `dataUri`'s (an inline image has no file to read). */
   read(imagePath: string): { bytes: Buffer } | { problem: string } {
     const found = this.allowed(imagePath);
-    if ('inline' in found) return { problem: `${imagePath.slice(0, 32)}... is an inline data: image, not a file` };
+    if ('inline' in found) return { problem: 'an inline data: image is not a file' };
     if ('problem' in found) return found;
     return sniffImage(imagePath, () => fs.readFileSync(found.real));
   }
