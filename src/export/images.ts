@@ -34,7 +34,7 @@ const portable = (relative: string): string => relative.split(path.sep).join('/'
  * written as the mode says. Copies are planned as lines are made and written by `writeCopies`.
  */
 export class ExportImages {
-  readonly mode: ImageMode;
+  private readonly mode: ImageMode;
   /** The folder relative paths start from: MMPR's meta.json `root` (the dataset folder), else the output's folder. */
   readonly base: string;
   private readonly resolver: ImageResolver;
