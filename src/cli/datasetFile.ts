@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Dataset } from '../dataset';
 import { type CheckContext, fileCheckContext } from '../dataset/checks';
+import { imageRootProblem } from '../dataset/images';
 import { type FormatId, formatIdSchema } from '../dataset/record';
 import { describeFileError } from '../files/fileErrors';
 import { UsageError } from './usage';
@@ -11,6 +12,19 @@ export const datasetOptions = {
   format: { type: 'string' },
   'image-root': { type: 'string', multiple: true },
 } as const;
+
+/**
+ * The `--image-root` folders, resolved: one that does not exist or is not a folder is a usage error naming it,
+ * since its images would be reported missing with no word of why.
+ */
+export function imageRootsOption(roots: readonly string[] | undefined): string[] {
+  return (roots ?? []).map((root) => {
+    const resolved = path.resolve(root);
+    const problem = imageRootProblem(resolved);
+    if (problem !== null) throw new UsageError(`--image-root ${root}: ${problem}`);
+    return resolved;
+  });
+}
 
 /** `-` names standard input, as FILE of the commands that only read it. */
 export const STANDARD_INPUT = '-';

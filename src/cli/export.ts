@@ -1,7 +1,15 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_REFLECTION_MARKERS, describeFilters, exportDatasetRecords, exportFormatSchema, exportOptionsSchema } from '../export';
-import { checkContext, datasetOptions, openDatasetFile } from './datasetFile';
+import {
+  DEFAULT_REFLECTION_MARKERS,
+  describeFilters,
+  exportDatasetRecords,
+  exportFormatSchema,
+  exportOptionsSchema,
+  imageModeSchema,
+  imageOptionsProblem,
+} from '../export';
+import { checkContext, datasetOptions, imageRootsOption, openDatasetFile } from './datasetFile';
 import { numberOption, parseOptions } from './modelOptions';
 import { UsageError } from './usage';
 import { printErr, printOut } from './terminal';
@@ -10,7 +18,8 @@ const filterOptionsSchema = exportOptionsSchema.pick({ shortestCorrect: true, ma
 
 /**
  * `cot-studio export FILE --format F -o OUT`: refusals are listed with their line; any refusal exits 1. The
- * OpenVLThinker filters (`--shortest-correct`, `--max-words N`, `--cut-reflections`) say what they did in the summary.
+ * OpenVLThinker filters (`--shortest-correct`, `--max-words N`, `--cut-reflections`) say what they did in the
+ * summary, as do records left out and images copied (`--images copy --images-dir DIR`).
  */
 export async function exportCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -20,7 +29,9 @@ export async function exportCommand(args: string[]): Promise<number> {
       'image-root': datasetOptions['image-root'],
       format: { type: 'string' },
       output: { type: 'string', short: 'o' },
-      images: { type: 'string', default: 'path' },
+      images: { type: 'string' },
+      'images-dir': { type: 'string' },
+      'keep-incorrect': { type: 'boolean', default: false },
       'neutral-label': { type: 'string', default: 'true' },
       'include-rejected': { type: 'boolean', default: false },
       name: { type: 'string' },
@@ -37,7 +48,15 @@ export async function exportCommand(args: string[]): Promise<number> {
   const format = exportFormatSchema.safeParse(values.format);
   if (!format.success) throw new UsageError(`--format must be one of ${exportFormatSchema.options.join(', ')}`);
   if (!values.output) throw new UsageError('missing -o OUT');
-  if (values.images !== 'path' && values.images !== 'data-uri') throw new UsageError('--images must be path or data-uri');
+  const images = values.images === undefined ? undefined : imageModeSchema.safeParse(values.images).data;
+  if (values.images !== undefined && images === undefined) throw new UsageError(`--images must be one of ${imageModeSchema.options.join(', ')}`);
+  if (images === 'copy' && values['images-dir'] === undefined) throw new UsageError('--images copy needs --images-dir DIR, the folder to copy them into');
+  if (values['images-dir'] !== undefined && images !== 'copy') throw new UsageError('--images-dir is the folder of --images copy');
+  const imageProblem = imageOptionsProblem(format.data, { images, imagesDir: values['images-dir'] });
+  if (imageProblem !== null) throw new UsageError(`--images ${values.images}: ${imageProblem}`);
+  if (values['keep-incorrect'] && format.data !== 'trl-sft') throw new UsageError('--keep-incorrect is for --format trl-sft');
+  const imageRoots = imageRootsOption(values['image-root']);
+  const imagesDir = values['images-dir'] === undefined ? undefined : path.resolve(values['images-dir']);
   if (values['neutral-label'] !== 'true' && values['neutral-label'] !== 'false') throw new UsageError('--neutral-label must be true or false');
   if (values['reflection-marker'] && !values['cut-reflections']) throw new UsageError('--reflection-marker needs --cut-reflections');
   const filters = parseOptions(filterOptionsSchema, {
@@ -52,12 +71,14 @@ export async function exportCommand(args: string[]): Promise<number> {
     format.data,
     {
       datasetDir: path.dirname(path.resolve(file)),
-      imageRoots: (values['image-root'] ?? []).map((root) => path.resolve(root)),
+      imageRoots,
       outputPath: path.resolve(values.output),
       sourcePath: file,
       replaceOutput: values.force,
-      images: values.images,
+      images,
+      imagesDir,
       neutralLabel: values['neutral-label'] === 'true',
+      keepIncorrect: values['keep-incorrect'],
       includeRejected: values['include-rejected'],
       datasetName: values.name,
       ...filters,
@@ -66,7 +87,9 @@ export async function exportCommand(args: string[]): Promise<number> {
   );
   for (const refusal of result.refusals) printErr(`${file}:${refusal.line}: not exported: ${refusal.reason}\n`);
   const skipped = result.skipped > 0 ? `, ${result.skipped} rejected records left out` : '';
+  const incorrect = result.incorrect > 0 ? `, ${result.incorrect} records with a step rated incorrect left out (--keep-incorrect keeps them)` : '';
   const filtered = describeFilters(result.filtered, filters).map((phrase) => `; ${phrase}`).join('');
-  printOut(`${result.written} ${format.data} lines written to ${result.files.join(', ')}; ${result.refusals.length} records refused${skipped}${filtered}\n`);
+  const copied = imagesDir === undefined ? '' : `; ${result.imagesCopied} images copied to ${imagesDir}`;
+  printOut(`${result.written} ${format.data} lines written to ${result.files.join(', ')}; ${result.refusals.length} records refused${skipped}${incorrect}${filtered}${copied}\n`);
   return result.refusals.length > 0 ? 1 : 0;
 }

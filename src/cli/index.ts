@@ -12,11 +12,15 @@ import { serve } from './serve';
 import { stats } from './stats';
 import { status } from './status';
 import { TargetError } from '../files/writeTarget';
-import { USAGE, UsageError } from './usage';
+import { type CommandName, commandUsage, USAGE, UsageError } from './usage';
 import { validate } from './validate';
 import { printErr, printOut } from './terminal';
 
-const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { validate, stats, export: exportCommand, status, bench, generate, serve, 'make-test-model': makeTestModelCommand, reward, rewards, regenerate, pairs };
+const COMMANDS: Record<CommandName, (args: string[]) => Promise<number>> = { validate, stats, export: exportCommand, status, bench, generate, serve, 'make-test-model': makeTestModelCommand, reward, rewards, regenerate, pairs };
+
+function isCommand(name: string): name is CommandName {
+  return Object.hasOwn(COMMANDS, name);
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -28,9 +32,14 @@ async function main(argv: string[]): Promise<number> {
     printOut(`${version}\n`);
     return 0;
   }
-  const run = COMMANDS[command];
-  if (!run) throw new UsageError(`unknown command '${command}'`);
-  return run(rest);
+  if (!isCommand(command)) throw new UsageError(`unknown command '${command}'`);
+  // Options after `--` are arguments, not a request for help.
+  const options = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+  if (options.includes('--help') || options.includes('-h')) {
+    printOut(`${commandUsage(command)}\n`);
+    return 0;
+  }
+  return COMMANDS[command](rest);
 }
 
 main(process.argv.slice(2)).then(

@@ -8,7 +8,7 @@ import { checkExportTargets, exportDataset, type ExportInput, exportFormatSchema
 import { isRefusal } from '../export/types';
 import { buildPairs, describeSummary, type MadePair, pairSettingsSchema, recordLines } from '../preferencePairs';
 import { backendOptions, chooseBackend } from './backendOptions';
-import { checkContext, datasetOptions, openDatasetFile } from './datasetFile';
+import { checkContext, datasetOptions, imageRootsOption, openDatasetFile } from './datasetFile';
 import { numberOption, parseOptions } from './modelOptions';
 import { UsageError } from './usage';
 import { printErr, printOut } from './terminal';
@@ -94,10 +94,11 @@ export async function pairs(args: string[]): Promise<number> {
   const dataset = await openDatasetFile(file);
   const output = path.resolve(values.output);
   const datasetDir = path.dirname(path.resolve(file));
-  const exportOptions = exportOptionsSchema.parse({ datasetDir, imageRoots: (values['image-root'] ?? []).map((root) => path.resolve(root)), outputPath: output, sourcePath: file });
+  const imageRoots = imageRootsOption(values['image-root']);
+  const exportOptions = exportOptionsSchema.parse({ datasetDir, imageRoots, outputPath: output, sourcePath: file });
   // Before any sampling: a run that takes an hour must not learn at its end that it cannot write.
   await checkExportTargets(format.data, exportOptions);
-  const forced = checkContext(file, values['source-format'], values['image-root']).format;
+  const forced = checkContext(file, values['source-format'], imageRoots).format;
   let lines: number[];
   try {
     lines = recordLines(dataset, values.lines === undefined ? undefined : listedLines(dataset, values.lines));
@@ -108,7 +109,7 @@ export async function pairs(args: string[]): Promise<number> {
   const made: Array<{ line: number; pairs: MadePair[] }> = [];
   const backend = await choice.open(1);
   const summary = await buildPairs({
-    job: { backend, settings, images: new ImageResolver(datasetDir, values['image-root'] ?? []) },
+    job: { backend, settings, images: new ImageResolver(datasetDir, imageRoots) },
     lines,
     lineText: (line) => dataset.lineText(line - 1),
     format: forced,

@@ -11,7 +11,7 @@ import { regenerationSettingsSchema } from '../search/regeneration';
 import { makeScorer } from '../search/scorers';
 import { OpenAICompatibleBackend } from '../backends/openai';
 import { backendOptions, chooseBackend } from './backendOptions';
-import { checkContext, datasetOptions, openDatasetFile, STANDARD_INPUT } from './datasetFile';
+import { checkContext, datasetOptions, imageRootsOption, openDatasetFile, STANDARD_INPUT } from './datasetFile';
 import { numberOption, parseOptions } from './modelOptions';
 import { batchFilterSchema, lockBatchOutput, regenerateAll } from './regenerateAll';
 import type { RegenerationJob } from './regenerateLine';
@@ -96,8 +96,9 @@ export async function regenerate(args: string[]): Promise<number> {
     concurrency: numberOption(values.concurrency),
   });
   const choice = chooseBackend(values);
+  const imageRoots = imageRootsOption(values['image-root']);
   const dataset = await openDatasetFile(file);
-  const checks = checkContext(file, values.format, values['image-root']);
+  const checks = checkContext(file, values.format, imageRoots);
   dataset.format = checks.format;
   const output = values.output ?? defaultOutput(file);
   // Before any generation: the output must be writable, and never the input (--all never changes its input).
@@ -142,7 +143,7 @@ export async function regenerate(args: string[]): Promise<number> {
     weight,
   }));
   try {
-    const images = new ImageResolver(path.dirname(path.resolve(file)), values['image-root'] ?? []);
+    const images = new ImageResolver(path.dirname(path.resolve(file)), imageRoots);
     const job: RegenerationJob = { backend, scorer: makeScorer(rank), segment: settings.segment, side: settings.side, options, method: settings.method, mcts, judges, format: dataset.format, images };
     if (line === undefined) {
       const searched: Record<string, number | string> =
@@ -164,7 +165,7 @@ export async function regenerate(args: string[]): Promise<number> {
         '--format': dataset.format ?? 'auto',
         '--model/--endpoint': choice.key,
         // Which images the model is shown (a record's image found in a root, or not at all).
-        '--image-root': (values['image-root'] ?? []).map((root) => path.resolve(root)).join(', '),
+        '--image-root': imageRoots.join(', '),
       };
       const run = { file, dataset, output, filter: settings.filter, checks, concurrency, seed: settings.seed, settings: journaled, json: values.json };
       return await regenerateAll(run, job);

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { fileStats } from '../dataset/stats';
 import type { DatasetStats } from '../dataset/validate';
 import { tallyRecords } from '../dataset/stats/tally';
-import { datasetOptions, forcedFormat, readDatasetBytes, readingDatasetFile, STANDARD_INPUT } from './datasetFile';
+import { datasetOptions, forcedFormat, imageRootsOption, readDatasetBytes, readingDatasetFile, STANDARD_INPUT } from './datasetFile';
 import { printOut } from './terminal';
 
 function table(title: string, counts: Record<string, number>): string[] {
@@ -32,7 +32,7 @@ export async function stats(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: { ...datasetOptions, json: { type: 'boolean', default: false } }, allowPositionals: true, strict: true });
   const [file] = positionals;
   const format = forcedFormat(values.format);
-  const options = { format, imageRoots: values['image-root'] ?? [] };
+  const options = { format, imageRoots: imageRootsOption(values['image-root']) };
   // The workers read the file themselves; here it is only checked to be a readable file, for a clear usage error.
   const result =
     file === STANDARD_INPUT

@@ -1,34 +1,45 @@
 /** A command-line mistake: exit code 2 and a hint to read the usage. */
 export class UsageError extends Error {}
 
-export const USAGE = `Usage: cot-studio <command> [options]
-
-Commands:
-  validate FILE [--format F] [--image-root DIR]...
-                    run every check; one line per problem as FILE:LINE:COLUMN
-  stats FILE [--json] [--format F] [--image-root DIR]...
-                    records per format, review status, check failures, segments, annotations
-  export FILE --format F -o OUT [--images path|data-uri] [--neutral-label true|false] [--include-rejected]
-         [--source-format F] [--image-root DIR]... [--name NAME] [--shortest-correct] [--max-words N]
-         [--cut-reflections [--reflection-marker TEXT]...] [--force]
-                    write trl-sft, trl-dpo, trl-stepwise, llamafactory-sharegpt, openai-chat,
+/** Each command's lines of the usage, in the order the full help lists them; `COMMAND --help` prints its own. */
+export const COMMAND_USAGE = {
+  validate: `  validate FILE [--format F] [--image-root DIR]...
+                    run every check; one line per problem as FILE:LINE:COLUMN`,
+  stats: `  stats FILE [--json] [--format F] [--image-root DIR]...
+                    records per format, review status, check failures, segments, annotations`,
+  export: `  export FILE --format F -o OUT [--images relative|absolute|data-uri|copy [--images-dir DIR]] [--keep-incorrect]
+         [--neutral-label true|false] [--include-rejected] [--source-format F] [--image-root DIR]...
+         [--name NAME] [--shortest-correct] [--max-words N] [--cut-reflections [--reflection-marker TEXT]...]
+         [--force]
+                    write trl-sft, trl-dpo, trl-stepwise, trl-kto, llamafactory-sharegpt, openai-chat,
                     openai-dpo, prm800k, mmpr or mulberry data; OUT must not be FILE, and a FIFO,
-                    device or symbolic link at OUT is replaced only with --force; --images data-uri
-                    inlines only images under FILE's folder and --image-root whose bytes are an
-                    image (a record with any other image is refused); OpenVLThinker's filters:
-                    --shortest-correct keeps per question and images the shortest response whose
-                    answer matches the ground truth (a question with none is dropped), --max-words
-                    drops responses over N words, --cut-reflections cuts the reasoning from the first
-                    "Wait,", "But wait", ... (or each --reflection-marker) to the final answer
-  rewards FILE [--json] [--format F]
+                    device or symbolic link at OUT is replaced only with --force. Images are found
+                    in FILE's folder, then in each --image-root (a root that is not a folder is a
+                    usage error); a record with an image that is missing, outside those folders or
+                    not an image by its bytes is refused with its line. --images: relative (default;
+                    a path from OUT's folder, mmpr: from meta.json's root, FILE's folder), absolute,
+                    data-uri (the bytes inlined; the default of openai-chat and openai-dpo, since
+                    OpenAI takes only URLs and data URLs), copy (each image copied into --images-dir
+                    DIR, an existing file there never written over: another name is taken, NAME-2.EXT,
+                    ...; paths from OUT's folder). trl-sft leaves out a response with a step rated
+                    incorrect (-1, or 0 with --neutral-label false) unless --keep-incorrect; trl-kto
+                    writes {prompt, completion, label}: accepted true, rejected false, else false for
+                    a step rated incorrect and true when every step is rated correct, and each
+                    preference pair a true (chosen) and a false (rejected) row. OpenVLThinker's
+                    filters: --shortest-correct keeps per question and images the shortest response
+                    whose answer matches the ground truth (a question with none is dropped),
+                    --max-words drops responses over N words, --cut-reflections cuts the reasoning
+                    from the first "Wait,", "But wait", ... (or each --reflection-marker) to the
+                    final answer`,
+  rewards: `  rewards FILE [--json] [--format F]
                     score every record that has a ground truth with the rule rewards that fit its
-                    format; a mean and count per reward
-  reward NAME --output TEXT [--gt TEXT] [--key-steps JSON]
+                    format; a mean and count per reward`,
+  reward: `  reward NAME --output TEXT [--gt TEXT] [--key-steps JSON]
                     print one reward of one output: format-think-answer, accuracy-discrete,
                     accuracy-math-cosine, accuracy-function, step-validity, step-accuracy (needs
                     --key-steps, R1-VL's {"Steps": [...]}), openvlthinker, stage-completeness; the
-                    accuracy rewards, step-accuracy and openvlthinker need --gt
-  regenerate FILE --line N --segment K [--side primary|rejected] [--method beam|mcts] [--candidates N]
+                    accuracy rewards, step-accuracy and openvlthinker need --gt`,
+  regenerate: `  regenerate FILE --line N --segment K [--side primary|rejected] [--method beam|mcts] [--candidates N]
          [--seed S] [--rank knockout|logprob|step-judge|answer-judge|reward:NAME] [--temperature T]
          [--top-p P] [--max-tokens M] [--rest] [--json] [--write] [--format F]
          (--model DIR [--provider P] | --endpoint URL --endpoint-model NAME [--api-key-env VAR])
@@ -51,8 +62,8 @@ Commands:
                     the same for every selected record, into a copy (OUT, by default
                     FILE.regenerated.jsonl), each record seeded from --seed and its line; OUT.journal
                     keeps finished records, so running the same command again after an interruption
-                    resumes; records that fail are copied unchanged and reported as FILE:LINE
-  pairs FILE --format mmpr|trl-dpo -o OUT [--samples N] [--max-pairs K] [--temperature T] [--max-tokens M]
+                    resumes; records that fail are copied unchanged and reported as FILE:LINE`,
+  pairs: `  pairs FILE --format mmpr|trl-dpo -o OUT [--samples N] [--max-pairs K] [--temperature T] [--max-tokens M]
         [--seed S] [--without-image] [--lines 1,5-9] [--source-format F] [--image-root DIR]... [--json]
         (--model DIR [--provider P] | --endpoint URL --endpoint-model NAME [--api-key-env VAR])
                     MPO preference pairs: for each record with a ground truth, N responses (default
@@ -61,17 +72,13 @@ Commands:
                     is part of the rejected one, at most K (15) per question picked by the seed;
                     --without-image also pairs each record without a ground truth: its response
                     against its first half of words continued without the image. Writes only these
-                    pairs (mmpr adds meta.json) and a summary; FILE is not changed
-  status [--json]   load onnxruntime-node and try each execution provider (CUDA, WebGPU, CPU)
-  generate --model DIR --prompt TEXT [--chat] [--n N] [--max-tokens N] [--temperature T] [--top-p P]
+                    pairs (mmpr adds meta.json) and a summary; FILE is not changed`,
+  status: `  status [--json]   load onnxruntime-node and try each execution provider (CUDA, WebGPU, CPU)`,
+  generate: `  generate --model DIR --prompt TEXT [--chat] [--n N] [--max-tokens N] [--temperature T] [--top-p P]
            [--top-k K] [--seed S] [--stop S]... [--ignore-eos] [--provider auto|cuda|webgpu|cpu] [--json]
                     decode candidates with a local ONNX model; --chat renders the prompt with the
-                    model's chat template; --json prints tokens, log-probs, finish reasons and timing
-
-Every command that loads a local model (--model DIR) runs it in an engine process of its own and takes
---engine-deadline S: a model step (rendering the chat template, tokenising, a model call) that makes no
-progress for S seconds (120) stops the engine with an error naming the step.
-  serve --model DIR [--port P] [--host H] [--name NAME] [--max-queue N] [--provider auto|cuda|webgpu|cpu]
+                    model's chat template; --json prints tokens, log-probs, finish reasons and timing`,
+  serve: `  serve --model DIR [--port P] [--host H] [--name NAME] [--max-queue N] [--provider auto|cuda|webgpu|cpu]
         [--max-connections N] [--header-timeout S] [--request-timeout S] [--body-timeout S]
                     serve the local model with an OpenAI-compatible API (/v1/completions,
                     /v1/chat/completions, /v1/models) on 127.0.0.1:8000 by default; clients must send
@@ -79,25 +86,65 @@ progress for S seconds (120) stops the engine with an error naming the step.
                     another host is served without one); at most N connections (64); headers within S
                     seconds (10), the whole request within S (120), and a body silent for S (10) are
                     answered 408; a prompt that does not fit the context is answered 400
-                    context_length_exceeded
-  bench [--only dataset|engine] [--json] [--out FILE] [--records N] [--keep] [--engine-model DIR]
+                    context_length_exceeded`,
+  bench: `  bench [--only dataset|engine] [--json] [--out FILE] [--records N] [--keep] [--engine-model DIR]
         [--provider cpu|cuda|webgpu] [--quick]
                     time the dataset model on a generated file (100000 records by default) and the
                     generation engine on two built models (or the model in DIR), each figure as a
                     ratio to a baseline run alongside; --out also writes the JSON, --keep leaves the
-                    generated file in the temp folder, --quick decodes fewer tokens once
-  make-test-model DIR --kind random|bigram [--corpus FILE]... [--layers N] [--hidden N] [--heads N]
+                    generated file in the temp folder, --quick decodes fewer tokens once`,
+  'make-test-model': `  make-test-model DIR --kind random|bigram [--corpus FILE]... [--layers N] [--hidden N] [--heads N]
          [--kv-heads N] [--vocab N] [--seed N] [--max-positions N] [--dtype fp32|fp16] [--external-data]
          [--smoothing K] [--init-std S]
                     write a small Hugging Face layout ONNX decoder folder (config, tokenizer trained on
                     the corpus, onnx/model.onnx); bigram models continue text like the corpus (.jsonl
-                    files contribute every string of every record)
+                    files contribute every string of every record)`,
+} as const;
 
-Options:
-  --help            show this help
-  --version         print the version
+export type CommandName = keyof typeof COMMAND_USAGE;
 
-FILE may be - for standard input in commands that only read it. Every write goes through a temporary
+/** What the commands that load a local model share. */
+const ENGINE_NOTE = `Every command that loads a local model (--model DIR) runs it in an engine process of its own and takes
+--engine-deadline S: a model step (rendering the chat template, tokenising, a model call) that makes no
+progress for S seconds (120) stops the engine with an error naming the step.`;
+
+/** What every command shares. */
+const NOTES = `FILE may be - for standard input in commands that only read it. Every write goes through a temporary
 file renamed into place once complete; writers of one file take a lock (.NAME.cot-studio.lock).
 
 Exit codes: 0 ok, 1 the data or the environment has errors, 2 bad usage.`;
+
+export const USAGE = `Usage: cot-studio <command> [options]
+
+Commands:
+${COMMAND_USAGE.validate}
+${COMMAND_USAGE.stats}
+${COMMAND_USAGE.export}
+${COMMAND_USAGE.rewards}
+${COMMAND_USAGE.reward}
+${COMMAND_USAGE.regenerate}
+${COMMAND_USAGE.pairs}
+${COMMAND_USAGE.status}
+${COMMAND_USAGE.generate}
+
+${ENGINE_NOTE}
+${COMMAND_USAGE.serve}
+${COMMAND_USAGE.bench}
+${COMMAND_USAGE['make-test-model']}
+
+Options:
+  --help            show this help; COMMAND --help (or -h) shows that command's
+  --version         print the version
+
+${NOTES}`;
+
+/**
+ * `cot-studio COMMAND --help`: the command's lines of the usage (each form named in full), the note on the
+ * engine process for commands that load a model, and the notes every command shares.
+ */
+export function commandUsage(command: CommandName): string {
+  const section: string = COMMAND_USAGE[command];
+  const forms = section.replace(/^  (?=\S)/gm, '  cot-studio ');
+  const engine = section.includes('--model DIR') ? `\n\n${ENGINE_NOTE}` : '';
+  return `Usage:\n${forms}${engine}\n\n${NOTES}`;
+}

@@ -1,14 +1,15 @@
 import { parseArgs } from 'node:util';
 import { checkDataset } from '../dataset/validate';
-import { checkContext, datasetOptions, openDatasetFile } from './datasetFile';
+import { checkContext, datasetOptions, imageRootsOption, openDatasetFile } from './datasetFile';
 import { printOut } from './terminal';
 
 /** `cot-studio validate FILE`: one line per problem, like a compiler, then a count. */
 export async function validate(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: datasetOptions, allowPositionals: true, strict: true });
   const [file] = positionals;
+  const imageRoots = imageRootsOption(values['image-root']);
   const dataset = await openDatasetFile(file);
-  const context = checkContext(file, values.format, values['image-root']);
+  const context = checkContext(file, values.format, imageRoots);
   let errors = 0;
   let warnings = 0;
   for (const { line, results } of checkDataset(dataset, context)) {

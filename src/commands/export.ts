@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { z } from 'zod';
+import { imageRootProblem } from '../dataset/images';
 import type { DatasetEditorProvider } from '../editor';
 import {
   DEFAULT_REFLECTION_MARKERS,
@@ -8,6 +9,8 @@ import {
   exportDatasetRecords,
   exportFormatSchema,
   exportOptionsSchema,
+  imageModeSchema,
+  imageOptionsProblem,
   type ExportFormat,
   type ExportOptions,
   type ExportResult,
@@ -19,8 +22,11 @@ const exportArgsSchema = z
     uri: z.string().optional(),
     format: exportFormatSchema,
     output: z.string(),
-    images: z.enum(['path', 'data-uri']).optional(),
+    images: imageModeSchema.optional(),
+    /** `images: "copy"`: the folder to copy them into, from the dataset's folder when relative. */
+    imagesDir: z.string().optional(),
     neutralLabel: z.boolean().optional(),
+    keepIncorrect: z.boolean().optional(),
     includeRejected: z.boolean().optional(),
     shortestCorrect: z.boolean().optional(),
     maxWords: exportOptionsSchema.shape.maxWords,
@@ -59,6 +65,7 @@ const FORMAT_DESCRIPTIONS: Record<ExportFormat, string> = {
   'trl-sft': 'TRL SFT, conversational messages + images',
   'trl-dpo': 'TRL preference: prompt / chosen / rejected',
   'trl-stepwise': 'TRL stepwise supervision (PRM): prompt / completions / labels',
+  'trl-kto': 'TRL unpaired preference (KTO): prompt / completion / label',
   'llamafactory-sharegpt': 'LLaMA-Factory sharegpt + dataset_info.json',
   'openai-chat': 'OpenAI chat fine-tuning JSONL',
   'openai-dpo': 'OpenAI preference fine-tuning JSONL',
@@ -89,8 +96,9 @@ async function askForArgs(dataset: string, uri: vscode.Uri): Promise<ExportArgs 
 }
 
 /**
- * `cotStudio.export {format, output, shortestCorrect?, maxWords?, cutReflections?}`: writes the open dataset,
- * unsaved edits included, in a trainer's format, through OpenVLThinker's filters when asked.
+ * `cotStudio.export {format, output, images?, imagesDir?, keepIncorrect?, shortestCorrect?, maxWords?, cutReflections?}`:
+ * writes the open dataset, unsaved edits included, in a trainer's format, through OpenVLThinker's filters when
+ * asked. A `cotStudio.imageRoots` folder that cannot be used stops the export, naming the setting and the folder.
  */
 export function registerExportCommand(context: vscode.ExtensionContext, provider: DatasetEditorProvider, log: vscode.LogOutputChannel): void {
   context.subscriptions.push(
@@ -110,8 +118,17 @@ export function registerExportCommand(context: vscode.ExtensionContext, provider
         args = parsed.data;
       }
       const document = provider.documentFor(args.uri === undefined ? undefined : uriFromArgument(args.uri));
-      const output = path.resolve(path.dirname(document.uri.fsPath), args.output);
+      const folder = path.dirname(document.uri.fsPath);
+      const output = path.resolve(folder, args.output);
+      const imagesDir = args.imagesDir === undefined ? undefined : path.resolve(folder, args.imagesDir);
+      const imageProblem = imageOptionsProblem(args.format, { images: args.images, imagesDir });
+      if (imageProblem !== null) throw new Error(`cotStudio.export: ${imageProblem}`);
       const [datasetDir, ...imageRoots] = document.imageRoots();
+      // A root that is not there would make its images look missing with no word of why.
+      for (const root of imageRoots) {
+        const problem = imageRootProblem(root);
+        if (problem !== null) throw new Error(`The cotStudio.imageRoots setting names a folder that cannot be used: ${problem}`);
+      }
       const filters = filterOptions(args);
       const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Exporting ${document.dataset.fileName} as ${args.format}` }, () =>
         exportDatasetRecords(document.dataset, args.format, {
@@ -119,15 +136,20 @@ export function registerExportCommand(context: vscode.ExtensionContext, provider
           imageRoots,
           outputPath: output,
           sourcePath: document.uri.fsPath,
-          images: args.images ?? 'path',
+          images: args.images,
+          imagesDir,
           neutralLabel: args.neutralLabel ?? true,
+          keepIncorrect: args.keepIncorrect ?? false,
           includeRejected: args.includeRejected ?? false,
           ...filters,
         }, document.dataset.format),
       );
       for (const refusal of result.refusals) log.warn(`${document.dataset.fileName}:${refusal.line}: not exported: ${refusal.reason}`);
       const filtered = describeFilters(result.filtered, filters).map((phrase) => `; ${phrase}`).join('');
-      const message = `Exported ${result.written} ${args.format} lines to ${path.basename(output)}${filtered}${result.refusals.length > 0 ? `; ${result.refusals.length} records refused (see the CoT Studio output)` : ''}.`;
+      const incorrect = result.incorrect > 0 ? `; ${result.incorrect} records with a step rated incorrect left out` : '';
+      const copied = imagesDir === undefined ? '' : `; ${result.imagesCopied} images copied to ${path.basename(imagesDir)}`;
+      const refused = result.refusals.length > 0 ? `; ${result.refusals.length} records refused (see the CoT Studio output)` : '';
+      const message = `Exported ${result.written} ${args.format} lines to ${path.basename(output)}${incorrect}${filtered}${copied}${refused}.`;
       if (raw === undefined) {
         if (result.refusals.length > 0) {
           void vscode.window.showWarningMessage(message, 'Show Refusals').then((choice) => choice && log.show());

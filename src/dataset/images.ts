@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { describeFileError, errorCode } from '../files/fileErrors';
 
 /** Where an image may be read from, or why it may not. */
 export type LocatedImage = { file: string } | { inline: string } | { problem: string };
@@ -41,6 +42,15 @@ function sniffImage(imagePath: string, read: () => Buffer): { mime: string; byte
   }
   const mime = imageMimeType(bytes);
   return mime === null ? { problem: `${imagePath} is not an image (its bytes are not PNG, JPEG, GIF, WebP, BMP or TIFF)` } : { mime, bytes };
+}
+
+/** Why a configured image root cannot be used (missing, not a folder), or null when it is a folder. */
+export function imageRootProblem(root: string): string | null {
+  try {
+    return fs.statSync(root).isDirectory() ? null : `${root} is not a folder`;
+  } catch (error) {
+    return errorCode(error) === 'ENOENT' ? `the folder ${root} does not exist` : `cannot read the folder ${root}: ${describeFileError(error)}`;
+  }
 }
 
 /** The real path of a file or folder (links followed), or null when there is none. */
@@ -119,6 +129,14 @@ export class ImageResolver {
     if ('problem' in found) return found;
     const sniffed = sniffImage(imagePath, () => fs.readFileSync(found.real));
     return 'problem' in sniffed ? sniffed : { dataUri: `data:${sniffed.mime};base64,${sniffed.bytes.toString('base64')}` };
+  }
+
+  /** The bytes of an image file, read and checked now like `dataUri`'s (an inline image has no file to read). */
+  read(imagePath: string): { bytes: Buffer } | { problem: string } {
+    const found = this.allowed(imagePath);
+    if ('inline' in found) return { problem: 'an inline data: image is not a file' };
+    if ('problem' in found) return found;
+    return sniffImage(imagePath, () => fs.readFileSync(found.real));
   }
 
   /** A record's images as a model gets them, data URIs read through `dataUri`; throws naming the first it cannot give. */

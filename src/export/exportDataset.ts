@@ -1,8 +1,10 @@
 import * as path from 'node:path';
 import { atomicWrite } from '../files/atomicWrite';
-import { checkWriteTarget } from '../files/writeTarget';
+import { checkWriteTarget, TargetError } from '../files/writeTarget';
 import { EXPORTERS, exportRecord } from './exportRecord';
 import { type FilterCounts, filteredInputs, noFilterCounts } from './filters';
+import { prepareCopyFolder } from './imageCopies';
+import { ExportImages, imageOptionsProblem } from './images';
 import { checkSideFiles, sideFiles, type SideFile, writeSideFile } from './sideFiles';
 import type { TargetOptions } from '../files/writeTarget';
 import { isRefusal, type ExportFormat, type ExportInput, type ExportOptions } from './types';
@@ -14,6 +16,10 @@ export interface ExportResult {
   refusals: { line: number; reason: string }[];
   /** Records left out because their review status is `rejected`. */
   skipped: number;
+  /** Records left out because a rated step of their response is incorrect (TRL SFT unless `keepIncorrect`). */
+  incorrect: number;
+  /** Images copied into `imagesDir` (`images: copy`); those already there with the same bytes are not counted. */
+  imagesCopied: number;
   /** What the OpenVLThinker filters dropped or cut (all zero when none is on). */
   filtered: FilterCounts;
   /** The output and its side files. */
@@ -30,7 +36,9 @@ const CHUNK_CHARS = 1 << 16;
  */
 export async function exportDataset(format: ExportFormat, inputs: Iterable<ExportInput>, options: ExportOptions): Promise<ExportResult> {
   const exporter = EXPORTERS[format];
-  const result: ExportResult = { written: 0, refusals: [], skipped: 0, filtered: noFilterCounts(), files: [options.outputPath] };
+  await checkExportTargets(format, options);
+  const images = new ExportImages(format, options);
+  const result: ExportResult = { written: 0, refusals: [], skipped: 0, incorrect: 0, imagesCopied: 0, filtered: noFilterCounts(), files: [options.outputPath] };
   const datasetName = options.datasetName ?? path.basename(options.outputPath, path.extname(options.outputPath));
   let fileKind: { kind: string; line: number } | undefined;
   let hasSystem = false;
@@ -38,13 +46,14 @@ export async function exportDataset(format: ExportFormat, inputs: Iterable<Expor
 
   function* lines(): Iterable<string> {
     for (const input of filteredInputs(inputs, options, result.filtered)) {
-      const exported = exportRecord(format, input, options);
+      const exported = exportRecord(format, input, options, images);
       if (isRefusal(exported)) {
         result.refusals.push({ line: input.line, reason: exported.refusal });
         continue;
       }
-      if (exported.lines.length === 0) {
-        result.skipped++;
+      if ('leftOut' in exported) {
+        if (exported.leftOut === 'rejected') result.skipped++;
+        else result.incorrect++;
         continue;
       }
       const kind = exporter.lineKind?.(input.parsed);
@@ -59,11 +68,19 @@ export async function exportDataset(format: ExportFormat, inputs: Iterable<Expor
       result.written += exported.lines.length;
     }
     // Made before the output is renamed into place, so that an unreadable registry file stops the export whole.
-    side = sideFiles(format, { outputPath: options.outputPath, count: result.written, datasetName, datasetDir: options.datasetDir, lineKind: fileKind?.kind, hasSystem });
+    side = sideFiles(format, { outputPath: options.outputPath, count: result.written, datasetName, root: images.base, lineKind: fileKind?.kind, hasSystem });
   }
 
-  await checkExportTargets(format, options);
-  await atomicWrite(options.outputPath, chunked(lines()), exportTargetOptions(options));
+  // The images a chunk's lines name are copied before the chunk is written, so the output never names a missing copy.
+  async function* withCopies(chunks: Iterable<Uint8Array>): AsyncIterable<Uint8Array> {
+    for (const chunk of chunks) {
+      result.imagesCopied += await images.writeCopies();
+      yield chunk;
+    }
+    result.imagesCopied += await images.writeCopies();
+  }
+
+  await atomicWrite(options.outputPath, withCopies(chunked(lines())), exportTargetOptions(options));
   for (const file of side) await writeSideFile(file);
   result.files.push(...side.map((file) => file.path));
   return result;
@@ -74,13 +91,17 @@ function exportTargetOptions(options: ExportOptions): TargetOptions {
 }
 
 /**
- * Refuses an output that cannot or must not be written (its folder is missing or read-only; it is the input; it
- * is a folder, a FIFO, a device or a symbolic link, unless `replaceOutput`) and a registry file beside it that
- * cannot be kept, before any record is read: a run that samples for an hour learns it at once.
+ * Refuses image options the format cannot write, an output that cannot or must not be written (its folder is
+ * missing or read-only; it is the input; it is a folder, a FIFO, a device or a symbolic link, unless
+ * `replaceOutput`) and a registry file beside it that cannot be kept, and makes the folder images are copied
+ * into, before any record is read: a run that samples for an hour learns it at once.
  */
 export async function checkExportTargets(format: ExportFormat, options: ExportOptions): Promise<void> {
+  const imageProblem = imageOptionsProblem(format, options);
+  if (imageProblem !== null) throw new TargetError(imageProblem);
   await checkWriteTarget(options.outputPath, exportTargetOptions(options));
   checkSideFiles(format, options.outputPath);
+  if (options.images === 'copy' && options.imagesDir !== undefined) await prepareCopyFolder(path.resolve(options.imagesDir));
 }
 
 function* chunked(texts: Iterable<string>): Iterable<Uint8Array> {

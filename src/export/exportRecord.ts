@@ -4,16 +4,19 @@ import { mulberry } from './mulberry';
 import { openaiChat } from './openaiChat';
 import { openaiDpo } from './openaiDpo';
 import { prm800k } from './prm800k';
+import { ExportImages } from './images';
 import { trlDpo } from './trlDpo';
+import { trlKto } from './trlKto';
 import { trlSft } from './trlSft';
 import { trlStepwise } from './trlStepwise';
 import { turnsLostRefusal } from './turns';
-import type { ExportFormat, ExportInput, ExportOptions, FormatExporter, Refusal } from './types';
+import type { ExportFormat, ExportInput, ExportOptions, FormatExporter, LeftOut, Refusal } from './types';
 
 export const EXPORTERS: { [Format in ExportFormat]: FormatExporter<object> } = {
   'trl-sft': trlSft,
   'trl-dpo': trlDpo,
   'trl-stepwise': trlStepwise,
+  'trl-kto': trlKto,
   'llamafactory-sharegpt': llamaFactory,
   'openai-chat': openaiChat,
   'openai-dpo': openaiDpo,
@@ -31,13 +34,20 @@ export function leftOutByReview(input: ExportInput, options: ExportOptions): boo
 }
 
 /**
- * The lines one record becomes in a format: none for a record the reviewer rejected (unless asked for),
- * a refusal naming the reason for a record the format cannot express, else one or more lines, each checked
- * against the format's schema. Lines are built from the parsed record, so no annotation key reaches them.
+ * The lines one record becomes in a format: none for a record the reviewer rejected (unless asked for, or the
+ * format makes the rejection a label) or one the format leaves out, a refusal naming the reason for a record
+ * the format cannot express, else one or more lines, each checked against the format's schema. Lines are built
+ * from the parsed record, so no annotation key reaches them. `images` is the export's (copies it plans are
+ * written by `exportDataset`); without it the record's images are written as `options` say.
  */
-export function exportRecord(format: ExportFormat, input: ExportInput, options: ExportOptions): { lines: object[] } | Refusal {
-  if (leftOutByReview(input, options)) return { lines: [] };
+export function exportRecord(
+  format: ExportFormat,
+  input: ExportInput,
+  options: ExportOptions,
+  images: ExportImages = new ExportImages(format, options),
+): { lines: object[] } | { leftOut: LeftOut } | Refusal {
   const exporter = EXPORTERS[format];
+  if (leftOutByReview(input, options) && exporter.labelsRejected?.(input.parsed) !== true) return { leftOut: 'rejected' };
   // An RL prompt has no response of its own, but may hold pairs sampled for its question.
   const pairsOnly = exporter.pairsOnly === true && input.annotations.preferencePairs.length > 0;
   if (input.parsed.responses.length === 0 && !pairsOnly) {
@@ -54,7 +64,9 @@ export function exportRecord(format: ExportFormat, input: ExportInput, options: 
   if (input.parsed.system !== undefined && exporter.carriesSystem !== true) {
     return { refusal: `${format} has no place for the record's system prompt, which would be lost` };
   }
-  const built = exporter.build(input, options);
+  const leftOut = exporter.leavesOut?.(input, options) ?? null;
+  if (leftOut !== null) return { leftOut };
+  const built = exporter.build(input, options, images);
   if (!Array.isArray(built)) return built;
   const lines: object[] = [];
   for (const line of built) {

@@ -1,47 +1,87 @@
 import * as path from 'node:path';
 import { ImageResolver } from '../dataset/images';
-import type { ExportOptions, Refusal } from './types';
-
-type ImageOptions = Pick<ExportOptions, 'datasetDir' | 'imageRoots'>;
-
-/** `http:`, `data:` and the like; two letters at least so that a Windows drive is not taken for one. */
-const URL_SCHEME = /^[a-z][a-z0-9+.-]+:/i;
-
-function isLocalRelative(image: string): boolean {
-  return !URL_SCHEME.test(image) && !path.isAbsolute(image);
-}
+import { ImageCopies } from './imageCopies';
+import type { ExportFormat, ExportOptions, ImageMode, Refusal } from './types';
 
 /**
- * The file a relative image path names: in the dataset folder, else the first image root that holds it (as
- * the editor shows it), else where the dataset folder would hold it.
+ * The way a format writes images unless told: OpenAI fine-tuning accepts only http(s) URLs and base64 data
+ * URLs, so its formats inline the bytes; every other trainer reads files, found from the output's folder
+ * (LLaMA-Factory's `media_dir` defaults to the folder of `dataset_info.json`, which is the output's).
  */
-function imageFile(image: string, options: ImageOptions): string {
-  return new ImageResolver(options.datasetDir, options.imageRoots).resolve(image) ?? path.resolve(options.datasetDir, image);
+export function defaultImageMode(format: ExportFormat): ImageMode {
+  return format === 'openai-chat' || format === 'openai-dpo' ? 'data-uri' : 'relative';
 }
+
+/** Why the image options do not fit the format, or null when they do. */
+export function imageOptionsProblem(format: ExportFormat, options: Pick<ExportOptions, 'images' | 'imagesDir'>): string | null {
+  if (format === 'prm800k' && options.images !== undefined) return 'prm800k writes no images (its problem keeps the <image> placeholders)';
+  if (format === 'mmpr' && options.images === 'data-uri') return "mmpr writes image paths, which InternVL joins to meta.json's root; choose relative, absolute or copy";
+  if (options.images === 'copy' && options.imagesDir === undefined) return 'copying images needs the folder to copy them into';
+  if (options.images !== 'copy' && options.imagesDir !== undefined) return 'a folder for images is only for copying them (images: copy)';
+  return null;
+}
+
+/** Inline images, and the remote ones OpenAI fetches itself: only a data URI or a URL can carry them. */
+const REMOTE = /^https?:/i;
+const INLINE = /^data:image\//i;
 
 const portable = (relative: string): string => relative.split(path.sep).join('/');
 
 /**
- * An image path as seen from the output file's folder, so that the export finds its images wherever it is
- * written (LLaMA-Factory resolves them from its dataset folder, TRL users from the file's).
+ * The images of one export: each record's image is looked up as the editor finds it (the dataset folder, then
+ * the image roots) and must be one the product may read (under those folders, an image by its bytes); one
+ * that is not refuses the record, naming why, so no line names a file that is not there. Found images are
+ * written as the mode says. Copies are planned as lines are made and written by `writeCopies`.
  */
-export function imagePathFromOutput(image: string, options: ImageOptions & Pick<ExportOptions, 'outputPath'>): string {
-  if (!isLocalRelative(image)) return image;
-  return portable(path.relative(path.dirname(path.resolve(options.outputPath)), imageFile(image, options)));
-}
+export class ExportImages {
+  private readonly mode: ImageMode;
+  /** The folder relative paths start from: MMPR's meta.json `root` (the dataset folder), else the output's folder. */
+  readonly base: string;
+  private readonly resolver: ImageResolver;
+  private readonly copies: ImageCopies | undefined;
 
-/** An image path from the dataset folder, the root InternVL's `meta.json` names, for an image found in an image root too. */
-export function imagePathFromDataset(image: string, options: ImageOptions): string {
-  if (!isLocalRelative(image)) return image;
-  return portable(path.relative(path.resolve(options.datasetDir), imageFile(image, options)));
-}
+  constructor(format: ExportFormat, options: Pick<ExportOptions, 'datasetDir' | 'imageRoots' | 'outputPath' | 'images' | 'imagesDir'>) {
+    this.mode = options.images ?? defaultImageMode(format);
+    const outputDir = path.dirname(path.resolve(options.outputPath));
+    this.base = format === 'mmpr' && this.mode !== 'copy' ? path.resolve(options.datasetDir) : outputDir;
+    this.resolver = new ImageResolver(options.datasetDir, options.imageRoots);
+    if (this.mode === 'copy') {
+      if (options.imagesDir === undefined) throw new Error('copying images needs the folder to copy them into');
+      this.copies = new ImageCopies(path.resolve(options.imagesDir), this.resolver);
+    }
+  }
 
-/**
- * The image inlined as a base64 data URI, read only from under the dataset folder and the image roots and
- * only when its bytes are an image, since the export may be published; URLs are passed through as they are.
- */
-export function imageDataUri(image: string, options: ImageOptions): string | Refusal {
-  if (URL_SCHEME.test(image)) return image;
-  const read = new ImageResolver(options.datasetDir, options.imageRoots).dataUri(image);
-  return 'problem' in read ? { refusal: `cannot inline image: ${read.problem}` } : read.dataUri;
+  /** The record's images as its line writes them, or a refusal naming the first that cannot be written. */
+  paths(images: readonly string[]): string[] | Refusal {
+    const written: string[] = [];
+    for (const image of images) {
+      const one = this.path(image);
+      if (typeof one !== 'string') return one;
+      written.push(one);
+    }
+    return written;
+  }
+
+  /** Writes the copies planned so far (none unless the mode is `copy`); returns how many were written. */
+  async writeCopies(): Promise<number> {
+    return this.copies ? this.copies.write() : 0;
+  }
+
+  private path(image: string): string | Refusal {
+    if (this.mode === 'data-uri') {
+      if (REMOTE.test(image)) return image;
+      const read = this.resolver.dataUri(image);
+      return 'problem' in read ? { refusal: `cannot inline image: ${read.problem}` } : read.dataUri;
+    }
+    if (REMOTE.test(image) || INLINE.test(image)) {
+      const shown = image.length > 40 ? `${image.slice(0, 40)}...` : image;
+      return { refusal: `image ${shown} is not a file: only the data-uri image mode writes it` };
+    }
+    const located = this.resolver.locate(image);
+    if ('problem' in located) return { refusal: located.problem };
+    if (!('file' in located)) return { refusal: `image ${image} is not a file` };
+    if (this.mode === 'absolute') return located.file;
+    const file = this.copies ? this.copies.place(image, located.file) : located.file;
+    return portable(path.relative(this.base, file));
+  }
 }

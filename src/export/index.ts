@@ -2,7 +2,8 @@
 export { checkExportTargets, exportDataset, type ExportResult } from './exportDataset';
 export { exportRecord } from './exportRecord';
 export { sideFiles, type ExportSummary, type SideFile } from './sideFiles';
-export { exportFormatSchema, exportOptionsSchema, type ExportFormat, type ExportInput, type ExportOptions, type Refusal } from './types';
+export { exportFormatSchema, exportOptionsSchema, imageModeSchema, type ExportFormat, type ExportInput, type ExportOptions, type Refusal } from './types';
+export { imageOptionsProblem } from './images';
 export { readDatasetInput, readExportInput } from './input';
 export { exportDatasetRecords } from './fromDataset';
 export { DEFAULT_REFLECTION_MARKERS, type FilterCounts } from './filters';

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { ParsedRecord } from '../dataset/record';
 import { imageTokensMatch, questionWithImageTokens } from './exchange';
-import { imagePathFromOutput } from './images';
+import type { ExportImages } from './images';
 import { isPreferenceRecord, linePerPreference } from './pairs';
-import { isRefusal, type ExportOptions, type FormatExporter, type Refusal } from './types';
+import { isRefusal, type FormatExporter, type Refusal } from './types';
 
 const humanTurnSchema = z.object({ from: z.literal('human'), value: z.string() }).strict();
 const gptTurnSchema = z.object({ from: z.literal('gpt'), value: z.string() }).strict();
@@ -31,12 +31,14 @@ export interface SharegptPrompt {
   system?: string;
 }
 
-export function sharegptPrompt(parsed: ParsedRecord, options: ExportOptions): SharegptPrompt | Refusal {
+export function sharegptPrompt(parsed: ParsedRecord, exportImages: ExportImages): SharegptPrompt | Refusal {
   const question = questionWithImageTokens(parsed);
   if (isRefusal(question)) return question;
+  const images = exportImages.paths(parsed.images);
+  if (isRefusal(images)) return images;
   return {
     question,
-    images: parsed.images.map((image) => imagePathFromOutput(image, options)),
+    images,
     ...(parsed.system === undefined ? {} : { system: parsed.system }),
   };
 }
@@ -50,8 +52,8 @@ export const llamaFactory: FormatExporter<LlamaFactoryLine> = {
   schema: llamaFactoryLineSchema,
   carriesSystem: true,
   lineKind: (parsed) => (isPreferenceRecord(parsed) ? 'ranking' : 'sft'),
-  build({ parsed, annotations }, options) {
-    const prompt = sharegptPrompt(parsed, options);
+  build({ parsed, annotations }, _options, images) {
+    const prompt = sharegptPrompt(parsed, images);
     if (isRefusal(prompt)) return prompt;
     const human = { from: 'human' as const, value: prompt.question };
     if (!isPreferenceRecord(parsed)) {

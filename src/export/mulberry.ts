@@ -26,12 +26,12 @@ type MulberryLine = z.infer<typeof mulberryLineSchema>;
 export const mulberry: FormatExporter<MulberryLine> = {
   schema: mulberryLineSchema,
   carriesSystem: true,
-  build({ parsed, annotations }, options) {
+  build({ parsed, annotations }, _options, images) {
     if (parsed.format !== 'mulberry') return { refusal: `the response is not in Mulberry's ### sections (the record is ${parsed.format})` };
     const phrase = annotations.reflections.at(-1)?.phrase ?? DEFAULT_REFLECTION_PHRASE;
     const problems = sectionGrammarProblems(parsed.responses[0].text, phrase);
     if (problems.length > 0) return { refusal: `the response does not follow Mulberry's ### grammar: ${problems.join('; ')}` };
-    const prompt = sharegptPrompt(parsed, options);
+    const prompt = sharegptPrompt(parsed, images);
     if (isRefusal(prompt)) return prompt;
     const user = { role: 'user' as const, content: prompt.question };
     const assistant = { role: 'assistant' as const, content: parsed.responses[0].text };

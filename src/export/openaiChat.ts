@@ -16,8 +16,8 @@ type OpenaiChatLine = z.infer<typeof openaiChatLineSchema>;
 export const openaiChat: FormatExporter<OpenaiChatLine> = {
   schema: openaiChatLineSchema,
   carriesSystem: true,
-  build({ parsed }, options) {
-    const prompt = openaiPrompt(parsed, options);
+  build({ parsed }, _options, images) {
+    const prompt = openaiPrompt(parsed, images);
     if (isRefusal(prompt)) return prompt;
     return [{ messages: [...prompt, { role: 'assistant', content: parsed.responses[0].text }] }];
   },

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { ParsedRecord } from '../dataset/record';
 import { questionWithoutImageTokens, textPartSchema } from './exchange';
-import { imageDataUri, imagePathFromOutput } from './images';
-import { isRefusal, type ExportOptions, type Refusal } from './types';
+import type { ExportImages } from './images';
+import { isRefusal, type Refusal } from './types';
 
 const imageUrlPartSchema = z.object({ type: z.literal('image_url'), image_url: z.object({ url: z.string() }).strict() }).strict();
 
@@ -17,17 +17,13 @@ export const openaiPromptSchema = z.union([z.tuple([openaiUserMessageSchema]), z
 export type OpenaiUserMessage = z.infer<typeof openaiUserMessageSchema>;
 export type OpenaiPrompt = z.infer<typeof openaiPromptSchema>;
 
-/** The question as an OpenAI user message: image parts (data URIs or paths, as the options say) before the text. */
-export function openaiUserMessage(parsed: ParsedRecord, options: ExportOptions): OpenaiUserMessage | Refusal {
+/** The question as an OpenAI user message: image parts (data URIs unless the export says otherwise) before the text. */
+export function openaiUserMessage(parsed: ParsedRecord, images: ExportImages): OpenaiUserMessage | Refusal {
   const text = questionWithoutImageTokens(parsed);
   if (isRefusal(text)) return text;
   if (parsed.images.length === 0) return { role: 'user', content: text };
-  const urls: string[] = [];
-  for (const image of parsed.images) {
-    const url = options.images === 'data-uri' ? imageDataUri(image, options) : imagePathFromOutput(image, options);
-    if (isRefusal(url)) return url;
-    urls.push(url);
-  }
+  const urls = images.paths(parsed.images);
+  if (isRefusal(urls)) return urls;
   return {
     role: 'user',
     content: [...urls.map((url) => ({ type: 'image_url' as const, image_url: { url } })), { type: 'text', text }],
@@ -35,8 +31,8 @@ export function openaiUserMessage(parsed: ParsedRecord, options: ExportOptions):
 }
 
 /** The prompt messages: the system prompt when the record has one, then the question. */
-export function openaiPrompt(parsed: ParsedRecord, options: ExportOptions): OpenaiPrompt | Refusal {
-  const user = openaiUserMessage(parsed, options);
+export function openaiPrompt(parsed: ParsedRecord, images: ExportImages): OpenaiPrompt | Refusal {
+  const user = openaiUserMessage(parsed, images);
   if (isRefusal(user)) return user;
   return parsed.system === undefined ? [user] : [{ role: 'system', content: parsed.system }, user];
 }

@@ -20,8 +20,8 @@ export const openaiDpo: FormatExporter<OpenaiDpoLine> = {
   schema: openaiDpoLineSchema,
   pairsOnly: true,
   carriesSystem: true,
-  build({ parsed, annotations }, options) {
-    return linePerPreference(openaiPrompt(parsed, options), parsed, annotations, (messages, { prefix, chosen, rejected }) => ({
+  build({ parsed, annotations }, _options, images) {
+    return linePerPreference(openaiPrompt(parsed, images), parsed, annotations, (messages, { prefix, chosen, rejected }) => ({
       input: { messages },
       preferred_output: [{ role: 'assistant', content: prefix + chosen }],
       non_preferred_output: [{ role: 'assistant', content: prefix + rejected }],

@@ -15,7 +15,8 @@ export interface ExportSummary {
   /** Lines written. */
   count: number;
   datasetName: string;
-  datasetDir: string;
+  /** The folder MMPR's image paths start from, meta.json's `root`: the dataset's, or the output's when images are copied. */
+  root: string;
   /** The kind of line the file holds, for formats with several (LLaMA-Factory: `sft` or `ranking`). */
   lineKind?: string;
   /** Some line carries a system prompt (LLaMA-Factory then names its `system` column). */
@@ -47,7 +48,7 @@ export function sideFiles(format: ExportFormat, summary: ExportSummary): SideFil
   if (file === undefined) return [];
   if (format === 'llamafactory-sharegpt') return [{ path: file, name: summary.datasetName, entry: datasetInfoEntry(summary) }];
   const entry = {
-    root: path.resolve(summary.datasetDir),
+    root: path.resolve(summary.root),
     annotation: path.resolve(summary.outputPath),
     data_augment: false,
     repeat_time: 1,

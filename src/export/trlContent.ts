@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { ParsedRecord } from '../dataset/record';
 import { questionWithoutImageTokens, textPartSchema } from './exchange';
-import { imagePathFromOutput } from './images';
-import { isRefusal, type ExportOptions, type Refusal } from './types';
+import type { ExportImages } from './images';
+import { isRefusal, type Refusal } from './types';
 
 const imagePartSchema = z.object({ type: z.literal('image') }).strict();
 const partsSchema = z.array(z.union([imagePartSchema, textPartSchema])).min(1);
@@ -31,10 +31,12 @@ export function trlMessage(role: TrlMessage['role'], text: string, vision: boole
   return { role, content: [...Array.from({ length: imageCount }, () => ({ type: 'image' as const })), { type: 'text', text }] };
 }
 
-export function trlPrompt(parsed: ParsedRecord, options: ExportOptions): TrlPrompt | Refusal {
+export function trlPrompt(parsed: ParsedRecord, exportImages: ExportImages): TrlPrompt | Refusal {
   const text = questionWithoutImageTokens(parsed);
   if (isRefusal(text)) return text;
-  const images = parsed.images.length > 0 ? parsed.images.map((image) => imagePathFromOutput(image, options)) : undefined;
+  const written = exportImages.paths(parsed.images);
+  if (isRefusal(written)) return written;
+  const images = written.length > 0 ? written : undefined;
   const vision = images !== undefined;
   const system = parsed.system === undefined ? [] : [trlMessage('system', parsed.system, vision)];
   return { messages: [...system, trlMessage('user', text, vision, images?.length)], images };

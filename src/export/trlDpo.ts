@@ -23,8 +23,8 @@ export const trlDpo: FormatExporter<TrlDpoLine> = {
   schema: trlDpoLineSchema,
   pairsOnly: true,
   carriesSystem: true,
-  build({ parsed, annotations }, options) {
-    return linePerPreference(trlPrompt(parsed, options), parsed, annotations, (prompt, { prefix, chosen, rejected }) => {
+  build({ parsed, annotations }, _options, images) {
+    return linePerPreference(trlPrompt(parsed, images), parsed, annotations, (prompt, { prefix, chosen, rejected }) => {
       const vision = prompt.images !== undefined;
       const line: TrlDpoLine = {
         prompt: prefix === '' ? prompt.messages : [...prompt.messages, trlMessage('assistant', prefix, vision)],

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { firstResponseVerdict } from './steps';
 import { imagePartsMatch, trlMessage, trlMessageSchema, trlPrompt } from './trlContent';
 import { isRefusal, type FormatExporter } from './types';
 
@@ -8,12 +9,18 @@ const trlSftLineSchema = z
   .refine((line) => imagePartsMatch(line.messages, line.images), 'one image part per entry of images');
 type TrlSftLine = z.infer<typeof trlSftLineSchema>;
 
-/** TRL SFT, conversational: the system prompt, the question and the first response (the chosen one of a preference record). */
+/**
+ * TRL SFT, conversational: the system prompt, the question and the first response (the chosen one of a
+ * preference record). As TRL turns stepwise data into SFT data (keeping a row only when all its labels are
+ * true), a response with a step rated incorrect (-1, or 0 when neutral steps are labelled false) is left out
+ * unless `keepIncorrect`; unrated steps count against nothing, so a record without ratings is written.
+ */
 export const trlSft: FormatExporter<TrlSftLine> = {
   schema: trlSftLineSchema,
   carriesSystem: true,
-  build({ parsed }, options) {
-    const prompt = trlPrompt(parsed, options);
+  leavesOut: (input, options) => (!options.keepIncorrect && firstResponseVerdict(input, options.neutralLabel).incorrect.length > 0 ? 'incorrect-step' : null),
+  build({ parsed }, _options, images) {
+    const prompt = trlPrompt(parsed, images);
     if (isRefusal(prompt)) return prompt;
     const messages = [...prompt.messages, trlMessage('assistant', parsed.responses[0].text, prompt.images !== undefined)];
     return [prompt.images === undefined ? { messages } : { messages, images: prompt.images }];

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { questionOf } from './exchange';
-import { imagePathFromOutput } from './images';
-import { ratedResponses, type StepRating } from './steps';
+import { ratedResponses, stepLabel } from './steps';
 import { isRefusal, type FormatExporter } from './types';
 
 const trlStepwiseLineSchema = z
@@ -21,15 +20,16 @@ type TrlStepwiseLine = z.infer<typeof trlStepwiseLineSchema>;
  */
 export const trlStepwise: FormatExporter<TrlStepwiseLine> = {
   schema: trlStepwiseLineSchema,
-  build(input, options) {
+  build(input, options, exportImages) {
     const question = questionOf(input.parsed);
     if (isRefusal(question)) return question;
     const rated = ratedResponses(input);
     if (isRefusal(rated)) return rated;
-    const label = (rating: StepRating): boolean => (rating === 0 ? options.neutralLabel : rating === 1);
-    const images = input.parsed.images.map((image) => imagePathFromOutput(image, options));
+    const images = exportImages.paths(input.parsed.images);
+    if (isRefusal(images)) return images;
     return rated.map(({ steps }) => {
-      const line: TrlStepwiseLine = { prompt: question, completions: steps.map((step) => step.text), labels: steps.map((step) => label(step.rating)) };
+      const labels = steps.map((step) => stepLabel(step.rating, options.neutralLabel));
+      const line: TrlStepwiseLine = { prompt: question, completions: steps.map((step) => step.text), labels };
       return images.length > 0 ? { ...line, images } : line;
     });
   },

@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import type { Annotations } from '../dataset/annotations';
 import type { JsonObject, ParsedRecord } from '../dataset/record';
+import type { ExportImages } from './images';
 
 /** The export targets; field names of each are in docs (formats.md). */
 export const exportFormatSchema = z.enum([
   'trl-sft',
   'trl-dpo',
   'trl-stepwise',
+  'trl-kto',
   'llamafactory-sharegpt',
   'openai-chat',
   'openai-dpo',
@@ -26,6 +28,13 @@ export interface ExportInput {
   annotations: Annotations;
 }
 
+/**
+ * How an export writes a record's images: a path from the output's folder (`relative`), the file's absolute
+ * path, the bytes inlined as a base64 data URI, or a path to a copy in `imagesDir`.
+ */
+export const imageModeSchema = z.enum(['relative', 'absolute', 'data-uri', 'copy']);
+export type ImageMode = z.infer<typeof imageModeSchema>;
+
 const WORD_LIMIT = 'expected a whole number of words, at least 1';
 /** A marker must hold a visible character: a marker of spaces would cut at every word. */
 const reflectionMarkerSchema = z.string().regex(/\S/, 'a reflection marker needs a character that is not a space');
@@ -40,10 +49,14 @@ export const exportOptionsSchema = z.object({
   sourcePath: z.string().optional(),
   /** Replace an output that is a FIFO, a device or a symbolic link with a new file, instead of refusing. */
   replaceOutput: z.boolean().optional(),
-  /** How OpenAI exports carry images; the other targets always write paths. */
-  images: z.enum(['path', 'data-uri']).default('path'),
+  /** How images are written; unset, each format's own way (`defaultImageMode`). */
+  images: imageModeSchema.optional(),
+  /** The folder `copy` puts the images in. */
+  imagesDir: z.string().optional(),
   /** TRL stepwise: the label of a step rated 0 (OpenR counts neutral steps as correct). */
   neutralLabel: z.boolean().default(true),
+  /** TRL SFT: keep a response with a step rated incorrect too (by default only responses without one are written). */
+  keepIncorrect: z.boolean().default(false),
   /** Records whose review status is `rejected` are left out unless this is set. */
   includeRejected: z.boolean().default(false),
   /** The name of the export in `dataset_info.json` / `meta.json`; defaults to the output file's base name. */
@@ -72,11 +85,18 @@ export function isRefusal<T>(value: T | Refusal): value is Refusal {
 /** One target format: how a record becomes lines, and the schema every line must pass before it is written. */
 export interface FormatExporter<Line> {
   schema: z.ZodType<Line>;
-  build(input: ExportInput, options: ExportOptions): Line[] | Refusal;
+  build(input: ExportInput, options: ExportOptions, images: ExportImages): Line[] | Refusal;
   /** Formats whose file holds a single kind of line (LLaMA-Factory: SFT or ranking) name the kind a record makes. */
   lineKind?(parsed: ParsedRecord): string;
   /** Preference formats that write nothing but pairs: a record's annotated pairs are lines even when it has no response. */
   pairsOnly?: true;
   /** Formats with a place for a system prompt; the others refuse a record that has one rather than drop it. */
   carriesSystem?: true;
+  /** Formats for which a rejected review labels the record rather than leaving it out. */
+  labelsRejected?(parsed: ParsedRecord): boolean;
+  /** Formats that leave out a record they could write (TRL SFT: a response with an incorrect step), and why. */
+  leavesOut?(input: ExportInput, options: ExportOptions): LeftOut | null;
 }
+
+/** Why a record gives no line without being refused: its review rejects it, or its response has an incorrect step. */
+export type LeftOut = 'rejected' | 'incorrect-step';

@@ -87,7 +87,8 @@ describe('export outputs', () => {
       const refused = await runCli('export', input, '--format', 'trl-dpo', '-o', output);
       assert.equal(refused.code, 2);
       assert.match(refused.stderr, /(a FIFO \(named pipe\)|a symbolic link to .*theirs\.jsonl); not replaced \(--force replaces/);
-      const forced = await runCli('export', input, '--format', 'trl-dpo', '-o', output, '--force');
+      // The copy's images are where the fixture's are: an export never names an image it cannot find.
+      const forced = await runCli('export', input, '--format', 'trl-dpo', '-o', output, '--force', '--image-root', datasetsDir);
       assert.equal(forced.code, 0, forced.stderr);
       assert.ok(fs.lstatSync(output).isFile());
     }

@@ -110,6 +110,7 @@ const TARGETS: Record<ExportFormat, z.ZodType> = {
     .object({ prompt: z.array(trlMessage), chosen: z.array(trlMessage).length(1), rejected: z.array(trlMessage).length(1), images: z.array(z.string()).optional() })
     .strict(),
   'trl-stepwise': z.object({ prompt: z.string(), completions: z.array(z.string()), labels: z.array(z.boolean()), images: z.array(z.string()).optional() }).strict(),
+  'trl-kto': z.object({ prompt: z.array(trlMessage).min(1), completion: z.array(trlMessage).length(1), label: z.boolean(), images: z.array(z.string()).optional() }).strict(),
   'llamafactory-sharegpt': z.union([
     z.object({ conversations: z.array(sharegptTurn), images: z.array(z.string()) }).strict(),
     z.object({ conversations: z.array(sharegptTurn), chosen: gpt, rejected: gpt, images: z.array(z.string()) }).strict(),
@@ -159,6 +160,8 @@ const PAIR_FORMATS = new Set<ExportFormat>(['trl-dpo', 'openai-dpo', 'mmpr']);
 /** What each format must refuse among the unannotated fixtures, line by line. */
 function expectedRefusal(format: ExportFormat, fixture: string, line: number): RegExp | null {
   if (RL_FIXTURES.has(fixture)) return /needs a response/;
+  // Unreviewed and unrated: only the MMPR fixture's pairs carry labels.
+  if (format === 'trl-kto') return fixture === 'mmpr.jsonl' ? null : /^no label/;
   if (SFT_FORMATS.has(format)) return null;
   if (PAIR_FORMATS.has(format)) return fixture === 'mmpr.jsonl' ? null : /no preference pair/;
   if (format === 'mulberry') {
@@ -225,12 +228,17 @@ describe('export of every fixture in every format', () => {
 
         const lines = readLines(outputPath);
         assert.equal(lines.length, result.written);
-        assert.equal(lines.length, inputs.length - expected.length, 'one line per exported record (one pair each in the MMPR fixture)');
+        // One line per exported record (one pair each in the MMPR fixture); KTO unpairs a pair into two rows.
+        assert.equal(lines.length, (inputs.length - expected.length) * (format === 'trl-kto' ? 2 : 1));
         for (const line of lines) {
           const checked = TARGETS[format].safeParse(line);
           assert.ok(checked.success, `${format}: ${checked.success ? '' : z.prettifyError(checked.error)}\n${JSON.stringify(line).slice(0, 400)}`);
           assert.ok(!keysDeep(line).includes(ANNOTATION_KEY));
-          for (const image of linePaths(format, line)) assert.ok(fs.existsSync(path.resolve(folder, image)), `${image} is found from the output's folder`);
+          for (const image of linePaths(format, line)) {
+            // OpenAI takes images only as URLs or data URLs: its formats inline them unless told otherwise.
+            if (format === 'openai-chat' || format === 'openai-dpo') assert.match(image, /^data:image\/(png|jpeg);base64,/);
+            else assert.ok(fs.existsSync(path.resolve(folder, image)), `${image} is found from the output's folder`);
+          }
           if (format === 'llamafactory-sharegpt' || format === 'mulberry') {
             const texts = JSON.stringify(line).match(/"(?:value|content)":"(?:[^"\\]|\\.)*"/g) ?? [];
             const tokens = texts.reduce((count, text) => count + countTokens(text), 0);
@@ -306,7 +314,7 @@ describe('side files', () => {
 
   it('has none for the other formats', () => {
     for (const format of FORMATS.filter((candidate) => candidate !== 'mmpr' && candidate !== 'llamafactory-sharegpt')) {
-      assert.deepEqual(sideFiles(format, { outputPath: '/x/y.jsonl', count: 1, datasetName: 'y', datasetDir: '/x' }), []);
+      assert.deepEqual(sideFiles(format, { outputPath: '/x/y.jsonl', count: 1, datasetName: 'y', root: '/x' }), []);
     }
   });
 
@@ -388,7 +396,7 @@ function ratings(values: (1 | 0 | -1 | null)[], extra: object = {}): Annotations
 
 function exported(format: ExportFormat, input: ExportInput, overrides: Partial<ExportOptions> = {}): JsonObject[] {
   const result = exportRecord(format, input, options(path.join(scratch, 'unused.jsonl'), overrides));
-  assert.ok(!('refusal' in result), 'refusal' in result ? result.refusal : '');
+  assert.ok('lines' in result, JSON.stringify(result));
   return result.lines as JsonObject[];
 }
 
@@ -551,7 +559,7 @@ describe('preference pairs', () => {
 describe('record rules', () => {
   it('leaves out records the reviewer rejected unless asked to include them', async () => {
     const rejected = fixtureInput('llava_cot.jsonl', 1, annotated({ review: { status: 'rejected' } }));
-    assert.deepEqual(exportRecord('trl-sft', rejected, options(path.join(scratch, 'unused.jsonl'))), { lines: [] });
+    assert.deepEqual(exportRecord('trl-sft', rejected, options(path.join(scratch, 'unused.jsonl'))), { leftOut: 'rejected' });
     assert.equal(exported('trl-sft', rejected, { includeRejected: true }).length, 1);
     const folder = outputFolder();
     const result = await exportDataset('trl-sft', [rejected, fixtureInput('llava_cot.jsonl', 3)], options(path.join(folder, 'out.jsonl')));

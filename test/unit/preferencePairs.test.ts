@@ -188,7 +188,7 @@ describe('pairs as annotations', () => {
     const text = applyOperation(linesOf('r1vl.jsonl')[0] as string, { kind: 'addPreferencePairs', line: 1, pairs }, context).text;
     const input = readExportInput(text, 1);
     assert.ok(!('refusal' in input));
-    const options = { datasetDir: datasetsDir, imageRoots: [], outputPath: path.join(datasetsDir, 'out.jsonl'), images: 'path' as const, neutralLabel: true, includeRejected: false, shortestCorrect: false };
+    const options = { datasetDir: datasetsDir, imageRoots: [], outputPath: path.join(datasetsDir, 'out.jsonl'), neutralLabel: true, keepIncorrect: false, includeRejected: false, shortestCorrect: false };
     assert.deepEqual(exportRecord('mmpr', input, options), { lines: [{ image: 'images/triangle.png', question: 'Find x.', chosen: 'Final answer: 10', rejected: 'Final answer: 14' }] });
     assert.match(JSON.stringify(exportRecord('trl-sft', input, options)), /needs a response/);
   });
