@@ -1,6 +1,7 @@
 // `cot-studio`: the product's headless entry point, for batch work outside the editor.
 import { version } from '../../package.json';
 import { bench } from './bench';
+import { convert } from './convert';
 import { exportCommand } from './export';
 import { generate } from './generate';
 import { makeTestModelCommand } from './makeTestModel';
@@ -16,7 +17,7 @@ import { USAGE, UsageError } from './usage';
 import { validate } from './validate';
 import { printErr, printOut } from './terminal';
 
-const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { validate, stats, export: exportCommand, status, bench, generate, serve, 'make-test-model': makeTestModelCommand, reward, rewards, regenerate, pairs };
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { validate, stats, export: exportCommand, status, bench, generate, serve, 'make-test-model': makeTestModelCommand, reward, rewards, regenerate, pairs, convert };
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import { atomicWrite } from '../files/atomicWrite';
+import { textChunks } from '../files/textChunks';
 import { checkWriteTarget } from '../files/writeTarget';
+import { isParquetPath, writeLinesAsParquet } from '../parquet/jsonlToParquet';
 import { EXPORTERS, exportRecord } from './exportRecord';
 import { type FilterCounts, filteredInputs, noFilterCounts } from './filters';
 import { checkSideFiles, sideFiles, type SideFile, writeSideFile } from './sideFiles';
@@ -20,13 +22,11 @@ export interface ExportResult {
   files: string[];
 }
 
-/** Lines are handed to the file in chunks of about this many characters, not one write per line. */
-const CHUNK_CHARS = 1 << 16;
-
 /**
- * Streams the records' lines into the output, then writes the format's side files, each through a temporary
- * file renamed into place: an existing output is replaced only once the new one is complete. With the
- * shortest-correct filter `inputs` is read twice (see `filteredInputs`).
+ * Streams the records' lines into the output (as Parquet rows when its name ends in `.parquet`), then writes
+ * the format's side files, each through a temporary file renamed into place: an existing output is replaced
+ * only once the new one is complete. With the shortest-correct filter `inputs` is read twice (see
+ * `filteredInputs`).
  */
 export async function exportDataset(format: ExportFormat, inputs: Iterable<ExportInput>, options: ExportOptions): Promise<ExportResult> {
   const exporter = EXPORTERS[format];
@@ -63,7 +63,8 @@ export async function exportDataset(format: ExportFormat, inputs: Iterable<Expor
   }
 
   await checkExportTargets(format, options);
-  await atomicWrite(options.outputPath, chunked(lines()), exportTargetOptions(options));
+  if (isParquetPath(options.outputPath)) await writeLinesAsParquet(options.outputPath, textChunks(lines()), exportTargetOptions(options));
+  else await atomicWrite(options.outputPath, textChunks(lines()), exportTargetOptions(options));
   for (const file of side) await writeSideFile(file);
   result.files.push(...side.map((file) => file.path));
   return result;
@@ -81,18 +82,4 @@ function exportTargetOptions(options: ExportOptions): TargetOptions {
 export async function checkExportTargets(format: ExportFormat, options: ExportOptions): Promise<void> {
   await checkWriteTarget(options.outputPath, exportTargetOptions(options));
   checkSideFiles(format, options.outputPath);
-}
-
-function* chunked(texts: Iterable<string>): Iterable<Uint8Array> {
-  let pending: string[] = [];
-  let size = 0;
-  for (const text of texts) {
-    pending.push(text);
-    size += text.length;
-    if (size < CHUNK_CHARS) continue;
-    yield Buffer.from(pending.join(''));
-    pending = [];
-    size = 0;
-  }
-  if (pending.length > 0) yield Buffer.from(pending.join(''));
 }
