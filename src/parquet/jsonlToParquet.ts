@@ -39,6 +39,8 @@ export async function* jsonlToParquet(file: string, options: JsonlToParquetOptio
   }
   const shape = recordShape();
   for await (const { record } of records(false)) observeRecord(shape, record);
+  // The row count of a Parquet file is its columns' length: rows without columns would be lost.
+  if (shape.seen > 0 && shape.fields.size === 0) throw new Error(`${file}: every record is {}; a Parquet file cannot hold rows without columns`);
   yield* parquetBytes(shape, records(true));
   if (result) result.records = shape.seen;
 }

@@ -10,12 +10,13 @@ export interface SizedRecord {
 }
 
 /**
- * A row group closes at this many records or this many bytes of them, whichever comes first: memory holds one
- * group, so it does not grow with the file, and a group of embedded images stays far below a gigabyte (Hugging
- * Face writes image datasets in groups of 100 rows for the same reason).
+ * A row group closes at this many records or this many bytes of their lines and images, whichever comes first:
+ * memory holds one group (its values take a few times their text's size while they are encoded), so it does
+ * not grow with the file, and a group of embedded images stays small (Hugging Face writes image datasets in
+ * groups of 100 rows for the same reason).
  */
 const ROW_GROUP_RECORDS = 10_000;
-const ROW_GROUP_BYTES = 64 << 20;
+const ROW_GROUP_BYTES = 16 << 20;
 
 /**
  * The bytes of a Parquet file of the records, written one row group at a time as they arrive: each group's

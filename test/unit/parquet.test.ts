@@ -105,10 +105,28 @@ describe('JSONL -> Parquet -> JSONL', () => {
     assert.ok(!fs.existsSync(path.join(dir, 'out.parquet')));
   });
 
+  it('refuses records that have no key at all, which Parquet rows cannot hold, and keeps an empty file empty', async () => {
+    const dir = folder();
+    writeRecords(path.join(dir, 'keyless.jsonl'), ['{}', '{}']);
+    await assert.rejects(convertDataset(path.join(dir, 'keyless.jsonl'), path.join(dir, 'out.parquet'), { images: 'path' }), /keyless\.jsonl: every record is \{\}/);
+    writeRecords(path.join(dir, 'some.jsonl'), ['{}', '{"a": 1}']);
+    await convertDataset(path.join(dir, 'some.jsonl'), path.join(dir, 'some.parquet'), { images: 'path' });
+    await convertDataset(path.join(dir, 'some.parquet'), path.join(dir, 'some.back.jsonl'), { images: 'path' });
+    assert.deepEqual(readRecords(path.join(dir, 'some.back.jsonl')), [{}, { a: 1 }]);
+    fs.writeFileSync(path.join(dir, 'empty.jsonl'), '');
+    assert.equal((await convertDataset(path.join(dir, 'empty.jsonl'), path.join(dir, 'empty.parquet'), { images: 'path' })).records, 0);
+    assert.equal((await convertDataset(path.join(dir, 'empty.parquet'), path.join(dir, 'empty.back.jsonl'), { images: 'path' })).records, 0);
+    assert.equal(fs.readFileSync(path.join(dir, 'empty.back.jsonl'), 'utf8'), '');
+  });
+
   it('refuses other extensions and standard input as usage errors', async () => {
     assert.equal((await runCli('convert', 'a.json', 'b.parquet')).code, 2);
     assert.equal((await runCli('convert', '-', 'b.parquet')).code, 2);
     assert.equal((await runCli('convert', path.join(scratch, 'missing.jsonl'), path.join(scratch, 'b.parquet'))).code, 2);
+    fs.writeFileSync(path.join(scratch, 'text.parquet'), 'not parquet\n');
+    const notParquet = await runCli('convert', path.join(scratch, 'text.parquet'), path.join(scratch, 'text.jsonl'));
+    assert.equal(notParquet.code, 1);
+    assert.match(notParquet.stderr, /text\.parquet: not a Parquet file/);
   });
 });
 
