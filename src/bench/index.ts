@@ -22,6 +22,8 @@ export interface BenchOptions {
   fixturesDir: string;
   /** Leave the generated file and the saved copies in place for a look afterwards. */
   keep: boolean;
+  /** The `cot-studio` script, which the convert measure runs in child processes. */
+  cli: string;
   log(message: string): void;
 }
 
@@ -31,7 +33,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   try {
     options.log(`writing ${options.records} records to ${dir}`);
     const generated = generateDataset(options.fixturesDir, options.records, dir);
-    const rows = await measureDataset(generated.file, options.log);
+    const rows = await measureDataset(generated.file, options.cli, options.log);
     return benchResultSchema.parse({
       file: { path: generated.file, records: generated.records, bytes: generated.bytes, meanLineBytes: generated.bytes / generated.records, kept: options.keep },
       node: process.version,

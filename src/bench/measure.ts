@@ -9,6 +9,7 @@ import { applyOperation } from '../dataset/operations';
 import { fileStats } from '../dataset/stats';
 import { datasetStats } from '../dataset/validate';
 import { seededRandom } from '../random';
+import { measureConvert } from './convert';
 import { type BenchRow, benchRow } from './report';
 import { collectGarbage, median, medianMs, micros } from './timing';
 
@@ -167,8 +168,8 @@ async function measureSave(dataset: Dataset, file: string, original: Uint8Array)
   return benchRow('save', 'save after one edit: atomicWrite', 'ms', ours, copy, 'copyFileSync', `saved bytes differ only on line ${line + 1}; the save also fsyncs`);
 }
 
-/** Every measure on one generated file, in table order. */
-export async function measureDataset(file: string, log: (message: string) => void): Promise<BenchRow[]> {
+/** Every measure on one generated file, in table order; `cli` is the command line the convert measure runs. */
+export async function measureDataset(file: string, cli: string, log: (message: string) => void): Promise<BenchRow[]> {
   log('memory');
   const { dataset, rows: memory } = await measureMemory(file);
   log('read and newline scan');
@@ -187,5 +188,7 @@ export async function measureDataset(file: string, log: (message: string) => voi
   const stats = await measureStats(dataset, file);
   log('save');
   const save = await measureSave(dataset, file, bytes);
-  return [read, ...load, nextSample, ...stats, save, ...memory];
+  log('convert');
+  const convert = await measureConvert(file, cli, await medianMs(STATS_REPEATS, () => parseEveryLine(file)));
+  return [read, ...load, nextSample, ...stats, save, ...memory, ...convert];
 }

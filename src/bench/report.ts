@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** The measures, in the order the table lists them. */
-export const measureIdSchema = z.enum(['read', 'index', 'first-page', 'page', 'next-sample', 'stats', 'stats-checks', 'save', 'memory-rss', 'memory-heap']);
+export const measureIdSchema = z.enum(['read', 'index', 'first-page', 'page', 'next-sample', 'stats', 'stats-checks', 'save', 'memory-rss', 'memory-heap', 'convert', 'convert-rss']);
 export type MeasureId = z.infer<typeof measureIdSchema>;
 
 /** The fields of a table row, shared by the dataset and engine benches; each adds its own measure ids. */

@@ -58,7 +58,7 @@ export async function bench(args: string[]): Promise<number> {
     // The bench builds its file from the repository's sample datasets; the bundle runs from dist/.
     const fixturesDir = path.resolve(__dirname, '..', 'test', 'fixtures', 'datasets');
     if (!fs.existsSync(fixturesDir)) throw new Error(`the bench needs the sample datasets at ${fixturesDir}; run it from a checkout of the repository`);
-    output.dataset = await runBench({ records, fixturesDir, keep: values.keep, log });
+    output.dataset = await runBench({ records, fixturesDir, keep: values.keep, cli: __filename, log });
     printed.push(formatBench(output.dataset));
   }
   if (options.only !== 'dataset') {

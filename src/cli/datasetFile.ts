@@ -5,6 +5,7 @@ import { type CheckContext, fileCheckContext } from '../dataset/checks';
 import { imageRootProblem } from '../dataset/images';
 import { type FormatId, formatIdSchema } from '../dataset/record';
 import { describeFileError } from '../files/fileErrors';
+import { isParquetPath, parquetAsJsonl } from '../parquet/convert';
 import { UsageError } from './usage';
 
 /** Options every dataset command takes: a forced format and extra folders to find images in. */
@@ -58,8 +59,18 @@ export function readDatasetBytes(file: string | undefined): Buffer {
   return readingDatasetFile(file, (name) => fs.readFileSync(name === STANDARD_INPUT ? 0 : name));
 }
 
+/**
+ * The file's bytes, standard input's for `-`; a `.parquet` file's rows as JSONL lines (row N on line N, embedded
+ * images as data URIs), so that every read command takes Parquet datasets as they are published.
+ */
+export async function datasetBytes(file: string | undefined): Promise<Buffer> {
+  if (file === undefined || !isParquetPath(file)) return readDatasetBytes(file);
+  readingDatasetFile(file, (name) => name);
+  return parquetAsJsonl(file);
+}
+
 export async function openDatasetFile(file: string | undefined): Promise<Dataset> {
-  return Dataset.load(path.basename(file ?? ''), readDatasetBytes(file));
+  return Dataset.load(path.basename(file ?? ''), await datasetBytes(file));
 }
 
 /** The format `--format` forces, or undefined to detect it per record. */

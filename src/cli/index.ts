@@ -1,6 +1,7 @@
 // `cot-studio`: the product's headless entry point, for batch work outside the editor.
 import { version } from '../../package.json';
 import { bench } from './bench';
+import { convert } from './convert';
 import { exportCommand } from './export';
 import { generate } from './generate';
 import { makeTestModelCommand } from './makeTestModel';
@@ -16,7 +17,7 @@ import { type CommandName, commandUsage, USAGE, UsageError } from './usage';
 import { validate } from './validate';
 import { printErr, printOut } from './terminal';
 
-const COMMANDS: Record<CommandName, (args: string[]) => Promise<number>> = { validate, stats, export: exportCommand, status, bench, generate, serve, 'make-test-model': makeTestModelCommand, reward, rewards, regenerate, pairs };
+const COMMANDS: Record<CommandName, (args: string[]) => Promise<number>> = { validate, stats, export: exportCommand, status, bench, generate, serve, 'make-test-model': makeTestModelCommand, reward, rewards, regenerate, pairs, convert };
 
 function isCommand(name: string): name is CommandName {
   return Object.hasOwn(COMMANDS, name);

@@ -99,6 +99,14 @@ export const COMMAND_USAGE = {
                     write a small Hugging Face layout ONNX decoder folder (config, tokenizer trained on
                     the corpus, onnx/model.onnx); bigram models continue text like the corpus (.jsonl
                     files contribute every string of every record)`,
+  convert: `  convert IN OUT [--images path|embed] [--image-root DIR]... [--force]
+                    JSONL to Parquet or back, by the extensions (.jsonl, .parquet), a row group at a time;
+                    objects and lists become Parquet structs and lists, values that disagree JSON text;
+                    Parquet -> JSONL writes embedded images (Hugging Face {bytes, path} structs, binary
+                    columns) as files in OUT_images/ beside OUT, or with --images embed as data URIs;
+                    JSONL -> Parquet with --images embed stores the files of image, images and image_path
+                    as {bytes, path} structs. export -o OUT.parquet writes its rows as Parquet, and
+                    validate, stats and export read a FILE.parquet`,
 } as const;
 
 export type CommandName = keyof typeof COMMAND_USAGE;

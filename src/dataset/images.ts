@@ -124,11 +124,21 @@ export class ImageResolver {
    * they give (the extension may lie).
    */
   dataUri(imagePath: string): { dataUri: string } | { problem: string } {
+    if ('inline' in this.allowed(imagePath)) return { dataUri: imagePath };
+    const read = this.bytes(imagePath);
+    return 'problem' in read ? read : { dataUri: `data:${read.mime};base64,${read.bytes.toString('base64')}` };
+  }
+
+  /** The image's bytes and MIME type, read and checked now as `dataUri` does; an inline base64 `data:` image is decoded. */
+  bytes(imagePath: string): { mime: string; bytes: Buffer } | { problem: string } {
     const found = this.allowed(imagePath);
-    if ('inline' in found) return { dataUri: found.inline };
     if ('problem' in found) return found;
-    const sniffed = sniffImage(imagePath, () => fs.readFileSync(found.real));
-    return 'problem' in sniffed ? sniffed : { dataUri: `data:${sniffed.mime};base64,${sniffed.bytes.toString('base64')}` };
+    if ('inline' in found) {
+      const base64 = /^data:[^,]*;base64,/i.exec(found.inline);
+      if (!base64) return { problem: `${imagePath.slice(0, 40)}… is not a base64 data URI` };
+      return sniffImage(imagePath.slice(0, 40), () => Buffer.from(found.inline.slice(base64[0].length), 'base64'));
+    }
+    return sniffImage(imagePath, () => fs.readFileSync(found.real));
   }
 
   /** The bytes of an image file, read and checked now like `dataUri`'s (an inline image has no file to read). */

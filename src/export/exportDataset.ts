@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import { atomicWrite } from '../files/atomicWrite';
+import { textChunks } from '../files/textChunks';
 import { checkWriteTarget, TargetError } from '../files/writeTarget';
+import { isParquetPath, writeLinesAsParquet } from '../parquet/jsonlToParquet';
 import { EXPORTERS, exportRecord } from './exportRecord';
 import { type FilterCounts, filteredInputs, noFilterCounts } from './filters';
 import { prepareCopyFolder } from './imageCopies';
@@ -26,13 +28,11 @@ export interface ExportResult {
   files: string[];
 }
 
-/** Lines are handed to the file in chunks of about this many characters, not one write per line. */
-const CHUNK_CHARS = 1 << 16;
-
 /**
- * Streams the records' lines into the output, then writes the format's side files, each through a temporary
- * file renamed into place: an existing output is replaced only once the new one is complete. With the
- * shortest-correct filter `inputs` is read twice (see `filteredInputs`).
+ * Streams the records' lines into the output (as Parquet rows when its name ends in `.parquet`), then writes
+ * the format's side files, each through a temporary file renamed into place: an existing output is replaced
+ * only once the new one is complete. With the shortest-correct filter `inputs` is read twice (see
+ * `filteredInputs`).
  */
 export async function exportDataset(format: ExportFormat, inputs: Iterable<ExportInput>, options: ExportOptions): Promise<ExportResult> {
   const exporter = EXPORTERS[format];
@@ -72,15 +72,17 @@ export async function exportDataset(format: ExportFormat, inputs: Iterable<Expor
   }
 
   // The images a chunk's lines name are copied before the chunk is written, so the output never names a missing copy.
-  async function* withCopies(chunks: Iterable<Uint8Array>): AsyncIterable<Uint8Array> {
-    for (const chunk of chunks) {
+  async function* withCopies(chunks: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+    for await (const chunk of chunks) {
       result.imagesCopied += await images.writeCopies();
       yield chunk;
     }
     result.imagesCopied += await images.writeCopies();
   }
 
-  await atomicWrite(options.outputPath, withCopies(chunked(lines())), exportTargetOptions(options));
+  const chunks = withCopies(textChunks(lines()));
+  if (isParquetPath(options.outputPath)) await writeLinesAsParquet(options.outputPath, chunks, exportTargetOptions(options));
+  else await atomicWrite(options.outputPath, chunks, exportTargetOptions(options));
   for (const file of side) await writeSideFile(file);
   result.files.push(...side.map((file) => file.path));
   return result;
@@ -102,18 +104,4 @@ export async function checkExportTargets(format: ExportFormat, options: ExportOp
   await checkWriteTarget(options.outputPath, exportTargetOptions(options));
   checkSideFiles(format, options.outputPath);
   if (options.images === 'copy' && options.imagesDir !== undefined) await prepareCopyFolder(path.resolve(options.imagesDir));
-}
-
-function* chunked(texts: Iterable<string>): Iterable<Uint8Array> {
-  let pending: string[] = [];
-  let size = 0;
-  for (const text of texts) {
-    pending.push(text);
-    size += text.length;
-    if (size < CHUNK_CHARS) continue;
-    yield Buffer.from(pending.join(''));
-    pending = [];
-    size = 0;
-  }
-  if (pending.length > 0) yield Buffer.from(pending.join(''));
 }

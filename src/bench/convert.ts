@@ -1,0 +1,40 @@
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { megabytes, type BenchRow, benchRow } from './report';
+
+const execute = promisify(execFile);
+
+/** Loaded before the CLI in the child (node --require): prints the child's peak RSS as it exits. */
+const PEAK_PROBE = `process.on('exit', () => require('node:fs').writeSync(2, '\\npeak-rss ' + process.resourceUsage().maxRSS * 1024 + '\\n'));\n`;
+
+/** One CLI run in a child process: its wall time and its own peak RSS. */
+async function runCli(cli: string, probe: string, args: string[]): Promise<{ ms: number; peakRss: number }> {
+  const start = performance.now();
+  const { stderr } = await execute(process.execPath, ['--require', probe, cli, ...args], { maxBuffer: 1 << 20 });
+  const ms = performance.now() - start;
+  const peak = /peak-rss (\d+)/.exec(stderr);
+  if (!peak) throw new Error(`cot-studio ${args.join(' ')} did not report its memory: ${stderr}`);
+  return { ms, peakRss: Number(peak[1]) };
+}
+
+/**
+ * `cot-studio convert` there and back (JSONL -> Parquet -> JSONL), each in a child process as a user runs
+ * it, against a bare read + JSON.parse of every line (`bareMs`); and the larger of the two peak RSS figures
+ * against the file's size, which a streamed conversion does not follow.
+ */
+export async function measureConvert(file: string, cli: string, bareMs: number): Promise<BenchRow[]> {
+  const dir = path.dirname(file);
+  const probe = path.join(dir, 'peak-rss.js');
+  fs.writeFileSync(probe, PEAK_PROBE);
+  const parquet = path.join(dir, 'converted.parquet');
+  const there = await runCli(cli, probe, ['convert', file, parquet]);
+  const back = await runCli(cli, probe, ['convert', parquet, path.join(dir, 'converted.jsonl')]);
+  const bytes = fs.statSync(file).size;
+  const peak = Math.max(there.peakRss, back.peakRss);
+  return [
+    benchRow('convert', 'convert: JSONL -> Parquet -> JSONL', 'ms', there.ms + back.ms, bareMs, 'read + JSON.parse every line', `two CLI runs (${Math.round(there.ms)} + ${Math.round(back.ms)} ms); Parquet ${megabytes(fs.statSync(parquet).size)}`),
+    benchRow('convert-rss', 'convert: peak RSS', 'MB', peak / 1e6, bytes / 1e6, 'file size', `JSONL -> Parquet ${megabytes(there.peakRss)}, back ${megabytes(back.peakRss)}`),
+  ];
+}
