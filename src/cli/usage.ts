@@ -128,6 +128,7 @@ Commands:
 ${COMMAND_USAGE.validate}
 ${COMMAND_USAGE.stats}
 ${COMMAND_USAGE.export}
+${COMMAND_USAGE.convert}
 ${COMMAND_USAGE.rewards}
 ${COMMAND_USAGE.reward}
 ${COMMAND_USAGE.regenerate}

@@ -257,7 +257,7 @@ describe('process-supervision formats', () => {
     assert.deepEqual(stepwise.lines[0].completions, ['The triangle is right-angled at B.', 'x = 6 + 8 = 14.', 'Final answer: 14']);
     const sft = await exported(file, 'trl-sft');
     assert.equal(sft.code, 0, sft.stderr);
-    assert.equal(sft.lines.length, 5);
+    assert.equal(sft.lines.length, 2, 'trl-sft keeps only the responses whose steps are all correct');
   });
 });
 
