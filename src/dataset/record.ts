@@ -35,6 +35,7 @@ export const formatIdSchema = z.enum([
   'openai-chat', // messages with image_url content parts
   'trl-completion', // prompt/completion (+ label: TRL unpaired preference, KTO)
   'sharegpt-preference', // LLaMA-Factory ranking: conversations + chosen/rejected turns
+  'openai-dpo', // input.messages/preferred_output/non_preferred_output (OpenAI DPO fine-tuning)
   'visualprm', // image/question/answer/response/steps_with_score (VisualPRM400K; VL-PRM300K adds first_incorrect_step)
   'visual-process-bench', // image/question/answer/response: {steps, process_correctness}
   'prm800k', // question: {problem, ground_truth_answer}, label: {steps: [{completions, ...}], finish_reason}

@@ -25,7 +25,7 @@ interface Labelled {
 /**
  * The label of the record's own response: the reviewer's verdict (accepted: true, rejected: false), else its
  * steps' (TRL merges step labels with a logical AND): false when a rated step is incorrect, true when every
- * step is rated correct; null when neither decides. An accepted response with a step rated incorrect
+ * step is rated correct; else the record's own `label` (KTO data read back); null when none decides. An accepted response with a step rated incorrect
  * contradicts itself and is refused, naming the steps.
  */
 function responseLabel(input: ExportInput, options: ExportOptions): boolean | null | Refusal {
@@ -37,7 +37,8 @@ function responseLabel(input: ExportInput, options: ExportOptions): boolean | nu
   if (status === 'accepted') return true;
   if (status === 'rejected') return false;
   if (verdict.incorrect.length > 0) return false;
-  return verdict.steps > 0 && verdict.rated === verdict.steps ? true : null;
+  if (verdict.steps > 0 && verdict.rated === verdict.steps) return true;
+  return input.parsed.label ?? null;
 }
 
 /** The record's labelled completions: its response's label, then both sides of each preference (chosen true, rejected false). */

@@ -31,6 +31,7 @@ import { parseMmpr, parseMmprPrompt } from './mmpr';
 import { isMulberrySearch, parseMulberrySearch } from './mulberrySearch';
 import { parsePrm800k, parseVisualPrm, parseVisualProcessBench } from './processSupervision';
 import { parseMmEureka, parseProblem, parseVerl } from './rl';
+import { parseOpenaiDpo } from './openaiDpo';
 import { parseSharegptPreference } from './sharegptPreference';
 import { parseTrlCompletion, parseTrlPreference, parseTrlStepwise } from './trl';
 
@@ -53,6 +54,7 @@ const PARSERS: Record<FormatId, (record: JsonObject) => ParsedRecord> = {
   'reason-rft-rl': (record) => parseProblem(record, 'reason-rft-rl'),
   'trl-completion': parseTrlCompletion,
   'sharegpt-preference': parseSharegptPreference,
+  'openai-dpo': parseOpenaiDpo,
   visualprm: parseVisualPrm,
   'visual-process-bench': parseVisualProcessBench,
   prm800k: parsePrm800k,
@@ -68,6 +70,7 @@ export function detectFormat(record: JsonObject): FormatId | null {
   if (isJsonObject(record.response) && 'steps' in record.response) return 'visual-process-bench';
   if (isJsonObject(record.question) && isJsonObject(record.label)) return 'prm800k';
   if (Array.isArray(record.prompt) && isJsonObject(record.reward_model)) return 'verl';
+  if (has('input') && has('preferred_output') && has('non_preferred_output')) return 'openai-dpo';
   if (has('prompt') && has('completions')) return 'trl-stepwise';
   if (has('prompt') && has('completion')) return 'trl-completion';
   if (has('chosen') && has('rejected')) {
@@ -92,6 +95,7 @@ export function detectFormat(record: JsonObject): FormatId | null {
 const EXPECTED_SHAPES =
   'messages or conversations (chat), question/chosen/rejected (MMPR), prompt/chosen/rejected or chosen/rejected (TRL preference), ' +
   'conversations/chosen/rejected (LLaMA-Factory ranking), prompt/completion (TRL prompt-completion, with label: KTO), ' +
+  'input/preferred_output/non_preferred_output (OpenAI DPO), ' +
   'prompt/completions (TRL stepwise), problem/key_steps or image_path/problem (R1-VL), problem/solution (Reason-RFT RL), ' +
   'question/response/steps_with_score (VisualPRM), response.steps/process_correctness (VisualProcessBench), question.problem/label.steps (PRM800K), ' +
   'prompt/reward_model (verl), conversations/answer/image_urls (MM-Eureka), question/answer (MMPR prompt), ' +

@@ -51,6 +51,7 @@ export function structureOf(format: FormatId, text: string): Structure | null {
     case 'trl-preference':
     case 'trl-completion':
     case 'sharegpt-preference':
+    case 'openai-dpo':
     case 'mulberry-search':
       return detectStructure(text);
     default:
