@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parseRecord } from '../../src/dataset/formats';
+import { exportFormatSchema } from '../../src/export';
 import type { JsonObject, ParsedRecord } from '../../src/dataset/record';
 import { runCli } from '../harness/cli';
 import { fixturesDir } from '../harness/fixtures';
@@ -85,5 +86,56 @@ describe('LLaMA-Factory demo data (data/dpo_en_demo.json, data/kto_en_demo.json)
     const [first] = fs.readFileSync(output, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { chosen: Array<{ content: string }>; rejected: Array<{ content: string }> });
     assert.equal(first?.chosen[0]?.content, '6778576 - 84834150134 = -84827371558');
     assert.equal(first?.rejected[0]?.content, '84834150134 - 6778576 = -16666579378');
+  });
+});
+
+describe('LLaMA-Factory newer layout and R1-V prompts', () => {
+  it('LLaMA-Factory v1 (data/v1_multimodal_demo.jsonl): parts hold their text and image path in `value`', () => {
+    const [first] = records('llamafactory-v1-multimodal-demo.jsonl').map(parsed);
+    assert.equal(first?.format, 'openai-chat');
+    assert.equal(first?.question, 'Who are they?');
+    assert.equal(first?.responses[0]?.text, "They're Kane and Gretzka from Bayern Munich.");
+    assert.deepEqual(first?.responses[0]?.segments[0]?.path, ['messages', 1, 'content', 0, 'value']);
+    assert.equal(first?.images[0], 'data/mllm_demo_data/1.jpg');
+  });
+
+  it('R1-V evaluation prompts (`image_path`, `question`, `ground_truth`) read as a question with its answer', () => {
+    const lines = records('r1v-geoqa-test-prompts.jsonl');
+    for (const [index, record] of lines.map(parsed).entries()) {
+      const source = lines[index] as { question: string; ground_truth: string | number; image_path: string };
+      assert.deepEqual([record.question, record.groundTruth, record.images, record.responses.length], [source.question, String(source.ground_truth), [source.image_path], 0]);
+    }
+  });
+});
+
+/** Files of configuration entries (dataset_info.json, meta.json) rather than records, and the shapes still not read. */
+const NOT_RECORDS = /-(dataset-info|meta-docs)\.jsonl$/;
+const STILL_UNREAD = new Map([
+  ['trl-language-modeling.jsonl', [1]], // `{"text": ...}`: plain text, no question or response
+  ['r1v-geoqa-eval-results.jsonl', [1, 2, 3]], // evaluation logs: question, model output and verdict
+  ['mm-eureka-qwen-readme.jsonl', [1]], // `message` holds the conversation as a JSON string
+]);
+
+describe('every real record through validate, stats, rewards and every export', () => {
+  const files = fs.readdirSync(realDir).filter((name) => name.endsWith('.jsonl') && !NOT_RECORDS.test(name));
+
+  it('reads every record of a known shape, and no command fails on any', async () => {
+    for (const name of files) {
+      const file = path.join(realDir, name);
+      const validated = await runCli('validate', file);
+      assert.ok(validated.code === 0 || validated.code === 1, `${name}: ${validated.stderr}`);
+      const unread = [...validated.stdout.matchAll(/:(\d+):\d+: error \[(?:unknown-format|unparseable)\]/g)].map((match) => Number(match[1]));
+      assert.deepEqual(unread, STILL_UNREAD.get(name) ?? [], `${name}: records not read`);
+      for (const command of [['stats', '--json'], ['rewards', '--json']]) {
+        const run = await runCli(command[0] ?? '', file, ...command.slice(1));
+        assert.ok(run.code === 0 || run.code === 1, `${name} ${command[0]}: ${run.stderr}`);
+        assert.doesNotThrow(() => JSON.parse(run.stdout), `${name} ${command[0]} prints JSON`);
+      }
+      for (const format of exportFormatSchema.options) {
+        const run = await runCli('export', file, '--format', format, '-o', path.join(scratch, `${name}.${format}.jsonl`));
+        assert.ok(run.code === 0 || run.code === 1, `${name} as ${format}: ${run.stderr}`);
+        assert.doesNotMatch(run.stderr, /^\s+at /m, `${name} as ${format}: no stack trace`);
+      }
+    }
   });
 });

@@ -32,14 +32,15 @@ function roleOf(value: Json | undefined): TurnRole {
 
 /**
  * The image a content part places: OpenAI's `image_url` url, or the path of an `image` part (Qwen-VL's
- * `{"type": "image", "image": PATH}`, or `image_path`); TRL's bare `{"type": "image"}` names none.
+ * `{"type": "image", "image": PATH}`, or `image_path`), or LLaMA-Factory's newer `{"type": "image_url",
+ * "value": PATH}`; TRL's bare `{"type": "image"}` names none.
  */
 function imageUrlOf(part: JsonObject): string | null {
   if (part.type === 'image') {
     const image = part.image ?? part.image_path;
     return typeof image === 'string' ? image : null;
   }
-  const imageUrl = part.image_url;
+  const imageUrl = part.image_url ?? part.value;
   const url = isJsonObject(imageUrl) ? imageUrl.url : imageUrl;
   return part.type === 'image_url' && typeof url === 'string' ? url : null;
 }
@@ -62,7 +63,10 @@ function readTurn(turn: Json, path: JsonPath): Turn {
   const imageUrls: string[] = turnImagePath(turn);
   content.forEach((part, index) => {
     if (!isJsonObject(part)) return;
-    if (part.type === 'text' && typeof part.text === 'string') texts.push({ text: part.text, path: [...contentPath, index, 'text'] });
+    // OpenAI's text parts hold `text`; LLaMA-Factory's newer layout `value`.
+    const textKey = typeof part.text === 'string' ? 'text' : 'value';
+    const text = part[textKey];
+    if (part.type === 'text' && typeof text === 'string') texts.push({ text, path: [...contentPath, index, textKey] });
     const url = imageUrlOf(part);
     if (url !== null) imageUrls.push(url);
   });

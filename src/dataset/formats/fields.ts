@@ -5,7 +5,7 @@ import { formatPath, RecordError } from '../recordEdit';
 export const IMAGE_KEYS = ['image_path', 'image', 'images'] as const;
 
 /** Keys that hold a record's own reference answer, most common first. */
-const GROUND_TRUTH_KEYS = ['solution', 'answer', 'answer_gt'] as const;
+const GROUND_TRUTH_KEYS = ['solution', 'answer', 'answer_gt', 'ground_truth'] as const;
 
 /** What a JSON value is, for messages: `an array`, `null`, `a number`. */
 export function requireString(record: JsonObject, key: string): string {

@@ -88,7 +88,7 @@ export function detectFormat(record: JsonObject): FormatId | null {
     if (has('key_steps') || has('image_path')) return 'r1-vl';
     if (has('solution') || has('answer')) return 'reason-rft-rl';
   }
-  if (typeof record.question === 'string' && (has('answer') || has('answer_gt'))) return 'mmpr-prompt';
+  if (typeof record.question === 'string' && (has('answer') || has('answer_gt') || has('ground_truth'))) return 'mmpr-prompt';
   return null;
 }
 
@@ -98,7 +98,7 @@ const EXPECTED_SHAPES =
   'input/preferred_output/non_preferred_output (OpenAI DPO), ' +
   'prompt/completions (TRL stepwise), problem/key_steps or image_path/problem (R1-VL), problem/solution (Reason-RFT RL), ' +
   'question/response/steps_with_score (VisualPRM), response.steps/process_correctness (VisualProcessBench), question.problem/label.steps (PRM800K), ' +
-  'prompt/reward_model (verl), conversations/answer/image_urls (MM-Eureka), question/answer (MMPR prompt), ' +
+  'prompt/reward_model (verl), conversations/answer/image_urls (MM-Eureka), question/answer or question/ground_truth (a question with its answer: MMPR and R1-V prompts), ' +
   'question/conversations or per-model results (Mulberry tree search)';
 
 /** Why detection found no format: the keys the record has and the shapes that were looked for. */
