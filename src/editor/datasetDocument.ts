@@ -184,9 +184,10 @@ export class DatasetDocument implements vscode.CustomDocument {
       const onDisk = await this.readDiskStamp();
       if (onDisk !== 'missing' && (this.diskDiverged || onDisk !== this.diskStamp)) await this.keepDiskCopy();
       await writeDataset(this.uri, this.current, expected);
+      // Read under the lock: a writer that comes right after must not pass for this save.
+      this.diskStamp = await this.readDiskStamp();
     });
     this.generation++;
-    this.diskStamp = await this.readDiskStamp();
     // The saved file is the new base; the undo stack keeps working because line numbers never move.
     const saved = Buffer.concat([...this.current.chunks()]);
     const format = this.current.format;
