@@ -1,4 +1,4 @@
-import { type FormatId, isJsonObject, type Json, type JsonObject, type JsonPath } from '../record';
+import { type ConversationTurn, isJsonObject, type Json, type JsonObject, type JsonPath, type ParsedRecord } from '../record';
 import type { TextRef } from './segment';
 
 export type TurnRole = 'system' | 'user' | 'assistant' | 'other';
@@ -109,23 +109,65 @@ export function turnText(turn: Turn): string {
   return turn.texts.map((ref) => ref.text).join('\n');
 }
 
-/** Chat turns a record holds outside the exchange it is read as (its system prompt aside): where they are and how a person finds them. */
-export interface TurnsOutside {
-  /** The chat list's key, `conversations` or `messages`. */
-  key: string;
-  /** 0-based positions in that list. */
-  indices: number[];
-  /** `1 (system)`, `4 (human)`: 1-based, with the role as the record writes it. */
-  described: string[];
+/** The image placeholder of LLaVA-style prompts and LLaMA-Factory. */
+export const IMAGE_TOKEN = '<image>';
+
+export function countImageTokens(text: string): number {
+  return text.split(IMAGE_TOKEN).length - 1;
 }
 
 /**
- * The later questions and replies of a chat record, and turns of other roles (tools): CoT Studio reads,
- * checks and exports its system prompt and first exchange only. VL-PRM300K's conversation is none: it
- * restates the steps and labels that are read from `steps_with_score`.
+ * The turns after the first reply, when every one is a question or a reply: the exchanges the conversation goes
+ * on with. Empty when there are none, or when one is a system or tool turn, which no export can place.
  */
-export function turnsOutsideExchange(record: JsonObject, format: FormatId): TurnsOutside | null {
-  if (format === 'visualprm') return null;
+export function laterExchanges(turns: Turn[]): Turn[] {
+  const { reply } = firstExchange(turns);
+  if (!reply) return [];
+  const later = turns.slice(turns.indexOf(reply) + 1);
+  return later.every((turn) => turn.role === 'user' || turn.role === 'assistant') ? later : [];
+}
+
+/**
+ * The conversation from the first question on, each turn with the images it places: its own image parts, and
+ * the record's listed images matched to the user turns' `<image>` placeholders in order (LLaMA-Factory). Listed
+ * images without a placeholder belong to the first question, in front of its placeholders, as exports write them.
+ */
+export function readConversation(listed: string[], turns: Turn[]): ConversationTurn[] {
+  const tokens = turns.map((turn) => (turn.role === 'user' ? countImageTokens(turnText(turn)) : 0));
+  const unplaced = Math.max(0, listed.length - tokens.reduce((sum, count) => sum + count, 0));
+  let next = 0;
+  return turns.map((turn, index) => {
+    const count = tokens[index] + (index === 0 ? unplaced : 0);
+    const placed = listed.slice(next, next + count);
+    next += count;
+    return { role: turn.role === 'user' ? 'user' : 'assistant', text: turnText(turn), images: [...placed, ...turn.imageUrls] };
+  });
+}
+
+/** Turns of a chat list, as a person finds them: 0-based positions and `4 (human)` (1-based, the role as the record writes it). */
+export interface TurnGroup {
+  indices: number[];
+  described: string[];
+}
+
+/** Chat turns a record holds outside the exchange it is read as (its system prompt aside). */
+export interface TurnsOutside {
+  /** The chat list's key, `conversations` or `messages`. */
+  key: string;
+  /** Later questions and replies of a record read with its conversation: the chat exports write them. */
+  later: TurnGroup | null;
+  /** Turns no export writes: other roles, turns between the question and its reply, later turns of other formats. */
+  lost: TurnGroup | null;
+}
+
+/**
+ * The later questions and replies of a chat record, and turns of other roles (tools): CoT Studio shows and
+ * checks its system prompt and first exchange only, and exports the later exchanges only where the record is
+ * read with its conversation. VL-PRM300K's conversation is none: it restates the steps and labels that are
+ * read from `steps_with_score`.
+ */
+export function turnsOutsideExchange(record: JsonObject, parsed: ParsedRecord): TurnsOutside | null {
+  if (parsed.format === 'visualprm') return null;
   const chat = readChat(record);
   if (!chat) return null;
   const { system, prompt, reply } = firstExchange(chat.turns);
@@ -133,10 +175,16 @@ export function turnsOutsideExchange(record: JsonObject, format: FormatId): Turn
   if (indices.length === 0) return null;
   const [key] = chat.path as [string];
   const list = record[key];
-  const described = indices.map((index) => {
-    const turn = Array.isArray(list) ? list[index] : undefined;
-    const role = isJsonObject(turn) ? (turn.from ?? turn.role) : undefined;
-    return `${index + 1} (${typeof role === 'string' ? role : 'no role'})`;
-  });
-  return { key, indices, described };
+  const group = (chosen: number[]): TurnGroup | null => {
+    if (chosen.length === 0) return null;
+    const described = chosen.map((index) => {
+      const turn = Array.isArray(list) ? list[index] : undefined;
+      const role = isJsonObject(turn) ? (turn.from ?? turn.role) : undefined;
+      return `${index + 1} (${typeof role === 'string' ? role : 'no role'})`;
+    });
+    return { indices: chosen, described };
+  };
+  const afterReply = reply ? chat.turns.indexOf(reply) : chat.turns.length;
+  const isLater = (index: number): boolean => parsed.conversation !== undefined && index > afterReply;
+  return { key, later: group(indices.filter(isLater)), lost: group(indices.filter((index) => !isLater(index))) };
 }
