@@ -11,6 +11,8 @@ export interface Turn {
   imageUrls: string[];
   /** Whether the content is an OpenAI list of parts rather than a string. */
   hasParts: boolean;
+  /** TRL's bare `{"type": "image"}` parts: each stands for the next of the record's listed `images`. */
+  imageSlots: number;
 }
 
 export interface Chat {
@@ -51,16 +53,17 @@ function turnImagePath(turn: JsonObject): string[] {
 }
 
 function readTurn(turn: Json, path: JsonPath): Turn {
-  if (!isJsonObject(turn)) return { role: 'other', texts: [], imageUrls: [], hasParts: false };
+  if (!isJsonObject(turn)) return { role: 'other', texts: [], imageUrls: [], hasParts: false, imageSlots: 0 };
   const role = roleOf(turn.from ?? turn.role);
   // sharegpt writes {from, value}, OpenAI and LLaMA-Factory's messages {role, content}.
   const contentKey = 'value' in turn ? 'value' : 'content';
   const content = turn[contentKey];
   const contentPath = [...path, contentKey];
-  if (typeof content === 'string') return { role, texts: [{ text: content, path: contentPath }], imageUrls: turnImagePath(turn), hasParts: false };
-  if (!Array.isArray(content)) return { role, texts: [], imageUrls: turnImagePath(turn), hasParts: false };
+  if (typeof content === 'string') return { role, texts: [{ text: content, path: contentPath }], imageUrls: turnImagePath(turn), hasParts: false, imageSlots: 0 };
+  if (!Array.isArray(content)) return { role, texts: [], imageUrls: turnImagePath(turn), hasParts: false, imageSlots: 0 };
   const texts: TextRef[] = [];
   const imageUrls: string[] = turnImagePath(turn);
+  let imageSlots = 0;
   content.forEach((part, index) => {
     if (!isJsonObject(part)) return;
     // OpenAI's text parts hold `text`; LLaMA-Factory's newer layout `value`.
@@ -69,8 +72,9 @@ function readTurn(turn: Json, path: JsonPath): Turn {
     if (part.type === 'text' && typeof text === 'string') texts.push({ text, path: [...contentPath, index, textKey] });
     const url = imageUrlOf(part);
     if (url !== null) imageUrls.push(url);
+    else if (part.type === 'image') imageSlots += 1;
   });
-  return { role, texts, imageUrls, hasParts: true };
+  return { role, texts, imageUrls, hasParts: true, imageSlots };
 }
 
 /** The turns of a list of chat messages at `path`, or null when the value is not a list. */
@@ -129,11 +133,12 @@ export function laterExchanges(turns: Turn[]): Turn[] {
 
 /**
  * The conversation from the first question on, each turn with the images it places: its own image parts, and
- * the record's listed images matched to the user turns' `<image>` placeholders in order (LLaMA-Factory). Listed
- * images without a placeholder belong to the first question, in front of its placeholders, as exports write them.
+ * the record's listed images matched in order to the user turns' `<image>` placeholders (LLaMA-Factory) and
+ * TRL's bare image parts. Listed images without either belong to the first question, in front of its
+ * placeholders, as exports write them.
  */
 export function readConversation(listed: string[], turns: Turn[]): ConversationTurn[] {
-  const tokens = turns.map((turn) => (turn.role === 'user' ? countImageTokens(turnText(turn)) : 0));
+  const tokens = turns.map((turn) => turn.imageSlots + (turn.role === 'user' ? countImageTokens(turnText(turn)) : 0));
   const unplaced = Math.max(0, listed.length - tokens.reduce((sum, count) => sum + count, 0));
   let next = 0;
   return turns.map((turn, index) => {
