@@ -99,6 +99,16 @@ export const responseSchema = z.object({
 });
 export type Response = z.infer<typeof responseSchema>;
 
+/** A question or reply of a chat record's conversation, as the record holds it. */
+export const conversationTurnSchema = z.object({
+  role: z.enum(['user', 'assistant']),
+  /** The turn's text (its text parts joined by line breaks), `<image>` placeholders kept. */
+  text: z.string(),
+  /** The images the turn places: its own image parts, or the record's images its placeholders stand for. */
+  images: z.array(z.string()),
+});
+export type ConversationTurn = z.infer<typeof conversationTurnSchema>;
+
 /** A record read through its format adapter. */
 export const parsedRecordSchema = z.object({
   format: formatIdSchema,
@@ -118,6 +128,12 @@ export const parsedRecordSchema = z.object({
    * LLaMA-Factory KTO's `label`): false marks a completion to train away from, never an SFT target.
    */
   label: z.boolean().optional(),
+  /**
+   * A chat record that goes on after its first reply: every turn from the first question on, in order. The
+   * question and `responses[0]` are what the record is read as; the turns after the reply are exported as
+   * they stand (the editor and checks read the first exchange only).
+   */
+  conversation: z.array(conversationTurnSchema).optional(),
   /** Usually one; preference formats give `chosen` then `rejected`; RL formats give none; a tree search one per model's path. */
   responses: z.array(responseSchema),
 });

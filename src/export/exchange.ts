@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { ParsedRecord } from '../dataset/record';
+import { countImageTokens, IMAGE_TOKEN } from '../dataset/formats/chat';
+import type { ConversationTurn, ParsedRecord } from '../dataset/record';
 import { isRefusal, type Refusal } from './types';
 
-/** The image placeholder of LLaVA-style prompts and LLaMA-Factory. */
-const IMAGE_TOKEN = '<image>';
+export { countImageTokens };
 
 /** A text part of a multimodal message; TRL and OpenAI share its shape. */
 export const textPartSchema = z.object({ type: z.literal('text'), text: z.string() }).strict();
@@ -13,8 +13,9 @@ export function questionOf(parsed: ParsedRecord): string | Refusal {
   return parsed.question ?? { refusal: 'the record has no user question' };
 }
 
-export function countImageTokens(text: string): number {
-  return text.split(IMAGE_TOKEN).length - 1;
+/** The images of the first question: all the record's, unless its conversation places some in later turns. */
+export function questionImages(parsed: ParsedRecord): string[] {
+  return parsed.conversation?.[0].images ?? parsed.images;
 }
 
 /** Whether the `<image>` placeholders in a line's texts match its images one for one. */
@@ -22,27 +23,64 @@ export function imageTokensMatch(texts: string[], images: string[]): boolean {
   return texts.reduce((count, text) => count + countImageTokens(text), 0) === images.length;
 }
 
-/** The question and its placeholder count, refused when it has more placeholders than the record has images. */
-function questionWithTokenCount(parsed: ParsedRecord): { question: string; tokens: number } | Refusal {
-  const question = questionOf(parsed);
-  if (isRefusal(question)) return question;
-  const tokens = countImageTokens(question);
-  if (tokens > parsed.images.length) {
-    return { refusal: `the question has ${tokens} ${IMAGE_TOKEN} placeholders but the record has ${parsed.images.length} images` };
-  }
-  return { question, tokens };
+/** A turn's text and its placeholder count, refused when it has more placeholders than it has images. */
+function withTokenCount(text: string, images: number, what: string): { text: string; tokens: number } | Refusal {
+  const tokens = countImageTokens(text);
+  if (tokens > images) return { refusal: `${what} has ${tokens} ${IMAGE_TOKEN} placeholders but the record has ${images} images for it` };
+  return { text, tokens };
 }
 
 /** For formats that carry images as content parts: the parts stand for the placeholders, so the text drops them. */
-export function questionWithoutImageTokens(parsed: ParsedRecord): string | Refusal {
-  const counted = questionWithTokenCount(parsed);
+function withoutImageTokens(text: string, images: number, what: string): string | Refusal {
+  const counted = withTokenCount(text, images, what);
   if (isRefusal(counted)) return counted;
-  return counted.tokens === 0 ? counted.question : counted.question.replace(/<image>\n?/g, '').trim();
+  return counted.tokens === 0 ? counted.text : counted.text.replace(/<image>\n?/g, '').trim();
 }
 
-/** For formats that count placeholders against images: missing placeholders go at the start of the question. */
-export function questionWithImageTokens(parsed: ParsedRecord): string | Refusal {
-  const counted = questionWithTokenCount(parsed);
+/** For formats that count placeholders against images: missing placeholders go at the start of the text. */
+function withImageTokens(text: string, images: number, what: string): string | Refusal {
+  const counted = withTokenCount(text, images, what);
   if (isRefusal(counted)) return counted;
-  return IMAGE_TOKEN.repeat(parsed.images.length - counted.tokens) + counted.question;
+  return IMAGE_TOKEN.repeat(images - counted.tokens) + counted.text;
+}
+
+export function questionWithoutImageTokens(parsed: ParsedRecord): string | Refusal {
+  const question = questionOf(parsed);
+  return isRefusal(question) ? question : withoutImageTokens(question, questionImages(parsed).length, 'the question');
+}
+
+export function questionWithImageTokens(parsed: ParsedRecord): string | Refusal {
+  const question = questionOf(parsed);
+  return isRefusal(question) ? question : withImageTokens(question, questionImages(parsed).length, 'the question');
+}
+
+/** A later turn of the conversation; the first question and reply are the record's question and response. */
+export interface LaterTurn extends ConversationTurn {
+  /** 1-based place in the conversation (the first question is turn 1), for refusals. */
+  place: number;
+}
+
+/**
+ * The turns after the record's first reply, for the formats that write the whole conversation: questions and
+ * replies taking turns, the last a reply (a trainer learns from the replies; a question left unanswered
+ * teaches nothing and breaks LLaMA-Factory's pairing).
+ */
+export function laterTurns(parsed: ParsedRecord): LaterTurn[] | Refusal {
+  const later = (parsed.conversation ?? []).slice(2).map((turn, index) => ({ ...turn, place: index + 3 }));
+  for (const [index, turn] of later.entries()) {
+    const due = index % 2 === 0 ? 'user' : 'assistant';
+    if (turn.role !== due) return { refusal: `turn ${turn.place} of the conversation is a ${turn.role} turn where a ${due} turn is due: questions and replies must take turns` };
+  }
+  if (later.length % 2 === 1) return { refusal: `the conversation ends with a question (turn ${later.length + 2}) that has no reply` };
+  return later;
+}
+
+/** A later turn's text for formats with image parts: a question's placeholders dropped. */
+export function laterTextWithoutImageTokens(turn: LaterTurn): string | Refusal {
+  return turn.role === 'user' ? withoutImageTokens(turn.text, turn.images.length, `turn ${turn.place} of the conversation`) : turn.text;
+}
+
+/** A later turn's text for formats that count placeholders: one per image of a question. */
+export function laterTextWithImageTokens(turn: LaterTurn): string | Refusal {
+  return turn.role === 'user' ? withImageTokens(turn.text, turn.images.length, `turn ${turn.place} of the conversation`) : turn.text;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ParsedRecord } from '../dataset/record';
-import { questionWithoutImageTokens, textPartSchema } from './exchange';
+import { laterTextWithoutImageTokens, laterTurns, questionImages, questionWithoutImageTokens, textPartSchema } from './exchange';
 import type { ExportImages } from './images';
 import { isRefusal, type Refusal } from './types';
 
@@ -15,19 +15,40 @@ export const openaiSystemMessageSchema = z.object({ role: z.literal('system'), c
 /** What a prompt is: the question, after the system prompt when the record has one. */
 export const openaiPromptSchema = z.union([z.tuple([openaiUserMessageSchema]), z.tuple([openaiSystemMessageSchema, openaiUserMessageSchema])]);
 export type OpenaiUserMessage = z.infer<typeof openaiUserMessageSchema>;
+type OpenaiAssistantMessage = z.infer<typeof openaiAssistantMessageSchema>;
 export type OpenaiPrompt = z.infer<typeof openaiPromptSchema>;
 
-/** The question as an OpenAI user message: image parts (data URIs unless the export says otherwise) before the text. */
-export function openaiUserMessage(parsed: ParsedRecord, images: ExportImages): OpenaiUserMessage | Refusal {
-  const text = questionWithoutImageTokens(parsed);
-  if (isRefusal(text)) return text;
-  if (parsed.images.length === 0) return { role: 'user', content: text };
-  const urls = images.paths(parsed.images);
+/** A user message: image parts (data URIs unless the export says otherwise) before the text. */
+function openaiUser(text: string, sources: string[], images: ExportImages): OpenaiUserMessage | Refusal {
+  if (sources.length === 0) return { role: 'user', content: text };
+  const urls = images.paths(sources);
   if (isRefusal(urls)) return urls;
   return {
     role: 'user',
     content: [...urls.map((url) => ({ type: 'image_url' as const, image_url: { url } })), { type: 'text', text }],
   };
+}
+
+/** The question as an OpenAI user message. */
+export function openaiUserMessage(parsed: ParsedRecord, images: ExportImages): OpenaiUserMessage | Refusal {
+  const text = questionWithoutImageTokens(parsed);
+  return isRefusal(text) ? text : openaiUser(text, questionImages(parsed), images);
+}
+
+/** The turns after the first reply: each question with the image parts of the images it places, each reply as text. */
+export function openaiLaterTurns(parsed: ParsedRecord, images: ExportImages): (OpenaiUserMessage | OpenaiAssistantMessage)[] | Refusal {
+  const later = laterTurns(parsed);
+  if (isRefusal(later)) return later;
+  const messages: (OpenaiUserMessage | OpenaiAssistantMessage)[] = [];
+  for (const turn of later) {
+    const text = laterTextWithoutImageTokens(turn);
+    if (isRefusal(text)) return text;
+    if (turn.role === 'assistant' && turn.images.length > 0) return { refusal: `turn ${turn.place} of the conversation is a reply with images; OpenAI replies are text` };
+    const message = turn.role === 'user' ? openaiUser(text, turn.images, images) : { role: 'assistant' as const, content: text };
+    if (isRefusal(message)) return message;
+    messages.push(message);
+  }
+  return messages;
 }
 
 /** The prompt messages: the system prompt when the record has one, then the question. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ParsedRecord } from '../dataset/record';
-import { questionWithoutImageTokens, textPartSchema } from './exchange';
+import { laterTextWithoutImageTokens, laterTurns, questionImages, questionWithoutImageTokens, textPartSchema } from './exchange';
 import type { ExportImages } from './images';
 import { isRefusal, type Refusal } from './types';
 
@@ -31,13 +31,31 @@ export function trlMessage(role: TrlMessage['role'], text: string, vision: boole
   return { role, content: [...Array.from({ length: imageCount }, () => ({ type: 'image' as const })), { type: 'text', text }] };
 }
 
+/** A row is a vision row when any turn of the record has an image, so the question's `images` may be empty. */
 export function trlPrompt(parsed: ParsedRecord, exportImages: ExportImages): TrlPrompt | Refusal {
   const text = questionWithoutImageTokens(parsed);
   if (isRefusal(text)) return text;
-  const written = exportImages.paths(parsed.images);
+  const written = exportImages.paths(questionImages(parsed));
   if (isRefusal(written)) return written;
-  const images = written.length > 0 ? written : undefined;
-  const vision = images !== undefined;
+  const vision = parsed.images.length > 0;
+  const images = vision ? written : undefined;
   const system = parsed.system === undefined ? [] : [trlMessage('system', parsed.system, vision)];
   return { messages: [...system, trlMessage('user', text, vision, images?.length)], images };
+}
+
+/** The turns after the first reply as TRL messages, each with an image part per image it places, and those images in order. */
+export function trlLaterTurns(parsed: ParsedRecord, exportImages: ExportImages, vision: boolean): { messages: TrlMessage[]; images: string[] } | Refusal {
+  const later = laterTurns(parsed);
+  if (isRefusal(later)) return later;
+  const messages: TrlMessage[] = [];
+  const images: string[] = [];
+  for (const turn of later) {
+    const text = laterTextWithoutImageTokens(turn);
+    if (isRefusal(text)) return text;
+    const written = exportImages.paths(turn.images);
+    if (isRefusal(written)) return written;
+    messages.push(trlMessage(turn.role, text, vision, written.length));
+    images.push(...written);
+  }
+  return { messages, images };
 }

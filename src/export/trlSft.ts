@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { firstResponseVerdict } from './steps';
-import { imagePartsMatch, trlMessage, trlMessageSchema, trlPrompt } from './trlContent';
+import { imagePartsMatch, trlLaterTurns, trlMessage, trlMessageSchema, trlPrompt } from './trlContent';
 import { isRefusal, type FormatExporter } from './types';
 
 const trlSftLineSchema = z
@@ -11,18 +11,23 @@ type TrlSftLine = z.infer<typeof trlSftLineSchema>;
 
 /**
  * TRL SFT, conversational: the system prompt, the question and the first response (the chosen one of a
- * preference record). As TRL turns stepwise data into SFT data (keeping a row only when all its labels are
+ * preference record), then the conversation's later turns as the record holds them, each image part in the
+ * turn that places it and `images` in the order of the parts. As TRL turns stepwise data into SFT data (keeping a row only when all its labels are
  * true), a response with a step rated incorrect (-1, or 0 when neutral steps are labelled false) is left out
  * unless `keepIncorrect`; unrated steps count against nothing, so a record without ratings is written.
  */
 export const trlSft: FormatExporter<TrlSftLine> = {
   schema: trlSftLineSchema,
   carriesSystem: true,
+  writesConversation: true,
   leavesOut: (input, options) => (!options.keepIncorrect && firstResponseVerdict(input, options.neutralLabel).incorrect.length > 0 ? 'incorrect-step' : null),
   build({ parsed }, _options, images) {
     const prompt = trlPrompt(parsed, images);
     if (isRefusal(prompt)) return prompt;
-    const messages = [...prompt.messages, trlMessage('assistant', parsed.responses[0].text, prompt.images !== undefined)];
-    return [prompt.images === undefined ? { messages } : { messages, images: prompt.images }];
+    const vision = prompt.images !== undefined;
+    const later = trlLaterTurns(parsed, images, vision);
+    if (isRefusal(later)) return later;
+    const messages = [...prompt.messages, trlMessage('assistant', parsed.responses[0].text, vision), ...later.messages];
+    return [prompt.images === undefined ? { messages } : { messages, images: [...prompt.images, ...later.images] }];
   },
 };

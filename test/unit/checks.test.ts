@@ -359,9 +359,15 @@ describe('turns outside the first exchange', () => {
     const line = JSON.stringify(record);
     const [result] = checkLine(line, everywhere).results.filter((candidate) => candidate.check === 'turns');
     assert.equal(result.severity, 'warning');
-    assert.match(result.message, /^conversations\[3\]: turn\(s\) 4 \(human\) are outside the first exchange/);
+    assert.match(result.message, /^conversations\[3\]: turn\(s\) 4 \(human\) follow the first exchange: not shown or checked/);
     assert.ok(result.range);
     assert.deepEqual(JSON.parse(line.slice(...result.range)), record.conversations[3]);
+  });
+
+  it('says a turn of another role is not exported at all', () => {
+    const record = { ...llava, conversations: [...llava.conversations, { from: 'tool', value: '42' }] };
+    const [result] = check(record).filter((candidate) => candidate.check === 'turns');
+    assert.match(result.message, /^conversations\[2\]: turn\(s\) 3 \(tool\) are outside the first exchange: not shown, checked or exported$/);
   });
 
   it('says nothing of a record that is one exchange', () => {

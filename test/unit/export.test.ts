@@ -606,13 +606,19 @@ describe('record rules', () => {
     assert.equal(result.refusal, 'cannot inline image: image not found: images/missing.png');
   });
 
-  it('refuses a chat record with a second exchange rather than drop those turns', () => {
+  it('writes a second exchange in the chat formats and refuses it in the formats about the first reply', () => {
     const source = JSON.parse(fixtureLines('llava_cot.jsonl')[0].text) as { conversations: JsonObject[] };
     const twoExchanges = { ...source, conversations: [...source.conversations, { from: 'human', value: 'And in 2020?' }, { from: 'gpt', value: '<CONCLUSION>12</CONCLUSION>' }] };
     const input = readExportInput(JSON.stringify(twoExchanges), 7);
     assert.ok(!('refusal' in input));
-    for (const format of FORMATS) assert.ok(refusal(format, input).endsWith('conversations turn(s) 3 (human), 4 (gpt) would be lost'), format);
-    assert.ok(!('refusal' in exportRecord('trl-sft', fixtureInput('llava_cot.jsonl', 1), options(path.join(scratch, 'unused.jsonl')))), 'one exchange is written');
+    const chat: ExportFormat[] = ['trl-sft', 'llamafactory-sharegpt', 'openai-chat'];
+    for (const format of chat) assert.equal(JSON.stringify(exported(format, input)[0]).split('And in 2020?').length, 2, format);
+    for (const format of FORMATS.filter((candidate) => !chat.includes(candidate) && candidate !== 'mulberry')) {
+      assert.ok(refusal(format, input).endsWith('conversations turn(s) 3 (human), 4 (gpt) come after it: they cannot be its prompt and would be lost'), format);
+    }
+    const tool = readExportInput(JSON.stringify({ ...source, conversations: [...source.conversations, { from: 'tool', value: '12' }] }), 7);
+    assert.ok(!('refusal' in tool));
+    for (const format of FORMATS) assert.ok(refusal(format, tool).endsWith('conversations turn(s) 3 (tool) would be lost'), format);
   });
 
   it('writes a system prompt where the target has a place for it, and refuses the record where it has none', () => {

@@ -8,7 +8,8 @@ import { parseRecord } from '../../src/dataset/formats';
 import type { JsonObject } from '../../src/dataset/record';
 import { exportFormatSchema, type ExportFormat } from '../../src/export';
 import { runCli } from '../harness/cli';
-import { datasetsDir, makeWorkspace } from '../harness/fixtures';
+import { datasetsDir, fixturesDir, makeWorkspace } from '../harness/fixtures';
+import { PNG_BASE64 } from '../harness/imageFolders';
 
 const lines = (file: string): string[] => fs.readFileSync(file, 'utf8').split('\n').filter((line) => line.trim() !== '');
 
@@ -59,6 +60,36 @@ describe('every export format read back', () => {
       const second = path.join(workspace, `${format}.second.jsonl`);
       const again = await runCli('export', first, '--format', format, '-o', second, '--include-rejected');
       assert.equal(again.code, 0, `${format}: ${again.stderr}`);
+      assert.deepEqual(lines(second).map((row) => JSON.parse(row) as unknown), rows.map((row) => JSON.parse(row) as unknown));
+    });
+  }
+});
+
+describe('a multi-turn conversation read back', () => {
+  let workspace: string;
+  before(() => {
+    workspace = makeWorkspace('cot-studio-round-trip-turns-');
+    fs.copyFileSync(path.join(fixturesDir, 'real', 'llamafactory-mllm-demo.jsonl'), path.join(workspace, 'mllm_demo.jsonl'));
+    fs.mkdirSync(path.join(workspace, 'mllm_demo_data'));
+    for (const name of ['1.jpg', '2.jpg', '3.jpg']) fs.writeFileSync(path.join(workspace, 'mllm_demo_data', name), Buffer.from(PNG_BASE64, 'base64'));
+  });
+  after(() => fs.rmSync(workspace, { recursive: true, force: true }));
+
+  for (const format of ['trl-sft', 'llamafactory-sharegpt', 'openai-chat'] as const) {
+    it(`${format}: every turn comes back, and exporting it again gives the same rows`, async () => {
+      const first = path.join(workspace, `${format}.first.jsonl`);
+      const written = await runCli('export', path.join(workspace, 'mllm_demo.jsonl'), '--format', format, '-o', first);
+      assert.equal(written.code, 0, written.stderr);
+      const rows = lines(first);
+      assert.equal(rows.length, 6);
+      for (const row of rows) {
+        const read = parseRecord(JSON.parse(row) as JsonObject);
+        assert.ok(!('error' in read), 'error' in read ? read.error : '');
+        assert.equal(read.conversation?.length, 4);
+      }
+      const second = path.join(workspace, `${format}.second.jsonl`);
+      const again = await runCli('export', first, '--format', format, '-o', second);
+      assert.equal(again.code, 0, again.stderr);
       assert.deepEqual(lines(second).map((row) => JSON.parse(row) as unknown), rows.map((row) => JSON.parse(row) as unknown));
     });
   }

@@ -55,7 +55,7 @@ export function checkRecord(lineText: string, record: JsonObject, parsed: Parsed
     ...emptyAnswerFindings(record, parsed),
     ...rewardFindings(record, parsed),
     ...annotationFindings(record),
-    ...turnFindings(record, parsed.format),
+    ...turnFindings(record, parsed),
   ];
   return findings.map((finding) => place(finding, tree, context.ranges));
 }

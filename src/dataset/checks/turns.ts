@@ -1,20 +1,31 @@
 import { turnsOutsideExchange } from '../formats/chat';
-import type { FormatId, JsonObject } from '../record';
+import type { JsonObject, ParsedRecord } from '../record';
 import type { Finding } from './result';
 
 /**
- * A system prompt or a further exchange is data the sample view does not show, the checks do not read and
- * exports refuse to drop: a warning, so the reviewer knows the record holds more than its first exchange.
+ * A system prompt or a further exchange is data the sample view does not show and the checks do not read: a
+ * warning, so the reviewer knows the record holds more than its first exchange. Later exchanges the chat
+ * exports write are said to be exported; turns no export writes are said to be lost to them.
  */
-export function turnFindings(record: JsonObject, format: FormatId): Finding[] {
-  const outside = turnsOutsideExchange(record, format);
+export function turnFindings(record: JsonObject, parsed: ParsedRecord): Finding[] {
+  const outside = turnsOutsideExchange(record, parsed);
   if (!outside) return [];
-  return [
-    {
+  const findings: Finding[] = [];
+  if (outside.later) {
+    findings.push({
       check: 'turns',
       severity: 'warning',
-      field: [outside.key, outside.indices[0]],
-      problem: `turn(s) ${outside.described.join(', ')} are outside the first exchange: not shown, checked or exported`,
-    },
-  ];
+      field: [outside.key, outside.later.indices[0]],
+      problem: `turn(s) ${outside.later.described.join(', ')} follow the first exchange: not shown or checked; the chat exports write them, the preference and step exports refuse the record`,
+    });
+  }
+  if (outside.lost) {
+    findings.push({
+      check: 'turns',
+      severity: 'warning',
+      field: [outside.key, outside.lost.indices[0]],
+      problem: `turn(s) ${outside.lost.described.join(', ')} are outside the first exchange: not shown, checked or exported`,
+    });
+  }
+  return findings;
 }

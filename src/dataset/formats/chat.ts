@@ -1,4 +1,4 @@
-import { type FormatId, isJsonObject, type Json, type JsonObject, type JsonPath } from '../record';
+import { type ConversationTurn, isJsonObject, type Json, type JsonObject, type JsonPath, type ParsedRecord } from '../record';
 import type { TextRef } from './segment';
 
 export type TurnRole = 'system' | 'user' | 'assistant' | 'other';
@@ -11,6 +11,8 @@ export interface Turn {
   imageUrls: string[];
   /** Whether the content is an OpenAI list of parts rather than a string. */
   hasParts: boolean;
+  /** TRL's bare `{"type": "image"}` parts: each stands for the next of the record's listed `images`. */
+  imageSlots: number;
 }
 
 export interface Chat {
@@ -51,16 +53,17 @@ function turnImagePath(turn: JsonObject): string[] {
 }
 
 function readTurn(turn: Json, path: JsonPath): Turn {
-  if (!isJsonObject(turn)) return { role: 'other', texts: [], imageUrls: [], hasParts: false };
+  if (!isJsonObject(turn)) return { role: 'other', texts: [], imageUrls: [], hasParts: false, imageSlots: 0 };
   const role = roleOf(turn.from ?? turn.role);
   // sharegpt writes {from, value}, OpenAI and LLaMA-Factory's messages {role, content}.
   const contentKey = 'value' in turn ? 'value' : 'content';
   const content = turn[contentKey];
   const contentPath = [...path, contentKey];
-  if (typeof content === 'string') return { role, texts: [{ text: content, path: contentPath }], imageUrls: turnImagePath(turn), hasParts: false };
-  if (!Array.isArray(content)) return { role, texts: [], imageUrls: turnImagePath(turn), hasParts: false };
+  if (typeof content === 'string') return { role, texts: [{ text: content, path: contentPath }], imageUrls: turnImagePath(turn), hasParts: false, imageSlots: 0 };
+  if (!Array.isArray(content)) return { role, texts: [], imageUrls: turnImagePath(turn), hasParts: false, imageSlots: 0 };
   const texts: TextRef[] = [];
   const imageUrls: string[] = turnImagePath(turn);
+  let imageSlots = 0;
   content.forEach((part, index) => {
     if (!isJsonObject(part)) return;
     // OpenAI's text parts hold `text`; LLaMA-Factory's newer layout `value`.
@@ -69,8 +72,9 @@ function readTurn(turn: Json, path: JsonPath): Turn {
     if (part.type === 'text' && typeof text === 'string') texts.push({ text, path: [...contentPath, index, textKey] });
     const url = imageUrlOf(part);
     if (url !== null) imageUrls.push(url);
+    else if (part.type === 'image') imageSlots += 1;
   });
-  return { role, texts, imageUrls, hasParts: true };
+  return { role, texts, imageUrls, hasParts: true, imageSlots };
 }
 
 /** The turns of a list of chat messages at `path`, or null when the value is not a list. */
@@ -109,23 +113,66 @@ export function turnText(turn: Turn): string {
   return turn.texts.map((ref) => ref.text).join('\n');
 }
 
-/** Chat turns a record holds outside the exchange it is read as (its system prompt aside): where they are and how a person finds them. */
-export interface TurnsOutside {
-  /** The chat list's key, `conversations` or `messages`. */
-  key: string;
-  /** 0-based positions in that list. */
-  indices: number[];
-  /** `1 (system)`, `4 (human)`: 1-based, with the role as the record writes it. */
-  described: string[];
+/** The image placeholder of LLaVA-style prompts and LLaMA-Factory. */
+export const IMAGE_TOKEN = '<image>';
+
+export function countImageTokens(text: string): number {
+  return text.split(IMAGE_TOKEN).length - 1;
 }
 
 /**
- * The later questions and replies of a chat record, and turns of other roles (tools): CoT Studio reads,
- * checks and exports its system prompt and first exchange only. VL-PRM300K's conversation is none: it
- * restates the steps and labels that are read from `steps_with_score`.
+ * The turns after the first reply, when every one is a question or a reply: the exchanges the conversation goes
+ * on with. Empty when there are none, or when one is a system or tool turn, which no export can place.
  */
-export function turnsOutsideExchange(record: JsonObject, format: FormatId): TurnsOutside | null {
-  if (format === 'visualprm') return null;
+export function laterExchanges(turns: Turn[]): Turn[] {
+  const { reply } = firstExchange(turns);
+  if (!reply) return [];
+  const later = turns.slice(turns.indexOf(reply) + 1);
+  return later.every((turn) => turn.role === 'user' || turn.role === 'assistant') ? later : [];
+}
+
+/**
+ * The conversation from the first question on, each turn with the images it places: its own image parts, and
+ * the record's listed images matched in order to the user turns' `<image>` placeholders (LLaMA-Factory) and
+ * TRL's bare image parts. Listed images without either belong to the first question, in front of its
+ * placeholders, as exports write them.
+ */
+export function readConversation(listed: string[], turns: Turn[]): ConversationTurn[] {
+  const tokens = turns.map((turn) => turn.imageSlots + (turn.role === 'user' ? countImageTokens(turnText(turn)) : 0));
+  const unplaced = Math.max(0, listed.length - tokens.reduce((sum, count) => sum + count, 0));
+  let next = 0;
+  return turns.map((turn, index) => {
+    const count = tokens[index] + (index === 0 ? unplaced : 0);
+    const placed = listed.slice(next, next + count);
+    next += count;
+    return { role: turn.role === 'user' ? 'user' : 'assistant', text: turnText(turn), images: [...placed, ...turn.imageUrls] };
+  });
+}
+
+/** Turns of a chat list, as a person finds them: 0-based positions and `4 (human)` (1-based, the role as the record writes it). */
+export interface TurnGroup {
+  indices: number[];
+  described: string[];
+}
+
+/** Chat turns a record holds outside the exchange it is read as (its system prompt aside). */
+export interface TurnsOutside {
+  /** The chat list's key, `conversations` or `messages`. */
+  key: string;
+  /** Later questions and replies of a record read with its conversation: the chat exports write them. */
+  later: TurnGroup | null;
+  /** Turns no export writes: other roles, turns between the question and its reply, later turns of other formats. */
+  lost: TurnGroup | null;
+}
+
+/**
+ * The later questions and replies of a chat record, and turns of other roles (tools): CoT Studio shows and
+ * checks its system prompt and first exchange only, and exports the later exchanges only where the record is
+ * read with its conversation. VL-PRM300K's conversation is none: it restates the steps and labels that are
+ * read from `steps_with_score`.
+ */
+export function turnsOutsideExchange(record: JsonObject, parsed: ParsedRecord): TurnsOutside | null {
+  if (parsed.format === 'visualprm') return null;
   const chat = readChat(record);
   if (!chat) return null;
   const { system, prompt, reply } = firstExchange(chat.turns);
@@ -133,10 +180,16 @@ export function turnsOutsideExchange(record: JsonObject, format: FormatId): Turn
   if (indices.length === 0) return null;
   const [key] = chat.path as [string];
   const list = record[key];
-  const described = indices.map((index) => {
-    const turn = Array.isArray(list) ? list[index] : undefined;
-    const role = isJsonObject(turn) ? (turn.from ?? turn.role) : undefined;
-    return `${index + 1} (${typeof role === 'string' ? role : 'no role'})`;
-  });
-  return { key, indices, described };
+  const group = (chosen: number[]): TurnGroup | null => {
+    if (chosen.length === 0) return null;
+    const described = chosen.map((index) => {
+      const turn = Array.isArray(list) ? list[index] : undefined;
+      const role = isJsonObject(turn) ? (turn.from ?? turn.role) : undefined;
+      return `${index + 1} (${typeof role === 'string' ? role : 'no role'})`;
+    });
+    return { indices: chosen, described };
+  };
+  const afterReply = reply ? chat.turns.indexOf(reply) : chat.turns.length;
+  const isLater = (index: number): boolean => parsed.conversation !== undefined && index > afterReply;
+  return { key, later: group(indices.filter(isLater)), lost: group(indices.filter((index) => !isLater(index))) };
 }

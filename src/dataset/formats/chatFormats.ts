@@ -1,6 +1,6 @@
 import type { FormatId, JsonObject, ParsedRecord } from '../record';
 import { formatPath, RecordError } from '../recordEdit';
-import { firstExchange, readChat, systemPrompt, turnText } from './chat';
+import { firstExchange, laterExchanges, readChat, readConversation, systemPrompt, turnText } from './chat';
 import { groundTruth, readKeySteps, recordId, recordImages, sourceLabel } from './fields';
 import { wholeSegment } from './segment';
 import { buildResponse, detectStructure, STRUCTURE_FORMAT, STRUCTURES, structureOf } from './structure';
@@ -22,9 +22,9 @@ export function detectChatFormat(record: JsonObject): ChatFormat | null {
 }
 
 /**
- * The record's first user turn and the first assistant turn after it. A chat without a reply parses with
- * no response (the empty-answer check reports it), except for the structured formats, whose markup is
- * what makes them that format.
+ * The record's first user turn and the first assistant turn after it, and the whole conversation when later
+ * exchanges follow. A chat without a reply parses with no response (the empty-answer check reports it), except
+ * for the structured formats, whose markup is what makes them that format.
  */
 export function parseChat(record: JsonObject, format: ChatFormat): ParsedRecord {
   const chat = readChat(record);
@@ -39,15 +39,18 @@ export function parseChat(record: JsonObject, format: ChatFormat): ParsedRecord 
     }
   }
   const system = systemPrompt(record, chat.turns);
+  const listed = recordImages(record);
+  const later = laterExchanges(chat.turns);
   return {
     format,
     id: recordId(record),
     question: prompt ? turnText(prompt) : null,
     ...(system === null ? {} : { system }),
-    images: [...recordImages(record), ...chat.turns.flatMap((turn) => turn.imageUrls)],
+    images: [...listed, ...chat.turns.flatMap((turn) => turn.imageUrls)],
     groundTruth: groundTruth(record),
     keySteps: readKeySteps(record),
     ...sourceLabel(record),
+    ...(prompt && reply && later.length > 0 ? { conversation: readConversation(listed, [prompt, reply, ...later]) } : {}),
     responses: reply ? [buildResponse('response', format, reply.texts, (ref) => [wholeSegment(ref)])] : [],
   };
 }
