@@ -60,27 +60,28 @@ export interface LaterTurn extends ConversationTurn {
   place: number;
 }
 
+/** How a format writes a question's `<image>` placeholders: kept (one per image) or dropped for image parts. */
+export type Placeholders = 'kept' | 'dropped';
+
 /**
  * The turns after the record's first reply, for the formats that write the whole conversation: questions and
  * replies taking turns, the last a reply (a trainer learns from the replies; a question left unanswered
- * teaches nothing and breaks LLaMA-Factory's pairing).
+ * teaches nothing and breaks LLaMA-Factory's pairing). Each question's text has its placeholders as the
+ * format writes them.
  */
-export function laterTurns(parsed: ParsedRecord): LaterTurn[] | Refusal {
+export function laterTurns(parsed: ParsedRecord, placeholders: Placeholders): LaterTurn[] | Refusal {
   const later = (parsed.conversation ?? []).slice(2).map((turn, index) => ({ ...turn, place: index + 3 }));
   for (const [index, turn] of later.entries()) {
     const due = index % 2 === 0 ? 'user' : 'assistant';
     if (turn.role !== due) return { refusal: `turn ${turn.place} of the conversation is a ${turn.role} turn where a ${due} turn is due: questions and replies must take turns` };
   }
   if (later.length % 2 === 1) return { refusal: `the conversation ends with a question (turn ${later.length + 2}) that has no reply` };
-  return later;
-}
-
-/** A later turn's text for formats with image parts: a question's placeholders dropped. */
-export function laterTextWithoutImageTokens(turn: LaterTurn): string | Refusal {
-  return turn.role === 'user' ? withoutImageTokens(turn.text, turn.images.length, `turn ${turn.place} of the conversation`) : turn.text;
-}
-
-/** A later turn's text for formats that count placeholders: one per image of a question. */
-export function laterTextWithImageTokens(turn: LaterTurn): string | Refusal {
-  return turn.role === 'user' ? withImageTokens(turn.text, turn.images.length, `turn ${turn.place} of the conversation`) : turn.text;
+  const written: LaterTurn[] = [];
+  for (const turn of later) {
+    const write = placeholders === 'kept' ? withImageTokens : withoutImageTokens;
+    const text = turn.role === 'user' ? write(turn.text, turn.images.length, `turn ${turn.place} of the conversation`) : turn.text;
+    if (isRefusal(text)) return text;
+    written.push({ ...turn, text });
+  }
+  return written;
 }

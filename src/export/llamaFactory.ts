@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ParsedRecord } from '../dataset/record';
-import { imageTokensMatch, laterTextWithImageTokens, laterTurns, questionImages, questionWithImageTokens } from './exchange';
+import { imageTokensMatch, laterTurns, questionImages, questionWithImageTokens } from './exchange';
 import type { ExportImages } from './images';
 import { isPreferenceRecord, linePerPreference } from './pairs';
 import { isRefusal, type FormatExporter, type Refusal } from './types';
@@ -55,16 +55,14 @@ export interface SharegptTurn {
 
 /** The turns after the first reply, and the images their placeholders stand for, in order. */
 export function sharegptLaterTurns(parsed: ParsedRecord, exportImages: ExportImages): { turns: SharegptTurn[]; images: string[] } | Refusal {
-  const later = laterTurns(parsed);
+  const later = laterTurns(parsed, 'kept');
   if (isRefusal(later)) return later;
   const turns: SharegptTurn[] = [];
   const images: string[] = [];
   for (const turn of later) {
-    const text = laterTextWithImageTokens(turn);
-    if (isRefusal(text)) return text;
     const written = exportImages.paths(turn.images);
     if (isRefusal(written)) return written;
-    turns.push({ role: turn.role, text });
+    turns.push({ role: turn.role, text: turn.text });
     images.push(...written);
   }
   return { turns, images };

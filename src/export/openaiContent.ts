@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ParsedRecord } from '../dataset/record';
-import { laterTextWithoutImageTokens, laterTurns, questionImages, questionWithoutImageTokens, textPartSchema } from './exchange';
+import { laterTurns, questionImages, questionWithoutImageTokens, textPartSchema } from './exchange';
 import type { ExportImages } from './images';
 import { isRefusal, type Refusal } from './types';
 
@@ -37,14 +37,12 @@ export function openaiUserMessage(parsed: ParsedRecord, images: ExportImages): O
 
 /** The turns after the first reply: each question with the image parts of the images it places, each reply as text. */
 export function openaiLaterTurns(parsed: ParsedRecord, images: ExportImages): (OpenaiUserMessage | OpenaiAssistantMessage)[] | Refusal {
-  const later = laterTurns(parsed);
+  const later = laterTurns(parsed, 'dropped');
   if (isRefusal(later)) return later;
   const messages: (OpenaiUserMessage | OpenaiAssistantMessage)[] = [];
   for (const turn of later) {
-    const text = laterTextWithoutImageTokens(turn);
-    if (isRefusal(text)) return text;
     if (turn.role === 'assistant' && turn.images.length > 0) return { refusal: `turn ${turn.place} of the conversation is a reply with images; OpenAI replies are text` };
-    const message = turn.role === 'user' ? openaiUser(text, turn.images, images) : { role: 'assistant' as const, content: text };
+    const message = turn.role === 'user' ? openaiUser(turn.text, turn.images, images) : { role: 'assistant' as const, content: turn.text };
     if (isRefusal(message)) return message;
     messages.push(message);
   }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ParsedRecord } from '../dataset/record';
-import { laterTextWithoutImageTokens, laterTurns, questionImages, questionWithoutImageTokens, textPartSchema } from './exchange';
+import { laterTurns, questionImages, questionWithoutImageTokens, textPartSchema } from './exchange';
 import type { ExportImages } from './images';
 import { isRefusal, type Refusal } from './types';
 
@@ -45,16 +45,14 @@ export function trlPrompt(parsed: ParsedRecord, exportImages: ExportImages): Trl
 
 /** The turns after the first reply as TRL messages, each with an image part per image it places, and those images in order. */
 export function trlLaterTurns(parsed: ParsedRecord, exportImages: ExportImages, vision: boolean): { messages: TrlMessage[]; images: string[] } | Refusal {
-  const later = laterTurns(parsed);
+  const later = laterTurns(parsed, 'dropped');
   if (isRefusal(later)) return later;
   const messages: TrlMessage[] = [];
   const images: string[] = [];
   for (const turn of later) {
-    const text = laterTextWithoutImageTokens(turn);
-    if (isRefusal(text)) return text;
     const written = exportImages.paths(turn.images);
     if (isRefusal(written)) return written;
-    messages.push(trlMessage(turn.role, text, vision, written.length));
+    messages.push(trlMessage(turn.role, turn.text, vision, written.length));
     images.push(...written);
   }
   return { messages, images };
