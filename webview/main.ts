@@ -6,7 +6,7 @@ import { FilterBar } from './filterBar';
 import { RecordList } from './recordList';
 import { Regeneration } from './regeneration';
 import { SamplePrefetch } from './samplePrefetch';
-import { SampleView } from './sampleView';
+import { type Focus, SampleView } from './sampleView';
 import { shortcutsOverlay } from './shortcuts';
 import { vscode } from './vscodeApi';
 
@@ -40,15 +40,15 @@ const sampleView = new SampleView({
     regeneration.dismiss();
     vscode.postMessage({ type: 'operation', operation: { ...operation, line: sample.line } });
   },
-  onFocus: (segment) => {
-    if (focusedSegment === segment) return;
-    focusedSegment = segment;
+  onFocus: (focus) => {
+    if (focusedSegment?.turn === focus.turn && focusedSegment.segment === focus.segment) return;
+    focusedSegment = focus;
     const shown = sampleView.current;
-    if (shown) vscode.postMessage({ type: 'select', index: shown.index, segment });
+    if (shown) vscode.postMessage({ type: 'select', index: shown.index, ...focus });
   },
   regeneration,
 });
-let focusedSegment: number | undefined;
+let focusedSegment: Focus | undefined;
 /** A list position whose record is selected but whose page has not arrived yet. */
 let pendingPosition: number | undefined;
 

@@ -11,6 +11,8 @@ export interface RegenerationTarget {
   line: number;
   segment: number;
   side: Side;
+  /** The reply of a conversation, 0-based among its assistant turns. */
+  turn: number;
   rest: boolean;
   /** Beam search (the default) or the tree search. */
   method?: 'beam' | 'mcts';
@@ -23,6 +25,7 @@ interface Shown {
   line: number;
   segment: number;
   side: Side;
+  turn: number;
   state: PanelState;
   candidates: string[];
   message: string | undefined;
@@ -84,14 +87,14 @@ export class Regeneration {
     acceptReflection: (reflection, text) => {
       const shown = this.shown;
       if (!shown) return;
-      const { line, segment, side } = shown;
-      this.send({ type: 'operation', operation: { kind: 'acceptReflectionProposal', line, segment, side, text, wrong: reflection.wrong, correction: reflection.correction } });
+      const { line, segment, side, turn } = shown;
+      this.send({ type: 'operation', operation: { kind: 'acceptReflectionProposal', line, segment, side, turn, text, wrong: reflection.wrong, correction: reflection.correction } });
       this.shown = undefined;
       this.changed();
     },
   });
   /** The run going on as far as this view knows. */
-  private running: { line: number; side: Side } | undefined;
+  private running: Pick<Shown, 'line' | 'side' | 'turn'> | undefined;
   private shown: Shown | undefined;
   /** Line of the record the sample view shows. */
   private line: number | undefined;
@@ -116,35 +119,37 @@ export class Regeneration {
   }
 
   /** The card the panel belongs in on the shown record, if any. */
-  get placement(): { side: Side; segment: number } | undefined {
+  get placement(): Pick<Shown, 'side' | 'turn' | 'segment'> | undefined {
     return this.shown?.line === this.line ? this.shown : undefined;
   }
 
   start(target: RegenerationTarget): void {
     if (this.running) return;
-    const { line, segment, side, rest, method = 'beam' } = target;
-    this.running = { line, side };
+    const { line, segment, side, turn, rest, method = 'beam' } = target;
+    this.running = { line, side, turn };
     this.cancelAgain = false;
-    this.shown = { line, segment, side, state: 'starting', candidates: [], message: undefined, search: undefined };
-    this.send({ type: 'regenerate', line, segment, side, rest, method });
+    this.shown = { line, segment, side, turn, state: 'starting', candidates: [], message: undefined, search: undefined };
+    this.send({ type: 'regenerate', line, segment, side, turn, rest, method });
     this.update();
   }
 
   receive(message: RegenerationMessage): void {
-    const own = this.running?.line === message.line && this.running.side === message.side ? this.running : undefined;
+    const same = (run: Pick<Shown, 'line' | 'side' | 'turn'> | undefined) => run?.line === message.line && run.side === message.side && run.turn === message.turn;
+    const own = same(this.running) ? this.running : undefined;
     // A run over the rest reports `done` for every segment it finishes; the host marks the last message.
     const ends = message.final;
-    this.running = ends ? undefined : (own ?? { line: message.line, side: message.side });
+    this.running = ends ? undefined : (own ?? { line: message.line, side: message.side, turn: message.turn });
     if (!ends && this.cancelAgain) this.send({ type: 'cancelRegeneration' });
     this.cancelAgain = false;
     if (message.line !== this.line) {
       this.changed();
       return;
     }
-    const previous = this.shown?.line === message.line && this.shown.side === message.side ? this.shown : undefined;
+    const previous = same(this.shown) ? this.shown : undefined;
     this.shown = {
       line: message.line,
       side: message.side,
+      turn: message.turn,
       // A cancelled run over the rest names the segment it started from; the panel stays where it stopped.
       segment: message.state === 'cancelled' && previous ? previous.segment : message.segment,
       state: message.state,

@@ -1,4 +1,4 @@
-import type { Operation, Sample, SampleSegment } from '../src/protocol';
+import type { Operation, Sample, SampleQuestionPart, SampleResponse, SampleSegment } from '../src/protocol';
 import { button, element } from './dom';
 import { hasMath, renderMath } from './math';
 import type { Regeneration, Side } from './regeneration';
@@ -10,12 +10,31 @@ export interface SampleViewOptions {
   /** Runs an operation on the shown record (the view fills in the line). */
   run(operation: OperationRequest): void;
   /** The focused segment changed, so the host's commands and status bar follow it. */
-  onFocus(segment: number): void;
+  onFocus(focus: Focus): void;
   /** Regeneration runs and their live panel, which the view places in the card being regenerated. */
   regeneration: Regeneration;
 }
 
 const RATING_NAMES: Record<string, string> = { '1': 'correct', '0': 'neutral', '-1': 'incorrect' };
+
+/** A segment of one of the record's replies: its index in the reply of assistant turn `turn`. */
+export interface Focus {
+  turn: number;
+  segment: number;
+}
+
+/** The record's reply at an assistant turn (its own first response for turn 0). */
+function replyAt(sample: Sample, turn: number): SampleResponse | undefined {
+  return turn === 0 ? sample.responses[0] : sample.laterReplies[turn - 1];
+}
+
+/** Every segment that takes the focus, in reading order: each reply's, turn by turn. */
+function focusable(sample: Sample): Focus[] {
+  const replies = [sample.responses[0], ...sample.laterReplies];
+  return replies.flatMap((reply, turn) => (reply ? reply.segments.map((_, segment) => ({ turn, segment })) : []));
+}
+
+const sameFocus = (a: Focus | undefined, b: Focus | undefined): boolean => a?.turn === b?.turn && a?.segment === b?.segment;
 
 /** The record's own label for a step, as its header shows it: `record +1 · MC 0.125 (2/16) · first error: Reasoning`. */
 function sourceLabelText(label: NonNullable<SampleSegment['sourceLabel']>): string {
@@ -31,9 +50,9 @@ function sourceLabelText(label: NonNullable<SampleSegment['sourceLabel']>): stri
 export class SampleView {
   readonly element = element('section', 'sample-view');
   private sample: Sample | undefined;
-  /** Index of the focused segment in the first response. */
-  private focused = 0;
-  private editing: number | undefined;
+  /** The focused segment among the replies' segments. */
+  private focused: Focus = { turn: 0, segment: 0 };
+  private editing: Focus | undefined;
   /** Whether LaTeX is typeset or shown as written. */
   private renderLatex = true;
   /** The card the regeneration panel was last put in, so that it is scrolled into view only when it moves. */
@@ -48,7 +67,7 @@ export class SampleView {
   }
 
   get focusedSegment(): SampleSegment | undefined {
-    return this.sample?.responses[0]?.segments[this.focused];
+    return this.sample && replyAt(this.sample, this.focused.turn)?.segments[this.focused.segment];
   }
 
   get isEditing(): boolean {
@@ -60,30 +79,34 @@ export class SampleView {
     this.sample = sample;
     this.options.regeneration.showing(sample);
     if (!sameRecord) {
-      this.focused = 0;
+      this.focused = { turn: 0, segment: 0 };
       this.editing = undefined;
     }
-    const count = sample.responses[0]?.segments.length ?? 0;
-    this.focused = Math.min(this.focused, Math.max(0, count - 1));
+    // An edit can take segments away: the focus stays on the nearest one that is left.
+    const all = focusable(sample);
+    if (!all.some((focus) => sameFocus(focus, this.focused))) {
+      this.focused = all.filter((focus) => focus.turn < this.focused.turn || (focus.turn === this.focused.turn && focus.segment < this.focused.segment)).at(-1) ?? all[0] ?? { turn: 0, segment: 0 };
+    }
     this.render();
   }
 
   moveFocus(step: number): void {
-    const count = this.sample?.responses[0]?.segments.length ?? 0;
-    if (count === 0) return;
-    this.focused = Math.max(0, Math.min(count - 1, this.focused + step));
+    const all = this.sample ? focusable(this.sample) : [];
+    if (all.length === 0) return;
+    const at = all.findIndex((focus) => sameFocus(focus, this.focused));
+    this.focused = all[Math.max(0, Math.min(all.length - 1, at + step))];
     this.render();
     this.element.querySelector<HTMLElement>('.segment-card.focused')?.scrollIntoView({ block: 'nearest' });
   }
 
   rate(rating: 1 | 0 | -1): void {
     const segment = this.focusedSegment;
-    if (segment) this.options.run({ kind: 'rateSegment', segment: segment.index, rating: segment.rating === rating ? null : rating });
+    if (segment) this.options.run({ kind: 'rateSegment', ...this.focused, rating: segment.rating === rating ? null : rating });
   }
 
   markFirstError(): void {
     const segment = this.focusedSegment;
-    if (segment) this.options.run({ kind: 'markFirstError', segment: segment.index });
+    if (segment) this.options.run({ kind: 'markFirstError', ...this.focused });
   }
 
   review(status: 'accepted' | 'rejected' | 'needs_fix'): void {
@@ -93,7 +116,7 @@ export class SampleView {
   startEditing(): void {
     const segment = this.focusedSegment;
     if (!segment) return;
-    this.editing = segment.index;
+    this.editing = this.focused;
     this.render();
     this.element.querySelector<HTMLTextAreaElement>('.segment-card.focused textarea')?.focus();
   }
@@ -106,7 +129,7 @@ export class SampleView {
   /** Regenerates the focused segment (with `rest`, it and every later one), by beam or tree search. */
   regenerate(rest: boolean, method: 'beam' | 'mcts' = 'beam'): void {
     const segment = this.focusedSegment;
-    if (segment) this.startRegeneration(segment, 'primary', rest, method);
+    if (segment) this.startRegeneration(segment, 'primary', this.focused.turn, rest, method);
   }
 
   /** Puts the regeneration panel in the card it belongs in, and lets the Regenerate buttons follow the run. */
@@ -114,8 +137,8 @@ export class SampleView {
     const { regeneration } = this.options;
     for (const control of this.element.querySelectorAll<HTMLButtonElement>('button.regenerate')) control.disabled = regeneration.busy;
     const at = regeneration.placement;
-    const key = at && `${at.side}:${at.segment}`;
-    const card = at && this.element.querySelector(`.segment-card[data-side="${at.side}"][data-segment="${at.segment}"]`);
+    const key = at && `${at.side}:${at.turn}:${at.segment}`;
+    const card = at && this.element.querySelector(`.segment-card[data-side="${at.side}"][data-turn="${at.turn}"][data-segment="${at.segment}"]`);
     if (!card) {
       regeneration.panel.remove();
       this.regenerationCard = undefined;
@@ -127,11 +150,10 @@ export class SampleView {
     this.regenerationCard = key;
   }
 
-  private startRegeneration(segment: SampleSegment, side: Side, rest: boolean, method: 'beam' | 'mcts' = 'beam'): void {
+  private startRegeneration(segment: SampleSegment, side: Side, turn: number, rest: boolean, method: 'beam' | 'mcts' = 'beam'): void {
     const sample = this.sample;
-    const response = sample?.responses[side === 'primary' ? 0 : 1];
-    if (!sample || !response) return;
-    this.options.regeneration.start({ line: sample.line, segment: segment.index, side, rest, method });
+    if (!sample) return;
+    this.options.regeneration.start({ line: sample.line, segment: segment.index, side, turn, rest, method });
   }
 
   private render(): void {
@@ -141,7 +163,7 @@ export class SampleView {
 
   private renderParts(): HTMLElement[] {
     const sample = this.sample;
-    if (sample && sample.responses[0]?.segments.length) this.options.onFocus(this.focused);
+    if (sample && this.focusedSegment) this.options.onFocus(this.focused);
     if (!sample) return [element('p', 'sample-empty', 'Select a sample.')];
     const parts: HTMLElement[] = [this.renderHeading(sample)];
     if (sample.unreadable) {
@@ -153,6 +175,12 @@ export class SampleView {
       list.setAttribute('aria-label', 'Checks that fail');
       for (const problem of sample.problems) list.append(element('li', `problem ${problem.severity}`, `${problem.check}: ${problem.message}`));
       parts.push(list);
+    }
+    if (sample.conversation) {
+      if (sample.system !== null) parts.push(this.renderField('System prompt', sample.system, 'sample-system'));
+      parts.push(this.renderConversation(sample, sample.conversation));
+      if (sample.groundTruth !== null) parts.push(this.renderField('Ground truth', sample.groundTruth, 'sample-ground-truth'));
+      return parts;
     }
     parts.push(this.renderImages(sample));
     if (sample.system !== null) parts.push(this.renderField('System prompt', sample.system, 'sample-system'));
@@ -169,7 +197,7 @@ export class SampleView {
         }
         if (response.segments.length === 0) container.append(element('p', 'sample-empty', 'This response has no segments.'));
         for (const segment of response.segments) {
-          container.append(position === 0 ? this.renderSegment(segment, 'primary') : this.renderField(segment.label, segment.text, 'sample-segment'));
+          container.append(position === 0 ? this.renderSegment(segment, 'primary', response.turn) : this.renderField(segment.label, segment.text, 'sample-segment'));
         }
         parts.push(container);
       });
@@ -197,10 +225,10 @@ export class SampleView {
     const columns = element('div', 'pair-columns');
     const chosenColumn = element('div', 'response chosen');
     chosenColumn.append(element('h3', 'response-role', 'chosen'));
-    for (const segment of chosen.segments) chosenColumn.append(this.renderSegment(segment, 'primary'));
+    for (const segment of chosen.segments) chosenColumn.append(this.renderSegment(segment, 'primary', chosen.turn));
     const rejectedColumn = element('div', 'response rejected');
     rejectedColumn.append(element('h3', 'response-role', 'rejected (differences from chosen marked)'), wordDiff(chosen.text, rejected.text, 'word-diff pair-diff'));
-    for (const segment of rejected.segments) rejectedColumn.append(this.renderSegment(segment, 'rejected'));
+    for (const segment of rejected.segments) rejectedColumn.append(this.renderSegment(segment, 'rejected', rejected.turn));
     columns.append(chosenColumn, rejectedColumn);
     pair.append(actions, columns);
     return pair;
@@ -242,20 +270,51 @@ export class SampleView {
 
   private renderImages(sample: Sample): HTMLElement {
     const images = element('div', 'sample-images');
-    for (const image of sample.images) {
-      if (image.src) {
-        const img = element('img', 'sample-image');
-        img.src = image.src;
-        img.alt = image.path;
-        img.tabIndex = 0;
-        img.title = 'Click to zoom';
-        img.addEventListener('click', () => img.classList.toggle('zoomed'));
-        images.append(img);
-      } else {
-        images.append(element('div', 'image-placeholder', image.problem ?? `cannot show ${image.path}`));
-      }
-    }
+    for (const image of sample.images) images.append(this.renderImage(image));
     return images;
+  }
+
+  /** An image of the record, or why it cannot be shown. */
+  private renderImage(image: Sample['images'][number]): HTMLElement {
+    if (!image.src) return element('div', 'image-placeholder', image.problem ?? `cannot show ${image.path}`);
+    const img = element('img', 'sample-image');
+    img.src = image.src;
+    img.alt = image.path;
+    img.tabIndex = 0;
+    img.title = 'Click to zoom';
+    img.addEventListener('click', () => img.classList.toggle('zoomed'));
+    return img;
+  }
+
+  /**
+   * A conversation in order: each question with its images where its placeholders stand, each reply with its
+   * segment cards, which rate, edit and regenerate like a single response's.
+   */
+  private renderConversation(sample: Sample, conversation: NonNullable<Sample['conversation']>): HTMLElement {
+    const list = element('ol', 'conversation');
+    list.setAttribute('aria-label', 'Conversation');
+    let question = 0;
+    for (const entry of conversation) {
+      const item = element('li', `conversation-turn ${entry.role}`);
+      if (entry.role === 'user') {
+        question += 1;
+        item.append(element('h3', 'field-label', `Question ${question}`), this.renderQuestion(entry.parts));
+      } else {
+        const reply = replyAt(sample, entry.turn);
+        item.dataset.turn = String(entry.turn);
+        item.append(element('h3', 'response-role', `Reply ${entry.turn + 1} (turn ${entry.turn})`));
+        if (!reply || reply.segments.length === 0) item.append(element('p', 'sample-empty', 'This reply has no segments.'));
+        for (const segment of reply?.segments ?? []) item.append(this.renderSegment(segment, 'primary', entry.turn));
+      }
+      list.append(item);
+    }
+    return list;
+  }
+
+  private renderQuestion(parts: SampleQuestionPart[]): HTMLElement {
+    const question = element('div', 'sample-field sample-question');
+    for (const part of parts) question.append(part.kind === 'image' ? this.renderImage(part.image) : this.renderText(part.text, 'field-text'));
+    return question;
   }
 
   private renderField(label: string, text: string, className: string): HTMLElement {
@@ -273,14 +332,17 @@ export class SampleView {
    * A segment card. The first response's cards take the focus and carry ratings and editing; the rejected
    * side's are compact (its text is in the word diff above them): regeneration and alternatives only.
    */
-  private renderSegment(segment: SampleSegment, side: Side): HTMLElement {
+  private renderSegment(segment: SampleSegment, side: Side, turn: number): HTMLElement {
     const primary = side === 'primary';
-    const focused = primary && segment.index === this.focused;
+    const at: Focus = { turn, segment: segment.index };
+    const focused = primary && sameFocus(at, this.focused);
     const card = element('article', `segment-card${focused ? ' focused' : ''}${segment.stale ? ' stale' : ''}${primary ? '' : ' compact'}`);
     card.dataset.segment = String(segment.index);
     card.dataset.side = side;
+    card.dataset.turn = String(turn);
     card.dataset.rating = segment.rating === null ? 'none' : String(segment.rating);
-    const name = primary ? segment.label : `rejected ${segment.label}`;
+    const named = turn === 0 || !this.sample?.conversation ? segment.label : `${segment.label} of reply ${turn + 1}`;
+    const name = primary ? named : `rejected ${named}`;
     card.setAttribute('aria-label', name);
     const header = element('header', 'segment-header');
     header.append(element('span', `segment-label ${segment.kind}`, segment.label));
@@ -291,46 +353,46 @@ export class SampleView {
     if (primary) {
       for (const rating of [1, 0, -1] as const) {
         const ratingName = RATING_NAMES[String(rating)];
-        const control = button(rating === 1 ? '+1' : rating === 0 ? '0' : '-1', `Rate ${segment.label} ${ratingName}`, () => {
-          this.focused = segment.index;
+        const control = button(rating === 1 ? '+1' : rating === 0 ? '0' : '-1', `Rate ${named} ${ratingName}`, () => {
+          this.focused = at;
           this.rate(rating);
         }, `action rating${segment.rating === rating ? ' selected' : ''}`);
         control.setAttribute('aria-pressed', String(segment.rating === rating));
         actions.append(control);
       }
       actions.append(
-        button('First error', `First error at ${segment.label}`, () => {
-          this.focused = segment.index;
+        button('First error', `First error at ${named}`, () => {
+          this.focused = at;
           this.markFirstError();
         }),
-        button('Edit', `Edit ${segment.label}`, () => {
-          this.focused = segment.index;
+        button('Edit', `Edit ${named}`, () => {
+          this.focused = at;
           this.startEditing();
         }),
       );
     }
     actions.append(
-      button('Regenerate', `Regenerate ${name}`, () => this.startRegeneration(segment, side, false), 'action regenerate', 'refresh'),
-      button('From here', `Regenerate ${name} and the rest`, () => this.startRegeneration(segment, side, true), 'action regenerate', 'run-below'),
-      button('Tree search', `Tree search from ${name}`, () => this.startRegeneration(segment, side, false, 'mcts'), 'action regenerate', 'type-hierarchy'),
+      button('Regenerate', `Regenerate ${name}`, () => this.startRegeneration(segment, side, turn, false), 'action regenerate', 'refresh'),
+      button('From here', `Regenerate ${name} and the rest`, () => this.startRegeneration(segment, side, turn, true), 'action regenerate', 'run-below'),
+      button('Tree search', `Tree search from ${name}`, () => this.startRegeneration(segment, side, turn, false, 'mcts'), 'action regenerate', 'type-hierarchy'),
     );
     header.append(actions);
     card.append(header);
     if (primary) {
-      if (this.editing === segment.index) card.append(this.renderEditor(segment));
+      if (sameFocus(this.editing, at)) card.append(this.renderEditor(segment, named, turn));
       else card.append(this.renderText(segment.text, 'segment-text'));
     }
-    if (segment.alternatives.length > 0) card.append(this.renderAlternatives(segment, side, name));
+    if (segment.alternatives.length > 0) card.append(this.renderAlternatives(segment, side, turn, name));
     card.addEventListener('click', () => {
-      if (!primary || this.focused === segment.index) return;
-      this.focused = segment.index;
+      if (!primary || sameFocus(this.focused, at)) return;
+      this.focused = at;
       this.render();
     });
     return card;
   }
 
   /** Candidates for a segment: each with its word diff against the current text, provenance, and actions. */
-  private renderAlternatives(segment: SampleSegment, side: Side, segmentName: string): HTMLElement {
+  private renderAlternatives(segment: SampleSegment, side: Side, turn: number, segmentName: string): HTMLElement {
     const panel = element('details', 'alternatives');
     panel.open = true;
     panel.append(element('summary', undefined, `Alternatives for ${segmentName}`));
@@ -344,12 +406,12 @@ export class SampleView {
       const actions = element('div', 'alternative-actions');
       const name = `alternative ${index + 1} for ${segmentName}`;
       actions.append(
-        button('Accept', `Accept ${name}`, () => this.options.run({ kind: 'acceptAlternative', segment: segment.index, side, alternative: index })),
+        button('Accept', `Accept ${name}`, () => this.options.run({ kind: 'acceptAlternative', segment: segment.index, side, turn, alternative: index })),
         button('Better', `Mark ${name} better than the current text`, () =>
-          this.options.run({ kind: 'markPreference', segment: segment.index, side, chosen: index, rejected: 'current' }),
+          this.options.run({ kind: 'markPreference', segment: segment.index, side, turn, chosen: index, rejected: 'current' }),
         ),
         button('Worse', `Mark ${name} worse than the current text`, () =>
-          this.options.run({ kind: 'markPreference', segment: segment.index, side, chosen: 'current', rejected: index }),
+          this.options.run({ kind: 'markPreference', segment: segment.index, side, turn, chosen: 'current', rejected: index }),
         ),
       );
       item.append(meta, wordDiff(segment.text, alternative.text), actions);
@@ -358,15 +420,15 @@ export class SampleView {
     return panel;
   }
 
-  private renderEditor(segment: SampleSegment): HTMLElement {
+  private renderEditor(segment: SampleSegment, named: string, turn: number): HTMLElement {
     const editor = element('div', 'segment-editor');
     const area = element('textarea', 'segment-input');
     area.value = segment.text;
     area.rows = Math.min(16, Math.max(3, segment.text.split('\n').length + 1));
-    area.setAttribute('aria-label', `Text of ${segment.label}`);
+    area.setAttribute('aria-label', `Text of ${named}`);
     const save = () => {
       this.editing = undefined;
-      if (area.value !== segment.text) this.options.run({ kind: 'editSegment', segment: segment.index, text: area.value });
+      if (area.value !== segment.text) this.options.run({ kind: 'editSegment', segment: segment.index, turn, text: area.value });
       else this.render();
     };
     area.addEventListener('keydown', (event) => {
@@ -382,17 +444,17 @@ export class SampleView {
     const reflection = element('textarea', 'segment-reflection');
     reflection.rows = 2;
     reflection.placeholder = 'Correction for a reflection (optional)';
-    reflection.setAttribute('aria-label', `Correction after a reflection in ${segment.label}`);
+    reflection.setAttribute('aria-label', `Correction after a reflection in ${named}`);
     const actions = element('div', 'editor-actions');
     editor.append(area, actions);
     actions.append(
-      button('Save', `Save ${segment.label}`, save),
+      button('Save', `Save ${named}`, save),
       button('Cancel', 'Cancel editing', () => this.stopEditing()),
       reflection,
-      button('Insert reflection', `Insert reflection in ${segment.label}`, () => {
+      button('Insert reflection', `Insert reflection in ${named}`, () => {
         if (reflection.value.trim() === '') return;
         this.editing = undefined;
-        this.options.run({ kind: 'insertReflection', segment: segment.index, correction: reflection.value });
+        this.options.run({ kind: 'insertReflection', segment: segment.index, turn, correction: reflection.value });
       }),
     );
     return editor;

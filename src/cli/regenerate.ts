@@ -43,6 +43,7 @@ export async function regenerate(args: string[]): Promise<number> {
       line: { type: 'string' },
       segment: { type: 'string' },
       side: { type: 'string' },
+      turn: { type: 'string' },
       method: { type: 'string' },
       candidates: { type: 'string' },
       seed: { type: 'string' },
@@ -82,6 +83,7 @@ export async function regenerate(args: string[]): Promise<number> {
     line: numberOption(values.line),
     segment: numberOption(values.segment),
     side: values.side,
+    turn: numberOption(values.turn),
     method: values.method,
     candidates: numberOption(values.candidates),
     seed: numberOption(values.seed),
@@ -144,7 +146,7 @@ export async function regenerate(args: string[]): Promise<number> {
   }));
   try {
     const images = new ImageResolver(path.dirname(path.resolve(file)), imageRoots);
-    const job: RegenerationJob = { backend, scorer: makeScorer(rank), segment: settings.segment, side: settings.side, options, method: settings.method, mcts, judges, format: dataset.format, images };
+    const job: RegenerationJob = { backend, scorer: makeScorer(rank), segment: settings.segment, side: settings.side, turn: settings.turn, options, method: settings.method, mcts, judges, format: dataset.format, images };
     if (line === undefined) {
       const searched: Record<string, number | string> =
         settings.method === 'mcts'
@@ -155,6 +157,7 @@ export async function regenerate(args: string[]): Promise<number> {
         ...searched,
         '--segment': settings.segment,
         '--side': settings.side,
+        '--turn': settings.turn ?? 'last',
         '--rest': settings.rest,
         '--rank': rank,
         '--candidates': options.candidates,

@@ -15,7 +15,8 @@ import {
   regenerateResult,
 } from '../search/regeneration';
 import { JudgeTemplates, type Scorer } from '../search/scorers';
-import type { Side } from '../search/segmentPrompt';
+import { type Side, withModelImages } from '../search/segmentPrompt';
+import { resolveReply } from '../dataset/replies';
 
 /** What every record of a command-line regeneration shares. */
 export interface RegenerationJob {
@@ -23,6 +24,8 @@ export interface RegenerationJob {
   scorer: Scorer;
   segment: number;
   side: Side;
+  /** The reply of a conversation (0-based among its assistant turns); undefined: each record's last. */
+  turn: number | undefined;
   options: Omit<BeamOptions, 'seed'>;
   /** Stage-level beam search, or the tree search with its options. */
   method: 'beam' | 'mcts';
@@ -48,8 +51,9 @@ const alternativeCount = (state: RecordState): number => Object.values(state.ann
 export async function regenerateLine(job: RegenerationJob, lineText: string, line: number, seed: number): Promise<RegeneratedLine> {
   const state = readRecordState(lineText, job.format);
   // Records name images relative to the dataset's folder, not to where the command runs.
-  const images = job.images.forModel(state.parsed.images);
-  const parsed = { ...state.parsed, images };
+  const parsed = withModelImages(state.parsed, (images) => job.images.forModel(images));
+  const { side, turn, response } = resolveReply(parsed, { side: job.side, ...(job.turn === undefined ? {} : { turn: job.turn }) });
+  const reply = { side, turn };
   const at = new Date().toISOString();
   const context = { at, reflectionPhrase: job.mcts.reflectionPhrase, ...(job.format ? { format: job.format } : {}) };
   let result: RegenerateResult;
@@ -59,15 +63,15 @@ export async function regenerateLine(job: RegenerationJob, lineText: string, lin
     // The model that writes the chains judges their steps too, unless judges are given.
     const templates = new JudgeTemplates();
     const judges = (job.judges.length > 0 ? job.judges : [{ backend: job.backend, weight: 1 }]).map((judge) => ({ ...judge, templates }));
-    const found = await mctsSearch([job.backend], judges, parsed, job.side, job.segment, options);
-    const segment = parsed.responses[job.side === 'rejected' ? 1 : 0]?.segments[job.segment];
+    const found = await mctsSearch([job.backend], judges, parsed, reply, job.segment, options);
+    const segment = response.segments[job.segment];
     result = mctsRegenerateResult(found, { index: job.segment, label: segment?.label ?? '' }, job.backend.name, seed, mctsParameters(options, judges.length), at);
-    operations = mctsOperations(result, line, job.segment, job.side);
+    operations = mctsOperations(result, line, job.segment, reply);
   } else {
-    const beam = await beamSearch(job.backend, job.scorer, job.backend, parsed, job.side, job.segment, { ...job.options, seed });
+    const beam = await beamSearch(job.backend, job.scorer, job.backend, parsed, reply, job.segment, { ...job.options, seed });
     const parameters = beamParameters(job.options, job.scorer.name);
     result = regenerateResult(beam, seed, parameters, at);
-    operations = beam.stages.map((stage) => alternativesOperation(stage, line, job.side, beam.backend, parameters, at)).filter((operation) => operation !== undefined);
+    operations = beam.stages.map((stage) => alternativesOperation(stage, line, reply, beam.backend, parameters, at)).filter((operation) => operation !== undefined);
   }
   let text = lineText;
   for (const operation of operations) text = applyOperation(text, operation, context).text;

@@ -39,14 +39,16 @@ export const COMMAND_USAGE = {
                     accuracy-math-cosine, accuracy-function, step-validity, step-accuracy (needs
                     --key-steps, R1-VL's {"Steps": [...]}), openvlthinker, stage-completeness; the
                     accuracy rewards, step-accuracy and openvlthinker need --gt`,
-  regenerate: `  regenerate FILE --line N --segment K [--side primary|rejected] [--method beam|mcts] [--candidates N]
+  regenerate: `  regenerate FILE --line N --segment K [--turn T] [--side primary|rejected] [--method beam|mcts] [--candidates N]
          [--seed S] [--rank knockout|logprob|step-judge|answer-judge|reward:NAME] [--temperature T]
          [--top-p P] [--max-tokens M] [--rest] [--json] [--write] [--format F]
          (--model DIR [--provider P] | --endpoint URL --endpoint-model NAME [--api-key-env VAR])
                     stage-level beam search for one segment of one record (--rest: and every later
                     one), ranked by the knockout judge unless --rank says otherwise; prints the
                     candidates best first; --write adds them to the line as alternatives; the
-                    server's key is read from the variable --api-key-env names
+                    server's key is read from the variable --api-key-env names; --turn picks the
+                    reply of a conversation (0-based among its assistant turns; default the last),
+                    prompted with the conversation up to it
          --method mcts [--iterations N] [--samples K]
          [--judge-endpoint URL --judge-model NAME [--judge-weight W]]... [--answer-check rules|judge]
                     collective tree search (CoMCTS) instead: K continuations per expansion

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import { segmentKey } from '../dataset/annotations';
 import { readRecordState, type RecordState } from '../dataset/operations';
-import type { DatasetDocument, DatasetEditorProvider } from '../editor';
+import { annotatedReplies, replyKey, resolveReply } from '../dataset/replies';
+import type { DatasetDocument, DatasetEditorProvider, SegmentFocus } from '../editor';
 import { type Operation, type OperationKind, operationSchema } from '../protocol';
 import { uriFromArgument } from './uri';
 
@@ -36,19 +36,19 @@ function stateOf(document: DatasetDocument, line: number): RecordState {
   return readRecordState(document.dataset.lineText(line - 1), document.dataset.format);
 }
 
-async function pickSegment(state: RecordState, title: string): Promise<number> {
-  const segments = state.parsed.responses[0]?.segments ?? [];
-  if (segments.length === 0) throw new Error(`this ${state.parsed.format} record has no segments`);
-  const picked = await vscode.window.showQuickPick(
-    segments.map((segment, index) => ({
-      label: segment.label,
-      description: `${state.annotations.segments[segmentKey(index)]?.rating ?? ''}`,
+/** A segment the user picks among every reply's (each assistant turn of a conversation), as a focus. */
+async function pickSegment(state: RecordState, title: string): Promise<SegmentFocus> {
+  const replies = annotatedReplies(state.parsed).filter((reply) => reply.side === 'primary');
+  const items = replies.flatMap((reply) =>
+    reply.response.segments.map((segment, index) => ({
+      label: replies.length === 1 ? segment.label : `${segment.label} (turn ${reply.turn})`,
+      description: `${state.annotations.segments[replyKey(reply, index)]?.rating ?? ''}`,
       detail: segment.text.trim().slice(0, 200),
-      index,
+      focus: { segment: index, turn: reply.turn },
     })),
-    { title, placeHolder: 'Choose a segment' },
   );
-  return required(picked).index;
+  if (items.length === 0) throw new Error(`this ${state.parsed.format} record has no segments`);
+  return required(await vscode.window.showQuickPick(items, { title, placeHolder: 'Choose a segment' })).focus;
 }
 
 async function pickRating(): Promise<-1 | 0 | 1 | null> {
@@ -89,31 +89,34 @@ async function promptOperation(kind: OperationKind, provider: DatasetEditorProvi
     default: {
       const state = stateOf(document, line);
       // The segment focused in the sample view, or one the user picks.
-      const segment = provider.segmentOf(document) ?? (await pickSegment(state, title));
-      const current = state.parsed.responses[0].segments[segment];
+      const focus = provider.focusOf(document) ?? (await pickSegment(state, title));
+      const { segment, turn } = focus;
+      const reply = resolveReply(state.parsed, { turn });
+      const current = reply.response.segments[segment];
+      if (!current) throw new Error(`turn ${turn} has no segment ${segment}`);
       switch (kind) {
         case 'rateSegment':
-          return { kind, uri, line, segment, rating: await pickRating() };
+          return { kind, uri, line, segment, turn, rating: await pickRating() };
         case 'markFirstError':
-          return { kind, uri, line, segment };
+          return { kind, uri, line, segment, turn };
         case 'editSegment':
-          return { kind, uri, line, segment, text: required(await vscode.window.showInputBox({ title: `Edit ${current.label}`, value: current.text })) };
+          return { kind, uri, line, segment, turn, text: required(await vscode.window.showInputBox({ title: `Edit ${current.label}`, value: current.text })) };
         case 'insertReflection': {
           const correction = required(await vscode.window.showInputBox({ title: `Correction for ${current.label}`, prompt: 'The corrected step that follows the reflection phrase' }));
-          return { kind, uri, line, segment, correction };
+          return { kind, uri, line, segment, turn, correction };
         }
         case 'acceptAlternative': {
-          const alternatives = state.annotations.segments[segmentKey(segment)]?.alternatives ?? [];
+          const alternatives = state.annotations.segments[replyKey(reply, segment)]?.alternatives ?? [];
           if (alternatives.length === 0) throw new Error(`${current.label} has no alternatives`);
           const picked = await vscode.window.showQuickPick(
             alternatives.map((alternative, index) => ({ label: alternative.text.trim().slice(0, 120), description: alternative.provenance.source, index })),
             { title: `Accept an alternative for ${current.label}` },
           );
-          return { kind, uri, line, segment, alternative: required(picked).index };
+          return { kind, uri, line, segment, turn, alternative: required(picked).index };
         }
         case 'addAlternatives': {
           const text = required(await vscode.window.showInputBox({ title: `Alternative for ${current.label}`, prompt: 'Kept beside the segment until you accept it', value: current.text }));
-          return { kind, uri, line, segment, alternatives: [{ text }] };
+          return { kind, uri, line, segment, turn, alternatives: [{ text }] };
         }
       }
     }

@@ -20,8 +20,11 @@ import {
   type RegenerateResult,
   regenerateResult,
   regenerationSettingsSchema,
+  type ResolvedTarget,
   summarizeTree,
 } from '../search/regeneration';
+import { withModelImages } from '../search/segmentPrompt';
+import { resolveReply } from '../dataset/replies';
 import { JudgeTemplates, makeScorer, rankingSchema, type TemplateOverrides, templateOverridesSchema } from '../search/scorers';
 import { uriFromArgument } from './uri';
 
@@ -35,6 +38,9 @@ export const regenerateArgsSchema = regenerationSettingsSchema
   .strict();
 export type RegenerateArgs = z.input<typeof regenerateArgsSchema>;
 
+/** What a run tells the sample view; the line, side and turn it is about are added by the one who posts it. */
+type RegenerationUpdate = Omit<Extract<HostMessage, { type: 'regeneration' }>, 'type' | 'line' | 'side' | 'turn'>;
+
 /**
  * `cotStudio.regenerateSegment`: stage-level beam search for one segment (or the rest of the response),
  * in the engine process or on a server, with progress and cancel; candidates stream to the sample view and
@@ -45,8 +51,9 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
 
   const regenerate = async (document: DatasetDocument, args: z.output<typeof regenerateArgsSchema>): Promise<RegenerateResult> => {
     const key = document.uri.toString();
-    const post = (message: Omit<Extract<HostMessage, { type: 'regeneration' }>, 'type' | 'line' | 'side'>) =>
-      provider.broadcast(document, { type: 'regeneration', line: args.line, side: args.side, ...message });
+    // Until the record is read, the turn asked for (or the last one, which the view shows for a missing one) names the run.
+    let reply: ResolvedTarget = { side: args.side, turn: args.turn ?? 0 };
+    const post = (message: RegenerationUpdate) => provider.broadcast(document, { type: 'regeneration', line: args.line, ...reply, ...message });
     if (running.has(key)) {
       // The run that is going on keeps the view busy; this one only says why it did not start.
       throw new Error(`${document.dataset.fileName}: a regeneration is already running; cancel it first`);
@@ -60,16 +67,17 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
       // Its candidates could not be written into the line: refused before the search.
       document.dataset.assertRewritable(args.line - 1);
       const { parsed: record } = readRecordState(document.dataset.lineText(args.line - 1), document.dataset.format);
+      const resolved = resolveReply(record, args);
+      reply = { side: resolved.side, turn: resolved.turn };
       // Models get the record's images as data URIs read from under the allowed roots, never a file that escapes them.
       const [datasetDir, ...imageRoots] = document.imageRoots();
       const resolver = new ImageResolver(datasetDir as string, imageRoots);
-      let images: string[];
+      let parsed: ParsedRecord;
       try {
-        images = resolver.forModel(record.images);
+        parsed = withModelImages(record, (images) => resolver.forModel(images));
       } catch (error) {
         throw new Error(`${document.dataset.fileName}:${args.line}: ${error instanceof Error ? error.message : String(error)}`);
       }
-      const parsed = { ...record, images };
       const seed = args.seed ?? randomInt(0, 2 ** 31);
       const options = {
         candidates: args.candidates ?? config.get<number>('candidates', DEFAULT_BEAM.candidates),
@@ -84,15 +92,15 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
       const scorer = makeScorer(rank, templates, rank === 'reward-model' ? generation.rewardModel() : undefined);
       const backend = await generation.backend();
       if (args.method === 'mcts') {
-        return await treeSearch(document, args, backend, parsed, seed, templates, controller.signal, post);
+        return await treeSearch(document, args, reply, backend, parsed, seed, templates, controller.signal, post);
       }
       const parameters = beamParameters(options, scorer.name);
-      const lastSegment = args.rest ? (parsed.responses[args.side === 'rejected' ? 1 : 0]?.segments.length ?? 1) - 1 : args.segment;
+      const lastSegment = args.rest ? resolved.response.segments.length - 1 : args.segment;
       const texts = new Map<number, string[]>();
       let lastPost = 0;
       // The view shows the run with its own Cancel; the window progress only says that something runs.
       const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `CoT Studio: regenerating line ${args.line}` }, (progress) =>
-        beamSearch(backend, scorer, backend, parsed, args.side, args.segment, options, {
+        beamSearch(backend, scorer, backend, parsed, reply, args.segment, options, {
           signal: controller.signal,
           onToken: (segment, event) => {
             current = segment;
@@ -110,7 +118,7 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
           onStage: (stage) => {
             // A stage cut short by a cancel decides nothing: its candidates are not kept.
             if (controller.signal.aborted) return;
-            const operation = alternativesOperation(stage, args.line, args.side, backend.name, parameters, new Date().toISOString());
+            const operation = alternativesOperation(stage, args.line, reply, backend.name, parameters, new Date().toISOString());
             if (operation) document.applyOperation(operation);
             const dropped = stage.dropped.map((entry) => entry.reason);
             const message = [...(dropped.length ? [`dropped ${dropped.length}: ${dropped.join('; ')}`] : []), ...stage.notes].join('. ');
@@ -144,12 +152,13 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
   async function treeSearch(
     document: DatasetDocument,
     args: z.output<typeof regenerateArgsSchema>,
+    reply: ResolvedTarget,
     backend: Backend,
     parsed: ParsedRecord,
     seed: number,
     templates: TemplateOverrides,
     signal: AbortSignal,
-    post: (message: Omit<Extract<HostMessage, { type: 'regeneration' }>, 'type' | 'line' | 'side'>) => void,
+    post: (message: RegenerationUpdate) => void,
   ): Promise<RegenerateResult> {
     const config = vscode.workspace.getConfiguration('cotStudio.mcts');
     if (args.rest) throw new Error('the tree search writes the whole rest of the response already; run it without "rest"');
@@ -170,7 +179,7 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
     const judges = collective.judges.map((judge) => ({ ...judge, templates: judgeTemplates }));
     post({ segment: args.segment, state: 'searching', candidates: [], final: false });
     const found = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `CoT Studio: tree search on line ${args.line}` }, (progress) =>
-      mctsSearch(collective.policies, judges, parsed, args.side, args.segment, options, {
+      mctsSearch(collective.policies, judges, parsed, reply, args.segment, options, {
         signal,
         onRound: (tree, iterations) => {
           progress.report({ message: `${iterations} / ${options.iterations} iterations` });
@@ -179,14 +188,14 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
         },
       }),
     );
-    const result = mctsRegenerateResult(found, { index: args.segment, label: parsed.responses[args.side === 'rejected' ? 1 : 0]?.segments[args.segment]?.label ?? '' }, backend.name, seed, mctsParameters(options, judges.length), new Date().toISOString());
+    const result = mctsRegenerateResult(found, { index: args.segment, label: resolveReply(parsed, reply).response.segments[args.segment]?.label ?? '' }, backend.name, seed, mctsParameters(options, judges.length), new Date().toISOString());
     const { nodes } = result.tree ?? { nodes: [] };
     const search = { nodes, bestPath: result.bestPath ?? [], iterations: found.search.iterations, budget: options.iterations, solved: found.search.solved, reflections: found.reflections };
     if (signal.aborted) {
       post({ segment: args.segment, state: 'cancelled', candidates: [], final: true, search });
       return result;
     }
-    for (const operation of mctsOperations(result, args.line, args.segment, args.side)) document.applyOperation(operation);
+    for (const operation of mctsOperations(result, args.line, args.segment, reply)) document.applyOperation(operation);
     const message = result.candidates.length === 0 ? 'no chain kept a candidate for the segment' : found.notes.join('. ');
     post({ segment: args.segment, state: result.candidates.length > 0 ? 'done' : 'failed', candidates: result.candidates.map((c) => c.text), final: true, search, ...(message ? { message } : {}) });
     return result;
@@ -197,9 +206,9 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
     try {
       const document = provider.documentFor();
       const line = document.dataset.recordLine(provider.selectionOf(document)) + 1;
-      const segment = provider.segmentOf(document);
-      if (segment === undefined) throw new Error('focus a segment in the sample view first (arrow keys or a click)');
-      return await regenerate(document, regenerateArgsSchema.parse({ line, segment, method }));
+      const focus = provider.focusOf(document);
+      if (focus === undefined) throw new Error('focus a segment in the sample view first (arrow keys or a click)');
+      return await regenerate(document, regenerateArgsSchema.parse({ line, ...focus, method }));
     } catch (error) {
       void vscode.window.showErrorMessage(`CoT Studio: ${error instanceof Error ? error.message : String(error)}`);
       return undefined;

@@ -58,6 +58,8 @@ export const preferencePairSchema = z.object({
   level: z.enum(['response', 'segment']),
   /** Segment index for segment-level pairs. */
   position: z.number().int().min(0).optional(),
+  /** The reply of a conversation the pair is about (0-based among its assistant turns); absent: the first. */
+  turn: z.number().int().min(1).optional(),
   chosen: z.string(),
   rejected: z.string(),
   /**
@@ -75,6 +77,8 @@ const storedPreferencePairSchema = preferencePairSchema.extend({ provenance: sto
 
 export const reflectionSchema = z.looseObject({
   segment: z.number().int().min(0),
+  /** The reply of a conversation the segment is in; absent: the first. */
+  turn: z.number().int().min(1).optional(),
   wrong: z.string(),
   phrase: z.string(),
   correction: z.string(),
@@ -86,6 +90,7 @@ export const historyEntrySchema = z.looseObject({
   at: z.string(),
   operation: z.string(),
   segment: z.number().int().min(0).optional(),
+  turn: z.number().int().min(1).optional(),
 });
 export type HistoryEntry = z.infer<typeof historyEntrySchema>;
 
@@ -96,7 +101,8 @@ function versionProblem(version: unknown): string {
 
 /**
  * Everything CoT Studio adds to a record. Segment annotations are keyed by the segment's index in the
- * record's first response (`"2"`) or, for the other side of a pair, by role and index (`"rejected:2"`).
+ * record's first response (`"2"`), for the other side of a pair by role and index (`"rejected:2"`), and for a
+ * later reply of a conversation by its turn among the assistant turns and index (`"turn1:2"`).
  */
 export const annotationsSchema = z.looseObject({
   version: z.literal(ANNOTATION_VERSION, { error: ({ input }) => versionProblem(input) }),
@@ -130,9 +136,17 @@ export function parseAnnotations(raw: Json | undefined): { annotations: Annotati
   return { path: first.path.map((part) => (typeof part === 'number' ? part : String(part))), problem: `${first.message}${more}` };
 }
 
-/** The annotation key of a segment: its index in the first response, or side-qualified for the rejected side. */
-export function segmentKey(segment: number, side: 'primary' | 'rejected' = 'primary'): string {
-  return side === 'primary' ? String(segment) : `${side}:${segment}`;
+/** Which response of a preference record: the first (chosen) one, or the rejected side. */
+export const sideSchema = z.enum(['primary', 'rejected']);
+export type Side = z.infer<typeof sideSchema>;
+
+/**
+ * The annotation key of a segment: its index in the first response, side-qualified for the rejected side, and
+ * turn-qualified for a later reply of a conversation (the first reply keeps the keys records have always had).
+ */
+export function segmentKey(segment: number, side: Side = 'primary', turn = 0): string {
+  if (side === 'rejected') return `${side}:${segment}`;
+  return turn === 0 ? String(segment) : `turn${turn}:${segment}`;
 }
 
 /**

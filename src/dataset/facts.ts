@@ -2,6 +2,7 @@ import { type Annotations, emptyAnnotations, type ReviewStatus, segmentKey, segm
 import { type CheckContext, type CheckId, checkLine, type CheckResult } from './checks';
 import type { FactFormat, RecordFilter } from './filterSchema';
 import { readAnnotations, RecordError } from './recordEdit';
+import { assistantReplies } from './replies';
 import type { InvalidUtf8 } from './utf8';
 
 export { FACT_FORMATS, type FactFormat, type RecordFilter, recordFilterSchema } from './filterSchema';
@@ -11,7 +12,7 @@ export interface RecordFacts {
   format: FactFormat;
   review: ReviewStatus;
   checks: CheckId[];
-  /** Some segment of the first response has no rating. */
+  /** Some segment of a reply (every assistant turn of a conversation) has no rating. */
   unrated: boolean;
   hasAlternatives: boolean;
 }
@@ -35,10 +36,12 @@ export function readFacts(lineText: string, context: CheckContext, invalidUtf8?:
     return { facts: { format, review, checks, unrated: false, hasAlternatives: false }, text: lineText.toLowerCase(), results };
   }
   const annotations = annotationsOf(record, parsed);
-  const segments = parsed.responses[0]?.segments ?? [];
-  const unrated = segments.some((segment, index) => segmentRating(annotations.segments[segmentKey(index)], segment) === null);
+  const unrated = assistantReplies(parsed).some((response, turn) =>
+    response.segments.some((segment, index) => segmentRating(annotations.segments[segmentKey(index, 'primary', turn)], segment) === null),
+  );
   const hasAlternatives = Object.values(annotations.segments).some((segment) => segment.alternatives.length > 0);
-  const text = [parsed.question ?? '', ...parsed.responses.map((response) => response.text)].join('\n').toLowerCase();
+  const said = parsed.conversation ? parsed.conversation.map((turn) => turn.text) : [parsed.question ?? '', ...parsed.responses.map((response) => response.text)];
+  const text = said.join('\n').toLowerCase();
   return { facts: { format: parsed.format, review: annotations.review.status, checks, unrated, hasAlternatives }, text, results };
 }
 

@@ -1,7 +1,8 @@
 import type { Operation, Version } from '../protocol/operations';
-import { type Annotations, HISTORY_LIMIT, type PreferencePair, segmentKey, type SegmentAnnotation } from './annotations';
+import { type Annotations, HISTORY_LIMIT, type PreferencePair, type SegmentAnnotation } from './annotations';
 import { parseRecord } from './formats';
-import type { FormatId, ParsedRecord, Response, Segment } from './record';
+import type { FormatId, ParsedRecord, Segment } from './record';
+import { annotatedReplies, type Reply, replyKey, resolveReply, storedTurn } from './replies';
 import { readAnnotations, readRecord, RecordError, replaceSegmentText, replaceTextFrom, swapValues, writeAnnotations } from './recordEdit';
 
 export interface OperationContext {
@@ -19,8 +20,6 @@ export interface OperationResult {
   label: string;
 }
 
-type Side = 'primary' | 'rejected';
-
 export interface RecordState {
   parsed: ParsedRecord;
   annotations: Annotations;
@@ -34,39 +33,46 @@ export function readRecordState(lineText: string, format?: FormatId): RecordStat
   return { parsed, annotations: readAnnotations(record, parsed) };
 }
 
-function responseOf(parsed: ParsedRecord, side: Side = 'primary'): Response {
-  const response = parsed.responses[side === 'primary' ? 0 : 1];
-  if (!response) {
-    throw new RecordError(side === 'primary' ? `a ${parsed.format} record has no response to annotate` : `a ${parsed.format} record has no rejected side`);
-  }
-  return response;
-}
-
-function segmentOf(parsed: ParsedRecord, segment: number, side?: Side): Segment {
-  const response = responseOf(parsed, side);
-  const found = response.segments[segment];
+function segmentOf(reply: Reply, segment: number): Segment {
+  const { segments } = reply.response;
+  const found = segments[segment];
   if (!found) {
-    const labels = response.segments.map((s, i) => `${i}: ${s.label}`).join(', ');
-    throw new RecordError(`there is no segment ${segment}; this response has ${response.segments.length} (${labels})`);
+    const labels = segments.map((s, i) => `${i}: ${s.label}`).join(', ');
+    const where = reply.turn === 0 ? 'this response' : `turn ${reply.turn}`;
+    throw new RecordError(`there is no segment ${segment}; ${where} has ${segments.length} (${labels})`);
   }
   return found;
 }
 
-function segmentAnnotation(annotations: Annotations, segment: number, side: Side = 'primary'): SegmentAnnotation {
-  const key = segmentKey(segment, side);
+function segmentAnnotation(annotations: Annotations, reply: Reply, segment: number): SegmentAnnotation {
+  const key = replyKey(reply, segment);
   annotations.segments[key] ??= { rating: null, alternatives: [] };
   return annotations.segments[key];
 }
 
-/** A change to an earlier segment makes what follows it possibly inconsistent: flag it, clear this one. */
-function markLaterStale(annotations: Annotations, response: Response, segment: number, side: Side = 'primary'): void {
-  segmentAnnotation(annotations, segment, side).stale = undefined;
-  for (let later = segment + 1; later < response.segments.length; later++) segmentAnnotation(annotations, later, side).stale = true;
+/**
+ * A change to an earlier segment makes what follows it possibly inconsistent: flag it, clear this one. The
+ * replies after it in a conversation answered the text before them, so their segments are flagged too.
+ */
+function markLaterStale(annotations: Annotations, parsed: ParsedRecord, reply: Reply, segment: number): void {
+  segmentAnnotation(annotations, reply, segment).stale = undefined;
+  for (let later = segment + 1; later < reply.response.segments.length; later++) segmentAnnotation(annotations, reply, later).stale = true;
+  if (reply.side !== 'primary') return;
+  for (const next of annotatedReplies(parsed).filter((other) => other.side === 'primary' && other.turn > reply.turn)) {
+    next.response.segments.forEach((_, index) => {
+      segmentAnnotation(annotations, next, index).stale = true;
+    });
+  }
 }
 
-function remember(annotations: Annotations, operation: string, at: string, segment?: number): void {
-  annotations.history.push(segment === undefined ? { at, operation } : { at, operation, segment });
+function remember(annotations: Annotations, operation: string, at: string, segment?: number, turn = 0): void {
+  annotations.history.push(segment === undefined ? { at, operation } : { at, operation, segment, ...storedTurn(turn) });
   if (annotations.history.length > HISTORY_LIMIT) annotations.history.splice(0, annotations.history.length - HISTORY_LIMIT);
+}
+
+/** A segment as the undo stack names it: its label, and the turn for a later reply of a conversation. */
+function named(reply: Reply, segment: Segment): string {
+  return reply.turn === 0 ? segment.label : `${segment.label} (turn ${reply.turn})`;
 }
 
 function pair(pair: Omit<PreferencePair, 'createdAt'>, at: string): PreferencePair {
@@ -104,28 +110,31 @@ export function applyOperation(lineText: string, operation: Operation, context: 
   const { at } = context;
   switch (operation.kind) {
     case 'editSegment': {
-      const segment = segmentOf(parsed, operation.segment, operation.side);
-      if (segment.text === operation.text) return { text: lineText, label: `Edit ${segment.label}` };
+      const reply = resolveReply(parsed, operation);
+      const segment = segmentOf(reply, operation.segment);
+      const label = `Edit ${named(reply, segment)}`;
+      if (segment.text === operation.text) return { text: lineText, label };
       // A blank summary is no segment: the answer would take its index, and with it the summary's annotations.
       if (segment.kind === 'summary' && operation.text.trim() === '') throw new RecordError('a summary cannot be emptied: the answer after it would take its index and its annotations');
-      markLaterStale(annotations, responseOf(parsed, operation.side), operation.segment, operation.side);
-      remember(annotations, 'edit', at, operation.segment);
-      return { text: writeAnnotations(replaceSegmentText(lineText, segment, operation.text), annotations), label: `Edit ${segment.label}` };
+      markLaterStale(annotations, parsed, reply, operation.segment);
+      remember(annotations, 'edit', at, operation.segment, reply.turn);
+      return { text: writeAnnotations(replaceSegmentText(lineText, segment, operation.text), annotations), label };
     }
     case 'rateSegment': {
-      const segment = segmentOf(parsed, operation.segment, operation.side);
-      segmentAnnotation(annotations, operation.segment, operation.side).rating = operation.rating;
-      remember(annotations, 'rate', at, operation.segment);
-      return { text: writeAnnotations(lineText, annotations), label: `Rate ${segment.label}` };
+      const reply = resolveReply(parsed, operation);
+      const segment = segmentOf(reply, operation.segment);
+      segmentAnnotation(annotations, reply, operation.segment).rating = operation.rating;
+      remember(annotations, 'rate', at, operation.segment, reply.turn);
+      return { text: writeAnnotations(lineText, annotations), label: `Rate ${named(reply, segment)}` };
     }
     case 'markFirstError': {
-      const response = responseOf(parsed, operation.side);
-      const segment = segmentOf(parsed, operation.segment, operation.side);
-      response.segments.forEach((_, index) => {
-        segmentAnnotation(annotations, index, operation.side).rating = index < operation.segment ? 1 : -1;
+      const reply = resolveReply(parsed, operation);
+      const segment = segmentOf(reply, operation.segment);
+      reply.response.segments.forEach((_, index) => {
+        segmentAnnotation(annotations, reply, index).rating = index < operation.segment ? 1 : -1;
       });
-      remember(annotations, 'first-error', at, operation.segment);
-      return { text: writeAnnotations(lineText, annotations), label: `First error at ${segment.label}` };
+      remember(annotations, 'first-error', at, operation.segment, reply.turn);
+      return { text: writeAnnotations(lineText, annotations), label: `First error at ${named(reply, segment)}` };
     }
     case 'setReviewStatus': {
       annotations.review = { status: operation.status, note: operation.note ?? annotations.review.note };
@@ -134,84 +143,90 @@ export function applyOperation(lineText: string, operation: Operation, context: 
       return { text: writeAnnotations(lineText, annotations), label: `Mark sample ${operation.status.replace('_', ' ')}` };
     }
     case 'insertReflection': {
-      const segment = segmentOf(parsed, operation.segment, operation.side);
+      const reply = resolveReply(parsed, operation);
+      const segment = segmentOf(reply, operation.segment);
       const phrase = operation.phrase ?? context.reflectionPhrase;
       const text = reflectionText(segment, phrase, operation.correction);
-      annotations.reflections.push({ segment: operation.segment, wrong: segment.text, phrase, correction: operation.correction, createdAt: at });
+      const where = { segment: operation.segment, ...storedTurn(reply.turn) };
+      annotations.reflections.push({ ...where, wrong: segment.text, phrase, correction: operation.correction, createdAt: at });
       annotations.preferencePairs.push(
-        pair({ level: 'segment', position: operation.segment, chosen: operation.correction, rejected: segment.text, origin: 'reflection' }, at),
+        pair({ level: 'segment', position: operation.segment, ...storedTurn(reply.turn), chosen: operation.correction, rejected: segment.text, origin: 'reflection' }, at),
       );
-      segmentAnnotation(annotations, operation.segment, operation.side).rating = 1;
-      markLaterStale(annotations, responseOf(parsed, operation.side), operation.segment, operation.side);
-      remember(annotations, 'reflection', at, operation.segment);
-      return { text: writeAnnotations(replaceSegmentText(lineText, segment, text), annotations), label: `Insert reflection in ${segment.label}` };
+      segmentAnnotation(annotations, reply, operation.segment).rating = 1;
+      markLaterStale(annotations, parsed, reply, operation.segment);
+      remember(annotations, 'reflection', at, operation.segment, reply.turn);
+      return { text: writeAnnotations(replaceSegmentText(lineText, segment, text), annotations), label: `Insert reflection in ${named(reply, segment)}` };
     }
     case 'acceptReflectionProposal': {
-      const segment = segmentOf(parsed, operation.segment, operation.side);
-      const response = responseOf(parsed, operation.side);
+      const reply = resolveReply(parsed, operation);
+      const segment = segmentOf(reply, operation.segment);
       const samePath = (path: readonly (string | number)[]) => path.length === segment.path.length && path.every((part, i) => part === segment.path[i]);
-      if (!response.segments.slice(operation.segment).every((later) => samePath(later.path))) {
+      if (!reply.response.segments.slice(operation.segment).every((later) => samePath(later.path))) {
         throw new RecordError(`the response after ${segment.label} is split over several strings; a reflection proposal replaces the rest of one`);
       }
       const phrase = operation.phrase ?? context.reflectionPhrase;
-      annotations.reflections.push({ segment: operation.segment, wrong: operation.wrong, phrase, correction: operation.correction, createdAt: at });
+      annotations.reflections.push({ segment: operation.segment, ...storedTurn(reply.turn), wrong: operation.wrong, phrase, correction: operation.correction, createdAt: at });
+      markLaterStale(annotations, parsed, reply, operation.segment);
       // Everything from the segment on was rewritten: ratings made on the old text must be looked at again.
-      for (let later = operation.segment; later < response.segments.length; later++) segmentAnnotation(annotations, later, operation.side).stale = true;
-      remember(annotations, 'reflection-proposal', at, operation.segment);
-      return { text: writeAnnotations(replaceTextFrom(lineText, segment, operation.text), annotations), label: `Accept reflection proposal from ${segment.label}` };
+      segmentAnnotation(annotations, reply, operation.segment).stale = true;
+      remember(annotations, 'reflection-proposal', at, operation.segment, reply.turn);
+      return { text: writeAnnotations(replaceTextFrom(lineText, segment, operation.text), annotations), label: `Accept reflection proposal from ${named(reply, segment)}` };
     }
     case 'acceptAlternative': {
-      const segment = segmentOf(parsed, operation.segment, operation.side);
-      const annotation = segmentAnnotation(annotations, operation.segment, operation.side);
+      const reply = resolveReply(parsed, operation);
+      const segment = segmentOf(reply, operation.segment);
+      const annotation = segmentAnnotation(annotations, reply, operation.segment);
       const alternative = annotation.alternatives[operation.alternative];
       if (!alternative) throw new RecordError(`${segment.label} has no alternative ${operation.alternative} (it has ${annotation.alternatives.length})`);
       // The replaced text stays available as an alternative, so accepting is never a loss.
       annotation.alternatives.splice(operation.alternative, 1, { text: segment.text, rating: annotation.rating, provenance: { source: 'original', createdAt: at } });
       annotation.rating = alternative.rating;
       annotations.preferencePairs.push(
-        pair({ level: 'segment', position: operation.segment, chosen: alternative.text, rejected: segment.text, origin: 'accepted-alternative' }, at),
+        pair({ level: 'segment', position: operation.segment, ...storedTurn(reply.turn), chosen: alternative.text, rejected: segment.text, origin: 'accepted-alternative' }, at),
       );
-      markLaterStale(annotations, responseOf(parsed, operation.side), operation.segment, operation.side);
-      remember(annotations, 'accept-alternative', at, operation.segment);
-      return { text: writeAnnotations(replaceSegmentText(lineText, segment, alternative.text), annotations), label: `Accept alternative for ${segment.label}` };
+      markLaterStale(annotations, parsed, reply, operation.segment);
+      remember(annotations, 'accept-alternative', at, operation.segment, reply.turn);
+      return { text: writeAnnotations(replaceSegmentText(lineText, segment, alternative.text), annotations), label: `Accept alternative for ${named(reply, segment)}` };
     }
     case 'markPreference': {
-      const response = responseOf(parsed, operation.side);
+      const reply = resolveReply(parsed, operation);
       let chosen: string;
       let rejected: string;
       let label: string;
       if (operation.segment === undefined) {
         const where = 'the response';
         if (typeof operation.chosen === 'number' || typeof operation.rejected === 'number') throw new RecordError(`${where} has no numbered alternatives; give {text}`);
-        chosen = versionText(operation.chosen, response.text, undefined, where);
-        rejected = versionText(operation.rejected, response.text, undefined, where);
-        label = 'Mark response preference';
+        chosen = versionText(operation.chosen, reply.response.text, undefined, where);
+        rejected = versionText(operation.rejected, reply.response.text, undefined, where);
+        label = reply.turn === 0 ? 'Mark response preference' : `Mark preference for turn ${reply.turn}`;
       } else {
-        const segment = segmentOf(parsed, operation.segment, operation.side);
-        const annotation = annotations.segments[segmentKey(operation.segment, operation.side)];
+        const segment = segmentOf(reply, operation.segment);
+        const annotation = annotations.segments[replyKey(reply, operation.segment)];
         chosen = versionText(operation.chosen, segment.text, annotation, segment.label);
         rejected = versionText(operation.rejected, segment.text, annotation, segment.label);
-        label = `Mark preference for ${segment.label}`;
+        label = `Mark preference for ${named(reply, segment)}`;
       }
       if (chosen === rejected) throw new RecordError('chosen and rejected are the same text');
+      const turn = storedTurn(reply.turn);
       annotations.preferencePairs.push(
         pair(
           operation.segment === undefined
-            ? { level: 'response', chosen, rejected, origin: 'manual' }
-            : { level: 'segment', position: operation.segment, chosen, rejected, origin: 'manual' },
+            ? { level: 'response', ...turn, chosen, rejected, origin: 'manual' }
+            : { level: 'segment', position: operation.segment, ...turn, chosen, rejected, origin: 'manual' },
           at,
         ),
       );
-      remember(annotations, 'preference', at, operation.segment);
+      remember(annotations, 'preference', at, operation.segment, reply.turn);
       return { text: writeAnnotations(lineText, annotations), label };
     }
     case 'addAlternatives': {
-      const segment = segmentOf(parsed, operation.segment, operation.side);
-      const annotation = segmentAnnotation(annotations, operation.segment, operation.side);
+      const reply = resolveReply(parsed, operation);
+      const segment = segmentOf(reply, operation.segment);
+      const annotation = segmentAnnotation(annotations, reply, operation.segment);
       // The same text twice (or the current text again) would only make the list longer.
       const known = new Set([segment.text, ...annotation.alternatives.map((alternative) => alternative.text)]);
       const added = operation.alternatives.filter((alternative) => !known.has(alternative.text) && known.add(alternative.text));
-      if (added.length === 0) return { text: lineText, label: `Add alternatives to ${segment.label}` };
+      if (added.length === 0) return { text: lineText, label: `Add alternatives to ${named(reply, segment)}` };
       for (const alternative of added) {
         annotation.alternatives.push({
           text: alternative.text,
@@ -219,12 +234,12 @@ export function applyOperation(lineText: string, operation: Operation, context: 
           provenance: { source: 'human', ...alternative.provenance, createdAt: alternative.provenance?.createdAt ?? at },
         });
       }
-      remember(annotations, 'add-alternatives', at, operation.segment);
+      remember(annotations, 'add-alternatives', at, operation.segment, reply.turn);
       const count = added.length === 1 ? 'an alternative' : `${added.length} alternatives`;
-      return { text: writeAnnotations(lineText, annotations), label: `Add ${count} to ${segment.label}` };
+      return { text: writeAnnotations(lineText, annotations), label: `Add ${count} to ${named(reply, segment)}` };
     }
     case 'addPreferencePairs': {
-      const key = (pair: Pick<PreferencePair, 'level' | 'position' | 'chosen' | 'rejected'>) => JSON.stringify([pair.level, pair.position, pair.chosen, pair.rejected]);
+      const key = (pair: Pick<PreferencePair, 'level' | 'position' | 'turn' | 'chosen' | 'rejected'>) => JSON.stringify([pair.level, pair.position, pair.turn ?? 0, pair.chosen, pair.rejected]);
       // A second run over the same record makes some of the same pairs; the list keeps one of each.
       const known = new Set(annotations.preferencePairs.map(key));
       const added = operation.pairs.filter((candidate) => !known.has(key(candidate)) && known.add(key(candidate)));
@@ -232,7 +247,7 @@ export function applyOperation(lineText: string, operation: Operation, context: 
         if (candidate.chosen === candidate.rejected) throw new RecordError('chosen and rejected are the same text');
         if (candidate.level === 'segment') {
           if (candidate.position === undefined) throw new RecordError('a segment-level pair needs a position');
-          segmentOf(parsed, candidate.position);
+          segmentOf(resolveReply(parsed, { turn: candidate.turn ?? 0 }), candidate.position);
         }
         const { provenance, ...fields } = candidate;
         annotations.preferencePairs.push(pair(provenance ? { ...fields, provenance: { ...provenance, createdAt: provenance.createdAt ?? at } } : fields, at));

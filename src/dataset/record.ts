@@ -106,6 +106,8 @@ export const conversationTurnSchema = z.object({
   text: z.string(),
   /** The images the turn places: its own image parts, or the record's images its placeholders stand for. */
   images: z.array(z.string()),
+  /** An assistant turn's reply cut into segments as the record's format cuts its first reply. */
+  response: responseSchema.optional(),
 });
 export type ConversationTurn = z.infer<typeof conversationTurnSchema>;
 
@@ -130,8 +132,8 @@ export const parsedRecordSchema = z.object({
   label: z.boolean().optional(),
   /**
    * A chat record that goes on after its first reply: every turn from the first question on, in order. The
-   * question and `responses[0]` are what the record is read as; the turns after the reply are exported as
-   * they stand (the editor and checks read the first exchange only).
+   * question and `responses[0]` are its first exchange (the first assistant turn's `response` is `responses[0]`);
+   * each later assistant turn is shown, checked and annotated as a reply of its own (see replies.ts).
    */
   conversation: z.array(conversationTurnSchema).optional(),
   /** Usually one; preference formats give `chosen` then `rejected`; RL formats give none; a tree search one per model's path. */

@@ -3,6 +3,7 @@ import { segmentKey, segmentRating } from './annotations';
 import { parseRecord } from './formats';
 import type { FormatId } from './record';
 import { readAnnotations, readRecord, RecordError } from './recordEdit';
+import { assistantReplies } from './replies';
 
 /** The question as a list row shows it: image placeholders out, whitespace collapsed. */
 export function displayQuestion(question: string | null): string | null {
@@ -18,9 +19,12 @@ export function summarizeLine(text: string, line: number, format?: FormatId): Om
     const annotations = readAnnotations(record, 'error' in parsed ? undefined : parsed);
     const review = annotations.review.status;
     if ('error' in parsed) return { line, question: null, problem: parsed.error, format: null, review, ...unread };
-    const first = parsed.responses[0]?.segments ?? [];
-    const segments = first.length;
-    const rated = first.filter((segment, index) => segmentRating(annotations.segments[segmentKey(index)], segment) !== null).length;
+    const replies = assistantReplies(parsed);
+    const segments = replies.reduce((sum, response) => sum + response.segments.length, 0);
+    const rated = replies.reduce(
+      (sum, response, turn) => sum + response.segments.filter((segment, index) => segmentRating(annotations.segments[segmentKey(index, 'primary', turn)], segment) !== null).length,
+      0,
+    );
     return { line, question: displayQuestion(parsed.question), problem: null, format: parsed.format, review, segments, rated };
   } catch (error) {
     if (!(error instanceof RecordError)) throw error;

@@ -37,7 +37,7 @@ function indexMoves(record: JsonObject, response: Response | undefined): ((index
  * index is moved past the segments added before it, so a rating stays on the text it was given to. The result
  * carries `segmentation` whenever the record has such a segment, so a block written from it is moved once only;
  * a record without one is left as it is. Segment-level pairs, reflections and history name the first response's
- * segments, and move with it.
+ * segments, and move with it (those of a later reply of a conversation, which carry its turn, were never counted otherwise).
  */
 export function inCurrentIndices(annotations: Annotations, record: JsonObject, parsed: ParsedRecord): Annotations {
   const primary = indexMoves(record, parsed.responses[0]);
@@ -56,8 +56,8 @@ export function inCurrentIndices(annotations: Annotations, record: JsonObject, p
     ...annotations,
     segmentation: SEGMENTATION,
     segments,
-    preferencePairs: annotations.preferencePairs.map((pair) => (pair.position === undefined ? pair : { ...pair, position: move(pair.position) })),
-    reflections: annotations.reflections.map((reflection) => ({ ...reflection, segment: move(reflection.segment) })),
-    history: annotations.history.map((entry) => (entry.segment === undefined ? entry : { ...entry, segment: move(entry.segment) })),
+    preferencePairs: annotations.preferencePairs.map((pair) => (pair.position === undefined || pair.turn !== undefined ? pair : { ...pair, position: move(pair.position) })),
+    reflections: annotations.reflections.map((reflection) => (reflection.turn !== undefined ? reflection : { ...reflection, segment: move(reflection.segment) })),
+    history: annotations.history.map((entry) => (entry.segment === undefined || entry.turn !== undefined ? entry : { ...entry, segment: move(entry.segment) })),
   };
 }

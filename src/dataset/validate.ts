@@ -1,4 +1,4 @@
-import { annotationSide, type Annotations, reviewStatusSchema, segmentKey } from './annotations';
+import { type Annotations, reviewStatusSchema } from './annotations';
 import { type CheckContext, type CheckId, checkIdSchema, checkLine, type LineCheck } from './checks';
 import { type DatasetStats } from './statsSchema';
 
@@ -6,6 +6,7 @@ export { type DatasetStats, datasetStatsSchema } from './statsSchema';
 import type { Dataset } from './dataset';
 import { type ParsedRecord, segmentKindSchema } from './record';
 import { readAnnotations, RecordError } from './recordEdit';
+import { annotatedReplies, replyKey } from './replies';
 
 /** The checks of one record, by its 1-based line number. */
 export interface RecordCheck extends LineCheck {
@@ -127,10 +128,9 @@ function tallyAnnotations(stats: DatasetStats, record: Parameters<typeof readAnn
 
 /** The labels a record gives its own steps count as ratings where the annotator gave none (the annotator's were counted above). */
 function tallySourceLabels(stats: DatasetStats, parsed: ParsedRecord, annotations: Annotations | null): void {
-  parsed.responses.forEach((response, position) => {
-    const side = annotationSide(response, position);
-    response.segments.forEach((segment, index) => {
-      const annotated = side !== null && (annotations?.segments[segmentKey(index, side)]?.rating ?? null) !== null;
+  annotatedReplies(parsed).forEach((reply) => {
+    reply.response.segments.forEach((segment, index) => {
+      const annotated = (annotations?.segments[replyKey(reply, index)]?.rating ?? null) !== null;
       const rating = segment.sourceLabel?.rating ?? null;
       if (annotated || rating === null) return;
       stats.ratings[rating === 1 ? 'correct' : rating === 0 ? 'neutral' : 'incorrect']++;

@@ -12,8 +12,8 @@ interface Panel {
   panel: vscode.WebviewPanel;
   /** 0-based index of the selected record. */
   selected: number;
-  /** 0-based index of the focused segment of the selected record, when the sample view has one. */
-  segment: number | undefined;
+  /** The focused segment of the selected record, when the sample view has one. */
+  focus: SegmentFocus | undefined;
   /** Record indices the list shows under the current filter, in file order; null shows every record. */
   view: Uint32Array | null;
   /** Bumped by each new filter, so a slow filter pass that was overtaken is dropped. */
@@ -34,11 +34,17 @@ function positionIn(view: Uint32Array | null, index: number): number | null {
   return null;
 }
 
+/** A segment the sample view has focused: its 0-based index in the reply of the record's assistant turn `turn`. */
+export interface SegmentFocus {
+  segment: number;
+  turn: number;
+}
+
 /** What the front dataset editor has selected, for the status bar. */
 export interface DatasetSelection {
   document: DatasetDocument;
   index: number;
-  segment: number | undefined;
+  focus: SegmentFocus | undefined;
 }
 
 /**
@@ -97,14 +103,14 @@ export class DatasetEditorProvider implements vscode.CustomEditorProvider<Datase
   }
 
   /** The focused segment in the front panel of a document, if the sample view has one. */
-  segmentOf(document: DatasetDocument): number | undefined {
-    return this.panelOf(document)?.segment;
+  focusOf(document: DatasetDocument): SegmentFocus | undefined {
+    return this.panelOf(document)?.focus;
   }
 
   /** The selection of the dataset editor in front, if one is. */
   get selection(): DatasetSelection | undefined {
     const panel = this.active;
-    return panel ? { document: panel.document, index: panel.selected, segment: panel.segment } : undefined;
+    return panel ? { document: panel.document, index: panel.selected, focus: panel.focus } : undefined;
   }
 
   private panelOf(document: DatasetDocument): Panel | undefined {
@@ -120,7 +126,7 @@ export class DatasetEditorProvider implements vscode.CustomEditorProvider<Datase
     const panel = this.panelOf(document);
     if (!panel) return;
     panel.selected = Math.max(0, Math.min(document.dataset.recordCount - 1, index));
-    panel.segment = undefined;
+    panel.focus = undefined;
     this.fireSelection();
     void panel.panel.webview.postMessage({ type: 'select', index: panel.selected, position: positionIn(panel.view, panel.selected) } satisfies HostMessage);
   }
@@ -157,7 +163,7 @@ export class DatasetEditorProvider implements vscode.CustomEditorProvider<Datase
       ],
       title: document.dataset.fileName,
     });
-    const panel: Panel = { document, panel: webviewPanel, selected: 0, segment: undefined, view: null, filterGeneration: 0 };
+    const panel: Panel = { document, panel: webviewPanel, selected: 0, focus: undefined, view: null, filterGeneration: 0 };
     this.panels.add(panel);
     if (webviewPanel.active) this.active = panel;
     const post = (message: HostMessage) => void webview.postMessage(message);
@@ -260,7 +266,7 @@ export class DatasetEditorProvider implements vscode.CustomEditorProvider<Datase
         return;
       case 'select':
         panel.selected = Math.min(message.index, Math.max(0, dataset.recordCount - 1));
-        panel.segment = message.segment;
+        panel.focus = message.segment === undefined ? undefined : { segment: message.segment, turn: message.turn ?? 0 };
         if (this.active === panel) this.fireSelection();
         return;
       case 'requestPage': {
@@ -281,7 +287,8 @@ export class DatasetEditorProvider implements vscode.CustomEditorProvider<Datase
         return;
       }
       case 'regenerate': {
-        const args = { uri: panel.document.uri.toString(), line: message.line, segment: message.segment, side: message.side ?? 'primary', rest: message.rest, method: message.method };
+        const { line, segment, side = 'primary', turn, rest, method } = message;
+        const args = { uri: panel.document.uri.toString(), line, segment, side, ...(turn === undefined ? {} : { turn }), rest, method };
         // Failures reach the view as a regeneration message; this only keeps them from going unhandled.
         vscode.commands.executeCommand('cotStudio.regenerateSegment', args).then(undefined, (error: unknown) => {
           void vscode.window.showErrorMessage(`CoT Studio: ${error instanceof Error ? error.message : String(error)}`);

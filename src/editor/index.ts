@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { DATASET_VIEW_TYPE, DatasetEditorProvider } from './datasetEditorProvider';
 
 export { DatasetDocument } from './datasetDocument';
-export { DATASET_VIEW_TYPE, DatasetEditorProvider, type DatasetSelection } from './datasetEditorProvider';
+export { DATASET_VIEW_TYPE, DatasetEditorProvider, type DatasetSelection, type SegmentFocus } from './datasetEditorProvider';
 export { reopenAssociatedTextEditors } from './reopenAssociated';
 
 export function registerDatasetEditor(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): DatasetEditorProvider {

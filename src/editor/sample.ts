@@ -1,8 +1,11 @@
-import { annotationSide, type Annotations, emptyAnnotations, segmentKey, segmentRating } from '../dataset/annotations';
+import { type Annotations, emptyAnnotations, segmentRating } from '../dataset/annotations';
+import { IMAGE_TOKEN } from '../dataset/formats/chat';
 import { ImageResolver } from '../dataset/images';
 import { readAnnotations, RecordError } from '../dataset/recordEdit';
 import { checkDatasetLine } from '../dataset/validate';
-import type { Sample, SampleSegment } from '../protocol';
+import type { ConversationTurn, Response } from '../dataset/record';
+import { annotatedReplies, assistantReplies, replyKey, type Side } from '../dataset/replies';
+import type { Sample, SampleQuestionPart, SampleResponse, SampleSegment } from '../protocol';
 import type { DatasetDocument } from './datasetDocument';
 
 /** Turns a file inside the allowed roots into a URI the webview may load. */
@@ -18,6 +21,29 @@ export function sampleImages(images: string[], roots: string[], source: ImageSou
     if ('problem' in located) return { path: image, src: null, problem: located.problem };
     return { path: image, src: source(located.file), problem: null };
   });
+}
+
+/**
+ * A question's text and images in order: each image where its `<image>` placeholder stands; images the turn has
+ * beyond its placeholders (a first question without any, content parts) go in front, as the exports place them.
+ */
+export function questionParts(turn: ConversationTurn, images: Sample['images']): SampleQuestionPart[] {
+  const pieces = turn.text.split(IMAGE_TOKEN);
+  const unplaced = Math.max(0, images.length - (pieces.length - 1));
+  const parts: SampleQuestionPart[] = images.slice(0, unplaced).map((image) => ({ kind: 'image', image }));
+  pieces.forEach((text, index) => {
+    const image = index > 0 ? images[unplaced + index - 1] : undefined;
+    if (image) parts.push({ kind: 'image', image });
+    if (text.trim() !== '') parts.push({ kind: 'text', text });
+  });
+  return parts;
+}
+
+function sampleConversation(conversation: ConversationTurn[], roots: string[], source: ImageSource): NonNullable<Sample['conversation']> {
+  let turn = 0;
+  return conversation.map((entry) =>
+    entry.role === 'user' ? { role: 'user', parts: questionParts(entry, sampleImages(entry.images, roots, source)) } : { role: 'assistant', turn: turn++ },
+  );
 }
 
 /** What the sample view shows of the record at a 0-based record index, from its current text. */
@@ -37,6 +63,8 @@ export function buildSample(document: DatasetDocument, index: number, source: Im
       groundTruth: null,
       images: [],
       responses: [],
+      conversation: null,
+      laterReplies: [],
       review: { status: 'unreviewed', note: '' },
       preferencePairs: 0,
       unreadable: { reason, text: dataset.lineText(lineNumber) },
@@ -50,36 +78,43 @@ export function buildSample(document: DatasetDocument, index: number, source: Im
     if (!(error instanceof RecordError)) throw error;
     annotations = emptyAnnotations();
   }
-  const responses = parsed.responses.map((response, position) => {
-    const side = annotationSide(response, position);
-    return {
-      role: response.role,
-      text: response.text,
-      model: response.model ?? null,
-      correct: response.correct ?? null,
-      segments: response.segments.map((segment, segmentIndex): SampleSegment => {
-        const annotation = side === null ? undefined : annotations.segments[segmentKey(segmentIndex, side)];
-        return {
-          index: segmentIndex,
-          kind: segment.kind,
-          label: segment.label,
-          text: segment.text,
-          rating: segmentRating(annotation, segment),
-          sourceLabel: segment.sourceLabel ?? null,
-          stale: annotation?.stale === true,
-          alternatives: annotation?.alternatives ?? [],
-        };
-      }),
-    };
+  const roots = document.imageRoots();
+  const annotated = annotatedReplies(parsed);
+  const show = (response: Response, turn: number, side: Side | null): SampleResponse => ({
+    role: response.role,
+    text: response.text,
+    model: response.model ?? null,
+    correct: response.correct ?? null,
+    turn,
+    segments: response.segments.map((segment, segmentIndex): SampleSegment => {
+      const annotation = side === null ? undefined : annotations.segments[replyKey({ side, turn }, segmentIndex)];
+      return {
+        index: segmentIndex,
+        kind: segment.kind,
+        label: segment.label,
+        text: segment.text,
+        rating: segmentRating(annotation, segment),
+        sourceLabel: segment.sourceLabel ?? null,
+        stale: annotation?.stale === true,
+        alternatives: annotation?.alternatives ?? [],
+      };
+    }),
   });
+  const sideOf = (response: Response): Side | null => annotated.find((reply) => reply.response === response)?.side ?? null;
+  // A rejected side answers the same turn as the chosen one: the conversation's last.
+  const lastTurn = Math.max(0, assistantReplies(parsed).length - 1);
+  const responses = parsed.responses.map((response) => show(response, response.role === 'rejected' ? lastTurn : 0, sideOf(response)));
+  const laterReplies = annotated.filter((reply) => reply.side === 'primary' && reply.turn > 0).map((reply) => show(reply.response, reply.turn, 'primary'));
   return {
     ...base,
     format: parsed.format,
     system: parsed.system ?? null,
     question: parsed.question,
     groundTruth: parsed.groundTruth,
-    images: sampleImages(parsed.images, document.imageRoots(), source),
+    images: sampleImages(parsed.images, roots, source),
     responses,
+    conversation: parsed.conversation ? sampleConversation(parsed.conversation, roots, source) : null,
+    laterReplies,
     review: { status: annotations.review.status, note: annotations.review.note ?? '' },
     preferencePairs: annotations.preferencePairs.length,
     unreadable: null,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { provenanceSchema, ratingSchema, reviewStatusSchema } from '../dataset/annotations';
+import { provenanceSchema, ratingSchema, reviewStatusSchema, sideSchema } from '../dataset/annotations';
 import { formatIdSchema, responseRoleSchema, segmentKindSchema, stepLabelSchema } from '../dataset/record';
 import { recordFilterSchema } from '../dataset/filterSchema';
 import { operationSchema } from './operations';
@@ -16,7 +16,7 @@ export const recordSummarySchema = z.object({
   problem: z.string().nullable(),
   format: formatIdSchema.nullable(),
   review: reviewStatusSchema,
-  /** Segments of the first response, and how many of them carry a rating. */
+  /** Segments of the replies (every assistant turn of a conversation), and how many of them carry a rating. */
   segments: z.number().int().min(0),
   rated: z.number().int().min(0),
   /** Checks the record fails, once the background pass has read it. */
@@ -48,6 +48,26 @@ export const sampleSegmentSchema = z.object({
 });
 export type SampleSegment = z.infer<typeof sampleSegmentSchema>;
 
+/** A response as the sample view shows it: its segments with their annotations. */
+export const sampleResponseSchema = z.object({
+  role: responseRoleSchema,
+  text: z.string(),
+  segments: z.array(sampleSegmentSchema),
+  /** The model that wrote the response, and whether the record judges its answer correct, when it says. */
+  model: z.string().nullable(),
+  correct: z.boolean().nullable(),
+  /** The assistant turn it answers, 0-based (commands' `turn`); the first reply and every single-turn response: 0. */
+  turn: z.number().int().min(0),
+});
+export type SampleResponse = z.infer<typeof sampleResponseSchema>;
+
+/** A question of a conversation: its text and images in the order the record places them. */
+export const sampleQuestionPartSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('text'), text: z.string() }),
+  z.object({ kind: z.literal('image'), image: sampleImageSchema }),
+]);
+export type SampleQuestionPart = z.infer<typeof sampleQuestionPartSchema>;
+
 /** Everything the sample view shows of one record; built by the host from the record's current text. */
 export const sampleSchema = z.object({
   index: z.number().int().min(0),
@@ -58,16 +78,20 @@ export const sampleSchema = z.object({
   question: z.string().nullable(),
   groundTruth: z.string().nullable(),
   images: z.array(sampleImageSchema),
-  responses: z.array(
-    z.object({
-      role: responseRoleSchema,
-      text: z.string(),
-      segments: z.array(sampleSegmentSchema),
-      /** The model that wrote the response, and whether the record judges its answer correct, when it says. */
-      model: z.string().nullable(),
-      correct: z.boolean().nullable(),
-    }),
-  ),
+  responses: z.array(sampleResponseSchema),
+  /**
+   * A conversation that goes on after its first reply, in order: each question with its images where its
+   * `<image>` placeholders stand, and each reply by its turn (turn 0 is `responses[0]`, turn N `laterReplies[N - 1]`).
+   */
+  conversation: z
+    .array(
+      z.discriminatedUnion('role', [
+        z.object({ role: z.literal('user'), parts: z.array(sampleQuestionPartSchema) }),
+        z.object({ role: z.literal('assistant'), turn: z.number().int().min(0) }),
+      ]),
+    )
+    .nullable(),
+  laterReplies: z.array(sampleResponseSchema),
   review: z.object({ status: reviewStatusSchema, note: z.string() }),
   problems: z.array(z.object({ check: z.string(), severity: z.enum(['error', 'warning']), message: z.string() })),
   preferencePairs: z.number().int().min(0),
@@ -79,7 +103,7 @@ export type Sample = z.infer<typeof sampleSchema>;
 export const webviewMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready') }),
   /** The user selected a record in the list (0-based record index) and, in the sample view, a segment. */
-  z.object({ type: z.literal('select'), index: z.number().int().min(0), segment: z.number().int().min(0).optional() }),
+  z.object({ type: z.literal('select'), index: z.number().int().min(0), segment: z.number().int().min(0).optional(), turn: z.number().int().min(0).optional() }),
   z.object({
     type: z.literal('requestPage'),
     /** 0-based index into the dataset's records (not a line number). */
@@ -97,7 +121,9 @@ export const webviewMessageSchema = z.discriminatedUnion('type', [
     type: z.literal('regenerate'),
     line: z.number().int().min(1),
     segment: z.number().int().min(0),
-    side: z.enum(['primary', 'rejected']).optional(),
+    side: sideSchema.optional(),
+    /** The reply of a conversation; left out, the last one. */
+    turn: z.number().int().min(0).optional(),
     rest: z.boolean().default(false),
     method: z.enum(['beam', 'mcts']).default('beam'),
   }),
@@ -171,7 +197,8 @@ export const hostMessageSchema = z.discriminatedUnion('type', [
     type: z.literal('regeneration'),
     line: z.number().int().min(1),
     segment: z.number().int().min(0),
-    side: z.enum(['primary', 'rejected']),
+    side: sideSchema,
+    turn: z.number().int().min(0),
     state: z.enum(['decoding', 'ranking', 'searching', 'done', 'failed', 'cancelled']),
     candidates: z.array(z.string()),
     /** The last message of the run: nothing more follows (a run over the rest reports `done` per segment). */

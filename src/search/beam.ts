@@ -2,7 +2,7 @@ import type { Backend } from '../backends/types';
 import type { ParsedRecord } from '../dataset/record';
 import type { FinishReason, TokenEvent } from '../protocol';
 import type { Scorer, SegmentCandidate } from './scorers/types';
-import { glueAfter, responseOf, type Side, segmentCandidateText, segmentRequest } from './segmentPrompt';
+import { glueAfter, type ReplyTarget, responseOf, segmentCandidateText, segmentRequest } from './segmentPrompt';
 
 export interface BeamOptions {
   /** Candidates decoded together per segment. */
@@ -70,8 +70,8 @@ export interface BeamHooks {
  * from the winner, joined by the record's own text between the two segments (closing tag, blank line, next
  * opening tag or header).
  */
-export async function beamSearch(backend: Backend, scorer: Scorer, judge: Backend, record: ParsedRecord, side: Side, first: number, options: BeamOptions, hooks: BeamHooks = {}): Promise<BeamResult> {
-  const response = responseOf(record, side);
+export async function beamSearch(backend: Backend, scorer: Scorer, judge: Backend, record: ParsedRecord, reply: ReplyTarget, first: number, options: BeamOptions, hooks: BeamHooks = {}): Promise<BeamResult> {
+  const response = responseOf(record, reply);
   const last = options.rest ? response.segments.length - 1 : first;
   const stages: BeamStage[] = [];
   let prefix = response.text.slice(0, response.segments[first]?.span[0] ?? 0);
@@ -81,7 +81,7 @@ export async function beamSearch(backend: Backend, scorer: Scorer, judge: Backen
   for (let index = first; index <= last; index++) {
     if (hooks.signal?.aborted) break;
     const seed = options.seed + 100 * (index - first);
-    const { request, boundary, segment } = segmentRequest(record, side, index, prefix);
+    const { request, boundary, segment } = segmentRequest(record, reply, index, prefix);
     const result = await backend.generate(
       { ...request, sampling: { ...request.sampling, n: options.candidates, seed, temperature: options.temperature, topP: options.topP, maxTokens: options.maxTokens } },
       { ...(hooks.signal ? { signal: hooks.signal } : {}), onToken: (event) => hooks.onToken?.(index, event) },

@@ -5,12 +5,21 @@ import type { BeamOptions, BeamResult, BeamStage } from './beam';
 import type { MctsOptions, MctsReflection, MctsSearchResult, SiblingPair } from './mcts/modelSearch';
 import type { SearchTree } from './mcts/tree';
 import { rankingSchema } from './scorers';
-import type { Side } from './segmentPrompt';
+import { sideSchema } from '../dataset/annotations';
+import { type Side, storedTurn } from '../dataset/replies';
+
+/** A reply as a regeneration's edits name it: its side and its turn, resolved (a default turn would move if turns were added). */
+export interface ResolvedTarget {
+  side: Side;
+  turn: number;
+}
 
 /** What a regeneration asks for, wherever it is asked from (the editor command, the command line). */
 export const regenerationSettingsSchema = z.object({
   segment: z.number().int().min(0),
-  side: z.enum(['primary', 'rejected']).default('primary'),
+  side: sideSchema.default('primary'),
+  /** The reply of a conversation, 0-based among its assistant turns; left out, the last one. */
+  turn: z.number().int().min(0).optional(),
   /** Stage-level beam search (LLaVA-CoT) or collective tree search (Mulberry's CoMCTS). */
   method: z.enum(['beam', 'mcts']).default('beam'),
   /** Beam: candidates decoded together. Tree search: candidates taken from the best leaves. */
@@ -102,10 +111,10 @@ export function alternativesOf(stage: BeamStage, backend: string, parameters: Be
 }
 
 /** The edit that keeps a stage's candidates beside its segment; undefined when every candidate was dropped. */
-export function alternativesOperation(stage: BeamStage, line: number, side: Side, backend: string, parameters: BeamParameters, at: string): Operation | undefined {
+export function alternativesOperation(stage: BeamStage, line: number, reply: ResolvedTarget, backend: string, parameters: BeamParameters, at: string): Operation | undefined {
   if (stage.candidates.length === 0) return undefined;
   const alternatives = alternativesOf(stage, backend, parameters, at).map(({ text, provenance }) => ({ text, provenance }));
-  return { kind: 'addAlternatives', line, segment: stage.segment, side, alternatives };
+  return { kind: 'addAlternatives', line, segment: stage.segment, ...reply, alternatives };
 }
 
 export function regenerateResult(result: BeamResult, seed: number, parameters: BeamParameters, at: string): RegenerateResult {
@@ -181,16 +190,16 @@ export function summarizeTree(tree: SearchTree, ratings: ReadonlyArray<Array<num
 
 /**
  * The edits a tree search makes: its candidates beside the segment, and its sibling pairs as the segment's
- * preference pairs (primary side only: pairs are positions in the first response).
+ * preference pairs (primary side only: pairs are positions in a reply of the record's own).
  */
-export function mctsOperations(result: RegenerateResult, line: number, segment: number, side: Side): Operation[] {
+export function mctsOperations(result: RegenerateResult, line: number, segment: number, reply: ResolvedTarget): Operation[] {
   if (result.candidates.length === 0) return [];
-  const operations: Operation[] = [{ kind: 'addAlternatives', line, segment, side, alternatives: result.candidates.map(({ text, provenance }) => ({ text, provenance })) }];
-  const pairs = side === 'primary' ? (result.pairs ?? []) : [];
+  const operations: Operation[] = [{ kind: 'addAlternatives', line, segment, ...reply, alternatives: result.candidates.map(({ text, provenance }) => ({ text, provenance })) }];
+  const pairs = reply.side === 'primary' ? (result.pairs ?? []) : [];
   if (pairs.length > 0) {
     const { backend, model, seed, parameters } = result.provenance;
     const provenance = { source: 'model' as const, backend, model, method: 'mcts', seed, parameters };
-    operations.push({ kind: 'addPreferencePairs', line, pairs: pairs.map(({ chosen, rejected }) => ({ level: 'segment', position: segment, chosen, rejected, origin: 'mcts-sibling', provenance })) });
+    operations.push({ kind: 'addPreferencePairs', line, pairs: pairs.map(({ chosen, rejected }) => ({ level: 'segment', position: segment, ...storedTurn(reply.turn), chosen, rejected, origin: 'mcts-sibling', provenance })) });
   }
   return operations;
 }

@@ -1,11 +1,11 @@
 import type { ParsedRecord, Response, Segment } from '../dataset/record';
+import { type ReplyTarget, resolveReply } from '../dataset/replies';
 import type { Candidate, ChatMessage, GenerationRequest } from '../protocol';
 
 /** The stage and answer tags a candidate for another segment must not contain. */
 const SEGMENT_TAGS = /<\/?(SUMMARY|CAPTION|REASONING|CONCLUSION|think|answer)>/;
 
-/** Which response of the record a segment belongs to: the first, or the rejected side of a pair. */
-export type Side = 'primary' | 'rejected';
+export type { ReplyTarget, Side } from '../dataset/replies';
 
 /** Where a segment ends, and what a candidate for it must look like. */
 export interface SegmentBoundary {
@@ -36,33 +36,42 @@ export function segmentBoundary(segment: Segment): SegmentBoundary {
   }
 }
 
-export function responseOf(record: ParsedRecord, side: Side): Response {
-  const response = record.responses[side === 'rejected' ? 1 : 0];
-  if (!response) throw new Error(side === 'rejected' ? 'the record has no rejected side' : 'the record has no response to regenerate');
-  return response;
+/** The response a regeneration works on: an assistant turn of the record, or the rejected side of a pair. */
+export function responseOf(record: ParsedRecord, target: ReplyTarget): Response {
+  return resolveReply(record, target).response;
 }
 
 /**
- * The request that regenerates one segment: the record's question (with its images) as the user turn and
- * the response up to the segment's first character as an assistant prefix the model continues, so the
- * segment's opening tag or header is already in place and accepted earlier segments are kept verbatim.
+ * The request that regenerates one segment: the conversation up to the reply (the system prompt, every earlier
+ * question with its images and every earlier reply as the record has it) and the reply up to the segment's first
+ * character as an assistant prefix the model continues, so the segment's opening tag or header is already in
+ * place and accepted earlier segments are kept verbatim.
  */
-export function segmentRequest(record: ParsedRecord, side: Side, index: number, prefixOverride?: string): { request: GenerationRequest; boundary: SegmentBoundary; segment: Segment } {
-  const response = responseOf(record, side);
+export function segmentRequest(record: ParsedRecord, target: ReplyTarget, index: number, prefixOverride?: string): { request: GenerationRequest; boundary: SegmentBoundary; segment: Segment } {
+  const reply = resolveReply(record, target);
+  const { response } = reply;
   const segment = response.segments[index];
   if (!segment) throw new Error(`the response has ${response.segments.length} segments; there is no segment ${index}`);
   if (record.question === null) throw new Error('the record has no user question to prompt with');
   const prefix = prefixOverride ?? response.text.slice(0, segment.span[0]);
-  const messages: ChatMessage[] = [
-    { role: 'user', content: record.question },
-    { role: 'assistant', content: prefix },
-  ];
+  const before: ChatMessage[] = reply.before.length > 0 ? reply.before.map((turn) => ({ role: turn.role, content: turn.text })) : [{ role: 'user', content: record.question }];
+  const messages: ChatMessage[] = [...(record.system === undefined ? [] : [{ role: 'system' as const, content: record.system }]), ...before, { role: 'assistant', content: prefix }];
+  const images = reply.before.length > 0 ? reply.before.flatMap((turn) => turn.images) : record.images;
   const boundary = segmentBoundary(segment);
   return {
-    request: { prompt: { messages, continueFinal: true }, images: record.images, sampling: { stop: boundary.stop } },
+    request: { prompt: { messages, continueFinal: true }, images, sampling: { stop: boundary.stop } },
     boundary,
     segment,
   };
+}
+
+/**
+ * The record with every image it gives a model (its listed images and each question's) turned into what the
+ * model is sent (data URIs read from the allowed folders).
+ */
+export function withModelImages(record: ParsedRecord, forModel: (images: string[]) => string[]): ParsedRecord {
+  const conversation = record.conversation?.map((turn) => (turn.images.length === 0 ? turn : { ...turn, images: forModel(turn.images) }));
+  return { ...record, images: forModel(record.images), ...(conversation ? { conversation } : {}) };
 }
 
 /** The text between a segment's end and the next one's start in the original response: closing tag, blank line, next header. */

@@ -1,15 +1,18 @@
 import * as vscode from 'vscode';
 import { readRecordState } from '../dataset/operations';
 import { RecordError } from '../dataset/recordEdit';
+import { assistantReplies } from '../dataset/replies';
 import type { DatasetEditorProvider, DatasetSelection } from '../editor';
 
 /** The label of a segment of the selected record, or undefined when it has none or cannot be read. */
 function segmentLabel(selection: DatasetSelection): string | undefined {
-  if (selection.segment === undefined) return undefined;
+  const { focus } = selection;
+  if (focus === undefined) return undefined;
   const { dataset } = selection.document;
   try {
     const { parsed } = readRecordState(dataset.lineText(dataset.recordLine(selection.index)), dataset.format);
-    return parsed.responses[0]?.segments[selection.segment]?.label;
+    const label = assistantReplies(parsed)[focus.turn]?.segments[focus.segment]?.label;
+    return label === undefined || focus.turn === 0 ? label : `${label} (turn ${focus.turn})`;
   } catch (error) {
     if (error instanceof RecordError) return undefined;
     throw error;

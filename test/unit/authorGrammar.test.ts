@@ -111,7 +111,7 @@ describe('OpenVLThinker summary between </think> and <answer>', () => {
     assert.match(edited, /<\/think>\\n\\nSo 15. \\n\\n<answer>15<\/answer>/);
     assert.throws(() => applyOperation(rated, { kind: 'editSegment', line: 1, segment: 1, text: ' ' }, context), /a summary cannot be emptied/);
 
-    const { request, boundary } = segmentRequest(state.parsed, 'primary', 1);
+    const { request, boundary } = segmentRequest(state.parsed, { side: 'primary' }, 1);
     assert.ok('messages' in request.prompt && request.prompt.messages[1].content.endsWith('</think>\n\n'));
     assert.deepEqual(request.sampling?.stop, ['<answer>']);
     assert.deepEqual(segmentCandidateText({ text: 'The difference is 15.\n\n', finishReason: 'stop' } as Parameters<typeof segmentCandidateText>[0], boundary), { text: 'The difference is 15.' });

@@ -129,7 +129,7 @@ describe('segment candidates', () => {
   });
 
   it('continue the response up to the segment, with its opening tag, as an assistant prefix', () => {
-    const { request } = segmentRequest(record(llava[0] as string), 'primary', 2);
+    const { request } = segmentRequest(record(llava[0] as string), { side: 'primary' }, 2);
     assert.ok('messages' in request.prompt);
     const [user, assistant] = request.prompt.messages;
     assert.match(user?.content ?? '', /In which year were the most bicycles sold/);
@@ -165,7 +165,7 @@ describe('beam search with the bigram model', () => {
 
   it('regenerates a stage: candidates end at the closing tag, the rest are dropped with a reason', async () => {
     const parsed = record(llava[1] as string);
-    const result = await beamSearch(engine, makeScorer('logprob'), engine, parsed, 'primary', 2, { ...DEFAULT_BEAM, candidates: 8, seed: 3, maxTokens: 120 });
+    const result = await beamSearch(engine, makeScorer('logprob'), engine, parsed, { side: 'primary' }, 2, { ...DEFAULT_BEAM, candidates: 8, seed: 3, maxTokens: 120 });
     const [stage] = result.stages;
     assert.ok(stage);
     assert.equal(stage.label, 'REASONING');
@@ -197,7 +197,7 @@ describe('beam search with the bigram model', () => {
 
   it('regenerates the rest stage by stage, each from the winner before it', async () => {
     const parsed = record(llava[1] as string);
-    const result = await beamSearch(engine, makeScorer('logprob'), engine, parsed, 'primary', 1, { ...DEFAULT_BEAM, candidates: 8, seed: 11, maxTokens: 120, rest: true });
+    const result = await beamSearch(engine, makeScorer('logprob'), engine, parsed, { side: 'primary' }, 1, { ...DEFAULT_BEAM, candidates: 8, seed: 11, maxTokens: 120, rest: true });
     assert.ok(result.stages.length >= 1);
     result.stages.forEach((stage, i) => {
       assert.equal(stage.segment, 1 + i);

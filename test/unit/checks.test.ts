@@ -217,8 +217,9 @@ describe('image-token-count', () => {
         { role: 'assistant', content: 'A2' },
       ],
     };
-    // Two tokens for two images across both questions; the second exchange itself is only a warning.
-    assert.deepEqual(checksOf(record), ['turns']);
+    // Two tokens for two images across both questions; the second exchange is read like the first.
+    assert.deepEqual(checksOf(record), []);
+    assert.deepEqual(checksOf({ ...record, images: ['a.png'] }), ['image-token-count']);
   });
 
   it('lets LLaVA-CoT and MMPR put a single image without a token, but not two', () => {
@@ -354,20 +355,24 @@ describe('annotations', () => {
 describe('turns outside the first exchange', () => {
   const llava = JSON.parse(fixtureLines('llava_cot.jsonl')[0]) as { conversations: JsonObject[] };
 
-  it('warns about a second exchange, pointing at its first turn, and takes a system prompt as part of the record', () => {
-    const record = { ...llava, conversations: [{ from: 'system', value: 'Be brief.' }, ...llava.conversations, { from: 'human', value: 'And 2020?' }] };
+  it('checks every reply of a conversation, naming the turn, and takes a system prompt as part of the record', () => {
+    const [question, reply] = llava.conversations;
+    const broken = { from: 'gpt', value: '<SUMMARY>s</SUMMARY><REASONING>r</REASONING><CONCLUSION>c</CONCLUSION>' };
+    const record = { ...llava, conversations: [{ from: 'system', value: 'Be brief.' }, question, reply, { from: 'human', value: 'And 2020?' }, broken] };
     const line = JSON.stringify(record);
-    const [result] = checkLine(line, everywhere).results.filter((candidate) => candidate.check === 'turns');
-    assert.equal(result.severity, 'warning');
-    assert.match(result.message, /^conversations\[3\]: turn\(s\) 4 \(human\) follow the first exchange: not shown or checked/);
-    assert.ok(result.range);
-    assert.deepEqual(JSON.parse(line.slice(...result.range)), record.conversations[3]);
+    const results = checkLine(line, everywhere).results;
+    assert.ok(!results.some((result) => result.check === 'turns'), 'a later exchange is shown and checked: no warning');
+    const grammar = results.filter((result) => result.check === 'stage-grammar');
+    assert.equal(grammar.length, 1);
+    assert.match(grammar[0].message, /^conversations\[4\]\.value: turn 1: /);
+    assert.ok(grammar[0].range);
+    assert.equal(JSON.parse(line.slice(...grammar[0].range)), broken.value);
   });
 
   it('says a turn of another role is not exported at all', () => {
     const record = { ...llava, conversations: [...llava.conversations, { from: 'tool', value: '42' }] };
     const [result] = check(record).filter((candidate) => candidate.check === 'turns');
-    assert.match(result.message, /^conversations\[2\]: turn\(s\) 3 \(tool\) are outside the first exchange: not shown, checked or exported$/);
+    assert.match(result.message, /^conversations\[2\]: turn\(s\) 3 \(tool\) are outside the conversation: not shown, checked or exported$/);
   });
 
   it('says nothing of a record that is one exchange', () => {

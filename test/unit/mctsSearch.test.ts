@@ -95,7 +95,7 @@ describe('tree search with the bigram model', () => {
     const { parsed } = readRecordState(RECORD_LINE);
     const judge = new ScriptedStepJudge();
     const rounds: number[] = [];
-    const result = await mctsSearch([engine], [{ backend: judge, weight: 1, templates: new JudgeTemplates() }], parsed, 'primary', 1, {
+    const result = await mctsSearch([engine], [{ backend: judge, weight: 1, templates: new JudgeTemplates() }], parsed, { side: 'primary' }, 1, {
       ...DEFAULT_MCTS,
       iterations: 40,
       maxTokens: 80,
@@ -136,7 +136,7 @@ describe('tree search with the bigram model', () => {
   it('asks the judge whether a finished chain reaches the answer when told to (Mulberry), and only then', async () => {
     const { parsed } = readRecordState(RECORD_LINE);
     const judge = new ScriptedStepJudge();
-    const found = await mctsSearch([engine], [{ backend: judge, weight: 1, templates: new JudgeTemplates() }], parsed, 'primary', 1, {
+    const found = await mctsSearch([engine], [{ backend: judge, weight: 1, templates: new JudgeTemplates() }], parsed, { side: 'primary' }, 1, {
       ...DEFAULT_MCTS,
       iterations: 40,
       maxTokens: 80,
@@ -155,7 +155,7 @@ describe('tree search with the bigram model', () => {
   it('is reproducible from its seed', async () => {
     const { parsed } = readRecordState(RECORD_LINE);
     const run = () =>
-      mctsSearch([engine], [{ backend: new ScriptedStepJudge(), weight: 1, templates: new JudgeTemplates() }], parsed, 'primary', 2, {
+      mctsSearch([engine], [{ backend: new ScriptedStepJudge(), weight: 1, templates: new JudgeTemplates() }], parsed, { side: 'primary' }, 2, {
         ...DEFAULT_MCTS,
         iterations: 8,
         maxTokens: 60,

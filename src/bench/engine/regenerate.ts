@@ -49,13 +49,13 @@ async function search(engine: LocalEngine, record: ParsedRecord, first: number, 
     },
     dispose: async () => undefined,
   };
-  const { generateMs, tokensComputed, stages } = await beamSearch(backend, SCORER, backend, record, 'primary', first, options);
+  const { generateMs, tokensComputed, stages } = await beamSearch(backend, SCORER, backend, record, { side: 'primary' }, first, options);
   return { generateMs, tokensComputed, results, stages };
 }
 
 /** The request beamSearch sends for the stage, as one candidate drawn with `seed`: its candidate i alone. */
 function singleRequest(record: ParsedRecord, options: BeamOptions, seed: number): GenerationRequest {
-  const { request } = segmentRequest(record, 'primary', REASONING);
+  const { request } = segmentRequest(record, { side: 'primary' }, REASONING);
   return { ...request, sampling: { ...request.sampling, n: 1, seed, temperature: options.temperature, topP: options.topP, maxTokens: options.maxTokens } };
 }
 
@@ -166,7 +166,7 @@ async function measureStage(subject: Subject, record: ParsedRecord, beam: BeamOp
  */
 async function measureRest(subject: Subject, provider: ExecutionProvider, record: ParsedRecord, beam: BeamOptions, repeats: number): Promise<Pick<EngineModelResult, 'rows' | 'skipped'>> {
   const options = { ...beam, candidates: REST_CANDIDATES, rest: true };
-  const stages = responseOf(record, 'primary').segments.length - SUMMARY;
+  const stages = responseOf(record, { side: 'primary' }).segments.length - SUMMARY;
   // A probe before the rounds: whether the search gets past its first stage at all.
   const [first] = (await search(subject.engine, record, SUMMARY, options)).stages;
   if (first?.chosen === undefined) {

@@ -44,7 +44,7 @@ interface TreeRun {
 async function run(engine: LocalEngine, record: ParsedRecord, iterations: number, maxTokens: number): Promise<TreeRun> {
   const started = performance.now();
   const judges = [{ backend: new RuleJudge(), weight: 1, templates: new JudgeTemplates() }];
-  const found = await mctsSearch([engine], judges, record, 'primary', CAPTION, { ...DEFAULT_MCTS, iterations, maxTokens, seed: SEED, reflectionPhrase: DEFAULT_REFLECTION_PHRASE });
+  const found = await mctsSearch([engine], judges, record, { side: 'primary' }, CAPTION, { ...DEFAULT_MCTS, iterations, maxTokens, seed: SEED, reflectionPhrase: DEFAULT_REFLECTION_PHRASE });
   return { ms: performance.now() - started, found };
 }
 

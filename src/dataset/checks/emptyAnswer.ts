@@ -1,5 +1,5 @@
 import type { FormatId, JsonObject, ParsedRecord, Segment } from '../record';
-import { responseField } from './responses';
+import { checkedResponses, responseField } from './responses';
 import type { Finding } from './result';
 
 /** Formats that carry no response: a problem with its reference answer, for generation or RL. */
@@ -15,10 +15,10 @@ export function emptyAnswerFindings(record: JsonObject, parsed: ParsedRecord): F
   if (parsed.responses.length === 0) {
     return WITHOUT_RESPONSE.has(parsed.format) ? [] : [finding(responseField(record, undefined), 'no assistant turn after the first user turn')];
   }
-  return parsed.responses.flatMap((response) => {
-    if (response.text.trim() === '') return [finding(responseField(record, response), `the ${response.role} is empty`)];
+  return checkedResponses(parsed).flatMap(({ response, named }) => {
+    if (response.text.trim() === '') return [finding(responseField(record, response), `${named}the ${response.role} is empty`)];
     return response.segments
       .filter((segment) => isFinalAnswer(segment) && segment.text.trim() === '')
-      .map((segment) => finding(segment.path, `the final answer (${segment.label}) is empty`));
+      .map((segment) => finding(segment.path, `${named}the final answer (${segment.label}) is empty`));
   });
 }

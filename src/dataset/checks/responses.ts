@@ -1,5 +1,6 @@
 import { CHAT_KEYS, structureOf } from '../formats';
 import type { JsonObject, JsonPath, ParsedRecord, Response } from '../record';
+import { assistantReplies } from '../replies';
 import type { Finding } from './result';
 import { sectionGrammarProblems } from './sectionGrammar';
 import { stageGrammarProblems } from './stageGrammar';
@@ -16,17 +17,27 @@ export function responseField(record: JsonObject, response: Response | undefined
   return [CHAT_KEYS.find((key) => key in record) ?? 'completions'];
 }
 
+/**
+ * Every response the record holds with what a finding prefixes to name it: the record's responses, then each
+ * later reply of a conversation, named by its turn (0-based among the assistant turns, as commands take it).
+ */
+export function checkedResponses(parsed: ParsedRecord): Array<{ response: Response; named: string }> {
+  const later = assistantReplies(parsed).slice(1).map((response, index) => ({ response, named: `turn ${index + 1}: ` }));
+  return [...parsed.responses.map((response) => ({ response, named: '' })), ...later];
+}
+
 /** The grammar check of each response's structure (the structure the parser read it with). */
 export function grammarFindings(record: JsonObject, parsed: ParsedRecord, reflectionPhrase: string): Finding[] {
-  return parsed.responses.flatMap((response) => {
+  return checkedResponses(parsed).flatMap(({ response, named }) => {
     const field = responseField(record, response);
+    const problems = (check: Finding['check'], found: string[]): Finding[] => found.map((problem) => ({ check, severity: 'error', field, problem: `${named}${problem}` }));
     switch (structureOf(parsed.format, response.text)) {
       case 'stages':
-        return stageGrammarProblems(response.text).map((problem): Finding => ({ check: 'stage-grammar', severity: 'error', field, problem }));
+        return problems('stage-grammar', stageGrammarProblems(response.text));
       case 'sections':
-        return sectionGrammarProblems(response.text, reflectionPhrase).map((problem): Finding => ({ check: 'section-grammar', severity: 'error', field, problem }));
+        return problems('section-grammar', sectionGrammarProblems(response.text, reflectionPhrase));
       case 'think-answer':
-        return thinkAnswerProblems(response.text).map((problem): Finding => ({ check: 'think-answer-form', severity: 'error', field, problem }));
+        return problems('think-answer-form', thinkAnswerProblems(response.text));
       case null:
         return [];
     }

@@ -166,10 +166,10 @@ export interface TurnsOutside {
 }
 
 /**
- * The later questions and replies of a chat record, and turns of other roles (tools): CoT Studio shows and
- * checks its system prompt and first exchange only, and exports the later exchanges only where the record is
- * read with its conversation. VL-PRM300K's conversation is none: it restates the steps and labels that are
- * read from `steps_with_score`.
+ * The later questions and replies of a chat record, and turns of other roles (tools): CoT Studio shows, checks
+ * and exports the later exchanges of a record read with its conversation (the chat exports write them; the
+ * preference and step exports, written from the first reply, cannot), and none of the other turns.
+ * VL-PRM300K's conversation is none: it restates the steps and labels that are read from `steps_with_score`.
  */
 export function turnsOutsideExchange(record: JsonObject, parsed: ParsedRecord): TurnsOutside | null {
   if (parsed.format === 'visualprm') return null;

@@ -41,6 +41,12 @@ export function parseChat(record: JsonObject, format: ChatFormat): ParsedRecord 
   const system = systemPrompt(record, chat.turns);
   const listed = recordImages(record);
   const later = laterExchanges(chat.turns);
+  const response = reply ? buildResponse('response', format, reply.texts, (ref) => [wholeSegment(ref)]) : undefined;
+  const exchanges = prompt && reply && later.length > 0 ? [prompt, reply, ...later] : [];
+  // Every reply is cut as the first one is: a later turn without the format's markup is one segment (the grammar check says why).
+  const conversation = readConversation(listed, exchanges).map((turn, index) =>
+    turn.role === 'user' ? turn : { ...turn, response: index === 1 ? response : buildResponse('response', format, exchanges[index].texts, (ref) => [wholeSegment(ref)]) },
+  );
   return {
     format,
     id: recordId(record),
@@ -50,7 +56,7 @@ export function parseChat(record: JsonObject, format: ChatFormat): ParsedRecord 
     groundTruth: groundTruth(record),
     keySteps: readKeySteps(record),
     ...sourceLabel(record),
-    ...(prompt && reply && later.length > 0 ? { conversation: readConversation(listed, [prompt, reply, ...later]) } : {}),
-    responses: reply ? [buildResponse('response', format, reply.texts, (ref) => [wholeSegment(ref)])] : [],
+    ...(conversation.length > 0 ? { conversation } : {}),
+    responses: response ? [response] : [],
   };
 }

@@ -6,7 +6,7 @@ import { answersMatch } from '../../rewards';
 import type { JudgeTemplates } from '../scorers';
 import { judgeAnswer } from '../scorers/answerJudge';
 import { judgeStep } from '../scorers/stepJudge';
-import { foreignTag, responseOf, type Side, segmentRequest } from '../segmentPrompt';
+import { foreignTag, type ReplyTarget, responseOf, segmentRequest } from '../segmentPrompt';
 import { chainSteps, chainText } from './chainSteps';
 import { type ChainJudge, type CoMctsResult, coMcts, type Policy } from './coMcts';
 import { type ReflectionProposal, reflectionProposals } from './reflection';
@@ -121,14 +121,14 @@ export async function mctsSearch(
   policies: readonly Backend[],
   judges: readonly WeightedJudge[],
   record: ParsedRecord,
-  side: Side,
+  reply: ReplyTarget,
   segmentIndex: number,
   options: MctsOptions,
   hooks: MctsHooks = {},
 ): Promise<MctsSearchResult> {
   if (judges.length === 0) throw new Error('the tree search needs at least one step judge');
-  const response = responseOf(record, side);
-  const { segment } = segmentRequest(record, side, segmentIndex);
+  const response = responseOf(record, reply);
+  const { segment } = segmentRequest(record, reply, segmentIndex);
   const rootPrefix = response.text.slice(0, segment.span[0]);
   const structure = structureOf(record.format, response.text);
   const signalOption = hooks.signal ? { signal: hooks.signal } : {};
@@ -151,7 +151,7 @@ export async function mctsSearch(
     name: backend.name,
     async expand(prefix, seed) {
       const written = rootPrefix + chainText(prefix);
-      const { request } = segmentRequest(record, side, segmentIndex, written);
+      const { request } = segmentRequest(record, reply, segmentIndex, written);
       // The continuation runs to the end of the response: no stop at the segment's end.
       const result = await backend.generate(
         { ...request, sampling: { n: options.samples, seed, temperature: options.temperature, topP: options.topP, maxTokens: options.maxTokens } },

@@ -1,0 +1,72 @@
+import { type Side, segmentKey } from './annotations';
+import type { ParsedRecord, Response } from './record';
+import { RecordError } from './recordEdit';
+
+export { type Side, sideSchema } from './annotations';
+
+/**
+ * Which reply a segment is in, as commands name it: a side of a pair and a turn (0-based among the record's
+ * assistant turns; left out, the last one, the reply a conversation ends on).
+ */
+export interface ReplyTarget {
+  side?: Side;
+  turn?: number;
+}
+
+/** A reply an annotator works on: an assistant turn of the record, or the rejected side of a pair. */
+export interface Reply {
+  response: Response;
+  side: Side;
+  /** 0-based among the record's assistant turns. */
+  turn: number;
+  /** The turns that come before it: every question and reply of the conversation up to this reply. */
+  before: NonNullable<ParsedRecord['conversation']>;
+}
+
+/** Every assistant turn's reply in order: a conversation's, or the record's first response. */
+export function assistantReplies(parsed: ParsedRecord): Response[] {
+  if (parsed.conversation) return parsed.conversation.flatMap((turn) => (turn.response ? [turn.response] : []));
+  return parsed.responses.slice(0, 1);
+}
+
+function turnsBefore(parsed: ParsedRecord, turn: number): Reply['before'] {
+  const conversation = parsed.conversation ?? [];
+  let replies = 0;
+  const end = conversation.findIndex((entry) => entry.role === 'assistant' && replies++ === turn);
+  return end < 0 ? [] : conversation.slice(0, end);
+}
+
+/** The reply a command addresses; a turn or side the record does not have is an error that says what it has. */
+export function resolveReply(parsed: ParsedRecord, target: ReplyTarget = {}): Reply {
+  const side = target.side ?? 'primary';
+  const replies = assistantReplies(parsed);
+  if (replies.length === 0) throw new RecordError(`a ${parsed.format} record has no response to annotate`);
+  const last = replies.length - 1;
+  const turn = target.turn ?? last;
+  if (turn > last) {
+    const has = replies.length === 1 ? 'one assistant turn (turn 0)' : `${replies.length} assistant turns (turn 0 to ${last})`;
+    throw new RecordError(`there is no turn ${turn}: the record has ${has}`);
+  }
+  const before = turnsBefore(parsed, turn);
+  if (side === 'primary') return { response: replies[turn], side, turn, before };
+  const rejected = parsed.responses[1];
+  if (!rejected) throw new RecordError(`a ${parsed.format} record has no rejected side`);
+  if (turn !== last) throw new RecordError(`the rejected side answers the last turn (${last}), not turn ${turn}`);
+  return { response: rejected, side, turn, before };
+}
+
+/** The annotation key of segment `index` of a reply. */
+export function replyKey(reply: Pick<Reply, 'side' | 'turn'>, index: number): string {
+  return segmentKey(index, reply.side, reply.turn);
+}
+
+/** Every reply that carries annotations: each assistant turn, and the rejected side of a pair. */
+export function annotatedReplies(parsed: ParsedRecord): Reply[] {
+  const replies = assistantReplies(parsed).map((_, turn) => resolveReply(parsed, { turn }));
+  return parsed.responses[1]?.role === 'rejected' ? [...replies, resolveReply(parsed, { side: 'rejected' })] : replies;
+}
+
+/** `turn` as a record stores it: absent for the first reply, which every record written before turns had. */
+export function storedTurn(turn: number): { turn?: number } {
+  return turn === 0 ? {} : { turn };
+}
