@@ -1,8 +1,10 @@
 import type { Operation, Version } from '../protocol/operations';
 import { type Annotations, HISTORY_LIMIT, type PreferencePair, segmentKey, type SegmentAnnotation } from './annotations';
+import { type NumberedAlternative, segmentAlternatives } from './alternatives';
 import { parseRecord } from './formats';
+import { replaceSegmentEverywhere } from './linkedText';
 import type { FormatId, ParsedRecord, Response, Segment } from './record';
-import { readAnnotations, readRecord, RecordError, replaceSegmentText, replaceTextFrom, swapValues, writeAnnotations } from './recordEdit';
+import { readAnnotations, readRecord, RecordError, setValue, swapValues, throughEndOfString, writeAnnotations } from './recordEdit';
 
 export interface OperationContext {
   /** ISO time stamped on history, pairs and reflections. */
@@ -88,11 +90,11 @@ export function reflectionText(segment: Pick<Segment, 'kind' | 'label' | 'text'>
   return `${leading}${wrong} ${phrase} ${correction.trim()}${trailing}`;
 }
 
-function versionText(version: Version, current: string, annotation: SegmentAnnotation | undefined, where: string): string {
+function versionText(version: Version, current: string, alternatives: NumberedAlternative[], where: string): string {
   if (version === 'current') return current;
   if (typeof version === 'number') {
-    const alternative = annotation?.alternatives[version];
-    if (!alternative) throw new RecordError(`${where} has no alternative ${version} (it has ${annotation?.alternatives.length ?? 0})`);
+    const alternative = alternatives[version];
+    if (!alternative) throw new RecordError(`${where} has no alternative ${version} (it has ${alternatives.length})`);
     return alternative.text;
   }
   return version.text;
@@ -110,7 +112,7 @@ export function applyOperation(lineText: string, operation: Operation, context: 
       if (segment.kind === 'summary' && operation.text.trim() === '') throw new RecordError('a summary cannot be emptied: the answer after it would take its index and its annotations');
       markLaterStale(annotations, responseOf(parsed, operation.side), operation.segment, operation.side);
       remember(annotations, 'edit', at, operation.segment);
-      return { text: writeAnnotations(replaceSegmentText(lineText, segment, operation.text), annotations), label: `Edit ${segment.label}` };
+      return { text: writeAnnotations(replaceSegmentEverywhere(lineText, parsed, segment, operation.text), annotations), label: `Edit ${segment.label}` };
     }
     case 'rateSegment': {
       const segment = segmentOf(parsed, operation.segment, operation.side);
@@ -144,7 +146,7 @@ export function applyOperation(lineText: string, operation: Operation, context: 
       segmentAnnotation(annotations, operation.segment, operation.side).rating = 1;
       markLaterStale(annotations, responseOf(parsed, operation.side), operation.segment, operation.side);
       remember(annotations, 'reflection', at, operation.segment);
-      return { text: writeAnnotations(replaceSegmentText(lineText, segment, text), annotations), label: `Insert reflection in ${segment.label}` };
+      return { text: writeAnnotations(replaceSegmentEverywhere(lineText, parsed, segment, text), annotations), label: `Insert reflection in ${segment.label}` };
     }
     case 'acceptReflectionProposal': {
       const segment = segmentOf(parsed, operation.segment, operation.side);
@@ -158,22 +160,27 @@ export function applyOperation(lineText: string, operation: Operation, context: 
       // Everything from the segment on was rewritten: ratings made on the old text must be looked at again.
       for (let later = operation.segment; later < response.segments.length; later++) segmentAnnotation(annotations, later, operation.side).stale = true;
       remember(annotations, 'reflection-proposal', at, operation.segment);
-      return { text: writeAnnotations(replaceTextFrom(lineText, segment, operation.text), annotations), label: `Accept reflection proposal from ${segment.label}` };
+      const rest = throughEndOfString(lineText, segment);
+      return { text: writeAnnotations(replaceSegmentEverywhere(lineText, parsed, rest, operation.text), annotations), label: `Accept reflection proposal from ${segment.label}` };
     }
     case 'acceptAlternative': {
       const segment = segmentOf(parsed, operation.segment, operation.side);
       const annotation = segmentAnnotation(annotations, operation.segment, operation.side);
-      const alternative = annotation.alternatives[operation.alternative];
-      if (!alternative) throw new RecordError(`${segment.label} has no alternative ${operation.alternative} (it has ${annotation.alternatives.length})`);
-      // The replaced text stays available as an alternative, so accepting is never a loss.
-      annotation.alternatives.splice(operation.alternative, 1, { text: segment.text, rating: annotation.rating, provenance: { source: 'original', createdAt: at } });
+      const alternatives = segmentAlternatives(segment, annotation);
+      const alternative = alternatives[operation.alternative];
+      if (!alternative) throw new RecordError(`${segment.label} has no alternative ${operation.alternative} (it has ${alternatives.length})`);
+      // Accepting is never a loss: the replaced text becomes an alternative, or, when the accepted version is
+      // one the record holds itself, the record is made to choose it and keeps the replaced one where it was.
+      if (alternative.own) annotation.alternatives.splice(operation.alternative, 1, { text: segment.text, rating: annotation.rating, provenance: { source: 'original', createdAt: at } });
       annotation.rating = alternative.rating;
       annotations.preferencePairs.push(
         pair({ level: 'segment', position: operation.segment, chosen: alternative.text, rejected: segment.text, origin: 'accepted-alternative' }, at),
       );
       markLaterStale(annotations, responseOf(parsed, operation.side), operation.segment, operation.side);
       remember(annotations, 'accept-alternative', at, operation.segment);
-      return { text: writeAnnotations(replaceSegmentText(lineText, segment, alternative.text), annotations), label: `Accept alternative for ${segment.label}` };
+      const { source } = alternative;
+      const text = source ? setValue(lineText, source.choose.path, source.choose.value) : replaceSegmentEverywhere(lineText, parsed, segment, alternative.text);
+      return { text: writeAnnotations(text, annotations), label: `Accept alternative for ${segment.label}` };
     }
     case 'markPreference': {
       const response = responseOf(parsed, operation.side);
@@ -183,14 +190,14 @@ export function applyOperation(lineText: string, operation: Operation, context: 
       if (operation.segment === undefined) {
         const where = 'the response';
         if (typeof operation.chosen === 'number' || typeof operation.rejected === 'number') throw new RecordError(`${where} has no numbered alternatives; give {text}`);
-        chosen = versionText(operation.chosen, response.text, undefined, where);
-        rejected = versionText(operation.rejected, response.text, undefined, where);
+        chosen = versionText(operation.chosen, response.text, [], where);
+        rejected = versionText(operation.rejected, response.text, [], where);
         label = 'Mark response preference';
       } else {
         const segment = segmentOf(parsed, operation.segment, operation.side);
-        const annotation = annotations.segments[segmentKey(operation.segment, operation.side)];
-        chosen = versionText(operation.chosen, segment.text, annotation, segment.label);
-        rejected = versionText(operation.rejected, segment.text, annotation, segment.label);
+        const alternatives = segmentAlternatives(segment, annotations.segments[segmentKey(operation.segment, operation.side)]);
+        chosen = versionText(operation.chosen, segment.text, alternatives, segment.label);
+        rejected = versionText(operation.rejected, segment.text, alternatives, segment.label);
         label = `Mark preference for ${segment.label}`;
       }
       if (chosen === rejected) throw new RecordError('chosen and rejected are the same text');

@@ -1,3 +1,4 @@
+import { segmentAlternatives } from '../dataset/alternatives';
 import { annotationSide, type Annotations, emptyAnnotations, segmentKey, segmentRating } from '../dataset/annotations';
 import { ImageResolver } from '../dataset/images';
 import { readAnnotations, RecordError } from '../dataset/recordEdit';
@@ -21,7 +22,7 @@ export function sampleImages(images: string[], roots: string[], source: ImageSou
 }
 
 /** What the sample view shows of the record at a 0-based record index, from its current text. */
-export function buildSample(document: DatasetDocument, index: number, source: ImageSource): Sample {
+export function buildSample(document: Pick<DatasetDocument, 'dataset' | 'checkContext' | 'imageRoots'>, index: number, source: ImageSource): Sample {
   const { dataset } = document;
   const lineNumber = dataset.recordLine(index);
   const { record, parsed, results } = checkDatasetLine(dataset, lineNumber, document.checkContext());
@@ -57,6 +58,7 @@ export function buildSample(document: DatasetDocument, index: number, source: Im
       text: response.text,
       model: response.model ?? null,
       correct: response.correct ?? null,
+      ...(response.value === undefined ? {} : { value: response.value }),
       segments: response.segments.map((segment, segmentIndex): SampleSegment => {
         const annotation = side === null ? undefined : annotations.segments[segmentKey(segmentIndex, side)];
         return {
@@ -67,7 +69,10 @@ export function buildSample(document: DatasetDocument, index: number, source: Im
           rating: segmentRating(annotation, segment),
           sourceLabel: segment.sourceLabel ?? null,
           stale: annotation?.stale === true,
-          alternatives: annotation?.alternatives ?? [],
+          // The record's own versions follow, numbered as the operations number them; the record says not when they were written.
+          alternatives: segmentAlternatives(segment, annotation).map(
+            ({ own, text, rating, source }) => own ?? { text, rating, provenance: { source: 'original', model: source.origin, createdAt: '' } },
+          ),
         };
       }),
     };
@@ -78,6 +83,7 @@ export function buildSample(document: DatasetDocument, index: number, source: Im
     system: parsed.system ?? null,
     question: parsed.question,
     groundTruth: parsed.groundTruth,
+    ...(parsed.prefixPrompt === undefined ? {} : { prefixPrompt: parsed.prefixPrompt }),
     images: sampleImages(parsed.images, document.imageRoots(), source),
     responses,
     review: { status: annotations.review.status, note: annotations.review.note ?? '' },
