@@ -186,6 +186,7 @@ export class SampleView {
     if (sample.system !== null) parts.push(this.renderField('System prompt', sample.system, 'sample-system'));
     if (sample.question !== null) parts.push(this.renderField('Question', sample.question, 'sample-question'));
     if (sample.groundTruth !== null) parts.push(this.renderField('Ground truth', sample.groundTruth, 'sample-ground-truth'));
+    if (sample.prefixPrompt !== undefined) parts.push(this.renderField('Prefix prompt', sample.prefixPrompt, 'sample-prefix-prompt'));
     if (sample.responses[1]?.role === 'rejected') parts.push(this.renderPair(sample));
     else {
       // Responses after the first (other models' paths of a tree search) are shown to read, not to rate or edit.
@@ -193,7 +194,8 @@ export class SampleView {
         const container = element('div', 'response');
         if (response.model !== null) {
           const verdict = response.correct === null ? '' : response.correct ? ' · correct' : ' · incorrect';
-          container.append(element('h3', 'response-role', `${response.model}${verdict}`));
+          const value = response.value === undefined ? '' : ` · value ${response.value}`;
+          container.append(element('h3', 'response-role', `${response.model}${verdict}${value}`));
         }
         if (response.segments.length === 0) container.append(element('p', 'sample-empty', 'This response has no segments.'));
         for (const segment of response.segments) {

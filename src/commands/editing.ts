@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { segmentAlternatives } from '../dataset/alternatives';
 import { readRecordState, type RecordState } from '../dataset/operations';
 import { annotatedReplies, replyKey, resolveReply } from '../dataset/replies';
 import type { DatasetDocument, DatasetEditorProvider, SegmentFocus } from '../editor';
@@ -106,10 +107,10 @@ async function promptOperation(kind: OperationKind, provider: DatasetEditorProvi
           return { kind, uri, line, segment, turn, correction };
         }
         case 'acceptAlternative': {
-          const alternatives = state.annotations.segments[replyKey(reply, segment)]?.alternatives ?? [];
+          const alternatives = segmentAlternatives(current, state.annotations.segments[replyKey(reply, segment)]);
           if (alternatives.length === 0) throw new Error(`${current.label} has no alternatives`);
           const picked = await vscode.window.showQuickPick(
-            alternatives.map((alternative, index) => ({ label: alternative.text.trim().slice(0, 120), description: alternative.provenance.source, index })),
+            alternatives.map((alternative, index) => ({ label: alternative.text.trim().slice(0, 120), description: alternative.own?.provenance.source ?? alternative.source?.origin, index })),
             { title: `Accept an alternative for ${current.label}` },
           );
           return { kind, uri, line, segment, turn, alternative: required(picked).index };

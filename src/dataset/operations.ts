@@ -1,9 +1,11 @@
 import type { Operation, Version } from '../protocol/operations';
 import { type Annotations, HISTORY_LIMIT, type PreferencePair, type SegmentAnnotation } from './annotations';
+import { type NumberedAlternative, segmentAlternatives } from './alternatives';
 import { parseRecord } from './formats';
+import { replaceSegmentEverywhere } from './linkedText';
 import type { FormatId, ParsedRecord, Segment } from './record';
 import { annotatedReplies, type Reply, replyKey, resolveReply, storedTurn } from './replies';
-import { readAnnotations, readRecord, RecordError, replaceSegmentText, replaceTextFrom, swapValues, writeAnnotations } from './recordEdit';
+import { readAnnotations, readRecord, RecordError, setValue, swapValues, throughEndOfString, writeAnnotations } from './recordEdit';
 
 export interface OperationContext {
   /** ISO time stamped on history, pairs and reflections. */
@@ -94,11 +96,11 @@ export function reflectionText(segment: Pick<Segment, 'kind' | 'label' | 'text'>
   return `${leading}${wrong} ${phrase} ${correction.trim()}${trailing}`;
 }
 
-function versionText(version: Version, current: string, annotation: SegmentAnnotation | undefined, where: string): string {
+function versionText(version: Version, current: string, alternatives: NumberedAlternative[], where: string): string {
   if (version === 'current') return current;
   if (typeof version === 'number') {
-    const alternative = annotation?.alternatives[version];
-    if (!alternative) throw new RecordError(`${where} has no alternative ${version} (it has ${annotation?.alternatives.length ?? 0})`);
+    const alternative = alternatives[version];
+    if (!alternative) throw new RecordError(`${where} has no alternative ${version} (it has ${alternatives.length})`);
     return alternative.text;
   }
   return version.text;
@@ -118,7 +120,7 @@ export function applyOperation(lineText: string, operation: Operation, context: 
       if (segment.kind === 'summary' && operation.text.trim() === '') throw new RecordError('a summary cannot be emptied: the answer after it would take its index and its annotations');
       markLaterStale(annotations, parsed, reply, operation.segment);
       remember(annotations, 'edit', at, operation.segment, reply.turn);
-      return { text: writeAnnotations(replaceSegmentText(lineText, segment, operation.text), annotations), label };
+      return { text: writeAnnotations(replaceSegmentEverywhere(lineText, parsed, segment, operation.text), annotations), label };
     }
     case 'rateSegment': {
       const reply = resolveReply(parsed, operation);
@@ -155,7 +157,7 @@ export function applyOperation(lineText: string, operation: Operation, context: 
       segmentAnnotation(annotations, reply, operation.segment).rating = 1;
       markLaterStale(annotations, parsed, reply, operation.segment);
       remember(annotations, 'reflection', at, operation.segment, reply.turn);
-      return { text: writeAnnotations(replaceSegmentText(lineText, segment, text), annotations), label: `Insert reflection in ${named(reply, segment)}` };
+      return { text: writeAnnotations(replaceSegmentEverywhere(lineText, parsed, segment, text), annotations), label: `Insert reflection in ${named(reply, segment)}` };
     }
     case 'acceptReflectionProposal': {
       const reply = resolveReply(parsed, operation);
@@ -170,23 +172,28 @@ export function applyOperation(lineText: string, operation: Operation, context: 
       // Everything from the segment on was rewritten: ratings made on the old text must be looked at again.
       segmentAnnotation(annotations, reply, operation.segment).stale = true;
       remember(annotations, 'reflection-proposal', at, operation.segment, reply.turn);
-      return { text: writeAnnotations(replaceTextFrom(lineText, segment, operation.text), annotations), label: `Accept reflection proposal from ${named(reply, segment)}` };
+      const rest = throughEndOfString(lineText, segment);
+      return { text: writeAnnotations(replaceSegmentEverywhere(lineText, parsed, rest, operation.text), annotations), label: `Accept reflection proposal from ${named(reply, segment)}` };
     }
     case 'acceptAlternative': {
       const reply = resolveReply(parsed, operation);
       const segment = segmentOf(reply, operation.segment);
       const annotation = segmentAnnotation(annotations, reply, operation.segment);
-      const alternative = annotation.alternatives[operation.alternative];
-      if (!alternative) throw new RecordError(`${segment.label} has no alternative ${operation.alternative} (it has ${annotation.alternatives.length})`);
-      // The replaced text stays available as an alternative, so accepting is never a loss.
-      annotation.alternatives.splice(operation.alternative, 1, { text: segment.text, rating: annotation.rating, provenance: { source: 'original', createdAt: at } });
+      const alternatives = segmentAlternatives(segment, annotation);
+      const alternative = alternatives[operation.alternative];
+      if (!alternative) throw new RecordError(`${segment.label} has no alternative ${operation.alternative} (it has ${alternatives.length})`);
+      // Accepting is never a loss: the replaced text becomes an alternative, or, when the accepted version is
+      // one the record holds itself, the record is made to choose it and keeps the replaced one where it was.
+      if (alternative.own) annotation.alternatives.splice(operation.alternative, 1, { text: segment.text, rating: annotation.rating, provenance: { source: 'original', createdAt: at } });
       annotation.rating = alternative.rating;
       annotations.preferencePairs.push(
         pair({ level: 'segment', position: operation.segment, ...storedTurn(reply.turn), chosen: alternative.text, rejected: segment.text, origin: 'accepted-alternative' }, at),
       );
       markLaterStale(annotations, parsed, reply, operation.segment);
       remember(annotations, 'accept-alternative', at, operation.segment, reply.turn);
-      return { text: writeAnnotations(replaceSegmentText(lineText, segment, alternative.text), annotations), label: `Accept alternative for ${named(reply, segment)}` };
+      const { source } = alternative;
+      const text = source ? setValue(lineText, source.choose.path, source.choose.value) : replaceSegmentEverywhere(lineText, parsed, segment, alternative.text);
+      return { text: writeAnnotations(text, annotations), label: `Accept alternative for ${named(reply, segment)}` };
     }
     case 'markPreference': {
       const reply = resolveReply(parsed, operation);
@@ -196,14 +203,14 @@ export function applyOperation(lineText: string, operation: Operation, context: 
       if (operation.segment === undefined) {
         const where = 'the response';
         if (typeof operation.chosen === 'number' || typeof operation.rejected === 'number') throw new RecordError(`${where} has no numbered alternatives; give {text}`);
-        chosen = versionText(operation.chosen, reply.response.text, undefined, where);
-        rejected = versionText(operation.rejected, reply.response.text, undefined, where);
+        chosen = versionText(operation.chosen, reply.response.text, [], where);
+        rejected = versionText(operation.rejected, reply.response.text, [], where);
         label = reply.turn === 0 ? 'Mark response preference' : `Mark preference for turn ${reply.turn}`;
       } else {
         const segment = segmentOf(reply, operation.segment);
-        const annotation = annotations.segments[replyKey(reply, operation.segment)];
-        chosen = versionText(operation.chosen, segment.text, annotation, segment.label);
-        rejected = versionText(operation.rejected, segment.text, annotation, segment.label);
+        const alternatives = segmentAlternatives(segment, annotations.segments[replyKey(reply, operation.segment)]);
+        chosen = versionText(operation.chosen, segment.text, alternatives, segment.label);
+        rejected = versionText(operation.rejected, segment.text, alternatives, segment.label);
         label = `Mark preference for ${named(reply, segment)}`;
       }
       if (chosen === rejected) throw new RecordError('chosen and rejected are the same text');

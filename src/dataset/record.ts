@@ -65,6 +65,21 @@ export const stepLabelSchema = z.object({
 export type StepLabel = z.infer<typeof stepLabelSchema>;
 
 /**
+ * Another version of a segment that the record itself holds (PRM800K's other completions of a step), shown
+ * beside the annotations' alternatives; accepting it makes the record choose it, so no text is copied.
+ */
+export const sourceAlternativeSchema = z.object({
+  text: z.string(),
+  /** The record's own rating of it. */
+  rating: ratingSchema,
+  /** What the record calls it: `PRM800K completion 2`, `PRM800K human completion`. */
+  origin: z.string(),
+  /** How the record chooses it: the value to write at `path` (PRM800K's `chosen_completion`). */
+  choose: z.object({ path: jsonPathSchema, value: z.number().int().min(0).nullable() }),
+});
+export type SourceAlternative = z.infer<typeof sourceAlternativeSchema>;
+
+/**
  * One editable piece of a response: a LLaVA-CoT stage, a Mulberry `###` section or step, the think,
  * summary or answer part of a trace, a TRL completion step, or the whole response when it has no structure.
  */
@@ -80,6 +95,8 @@ export const segmentSchema = z.object({
   span: z.tuple([z.number().int().min(0), z.number().int().min(0)]),
   /** The record's own label for the segment, when it carries one. */
   sourceLabel: stepLabelSchema.optional(),
+  /** The other versions of the segment the record holds, when it holds any. */
+  sourceAlternatives: z.array(sourceAlternativeSchema).optional(),
 });
 export type Segment = z.infer<typeof segmentSchema>;
 
@@ -96,6 +113,8 @@ export const responseSchema = z.object({
   model: z.string().optional(),
   /** Whether the record judges the response's final answer correct (a tree search's `is_correct`). */
   correct: z.boolean().optional(),
+  /** The value a tree search gave the path (CoMCTS's `value`). */
+  value: z.number().optional(),
 });
 export type Response = z.infer<typeof responseSchema>;
 
@@ -136,6 +155,8 @@ export const parsedRecordSchema = z.object({
    * each later assistant turn is shown, checked and annotated as a reply of its own (see replies.ts).
    */
   conversation: z.array(conversationTurnSchema).optional(),
+  /** The start every path of a tree search shares (CoMCTS's `prefix_prompt`), when it is not empty. */
+  prefixPrompt: z.string().optional(),
   /** Usually one; preference formats give `chosen` then `rejected`; RL formats give none; a tree search one per model's path. */
   responses: z.array(responseSchema),
 });

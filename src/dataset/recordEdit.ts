@@ -109,10 +109,10 @@ export function replaceSegmentText(lineText: string, segment: Segment, text: str
   return lineText.slice(0, rawStart) + escapeForLiteral(text) + lineText.slice(rawEnd);
 }
 
-/** Replaces everything from a segment's first character to the end of the string that holds it. */
-export function replaceTextFrom(lineText: string, segment: Segment, text: string): string {
+/** A segment widened to the end of the string that holds it: everything from its first character on. */
+export function throughEndOfString(lineText: string, segment: Segment): Segment {
   const holder = stringLiteralAt(lineText, segment.path).value;
-  return replaceSegmentText(lineText, { ...segment, span: [segment.span[0], holder.length], text: holder.slice(segment.span[0]) }, text);
+  return { ...segment, span: [segment.span[0], holder.length], text: holder.slice(segment.span[0]) };
 }
 
 /**

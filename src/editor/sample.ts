@@ -1,3 +1,4 @@
+import { segmentAlternatives } from '../dataset/alternatives';
 import { type Annotations, emptyAnnotations, segmentRating } from '../dataset/annotations';
 import { IMAGE_TOKEN } from '../dataset/formats/chat';
 import { ImageResolver } from '../dataset/images';
@@ -47,7 +48,7 @@ function sampleConversation(conversation: ConversationTurn[], roots: string[], s
 }
 
 /** What the sample view shows of the record at a 0-based record index, from its current text. */
-export function buildSample(document: DatasetDocument, index: number, source: ImageSource): Sample {
+export function buildSample(document: Pick<DatasetDocument, 'dataset' | 'checkContext' | 'imageRoots'>, index: number, source: ImageSource): Sample {
   const { dataset } = document;
   const lineNumber = dataset.recordLine(index);
   const { record, parsed, results } = checkDatasetLine(dataset, lineNumber, document.checkContext());
@@ -85,6 +86,7 @@ export function buildSample(document: DatasetDocument, index: number, source: Im
     text: response.text,
     model: response.model ?? null,
     correct: response.correct ?? null,
+    ...(response.value === undefined ? {} : { value: response.value }),
     turn,
     segments: response.segments.map((segment, segmentIndex): SampleSegment => {
       const annotation = side === null ? undefined : annotations.segments[replyKey({ side, turn }, segmentIndex)];
@@ -96,7 +98,10 @@ export function buildSample(document: DatasetDocument, index: number, source: Im
         rating: segmentRating(annotation, segment),
         sourceLabel: segment.sourceLabel ?? null,
         stale: annotation?.stale === true,
-        alternatives: annotation?.alternatives ?? [],
+        // The record's own versions follow, numbered as the operations number them; the record says not when they were written.
+        alternatives: segmentAlternatives(segment, annotation).map(
+          ({ own, text, rating, source }) => own ?? { text, rating, provenance: { source: 'original', model: source.origin, createdAt: '' } },
+        ),
       };
     }),
   });
@@ -111,6 +116,7 @@ export function buildSample(document: DatasetDocument, index: number, source: Im
     system: parsed.system ?? null,
     question: parsed.question,
     groundTruth: parsed.groundTruth,
+    ...(parsed.prefixPrompt === undefined ? {} : { prefixPrompt: parsed.prefixPrompt }),
     images: sampleImages(parsed.images, roots, source),
     responses,
     conversation: parsed.conversation ? sampleConversation(parsed.conversation, roots, source) : null,

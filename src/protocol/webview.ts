@@ -56,6 +56,8 @@ export const sampleResponseSchema = z.object({
   /** The model that wrote the response, and whether the record judges its answer correct, when it says. */
   model: z.string().nullable(),
   correct: z.boolean().nullable(),
+  /** The value a tree search gave the path, when the record gives one. */
+  value: z.number().optional(),
   /** The assistant turn it answers, 0-based (commands' `turn`); the first reply and every single-turn response: 0. */
   turn: z.number().int().min(0),
 });
@@ -92,6 +94,8 @@ export const sampleSchema = z.object({
     )
     .nullable(),
   laterReplies: z.array(sampleResponseSchema),
+  /** The start every path of a tree search shares (CoMCTS's `prefix_prompt`), when the record has one. */
+  prefixPrompt: z.string().optional(),
   review: z.object({ status: reviewStatusSchema, note: z.string() }),
   problems: z.array(z.object({ check: z.string(), severity: z.enum(['error', 'warning']), message: z.string() })),
   preferencePairs: z.number().int().min(0),

@@ -11,6 +11,7 @@ import { emptyAnswerFindings } from './emptyAnswer';
 import { encodingFindings } from './encoding';
 import { imageMissingFindings, imageTokenFindings } from './images';
 import { LineTree } from './lineTree';
+import { linkedTextFindings } from './linkedText';
 import { numberOverflowFindings } from './numberOverflow';
 import { recordShape } from './recordShape';
 import { grammarFindings } from './responses';
@@ -56,6 +57,7 @@ export function checkRecord(lineText: string, record: JsonObject, parsed: Parsed
     ...rewardFindings(record, parsed),
     ...annotationFindings(record),
     ...turnFindings(record, parsed),
+    ...linkedTextFindings(record, parsed),
   ];
   return findings.map((finding) => place(finding, tree, context.ranges));
 }

@@ -16,6 +16,7 @@ export const checkIdSchema = z.enum([
   'reward', // a reward that reads the ground truth scores below passing (a wrong final answer)
   'annotations', // the record's `cot_studio` block does not read: a malformed field or a newer version
   'turns', // a chat record holds a system prompt or turns after its first exchange
+  'linked-text', // a string that repeats a segment (VisualPRM's `response`) no longer holds it: an edit of the segment leaves it as it is
 ]);
 export type CheckId = z.infer<typeof checkIdSchema>;
 

@@ -7,8 +7,9 @@
  *    (VisualPRM400K, and VL-PRM300K, which also holds a training conversation); a `response` object with
  *    `steps` is VisualProcessBench; `question` and `label` objects are PRM800K's label lines.
  *    RL prompts that would read as other shapes: a `prompt` list with a `reward_model` is verl; a chat list
- *    with `image_urls` is MM-Eureka. Mulberry's CoMCTS files: per-model results (`valid` / `is_correct`) or
- *    `prefix_prompt` (output), or a `question` string beside a chat list (input, whose gpt turn is the ground truth).
+ *    with `image_urls` is MM-Eureka. Mulberry's CoMCTS files: per-model results (`response` with `valid` /
+ *    `is_correct`) or `prefix_prompt` (output), or a `question` string beside a chat list of one question that
+ *    restates it and one reply ending in an `Answer:` line (input, whose gpt turn is the ground truth).
  * 1. Keys that only one shape has: `prompt` + `completions` is TRL stepwise; `prompt` + `completion` is TRL
  *    prompt-completion (with `label`, its unpaired preference form); `chosen` + `rejected` is a preference pair:
  *    TRL when it has a `prompt`, MMPR when it has a `question`, LLaMA-Factory ranking when the prompt is a chat

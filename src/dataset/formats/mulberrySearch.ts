@@ -1,20 +1,41 @@
 import { isJsonObject, type Json, type JsonObject, type ParsedRecord, type Response } from '../record';
-import { firstExchange, readChat, turnText } from './chat';
+import { firstExchange, readChat, type Turn, turnText } from './chat';
 import { recordId, recordImages, requireString } from './fields';
 import { wholeSegment } from './segment';
 import { buildResponse } from './structure';
 
-/** The per-model results of a CoMCTS search: keys whose object carries `valid` or `is_correct`. */
+/**
+ * The per-model results of a CoMCTS search: keys whose object holds a path (`response`) with `valid` or
+ * `is_correct`; a bare verdict object (an evaluation's `{"is_correct": true}`) is no search result.
+ */
 function searchResults(record: JsonObject): [string, JsonObject][] {
   return Object.entries(record).flatMap(([key, value]: [string, Json]): [string, JsonObject][] =>
-    isJsonObject(value) && ('valid' in value || 'is_correct' in value) ? [[key, value]] : [],
+    isJsonObject(value) && typeof value.response === 'string' && ('valid' in value || 'is_correct' in value) ? [[key, value]] : [],
   );
 }
 
-/** Whether a record is a CoMCTS search file's: an output (per-model results, `prefix_prompt`) or an input (`question` beside its conversation). */
+/** Whether a reply is a ground truth as CoMCTS checks paths against it: its last line is `Answer:B` (alone, or after a solution). */
+function isGroundTruth(reply: string): boolean {
+  const lastLine = reply.trim().split('\n').pop() ?? '';
+  return /^\s*Answer\s*:/.test(lastLine);
+}
+
+/**
+ * A CoMCTS input: `question`, and a conversation of exactly one question turn, which restates `question`
+ * (after a prompt), and one reply, the ground truth. A chat record that merely carries a `question` field
+ * holds a response in its reply, or more turns, and is read as the chat it is.
+ */
+function isSearchInput(record: JsonObject): boolean {
+  const question = typeof record.question === 'string' ? record.question.trim() : '';
+  const turns = readChat(record)?.turns;
+  if (question === '' || turns?.length !== 2) return false;
+  const [prompt, reply] = turns as [Turn, Turn];
+  return prompt.role === 'user' && reply.role === 'assistant' && turnText(prompt).includes(question) && isGroundTruth(turnText(reply));
+}
+
+/** Whether a record is a CoMCTS search file's: an output (per-model results, `prefix_prompt`) or an input. */
 export function isMulberrySearch(record: JsonObject): boolean {
-  if ('prefix_prompt' in record || searchResults(record).length > 0) return true;
-  return typeof record.question === 'string' && readChat(record) !== null;
+  return 'prefix_prompt' in record || searchResults(record).length > 0 || isSearchInput(record);
 }
 
 function searchResponse(model: string, result: JsonObject): Response | null {
@@ -22,19 +43,21 @@ function searchResponse(model: string, result: JsonObject): Response | null {
   if (result.valid === -1 || typeof text !== 'string') return null;
   const response = buildResponse('response', 'mulberry-search', [{ text, path: [model, 'response'] }], (ref) => [wholeSegment(ref)]);
   const correct = result.is_correct === 1 ? true : result.is_correct === -1 ? false : undefined;
-  return { ...response, model, ...(correct === undefined ? {} : { correct }) };
+  const value = typeof result.value === 'number' ? result.value : undefined;
+  return { ...response, model, ...(correct === undefined ? {} : { correct }), ...(value === undefined ? {} : { value }) };
 }
 
 /**
  * Mulberry's CoMCTS files. The input's gpt turn is the ground truth the search checks answers against
  * (`Answer:B`), not a response. The output adds one result per model; each valid path is a response with its
- * model and correctness, correct paths first (the one an SFT export writes), invalid ones (`valid: -1`)
- * left out. `prefix_prompt` and the paths' `value` stay in the record.
+ * model, correctness and value, correct paths first (the one an SFT export writes), invalid ones (`valid: -1`)
+ * left out; `prefix_prompt`, the start the paths share, is read beside them.
  */
 export function parseMulberrySearch(record: JsonObject): ParsedRecord {
   const chat = readChat(record);
   const reply = chat ? firstExchange(chat.turns).reply : null;
   const responses = searchResults(record).flatMap(([model, result]) => searchResponse(model, result) ?? []);
+  const prefix = record.prefix_prompt;
   return {
     format: 'mulberry-search',
     id: recordId(record),
@@ -42,6 +65,7 @@ export function parseMulberrySearch(record: JsonObject): ParsedRecord {
     images: recordImages(record),
     groundTruth: reply ? turnText(reply) : null,
     keySteps: null,
+    ...(typeof prefix === 'string' && prefix !== '' ? { prefixPrompt: prefix } : {}),
     responses: [...responses.filter((response) => response.correct === true), ...responses.filter((response) => response.correct !== true)],
   };
 }

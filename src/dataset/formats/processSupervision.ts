@@ -3,7 +3,7 @@ import { describeJson, isJsonObject, type Json, type JsonObject, type JsonPath, 
 import { formatPath, RecordError } from '../recordEdit';
 import { firstExchange, readChat, turnText } from './chat';
 import { groundTruth, imagesAt, recordId, recordImages, requireString } from './fields';
-import { stepResponse, stepSegment } from './segment';
+import { stepResponse, stepSegment, type TextRef } from './segment';
 
 function requireList(value: Json | undefined, path: JsonPath, what: string): Json[] {
   if (Array.isArray(value)) return value;
@@ -113,29 +113,48 @@ export function parseVisualProcessBench(record: JsonObject): ParsedRecord {
   };
 }
 
+/** A version of a labelled PRM800K step: a completion, or the labeller's own step, with the `chosen_completion` that picks it. */
+interface Prm800kVersion {
+  ref: TextRef;
+  rating: Rating;
+  origin: string;
+  choice: number | null;
+}
+
+function prm800kCompletion(value: Json, path: JsonPath, position: number): Prm800kVersion {
+  const completion = requireObject(value, path);
+  const ref = { text: stepText(completion.text, [...path, 'text']), path: [...path, 'text'] };
+  return { ref, rating: ratingOf(completion.rating), origin: `PRM800K completion ${position}`, choice: position };
+}
+
 /**
  * One labelled step of PRM800K: the completion the labeller chose, or the labeller's own step (written only
  * when every completion was wrong, so PRM800K counts it correct), or, where labelling stopped at an error, the
- * first completion (the pre-generated step).
+ * first completion (the pre-generated step). The step's other versions are its source alternatives, each
+ * chosen by setting `chosen_completion` (to null for the labeller's own step).
  */
 function prm800kStep(value: Json, index: number): Segment {
   const path: JsonPath = ['label', 'steps', index];
   const step = requireObject(value, path);
   const completions = requireList(step.completions, [...path, 'completions'], 'a list of completions');
+  const completed = completions.map((completion, position) => prm800kCompletion(completion, [...path, 'completions', position], position));
+  const human: Prm800kVersion[] =
+    typeof step.human_completion === 'string' ? [{ ref: { text: step.human_completion, path: [...path, 'human_completion'] }, rating: 1, origin: 'PRM800K human completion', choice: null }] : [];
+  const versions = [...completed, ...human];
   const chosen = step.chosen_completion;
-  if (typeof chosen !== 'number' && typeof step.human_completion === 'string') {
-    return stepSegment({ text: step.human_completion, path: [...path, 'human_completion'] }, index, { rating: 1 });
-  }
   const position = typeof chosen === 'number' ? chosen : 0;
-  const completionPath: JsonPath = [...path, 'completions', position];
-  const completion = requireObject(completions[position], completionPath);
-  const text = stepText(completion.text, [...completionPath, 'text']);
-  return stepSegment({ text, path: [...completionPath, 'text'] }, index, { rating: ratingOf(completion.rating) });
+  const current = typeof chosen !== 'number' && human[0] ? human[0] : completed[position];
+  if (!current) throw new RecordError(`${formatPath([...path, 'completions', position])}: missing`);
+  const segment = stepSegment(current.ref, index, { rating: current.rating });
+  const others = versions.filter((version) => version !== current);
+  if (others.length === 0) return segment;
+  const choose = (choice: number | null) => ({ path: [...path, 'chosen_completion'], value: choice });
+  return { ...segment, sourceAlternatives: others.map((version) => ({ text: version.ref.text, rating: version.rating, origin: version.origin, choose: choose(version.choice) })) };
 }
 
 /**
  * PRM800K's label lines: the labelled trajectory, then the pre-generated steps left unlabelled after it
- * (phase 2 stops at the first error). The other completions of a step stay in the record as they are.
+ * (phase 2 stops at the first error). The other completions of a step are shown beside it.
  */
 export function parsePrm800k(record: JsonObject): ParsedRecord {
   const question = requireObject(record.question, ['question']);
