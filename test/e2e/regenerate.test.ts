@@ -16,6 +16,29 @@ const CANDIDATES = 16;
  * It cannot judge either, so candidates are ranked by log-probability rather than by a knockout.
  */
 const SETTINGS = { 'cotStudio.regenerate.candidates': CANDIDATES, 'cotStudio.regenerate.temperature': 0.3, 'cotStudio.regenerate.rank': 'logprob' };
+const CONVERSATION = 'conversation.cot.jsonl';
+
+/**
+ * Two LLaVA-CoT exchanges made one conversation in LLaMA-Factory's layout: a `messages` list and an `images`
+ * list whose images stand where each question's `<image>` is (the second question's at its end), and a second
+ * record that must come through a save untouched.
+ */
+function writeConversation(folder: string): void {
+  const lines = fs.readFileSync(path.join(folder, 'llava_cot.jsonl'), 'utf8').split('\n');
+  const [first, second, other] = [lines[0], lines[4], lines[2]].map((line) => JSON.parse(line as string) as { image: string; conversations: { value: string }[] });
+  const question = (record: typeof first) => record?.conversations[0]?.value.replace('<image>\n', '') ?? '';
+  const record = {
+    id: 'two-exchanges',
+    messages: [
+      { role: 'user', content: `<image>\n${question(first)}` },
+      { role: 'assistant', content: first?.conversations[1]?.value },
+      { role: 'user', content: `${question(second)}\n<image>` },
+      { role: 'assistant', content: second?.conversations[1]?.value },
+    ],
+    images: [first?.image, second?.image],
+  };
+  fs.writeFileSync(path.join(folder, CONVERSATION), `${JSON.stringify(record)}\n${JSON.stringify(other)}\n`);
+}
 
 interface Saved {
   conversations: { value: string }[];
@@ -48,6 +71,7 @@ describe('regenerating a stage from the sample view', { timeout: 5 * 60_000 }, (
     product = await startInstalledProduct((folder) => {
       fs.copyFileSync(path.join(folder, 'llava_cot.jsonl'), path.join(folder, FILE));
       fs.copyFileSync(path.join(folder, 'mmpr.jsonl'), path.join(folder, 'pairs.cot.jsonl'));
+      writeConversation(folder);
       fs.mkdirSync(path.join(folder, '.vscode'));
       fs.writeFileSync(path.join(folder, '.vscode', 'settings.json'), JSON.stringify(SETTINGS));
     });
@@ -139,6 +163,81 @@ describe('regenerating a stage from the sample view', { timeout: 5 * 60_000 }, (
       assert.equal(alternative.provenance.method, 'beam');
       assert.equal(alternative.provenance.parameters?.rank, index + 2, 'the other candidates follow, best first');
     }
+  });
+
+  it('shows both exchanges of a conversation with their images; rates, edits and regenerates a segment of the second reply, and saves that line alone', async (t) => {
+    const file = path.join(workspace, CONVERSATION);
+    const original = fs.readFileSync(file, 'utf8').split('\n');
+    await workbench.quickOpen(CONVERSATION);
+    const view = await workbench.datasetView(CONVERSATION);
+    await view.locator('.sample-title', { hasText: 'Line 1' }).waitFor({ timeout: 30_000 });
+    const turns = view.locator('.conversation > .conversation-turn');
+    assert.deepEqual(await turns.evaluateAll((nodes) => nodes.map((node) => node.className)), [
+      'conversation-turn user',
+      'conversation-turn assistant',
+      'conversation-turn user',
+      'conversation-turn assistant',
+    ]);
+    const record = JSON.parse(original[0] as string) as { images: string[]; messages: { content: string }[] };
+    for (const [turn, image, placed] of [
+      [0, record.images[0], 'first'],
+      [2, record.images[1], 'last'],
+    ] as const) {
+      const question = turns.nth(turn).locator('.sample-question');
+      const shown = question.locator('img.sample-image');
+      assert.equal(await shown.count(), 1, `question ${turn / 2 + 1} shows its own image`);
+      assert.equal(await shown.getAttribute('alt'), image);
+      await shown.evaluate((node) => new Promise((resolve, reject) => {
+        const img = node as unknown as { complete: boolean; naturalWidth: number; onload: (() => void) | null; onerror: (() => void) | null };
+        if (img.complete) return img.naturalWidth > 0 ? resolve(true) : reject(new Error('the image did not load'));
+        img.onload = () => resolve(true);
+        img.onerror = () => reject(new Error('the image did not load'));
+      }));
+      // Where its placeholder stands: before the question's text, or after it.
+      const order = await question.evaluate((node) => [...(node as unknown as { children: { tagName: string }[] }).children].map((child) => child.tagName));
+      assert.equal(placed === 'first' ? order[0] : order.at(-1), 'IMG', `the image of question ${turn / 2 + 1} stands where its <image> is`);
+    }
+
+    const second = view.locator('.conversation-turn.assistant[data-turn="1"]');
+    await view.getByRole('button', { name: 'Rate REASONING of reply 2 incorrect', exact: true }).click();
+    await second.locator('.segment-card[data-segment="2"][data-rating="-1"]').waitFor({ timeout: 10_000 });
+    assert.equal(await view.locator('.conversation-turn.assistant[data-turn="0"] .segment-card[data-rating="-1"]').count(), 0, 'the first reply is not rated');
+
+    await view.getByRole('button', { name: 'Edit CAPTION of reply 2', exact: true }).click();
+    await view.getByRole('textbox', { name: 'Text of CAPTION of reply 2' }).fill(' The image shows a right triangle. ');
+    await view.getByRole('button', { name: 'Save CAPTION of reply 2', exact: true }).click();
+    await second.locator('.segment-card[data-segment="1"] .segment-text', { hasText: 'The image shows a right triangle.' }).waitFor({ timeout: 10_000 });
+
+    const regenerate = view.getByRole('button', { name: 'Regenerate CONCLUSION of reply 2', exact: true });
+    const alternatives = second.locator('.segment-card[data-segment="3"] .alternatives .alternative');
+    for (let attempt = 1; attempt <= 4 && (await alternatives.count()) === 0; attempt++) {
+      await regenerate.click();
+      await view.waitForFunction(() => {
+        const { document } = globalThis as unknown as { document: { querySelector(selector: string): { disabled?: boolean } | null } };
+        return document.querySelector('button[aria-label="Regenerate CONCLUSION of reply 2"]')?.disabled === false;
+      }, undefined, { timeout: 60_000 });
+      const failed = await second.locator('.segment-card[data-segment="3"] .regeneration[data-state="failed"] .regeneration-state').allInnerTexts();
+      t.diagnostic(`attempt ${attempt}: ${failed[0] ?? 'kept candidates'}`);
+      if (failed.length === 0) await alternatives.first().waitFor({ timeout: 10_000 });
+    }
+    assert.ok((await alternatives.count()) > 0, 'one of four regenerations kept a candidate for the second reply');
+    assert.equal(await view.locator('.conversation-turn.assistant[data-turn="0"] .alternatives').count(), 0, 'the first reply gets no alternatives');
+
+    await page.keyboard.press('Control+s');
+    await page.locator('.tab.active.dirty').waitFor({ state: 'detached', timeout: 10_000 });
+    const saved = fs.readFileSync(file, 'utf8').split('\n');
+    assert.equal(saved.length, original.length);
+    for (let i = 1; i < original.length; i++) assert.equal(saved[i], original[i], `line ${i + 1} is untouched`);
+    const after = JSON.parse(saved[0] as string) as typeof record & {
+      cot_studio: { segments: Record<string, { rating: number | null; stale?: boolean; alternatives: { provenance: { source: string; method?: string } }[] }> };
+    };
+    assert.deepEqual(after.messages.slice(0, 3), record.messages.slice(0, 3), 'the first exchange and the second question are as they were');
+    assert.equal(after.messages[3]?.content, record.messages[3]?.content.replace(/<CAPTION>[\s\S]*?<\/CAPTION>/, '<CAPTION> The image shows a right triangle. </CAPTION>'));
+    const { segments } = after.cot_studio;
+    assert.deepEqual(Object.keys(segments).sort(), ['turn1:1', 'turn1:2', 'turn1:3']);
+    assert.equal(segments['turn1:2']?.rating, -1);
+    assert.equal(segments['turn1:2']?.stale, true, 'REASONING is stale after CAPTION changed');
+    assert.ok((segments['turn1:3']?.alternatives ?? []).every((alternative) => alternative.provenance.source === 'model' && alternative.provenance.method === 'beam'));
   });
 
   it('regenerates the rest from the keyboard (G), the panel moving from card to card', async (t) => {
