@@ -41,7 +41,7 @@ const sampleView = new SampleView({
     vscode.postMessage({ type: 'operation', operation: { ...operation, line: sample.line } });
   },
   onFocus: (focus) => {
-    if (focusedSegment?.turn === focus.turn && focusedSegment.segment === focus.segment) return;
+    if (focusedSegment?.turn === focus.turn && focusedSegment.segment === focus.segment && focusedSegment.model === focus.model) return;
     focusedSegment = focus;
     const shown = sampleView.current;
     if (shown) vscode.postMessage({ type: 'select', index: shown.index, ...focus });

@@ -17,24 +17,43 @@ export interface SampleViewOptions {
 
 const RATING_NAMES: Record<string, string> = { '1': 'correct', '0': 'neutral', '-1': 'incorrect' };
 
-/** A segment of one of the record's replies: its index in the reply of assistant turn `turn`. */
+/**
+ * A segment of one of the record's replies: its index in the reply of assistant turn `turn`, or for a tree
+ * search's output in the path of `model` (a path after the first).
+ */
 export interface Focus {
   turn: number;
   segment: number;
+  model?: string;
 }
 
-/** The record's reply at an assistant turn (its own first response for turn 0). */
-function replyAt(sample: Sample, turn: number): SampleResponse | undefined {
-  return turn === 0 ? sample.responses[0] : sample.laterReplies[turn - 1];
+/** A tree search's paths after the first, which annotations address by model. */
+function otherPaths(sample: Sample): SampleResponse[] {
+  return sample.responses.slice(1).filter((response) => response.role === 'response' && response.model !== null);
 }
 
-/** Every segment that takes the focus, in reading order: each reply's, turn by turn. */
+/** The record's reply a focus is in: a model's path, or the reply at an assistant turn (the first response for turn 0). */
+function replyAt(sample: Sample, focus: Pick<Focus, 'turn' | 'model'>): SampleResponse | undefined {
+  if (focus.model !== undefined) return otherPaths(sample).find((path) => path.model === focus.model);
+  return focus.turn === 0 ? sample.responses[0] : sample.laterReplies[focus.turn - 1];
+}
+
+/** Every segment that takes the focus, in reading order: each reply's, turn by turn, then each other path's. */
 function focusable(sample: Sample): Focus[] {
   const replies = [sample.responses[0], ...sample.laterReplies];
-  return replies.flatMap((reply, turn) => (reply ? reply.segments.map((_, segment) => ({ turn, segment })) : []));
+  const turns = replies.flatMap((reply, turn) => (reply ? reply.segments.map((_, segment): Focus => ({ turn, segment })) : []));
+  const paths = otherPaths(sample).flatMap((path) => path.segments.map((_, segment): Focus => ({ turn: 0, segment, model: path.model ?? undefined })));
+  return [...turns, ...paths];
 }
 
-const sameFocus = (a: Focus | undefined, b: Focus | undefined): boolean => a?.turn === b?.turn && a?.segment === b?.segment;
+/** Which reply a card's operations address: a side and turn, or a search path's model. */
+interface ReplyTarget {
+  side: Side;
+  turn: number;
+  model?: string;
+}
+
+const sameFocus = (a: Focus | undefined, b: Focus | undefined): boolean => a?.turn === b?.turn && a?.segment === b?.segment && a?.model === b?.model;
 
 /** The record's own label for a step, as its header shows it: `record +1 · MC 0.125 (2/16) · first error: Reasoning`. */
 function sourceLabelText(label: NonNullable<SampleSegment['sourceLabel']>): string {
@@ -67,7 +86,7 @@ export class SampleView {
   }
 
   get focusedSegment(): SampleSegment | undefined {
-    return this.sample && replyAt(this.sample, this.focused.turn)?.segments[this.focused.segment];
+    return this.sample && replyAt(this.sample, this.focused)?.segments[this.focused.segment];
   }
 
   get isEditing(): boolean {
@@ -129,7 +148,8 @@ export class SampleView {
   /** Regenerates the focused segment (with `rest`, it and every later one), by beam or tree search. */
   regenerate(rest: boolean, method: 'beam' | 'mcts' = 'beam'): void {
     const segment = this.focusedSegment;
-    if (segment) this.startRegeneration(segment, 'primary', this.focused.turn, rest, method);
+    // A search path's alternatives would be the first path's: it is not regenerated.
+    if (segment && this.focused.model === undefined) this.startRegeneration(segment, 'primary', this.focused.turn, rest, method);
   }
 
   /** Puts the regeneration panel in the card it belongs in, and lets the Regenerate buttons follow the run. */
@@ -198,8 +218,12 @@ export class SampleView {
           container.append(element('h3', 'response-role', `${response.model}${verdict}${value}`));
         }
         if (response.segments.length === 0) container.append(element('p', 'sample-empty', 'This response has no segments.'));
+        // A tree search's other paths are rated and edited by model; other responses are shown to read.
+        const model = position > 0 && response.role === 'response' ? (response.model ?? undefined) : undefined;
         for (const segment of response.segments) {
-          container.append(position === 0 ? this.renderSegment(segment, 'primary', response.turn) : this.renderField(segment.label, segment.text, 'sample-segment'));
+          container.append(
+            position === 0 || model !== undefined ? this.renderSegment(segment, 'primary', response.turn, model) : this.renderField(segment.label, segment.text, 'sample-segment'),
+          );
         }
         parts.push(container);
       });
@@ -302,7 +326,7 @@ export class SampleView {
         question += 1;
         item.append(element('h3', 'field-label', `Question ${question}`), this.renderQuestion(entry.parts));
       } else {
-        const reply = replyAt(sample, entry.turn);
+        const reply = replyAt(sample, { turn: entry.turn });
         item.dataset.turn = String(entry.turn);
         item.append(element('h3', 'response-role', `Reply ${entry.turn + 1} (turn ${entry.turn})`));
         if (!reply || reply.segments.length === 0) item.append(element('p', 'sample-empty', 'This reply has no segments.'));
@@ -334,16 +358,19 @@ export class SampleView {
    * A segment card. The first response's cards take the focus and carry ratings and editing; the rejected
    * side's are compact (its text is in the word diff above them): regeneration and alternatives only.
    */
-  private renderSegment(segment: SampleSegment, side: Side, turn: number): HTMLElement {
+  private renderSegment(segment: SampleSegment, side: Side, turn: number, model?: string): HTMLElement {
     const primary = side === 'primary';
-    const at: Focus = { turn, segment: segment.index };
+    const at: Focus = model === undefined ? { turn, segment: segment.index } : { turn, segment: segment.index, model };
     const focused = primary && sameFocus(at, this.focused);
     const card = element('article', `segment-card${focused ? ' focused' : ''}${segment.stale ? ' stale' : ''}${primary ? '' : ' compact'}`);
     card.dataset.segment = String(segment.index);
     card.dataset.side = side;
     card.dataset.turn = String(turn);
+    if (model !== undefined) card.dataset.model = model;
+    /** Which reply the card's operations address. */
+    const target = { side, turn, ...(model === undefined ? {} : { model }) };
     card.dataset.rating = segment.rating === null ? 'none' : String(segment.rating);
-    const named = turn === 0 || !this.sample?.conversation ? segment.label : `${segment.label} of reply ${turn + 1}`;
+    const named = model !== undefined ? `${segment.label} of ${model}` : turn === 0 || !this.sample?.conversation ? segment.label : `${segment.label} of reply ${turn + 1}`;
     const name = primary ? named : `rejected ${named}`;
     card.setAttribute('aria-label', name);
     const header = element('header', 'segment-header');
@@ -373,18 +400,20 @@ export class SampleView {
         }),
       );
     }
-    actions.append(
-      button('Regenerate', `Regenerate ${name}`, () => this.startRegeneration(segment, side, turn, false), 'action regenerate', 'refresh'),
-      button('From here', `Regenerate ${name} and the rest`, () => this.startRegeneration(segment, side, turn, true), 'action regenerate', 'run-below'),
-      button('Tree search', `Tree search from ${name}`, () => this.startRegeneration(segment, side, turn, false, 'mcts'), 'action regenerate', 'type-hierarchy'),
-    );
+    if (model === undefined) {
+      actions.append(
+        button('Regenerate', `Regenerate ${name}`, () => this.startRegeneration(segment, side, turn, false), 'action regenerate', 'refresh'),
+        button('From here', `Regenerate ${name} and the rest`, () => this.startRegeneration(segment, side, turn, true), 'action regenerate', 'run-below'),
+        button('Tree search', `Tree search from ${name}`, () => this.startRegeneration(segment, side, turn, false, 'mcts'), 'action regenerate', 'type-hierarchy'),
+      );
+    }
     header.append(actions);
     card.append(header);
     if (primary) {
-      if (sameFocus(this.editing, at)) card.append(this.renderEditor(segment, named, turn));
+      if (sameFocus(this.editing, at)) card.append(this.renderEditor(segment, named, target));
       else card.append(this.renderText(segment.text, 'segment-text'));
     }
-    if (segment.alternatives.length > 0) card.append(this.renderAlternatives(segment, side, turn, name));
+    if (segment.alternatives.length > 0) card.append(this.renderAlternatives(segment, target, name));
     card.addEventListener('click', () => {
       if (!primary || sameFocus(this.focused, at)) return;
       this.focused = at;
@@ -394,7 +423,7 @@ export class SampleView {
   }
 
   /** Candidates for a segment: each with its word diff against the current text, provenance, and actions. */
-  private renderAlternatives(segment: SampleSegment, side: Side, turn: number, segmentName: string): HTMLElement {
+  private renderAlternatives(segment: SampleSegment, target: ReplyTarget, segmentName: string): HTMLElement {
     const panel = element('details', 'alternatives');
     panel.open = true;
     panel.append(element('summary', undefined, `Alternatives for ${segmentName}`));
@@ -408,12 +437,12 @@ export class SampleView {
       const actions = element('div', 'alternative-actions');
       const name = `alternative ${index + 1} for ${segmentName}`;
       actions.append(
-        button('Accept', `Accept ${name}`, () => this.options.run({ kind: 'acceptAlternative', segment: segment.index, side, turn, alternative: index })),
+        button('Accept', `Accept ${name}`, () => this.options.run({ kind: 'acceptAlternative', segment: segment.index, ...target, alternative: index })),
         button('Better', `Mark ${name} better than the current text`, () =>
-          this.options.run({ kind: 'markPreference', segment: segment.index, side, turn, chosen: index, rejected: 'current' }),
+          this.options.run({ kind: 'markPreference', segment: segment.index, ...target, chosen: index, rejected: 'current' }),
         ),
         button('Worse', `Mark ${name} worse than the current text`, () =>
-          this.options.run({ kind: 'markPreference', segment: segment.index, side, turn, chosen: 'current', rejected: index }),
+          this.options.run({ kind: 'markPreference', segment: segment.index, ...target, chosen: 'current', rejected: index }),
         ),
       );
       item.append(meta, wordDiff(segment.text, alternative.text), actions);
@@ -422,7 +451,7 @@ export class SampleView {
     return panel;
   }
 
-  private renderEditor(segment: SampleSegment, named: string, turn: number): HTMLElement {
+  private renderEditor(segment: SampleSegment, named: string, target: ReplyTarget): HTMLElement {
     const editor = element('div', 'segment-editor');
     const area = element('textarea', 'segment-input');
     area.value = segment.text;
@@ -430,7 +459,7 @@ export class SampleView {
     area.setAttribute('aria-label', `Text of ${named}`);
     const save = () => {
       this.editing = undefined;
-      if (area.value !== segment.text) this.options.run({ kind: 'editSegment', segment: segment.index, turn, text: area.value });
+      if (area.value !== segment.text) this.options.run({ kind: 'editSegment', segment: segment.index, ...target, text: area.value });
       else this.render();
     };
     area.addEventListener('keydown', (event) => {
@@ -456,7 +485,7 @@ export class SampleView {
       button('Insert reflection', `Insert reflection in ${named}`, () => {
         if (reflection.value.trim() === '') return;
         this.editing = undefined;
-        this.options.run({ kind: 'insertReflection', segment: segment.index, turn, correction: reflection.value });
+        this.options.run({ kind: 'insertReflection', segment: segment.index, ...target, correction: reflection.value });
       }),
     );
     return editor;

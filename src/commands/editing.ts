@@ -37,15 +37,15 @@ function stateOf(document: DatasetDocument, line: number): RecordState {
   return readRecordState(document.dataset.lineText(line - 1), document.dataset.format);
 }
 
-/** A segment the user picks among every reply's (each assistant turn of a conversation), as a focus. */
+/** A segment the user picks among every reply's (each assistant turn of a conversation, each path of a search), as a focus. */
 async function pickSegment(state: RecordState, title: string): Promise<SegmentFocus> {
   const replies = annotatedReplies(state.parsed).filter((reply) => reply.side === 'primary');
   const items = replies.flatMap((reply) =>
     reply.response.segments.map((segment, index) => ({
-      label: replies.length === 1 ? segment.label : `${segment.label} (turn ${reply.turn})`,
+      label: replies.length === 1 ? segment.label : `${segment.label} (${reply.model ?? `turn ${reply.turn}`})`,
       description: `${state.annotations.segments[replyKey(reply, index)]?.rating ?? ''}`,
       detail: segment.text.trim().slice(0, 200),
-      focus: { segment: index, turn: reply.turn },
+      focus: { segment: index, turn: reply.turn, ...(reply.model === undefined ? {} : { model: reply.model }) },
     })),
   );
   if (items.length === 0) throw new Error(`this ${state.parsed.format} record has no segments`);
@@ -91,20 +91,22 @@ async function promptOperation(kind: OperationKind, provider: DatasetEditorProvi
       const state = stateOf(document, line);
       // The segment focused in the sample view, or one the user picks.
       const focus = provider.focusOf(document) ?? (await pickSegment(state, title));
-      const { segment, turn } = focus;
-      const reply = resolveReply(state.parsed, { turn });
+      const { segment } = focus;
+      const reply = resolveReply(state.parsed, focus);
       const current = reply.response.segments[segment];
-      if (!current) throw new Error(`turn ${turn} has no segment ${segment}`);
+      if (!current) throw new Error(`the focused reply has no segment ${segment}`);
+      // The reply the focus is in: a turn of the conversation, or a search path by its model.
+      const where = focus.model === undefined ? { turn: focus.turn } : { model: focus.model };
       switch (kind) {
         case 'rateSegment':
-          return { kind, uri, line, segment, turn, rating: await pickRating() };
+          return { kind, uri, line, segment, ...where, rating: await pickRating() };
         case 'markFirstError':
-          return { kind, uri, line, segment, turn };
+          return { kind, uri, line, segment, ...where };
         case 'editSegment':
-          return { kind, uri, line, segment, turn, text: required(await vscode.window.showInputBox({ title: `Edit ${current.label}`, value: current.text })) };
+          return { kind, uri, line, segment, ...where, text: required(await vscode.window.showInputBox({ title: `Edit ${current.label}`, value: current.text })) };
         case 'insertReflection': {
           const correction = required(await vscode.window.showInputBox({ title: `Correction for ${current.label}`, prompt: 'The corrected step that follows the reflection phrase' }));
-          return { kind, uri, line, segment, turn, correction };
+          return { kind, uri, line, segment, ...where, correction };
         }
         case 'acceptAlternative': {
           const alternatives = segmentAlternatives(current, state.annotations.segments[replyKey(reply, segment)]);
@@ -113,11 +115,11 @@ async function promptOperation(kind: OperationKind, provider: DatasetEditorProvi
             alternatives.map((alternative, index) => ({ label: alternative.text.trim().slice(0, 120), description: alternative.own?.provenance.source ?? alternative.source?.origin, index })),
             { title: `Accept an alternative for ${current.label}` },
           );
-          return { kind, uri, line, segment, turn, alternative: required(picked).index };
+          return { kind, uri, line, segment, ...where, alternative: required(picked).index };
         }
         case 'addAlternatives': {
           const text = required(await vscode.window.showInputBox({ title: `Alternative for ${current.label}`, prompt: 'Kept beside the segment until you accept it', value: current.text }));
-          return { kind, uri, line, segment, turn, alternatives: [{ text }] };
+          return { kind, uri, line, segment, ...where, alternatives: [{ text }] };
         }
       }
     }

@@ -208,7 +208,9 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
       const line = document.dataset.recordLine(provider.selectionOf(document)) + 1;
       const focus = provider.focusOf(document);
       if (focus === undefined) throw new Error('focus a segment in the sample view first (arrow keys or a click)');
-      return await regenerate(document, regenerateArgsSchema.parse({ line, ...focus, method }));
+      const { model, ...at } = focus;
+      if (model !== undefined) throw new Error(`the path of ${model} is a search result to rate and edit; regenerate the record's first path`);
+      return await regenerate(document, regenerateArgsSchema.parse({ line, ...at, method }));
     } catch (error) {
       void vscode.window.showErrorMessage(`CoT Studio: ${error instanceof Error ? error.message : String(error)}`);
       return undefined;

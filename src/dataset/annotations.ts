@@ -60,6 +60,8 @@ export const preferencePairSchema = z.object({
   position: z.number().int().min(0).optional(),
   /** The reply of a conversation the pair is about (0-based among its assistant turns); absent: the first. */
   turn: z.number().int().min(1).optional(),
+  /** A tree search's output: the model whose path the pair is about; absent: the first path. */
+  model: z.string().optional(),
   chosen: z.string(),
   rejected: z.string(),
   /**
@@ -79,6 +81,8 @@ export const reflectionSchema = z.looseObject({
   segment: z.number().int().min(0),
   /** The reply of a conversation the segment is in; absent: the first. */
   turn: z.number().int().min(1).optional(),
+  /** A tree search's output: the model whose path the segment is in; absent: the first path. */
+  model: z.string().optional(),
   wrong: z.string(),
   phrase: z.string(),
   correction: z.string(),
@@ -91,6 +95,7 @@ export const historyEntrySchema = z.looseObject({
   operation: z.string(),
   segment: z.number().int().min(0).optional(),
   turn: z.number().int().min(1).optional(),
+  model: z.string().optional(),
 });
 export type HistoryEntry = z.infer<typeof historyEntrySchema>;
 

@@ -4,7 +4,7 @@ import { type NumberedAlternative, segmentAlternatives } from './alternatives';
 import { parseRecord } from './formats';
 import { replaceSegmentEverywhere } from './linkedText';
 import type { FormatId, ParsedRecord, Segment } from './record';
-import { annotatedReplies, type Reply, replyKey, resolveReply, storedTurn } from './replies';
+import { annotatedReplies, type Reply, replyKey, resolveReply, storedReply } from './replies';
 import { readAnnotations, readRecord, RecordError, setValue, swapValues, throughEndOfString, writeAnnotations } from './recordEdit';
 
 export interface OperationContext {
@@ -67,13 +67,14 @@ function markLaterStale(annotations: Annotations, parsed: ParsedRecord, reply: R
   }
 }
 
-function remember(annotations: Annotations, operation: string, at: string, segment?: number, turn = 0): void {
-  annotations.history.push(segment === undefined ? { at, operation } : { at, operation, segment, ...storedTurn(turn) });
+function remember(annotations: Annotations, operation: string, at: string, segment?: number, reply?: Reply): void {
+  annotations.history.push(segment === undefined ? { at, operation } : { at, operation, segment, ...(reply ? storedReply(reply) : {}) });
   if (annotations.history.length > HISTORY_LIMIT) annotations.history.splice(0, annotations.history.length - HISTORY_LIMIT);
 }
 
-/** A segment as the undo stack names it: its label, and the turn for a later reply of a conversation. */
+/** A segment as the undo stack names it: its label, and the turn or model of a reply other than the first. */
 function named(reply: Reply, segment: Segment): string {
+  if (reply.model !== undefined) return `${segment.label} (${reply.model})`;
   return reply.turn === 0 ? segment.label : `${segment.label} (turn ${reply.turn})`;
 }
 
@@ -119,14 +120,14 @@ export function applyOperation(lineText: string, operation: Operation, context: 
       // A blank summary is no segment: the answer would take its index, and with it the summary's annotations.
       if (segment.kind === 'summary' && operation.text.trim() === '') throw new RecordError('a summary cannot be emptied: the answer after it would take its index and its annotations');
       markLaterStale(annotations, parsed, reply, operation.segment);
-      remember(annotations, 'edit', at, operation.segment, reply.turn);
+      remember(annotations, 'edit', at, operation.segment, reply);
       return { text: writeAnnotations(replaceSegmentEverywhere(lineText, parsed, segment, operation.text), annotations), label };
     }
     case 'rateSegment': {
       const reply = resolveReply(parsed, operation);
       const segment = segmentOf(reply, operation.segment);
       segmentAnnotation(annotations, reply, operation.segment).rating = operation.rating;
-      remember(annotations, 'rate', at, operation.segment, reply.turn);
+      remember(annotations, 'rate', at, operation.segment, reply);
       return { text: writeAnnotations(lineText, annotations), label: `Rate ${named(reply, segment)}` };
     }
     case 'markFirstError': {
@@ -135,7 +136,7 @@ export function applyOperation(lineText: string, operation: Operation, context: 
       reply.response.segments.forEach((_, index) => {
         segmentAnnotation(annotations, reply, index).rating = index < operation.segment ? 1 : -1;
       });
-      remember(annotations, 'first-error', at, operation.segment, reply.turn);
+      remember(annotations, 'first-error', at, operation.segment, reply);
       return { text: writeAnnotations(lineText, annotations), label: `First error at ${named(reply, segment)}` };
     }
     case 'setReviewStatus': {
@@ -149,14 +150,14 @@ export function applyOperation(lineText: string, operation: Operation, context: 
       const segment = segmentOf(reply, operation.segment);
       const phrase = operation.phrase ?? context.reflectionPhrase;
       const text = reflectionText(segment, phrase, operation.correction);
-      const where = { segment: operation.segment, ...storedTurn(reply.turn) };
+      const where = { segment: operation.segment, ...storedReply(reply) };
       annotations.reflections.push({ ...where, wrong: segment.text, phrase, correction: operation.correction, createdAt: at });
       annotations.preferencePairs.push(
-        pair({ level: 'segment', position: operation.segment, ...storedTurn(reply.turn), chosen: operation.correction, rejected: segment.text, origin: 'reflection' }, at),
+        pair({ level: 'segment', position: operation.segment, ...storedReply(reply), chosen: operation.correction, rejected: segment.text, origin: 'reflection' }, at),
       );
       segmentAnnotation(annotations, reply, operation.segment).rating = 1;
       markLaterStale(annotations, parsed, reply, operation.segment);
-      remember(annotations, 'reflection', at, operation.segment, reply.turn);
+      remember(annotations, 'reflection', at, operation.segment, reply);
       return { text: writeAnnotations(replaceSegmentEverywhere(lineText, parsed, segment, text), annotations), label: `Insert reflection in ${named(reply, segment)}` };
     }
     case 'acceptReflectionProposal': {
@@ -167,11 +168,11 @@ export function applyOperation(lineText: string, operation: Operation, context: 
         throw new RecordError(`the response after ${segment.label} is split over several strings; a reflection proposal replaces the rest of one`);
       }
       const phrase = operation.phrase ?? context.reflectionPhrase;
-      annotations.reflections.push({ segment: operation.segment, ...storedTurn(reply.turn), wrong: operation.wrong, phrase, correction: operation.correction, createdAt: at });
+      annotations.reflections.push({ segment: operation.segment, ...storedReply(reply), wrong: operation.wrong, phrase, correction: operation.correction, createdAt: at });
       markLaterStale(annotations, parsed, reply, operation.segment);
       // Everything from the segment on was rewritten: ratings made on the old text must be looked at again.
       segmentAnnotation(annotations, reply, operation.segment).stale = true;
-      remember(annotations, 'reflection-proposal', at, operation.segment, reply.turn);
+      remember(annotations, 'reflection-proposal', at, operation.segment, reply);
       const rest = throughEndOfString(lineText, segment);
       return { text: writeAnnotations(replaceSegmentEverywhere(lineText, parsed, rest, operation.text), annotations), label: `Accept reflection proposal from ${named(reply, segment)}` };
     }
@@ -187,10 +188,10 @@ export function applyOperation(lineText: string, operation: Operation, context: 
       if (alternative.own) annotation.alternatives.splice(operation.alternative, 1, { text: segment.text, rating: annotation.rating, provenance: { source: 'original', createdAt: at } });
       annotation.rating = alternative.rating;
       annotations.preferencePairs.push(
-        pair({ level: 'segment', position: operation.segment, ...storedTurn(reply.turn), chosen: alternative.text, rejected: segment.text, origin: 'accepted-alternative' }, at),
+        pair({ level: 'segment', position: operation.segment, ...storedReply(reply), chosen: alternative.text, rejected: segment.text, origin: 'accepted-alternative' }, at),
       );
       markLaterStale(annotations, parsed, reply, operation.segment);
-      remember(annotations, 'accept-alternative', at, operation.segment, reply.turn);
+      remember(annotations, 'accept-alternative', at, operation.segment, reply);
       const { source } = alternative;
       const text = source ? setValue(lineText, source.choose.path, source.choose.value) : replaceSegmentEverywhere(lineText, parsed, segment, alternative.text);
       return { text: writeAnnotations(text, annotations), label: `Accept alternative for ${named(reply, segment)}` };
@@ -214,7 +215,7 @@ export function applyOperation(lineText: string, operation: Operation, context: 
         label = `Mark preference for ${named(reply, segment)}`;
       }
       if (chosen === rejected) throw new RecordError('chosen and rejected are the same text');
-      const turn = storedTurn(reply.turn);
+      const turn = storedReply(reply);
       annotations.preferencePairs.push(
         pair(
           operation.segment === undefined
@@ -223,7 +224,7 @@ export function applyOperation(lineText: string, operation: Operation, context: 
           at,
         ),
       );
-      remember(annotations, 'preference', at, operation.segment, reply.turn);
+      remember(annotations, 'preference', at, operation.segment, reply);
       return { text: writeAnnotations(lineText, annotations), label };
     }
     case 'addAlternatives': {
@@ -241,12 +242,12 @@ export function applyOperation(lineText: string, operation: Operation, context: 
           provenance: { source: 'human', ...alternative.provenance, createdAt: alternative.provenance?.createdAt ?? at },
         });
       }
-      remember(annotations, 'add-alternatives', at, operation.segment, reply.turn);
+      remember(annotations, 'add-alternatives', at, operation.segment, reply);
       const count = added.length === 1 ? 'an alternative' : `${added.length} alternatives`;
       return { text: writeAnnotations(lineText, annotations), label: `Add ${count} to ${named(reply, segment)}` };
     }
     case 'addPreferencePairs': {
-      const key = (pair: Pick<PreferencePair, 'level' | 'position' | 'turn' | 'chosen' | 'rejected'>) => JSON.stringify([pair.level, pair.position, pair.turn ?? 0, pair.chosen, pair.rejected]);
+      const key = (pair: Pick<PreferencePair, 'level' | 'position' | 'turn' | 'model' | 'chosen' | 'rejected'>) => JSON.stringify([pair.level, pair.position, pair.turn ?? 0, pair.model, pair.chosen, pair.rejected]);
       // A second run over the same record makes some of the same pairs; the list keeps one of each.
       const known = new Set(annotations.preferencePairs.map(key));
       const added = operation.pairs.filter((candidate) => !known.has(key(candidate)) && known.add(key(candidate)));
@@ -254,7 +255,7 @@ export function applyOperation(lineText: string, operation: Operation, context: 
         if (candidate.chosen === candidate.rejected) throw new RecordError('chosen and rejected are the same text');
         if (candidate.level === 'segment') {
           if (candidate.position === undefined) throw new RecordError('a segment-level pair needs a position');
-          segmentOf(resolveReply(parsed, { turn: candidate.turn ?? 0 }), candidate.position);
+          segmentOf(resolveReply(parsed, candidate.model === undefined ? { turn: candidate.turn ?? 0 } : { model: candidate.model }), candidate.position);
         }
         const { provenance, ...fields } = candidate;
         annotations.preferencePairs.push(pair(provenance ? { ...fields, provenance: { ...provenance, createdAt: provenance.createdAt ?? at } } : fields, at));

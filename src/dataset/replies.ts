@@ -11,6 +11,8 @@ export { type Side, sideSchema } from './annotations';
 export interface ReplyTarget {
   side?: Side;
   turn?: number;
+  /** A tree search's output: the path of this model (the record's first path is its response). */
+  model?: string;
 }
 
 /** A reply an annotator works on: an assistant turn of the record, or the rejected side of a pair. */
@@ -21,6 +23,8 @@ export interface Reply {
   turn: number;
   /** The turns that come before it: every question and reply of the conversation up to this reply. */
   before: NonNullable<ParsedRecord['conversation']>;
+  /** Set for a tree search's path other than the record's first: the model whose path it is. */
+  model?: string;
 }
 
 /** Every assistant turn's reply in order: a conversation's, or the record's first response. */
@@ -38,6 +42,7 @@ function turnsBefore(parsed: ParsedRecord, turn: number): Reply['before'] {
 
 /** The reply a command addresses; a turn or side the record does not have is an error that says what it has. */
 export function resolveReply(parsed: ParsedRecord, target: ReplyTarget = {}): Reply {
+  if (target.model !== undefined) return modelPath(parsed, target.model);
   const side = target.side ?? 'primary';
   const replies = assistantReplies(parsed);
   if (replies.length === 0) throw new RecordError(`a ${parsed.format} record has no response to annotate`);
@@ -55,18 +60,39 @@ export function resolveReply(parsed: ParsedRecord, target: ReplyTarget = {}): Re
   return { response: rejected, side, turn, before };
 }
 
-/** The annotation key of segment `index` of a reply. */
-export function replyKey(reply: Pick<Reply, 'side' | 'turn'>, index: number): string {
-  return segmentKey(index, reply.side, reply.turn);
+/** The paths of a tree search's output after the first, each its model's (the first is the record's response). */
+function otherPaths(parsed: ParsedRecord): Response[] {
+  return parsed.responses.slice(1).filter((response) => response.role === 'response' && response.model !== undefined);
 }
 
-/** Every reply that carries annotations: each assistant turn, and the rejected side of a pair. */
+function modelPath(parsed: ParsedRecord, model: string): Reply {
+  if (parsed.responses[0]?.model === model) return resolveReply(parsed, { turn: 0 });
+  const response = otherPaths(parsed).find((path) => path.model === model);
+  if (!response) {
+    const models = parsed.responses.flatMap((path) => path.model ?? []);
+    throw new RecordError(`the record has no path of ${model}${models.length > 0 ? `; it has ${models.join(', ')}` : ''}`);
+  }
+  return { response, side: 'primary', turn: 0, before: [], model };
+}
+
+/** The annotation key of segment `index` of a reply: a later path of a tree search's by its model (`path:MODEL:2`). */
+export function replyKey(reply: Pick<Reply, 'side' | 'turn' | 'model'>, index: number): string {
+  return reply.model === undefined ? segmentKey(index, reply.side, reply.turn) : `path:${reply.model}:${index}`;
+}
+
+/** Every reply that carries annotations: each assistant turn, the rejected side of a pair, each model's path of a search. */
 export function annotatedReplies(parsed: ParsedRecord): Reply[] {
   const replies = assistantReplies(parsed).map((_, turn) => resolveReply(parsed, { turn }));
-  return parsed.responses[1]?.role === 'rejected' ? [...replies, resolveReply(parsed, { side: 'rejected' })] : replies;
+  const paths = otherPaths(parsed).map((path) => modelPath(parsed, path.model as string));
+  return parsed.responses[1]?.role === 'rejected' ? [...replies, resolveReply(parsed, { side: 'rejected' })] : [...replies, ...paths];
 }
 
-/** `turn` as a record stores it: absent for the first reply, which every record written before turns had. */
-export function storedTurn(turn: number): { turn?: number } {
-  return turn === 0 ? {} : { turn };
+/**
+ * Which reply a pair, reflection or history entry is about, as a record stores it: `turn` for a later reply of a
+ * conversation, `model` for a tree search's path other than the first; neither for the first reply, which every
+ * record written before turns had.
+ */
+export function storedReply(reply: Pick<Reply, 'turn' | 'model'>): { turn?: number; model?: string } {
+  if (reply.model !== undefined) return { model: reply.model };
+  return reply.turn === 0 ? {} : { turn: reply.turn };
 }

@@ -34,10 +34,14 @@ function positionIn(view: Uint32Array | null, index: number): number | null {
   return null;
 }
 
-/** A segment the sample view has focused: its 0-based index in the reply of the record's assistant turn `turn`. */
+/**
+ * A segment the sample view has focused: its 0-based index in the reply of the record's assistant turn `turn`, or
+ * in the path of `model` (a tree search's output).
+ */
 export interface SegmentFocus {
   segment: number;
   turn: number;
+  model?: string;
 }
 
 /** What the front dataset editor has selected, for the status bar. */
@@ -266,7 +270,7 @@ export class DatasetEditorProvider implements vscode.CustomEditorProvider<Datase
         return;
       case 'select':
         panel.selected = Math.min(message.index, Math.max(0, dataset.recordCount - 1));
-        panel.focus = message.segment === undefined ? undefined : { segment: message.segment, turn: message.turn ?? 0 };
+        panel.focus = message.segment === undefined ? undefined : { segment: message.segment, turn: message.turn ?? 0, ...(message.model === undefined ? {} : { model: message.model }) };
         if (this.active === panel) this.fireSelection();
         return;
       case 'requestPage': {

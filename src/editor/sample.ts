@@ -5,7 +5,7 @@ import { ImageResolver } from '../dataset/images';
 import { readAnnotations, RecordError } from '../dataset/recordEdit';
 import { checkDatasetLine } from '../dataset/validate';
 import type { ConversationTurn, Response } from '../dataset/record';
-import { annotatedReplies, assistantReplies, replyKey, type Side } from '../dataset/replies';
+import { annotatedReplies, assistantReplies, type Reply, replyKey } from '../dataset/replies';
 import type { Sample, SampleQuestionPart, SampleResponse, SampleSegment } from '../protocol';
 import type { DatasetDocument } from './datasetDocument';
 
@@ -81,7 +81,8 @@ export function buildSample(document: Pick<DatasetDocument, 'dataset' | 'checkCo
   }
   const roots = document.imageRoots();
   const annotated = annotatedReplies(parsed);
-  const show = (response: Response, turn: number, side: Side | null): SampleResponse => ({
+  /** A response with the annotations of the reply it is (none for a response no annotation can address). */
+  const show = (response: Response, turn: number, reply: Reply | undefined): SampleResponse => ({
     role: response.role,
     text: response.text,
     model: response.model ?? null,
@@ -89,7 +90,7 @@ export function buildSample(document: Pick<DatasetDocument, 'dataset' | 'checkCo
     ...(response.value === undefined ? {} : { value: response.value }),
     turn,
     segments: response.segments.map((segment, segmentIndex): SampleSegment => {
-      const annotation = side === null ? undefined : annotations.segments[replyKey({ side, turn }, segmentIndex)];
+      const annotation = reply === undefined ? undefined : annotations.segments[replyKey(reply, segmentIndex)];
       return {
         index: segmentIndex,
         kind: segment.kind,
@@ -105,11 +106,11 @@ export function buildSample(document: Pick<DatasetDocument, 'dataset' | 'checkCo
       };
     }),
   });
-  const sideOf = (response: Response): Side | null => annotated.find((reply) => reply.response === response)?.side ?? null;
+  const replyOf = (response: Response): Reply | undefined => annotated.find((reply) => reply.response === response);
   // A rejected side answers the same turn as the chosen one: the conversation's last.
   const lastTurn = Math.max(0, assistantReplies(parsed).length - 1);
-  const responses = parsed.responses.map((response) => show(response, response.role === 'rejected' ? lastTurn : 0, sideOf(response)));
-  const laterReplies = annotated.filter((reply) => reply.side === 'primary' && reply.turn > 0).map((reply) => show(reply.response, reply.turn, 'primary'));
+  const responses = parsed.responses.map((response) => show(response, response.role === 'rejected' ? lastTurn : 0, replyOf(response)));
+  const laterReplies = annotated.filter((reply) => reply.side === 'primary' && reply.turn > 0).map((reply) => show(reply.response, reply.turn, reply));
   return {
     ...base,
     format: parsed.format,

@@ -107,7 +107,14 @@ export type Sample = z.infer<typeof sampleSchema>;
 export const webviewMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready') }),
   /** The user selected a record in the list (0-based record index) and, in the sample view, a segment. */
-  z.object({ type: z.literal('select'), index: z.number().int().min(0), segment: z.number().int().min(0).optional(), turn: z.number().int().min(0).optional() }),
+  z.object({
+    type: z.literal('select'),
+    index: z.number().int().min(0),
+    segment: z.number().int().min(0).optional(),
+    turn: z.number().int().min(0).optional(),
+    /** A tree search's path after the first, by its model. */
+    model: z.string().min(1).optional(),
+  }),
   z.object({
     type: z.literal('requestPage'),
     /** 0-based index into the dataset's records (not a line number). */

@@ -6,7 +6,7 @@ import type { MctsOptions, MctsReflection, MctsSearchResult, SiblingPair } from 
 import type { SearchTree } from './mcts/tree';
 import { rankingSchema } from './scorers';
 import { sideSchema } from '../dataset/annotations';
-import { type Side, storedTurn } from '../dataset/replies';
+import { type Side, storedReply } from '../dataset/replies';
 
 /** A reply as a regeneration's edits name it: its side and its turn, resolved (a default turn would move if turns were added). */
 export interface ResolvedTarget {
@@ -199,7 +199,7 @@ export function mctsOperations(result: RegenerateResult, line: number, segment: 
   if (pairs.length > 0) {
     const { backend, model, seed, parameters } = result.provenance;
     const provenance = { source: 'model' as const, backend, model, method: 'mcts', seed, parameters };
-    operations.push({ kind: 'addPreferencePairs', line, pairs: pairs.map(({ chosen, rejected }) => ({ level: 'segment', position: segment, ...storedTurn(reply.turn), chosen, rejected, origin: 'mcts-sibling', provenance })) });
+    operations.push({ kind: 'addPreferencePairs', line, pairs: pairs.map(({ chosen, rejected }) => ({ level: 'segment', position: segment, ...storedReply(reply), chosen, rejected, origin: 'mcts-sibling', provenance })) });
   }
   return operations;
 }

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { readRecordState } from '../dataset/operations';
 import { RecordError } from '../dataset/recordEdit';
-import { assistantReplies } from '../dataset/replies';
+import { resolveReply } from '../dataset/replies';
 import type { DatasetEditorProvider, DatasetSelection } from '../editor';
 
 /** The label of a segment of the selected record, or undefined when it has none or cannot be read. */
@@ -11,8 +11,10 @@ function segmentLabel(selection: DatasetSelection): string | undefined {
   const { dataset } = selection.document;
   try {
     const { parsed } = readRecordState(dataset.lineText(dataset.recordLine(selection.index)), dataset.format);
-    const label = assistantReplies(parsed)[focus.turn]?.segments[focus.segment]?.label;
-    return label === undefined || focus.turn === 0 ? label : `${label} (turn ${focus.turn})`;
+    const reply = resolveReply(parsed, focus);
+    const label = reply.response.segments[focus.segment]?.label;
+    if (label === undefined) return undefined;
+    return reply.model !== undefined ? `${label} (${reply.model})` : reply.turn === 0 ? label : `${label} (turn ${reply.turn})`;
   } catch (error) {
     if (error instanceof RecordError) return undefined;
     throw error;

@@ -174,3 +174,47 @@ describe('a conversation in the sample view', () => {
     assert.equal(sample.responses[0]?.segments[0]?.rating, null, 'the rating is the later reply’s only');
   });
 });
+
+describe('the paths of a tree search', () => {
+  /** CoMCTS output: gpt-4o's path correct (the record's response), three other models' wrong. */
+  const [search] = corpusLines('mulberry-search-output.jsonl') as [string];
+
+  it('rates and edits another model’s path by its model, in that model’s own string', () => {
+    const { parsed } = readRecordState(search);
+    assert.deepEqual(parsed.responses.map((response) => response.model), ['gpt-4o', 'qwen2_vl_7b', 'qwen2_vl_72b', 'llama_vision_11b']);
+    const segments = parsed.responses[1]?.segments ?? [];
+    assert.ok(segments.length > 1, 'the path is cut into its steps');
+    let line = run(search, { kind: 'rateSegment', segment: 0, model: 'qwen2_vl_7b', rating: -1 });
+    line = run(line, { kind: 'editSegment', segment: 0, model: 'qwen2_vl_7b', text: `${segments[0]?.text ?? ''} (checked)` });
+    const before = JSON.parse(search) as Record<string, { response: string }>;
+    const after = JSON.parse(line) as Record<string, { response: string }> & { cot_studio: { segments: Record<string, { rating: number | null }>; history: unknown[] } };
+    for (const model of ['gpt-4o', 'qwen2_vl_72b', 'llama_vision_11b']) assert.equal(after[model]?.response, before[model]?.response, `${model}'s path is untouched`);
+    assert.notEqual(after.qwen2_vl_7b?.response, before.qwen2_vl_7b?.response);
+    assert.ok(after.qwen2_vl_7b?.response.includes('(checked)'));
+    assert.equal(after.cot_studio.segments['path:qwen2_vl_7b:0']?.rating, -1);
+    assert.deepEqual(after.cot_studio.history.at(-1), { at: context.at, operation: 'edit', segment: 0, model: 'qwen2_vl_7b' });
+    assert.equal(run(search, { kind: 'rateSegment', segment: 0, model: 'gpt-4o', rating: 1 }).includes('"0":{'), true, 'the first path is the record’s response, keyed as one');
+    assert.throws(() => run(search, { kind: 'rateSegment', segment: 0, model: 'gpt-5', rating: 1 }), /the record has no path of gpt-5; it has gpt-4o, qwen2_vl_7b, qwen2_vl_72b, llama_vision_11b/);
+  });
+
+  it('shows each path’s own ratings in the sample', () => {
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-search-'));
+    try {
+      const file = path.join(scratch, 'search.jsonl');
+      fs.writeFileSync(file, `${run(search, { kind: 'rateSegment', segment: 1, model: 'qwen2_vl_72b', rating: -1 })}\n`);
+      const document = { dataset: Dataset.fromBytes('search.jsonl', fs.readFileSync(file)), checkContext: () => fileCheckContext(file, []), imageRoots: () => [scratch] };
+      const sample = buildSample(document, 0, (image) => image);
+      assert.deepEqual(
+        sample.responses.map((response) => [response.model, response.segments.map((segment) => segment.rating).filter((rating) => rating !== null)]),
+        [
+          ['gpt-4o', []],
+          ['qwen2_vl_7b', []],
+          ['qwen2_vl_72b', [-1]],
+          ['llama_vision_11b', []],
+        ],
+      );
+    } finally {
+      fs.rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+});
