@@ -15,7 +15,7 @@ export interface SizedRecord {
  * garbage of encoding them several times that before it is collected), so it does not grow with the file,
  * and a group of embedded images stays small (Hugging Face writes image datasets in groups of 100 rows for
  * the same reason). A megabyte keeps a conversion of any size to about 250 MB at most, for files some 5%
- * larger than groups of 16 MB make.
+ * larger than groups of 16 MB make (more for very repetitive text, whose dictionaries larger groups share).
  */
 const ROW_GROUP_RECORDS = 10_000;
 const ROW_GROUP_BYTES = 1 << 20;
