@@ -4,7 +4,7 @@ import { Dataset } from '../dataset';
 import { type CheckContext, fileCheckContext } from '../dataset/checks';
 import { imageRootProblem } from '../dataset/images';
 import { type FormatId, formatIdSchema } from '../dataset/record';
-import { type LineInput } from '../export/input';
+import type { LineInput } from '../export/input';
 import { jsonlInputs, parquetInputs } from '../export/streamedInputs';
 import { describeFileError } from '../files/fileErrors';
 import { withStandardInputFile } from '../files/standardInputFile';
@@ -80,10 +80,11 @@ export async function openDatasetFile(file: string | undefined): Promise<Dataset
 const READ_BYTES = 1 << 20;
 
 /**
- * Runs `read` on the records of the dataset file named on the command line (and its name), read as `read` goes: a JSONL
- * file a block of lines at a time, a `.parquet` file a row group at a time, each pass opening it afresh, so
- * memory does not grow with the file. Standard input comes once: when `read` passes over the records twice
- * (`rereads`), it is copied to a temporary file first. A file that cannot be read is a usage error (exit 2).
+ * Runs `read` on the records of the dataset file named on the command line (and on its name), read as `read`
+ * goes: a JSONL file a block of lines at a time, a `.parquet` file a row group at a time, each pass opening it
+ * afresh, so memory does not grow with the file. Standard input comes once: when `read` passes over the
+ * records twice (`rereads`), it is copied to a temporary file first. A file that cannot be opened is a usage
+ * error (exit 2), found before `read` starts.
  */
 export async function withDatasetInputs<T>(
   file: string | undefined,
