@@ -71,7 +71,26 @@ const LENGTH_SPREAD = 2100;
 const LONG_EVERY = 1000;
 const LONG_SHORTEST = 8000;
 const LONG_SPREAD = 8000;
+/** Short lines add up to this much reasoning to their template's, so that no two records are alike. */
+const SHORT_SPREAD = 200;
 const LINES_PER_WRITE = 1000;
+
+/**
+ * The records a generated file holds: `varied` cycles through every valid sample record at the lengths real
+ * traces have; `short` repeats the MMPR preference record (a chosen and a rejected response, which every
+ * format writes) at about its own length, for files of a million records that stay a few hundred megabytes.
+ */
+export type RecordShape = 'varied' | 'short';
+
+/** Each shape's file name, the sample files its records come from, and how much padding a record gets. */
+const SHAPES: Record<RecordShape, { name: string; sources: readonly string[]; padLength(index: number, templateLength: number, random: () => number): number }> = {
+  varied: {
+    name: 'bench.jsonl',
+    sources: SOURCES,
+    padLength: (index, templateLength, random) => (index % LONG_EVERY === LONG_EVERY - 1 ? LONG_SHORTEST + random() * LONG_SPREAD : SHORTEST + random() * LENGTH_SPREAD) - templateLength,
+  },
+  short: { name: 'short.jsonl', sources: ['mmpr'], padLength: (_index, _templateLength, random) => random() * SHORT_SPREAD },
+};
 
 function padding(length: number, random: () => number): string {
   let pad = '';
@@ -86,14 +105,15 @@ export interface GeneratedDataset {
 }
 
 /**
- * Writes `records` lines to `dir/bench.jsonl`, cycling through the valid sample records, each with its own
- * id and reasoning padded to a varied length, and copies the sample images beside it so image checks
- * find their files.
+ * Writes `records` lines to `dir/bench.jsonl` (`dir/short.jsonl` for short records), cycling through the
+ * valid sample records of the shape, each with its own id and reasoning padded to a varied length, and
+ * copies the sample images beside it so image checks find their files.
  */
-export function generateDataset(fixturesDir: string, records: number, dir: string): GeneratedDataset {
-  const templates = loadTemplates(fixturesDir);
+export function generateDataset(fixturesDir: string, records: number, dir: string, shape: RecordShape = 'varied'): GeneratedDataset {
+  const { name, sources, padLength } = SHAPES[shape];
+  const templates = loadTemplates(fixturesDir).filter((template) => sources.includes(template.source));
   const random = seededRandom(records);
-  const file = path.join(dir, 'bench.jsonl');
+  const file = path.join(dir, name);
   const fd = fs.openSync(file, 'w');
   let bytes = 0;
   try {
@@ -101,9 +121,8 @@ export function generateDataset(fixturesDir: string, records: number, dir: strin
       let chunk = '';
       for (let index = first; index < Math.min(first + LINES_PER_WRITE, records); index++) {
         const { source, text } = templates[index % templates.length];
-        const target = index % LONG_EVERY === LONG_EVERY - 1 ? LONG_SHORTEST + random() * LONG_SPREAD : SHORTEST + random() * LENGTH_SPREAD;
-        const pad = padding(target - text.length, random);
-        chunk += `${text.replace(RECORD_SLOTS, (_, name: string) => (name === 'id' ? `${source}-${index}` : pad))}\n`;
+        const pad = padding(padLength(index, text.length, random), random);
+        chunk += `${text.replace(RECORD_SLOTS, (_, slotName: string) => (slotName === 'id' ? `${source}-${index}` : pad))}\n`;
       }
       bytes += fs.writeSync(fd, chunk);
     }

@@ -6,14 +6,16 @@ import { engineBenchResultSchema } from './engine';
 import { generateDataset } from './generate';
 import { measureDataset } from './measure';
 import { type BenchResult, benchResultSchema } from './report';
+import { streamBenchResultSchema } from './stream';
 import { gcExposed } from './timing';
 
 export { MIN_RECORDS } from './measure';
 export { type EngineBenchOptions, type EngineBenchResult, engineBenchResultSchema, engineMeasureIdSchema, formatEngineBench, runEngineBench } from './engine';
 export { type BenchResult, benchResultSchema, formatBench, measureIdSchema } from './report';
+export { formatStreamBench, PEAK_RSS_BOUND_MB, runStreamBench, type StreamBenchResult, streamBenchResultSchema, streamMeasureIdSchema } from './stream';
 
 /** What `cot-studio bench --json` prints and `--out` writes: the parts that ran (`--only` runs one). */
-export const benchOutputSchema = z.object({ dataset: benchResultSchema.optional(), engine: engineBenchResultSchema.optional() });
+export const benchOutputSchema = z.object({ dataset: benchResultSchema.optional(), stream: streamBenchResultSchema.optional(), engine: engineBenchResultSchema.optional() });
 export type BenchOutput = z.infer<typeof benchOutputSchema>;
 
 export interface BenchOptions {

@@ -31,7 +31,7 @@ function scanNewlines(bytes: Uint8Array): number {
 /** Dataset.load takes the buffer over (it moves to the index worker), so every run loads a copy of its own. */
 const ownCopy = (bytes: Uint8Array): Uint8Array => new Uint8Array(bytes);
 
-const megabytesPerSecond = (bytes: number, ms: number): string => `${Math.round(bytes / 1e3 / ms)} MB/s`;
+export const megabytesPerSecond = (bytes: number, ms: number): string => `${Math.round(bytes / 1e3 / ms)} MB/s`;
 
 const firstIndices = (count: number): number[] => Array.from({ length: count }, (_, index) => index);
 
@@ -106,7 +106,11 @@ function measureNextSample(dataset: Dataset): BenchRow {
  * the buffer (faster than decoding the whole file to one string and splitting it).
  */
 function parseEveryLine(file: string): number {
-  const bytes = fs.readFileSync(file);
+  return parseLines(fs.readFileSync(file));
+}
+
+/** Decodes and parses each non-blank line of whole lines' bytes. */
+export function parseLines(bytes: Buffer): number {
   let records = 0;
   for (let start = 0; start < bytes.length; ) {
     const newline = bytes.indexOf(0x0a, start);

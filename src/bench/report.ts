@@ -21,15 +21,19 @@ export const benchRowFields = {
 export const benchRowSchema = z.object({ id: measureIdSchema, ...benchRowFields });
 export type BenchRow = z.infer<typeof benchRowSchema>;
 
+/** The generated file a bench measures on. */
+export const benchFileSchema = z.object({
+  path: z.string(),
+  records: z.number().int().positive(),
+  bytes: z.number().int().positive(),
+  meanLineBytes: z.number().positive(),
+  kept: z.boolean(),
+});
+export type BenchFile = z.infer<typeof benchFileSchema>;
+
 /** What `cot-studio bench --json` prints and `--out` writes. */
 export const benchResultSchema = z.object({
-  file: z.object({
-    path: z.string(),
-    records: z.number().int().positive(),
-    bytes: z.number().int().positive(),
-    meanLineBytes: z.number().positive(),
-    kept: z.boolean(),
-  }),
+  file: benchFileSchema,
   node: z.string(),
   /** Memory figures are taken after a full collection only when node runs with --expose-gc. */
   gcExposed: z.boolean(),
@@ -49,6 +53,10 @@ function figure(value: number, unit: BenchRow['unit']): string {
 }
 
 export const megabytes = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
+
+/** The header line that describes a bench's file. */
+export const fileLine = (file: BenchFile, records: string): string =>
+  `${file.records} ${records}, ${megabytes(file.bytes)} (mean line ${Math.round(file.meanLineBytes)} B)${file.kept ? ` kept at ${file.path}` : ''}`;
 
 /** The node line of both headers; memory figures depend on whether a full collection could run first. */
 export const nodeLine = (node: string, gcExposed: boolean): string =>
@@ -70,10 +78,6 @@ export function formatTable(header: readonly string[], tableRows: readonly Row<s
 }
 
 export function formatBench(result: BenchResult): string {
-  const { file } = result;
-  const header = [
-    `${file.records} records, ${megabytes(file.bytes)} (mean line ${Math.round(file.meanLineBytes)} B)${file.kept ? ` kept at ${file.path}` : ''}`,
-    nodeLine(result.node, result.gcExposed),
-  ];
+  const header = [fileLine(result.file, 'records'), nodeLine(result.node, result.gcExposed)];
   return formatTable(header, result.rows);
 }

@@ -2,27 +2,46 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { type BenchOutput, benchOutputSchema, formatBench, formatEngineBench, MIN_RECORDS, runBench, runEngineBench } from '../bench';
+import { type BenchOutput, benchOutputSchema, formatBench, formatEngineBench, formatStreamBench, MIN_RECORDS, runBench, runEngineBench, runStreamBench } from '../bench';
 import { executionProviderSchema } from '../protocol';
 import { parseOptions } from './modelOptions';
 import { UsageError } from './usage';
 import { printErr, printOut } from './terminal';
 
 const DEFAULT_RECORDS = 100_000;
+/** Export and convert are measured on a million records: a file whole in memory would show in their peak RSS. */
+const DEFAULT_STREAM_RECORDS = 1_000_000;
+
+const benchSchema = z.enum(['dataset', 'stream', 'engine'], { error: '--only must be dataset, stream or engine' });
+type Bench = z.infer<typeof benchSchema>;
 
 const benchOptionsSchema = z.object({
-  only: z.enum(['dataset', 'engine'], { error: '--only must be dataset or engine' }).optional(),
+  only: benchSchema.optional(),
   provider: z.enum(executionProviderSchema.options, { error: '--provider must be cpu, cuda or webgpu' }).default('cpu'),
 });
 
-/** Options only one of the two benches reads: naming one with `--only` set to the other bench is a mistake. */
-const DATASET_ONLY = ['records', 'keep'] as const;
-const ENGINE_ONLY = ['engine-model', 'provider', 'quick'] as const;
-type BenchOption = (typeof DATASET_ONLY)[number] | (typeof ENGINE_ONLY)[number];
+/** The benches each option applies to: naming one with `--only` set to another bench is a mistake. */
+type BenchOption = 'records' | 'stream-records' | 'keep' | 'engine-model' | 'provider' | 'quick';
+const OPTION_BENCHES: Record<BenchOption, readonly Bench[]> = {
+  records: ['dataset'],
+  'stream-records': ['stream'],
+  keep: ['dataset', 'stream'],
+  'engine-model': ['engine'],
+  provider: ['engine'],
+  quick: ['engine'],
+};
+
+/** A `--records` count: a whole number of at least `least`. */
+function recordCount(option: string, value: string | undefined, fallback: number, least: number): number {
+  const records = value === undefined ? fallback : Number(value);
+  if (!Number.isSafeInteger(records) || records < least) throw new UsageError(`--${option} must be a whole number of at least ${least}`);
+  return records;
+}
 
 /**
- * `cot-studio bench [--only dataset|engine] [--json] [--out FILE] [--records N] [--keep] [--engine-model DIR]
- * [--provider cpu|cuda|webgpu] [--quick]`: the dataset model and the generation engine against bare baselines.
+ * `cot-studio bench [--only dataset|stream|engine] [--json] [--out FILE] [--records N] [--stream-records N] [--keep]
+ * [--engine-model DIR] [--provider cpu|cuda|webgpu] [--quick]`: the dataset model, export and convert on a large
+ * file, and the generation engine, against bare baselines.
  */
 export async function bench(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -30,6 +49,7 @@ export async function bench(args: string[]): Promise<number> {
     options: {
       json: { type: 'boolean', default: false },
       records: { type: 'string' },
+      'stream-records': { type: 'string' },
       out: { type: 'string' },
       keep: { type: 'boolean', default: false },
       only: { type: 'string' },
@@ -42,26 +62,33 @@ export async function bench(args: string[]): Promise<number> {
   const options = parseOptions(benchOptionsSchema, values);
   const given: Record<BenchOption, boolean> = {
     records: values.records !== undefined,
+    'stream-records': values['stream-records'] !== undefined,
     keep: values.keep,
     'engine-model': values['engine-model'] !== undefined,
     provider: values.provider !== undefined,
     quick: values.quick,
   };
-  const misplaced = (options.only === 'dataset' ? ENGINE_ONLY : options.only === 'engine' ? DATASET_ONLY : []).find((name) => given[name]);
-  if (misplaced !== undefined) throw new UsageError(`--${misplaced} does not apply to the ${options.only} bench`);
-  const records = values.records === undefined ? DEFAULT_RECORDS : Number(values.records);
-  if (!Number.isSafeInteger(records) || records < MIN_RECORDS) throw new UsageError(`--records must be a whole number of at least ${MIN_RECORDS}`);
+  const only = options.only;
+  const misplaced = only === undefined ? undefined : (Object.keys(OPTION_BENCHES) as BenchOption[]).find((name) => given[name] && !OPTION_BENCHES[name].includes(only));
+  if (misplaced !== undefined) throw new UsageError(`--${misplaced} does not apply to the ${only} bench`);
+  const records = recordCount('records', values.records, DEFAULT_RECORDS, MIN_RECORDS);
+  const streamRecords = recordCount('stream-records', values['stream-records'], DEFAULT_STREAM_RECORDS, 1);
+  const runs = (bench: Bench): boolean => only === undefined || only === bench;
   const log = (message: string) => printErr(`bench: ${message}\n`);
   const output: BenchOutput = {};
   const printed: string[] = [];
-  if (options.only !== 'engine') {
-    // The bench builds its file from the repository's sample datasets; the bundle runs from dist/.
-    const fixturesDir = path.resolve(__dirname, '..', 'test', 'fixtures', 'datasets');
-    if (!fs.existsSync(fixturesDir)) throw new Error(`the bench needs the sample datasets at ${fixturesDir}; run it from a checkout of the repository`);
+  // The benches build their files from the repository's sample datasets; the bundle runs from dist/.
+  const fixturesDir = path.resolve(__dirname, '..', 'test', 'fixtures', 'datasets');
+  if ((runs('dataset') || runs('stream')) && !fs.existsSync(fixturesDir)) throw new Error(`the bench needs the sample datasets at ${fixturesDir}; run it from a checkout of the repository`);
+  if (runs('dataset')) {
     output.dataset = await runBench({ records, fixturesDir, keep: values.keep, cli: __filename, log });
     printed.push(formatBench(output.dataset));
   }
-  if (options.only !== 'dataset') {
+  if (runs('stream')) {
+    output.stream = await runStreamBench({ records: streamRecords, fixturesDir, keep: values.keep, cli: __filename, log: (message) => log(`stream ${message}`) });
+    printed.push(formatStreamBench(output.stream));
+  }
+  if (runs('engine')) {
     output.engine = await runEngineBench({ provider: options.provider, quick: values.quick, modelDir: values['engine-model'], log: (message) => log(`engine ${message}`) });
     printed.push(formatEngineBench(output.engine));
   }

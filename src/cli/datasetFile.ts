@@ -4,7 +4,10 @@ import { Dataset } from '../dataset';
 import { type CheckContext, fileCheckContext } from '../dataset/checks';
 import { imageRootProblem } from '../dataset/images';
 import { type FormatId, formatIdSchema } from '../dataset/record';
+import type { LineInput } from '../export/input';
+import { jsonlInputs, parquetInputs } from '../export/streamedInputs';
 import { describeFileError } from '../files/fileErrors';
+import { withStandardInputFile } from '../files/standardInputFile';
 import { isParquetPath, parquetAsJsonl } from '../parquet/convert';
 import { UsageError } from './usage';
 
@@ -71,6 +74,31 @@ export async function datasetBytes(file: string | undefined): Promise<Buffer> {
 
 export async function openDatasetFile(file: string | undefined): Promise<Dataset> {
   return Dataset.load(path.basename(file ?? ''), await datasetBytes(file));
+}
+
+/** A JSONL file is read a megabyte at a time. */
+const READ_BYTES = 1 << 20;
+
+/**
+ * Runs `read` on the records of the dataset file named on the command line (and on its name), read as `read`
+ * goes: a JSONL file a block of lines at a time, a `.parquet` file a row group at a time, each pass opening it
+ * afresh, so memory does not grow with the file. Standard input comes once: when `read` passes over the
+ * records twice (`rereads`), it is copied to a temporary file first. A file that cannot be opened is a usage
+ * error (exit 2), found before `read` starts.
+ */
+export async function withDatasetInputs<T>(
+  file: string | undefined,
+  options: { format?: FormatId; rereads: boolean },
+  read: (inputs: AsyncIterable<LineInput>, file: string) => Promise<T>,
+): Promise<T> {
+  const source = readingDatasetFile(file, (name) => {
+    if (name !== STANDARD_INPUT) fs.closeSync(fs.openSync(name, 'r'));
+    return name;
+  });
+  const name = path.basename(source);
+  const fromFile = (jsonl: string) => jsonlInputs(name, () => fs.createReadStream(jsonl, { highWaterMark: READ_BYTES }), options.format);
+  if (source !== STANDARD_INPUT) return read(isParquetPath(source) ? parquetInputs(source, options.format) : fromFile(source), source);
+  return options.rereads ? withStandardInputFile((copy) => read(fromFile(copy), source)) : read(jsonlInputs(name, () => process.stdin, options.format), source);
 }
 
 /** The format `--format` forces, or undefined to detect it per record. */

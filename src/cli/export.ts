@@ -3,13 +3,13 @@ import { parseArgs } from 'node:util';
 import {
   DEFAULT_REFLECTION_MARKERS,
   describeFilters,
-  exportDatasetRecords,
+  exportLineInputs,
   exportFormatSchema,
   exportOptionsSchema,
   imageModeSchema,
   imageOptionsProblem,
 } from '../export';
-import { checkContext, datasetOptions, imageRootsOption, openDatasetFile } from './datasetFile';
+import { datasetOptions, forcedFormat, imageRootsOption, withDatasetInputs } from './datasetFile';
 import { numberOption, parseOptions } from './modelOptions';
 import { UsageError } from './usage';
 import { printErr, printOut } from './terminal';
@@ -64,16 +64,14 @@ export async function exportCommand(args: string[]): Promise<number> {
     maxWords: numberOption(values['max-words']),
     cutReflections: values['cut-reflections'] ? (values['reflection-marker'] ?? DEFAULT_REFLECTION_MARKERS) : undefined,
   });
-  const dataset = await openDatasetFile(file);
-  const forced = checkContext(file, values['source-format'], undefined).format;
-  const result = await exportDatasetRecords(
-    dataset,
-    format.data,
-    {
-      datasetDir: path.dirname(path.resolve(file)),
+  const outputPath = path.resolve(values.output);
+  const source = { format: forcedFormat(values['source-format']), rereads: filters.shortestCorrect };
+  const result = await withDatasetInputs(file, source, (inputs, name) =>
+    exportLineInputs(inputs, format.data, {
+      datasetDir: path.dirname(path.resolve(name)),
       imageRoots,
-      outputPath: path.resolve(values.output),
-      sourcePath: file,
+      outputPath,
+      sourcePath: name,
       replaceOutput: values.force,
       images,
       imagesDir,
@@ -82,8 +80,7 @@ export async function exportCommand(args: string[]): Promise<number> {
       includeRejected: values['include-rejected'],
       datasetName: values.name,
       ...filters,
-    },
-    forced,
+    }),
   );
   for (const refusal of result.refusals) printErr(`${file}:${refusal.line}: not exported: ${refusal.reason}\n`);
   const skipped = result.skipped > 0 ? `, ${result.skipped} rejected records left out` : '';

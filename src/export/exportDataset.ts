@@ -4,12 +4,12 @@ import { textChunks } from '../files/textChunks';
 import { checkWriteTarget, TargetError } from '../files/writeTarget';
 import { isParquetPath, writeLinesAsParquet } from '../parquet/jsonlToParquet';
 import { EXPORTERS, exportRecord } from './exportRecord';
-import { type FilterCounts, filteredInputs, noFilterCounts } from './filters';
+import { type ExportInputs, type FilterCounts, filteredInputs, noFilterCounts } from './filters';
 import { prepareCopyFolder } from './imageCopies';
 import { ExportImages, imageOptionsProblem } from './images';
 import { checkSideFiles, sideFiles, type SideFile, writeSideFile } from './sideFiles';
 import type { TargetOptions } from '../files/writeTarget';
-import { isRefusal, type ExportFormat, type ExportInput, type ExportOptions } from './types';
+import { isRefusal, type ExportFormat, type ExportOptions } from './types';
 
 export interface ExportResult {
   /** Lines written to the output. */
@@ -31,10 +31,10 @@ export interface ExportResult {
 /**
  * Streams the records' lines into the output (as Parquet rows when its name ends in `.parquet`), then writes
  * the format's side files, each through a temporary file renamed into place: an existing output is replaced
- * only once the new one is complete. With the shortest-correct filter `inputs` is read twice (see
- * `filteredInputs`).
+ * only once the new one is complete. `inputs` may be held in memory or read from a file as they go; with the
+ * shortest-correct filter they are read twice (see `filteredInputs`).
  */
-export async function exportDataset(format: ExportFormat, inputs: Iterable<ExportInput>, options: ExportOptions): Promise<ExportResult> {
+export async function exportDataset(format: ExportFormat, inputs: ExportInputs, options: ExportOptions): Promise<ExportResult> {
   const exporter = EXPORTERS[format];
   await checkExportTargets(format, options);
   const images = new ExportImages(format, options);
@@ -44,8 +44,8 @@ export async function exportDataset(format: ExportFormat, inputs: Iterable<Expor
   let hasSystem = false;
   let side: SideFile[] = [];
 
-  function* lines(): Iterable<string> {
-    for (const input of filteredInputs(inputs, options, result.filtered)) {
+  async function* lines(): AsyncIterable<string> {
+    for await (const input of filteredInputs(inputs, options, result.filtered)) {
       const exported = exportRecord(format, input, options, images);
       if (isRefusal(exported)) {
         result.refusals.push({ line: input.line, reason: exported.refusal });

@@ -40,20 +40,29 @@ interface Candidate {
   words: number;
 }
 
+/** The records an export reads, from memory or streamed from a file. */
+export type ExportInputs = Iterable<ExportInput> | AsyncIterable<ExportInput>;
+
+/** Whether iterating `inputs` gives the iterable itself: a generator, which can be read once. */
+function readsOnce(inputs: ExportInputs): boolean {
+  const iterator: unknown = Symbol.asyncIterator in inputs ? inputs[Symbol.asyncIterator]() : inputs[Symbol.iterator]();
+  return iterator === inputs;
+}
+
 /**
  * The records to write, cut and filtered as the options ask; records the filters do not judge (left out by
  * review, without a response) pass as they are, for the export to skip or refuse. The shortest-correct filter
  * needs a first pass over all records, so it iterates `inputs` twice: pass an array or an iterable that starts
  * over, not a generator.
  */
-export function* filteredInputs(inputs: Iterable<ExportInput>, options: ExportOptions, counts: FilterCounts): Generator<ExportInput> {
+export async function* filteredInputs(inputs: ExportInputs, options: ExportOptions, counts: FilterCounts): AsyncGenerator<ExportInput> {
   let shortest: Map<string, Shortest | null> | null = null;
   if (options.shortestCorrect) {
-    if ((inputs[Symbol.iterator]() as unknown) === inputs) throw new Error('the shortest-correct filter reads the records twice; a generator can be read once');
-    shortest = shortestCorrectLines(inputs, options);
+    if (readsOnce(inputs)) throw new Error('the shortest-correct filter reads the records twice; a generator can be read once');
+    shortest = await shortestCorrectLines(inputs, options);
     for (const found of shortest.values()) if (found === null) counts.questionsWithoutCorrect++;
   }
-  for (const input of inputs) {
+  for await (const input of inputs) {
     const candidate = prepare(input, options);
     if (candidate === null) {
       yield input;
@@ -114,9 +123,9 @@ function questionKey(parsed: ParsedRecord): string | null {
  * The first pass: per question, the line of its shortest response (in words, after the cut, within the word
  * limit) whose final answer matches the ground truth, the earliest on a tie; null for a question with none.
  */
-function shortestCorrectLines(inputs: Iterable<ExportInput>, options: ExportOptions): Map<string, Shortest | null> {
+async function shortestCorrectLines(inputs: ExportInputs, options: ExportOptions): Promise<Map<string, Shortest | null>> {
   const shortest = new Map<string, Shortest | null>();
-  for (const input of inputs) {
+  for await (const input of inputs) {
     const candidate = prepare(input, options);
     if (candidate === null || overWordLimit(candidate, options)) continue;
     const { parsed } = candidate.input;

@@ -5,6 +5,6 @@ export { sideFiles, type ExportSummary, type SideFile } from './sideFiles';
 export { exportFormatSchema, exportOptionsSchema, imageModeSchema, type ExportFormat, type ExportInput, type ExportOptions, type Refusal } from './types';
 export { imageOptionsProblem } from './images';
 export { readDatasetInput, readExportInput } from './input';
-export { exportDatasetRecords } from './fromDataset';
+export { exportDatasetRecords, exportLineInputs } from './fromDataset';
 export { DEFAULT_REFLECTION_MARKERS, type FilterCounts } from './filters';
 export { describeFilters } from './filterSummary';

@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
+import { LineIndex } from '../dataset/lineIndex';
 import { describeJson, type Json } from '../dataset/record';
 import { describeInvalidUtf8, findInvalidUtf8 } from '../dataset/utf8';
+import { lineBlocks } from '../files/lineBlocks';
 import { isValueObject, parseJsonText, type Value, type ValueObject } from './value';
 
 export interface JsonlRecord {
@@ -18,33 +20,25 @@ const READ_BYTES = 1 << 20;
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 /**
- * The records of a JSONL file, one line at a time, so that memory holds a line and not the file. Blank lines
- * are skipped (but counted); a line that is not UTF-8, not JSON or not an object stops the read with an error
- * naming the file and the line.
+ * The records of a JSONL file, one line at a time, so that memory holds a block of lines and not the file.
+ * Blank lines are skipped (but counted); a line that is not UTF-8, not JSON or not an object stops the read
+ * with an error naming the file and the line.
  */
 export async function* readJsonlRecords(file: string): AsyncGenerator<JsonlRecord> {
-  let pending: Buffer[] = [];
-  let line = 0;
-  for await (const chunk of fs.createReadStream(file, { highWaterMark: READ_BYTES }) as AsyncIterable<Buffer>) {
-    let start = 0;
-    for (let newline = chunk.indexOf(0x0a); newline !== -1; newline = chunk.indexOf(0x0a, start)) {
-      pending.push(chunk.subarray(start, newline));
-      const record = parseLine(file, ++line, Buffer.concat(pending));
-      pending = [];
+  let linesBefore = 0;
+  for await (const block of lineBlocks(fs.createReadStream(file, { highWaterMark: READ_BYTES }))) {
+    const lines = LineIndex.build(block);
+    for (let index = 0; index < lines.lineCount; index++) {
+      const { start, end } = lines.range(index);
+      const record = parseLine(file, linesBefore + index + 1, block.subarray(start, end));
       if (record) yield record;
-      start = newline + 1;
     }
-    if (start < chunk.length) pending.push(chunk.subarray(start));
-  }
-  if (pending.length > 0) {
-    const record = parseLine(file, ++line, Buffer.concat(pending));
-    if (record) yield record;
+    linesBefore += lines.lineCount;
   }
 }
 
 function parseLine(file: string, line: number, raw: Buffer): JsonlRecord | undefined {
-  let bytes = line === 1 && raw.subarray(0, 3).equals(BOM) ? raw.subarray(3) : raw;
-  if (bytes.at(-1) === 0x0d) bytes = bytes.subarray(0, -1);
+  const bytes = line === 1 && raw.subarray(0, 3).equals(BOM) ? raw.subarray(3) : raw;
   const invalid = findInvalidUtf8(bytes);
   if (invalid) throw new RecordLineError(`${file}:${line}: ${describeInvalidUtf8(invalid)}`);
   const text = bytes.toString('utf8');

@@ -1,0 +1,20 @@
+/**
+ * A byte stream cut into blocks of whole lines, each ending with the newline of its last line (the stream's
+ * own last line may have none), about a chunk at a time: memory holds a block and the part line after it,
+ * never the stream. A line longer than a chunk waits until its newline comes.
+ */
+export async function* lineBlocks(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
+  let pending: Buffer[] = [];
+  for await (const chunk of chunks) {
+    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const lastNewline = bytes.lastIndexOf(0x0a);
+    if (lastNewline === -1) {
+      pending.push(bytes);
+      continue;
+    }
+    const whole = bytes.subarray(0, lastNewline + 1);
+    yield pending.length === 0 ? whole : Buffer.concat([...pending, whole]);
+    pending = lastNewline + 1 < bytes.length ? [bytes.subarray(lastNewline + 1)] : [];
+  }
+  if (pending.length > 0) yield Buffer.concat(pending);
+}
