@@ -15,7 +15,7 @@ import { status } from './status';
 import { TargetError } from '../files/writeTarget';
 import { type CommandName, commandUsage, USAGE, UsageError } from './usage';
 import { validate } from './validate';
-import { printErr, printOut } from './terminal';
+import { exitAfterOutput, printErr, printOut } from './terminal';
 
 const COMMANDS: Record<CommandName, (args: string[]) => Promise<number>> = { validate, stats, export: exportCommand, status, bench, generate, serve, 'make-test-model': makeTestModelCommand, reward, rewards, regenerate, pairs, convert };
 
@@ -44,12 +44,12 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => exitAfterOutput(code),
   (error: unknown) => {
     // An output that must not be written (the input, a folder, a FIFO) is a mistake in the command line.
     const usage = error instanceof UsageError || error instanceof TargetError || (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'));
     printErr(`cot-studio: ${error instanceof Error ? error.message : String(error)}\n`);
     if (usage) printErr(`Run 'cot-studio --help' for usage.\n`);
-    process.exit(usage ? 2 : 1);
+    exitAfterOutput(usage ? 2 : 1);
   },
 );

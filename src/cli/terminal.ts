@@ -17,3 +17,11 @@ export function terminalSafe(text: string): string {
 /** Everything the command line prints goes through these two. */
 export const printOut = (text: string): boolean => process.stdout.write(terminalSafe(text));
 export const printErr = (text: string): boolean => process.stderr.write(terminalSafe(text));
+
+/**
+ * Exits once what was written to standard output and error has reached them: on a pipe, `process.exit` right
+ * after a write drops what the pipe had not taken yet (thousands of refusal lines, a long `--json`).
+ */
+export function exitAfterOutput(code: number): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}

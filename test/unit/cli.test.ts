@@ -104,3 +104,23 @@ describe('cot-studio export', () => {
     assert.equal((await run('export', fixture('mmpr.jsonl'), '--format', 'csv', '-o', output)).code, 2);
   });
 });
+
+describe('cot-studio output on a pipe', () => {
+  it('reaches the reader whole before the command exits, however much there is', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-pipe-'));
+    try {
+      // Far more refusal lines than a pipe holds (64 KB): an exit right after writing them would cut them off.
+      const records = Array.from({ length: 600 }, (_, index) => JSON.stringify({ unknown: index }));
+      const file = path.join(dir, 'unknown.jsonl');
+      fs.writeFileSync(file, `${records.join('\n')}\n`);
+      const { code, stdout, stderr } = await runCli('export', file, '--format', 'trl-sft', '-o', path.join(dir, 'out.jsonl'));
+      assert.equal(code, 1);
+      assert.ok(stderr.length > 64 * 1024, `${stderr.length} bytes of refusals`);
+      assert.equal(stderr.trim().split('\n').length, records.length);
+      assert.match(stderr.trim().split('\n').at(-1) ?? '', /unknown\.jsonl:600: not exported: unknown format/);
+      assert.match(stdout, /^0 trl-sft lines written/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
