@@ -12,9 +12,10 @@ type MmprLine = z.infer<typeof mmprLineSchema>;
  * MMPR / MPO pairs: one line per preference, a segment-level pair's prefix in front of both sides (as in
  * MPO's own continuation pairs). A line holds one question and its images, so it carries pairs about the first
  * reply of a conversation (its prompt is the question alone; the later exchanges are not part of that pair) and
- * refuses a pair about a later reply, whose earlier turns it has no place for. Image paths are written from meta.json's `root`: the dataset folder (as the
- * record gives them, unless an image root holds the image), or the output's when images are copied. A single
- * image is a string, several a list, none no `image` key (a text-only pair, as InternVL's own pipeline writes it).
+ * refuses a pair about a later reply, whose earlier turns it has no place for. Image paths are written from
+ * meta.json's `root`: the dataset folder (as the record gives them, unless an image root holds the image), or the
+ * output's when images are copied. A single image is a string, several a list, none no `image` key (a text-only
+ * pair, as InternVL's own pipeline writes it).
  */
 export const mmpr: FormatExporter<MmprLine> = {
   schema: mmprLineSchema,

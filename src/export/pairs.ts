@@ -29,10 +29,10 @@ export function isPreferenceRecord(parsed: ParsedRecord): boolean {
 export function preferences(parsed: ParsedRecord, annotations: Annotations): Preference[] | Refusal {
   const found: Preference[] = [];
   const replies = assistantReplies(parsed);
-  const chosen = parsed.responses.find((response) => response.role === 'chosen');
+  // The rejected side answers the last reply, the chosen one (replies.ts): a conversation's last, else the first response.
   const rejected = parsed.responses.find((response) => response.role === 'rejected');
-  // The rejected side answers the last turn (replies.ts).
-  if (chosen && rejected) found.push({ turn: Math.max(0, replies.length - 1), prefix: '', chosen: chosen.text, rejected: rejected.text });
+  const chosen = replies.at(-1);
+  if (chosen && rejected) found.push({ turn: replies.length - 1, prefix: '', chosen: chosen.text, rejected: rejected.text });
   // A tree search's paths: each one judged correct over each one judged wrong.
   const wrong = parsed.responses.filter((response) => response.correct === false);
   for (const right of parsed.responses.filter((response) => response.correct === true)) {

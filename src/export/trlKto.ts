@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { assistantReplies } from '../dataset/replies';
 import { isPreferenceRecord, oncePerTurn, preferences } from './pairs';
 import { incorrectSteps, replyVerdicts, type StepVerdict } from './steps';
 import { imagePartsMatch, trlMessage, trlMessageSchema, trlPrompt } from './trlContent';
@@ -26,9 +27,10 @@ interface Labelled {
 /**
  * The label of a reply of the record: the reviewer's verdict, which is on the whole record and so on every reply
  * (accepted: true, rejected: false), else the reply's steps' (TRL merges step labels with a logical AND): false
- * when a rated step is incorrect, true when every step is rated correct; else, for the first reply, the record's
- * own `label` (KTO data read back); null when none decides, and the reply is not written. An accepted record with
- * a step rated incorrect contradicts itself and is refused, naming the step and its turn.
+ * when a rated step is incorrect, true when every step is rated correct; else, for the last reply (the
+ * completion it is on), the record's own `label` (KTO data read back); null when none decides, and the reply is
+ * not written. An accepted record with a step rated incorrect contradicts itself and is refused, naming the step
+ * and its turn.
  */
 function replyLabel(input: ExportInput, verdict: StepVerdict): boolean | null | Refusal {
   const status = input.annotations.review.status;
@@ -39,7 +41,7 @@ function replyLabel(input: ExportInput, verdict: StepVerdict): boolean | null | 
   if (status === 'rejected') return false;
   if (verdict.incorrect.length > 0) return false;
   if (verdict.steps > 0 && verdict.rated === verdict.steps) return true;
-  return verdict.reply.turn === 0 ? (input.parsed.label ?? null) : null;
+  return verdict.reply.turn === assistantReplies(input.parsed).length - 1 ? (input.parsed.label ?? null) : null;
 }
 
 /** The record's labelled completions: each reply's label in turn order, then both sides of each preference (chosen true, rejected false). */
