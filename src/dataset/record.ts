@@ -157,7 +157,11 @@ export const parsedRecordSchema = z.object({
   conversation: z.array(conversationTurnSchema).optional(),
   /** The start every path of a tree search shares (CoMCTS's `prefix_prompt`), when it is not empty. */
   prefixPrompt: z.string().optional(),
-  /** Usually one; preference formats give `chosen` then `rejected`; RL formats give none; a tree search one per model's path. */
+  /**
+   * Usually one; preference formats give `chosen` then `rejected` (or, when their prompt holds earlier exchanges,
+   * the conversation's first reply then `rejected`: the chosen side is the conversation's last reply); RL formats
+   * give none; a tree search one per model's path.
+   */
   responses: z.array(responseSchema),
 });
 export type ParsedRecord = z.infer<typeof parsedRecordSchema>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { countImageTokens, IMAGE_TOKEN } from '../dataset/formats/chat';
 import type { ConversationTurn, ParsedRecord } from '../dataset/record';
+import { assistantReplies, resolveReply } from '../dataset/replies';
 import { isRefusal, type Refusal } from './types';
 
 export { countImageTokens };
@@ -54,8 +55,8 @@ export function questionWithImageTokens(parsed: ParsedRecord): string | Refusal 
   return isRefusal(question) ? question : withImageTokens(question, questionImages(parsed).length, 'the question');
 }
 
-/** A later turn of the conversation; the first question and reply are the record's question and response. */
-export interface LaterTurn extends ConversationTurn {
+/** A turn of the conversation with its place in it. */
+export interface PlacedTurn extends ConversationTurn {
   /** 1-based place in the conversation (the first question is turn 1), for refusals. */
   place: number;
 }
@@ -63,25 +64,58 @@ export interface LaterTurn extends ConversationTurn {
 /** How a format writes a question's `<image>` placeholders: kept (one per image) or dropped for image parts. */
 export type Placeholders = 'kept' | 'dropped';
 
+const named = (role: PlacedTurn['role']): string => (role === 'user' ? 'a user' : 'an assistant');
+
+/** Questions and replies take turns from a question on; the first turn out of order is refused. */
+function takingTurns(turns: Pick<PlacedTurn, 'role' | 'place'>[]): Refusal | null {
+  for (const turn of turns) {
+    const due = turn.place % 2 === 1 ? 'user' : 'assistant';
+    if (turn.role !== due) return { refusal: `turn ${turn.place} of the conversation is ${named(turn.role)} turn where ${named(due)} turn is due: questions and replies must take turns` };
+  }
+  return null;
+}
+
+/** The turns as a format writes them: each question's text with its placeholders as the format has them. */
+function writtenTurns(turns: PlacedTurn[], placeholders: Placeholders): PlacedTurn[] | Refusal {
+  const write = placeholders === 'kept' ? withImageTokens : withoutImageTokens;
+  const written: PlacedTurn[] = [];
+  for (const turn of turns) {
+    const what = turn.place === 1 ? 'the question' : `turn ${turn.place} of the conversation`;
+    const text = turn.role === 'user' ? write(turn.text, turn.images.length, what) : turn.text;
+    if (isRefusal(text)) return text;
+    written.push({ ...turn, text });
+  }
+  return written;
+}
+
 /**
  * The turns after the record's first reply, for the formats that write the whole conversation: questions and
  * replies taking turns, the last a reply (a trainer learns from the replies; a question left unanswered
  * teaches nothing and breaks LLaMA-Factory's pairing). Each question's text has its placeholders as the
  * format writes them.
  */
-export function laterTurns(parsed: ParsedRecord, placeholders: Placeholders): LaterTurn[] | Refusal {
+export function laterTurns(parsed: ParsedRecord, placeholders: Placeholders): PlacedTurn[] | Refusal {
   const later = (parsed.conversation ?? []).slice(2).map((turn, index) => ({ ...turn, place: index + 3 }));
-  for (const [index, turn] of later.entries()) {
-    const due = index % 2 === 0 ? 'user' : 'assistant';
-    if (turn.role !== due) return { refusal: `turn ${turn.place} of the conversation is a ${turn.role} turn where a ${due} turn is due: questions and replies must take turns` };
-  }
+  const order = takingTurns(later);
+  if (order) return order;
   if (later.length % 2 === 1) return { refusal: `the conversation ends with a question (turn ${later.length + 2}) that has no reply` };
-  const written: LaterTurn[] = [];
-  for (const turn of later) {
-    const write = placeholders === 'kept' ? withImageTokens : withoutImageTokens;
-    const text = turn.role === 'user' ? write(turn.text, turn.images.length, `turn ${turn.place} of the conversation`) : turn.text;
-    if (isRefusal(text)) return text;
-    written.push({ ...turn, text });
+  return writtenTurns(later, placeholders);
+}
+
+/**
+ * The prompt of reply `turn` (0-based among the assistant turns), for the formats that write a reply after
+ * its context: the first reply's is the record's question; a later reply's is the conversation up to it, the
+ * questions with the images they place and the earlier replies, its own question last.
+ */
+export function promptTurns(parsed: ParsedRecord, turn: number, placeholders: Placeholders): PlacedTurn[] | Refusal {
+  if (turn === 0) {
+    const question = questionOf(parsed);
+    if (isRefusal(question)) return question;
+    return writtenTurns([{ role: 'user', text: question, images: questionImages(parsed), place: 1 }], placeholders);
   }
-  return written;
+  const replies = assistantReplies(parsed).length;
+  if (turn >= replies) return { refusal: `there is no turn ${turn}: the record has ${replies} assistant turn${replies === 1 ? '' : 's'}` };
+  const before = resolveReply(parsed, { turn }).before.map(({ role, text, images }, index) => ({ role, text, images, place: index + 1 }));
+  const order = takingTurns([...before, { role: 'assistant', place: before.length + 1 }]);
+  return order ?? writtenTurns(before, placeholders);
 }

@@ -59,7 +59,7 @@ export function exportRecord(
   if (SUPERVISED.has(format) && input.parsed.responses[0]?.correct === false) {
     return { refusal: `${format} would train on a wrong answer: no response of the record is judged correct` };
   }
-  const lost = turnsLostRefusal(format, exporter, input);
+  const lost = turnsLostRefusal(format, input);
   if (lost) return lost;
   if (input.parsed.system !== undefined && exporter.carriesSystem !== true) {
     return { refusal: `${format} has no place for the record's system prompt, which would be lost` };

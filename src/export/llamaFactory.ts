@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ParsedRecord } from '../dataset/record';
-import { imageTokensMatch, laterTurns, questionImages, questionWithImageTokens } from './exchange';
+import { imageTokensMatch, laterTurns, type PlacedTurn, promptTurns, questionImages, questionWithImageTokens } from './exchange';
 import type { ExportImages } from './images';
 import { isPreferenceRecord, linePerPreference } from './pairs';
 import { isRefusal, type FormatExporter, type Refusal } from './types';
@@ -15,8 +15,15 @@ const systemSchema = z.string().optional();
 const sftLineSchema = z
   .object({ conversations: z.tuple([humanTurnSchema, gptTurnSchema], z.union([humanTurnSchema, gptTurnSchema])), system: systemSchema, images: imagesSchema })
   .strict();
+/** The turns the preferred reply answers: questions and replies taking turns, a question last (LLaMA-Factory checks both). */
+const rankingConversationSchema = z
+  .array(z.union([humanTurnSchema, gptTurnSchema]))
+  .refine(
+    (turns) => turns.length % 2 === 1 && turns.every((turn, index) => turn.from === (index % 2 === 0 ? 'human' : 'gpt')),
+    'questions and replies taking turns, a question last',
+  );
 const rankingLineSchema = z
-  .object({ conversations: z.tuple([humanTurnSchema]), chosen: gptTurnSchema, rejected: gptTurnSchema, system: systemSchema, images: imagesSchema })
+  .object({ conversations: rankingConversationSchema, chosen: gptTurnSchema, rejected: gptTurnSchema, system: systemSchema, images: imagesSchema })
   .strict();
 const llamaFactoryLineSchema = z
   .union([sftLineSchema, rankingLineSchema])
@@ -53,52 +60,64 @@ export interface SharegptTurn {
   text: string;
 }
 
+/** Turns as sharegpt-style formats write them, and the images their placeholders stand for, in order. */
+function sharegptTurns(turns: PlacedTurn[] | Refusal, exportImages: ExportImages): { turns: SharegptTurn[]; images: string[] } | Refusal {
+  if (isRefusal(turns)) return turns;
+  const written: SharegptTurn[] = [];
+  const images: string[] = [];
+  for (const turn of turns) {
+    const paths = exportImages.paths(turn.images);
+    if (isRefusal(paths)) return paths;
+    written.push({ role: turn.role, text: turn.text });
+    images.push(...paths);
+  }
+  return { turns: written, images };
+}
+
 /** The turns after the first reply, and the images their placeholders stand for, in order. */
 export function sharegptLaterTurns(parsed: ParsedRecord, exportImages: ExportImages): { turns: SharegptTurn[]; images: string[] } | Refusal {
-  const later = laterTurns(parsed, 'kept');
-  if (isRefusal(later)) return later;
-  const turns: SharegptTurn[] = [];
-  const images: string[] = [];
-  for (const turn of later) {
-    const written = exportImages.paths(turn.images);
-    if (isRefusal(written)) return written;
-    turns.push({ role: turn.role, text: turn.text });
-    images.push(...written);
-  }
-  return { turns, images };
+  return sharegptTurns(laterTurns(parsed, 'kept'), exportImages);
 }
+
+/** The turns reply `turn` answers (`promptTurns`, its question last) and their images. */
+function sharegptContext(parsed: ParsedRecord, exportImages: ExportImages, turn: number): { turns: SharegptTurn[]; images: string[] } | Refusal {
+  return sharegptTurns(promptTurns(parsed, turn, 'kept'), exportImages);
+}
+
+const sharegptRole = (role: SharegptTurn['role']): 'human' | 'gpt' => (role === 'user' ? 'human' : 'gpt');
 
 /**
  * LLaMA-Factory sharegpt. A file is either SFT or preference (`ranking` in dataset_info.json), so the source
- * decides: records from a preference format (MMPR, TRL preference) give one ranking line per preference
- * (a segment-level pair's prefix goes before both versions), every other record one SFT line holding the whole
- * conversation, `<image>` placeholders where each turn has them and `images` in their order.
+ * decides: records from a preference format (MMPR, TRL preference) give one ranking line per preference, its
+ * `conversations` the turns the preferred reply answers (a segment-level pair's prefix goes before both
+ * versions); every other record one SFT line holding the whole conversation. `<image>` placeholders stand where
+ * each turn has them and `images` lists them in order.
  */
 export const llamaFactory: FormatExporter<LlamaFactoryLine> = {
   schema: llamaFactoryLineSchema,
   carriesSystem: true,
-  writesConversation: true,
   lineKind: (parsed) => (isPreferenceRecord(parsed) ? 'ranking' : 'sft'),
   build({ parsed, annotations }, _options, images) {
-    const prompt = sharegptPrompt(parsed, images);
-    if (isRefusal(prompt)) return prompt;
-    const human = { from: 'human' as const, value: prompt.question };
+    const system = parsed.system === undefined ? {} : { system: parsed.system };
     if (!isPreferenceRecord(parsed)) {
+      const prompt = sharegptPrompt(parsed, images);
+      if (isRefusal(prompt)) return prompt;
       const later = sharegptLaterTurns(parsed, images);
       if (isRefusal(later)) return later;
-      const conversations: LlamaFactoryLine['conversations'] = [
-        human,
+      const conversations: z.infer<typeof sftLineSchema>['conversations'] = [
+        { from: 'human', value: prompt.question },
         { from: 'gpt', value: parsed.responses[0].text },
-        ...later.turns.map(({ role, text }) => ({ from: role === 'user' ? ('human' as const) : ('gpt' as const), value: text })),
+        ...later.turns.map(({ role, text }) => ({ from: sharegptRole(role), value: text })),
       ];
-      return [{ conversations, ...(prompt.system === undefined ? {} : { system: prompt.system }), images: [...prompt.images, ...later.images] }];
+      return [{ conversations, ...system, images: [...prompt.images, ...later.images] }];
     }
-    return linePerPreference(prompt, parsed, annotations, ({ images, system }, { prefix, chosen, rejected }) => ({
-      conversations: [human],
-      ...(system === undefined ? {} : { system }),
+    const context = (turn: number) => sharegptContext(parsed, images, turn);
+    return linePerPreference(context, parsed, annotations, ({ turns, images: placed }, { prefix, chosen, rejected }) => ({
+      conversations: turns.map(({ role, text }) => ({ from: sharegptRole(role), value: text })),
+      ...system,
       chosen: { from: 'gpt', value: prefix + chosen },
       rejected: { from: 'gpt', value: prefix + rejected },
-      images,
+      images: placed,
     }));
   },
 };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { questionOf } from './exchange';
+import { questionImages, questionOf } from './exchange';
 import { linePerPreference } from './pairs';
-import { isRefusal, type FormatExporter } from './types';
+import { isRefusal, type FormatExporter, type Refusal } from './types';
 
 const mmprLineSchema = z
   .object({ image: z.union([z.string(), z.array(z.string()).min(2)]).optional(), question: z.string(), chosen: z.string(), rejected: z.string() })
@@ -10,19 +10,26 @@ type MmprLine = z.infer<typeof mmprLineSchema>;
 
 /**
  * MMPR / MPO pairs: one line per preference, a segment-level pair's prefix in front of both sides (as in
- * MPO's own continuation pairs). Image paths are written from meta.json's `root`: the dataset folder (as the
- * record gives them, unless an image root holds the image), or the output's when images are copied. A single
- * image is a string, several a list, none no `image` key (a text-only pair, as InternVL's own pipeline writes it).
+ * MPO's own continuation pairs). A line holds one question and its images, so it carries pairs about the first
+ * reply of a conversation (its prompt is the question alone; the later exchanges are not part of that pair) and
+ * refuses a pair about a later reply, whose earlier turns it has no place for. Image paths are written from
+ * meta.json's `root`: the dataset folder (as the record gives them, unless an image root holds the image), or the
+ * output's when images are copied. A single image is a string, several a list, none no `image` key (a text-only
+ * pair, as InternVL's own pipeline writes it).
  */
 export const mmpr: FormatExporter<MmprLine> = {
   schema: mmprLineSchema,
   pairsOnly: true,
   build({ parsed, annotations }, _options, exportImages) {
-    const images = exportImages.paths(parsed.images);
-    if (isRefusal(images)) return images;
-    const image = images.length === 0 ? {} : { image: images.length === 1 ? images[0] : images };
-    return linePerPreference(questionOf(parsed), parsed, annotations, (question, { prefix, chosen, rejected }) => ({
-      ...image,
+    const prompt = (turn: number): { question: string; images: string[] } | Refusal => {
+      if (turn > 0) return { refusal: `a preference pair is about turn ${turn} of the conversation, and an MMPR line holds one question: the turns before that reply would be lost` };
+      const question = questionOf(parsed);
+      if (isRefusal(question)) return question;
+      const images = exportImages.paths(questionImages(parsed));
+      return isRefusal(images) ? images : { question, images };
+    };
+    return linePerPreference(prompt, parsed, annotations, ({ question, images }, { prefix, chosen, rejected }) => ({
+      ...(images.length === 0 ? {} : { image: images.length === 1 ? images[0] : images }),
       question,
       chosen: prefix + chosen,
       rejected: prefix + rejected,

@@ -29,7 +29,6 @@ type MulberryLine = z.infer<typeof mulberryLineSchema>;
 export const mulberry: FormatExporter<MulberryLine> = {
   schema: mulberryLineSchema,
   carriesSystem: true,
-  writesConversation: true,
   build({ parsed, annotations }, _options, images) {
     if (parsed.format !== 'mulberry') return { refusal: `the response is not in Mulberry's ### sections (the record is ${parsed.format})` };
     const phrase = annotations.reflections.at(-1)?.phrase ?? DEFAULT_REFLECTION_PHRASE;

@@ -21,7 +21,6 @@ type OpenaiChatLine = z.infer<typeof openaiChatLineSchema>;
 export const openaiChat: FormatExporter<OpenaiChatLine> = {
   schema: openaiChatLineSchema,
   carriesSystem: true,
-  writesConversation: true,
   build({ parsed }, _options, images) {
     const prompt = openaiPrompt(parsed, images);
     if (isRefusal(prompt)) return prompt;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { questionOf } from './exchange';
-import { ratedResponses, type RatedStep } from './steps';
+import { firstQuestionRatings, ratedResponses, type RatedStep } from './steps';
 import { isRefusal, type FormatExporter } from './types';
 
 const ratingSchema = z.union([z.literal(-1), z.literal(0), z.literal(1)]);
@@ -52,14 +52,15 @@ function labelledStep(step: RatedStep): Prm800kStep {
 /**
  * PRM800K: one line per response with rated steps, labelled up to the first wrong step (`found_error`) or to
  * the last rated step (`solution`). The problem keeps its `<image>` placeholders; PRM800K has no field for
- * the images themselves. `ground_truth_answer` is null when the record has no reference answer.
+ * the images themselves. `ground_truth_answer` is null when the record has no reference answer. A problem is one
+ * question, so a conversation's first reply is written and rated steps of a later reply are refused.
  */
 export const prm800k: FormatExporter<Prm800kLine> = {
   schema: prm800kLineSchema,
   build(input) {
     const problem = questionOf(input.parsed);
     if (isRefusal(problem)) return problem;
-    const rated = ratedResponses(input);
+    const rated = firstQuestionRatings(ratedResponses(input), 'a PRM800K line holds one problem');
     if (isRefusal(rated)) return rated;
     return rated.map(({ allSteps, steps }) => {
       const firstError = steps.findIndex((step) => step.rating === -1);

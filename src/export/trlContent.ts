@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ParsedRecord } from '../dataset/record';
-import { laterTurns, questionImages, questionWithoutImageTokens, textPartSchema } from './exchange';
+import { laterTurns, type PlacedTurn, promptTurns, textPartSchema } from './exchange';
 import type { ExportImages } from './images';
 import { isRefusal, type Refusal } from './types';
 
@@ -19,10 +19,12 @@ export function imagePartsMatch(messages: TrlMessage[], images: string[] | undef
   return parts === (images?.length ?? 0) && images?.length !== 0;
 }
 
-/** The prompt messages of a TRL conversational row (the system prompt, then the question), and the row's `images` when it has any. */
+/** The prompt messages of a TRL conversational row (the system prompt, then the turns a reply answers), and the row's `images` when it has any. */
 export interface TrlPrompt {
   messages: TrlMessage[];
   images: string[] | undefined;
+  /** Whether the row's messages hold their content as parts, as TRL's vision rows do. */
+  vision: boolean;
 }
 
 /** TRL vision rows hold every message's content as parts, image parts first; text rows hold strings. */
@@ -31,29 +33,34 @@ export function trlMessage(role: TrlMessage['role'], text: string, vision: boole
   return { role, content: [...Array.from({ length: imageCount }, () => ({ type: 'image' as const })), { type: 'text', text }] };
 }
 
-/** A row is a vision row when any turn of the record has an image, so the question's `images` may be empty. */
-export function trlPrompt(parsed: ParsedRecord, exportImages: ExportImages): TrlPrompt | Refusal {
-  const text = questionWithoutImageTokens(parsed);
-  if (isRefusal(text)) return text;
-  const written = exportImages.paths(questionImages(parsed));
-  if (isRefusal(written)) return written;
-  const vision = parsed.images.length > 0;
-  const images = vision ? written : undefined;
-  const system = parsed.system === undefined ? [] : [trlMessage('system', parsed.system, vision)];
-  return { messages: [...system, trlMessage('user', text, vision, images?.length)], images };
-}
-
-/** The turns after the first reply as TRL messages, each with an image part per image it places, and those images in order. */
-export function trlLaterTurns(parsed: ParsedRecord, exportImages: ExportImages, vision: boolean): { messages: TrlMessage[]; images: string[] } | Refusal {
-  const later = laterTurns(parsed, 'dropped');
-  if (isRefusal(later)) return later;
+/** Turns as TRL messages, each with an image part per image it places, and those images in order. */
+function trlTurns(turns: PlacedTurn[] | Refusal, exportImages: ExportImages, vision: boolean): { messages: TrlMessage[]; images: string[] } | Refusal {
+  if (isRefusal(turns)) return turns;
   const messages: TrlMessage[] = [];
   const images: string[] = [];
-  for (const turn of later) {
+  for (const turn of turns) {
     const written = exportImages.paths(turn.images);
     if (isRefusal(written)) return written;
     messages.push(trlMessage(turn.role, turn.text, vision, written.length));
     images.push(...written);
   }
   return { messages, images };
+}
+
+/**
+ * The prompt of reply `turn`: the system prompt, then the question it answers after the conversation before it
+ * (`promptTurns`). A row is a vision row when any turn of the record has an image; it names `images` when its
+ * own messages place some.
+ */
+export function trlPrompt(parsed: ParsedRecord, exportImages: ExportImages, turn = 0): TrlPrompt | Refusal {
+  const vision = parsed.images.length > 0;
+  const turns = trlTurns(promptTurns(parsed, turn, 'dropped'), exportImages, vision);
+  if (isRefusal(turns)) return turns;
+  const system = parsed.system === undefined ? [] : [trlMessage('system', parsed.system, vision)];
+  return { messages: [...system, ...turns.messages], images: turns.images.length > 0 ? turns.images : undefined, vision };
+}
+
+/** The turns after the first reply as TRL messages, each with an image part per image it places, and those images in order. */
+export function trlLaterTurns(parsed: ParsedRecord, exportImages: ExportImages, vision: boolean): { messages: TrlMessage[]; images: string[] } | Refusal {
+  return trlTurns(laterTurns(parsed, 'dropped'), exportImages, vision);
 }

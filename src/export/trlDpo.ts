@@ -15,23 +15,26 @@ const trlDpoLineSchema = z
 type TrlDpoLine = z.infer<typeof trlDpoLineSchema>;
 
 /**
- * TRL preference, conversational: one line per preference of the record. A segment-level pair puts the
- * response text before the segment in a final assistant message of the prompt, which TRL continues
- * (`continue_final_message`), so chosen and rejected are just the two versions of the segment.
+ * TRL preference, conversational: one line per preference of the record. The prompt is what the pair's reply
+ * answers: the system prompt, then the conversation up to that reply (earlier questions with an image part per
+ * image they place, earlier replies), its question last; `images` lists the prompt's images in the order of
+ * their parts. A segment-level pair puts the reply's text before the segment in a final assistant message of the
+ * prompt, which TRL continues (`continue_final_message`), so chosen and rejected are just the two versions of
+ * the segment.
  */
 export const trlDpo: FormatExporter<TrlDpoLine> = {
   schema: trlDpoLineSchema,
   pairsOnly: true,
   carriesSystem: true,
   build({ parsed, annotations }, _options, images) {
-    return linePerPreference(trlPrompt(parsed, images), parsed, annotations, (prompt, { prefix, chosen, rejected }) => {
-      const vision = prompt.images !== undefined;
+    const prompt = (turn: number) => trlPrompt(parsed, images, turn);
+    return linePerPreference(prompt, parsed, annotations, ({ messages, images: placed, vision }, { prefix, chosen, rejected }) => {
       const line: TrlDpoLine = {
-        prompt: prefix === '' ? prompt.messages : [...prompt.messages, trlMessage('assistant', prefix, vision)],
+        prompt: prefix === '' ? messages : [...messages, trlMessage('assistant', prefix, vision)],
         chosen: [trlMessage('assistant', chosen, vision)],
         rejected: [trlMessage('assistant', rejected, vision)],
       };
-      return vision ? { ...line, images: prompt.images } : line;
+      return placed === undefined ? line : { ...line, images: placed };
     });
   },
 };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { questionOf } from './exchange';
-import { ratedResponses, stepLabel } from './steps';
+import { questionImages, questionOf } from './exchange';
+import { firstQuestionRatings, ratedResponses, stepLabel } from './steps';
 import { isRefusal, type FormatExporter } from './types';
 
 const trlStepwiseLineSchema = z
@@ -16,16 +16,18 @@ type TrlStepwiseLine = z.infer<typeof trlStepwiseLineSchema>;
 
 /**
  * TRL stepwise supervision: one line per response with rated steps (the rejected side of a pair too). The
- * prompt is the question as the record gives it, placeholders kept, with `images` when the record has any.
+ * prompt is the question as the record gives it, placeholders kept, with `images` when it has any. TRL's
+ * stepwise prompt is a string (its PRM trainer tokenizes it as text, no chat template), so a conversation's
+ * first reply is written and rated steps of a later reply are refused.
  */
 export const trlStepwise: FormatExporter<TrlStepwiseLine> = {
   schema: trlStepwiseLineSchema,
   build(input, options, exportImages) {
     const question = questionOf(input.parsed);
     if (isRefusal(question)) return question;
-    const rated = ratedResponses(input);
+    const rated = firstQuestionRatings(ratedResponses(input), "trl-stepwise's prompt is one string, with no place for earlier turns");
     if (isRefusal(rated)) return rated;
-    const images = exportImages.paths(input.parsed.images);
+    const images = exportImages.paths(questionImages(input.parsed));
     if (isRefusal(images)) return images;
     return rated.map(({ steps }) => {
       const labels = steps.map((step) => stepLabel(step.rating, options.neutralLabel));

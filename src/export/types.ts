@@ -90,8 +90,6 @@ export interface FormatExporter<Line> {
   lineKind?(parsed: ParsedRecord): string;
   /** Preference formats that write nothing but pairs: a record's annotated pairs are lines even when it has no response. */
   pairsOnly?: true;
-  /** Chat formats that write a conversation's later exchanges after the record's first reply. */
-  writesConversation?: true;
   /** Formats with a place for a system prompt; the others refuse a record that has one rather than drop it. */
   carriesSystem?: true;
   /** Formats for which a rejected review labels the record rather than leaving it out. */

@@ -606,15 +606,20 @@ describe('record rules', () => {
     assert.equal(result.refusal, 'cannot inline image: image not found: images/missing.png');
   });
 
-  it('writes a second exchange in the chat formats and refuses it in the formats about the first reply', () => {
+  it('writes a second exchange in the chat formats, and the first reply without it in the formats about a reply', () => {
     const source = JSON.parse(fixtureLines('llava_cot.jsonl')[0].text) as { conversations: JsonObject[] };
     const twoExchanges = { ...source, conversations: [...source.conversations, { from: 'human', value: 'And in 2020?' }, { from: 'gpt', value: '<CONCLUSION>12</CONCLUSION>' }] };
     const input = readExportInput(JSON.stringify(twoExchanges), 7);
     assert.ok(!('refusal' in input));
     const chat: ExportFormat[] = ['trl-sft', 'llamafactory-sharegpt', 'openai-chat'];
     for (const format of chat) assert.equal(JSON.stringify(exported(format, input)[0]).split('And in 2020?').length, 2, format);
+    // The first reply rated and a pair about it: its rows hold the question alone, not the exchange after it.
+    const ratings = Object.fromEntries([0, 1, 2, 3].map((index) => [String(index), { rating: 1 }]));
+    const pair = { level: 'response', chosen: 'better', rejected: 'worse', origin: 'manual', createdAt: CREATED };
+    const rated = { ...input, annotations: annotationsSchema.parse({ version: 1, segments: ratings, preferencePairs: [pair] }) };
     for (const format of FORMATS.filter((candidate) => !chat.includes(candidate) && candidate !== 'mulberry')) {
-      assert.ok(refusal(format, input).endsWith('conversations turn(s) 3 (human), 4 (gpt) come after it: they cannot be its prompt and would be lost'), format);
+      const lines = exported(format, rated);
+      assert.ok(lines.length > 0 && !JSON.stringify(lines).includes('And in 2020?'), format);
     }
     const tool = readExportInput(JSON.stringify({ ...source, conversations: [...source.conversations, { from: 'tool', value: '12' }] }), 7);
     assert.ok(!('refusal' in tool));

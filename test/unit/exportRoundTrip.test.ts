@@ -4,7 +4,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { DEFAULT_REFLECTION_PHRASE } from '../../src/dataset/annotations';
+import { checkLine } from '../../src/dataset/checks';
 import { parseRecord } from '../../src/dataset/formats';
+import { applyOperation } from '../../src/dataset/operations';
 import type { JsonObject } from '../../src/dataset/record';
 import { exportFormatSchema, type ExportFormat } from '../../src/export';
 import { runCli } from '../harness/cli';
@@ -93,4 +96,83 @@ describe('a multi-turn conversation read back', () => {
       assert.deepEqual(lines(second).map((row) => JSON.parse(row) as unknown), rows.map((row) => JSON.parse(row) as unknown));
     });
   }
+});
+
+describe('pairs about each reply of a conversation read back', () => {
+  let workspace: string;
+  const context = { at: '2025-01-01T00:00:00.000Z', reflectionPhrase: DEFAULT_REFLECTION_PHRASE };
+  before(() => {
+    workspace = makeWorkspace('cot-studio-round-trip-pairs-');
+    // A pair about each reply of every conversation of LLaMA-Factory's demo.
+    const annotated = lines(path.join(fixturesDir, 'real', 'llamafactory-mllm-demo.jsonl')).map((line) =>
+      [0, 1].reduce(
+        (text, turn) => applyOperation(text, { kind: 'markPreference', line: 1, turn, chosen: { text: `A better reply ${turn}.` }, rejected: 'current' }, context).text,
+        line,
+      ),
+    );
+    fs.writeFileSync(path.join(workspace, 'pairs.jsonl'), `${annotated.join('\n')}\n`);
+    fs.mkdirSync(path.join(workspace, 'mllm_demo_data'));
+    for (const name of ['1.jpg', '2.jpg', '3.jpg']) fs.writeFileSync(path.join(workspace, 'mllm_demo_data', name), Buffer.from(PNG_BASE64, 'base64'));
+  });
+  after(() => fs.rmSync(workspace, { recursive: true, force: true }));
+
+  /** Exports `source` as `format`, reads every row back, exports the rows again and expects the same rows. */
+  async function roundTrip(source: string, format: ExportFormat, rows: number): Promise<JsonObject[]> {
+    const first = path.join(workspace, `${format}.first.jsonl`);
+    const written = await runCli('export', path.join(workspace, source), '--format', format, '-o', first);
+    assert.equal(written.code, 0, written.stderr);
+    const exported = lines(first).map((row) => JSON.parse(row) as JsonObject);
+    assert.equal(exported.length, rows);
+    const read = exported.map((row) => parseRecord(row));
+    for (const [index, record] of read.entries()) {
+      assert.ok(!('error' in record), `${format} row ${index + 1}: ${'error' in record ? record.error : ''}`);
+    }
+    // A row about a second reply reads as the conversation up to it, that reply last.
+    const later = read.filter((record) => !('error' in record) && record.conversation !== undefined);
+    assert.equal(later.length, rows / 2, format);
+    for (const record of later) {
+      assert.ok(!('error' in record));
+      assert.deepEqual(record.conversation?.map((turn) => turn.role), ['user', 'assistant', 'user', 'assistant']);
+      assert.equal(record.conversation?.[1].response, record.responses[0]);
+    }
+    // The checks read such a row as they read the conversation it came from: nothing outside it, nothing wrong.
+    for (const row of exported) {
+      assert.deepEqual(checkLine(JSON.stringify(row), { imageProblem: () => null }).results, [], `${format}: ${JSON.stringify(row)}`);
+    }
+    const second = path.join(workspace, `${format}.second.jsonl`);
+    const again = await runCli('export', first, '--format', format, '-o', second);
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(lines(second).map((row) => JSON.parse(row) as unknown), exported);
+    return exported;
+  }
+
+  for (const format of ['trl-dpo', 'openai-dpo'] as const) {
+    it(`${format}: each pair's prompt comes back, the second reply's with the exchange before it`, async () => {
+      const rows = await roundTrip('pairs.jsonl', format, 12);
+      const chosen = (row: JsonObject): unknown => (format === 'trl-dpo' ? row.chosen : row.preferred_output);
+      assert.ok(JSON.stringify(chosen(rows[1])).includes('A better reply 1.'));
+    });
+  }
+
+  it('trl-kto: each labelled side comes back after its prompt', async () => {
+    const rows = await roundTrip('pairs.jsonl', 'trl-kto', 24);
+    assert.deepEqual(rows.slice(0, 4).map((row) => [(row.prompt as unknown[]).length, row.label]), [[1, true], [1, false], [3, true], [3, false]]);
+  });
+
+  it('llamafactory-sharegpt: a TRL pair about a second reply becomes a ranking line whose conversations hold the exchange before it', async () => {
+    const trl = path.join(workspace, 'trl.jsonl');
+    const written = await runCli('export', path.join(workspace, 'pairs.jsonl'), '--format', 'trl-dpo', '-o', trl);
+    assert.equal(written.code, 0, written.stderr);
+    const rows = await roundTrip('trl.jsonl', 'llamafactory-sharegpt', 12);
+    assert.deepEqual(rows[1], {
+      conversations: [
+        { from: 'human', value: '<image>Who are they?' },
+        { from: 'gpt', value: "They're Kane and Gretzka from Bayern Munich." },
+        { from: 'human', value: '<image>What are they doing?' },
+      ],
+      chosen: { from: 'gpt', value: 'A better reply 1.' },
+      rejected: { from: 'gpt', value: 'They are celebrating on the soccer field.' },
+      images: ['mllm_demo_data/1.jpg', 'mllm_demo_data/1.jpg'],
+    });
+  });
 });

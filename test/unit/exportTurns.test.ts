@@ -1,13 +1,17 @@
 // Multi-turn chat records from the real corpus: the chat exports write every turn in order, each image in the
-// turn that places it; the preference and step exports, which are about the first reply, refuse them.
+// turn that places it; the preference and step exports write each reply after the conversation up to it where
+// the format has room for it, and refuse it where the format holds one question.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { DEFAULT_REFLECTION_PHRASE } from '../../src/dataset/annotations';
 import { checkLine } from '../../src/dataset/checks';
+import { applyOperation } from '../../src/dataset/operations';
 import type { JsonObject } from '../../src/dataset/record';
 import { exportOptionsSchema, exportRecord, readExportInput, type ExportFormat, type ExportOptions } from '../../src/export';
+import type { Operation } from '../../src/protocol/operations';
 import { fixturesDir } from '../harness/fixtures';
 import { PNG_BASE64 } from '../harness/imageFolders';
 
@@ -141,24 +145,153 @@ describe('other multi-turn records', () => {
 });
 
 describe('the preference and step formats', () => {
-  it('refuse a record whose later exchanges follow the reply they are about', () => {
-    const record = JSON.parse(mllm[0]) as JsonObject;
-    const annotated = JSON.stringify({
-      ...record,
-      cot_studio: {
-        version: 1,
-        review: { status: 'accepted' },
-        segments: { '0': { rating: 1 } },
-        preferencePairs: [{ level: 'response', chosen: 'Kane and Gretzka.', rejected: 'Two players.', origin: 'manual', createdAt: '2025-01-01T00:00:00.000Z' }],
+  const context = { at: '2025-01-01T00:00:00.000Z', reflectionPhrase: DEFAULT_REFLECTION_PHRASE };
+  const annotate = (line: string, ...operations: Operation[]): string => operations.reduce((text, operation) => applyOperation(text, operation, context).text, line);
+  const image = { type: 'image' };
+  const text = (value: string) => ({ type: 'text', text: value });
+  const said = (value: string) => [{ role: 'assistant', content: [text(value)] }];
+  const [first, firstReply, second, secondReply] = source(mllm[0]).map((turn) => turn.content);
+  // A pair about each reply of the demo's first conversation: the second one answers "What are they doing?<image>".
+  const pairs = annotate(
+    mllm[0],
+    { kind: 'markPreference', line: 1, turn: 0, chosen: { text: 'Kane and Gretzka.' }, rejected: 'current' },
+    { kind: 'markPreference', line: 1, turn: 1, chosen: { text: 'Celebrating a goal.' }, rejected: 'current' },
+  );
+
+  it('trl-dpo: the conversation up to each reply is the prompt, an image part where each question has its <image>', () => {
+    const rows = build('trl-dpo', pairs);
+    assert.ok(Array.isArray(rows), String(rows));
+    assert.deepEqual(rows, [
+      {
+        prompt: [{ role: 'user', content: [image, text('Who are they?')] }],
+        chosen: said('Kane and Gretzka.'),
+        rejected: said(firstReply),
+        images: ['../mllm_demo_data/1.jpg'],
       },
+      {
+        prompt: [
+          { role: 'user', content: [image, text('Who are they?')] },
+          { role: 'assistant', content: [text(firstReply)] },
+          { role: 'user', content: [image, text('What are they doing?')] },
+        ],
+        chosen: said('Celebrating a goal.'),
+        rejected: said(secondReply),
+        images: ['../mllm_demo_data/1.jpg', '../mllm_demo_data/1.jpg'],
+      },
+    ]);
+    assert.ok(first.startsWith('<image>') && second.endsWith('<image>'));
+  });
+
+  it('openai-dpo: input.messages holds the conversation up to the reply, ending with its question', () => {
+    const rows = build('openai-dpo', pairs, { images: 'data-uri' });
+    assert.ok(Array.isArray(rows), String(rows));
+    const url = { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG_BASE64}` } };
+    assert.deepEqual(rows[1], {
+      input: {
+        messages: [
+          { role: 'user', content: [url, text('Who are they?')] },
+          { role: 'assistant', content: firstReply },
+          { role: 'user', content: [url, text('What are they doing?')] },
+        ],
+      },
+      preferred_output: [{ role: 'assistant', content: 'Celebrating a goal.' }],
+      non_preferred_output: [{ role: 'assistant', content: secondReply }],
     });
-    for (const format of ['trl-dpo', 'openai-dpo', 'trl-kto', 'trl-stepwise', 'prm800k', 'mmpr'] as const) {
-      assert.equal(
-        build(format, annotated, format === 'prm800k' ? { images: undefined } : {}),
-        `${format} is written from the record's first reply, and messages turn(s) 3 (user), 4 (assistant) come after it: they cannot be its prompt and would be lost`,
-        format,
-      );
-    }
+    assert.deepEqual((rows[0].input as { messages: Message[] }).messages.map(textOf), ['Who are they?']);
+  });
+
+  it('trl-kto: each side of each pair is a row after the prompt of its reply', () => {
+    const rows = build('trl-kto', pairs) as { prompt: Message[]; completion: Message[]; label: boolean; images: string[] }[];
+    assert.ok(Array.isArray(rows), String(rows));
+    assert.deepEqual(
+      rows.map((row) => [row.prompt.length, textOf(row.completion[0]), row.label, row.images.length]),
+      [
+        [1, 'Kane and Gretzka.', true, 1],
+        [1, firstReply, false, 1],
+        [3, 'Celebrating a goal.', true, 2],
+        [3, secondReply, false, 2],
+      ],
+    );
+  });
+
+  it('mmpr: a pair about the first reply is its question and image; a pair about a later reply is refused', () => {
+    const firstOnly = annotate(mllm[0], { kind: 'markPreference', line: 1, turn: 0, chosen: { text: 'Kane and Gretzka.' }, rejected: 'current' });
+    assert.deepEqual(build('mmpr', firstOnly, { images: undefined }), [{ image: 'mllm_demo_data/1.jpg', question: first, chosen: 'Kane and Gretzka.', rejected: firstReply }]);
+    assert.equal(
+      build('mmpr', pairs, { images: undefined }),
+      'a preference pair is about turn 1 of the conversation, and an MMPR line holds one question: the turns before that reply would be lost',
+    );
+  });
+
+  const llava = records('llava-cot-multiturn-handwritten.jsonl')[0];
+  const turns = (JSON.parse(llava) as { conversations: { value: string }[] }).conversations.map((turn) => turn.value);
+
+  it('a segment-level pair of a later reply continues that reply after the conversation before it', () => {
+    const line = annotate(llava, { kind: 'markPreference', line: 1, turn: 1, segment: 2, chosen: { text: ' The subtracted purple object is a cylinder. ' }, rejected: 'current' });
+    const reasoning = ' The purple objects were subtracted in the previous question, and the only purple object is a cylinder. So the subtracted cylinder is purple. ';
+    const prefix = turns[3].slice(0, turns[3].indexOf(reasoning));
+    assert.ok(prefix.endsWith('<REASONING>'));
+    assert.deepEqual(build('trl-dpo', line), [
+      {
+        prompt: [
+          { role: 'user', content: [image, text(turns[0])] },
+          { role: 'assistant', content: [text(turns[1])] },
+          { role: 'user', content: [text(turns[2])] },
+          { role: 'assistant', content: [text(prefix)] },
+        ],
+        chosen: said(' The subtracted purple object is a cylinder. '),
+        rejected: said(reasoning),
+        images: ['../figures/reasoning.png'],
+      },
+    ]);
+    const openai = build('openai-dpo', line) as { input: { messages: Message[] }; preferred_output: Message[]; non_preferred_output: Message[] }[];
+    assert.deepEqual(openai[0].input.messages.map((message) => message.role), ['user', 'assistant', 'user']);
+    assert.equal(openai[0].preferred_output[0].content, `${prefix} The subtracted purple object is a cylinder. `);
+    assert.equal(openai[0].non_preferred_output[0].content, `${prefix}${reasoning}`);
+  });
+
+  const rateAll = (turn: number, rating: 1 | -1) => [0, 1, 2, 3].map((segment): Operation => ({ kind: 'rateSegment', line: 1, turn, segment, rating }));
+  const stages = (value: string) => [...value.matchAll(/<([A-Z]+)>([\s\S]*?)<\/\1>/g)].map((match) => match[2].trim());
+
+  it('trl-stepwise and prm800k write the first reply\'s rated steps and refuse those of a later reply', () => {
+    const firstRated = annotate(llava, ...rateAll(0, 1));
+    assert.deepEqual(build('trl-stepwise', firstRated), [{ prompt: turns[0], completions: stages(turns[1]), labels: [true, true, true, true], images: ['../figures/reasoning.png'] }]);
+    const prm = build('prm800k', firstRated, { images: undefined }) as { question: { problem: string; pre_generated_steps: string[] }; label: { steps: unknown[]; finish_reason: string } }[];
+    assert.ok(Array.isArray(prm), String(prm));
+    assert.equal(prm[0].question.problem, turns[0]);
+    assert.deepEqual(prm[0].question.pre_generated_steps, stages(turns[1]));
+    assert.equal(prm[0].label.finish_reason, 'solution');
+    const bothRated = annotate(firstRated, { kind: 'markFirstError', line: 1, turn: 1, segment: 2 });
+    const later = 'the rated steps of turn 1 answer a later question of the conversation, and the turns before it would be lost';
+    assert.equal(build('trl-stepwise', bothRated), `trl-stepwise's prompt is one string, with no place for earlier turns: ${later}`);
+    assert.equal(build('prm800k', bothRated, { images: undefined }), `a PRM800K line holds one problem: ${later}`);
+  });
+
+  it('trl-kto labels each reply by its own steps, after the conversation up to it; an accepted review with a wrong step is refused', () => {
+    const rated = annotate(llava, ...rateAll(0, 1), { kind: 'markFirstError', line: 1, turn: 1, segment: 2 });
+    const rows = build('trl-kto', rated) as { prompt: Message[]; completion: Message[]; label: boolean; images: string[] }[];
+    assert.ok(Array.isArray(rows), String(rows));
+    assert.deepEqual(
+      rows.map((row) => [row.prompt.map(textOf), textOf(row.completion[0]), row.label, row.images]),
+      [
+        [[turns[0]], turns[1], true, ['../figures/reasoning.png']],
+        [[turns[0], turns[1], turns[2]], turns[3], false, ['../figures/reasoning.png']],
+      ],
+    );
+    const accepted = annotate(rated, { kind: 'setReviewStatus', line: 1, status: 'accepted' });
+    assert.equal(build('trl-kto', accepted), 'the review accepts the record but step 3, 4 of turn 1 is rated incorrect; change the rating or the review');
+    // The review is on the whole conversation: every reply is a row with its verdict.
+    const rejected = build('trl-kto', annotate(llava, { kind: 'setReviewStatus', line: 1, status: 'rejected' })) as { label: boolean }[];
+    assert.deepEqual(rejected.map((row) => row.label), [false, false]);
+  });
+
+  it('trl-sft leaves out a conversation with an incorrect step in any reply, unless asked to keep it', () => {
+    const wrongLater = annotate(llava, ...rateAll(0, 1), ...rateAll(1, -1));
+    const input = readExportInput(wrongLater, 1);
+    assert.ok(!('refusal' in input));
+    assert.deepEqual(exportRecord('trl-sft', input, options()), { leftOut: 'incorrect-step' });
+    assert.equal((written('trl-sft', wrongLater, { keepIncorrect: true }).messages as Message[]).length, 4);
+    assert.equal((written('trl-sft', annotate(llava, ...rateAll(0, 1), ...rateAll(1, 1))).messages as Message[]).length, 4);
   });
 
   it('reads every exchange of LLaMA-Factory\'s demo without a turns warning', () => {

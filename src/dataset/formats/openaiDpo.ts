@@ -1,6 +1,7 @@
 import { describeJson, isJsonObject, type JsonObject, type ParsedRecord } from '../record';
 import { RecordError } from '../recordEdit';
 import { firstExchange, readTurns, systemPrompt, turnText } from './chat';
+import { earlierExchanges } from './earlierExchanges';
 import { groundTruth, recordId, recordImages } from './fields';
 import { wholeSegment } from './segment';
 import { buildResponse } from './structure';
@@ -15,7 +16,8 @@ function readOutput(record: JsonObject, key: 'preferred_output' | 'non_preferred
 
 /**
  * OpenAI's DPO fine-tuning lines, as CoT Studio writes them: `input.messages` up to the question, then the
- * preferred and the non-preferred assistant message.
+ * preferred and the non-preferred assistant message; earlier exchanges in the input are read as a conversation
+ * whose last reply is the preferred one (`earlierExchanges`).
  */
 export function parseOpenaiDpo(record: JsonObject): ParsedRecord {
   const input = record.input;
@@ -23,17 +25,18 @@ export function parseOpenaiDpo(record: JsonObject): ParsedRecord {
   if (!turns) throw new RecordError(`input.messages: expected a list of messages, found ${describeJson(isJsonObject(input) ? input.messages : input)}`);
   const { prompt } = firstExchange(turns);
   const system = systemPrompt(record, turns);
+  const chosen = buildResponse('chosen', 'openai-dpo', readOutput(record, 'preferred_output'), (ref) => [wholeSegment(ref)]);
+  const rejected = buildResponse('rejected', 'openai-dpo', readOutput(record, 'non_preferred_output'), (ref) => [wholeSegment(ref)]);
+  const earlier = earlierExchanges('openai-dpo', recordImages(record), turns, chosen);
   return {
     format: 'openai-dpo',
     id: recordId(record),
-    question: prompt ? turnText(prompt) : null,
+    question: earlier?.question ?? (prompt ? turnText(prompt) : null),
     ...(system === null ? {} : { system }),
     images: [...recordImages(record), ...turns.flatMap((turn) => turn.imageUrls)],
     groundTruth: groundTruth(record),
     keySteps: null,
-    responses: [
-      buildResponse('chosen', 'openai-dpo', readOutput(record, 'preferred_output'), (ref) => [wholeSegment(ref)]),
-      buildResponse('rejected', 'openai-dpo', readOutput(record, 'non_preferred_output'), (ref) => [wholeSegment(ref)]),
-    ],
+    ...(earlier ? { conversation: earlier.conversation } : {}),
+    responses: [earlier?.first ?? chosen, rejected],
   };
 }

@@ -1,6 +1,7 @@
 import { describeJson, isJsonObject, type JsonObject, type ParsedRecord } from '../record';
 import { RecordError } from '../recordEdit';
 import { readChat, systemPrompt, turnText } from './chat';
+import { earlierExchanges } from './earlierExchanges';
 import { groundTruth, recordId, recordImages } from './fields';
 import { wholeSegment } from './segment';
 import { buildResponse } from './structure';
@@ -16,7 +17,8 @@ function readSide(record: JsonObject, role: 'chosen' | 'rejected') {
 
 /**
  * LLaMA-Factory's preference data (`"ranking": true` in dataset_info.json): the conversation up to the question,
- * then the chosen and the rejected assistant turn as objects of their own.
+ * then the chosen and the rejected assistant turn as objects of their own; a conversation with earlier exchanges
+ * is read with the chosen turn as its last reply (`earlierExchanges`).
  */
 export function parseSharegptPreference(record: JsonObject): ParsedRecord {
   const chat = readChat(record);
@@ -24,14 +26,17 @@ export function parseSharegptPreference(record: JsonObject): ParsedRecord {
   // The sides answer the conversation's last question.
   const prompt = [...chat.turns].reverse().find((turn) => turn.role === 'user') ?? null;
   const system = systemPrompt(record, chat.turns);
+  const [chosen, rejected] = (['chosen', 'rejected'] as const).map((role) => buildResponse(role, 'sharegpt-preference', readSide(record, role), (ref) => [wholeSegment(ref)]));
+  const earlier = earlierExchanges('sharegpt-preference', recordImages(record), chat.turns, chosen);
   return {
     format: 'sharegpt-preference',
     id: recordId(record),
-    question: prompt ? turnText(prompt) : null,
+    question: earlier?.question ?? (prompt ? turnText(prompt) : null),
     ...(system === null ? {} : { system }),
     images: [...recordImages(record), ...chat.turns.flatMap((turn) => turn.imageUrls)],
     groundTruth: groundTruth(record),
     keySteps: null,
-    responses: (['chosen', 'rejected'] as const).map((role) => buildResponse(role, 'sharegpt-preference', readSide(record, role), (ref) => [wholeSegment(ref)])),
+    ...(earlier ? { conversation: earlier.conversation } : {}),
+    responses: [earlier?.first ?? chosen, rejected],
   };
 }

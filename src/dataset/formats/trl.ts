@@ -1,6 +1,7 @@
-import { describeJson, type JsonObject, type ParsedRecord, type StepLabel } from '../record';
+import { describeJson, type JsonObject, type ParsedRecord, type Response, type StepLabel } from '../record';
 import { RecordError } from '../recordEdit';
 import { firstExchange, readTurns, turnText } from './chat';
+import { earlierExchanges, type EarlierExchanges } from './earlierExchanges';
 import { groundTruth, recordId, recordImages, sourceLabel } from './fields';
 import { stepResponse, stepSegment, type TextRef, wholeSegment } from './segment';
 import { buildResponse } from './structure';
@@ -13,6 +14,12 @@ function readPrompt(record: JsonObject): { question: string | null; imageUrls: s
   if (!turns) throw new RecordError(`prompt: expected a string or a list of messages, found ${describeJson(prompt)}`);
   const first = firstExchange(turns).prompt;
   return { question: first ? turnText(first) : null, imageUrls: turns.flatMap((turn) => turn.imageUrls) };
+}
+
+/** A conversational prompt that holds earlier exchanges, read with `last` as the conversation's last reply (`earlierExchanges`). */
+function promptExchanges(record: JsonObject, format: 'trl-preference' | 'trl-completion', last: Response): EarlierExchanges | null {
+  const turns = readTurns(record.prompt, ['prompt']);
+  return turns ? earlierExchanges(format, recordImages(record), turns, last) : null;
 }
 
 /**
@@ -37,29 +44,35 @@ function readSide(record: JsonObject, role: 'chosen' | 'rejected' | 'completion'
 
 export function parseTrlPreference(record: JsonObject): ParsedRecord {
   const { question, imageUrls } = 'prompt' in record ? readPrompt(record) : implicitPrompt(record);
+  const [chosen, rejected] = (['chosen', 'rejected'] as const).map((role) => buildResponse(role, 'trl-preference', readSide(record, role), (ref) => [wholeSegment(ref)]));
+  const earlier = promptExchanges(record, 'trl-preference', chosen);
   return {
     format: 'trl-preference',
     id: recordId(record),
-    question,
+    question: earlier?.question ?? question,
     images: [...recordImages(record), ...imageUrls],
     groundTruth: groundTruth(record),
     keySteps: null,
-    responses: (['chosen', 'rejected'] as const).map((role) => buildResponse(role, 'trl-preference', readSide(record, role), (ref) => [wholeSegment(ref)])),
+    ...(earlier ? { conversation: earlier.conversation } : {}),
+    responses: [earlier?.first ?? chosen, rejected],
   };
 }
 
 /** TRL prompt-completion, and with `label` its unpaired preference (KTO) form: one completion, judged or not. */
 export function parseTrlCompletion(record: JsonObject): ParsedRecord {
   const { question, imageUrls } = readPrompt(record);
+  const completion = buildResponse('response', 'trl-completion', readSide(record, 'completion'), (ref) => [wholeSegment(ref)]);
+  const earlier = promptExchanges(record, 'trl-completion', completion);
   return {
     format: 'trl-completion',
     id: recordId(record),
-    question,
+    question: earlier?.question ?? question,
     images: [...recordImages(record), ...imageUrls],
     groundTruth: groundTruth(record),
     keySteps: null,
     ...sourceLabel(record),
-    responses: [buildResponse('response', 'trl-completion', readSide(record, 'completion'), (ref) => [wholeSegment(ref)])],
+    ...(earlier ? { conversation: earlier.conversation } : {}),
+    responses: [earlier?.first ?? completion],
   };
 }
 
