@@ -40,9 +40,10 @@ export const formatIdSchema = z.enum([
   'visual-process-bench', // image/question/answer/response: {steps, process_correctness}
   'prm800k', // question: {problem, ground_truth_answer}, label: {steps: [{completions, ...}], finish_reason}
   'verl', // data_source/prompt (chat)/reward_model.ground_truth (no response)
-  'mm-eureka', // conversations (prompt)/answer/image_urls (no response)
+  'mm-eureka', // conversations (prompt)/answer/image_urls, or message (the chat list as JSON text)/answer (no response)
   'mmpr-prompt', // image?/question/answer (no response)
   'mulberry-search', // CoMCTS input (image/question/conversations: gpt turn = ground truth) or output (a result per model)
+  'r1v-eval', // R1-V evaluation logs: question: {image_path, question, ground_truth}/model_output (<think>/<answer>)/is_correct
 ]);
 export type FormatId = z.infer<typeof formatIdSchema>;
 

@@ -6,10 +6,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parseRecord } from '../../src/dataset/formats';
+import { applyOperation } from '../../src/dataset/operations';
 import { exportFormatSchema } from '../../src/export';
 import type { JsonObject, ParsedRecord } from '../../src/dataset/record';
 import { runCli } from '../harness/cli';
-import { fixturesDir } from '../harness/fixtures';
+import { datasetsDir, fixturesDir } from '../harness/fixtures';
 
 const realDir = path.join(fixturesDir, 'real');
 const records = (name: string): JsonObject[] =>
@@ -108,12 +109,108 @@ describe('LLaMA-Factory newer layout and R1-V prompts', () => {
   });
 });
 
+describe('R1-V evaluation logs (src/eval/logs) and MM-Eureka qwen records (README "Custom dataset")', () => {
+  const evalLines = records('r1v-geoqa-eval-results.jsonl');
+  type EvalSource = { question: { question: string; image_path: string }; ground_truth: string; model_output: string };
+  const context = { at: '2025-01-01T00:00:00.000Z', reflectionPhrase: 'Let me rethink it.' };
+
+  it('an evaluated output is the response, cut by its <think>/<answer> tags and judged by is_correct', () => {
+    const answers = ['40.0', '25', '35'];
+    for (const [index, record] of evalLines.map(parsed).entries()) {
+      const source = evalLines[index] as EvalSource;
+      assert.deepEqual([record.format, record.question, record.groundTruth, record.images], ['r1v-eval', source.question.question, source.ground_truth, [source.question.image_path]]);
+      assert.equal(record.responses.length, 1);
+      const [response] = record.responses;
+      assert.deepEqual([response?.text, response?.correct], [source.model_output, false]);
+      assert.deepEqual(
+        response?.segments.map((segment) => [segment.kind, segment.path, source.model_output.slice(...segment.span)]),
+        [
+          ['think', ['model_output'], between(source.model_output, '<think>', '</think>')],
+          ['answer', ['model_output'], answers[index]],
+        ],
+      );
+    }
+  });
+
+  it('an edit of a segment rewrites model_output alone', () => {
+    const line = JSON.stringify(evalLines[0]);
+    const edited = JSON.parse(applyOperation(line, { kind: 'editSegment', line: 1, segment: 1, text: '140' }, context).text) as JsonObject;
+    const source = evalLines[0] as EvalSource;
+    assert.equal(edited.model_output, source.model_output.replace('<answer>40.0</answer>', '<answer>140</answer>'));
+    const { model_output: _edited, cot_studio: _annotations, ...rest } = edited;
+    const { model_output: _source, ...unchanged } = evalLines[0] as JsonObject;
+    assert.deepEqual(rest, unchanged, 'the question, ground truth, extracted answer and verdict stay as they were');
+    assert.equal(parsed(edited).responses[0]?.segments[1]?.text, '140');
+  });
+
+  it('rewards score the output against the ground truth; SFT exports refuse a wrong output and write a correct one', async () => {
+    const file = path.join(realDir, 'r1v-geoqa-eval-results.jsonl');
+    const rewards = await runCli('rewards', file, '--json');
+    const scored = (JSON.parse(rewards.stdout) as { records: Array<{ format: string; rewards: Record<string, number> }> }).records;
+    assert.deepEqual(
+      scored.map((record) => [record.format, record.rewards['format-think-answer'], record.rewards['accuracy-discrete']]),
+      [
+        ['r1v-eval', 1, 0],
+        ['r1v-eval', 1, 0],
+        ['r1v-eval', 1, 0],
+      ],
+    );
+    const wrong = await runCli('export', file, '--format', 'trl-sft', '-o', path.join(scratch, 'r1v-eval-wrong.jsonl'));
+    assert.equal(wrong.code, 1);
+    for (const line of [1, 2, 3]) assert.match(wrong.stderr, new RegExp(`eval-results\\.jsonl:${line}: not exported: trl-sft would train on a wrong answer`));
+
+    const folder = fs.mkdtempSync(path.join(scratch, 'r1v-eval-'));
+    fs.cpSync(path.join(datasetsDir, 'images', 'triangle.png'), path.join(folder, 'triangle.png'));
+    const source = evalLines[0] as EvalSource;
+    const correct = { ...source, question: { ...source.question, image_path: 'triangle.png' }, model_output: source.model_output.replace('40.0</answer>', '140</answer>'), is_correct: true };
+    const input = path.join(folder, 'eval.jsonl');
+    fs.writeFileSync(input, `${JSON.stringify(correct)}\n`);
+    const output = path.join(folder, 'sft.jsonl');
+    const written = await runCli('export', input, '--format', 'trl-sft', '-o', output);
+    assert.equal(written.code, 0, written.stderr);
+    type SftLine = { messages: Array<{ role: string; content: Array<{ type: string; text?: string }> }>; images: string[] };
+    const [sft] = fs.readFileSync(output, 'utf8').trim().split('\n').map((text) => JSON.parse(text) as SftLine);
+    assert.deepEqual(sft?.messages.map((message) => [message.role, message.content.map((part) => part.text ?? part.type)]), [
+      ['user', ['image', source.question.question]],
+      ['assistant', [correct.model_output]],
+    ]);
+    assert.deepEqual(sft?.images, ['triangle.png']);
+  });
+
+  it("MM-Eureka's `message` is read as the chat list it holds: question, images (file:// stripped) and ground truth", () => {
+    const [record] = records('mm-eureka-qwen-readme.jsonl').map(parsed);
+    assert.deepEqual(
+      [record?.format, record?.id, record?.question, record?.images, record?.groundTruth, record?.responses],
+      ['mm-eureka', '0', 'How many cats in the image?', ['/path/to/your/image.jpg'], 'gt that could be parsed and verified by math_verify', []],
+    );
+    assert.throws(() => applyOperation(JSON.stringify(records('mm-eureka-qwen-readme.jsonl')[0]), { kind: 'editSegment', line: 1, segment: 0, text: 'x' }, context), /a mm-eureka record has no response to annotate/);
+  });
+
+  it('a `message` that is not the JSON text of a list of chat turns is an error naming `message`', () => {
+    const [source] = records('mm-eureka-qwen-readme.jsonl');
+    const failure = (message: string): string => {
+      const result = parseRecord({ ...source, message });
+      assert.ok('error' in result, `${message} is read`);
+      return result.error;
+    };
+    assert.equal(failure(`[{'role': 'user', 'content': 'How many cats?'}]`), 'not a mm-eureka record: message: not valid JSON: a single quote at column 3: JSON strings and keys take double quotes');
+    assert.match(failure('[{"role": "user"'), /^not a mm-eureka record: message: not valid JSON: /);
+    assert.equal(failure('{"role": "user", "content": "How many cats?"}'), 'not a mm-eureka record: message: expected a list of chat turns as JSON text, found an object');
+    assert.equal(failure('[]'), 'not a mm-eureka record: message: holds an empty list of chat turns: there is no question');
+    assert.equal(failure('[{"role": "user", "content": "How many cats?"}, "yes"]'), 'not a mm-eureka record: message: item 2 of its list is a string, not a chat turn {"role", "content"}');
+  });
+});
+
+/** The text between `open` and `close` in `text`. */
+function between(text: string, open: string, close: string): string {
+  const start = text.indexOf(open) + open.length;
+  return text.slice(start, text.indexOf(close, start));
+}
+
 /** Files of configuration entries (dataset_info.json, meta.json) rather than records, and the shapes still not read. */
 const NOT_RECORDS = /-(dataset-info|meta-docs)\.jsonl$/;
 const STILL_UNREAD = new Map([
   ['trl-language-modeling.jsonl', [1]], // `{"text": ...}`: plain text, no question or response
-  ['r1v-geoqa-eval-results.jsonl', [1, 2, 3]], // evaluation logs: question, model output and verdict
-  ['mm-eureka-qwen-readme.jsonl', [1]], // `message` holds the conversation as a JSON string
 ]);
 
 describe('every real record through validate, stats, rewards and every export', () => {

@@ -7,11 +7,17 @@ export const IMAGE_KEYS = ['image_path', 'image', 'images'] as const;
 /** Keys that hold a record's own reference answer, most common first. */
 const GROUND_TRUTH_KEYS = ['solution', 'answer', 'answer_gt', 'ground_truth'] as const;
 
-/** What a JSON value is, for messages: `an array`, `null`, `a number`. */
-export function requireString(record: JsonObject, key: string): string {
+/** The string at `key` of `record`, an object that sits at `at` in the line (the record itself unless given). */
+export function requireString(record: JsonObject, key: string, at: JsonPath = []): string {
   const value = record[key];
   if (typeof value === 'string') return value;
-  throw new RecordError(value === undefined ? `${key}: missing` : `${key}: expected a string, found ${describeJson(value)}`);
+  const field = formatPath([...at, key]);
+  throw new RecordError(value === undefined ? `${field}: missing` : `${field}: expected a string, found ${describeJson(value)}`);
+}
+
+export function requireObject(value: Json | undefined, path: JsonPath): JsonObject {
+  if (isJsonObject(value)) return value;
+  throw new RecordError(`${formatPath(path)}: ${value === undefined ? 'missing' : `expected an object, found ${describeJson(value)}`}`);
 }
 
 export function recordId(record: JsonObject): string | null {
@@ -46,11 +52,14 @@ export function recordImages(record: JsonObject): string[] {
   return IMAGE_KEYS.flatMap((key) => imagesAt(record, key));
 }
 
-/** The image paths under one key: a path, a `{"path": ...}` object or a list of them; absent or `null` is none. */
-export function imagesAt(record: JsonObject, key: string): string[] {
+/**
+ * The image paths under one key of `record` (an object at `at` in the line, the record itself unless given): a
+ * path, a `{"path": ...}` object or a list of them; absent or `null` is none.
+ */
+export function imagesAt(record: JsonObject, key: string, at: JsonPath = []): string[] {
   const value = record[key];
   if (value === undefined || value === null) return [];
-  return Array.isArray(value) ? value.map((item, index) => imagePath(item, [key, index])) : [imagePath(value, [key])];
+  return Array.isArray(value) ? value.map((item, index) => imagePath(item, [...at, key, index])) : [imagePath(value, [...at, key])];
 }
 
 /** R1-VL `key_steps.Steps` (an RL problem's, or a chat record's that carries them): each item a string or a list of acceptable alternatives; absent means none. */

@@ -5,11 +5,13 @@
  * Detection, most specific shape first:
  * 0. Process-supervision data, whose labelled steps are the response: `steps_with_score` is VisualPRM
  *    (VisualPRM400K, and VL-PRM300K, which also holds a training conversation); a `response` object with
- *    `steps` is VisualProcessBench; `question` and `label` objects are PRM800K's label lines.
+ *    `steps` is VisualProcessBench; `question` and `label` objects are PRM800K's label lines. A `question`
+ *    object beside a `model_output` string is R1-V's evaluation log.
  *    RL prompts that would read as other shapes: a `prompt` list with a `reward_model` is verl; a chat list
- *    with `image_urls` is MM-Eureka. Mulberry's CoMCTS files: per-model results (`response` with `valid` /
- *    `is_correct`) or `prefix_prompt` (output), or a `question` string beside a chat list of one question that
- *    restates it and one reply ending in an `Answer:` line (input, whose gpt turn is the ground truth).
+ *    with `image_urls`, or a `message` string (the chat list as JSON text) with an `answer`, is MM-Eureka.
+ *    Mulberry's CoMCTS files: per-model results (`response` with `valid` / `is_correct`) or `prefix_prompt`
+ *    (output), or a `question` string beside a chat list of one question that restates it and one reply ending
+ *    in an `Answer:` line (input, whose gpt turn is the ground truth).
  * 1. Keys that only one shape has: `prompt` + `completions` is TRL stepwise; `prompt` + `completion` is TRL
  *    prompt-completion (with `label`, its unpaired preference form); `chosen` + `rejected` is a preference pair:
  *    TRL when it has a `prompt`, MMPR when it has a `question`, LLaMA-Factory ranking when the prompt is a chat
@@ -28,6 +30,7 @@ import { type FormatId, isJsonObject, type JsonObject, type ParsedRecord } from 
 import { RecordError } from '../recordEdit';
 import { CHAT_KEYS, readChat } from './chat';
 import { detectChatFormat, parseChat } from './chatFormats';
+import { parseR1vEval } from './evaluation';
 import { parseMmpr, parseMmprPrompt } from './mmpr';
 import { isMulberrySearch, parseMulberrySearch } from './mulberrySearch';
 import { parsePrm800k, parseVisualPrm, parseVisualProcessBench } from './processSupervision';
@@ -63,6 +66,7 @@ const PARSERS: Record<FormatId, (record: JsonObject) => ParsedRecord> = {
   'mm-eureka': parseMmEureka,
   'mmpr-prompt': parseMmprPrompt,
   'mulberry-search': parseMulberrySearch,
+  'r1v-eval': parseR1vEval,
 };
 
 export function detectFormat(record: JsonObject): FormatId | null {
@@ -70,6 +74,7 @@ export function detectFormat(record: JsonObject): FormatId | null {
   if (Array.isArray(record.steps_with_score)) return 'visualprm';
   if (isJsonObject(record.response) && 'steps' in record.response) return 'visual-process-bench';
   if (isJsonObject(record.question) && isJsonObject(record.label)) return 'prm800k';
+  if (isJsonObject(record.question) && typeof record.model_output === 'string') return 'r1v-eval';
   if (Array.isArray(record.prompt) && isJsonObject(record.reward_model)) return 'verl';
   if (has('input') && has('preferred_output') && has('non_preferred_output')) return 'openai-dpo';
   if (has('prompt') && has('completions')) return 'trl-stepwise';
@@ -82,6 +87,7 @@ export function detectFormat(record: JsonObject): FormatId | null {
   }
   if (has('chosen') && has('question')) return 'mmpr';
   if (has('image_urls') && readChat(record) !== null) return 'mm-eureka';
+  if (typeof record.message === 'string' && has('answer')) return 'mm-eureka';
   if (isMulberrySearch(record)) return 'mulberry-search';
   const chat = detectChatFormat(record);
   if (chat !== null) return chat;
@@ -99,7 +105,7 @@ const EXPECTED_SHAPES =
   'input/preferred_output/non_preferred_output (OpenAI DPO), ' +
   'prompt/completions (TRL stepwise), problem/key_steps or image_path/problem (R1-VL), problem/solution (Reason-RFT RL), ' +
   'question/response/steps_with_score (VisualPRM), response.steps/process_correctness (VisualProcessBench), question.problem/label.steps (PRM800K), ' +
-  'prompt/reward_model (verl), conversations/answer/image_urls (MM-Eureka), question/answer or question/ground_truth (a question with its answer: MMPR and R1-V prompts), ' +
+  'prompt/reward_model (verl), conversations/answer/image_urls or message/answer (MM-Eureka), question.question/model_output (R1-V evaluation logs), question/answer or question/ground_truth (a question with its answer: MMPR and R1-V prompts), ' +
   'question/conversations or per-model results (Mulberry tree search)';
 
 /** Why detection found no format: the keys the record has and the shapes that were looked for. */

@@ -1,18 +1,13 @@
 import type { Rating } from '../annotations';
-import { describeJson, isJsonObject, type Json, type JsonObject, type JsonPath, type ParsedRecord, type Segment, type StepLabel } from '../record';
+import { describeJson, type Json, type JsonObject, type JsonPath, type ParsedRecord, type Segment, type StepLabel } from '../record';
 import { formatPath, RecordError } from '../recordEdit';
 import { firstExchange, readChat, turnText } from './chat';
-import { groundTruth, imagesAt, recordId, recordImages, requireString } from './fields';
+import { groundTruth, imagesAt, recordId, recordImages, requireObject, requireString } from './fields';
 import { stepResponse, stepSegment, type TextRef } from './segment';
 
 function requireList(value: Json | undefined, path: JsonPath, what: string): Json[] {
   if (Array.isArray(value)) return value;
   throw new RecordError(`${formatPath(path)}: ${value === undefined ? 'missing' : `expected ${what}, found ${describeJson(value)}`}`);
-}
-
-function requireObject(value: Json | undefined, path: JsonPath): JsonObject {
-  if (isJsonObject(value)) return value;
-  throw new RecordError(`${formatPath(path)}: ${value === undefined ? 'missing' : `expected an object, found ${describeJson(value)}`}`);
 }
 
 function stepText(value: Json | undefined, path: JsonPath): string {
@@ -166,8 +161,7 @@ export function parsePrm800k(record: JsonObject): ParsedRecord {
     const path: JsonPath = ['question', 'pre_generated_steps', index];
     return stepSegment({ text: stepText(step, path), path }, index);
   });
-  const problem = question.problem;
-  if (typeof problem !== 'string') throw new RecordError(`question.problem: ${problem === undefined ? 'missing' : `expected a string, found ${describeJson(problem)}`}`);
+  const problem = requireString(question, 'problem', ['question']);
   const answer = question.ground_truth_answer;
   return {
     format: 'prm800k',

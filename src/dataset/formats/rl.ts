@@ -1,4 +1,5 @@
-import { describeJson, isJsonObject, type JsonObject, type ParsedRecord } from '../record';
+import { notJson } from '../notRecord';
+import { describeJson, isJsonObject, type Json, type JsonObject, type ParsedRecord } from '../record';
 import { RecordError } from '../recordEdit';
 import { firstExchange, readChat, readTurns, systemPrompt, type Turn, turnText } from './chat';
 import { groundTruth, imagesAt, readKeySteps, recordId, recordImages, requireString } from './fields';
@@ -52,15 +53,39 @@ function fileUrlPath(url: string): string {
   return url.replace(/^file:\/\//i, '');
 }
 
-/** MM-Eureka's RL data: a `conversations` prompt, `answer`, and `image_urls` (`file://` URLs read as paths). */
+/**
+ * The chat list MM-Eureka's qwen branch holds as JSON text in `message`, or null when the record has no
+ * `message` string. Its turns' paths point into the decoded list, which no edit reaches: the record is a prompt.
+ */
+function messageTurns(record: JsonObject): Turn[] | null {
+  const message = record.message;
+  if (typeof message !== 'string') return null;
+  let decoded: Json;
+  try {
+    decoded = JSON.parse(message) as Json;
+  } catch (error) {
+    throw new RecordError(`message: ${notJson(message, error instanceof Error ? error.message : String(error)).problem}`);
+  }
+  if (!Array.isArray(decoded)) throw new RecordError(`message: expected a list of chat turns as JSON text, found ${describeJson(decoded)}`);
+  if (decoded.length === 0) throw new RecordError('message: holds an empty list of chat turns: there is no question');
+  const stray = decoded.findIndex((turn) => !isJsonObject(turn));
+  if (stray >= 0) throw new RecordError(`message: item ${stray + 1} of its list is ${describeJson(decoded[stray])}, not a chat turn {"role", "content"}`);
+  return readTurns(decoded, ['message']);
+}
+
+/**
+ * MM-Eureka's RL data: the prompt as a `conversations` chat list (internvl branch) or as the JSON text of one in
+ * `message` (qwen branch, whose images are `image` parts), `answer`, and `image_urls`; `file://` URLs read as paths.
+ */
 export function parseMmEureka(record: JsonObject): ParsedRecord {
-  const chat = readChat(record);
-  if (!chat) throw new RecordError('conversations: missing (an MM-Eureka record holds its prompt in conversations)');
+  const turns = readChat(record)?.turns ?? messageTurns(record);
+  if (!turns) throw new RecordError('conversations: missing (an MM-Eureka record holds its prompt in conversations, or as JSON text in message)');
+  const urls = [...imagesAt(record, 'image_urls'), ...turns.flatMap((turn) => turn.imageUrls)];
   return {
     format: 'mm-eureka',
     id: recordId(record),
-    ...promptFields(record, chat.turns),
-    images: [...recordImages(record), ...imagesAt(record, 'image_urls').map(fileUrlPath)],
+    ...promptFields(record, turns),
+    images: [...recordImages(record), ...urls.map(fileUrlPath)],
     groundTruth: groundTruth(record),
     keySteps: null,
     responses: [],

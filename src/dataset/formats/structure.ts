@@ -34,9 +34,10 @@ export function detectStructure(text: string): Structure | null {
 }
 
 /**
- * The structure a response of `format` is read with: fixed for the structured chat formats, detected
- * for the shapes that carry any response (OpenAI chat, preference pairs), none for plain sharegpt and TRL
- * step lists. Parsing and checking both ask here, so they always agree.
+ * The structure a response of `format` is read with: fixed for the structured chat formats and R1-V's
+ * evaluation logs (whose prompt asks for `<think>`/`<answer>`), detected for the shapes that carry any
+ * response (OpenAI chat, preference pairs), none for plain sharegpt and TRL step lists. Parsing and checking
+ * both ask here, so they always agree.
  */
 export function structureOf(format: FormatId, text: string): Structure | null {
   switch (format) {
@@ -45,6 +46,7 @@ export function structureOf(format: FormatId, text: string): Structure | null {
     case 'mulberry':
       return 'sections';
     case 'think-answer':
+    case 'r1v-eval':
       return 'think-answer';
     case 'openai-chat':
     case 'mmpr':
