@@ -207,7 +207,8 @@ export class SampleView {
     if (sample.question !== null) parts.push(this.renderField('Question', sample.question, 'sample-question'));
     if (sample.groundTruth !== null) parts.push(this.renderField('Ground truth', sample.groundTruth, 'sample-ground-truth'));
     if (sample.prefixPrompt !== undefined) parts.push(this.renderField('Prefix prompt', sample.prefixPrompt, 'sample-prefix-prompt'));
-    if (sample.responses[1]?.role === 'rejected') parts.push(this.renderPair(sample));
+    const [first, rejected] = sample.responses;
+    if (first && rejected?.role === 'rejected') parts.push(this.renderPair(first, rejected));
     else {
       // Responses after the first (other models' paths of a tree search) are shown to read, not to rate or edit.
       sample.responses.forEach((response, position) => {
@@ -236,15 +237,14 @@ export class SampleView {
    * A preference pair side by side; the rejected side shows its word differences from the chosen one, then
    * a compact card per segment to regenerate it and weigh its alternatives.
    */
-  private renderPair(sample: Sample): HTMLElement {
-    const [chosen, rejected] = sample.responses;
+  private renderPair(chosen: SampleResponse, rejected: SampleResponse): HTMLElement {
     const pair = element('div', 'response-pair');
     const actions = element('div', 'pair-actions');
     actions.setAttribute('role', 'toolbar');
     actions.setAttribute('aria-label', 'Preference pair');
     actions.append(
       button('Chosen is better', 'Mark chosen as better', () =>
-        this.options.run({ kind: 'markPreference', chosen: { text: chosen.text }, rejected: { text: rejected.text } }),
+        this.options.run({ kind: 'markPreference', turn: chosen.turn, chosen: { text: chosen.text }, rejected: { text: rejected.text } }),
       ),
       button('Rejected is better', 'Swap chosen and rejected', () => this.options.run({ kind: 'swapSides' })),
     );
@@ -329,8 +329,13 @@ export class SampleView {
         const reply = replyAt(sample, { turn: entry.turn });
         item.dataset.turn = String(entry.turn);
         item.append(element('h3', 'response-role', `Reply ${entry.turn + 1} (turn ${entry.turn})`));
-        if (!reply || reply.segments.length === 0) item.append(element('p', 'sample-empty', 'This reply has no segments.'));
-        for (const segment of reply?.segments ?? []) item.append(this.renderSegment(segment, 'primary', entry.turn));
+        // A preference record whose prompt holds earlier exchanges: its sides answer the last question.
+        const rejected = sample.responses[1]?.role === 'rejected' && sample.responses[1].turn === entry.turn ? sample.responses[1] : undefined;
+        if (reply && rejected) item.append(this.renderPair(reply, rejected));
+        else {
+          if (!reply || reply.segments.length === 0) item.append(element('p', 'sample-empty', 'This reply has no segments.'));
+          for (const segment of reply?.segments ?? []) item.append(this.renderSegment(segment, 'primary', entry.turn));
+        }
       }
       list.append(item);
     }

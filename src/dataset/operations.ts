@@ -72,6 +72,14 @@ function remember(annotations: Annotations, operation: string, at: string, segme
   if (annotations.history.length > HISTORY_LIMIT) annotations.history.splice(0, annotations.history.length - HISTORY_LIMIT);
 }
 
+/** Where a segment annotation goes when the sides of a pair swap: the rejected side's to the chosen reply's and back, by index. */
+function swappedKey(key: string, chosen: Reply): string {
+  const rejected = /^rejected:(\d+)$/.exec(key);
+  if (rejected) return replyKey(chosen, Number(rejected[1]));
+  const index = Number(key.slice(key.lastIndexOf(':') + 1));
+  return Number.isInteger(index) && key === replyKey(chosen, index) ? `rejected:${index}` : key;
+}
+
 /** A segment as the undo stack names it: its label, and the turn or model of a reply other than the first. */
 function named(reply: Reply, segment: Segment): string {
   if (reply.model !== undefined) return `${segment.label} (${reply.model})`;
@@ -270,11 +278,11 @@ export function applyOperation(lineText: string, operation: Operation, context: 
       if (parsed.responses.length < 2 || record.chosen === undefined || record.rejected === undefined) {
         throw new RecordError(`a ${parsed.format} record has no chosen and rejected sides to swap`);
       }
-      // Ratings and alternatives follow their text to the other side.
+      // Ratings and alternatives follow their text to the other side: the chosen reply is the last one (a record
+      // whose prompt holds earlier exchanges keys it by its turn); other replies' annotations stay where they are.
+      const chosen = resolveReply(parsed);
       const swapped: Annotations['segments'] = {};
-      for (const [key, value] of Object.entries(annotations.segments)) {
-        swapped[key.startsWith('rejected:') ? key.slice('rejected:'.length) : `rejected:${key}`] = value;
-      }
+      for (const [key, value] of Object.entries(annotations.segments)) swapped[swappedKey(key, chosen)] = value;
       annotations.segments = swapped;
       remember(annotations, 'swap-sides', at);
       return { text: writeAnnotations(swapValues(lineText, ['chosen'], ['rejected']), annotations), label: 'Swap chosen and rejected' };

@@ -218,3 +218,32 @@ describe('the paths of a tree search', () => {
     }
   });
 });
+
+describe('a preference pair after earlier exchanges', () => {
+  /** TRL's conversational preference layout, the prompt holding an exchange before the question the sides answer. */
+  const pair = JSON.stringify({
+    prompt: [
+      { role: 'user', content: 'What color is the sky?' },
+      { role: 'assistant', content: 'It is blue.' },
+      { role: 'user', content: 'And at night?' },
+    ],
+    chosen: [{ role: 'assistant', content: 'It is dark.' }],
+    rejected: [{ role: 'assistant', content: 'It is green.' }],
+  });
+
+  it('rates the sides as the last reply, and swapping them moves each side’s ratings with its text', () => {
+    let line = run(pair, { kind: 'rateSegment', segment: 0, rating: 1 });
+    line = run(line, { kind: 'rateSegment', segment: 0, side: 'rejected', rating: -1 });
+    line = run(line, { kind: 'rateSegment', segment: 0, turn: 0, rating: 0 });
+    const rated = JSON.parse(line) as { cot_studio: { segments: Record<string, { rating: number | null }> } };
+    assert.deepEqual(Object.fromEntries(Object.entries(rated.cot_studio.segments).map(([key, value]) => [key, value.rating])), { 'turn1:0': 1, 'rejected:0': -1, '0': 0 });
+    const swapped = JSON.parse(run(line, { kind: 'swapSides' })) as { chosen: { content: string }[]; rejected: { content: string }[]; cot_studio: { segments: Record<string, { rating: number | null }> } };
+    assert.equal(swapped.chosen[0]?.content, 'It is green.');
+    assert.equal(swapped.rejected[0]?.content, 'It is dark.');
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(swapped.cot_studio.segments).map(([key, value]) => [key, value.rating])),
+      { 'rejected:0': 1, 'turn1:0': -1, '0': 0 },
+      'the earlier reply keeps its rating',
+    );
+  });
+});
