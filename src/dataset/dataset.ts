@@ -88,6 +88,7 @@ export class Dataset {
   /** Lets go of the file the dataset reads from; reading an unchanged line afterwards throws. */
   close(): void {
     this.source.close();
+    this.reader = new LineReader(this.source, this.lines);
   }
 
   /** For `using`: a command's dataset lets its file go however the command ends. */

@@ -39,7 +39,7 @@ const WORKER_SOURCE = `
         parentPort.postMessage({ scanned, buffer: job }, [job, ...transfers(scanned)]);
         return;
       }
-      const chunk = Buffer.allocUnsafe(Math.min(job.chunkBytes, job.byteLength));
+      const chunk = Buffer.allocUnsafe(Math.min(Math.max(job.chunkBytes, 3), job.byteLength));
       const readChunk = (position, length) => {
         if (readFully(readSync, job.fd, chunk, length, job.offset + position) < length) throw new Error('the file became shorter while it was read');
         return chunk.subarray(0, length);
@@ -157,7 +157,8 @@ export async function indexFile(source: FileSource, options: IndexOptions = {}):
 /** The same scan on this thread: for a small file, and for a thread that is a worker already. */
 export function indexFileHere(source: FileSource, options: Omit<IndexOptions, 'signal'> = {}): LineIndex {
   const chunkBytes = options.chunkBytes ?? INDEX_CHUNK_BYTES;
-  const chunk = Buffer.allocUnsafe(Math.max(0, Math.min(chunkBytes, source.byteLength)));
+  // At least 3 bytes: the byte order mark is read first.
+  const chunk = Buffer.allocUnsafe(Math.min(Math.max(chunkBytes, 3), source.byteLength));
   const readChunk = (position: number, length: number): Uint8Array => {
     if (readFully(fs.readSync, source.fd, chunk, length, source.offset + position) < length) throw new Error(`${source.path} became shorter while it was read`);
     return chunk.subarray(0, length);

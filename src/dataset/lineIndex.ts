@@ -83,7 +83,8 @@ export function scanChunks(
       if (!isUtf8(joined)) invalidUtf8.push(carryStart, position + rest);
     }
     if (rest < cut && !isUtf8(bytes.subarray(rest, cut))) invalidUtf8.push(position + rest, position + cut);
-    carry = bytes.slice(cut);
+    // A copy: the reader may fill the same buffer with the next chunk (and a Buffer's slice is a view).
+    carry = new Uint8Array(bytes.subarray(cut));
     carryStart = position + cut;
   };
 

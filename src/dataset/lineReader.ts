@@ -36,13 +36,13 @@ export class LineReader {
     const { start, end } = this.lines.range(line);
     const until = Math.min(this.lines.byteLength, Math.max(end, start + READ_AHEAD_BYTES));
     const block = this.source.read(start, until);
-    // A copy of its own, so that the block is not held for the sake of one line.
-    const bytes = end - start < block.length ? block.slice(0, end - start) : block;
+    // Copies of their own (a Buffer's slice is a view), so that the block is not held for the sake of one line.
+    const bytes = end - start < block.length ? new Uint8Array(block.subarray(0, end - start)) : block;
     this.keep(line, bytes);
     for (let next = line + 1; next < this.lines.lineCount; next++) {
       const range = this.lines.range(next);
       if (range.end > until) break;
-      if (!this.cache.has(next)) this.keep(next, block.slice(range.start - start, range.end - start));
+      if (!this.cache.has(next)) this.keep(next, new Uint8Array(block.subarray(range.start - start, range.end - start)));
     }
     return bytes;
   }
