@@ -90,6 +90,8 @@ export class DatasetDocument implements vscode.CustomDocument {
   private diskStamp = '';
   /** Counts saves, reverts and reloads: an answer to a question asked before one of them no longer applies. */
   private generation = 0;
+  /** Disposed: the dataset's file is closed. */
+  private closed = false;
 
   private constructor(
     readonly uri: vscode.Uri,
@@ -210,6 +212,11 @@ export class DatasetDocument implements vscode.CustomDocument {
       saved.close();
       throw error;
     }
+    // A revert, reload or close while the saved file was indexed let this dataset go: so does the save.
+    if (dataset !== this.current || this.closed) {
+      saved.close();
+      return;
+    }
     dataset.rebase({ source: saved, lines }, changes);
     this.diskDiverged = false;
   }
@@ -258,6 +265,7 @@ export class DatasetDocument implements vscode.CustomDocument {
   }
 
   dispose(): void {
+    this.closed = true;
     this.current.close();
     this.watcher?.dispose();
     this.configuration.dispose();
