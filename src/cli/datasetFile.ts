@@ -6,6 +6,7 @@ import { imageRootProblem } from '../dataset/images';
 import { type FormatId, formatIdSchema } from '../dataset/record';
 import type { LineInput } from '../export/input';
 import { jsonlInputs, parquetInputs } from '../export/streamedInputs';
+import { FileSource } from '../files/byteSource';
 import { describeFileError } from '../files/fileErrors';
 import { withStandardInputFile } from '../files/standardInputFile';
 import { isParquetPath, parquetAsJsonl } from '../parquet/convert';
@@ -57,23 +58,29 @@ export function readingDatasetFile<T>(file: string | undefined, read: (file: str
   }
 }
 
-/** The file's bytes; standard input's for `-`. */
-export function readDatasetBytes(file: string | undefined): Buffer {
-  return readingDatasetFile(file, (name) => fs.readFileSync(name === STANDARD_INPUT ? 0 : name));
-}
-
 /**
- * The file's bytes, standard input's for `-`; a `.parquet` file's rows as JSONL lines (row N on line N, embedded
- * images as data URIs), so that every read command takes Parquet datasets as they are published.
+ * The bytes of a dataset that is not a JSONL file on disk: standard input's for `-`, a `.parquet` file's rows as
+ * JSONL lines (row N on line N, embedded images as data URIs), so that every read command takes Parquet datasets
+ * as they are published. A JSONL file is opened by `openDatasetFile` instead, never read whole.
  */
-export async function datasetBytes(file: string | undefined): Promise<Buffer> {
-  if (file === undefined || !isParquetPath(file)) return readDatasetBytes(file);
+async function inMemoryDatasetBytes(file: string): Promise<Buffer> {
+  if (!isInMemoryDataset(file)) throw new Error(`${file} is a JSONL file: open it, it is not read whole`);
+  if (file === STANDARD_INPUT) return readingDatasetFile(file, () => fs.readFileSync(0));
   readingDatasetFile(file, (name) => name);
   return parquetAsJsonl(file);
 }
 
+/** Whether a dataset named on the command line is read into memory (standard input, Parquet) rather than opened. */
+export const isInMemoryDataset = (file: string): boolean => file === STANDARD_INPUT || isParquetPath(file);
+
+/**
+ * The dataset named on the command line. A JSONL file is opened and read a line at a time, so its size does not
+ * matter; the command closes it when it ends (`using`).
+ */
 export async function openDatasetFile(file: string | undefined): Promise<Dataset> {
-  return Dataset.load(path.basename(file ?? ''), await datasetBytes(file));
+  if (file !== undefined && isInMemoryDataset(file)) return Dataset.load(path.basename(file), await inMemoryDatasetBytes(file));
+  const source = readingDatasetFile(file, (name) => FileSource.open(name));
+  return Dataset.read(path.basename(source.path), source);
 }
 
 /** A JSONL file is read a megabyte at a time. */

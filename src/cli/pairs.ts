@@ -91,7 +91,7 @@ export async function pairs(args: string[]): Promise<number> {
     withoutImage: values['without-image'],
   });
   const choice = chooseBackend(values);
-  const dataset = await openDatasetFile(file);
+  using dataset = await openDatasetFile(file);
   const output = path.resolve(values.output);
   const datasetDir = path.dirname(path.resolve(file));
   const imageRoots = imageRootsOption(values['image-root']);

@@ -99,7 +99,7 @@ export async function regenerate(args: string[]): Promise<number> {
   });
   const choice = chooseBackend(values);
   const imageRoots = imageRootsOption(values['image-root']);
-  const dataset = await openDatasetFile(file);
+  using dataset = await openDatasetFile(file);
   const checks = checkContext(file, values.format, imageRoots);
   dataset.format = checks.format;
   const output = values.output ?? defaultOutput(file);

@@ -80,7 +80,7 @@ const LOCK_WAIT_MS = 60_000;
 async function writeLine(file: string, line: number, before: string, after: string): Promise<void> {
   await withFileLock(file, { purpose: 'cot-studio regenerate --write', waitMs: LOCK_WAIT_MS }, async () => {
     const expected = await fileIdentity(file);
-    const current = await openDatasetFile(file);
+    using current = await openDatasetFile(file);
     if (line > current.lineCount || current.lineText(line - 1) !== before) throw new Error(`${file}:${line}: the line changed while regenerating; not written`);
     current.setLineText(line - 1, after);
     await atomicWrite(file, current.chunks(), { expected: expected ?? 'missing', followLinks: true });

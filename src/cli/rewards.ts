@@ -31,7 +31,7 @@ export async function rewards(args: string[]): Promise<number> {
     strict: true,
   });
   const [file] = positionals;
-  const dataset = await openDatasetFile(file);
+  using dataset = await openDatasetFile(file);
   const report = scoreDataset(dataset, checkContext(file, values.format, undefined).format);
   printOut(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatRewardsReport(report)}\n`);
   // As every command: a line that cannot be read is an error in the data, though the rest is scored.

@@ -3,8 +3,7 @@ import { parseArgs } from 'node:util';
 import { fileStats } from '../dataset/stats';
 import type { DatasetStats } from '../dataset/validate';
 import { tallyRecords } from '../dataset/stats/tally';
-import { isParquetPath } from '../parquet/convert';
-import { datasetBytes, datasetOptions, forcedFormat, imageRootsOption, readingDatasetFile, STANDARD_INPUT } from './datasetFile';
+import { datasetOptions, forcedFormat, imageRootsOption, isInMemoryDataset, openDatasetFile, readingDatasetFile } from './datasetFile';
 import { printOut } from './terminal';
 
 function table(title: string, counts: Record<string, number>): string[] {
@@ -36,8 +35,8 @@ export async function stats(args: string[]): Promise<number> {
   const options = { format, imageRoots: imageRootsOption(values['image-root']) };
   // The workers read the file themselves; here it is only checked to be a readable file, for a clear usage error.
   const result =
-    file === STANDARD_INPUT || (file !== undefined && isParquetPath(file))
-      ? tallyRecords(file, await datasetBytes(file), options).stats
+    file !== undefined && isInMemoryDataset(file)
+      ? tallyRecords(file, await openDatasetFile(file), options).stats
       : await fileStats(
           readingDatasetFile(file, (name) => {
             fs.accessSync(name, fs.constants.R_OK);

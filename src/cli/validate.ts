@@ -8,7 +8,7 @@ export async function validate(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: datasetOptions, allowPositionals: true, strict: true });
   const [file] = positionals;
   const imageRoots = imageRootsOption(values['image-root']);
-  const dataset = await openDatasetFile(file);
+  using dataset = await openDatasetFile(file);
   const context = checkContext(file, values.format, imageRoots);
   let errors = 0;
   let warnings = 0;

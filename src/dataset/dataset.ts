@@ -1,13 +1,16 @@
-import { isUtf8 } from 'node:buffer';
+import * as path from 'node:path';
 import type { RecordSummary } from '../protocol';
-import { indexBytes } from './indexWorker';
+import { BufferSource, type ByteSource, FileSource } from '../files/byteSource';
+import { indexBytes, indexFile, type IndexOptions } from './indexWorker';
 import { LineIndex } from './lineIndex';
+import { LineReader } from './lineReader';
 import type { FormatId } from './record';
 import { summarizeLine } from './recordSummary';
 import { describeInvalidUtf8, findInvalidUtf8, type InvalidUtf8 } from './utf8';
 
-const UTF8_BOM = [0xef, 0xbb, 0xbf];
 const SUMMARY_CACHE_LIMIT = 5000;
+/** A save copies the unchanged bytes this much at a time. */
+const COPY_BYTES = 4 * 1024 * 1024;
 
 /** One line changed by an operation: its full content before and after (line ending excluded). */
 export interface LineChange {
@@ -17,10 +20,16 @@ export interface LineChange {
   after: string;
 }
 
+/** Where a dataset reads its lines as they are on disk: the bytes and their index. */
+export interface IndexedSource {
+  source: ByteSource;
+  lines: LineIndex;
+}
+
 /**
- * A JSONL dataset: the file's bytes as read, a line index, and the lines changed since (an overlay).
- * Untouched lines are never decoded and re-encoded, so they are written back byte for byte; records
- * (non-blank lines) are parsed only when asked for.
+ * A JSONL dataset: a source of the file's bytes as read (a buffer, or an open file read a line at a time), a
+ * line index, and the lines changed since (an overlay). Untouched lines are never decoded and re-encoded, so
+ * they are written back byte for byte; records (non-blank lines) are parsed only when asked for.
  */
 export class Dataset {
   private readonly decoder = new TextDecoder('utf-8');
@@ -29,37 +38,62 @@ export class Dataset {
   /** Current content of lines that differ from the bytes on disk. */
   private readonly changed = new Map<number, string>();
   private forced: FormatId | undefined;
-  /** Whether the whole file is UTF-8: when it is, no line needs a check of its own. */
-  private wholeFileUtf8: boolean | undefined;
+  private source: ByteSource;
+  private lines: LineIndex;
+  private reader: LineReader;
 
   private constructor(
     readonly fileName: string,
-    private readonly bytes: Uint8Array,
-    private readonly lines: LineIndex,
-    /** 0-based line numbers of the lines that hold a record. */
-    private readonly recordLines: Uint32Array,
-    private readonly bomLength: number,
-  ) {}
+    indexed: IndexedSource,
+  ) {
+    this.source = indexed.source;
+    this.lines = indexed.lines;
+    this.reader = new LineReader(indexed.source, indexed.lines);
+  }
 
-  /** Builds the dataset; the line index of a large file is built on a worker thread. */
+  /** Builds the dataset from bytes in memory; the line index of a large buffer is built on a worker thread. */
   static async load(fileName: string, bytes: Uint8Array): Promise<Dataset> {
     const indexed = await indexBytes(bytes);
-    return Dataset.create(fileName, indexed.bytes, indexed.index);
+    return Dataset.ofIndexed(fileName, { source: new BufferSource(indexed.bytes), lines: indexed.index });
   }
 
   static fromBytes(fileName: string, bytes: Uint8Array): Dataset {
-    return Dataset.create(fileName, bytes, LineIndex.build(bytes));
+    return Dataset.ofIndexed(fileName, { source: new BufferSource(bytes), lines: LineIndex.build(bytes) });
   }
 
-  private static create(fileName: string, bytes: Uint8Array, lines: LineIndex): Dataset {
-    const bomLength = UTF8_BOM.every((byte, i) => bytes[i] === byte) ? UTF8_BOM.length : 0;
-    const recordLines = new Uint32Array(lines.lineCount);
-    let records = 0;
-    for (let line = 0; line < lines.lineCount; line++) {
-      const { start, end } = lines.range(line);
-      if (!isBlank(bytes, line === 0 ? start + bomLength : start, end)) recordLines[records++] = line;
+  /** The dataset of a source indexed already; it owns the source from here on. */
+  static ofIndexed(fileName: string, indexed: IndexedSource): Dataset {
+    return new Dataset(fileName, indexed);
+  }
+
+  /**
+   * Opens a file and indexes it by reading it a chunk at a time (on a worker thread when it is large); lines
+   * are then read from the open file when asked for, so memory holds the index and never the file. `close`
+   * lets the file go.
+   */
+  static async open(file: string, options: IndexOptions = {}): Promise<Dataset> {
+    return Dataset.read(path.basename(file), FileSource.open(file), options);
+  }
+
+  /** The dataset of a file already opened; the dataset owns it from here on, and closes it on failure. */
+  static async read(fileName: string, source: FileSource, options: IndexOptions = {}): Promise<Dataset> {
+    try {
+      return Dataset.ofIndexed(fileName, { source, lines: await indexFile(source, options) });
+    } catch (error) {
+      source.close();
+      throw error;
     }
-    return new Dataset(fileName, bytes, lines, recordLines.slice(0, records), bomLength);
+  }
+
+  /** Lets go of the file the dataset reads from; reading an unchanged line afterwards throws. */
+  close(): void {
+    this.source.close();
+    this.reader = new LineReader(this.source, this.lines);
+  }
+
+  /** For `using`: a command's dataset lets its file go however the command ends. */
+  [Symbol.dispose](): void {
+    this.close();
   }
 
   get lineCount(): number {
@@ -67,11 +101,17 @@ export class Dataset {
   }
 
   get recordCount(): number {
-    return this.recordLines.length;
+    return this.lines.recordLines.length;
   }
 
+  /** The size of the file as read. */
   get byteLength(): number {
-    return this.bytes.length;
+    return this.lines.byteLength;
+  }
+
+  /** 0-based line numbers of the lines that hold a record. */
+  private get recordLines(): Uint32Array {
+    return this.lines.recordLines;
   }
 
   /** The format every record is read as, or undefined to detect it per record. */
@@ -120,8 +160,8 @@ export class Dataset {
 
   /** A line's bytes as read, without its line ending or the file's byte order mark. */
   private originalBytes(line: number): Uint8Array {
-    const { start, end } = this.lines.range(line);
-    return this.bytes.subarray(line === 0 ? start + this.bomLength : start, end);
+    const bytes = this.reader.read(line);
+    return line === 0 ? bytes.subarray(this.lines.bomLength) : bytes;
   }
 
   /**
@@ -129,8 +169,9 @@ export class Dataset {
    * there, so such a line is reported by the checks and never rewritten from its text.
    */
   invalidUtf8(line: number): InvalidUtf8 | undefined {
-    this.wholeFileUtf8 ??= isUtf8(this.bytes);
-    return this.wholeFileUtf8 ? undefined : findInvalidUtf8(this.originalBytes(line));
+    const { start, end } = this.lines.range(line);
+    // The index knows where the file is all UTF-8, so most lines need no check (and no read) of their own.
+    return this.lines.mayBeInvalidUtf8(start, end) ? findInvalidUtf8(this.originalBytes(line)) : undefined;
   }
 
   /** Why a line must not be rewritten, or undefined when it may be: written from its decoded text, its invalid bytes would become U+FFFD. */
@@ -195,21 +236,58 @@ export class Dataset {
     return page;
   }
 
+  /** The changed lines now, for `chunks` and `rebase`: later edits do not change it. */
+  snapshot(): ReadonlyMap<number, string> {
+    return new Map(this.changed);
+  }
+
   /**
-   * The file's bytes with the changed lines substituted: unchanged stretches are slices of the original
-   * buffer, so a save after one edit costs about a copy. Line endings, the BOM and a missing final newline
-   * stay as they were.
+   * The file's bytes with the changed lines (of `changes`, by default the current ones) substituted: unchanged
+   * stretches are read from the source a few megabytes at a time, so a save holds a piece of the file and the
+   * edits, never the file. Line endings, the BOM and a missing final newline stay as they were. Throws when
+   * the file was written in place since it was opened, rather than give a mix of two versions.
    */
-  *chunks(): Generator<Uint8Array> {
-    let position = 0;
-    for (const [line, text] of [...this.changed].sort(([a], [b]) => a - b)) {
-      const { start, end } = this.lines.range(line);
-      const contentStart = line === 0 ? start + this.bomLength : start;
-      if (contentStart > position) yield this.bytes.subarray(position, contentStart);
-      yield this.encoder.encode(text);
-      position = end;
+  chunks(changes: ReadonlyMap<number, string> = this.snapshot()): Iterable<Uint8Array> {
+    const ordered = [...changes].sort(([a], [b]) => a - b);
+    const { source, lines, encoder } = this;
+    function* copy(from: number, to: number): Generator<Uint8Array> {
+      for (let position = from; position < to; position += COPY_BYTES) yield source.read(position, Math.min(to, position + COPY_BYTES));
     }
-    if (position < this.bytes.length) yield this.bytes.subarray(position);
+    return (function* () {
+      source.assertUnchanged();
+      let position = 0;
+      for (const [line, text] of ordered) {
+        const { start, end } = lines.range(line);
+        yield* copy(position, line === 0 ? start + lines.bomLength : start);
+        yield encoder.encode(text);
+        position = end;
+      }
+      yield* copy(position, lines.byteLength);
+      source.assertUnchanged();
+    })();
+  }
+
+  /**
+   * Reads from now on from `indexed`, the file as saved with `saved` (a snapshot): the lines whose current
+   * text is what was saved stop being changes, and a line edited since the snapshot stays (or becomes) one.
+   * Line numbers never move, so record indices, the undo history and the summaries stay valid. The old
+   * source is closed.
+   */
+  rebase(indexed: IndexedSource, saved: ReadonlyMap<number, string>): void {
+    if (indexed.lines.lineCount !== this.lineCount) {
+      indexed.source.close();
+      throw new Error(`${this.fileName} has ${indexed.lines.lineCount} lines as saved, not ${this.lineCount}; open it again`);
+    }
+    const touched = new Set([...saved.keys(), ...this.changed.keys()]);
+    const current = new Map([...touched].map((line) => [line, this.lineText(line)]));
+    const old = this.source;
+    this.source = indexed.source;
+    this.lines = indexed.lines;
+    this.reader = new LineReader(indexed.source, indexed.lines);
+    this.changed.clear();
+    for (const [line, text] of current) if (text !== this.originalLineText(line)) this.changed.set(line, text);
+    this.summaries.clear();
+    old.close();
   }
 
   /** The summary of one record by its 0-based record index. */
@@ -222,12 +300,4 @@ export class Dataset {
     this.summaries.set(index, summary);
     return summary;
   }
-}
-
-function isBlank(bytes: Uint8Array, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) {
-    const byte = bytes[i];
-    if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0d) return false;
-  }
-  return true;
 }

@@ -1,5 +1,5 @@
 export { ANNOTATION_KEY, DEFAULT_REFLECTION_PHRASE } from './annotations';
-export { Dataset, type LineChange } from './dataset';
+export { Dataset, type IndexedSource, type LineChange } from './dataset';
 export { indexBytes } from './indexWorker';
 export { LineIndex } from './lineIndex';
 export { displayQuestion, summarizeLine } from './recordSummary';

@@ -1,13 +1,13 @@
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { z } from 'zod';
 import { Dataset, DEFAULT_REFLECTION_PHRASE, type LineChange } from '../dataset';
 import type { CheckContext } from '../dataset/checks';
 import { ImageResolver } from '../dataset/images';
-import { WORKER_THRESHOLD_BYTES, warmIndexWorker } from '../dataset/indexWorker';
+import { indexSource } from '../dataset/indexWorker';
 import { atomicWrite } from '../files/atomicWrite';
+import { BufferSource, type ByteSource, FileSource } from '../files/byteSource';
 import { type FileIdentity, fileIdentity } from '../files/fileIdentity';
 import { withFileLock } from '../files/fileLock';
 import { applyOperation, type OperationContext } from '../dataset/operations';
@@ -27,15 +27,13 @@ function configuredFormat(uri: vscode.Uri): FormatId | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
-/** Local files are read directly: the file system API copies a 200 MB file through extra layers. */
-function readBytes(uri: vscode.Uri): Promise<Uint8Array> {
-  return uri.scheme === 'file' ? readFile(uri.fsPath) : Promise.resolve(vscode.workspace.fs.readFile(uri));
-}
-
+/**
+ * A local file is opened and indexed as it is streamed, its lines read when shown, so that its size does not
+ * matter; a file of another file system is read whole through its API.
+ */
 async function readDataset(uri: vscode.Uri): Promise<Dataset> {
-  // A large file is indexed on a worker thread: start it while the file is read.
-  if ((await vscode.workspace.fs.stat(uri)).size >= WORKER_THRESHOLD_BYTES) warmIndexWorker();
-  const dataset = await Dataset.load(path.basename(uri.path), await readBytes(uri));
+  const name = path.basename(uri.path);
+  const dataset = uri.scheme === 'file' ? await Dataset.open(uri.fsPath) : await Dataset.load(name, await vscode.workspace.fs.readFile(uri));
   dataset.format = configuredFormat(uri);
   return dataset;
 }
@@ -44,13 +42,19 @@ async function readDataset(uri: vscode.Uri): Promise<Dataset> {
 const SAVE_LOCK_WAIT_MS = 10_000;
 
 /**
- * Writes the dataset in place of `uri`. A local file is written under its lock (so a `cot-studio` run writing
- * it at the same time is waited for) and only while it is still `expected`, the version this save decided
- * about; a symbolic link is written through.
+ * Writes the dataset with `changes` in place of `uri`, and opens what was written. A local file is written
+ * under its lock (so a `cot-studio` run writing it at the same time is waited for) and only while it is still
+ * `expected`, the version this save decided about; a symbolic link is written through. Its unchanged bytes are
+ * copied from the file as opened, a few megabytes at a time.
  */
-async function writeDataset(uri: vscode.Uri, dataset: Dataset, expected?: FileIdentity | 'missing'): Promise<void> {
-  if (uri.scheme !== 'file') return vscode.workspace.fs.writeFile(uri, Buffer.concat([...dataset.chunks()]));
-  await atomicWrite(uri.fsPath, dataset.chunks(), { followLinks: true, ...(expected === undefined ? {} : { expected }) });
+async function writeDataset(uri: vscode.Uri, dataset: Dataset, changes: ReadonlyMap<number, string>, expected?: FileIdentity | 'missing'): Promise<ByteSource> {
+  if (uri.scheme !== 'file') {
+    const bytes = Buffer.concat([...dataset.chunks(changes)]);
+    await vscode.workspace.fs.writeFile(uri, bytes);
+    return new BufferSource(bytes);
+  }
+  await atomicWrite(uri.fsPath, dataset.chunks(changes), { followLinks: true, ...(expected === undefined ? {} : { expected }) });
+  return FileSource.open(uri.fsPath);
 }
 
 function stamp(): string {
@@ -86,6 +90,8 @@ export class DatasetDocument implements vscode.CustomDocument {
   private diskStamp = '';
   /** Counts saves, reverts and reloads: an answer to a question asked before one of them no longer applies. */
   private generation = 0;
+  /** Disposed: the dataset's file is closed. */
+  private closed = false;
 
   private constructor(
     readonly uri: vscode.Uri,
@@ -113,8 +119,13 @@ export class DatasetDocument implements vscode.CustomDocument {
 
   static async open(uri: vscode.Uri, backupId: string | undefined, log: vscode.LogOutputChannel): Promise<DatasetDocument> {
     const document = new DatasetDocument(uri, await readDataset(uri), log);
-    document.diskStamp = await document.readDiskStamp();
-    if (backupId) await document.restore(vscode.Uri.parse(backupId));
+    try {
+      document.diskStamp = await document.readDiskStamp();
+      if (backupId) await document.restore(vscode.Uri.parse(backupId));
+    } catch (error) {
+      document.dispose();
+      throw error;
+    }
     return document;
   }
 
@@ -179,39 +190,65 @@ export class DatasetDocument implements vscode.CustomDocument {
   async save(): Promise<void> {
     // A version on disk that we never read (another program's, not yet reported, or reported but not yet answered
     // for, as when an auto save comes first) is copied aside before it is written over, as Keep My Version does.
-    await this.underLock(async () => {
+    // The edits as they are now: edits made while the file is written stay unsaved changes.
+    const changes = this.current.snapshot();
+    const dataset = this.current;
+    const saved = await this.underLock(async () => {
       const expected = this.uri.scheme === 'file' ? ((await fileIdentity(this.uri.fsPath)) ?? 'missing') : undefined;
       const onDisk = await this.readDiskStamp();
       if (onDisk !== 'missing' && (this.diskDiverged || onDisk !== this.diskStamp)) await this.keepDiskCopy();
-      await writeDataset(this.uri, this.current, expected);
-      // Read under the lock: a writer that comes right after must not pass for this save.
+      // Opened under the lock: a writer that comes right after must not pass for this save.
+      const written = await writeDataset(this.uri, dataset, changes, expected);
       this.diskStamp = await this.readDiskStamp();
+      return written;
     });
     this.generation++;
-    // The saved file is the new base; the undo stack keeps working because line numbers never move.
-    const saved = Buffer.concat([...this.current.chunks()]);
-    const format = this.current.format;
-    this.current = await Dataset.load(this.current.fileName, saved);
-    this.current.format = format;
+    // The saved file is the new base, read through a handle of its own; the undo stack keeps working because
+    // line numbers never move.
+    let lines;
+    try {
+      lines = await indexSource(saved);
+    } catch (error) {
+      saved.close();
+      throw error;
+    }
+    // A revert, reload or close while the saved file was indexed let this dataset go: so does the save.
+    if (dataset !== this.current || this.closed) {
+      saved.close();
+      return;
+    }
+    dataset.rebase({ source: saved, lines }, changes);
     this.diskDiverged = false;
   }
 
   async saveAs(destination: vscode.Uri): Promise<void> {
-    await this.underLock(() => writeDataset(destination, this.current), destination);
+    const written = await this.underLock(() => writeDataset(destination, this.current, this.current.snapshot()), destination);
+    written.close();
   }
 
   /** Runs a write of a local file under its lock, which `cot-studio` writers of the same file take too. */
-  private underLock(write: () => Promise<void>, target = this.uri): Promise<void> {
+  private underLock<T>(write: () => Promise<T>, target = this.uri): Promise<T> {
     if (target.scheme !== 'file') return write();
     return withFileLock(target.fsPath, { purpose: 'a CoT Studio editor save', waitMs: SAVE_LOCK_WAIT_MS }, write);
   }
 
   async revert(): Promise<void> {
     this.generation++;
-    this.current = await readDataset(this.uri);
+    const next = await readDataset(this.uri);
     this.diskStamp = await this.readDiskStamp();
     this.diskDiverged = false;
+    this.replace(next);
+  }
+
+  /**
+   * Reads from `next` from now on. The views and background passes learn of it in the same step, and stop
+   * reading the old dataset before its file is closed.
+   */
+  private replace(next: Dataset): void {
+    const old = this.current;
+    this.current = next;
     this.contentChanged.fire({ lines: 'all' });
+    if (old !== next) old.close();
   }
 
   async backup(destination: vscode.Uri): Promise<vscode.CustomDocumentBackup> {
@@ -228,6 +265,8 @@ export class DatasetDocument implements vscode.CustomDocument {
   }
 
   dispose(): void {
+    this.closed = true;
+    this.current.close();
     this.watcher?.dispose();
     this.configuration.dispose();
     this.disposed.fire();
@@ -238,11 +277,11 @@ export class DatasetDocument implements vscode.CustomDocument {
   private async restore(backup: vscode.Uri): Promise<void> {
     const parsed = backupSchema.safeParse(JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(backup)).toString('utf8')));
     if (!parsed.success) throw new Error(`the backup of ${this.current.fileName} is unreadable: ${parsed.error.message}`);
-    await this.reapply(parsed.data.changes, 'restored from the backup');
+    await this.reapply(this.current, parsed.data.changes, 'restored from the backup');
   }
 
-  private async reapply(changes: LineChange[], why: string): Promise<void> {
-    const conflicts = this.current.reapply(changes);
+  private async reapply(dataset: Dataset, changes: LineChange[], why: string): Promise<void> {
+    const conflicts = dataset.reapply(changes);
     if (conflicts.length === 0) return;
     const file = `${this.uri.fsPath}.cot-studio-unapplied-${stamp()}.jsonl`;
     await atomicWrite(file, [Buffer.from(`${conflicts.map((c) => c.after).join('\n')}\n`, 'utf8')]);
@@ -284,10 +323,15 @@ export class DatasetDocument implements vscode.CustomDocument {
     if (choice === reload) {
       this.generation++;
       const mine = this.current.changes();
-      this.current = await readDataset(this.uri);
+      const next = await readDataset(this.uri);
       this.diskStamp = stamp;
-      await this.reapply(mine, 'made before the file changed on disk');
-      this.contentChanged.fire({ lines: 'all' });
+      try {
+        await this.reapply(next, mine, 'made before the file changed on disk');
+      } catch (error) {
+        next.close();
+        throw error;
+      }
+      this.replace(next);
       // The reapplied edits are unsaved work on the new file: one edit that undo takes off and redo puts back.
       const reapplied = this.current.changes();
       this.edited.fire({ document: this, label: 'Reapply edits to the file from disk', undo: () => this.step(reapplied, 'backward'), redo: () => this.step(reapplied, 'forward') });

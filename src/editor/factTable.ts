@@ -155,6 +155,8 @@ export class FactTable {
     const slice = new TimeSlice();
     for (let index = 0; index < dataset.recordCount; index++) {
       if (slice.due(index)) await slice.yield();
+      // A revert or reload replaced the dataset (and closed the old one's file): filter the one shown now.
+      if (dataset !== this.dataset) return this.filter(filter);
       let facts = this.formats[index] === UNKNOWN ? undefined : this.factsAt(index);
       let text: string | undefined;
       if (!facts || filter.text) {

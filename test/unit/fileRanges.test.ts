@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { lineRanges, readRange } from '../../src/dataset/stats/fileRanges';
+import { lineRanges } from '../../src/dataset/stats/fileRanges';
+import { FileSource } from '../../src/files/byteSource';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-ranges-'));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
@@ -11,11 +12,11 @@ after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 function rangesOf(content: Buffer, count: number): Buffer[] {
   const file = path.join(scratch, `f-${count}-${content.length}.jsonl`);
   fs.writeFileSync(file, content);
-  const fd = fs.openSync(file, 'r');
+  const source = FileSource.open(file);
   try {
-    return lineRanges(fd, content.length, count).map(([start, end]) => readRange(fd, start, end));
+    return lineRanges(source.fd, content.length, count).map(([start, end]) => Buffer.from(source.read(start, end)));
   } finally {
-    fs.closeSync(fd);
+    source.close();
   }
 }
 

@@ -26,15 +26,3 @@ export function lineRanges(fd: number, size: number, count: number): [number, nu
   }
   return ranges;
 }
-
-/** The bytes [start, end) of a file; fewer when the file is shorter than it was when cut. */
-export function readRange(fd: number, start: number, end: number): Buffer {
-  const bytes = Buffer.allocUnsafe(end - start);
-  let filled = 0;
-  while (filled < bytes.length) {
-    const read = fs.readSync(fd, bytes, filled, bytes.length - filled, start + filled);
-    if (read === 0) break;
-    filled += read;
-  }
-  return bytes.subarray(0, filled);
-}

@@ -1,11 +1,12 @@
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { WORKER_THRESHOLD_BYTES } from '../indexWorker';
+import { FileSource } from '../../files/byteSource';
+import { Dataset } from '../dataset';
+import { indexFileHere, WORKER_THRESHOLD_BYTES } from '../indexWorker';
 import type { FormatId } from '../record';
 import type { DatasetStats } from '../statsSchema';
-import { lineRanges, readRange } from './fileRanges';
+import { lineRanges } from './fileRanges';
 import { mergeStatsParts } from './merge';
 import { type StatsJob, type StatsPart, statsPartSchema } from './protocol';
 import { tallyRecords } from './tally';
@@ -37,14 +38,16 @@ function tallyInWorker(job: StatsJob): Promise<StatsPart> {
  */
 export async function fileStats(file: string, options: FileStatsOptions): Promise<DatasetStats> {
   const workers = options.workers ?? os.availableParallelism();
-  const fd = fs.openSync(file, 'r');
+  const source = FileSource.open(file);
   let ranges: [number, number][];
   try {
-    const { size } = fs.fstatSync(fd);
-    if (size < WORKER_THRESHOLD_BYTES || workers < 2) return tallyRecords(file, readRange(fd, 0, size), options).stats;
-    ranges = lineRanges(fd, size, workers);
+    if (source.byteLength < WORKER_THRESHOLD_BYTES || workers < 2) {
+      const dataset = Dataset.ofIndexed(path.basename(file), { source, lines: indexFileHere(source) });
+      return tallyRecords(file, dataset, options).stats;
+    }
+    ranges = lineRanges(source.fd, source.byteLength, workers);
   } finally {
-    fs.closeSync(fd);
+    source.close();
   }
   const jobs = ranges.map(([start, end]): StatsJob => ({ file, start, end, format: options.format, imageRoots: options.imageRoots }));
   return mergeStatsParts(path.basename(file), await Promise.all(jobs.map(tallyInWorker)));

@@ -1,16 +1,18 @@
-import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
-import { readRange } from './fileRanges';
+import { FileSource } from '../../files/byteSource';
+import { Dataset } from '../dataset';
+import { indexFileHere } from '../indexWorker';
 import { statsJobSchema } from './protocol';
 import { tallyRecords } from './tally';
 
 // Entry of `dist/statsWorker.js`: reads and tallies the records of one range of a file, and answers once.
+// The range is indexed and read a line at a time, so a worker holds its index and never its range.
 const job = statsJobSchema.parse(workerData);
-const fd = fs.openSync(job.file, 'r');
-let bytes: Buffer;
+const source = FileSource.open(job.file, { start: job.start, end: job.end });
 try {
-  bytes = readRange(fd, job.start, job.end);
+  const dataset = Dataset.ofIndexed(path.basename(job.file), { source, lines: indexFileHere(source) });
+  parentPort?.postMessage(tallyRecords(job.file, dataset, job));
 } finally {
-  fs.closeSync(fd);
+  source.close();
 }
-parentPort?.postMessage(tallyRecords(job.file, bytes, job));

@@ -1,0 +1,115 @@
+import * as fs from 'node:fs';
+
+/**
+ * The bytes a dataset is read from, by range: a buffer in memory, or a file read where asked, so that a file
+ * far larger than memory can be read one line at a time.
+ */
+export interface ByteSource {
+  readonly byteLength: number;
+  /** True when reads are views of bytes held anyway, so keeping them saves nothing. */
+  readonly inMemory: boolean;
+  /** The bytes [start, end); the caller may keep them, the source does not reuse them. */
+  read(start: number, end: number): Uint8Array;
+  /** Throws when the bytes may no longer be what was read (a file written in place since it was opened). */
+  assertUnchanged(): void;
+  close(): void;
+}
+
+/** Bytes already in memory (standard input, a Parquet file's rows, a test's buffer): reads are views, no copies. */
+export class BufferSource implements ByteSource {
+  readonly inMemory = true;
+
+  constructor(private readonly bytes: Uint8Array) {}
+
+  get byteLength(): number {
+    return this.bytes.length;
+  }
+
+  read(start: number, end: number): Uint8Array {
+    return this.bytes.subarray(start, end);
+  }
+
+  assertUnchanged(): void {}
+
+  close(): void {}
+}
+
+/**
+ * Fills `buffer[0, length)` from `position` of an open file, continuing after short reads; returns how many
+ * bytes the file had there. Self-contained (its reader is passed in) so a worker thread can run the same code.
+ */
+export function readFully(readSync: typeof fs.readSync, fd: number, buffer: Uint8Array, length: number, position: number): number {
+  let filled = 0;
+  while (filled < length) {
+    const read = readSync(fd, buffer, filled, length - filled, position + filled);
+    if (read === 0) break;
+    filled += read;
+  }
+  return filled;
+}
+
+/** What tells a write in place apart: a file replaced by a rename keeps the open handle on the old one. */
+interface Stamp {
+  size: number;
+  modifiedMs: number;
+}
+
+/**
+ * A file opened once and read by position with synchronous reads, so that reading a line stays a plain call.
+ * The handle keeps the file as it was opened even after another program renames a new version over it.
+ */
+export class FileSource implements ByteSource {
+  readonly inMemory = false;
+  private open = true;
+
+  private constructor(
+    readonly path: string,
+    readonly fd: number,
+    private readonly stamp: Stamp,
+    /** Where the bytes read start in the file, and how many there are. */
+    readonly offset: number,
+    readonly byteLength: number,
+  ) {}
+
+  /** The file, or the part `range` [start, end) of it: offsets of `read` then count from `start`. */
+  static open(file: string, range?: { start: number; end: number }): FileSource {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const stat = fs.fstatSync(fd);
+      if (!stat.isFile()) throw new Error(`${file} is not a regular file`);
+      const start = range?.start ?? 0;
+      const end = Math.min(range?.end ?? stat.size, stat.size);
+      return new FileSource(file, fd, { size: stat.size, modifiedMs: stat.mtimeMs }, start, Math.max(0, end - start));
+    } catch (error) {
+      fs.closeSync(fd);
+      throw error;
+    }
+  }
+
+  get isOpen(): boolean {
+    return this.open;
+  }
+
+  read(start: number, end: number): Uint8Array {
+    if (!this.open) throw new Error(`${this.path} was closed`);
+    const bytes = Buffer.allocUnsafe(end - start);
+    if (readFully(fs.readSync, this.fd, bytes, bytes.length, this.offset + start) < bytes.length) this.changedOnDisk();
+    return bytes;
+  }
+
+  assertUnchanged(): void {
+    if (!this.open) throw new Error(`${this.path} was closed`);
+    const stat = fs.fstatSync(this.fd);
+    if (stat.size !== this.stamp.size || stat.mtimeMs !== this.stamp.modifiedMs) this.changedOnDisk();
+  }
+
+  private changedOnDisk(): never {
+    throw new Error(`${this.path} was written by another program while it was open (it is ${fs.fstatSync(this.fd).size} bytes now, ${this.stamp.size} when read); open it again`);
+  }
+
+  close(): void {
+    if (!this.open) return;
+    this.open = false;
+    fs.closeSync(this.fd);
+  }
+}

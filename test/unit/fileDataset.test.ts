@@ -1,0 +1,236 @@
+import * as assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { after, describe, it } from 'node:test';
+import { Dataset } from '../../src/dataset';
+import { indexFile, WORKER_THRESHOLD_BYTES } from '../../src/dataset/indexWorker';
+import { findInvalidUtf8 } from '../../src/dataset/utf8';
+import { atomicWrite } from '../../src/files/atomicWrite';
+import { FileSource } from '../../src/files/byteSource';
+import { seededRandom } from '../../src/random';
+import { cliPath } from '../harness/cli';
+import { datasetsDir } from '../harness/fixtures';
+
+const execute = promisify(execFile);
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-file-dataset-'));
+after(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+let written = 0;
+function fileOf(bytes: Uint8Array): string {
+  const file = path.join(scratch, `data-${written++}.jsonl`);
+  fs.writeFileSync(file, bytes);
+  return file;
+}
+
+/** The files of the scratch folder this process holds open: a dataset that is closed leaves none behind. */
+function openFds(): number {
+  const targets = fs.readdirSync('/proc/self/fd').map((fd) => {
+    try {
+      return fs.readlinkSync(path.join('/proc/self/fd', fd));
+    } catch {
+      return '';
+    }
+  });
+  return targets.filter((target) => target.startsWith(scratch)).length;
+}
+
+const record = (index: number, text = 'a record'): string => JSON.stringify({ id: index, text });
+
+/** Lines that test the scan: a BOM, CRLF, blank lines of every kind, a line far longer than a chunk, bytes that are not UTF-8. */
+function shapes(): Record<string, Buffer> {
+  const invalid = Buffer.from(record(3, 'café – naïve'));
+  invalid[10] = 0xff;
+  // A character cut short just before the line ending, and a lone continuation byte after a multibyte one.
+  const cutShort = Buffer.concat([Buffer.from(record(4, 'ok')), Buffer.from([0xe2, 0x82])]);
+  const stray = Buffer.concat([Buffer.from('{"t": "€'), Buffer.from([0x82]), Buffer.from('"}')]);
+  const long = record(5, `${'日本語のテキスト '.repeat(12_000)}end`);
+  const lf = (parts: (string | Buffer)[]) => Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part) : part)));
+  return {
+    bom: lf(['\uFEFF', record(0), '\n', record(1), '\n']),
+    'bom only blank': lf(['\uFEFF  \n', record(1), '\n']),
+    crlf: lf([record(0), '\r\n', record(1), '\r\n\r\n', record(2), '\r\n']),
+    'no final newline': lf([record(0), '\n', record(1)]),
+    'final carriage return': lf([record(0), '\n', record(1), '\r']),
+    blank: lf(['\n\n', record(0), '\n \t\r\n\t\n\n', record(1), '\n\n']),
+    'lone newline': lf(['\n']),
+    empty: lf([]),
+    'long line': lf([record(0), '\n', long, '\r\n', record(1), '\n', long]),
+    'invalid utf-8': lf([record(0), '\n', invalid, '\n', cutShort, '\r\n', stray, '\n', record(6, '€ at the end €'), '\n', Buffer.from([0xc3])]),
+    ...Object.fromEntries(
+      fs
+        .readdirSync(datasetsDir)
+        .filter((name) => name.endsWith('.jsonl'))
+        .map((name) => [name, fs.readFileSync(path.join(datasetsDir, name))]),
+    ),
+  };
+}
+
+/** What a dataset must say of these bytes, worked out line by line from a plain split, independently of the index. */
+function expectedLines(bytes: Buffer): { texts: string[]; records: number[]; invalid: (number | undefined)[] } {
+  if (bytes.length === 0) return { texts: [], records: [], invalid: [] };
+  const pieces: Buffer[] = [];
+  let start = 0;
+  for (let newline = bytes.indexOf(0x0a); newline !== -1; newline = bytes.indexOf(0x0a, start)) {
+    pieces.push(bytes.subarray(start, newline));
+    start = newline + 1;
+  }
+  if (start < bytes.length) pieces.push(bytes.subarray(start));
+  const hasBom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+  const contents = pieces.map((piece, line) => {
+    const content = piece.at(-1) === 0x0d ? piece.subarray(0, -1) : piece;
+    return line === 0 && hasBom ? content.subarray(3) : content;
+  });
+  return {
+    texts: contents.map((content) => new TextDecoder().decode(content)),
+    records: contents.flatMap((content, line) => (/^[ \t\r]*$/.test(content.toString('latin1')) ? [] : [line])),
+    invalid: contents.map((content) => findInvalidUtf8(content)?.byte),
+  };
+}
+
+function assertReadsAs(dataset: Dataset, bytes: Buffer, label: string): void {
+  const expected = expectedLines(bytes);
+  assert.equal(dataset.lineCount, expected.texts.length, `${label}: lines`);
+  assert.deepEqual(
+    Array.from({ length: dataset.recordCount }, (_, index) => dataset.recordLine(index)),
+    expected.records,
+    `${label}: record lines`,
+  );
+  expected.texts.forEach((text, line) => {
+    assert.equal(dataset.lineText(line), text, `${label}: line ${line + 1}`);
+    assert.equal(dataset.invalidUtf8(line)?.byte, expected.invalid[line], `${label}: UTF-8 of line ${line + 1}`);
+  });
+  assert.ok(Buffer.concat([...dataset.chunks()]).equals(bytes), `${label}: written back byte for byte`);
+}
+
+describe('a dataset read from its file by handle', () => {
+  it('indexes every shape of file as the bytes held in memory read, with chunks of any size', async () => {
+    for (const [name, bytes] of Object.entries(shapes())) {
+      const file = fileOf(bytes);
+      assertReadsAs(Dataset.fromBytes(name, bytes), bytes, `${name} in memory`);
+      for (const chunkBytes of [1, 2, 3, 5, 7, 64, 4096]) {
+        const dataset = await Dataset.open(file, { chunkBytes });
+        assertReadsAs(dataset, bytes, `${name} in chunks of ${chunkBytes}`);
+        dataset.close();
+      }
+    }
+    assert.equal(openFds(), 0, 'every file was closed');
+  });
+
+  it('indexes a large file on a worker thread, reporting progress, with lines across chunk boundaries', async () => {
+    const shaped = shapes();
+    const parts: Buffer[] = [];
+    for (let size = 0, turn = 0; size < WORKER_THRESHOLD_BYTES + 100_000; turn++) {
+      const part = turn % 7 === 0 ? shaped['long line'] : turn % 5 === 0 ? shaped['invalid utf-8'] : Buffer.from(`${record(turn)}\r\n\n`);
+      parts.push(part, Buffer.from('\n'));
+      size += part.length + 1;
+    }
+    const bytes = Buffer.concat(parts);
+    const file = fileOf(bytes);
+    const progress: number[] = [];
+    const dataset = await Dataset.open(file, { chunkBytes: 65_537, onProgress: (scanned) => progress.push(scanned) });
+    assertReadsAs(dataset, bytes, 'the large file');
+    dataset.close();
+    assert.ok(progress.length > 10, `${progress.length} progress reports`);
+    assert.equal(progress.at(-1), bytes.length);
+    assert.deepEqual(progress, [...progress].sort((a, b) => a - b), 'progress only grows');
+  });
+
+  it('stops indexing when asked, and leaves no file open', async () => {
+    const file = fileOf(Buffer.from(`${record(0, 'x'.repeat(1000))}\n`.repeat(WORKER_THRESHOLD_BYTES / 1000 + 10)));
+    const controller = new AbortController();
+    const opening = Dataset.open(file, { chunkBytes: 4096, signal: controller.signal, onProgress: () => controller.abort(new Error('closed by the user')) });
+    await assert.rejects(opening, /closed by the user/);
+    assert.equal(openFds(), 0);
+    await assert.rejects(Dataset.open(path.join(scratch, 'missing.jsonl')), /ENOENT/);
+    assert.equal(openFds(), 0);
+  });
+
+  it('refuses to read or save a file written in place since it was opened, rather than mix two versions', async () => {
+    const bytes = Buffer.from(`${record(0)}\n${record(1)}\n`);
+    const file = fileOf(bytes);
+    const dataset = await Dataset.open(file);
+    dataset.setLineText(0, record(0, 'edited'));
+    fs.appendFileSync(file, `${record(2)}\n`);
+    assert.throws(() => [...dataset.chunks()], /written by another program while it was open/);
+    dataset.close();
+    assert.throws(() => dataset.lineText(1), /was closed/);
+  });
+});
+
+describe('saving a dataset read by handle', () => {
+  it('gives the bytes the dataset held in memory gives, over rounds of random edits, saves and re-opens', async () => {
+    const random = seededRandom(14);
+    const shaped = shapes();
+    const lines: (string | Buffer)[] = [];
+    // About 9 MB: past the worker's threshold, and copied in several pieces.
+    for (let size = 0, turn = 0; size < 9_000_000; turn++) {
+      const line = turn % 400 === 0 ? shaped['long line'] : turn % 97 === 0 ? '  ' : turn % 113 === 0 ? shaped['invalid utf-8'] : record(turn, `${'é'.repeat(turn % 50)} ${'text '.repeat(turn % 300)}`);
+      lines.push(line, turn % 3 === 0 ? '\r\n' : '\n');
+      size += line.length + 1;
+    }
+    let expected = Buffer.concat([Buffer.from('\uFEFF'), ...lines.map((part) => (typeof part === 'string' ? Buffer.from(part) : part))]);
+    const file = fileOf(expected);
+    const onDisk = await Dataset.open(file, { chunkBytes: 1 << 20 });
+    assert.equal(openFds(), 1);
+    let inMemory = Dataset.fromBytes('in memory', expected);
+    for (let round = 0; round < 6; round++) {
+      for (let edit = 0; edit < 25; edit++) {
+        const line = inMemory.recordLine(Math.floor(random() * inMemory.recordCount));
+        if (inMemory.rewriteRefusal(line) !== undefined) continue;
+        const text = random() < 0.2 ? inMemory.lineText(line) : record(round * 100 + edit, `edited ${'ü'.repeat(Math.floor(random() * 40))}`);
+        inMemory.setLineText(line, text);
+        onDisk.setLineText(line, text);
+      }
+      const saved = onDisk.snapshot();
+      await atomicWrite(file, onDisk.chunks(saved));
+      // An edit made while the saved file is indexed stays an unsaved change after the re-open.
+      const source = FileSource.open(file);
+      const reindexing = indexFile(source, { chunkBytes: 1 << 20 });
+      const late = onDisk.recordLine(round);
+      onDisk.setLineText(late, record(late, `late ${round}`));
+      onDisk.rebase({ source, lines: await reindexing }, saved);
+      expected = Buffer.concat([...inMemory.chunks()]);
+      assert.ok(fs.readFileSync(file).equals(expected), `round ${round}: the saved file`);
+      inMemory = Dataset.fromBytes('in memory', expected);
+      assert.deepEqual(onDisk.changes().map((change) => change.line), [late], `round ${round}: only the late edit is unsaved`);
+      inMemory.setLineText(late, record(late, `late ${round}`));
+      assert.ok(Buffer.concat([...onDisk.chunks()]).equals(Buffer.concat([...inMemory.chunks()])), `round ${round}: the bytes after the late edit`);
+    }
+    onDisk.close();
+    assert.equal(openFds(), 0, 'each save let the file it replaced go');
+  });
+});
+
+describe('a file larger than the memory the command may use', () => {
+  /** Memory the process may map for its data (RLIMIT_DATA), below the file's size, and the V8 heap. */
+  const LIMIT_KB = 256 * 1024;
+  const FILE_BYTES = 300e6;
+  const limited = (args: string[]) =>
+    execute('/bin/sh', ['-c', `ulimit -d ${LIMIT_KB} && exec "$0" "$@"`, process.execPath, '--max-old-space-size=64', ...args], { cwd: scratch, maxBuffer: 16 << 20 });
+
+  it('is opened, and its last line read, by cot-studio validate', { skip: process.platform !== 'linux' && 'ulimit -d limits data memory on Linux' }, async () => {
+    const file = path.join(scratch, 'large.jsonl');
+    const reasoning = 'Counting the shapes row by row gives the same total as counting them by colour. '.repeat(250);
+    const fd = fs.openSync(file, 'w');
+    let lines = 0;
+    for (let bytes = 0; bytes < FILE_BYTES; lines += 100) {
+      const block = Array.from({ length: 100 }, (_, offset) => JSON.stringify({ question: `How many shapes? (${lines + offset})`, answer: '9', reasoning }));
+      bytes += fs.writeSync(fd, `${block.join('\n')}\n`);
+    }
+    fs.writeSync(fd, 'the last line is not JSON\n');
+    fs.closeSync(fd);
+    // The limit is real: reading the file whole fails under it.
+    await assert.rejects(limited(['-e', `require('node:fs').readFileSync(${JSON.stringify(file)})`]));
+    const run = await limited([cliPath, 'validate', file]).then(
+      () => assert.fail('the last line is an error'),
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stdout, new RegExp(`large\\.jsonl:${lines + 1}:1: error .*JSON`));
+    assert.match(run.stdout, new RegExp(`\\n${lines + 1} records: 1 errors`));
+    fs.rmSync(file);
+  });
+});
