@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { z } from 'zod';
@@ -28,12 +29,28 @@ function configuredFormat(uri: vscode.Uri): FormatId | undefined {
 }
 
 /**
- * A local file is opened and indexed as it is streamed, its lines read when shown, so that its size does not
- * matter; a file of another file system is read whole through its API.
+ * Up to this size a local file is held whole: another program that rewrites it in place (rather than replacing
+ * it) cannot then take away the bytes an unsaved version is made of, so "keep my version" still works. A larger
+ * file is read on demand; after such a rewrite its save refuses, and the edits are reapplied to a reload.
+ */
+const HELD_WHOLE_BYTES = 64 * 1024 * 1024;
+
+/** The bytes a saved or opened local file is read from: held whole when small, else read on demand. */
+async function localSource(file: string): Promise<ByteSource> {
+  const { size } = await stat(file);
+  return size <= HELD_WHOLE_BYTES ? new BufferSource(await readFile(file)) : FileSource.open(file);
+}
+
+/**
+ * A large local file is opened and indexed as it is streamed, its lines read when shown, so that its size does
+ * not matter; a small one, and a file of another file system, is read whole.
  */
 async function readDataset(uri: vscode.Uri): Promise<Dataset> {
   const name = path.basename(uri.path);
-  const dataset = uri.scheme === 'file' ? await Dataset.open(uri.fsPath) : await Dataset.load(name, await vscode.workspace.fs.readFile(uri));
+  let dataset: Dataset;
+  if (uri.scheme !== 'file') dataset = await Dataset.load(name, await vscode.workspace.fs.readFile(uri));
+  else if ((await stat(uri.fsPath)).size > HELD_WHOLE_BYTES) dataset = await Dataset.open(uri.fsPath);
+  else dataset = await Dataset.load(name, await readFile(uri.fsPath));
   dataset.format = configuredFormat(uri);
   return dataset;
 }
@@ -54,7 +71,7 @@ async function writeDataset(uri: vscode.Uri, dataset: Dataset, changes: Readonly
     return new BufferSource(bytes);
   }
   await atomicWrite(uri.fsPath, dataset.chunks(changes), { followLinks: true, ...(expected === undefined ? {} : { expected }) });
-  return FileSource.open(uri.fsPath);
+  return localSource(uri.fsPath);
 }
 
 function stamp(): string {
