@@ -109,6 +109,8 @@ export class DatasetDocument implements vscode.CustomDocument {
   private generation = 0;
   /** Disposed: the dataset's file is closed. */
   private closed = false;
+  /** The save being written, if one is. */
+  private saving: Promise<void> | undefined;
 
   private constructor(
     readonly uri: vscode.Uri,
@@ -204,7 +206,22 @@ export class DatasetDocument implements vscode.CustomDocument {
     this.contentChanged.fire({ lines: changes.map((c) => c.line) });
   }
 
-  async save(): Promise<void> {
+  /**
+   * VS Code may ask for a save again while one is being written (a file of gigabytes takes a while): the request
+   * waits for it and writes only what is still unsaved, rather than wait for the file's lock and give up.
+   */
+  save(): Promise<void> {
+    const previous = this.saving;
+    const next = previous === undefined ? this.write() : previous.catch(() => undefined).then(() => (this.current.isChanged ? this.write() : undefined));
+    this.saving = next;
+    const settled = (): void => {
+      if (this.saving === next) this.saving = undefined;
+    };
+    next.then(settled, settled);
+    return next;
+  }
+
+  private async write(): Promise<void> {
     // A version on disk that we never read (another program's, not yet reported, or reported but not yet answered
     // for, as when an auto save comes first) is copied aside before it is written over, as Keep My Version does.
     // The edits as they are now: edits made while the file is written stay unsaved changes.
