@@ -12,6 +12,8 @@ import { seededRandom } from '../../src/random';
 import { makeTestModel } from '../../src/testModel';
 import { cliPath } from '../harness/cli';
 import { datasetsDir } from '../harness/fixtures';
+import { hashFile, writeLargeDataset } from '../harness/largeDataset';
+import { bundleScript } from '../harness/scriptBundle';
 import { leftoverTemporaries, mountSmallDisk, PAGE, type SmallDisk, smallDiskUnavailable } from '../harness/smallDisk';
 
 interface Run {
@@ -198,6 +200,66 @@ describe('writes killed at random moments', () => {
       // A small output is written in a moment a kill may miss; a file of megabytes takes long enough to hit.
       if (Object.values(files).some((content) => content.length > 1_000_000)) assert.ok(killedMidWrite > 0, `${args[0]}: some kills landed while the output was being written`);
     }
+  });
+});
+
+describe('a save of a dataset read by handle, killed while it writes', () => {
+  let dir: string;
+  let saver: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-killed-save-'));
+    saver = bundleScript('savingProcess');
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const save = (file: string): { child: ChildProcess; ended: Promise<number | null> } => {
+    const child = spawn(process.execPath, [saver, file, '2'], { stdio: 'ignore' });
+    return { child, ended: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
+  };
+
+  /** Waits until the save's temporary file holds `bytes` bytes; resolves false when the save ended first. */
+  async function written(bytes: number, ended: Promise<number | null>): Promise<boolean> {
+    let done = false;
+    void ended.then(() => (done = true));
+    while (!done) {
+      const temporary = leftoverTemporaries(dir)[0];
+      if (temporary !== undefined && (fs.statSync(path.join(dir, temporary), { throwIfNoEntry: false })?.size ?? 0) >= bytes) return true;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return false;
+  }
+
+  it('leaves the old or the new file at every point of a 200 MB write, and the next save removes the temporary', async () => {
+    const file = path.join(dir, 'data.jsonl');
+    const original = path.join(dir, 'original.jsonl');
+    const { byteLength } = writeLargeDataset(original, 200 * 1024 * 1024);
+    const oldHash = await hashFile(original);
+    fs.copyFileSync(original, file);
+    assert.equal(await save(file).ended, 0);
+    const newHash = await hashFile(file);
+    assert.notEqual(newHash, oldHash);
+    const outcomes = { old: 0, new: 0, midWrite: 0 };
+    // Killed the moment the temporary file appears, a quarter, half and nine tenths into it, and once it is whole.
+    for (const fraction of [0, 0.25, 0.5, 0.9, 1]) {
+      fs.copyFileSync(original, file);
+      const run = save(file);
+      const reached = await written(Math.max(1, Math.floor(byteLength * fraction)), run.ended);
+      run.child.kill('SIGKILL');
+      await run.ended;
+      const now = await hashFile(file);
+      assert.ok(now === oldHash || now === newHash, `killed at ${fraction * 100}% of the write: the file is the old or the new one`);
+      outcomes[now === oldHash ? 'old' : 'new']++;
+      if (reached && fraction < 1) {
+        assert.equal(now, oldHash, `killed at ${fraction * 100}% of the write: the file is the old one`);
+        assert.equal(leftoverTemporaries(dir).length, 1, 'the killed save left its temporary file');
+        outcomes.midWrite++;
+      }
+      // The next save removes the killed one's temporary file and lock, and writes the same new file.
+      assert.equal(await save(file).ended, 0);
+      assert.deepEqual(leftoverTemporaries(dir), [], 'no temporary file of a killed save stays after the next');
+      assert.equal(await hashFile(file), newHash);
+    }
+    assert.ok(outcomes.midWrite >= 3, `the kills landed while the file was written: ${JSON.stringify(outcomes)}`);
   });
 });
 
