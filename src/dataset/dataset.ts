@@ -172,13 +172,19 @@ export class Dataset {
   /**
    * Reads from now on from `next`, a longer version of the file whose first bytes are the ones read (a
    * program appending to it), and indexes the added bytes, adding their lines: edits, record indices and
-   * summaries stay. A last line without a line ending is read again with what was added to it. False, with
+   * summaries stay. A last line without a line ending is read again with what was added to it. True, with
+   * `next` closed, when nothing was added. False, with
    * nothing changed (`next` stays the caller's), when `next` is not such a version, or when that open last
    * line has an edit.
    */
   async append(next: ByteSource, options: IndexOptions = {}): Promise<boolean> {
     if (this.indexing) throw new Error(`${this.fileName} is still being indexed`);
-    if (next.byteLength <= this.source.byteLength || !this.source.isPrefixOf(next)) return false;
+    if (next.byteLength < this.source.byteLength || !this.source.isPrefixOf(next)) return false;
+    if (next.byteLength === this.source.byteLength) {
+      // Nothing was added since (an earlier append read it already).
+      next.close();
+      return true;
+    }
     const reopened = this.lines.endsInOpenLine ? this.lineCount - 1 : -1;
     if (reopened !== -1 && this.changed.has(reopened)) return false;
     const record = reopened === -1 ? -1 : this.recordIndexOfLine(reopened);
@@ -191,6 +197,11 @@ export class Dataset {
     await this.indexFrom(from, options);
     if (this.indexFailure) throw new Error(`${this.fileName} could not be indexed: ${this.indexFailure.message}`);
     return true;
+  }
+
+  /** True when the file's last line has no line ending yet: an `append` reads it again with what follows. */
+  get endsInOpenLine(): boolean {
+    return this.lines.endsInOpenLine;
   }
 
   /** Lets go of the file the dataset reads from; reading an unchanged line afterwards throws. */
