@@ -224,6 +224,7 @@ export class DatasetDocument implements vscode.CustomDocument {
   /** Runs an operation on one record and records it for undo; returns the undo label, or undefined if nothing changed. */
   applyOperation(operation: Operation, context: Partial<OperationContext> = {}): string | undefined {
     const line = operation.line - 1;
+    if (line >= this.current.lineCount && this.current.indexing) throw new Error(`${this.current.fileName} is still being indexed; line ${operation.line} is not indexed yet`);
     if (line >= this.current.lineCount) throw new Error(`${this.current.fileName} has ${this.current.lineCount} lines; there is no line ${operation.line}`);
     if (this.current.recordIndexOfLine(line) === -1) throw new Error(`${this.current.fileName}:${operation.line} is blank`);
     const before = this.current.lineText(line);
