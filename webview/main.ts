@@ -98,21 +98,41 @@ const panes = element('div', 'panes');
 panes.append(listPane, sampleView.element);
 app.append(header, status, panes, overlay);
 
+const NO_RECORDS = 'This file has no records.';
+
+/** The header's counts: exact once the file is indexed, "at least" while it is (`indexing` says how far). */
+function showCounts(recordCount: number, lineCount: number, indexing: string | undefined): void {
+  const records = indexing === undefined ? `${recordCount}` : `≥ ${recordCount}`;
+  count.textContent = records;
+  count.setAttribute('aria-label', indexing === undefined ? `${recordCount} records` : `at least ${recordCount} records`);
+  lines.textContent =
+    indexing === undefined ? `${recordCount} records on ${lineCount} lines` : `at least ${recordCount} records on ${lineCount} lines (${indexing})`;
+}
+
 function onHostMessage(message: HostMessage): void {
   switch (message.type) {
     case 'dataset':
       progress.remove();
       title.textContent = message.fileName;
-      count.textContent = String(message.recordCount);
-      count.setAttribute('aria-label', `${message.recordCount} records`);
-      lines.textContent = `${message.recordCount} records on ${message.lineCount} lines`;
-      status.textContent = message.recordCount === 0 ? 'This file has no records.' : '';
+      showCounts(message.recordCount, message.lineCount, message.complete ? undefined : 'indexing');
+      status.textContent = message.recordCount === 0 && message.complete ? NO_RECORDS : '';
       list.setRecordCount(message.recordCount);
       if (message.recordCount > 0) {
         if (saved) list.element.scrollTop = saved.scrollTop;
         list.select(saved?.selectedIndex ?? 0, saved === undefined);
       }
       return;
+    case 'indexing': {
+      const percent = message.totalBytes === 0 ? 100 : Math.floor((message.indexedBytes / message.totalBytes) * 100);
+      showCounts(message.recordCount, message.lineCount, message.complete ? undefined : `indexing, ${percent}%`);
+      // An empty file another program appends to gets its first records.
+      if (message.complete && message.recordCount === 0) status.textContent = NO_RECORDS;
+      else if (status.textContent === NO_RECORDS) status.textContent = '';
+      const first = list.count === 0 && message.listCount > 0;
+      list.grow(message.listCount);
+      if (first) list.select(saved?.selectedIndex ?? 0, saved === undefined);
+      return;
+    }
     case 'page':
       list.addPage(message.start, message.records);
       if (pendingPosition !== undefined && list.recordAt(pendingPosition)) showPosition(pendingPosition);

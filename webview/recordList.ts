@@ -54,6 +54,17 @@ export class RecordList {
     this.scheduleRender();
   }
 
+  /** More records were found at the end (the file is still being indexed): pages already here stay, a short last one is asked for again. */
+  grow(count: number): void {
+    if (count <= this.recordCount) return;
+    const lastPage = Math.floor(Math.max(0, this.recordCount - 1) / PAGE_SIZE);
+    this.pages.delete(lastPage);
+    this.requested.delete(lastPage);
+    this.recordCount = count;
+    this.spacer.style.height = `${count * ROW_HEIGHT}px`;
+    this.scheduleRender();
+  }
+
   /** Drops the cached pages that hold changed records (or all of them) so they are asked for again. */
   invalidate(recordIndices: number[] | 'all', recordCount: number): void {
     if (recordIndices === 'all' || recordCount !== this.recordCount) {

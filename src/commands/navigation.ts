@@ -1,14 +1,20 @@
 import * as vscode from 'vscode';
 import { z } from 'zod';
-import type { DatasetEditorProvider } from '../editor';
+import type { DatasetDocument, DatasetEditorProvider } from '../editor';
 import { uriFromArgument } from './uri';
 
 const goToArgsSchema = z.object({ uri: z.string().optional(), line: z.number().int().min(1).optional() }).strict();
 
-/** The record a 1-based line belongs to: the record on that line, or the next one after a blank line. */
-function recordIndexAtOrAfter(provider: DatasetEditorProvider, uri: vscode.Uri | undefined, line: number): number {
-  const { dataset } = provider.documentFor(uri);
-  for (let candidate = line - 1; candidate < dataset.lineCount; candidate++) {
+/**
+ * The record a 1-based line belongs to: the record on that line, or the next one after a blank line. A line past
+ * the part of the file indexed so far is waited for, with progress.
+ */
+async function recordIndexAtOrAfter(document: DatasetDocument, line: number): Promise<number> {
+  if (!(await document.whenIndexed(`up to line ${line}`, line - 1))) {
+    throw new Error(`${document.dataset.fileName} has ${document.dataset.lineCount} lines; line ${line} is past the end of the file`);
+  }
+  const { dataset } = document;
+  for (let candidate = line - 1; candidate < dataset.lineCount || (await document.whenIndexed(`up to line ${candidate + 1}`, candidate)); candidate++) {
     const index = dataset.recordIndexOfLine(candidate);
     if (index !== -1) return index;
   }
@@ -22,13 +28,19 @@ function parseArgs(command: string, args: unknown): z.infer<typeof goToArgsSchem
   return parsed.data;
 }
 
-/** Moves the selection by `step` records; returns the selected line (1-based). */
-function move(provider: DatasetEditorProvider, command: string, step: number, args: unknown): number {
+/**
+ * Moves the selection by `step` records; returns the selected line (1-based). Past the last record indexed so
+ * far (the file is still being indexed) it waits for the index to reach the record.
+ */
+async function move(provider: DatasetEditorProvider, command: string, step: number, args: unknown): Promise<number> {
   const { uri, line } = parseArgs(command, args);
-  const target = uri === undefined ? undefined : uriFromArgument(uri);
-  const document = provider.documentFor(target);
-  const from = line !== undefined ? recordIndexAtOrAfter(provider, target, line) : provider.selectionOf(document);
-  const index = Math.max(0, Math.min(document.dataset.recordCount - 1, from + step));
+  const document = provider.documentFor(uri === undefined ? undefined : uriFromArgument(uri));
+  const from = line !== undefined ? await recordIndexAtOrAfter(document, line) : provider.selectionOf(document);
+  const wanted = from + step;
+  while (wanted >= document.dataset.recordCount && document.dataset.indexing) {
+    await document.whenIndexed(`to record ${wanted + 1}`, document.dataset.lineCount);
+  }
+  const index = Math.max(0, Math.min(document.dataset.recordCount - 1, wanted));
   provider.select(document, index);
   return document.dataset.recordLine(index) + 1;
 }

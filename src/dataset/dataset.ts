@@ -1,8 +1,8 @@
 import * as path from 'node:path';
 import type { RecordSummary } from '../protocol';
 import { BufferSource, type ByteSource, FileSource } from '../files/byteSource';
-import { indexBytes, indexFile, type IndexOptions } from './indexWorker';
-import { LineIndex } from './lineIndex';
+import { indexBytes, indexFile, indexInto, type IndexOptions } from './indexWorker';
+import { LineIndex, type ScanStart } from './lineIndex';
 import { LineReader } from './lineReader';
 import type { FormatId } from './record';
 import { summarizeLine } from './recordSummary';
@@ -41,6 +41,12 @@ export class Dataset {
   private source: ByteSource;
   private lines: LineIndex;
   private reader: LineReader;
+  /** Stops a scan that is still adding lines when the dataset is closed. */
+  private readonly stopIndexing = new AbortController();
+  /** Why the scan stopped short, once it has. */
+  private indexFailure: Error | undefined;
+  /** Told after each stretch of lines is added, and when the scan ends or fails. */
+  private readonly growthListeners = new Set<() => void>();
 
   private constructor(
     readonly fileName: string,
@@ -85,8 +91,122 @@ export class Dataset {
     }
   }
 
+  /**
+   * Opens a file and returns as soon as its first stretch of lines (a chunk, 8 MB) is indexed; the rest is
+   * indexed on a worker while the first lines are read, `recordCount` and `lineCount` growing as it goes
+   * (`indexing`, `whenIndexed`, `onGrow`). A save waits for the whole index.
+   */
+  static async openGrowing(file: string, options: IndexOptions = {}): Promise<Dataset> {
+    const dataset = new Dataset(path.basename(file), { source: FileSource.open(file), lines: new LineIndex() });
+    dataset.indexFrom(undefined, options);
+    try {
+      await dataset.whenIndexed(0);
+    } catch (error) {
+      dataset.close();
+      throw error;
+    }
+    return dataset;
+  }
+
+  /** Scans the source from `from` (its start by default) on, adding lines as they are scanned. */
+  private indexFrom(from: ScanStart | undefined, options: IndexOptions = {}): Promise<void> {
+    this.indexFailure = undefined;
+    const { source, lines } = this;
+    const scanning = indexInto(lines, source, {
+      ...options,
+      ...(from === undefined ? {} : { from }),
+      signal: options.signal ? AbortSignal.any([options.signal, this.stopIndexing.signal]) : this.stopIndexing.signal,
+      onLines: () => this.grew(),
+    }).catch((error: unknown) => {
+      this.indexFailure = error instanceof Error ? error : new Error(String(error));
+      this.grew();
+    });
+    return scanning;
+  }
+
+  private grew(): void {
+    for (const listener of [...this.growthListeners]) listener();
+  }
+
+  /** True while lines are still being added: counts are lower bounds, and a save must wait. */
+  get indexing(): boolean {
+    return !this.lines.complete && this.indexFailure === undefined;
+  }
+
+  /** The bytes indexed so far and the bytes to index, for progress. */
+  get indexProgress(): { indexed: number; total: number } {
+    return { indexed: this.lines.byteLength, total: this.source.byteLength };
+  }
+
+  /** Calls `listener` after each stretch of lines is added and when the scan ends or fails; returns what stops it. */
+  onGrow(listener: () => void): () => void {
+    this.growthListeners.add(listener);
+    return () => this.growthListeners.delete(listener);
+  }
+
+  /**
+   * Waits until the 0-based `line` is indexed (true) or the index is complete without it (false: the line is
+   * past the end of the file); with no line, until the index is complete. Rejects when the scan failed.
+   */
+  whenIndexed(line = Number.POSITIVE_INFINITY): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      const settled = (): boolean => {
+        if (line < this.lines.lineCount) resolve(true);
+        else if (this.indexFailure) reject(new Error(`${this.fileName} could not be indexed: ${this.indexFailure.message}`));
+        else if (this.lines.complete) resolve(false);
+        else return false;
+        return true;
+      };
+      if (settled()) return;
+      const stop = this.onGrow(() => settled() && stop());
+    });
+  }
+
+  /** Like `whenIndexed`, for the 0-based index of a record. */
+  async whenRecordIndexed(index: number): Promise<boolean> {
+    while (index >= this.recordCount && this.indexing) await this.whenIndexed(this.lineCount);
+    if (this.indexFailure) throw new Error(`${this.fileName} could not be indexed: ${this.indexFailure.message}`);
+    return index < this.recordCount;
+  }
+
+  /**
+   * Reads from now on from `next`, a longer version of the file whose first bytes are the ones read (a
+   * program appending to it), and indexes the added bytes, adding their lines: edits, record indices and
+   * summaries stay. A last line without a line ending is read again with what was added to it. True, with
+   * `next` closed, when nothing was added. False, with
+   * nothing changed (`next` stays the caller's), when `next` is not such a version, or when that open last
+   * line has an edit.
+   */
+  async append(next: ByteSource, options: IndexOptions = {}): Promise<boolean> {
+    if (this.indexing) throw new Error(`${this.fileName} is still being indexed`);
+    if (next.byteLength < this.source.byteLength || !this.source.isPrefixOf(next)) return false;
+    if (next.byteLength === this.source.byteLength) {
+      // Nothing was added since (an earlier append read it already).
+      next.close();
+      return true;
+    }
+    const reopened = this.lines.endsInOpenLine ? this.lineCount - 1 : -1;
+    if (reopened !== -1 && this.changed.has(reopened)) return false;
+    const record = reopened === -1 ? -1 : this.recordIndexOfLine(reopened);
+    if (record !== -1) this.summaries.delete(record);
+    const old = this.source;
+    this.source = next;
+    const from = this.lines.reopen();
+    this.reader = new LineReader(next, this.lines);
+    old.close();
+    await this.indexFrom(from, options);
+    if (this.indexFailure) throw new Error(`${this.fileName} could not be indexed: ${this.indexFailure.message}`);
+    return true;
+  }
+
+  /** True when the file's last line has no line ending yet: an `append` reads it again with what follows. */
+  get endsInOpenLine(): boolean {
+    return this.lines.endsInOpenLine;
+  }
+
   /** Lets go of the file the dataset reads from; reading an unchanged line afterwards throws. */
   close(): void {
+    this.stopIndexing.abort(new Error(`${this.fileName} was closed`));
     this.source.close();
     this.reader = new LineReader(this.source, this.lines);
   }
@@ -253,6 +373,7 @@ export class Dataset {
     function* copy(from: number, to: number): Generator<Uint8Array> {
       for (let position = from; position < to; position += COPY_BYTES) yield source.read(position, Math.min(to, position + COPY_BYTES));
     }
+    if (!this.lines.complete) throw new Error(`${this.fileName} ${this.indexFailure ? `could not be indexed: ${this.indexFailure.message}` : 'is still being indexed; save once it is'}`);
     return (function* () {
       source.assertUnchanged();
       let position = 0;
@@ -274,6 +395,7 @@ export class Dataset {
    * source is closed.
    */
   rebase(indexed: IndexedSource, saved: ReadonlyMap<number, string>): void {
+    if (this.indexing) throw new Error(`${this.fileName} is still being indexed`);
     if (indexed.lines.lineCount !== this.lineCount) {
       indexed.source.close();
       throw new Error(`${this.fileName} has ${indexed.lines.lineCount} lines as saved, not ${this.lineCount}; open it again`);

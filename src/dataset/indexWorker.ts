@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { type ByteSource, FileSource, readFully } from '../files/byteSource';
-import { LineIndex, type ScannedLines, scanChunks } from './lineIndex';
+import { LineIndex, type ScannedLines, type ScanStart, scanChunks } from './lineIndex';
 
 /** Below this size a scan takes a few milliseconds; a worker would cost more than it saves. */
 export const WORKER_THRESHOLD_BYTES = 4 * 1024 * 1024;
@@ -13,15 +13,17 @@ export const INDEX_CHUNK_BYTES = 8 * 1024 * 1024;
 /** How long a started worker waits for the next file (a save re-indexes, a revert reads again). */
 const IDLE_MS = 60_000;
 
-/** A file to scan: its open handle (shared by the threads of one process) and the part of it the source reads. */
+/** A file to scan: its open handle (shared by the threads of one process), the part of it the source reads, and where to start. */
 interface FileJob {
   fd: number;
   offset: number;
   byteLength: number;
   chunkBytes: number;
+  from: ScanStart;
 }
 
-type WorkerAnswer = { progress: number } | { scanned: ScannedLines; buffer?: ArrayBuffer } | { error: string };
+/** The lines of one stretch with how far the file has been read; the last one brings back a buffer that was sent. */
+type WorkerAnswer = { lines: ScannedLines; read: number; buffer?: ArrayBuffer } | { error: string };
 
 /** The worker runs the same `scanChunks` and `readFully` code, passed as its source, so there is no second bundle to ship. */
 const WORKER_SOURCE = `
@@ -30,22 +32,22 @@ const WORKER_SOURCE = `
   const { isUtf8 } = require('node:buffer');
   const scanChunks = ${scanChunks.toString()};
   const readFully = ${readFully.toString()};
-  const transfers = (scanned) => [scanned.starts.buffer, scanned.ends.buffer, scanned.records.buffer, scanned.invalidUtf8.buffer];
+  const transfers = (lines) => [lines.starts.buffer, lines.ends.buffer, lines.records.buffer, lines.invalidUtf8.buffer];
   parentPort.on('message', (job) => {
     try {
       if (job instanceof ArrayBuffer) {
         const bytes = new Uint8Array(job);
-        const scanned = scanChunks(bytes.length, (position, length) => bytes.subarray(position, position + length), Math.max(1, bytes.length), isUtf8);
-        parentPort.postMessage({ scanned, buffer: job }, [job, ...transfers(scanned)]);
+        const emit = (lines, read) => parentPort.postMessage({ lines, read, buffer: job }, [job, ...transfers(lines)]);
+        scanChunks(bytes.length, (position, length) => bytes.subarray(position, position + length), Math.max(1, bytes.length), isUtf8, emit);
         return;
       }
-      const chunk = Buffer.allocUnsafe(Math.min(Math.max(job.chunkBytes, 3), job.byteLength));
+      const chunk = Buffer.allocUnsafe(Math.max(Math.min(job.chunkBytes, job.byteLength), 3));
       const readChunk = (position, length) => {
         if (readFully(readSync, job.fd, chunk, length, job.offset + position) < length) throw new Error('the file became shorter while it was read');
         return chunk.subarray(0, length);
       };
-      const scanned = scanChunks(job.byteLength, readChunk, job.chunkBytes, isUtf8, (progress) => parentPort.postMessage({ progress }));
-      parentPort.postMessage({ scanned }, transfers(scanned));
+      const emit = (lines, read) => parentPort.postMessage({ lines, read }, transfers(lines));
+      scanChunks(job.byteLength, readChunk, job.chunkBytes, isUtf8, emit, job.from);
     } catch (error) {
       parentPort.postMessage({ error: error instanceof Error ? error.message : String(error) });
     }
@@ -85,8 +87,8 @@ export function warmIndexWorker(): void {
   if (!idle) release(new Worker(WORKER_SOURCE, { eval: true }));
 }
 
-/** Runs one job on the worker, passing its progress on; an abort stops the worker and rejects. */
-async function runJob(job: ArrayBuffer | FileJob, options: IndexOptions): Promise<{ scanned: ScannedLines; buffer?: ArrayBuffer }> {
+/** Runs one job on the worker, handing on each stretch of lines as it arrives; an abort stops the worker and rejects. */
+async function runJob(job: ArrayBuffer | FileJob, onLines: (lines: ScannedLines) => void, options: IndexOptions): Promise<ArrayBuffer | undefined> {
   options.signal?.throwIfAborted();
   const worker = takeWorker();
   let answered = false;
@@ -102,10 +104,22 @@ async function runJob(job: ArrayBuffer | FileJob, options: IndexOptions): Promis
         options.signal?.removeEventListener('abort', onAbort);
       };
       const onMessage = (message: WorkerAnswer) => {
-        if ('progress' in message) return options.onProgress?.(message.progress);
+        if ('error' in message) {
+          settle();
+          reject(new Error(message.error));
+          return;
+        }
+        try {
+          onLines(message.lines);
+        } catch (error) {
+          // A listener's failure stops the scan: the worker is not answered for, so it is stopped.
+          reject(error);
+          return;
+        }
+        options.onProgress?.(message.read);
+        if (!message.lines.complete) return;
         settle();
-        if ('error' in message) reject(new Error(message.error));
-        else resolve(message);
+        resolve(message.buffer);
       };
       worker.once('error', reject);
       worker.once('exit', onExit);
@@ -128,9 +142,10 @@ export async function indexBytes(bytes: Uint8Array): Promise<{ bytes: Uint8Array
   if (bytes.length < WORKER_THRESHOLD_BYTES) return { bytes, index: LineIndex.build(bytes) };
   // Transfer needs a buffer of our own; Node's pooled Buffers share theirs.
   const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
-  const { scanned, buffer } = await runJob(owned.buffer as ArrayBuffer, {});
+  const index = new LineIndex();
+  const buffer = await runJob(owned.buffer as ArrayBuffer, (lines) => index.append(lines), {});
   if (!buffer) throw new Error('the line index worker kept the bytes');
-  return { bytes: new Uint8Array(buffer), index: new LineIndex(scanned) };
+  return { bytes: new Uint8Array(buffer), index };
 }
 
 export interface IndexOptions {
@@ -146,27 +161,61 @@ export interface IndexOptions {
  * chunk and the index, never the file.
  */
 export async function indexFile(source: FileSource, options: IndexOptions = {}): Promise<LineIndex> {
+  const index = new LineIndex();
+  await indexInto(index, source, options);
+  return index;
+}
+
+/**
+ * Scans `source` from `from` (its start by default) and appends each stretch of lines to `index` as it is
+ * scanned, so the first lines can be read while the rest are scanned; a large file is scanned on a worker
+ * thread, anything else here. `onLines` is told after each stretch.
+ */
+export async function indexInto(index: LineIndex, source: ByteSource, options: IndexOptions & { from?: ScanStart; onLines?: () => void } = {}): Promise<void> {
   const chunkBytes = options.chunkBytes ?? INDEX_CHUNK_BYTES;
-  if (source.byteLength >= WORKER_THRESHOLD_BYTES) {
-    const { scanned } = await runJob({ fd: source.fd, offset: source.offset, byteLength: source.byteLength, chunkBytes }, options);
-    return new LineIndex(scanned);
+  const from = options.from ?? { position: 0, line: 0, bomLength: 0 };
+  const append = (lines: ScannedLines): void => {
+    index.append(lines);
+    options.onLines?.();
+  };
+  if (source instanceof FileSource && source.byteLength - from.position >= WORKER_THRESHOLD_BYTES) {
+    await runJob({ fd: source.fd, offset: source.offset, byteLength: source.byteLength, chunkBytes, from }, append, options);
+    return;
   }
-  return indexFileHere(source, options);
+  options.signal?.throwIfAborted();
+  scanHere(source, { ...options, from }, append);
 }
 
 /** The same scan on this thread: for a small file, and for a thread that is a worker already. */
 export function indexFileHere(source: FileSource, options: Omit<IndexOptions, 'signal'> = {}): LineIndex {
+  const index = new LineIndex();
+  scanHere(source, options, (lines) => index.append(lines));
+  return index;
+}
+
+function scanHere(source: ByteSource, options: Omit<IndexOptions, 'signal'> & { from?: ScanStart }, append: (lines: ScannedLines) => void): void {
+  if (!(source instanceof FileSource)) {
+    // Bytes in memory are scanned in one piece: there is nothing to hold a chunk at a time.
+    const bytes = source.read(0, source.byteLength);
+    scanChunks(bytes.length, (position, length) => bytes.subarray(position, position + length), Math.max(1, bytes.length), isUtf8, append, options.from);
+    return;
+  }
   const chunkBytes = options.chunkBytes ?? INDEX_CHUNK_BYTES;
   // At least 3 bytes: the byte order mark is read first.
-  const chunk = Buffer.allocUnsafe(Math.min(Math.max(chunkBytes, 3), source.byteLength));
+  const chunk = Buffer.allocUnsafe(Math.max(Math.min(chunkBytes, source.byteLength), 3));
   const readChunk = (position: number, length: number): Uint8Array => {
     if (readFully(fs.readSync, source.fd, chunk, length, source.offset + position) < length) throw new Error(`${source.path} became shorter while it was read`);
     return chunk.subarray(0, length);
   };
-  return new LineIndex(scanChunks(source.byteLength, readChunk, chunkBytes, isUtf8, options.onProgress));
+  scanChunks(source.byteLength, readChunk, chunkBytes, isUtf8, (lines, read) => {
+    append(lines);
+    options.onProgress?.(read);
+  }, options.from);
 }
 
 /** The index of any source: a file streamed as `indexFile` does, bytes in memory in one piece. */
-export function indexSource(source: ByteSource, options: IndexOptions = {}): Promise<LineIndex> {
-  return source instanceof FileSource ? indexFile(source, options) : Promise.resolve(LineIndex.build(source.read(0, source.byteLength)));
+export async function indexSource(source: ByteSource, options: IndexOptions = {}): Promise<LineIndex> {
+  const index = new LineIndex();
+  await indexInto(index, source, options);
+  return index;
 }

@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 
-/** What one pass over a file finds: its lines, which of them hold a record, its byte order mark, and where its bytes may not be UTF-8. */
+/** The lines one stretch of a scan found, in file order: appended to a `LineIndex` as they come. */
 export interface ScannedLines {
   /** Where each line starts, and where its content ends (before `\r\n` or `\n`). */
   starts: Float64Array;
@@ -11,31 +11,48 @@ export interface ScannedLines {
   bomLength: number;
   /** [start, end) pairs of byte ranges that failed the UTF-8 check; every byte outside them is UTF-8. */
   invalidUtf8: Float64Array;
-  byteLength: number;
+  /** Where the next line starts: every line before it is in this stretch or an earlier one. */
+  indexedTo: number;
+  /** The last stretch: the scan reached the end of the bytes. */
+  complete: boolean;
+  /** In the last stretch, true when the last line has no `\n` (the file may still be writing it). */
+  lastLineOpen: boolean;
+}
+
+/** Where a scan starts: the start of a line (the byte after a `\n`), and that line's 0-based number. */
+export interface ScanStart {
+  position: number;
+  line: number;
+  /** Known from the file's first bytes when the scan does not start there. */
+  bomLength: number;
 }
 
 /**
- * Scans `byteLength` bytes, read `chunkBytes` at a time by `readChunk(position, length)`, without ever holding
- * more than a chunk: a line longer than a chunk is carried over as a position, not as bytes. Self-contained
- * (`isUtf8` is passed in) so that a worker thread can run the same code from its source.
+ * Scans the bytes from `from` to `byteLength`, read `chunkBytes` at a time by `readChunk(position, length)`,
+ * without ever holding more than a chunk: a line longer than a chunk is carried over as a position, not as
+ * bytes. The lines each chunk ends go to `emit` as it is scanned, with how far the file has been read, so
+ * the first lines can be used while the rest are scanned. Self-contained (`isUtf8` is passed in) so that a
+ * worker thread can run the same code from its source.
  */
 export function scanChunks(
   byteLength: number,
   readChunk: (position: number, length: number) => Uint8Array,
   chunkBytes: number,
   isUtf8: (bytes: Uint8Array) => boolean,
-  onChunk?: (scanned: number) => void,
-): ScannedLines {
-  let capacity = 1024;
-  let starts = new Float64Array(capacity);
-  let ends = new Float64Array(capacity);
-  let records = new Uint32Array(capacity);
-  let lineCount = 0;
-  let recordCount = 0;
-  const invalidUtf8: number[] = [];
-  const head = byteLength >= 3 ? readChunk(0, 3) : new Uint8Array(0);
-  const bomLength = head.length === 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
-  let lineStart = 0;
+  emit: (lines: ScannedLines, read: number) => void,
+  from: ScanStart = { position: 0, line: 0, bomLength: 0 },
+): void {
+  let starts: number[] = [];
+  let ends: number[] = [];
+  let records: number[] = [];
+  let invalidUtf8: number[] = [];
+  let lineCount = from.line;
+  let bomLength = from.bomLength;
+  if (from.position === 0) {
+    const head = byteLength >= 3 ? readChunk(0, 3) : new Uint8Array(0);
+    bomLength = head.length === 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+  }
+  let lineStart = from.position;
   let lineHasContent = false;
   /** The byte before the current chunk, for a `\r` whose `\n` starts the next one. */
   let previousByte = -1;
@@ -43,28 +60,35 @@ export function scanChunks(
   let carry = new Uint8Array(0);
   let carryStart = 0;
 
-  const grow = (): void => {
-    capacity *= 2;
-    const moved = (from: Float64Array): Float64Array<ArrayBuffer> => {
-      const to = new Float64Array(capacity);
-      to.set(from);
-      return to;
-    };
-    starts = moved(starts);
-    ends = moved(ends);
-    const recordsMoved = new Uint32Array(capacity);
-    recordsMoved.set(records);
-    records = recordsMoved;
-  };
   const endLine = (end: number, carriageReturn: boolean): void => {
-    if (lineCount === capacity) grow();
-    starts[lineCount] = lineStart;
-    ends[lineCount] = end > lineStart && carriageReturn ? end - 1 : end;
-    if (lineHasContent) records[recordCount++] = lineCount;
+    starts.push(lineStart);
+    ends.push(end > lineStart && carriageReturn ? end - 1 : end);
+    if (lineHasContent) records.push(lineCount);
     lineCount++;
+  };
+  const flush = (read: number, complete: boolean, lastLineOpen: boolean): void => {
+    emit(
+      {
+        starts: Float64Array.from(starts),
+        ends: Float64Array.from(ends),
+        records: Uint32Array.from(records),
+        bomLength,
+        invalidUtf8: Float64Array.from(invalidUtf8),
+        indexedTo: complete ? byteLength : lineStart,
+        complete,
+        lastLineOpen,
+      },
+      read,
+    );
+    starts = [];
+    ends = [];
+    records = [];
+    invalidUtf8 = [];
   };
   // UTF-8 is checked a chunk at a time, each cut before a character's first byte: a character split between
   // two chunks is checked whole, and a newline (never inside a character) keeps every line's verdict exact.
+  // The carried bytes are a first byte and continuation bytes, never a newline, so a line's failed ranges are
+  // emitted with the line or before it.
   const checkUtf8 = (bytes: Uint8Array, position: number, last: boolean): void => {
     let cut = bytes.length;
     if (!last) {
@@ -88,17 +112,17 @@ export function scanChunks(
     carryStart = position + cut;
   };
 
-  for (let position = 0; position < byteLength; position += chunkBytes) {
+  for (let position = from.position; position < byteLength; position += chunkBytes) {
     const length = Math.min(chunkBytes, byteLength - position);
     const bytes = readChunk(position, length);
     // A Buffer view, no copy: Buffer's indexOf is memchr, a Uint8Array's a plain loop several times slower.
     const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    let from = 0;
+    let searchFrom = 0;
     for (;;) {
-      const newline = view.indexOf(0x0a, from);
+      const newline = view.indexOf(0x0a, searchFrom);
       const segmentEnd = newline === -1 ? length : newline;
       if (!lineHasContent) {
-        const contentFrom = lineCount === 0 ? Math.max(from, bomLength - position) : from;
+        const contentFrom = lineCount === 0 ? Math.max(searchFrom, bomLength - position) : searchFrom;
         for (let i = contentFrom; i < segmentEnd; i++) {
           const byte = bytes[i];
           if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0d) {
@@ -111,23 +135,21 @@ export function scanChunks(
       endLine(position + newline, (newline > 0 ? bytes[newline - 1] : previousByte) === 0x0d);
       lineStart = position + newline + 1;
       lineHasContent = false;
-      from = newline + 1;
+      searchFrom = newline + 1;
     }
-    checkUtf8(bytes, position, position + length >= byteLength);
+    const last = position + length >= byteLength;
+    checkUtf8(bytes, position, last);
     previousByte = bytes[length - 1];
-    onChunk?.(position + length);
+    if (!last) flush(position + length, false, false);
   }
   // A final newline ends the last line rather than starting an empty one.
-  if (lineStart < byteLength) endLine(byteLength, previousByte === 0x0d);
-  return {
-    starts: starts.slice(0, lineCount),
-    ends: ends.slice(0, lineCount),
-    records: records.slice(0, recordCount),
-    bomLength,
-    invalidUtf8: Float64Array.from(invalidUtf8),
-    byteLength,
-  };
+  const lastLineOpen = lineStart < byteLength;
+  if (lastLineOpen) endLine(byteLength, previousByte === 0x0d);
+  flush(byteLength, true, lastLineOpen);
 }
+
+/** Room for this many lines when an index starts; it doubles as lines are added. */
+const FIRST_CAPACITY = 1024;
 
 /**
  * Where each line of a file starts and where its content ends (before `\r\n` or `\n`), which lines hold a
@@ -135,47 +157,122 @@ export function scanChunks(
  * whole file into strings.
  */
 export class LineIndex {
-  constructor(private readonly scanned: ScannedLines) {}
+  private starts = new Float64Array(FIRST_CAPACITY);
+  private ends = new Float64Array(FIRST_CAPACITY);
+  private records = new Uint32Array(FIRST_CAPACITY);
+  private lines = 0;
+  private recordTotal = 0;
+  private invalidUtf8: number[] = [];
+  private indexedTo = 0;
+  private bom = 0;
+  private done = false;
+  private lastLineOpen = false;
 
   /** The index of bytes in memory, scanned in one piece. */
   static build(bytes: Uint8Array): LineIndex {
-    return new LineIndex(scanChunks(bytes.length, (position, length) => bytes.subarray(position, position + length), Math.max(1, bytes.length), isUtf8));
+    const index = new LineIndex();
+    scanChunks(bytes.length, (position, length) => bytes.subarray(position, position + length), Math.max(1, bytes.length), isUtf8, (lines) => index.append(lines));
+    return index;
+  }
+
+  /** Adds the lines of the next stretch of the scan. */
+  append(lines: ScannedLines): void {
+    const count = lines.starts.length;
+    if (this.lines + count > this.starts.length) this.grow(this.lines + count);
+    this.starts.set(lines.starts, this.lines);
+    this.ends.set(lines.ends, this.lines);
+    this.records.set(lines.records, this.recordTotal);
+    this.lines += count;
+    this.recordTotal += lines.records.length;
+    for (const bound of lines.invalidUtf8) this.invalidUtf8.push(bound);
+    this.indexedTo = lines.indexedTo;
+    this.bom = lines.bomLength;
+    this.done = lines.complete;
+    this.lastLineOpen = lines.lastLineOpen;
+  }
+
+  /** Doubles the room for lines until `needed` fit, so that adding n lines costs O(n) copies in all. */
+  private grow(needed: number): void {
+    let capacity = this.starts.length;
+    while (capacity < needed) capacity *= 2;
+    const starts = new Float64Array(capacity);
+    starts.set(this.starts.subarray(0, this.lines));
+    const ends = new Float64Array(capacity);
+    ends.set(this.ends.subarray(0, this.lines));
+    // Records are never more than lines.
+    const records = new Uint32Array(capacity);
+    records.set(this.records.subarray(0, this.recordTotal));
+    this.starts = starts;
+    this.ends = ends;
+    this.records = records;
+  }
+
+  /**
+   * Where a scan of bytes added after the end starts, and the index ready for its lines: a last line without
+   * a `\n` (still being written) is taken off, to be scanned again whole.
+   */
+  reopen(): ScanStart {
+    if (!this.done) throw new Error('the line index is still being built');
+    this.done = false;
+    if (this.lastLineOpen) {
+      this.lastLineOpen = false;
+      this.lines--;
+      if (this.recordTotal > 0 && this.records[this.recordTotal - 1] === this.lines) this.recordTotal--;
+      this.indexedTo = this.starts[this.lines];
+      // Ranges that failed the UTF-8 check inside the reopened line are checked again with its new bytes.
+      const kept: number[] = [];
+      for (let i = 0; i < this.invalidUtf8.length; i += 2) {
+        if (this.invalidUtf8[i] < this.indexedTo) kept.push(this.invalidUtf8[i], Math.min(this.invalidUtf8[i + 1], this.indexedTo));
+      }
+      this.invalidUtf8 = kept;
+    }
+    return { position: this.indexedTo, line: this.lines, bomLength: this.bom };
+  }
+
+  /** True once the scan reached the end of the bytes; until then lines are added as they are scanned. */
+  get complete(): boolean {
+    return this.done;
+  }
+
+  /** True when the last line has no `\n` after it: appended bytes continue it. */
+  get endsInOpenLine(): boolean {
+    return this.lastLineOpen;
   }
 
   get lineCount(): number {
-    return this.scanned.starts.length;
+    return this.lines;
   }
 
+  /** The bytes indexed: all of them once complete, up to the start of the next line while scanning. */
   get byteLength(): number {
-    return this.scanned.byteLength;
+    return this.indexedTo;
   }
 
   get bomLength(): number {
-    return this.scanned.bomLength;
+    return this.bom;
   }
 
-  /** 0-based numbers of the lines that hold a record (every line that is not blank). */
+  /** 0-based numbers of the lines that hold a record (every line that is not blank). A view: read it again after lines are added. */
   get recordLines(): Uint32Array {
-    return this.scanned.records;
+    return this.records.subarray(0, this.recordTotal);
   }
 
   /** The byte range of a 0-based line's content, without its line ending. */
   range(line: number): { start: number; end: number } {
-    const { starts, ends } = this.scanned;
-    if (line < 0 || line >= starts.length) throw new RangeError(`line ${line + 1} is outside 1..${starts.length}`);
-    return { start: starts[line], end: ends[line] };
+    if (line < 0 || line >= this.lines) throw new RangeError(`line ${line + 1} is outside 1..${this.lines}`);
+    return { start: this.starts[line], end: this.ends[line] };
   }
 
   /** The byte range of a line's ending: `\r\n`, `\n`, or empty for a last line without one. */
   ending(line: number): { start: number; end: number } {
     const { end } = this.range(line);
-    const next = line + 1 < this.scanned.starts.length ? this.scanned.starts[line + 1] : this.scanned.byteLength;
+    const next = line + 1 < this.lines ? this.starts[line + 1] : this.indexedTo;
     return { start: end, end: next };
   }
 
   /** False when every byte of [start, end) passed the UTF-8 check; true when some of them must be looked at. */
   mayBeInvalidUtf8(start: number, end: number): boolean {
-    const ranges = this.scanned.invalidUtf8;
+    const ranges = this.invalidUtf8;
     // The first failed range that ends after `start`, found by binary search over the [start, end) pairs.
     let low = 0;
     let high = ranges.length / 2;

@@ -42,14 +42,15 @@ async function localSource(file: string): Promise<ByteSource> {
 }
 
 /**
- * A large local file is opened and indexed as it is streamed, its lines read when shown, so that its size does
- * not matter; a small one, and a file of another file system, is read whole.
+ * A large local file is opened as soon as its first stretch of lines is indexed, the rest indexed while its
+ * first records are shown, its lines read when shown, so that its size does not matter; a small one, and a
+ * file of another file system, is read whole.
  */
 async function readDataset(uri: vscode.Uri): Promise<Dataset> {
   const name = path.basename(uri.path);
   let dataset: Dataset;
   if (uri.scheme !== 'file') dataset = await Dataset.load(name, await vscode.workspace.fs.readFile(uri));
-  else if ((await stat(uri.fsPath)).size > HELD_WHOLE_BYTES) dataset = await Dataset.open(uri.fsPath);
+  else if ((await stat(uri.fsPath)).size > HELD_WHOLE_BYTES) dataset = await Dataset.openGrowing(uri.fsPath);
   else dataset = await Dataset.load(name, await readFile(uri.fsPath));
   dataset.format = configuredFormat(uri);
   return dataset;
@@ -111,6 +112,13 @@ export class DatasetDocument implements vscode.CustomDocument {
   private closed = false;
   /** The save being written, if one is. */
   private saving: Promise<void> | undefined;
+  private readonly grown = new vscode.EventEmitter<void>();
+  /** More lines were indexed (the file is still being indexed, or another program appended to it), or indexing ended. */
+  readonly onDidGrow = this.grown.event;
+  /** Stops listening to the current dataset's growth. */
+  private stopGrowth: () => void = () => undefined;
+  /** Changes on disk are looked at one after another: appends come in quick succession. */
+  private diskChecks: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly uri: vscode.Uri,
@@ -118,6 +126,7 @@ export class DatasetDocument implements vscode.CustomDocument {
     private readonly log: vscode.LogOutputChannel,
   ) {
     this.facts = new FactTable(current, () => this.checkContext(), (checked) => this.recordsChecked.fire(checked));
+    this.followGrowth(current);
     this.contentChanged.event(({ lines }) => {
       const filling = this.facts.update(this.current, lines);
       void filling?.then(() => this.factsCounted.fire());
@@ -130,8 +139,11 @@ export class DatasetDocument implements vscode.CustomDocument {
     if (uri.scheme === 'file') {
       this.watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(uri, '..'), path.basename(uri.path)));
       // A program that saves by writing a new file and renaming it over ours (as our own save does) shows as a create.
-      this.watcher.onDidChange(() => void this.onDiskChange());
-      this.watcher.onDidCreate(() => void this.onDiskChange());
+      const check = () => {
+        this.diskChecks = this.diskChecks.then(() => this.onDiskChange()).catch((error: unknown) => this.log.error(`${this.current.fileName}: ${error instanceof Error ? error.message : String(error)}`));
+      };
+      this.watcher.onDidChange(check);
+      this.watcher.onDidCreate(check);
       this.watcher.onDidDelete(() => void this.onDiskDelete());
     }
   }
@@ -150,6 +162,46 @@ export class DatasetDocument implements vscode.CustomDocument {
 
   get dataset(): Dataset {
     return this.current;
+  }
+
+  /** Passes on the growth of a dataset as its index is built, and reports a scan that failed. */
+  private followGrowth(dataset: Dataset): void {
+    this.stopGrowth();
+    let reported = false;
+    this.stopGrowth = dataset.onGrow(() => {
+      this.grown.fire();
+      if (reported || dataset.indexing) return;
+      reported = true;
+      dataset.whenIndexed().catch((error: unknown) => {
+        if (this.closed || dataset !== this.current) return;
+        const message = error instanceof Error ? error.message : String(error);
+        this.log.error(message);
+        void vscode.window.showErrorMessage(`CoT Studio: ${message}`);
+      });
+    });
+  }
+
+  /**
+   * Waits until the dataset is indexed up to the 0-based `line` (by default to its end), showing progress when
+   * it is not yet; false when the file ends before that line.
+   */
+  async whenIndexed(purpose: string, line?: number): Promise<boolean> {
+    const dataset = this.current;
+    if (!dataset.indexing) return dataset.whenIndexed(line);
+    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Indexing ${dataset.fileName} ${purpose}` }, async (progress) => {
+      let reported = 0;
+      const stop = dataset.onGrow(() => {
+        const { indexed, total } = dataset.indexProgress;
+        const percent = total === 0 ? 100 : Math.floor((indexed / total) * 100);
+        progress.report({ increment: percent - reported, message: `${percent}%` });
+        reported = percent;
+      });
+      try {
+        return await dataset.whenIndexed(line);
+      } finally {
+        stop();
+      }
+    });
   }
 
   /** Starts the background pass over every record; called once listeners (views, Problems panel) are attached. */
@@ -174,6 +226,7 @@ export class DatasetDocument implements vscode.CustomDocument {
   /** Runs an operation on one record and records it for undo; returns the undo label, or undefined if nothing changed. */
   applyOperation(operation: Operation, context: Partial<OperationContext> = {}): string | undefined {
     const line = operation.line - 1;
+    if (line >= this.current.lineCount && this.current.indexing) throw new Error(`${this.current.fileName} is still being indexed; line ${operation.line} is not indexed yet`);
     if (line >= this.current.lineCount) throw new Error(`${this.current.fileName} has ${this.current.lineCount} lines; there is no line ${operation.line}`);
     if (this.current.recordIndexOfLine(line) === -1) throw new Error(`${this.current.fileName}:${operation.line} is blank`);
     const before = this.current.lineText(line);
@@ -222,6 +275,8 @@ export class DatasetDocument implements vscode.CustomDocument {
   }
 
   private async write(): Promise<void> {
+    // Unchanged bytes are copied from the file as indexed: a save waits for the whole index (edits go on meanwhile).
+    await this.whenIndexed('before saving it');
     // A version on disk that we never read (another program's, not yet reported, or reported but not yet answered
     // for, as when an auto save comes first) is copied aside before it is written over, as Keep My Version does.
     // The edits as they are now: edits made while the file is written stay unsaved changes.
@@ -256,6 +311,7 @@ export class DatasetDocument implements vscode.CustomDocument {
   }
 
   async saveAs(destination: vscode.Uri): Promise<void> {
+    await this.whenIndexed('before saving a copy');
     const written = await this.underLock(() => writeDataset(destination, this.current, this.current.snapshot()), destination);
     written.close();
   }
@@ -281,6 +337,7 @@ export class DatasetDocument implements vscode.CustomDocument {
   private replace(next: Dataset): void {
     const old = this.current;
     this.current = next;
+    this.followGrowth(next);
     this.contentChanged.fire({ lines: 'all' });
     if (old !== next) old.close();
   }
@@ -300,11 +357,12 @@ export class DatasetDocument implements vscode.CustomDocument {
 
   dispose(): void {
     this.closed = true;
+    this.stopGrowth();
     this.current.close();
     this.watcher?.dispose();
     this.configuration.dispose();
     this.disposed.fire();
-    for (const emitter of [this.disposed, this.edited, this.contentChanged, this.recordsChecked, this.factsCounted]) emitter.dispose();
+    for (const emitter of [this.disposed, this.edited, this.contentChanged, this.recordsChecked, this.factsCounted, this.grown]) emitter.dispose();
   }
 
   /** Reapplies backed-up line changes; any that no longer fit the file on disk are saved beside it. */
@@ -339,6 +397,10 @@ export class DatasetDocument implements vscode.CustomDocument {
   private async onDiskChange(): Promise<void> {
     const stamp = await this.readDiskStamp();
     if (stamp === this.diskStamp) return; // our own save, or a touch that changed nothing
+    if (await this.readAppended()) {
+      this.diskStamp = stamp;
+      return;
+    }
     if (!this.current.isChanged) {
       await this.revert();
       return;
@@ -373,6 +435,48 @@ export class DatasetDocument implements vscode.CustomDocument {
       this.diskStamp = stamp;
       this.diskDiverged = true;
     }
+  }
+
+  /**
+   * Reads on from where the file ended when another program only appended to it (the bytes read are still
+   * there, in the same file): the new lines join the list, edits stay, and nothing is reloaded. A last line
+   * that had no line ending yet is read again whole. False when the change is not such an append.
+   */
+  private async readAppended(): Promise<boolean> {
+    if (this.uri.scheme !== 'file' || this.diskDiverged) return false;
+    const dataset = this.current;
+    // The file grew while it was indexed: the index reaches the size it had when opened first.
+    if (!(await dataset.whenIndexed().then(() => true, () => false)) || dataset !== this.current || this.closed) return false;
+    let next: ByteSource;
+    try {
+      next = await localSource(this.uri.fsPath);
+    } catch {
+      return false;
+    }
+    const reopened = dataset.endsInOpenLine ? dataset.lineCount - 1 : undefined;
+    const before = dataset.lineCount;
+    let appended: boolean;
+    try {
+      appended = await dataset.append(next);
+    } catch (error) {
+      // The dataset reads from the new version already; what could not be indexed is reported as a failed scan.
+      const message = error instanceof Error ? error.message : String(error);
+      this.log.error(message);
+      void vscode.window.showErrorMessage(`CoT Studio: ${message}`);
+      return true;
+    }
+    if (!appended) {
+      next.close();
+      return false;
+    }
+    if (dataset.lineCount !== before || reopened !== undefined) {
+      this.log.info(`${dataset.fileName}: ${dataset.lineCount - before} line(s) appended on disk were read`);
+      void this.facts.fill().then(() => this.factsCounted.fire());
+      // The last line read before was still being written: it reads differently now.
+      if (reopened !== undefined) this.contentChanged.fire({ lines: [reopened] });
+      this.grown.fire();
+    }
+    return true;
   }
 
   /** The file went away: what is open stays, and a save writes it back. */

@@ -34,6 +34,37 @@ function positionIn(view: Uint32Array | null, index: number): number | null {
   return null;
 }
 
+/** Growth is shown this often at most: a fast scan adds lines hundreds of times a second. */
+const GROWTH_REPORT_MS = 150;
+
+/** Passes on a dataset's growth to a view at most every `GROWTH_REPORT_MS`, and always its last state. */
+class GrowthReports {
+  private last = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly send: () => void) {}
+
+  report(): void {
+    const wait = this.last + GROWTH_REPORT_MS - Date.now();
+    if (wait <= 0) {
+      this.flush();
+      return;
+    }
+    this.timer ??= setTimeout(() => this.flush(), wait);
+  }
+
+  private flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.last = Date.now();
+    this.send();
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+  }
+}
+
 /**
  * A segment the sample view has focused: its 0-based index in the reply of the record's assistant turn `turn`, or
  * in the path of `model` (a tree search's output).
@@ -171,6 +202,14 @@ export class DatasetEditorProvider implements vscode.CustomEditorProvider<Datase
     this.panels.add(panel);
     if (webviewPanel.active) this.active = panel;
     const post = (message: HostMessage) => void webview.postMessage(message);
+    const growth = new GrowthReports(() => {
+      const dataset = document.dataset;
+      const { indexed, total } = dataset.indexProgress;
+      const complete = !dataset.indexing;
+      post({ type: 'indexing', recordCount: dataset.recordCount, lineCount: dataset.lineCount, listCount: panel.view?.length ?? dataset.recordCount, indexedBytes: indexed, totalBytes: total, complete });
+      post({ type: 'progress', ...this.progressOf(document) });
+      post(this.filteredMessage(panel));
+    });
     const subscriptions = [
       webview.onDidReceiveMessage((raw: unknown) => {
         const parsed = webviewMessageSchema.safeParse(raw);
@@ -189,6 +228,8 @@ export class DatasetEditorProvider implements vscode.CustomEditorProvider<Datase
         post(this.filteredMessage(panel));
         if (this.active === panel) this.fireSelection();
       }),
+      document.onDidGrow(() => growth.report()),
+      { dispose: () => growth.dispose() },
       document.onDidCountFacts(() => {
         post({ type: 'changed', recordIndices: 'all', recordCount: panel.view?.length ?? document.dataset.recordCount });
         post({ type: 'progress', ...this.progressOf(document) });
@@ -232,7 +273,7 @@ export class DatasetEditorProvider implements vscode.CustomEditorProvider<Datase
 
   private progressOf(document: DatasetDocument): { reviewed: number; total: number; complete: boolean } {
     const { reviewed, total, known } = document.facts.counts();
-    return { reviewed, total, complete: known === total };
+    return { reviewed, total, complete: known === total && !document.dataset.indexing };
   }
 
   saveCustomDocument(document: DatasetDocument): Promise<void> {
@@ -260,7 +301,7 @@ export class DatasetEditorProvider implements vscode.CustomEditorProvider<Datase
     const { dataset } = panel.document;
     switch (message.type) {
       case 'ready':
-        post({ type: 'dataset', fileName: dataset.fileName, recordCount: dataset.recordCount, lineCount: dataset.lineCount });
+        post({ type: 'dataset', fileName: dataset.fileName, recordCount: dataset.recordCount, lineCount: dataset.lineCount, complete: !dataset.indexing });
         post({ type: 'progress', ...this.progressOf(panel.document) });
         post(this.filteredMessage(panel));
         if (panel.selected > 0) post({ type: 'select', index: panel.selected, position: positionIn(panel.view, panel.selected) });

@@ -47,9 +47,14 @@ export interface FactCounts {
   hasAlternatives: number;
 }
 
+/** Room for this many records when a table starts; it doubles as a dataset still being indexed grows. */
+const FIRST_CAPACITY = 1024;
+
 /**
  * What the sample list filters and counts on, for every record: a few bytes each, read by a background
- * pass that yields to the event loop and kept current by rereading only the lines an edit touched.
+ * pass that yields to the event loop and kept current by rereading only the lines an edit touched. While the
+ * dataset is still being indexed (or another program appends to its file) the table grows with it and the
+ * pass goes on with the records as they are indexed, so the first ones are counted and checked at once.
  */
 export class FactTable {
   private formats: Uint8Array;
@@ -59,6 +64,8 @@ export class FactTable {
   private known = 0;
   /** Counts are read after every edit (status bar, list, filters); recomputed only after a change. */
   private cachedCounts: FactCounts | undefined;
+  /** The pass under way: a second call joins it, since it reads on to the last record; a reset starts another. */
+  private filling: { run: object; done: Promise<void> } | undefined;
 
   constructor(
     private dataset: Dataset,
@@ -66,19 +73,51 @@ export class FactTable {
     /** Receives the check results of each batch the pass reads, so no one else reads the records again. */
     private readonly report: (checked: CheckedRecords) => void,
   ) {
-    this.formats = new Uint8Array(dataset.recordCount).fill(UNKNOWN);
-    this.reviews = new Uint8Array(dataset.recordCount);
-    this.checks = new Uint16Array(dataset.recordCount);
-    this.flags = new Uint8Array(dataset.recordCount);
+    this.formats = new Uint8Array(0);
+    this.reviews = new Uint8Array(0);
+    this.checks = new Uint16Array(0);
+    this.flags = new Uint8Array(0);
+    this.reserve(Math.max(FIRST_CAPACITY, dataset.recordCount));
   }
 
-  /** Reads every record once, reporting check results batch by batch; stops early if the dataset is replaced. */
-  async fill(): Promise<void> {
-    const dataset = this.dataset;
+  /** Makes room for `count` records, doubling, so that a growing dataset costs O(n) copies in all. */
+  private reserve(count: number): void {
+    if (count <= this.formats.length) return;
+    let capacity = Math.max(FIRST_CAPACITY, this.formats.length);
+    while (capacity < count) capacity *= 2;
+    const formats = new Uint8Array(capacity).fill(UNKNOWN);
+    formats.set(this.formats);
+    const reviews = new Uint8Array(capacity);
+    reviews.set(this.reviews);
+    const checks = new Uint16Array(capacity);
+    checks.set(this.checks);
+    const flags = new Uint8Array(capacity);
+    flags.set(this.flags);
+    [this.formats, this.reviews, this.checks, this.flags] = [formats, reviews, checks, flags];
+  }
+
+  /**
+   * Reads every record once, reporting check results batch by batch, and goes on with records indexed
+   * meanwhile until the index is complete; stops early if the dataset is replaced.
+   */
+  fill(): Promise<void> {
+    if (!this.filling) {
+      const run = {};
+      // Set before the pass starts: the pass stops as soon as it is no longer the one under way.
+      const filling: { run: object; done: Promise<void> } = { run, done: Promise.resolve() };
+      this.filling = filling;
+      filling.done = this.pass(this.dataset, run).finally(() => {
+        if (this.filling?.run === run) this.filling = undefined;
+      });
+    }
+    return this.filling.done;
+  }
+
+  private async pass(dataset: Dataset, run: object): Promise<void> {
     const context = this.context();
     let checked: CheckedRecords = [];
     const slice = new TimeSlice();
-    for (let index = 0; index < dataset.recordCount; index++) {
+    for (let index = 0; index < dataset.recordCount || (await this.moreRecords(dataset)); index++) {
       if (slice.due(index)) {
         // The Problems panel republishes the file's diagnostics on each report; a few per second are enough.
         if (checked.length >= REPORT_EVERY) {
@@ -87,22 +126,34 @@ export class FactTable {
         }
         await slice.yield();
       }
-      if (dataset !== this.dataset) return;
-      if (this.formats[index] === UNKNOWN) checked.push(this.read(dataset, dataset.recordLine(index), context));
+      if (this.filling?.run !== run) return;
+      if (index >= this.formats.length || this.formats[index] === UNKNOWN) checked.push(this.read(dataset, dataset.recordLine(index), context));
     }
-    this.report(checked);
+    if (this.filling?.run === run) this.report(checked);
+  }
+
+  /** At the last record indexed so far: waits for the next stretch of the index; false once there is none. */
+  private async moreRecords(dataset: Dataset): Promise<boolean> {
+    const seen = dataset.recordCount;
+    while (dataset.indexing && dataset.recordCount === seen) {
+      // A scan that fails stops the pass where it is; the document reports the failure.
+      if (!(await dataset.whenIndexed(dataset.lineCount).catch(() => false))) break;
+    }
+    return dataset === this.dataset && dataset.recordCount > seen;
   }
 
   /** After an edit: reread these 0-based lines; after a reload or a format change: start over. */
   update(dataset: Dataset, lines: number[] | 'all'): Promise<void> | undefined {
-    if (lines === 'all' || dataset !== this.dataset || dataset.recordCount !== this.formats.length) {
+    if (lines === 'all' || dataset !== this.dataset) {
       this.dataset = dataset;
-      this.formats = new Uint8Array(dataset.recordCount).fill(UNKNOWN);
-      this.reviews = new Uint8Array(dataset.recordCount);
-      this.checks = new Uint16Array(dataset.recordCount);
-      this.flags = new Uint8Array(dataset.recordCount);
+      this.formats = new Uint8Array(0);
+      this.reviews = new Uint8Array(0);
+      this.checks = new Uint16Array(0);
+      this.flags = new Uint8Array(0);
+      this.reserve(Math.max(FIRST_CAPACITY, dataset.recordCount));
       this.known = 0;
       this.cachedCounts = undefined;
+      this.filling = undefined;
       return this.fill();
     }
     const context = this.context();
@@ -116,14 +167,16 @@ export class FactTable {
     return { line, results };
   }
 
+  /** Counts over the records indexed so far: `total` grows while the dataset is indexed. */
   counts(): FactCounts {
-    this.cachedCounts ??= this.countAll();
+    if (this.cachedCounts?.total !== this.dataset.recordCount) this.cachedCounts = this.countAll();
     return this.cachedCounts;
   }
 
   private countAll(): FactCounts {
+    const total = this.dataset.recordCount;
     const counts: FactCounts = {
-      total: this.formats.length,
+      total,
       known: this.known,
       reviewed: 0,
       formats: {},
@@ -132,7 +185,7 @@ export class FactTable {
       unrated: 0,
       hasAlternatives: 0,
     };
-    for (let index = 0; index < this.formats.length; index++) {
+    for (let index = 0; index < Math.min(total, this.formats.length); index++) {
       const format = this.formats[index];
       if (format === UNKNOWN) continue;
       const name = FACT_FORMATS[format];
@@ -147,17 +200,20 @@ export class FactTable {
     return counts;
   }
 
-  /** The record indices that pass a filter, in file order; a text search rereads each candidate line. */
+  /**
+   * The record indices that pass a filter, in file order; a text search rereads each candidate line. While
+   * the dataset is still being indexed it reads on as records are indexed, so the view is of the whole file.
+   */
   async filter(filter: RecordFilter): Promise<Uint32Array> {
     const dataset = this.dataset;
     const context = this.context();
     const matches: number[] = [];
     const slice = new TimeSlice();
-    for (let index = 0; index < dataset.recordCount; index++) {
+    for (let index = 0; index < dataset.recordCount || (await this.moreRecords(dataset)); index++) {
       if (slice.due(index)) await slice.yield();
       // A revert or reload replaced the dataset (and closed the old one's file): filter the one shown now.
       if (dataset !== this.dataset) return this.filter(filter);
-      let facts = this.formats[index] === UNKNOWN ? undefined : this.factsAt(index);
+      let facts = index >= this.formats.length || this.formats[index] === UNKNOWN ? undefined : this.factsAt(index);
       let text: string | undefined;
       if (!facts || filter.text) {
         const line = dataset.recordLine(index);
@@ -191,6 +247,7 @@ export class FactTable {
 
   private store(index: number, facts: RecordFacts): void {
     this.cachedCounts = undefined;
+    this.reserve(index + 1);
     if (this.formats[index] === UNKNOWN) this.known++;
     this.formats[index] = FACT_FORMATS.indexOf(facts.format);
     this.reviews[index] = REVIEWS.indexOf(facts.review);

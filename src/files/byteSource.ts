@@ -12,8 +12,17 @@ export interface ByteSource {
   read(start: number, end: number): Uint8Array;
   /** Throws when the bytes may no longer be what was read (a file written in place since it was opened). */
   assertUnchanged(): void;
+  /** True when `next` starts with the bytes this source read: the same file, with bytes added after them. */
+  isPrefixOf(next: ByteSource): boolean;
   close(): void;
 }
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
+}
+
+/** How many of a file's last bytes are kept to tell an append from a rewrite. */
+const TAIL_BYTES = 4096;
 
 /** Bytes already in memory (standard input, a Parquet file's rows, a test's buffer): reads are views, no copies. */
 export class BufferSource implements ByteSource {
@@ -30,6 +39,10 @@ export class BufferSource implements ByteSource {
   }
 
   assertUnchanged(): void {}
+
+  isPrefixOf(next: ByteSource): boolean {
+    return next.byteLength >= this.bytes.length && sameBytes(next.read(0, this.bytes.length), this.bytes);
+  }
 
   close(): void {}
 }
@@ -52,6 +65,9 @@ export function readFully(readSync: typeof fs.readSync, fd: number, buffer: Uint
 interface Stamp {
   size: number;
   modifiedMs: number;
+  /** Which file on its device: a new file renamed over the path has another. */
+  device: number;
+  inode: number;
 }
 
 /**
@@ -69,6 +85,8 @@ export class FileSource implements ByteSource {
     /** Where the bytes read start in the file, and how many there are. */
     readonly offset: number,
     readonly byteLength: number,
+    /** The last bytes read, as they were at open: an append leaves them, a rewrite in place most likely not. */
+    private readonly tail: Uint8Array,
   ) {}
 
   /** The file, or the part `range` [start, end) of it: offsets of `read` then count from `start`. */
@@ -79,7 +97,10 @@ export class FileSource implements ByteSource {
       if (!stat.isFile()) throw new Error(`${file} is not a regular file`);
       const start = range?.start ?? 0;
       const end = Math.min(range?.end ?? stat.size, stat.size);
-      return new FileSource(file, fd, { size: stat.size, modifiedMs: stat.mtimeMs }, start, Math.max(0, end - start));
+      const byteLength = Math.max(0, end - start);
+      const tail = Buffer.allocUnsafe(Math.min(TAIL_BYTES, byteLength));
+      readFully(fs.readSync, fd, tail, tail.length, start + byteLength - tail.length);
+      return new FileSource(file, fd, { size: stat.size, modifiedMs: stat.mtimeMs, device: stat.dev, inode: stat.ino }, start, byteLength, tail);
     } catch (error) {
       fs.closeSync(fd);
       throw error;
@@ -101,6 +122,17 @@ export class FileSource implements ByteSource {
     if (!this.open) throw new Error(`${this.path} was closed`);
     const stat = fs.fstatSync(this.fd);
     if (stat.size !== this.stamp.size || stat.mtimeMs !== this.stamp.modifiedMs) this.changedOnDisk();
+  }
+
+  /**
+   * True when `next` is this file (not another renamed over its path) from the same offset, as long or longer,
+   * and still holds the last bytes read: what a program appending to the file leaves. The bytes before them
+   * are not compared (that would read the whole file); a rewrite in place that keeps the last 4 KB passes.
+   */
+  isPrefixOf(next: ByteSource): boolean {
+    if (next instanceof FileSource && (next.stamp.device !== this.stamp.device || next.stamp.inode !== this.stamp.inode || next.offset !== this.offset)) return false;
+    if (next.byteLength < this.byteLength) return false;
+    return sameBytes(next.read(this.byteLength - this.tail.length, this.byteLength), this.tail);
   }
 
   private changedOnDisk(): never {

@@ -173,6 +173,21 @@ export const hostMessageSchema = z.discriminatedUnion('type', [
     fileName: z.string(),
     recordCount: z.number().int().min(0),
     lineCount: z.number().int().min(0),
+    /** False while the file is still being indexed: the counts are the records and lines found so far. */
+    complete: z.boolean(),
+  }),
+  /**
+   * More of the file was indexed (or another program appended to it): the dataset has at least these records and
+   * lines, the list `listCount` rows; `complete` once the index reaches the end of the file.
+   */
+  z.object({
+    type: z.literal('indexing'),
+    recordCount: z.number().int().min(0),
+    lineCount: z.number().int().min(0),
+    listCount: z.number().int().min(0),
+    indexedBytes: z.number().min(0),
+    totalBytes: z.number().min(0),
+    complete: z.boolean(),
   }),
   z.object({
     type: z.literal('page'),

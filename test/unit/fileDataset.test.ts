@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { isUtf8 } from 'node:buffer';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -7,9 +8,10 @@ import { promisify } from 'node:util';
 import { after, describe, it } from 'node:test';
 import { Dataset } from '../../src/dataset';
 import { indexFile, WORKER_THRESHOLD_BYTES } from '../../src/dataset/indexWorker';
+import { LineIndex, scanChunks } from '../../src/dataset/lineIndex';
 import { findInvalidUtf8 } from '../../src/dataset/utf8';
 import { atomicWrite } from '../../src/files/atomicWrite';
-import { FileSource } from '../../src/files/byteSource';
+import { BufferSource, FileSource } from '../../src/files/byteSource';
 import { seededRandom } from '../../src/random';
 import { cliPath } from '../harness/cli';
 import { datasetsDir } from '../harness/fixtures';
@@ -232,5 +234,163 @@ describe('a file larger than the memory the command may use', () => {
     assert.match(run.stdout, new RegExp(`large\\.jsonl:${lines + 1}:1: error .*JSON`));
     assert.match(run.stdout, new RegExp(`\\n${lines + 1} records: 1 errors`));
     fs.rmSync(file);
+  });
+});
+
+/** Everything an index says of each line, to compare two indices of the same bytes. */
+function indexState(index: LineIndex, lineCount = index.lineCount) {
+  const lines = Array.from({ length: lineCount }, (_, line) => {
+    const { start, end } = index.range(line);
+    return { start, end, ending: index.ending(line) };
+  });
+  return { lines, records: Array.from(index.recordLines).filter((line) => line < lineCount), bomLength: index.bomLength };
+}
+
+/** The bytes cut into pieces of random sizes from 1 byte to about a tenth of them, so lines and characters are split across pieces. */
+function randomPieces(bytes: Buffer, random: () => number): Buffer[] {
+  const pieces: Buffer[] = [];
+  for (let start = 0; start < bytes.length; ) {
+    const end = Math.min(bytes.length, start + 1 + Math.floor(random() * Math.max(1, bytes.length / 10)));
+    pieces.push(bytes.subarray(start, end));
+    start = end;
+  }
+  return pieces;
+}
+
+describe('a line index built as the file is scanned', () => {
+  it('agrees after every stretch with the index built at once, on every shape of file and chunk size', () => {
+    for (const [name, bytes] of Object.entries(shapes())) {
+      const whole = LineIndex.build(bytes);
+      const { invalid } = expectedLines(bytes);
+      for (const chunkBytes of [1, 7, 4096]) {
+        const growing = new LineIndex();
+        let stretches = 0;
+        scanChunks(bytes.length, (position, length) => bytes.subarray(position, position + length), chunkBytes, isUtf8, (lines) => {
+          const before = growing.lineCount;
+          growing.append(lines);
+          stretches++;
+          assert.equal(growing.complete, lines.complete);
+          // The lines this stretch added are as in the whole index, and the index reaches where the next line starts.
+          const label = `${name} in chunks of ${chunkBytes}, stretch ${stretches}`;
+          for (let line = before; line < growing.lineCount; line++) {
+            assert.deepEqual([growing.range(line), growing.ending(line)], [whole.range(line), whole.ending(line)], `${label}: line ${line + 1}`);
+            // A line that is not UTF-8 is never passed over (a small chunk may leave a valid one to be looked at).
+            if (invalid[line] !== undefined) assert.ok(growing.mayBeInvalidUtf8(whole.range(line).start, whole.range(line).end), `${label}: line ${line + 1} is looked at`);
+          }
+          assert.equal(growing.recordLines.at(-1) ?? -1, whole.recordLines.filter((line) => line < growing.lineCount).at(-1) ?? -1, `${label}: records`);
+          if (!growing.complete && growing.lineCount < whole.lineCount) assert.equal(growing.byteLength, whole.range(growing.lineCount).start);
+        });
+        assert.equal(stretches, Math.max(1, Math.ceil(bytes.length / chunkBytes)), `${name}: one stretch a chunk`);
+        assert.deepEqual(indexState(growing), indexState(whole), `${name} in chunks of ${chunkBytes}`);
+        assert.equal(growing.byteLength, bytes.length);
+      }
+    }
+  });
+
+  it('opens a large file with the first stretch indexed, and grows to the whole index while its lines are read and edited', async () => {
+    const parts: string[] = [];
+    for (let size = 0, turn = 0; size < WORKER_THRESHOLD_BYTES + 500_000; turn++) {
+      const line = turn % 11 === 0 ? ' \t' : record(turn, 'x'.repeat(turn % 300));
+      parts.push(line, turn % 4 === 0 ? '\r\n' : '\n');
+      size += line.length + 1;
+    }
+    const bytes = Buffer.from(parts.join(''));
+    const file = fileOf(bytes);
+    const dataset = await Dataset.openGrowing(file, { chunkBytes: 65_537 });
+    assert.ok(dataset.indexing, 'the rest of the file is still being indexed');
+    const first = { lines: dataset.lineCount, records: dataset.recordCount };
+    assert.ok(first.records > 0 && first.lines < 2000, `the first stretch: ${first.lines} lines`);
+    assert.equal(dataset.lineText(1), record(1, 'x'));
+    assert.throws(() => dataset.chunks(), /still being indexed; save once it is/);
+    dataset.setLineText(1, record(1, 'edited while indexing'));
+    const seen: number[] = [];
+    dataset.onGrow(() => seen.push(dataset.recordCount));
+    const expected = expectedLines(bytes);
+    assert.equal(await dataset.whenRecordIndexed(expected.records.length - 1), true);
+    assert.equal(await dataset.whenIndexed(expected.texts.length), false, 'a line past the end of the file');
+    assert.equal(dataset.indexing, false);
+    assert.ok(seen.length > 10, `${seen.length} stretches reported`);
+    assert.deepEqual(seen, [...seen].sort((a, b) => a - b), 'the record count only grows');
+    assert.deepEqual(dataset.indexProgress, { indexed: bytes.length, total: bytes.length });
+    dataset.setLineText(1, record(1, 'x'));
+    assertReadsAs(dataset, bytes, 'the file indexed while open');
+    dataset.close();
+    assert.equal(openFds(), 0);
+  });
+
+  it('lets a file being indexed be closed, and says so to those waiting for a line', async () => {
+    const file = fileOf(Buffer.from(`${record(0, 'x'.repeat(1000))}\n`.repeat(WORKER_THRESHOLD_BYTES / 1000 + 500)));
+    const dataset = await Dataset.openGrowing(file, { chunkBytes: 4096 });
+    const waiting = dataset.whenIndexed();
+    dataset.close();
+    await assert.rejects(waiting, /could not be indexed: .* was closed/);
+    assert.equal(openFds(), 0);
+  });
+});
+
+describe('a file that another program appends to', () => {
+  it('reads as the final file after appends of random sizes, by handle and in memory, lines split across appends', async () => {
+    const random = seededRandom(21);
+    for (const [name, bytes] of Object.entries(shapes())) {
+      if (bytes.length < 2) continue;
+      for (let round = 0; round < 2; round++) {
+        const pieces = randomPieces(bytes, random);
+        const file = fileOf(pieces[0]);
+        const byHandle = await Dataset.open(file, { chunkBytes: 64 });
+        const inMemory = Dataset.fromBytes(name, pieces[0]);
+        let written = pieces[0].length;
+        for (const piece of pieces.slice(1)) {
+          fs.appendFileSync(file, piece);
+          written += piece.length;
+          assert.equal(await byHandle.append(FileSource.open(file), { chunkBytes: 1000 }), true, `${name}: an append by handle`);
+          assert.equal(await inMemory.append(new BufferSource(bytes.subarray(0, written))), true, `${name}: an append in memory`);
+        }
+        assertReadsAs(byHandle, bytes, `${name} appended in ${pieces.length} pieces by handle`);
+        assertReadsAs(inMemory, bytes, `${name} appended in ${pieces.length} pieces in memory`);
+        byHandle.close();
+      }
+    }
+    assert.equal(openFds(), 0, 'each append let the handle it replaced go');
+  });
+
+  it('keeps edits and saves everything after an append; tells a rewrite, a replacement and an edited open last line from an append', async () => {
+    const file = fileOf(Buffer.from(`${record(0)}\n${record(1)}\n`));
+    const dataset = await Dataset.open(file);
+    dataset.setLineText(0, record(0, 'edited'));
+    fs.appendFileSync(file, `${record(2)}\n${record(3, 'still being written')}`);
+    assert.equal(await dataset.append(FileSource.open(file)), true);
+    assert.equal(dataset.recordCount, 4);
+    await atomicWrite(file, dataset.chunks());
+    assert.equal(fs.readFileSync(file, 'utf8'), `${record(0, 'edited')}\n${record(1)}\n${record(2)}\n${record(3, 'still being written')}`);
+    const saved = await Dataset.open(file);
+    // The open last line has an edit: what was appended to it cannot be told apart from a change.
+    saved.setLineText(3, record(3, 'mine'));
+    fs.appendFileSync(file, ' and more\n');
+    const longer = FileSource.open(file);
+    assert.equal(await saved.append(longer), false);
+    longer.close();
+    saved.setLineText(3, record(3, 'still being written'));
+    const again = FileSource.open(file);
+    assert.equal(await saved.append(again), true);
+    assert.equal(saved.lineText(3), `${record(3, 'still being written')} and more`);
+    // Rewritten in place, longer: the last bytes read are gone.
+    fs.writeFileSync(file, `${record(9)}\n`.repeat(10));
+    const rewritten = FileSource.open(file);
+    assert.equal(await saved.append(rewritten), false);
+    rewritten.close();
+    // Replaced by another file with the same bytes and more: another file, not an append.
+    const replacement = `${file}.new`;
+    fs.writeFileSync(replacement, Buffer.concat([fs.readFileSync(file), Buffer.from(`${record(10)}\n`)]));
+    const before = Dataset.fromBytes('before', fs.readFileSync(file));
+    const current = await Dataset.open(file);
+    fs.renameSync(replacement, file);
+    const renamed = FileSource.open(file);
+    assert.equal(await current.append(renamed), false);
+    renamed.close();
+    assert.equal(before.lineCount, current.lineCount);
+    dataset.close();
+    saved.close();
+    current.close();
+    assert.equal(openFds(), 0);
   });
 });

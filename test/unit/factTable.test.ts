@@ -1,0 +1,78 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { Dataset } from '../../src/dataset';
+import { WORKER_THRESHOLD_BYTES } from '../../src/dataset/indexWorker';
+import { FileSource } from '../../src/files/byteSource';
+import { type CheckedRecords, FactTable } from '../../src/editor/factTable';
+
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-fact-table-'));
+after(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+/** Records in the plain question/answer shape, some with a review; every fifth a line that is not JSON. */
+function lineOf(index: number): string {
+  if (index % 5 === 4) return `not JSON ${index}`;
+  const review = index % 3 === 0 ? { review: { status: 'accepted' } } : {};
+  return JSON.stringify({ question: `How many? (${index}) ${'x'.repeat(index % 200)}`, answer: String(index), ...review });
+}
+
+function fileOf(name: string, count: number): string {
+  const file = path.join(scratch, name);
+  fs.writeFileSync(file, Array.from({ length: count }, (_, index) => `${lineOf(index)}\n`).join(''));
+  return file;
+}
+
+/** A text search, which reads every record's text again. */
+const SEARCH = { text: '(1' };
+
+/** The facts of every record, as a table filled at once over the whole file finds them. */
+async function filledAtOnce(file: string) {
+  const dataset = await Dataset.open(file);
+  const table = new FactTable(dataset, () => ({ imageProblem: () => null }), () => undefined);
+  await table.fill();
+  const counts = table.counts();
+  const checks = Array.from({ length: dataset.recordCount }, (_, index) => table.checksOf(index));
+  const found = Array.from(await table.filter(SEARCH));
+  dataset.close();
+  return { counts, checks, found };
+}
+
+describe('the facts of a dataset that grows', () => {
+  it('are those of the whole file once the index is complete, read as records are indexed', async () => {
+    // Past the size indexed on a worker, so that the records are indexed while the pass reads them.
+    const count = Math.ceil(WORKER_THRESHOLD_BYTES / 60);
+    const file = fileOf('growing.jsonl', count);
+    assert.ok(fs.statSync(file).size > WORKER_THRESHOLD_BYTES);
+    const dataset = await Dataset.openGrowing(file, { chunkBytes: 65_536 });
+    assert.ok(dataset.indexing);
+    const reported: number[] = [];
+    const table = new FactTable(dataset, () => ({ imageProblem: () => null }), (checked: CheckedRecords) => reported.push(...checked.map((c) => c.line)));
+    const filtering = table.filter(SEARCH);
+    await table.fill();
+    assert.equal(dataset.indexing, false, 'the pass ends with the index');
+    const expected = await filledAtOnce(file);
+    assert.deepEqual(table.counts(), expected.counts);
+    assert.equal(table.counts().known, count);
+    assert.deepEqual(Array.from({ length: count }, (_, index) => table.checksOf(index)), expected.checks);
+    // The filter reads records too (and the pass skips those): none is read twice by the pass.
+    assert.equal(new Set(reported).size, reported.length, 'no record checked twice');
+    const found = Array.from(await filtering);
+    assert.ok(found.length > 0 && found.length < count, `${found.length} found`);
+    assert.deepEqual(found, expected.found, 'a filter started while indexing covers the whole file');
+    dataset.close();
+  });
+
+  it('read on into lines another program appended', async () => {
+    const file = fileOf('appended.jsonl', 50);
+    const dataset = await Dataset.open(file);
+    const table = new FactTable(dataset, () => ({ imageProblem: () => null }), () => undefined);
+    await table.fill();
+    fs.appendFileSync(file, Array.from({ length: 3000 }, (_, offset) => `${lineOf(50 + offset)}\n`).join(''));
+    assert.equal(await dataset.append(FileSource.open(file)), true);
+    await table.fill();
+    assert.deepEqual(table.counts(), (await filledAtOnce(file)).counts);
+    dataset.close();
+  });
+});
