@@ -224,9 +224,9 @@ export class Dataset {
     return this.lines.recordLines.length;
   }
 
-  /** The size of the file as read. */
+  /** The size of the file as read, all of it while it is still being indexed (indexProgress says how much is). */
   get byteLength(): number {
-    return this.lines.byteLength;
+    return this.source.byteLength;
   }
 
   /** 0-based line numbers of the lines that hold a record. */

@@ -174,6 +174,7 @@ export async function indexFile(source: FileSource, options: IndexOptions = {}):
 export async function indexInto(index: LineIndex, source: ByteSource, options: IndexOptions & { from?: ScanStart; onLines?: () => void } = {}): Promise<void> {
   const chunkBytes = options.chunkBytes ?? INDEX_CHUNK_BYTES;
   const from = options.from ?? { position: 0, line: 0, bomLength: 0 };
+  index.expect(source.byteLength);
   const append = (lines: ScannedLines): void => {
     index.append(lines);
     options.onLines?.();

@@ -148,8 +148,10 @@ export function scanChunks(
   flush(byteLength, true, lastLineOpen);
 }
 
-/** Room for this many lines when an index starts; it doubles as lines are added. */
+/** Room for this many lines when an index starts; it grows as lines are added. */
 const FIRST_CAPACITY = 1024;
+/** Room kept beyond the lines a file is expected to hold, from the bytes per line seen so far. */
+const ESTIMATE_SLACK = 1.02;
 
 /**
  * Where each line of a file starts and where its content ends (before `\r\n` or `\n`), which lines hold a
@@ -158,8 +160,14 @@ const FIRST_CAPACITY = 1024;
  */
 export class LineIndex {
   private starts = new Float64Array(FIRST_CAPACITY);
-  private ends = new Float64Array(FIRST_CAPACITY);
+  /**
+   * The length of each line's ending (`\r\n` 2, `\n` 1, none 0): its content ends that many bytes before the next
+   * line starts. A byte where a second offset would take eight keeps the index at 13 bytes a line.
+   */
+  private endings = new Uint8Array(FIRST_CAPACITY);
   private records = new Uint32Array(FIRST_CAPACITY);
+  /** The size of what is being indexed, when known: room is then made for the lines it is expected to hold. */
+  private expectedBytes = 0;
   private lines = 0;
   private recordTotal = 0;
   private invalidUtf8: number[] = [];
@@ -175,12 +183,20 @@ export class LineIndex {
     return index;
   }
 
+  /** Tells the index how many bytes it will hold, so that it grows to about the lines they hold rather than by doubling. */
+  expect(byteLength: number): void {
+    this.expectedBytes = byteLength;
+  }
+
   /** Adds the lines of the next stretch of the scan. */
   append(lines: ScannedLines): void {
     const count = lines.starts.length;
-    if (this.lines + count > this.starts.length) this.grow(this.lines + count);
+    if (this.lines + count > this.starts.length) this.grow(this.lines + count, lines.indexedTo);
     this.starts.set(lines.starts, this.lines);
-    this.ends.set(lines.ends, this.lines);
+    for (let i = 0; i < count; i++) {
+      const next = i + 1 < count ? lines.starts[i + 1] : lines.indexedTo;
+      this.endings[this.lines + i] = next - lines.ends[i];
+    }
     this.records.set(lines.records, this.recordTotal);
     this.lines += count;
     this.recordTotal += lines.records.length;
@@ -191,19 +207,27 @@ export class LineIndex {
     this.lastLineOpen = lines.lastLineOpen;
   }
 
-  /** Doubles the room for lines until `needed` fit, so that adding n lines costs O(n) copies in all. */
-  private grow(needed: number): void {
+  /**
+   * Makes room for at least `needed` lines: for the lines the whole file is expected to hold at the bytes per
+   * line seen so far (up to `indexedTo`) when its size is known, else double, so that adding n lines costs O(n)
+   * copies in all and a finished index holds little unused room.
+   */
+  private grow(needed: number, indexedTo: number): void {
     let capacity = this.starts.length;
     while (capacity < needed) capacity *= 2;
+    if (this.expectedBytes > indexedTo && indexedTo > 0) {
+      const expected = Math.ceil((needed * this.expectedBytes * ESTIMATE_SLACK) / indexedTo);
+      capacity = Math.max(needed, Math.min(capacity * 4, expected));
+    }
     const starts = new Float64Array(capacity);
     starts.set(this.starts.subarray(0, this.lines));
-    const ends = new Float64Array(capacity);
-    ends.set(this.ends.subarray(0, this.lines));
+    const endings = new Uint8Array(capacity);
+    endings.set(this.endings.subarray(0, this.lines));
     // Records are never more than lines.
     const records = new Uint32Array(capacity);
     records.set(this.records.subarray(0, this.recordTotal));
     this.starts = starts;
-    this.ends = ends;
+    this.endings = endings;
     this.records = records;
   }
 
@@ -260,7 +284,8 @@ export class LineIndex {
   /** The byte range of a 0-based line's content, without its line ending. */
   range(line: number): { start: number; end: number } {
     if (line < 0 || line >= this.lines) throw new RangeError(`line ${line + 1} is outside 1..${this.lines}`);
-    return { start: this.starts[line], end: this.ends[line] };
+    const next = line + 1 < this.lines ? this.starts[line + 1] : this.indexedTo;
+    return { start: this.starts[line], end: next - this.endings[line] };
   }
 
   /** The byte range of a line's ending: `\r\n`, `\n`, or empty for a last line without one. */
