@@ -24,7 +24,7 @@ const SAMPLES = 200;
 /** The small file is opened a few times: its first page takes milliseconds, so one run is noise. */
 const REFERENCE_OPENS = 3;
 /** The peak RSS increase that a command on a file of any size stays under. */
-export const BIG_FILE_RSS_TARGET_MB = 500;
+const BIG_FILE_RSS_TARGET_MB = 500;
 /** Fewer records leave too few samples far apart. */
 export const MIN_BIG_RECORDS = 2 * SAMPLES;
 

@@ -10,7 +10,7 @@ import { type BenchResult, benchResultSchema } from './report';
 import { streamBenchResultSchema } from './stream';
 import { gcExposed } from './timing';
 
-export { BIG_FILE_RSS_TARGET_MB, type BigFileBenchResult, bigFileBenchResultSchema, bigFileMeasureIdSchema, formatBigFileBench, MIN_BIG_RECORDS, runBigFileBench } from './bigFile';
+export { type BigFileBenchResult, bigFileBenchResultSchema, bigFileMeasureIdSchema, formatBigFileBench, MIN_BIG_RECORDS, runBigFileBench } from './bigFile';
 export { MIN_RECORDS } from './measure';
 export { openTimingSchema, timeOpen } from './openTiming';
 export { type EngineBenchOptions, type EngineBenchResult, engineBenchResultSchema, engineMeasureIdSchema, formatEngineBench, runEngineBench } from './engine';
