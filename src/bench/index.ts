@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { z } from 'zod';
+import { bigFileBenchResultSchema } from './bigFile';
 import { engineBenchResultSchema } from './engine';
 import { generateDataset } from './generate';
 import { measureDataset } from './measure';
@@ -9,13 +10,15 @@ import { type BenchResult, benchResultSchema } from './report';
 import { streamBenchResultSchema } from './stream';
 import { gcExposed } from './timing';
 
+export { type BigFileBenchResult, bigFileBenchResultSchema, bigFileMeasureIdSchema, formatBigFileBench, MIN_BIG_RECORDS, runBigFileBench } from './bigFile';
 export { MIN_RECORDS } from './measure';
+export { openTimingSchema, timeOpen } from './openTiming';
 export { type EngineBenchOptions, type EngineBenchResult, engineBenchResultSchema, engineMeasureIdSchema, formatEngineBench, runEngineBench } from './engine';
 export { type BenchResult, benchResultSchema, formatBench, measureIdSchema } from './report';
 export { formatStreamBench, PEAK_RSS_BOUND_MB, runStreamBench, type StreamBenchResult, streamBenchResultSchema, streamMeasureIdSchema } from './stream';
 
 /** What `cot-studio bench --json` prints and `--out` writes: the parts that ran (`--only` runs one). */
-export const benchOutputSchema = z.object({ dataset: benchResultSchema.optional(), stream: streamBenchResultSchema.optional(), engine: engineBenchResultSchema.optional() });
+export const benchOutputSchema = z.object({ dataset: benchResultSchema.optional(), stream: streamBenchResultSchema.optional(), engine: engineBenchResultSchema.optional(), bigfile: bigFileBenchResultSchema.optional() });
 export type BenchOutput = z.infer<typeof benchOutputSchema>;
 
 export interface BenchOptions {

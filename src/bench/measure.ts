@@ -156,14 +156,20 @@ function assertOnlyLineChanged(original: Uint8Array, saved: Buffer, line: number
   if (!expected.equals(saved)) throw new Error(`the saved file differs from the original elsewhere than line ${line + 1}`);
 }
 
-/** One real edit (a review status on a middle record), then an atomic save, against a plain copy. */
-async function measureSave(dataset: Dataset, file: string, original: Uint8Array): Promise<BenchRow> {
+/** One real edit, as a reviewer makes it: a review status on the middle record. Gives the line and its new text. */
+export function editMiddleRecord(dataset: Dataset): { line: number; text: string } {
   const line = dataset.recordLine(dataset.recordCount >> 1);
   const before = dataset.lineText(line);
   const context = { at: new Date().toISOString(), reflectionPhrase: DEFAULT_REFLECTION_PHRASE };
   const { text } = applyOperation(before, { kind: 'setReviewStatus', line: line + 1, status: 'accepted' }, context);
   if (text === before) throw new Error(`setting a review status left line ${line + 1} as it was`);
   dataset.setLineText(line, text);
+  return { line, text };
+}
+
+/** One real edit, then an atomic save, against a plain copy. */
+async function measureSave(dataset: Dataset, file: string, original: Uint8Array): Promise<BenchRow> {
+  const { line, text } = editMiddleRecord(dataset);
   const saved = path.join(path.dirname(file), 'saved.jsonl');
   const copied = path.join(path.dirname(file), 'copied.jsonl');
   const ours = await medianMs(REPEATS, () => atomicWrite(saved, dataset.chunks()));

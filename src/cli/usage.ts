@@ -89,13 +89,17 @@ export const COMMAND_USAGE = {
                     seconds (10), the whole request within S (120), and a body silent for S (10) are
                     answered 408; a prompt that does not fit the context is answered 400
                     context_length_exceeded`,
-  bench: `  bench [--only dataset|stream|engine] [--json] [--out FILE] [--records N] [--stream-records N] [--keep]
-        [--engine-model DIR] [--provider cpu|cuda|webgpu] [--quick]
+  bench: `  bench [--only dataset|stream|engine|bigfile] [--json] [--out FILE] [--records N] [--stream-records N]
+        [--big-records N] [--keep] [--engine-model DIR] [--provider cpu|cuda|webgpu] [--quick]
                     time the dataset model on a generated file (100000 records by default), export and
                     convert with their peak RSS on a file of short records (1000000 by default), and the
                     generation engine on two built models (or the model in DIR), each figure as a
-                    ratio to a baseline run alongside; --out also writes the JSON, --keep leaves the
-                    generated files in the temp folder, --quick decodes fewer tokens once`,
+                    ratio to a baseline run alongside; --only bigfile (never run otherwise) opens,
+                    samples, checks and saves a file of 5000000 records (about 9 GB; --big-records N)
+                    with the CLI's peak RSS, its first page against that of the --records file;
+                    --out also writes the JSON, --keep leaves the generated files in the temp folder,
+                    --quick decodes fewer tokens once
+  bench --open FILE time opening FILE and making its first page; prints JSON`,
   'make-test-model': `  make-test-model DIR --kind random|bigram [--corpus FILE]... [--layers N] [--hidden N] [--heads N]
          [--kv-heads N] [--vocab N] [--seed N] [--max-positions N] [--dtype fp32|fp16] [--external-data]
          [--smoothing K] [--init-std S]

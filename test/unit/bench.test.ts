@@ -5,8 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { benchOutputSchema, measureIdSchema, PEAK_RSS_BOUND_MB, streamMeasureIdSchema } from '../../src/bench';
-import { projectRoot } from '../harness/fixtures';
+import { benchOutputSchema, bigFileMeasureIdSchema, measureIdSchema, openTimingSchema, PEAK_RSS_BOUND_MB, streamMeasureIdSchema } from '../../src/bench';
+import { datasetsDir, projectRoot } from '../harness/fixtures';
 
 const cli = path.join(projectRoot, 'dist', 'cli.js');
 const execute = promisify(execFile);
@@ -59,10 +59,68 @@ describe('cot-studio bench', () => {
     assert.equal(fs.existsSync(path.dirname(result.file.path)), false, 'the generated file is deleted without --keep');
   });
 
+  it('measures a big generated file once per pass, against the small file and bare passes of the same run', async () => {
+    const { stdout } = await execute(process.execPath, [cli, 'bench', '--only', 'bigfile', '--json', '--big-records', '3000', '--records', '500']);
+    const output = benchOutputSchema.parse(JSON.parse(stdout));
+    assert.deepEqual(Object.keys(output), ['bigfile'], '--only bigfile runs no other bench');
+    const result = output.bigfile;
+    assert.ok(result);
+    assert.equal(result.file.records, 3000);
+    assert.equal(result.reference.records, 500);
+    assert.deepEqual(
+      result.rows.map((row) => row.id),
+      bigFileMeasureIdSchema.options,
+    );
+    const row = (id: string) => {
+      const found = result.rows.find((candidate) => candidate.id === id);
+      assert.ok(found, id);
+      return found;
+    };
+    for (const { id, ours, baseline, ratio } of result.rows) {
+      assert.ok(Number.isFinite(ratio) && baseline > 0, `${id}: ratio ${ratio}`);
+      if (!id.endsWith('-rss')) assert.ok(ours > 0, `${id}: ${ours}`);
+    }
+    const megabytes = result.file.bytes / 1e6;
+    const [, openMs] = /open (\d+) ms/.exec(row('first-page').note) ?? [];
+    assert.ok(row('first-page').ours >= Number(openMs), 'the first page comes after the open');
+    assert.equal(row('index').unit, 'MB/s');
+    assert.ok(Math.abs(row('index').ours - megabytes / (Number(openMs) / 1e3)) / row('index').ours < 0.05, 'the index throughput is the file over the open time');
+    for (const id of ['stats-rss', 'validate-rss']) {
+      assert.equal(row(id).baseline, megabytes, `${id} is against the file size`);
+      const [, peak, ofOne] = /peak ([\d.]+) MB less ([\d.]+) MB/.exec(row(id).note) ?? [];
+      // The note's figures are rounded to 0.1 MB each.
+      assert.ok(Math.abs(row(id).ours - (Number(peak) - Number(ofOne))) <= 0.11, `${id} is the peak over a one-record file's`);
+    }
+    assert.match(row('save').note, /line 1501 edited/);
+    assert.equal(fs.existsSync(path.dirname(path.dirname(result.file.path))), false, 'the generated files are deleted without --keep');
+  });
+
+  it('times opening a file and its first page, with the records it knew of', async () => {
+    const file = path.join(datasetsDir, 'mmpr.jsonl');
+    const records = fs
+      .readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '').length;
+    const { stdout } = await execute(process.execPath, [cli, 'bench', '--open', file]);
+    const timing = openTimingSchema.parse(JSON.parse(stdout));
+    assert.equal(timing.recordsAtOpen, records);
+    assert.ok(timing.firstPageMs >= timing.openMs);
+    await assert.rejects(execute(process.execPath, [cli, 'bench', '--open', file, '--keep']), (error: { code: number; stderr: string }) => {
+      assert.equal(error.code, 2);
+      assert.match(error.stderr, /--open FILE takes no other option, not --keep/);
+      return true;
+    });
+  });
+
   it('exits 2 for an option of another bench', async () => {
     await assert.rejects(execute(process.execPath, [cli, 'bench', '--only', 'dataset', '--stream-records', '10']), (error: { code: number; stderr: string }) => {
       assert.equal(error.code, 2);
       assert.match(error.stderr, /--stream-records does not apply to the dataset bench/);
+      return true;
+    });
+    await assert.rejects(execute(process.execPath, [cli, 'bench', '--only', 'stream', '--big-records', '1000']), (error: { code: number; stderr: string }) => {
+      assert.equal(error.code, 2);
+      assert.match(error.stderr, /--big-records does not apply to the stream bench/);
       return true;
     });
   });
