@@ -133,13 +133,13 @@ async function measureSave(dataset: Dataset, file: string, dir: string): Promise
 async function measureOpen(big: GeneratedDataset, reference: GeneratedDataset, cli: string, probe: string): Promise<Row<BigFileMeasureId>[]> {
   const read = await timed(() => readInChunks(big.file));
   const opened = await openInChild(cli, probe, big.file);
-  if (opened.timing.recordsAtOpen !== big.records) throw new Error(`Dataset.open returned with ${opened.timing.recordsAtOpen} of ${big.records} records indexed: the index measure needs the time to index them all`);
+  if (opened.timing.records !== big.records) throw new Error(`the index holds ${opened.timing.records} of ${big.records} records`);
   const referencePages: number[] = [];
   for (let run = 0; run < REFERENCE_OPENS; run++) referencePages.push((await openInChild(cli, probe, reference.file)).timing.firstPageMs);
-  const { openMs, firstPageMs } = opened.timing;
+  const { openMs, firstPageMs, indexedMs, recordsAtOpen } = opened.timing;
   return [
-    benchRow('index', 'index: Dataset.open', 'MB/s', big.bytes / 1e3 / openMs, big.bytes / 1e3 / read.ms, 'chunked read', `${Math.round(openMs)} ms against ${Math.round(read.ms)} ms; child peak RSS ${megabytes(opened.peakRss)}; target >= 0.8x`),
-    benchRow('first-page', `first page: open + page(0, ${FIRST_PAGE_RECORDS})`, 'ms', firstPageMs, median(referencePages), `the ${reference.records}-record file`, `open ${Math.round(openMs)} ms; target < 1000 ms and <= 2x`),
+    benchRow('index', 'index: the whole file', 'MB/s', big.bytes / 1e3 / indexedMs, big.bytes / 1e3 / read.ms, 'chunked read', `${Math.round(indexedMs)} ms against ${Math.round(read.ms)} ms; child peak RSS ${megabytes(opened.peakRss)}; target >= 0.8x`),
+    benchRow('first-page', `first page: open + page(0, ${FIRST_PAGE_RECORDS})`, 'ms', firstPageMs, median(referencePages), `the ${reference.records}-record file`, `open ${Math.round(openMs)} ms with ${recordsAtOpen} records indexed; target < 1000 ms and <= 2x`),
   ];
 }
 
