@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { countImageTokens, IMAGE_TOKEN } from '../dataset/formats/chat';
 import type { ConversationTurn, ParsedRecord } from '../dataset/record';
 import { assistantReplies, resolveReply } from '../dataset/replies';
+import type { ExportImages } from './images';
 import { isRefusal, type Refusal } from './types';
 
 export { countImageTokens };
@@ -59,6 +60,23 @@ export function questionWithImageTokens(parsed: ParsedRecord): string | Refusal 
 export interface PlacedTurn extends ConversationTurn {
   /** 1-based place in the conversation (the first question is turn 1), for refusals. */
   place: number;
+}
+
+/**
+ * Turns written one by one with the export paths of the images each places, and all those paths in order: what
+ * the formats that keep a record's images in one list beside its turns (TRL, LLaMA-Factory) both need.
+ */
+export function turnsWithImages<T>(turns: PlacedTurn[] | Refusal, exportImages: ExportImages, write: (turn: PlacedTurn, images: string[]) => T): { turns: T[]; images: string[] } | Refusal {
+  if (isRefusal(turns)) return turns;
+  const written: T[] = [];
+  const images: string[] = [];
+  for (const turn of turns) {
+    const paths = exportImages.paths(turn.images);
+    if (isRefusal(paths)) return paths;
+    written.push(write(turn, paths));
+    images.push(...paths);
+  }
+  return { turns: written, images };
 }
 
 /** How a format writes a question's `<image>` placeholders: kept (one per image) or dropped for image parts. */

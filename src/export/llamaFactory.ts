@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ParsedRecord } from '../dataset/record';
-import { imageTokensMatch, laterTurns, type PlacedTurn, promptTurns, questionImages, questionWithImageTokens } from './exchange';
+import { imageTokensMatch, laterTurns, type PlacedTurn, promptTurns, questionImages, questionWithImageTokens, turnsWithImages } from './exchange';
 import type { ExportImages } from './images';
 import { isPreferenceRecord, linePerPreference } from './pairs';
 import { isRefusal, type FormatExporter, type Refusal } from './types';
@@ -62,16 +62,7 @@ export interface SharegptTurn {
 
 /** Turns as sharegpt-style formats write them, and the images their placeholders stand for, in order. */
 function sharegptTurns(turns: PlacedTurn[] | Refusal, exportImages: ExportImages): { turns: SharegptTurn[]; images: string[] } | Refusal {
-  if (isRefusal(turns)) return turns;
-  const written: SharegptTurn[] = [];
-  const images: string[] = [];
-  for (const turn of turns) {
-    const paths = exportImages.paths(turn.images);
-    if (isRefusal(paths)) return paths;
-    written.push({ role: turn.role, text: turn.text });
-    images.push(...paths);
-  }
-  return { turns: written, images };
+  return turnsWithImages(turns, exportImages, (turn) => ({ role: turn.role, text: turn.text }));
 }
 
 /** The turns after the first reply, and the images their placeholders stand for, in order. */

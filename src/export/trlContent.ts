@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ParsedRecord } from '../dataset/record';
-import { laterTurns, type PlacedTurn, promptTurns, textPartSchema } from './exchange';
+import { laterTurns, type PlacedTurn, promptTurns, textPartSchema, turnsWithImages } from './exchange';
 import type { ExportImages } from './images';
 import { isRefusal, type Refusal } from './types';
 
@@ -35,16 +35,8 @@ export function trlMessage(role: TrlMessage['role'], text: string, vision: boole
 
 /** Turns as TRL messages, each with an image part per image it places, and those images in order. */
 function trlTurns(turns: PlacedTurn[] | Refusal, exportImages: ExportImages, vision: boolean): { messages: TrlMessage[]; images: string[] } | Refusal {
-  if (isRefusal(turns)) return turns;
-  const messages: TrlMessage[] = [];
-  const images: string[] = [];
-  for (const turn of turns) {
-    const written = exportImages.paths(turn.images);
-    if (isRefusal(written)) return written;
-    messages.push(trlMessage(turn.role, turn.text, vision, written.length));
-    images.push(...written);
-  }
-  return { messages, images };
+  const written = turnsWithImages(turns, exportImages, (turn, images) => trlMessage(turn.role, turn.text, vision, images.length));
+  return isRefusal(written) ? written : { messages: written.turns, images: written.images };
 }
 
 /**
