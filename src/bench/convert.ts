@@ -6,8 +6,21 @@ import { megabytes, type BenchRow, benchRow } from './report';
 
 const execute = promisify(execFile);
 
-/** Loaded before the CLI in the child (node --require): prints the child's peak RSS as it exits. */
-const PEAK_PROBE = `process.on('exit', () => require('node:fs').writeSync(2, '\\npeak-rss ' + process.resourceUsage().maxRSS * 1024 + '\\n'));\n`;
+/**
+ * Loaded before the CLI in the child (node --require): prints the child's peak RSS as it exits, the high-water
+ * mark of its own memory (`VmHWM`). Linux's `getrusage` maxRSS also counts the parent's memory at the fork, so
+ * a child of a large bench process would report the parent's size; it serves only where `/proc` is missing.
+ */
+const PEAK_PROBE = `process.on('exit', () => {
+  const fs = require('node:fs');
+  let peak = process.resourceUsage().maxRSS * 1024;
+  try {
+    const hwm = /VmHWM:\\s*(\\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    if (hwm) peak = Number(hwm[1]) * 1024;
+  } catch {}
+  fs.writeSync(2, '\\npeak-rss ' + peak + '\\n');
+});
+`;
 
 /** Writes the probe that `runCli` loads into `dir`, and gives its path. */
 export function writePeakProbe(dir: string): string {
