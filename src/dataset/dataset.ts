@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import type { RecordSummary } from '../protocol';
-import { BufferSource, type ByteSource, FileSource } from '../files/byteSource';
+import { BufferSource, type ByteSource, type CopyPiece, copyPieces, FileSource } from '../files/byteSource';
 import { indexBytes, indexFile, indexInto, type IndexOptions } from './indexWorker';
 import { LineIndex, type ScanStart } from './lineIndex';
 import { LineReader } from './lineReader';
@@ -9,8 +9,6 @@ import { summarizeLine } from './recordSummary';
 import { describeInvalidUtf8, findInvalidUtf8, type InvalidUtf8 } from './utf8';
 
 const SUMMARY_CACHE_LIMIT = 5000;
-/** A save copies the unchanged bytes this much at a time. */
-const COPY_BYTES = 4 * 1024 * 1024;
 
 /** One line changed by an operation: its full content before and after (line ending excluded). */
 export interface LineChange {
@@ -364,26 +362,27 @@ export class Dataset {
   /**
    * The file's bytes with the changed lines (of `changes`, by default the current ones) substituted: unchanged
    * stretches are read from the source a few megabytes at a time, so a save holds a piece of the file and the
-   * edits, never the file. Line endings, the BOM and a missing final newline stay as they were. Throws when
-   * the file was written in place since it was opened, rather than give a mix of two versions.
+   * edits, never the file. Each chunk is valid until the next is asked for (`collectChunks` joins them). Line
+   * endings, the BOM and a missing final newline stay as they were. Rejects when the file was written in place
+   * since it was opened, rather than give a mix of two versions; throws at once while it is still being indexed.
    */
-  chunks(changes: ReadonlyMap<number, string> = this.snapshot()): Iterable<Uint8Array> {
+  chunks(changes: ReadonlyMap<number, string> = this.snapshot()): AsyncIterable<Uint8Array> {
     const ordered = [...changes].sort(([a], [b]) => a - b);
     const { source, lines, encoder } = this;
-    function* copy(from: number, to: number): Generator<Uint8Array> {
-      for (let position = from; position < to; position += COPY_BYTES) yield source.read(position, Math.min(to, position + COPY_BYTES));
-    }
     if (!this.lines.complete) throw new Error(`${this.fileName} ${this.indexFailure ? `could not be indexed: ${this.indexFailure.message}` : 'is still being indexed; save once it is'}`);
-    return (function* () {
-      source.assertUnchanged();
+    function* pieces(): Generator<CopyPiece> {
       let position = 0;
       for (const [line, text] of ordered) {
         const { start, end } = lines.range(line);
-        yield* copy(position, line === 0 ? start + lines.bomLength : start);
+        yield { start: position, end: line === 0 ? start + lines.bomLength : start };
         yield encoder.encode(text);
         position = end;
       }
-      yield* copy(position, lines.byteLength);
+      yield { start: position, end: lines.byteLength };
+    }
+    return (async function* () {
+      source.assertUnchanged();
+      yield* copyPieces(source, pieces());
       source.assertUnchanged();
     })();
   }

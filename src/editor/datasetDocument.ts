@@ -8,7 +8,7 @@ import type { CheckContext } from '../dataset/checks';
 import { ImageResolver } from '../dataset/images';
 import { indexSource } from '../dataset/indexWorker';
 import { atomicWrite } from '../files/atomicWrite';
-import { BufferSource, type ByteSource, FileSource } from '../files/byteSource';
+import { BufferSource, type ByteSource, collectChunks, FileSource } from '../files/byteSource';
 import { type FileIdentity, fileIdentity } from '../files/fileIdentity';
 import { withFileLock } from '../files/fileLock';
 import { applyOperation, type OperationContext } from '../dataset/operations';
@@ -67,7 +67,7 @@ const SAVE_LOCK_WAIT_MS = 10_000;
  */
 async function writeDataset(uri: vscode.Uri, dataset: Dataset, changes: ReadonlyMap<number, string>, expected?: FileIdentity | 'missing'): Promise<ByteSource> {
   if (uri.scheme !== 'file') {
-    const bytes = Buffer.concat([...dataset.chunks(changes)]);
+    const bytes = await collectChunks(dataset.chunks(changes));
     await vscode.workspace.fs.writeFile(uri, bytes);
     return new BufferSource(bytes);
   }

@@ -56,8 +56,13 @@ export async function atomicWrite(target: string, chunks: Iterable<Uint8Array> |
     return fail(error);
   }
   let written = 0;
+  const flusher = new Flusher(handle);
   try {
-    for await (const chunk of chunks) written += await writeAll(handle, chunk);
+    for await (const chunk of chunks) {
+      written += await writeAll(handle, chunk);
+      flusher.wrote(chunk.length);
+    }
+    await flusher.idle();
     if (mode !== undefined) await handle.chmod(mode);
     await handle.sync();
     const { size } = await handle.stat();
@@ -66,12 +71,50 @@ export async function atomicWrite(target: string, chunks: Iterable<Uint8Array> |
     await checkUnchanged(target, file, options.expected);
     await fs.rename(temporary, file);
   } catch (error) {
+    await flusher.idle().catch(() => undefined);
     await handle.close().catch(() => undefined);
     await fs.rm(temporary, { force: true });
     return fail(error);
   }
   await syncFolder(folder);
   return written;
+}
+
+/** A large file is flushed to disk every this many bytes while it is written. */
+const FLUSH_EVERY_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Starts flushing what was written while the next bytes are written, one flush at a time: the final sync then
+ * waits for the last stretch only, so a large save costs about the copy rather than the copy plus the disk.
+ */
+class Flusher {
+  private unflushed = 0;
+  private flushing: Promise<void> | undefined;
+  private failure: unknown;
+
+  constructor(private readonly handle: fs.FileHandle) {}
+
+  wrote(bytes: number): void {
+    if (this.failure !== undefined) throw this.failure;
+    this.unflushed += bytes;
+    if (this.unflushed < FLUSH_EVERY_BYTES || this.flushing) return;
+    this.unflushed = 0;
+    this.flushing = this.handle.datasync().then(
+      () => {
+        this.flushing = undefined;
+      },
+      (error: unknown) => {
+        this.flushing = undefined;
+        this.failure = error;
+      },
+    );
+  }
+
+  /** Waits for the flush under way; throws the error of a flush that failed. */
+  async idle(): Promise<void> {
+    await this.flushing;
+    if (this.failure !== undefined) throw this.failure;
+  }
 }
 
 /** Writes the whole chunk, continuing after short writes; a write that stores nothing is a full disk. */

@@ -1,4 +1,7 @@
 import * as fs from 'node:fs';
+import { promisify } from 'node:util';
+
+const readAsync = promisify(fs.read);
 
 /**
  * The bytes a dataset is read from, by range: a buffer in memory, or a file read where asked, so that a file
@@ -118,6 +121,21 @@ export class FileSource implements ByteSource {
     return bytes;
   }
 
+  /**
+   * Fills `buffer[0, length)` from `start` on a thread of libuv's pool, so that the next stretch of a copy is read
+   * while this thread writes the last one.
+   */
+  async readInto(buffer: Uint8Array, start: number, length: number): Promise<Uint8Array> {
+    if (!this.open) throw new Error(`${this.path} was closed`);
+    let filled = 0;
+    while (filled < length) {
+      const { bytesRead } = await readAsync(this.fd, buffer, filled, length - filled, this.offset + start + filled);
+      if (bytesRead === 0) this.changedOnDisk();
+      filled += bytesRead;
+    }
+    return buffer.subarray(0, length);
+  }
+
   assertUnchanged(): void {
     if (!this.open) throw new Error(`${this.path} was closed`);
     const stat = fs.fstatSync(this.fd);
@@ -144,4 +162,55 @@ export class FileSource implements ByteSource {
     this.open = false;
     fs.closeSync(this.fd);
   }
+}
+
+/** What a copy writes: a byte range [start, end) of its source, or bytes of its own. */
+export type CopyPiece = Uint8Array | { start: number; end: number };
+
+/** A copy reads a file's ranges this much at a time. */
+const COPY_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The bytes of `pieces` in order, as chunks that are valid only until the next one is asked for: a file's ranges
+ * are read into two buffers in turn, the next while the caller writes the last, so that copying a file costs
+ * about what `cp` does (fresh buffers a few megabytes each cost page faults and collections on every read).
+ * A source in memory gives views of its bytes.
+ */
+export async function* copyPieces(source: ByteSource, pieces: Iterable<CopyPiece>): AsyncGenerator<Uint8Array> {
+  if (!(source instanceof FileSource)) {
+    for (const piece of pieces) {
+      if (piece instanceof Uint8Array) yield piece;
+      else if (piece.end > piece.start) yield source.read(piece.start, piece.end);
+    }
+    return;
+  }
+  const buffers = [Buffer.allocUnsafe(COPY_BYTES), Buffer.allocUnsafe(COPY_BYTES)];
+  let reads = 0;
+  function* steps(): Generator<Uint8Array | { start: number; length: number }> {
+    for (const piece of pieces) {
+      if (piece instanceof Uint8Array) yield piece;
+      else for (let start = piece.start; start < piece.end; start += COPY_BYTES) yield { start, length: Math.min(COPY_BYTES, piece.end - start) };
+    }
+  }
+  // A read goes into the buffer the read before the last one used: its chunk was written before this was asked for.
+  const begin = (step: Uint8Array | { start: number; length: number }): Promise<Uint8Array> =>
+    step instanceof Uint8Array ? Promise.resolve(step) : source.readInto(buffers[reads++ % 2], step.start, step.length);
+  const plan = steps();
+  let next = plan.next();
+  let pending = next.done ? undefined : begin(next.value);
+  while (pending) {
+    const chunk = await pending;
+    next = plan.next();
+    pending = next.done ? undefined : begin(next.value);
+    // A caller that stops early (its write failed) leaves the read ahead unawaited: its failure is not reported twice.
+    pending?.catch(() => undefined);
+    yield chunk;
+  }
+}
+
+/** The chunks joined into one buffer, each copied as it comes: for chunks valid only until the next is read. */
+export async function collectChunks(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of chunks) parts.push(Buffer.from(chunk));
+  return Buffer.concat(parts);
 }

@@ -12,6 +12,7 @@ import { cliPath } from '../harness/cli';
 import { datasetsDir } from '../harness/fixtures';
 import { leftoverTemporaries, mountSmallDisk, PAGE, type SmallDisk, smallDiskUnavailable } from '../harness/smallDisk';
 import { fixtureCopies, until } from './session';
+import { collectChunks } from '../../src/files/byteSource';
 
 const alternatives = (lineText: string): number => readRecordState(lineText).annotations.segments['2']?.alternatives.length ?? 0;
 
@@ -113,11 +114,11 @@ describe('saving on a disk that is full', function () {
       const note = (free: number): string => `${String(free).padStart(3, '0')} ${'x'.repeat(20_000)}`;
       document.applyOperation({ kind: 'setReviewStatus', line: 4, status: 'needs_fix', note: note(0) }, { at: '2026-01-01T00:00:00Z', reflectionPhrase: 'x' });
       // The lock file takes a page too.
-      const pages = Math.ceil(Buffer.concat([...document.dataset.chunks()]).length / PAGE) + 1;
+      const pages = Math.ceil((await collectChunks(document.dataset.chunks())).length / PAGE) + 1;
       const outcomes = { saved: 0, failed: 0 };
       for (let free = 0; free <= pages + 1; free++) {
         document.applyOperation({ kind: 'setReviewStatus', line: 4, status: 'needs_fix', note: note(free + 1) }, { at: '2026-01-01T00:00:00Z', reflectionPhrase: 'x' });
-        const expected = Buffer.concat([...document.dataset.chunks()]);
+        const expected = (await collectChunks(document.dataset.chunks()));
         const before = fs.readFileSync(file);
         disk.leaveFree(free);
         const outcome = await provider.saveCustomDocument(document).then(

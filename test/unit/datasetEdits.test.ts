@@ -8,27 +8,28 @@ import { atomicWrite } from '../../src/files/atomicWrite';
 import { setValue } from '../../src/dataset/recordEdit';
 import { rawOffset } from '../../src/dataset/stringLiteral';
 import { datasetsDir } from '../harness/fixtures';
+import { collectChunks } from '../../src/files/byteSource';
 
 const fixtures = fs.readdirSync(datasetsDir).filter((name) => name.endsWith('.jsonl'));
 
-function bytesOf(dataset: Dataset): Buffer {
-  return Buffer.concat([...dataset.chunks()]);
+function bytesOf(dataset: Dataset): Promise<Buffer> {
+  return collectChunks(dataset.chunks());
 }
 
 describe('Dataset bytes', () => {
-  it('writes every fixture back byte for byte when nothing changed', () => {
+  it('writes every fixture back byte for byte when nothing changed', async () => {
     for (const name of fixtures) {
       const original = fs.readFileSync(path.join(datasetsDir, name));
-      assert.ok(bytesOf(Dataset.fromBytes(name, original)).equals(original), name);
+      assert.ok((await bytesOf(Dataset.fromBytes(name, original))).equals(original), name);
     }
   });
 
-  it('changes only the edited line and keeps its CRLF ending, the BOM and the missing final newline', () => {
+  it('changes only the edited line and keeps its CRLF ending, the BOM and the missing final newline', async () => {
     const original = fs.readFileSync(path.join(datasetsDir, 'edge_cases.jsonl'));
     const dataset = Dataset.fromBytes('edge_cases.jsonl', original);
     const before = dataset.lineText(0);
     dataset.setLineText(0, setValue(before, ['id'], 'edge-001-edited'));
-    const written = bytesOf(dataset);
+    const written = (await bytesOf(dataset));
     assert.ok(written.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf])), 'the BOM stays');
     const originalLines = original.toString('latin1').split('\n');
     const writtenLines = written.toString('latin1').split('\n');
@@ -61,7 +62,7 @@ describe('Dataset bytes', () => {
     assert.throws(() => dataset.setLineText(0, '{}\n{}'), /must stay on one line/);
   });
 
-  it('reapplies changes that fit and returns the ones that do not', () => {
+  it('reapplies changes that fit and returns the ones that do not', async () => {
     const bytes = Buffer.from('{"a": 1}\n{"b": 2}\n\n{"c": 3}\n');
     const dataset = Dataset.fromBytes('x.jsonl', bytes);
     const conflicts = dataset.reapply([
@@ -74,7 +75,7 @@ describe('Dataset bytes', () => {
       conflicts.map((c) => c.line),
       [1, 2, 9],
     );
-    assert.equal(bytesOf(dataset).toString(), '{"a": 10}\n{"b": 2}\n\n{"c": 3}\n');
+    assert.equal((await bytesOf(dataset)).toString(), '{"a": 10}\n{"b": 2}\n\n{"c": 3}\n');
   });
 
   it('maps lines to records around blank lines', () => {
@@ -110,7 +111,7 @@ describe('line index on a worker thread', () => {
     for (const probe of [0, 1, 2500, index.lineCount - 1]) assert.deepEqual(index.range(probe), expected.range(probe));
     const dataset = await Dataset.load('big.jsonl', Buffer.from(big));
     assert.equal(dataset.recordCount, 5001);
-    assert.ok(bytesOf(dataset).equals(big));
+    assert.ok((await bytesOf(dataset)).equals(big));
   });
 });
 

@@ -11,7 +11,7 @@ import { indexFile, WORKER_THRESHOLD_BYTES } from '../../src/dataset/indexWorker
 import { LineIndex, scanChunks } from '../../src/dataset/lineIndex';
 import { findInvalidUtf8 } from '../../src/dataset/utf8';
 import { atomicWrite } from '../../src/files/atomicWrite';
-import { BufferSource, FileSource } from '../../src/files/byteSource';
+import { BufferSource, collectChunks, FileSource } from '../../src/files/byteSource';
 import { seededRandom } from '../../src/random';
 import { cliPath } from '../harness/cli';
 import { datasetsDir } from '../harness/fixtures';
@@ -92,7 +92,7 @@ function expectedLines(bytes: Buffer): { texts: string[]; records: number[]; inv
   };
 }
 
-function assertReadsAs(dataset: Dataset, bytes: Buffer, label: string): void {
+async function assertReadsAs(dataset: Dataset, bytes: Buffer, label: string): Promise<void> {
   const expected = expectedLines(bytes);
   assert.equal(dataset.lineCount, expected.texts.length, `${label}: lines`);
   assert.deepEqual(
@@ -104,17 +104,17 @@ function assertReadsAs(dataset: Dataset, bytes: Buffer, label: string): void {
     assert.equal(dataset.lineText(line), text, `${label}: line ${line + 1}`);
     assert.equal(dataset.invalidUtf8(line)?.byte, expected.invalid[line], `${label}: UTF-8 of line ${line + 1}`);
   });
-  assert.ok(Buffer.concat([...dataset.chunks()]).equals(bytes), `${label}: written back byte for byte`);
+  assert.ok((await collectChunks(dataset.chunks())).equals(bytes), `${label}: written back byte for byte`);
 }
 
 describe('a dataset read from its file by handle', () => {
   it('indexes every shape of file as the bytes held in memory read, with chunks of any size', async () => {
     for (const [name, bytes] of Object.entries(shapes())) {
       const file = fileOf(bytes);
-      assertReadsAs(Dataset.fromBytes(name, bytes), bytes, `${name} in memory`);
+      await assertReadsAs(Dataset.fromBytes(name, bytes), bytes, `${name} in memory`);
       for (const chunkBytes of [1, 2, 3, 5, 7, 64, 4096]) {
         const dataset = await Dataset.open(file, { chunkBytes });
-        assertReadsAs(dataset, bytes, `${name} in chunks of ${chunkBytes}`);
+        await assertReadsAs(dataset, bytes, `${name} in chunks of ${chunkBytes}`);
         dataset.close();
       }
     }
@@ -133,7 +133,7 @@ describe('a dataset read from its file by handle', () => {
     const file = fileOf(bytes);
     const progress: number[] = [];
     const dataset = await Dataset.open(file, { chunkBytes: 65_537, onProgress: (scanned) => progress.push(scanned) });
-    assertReadsAs(dataset, bytes, 'the large file');
+    await assertReadsAs(dataset, bytes, 'the large file');
     dataset.close();
     assert.ok(progress.length > 10, `${progress.length} progress reports`);
     assert.equal(progress.at(-1), bytes.length);
@@ -156,7 +156,7 @@ describe('a dataset read from its file by handle', () => {
     const dataset = await Dataset.open(file);
     dataset.setLineText(0, record(0, 'edited'));
     fs.appendFileSync(file, `${record(2)}\n`);
-    assert.throws(() => [...dataset.chunks()], /written by another program while it was open/);
+    await assert.rejects(collectChunks(dataset.chunks()), /written by another program while it was open/);
     dataset.close();
     assert.throws(() => dataset.lineText(1), /was closed/);
   });
@@ -173,7 +173,7 @@ describe('saving a dataset read by handle', () => {
       lines.push(line, turn % 3 === 0 ? '\r\n' : '\n');
       size += line.length + 1;
     }
-    let expected = Buffer.concat([Buffer.from('\uFEFF'), ...lines.map((part) => (typeof part === 'string' ? Buffer.from(part) : part))]);
+    let expected: Buffer = Buffer.concat([Buffer.from('\uFEFF'), ...lines.map((part) => (typeof part === 'string' ? Buffer.from(part) : part))]);
     const file = fileOf(expected);
     const onDisk = await Dataset.open(file, { chunkBytes: 1 << 20 });
     assert.equal(openFds(), 1);
@@ -194,12 +194,12 @@ describe('saving a dataset read by handle', () => {
       const late = onDisk.recordLine(round);
       onDisk.setLineText(late, record(late, `late ${round}`));
       onDisk.rebase({ source, lines: await reindexing }, saved);
-      expected = Buffer.concat([...inMemory.chunks()]);
+      expected = (await collectChunks(inMemory.chunks()));
       assert.ok(fs.readFileSync(file).equals(expected), `round ${round}: the saved file`);
       inMemory = Dataset.fromBytes('in memory', expected);
       assert.deepEqual(onDisk.changes().map((change) => change.line), [late], `round ${round}: only the late edit is unsaved`);
       inMemory.setLineText(late, record(late, `late ${round}`));
-      assert.ok(Buffer.concat([...onDisk.chunks()]).equals(Buffer.concat([...inMemory.chunks()])), `round ${round}: the bytes after the late edit`);
+      assert.ok((await collectChunks(onDisk.chunks())).equals((await collectChunks(inMemory.chunks()))), `round ${round}: the bytes after the late edit`);
     }
     onDisk.close();
     assert.equal(openFds(), 0, 'each save let the file it replaced go');
@@ -313,7 +313,7 @@ describe('a line index built as the file is scanned', () => {
     assert.deepEqual(seen, [...seen].sort((a, b) => a - b), 'the record count only grows');
     assert.deepEqual(dataset.indexProgress, { indexed: bytes.length, total: bytes.length });
     dataset.setLineText(1, record(1, 'x'));
-    assertReadsAs(dataset, bytes, 'the file indexed while open');
+    await assertReadsAs(dataset, bytes, 'the file indexed while open');
     dataset.close();
     assert.equal(openFds(), 0);
   });
@@ -345,8 +345,8 @@ describe('a file that another program appends to', () => {
           assert.equal(await byHandle.append(FileSource.open(file), { chunkBytes: 1000 }), true, `${name}: an append by handle`);
           assert.equal(await inMemory.append(new BufferSource(bytes.subarray(0, written))), true, `${name}: an append in memory`);
         }
-        assertReadsAs(byHandle, bytes, `${name} appended in ${pieces.length} pieces by handle`);
-        assertReadsAs(inMemory, bytes, `${name} appended in ${pieces.length} pieces in memory`);
+        await assertReadsAs(byHandle, bytes, `${name} appended in ${pieces.length} pieces by handle`);
+        await assertReadsAs(inMemory, bytes, `${name} appended in ${pieces.length} pieces in memory`);
         byHandle.close();
       }
     }

@@ -11,6 +11,7 @@ import { findInvalidUtf8 } from '../../src/dataset/utf8';
 import { checkDatasetLine, datasetStats, datasetStatsSchema } from '../../src/dataset/validate';
 import { exportDatasetRecords, exportOptionsSchema } from '../../src/export';
 import { runCli } from '../harness/cli';
+import { collectChunks } from '../../src/files/byteSource';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-integrity-'));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
@@ -35,7 +36,7 @@ function write(name: string, bytes: Buffer | string): string {
   return file;
 }
 
-const bytesOf = (dataset: Dataset): Buffer => Buffer.concat([...dataset.chunks()]);
+const bytesOf = (dataset: Dataset): Promise<Buffer> => collectChunks(dataset.chunks());
 
 describe('findInvalidUtf8', () => {
   it('finds the first ill-formed byte past real U+FFFD characters, and where the text shows it', () => {
@@ -70,13 +71,13 @@ describe('invalid UTF-8 in a line', () => {
     assert.deepEqual(checkDatasetLine(dataset, 2, everywhere).results, []);
   });
 
-  it('is counted by the stats as a record with an error', () => {
+  it('is counted by the stats as a record with an error', async () => {
     const stats = datasetStats(Dataset.fromBytes('bad.jsonl', bytes), everywhere);
     assert.equal(stats.checks.encoding, 1);
     assert.equal(stats.recordsWithErrors, 1);
   });
 
-  it('is never rewritten: an edit of another field is refused and every byte stays', () => {
+  it('is never rewritten: an edit of another field is refused and every byte stays', async () => {
     const dataset = Dataset.fromBytes('bad.jsonl', bytes);
     const before = dataset.lineText(1);
     const { text } = applyOperation(before, { kind: 'editSegment', line: 2, segment: 0, text: 'The answer is four.' }, context);
@@ -88,10 +89,10 @@ describe('invalid UTF-8 in a line', () => {
     assert.throws(() => dataset.apply([{ line: 0, before: dataset.lineText(0), after: record(10) }, { line: 1, before, after: text }], 'forward'), refusal);
     assert.equal(dataset.isChanged, false);
     assert.deepEqual(dataset.reapply([{ line: 1, before, after: text }]), [{ line: 1, before, after: text }]);
-    assert.ok(bytesOf(dataset).equals(bytes));
+    assert.ok((await bytesOf(dataset)).equals(bytes));
     // An edit of another line leaves its bytes as they were.
     dataset.setLineText(2, record(30));
-    assert.ok(bytesOf(dataset).equals(Buffer.concat([bytes.subarray(0, bytes.lastIndexOf(record(3))), Buffer.from(`${record(30)}\n`)])));
+    assert.ok((await bytesOf(dataset)).equals(Buffer.concat([bytes.subarray(0, bytes.lastIndexOf(record(3))), Buffer.from(`${record(30)}\n`)])));
   });
 
   it('makes an export refuse the record and write the others', async () => {

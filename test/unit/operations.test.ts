@@ -7,6 +7,7 @@ import { Dataset, type LineChange } from '../../src/dataset';
 import { applyOperation, readRecordState, reflectionText } from '../../src/dataset/operations';
 import type { Operation } from '../../src/protocol';
 import { datasetsDir } from '../harness/fixtures';
+import { collectChunks } from '../../src/files/byteSource';
 
 const context = { at: '2026-11-24T00:00:00.000Z', reflectionPhrase: 'I think I have made a mistake. Let me rethink it.' };
 
@@ -41,7 +42,7 @@ function randomOperation(next: () => number, lineText: string, line: number): Op
 }
 
 describe('operations', () => {
-  it('random edit sequences on every fixture, undone in reverse, give back the original bytes, and redo gives back the edits', () => {
+  it('random edit sequences on every fixture, undone in reverse, give back the original bytes, and redo gives back the edits', async () => {
     for (const name of fs.readdirSync(datasetsDir).filter((file) => file.endsWith('.jsonl'))) {
       const original = fs.readFileSync(path.join(datasetsDir, name));
       const dataset = Dataset.fromBytes(name, original);
@@ -68,11 +69,11 @@ describe('operations', () => {
       assert.ok(history.length > 0 || name === 'r1vl.jsonl' || name === 'reason_rft_rl.jsonl', `${name}: no operation ran`);
       if (name === 'llava_cot.jsonl') assert.ok(ran.has('acceptAlternative') && ran.has('addAlternatives'), `${name}: ran only ${[...ran].join(', ')}`);
       if (name === 'mmpr.jsonl') assert.ok(ran.has('swapSides'), `${name}: ran only ${[...ran].join(', ')}`);
-      const edited = Buffer.concat([...dataset.chunks()]);
+      const edited = (await collectChunks(dataset.chunks()));
       for (const change of [...history].reverse()) dataset.apply([change], 'backward');
-      assert.ok(Buffer.concat([...dataset.chunks()]).equals(original), `${name}: undoing ${history.length} operations did not restore the bytes`);
+      assert.ok((await collectChunks(dataset.chunks())).equals(original), `${name}: undoing ${history.length} operations did not restore the bytes`);
       for (const change of history) dataset.apply([change], 'forward');
-      assert.ok(Buffer.concat([...dataset.chunks()]).equals(edited), `${name}: redoing ${history.length} operations did not give back the edited bytes`);
+      assert.ok((await collectChunks(dataset.chunks())).equals(edited), `${name}: redoing ${history.length} operations did not give back the edited bytes`);
     }
   });
 
@@ -225,14 +226,14 @@ describe('segment edits in a string that holds escapes', () => {
     assert.equal(withoutAnnotations(text), ESCAPED_LINE.slice(0, start) + JSON.stringify(proposal).slice(1, -1) + ESCAPED_LINE.slice(end));
   });
 
-  it('undoing the edit gives back the original bytes', () => {
+  it('undoing the edit gives back the original bytes', async () => {
     const dataset = Dataset.fromBytes('escapes.jsonl', Buffer.from(`${ESCAPED_LINE}\n`));
     const { text } = applyOperation(ESCAPED_LINE, { kind: 'editSegment', line: 1, segment: 2, text: ' New reasoning. ' }, context);
     const change = { line: 0, before: ESCAPED_LINE, after: text };
     dataset.apply([change], 'forward');
     assert.notEqual(dataset.lineText(0), ESCAPED_LINE);
     dataset.apply([change], 'backward');
-    assert.ok(Buffer.concat([...dataset.chunks()]).equals(Buffer.from(`${ESCAPED_LINE}\n`)));
+    assert.ok((await collectChunks(dataset.chunks())).equals(Buffer.from(`${ESCAPED_LINE}\n`)));
   });
 });
 
