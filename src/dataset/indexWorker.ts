@@ -1,8 +1,8 @@
 import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { type ByteSource, FileSource, readFully } from '../files/byteSource';
-import { LineIndex, type ScannedLines, type ScanStart, scanChunks } from './lineIndex';
+import { type ByteSource, FileSource, readFully, readFullyAsync } from '../files/byteSource';
+import { LineIndex, lineScanner, type ScannedLines, type ScanStart, scanAhead, scanChunks } from './lineIndex';
 
 /** Below this size a scan takes a few milliseconds; a worker would cost more than it saves. */
 export const WORKER_THRESHOLD_BYTES = 4 * 1024 * 1024;
@@ -25,31 +25,40 @@ interface FileJob {
 /** The lines of one stretch with how far the file has been read; the last one brings back a buffer that was sent. */
 type WorkerAnswer = { lines: ScannedLines; read: number; buffer?: ArrayBuffer } | { error: string };
 
-/** The worker runs the same `scanChunks` and `readFully` code, passed as its source, so there is no second bundle to ship. */
+/** The worker runs the same scanner and readers, passed as its source, so there is no second bundle to ship. */
 const WORKER_SOURCE = `
   const { parentPort } = require('node:worker_threads');
-  const { readSync } = require('node:fs');
+  const { read, readSync } = require('node:fs');
+  const { promisify } = require('node:util');
   const { isUtf8 } = require('node:buffer');
-  const scanChunks = ${scanChunks.toString()};
+  const lineScanner = ${lineScanner.toString()};
+  const scanAhead = ${scanAhead.toString()};
   const readFully = ${readFully.toString()};
+  const readFullyAsync = ${readFullyAsync.toString()};
+  const readAsync = promisify(read);
   const transfers = (lines) => [lines.starts.buffer, lines.ends.buffer, lines.records.buffer, lines.invalidUtf8.buffer];
+  const START = { position: 0, line: 0, bomLength: 0 };
+  const fail = (error) => parentPort.postMessage({ error: error instanceof Error ? error.message : String(error) });
   parentPort.on('message', (job) => {
     try {
       if (job instanceof ArrayBuffer) {
         const bytes = new Uint8Array(job);
         const emit = (lines, read) => parentPort.postMessage({ lines, read, buffer: job }, [job, ...transfers(lines)]);
-        scanChunks(bytes.length, (position, length) => bytes.subarray(position, position + length), Math.max(1, bytes.length), isUtf8, emit);
+        const scanner = lineScanner(bytes.length, isUtf8, emit, START, bytes.subarray(0, 3));
+        if (bytes.length > 0) scanner.push(bytes, 0);
+        scanner.end();
         return;
       }
-      const chunk = Buffer.allocUnsafe(Math.max(Math.min(job.chunkBytes, job.byteLength), 3));
-      const readChunk = (position, length) => {
-        if (readFully(readSync, job.fd, chunk, length, job.offset + position) < length) throw new Error('the file became shorter while it was read');
-        return chunk.subarray(0, length);
-      };
+      const head = new Uint8Array(job.from.position === 0 ? Math.min(3, job.byteLength) : 0);
+      readFully(readSync, job.fd, head, head.length, job.offset);
       const emit = (lines, read) => parentPort.postMessage({ lines, read }, transfers(lines));
-      scanChunks(job.byteLength, readChunk, job.chunkBytes, isUtf8, emit, job.from);
+      const readInto = async (buffer, position, length) => {
+        if ((await readFullyAsync(readAsync, job.fd, buffer, length, job.offset + position)) < length) throw new Error('the file became shorter while it was read');
+        return buffer.subarray(0, length);
+      };
+      scanAhead(lineScanner(job.byteLength, isUtf8, emit, job.from, head), readInto, job.from.position, job.byteLength, job.chunkBytes).catch(fail);
     } catch (error) {
-      parentPort.postMessage({ error: error instanceof Error ? error.message : String(error) });
+      fail(error);
     }
   });`;
 

@@ -27,31 +27,36 @@ export interface ScanStart {
   bomLength: number;
 }
 
+/** Takes a file's bytes a chunk at a time, in order, and hands on the lines each chunk ends. */
+export interface LineScanner {
+  /** The bytes at `position`, which follow the last chunk pushed (or start the scan). */
+  push(bytes: Uint8Array, position: number): void;
+  /** After the last chunk: ends the last line and emits the last stretch. */
+  end(): void;
+}
+
 /**
- * Scans the bytes from `from` to `byteLength`, read `chunkBytes` at a time by `readChunk(position, length)`,
- * without ever holding more than a chunk: a line longer than a chunk is carried over as a position, not as
- * bytes. The lines each chunk ends go to `emit` as it is scanned, with how far the file has been read, so
- * the first lines can be used while the rest are scanned. Self-contained (`isUtf8` is passed in) so that a
- * worker thread can run the same code from its source.
+ * Scans the bytes from `from` to `byteLength` as they are pushed, a chunk at a time, without ever holding more
+ * than a chunk: a line longer than a chunk is carried over as a position, not as bytes, so a pushed chunk's
+ * buffer may be filled again as soon as `push` returns. The lines each chunk ends go to `emit` with how far the
+ * file has been read, so the first lines can be used while the rest are scanned. `head` holds the file's first
+ * bytes (at least 3 when it has them) when the scan starts at 0, for the byte order mark. Self-contained
+ * (`isUtf8` is passed in) so that a worker thread can run the same code from its source.
  */
-export function scanChunks(
+export function lineScanner(
   byteLength: number,
-  readChunk: (position: number, length: number) => Uint8Array,
-  chunkBytes: number,
   isUtf8: (bytes: Uint8Array) => boolean,
   emit: (lines: ScannedLines, read: number) => void,
-  from: ScanStart = { position: 0, line: 0, bomLength: 0 },
-): void {
+  from: ScanStart,
+  head: Uint8Array,
+): LineScanner {
   let starts: number[] = [];
   let ends: number[] = [];
   let records: number[] = [];
   let invalidUtf8: number[] = [];
   let lineCount = from.line;
   let bomLength = from.bomLength;
-  if (from.position === 0) {
-    const head = byteLength >= 3 ? readChunk(0, 3) : new Uint8Array(0);
-    bomLength = head.length === 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
-  }
+  if (from.position === 0) bomLength = head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
   let lineStart = from.position;
   let lineHasContent = false;
   /** The byte before the current chunk, for a `\r` whose `\n` starts the next one. */
@@ -112,40 +117,88 @@ export function scanChunks(
     carryStart = position + cut;
   };
 
-  for (let position = from.position; position < byteLength; position += chunkBytes) {
-    const length = Math.min(chunkBytes, byteLength - position);
-    const bytes = readChunk(position, length);
-    // A Buffer view, no copy: Buffer's indexOf is memchr, a Uint8Array's a plain loop several times slower.
-    const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    let searchFrom = 0;
-    for (;;) {
-      const newline = view.indexOf(0x0a, searchFrom);
-      const segmentEnd = newline === -1 ? length : newline;
-      if (!lineHasContent) {
-        const contentFrom = lineCount === 0 ? Math.max(searchFrom, bomLength - position) : searchFrom;
-        for (let i = contentFrom; i < segmentEnd; i++) {
-          const byte = bytes[i];
-          if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0d) {
-            lineHasContent = true;
-            break;
+  return {
+    push(bytes: Uint8Array, position: number): void {
+      const length = bytes.length;
+        // A Buffer view, no copy: Buffer's indexOf is memchr, a Uint8Array's a plain loop several times slower.
+        const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        let searchFrom = 0;
+        for (;;) {
+          const newline = view.indexOf(0x0a, searchFrom);
+          const segmentEnd = newline === -1 ? length : newline;
+          if (!lineHasContent) {
+            const contentFrom = lineCount === 0 ? Math.max(searchFrom, bomLength - position) : searchFrom;
+            for (let i = contentFrom; i < segmentEnd; i++) {
+              const byte = bytes[i];
+              if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0d) {
+                lineHasContent = true;
+                break;
+              }
+            }
           }
+          if (newline === -1) break;
+          endLine(position + newline, (newline > 0 ? bytes[newline - 1] : previousByte) === 0x0d);
+          lineStart = position + newline + 1;
+          lineHasContent = false;
+          searchFrom = newline + 1;
         }
-      }
-      if (newline === -1) break;
-      endLine(position + newline, (newline > 0 ? bytes[newline - 1] : previousByte) === 0x0d);
-      lineStart = position + newline + 1;
-      lineHasContent = false;
-      searchFrom = newline + 1;
-    }
-    const last = position + length >= byteLength;
-    checkUtf8(bytes, position, last);
-    previousByte = bytes[length - 1];
-    if (!last) flush(position + length, false, false);
+        const last = position + length >= byteLength;
+        checkUtf8(bytes, position, last);
+        previousByte = bytes[length - 1];
+        if (!last) flush(position + length, false, false);
+    },
+    end(): void {
+      // A final newline ends the last line rather than starting an empty one.
+      const lastLineOpen = lineStart < byteLength;
+      if (lastLineOpen) endLine(byteLength, previousByte === 0x0d);
+      flush(byteLength, true, lastLineOpen);
+    },
+  };
+}
+
+/**
+ * Scans the bytes from `from` to `byteLength`, read `chunkBytes` at a time by `readChunk(position, length)`,
+ * on this thread.
+ */
+export function scanChunks(
+  byteLength: number,
+  readChunk: (position: number, length: number) => Uint8Array,
+  chunkBytes: number,
+  isUtf8: (bytes: Uint8Array) => boolean,
+  emit: (lines: ScannedLines, read: number) => void,
+  from: ScanStart = { position: 0, line: 0, bomLength: 0 },
+): void {
+  const head = from.position === 0 ? new Uint8Array(readChunk(0, Math.min(3, byteLength))) : new Uint8Array(0);
+  const scanner = lineScanner(byteLength, isUtf8, emit, from, head);
+  for (let position = from.position; position < byteLength; position += chunkBytes) scanner.push(readChunk(position, Math.min(chunkBytes, byteLength - position)), position);
+  scanner.end();
+}
+
+/**
+ * Scans the bytes from `from.position` to `byteLength` of a file, read `chunkBytes` at a time into two buffers
+ * in turn by `readInto` (on libuv's pool): the next chunk is read while this thread scans the last, so the
+ * scan costs about the read. Self-contained, for the index worker.
+ */
+export async function scanAhead(
+  scanner: LineScanner,
+  readInto: (buffer: Uint8Array, position: number, length: number) => Promise<Uint8Array>,
+  from: number,
+  byteLength: number,
+  chunkBytes: number,
+): Promise<void> {
+  const size = Math.max(1, Math.min(chunkBytes, byteLength - from));
+  const buffers = [new Uint8Array(size), new Uint8Array(size)];
+  let turn = 0;
+  const read = (position: number) => (position < byteLength ? readInto(buffers[turn++ % 2], position, Math.min(chunkBytes, byteLength - position)) : undefined);
+  let next = read(from);
+  for (let position = from; next; position += chunkBytes) {
+    const bytes = await next;
+    next = read(position + chunkBytes);
+    // A failed scan leaves the read ahead unawaited: its failure is not reported twice.
+    next?.catch(() => undefined);
+    scanner.push(bytes, position);
   }
-  // A final newline ends the last line rather than starting an empty one.
-  const lastLineOpen = lineStart < byteLength;
-  if (lastLineOpen) endLine(byteLength, previousByte === 0x0d);
-  flush(byteLength, true, lastLineOpen);
+  scanner.end();
 }
 
 /** Room for this many lines when an index starts; it grows as lines are added. */

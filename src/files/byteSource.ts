@@ -64,6 +64,20 @@ export function readFully(readSync: typeof fs.readSync, fd: number, buffer: Uint
   return filled;
 }
 
+/** `fs.read` as a promise: what `readFullyAsync` reads with. */
+type ReadAsync = (fd: number, buffer: Uint8Array, offset: number, length: number, position: number) => Promise<{ bytesRead: number }>;
+
+/** `readFully` on libuv's pool, so that this thread works on the last bytes read meanwhile; self-contained as it is. */
+export async function readFullyAsync(read: ReadAsync, fd: number, buffer: Uint8Array, length: number, position: number): Promise<number> {
+  let filled = 0;
+  while (filled < length) {
+    const { bytesRead } = await read(fd, buffer, filled, length - filled, position + filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return filled;
+}
+
 /** What tells a write in place apart: a file replaced by a rename keeps the open handle on the old one. */
 interface Stamp {
   size: number;
@@ -127,12 +141,7 @@ export class FileSource implements ByteSource {
    */
   async readInto(buffer: Uint8Array, start: number, length: number): Promise<Uint8Array> {
     if (!this.open) throw new Error(`${this.path} was closed`);
-    let filled = 0;
-    while (filled < length) {
-      const { bytesRead } = await readAsync(this.fd, buffer, filled, length - filled, this.offset + start + filled);
-      if (bytesRead === 0) this.changedOnDisk();
-      filled += bytesRead;
-    }
+    if ((await readFullyAsync(readAsync, this.fd, buffer, length, this.offset + start)) < length) this.changedOnDisk();
     return buffer.subarray(0, length);
   }
 
