@@ -387,6 +387,11 @@ export class Dataset {
     })();
   }
 
+  /** The index of the file `chunks(changes)` writes, worked out without reading it back. */
+  indexAfterSave(changes: ReadonlyMap<number, string>): LineIndex {
+    return this.lines.rewritten(new Map([...changes].map(([line, text]) => [line, this.encoder.encode(text)])));
+  }
+
   /**
    * Reads from now on from `indexed`, the file as saved with `saved` (a snapshot): the lines whose current
    * text is what was saved stop being changes, and a line edited since the snapshot stays (or becomes) one.

@@ -229,10 +229,15 @@ export class LineIndex {
   private done = false;
   private lastLineOpen = false;
 
-  /** The index of bytes in memory, scanned in one piece. */
-  static build(bytes: Uint8Array): LineIndex {
+  /**
+   * The index of bytes in memory, scanned in one piece; `atFileStart` false for a stretch from inside a file,
+   * whose first bytes are a line's, never a byte order mark.
+   */
+  static build(bytes: Uint8Array, atFileStart = true): LineIndex {
     const index = new LineIndex();
-    scanChunks(bytes.length, (position, length) => bytes.subarray(position, position + length), Math.max(1, bytes.length), isUtf8, (lines) => index.append(lines));
+    const scanner = lineScanner(bytes.length, isUtf8, (lines) => index.append(lines), { position: 0, line: 0, bomLength: 0 }, atFileStart ? bytes.subarray(0, 3) : new Uint8Array(0));
+    if (bytes.length > 0) scanner.push(bytes, 0);
+    scanner.end();
     return index;
   }
 
@@ -304,6 +309,72 @@ export class LineIndex {
       this.invalidUtf8 = kept;
     }
     return { position: this.indexedTo, line: this.lines, bomLength: this.bom };
+  }
+
+  /**
+   * The index of these bytes with the lines of `changed` rewritten (each line's new content, without its ending
+   * or the byte order mark, in bytes that are UTF-8), worked out from this index without reading the result:
+   * what a save wrote. Offsets after a rewritten line move by the change in its length; endings stay.
+   */
+  rewritten(changed: ReadonlyMap<number, Uint8Array>): LineIndex {
+    if (!this.done) throw new Error('the line index is still being built');
+    const lines = [...changed.keys()].sort((a, b) => a - b);
+    // shifts[i]: how far the lines after lines[i] move (the changes up to and including lines[i]).
+    const shifts: number[] = [];
+    let shift = 0;
+    for (const line of lines) {
+      const { start, end } = this.range(line);
+      shift += (line === 0 ? this.bom : 0) + (changed.get(line)?.length ?? 0) - (end - start);
+      shifts.push(shift);
+    }
+    /** How far line `line` moves: by the changes of the lines before it. */
+    const shiftOf = (line: number): number => {
+      let low = 0;
+      let high = lines.length;
+      while (low < high) {
+        const middle = (low + high) >>> 1;
+        if (lines[middle] < line) low = middle + 1;
+        else high = middle;
+      }
+      return low === 0 ? 0 : shifts[low - 1];
+    };
+    const index = new LineIndex();
+    index.starts = this.starts.slice(0, this.lines);
+    for (let at = 0; at < lines.length; at++) {
+      const until = at + 1 < lines.length ? lines[at + 1] + 1 : this.lines;
+      for (let line = lines[at] + 1; line < until; line++) index.starts[line] += shifts[at];
+    }
+    index.endings = this.endings.slice(0, this.lines);
+    const blank = (bytes: Uint8Array) => bytes.every((byte) => byte === 0x20 || byte === 0x09 || byte === 0x0d);
+    const records = this.recordLines.filter((line) => !changed.has(line));
+    const added = lines.filter((line) => !blank(changed.get(line) ?? new Uint8Array(0)));
+    index.records = Uint32Array.from([...records, ...added]).sort();
+    index.recordTotal = index.records.length;
+    index.lines = this.lines;
+    // A failed range is kept where its bytes moved to, widened over a rewritten line inside it: it only marks
+    // lines to check again, and the rewritten lines are UTF-8.
+    const lineAt = (position: number): number => {
+      let low = 0;
+      let high = this.lines - 1;
+      while (low < high) {
+        const middle = (low + high + 1) >>> 1;
+        if (this.starts[middle] <= position) low = middle;
+        else high = middle - 1;
+      }
+      return low;
+    };
+    for (let i = 0; i < this.invalidUtf8.length; i += 2) {
+      const first = lineAt(this.invalidUtf8[i]);
+      const last = lineAt(Math.max(this.invalidUtf8[i], this.invalidUtf8[i + 1] - 1));
+      const start = changed.has(first) ? index.starts[first] : this.invalidUtf8[i] + shiftOf(first);
+      const end = changed.has(last) ? index.starts[last] + (last === 0 ? this.bom : 0) + (changed.get(last)?.length ?? 0) : this.invalidUtf8[i + 1] + shiftOf(last);
+      index.invalidUtf8.push(start, end);
+    }
+    index.indexedTo = this.indexedTo + shift;
+    index.bom = this.bom;
+    index.done = true;
+    index.lastLineOpen = this.lastLineOpen;
+    return index;
   }
 
   /** True once the scan reached the end of the bytes; until then lines are added as they are scanned. */

@@ -293,10 +293,11 @@ export class DatasetDocument implements vscode.CustomDocument {
     });
     this.generation++;
     // The saved file is the new base, read through a handle of its own; the undo stack keeps working because
-    // line numbers never move.
-    let lines;
+    // line numbers never move. Its index is worked out from the old one: reading a large file again would cost
+    // as much as the save. A file of another size is another program's, renamed over ours since: that one is read.
+    let lines = dataset.indexAfterSave(changes);
     try {
-      lines = await indexSource(saved);
+      if (saved.byteLength !== lines.byteLength) lines = await indexSource(saved);
     } catch (error) {
       saved.close();
       throw error;

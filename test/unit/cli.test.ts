@@ -6,6 +6,8 @@ import { describe, it } from 'node:test';
 import { checkContext } from '../../src/cli/datasetFile';
 import { Dataset } from '../../src/dataset';
 import { WORKER_THRESHOLD_BYTES } from '../../src/dataset/indexWorker';
+import { mergeStatsParts } from '../../src/dataset/stats/merge';
+import { tallyRange } from '../../src/dataset/stats/tally';
 import { datasetStats, datasetStatsSchema } from '../../src/dataset/validate';
 import { runCli } from '../harness/cli';
 import { datasetsDir } from '../harness/fixtures';
@@ -83,6 +85,28 @@ describe('cot-studio stats', () => {
       const expected = datasetStats(Dataset.fromBytes(path.basename(file), bytes), checkContext(file, undefined, undefined));
       assert.ok(expected.records > 500 && expected.checks.unparseable > 0 && expected.formats.mmpr > 0);
       assert.deepEqual(datasetStatsSchema.parse(JSON.parse(stdout)), JSON.parse(JSON.stringify(expected)));
+    } finally {
+      fs.rmSync(file);
+    }
+  });
+});
+
+describe('stats of a range of a file', () => {
+  it('tallies its lines a block at a time as one pass over them does, a line across blocks or a block across a line', async () => {
+    const names = ['edge_cases.jsonl', ...fs.readdirSync(datasetsDir).filter((name) => name.endsWith('.jsonl') && name !== 'edge_cases.jsonl')];
+    const bytes = Buffer.concat(names.map((name) => fs.readFileSync(fixture(name))).flatMap((part) => [part, Buffer.from('\n')]));
+    const file = path.join(datasetsDir, `range-stats-${process.pid}.jsonl`);
+    fs.writeFileSync(file, bytes);
+    try {
+      const expected = JSON.parse(JSON.stringify(datasetStats(Dataset.fromBytes(path.basename(file), bytes), checkContext(file, undefined, undefined))));
+      for (const blockBytes of [1, 700, 64 * 1024]) {
+        const { stats } = await tallyRange(file, 0, bytes.length, { imageRoots: [], blockBytes });
+        assert.deepEqual(JSON.parse(JSON.stringify(stats)), expected, `blocks of ${blockBytes} bytes`);
+      }
+      // A range from inside the file: its first bytes are a line's, counted as in the whole file.
+      const cut = bytes.indexOf(0x0a, bytes.length >> 1) + 1;
+      const [head, tail] = await Promise.all([tallyRange(file, 0, cut, { imageRoots: [] }), tallyRange(file, cut, bytes.length, { imageRoots: [], blockBytes: 500 })]);
+      assert.deepEqual(JSON.parse(JSON.stringify(mergeStatsParts(path.basename(file), [head, tail]))), expected);
     } finally {
       fs.rmSync(file);
     }

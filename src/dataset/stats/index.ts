@@ -2,14 +2,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { FileSource } from '../../files/byteSource';
-import { Dataset } from '../dataset';
-import { indexFileHere, WORKER_THRESHOLD_BYTES } from '../indexWorker';
+import { WORKER_THRESHOLD_BYTES } from '../indexWorker';
 import type { FormatId } from '../record';
 import type { DatasetStats } from '../statsSchema';
 import { lineRanges } from './fileRanges';
 import { mergeStatsParts } from './merge';
 import { type StatsJob, type StatsPart, statsPartSchema } from './protocol';
-import { tallyRecords } from './tally';
+import { tallyRange } from './tally';
 
 export interface FileStatsOptions {
   format?: FormatId;
@@ -39,16 +38,14 @@ function tallyInWorker(job: StatsJob): Promise<StatsPart> {
 export async function fileStats(file: string, options: FileStatsOptions): Promise<DatasetStats> {
   const workers = options.workers ?? os.availableParallelism();
   const source = FileSource.open(file);
+  const size = source.byteLength;
   let ranges: [number, number][];
   try {
-    if (source.byteLength < WORKER_THRESHOLD_BYTES || workers < 2) {
-      const dataset = Dataset.ofIndexed(path.basename(file), { source, lines: indexFileHere(source) });
-      return tallyRecords(file, dataset, options).stats;
-    }
-    ranges = lineRanges(source.fd, source.byteLength, workers);
+    ranges = size < WORKER_THRESHOLD_BYTES || workers < 2 ? [[0, size]] : lineRanges(source.fd, size, workers);
   } finally {
     source.close();
   }
+  if (ranges.length === 1) return (await tallyRange(file, 0, size, options)).stats;
   const jobs = ranges.map(([start, end]): StatsJob => ({ file, start, end, format: options.format, imageRoots: options.imageRoots }));
   return mergeStatsParts(path.basename(file), await Promise.all(jobs.map(tallyInWorker)));
 }
