@@ -8,8 +8,10 @@ import type { LineInput } from '../export/input';
 import { jsonlInputs, parquetInputs } from '../export/streamedInputs';
 import { FileSource } from '../files/byteSource';
 import { describeFileError } from '../files/fileErrors';
-import { withStandardInputFile } from '../files/standardInputFile';
-import { isParquetPath, parquetAsJsonl } from '../parquet/convert';
+import { spooledSource, withStandardInputFile } from '../files/standardInputFile';
+import { textChunks } from '../files/textChunks';
+import { isParquetPath, parquetToJsonl } from '../parquet/convert';
+import { dataUriSink } from '../parquet/imageFiles';
 import { UsageError } from './usage';
 
 /** Options every dataset command takes: a forced format and extra folders to find images in. */
@@ -59,26 +61,26 @@ export function readingDatasetFile<T>(file: string | undefined, read: (file: str
 }
 
 /**
- * The bytes of a dataset that is not a JSONL file on disk: standard input's for `-`, a `.parquet` file's rows as
- * JSONL lines (row N on line N, embedded images as data URIs), so that every read command takes Parquet datasets
- * as they are published. A JSONL file is opened by `openDatasetFile` instead, never read whole.
+ * A dataset that is not a JSONL file on disk: standard input's for `-`, a `.parquet` file's rows as JSONL lines
+ * (row N on line N, embedded images as data URIs), so that every read command takes Parquet datasets as they are
+ * published. Either is copied to a temporary file and read from it as a JSONL file is, so its size does not matter.
  */
-async function inMemoryDatasetBytes(file: string): Promise<Buffer> {
-  if (!isInMemoryDataset(file)) throw new Error(`${file} is a JSONL file: open it, it is not read whole`);
-  if (file === STANDARD_INPUT) return readingDatasetFile(file, () => fs.readFileSync(0));
+async function copiedDataset(file: string): Promise<Dataset> {
   readingDatasetFile(file, (name) => name);
-  return parquetAsJsonl(file);
+  const chunks = file === STANDARD_INPUT ? process.stdin : textChunks(parquetToJsonl(file, dataUriSink));
+  const source = await spooledSource(chunks);
+  return Dataset.read(path.basename(file), source);
 }
 
-/** Whether a dataset named on the command line is read into memory (standard input, Parquet) rather than opened. */
-export const isInMemoryDataset = (file: string): boolean => file === STANDARD_INPUT || isParquetPath(file);
+/** Whether a dataset named on the command line is copied to a temporary file first (standard input, Parquet) rather than opened. */
+export const isCopiedDataset = (file: string): boolean => file === STANDARD_INPUT || isParquetPath(file);
 
 /**
  * The dataset named on the command line. A JSONL file is opened and read a line at a time, so its size does not
  * matter; the command closes it when it ends (`using`).
  */
 export async function openDatasetFile(file: string | undefined): Promise<Dataset> {
-  if (file !== undefined && isInMemoryDataset(file)) return Dataset.load(path.basename(file), await inMemoryDatasetBytes(file));
+  if (file !== undefined && isCopiedDataset(file)) return copiedDataset(file);
   const source = readingDatasetFile(file, (name) => FileSource.open(name));
   return Dataset.read(path.basename(source.path), source);
 }

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { fileStats } from '../dataset/stats';
 import type { DatasetStats } from '../dataset/validate';
 import { tallyRecords } from '../dataset/stats/tally';
-import { datasetOptions, forcedFormat, imageRootsOption, isInMemoryDataset, openDatasetFile, readingDatasetFile } from './datasetFile';
+import { datasetOptions, forcedFormat, imageRootsOption, isCopiedDataset, openDatasetFile, readingDatasetFile } from './datasetFile';
 import { printOut } from './terminal';
 
 function table(title: string, counts: Record<string, number>): string[] {
@@ -35,7 +35,7 @@ export async function stats(args: string[]): Promise<number> {
   const options = { format, imageRoots: imageRootsOption(values['image-root']) };
   // The workers read the file themselves; here it is only checked to be a readable file, for a clear usage error.
   const result =
-    file !== undefined && isInMemoryDataset(file)
+    file !== undefined && isCopiedDataset(file)
       ? tallyRecords(file, await openDatasetFile(file), options).stats
       : await fileStats(
           readingDatasetFile(file, (name) => {

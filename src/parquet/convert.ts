@@ -52,10 +52,3 @@ export async function* parquetToJsonl(file: string, sink: EmbeddedSink, result?:
     yield `${stringifyValue(record)}\n`;
   }
 }
-
-/** A Parquet file's rows as the bytes of a JSONL file, embedded files inlined as data URIs: what the read commands load. */
-export async function parquetAsJsonl(file: string): Promise<Buffer> {
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of textChunks(parquetToJsonl(file, dataUriSink))) chunks.push(chunk);
-  return Buffer.concat(chunks);
-}

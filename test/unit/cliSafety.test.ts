@@ -45,7 +45,9 @@ describe('inputs that are not regular files', () => {
     assert.equal((await runCli('stats', '/dev/null')).code, 2, 'a device');
   });
 
-  it('reads - as standard input, to the same counts as the file', async () => {
+  it('reads - as standard input, to the same counts as the file, through a copy it leaves nowhere', async () => {
+    const copies = () => fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith('cot-studio-input-')).sort();
+    const before = copies();
     const bytes = fs.readFileSync(path.join(datasetsDir, 'llava_cot.jsonl'));
     const byName = await runCli('stats', path.join(datasetsDir, 'llava_cot.jsonl'), '--json');
     const piped = await withInput(bytes, 'stats', '-', '--json');
@@ -56,6 +58,7 @@ describe('inputs that are not regular files', () => {
     const validated = await withInput(bytes, 'validate', '-');
     assert.match(validated.stdout, /^-:8:\d+: error \[stage-grammar\]/m);
     assert.match(validated.stdout, /10 records: 2 errors/);
+    assert.deepEqual(copies(), before, 'the copies of standard input are removed');
     const regenerate = await withInput(bytes, 'regenerate', '-', '--line', '1', '--segment', '0', '--write', '--endpoint', 'http://127.0.0.1:1/v1', '--endpoint-model', 'm');
     assert.equal(regenerate.code, 2);
     assert.match(regenerate.stderr, /--write and --all need a FILE, not standard input/);
