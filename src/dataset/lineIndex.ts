@@ -345,11 +345,17 @@ export class LineIndex {
       for (let line = lines[at] + 1; line < until; line++) index.starts[line] += shifts[at];
     }
     index.endings = this.endings.slice(0, this.lines);
+    // The records are the old ones with the rewritten lines in or out as they are now blank or not, merged in
+    // order into one typed array: a list of millions of numbers would cost several times the index.
     const blank = (bytes: Uint8Array) => bytes.every((byte) => byte === 0x20 || byte === 0x09 || byte === 0x0d);
-    const records = this.recordLines.filter((line) => !changed.has(line));
     const added = lines.filter((line) => !blank(changed.get(line) ?? new Uint8Array(0)));
-    index.records = Uint32Array.from([...records, ...added]).sort();
-    index.recordTotal = index.records.length;
+    index.records = new Uint32Array(this.recordTotal + added.length);
+    let next = 0;
+    for (const line of this.recordLines) {
+      while (next < added.length && added[next] < line) index.records[index.recordTotal++] = added[next++];
+      if (!changed.has(line)) index.records[index.recordTotal++] = line;
+    }
+    while (next < added.length) index.records[index.recordTotal++] = added[next++];
     index.lines = this.lines;
     // A failed range is kept where its bytes moved to, widened over a rewritten line inside it: it only marks
     // lines to check again, and the rewritten lines are UTF-8.

@@ -7,7 +7,7 @@ import { Dataset, DEFAULT_REFLECTION_PHRASE, type LineChange } from '../dataset'
 import type { CheckContext } from '../dataset/checks';
 import { ImageResolver } from '../dataset/images';
 import { indexSource } from '../dataset/indexWorker';
-import { atomicWrite } from '../files/atomicWrite';
+import { atomicWrite, WriteError } from '../files/atomicWrite';
 import { BufferSource, type ByteSource, collectChunks, FileSource } from '../files/byteSource';
 import { type FileIdentity, fileIdentity } from '../files/fileIdentity';
 import { withFileLock } from '../files/fileLock';
@@ -283,13 +283,22 @@ export class DatasetDocument implements vscode.CustomDocument {
     const changes = this.current.snapshot();
     const dataset = this.current;
     const saved = await this.underLock(async () => {
-      const expected = this.uri.scheme === 'file' ? ((await fileIdentity(this.uri.fsPath)) ?? 'missing') : undefined;
-      const onDisk = await this.readDiskStamp();
-      if (onDisk !== 'missing' && (this.diskDiverged || onDisk !== this.diskStamp)) await this.keepDiskCopy();
-      // Opened under the lock: a writer that comes right after must not pass for this save.
-      const written = await writeDataset(this.uri, dataset, changes, expected);
-      this.diskStamp = await this.readDiskStamp();
-      return written;
+      for (let attempt = 1; ; attempt++) {
+        const expected = this.uri.scheme === 'file' ? ((await fileIdentity(this.uri.fsPath)) ?? 'missing') : undefined;
+        const onDisk = await this.readDiskStamp();
+        if (onDisk !== 'missing' && (this.diskDiverged || onDisk !== this.diskStamp)) await this.keepDiskCopy();
+        try {
+          // Opened under the lock: a writer that comes right after must not pass for this save.
+          const written = await writeDataset(this.uri, dataset, changes, expected);
+          this.diskStamp = await this.readDiskStamp();
+          return written;
+        } catch (error) {
+          // Another program replaced the file while this save wrote it (a long save of a large file): its
+          // version is copied aside as above and this one written again, so both are kept.
+          if (attempt > 1 || !(error instanceof WriteError && error.code === 'ECHANGED')) throw error;
+          this.diskDiverged = true;
+        }
+      }
     });
     this.generation++;
     // The saved file is the new base, read through a handle of its own; the undo stack keeps working because

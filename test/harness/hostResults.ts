@@ -9,4 +9,6 @@ export interface HostTestResult {
   passed: boolean;
   durationMs: number;
   error?: string;
+  /** What the test measured, printed with its result (a figure a timed assertion would hide). */
+  notes?: string[];
 }

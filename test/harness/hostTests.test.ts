@@ -43,7 +43,8 @@ test('extension host suites in code-server', { timeout: HOST_TIMEOUT_MS + 120_00
     const results = JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as HostTestResult[];
     assert.ok(results.length > 0, 'the extension host ran no tests');
     for (const result of results) {
-      await t.test(result.title, () => {
+      await t.test(result.title, (test) => {
+        for (const note of result.notes ?? []) test.diagnostic(note);
         if (!result.passed) throw new Error(result.error ?? 'failed');
       });
     }

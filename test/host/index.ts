@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Mocha from 'mocha';
 import { HOST_GREP_ENV, HOST_RESULTS_ENV, type HostTestResult } from '../harness/hostResults';
+import { testNotes } from './session';
 
 export function run(): Promise<void> {
   const grep = process.env[HOST_GREP_ENV];
@@ -23,9 +24,11 @@ export function run(): Promise<void> {
       if (failures > 0) reject(new Error(`${failures} extension host test(s) failed`));
       else resolve();
     });
-    runner.on('pass', (test) => results.push({ title: test.fullTitle(), passed: true, durationMs: test.duration ?? 0 }));
+    const notes = () => testNotes().splice(0);
+    runner.on('test', () => notes());
+    runner.on('pass', (test) => results.push({ title: test.fullTitle(), passed: true, durationMs: test.duration ?? 0, notes: notes() }));
     runner.on('fail', (test, error: Error) =>
-      results.push({ title: test.fullTitle(), passed: false, durationMs: test.duration ?? 0, error: error.stack ?? error.message }),
+      results.push({ title: test.fullTitle(), passed: false, durationMs: test.duration ?? 0, error: error.stack ?? error.message, notes: notes() }),
     );
   });
 }

@@ -8,7 +8,7 @@ import { DatasetEditorProvider } from '../../src/editor';
 import type { CotStudioApi } from '../../src/extension';
 import { hashFile, hashRange, writeLargeDataset } from '../harness/largeDataset';
 import { leftoverTemporaries } from '../harness/smallDisk';
-import { activate, until, VIEW_TYPE } from './session';
+import { activate, note, until, VIEW_TYPE } from './session';
 
 /** The size of the file of the first suite: 3 GB unless the environment asks for another (to run it small). */
 const BIG_FILE_BYTES = Number(process.env.COT_STUDIO_BIG_FILE_BYTES ?? 3_000_000_000);
@@ -38,10 +38,12 @@ describe('a dataset of gigabytes in the editor', function () {
     const before = peakMemory();
     const big = writeLargeDataset(path.join(scratch, 'big.jsonl'), BIG_FILE_BYTES);
     const uri = vscode.Uri.file(big.file).toString();
+    const opening = performance.now();
     await vscode.commands.executeCommand('vscode.openWith', vscode.Uri.file(big.file), VIEW_TYPE);
     // The editor may show before the whole file is indexed: the count is final once it is every record written.
     const opened = () => cot.openDatasets().find((dataset) => dataset.uri === uri);
     await until('the whole file to be indexed', () => opened()?.recordCount === big.records, 300_000);
+    const indexedMs = performance.now() - opening;
     assert.equal(opened()?.lineCount, big.records);
 
     const last = big.records;
@@ -53,11 +55,13 @@ describe('a dataset of gigabytes in the editor', function () {
     assert.ok(edited.includes(`<REASONING>${fixed}</REASONING>`));
     assert.equal(opened()?.dirty, true);
 
+    const saving = performance.now();
     await vscode.commands.executeCommand('workbench.action.files.save');
     await until('the save to finish', () => opened()?.dirty === false, 300_000);
     // The workbench may ask for the save again while the first one writes; the tab shows saved once all are done.
     await until('the tab to show no unsaved changes', () => vscode.window.tabGroups.activeTabGroup.activeTab?.isDirty === false, 300_000);
     await until('no save to be writing', () => leftoverTemporaries(scratch).length === 0, 300_000);
+    const savedMs = performance.now() - saving;
     const grown = peakMemory() - before;
 
     // Every byte before the last line is as it was; the last line is the edited record, newline kept.
@@ -73,7 +77,8 @@ describe('a dataset of gigabytes in the editor', function () {
     }
     assert.equal(tail.toString('utf8'), `${edited}\n`);
     assert.ok(grown < MEMORY_ALLOWANCE_BYTES, `the extension host's peak memory grew by ${mb(grown)} for a file of ${mb(big.byteLength)}`);
-    console.log(`${mb(big.byteLength)}, ${big.records} records: the extension host's peak memory grew by ${mb(grown)} (from ${mb(before)})`);
+    const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+    note(`${mb(big.byteLength)}, ${big.records} records: indexed ${seconds(indexedMs)} after opening, saved in ${seconds(savedMs)}; the extension host's peak memory grew by ${mb(grown)} (from ${mb(before)})`);
   });
 });
 
@@ -118,6 +123,59 @@ describe('a large file another program rewrites in place under unsaved edits', f
       assert.equal(aside.length, 1);
       assert.equal(await hashFile(path.join(scratch, aside[0] ?? '')), theirsHash);
     } finally {
+      document?.dispose();
+    }
+  });
+});
+
+describe('a large file another program replaces while it is being saved', function () {
+  this.timeout(180_000);
+  let scratch: string;
+  let provider: DatasetEditorProvider;
+
+  before(() => {
+    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-replaced-'));
+    const extension = vscode.extensions.getExtension('cot-studio.cot-studio');
+    assert.ok(extension);
+    provider = new DatasetEditorProvider(extension.extensionUri, vscode.window.createOutputChannel('CoT Studio replace test', { log: true }));
+  });
+
+  after(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+  it('keeps both: the other program’s version is copied aside and the save writes the edits', async () => {
+    const large = writeLargeDataset(path.join(scratch, 'large.jsonl'), 100 * 1024 * 1024);
+    const original = fs.readFileSync(large.file);
+    const theirs = Buffer.concat([Buffer.from('{"id": "theirs", "conversations": []}\n'), original]);
+    let document: DatasetDocument | undefined;
+    // The other program renames its version over the file as soon as the save's temporary file appears.
+    let replaced = false;
+    const watcher = fs.watch(scratch, (_event, name) => {
+      if (replaced || !name?.startsWith('.large.jsonl.') || !name.endsWith('.tmp')) return;
+      replaced = true;
+      const staged = path.join(scratch, 'theirs.staged');
+      fs.writeFileSync(staged, theirs);
+      fs.renameSync(staged, large.file);
+    });
+    try {
+      document = await provider.openCustomDocument(vscode.Uri.file(large.file), { backupId: undefined, untitledDocumentData: undefined });
+      await until('the whole file to be indexed', () => document?.dataset.indexing === false, 60_000);
+      document.applyOperation({ kind: 'setReviewStatus', line: 1, status: 'rejected', note: 'mine' });
+      const mine = document.dataset.lineText(0);
+      await provider.saveCustomDocument(document);
+      assert.ok(replaced, 'the other program replaced the file during the save');
+      watcher.close();
+
+      const saved = fs.readFileSync(large.file);
+      const firstNewline = original.indexOf(0x0a);
+      assert.equal(saved.subarray(0, saved.indexOf(0x0a)).toString('utf8'), mine, 'the edited line is saved');
+      assert.ok(saved.subarray(saved.indexOf(0x0a)).equals(original.subarray(firstNewline)), 'every other line is as it was');
+      const aside = fs.readdirSync(scratch).filter((name) => name.startsWith('large.jsonl.cot-studio-disk-'));
+      assert.equal(aside.length, 1, 'the other program’s version is kept beside it');
+      assert.ok(fs.readFileSync(path.join(scratch, aside[0] ?? '')).equals(theirs));
+      assert.equal(document.dataset.isChanged, false);
+      assert.deepEqual(leftoverTemporaries(scratch), []);
+    } finally {
+      watcher.close();
       document?.dispose();
     }
   });

@@ -7,6 +7,23 @@ import type { CotStudioApi } from '../../src/extension';
 import { datasetsDir } from '../harness/fixtures';
 
 export const EXTENSION_ID = 'cot-studio.cot-studio';
+
+const NOTES = Symbol.for('cot-studio.testNotes');
+
+/**
+ * The notes of the test running now, which `run` hands on with its result: on the global object, since each
+ * test file is a bundle of its own with its own copy of this module.
+ */
+export function testNotes(): string[] {
+  const holder = globalThis as { [NOTES]?: string[] };
+  holder[NOTES] ??= [];
+  return holder[NOTES];
+}
+
+/** Reports a figure the test measured beside its result in the test output. */
+export function note(text: string): void {
+  testNotes().push(text);
+}
 export const VIEW_TYPE = 'cotStudio.dataset';
 
 /** The installed extension, activated: what every host suite drives. */
