@@ -18,9 +18,16 @@ function entries(counts: Record<string, number>, keepZero = false): [string, num
     .map(([key, count]) => [key.replace('_', ' '), count]);
 }
 
-function render({ stats, complete }: OverviewMessage): void {
-  const heading = element('h1', 'dataset-title', `${stats.file}: ${stats.records} records`);
-  const state = element('p', 'overview-state', complete ? `${stats.recordsWithErrors} records with errors` : 'Counting...');
+/** What the counts cover while they are still being made: the records read, of how many indexed so far. */
+function countingState({ stats, counted, indexing }: OverviewMessage): string {
+  if (indexing === undefined) return `Counting... ${counted} of ${stats.records} records`;
+  return `Counting... ${counted} of at least ${stats.records} records (indexing the file, ${Math.floor(indexing * 100)}%)`;
+}
+
+function render(message: OverviewMessage): void {
+  const { stats, complete } = message;
+  const heading = element('h1', 'dataset-title', `${stats.file}: ${complete || message.indexing === undefined ? '' : 'at least '}${stats.records} records`);
+  const state = element('p', 'overview-state', complete ? `${stats.recordsWithErrors} records with errors` : countingState(message));
   state.setAttribute('role', 'status');
   const lengthLabel = (upTo: number | null, previous: number) => (upTo === null ? `over ${previous}` : `${previous + 1}-${upTo}`);
   const lengths: [string, number][] = stats.segmentLengths.map((bucket, i) => [

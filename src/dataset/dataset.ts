@@ -143,6 +143,18 @@ export class Dataset {
   }
 
   /**
+   * At the last record indexed so far: waits for the next stretch of the index that adds records; false once the
+   * index is complete without more (or its scan failed, which the dataset reports itself).
+   */
+  async whenMoreRecords(): Promise<boolean> {
+    const seen = this.recordCount;
+    while (this.indexing && this.recordCount === seen) {
+      if (!(await this.whenIndexed(this.lineCount).catch(() => false))) break;
+    }
+    return this.recordCount > seen;
+  }
+
+  /**
    * Waits until the 0-based `line` is indexed (true) or the index is complete without it (false: the line is
    * past the end of the file); with no line, until the index is complete. Rejects when the scan failed.
    */

@@ -38,7 +38,7 @@ export class StatsTally {
   private min = Infinity;
   private max = 0;
 
-  constructor(dataset: Dataset) {
+  constructor(private readonly dataset: Dataset) {
     this.stats = {
       file: dataset.fileName,
       lines: dataset.lineCount,
@@ -84,8 +84,11 @@ export class StatsTally {
     return this.responses;
   }
 
+  /** The counts so far; lines and records are the dataset's now (a dataset still being indexed grows). */
   result(): DatasetStats {
     const stats = structuredClone(this.stats);
+    stats.lines = this.dataset.lineCount;
+    stats.records = this.dataset.recordCount;
     const { responses } = this;
     stats.segments.perResponse = { min: responses === 0 ? 0 : this.min, mean: responses === 0 ? 0 : stats.segments.total / responses, max: this.max };
     stats.ratings.unrated = Math.max(0, stats.segments.total - stats.ratings.correct - stats.ratings.neutral - stats.ratings.incorrect);

@@ -134,12 +134,7 @@ export class FactTable {
 
   /** At the last record indexed so far: waits for the next stretch of the index; false once there is none. */
   private async moreRecords(dataset: Dataset): Promise<boolean> {
-    const seen = dataset.recordCount;
-    while (dataset.indexing && dataset.recordCount === seen) {
-      // A scan that fails stops the pass where it is; the document reports the failure.
-      if (!(await dataset.whenIndexed(dataset.lineCount).catch(() => false))) break;
-    }
-    return dataset === this.dataset && dataset.recordCount > seen;
+    return (await dataset.whenMoreRecords()) && dataset === this.dataset;
   }
 
   /** After an edit: reread these 0-based lines; after a reload or a format change: start over. */

@@ -1,31 +1,14 @@
 import * as vscode from 'vscode';
 import { z } from 'zod';
-import { checkDatasetLine, StatsTally } from '../dataset/validate';
 import { uriFromArgument } from '../commands/uri';
-import type { DatasetDocument, DatasetEditorProvider } from '../editor';
+import type { DatasetEditorProvider } from '../editor';
 import { renderWebviewHtml } from '../editor/webviewHtml';
-import { type OverviewMessage, overviewRequestSchema } from '../protocol';
+import { overviewRequestSchema } from '../protocol';
+import { countDataset } from './count';
 
-const BATCH = 1000;
 /** Edits come in bursts while annotating; recount once they pause. */
 const RECOUNT_DELAY_MS = 500;
 const argsSchema = z.object({ uri: z.string().optional() }).strict();
-
-/** Reads every record in batches, posting partial counts so a large file shows progress. */
-async function countDataset(document: DatasetDocument, post: (message: OverviewMessage) => void, cancelled: () => boolean): Promise<void> {
-  const dataset = document.dataset;
-  const context = document.checkContext();
-  const tally = new StatsTally(dataset);
-  for (let index = 0; index < dataset.recordCount; index++) {
-    if (index % BATCH === 0 && index > 0) {
-      post({ type: 'overview', stats: tally.result(), complete: false });
-      await new Promise((resolve) => setImmediate(resolve));
-      if (cancelled() || dataset !== document.dataset) return;
-    }
-    tally.add(checkDatasetLine(dataset, dataset.recordLine(index), context));
-  }
-  post({ type: 'overview', stats: tally.result(), complete: true });
-}
 
 /** "CoT Studio: Dataset Overview": counts by format, review status and check, and charts that follow the work. */
 export function registerOverview(context: vscode.ExtensionContext, provider: DatasetEditorProvider): void {
@@ -49,7 +32,7 @@ export function registerOverview(context: vscode.ExtensionContext, provider: Dat
       let timer: ReturnType<typeof setTimeout> | undefined;
       const recount = () => {
         const mine = ++generation;
-        void countDataset(document, (message) => mine === generation && void webview.postMessage(message), () => mine !== generation);
+        void countDataset(() => document.dataset, document.checkContext(), (message) => mine === generation && void webview.postMessage(message), () => mine !== generation);
       };
       const subscriptions = [
         webview.onDidReceiveMessage((raw: unknown) => {

@@ -10,5 +10,9 @@ export const overviewMessageSchema = z.object({
   stats: datasetStatsSchema,
   /** False while the records are still being read. */
   complete: z.boolean(),
+  /** The records read so far. */
+  counted: z.number().int().min(0),
+  /** While the file is still being indexed: how far, from 0 to 1 (its record count is a lower bound). */
+  indexing: z.number().min(0).max(1).optional(),
 });
 export type OverviewMessage = z.infer<typeof overviewMessageSchema>;

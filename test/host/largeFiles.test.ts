@@ -82,21 +82,21 @@ describe('a dataset of gigabytes in the editor', function () {
   });
 });
 
-describe('a large file another program rewrites in place under unsaved edits', function () {
+describe('a large file another program changes under unsaved edits', function () {
   this.timeout(180_000);
   let scratch: string;
   let provider: DatasetEditorProvider;
 
   before(() => {
-    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-rewritten-'));
+    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-changed-'));
     const extension = vscode.extensions.getExtension('cot-studio.cot-studio');
     assert.ok(extension);
-    provider = new DatasetEditorProvider(extension.extensionUri, vscode.window.createOutputChannel('CoT Studio rewrite test', { log: true }));
+    provider = new DatasetEditorProvider(extension.extensionUri, vscode.window.createOutputChannel('CoT Studio change test', { log: true }));
   });
 
   after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
-  it('refuses to save, naming the file, keeps the edits, and leaves the other program’s file on disk', async () => {
+  it('in place: refuses to save, naming the file, keeps the edits, and leaves the other program’s file on disk', async () => {
     // Over the size held whole: the file is read on demand, so the rewrite takes away the bytes the edits sit in.
     const large = writeLargeDataset(path.join(scratch, 'large.jsonl'), 70 * 1024 * 1024);
     let document: DatasetDocument | undefined;
@@ -126,31 +126,16 @@ describe('a large file another program rewrites in place under unsaved edits', f
       document?.dispose();
     }
   });
-});
 
-describe('a large file another program replaces while it is being saved', function () {
-  this.timeout(180_000);
-  let scratch: string;
-  let provider: DatasetEditorProvider;
-
-  before(() => {
-    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-replaced-'));
-    const extension = vscode.extensions.getExtension('cot-studio.cot-studio');
-    assert.ok(extension);
-    provider = new DatasetEditorProvider(extension.extensionUri, vscode.window.createOutputChannel('CoT Studio replace test', { log: true }));
-  });
-
-  after(() => fs.rmSync(scratch, { recursive: true, force: true }));
-
-  it('keeps both: the other program’s version is copied aside and the save writes the edits', async () => {
-    const large = writeLargeDataset(path.join(scratch, 'large.jsonl'), 100 * 1024 * 1024);
+  it('replaced while it is being saved: keeps both, the other program’s version is copied aside and the save writes the edits', async () => {
+    const large = writeLargeDataset(path.join(scratch, 'replaced.jsonl'), 100 * 1024 * 1024);
     const original = fs.readFileSync(large.file);
     const theirs = Buffer.concat([Buffer.from('{"id": "theirs", "conversations": []}\n'), original]);
     let document: DatasetDocument | undefined;
     // The other program renames its version over the file as soon as the save's temporary file appears.
     let replaced = false;
     const watcher = fs.watch(scratch, (_event, name) => {
-      if (replaced || !name?.startsWith('.large.jsonl.') || !name.endsWith('.tmp')) return;
+      if (replaced || !name?.startsWith('.replaced.jsonl.') || !name.endsWith('.tmp')) return;
       replaced = true;
       const staged = path.join(scratch, 'theirs.staged');
       fs.writeFileSync(staged, theirs);
@@ -169,7 +154,7 @@ describe('a large file another program replaces while it is being saved', functi
       const firstNewline = original.indexOf(0x0a);
       assert.equal(saved.subarray(0, saved.indexOf(0x0a)).toString('utf8'), mine, 'the edited line is saved');
       assert.ok(saved.subarray(saved.indexOf(0x0a)).equals(original.subarray(firstNewline)), 'every other line is as it was');
-      const aside = fs.readdirSync(scratch).filter((name) => name.startsWith('large.jsonl.cot-studio-disk-'));
+      const aside = fs.readdirSync(scratch).filter((name) => name.startsWith('replaced.jsonl.cot-studio-disk-'));
       assert.equal(aside.length, 1, 'the other program’s version is kept beside it');
       assert.ok(fs.readFileSync(path.join(scratch, aside[0] ?? '')).equals(theirs));
       assert.equal(document.dataset.isChanged, false);

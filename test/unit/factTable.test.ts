@@ -7,6 +7,9 @@ import { Dataset } from '../../src/dataset';
 import { WORKER_THRESHOLD_BYTES } from '../../src/dataset/indexWorker';
 import { FileSource } from '../../src/files/byteSource';
 import { type CheckedRecords, FactTable } from '../../src/editor/factTable';
+import { countDataset } from '../../src/overview/count';
+import type { OverviewMessage } from '../../src/protocol';
+import { datasetStats } from '../../src/dataset/validate';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-fact-table-'));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
@@ -73,6 +76,35 @@ describe('the facts of a dataset that grows', () => {
     assert.equal(await dataset.append(FileSource.open(file)), true);
     await table.fill();
     assert.deepEqual(table.counts(), (await filledAtOnce(file)).counts);
+    dataset.close();
+  });
+});
+
+describe('the overview of a dataset that grows', () => {
+  it('counts records as they are indexed, says how far, and ends with the counts of the whole file', async () => {
+    const count = Math.ceil(WORKER_THRESHOLD_BYTES / 60);
+    const file = fileOf('overview.jsonl', count);
+    const context = { imageProblem: () => null };
+    const dataset = await Dataset.openGrowing(file, { chunkBytes: 65_536 });
+    assert.ok(dataset.indexing);
+    const messages: OverviewMessage[] = [];
+    await countDataset(() => dataset, context, (message) => messages.push(message), () => false);
+    const last = messages.at(-1);
+    assert.ok(last?.complete, 'the last message has the complete counts');
+    assert.equal(last.indexing, undefined);
+    assert.equal(last.counted, count);
+    const whole = await Dataset.open(file);
+    assert.deepEqual(last.stats, datasetStats(whole, context), 'the counts of the whole file');
+    whole.close();
+    const partial = messages.slice(0, -1);
+    assert.ok(partial.length > 0 && partial.every((message) => !message.complete));
+    assert.ok(partial.some((message) => message.indexing !== undefined && message.indexing < 1 && message.stats.records < count), 'counts made while the file was indexed say how far it was');
+    for (const message of partial) assert.ok(message.counted <= message.stats.records, 'never more counted than indexed');
+    assert.deepEqual(
+      partial.map((message) => message.counted),
+      partial.map((message) => message.counted).sort((a, b) => a - b),
+      'the count only grows',
+    );
     dataset.close();
   });
 });
