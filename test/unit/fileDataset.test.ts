@@ -107,7 +107,54 @@ async function assertReadsAs(dataset: Dataset, bytes: Buffer, label: string): Pr
   assert.ok((await collectChunks(dataset.chunks())).equals(bytes), `${label}: written back byte for byte`);
 }
 
+/**
+ * About 4 MB whose megabyte boundaries (where the scanner cuts a chunk into slices) fall inside a character,
+ * between a CR and its LF, right after a character cut short, and inside a blank line.
+ */
+function acrossSlices(): Buffer {
+  const parts: Buffer[] = [];
+  let size = 0;
+  const add = (...pieces: (string | number[])[]) => {
+    for (const piece of pieces) {
+      const bytes = typeof piece === 'string' ? Buffer.from(piece) : Buffer.from(piece);
+      parts.push(bytes);
+      size += bytes.length;
+    }
+  };
+  const line = (length: number) => `{"t": "${'x'.repeat(length - 9)}"}\n`.slice(0, length + 1);
+  const fillTo = (target: number) => {
+    while (target - size > 100_000) add(line(49_999));
+    add(line(target - size - 1));
+  };
+  const megabyte = 1024 * 1024;
+  fillTo(megabyte - 8);
+  add('{"t": "€€€"}\n');
+  fillTo(2 * megabyte - 12);
+  add('{"t": "ab"}', '\r\n');
+  fillTo(3 * megabyte - 9);
+  add('{"t": "', [0xe2, 0x82], 'x"}\n');
+  fillTo(4 * megabyte - 2);
+  add('  ', ' \t\r\n', '{"t": "last"}\n');
+  return Buffer.concat(parts);
+}
+
 describe('a dataset read from its file by handle', () => {
+  it('reads lines, blank lines and UTF-8 across the slices a chunk is scanned in', async () => {
+    const bytes = acrossSlices();
+    const file = fileOf(bytes);
+    await assertReadsAs(Dataset.fromBytes('across slices', bytes), bytes, 'across slices in memory');
+    for (const chunkBytes of [3 * 1024 * 1024, 1024 * 1024 + 7, undefined]) {
+      const dataset = await Dataset.open(file, chunkBytes === undefined ? {} : { chunkBytes });
+      try {
+        await assertReadsAs(dataset, bytes, `across slices in chunks of ${chunkBytes ?? 'the default size'}`);
+        const invalid = Array.from({ length: dataset.lineCount }, (_, line) => dataset.invalidUtf8(line)).filter((found) => found !== undefined);
+        assert.equal(invalid.length, 1, 'the character cut short at a boundary is found, and nothing else');
+      } finally {
+        dataset.close();
+      }
+    }
+  });
+
   it('indexes every shape of file as the bytes held in memory read, with chunks of any size', async () => {
     for (const [name, bytes] of Object.entries(shapes())) {
       const file = fileOf(bytes);
