@@ -49,6 +49,11 @@ export class FilterBar {
     this.element.append(this.search, this.format, this.review, this.check, this.unratedLabel, this.alternativesLabel, button('Clear', 'Clear filters', () => this.clear()), this.summary);
   }
 
+  /** A long filter pass: how far it has read, until its result comes (`update`). */
+  progress(read: number, of: number, indexing: boolean): void {
+    this.summary.textContent = `Filtering... ${read} of ${indexing ? 'at least ' : ''}${of} records read`;
+  }
+
   /** Refreshes the options with their counts, keeping what the user chose. */
   update(counts: Counts, shown: number, active: boolean): void {
     this.fill(this.format, 'All formats', counts.formats);

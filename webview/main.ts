@@ -137,6 +137,9 @@ function onHostMessage(message: HostMessage): void {
       list.addPage(message.start, message.records);
       if (pendingPosition !== undefined && list.recordAt(pendingPosition)) showPosition(pendingPosition);
       return;
+    case 'filtering':
+      filters.progress(message.read, message.of, message.indexing);
+      return;
     case 'filtered':
       filters.update(message.counts, message.count, message.filterActive);
       return;

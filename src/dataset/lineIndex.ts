@@ -356,13 +356,19 @@ export class LineIndex {
     // order into one typed array: a list of millions of numbers would cost several times the index.
     const blank = (bytes: Uint8Array) => bytes.every((byte) => byte === 0x20 || byte === 0x09 || byte === 0x0d);
     const added = lines.filter((line) => !blank(changed.get(line) ?? new Uint8Array(0)));
-    index.records = new Uint32Array(this.recordTotal + added.length);
-    let next = 0;
-    for (const line of this.recordLines) {
-      while (next < added.length && added[next] < line) index.records[index.recordTotal++] = added[next++];
-      if (!changed.has(line)) index.records[index.recordTotal++] = line;
+    if (added.length === lines.length && lines.every((line) => this.isRecordLine(line))) {
+      // The usual save: every rewritten line was a record and still is, so the records are as they were.
+      index.records = this.records.slice(0, this.recordTotal);
+      index.recordTotal = this.recordTotal;
+    } else {
+      index.records = new Uint32Array(this.recordTotal + added.length);
+      let next = 0;
+      for (const line of this.recordLines) {
+        while (next < added.length && added[next] < line) index.records[index.recordTotal++] = added[next++];
+        if (!changed.has(line)) index.records[index.recordTotal++] = line;
+      }
+      while (next < added.length) index.records[index.recordTotal++] = added[next++];
     }
-    while (next < added.length) index.records[index.recordTotal++] = added[next++];
     index.lines = this.lines;
     // A failed range is kept where its bytes moved to, widened over a rewritten line inside it: it only marks
     // lines to check again, and the rewritten lines are UTF-8.
@@ -416,6 +422,18 @@ export class LineIndex {
   /** 0-based numbers of the lines that hold a record (every line that is not blank). A view: read it again after lines are added. */
   get recordLines(): Uint32Array {
     return this.records.subarray(0, this.recordTotal);
+  }
+
+  /** Whether the 0-based line holds a record, by binary search of the record lines. */
+  private isRecordLine(line: number): boolean {
+    let low = 0;
+    let high = this.recordTotal;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.records[middle] < line) low = middle + 1;
+      else high = middle;
+    }
+    return low < this.recordTotal && this.records[low] === line;
   }
 
   /** The byte range of a 0-based line's content, without its line ending. */

@@ -7,6 +7,9 @@ import { renderWebviewHtml } from './webviewHtml';
 
 export const DATASET_VIEW_TYPE = 'cotStudio.dataset';
 
+/** A filter pass tells the list how far it has read at most this often. */
+const FILTER_PROGRESS_MS = 250;
+
 interface Panel {
   document: DatasetDocument;
   panel: vscode.WebviewPanel;
@@ -16,8 +19,8 @@ interface Panel {
   focus: SegmentFocus | undefined;
   /** Record indices the list shows under the current filter, in file order; null shows every record. */
   view: Uint32Array | null;
-  /** Bumped by each new filter, so a slow filter pass that was overtaken is dropped. */
-  filterGeneration: number;
+  /** Stops the filter pass under way: a new filter overtakes it, a closed panel needs none. */
+  filtering?: AbortController;
 }
 
 /** The list position of a record index in a filtered view (sorted), or null when it is filtered out. */
@@ -198,7 +201,7 @@ export class DatasetEditorProvider implements vscode.CustomEditorProvider<Datase
       ],
       title: document.dataset.fileName,
     });
-    const panel: Panel = { document, panel: webviewPanel, selected: 0, focus: undefined, view: null, filterGeneration: 0 };
+    const panel: Panel = { document, panel: webviewPanel, selected: 0, focus: undefined, view: null };
     this.panels.add(panel);
     if (webviewPanel.active) this.active = panel;
     const post = (message: HostMessage) => void webview.postMessage(message);
@@ -243,6 +246,7 @@ export class DatasetEditorProvider implements vscode.CustomEditorProvider<Datase
       }),
     ];
     webviewPanel.onDidDispose(() => {
+      panel.filtering?.abort();
       for (const subscription of subscriptions) subscription.dispose();
       this.panels.delete(panel);
       if (this.active === panel) this.active = undefined;
@@ -250,12 +254,29 @@ export class DatasetEditorProvider implements vscode.CustomEditorProvider<Datase
     });
   }
 
-  /** Filters the list; an empty filter shows every record again. */
+  /**
+   * Filters the list; an empty filter shows every record again. A new filter stops the pass of the one before
+   * it; a long pass says how far it has read.
+   */
   private async applyFilter(panel: Panel, filter: RecordFilter, post: (message: HostMessage) => void): Promise<void> {
-    const generation = ++panel.filterGeneration;
+    panel.filtering?.abort();
+    const stop = new AbortController();
+    panel.filtering = stop;
     const active = Object.values(filter).some((value) => value !== undefined && value !== false && value !== '');
-    const view = active ? await panel.document.facts.filter(filter) : null;
-    if (generation !== panel.filterGeneration) return;
+    let reported = performance.now();
+    const onProgress = (read: number, of: number) => {
+      if (performance.now() - reported < FILTER_PROGRESS_MS) return;
+      reported = performance.now();
+      post({ type: 'filtering', read, of, indexing: panel.document.dataset.indexing });
+    };
+    let view: Uint32Array | null;
+    try {
+      view = active ? await panel.document.facts.filter(filter, { signal: stop.signal, onProgress }) : null;
+    } catch (error) {
+      if (stop.signal.aborted) return;
+      throw error;
+    }
+    if (stop.signal.aborted) return;
     panel.view = view;
     post(this.filteredMessage(panel));
     post({ type: 'changed', recordIndices: 'all', recordCount: view?.length ?? panel.document.dataset.recordCount });

@@ -198,16 +198,22 @@ export class FactTable {
   /**
    * The record indices that pass a filter, in file order; a text search rereads each candidate line. While
    * the dataset is still being indexed it reads on as records are indexed, so the view is of the whole file.
+   * `onProgress` hears how many records were read of how many there are (so far) as the pass yields; an abort
+   * stops it with the signal's reason.
    */
-  async filter(filter: RecordFilter): Promise<Uint32Array> {
+  async filter(filter: RecordFilter, options: { signal?: AbortSignal; onProgress?: (read: number, of: number) => void } = {}): Promise<Uint32Array> {
     const dataset = this.dataset;
     const context = this.context();
     const matches: number[] = [];
     const slice = new TimeSlice();
     for (let index = 0; index < dataset.recordCount || (await this.moreRecords(dataset)); index++) {
-      if (slice.due(index)) await slice.yield();
+      if (slice.due(index)) {
+        options.onProgress?.(index, dataset.recordCount);
+        await slice.yield();
+      }
+      options.signal?.throwIfAborted();
       // A revert or reload replaced the dataset (and closed the old one's file): filter the one shown now.
-      if (dataset !== this.dataset) return this.filter(filter);
+      if (dataset !== this.dataset) return this.filter(filter, options);
       let facts = index >= this.formats.length || this.formats[index] === UNKNOWN ? undefined : this.factsAt(index);
       let text: string | undefined;
       if (!facts || filter.text) {

@@ -199,6 +199,8 @@ export const hostMessageSchema = z.discriminatedUnion('type', [
   /** The host moved the selection (navigation commands): a record index and its position in the list, if shown. */
   z.object({ type: z.literal('select'), index: z.number().int().min(0), position: z.number().int().min(0).nullable() }),
   z.object({ type: z.literal('sample'), sample: sampleSchema, prefetch: z.boolean().optional() }),
+  /** A filter is being applied: `read` of the `of` records indexed so far have been read (`indexing`: more are coming). */
+  z.object({ type: z.literal('filtering'), read: z.number().int().min(0), of: z.number().int().min(0), indexing: z.boolean() }),
   /** The list now shows `count` records (positions 0..count-1); counts per filter value over the whole file. */
   z.object({
     type: z.literal('filtered'),

@@ -80,6 +80,36 @@ describe('the facts of a dataset that grows', () => {
   });
 });
 
+describe('a filter over a large file', () => {
+  it('says how far it has read as it goes, and stops when asked', async () => {
+    const count = Math.ceil(WORKER_THRESHOLD_BYTES / 60);
+    const file = fileOf('filtered.jsonl', count);
+    const dataset = await Dataset.openGrowing(file, { chunkBytes: 65_536 });
+    const table = new FactTable(dataset, () => ({ imageProblem: () => null }), () => undefined);
+    const progress: [number, number][] = [];
+    const found = await table.filter(SEARCH, { onProgress: (read, of) => progress.push([read, of]) });
+    assert.deepEqual(Array.from(found), (await filledAtOnce(file)).found, 'the same records as a filter that is not watched');
+    assert.ok(progress.length > 1, `${progress.length} progress reports`);
+    assert.ok(
+      progress.every(([read, of], i) => read <= of && (i === 0 || read >= progress[i - 1][0])),
+      'read grows and never passes the records indexed',
+    );
+
+    const stop = new AbortController();
+    let reports = 0;
+    const stopped = table.filter(SEARCH, {
+      signal: stop.signal,
+      onProgress: () => {
+        reports++;
+        stop.abort(new Error('a new filter came'));
+      },
+    });
+    await assert.rejects(stopped, /a new filter came/);
+    assert.equal(reports, 1, 'the pass stopped at the first chance');
+    dataset.close();
+  });
+});
+
 describe('the overview of a dataset that grows', () => {
   it('counts records as they are indexed, says how far, and ends with the counts of the whole file', async () => {
     const count = Math.ceil(WORKER_THRESHOLD_BYTES / 60);
