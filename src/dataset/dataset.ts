@@ -231,17 +231,12 @@ export class Dataset {
   }
 
   get recordCount(): number {
-    return this.lines.recordLines.length;
+    return this.lines.recordCount;
   }
 
   /** The size of the file as read, all of it while it is still being indexed (indexProgress says how much is). */
   get byteLength(): number {
     return this.source.byteLength;
-  }
-
-  /** 0-based line numbers of the lines that hold a record. */
-  private get recordLines(): Uint32Array {
-    return this.lines.recordLines;
   }
 
   /** The format every record is read as, or undefined to detect it per record. */
@@ -261,22 +256,13 @@ export class Dataset {
 
   /** The 0-based line of the record at a 0-based record index. */
   recordLine(index: number): number {
-    if (index < 0 || index >= this.recordLines.length) throw new RangeError(`record ${index} is outside 0..${this.recordLines.length - 1}`);
-    return this.recordLines[index];
+    if (!(index >= 0 && index < this.recordCount)) throw new RangeError(`record ${index} is outside 0..${this.recordCount - 1}`);
+    return this.lines.recordLine(index);
   }
 
   /** The record index of a 0-based line, or -1 when the line is blank or outside the file. */
   recordIndexOfLine(line: number): number {
-    let low = 0;
-    let high = this.recordLines.length - 1;
-    while (low <= high) {
-      const middle = (low + high) >>> 1;
-      const value = this.recordLines[middle];
-      if (value === line) return middle;
-      if (value < line) low = middle + 1;
-      else high = middle - 1;
-    }
-    return -1;
+    return this.lines.recordIndexOf(line);
   }
 
   /** The current text of a 0-based line, without its line ending or the file's byte order mark. */
@@ -432,7 +418,7 @@ export class Dataset {
   summary(index: number): RecordSummary {
     const cached = this.summaries.get(index);
     if (cached) return cached;
-    const line = this.recordLines[index];
+    const line = this.recordLine(index);
     const summary = { index, checks: [], ...summarizeLine(this.lineText(line), line + 1, this.forced) };
     if (this.summaries.size >= SUMMARY_CACHE_LIMIT) this.summaries.clear();
     this.summaries.set(index, summary);

@@ -356,7 +356,7 @@ export class LineIndex {
     // order into one typed array: a list of millions of numbers would cost several times the index.
     const blank = (bytes: Uint8Array) => bytes.every((byte) => byte === 0x20 || byte === 0x09 || byte === 0x0d);
     const added = lines.filter((line) => !blank(changed.get(line) ?? new Uint8Array(0)));
-    if (added.length === lines.length && lines.every((line) => this.isRecordLine(line))) {
+    if (added.length === lines.length && lines.every((line) => this.recordIndexOf(line) !== -1)) {
       // The usual save: every rewritten line was a record and still is, so the records are as they were.
       index.records = this.records.slice(0, this.recordTotal);
       index.recordTotal = this.recordTotal;
@@ -424,8 +424,18 @@ export class LineIndex {
     return this.records.subarray(0, this.recordTotal);
   }
 
-  /** Whether the 0-based line holds a record, by binary search of the record lines. */
-  private isRecordLine(line: number): boolean {
+  /** The lines that hold a record, so far. */
+  get recordCount(): number {
+    return this.recordTotal;
+  }
+
+  /** The 0-based line of the record at a 0-based record index (which must be below `recordCount`). */
+  recordLine(index: number): number {
+    return this.records[index];
+  }
+
+  /** The record index of a 0-based line by binary search, or -1 when the line holds no record. */
+  recordIndexOf(line: number): number {
     let low = 0;
     let high = this.recordTotal;
     while (low < high) {
@@ -433,7 +443,7 @@ export class LineIndex {
       if (this.records[middle] < line) low = middle + 1;
       else high = middle;
     }
-    return low < this.recordTotal && this.records[low] === line;
+    return low < this.recordTotal && this.records[low] === line ? low : -1;
   }
 
   /** The byte range of a 0-based line's content, without its line ending. */
