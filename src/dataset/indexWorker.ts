@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { type ByteSource, FileSource, readFully, readFullyAsync } from '../files/byteSource';
+import { type ByteSource, FileSource, readAhead, readFully, readFullyAsync } from '../files/byteSource';
 import { LineIndex, lineScanner, type ScannedLines, type ScanStart, scanAhead, scanChunks } from './lineIndex';
 
 /** Below this size a scan takes a few milliseconds; a worker would cost more than it saves. */
@@ -35,6 +35,7 @@ const WORKER_SOURCE = `
   const scanAhead = ${scanAhead.toString()};
   const readFully = ${readFully.toString()};
   const readFullyAsync = ${readFullyAsync.toString()};
+  const readAhead = ${readAhead.toString()};
   const readAsync = promisify(read);
   const transfers = (lines) => [lines.starts.buffer, lines.ends.buffer, lines.records.buffer, lines.invalidUtf8.buffer];
   const START = { position: 0, line: 0, bomLength: 0 };
@@ -56,7 +57,9 @@ const WORKER_SOURCE = `
         if ((await readFullyAsync(readAsync, job.fd, buffer, length, job.offset + position)) < length) throw new Error('the file became shorter while it was read');
         return buffer.subarray(0, length);
       };
-      scanAhead(lineScanner(job.byteLength, isUtf8, emit, job.from, head), readInto, job.from.position, job.byteLength, job.chunkBytes).catch(fail);
+      const range = { start: job.from.position, end: job.byteLength };
+      const chunks = readAhead(readInto, [range], Math.max(1, Math.min(job.chunkBytes, range.end - range.start)));
+      scanAhead(lineScanner(job.byteLength, isUtf8, emit, job.from, head), chunks, range.start).catch(fail);
     } catch (error) {
       fail(error);
     }

@@ -181,29 +181,12 @@ export function scanChunks(
   scanner.end();
 }
 
-/**
- * Scans the bytes from `from.position` to `byteLength` of a file, read `chunkBytes` at a time into two buffers
- * in turn by `readInto` (on libuv's pool): the next chunk is read while this thread scans the last, so the
- * scan costs about the read. Self-contained, for the index worker.
- */
-export async function scanAhead(
-  scanner: LineScanner,
-  readInto: (buffer: Uint8Array, position: number, length: number) => Promise<Uint8Array>,
-  from: number,
-  byteLength: number,
-  chunkBytes: number,
-): Promise<void> {
-  const size = Math.max(1, Math.min(chunkBytes, byteLength - from));
-  const buffers = [new Uint8Array(size), new Uint8Array(size)];
-  let turn = 0;
-  const read = (position: number) => (position < byteLength ? readInto(buffers[turn++ % 2], position, Math.min(chunkBytes, byteLength - position)) : undefined);
-  let next = read(from);
-  for (let position = from; next; position += chunkBytes) {
-    const bytes = await next;
-    next = read(position + chunkBytes);
-    // A failed scan leaves the read ahead unawaited: its failure is not reported twice.
-    next?.catch(() => undefined);
-    scanner.push(bytes, position);
+/** Pushes the chunks (read ahead, `readAhead`) to the scanner, from `from` on, and ends the scan. Self-contained, for the index worker. */
+export async function scanAhead(scanner: LineScanner, chunks: AsyncIterable<Uint8Array>, from: number): Promise<void> {
+  let position = from;
+  for await (const chunk of chunks) {
+    scanner.push(chunk, position);
+    position += chunk.length;
   }
   scanner.end();
 }

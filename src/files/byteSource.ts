@@ -180,30 +180,26 @@ export type CopyPiece = Uint8Array | { start: number; end: number };
 const COPY_BYTES = 4 * 1024 * 1024;
 
 /**
- * The bytes of `pieces` in order, as chunks that are valid only until the next one is asked for: a file's ranges
- * are read into two buffers in turn, the next while the caller writes the last, so that copying a file costs
- * about what `cp` does (fresh buffers a few megabytes each cost page faults and collections on every read).
- * A source in memory gives views of its bytes.
+ * The bytes of `pieces` in order, ranges read by `readInto` `bufferBytes` at a time into two buffers in turn,
+ * the next while the caller works on the last (writes it, scans it): chunks are valid only until the next one
+ * is asked for. Self-contained, so that the index worker runs the same code from its source.
  */
-export async function* copyPieces(source: ByteSource, pieces: Iterable<CopyPiece>): AsyncGenerator<Uint8Array> {
-  if (!(source instanceof FileSource)) {
-    for (const piece of pieces) {
-      if (piece instanceof Uint8Array) yield piece;
-      else if (piece.end > piece.start) yield source.read(piece.start, piece.end);
-    }
-    return;
-  }
-  const buffers = [Buffer.allocUnsafe(COPY_BYTES), Buffer.allocUnsafe(COPY_BYTES)];
+export async function* readAhead(
+  readInto: (buffer: Uint8Array, start: number, length: number) => Promise<Uint8Array>,
+  pieces: Iterable<CopyPiece>,
+  bufferBytes: number,
+): AsyncGenerator<Uint8Array> {
+  const buffers = [new Uint8Array(bufferBytes), new Uint8Array(bufferBytes)];
   let reads = 0;
   function* steps(): Generator<Uint8Array | { start: number; length: number }> {
     for (const piece of pieces) {
       if (piece instanceof Uint8Array) yield piece;
-      else for (let start = piece.start; start < piece.end; start += COPY_BYTES) yield { start, length: Math.min(COPY_BYTES, piece.end - start) };
+      else for (let start = piece.start; start < piece.end; start += bufferBytes) yield { start, length: Math.min(bufferBytes, piece.end - start) };
     }
   }
-  // A read goes into the buffer the read before the last one used: its chunk was written before this was asked for.
+  // A read goes into the buffer the read before the last one used: its chunk was handled before this was asked for.
   const begin = (step: Uint8Array | { start: number; length: number }): Promise<Uint8Array> =>
-    step instanceof Uint8Array ? Promise.resolve(step) : source.readInto(buffers[reads++ % 2], step.start, step.length);
+    step instanceof Uint8Array ? Promise.resolve(step) : readInto(buffers[reads++ % 2], step.start, step.length);
   const plan = steps();
   let next = plan.next();
   let pending = next.done ? undefined : begin(next.value);
@@ -214,6 +210,22 @@ export async function* copyPieces(source: ByteSource, pieces: Iterable<CopyPiece
     // A caller that stops early (its write failed) leaves the read ahead unawaited: its failure is not reported twice.
     pending?.catch(() => undefined);
     yield chunk;
+  }
+}
+
+/**
+ * The bytes of `pieces` in order, as chunks that are valid only until the next one is asked for: a file's ranges
+ * are read ahead (`readAhead`), so that copying a file costs about what `cp` does (fresh buffers a few megabytes
+ * each cost page faults and collections on every read). A source in memory gives views of its bytes.
+ */
+export async function* copyPieces(source: ByteSource, pieces: Iterable<CopyPiece>): AsyncGenerator<Uint8Array> {
+  if (source instanceof FileSource) {
+    yield* readAhead((buffer, start, length) => source.readInto(buffer, start, length), pieces, COPY_BYTES);
+    return;
+  }
+  for (const piece of pieces) {
+    if (piece instanceof Uint8Array) yield piece;
+    else if (piece.end > piece.start) yield source.read(piece.start, piece.end);
   }
 }
 
