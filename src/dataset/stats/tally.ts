@@ -38,14 +38,15 @@ export function tallyRecords(file: string, dataset: Dataset, options: TallyOptio
 export async function tallyRange(file: string, start: number, end: number, options: TallyOptions): Promise<StatsPart> {
   const context = fileCheckContext(file, options.imageRoots, options.format);
   const name = path.basename(file);
-  const parts: StatsPart[] = [];
+  // Each block's tally is merged into the running one at once, so the tallies kept do not grow with the range.
+  let tallied: StatsPart | undefined;
   if (end > start) {
     const blocks = lineBlocks(fs.createReadStream(file, { start, end: end - 1, highWaterMark: options.blockBytes ?? BLOCK_BYTES }));
     for await (const block of blocks) {
-      const lines = LineIndex.build(block, start === 0 && parts.length === 0);
-      parts.push(tallyWith(Dataset.ofIndexed(name, { source: new BufferSource(block), lines }), context));
+      const lines = LineIndex.build(block, start === 0 && tallied === undefined);
+      const part = tallyWith(Dataset.ofIndexed(name, { source: new BufferSource(block), lines }), context);
+      tallied = tallied ? { stats: mergeStatsParts(name, [tallied, part]), responses: tallied.responses + part.responses } : part;
     }
   }
-  if (parts.length === 0) return tallyWith(Dataset.fromBytes(name, new Uint8Array(0)), context);
-  return { stats: mergeStatsParts(name, parts), responses: parts.reduce((sum, part) => sum + part.responses, 0) };
+  return tallied ?? tallyWith(Dataset.fromBytes(name, new Uint8Array(0)), context);
 }
