@@ -2,13 +2,13 @@
 // Chromium), then reports each suite's tests here so one runner prints one summary for every tier.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { loadCodeServer } from './codeServer';
 import { makeWorkspace, projectRoot } from './fixtures';
 import { HOST_GREP_ENV, HOST_RESULTS_ENV, type HostTestResult } from './hostResults';
+import { scratchFolder } from './scratch';
 
 // The suites include opening, editing and saving a file of 3 GB.
 const HOST_TIMEOUT_MS = 10 * 60_000;
@@ -18,7 +18,7 @@ test('extension host suites in code-server', { timeout: HOST_TIMEOUT_MS + 120_00
   ensureCodeServer();
   const profile = makeProfile();
   const workspace = makeWorkspace();
-  const resultsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-results-')), 'host-results.json');
+  const resultsFile = path.join(scratchFolder('cot-studio-results-'), 'host-results.json');
   const testsEntry = path.join(projectRoot, 'out', 'test', 'host', 'index.js');
   assert.ok(fs.existsSync(testsEntry), `${testsEntry} is missing: build the tests with 'node esbuild.js --tests'`);
   const server = await startCodeServer(profile, { folder: workspace, env: { [HOST_RESULTS_ENV]: resultsFile, ...(process.env[HOST_GREP_ENV] ? { [HOST_GREP_ENV]: process.env[HOST_GREP_ENV] } : {}) } });

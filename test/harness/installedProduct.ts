@@ -64,6 +64,7 @@ export async function startInstalledProduct(prepare: (workspace: string) => void
       await browser.close();
       await server.stop();
       fs.rmSync(workspace, { recursive: true, force: true });
+      fs.rmSync(profile.root, { recursive: true, force: true });
     },
   };
 }

@@ -1,6 +1,4 @@
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Backend, GenerateOptions, GenerationRequest } from '../../src/backends/types';
@@ -8,10 +6,11 @@ import { LocalEngine } from '../../src/engine/localEngine';
 import type { GenerationResult, PromptLimits } from '../../src/protocol';
 import { makeTestModel } from '../../src/testModel';
 import { datasetsDir } from './fixtures';
+import { scratchFolder } from './scratch';
 
 /** A bigram model of the sample datasets in a new temporary folder, so its generations look like the data. */
 export function bigramModel(maxPositions?: number): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-serve-model-'));
+  const dir = scratchFolder('cot-studio-serve-model-');
   makeTestModel(dir, {
     kind: 'bigram',
     corpus: [path.join(datasetsDir, 'llava_cot.jsonl'), path.join(datasetsDir, 'mulberry.jsonl')],

@@ -30,6 +30,8 @@ describe('editing a dataset in the extension host', function () {
     for (const file of fs.readdirSync(scratch, { recursive: true, encoding: 'utf8' })) fs.chmodSync(path.join(scratch, file), 0o755);
   });
 
+  after(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
   afterEach(async () => {
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');

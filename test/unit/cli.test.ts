@@ -11,6 +11,7 @@ import { tallyRange } from '../../src/dataset/stats/tally';
 import { datasetStats, datasetStatsSchema } from '../../src/dataset/validate';
 import { runCli } from '../harness/cli';
 import { datasetsDir } from '../harness/fixtures';
+import { scratchFolder } from '../harness/scratch';
 
 
 const run = runCli;
@@ -115,7 +116,7 @@ describe('stats of a range of a file', () => {
 
 describe('cot-studio export', () => {
   it('writes the target format, lists refusals with their line and exits 1 when any record is refused', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-cli-'));
+    const dir = scratchFolder('cot-studio-cli-');
     const output = path.join(dir, 'out.jsonl');
     const { code, stdout, stderr } = await run('export', fixture('mulberry.jsonl'), '--format', 'mulberry', '-o', output);
     assert.equal(code, 1);

@@ -1,6 +1,5 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { Dataset, indexBytes, LineIndex } from '../../src/dataset';
@@ -9,6 +8,7 @@ import { setValue } from '../../src/dataset/recordEdit';
 import { rawOffset } from '../../src/dataset/stringLiteral';
 import { datasetsDir } from '../harness/fixtures';
 import { collectChunks } from '../../src/files/byteSource';
+import { scratchFolder } from '../harness/scratch';
 
 const fixtures = fs.readdirSync(datasetsDir).filter((name) => name.endsWith('.jsonl'));
 
@@ -117,7 +117,7 @@ describe('line index on a worker thread', () => {
 
 describe('atomicWrite', () => {
   it('replaces the file, keeps its mode and leaves no temporary file', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-write-'));
+    const dir = scratchFolder('cot-studio-write-');
     const target = path.join(dir, 'data.jsonl');
     fs.writeFileSync(target, 'old\n', { mode: 0o640 });
     await atomicWrite(target, [Buffer.from('new '), Buffer.from('content\n')]);
@@ -127,7 +127,7 @@ describe('atomicWrite', () => {
   });
 
   it('leaves the old file in place when writing fails', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-write-'));
+    const dir = scratchFolder('cot-studio-write-');
     const target = path.join(dir, 'data.jsonl');
     fs.writeFileSync(target, 'old\n');
     function* failing(): Generator<Uint8Array> {

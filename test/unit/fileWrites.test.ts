@@ -1,7 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { atomicWrite, WriteError } from '../../src/files/atomicWrite';
@@ -10,8 +9,9 @@ import { LockedError, withFileLock } from '../../src/files/fileLock';
 import { HOST } from '../../src/files/processes';
 import { checkWriteTarget, TargetError } from '../../src/files/writeTarget';
 import { leftoverTemporaries, mountSmallDisk, PAGE, type SmallDisk, smallDiskUnavailable } from '../harness/smallDisk';
+import { scratchFolder } from '../harness/scratch';
 
-const scratch = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-files-'));
+const scratch = (): string => scratchFolder('cot-studio-files-');
 
 /** A process id that no process has: a child that has exited. */
 function deadPid(): number {

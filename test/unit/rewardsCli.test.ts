@@ -1,11 +1,11 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { rewardsReportSchema } from '../../src/rewards';
 import { runCli } from '../harness/cli';
 import { datasetsDir } from '../harness/fixtures';
+import { scratchFolder } from '../harness/scratch';
 
 
 const run = runCli;
@@ -49,7 +49,7 @@ describe('cot-studio reward', () => {
 });
 
 describe('cot-studio rewards', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-rewards-'));
+  const dir = scratchFolder('cot-studio-rewards-');
   const file = path.join(dir, 'mixed.jsonl');
   fs.writeFileSync(
     file,

@@ -4,7 +4,6 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { detectFormat, parseRecord } from '../../src/dataset/formats';
@@ -13,6 +12,7 @@ import { summarizeLine } from '../../src/dataset/recordSummary';
 import { datasetStatsSchema } from '../../src/dataset/validate';
 import { runCli } from '../harness/cli';
 import { datasetsDir } from '../harness/fixtures';
+import { scratchFolder } from '../harness/scratch';
 
 function parsed(record: JsonObject): ParsedRecord {
   const result = parseRecord(record);
@@ -26,7 +26,7 @@ function ratings(record: ParsedRecord, response = 0): (number | null)[] {
 
 /** A dataset folder holding `records` (made for the folder they will be in) as FILE and the sample images the records name. */
 function datasetFile(name: string, records: JsonObject[] | ((dir: string) => JsonObject[])): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-sources-'));
+  const dir = scratchFolder('cot-studio-sources-');
   fs.cpSync(path.join(datasetsDir, 'images'), path.join(dir, 'images'), { recursive: true });
   const file = path.join(dir, name);
   const lines = typeof records === 'function' ? records(dir) : records;
