@@ -8,6 +8,7 @@ import { readChat } from './formats/chat';
 import type { TextRef } from './formats/segment';
 import type { FormatId, JsonObject, JsonPath, ParsedRecord, Segment } from './record';
 import { readRecord, replaceSegmentText } from './recordEdit';
+import { flatMapped } from './flatMapped';
 
 /** A string that repeats a segment, and where in it the segment's text is expected (null: anywhere). */
 interface Repeat {
@@ -54,15 +55,15 @@ function repeatsOf(record: JsonObject, parsed: ParsedRecord, segment: Segment): 
 
 /** The spans of other strings of the record that hold a segment's text, as segments of their own. */
 export function linkedSegments(record: JsonObject, parsed: ParsedRecord, segment: Segment): Segment[] {
-  return repeatsOf(record, parsed, segment).flatMap(({ repeat, at }) =>
+  return flatMapped(repeatsOf(record, parsed, segment), ({ repeat, at }) =>
     at === null ? [] : [{ kind: segment.kind, label: segment.label, text: segment.text, path: repeat.holder.path, span: [at, at + segment.text.length] }],
   );
 }
 
 /** Strings that should repeat a segment of the first response and do not hold its text: where, and which segment. */
 export function unlinkedRepeats(record: JsonObject, parsed: ParsedRecord): { path: JsonPath; segment: Segment }[] {
-  return (parsed.responses[0]?.segments ?? []).flatMap((segment) =>
-    repeatsOf(record, parsed, segment).flatMap(({ repeat, at }) => (at === null ? [{ path: repeat.holder.path, segment }] : [])),
+  return flatMapped(parsed.responses[0]?.segments ?? [], (segment) =>
+    flatMapped(repeatsOf(record, parsed, segment), ({ repeat, at }) => (at === null ? [{ path: repeat.holder.path, segment }] : [])),
   );
 }
 

@@ -1,6 +1,7 @@
 import { type Side, segmentKey } from './annotations';
 import type { ParsedRecord, Response } from './record';
 import { RecordError } from './recordEdit';
+import { flatMapped } from './flatMapped';
 
 export { type Side, sideSchema } from './annotations';
 
@@ -29,7 +30,7 @@ export interface Reply {
 
 /** Every assistant turn's reply in order: a conversation's, or the record's first response. */
 export function assistantReplies(parsed: ParsedRecord): Response[] {
-  if (parsed.conversation) return parsed.conversation.flatMap((turn) => (turn.response ? [turn.response] : []));
+  if (parsed.conversation) return flatMapped(parsed.conversation, (turn) => (turn.response ? [turn.response] : []));
   return parsed.responses.slice(0, 1);
 }
 
@@ -69,7 +70,7 @@ function modelPath(parsed: ParsedRecord, model: string): Reply {
   if (parsed.responses[0]?.model === model) return resolveReply(parsed, { turn: 0 });
   const response = otherPaths(parsed).find((path) => path.model === model);
   if (!response) {
-    const models = parsed.responses.flatMap((path) => path.model ?? []);
+    const models = flatMapped(parsed.responses, (path) => (path.model === undefined ? [] : [path.model]));
     throw new RecordError(`the record has no path of ${model}${models.length > 0 ? `; it has ${models.join(', ')}` : ''}`);
   }
   return { response, side: 'primary', turn: 0, before: [], model };

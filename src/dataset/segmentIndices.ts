@@ -1,6 +1,7 @@
 import { type Annotations, SEGMENTATION, segmentKey } from './annotations';
 import { SECTIONS } from './formats/sections';
 import type { Json, JsonObject, ParsedRecord, Response, Segment } from './record';
+import { flatMapped } from './flatMapped';
 
 /** `### Let's think step by step.`, the one header whose other endings are new segments. */
 const STEP_BY_STEP = SECTIONS[2];
@@ -25,7 +26,7 @@ function isAdded(record: JsonObject, segment: Segment): boolean {
 
 /** Where each segment index of earlier versions stands now; indices past their last segment move by all that were added. */
 function indexMoves(record: JsonObject, response: Response | undefined): ((index: number) => number) | null {
-  const kept = (response?.segments ?? []).flatMap((segment, index) => (isAdded(record, segment) ? [] : [index]));
+  const kept = flatMapped(response?.segments ?? [], (segment, index) => (isAdded(record, segment) ? [] : [index]));
   const added = (response?.segments.length ?? 0) - kept.length;
   if (added === 0) return null;
   return (index) => kept[index] ?? index + added;

@@ -28,6 +28,13 @@ function zeroCounts<K extends string>(keys: readonly K[]): Record<K, number> {
 
 const LENGTH_BUCKETS = [50, 100, 200, 400, 800, 1600, null] as const;
 
+/** What a tally counts lines and records of: a dataset, or a range of a file being read. */
+export interface TalliedLines {
+  readonly fileName: string;
+  readonly lineCount: number;
+  readonly recordCount: number;
+}
+
 /**
  * Counts formats, review states, check failures, segments and annotations record by record, so the
  * same tally serves the CLI (all at once) and the overview (in batches between editor events).
@@ -38,7 +45,7 @@ export class StatsTally {
   private min = Infinity;
   private max = 0;
 
-  constructor(private readonly dataset: Dataset) {
+  constructor(private readonly dataset: TalliedLines) {
     this.stats = {
       file: dataset.fileName,
       lines: dataset.lineCount,

@@ -1,7 +1,8 @@
 /**
  * A byte stream cut into blocks of whole lines, each ending with the newline of its last line (the stream's
  * own last line may have none), about a chunk at a time: memory holds a block and the part line after it,
- * never the stream. A line longer than a chunk waits until its newline comes.
+ * never the stream. A line longer than a chunk waits until its newline comes. The part line is copied, so a
+ * chunk's buffer may be filled again once the next chunk is asked for (`readAhead`); a block is valid until then.
  */
 export async function* lineBlocks(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
   let pending: Buffer[] = [];
@@ -9,12 +10,12 @@ export async function* lineBlocks(chunks: AsyncIterable<Uint8Array>): AsyncGener
     const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const lastNewline = bytes.lastIndexOf(0x0a);
     if (lastNewline === -1) {
-      pending.push(bytes);
+      pending.push(Buffer.from(bytes));
       continue;
     }
     const whole = bytes.subarray(0, lastNewline + 1);
     yield pending.length === 0 ? whole : Buffer.concat([...pending, whole]);
-    pending = lastNewline + 1 < bytes.length ? [bytes.subarray(lastNewline + 1)] : [];
+    pending = lastNewline + 1 < bytes.length ? [Buffer.from(bytes.subarray(lastNewline + 1))] : [];
   }
   if (pending.length > 0) yield Buffer.concat(pending);
 }

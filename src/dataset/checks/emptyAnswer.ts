@@ -1,6 +1,7 @@
 import type { FormatId, JsonObject, ParsedRecord, Segment } from '../record';
 import { checkedResponses, responseField } from './responses';
 import type { Finding } from './result';
+import { flatMapped } from '../flatMapped';
 
 /** Formats that carry no response: a problem with its reference answer, for generation or RL. */
 const WITHOUT_RESPONSE: ReadonlySet<FormatId> = new Set(['r1-vl', 'reason-rft-rl', 'verl', 'mm-eureka', 'mmpr-prompt', 'mulberry-search']);
@@ -15,7 +16,7 @@ export function emptyAnswerFindings(record: JsonObject, parsed: ParsedRecord): F
   if (parsed.responses.length === 0) {
     return WITHOUT_RESPONSE.has(parsed.format) ? [] : [finding(responseField(record, undefined), 'no assistant turn after the first user turn')];
   }
-  return checkedResponses(parsed).flatMap(({ response, named }) => {
+  return flatMapped(checkedResponses(parsed), ({ response, named }) => {
     if (response.text.trim() === '') return [finding(responseField(record, response), `${named}the ${response.role} is empty`)];
     return response.segments
       .filter((segment) => isFinalAnswer(segment) && segment.text.trim() === '')

@@ -2,6 +2,7 @@ import { IMAGE_KEYS, readChat, turnText } from '../formats';
 import type { FormatId, JsonObject, ParsedRecord } from '../record';
 import type { LineTree } from './lineTree';
 import type { Finding } from './result';
+import { flatMapped } from '../flatMapped';
 
 const IMAGE_TOKEN = /<image>/g;
 /** Formats whose prompts place their images with `<image>` tokens (OpenAI and TRL use content parts). */
@@ -38,7 +39,7 @@ export function imageTokenFindings(record: JsonObject, parsed: ParsedRecord, tre
 
 /** Each image file the record names that cannot be used: missing, outside the allowed folders, or not an image. */
 export function imageMissingFindings(parsed: ParsedRecord, tree: LineTree, imageProblem: (path: string) => string | null): Finding[] {
-  return parsed.images.flatMap((image): Finding[] => {
+  return flatMapped(parsed.images, (image): Finding[] => {
     const problem = URL_SCHEME.test(image) ? null : imageProblem(image);
     return problem === null ? [] : [{ check: 'image-missing', severity: 'warning', field: tree.pathOfString(image) ?? null, problem }];
   });

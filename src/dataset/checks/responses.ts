@@ -5,6 +5,7 @@ import type { Finding } from './result';
 import { sectionGrammarProblems } from './sectionGrammar';
 import { stageGrammarProblems } from './stageGrammar';
 import { thinkAnswerProblems } from './thinkAnswerForm';
+import { flatMapped } from '../flatMapped';
 
 /**
  * The field that holds a response: the string of its first segment; for one without segments, the key of
@@ -28,7 +29,7 @@ export function checkedResponses(parsed: ParsedRecord): Array<{ response: Respon
 
 /** The grammar check of each response's structure (the structure the parser read it with). */
 export function grammarFindings(record: JsonObject, parsed: ParsedRecord, reflectionPhrase: string): Finding[] {
-  return checkedResponses(parsed).flatMap(({ response, named }) => {
+  return flatMapped(checkedResponses(parsed), ({ response, named }): Finding[] => {
     const field = responseField(record, response);
     const problems = (check: Finding['check'], found: string[]): Finding[] => found.map((problem) => ({ check, severity: 'error', field, problem: `${named}${problem}` }));
     switch (structureOf(parsed.format, response.text)) {

@@ -1,5 +1,6 @@
 import { type ConversationTurn, isJsonObject, type Json, type JsonObject, type JsonPath, type ParsedRecord } from '../record';
 import type { TextRef } from './segment';
+import { flatMapped } from '../flatMapped';
 
 export type TurnRole = 'system' | 'user' | 'assistant' | 'other';
 
@@ -176,7 +177,7 @@ export function turnsOutsideExchange(record: JsonObject, parsed: ParsedRecord): 
   const chat = readChat(record);
   if (!chat) return null;
   const { system, prompt, reply } = firstExchange(chat.turns);
-  const indices = chat.turns.flatMap((turn, index) => (turn === prompt || turn === reply || system.includes(turn) ? [] : [index]));
+  const indices = flatMapped(chat.turns, (turn, index) => (turn === prompt || turn === reply || system.includes(turn) ? [] : [index]));
   if (indices.length === 0) return null;
   const [key] = chat.path as [string];
   const list = record[key];

@@ -4,6 +4,7 @@ import { firstExchange, laterExchanges, readChat, readConversation, systemPrompt
 import { groundTruth, readKeySteps, recordId, recordImages, sourceLabel } from './fields';
 import { wholeSegment } from './segment';
 import { buildResponse, detectStructure, STRUCTURE_FORMAT, STRUCTURES, structureOf } from './structure';
+import { flatMapped } from '../flatMapped';
 
 /** The formats read from a `messages` or `conversations` list. */
 export type ChatFormat = Extract<FormatId, 'llava-cot' | 'mulberry' | 'think-answer' | 'sharegpt' | 'openai-chat'>;
@@ -52,7 +53,7 @@ export function parseChat(record: JsonObject, format: ChatFormat): ParsedRecord 
     id: recordId(record),
     question: prompt ? turnText(prompt) : null,
     ...(system === null ? {} : { system }),
-    images: [...listed, ...chat.turns.flatMap((turn) => turn.imageUrls)],
+    images: [...listed, ...flatMapped(chat.turns, (turn) => turn.imageUrls)],
     groundTruth: groundTruth(record),
     keySteps: readKeySteps(record),
     ...sourceLabel(record),

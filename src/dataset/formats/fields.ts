@@ -1,5 +1,6 @@
 import { describeJson, isJsonObject, type Json, type JsonObject, type JsonPath } from '../record';
 import { formatPath, RecordError } from '../recordEdit';
+import { flatMapped } from '../flatMapped';
 
 /** The record keys that name images; their paths are listed in this order. */
 export const IMAGE_KEYS = ['image_path', 'image', 'images'] as const;
@@ -49,7 +50,7 @@ function imagePath(item: Json, path: JsonPath): string {
  * them. `null` means no image (text-only records in mixed LLaVA data carry it).
  */
 export function recordImages(record: JsonObject): string[] {
-  return IMAGE_KEYS.flatMap((key) => imagesAt(record, key));
+  return flatMapped(IMAGE_KEYS, (key) => imagesAt(record, key));
 }
 
 /**

@@ -3,13 +3,14 @@ import { firstExchange, readChat, type Turn, turnText } from './chat';
 import { recordId, recordImages, requireString } from './fields';
 import { wholeSegment } from './segment';
 import { buildResponse } from './structure';
+import { flatMapped } from '../flatMapped';
 
 /**
  * The per-model results of a CoMCTS search: keys whose object holds a path (`response`) with `valid` or
  * `is_correct`; a bare verdict object (an evaluation's `{"is_correct": true}`) is no search result.
  */
 function searchResults(record: JsonObject): [string, JsonObject][] {
-  return Object.entries(record).flatMap(([key, value]: [string, Json]): [string, JsonObject][] =>
+  return flatMapped(Object.entries(record), ([key, value]: [string, Json]): [string, JsonObject][] =>
     isJsonObject(value) && typeof value.response === 'string' && ('valid' in value || 'is_correct' in value) ? [[key, value]] : [],
   );
 }
@@ -56,7 +57,10 @@ function searchResponse(model: string, result: JsonObject): Response | null {
 export function parseMulberrySearch(record: JsonObject): ParsedRecord {
   const chat = readChat(record);
   const reply = chat ? firstExchange(chat.turns).reply : null;
-  const responses = searchResults(record).flatMap(([model, result]) => searchResponse(model, result) ?? []);
+  const responses = flatMapped(searchResults(record), ([model, result]) => {
+    const response = searchResponse(model, result);
+    return response ? [response] : [];
+  });
   const prefix = record.prefix_prompt;
   return {
     format: 'mulberry-search',

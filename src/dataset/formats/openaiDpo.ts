@@ -5,6 +5,7 @@ import { earlierExchanges } from './earlierExchanges';
 import { groundTruth, recordId, recordImages } from './fields';
 import { wholeSegment } from './segment';
 import { buildResponse } from './structure';
+import { flatMapped } from '../flatMapped';
 
 /** The assistant message of `preferred_output` / `non_preferred_output`: a one-message list. */
 function readOutput(record: JsonObject, key: 'preferred_output' | 'non_preferred_output') {
@@ -33,7 +34,7 @@ export function parseOpenaiDpo(record: JsonObject): ParsedRecord {
     id: recordId(record),
     question: earlier?.question ?? (prompt ? turnText(prompt) : null),
     ...(system === null ? {} : { system }),
-    images: [...recordImages(record), ...turns.flatMap((turn) => turn.imageUrls)],
+    images: [...recordImages(record), ...flatMapped(turns, (turn) => turn.imageUrls)],
     groundTruth: groundTruth(record),
     keySteps: null,
     ...(earlier ? { conversation: earlier.conversation } : {}),

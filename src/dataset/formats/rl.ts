@@ -3,6 +3,7 @@ import { describeJson, isJsonObject, type Json, type JsonObject, type ParsedReco
 import { RecordError } from '../recordEdit';
 import { firstExchange, readChat, readTurns, systemPrompt, type Turn, turnText } from './chat';
 import { groundTruth, imagesAt, readKeySteps, recordId, recordImages, requireString } from './fields';
+import { flatMapped } from '../flatMapped';
 
 /**
  * The RL formats: a problem, its image(s) and reference answer, no response to review. EasyR1's default
@@ -41,7 +42,7 @@ export function parseVerl(record: JsonObject): ParsedRecord {
     format: 'verl',
     id: recordId(record),
     ...promptFields(record, turns),
-    images: [...recordImages(record), ...turns.flatMap((turn) => turn.imageUrls)],
+    images: [...recordImages(record), ...flatMapped(turns, (turn) => turn.imageUrls)],
     groundTruth: typeof truth === 'string' || typeof truth === 'number' ? String(truth) : null,
     keySteps: null,
     responses: [],
@@ -80,7 +81,7 @@ function messageTurns(record: JsonObject): Turn[] | null {
 export function parseMmEureka(record: JsonObject): ParsedRecord {
   const turns = readChat(record)?.turns ?? messageTurns(record);
   if (!turns) throw new RecordError('conversations: missing (an MM-Eureka record holds its prompt in conversations, or as JSON text in message)');
-  const urls = [...imagesAt(record, 'image_urls'), ...turns.flatMap((turn) => turn.imageUrls)];
+  const urls = [...imagesAt(record, 'image_urls'), ...flatMapped(turns, (turn) => turn.imageUrls)];
   return {
     format: 'mm-eureka',
     id: recordId(record),

@@ -1,5 +1,4 @@
 import type { Segment } from '../record';
-import { allMatches } from './matches';
 import { sliceSegment, type TextRef } from './segment';
 
 /**
@@ -27,28 +26,48 @@ export interface Header {
   end: number;
 }
 
+const MARK = '### ';
 const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const spellings = SECTIONS.map((section) => `(${'spellings' in section ? section.spellings : literal(section.header)})`);
-/** Group 1 is a step's number; group 2 + i matches SECTIONS[i]. */
-const HEADER = new RegExp(`^(?:### Step (\\d+):|${spellings.join('|')})`, 'gm');
-/** The same pattern without the global flag: whether a header exists, without collecting them all. */
-const ANY_HEADER = new RegExp(HEADER.source, 'm');
+// Each spelling without its leading `### `, which is found with indexOf before the pattern is tried.
+const spellings = SECTIONS.map((section) => `(${('spellings' in section ? section.spellings : literal(section.header)).slice(MARK.length)})`);
+/** Tried where a line starts with `### `: group 1 is a step's number; group 2 + i matches SECTIONS[i]. */
+const HEADER = new RegExp(`### (?:Step (\\d+):|${spellings.join('|')})`, 'y');
+/** The line terminators after which a multiline `^` matches. */
+const LINE_BREAKS = new Set(['\n', '\r', '\u2028', '\u2029']);
+
+/**
+ * The first header line at or after `from`. Each `### ` is found with indexOf and the pattern tried only where
+ * it starts a line: a multiline `^` pattern is tried at every character, several times slower on long responses.
+ */
+function nextHeader(text: string, from: number): RegExpExecArray | null {
+  for (let at = text.indexOf(MARK, from); at !== -1; at = text.indexOf(MARK, at + 1)) {
+    if (at > 0 && !LINE_BREAKS.has(text[at - 1])) continue;
+    HEADER.lastIndex = at;
+    const match = HEADER.exec(text);
+    if (match) return match;
+  }
+  return null;
+}
 
 export function findHeaders(text: string): Header[] {
-  return allMatches(text, HEADER).map((match) => {
+  const headers: Header[] = [];
+  for (let match = nextHeader(text, 0); match !== null; match = nextHeader(text, match.index + match[0].length)) {
     const start = match.index;
     const end = start + match[0].length;
     if (match[1] !== undefined) {
       const step = Number(match[1]);
-      return { header: match[0], label: `Step ${step}`, step, rank: STEP_RANK, start, end };
+      headers.push({ header: match[0], label: `Step ${step}`, step, rank: STEP_RANK, start, end });
+      continue;
     }
-    const section = SECTIONS.find((_, index) => match[index + 2] !== undefined) ?? SECTIONS[0];
-    return { header: match[0], label: section.label, step: null, rank: section.rank, start, end };
-  });
+    const groups = match;
+    const section = SECTIONS.find((_, index) => groups[index + 2] !== undefined) ?? SECTIONS[0];
+    headers.push({ header: match[0], label: section.label, step: null, rank: section.rank, start, end });
+  }
+  return headers;
 }
 
 export function hasSections(text: string): boolean {
-  return ANY_HEADER.test(text);
+  return nextHeader(text, 0) !== null;
 }
 
 /**

@@ -5,6 +5,7 @@ import { earlierExchanges } from './earlierExchanges';
 import { groundTruth, recordId, recordImages } from './fields';
 import { wholeSegment } from './segment';
 import { buildResponse } from './structure';
+import { flatMapped } from '../flatMapped';
 
 /** A side of a LLaMA-Factory ranking record: a `{"from": "gpt", "value": ...}` turn (or a plain string). */
 function readSide(record: JsonObject, role: 'chosen' | 'rejected') {
@@ -33,7 +34,7 @@ export function parseSharegptPreference(record: JsonObject): ParsedRecord {
     id: recordId(record),
     question: earlier?.question ?? (prompt ? turnText(prompt) : null),
     ...(system === null ? {} : { system }),
-    images: [...recordImages(record), ...chat.turns.flatMap((turn) => turn.imageUrls)],
+    images: [...recordImages(record), ...flatMapped(chat.turns, (turn) => turn.imageUrls)],
     groundTruth: groundTruth(record),
     keySteps: null,
     ...(earlier ? { conversation: earlier.conversation } : {}),

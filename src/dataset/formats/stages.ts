@@ -7,7 +7,7 @@ import { type Tag, tagScanner, tagSegments } from './tags';
 export const STAGES = ['SUMMARY', 'CAPTION', 'REASONING', 'CONCLUSION'] as const;
 const stageScanner = tagScanner(STAGES);
 
-export function stageTags(text: string): Tag[] {
+export function stageTags(text: string): readonly Tag[] {
   return stageScanner.scan(text);
 }
 

@@ -3,6 +3,7 @@ import { hasSections, sectionSegments } from './sections';
 import type { TextRef } from './segment';
 import { hasStages, stageSegments } from './stages';
 import { hasThinkAnswer, thinkAnswerSegments } from './thinkAnswer';
+import { flatMapped } from '../flatMapped';
 
 /** The markup a response can carry, whatever record shape holds it. */
 export type Structure = 'stages' | 'think-answer' | 'sections';
@@ -68,7 +69,7 @@ export function structureOf(format: FormatId, text: string): Structure | null {
 export function buildResponse(role: ResponseRole, format: FormatId, refs: TextRef[], unstructured: (ref: TextRef) => Segment[]): Response {
   const text = refs.map((ref) => ref.text).join('\n');
   const structure = structureOf(format, text);
-  const segments = refs.flatMap((ref) =>
+  const segments = flatMapped(refs, (ref) =>
     structure !== null && STRUCTURES[structure].present(ref.text) ? STRUCTURES[structure].segments(ref) : unstructured(ref),
   );
   return { role, text, segments };

@@ -4,32 +4,34 @@ import { sliceSegment, type TextRef } from './segment';
 
 /** One `<NAME>` or `</NAME>` tag in a response. */
 export interface Tag {
-  name: string;
-  closing: boolean;
-  start: number;
-  end: number;
+  readonly name: string;
+  readonly closing: boolean;
+  readonly start: number;
+  readonly end: number;
 }
 
 /** Finds one markup's tags; its patterns are built once, as every response of a file is scanned for them. */
 export interface TagScanner {
-  scan(text: string): Tag[];
+  scan(text: string): readonly Tag[];
   /** Whether any of the tags is opened: what makes a response carry this markup. */
   opens(text: string): boolean;
 }
 
 export function tagScanner(names: readonly string[]): TagScanner {
-  const alternatives = names.join('|');
-  const tag = new RegExp(`<(/?)(${alternatives})>`, 'g');
-  const opening = new RegExp(`<(?:${alternatives})>`);
+  const tag = new RegExp(`<(/?)(${names.join('|')})>`, 'g');
+  const openings = names.map((name) => `<${name}>`);
+  // A response is scanned when it is read and again when it is checked: the last scan is kept for the second.
+  let last: { text: string; tags: readonly Tag[] } | undefined;
   return {
-    scan: (text) =>
-      allMatches(text, tag).map((match) => ({
-        name: match[2],
-        closing: match[1] === '/',
-        start: match.index,
-        end: match.index + match[0].length,
-      })),
-    opens: (text) => opening.test(text),
+    scan: (text) => {
+      if (last?.text !== text) {
+        const tags = allMatches(text, tag).map((match) => ({ name: match[2], closing: match[1] === '/', start: match.index, end: match.index + match[0].length }));
+        last = { text, tags };
+      }
+      return last.tags;
+    },
+    // indexOf finds a literal several times faster than a pattern of alternatives is tried along the text.
+    opens: (text) => openings.some((opening) => text.includes(opening)),
   };
 }
 
@@ -38,7 +40,7 @@ export function tagScanner(names: readonly string[]): TagScanner {
  * kept, so a replaced text keeps its tags' layout). A tag left open runs to the next opening tag or the end,
  * so an unfinished response still shows all its text; a stray closing tag starts nothing.
  */
-export function tagSegments(ref: TextRef, tags: Tag[], kindOf: (name: string) => SegmentKind): Segment[] {
+export function tagSegments(ref: TextRef, tags: readonly Tag[], kindOf: (name: string) => SegmentKind): Segment[] {
   const segments: Segment[] = [];
   tags.forEach((tag, index) => {
     if (tag.closing) return;

@@ -1,6 +1,7 @@
 import type { Segment } from '../record';
 import { sliceSegment, type TextRef } from './segment';
 import { type Tag, tagScanner, tagSegments } from './tags';
+import { flatMapped } from '../flatMapped';
 
 const thinkAnswerScanner = tagScanner(['think', 'answer']);
 
@@ -27,6 +28,9 @@ function summarySegment(ref: TextRef, close: Tag, next: Tag | undefined): Segmen
 export function thinkAnswerSegments(ref: TextRef): Segment[] {
   const tags = thinkAnswerScanner.scan(ref.text);
   const tagged = tagSegments(ref, tags, (name) => (name === 'think' ? 'think' : 'answer'));
-  const summaries = tags.flatMap((tag, index) => summarySegment(ref, tag, tags[index + 1]) ?? []);
+  const summaries = flatMapped(tags, (tag, index) => {
+    const summary = summarySegment(ref, tag, tags[index + 1]);
+    return summary === null ? [] : [summary];
+  });
   return [...tagged, ...summaries].sort((a, b) => a.span[0] - b.span[0]);
 }

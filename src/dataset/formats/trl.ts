@@ -5,6 +5,7 @@ import { earlierExchanges, type EarlierExchanges } from './earlierExchanges';
 import { groundTruth, recordId, recordImages, sourceLabel } from './fields';
 import { stepResponse, stepSegment, type TextRef, wholeSegment } from './segment';
 import { buildResponse } from './structure';
+import { flatMapped } from '../flatMapped';
 
 /** TRL's `prompt`: a string, or conversational messages whose first user turn is the question. */
 function readPrompt(record: JsonObject): { question: string | null; imageUrls: string[] } {
@@ -13,7 +14,7 @@ function readPrompt(record: JsonObject): { question: string | null; imageUrls: s
   const turns = readTurns(prompt, ['prompt']);
   if (!turns) throw new RecordError(`prompt: expected a string or a list of messages, found ${describeJson(prompt)}`);
   const first = firstExchange(turns).prompt;
-  return { question: first ? turnText(first) : null, imageUrls: turns.flatMap((turn) => turn.imageUrls) };
+  return { question: first ? turnText(first) : null, imageUrls: flatMapped(turns, (turn) => turn.imageUrls) };
 }
 
 /** A conversational prompt that holds earlier exchanges, read with `last` as the conversation's last reply (`earlierExchanges`). */
@@ -29,7 +30,7 @@ function promptExchanges(record: JsonObject, format: 'trl-preference' | 'trl-com
 function implicitPrompt(record: JsonObject): { question: string | null; imageUrls: string[] } {
   const turns = readTurns(record.chosen, ['chosen']);
   const prompt = turns ? firstExchange(turns).prompt : null;
-  return { question: prompt ? turnText(prompt) : null, imageUrls: turns?.flatMap((turn) => turn.imageUrls) ?? [] };
+  return { question: prompt ? turnText(prompt) : null, imageUrls: turns ? flatMapped(turns, (turn) => turn.imageUrls) : [] };
 }
 
 /** A side of a TRL pair, or a TRL completion: a string, or a list holding the assistant message (conversational TRL). */

@@ -1,13 +1,12 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BufferSource } from '../../files/byteSource';
+import { isUtf8 } from 'node:buffer';
+import { FileSource, readAhead } from '../../files/byteSource';
 import { lineBlocks } from '../../files/lineBlocks';
-import { type CheckContext, fileCheckContext } from '../checks';
-import { Dataset } from '../dataset';
-import { LineIndex } from '../lineIndex';
+import { type CheckContext, checkLine, fileCheckContext } from '../checks';
+import type { Dataset } from '../dataset';
 import type { FormatId } from '../record';
-import { tallyDataset } from '../validate';
-import { mergeStatsParts } from './merge';
+import { findInvalidUtf8 } from '../utf8';
+import { StatsTally, tallyDataset } from '../validate';
 import type { StatsPart } from './protocol';
 
 export interface TallyOptions {
@@ -17,36 +16,68 @@ export interface TallyOptions {
   blockBytes?: number;
 }
 
-/** A range is read this much at a time: each block of whole lines is tallied, then let go. */
+/** A range is read this much at a time, into two buffers in turn: each block of whole lines is tallied, then let go. */
 const BLOCK_BYTES = 4 * 1024 * 1024;
-
-function tallyWith(dataset: Dataset, context: CheckContext): StatsPart {
-  const tally = tallyDataset(dataset, context);
-  return { stats: tally.result(), responses: tally.responseCount };
-}
 
 /** Checks and counts every record of a dataset read from `file`. */
 export function tallyRecords(file: string, dataset: Dataset, options: TallyOptions): StatsPart {
-  return tallyWith(dataset, fileCheckContext(file, options.imageRoots, options.format));
+  const tally = tallyDataset(dataset, fileCheckContext(file, options.imageRoots, options.format));
+  return { stats: tally.result(), responses: tally.responseCount };
+}
+
+/** The lines and records of a range read so far, which its tally reports. */
+interface RangeLines {
+  fileName: string;
+  lineCount: number;
+  recordCount: number;
+}
+
+const isBlankByte = (byte: number): boolean => byte === 0x20 || byte === 0x09 || byte === 0x0d;
+
+/**
+ * Checks and counts the lines of a block of whole lines, as the dataset reads them: a line without its line
+ * ending (and the file's byte order mark), blank when it holds only spaces, tabs and carriage returns, and its
+ * invalid UTF-8 looked for only when the block has some.
+ */
+function tallyBlock(block: Buffer, fileStart: boolean, lines: RangeLines, tally: StatsTally, context: CheckContext): void {
+  const wellFormed = isUtf8(block);
+  let start = fileStart && block[0] === 0xef && block[1] === 0xbb && block[2] === 0xbf ? 3 : 0;
+  while (start < block.length) {
+    const newline = block.indexOf(0x0a, start);
+    const next = newline === -1 ? block.length : newline + 1;
+    const end = newline !== -1 && newline > start && block[newline - 1] === 0x0d ? newline - 1 : newline === -1 ? block.length : newline;
+    lines.lineCount++;
+    let blank = true;
+    for (let at = start; at < end && blank; at++) blank = isBlankByte(block[at]);
+    if (!blank) {
+      lines.recordCount++;
+      tally.add(checkLine(block.toString('utf8', start, end), context, wellFormed ? undefined : findInvalidUtf8(block.subarray(start, end))));
+    }
+    start = next;
+  }
 }
 
 /**
- * Checks and counts the records of the whole lines in [start, end) of `file`, read in blocks of whole lines: a
- * block's lines are views of its bytes, so a line is neither copied nor looked up twice, and memory holds a
- * block, never the range.
+ * Checks and counts the records of the whole lines in [start, end) of `file`. The range is read ahead into two
+ * buffers in turn (fresh buffers for every read cost page faults and collections) and cut into blocks of whole
+ * lines; each line is decoded from its block's bytes, so memory holds two buffers and a line, never the range.
  */
 export async function tallyRange(file: string, start: number, end: number, options: TallyOptions): Promise<StatsPart> {
-  const context = fileCheckContext(file, options.imageRoots, options.format);
-  const name = path.basename(file);
-  // Each block's tally is merged into the running one at once, so the tallies kept do not grow with the range.
-  let tallied: StatsPart | undefined;
+  const context: CheckContext = { ...fileCheckContext(file, options.imageRoots, options.format), ranges: false };
+  const lines: RangeLines = { fileName: path.basename(file), lineCount: 0, recordCount: 0 };
+  const tally = new StatsTally(lines);
   if (end > start) {
-    const blocks = lineBlocks(fs.createReadStream(file, { start, end: end - 1, highWaterMark: options.blockBytes ?? BLOCK_BYTES }));
-    for await (const block of blocks) {
-      const lines = LineIndex.build(block, start === 0 && tallied === undefined);
-      const part = tallyWith(Dataset.ofIndexed(name, { source: new BufferSource(block), lines }), context);
-      tallied = tallied ? { stats: mergeStatsParts(name, [tallied, part]), responses: tallied.responses + part.responses } : part;
+    const source = FileSource.open(file);
+    try {
+      const chunks = readAhead((buffer, from, length) => source.readInto(buffer, from, length), [{ start, end }], options.blockBytes ?? BLOCK_BYTES);
+      let fileStart = start === 0;
+      for await (const block of lineBlocks(chunks)) {
+        tallyBlock(block, fileStart, lines, tally, context);
+        fileStart = false;
+      }
+    } finally {
+      source.close();
     }
   }
-  return tallied ?? tallyWith(Dataset.fromBytes(name, new Uint8Array(0)), context);
+  return { stats: tally.result(), responses: tally.responseCount };
 }
