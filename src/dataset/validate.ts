@@ -27,6 +27,7 @@ function zeroCounts<K extends string>(keys: readonly K[]): Record<K, number> {
 }
 
 const LENGTH_BUCKETS = [50, 100, 200, 400, 800, 1600, null] as const;
+const NO_CHECKS: ReadonlySet<CheckId> = new Set();
 
 /** What a tally counts lines and records of: a dataset, or a range of a file being read. */
 export interface TalliedLines {
@@ -64,7 +65,8 @@ export class StatsTally {
 
   add({ record, parsed, results }: LineCheck): void {
     const stats = this.stats;
-    const failed = new Set<CheckId>(results.map((result) => result.check));
+    // Most records fail no check: no set of failed checks is made for them.
+    const failed = results.length === 0 ? NO_CHECKS : new Set<CheckId>(results.map((result) => result.check));
     for (const check of failed) stats.checks[check]++;
     if (results.some((result) => result.severity === 'error')) stats.recordsWithErrors++;
     const formatKey = parsed?.format ?? (failed.has('unparseable') ? 'unparseable' : 'unknown-format');

@@ -6,19 +6,19 @@ export type TurnRole = 'system' | 'user' | 'assistant' | 'other';
 
 /** One chat turn: its text strings (one, or one per text part) and the images it places itself. */
 export interface Turn {
-  role: TurnRole;
-  texts: TextRef[];
+  readonly role: TurnRole;
+  readonly texts: readonly TextRef[];
   /** Urls of `image_url` parts, paths of `image` parts and of the turn's own `image_path` (R1-V). */
-  imageUrls: string[];
+  readonly imageUrls: readonly string[];
   /** Whether the content is an OpenAI list of parts rather than a string. */
-  hasParts: boolean;
+  readonly hasParts: boolean;
   /** TRL's bare `{"type": "image"}` parts: each stands for the next of the record's listed `images`. */
-  imageSlots: number;
+  readonly imageSlots: number;
 }
 
 export interface Chat {
-  path: JsonPath;
-  turns: Turn[];
+  readonly path: JsonPath;
+  readonly turns: readonly Turn[];
 }
 
 /** Where sharegpt-style records keep their turns; LLaMA-Factory accepts both. */
@@ -83,7 +83,23 @@ export function readTurns(value: Json | undefined, path: JsonPath): Turn[] | nul
   return Array.isArray(value) ? value.map((turn, index) => readTurn(turn, [...path, index])) : null;
 }
 
+/** The record `readChat` read last, and its chat: detection, parsing and several checks each ask for the same record's. */
+let lastRecord: JsonObject | undefined;
+let lastChat: Chat | null = null;
+
+/**
+ * The record's chat list as turns. A parsed record is never changed in place (an edit rewrites its line, which
+ * is parsed again), so the chat of the record read last is given again without reading its turns again.
+ */
 export function readChat(record: JsonObject): Chat | null {
+  if (record !== lastRecord) {
+    lastChat = readChatTurns(record);
+    lastRecord = record;
+  }
+  return lastChat;
+}
+
+function readChatTurns(record: JsonObject): Chat | null {
   for (const key of CHAT_KEYS) {
     const turns = readTurns(record[key], [key]);
     if (turns) return { path: [key], turns };
@@ -95,7 +111,7 @@ export function readChat(record: JsonObject): Chat | null {
  * The exchange a record is about: its first user turn and the first assistant turn after it, and the system
  * turns before that question (the system prompt).
  */
-export function firstExchange(turns: Turn[]): { system: Turn[]; prompt: Turn | null; reply: Turn | null } {
+export function firstExchange(turns: readonly Turn[]): { system: Turn[]; prompt: Turn | null; reply: Turn | null } {
   const promptIndex = turns.findIndex((turn) => turn.role === 'user');
   const reply = turns.find((turn, index) => index > promptIndex && turn.role === 'assistant') ?? null;
   const system = turns.slice(0, promptIndex >= 0 ? promptIndex : turns.length).filter((turn) => turn.role === 'system');
@@ -103,7 +119,7 @@ export function firstExchange(turns: Turn[]): { system: Turn[]; prompt: Turn | n
 }
 
 /** A record's system prompt: its system turns before the question, or sharegpt's top-level `system` field. */
-export function systemPrompt(record: JsonObject, turns: Turn[]): string | null {
+export function systemPrompt(record: JsonObject, turns: readonly Turn[]): string | null {
   const texts = firstExchange(turns).system.map(turnText);
   if (typeof record.system === 'string' && record.system !== '') texts.unshift(record.system);
   return texts.length > 0 ? texts.join('\n') : null;
@@ -125,7 +141,7 @@ export function countImageTokens(text: string): number {
  * The turns after the first reply, when every one is a question or a reply: the exchanges the conversation goes
  * on with. Empty when there are none, or when one is a system or tool turn, which no export can place.
  */
-export function laterExchanges(turns: Turn[]): Turn[] {
+export function laterExchanges(turns: readonly Turn[]): Turn[] {
   const { reply } = firstExchange(turns);
   if (!reply) return [];
   const later = turns.slice(turns.indexOf(reply) + 1);
@@ -138,7 +154,7 @@ export function laterExchanges(turns: Turn[]): Turn[] {
  * TRL's bare image parts. Listed images without either belong to the first question, in front of its
  * placeholders, as exports write them.
  */
-export function readConversation(listed: string[], turns: Turn[]): ConversationTurn[] {
+export function readConversation(listed: string[], turns: readonly Turn[]): ConversationTurn[] {
   const tokens = turns.map((turn) => turn.imageSlots + (turn.role === 'user' ? countImageTokens(turnText(turn)) : 0));
   const unplaced = Math.max(0, listed.length - tokens.reduce((sum, count) => sum + count, 0));
   let next = 0;

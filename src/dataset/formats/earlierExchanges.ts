@@ -20,7 +20,7 @@ export interface EarlierExchanges {
  * is one question, or does not go on in questions and replies. A final assistant message after the last
  * question (a continued prefix) is not part of it, as it is not of a one-question prompt.
  */
-export function earlierExchanges(format: FormatId, listed: string[], turns: Turn[], last: Response): EarlierExchanges | null {
+export function earlierExchanges(format: FormatId, listed: string[], turns: readonly Turn[], last: Response): EarlierExchanges | null {
   const start = turns.findIndex((turn) => turn.role === 'user');
   let end = turns.length - 1;
   while (end >= 0 && turns[end].role !== 'user') end--;

@@ -23,7 +23,7 @@ export function parseProblem(record: JsonObject, format: 'r1-vl' | 'reason-rft-r
 }
 
 /** An RL prompt given as chat turns: the first user turn is the question, system turns before it the system prompt. */
-function promptFields(record: JsonObject, turns: Turn[]): Pick<ParsedRecord, 'question' | 'system'> {
+function promptFields(record: JsonObject, turns: readonly Turn[]): Pick<ParsedRecord, 'question' | 'system'> {
   const { prompt } = firstExchange(turns);
   const system = systemPrompt(record, turns);
   return { question: prompt ? turnText(prompt) : null, ...(system === null ? {} : { system }) };

@@ -66,7 +66,7 @@ export function structureOf(format: FormatId, text: string): Structure | null {
  * A response made of one or more strings (several when OpenAI content has several text parts). Each string
  * is split by the format's structure when it carries it, else by `unstructured`.
  */
-export function buildResponse(role: ResponseRole, format: FormatId, refs: TextRef[], unstructured: (ref: TextRef) => Segment[]): Response {
+export function buildResponse(role: ResponseRole, format: FormatId, refs: readonly TextRef[], unstructured: (ref: TextRef) => Segment[]): Response {
   const text = refs.map((ref) => ref.text).join('\n');
   const structure = structureOf(format, text);
   const segments = flatMapped(refs, (ref) =>

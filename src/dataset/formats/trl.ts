@@ -34,7 +34,7 @@ function implicitPrompt(record: JsonObject): { question: string | null; imageUrl
 }
 
 /** A side of a TRL pair, or a TRL completion: a string, or a list holding the assistant message (conversational TRL). */
-function readSide(record: JsonObject, role: 'chosen' | 'rejected' | 'completion'): TextRef[] {
+function readSide(record: JsonObject, role: 'chosen' | 'rejected' | 'completion'): readonly TextRef[] {
   const value = record[role];
   if (typeof value === 'string') return [{ text: value, path: [role] }];
   const turns = readTurns(value, [role]);
