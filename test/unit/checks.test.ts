@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import { ANNOTATION_VERSION, annotationsSchema, emptyAnnotations } from '../../src/dataset/annotations';
 import { type CheckContext, type CheckResult, checkLine, checkRecord, checkResultSchema, fileCheckContext } from '../../src/dataset/checks';
 import { parseRecord } from '../../src/dataset/formats';
 import type { JsonObject } from '../../src/dataset/record';
@@ -310,6 +311,11 @@ describe('reward checks', () => {
 describe('annotations', () => {
   const line = (block: string) => JSON.stringify(llava(stages())).replace(/\}$/, `, "cot_studio": ${block}}`);
   const annotationResults = (text: string) => checkLine(text, everywhere).results.filter((result) => result.check === 'annotations');
+
+  it('reads a record without a block as the schema reads a block with only its version', () => {
+    assert.deepEqual(emptyAnnotations(), annotationsSchema.parse({ version: ANNOTATION_VERSION }));
+    assert.notEqual(emptyAnnotations().segments, emptyAnnotations().segments, 'each caller gets a block of its own to change');
+  });
 
   it('passes a well-formed block, unknown keys included, and a record without one', () => {
     assert.deepEqual(checkLine(line('{"version": 1, "team_tag": "x", "segments": {"0": {"rating": 1, "note": "n"}}}'), everywhere).results, []);

@@ -1,4 +1,4 @@
-import { isJsonObject, type Json, type JsonObject, type ParsedRecord, type Response } from '../record';
+import { isJsonObject, type JsonObject, type ParsedRecord, type Response } from '../record';
 import { firstExchange, readChat, type Turn, turnText } from './chat';
 import { recordId, recordImages, requireString } from './fields';
 import { wholeSegment } from './segment';
@@ -10,9 +10,13 @@ import { flatMapped } from '../flatMapped';
  * `is_correct`; a bare verdict object (an evaluation's `{"is_correct": true}`) is no search result.
  */
 function searchResults(record: JsonObject): [string, JsonObject][] {
-  return flatMapped(Object.entries(record), ([key, value]: [string, Json]): [string, JsonObject][] =>
-    isJsonObject(value) && typeof value.response === 'string' && ('valid' in value || 'is_correct' in value) ? [[key, value]] : [],
-  );
+  // Every record of a file is tested for these during detection: its keys are walked, not copied into entries.
+  const results: [string, JsonObject][] = [];
+  for (const key in record) {
+    const value = record[key];
+    if (isJsonObject(value) && typeof value.response === 'string' && ('valid' in value || 'is_correct' in value)) results.push([key, value]);
+  }
+  return results;
 }
 
 /** Whether a reply is a ground truth as CoMCTS checks paths against it: its last line is `Answer:B` (alone, or after a solution). */
