@@ -30,12 +30,18 @@ function runCliWithInput(input: Buffer, ...args: string[]): Promise<{ code: numb
   });
 }
 
-/** The bytes in chunks of the sizes given, taken in turn. */
-async function* chunksOf(bytes: Buffer, sizes: readonly number[]): AsyncGenerator<Buffer> {
+/**
+ * The bytes in chunks of the sizes given, taken in turn; `reused`: each chunk in the same buffer, filled again
+ * once the next is asked for, as a read ahead gives them.
+ */
+async function* chunksOf(bytes: Buffer, sizes: readonly number[], reused = false): AsyncGenerator<Buffer> {
+  const buffer = Buffer.alloc(Math.max(...sizes));
   let start = 0;
   for (let turn = 0; start < bytes.length; turn++) {
     const size = sizes[turn % sizes.length];
-    yield bytes.subarray(start, start + size);
+    const chunk = bytes.subarray(start, start + size);
+    yield reused ? buffer.subarray(0, chunk.copy(buffer)) : chunk;
+    if (reused) buffer.fill(0x23);
     start += size;
   }
 }
@@ -44,11 +50,15 @@ describe('lineBlocks', () => {
   it('cuts a stream into whole lines however its chunks fall', async () => {
     const text = Buffer.from('first\r\nsecond line\n\n  \nthe longest line of them all\nlast, with no newline');
     for (const sizes of [[1], [3, 7], [64], [5, 1, 30]]) {
-      const blocks: Buffer[] = [];
-      for await (const block of lineBlocks(chunksOf(text, sizes))) blocks.push(block);
-      assert.deepEqual(Buffer.concat(blocks), text, `chunks of ${sizes.join(', ')}`);
-      for (const block of blocks.slice(0, -1)) assert.equal(block.at(-1), 0x0a, `chunks of ${sizes.join(', ')}: a block ends with its last line's newline`);
-      assert.equal(blocks.at(-1)?.toString(), 'last, with no newline');
+      for (const reused of [false, true]) {
+        const blocks: Buffer[] = [];
+        // A block is valid until the next is asked for: it is copied at once.
+        for await (const block of lineBlocks(chunksOf(text, sizes, reused))) blocks.push(Buffer.from(block));
+        const named = `chunks of ${sizes.join(', ')}${reused ? ' in one buffer' : ''}`;
+        assert.deepEqual(Buffer.concat(blocks), text, named);
+        for (const block of blocks.slice(0, -1)) assert.equal(block.at(-1), 0x0a, `${named}: a block ends with its last line's newline`);
+        assert.equal(blocks.at(-1)?.toString(), 'last, with no newline');
+      }
     }
   });
 });
