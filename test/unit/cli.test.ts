@@ -95,11 +95,18 @@ describe('cot-studio stats', () => {
 describe('stats of a range of a file', () => {
   it('tallies its lines a block at a time as one pass over them does, a line across blocks or a block across a line', async () => {
     const names = ['edge_cases.jsonl', ...fs.readdirSync(datasetsDir).filter((name) => name.endsWith('.jsonl') && name !== 'edge_cases.jsonl')];
-    const bytes = Buffer.concat(names.map((name) => fs.readFileSync(fixture(name))).flatMap((part) => [part, Buffer.from('\n')]));
+    // Lines whose bytes the decoded text hides: one that is not UTF-8 (0xff in a string), one that starts with a byte order mark.
+    const [first] = fs.readFileSync(fixture('llava_cot.jsonl'), 'utf8').split('\n');
+    const invalid = Buffer.from(first.replace('"conversations"', '"note": "\u0000", "conversations"'));
+    invalid[invalid.indexOf(0)] = 0xff;
+    const marked = Buffer.from(`\uFEFF${first}\n`);
+    const sources = [...names.map((name) => fs.readFileSync(fixture(name))), invalid, marked];
+    const bytes = Buffer.concat(sources.flatMap((part) => [part, Buffer.from('\n')]));
     const file = path.join(datasetsDir, `range-stats-${process.pid}.jsonl`);
     fs.writeFileSync(file, bytes);
     try {
       const expected = JSON.parse(JSON.stringify(datasetStats(Dataset.fromBytes(path.basename(file), bytes), checkContext(file, undefined, undefined))));
+      assert.ok(expected.checks.encoding > 0, 'the line that is not UTF-8 is reported');
       for (const blockBytes of [1, 700, 64 * 1024]) {
         const { stats } = await tallyRange(file, 0, bytes.length, { imageRoots: [], blockBytes });
         assert.deepEqual(JSON.parse(JSON.stringify(stats)), expected, `blocks of ${blockBytes} bytes`);
@@ -108,6 +115,11 @@ describe('stats of a range of a file', () => {
       const cut = bytes.indexOf(0x0a, bytes.length >> 1) + 1;
       const [head, tail] = await Promise.all([tallyRange(file, 0, cut, { imageRoots: [] }), tallyRange(file, cut, bytes.length, { imageRoots: [], blockBytes: 500 })]);
       assert.deepEqual(JSON.parse(JSON.stringify(mergeStatsParts(path.basename(file), [head, tail]))), expected);
+      // The file's byte order mark alone on its first line leaves that line blank: no record.
+      const markOnly = Buffer.concat([Buffer.from('\uFEFF\r\n'), bytes.subarray(3)]);
+      fs.writeFileSync(file, markOnly);
+      const { stats } = await tallyRange(file, 0, markOnly.length, { imageRoots: [] });
+      assert.deepEqual(JSON.parse(JSON.stringify(stats)), { ...expected, lines: expected.lines + 1 });
     } finally {
       fs.rmSync(file);
     }
