@@ -67,13 +67,19 @@ const WORKER_SOURCE = `
 
 let idle: { worker: Worker; timer: NodeJS.Timeout } | undefined;
 
-function takeWorker(): Worker {
+/** A worker for the next job, and whether it has started: a new thread takes tens of milliseconds to. */
+function takeWorker(): { worker: Worker; started: () => boolean } {
   const waiting = idle;
   idle = undefined;
-  if (!waiting) return new Worker(WORKER_SOURCE, { eval: true });
+  if (!waiting) {
+    const worker = new Worker(WORKER_SOURCE, { eval: true });
+    let online = false;
+    worker.once('online', () => (online = true));
+    return { worker, started: () => online };
+  }
   clearTimeout(waiting.timer);
   waiting.worker.ref();
-  return waiting.worker;
+  return { worker: waiting.worker, started: () => true };
 }
 
 /** Keeps one worker for the next file; it holds no process open and ends when unused for a while. */
@@ -100,11 +106,10 @@ export function warmIndexWorker(): void {
 }
 
 /** Runs one job on the worker, handing on each stretch of lines as it arrives; an abort stops the worker and rejects. */
-async function runJob(job: ArrayBuffer | FileJob, onLines: (lines: ScannedLines) => void, options: IndexOptions): Promise<ArrayBuffer | undefined> {
-  options.signal?.throwIfAborted();
-  const worker = takeWorker();
+async function runJob(job: ArrayBuffer | FileJob, onLines: (lines: ScannedLines) => void, options: IndexOptions, worker = takeWorker().worker): Promise<ArrayBuffer | undefined> {
   let answered = false;
   try {
+    options.signal?.throwIfAborted();
     return await new Promise((resolve, reject) => {
       const onExit = (code: number) => reject(new Error(`the line index worker stopped with exit code ${code}`));
       const onAbort = () => reject(options.signal?.reason);
@@ -192,11 +197,85 @@ export async function indexInto(index: LineIndex, source: ByteSource, options: I
     options.onLines?.();
   };
   if (source instanceof FileSource && source.byteLength - from.position >= WORKER_THRESHOLD_BYTES) {
-    await runJob({ fd: source.fd, offset: source.offset, byteLength: source.byteLength, chunkBytes, from }, append, options);
+    const { worker, started } = takeWorker();
+    let rest: ScanStart;
+    try {
+      // While a new worker starts, the first chunks are scanned here: the first lines come at once, and the start is not waited for.
+      rest = await scanUntil(source, from, chunkBytes, started, (lines, read) => {
+        append(lines);
+        options.onProgress?.(read);
+      }, options.signal);
+    } catch (error) {
+      void worker.terminate();
+      throw error;
+    }
+    if (rest.position < source.byteLength) {
+      await runJob({ fd: source.fd, offset: source.offset, byteLength: source.byteLength, chunkBytes, from: rest }, append, options, worker);
+    } else release(worker);
     return;
   }
   options.signal?.throwIfAborted();
   scanHere(source, { ...options, from }, append);
+}
+
+/**
+ * Takes from `held` (failed UTF-8 ranges as [start, end) pairs, in order) the ranges before `at`, a range across
+ * it cut there: what may be handed on with the lines that end before `at`. The rest stays held. A line longer than
+ * many chunks holds many ranges, so what stays is never copied again.
+ */
+function takeRangesBefore(held: number[], at: number): number[] {
+  const before: number[] = [];
+  let taken = 0;
+  while (taken < held.length && held[taken] < at) {
+    before.push(held[taken], Math.min(held[taken + 1], at));
+    taken += 2;
+  }
+  if (taken > 0 && held[taken - 1] > at) {
+    held[taken - 2] = at;
+    taken -= 2;
+  }
+  held.splice(0, taken);
+  return before;
+}
+
+/**
+ * Scans `source` here a chunk at a time from `from` until `done()` says to stop (asked between chunks, each a few
+ * milliseconds, with the event loop let run) or the end, handing on each stretch of lines. Gives where the rest
+ * of the scan starts: the start of the line the last chunk ended inside, whose bytes are scanned again (the
+ * stretches handed on say nothing of them), or the end of the source once it is all scanned.
+ */
+export async function scanUntil(
+  source: FileSource,
+  from: ScanStart,
+  chunkBytes: number,
+  done: () => boolean,
+  append: (lines: ScannedLines, read: number) => void,
+  signal?: AbortSignal,
+): Promise<ScanStart> {
+  const chunk = Buffer.allocUnsafe(Math.max(Math.min(chunkBytes, source.byteLength - from.position), 3));
+  const readChunk = (position: number, length: number): Uint8Array => {
+    if (readFully(fs.readSync, source.fd, chunk, length, source.offset + position) < length) throw new Error(`${source.path} became shorter while it was read`);
+    return chunk.subarray(0, length);
+  };
+  const head = from.position === 0 ? new Uint8Array(readChunk(0, Math.min(3, source.byteLength))) : new Uint8Array(0);
+  let rest = from;
+  // Failed UTF-8 ranges in the line the last stretch stopped inside: handed on with its line, or dropped when the rest is scanned elsewhere.
+  const held: number[] = [];
+  const scanner = lineScanner(source.byteLength, isUtf8, (lines, read) => {
+    rest = { position: lines.complete ? source.byteLength : lines.indexedTo, line: rest.line + lines.starts.length, bomLength: lines.bomLength };
+    for (const bound of lines.invalidUtf8) held.push(bound);
+    append({ ...lines, invalidUtf8: Float64Array.from(takeRangesBefore(held, lines.complete ? Infinity : lines.indexedTo)) }, read);
+  }, from, head);
+  let position = from.position;
+  while (position < source.byteLength && !done()) {
+    signal?.throwIfAborted();
+    const length = Math.min(chunkBytes, source.byteLength - position);
+    scanner.push(readChunk(position, length), position);
+    position += length;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  if (position >= source.byteLength) scanner.end();
+  return rest;
 }
 
 /** The same scan on this thread: for a small file, and for a thread that is a worker already. */

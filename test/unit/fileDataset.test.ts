@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { after, describe, it } from 'node:test';
 import { Dataset } from '../../src/dataset';
-import { indexFile, WORKER_THRESHOLD_BYTES } from '../../src/dataset/indexWorker';
+import { indexFile, scanUntil, WORKER_THRESHOLD_BYTES } from '../../src/dataset/indexWorker';
 import { LineIndex, scanChunks } from '../../src/dataset/lineIndex';
 import { findInvalidUtf8 } from '../../src/dataset/utf8';
 import { atomicWrite } from '../../src/files/atomicWrite';
@@ -185,6 +185,39 @@ describe('a dataset read from its file by handle', () => {
     assert.ok(progress.length > 10, `${progress.length} progress reports`);
     assert.equal(progress.at(-1), bytes.length);
     assert.deepEqual(progress, [...progress].sort((a, b) => a - b), 'progress only grows');
+  });
+
+  it('scans the first chunks here while the worker starts, and the worker goes on from the line the last one ended inside', async () => {
+    const shaped = shapes();
+    const parts = Object.values(shaped).flatMap((part, turn) => [part, Buffer.from(turn % 2 === 0 ? '\r\n' : '\n')]);
+    const bytes = Buffer.concat([...parts, ...parts]);
+    const file = fileOf(bytes);
+    const expected = LineIndex.build(bytes);
+    const { invalid } = expectedLines(bytes);
+    for (const chunkBytes of [5, 4096, 70_001]) {
+      for (const chunksHere of [0, 1, 3, 40, Infinity]) {
+        const label = `${chunksHere} chunks of ${chunkBytes} here`;
+        const source = FileSource.open(file);
+        try {
+          const index = new LineIndex();
+          let asked = 0;
+          const rest = await scanUntil(source, { position: 0, line: 0, bomLength: 0 }, chunkBytes, () => asked++ >= chunksHere, (lines) => index.append(lines));
+          assert.equal(index.lineCount, rest.line, `${label}: the rest starts after the lines handed on`);
+          if (rest.position < bytes.length) {
+            scanChunks(bytes.length, (position, length) => bytes.subarray(position, position + length), chunkBytes, isUtf8, (lines) => index.append(lines), rest);
+          }
+          assert.ok(index.complete, label);
+          // The index at once marks whole megabytes to check for UTF-8: it marks what this one does, and this one every line that is not UTF-8.
+          assertSameIndex(expected, index, label);
+          invalid.forEach((found, line) => {
+            const { start, end } = expected.range(line);
+            if (found !== undefined) assert.ok(index.mayBeInvalidUtf8(start, end), `${label}: line ${line + 1} is looked at`);
+          });
+        } finally {
+          source.close();
+        }
+      }
+    }
   });
 
   it('stops indexing when asked, and leaves no file open', async () => {
