@@ -16,6 +16,14 @@ export const samplingSchema = z.object({
   /** Checked on the decoded text; the candidate ends before the first match. */
   stop: z.array(z.string().min(1)).max(16).default([]),
   ignoreEos: z.boolean().default(false),
+  /**
+   * Strings no candidate may hold (another segment's tags, a header): a token that would complete one is never
+   * drawn. Checked on the decoded text, so a string the tokenizer spells with several tokens is kept out as surely
+   * as one that is a single token.
+   */
+  forbid: z.array(z.string().min(1)).max(64).default([]),
+  /** The candidate must end on a stop string: the end of the sequence is never drawn before one. */
+  requireStop: z.boolean().default(false),
 });
 export type Sampling = z.infer<typeof samplingSchema>;
 export type SamplingInput = z.input<typeof samplingSchema>;

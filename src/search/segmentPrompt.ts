@@ -1,9 +1,13 @@
+import { STAGES } from '../dataset/formats';
 import type { ParsedRecord, Response, Segment } from '../dataset/record';
 import { type ReplyTarget, resolveReply } from '../dataset/replies';
 import type { Candidate, ChatMessage, GenerationRequest } from '../protocol';
 
+const TAG_NAMES = [...STAGES, 'think', 'answer'];
 /** The stage and answer tags a candidate for another segment must not contain. */
-const SEGMENT_TAGS = /<\/?(SUMMARY|CAPTION|REASONING|CONCLUSION|think|answer)>/;
+const SEGMENT_TAGS = new RegExp(`<\\/?(${TAG_NAMES.join('|')})>`);
+/** Every piece of markup that starts or ends a segment: a candidate holds none but its own end. */
+const MARKUP = [...TAG_NAMES.flatMap((name) => [`<${name}>`, `</${name}>`]), '\n###'];
 
 export type { ReplyTarget, Side } from '../dataset/replies';
 
@@ -15,9 +19,16 @@ export interface SegmentBoundary {
   needsStop: boolean;
   /** What the annotator is told when a candidate is dropped for lacking its end. */
   end: string;
+  /** Markup the candidate may not hold: every other segment's tags and headers. A whole response holds its own. */
+  forbid: string[];
 }
 
 export function segmentBoundary(segment: Segment): SegmentBoundary {
+  const ends = segmentEnd(segment);
+  return { ...ends, forbid: segment.kind === 'response' ? [] : MARKUP.filter((markup) => !ends.stop.includes(markup)) };
+}
+
+function segmentEnd(segment: Segment): Omit<SegmentBoundary, 'forbid'> {
   switch (segment.kind) {
     case 'stage':
       return { stop: [`</${segment.label}>`], needsStop: true, end: `</${segment.label}>` };
@@ -59,7 +70,7 @@ export function segmentRequest(record: ParsedRecord, target: ReplyTarget, index:
   const images = reply.before.length > 0 ? reply.before.flatMap((turn) => turn.images) : record.images;
   const boundary = segmentBoundary(segment);
   return {
-    request: { prompt: { messages, continueFinal: true }, images, sampling: { stop: boundary.stop } },
+    request: { prompt: { messages, continueFinal: true }, images, sampling: { stop: boundary.stop, forbid: boundary.forbid, requireStop: boundary.needsStop } },
     boundary,
     segment,
   };

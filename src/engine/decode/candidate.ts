@@ -23,14 +23,36 @@ export class CandidateDecode {
   private prefixOffset = 0;
   private readOffset = 0;
 
+  private readonly longestForbidden: number;
+
   constructor(
     private readonly detokenize: Detokenize,
     private readonly stops: readonly string[],
     private readonly maxTokens: number,
-    /** Without a listener and without stop strings nobody reads the text before the end: decode it once then. */
+    /** Without a listener, stop strings or forbidden strings nobody reads the text before the end: decode it once then. */
     private readonly textWhileDecoding = true,
+    /** Strings the text may never hold; see `allows`. */
+    private readonly forbidden: readonly string[] = [],
   ) {
     this.longestStop = Math.max(0, ...stops.map((stop) => stop.length));
+    this.longestForbidden = Math.max(0, ...forbidden.map((text) => text.length));
+  }
+
+  /**
+   * Whether `token` may come next: false when the text with it would hold a forbidden string before any stop
+   * string. Only a match that ends in the token's text is looked for: the text before it was checked token by token.
+   */
+  allows(token: number): boolean {
+    if (this.forbidden.length === 0) return true;
+    const known = this.detokenize(this.tokens.slice(this.prefixOffset, this.readOffset));
+    const text = this.text + this.detokenize([...this.tokens.slice(this.prefixOffset), token]).slice(known.length);
+    let end = text.length;
+    for (const stop of this.stops) {
+      const at = text.indexOf(stop, Math.max(0, this.text.length - this.longestStop + 1));
+      if (at >= 0) end = Math.min(end, at);
+    }
+    const region = text.slice(Math.max(0, this.text.length - this.longestForbidden + 1), end);
+    return !this.forbidden.some((forbidden) => region.includes(forbidden));
   }
 
   get done(): boolean {
@@ -47,7 +69,7 @@ export class CandidateDecode {
     this.tokens.push(token);
     this.logprobs.push(logprob);
     const previous = this.text.length;
-    if (this.textWhileDecoding || this.stops.length > 0) this.appendDecoded();
+    if (this.textWhileDecoding || this.stops.length > 0 || this.forbidden.length > 0) this.appendDecoded();
     const searchFrom = Math.max(0, previous - this.longestStop + 1);
     let cut = -1;
     for (const stop of this.stops) {

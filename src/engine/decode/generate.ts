@@ -87,7 +87,10 @@ export async function decode(ort: typeof Ort, forward: Forward, cache: PrefixCac
 
   const prompt = await prefill(ort, forward, cache, promptTokens);
 
-  const candidates = Array.from({ length: sampling.n }, () => new CandidateDecode(input.detokenize, sampling.stop, sampling.maxTokens, input.onToken !== undefined));
+  const candidates = Array.from(
+    { length: sampling.n },
+    () => new CandidateDecode(input.detokenize, sampling.stop, sampling.maxTokens, input.onToken !== undefined, sampling.forbid),
+  );
   const randoms = candidates.map((_, i) => seededRandom(input.seed + i));
   let active = candidates.map((_, i) => i);
   let past = await prompt.present.select(ort, active.map(() => 0));
@@ -106,7 +109,9 @@ export async function decode(ort: typeof Ort, forward: Forward, cache: PrefixCac
         emit(index, candidate.end('cancelled'));
         return;
       }
-      const { token, logprob } = sampleToken(logits[row] as Float32Array, sampling, randoms[index] as () => number);
+      // The segment's grammar: no forbidden string, and no end of the sequence before the stop string when one is required.
+      const allowed = (token: number): boolean => !(sampling.requireStop && input.eosIds.has(token)) && candidate.allows(token);
+      const { token, logprob } = sampleToken(logits[row] as Float32Array, sampling, randoms[index] as () => number, allowed);
       if (!sampling.ignoreEos && input.eosIds.has(token)) {
         emit(index, candidate.end('eos'));
         return;

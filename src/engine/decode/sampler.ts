@@ -11,21 +11,23 @@ export function logNormaliser(logits: Float32Array): number {
 
 const logProbability = (logits: Float32Array, token: number): number => (logits[token] as number) - logNormaliser(logits);
 
-function argmax(logits: Float32Array): number {
-  let best = 0;
-  for (let i = 1; i < logits.length; i++) if ((logits[i] as number) > (logits[best] as number)) best = i;
+function argmax(logits: Float32Array, excluded: ReadonlySet<number>): number {
+  const masked = excluded.size > 0;
+  let best = -1;
+  for (let i = 0; i < logits.length; i++) if ((!masked || !excluded.has(i)) && (best < 0 || (logits[i] as number) > (logits[best] as number))) best = i;
   return best;
 }
 
 /** Tokens worth considering, best first: the top k, then the smallest set reaching top-p mass. */
-function shortlist(logits: Float32Array, sampling: Sampling): { ids: number[]; weights: number[] } {
+function shortlist(logits: Float32Array, sampling: Sampling, excluded: ReadonlySet<number>): { ids: number[]; weights: number[] } {
   const inverseT = 1 / sampling.temperature;
+  const masked = excluded.size > 0;
   let max = -Infinity;
-  for (let i = 0; i < logits.length; i++) if ((logits[i] as number) > max) max = logits[i] as number;
+  for (let i = 0; i < logits.length; i++) if ((!masked || !excluded.has(i)) && (logits[i] as number) > max) max = logits[i] as number;
   // Tokens below e^-30 of the best cannot be drawn by a float64 draw anyway; leaving them out keeps the sort short.
   const floor = max - 30 * sampling.temperature;
   let ids: number[] = [];
-  for (let i = 0; i < logits.length; i++) if ((logits[i] as number) >= floor) ids.push(i);
+  for (let i = 0; i < logits.length; i++) if ((logits[i] as number) >= floor && (!masked || !excluded.has(i))) ids.push(i);
   // Plain sampling draws from the whole list in vocabulary order; only truncation needs it ranked.
   if (sampling.topK > 0 || sampling.topP < 1) ids.sort((a, b) => (logits[b] as number) - (logits[a] as number) || a - b);
   if (sampling.topK > 0 && ids.length > sampling.topK) ids = ids.slice(0, sampling.topK);
@@ -41,26 +43,33 @@ function shortlist(logits: Float32Array, sampling: Sampling): { ids: number[]; w
   return { ids, weights };
 }
 
-/**
- * Draws the next token. The log-probability returned is the model's (temperature 1, no truncation), which is
- * what scorers compare; temperature, top-k and top-p only shape the draw.
- */
-export function sampleToken(logits: Float32Array, sampling: Sampling, random: () => number): { token: number; logprob: number } {
-  let token: number;
-  if (sampling.temperature === 0) {
-    token = argmax(logits);
-  } else {
-    const { ids, weights } = shortlist(logits, sampling);
-    const total = weights.reduce((sum, weight) => sum + weight, 0);
-    let draw = random() * total;
-    token = ids[ids.length - 1] as number;
-    for (let i = 0; i < ids.length; i++) {
-      draw -= weights[i] as number;
-      if (draw < 0) {
-        token = ids[i] as number;
-        break;
-      }
-    }
+/** One draw from the tokens not excluded, shaped by temperature, top-k and top-p; -1 when every token is excluded. */
+function draw(logits: Float32Array, sampling: Sampling, random: () => number, excluded: ReadonlySet<number>): number {
+  if (sampling.temperature === 0) return argmax(logits, excluded);
+  const { ids, weights } = shortlist(logits, sampling, excluded);
+  if (ids.length === 0) return argmax(logits, excluded);
+  const total = weights.reduce((sum, weight) => sum + weight, 0);
+  let left = random() * total;
+  for (let i = 0; i < ids.length; i++) {
+    left -= weights[i] as number;
+    if (left < 0) return ids[i] as number;
   }
-  return { token, logprob: logProbability(logits, token) };
+  return ids[ids.length - 1] as number;
+}
+
+/**
+ * Draws the next token among those `allowed` (a segment's grammar): a drawn token that is not allowed is left out
+ * and another drawn from the rest, which is drawing from the distribution with those tokens masked, while only
+ * the tokens drawn are ever checked. A draw that no token breaks takes the same random numbers as without the
+ * check. The log-probability returned is the model's (temperature 1, no truncation, no mask), which is what
+ * scorers compare; temperature, top-k, top-p and the mask only shape the draw.
+ */
+export function sampleToken(logits: Float32Array, sampling: Sampling, random: () => number, allowed: (token: number) => boolean = () => true): { token: number; logprob: number } {
+  const excluded = new Set<number>();
+  for (;;) {
+    const token = draw(logits, sampling, random, excluded);
+    if (token < 0) throw new Error('no token of the vocabulary may come next: each would break the markup the candidate must keep');
+    if (allowed(token)) return { token, logprob: logProbability(logits, token) };
+    excluded.add(token);
+  }
 }
