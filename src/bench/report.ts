@@ -8,7 +8,7 @@ export type MeasureId = z.infer<typeof measureIdSchema>;
 export const benchRowFields = {
   /** What was measured, as the table names it. */
   measure: z.string(),
-  unit: z.enum(['ms', 'µs', 'MB', 'MB/s', 'tok/s', 'iter/s', 'per kept']),
+  unit: z.enum(['ms', 'µs', 'MB', 'MB/s', 'tok/s', 'iter/s', 'per kept', 'candidates', 'tokens']),
   ours: z.number().finite(),
   baseline: z.number().finite().positive(),
   /** What the baseline does, on the same file or model in the same run. */

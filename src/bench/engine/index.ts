@@ -11,6 +11,7 @@ import { measureMemory } from './memory';
 import { type BenchModel, BUILT_MODELS, builtModel, modelFileBytes, userModel } from './models';
 import { measurePrefixHit } from './prefix';
 import { benchPrompt, EXTENSION_TOKENS, PROMPT_TOKENS } from './prompt';
+import { measureGrammar } from './grammar';
 import { measureRegenerate } from './regenerate';
 import { measureTreeSearch } from './treeSearch';
 import { type EngineBenchResult, engineBenchResultSchema, type EngineModelResult, type EngineRow } from './result';
@@ -94,6 +95,8 @@ async function benchModel(model: BenchModel, options: EngineBenchOptions, repeat
       const regenerate = await measureRegenerate(subject, provider);
       rows.push(...regenerate.rows);
       skipped.push(...regenerate.skipped);
+      log('candidates under the segment grammar');
+      rows.push(...(await measureGrammar(subject)));
       log('tree search');
       rows.push(...(await measureTreeSearch(subject, provider)).rows);
     }

@@ -16,34 +16,35 @@ import { keptTokens, SEED, type Subject } from './subject';
 /** The record regenerated: LLaVA-CoT sample 2, stages SUMMARY, CAPTION, REASONING, CONCLUSION. */
 const SAMPLE_LINE = 1;
 const SUMMARY = 0;
-const REASONING = 2;
+export const REASONING = 2;
 const STAGE_CANDIDATES = [4, 8] as const;
 const REST_CANDIDATES = 4;
 /** Rounds at most: a round decodes hundreds of tokens a side, and the bench's five would double its time. */
-const MAX_REPEATS = 3;
+export const MAX_REPEATS = 3;
 // Log-probability ranking costs no model calls, so the figures are decoding alone.
 const SCORER = makeScorer('logprob');
 
-function sampleRecord(): ParsedRecord {
+export function sampleRecord(): ParsedRecord {
   const line = readSampleFile(LLAVA_COT_SAMPLES).split('\n')[SAMPLE_LINE];
   if (line === undefined) throw new Error(`${LLAVA_COT_SAMPLES} has no line ${SAMPLE_LINE + 1}`);
   return readRecordState(line).parsed;
 }
 
 /** One search: its figures, and every generate() result behind it (beamSearch reports no token counts). */
-interface SearchRun {
+export interface SearchRun {
   generateMs: number;
   tokensComputed: number;
   results: GenerationResult[];
   stages: BeamStage[];
 }
 
-async function search(engine: LocalEngine, record: ParsedRecord, first: number, options: BeamOptions): Promise<SearchRun> {
+/** `shape` changes each request before the engine gets it (the grammar measure takes the grammar off). */
+export async function search(engine: LocalEngine, record: ParsedRecord, first: number, options: BeamOptions, shape = (request: GenerationRequest) => request): Promise<SearchRun> {
   const results: GenerationResult[] = [];
   const backend: Backend = {
     name: engine.name,
     generate: async (request, generateOptions) => {
-      const result = await engine.generate(request, generateOptions);
+      const result = await engine.generate(shape(request), generateOptions);
       results.push(result);
       return result;
     },
