@@ -48,6 +48,18 @@ type RegenerationUpdate = Omit<Extract<HostMessage, { type: 'regeneration' }>, '
  */
 export function registerRegenerateCommand(context: vscode.ExtensionContext, provider: DatasetEditorProvider, generation: GenerationService, log: vscode.LogOutputChannel): void {
   const running = new Map<string, AbortController>();
+  let modelChoiceOffered = false;
+  /** Once a window: a notification with the two ways to a real model, each one click. */
+  const offerModelChoice = (): void => {
+    if (modelChoiceOffered) return;
+    modelChoiceOffered = true;
+    const folder = 'Select Local Model Folder...';
+    const server = 'Use an OpenAI-Compatible Server...';
+    void vscode.window.showInformationMessage('CoT Studio regenerated with its sample model, a toy that writes placeholder text. Choose a model to regenerate for real.', folder, server).then((choice) => {
+      if (choice === folder) void vscode.commands.executeCommand('cotStudio.selectModel');
+      else if (choice === server) void vscode.commands.executeCommand('workbench.action.openSettings', 'cotStudio.openai cotStudio.backend');
+    });
+  };
 
   const regenerate = async (document: DatasetDocument, args: z.output<typeof regenerateArgsSchema>): Promise<RegenerateResult> => {
     const key = document.uri.toString();
@@ -87,7 +99,13 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
         rest: args.rest,
         seed,
       };
-      const rank = args.rank ?? rankingSchema.parse(config.get<string>('rank', 'knockout'));
+      // The sample model cannot judge: unless a ranking was asked for, its candidates are ranked by log-probability.
+      const sampleModel = generation.usesSampleModel();
+      const rankSet = config.inspect<string>('rank');
+      const rankAskedFor = args.rank ?? rankSet?.workspaceFolderValue ?? rankSet?.workspaceValue ?? rankSet?.globalValue;
+      const rank = rankingSchema.parse(rankAskedFor ?? (sampleModel ? 'logprob' : config.get<string>('rank', 'knockout')));
+      const sampleNote = sampleModel ? [`sample model: placeholder text, not reasoning; choose a model to regenerate for real${rankAskedFor === undefined ? ' (ranked by log-probability: the sample model gives no verdicts)' : ''}`] : [];
+      if (sampleModel) offerModelChoice();
       const templates = templateOverridesSchema.parse(vscode.workspace.getConfiguration('cotStudio.judge').get('templates', {}));
       const scorer = makeScorer(rank, templates, rank === 'reward-model' ? generation.rewardModel() : undefined);
       const backend = await generation.backend();
@@ -121,7 +139,7 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
             const operation = alternativesOperation(stage, args.line, reply, backend.name, parameters, new Date().toISOString());
             if (operation) document.applyOperation(operation);
             const dropped = stage.dropped.map((entry) => entry.reason);
-            const message = [...(dropped.length ? [`dropped ${dropped.length}: ${dropped.join('; ')}`] : []), ...stage.notes].join('. ');
+            const message = [...sampleNote, ...(dropped.length ? [`dropped ${dropped.length}: ${dropped.join('; ')}`] : []), ...stage.notes].join('. ');
             const kept = stage.candidates.length > 0;
             post({
               segment: stage.segment,

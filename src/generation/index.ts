@@ -48,6 +48,12 @@ export class GenerationService implements vscode.Disposable {
     return readBackendSettings(vscode.workspace.getConfiguration('cotStudio'), this.context.asAbsolutePath(BUNDLED_MODEL));
   }
 
+  /** Whether regeneration runs on the sample model that ships with the extension: a toy whose text is placeholder, and which gives no verdicts. */
+  usesSampleModel(): boolean {
+    const settings = this.settings();
+    return settings.kind === 'local' && path.resolve(settings.local.model) === this.context.asAbsolutePath(BUNDLED_MODEL);
+  }
+
   /** The backend for the current settings, built on first use. */
   async backend(): Promise<Backend> {
     const settings = this.settings();

@@ -22,6 +22,10 @@ export class CandidateDecode {
   /** Incremental detokenizing: tokens from `prefixOffset` give context, those from `readOffset` are new. */
   private prefixOffset = 0;
   private readOffset = 0;
+  /** The decode of the window's context tokens, while the window stays. */
+  private known: string | undefined;
+  /** The last token `allows` looked at, where, and the window decoded with it. */
+  private checked: { at: number; token: number; extended: string } | undefined;
 
   private readonly longestForbidden: number;
 
@@ -44,8 +48,10 @@ export class CandidateDecode {
    */
   allows(token: number): boolean {
     if (this.forbidden.length === 0) return true;
-    const known = this.detokenize(this.tokens.slice(this.prefixOffset, this.readOffset));
-    const text = this.text + this.detokenize([...this.tokens.slice(this.prefixOffset), token]).slice(known.length);
+    const extended = this.detokenize([...this.tokens.slice(this.prefixOffset), token]);
+    // The token drawn is the last one checked: `push` takes this decode instead of making it again.
+    this.checked = { at: this.tokens.length, token, extended };
+    const text = this.text + extended.slice(this.knownText().length);
     let end = text.length;
     for (const stop of this.stops) {
       const at = text.indexOf(stop, Math.max(0, this.text.length - this.longestStop + 1));
@@ -104,12 +110,22 @@ export class CandidateDecode {
    * window that ends inside a multi-byte character waits for the next token.
    */
   private appendDecoded(): void {
-    const known = this.detokenize(this.tokens.slice(this.prefixOffset, this.readOffset));
-    const extended = this.detokenize(this.tokens.slice(this.prefixOffset));
+    const known = this.knownText();
+    const last = this.tokens.length - 1;
+    const checked = this.checked?.at === last && this.checked.token === this.tokens[last] ? this.checked.extended : undefined;
+    this.checked = undefined;
+    const extended = checked ?? this.detokenize(this.tokens.slice(this.prefixOffset));
     if (extended.length <= known.length || extended.endsWith('\uFFFD')) return;
     this.text += extended.slice(known.length);
     this.prefixOffset = this.readOffset;
     this.readOffset = this.tokens.length;
+    this.known = undefined;
+  }
+
+  /** The text of the context tokens of the decode window, decoded once per window. */
+  private knownText(): string {
+    this.known ??= this.detokenize(this.tokens.slice(this.prefixOffset, this.readOffset));
+    return this.known;
   }
 
   result(): Candidate {
