@@ -269,7 +269,16 @@ describe('annotating samples from the keyboard', { timeout: 10 * 60_000 }, () =>
     const view = await openCotFile();
     await view.locator('.sample-view').click({ position: { x: 5, y: 5 } });
     await page.keyboard.press('?');
-    await view.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
+    const dialog = view.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await dialog.waitFor();
+    // The overlay fits its list: nothing scrolls, and no more than its padding surrounds the table.
+    const fit = await dialog.evaluate((overlay) => {
+      const table = overlay.querySelector('table')?.getBoundingClientRect();
+      const box = overlay.getBoundingClientRect();
+      return { scrolls: overlay.scrollHeight > overlay.clientHeight || overlay.scrollWidth > overlay.clientWidth, spare: box.width - (table?.width ?? 0), width: box.width };
+    });
+    assert.equal(fit.scrolls, false, 'the list is not cut off');
+    assert.ok(fit.spare <= 2 * 24 + 2 + 1, `the overlay is ${fit.width}px wide, ${fit.spare}px more than its list`);
     await page.keyboard.press('Escape');
     await view.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor({ state: 'hidden' });
     assert.deepEqual(product.consoleErrors, []);
