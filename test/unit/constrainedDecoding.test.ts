@@ -1,6 +1,4 @@
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { LocalEngine } from '../../src/engine/localEngine';
@@ -12,6 +10,7 @@ import { seededRandom } from '../../src/random';
 import { segmentBoundary } from '../../src/search/segmentPrompt';
 import { makeTestModel } from '../../src/testModel';
 import { datasetsDir } from '../harness/fixtures';
+import { scratchFolder } from '../harness/scratch';
 
 /**
  * A vocabulary where every tag takes several tokens, as byte-level BPE tokenizers (Qwen2, Llama 3) spell them:
@@ -113,18 +112,13 @@ describe('drawing under a mask', () => {
 });
 
 describe('the local engine under a segment grammar', () => {
-  let root: string;
   let engine: LocalEngine;
   before(async () => {
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-constrained-'));
-    const corpus = ['llava_cot.jsonl', 'r1vl.jsonl'].map((name) => path.join(datasetsDir, name));
-    makeTestModel(root, { kind: 'bigram', corpus, hidden: 256, vocab: 600 });
-    engine = await LocalEngine.load(root, { provider: 'cpu', prefixCacheBytes: 0 });
+    const folder = scratchFolder('cot-studio-constrained-');
+    makeTestModel(folder, { kind: 'bigram', corpus: ['llava_cot.jsonl', 'r1vl.jsonl'].map((name) => path.join(datasetsDir, name)), hidden: 256, vocab: 600 });
+    engine = await LocalEngine.load(folder, { provider: 'cpu', prefixCacheBytes: 0 });
   });
-  after(async () => {
-    await engine.dispose();
-    fs.rmSync(root, { recursive: true, force: true });
-  });
+  after(() => engine.dispose());
 
   it('keeps every candidate to its stage and its end, and gives the same candidate as without wherever nothing was masked', async () => {
     const boundary = segmentBoundary(stage('CAPTION'));
