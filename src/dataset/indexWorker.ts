@@ -218,6 +218,16 @@ export async function indexInto(index: LineIndex, source: ByteSource, options: I
   scanHere(source, { ...options, from }, append);
 }
 
+/** Reads `source` on this thread a chunk at a time into one buffer: each chunk is valid until the next read. */
+function chunkReader(source: FileSource, chunkBytes: number): (position: number, length: number) => Uint8Array {
+  // At least 3 bytes: the byte order mark is read first.
+  const chunk = Buffer.allocUnsafe(Math.max(Math.min(chunkBytes, source.byteLength), 3));
+  return (position, length) => {
+    if (readFully(fs.readSync, source.fd, chunk, length, source.offset + position) < length) throw new Error(`${source.path} became shorter while it was read`);
+    return chunk.subarray(0, length);
+  };
+}
+
 /**
  * Takes from `held` (failed UTF-8 ranges as [start, end) pairs, in order) the ranges before `at`, a range across
  * it cut there: what may be handed on with the lines that end before `at`. The rest stays held. A line longer than
@@ -252,11 +262,7 @@ export async function scanUntil(
   append: (lines: ScannedLines, read: number) => void,
   signal?: AbortSignal,
 ): Promise<ScanStart> {
-  const chunk = Buffer.allocUnsafe(Math.max(Math.min(chunkBytes, source.byteLength - from.position), 3));
-  const readChunk = (position: number, length: number): Uint8Array => {
-    if (readFully(fs.readSync, source.fd, chunk, length, source.offset + position) < length) throw new Error(`${source.path} became shorter while it was read`);
-    return chunk.subarray(0, length);
-  };
+  const readChunk = chunkReader(source, chunkBytes);
   const head = from.position === 0 ? new Uint8Array(readChunk(0, Math.min(3, source.byteLength))) : new Uint8Array(0);
   let rest = from;
   // Failed UTF-8 ranges in the line the last stretch stopped inside: handed on with its line, or dropped when the rest is scanned elsewhere.
@@ -293,13 +299,7 @@ function scanHere(source: ByteSource, options: Omit<IndexOptions, 'signal'> & { 
     return;
   }
   const chunkBytes = options.chunkBytes ?? INDEX_CHUNK_BYTES;
-  // At least 3 bytes: the byte order mark is read first.
-  const chunk = Buffer.allocUnsafe(Math.max(Math.min(chunkBytes, source.byteLength), 3));
-  const readChunk = (position: number, length: number): Uint8Array => {
-    if (readFully(fs.readSync, source.fd, chunk, length, source.offset + position) < length) throw new Error(`${source.path} became shorter while it was read`);
-    return chunk.subarray(0, length);
-  };
-  scanChunks(source.byteLength, readChunk, chunkBytes, isUtf8, (lines, read) => {
+  scanChunks(source.byteLength, chunkReader(source, chunkBytes), chunkBytes, isUtf8, (lines, read) => {
     append(lines);
     options.onProgress?.(read);
   }, options.from);
