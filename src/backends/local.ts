@@ -7,6 +7,7 @@ import type { Backend, GenerateOptions, GenerationRequest } from './types';
  * process was restarted (a crash, a kill) or the settings named another model.
  */
 export class LocalBackend implements Backend {
+  readonly grammar = 'token mask';
   private loaded: Promise<LoadedModel> | undefined;
   private readonly exitSubscription: { dispose(): void };
 

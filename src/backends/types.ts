@@ -9,10 +9,17 @@ export interface GenerateOptions {
   onToken?: (event: TokenEvent) => void;
 }
 
+export type CandidateGrammar = 'token mask' | 'checked after sampling';
+
 /** Where candidates come from: the local ONNX engine or an OpenAI-compatible server. */
 export interface Backend {
   /** Names the backend and model in provenance, e.g. `local:tiny-bigram` or `openai:http://host/v1 qwen2-vl`. */
   readonly name: string;
+  /**
+   * How a candidate keeps its segment's markup (`sampling.forbid`, `requireStop`), as provenance says: drawn under a
+   * token mask, or, where the backend cannot mask, sampled freely and checked afterwards.
+   */
+  readonly grammar?: CandidateGrammar;
   /** Rejects with a ContextLengthError when the prompt, with the tokens asked for, does not fit the model. */
   generate(request: GenerationRequest, options?: GenerateOptions): Promise<GenerationResult>;
   /** The model's prompt limits, for a backend that knows them. */

@@ -72,6 +72,7 @@ export async function startEngineProcess(values: ModelValues): Promise<EnginePro
   // The backend owns its engine process here (the editor's engine serves several backends).
   const backend: Backend = {
     name: `local:${model.name}`,
+    grammar: local.grammar,
     generate: (request, options) => local.generate(request, options),
     promptLimits: () => local.promptLimits(),
     async dispose() {

@@ -69,7 +69,7 @@ export async function regenerateLine(job: RegenerationJob, lineText: string, lin
     operations = mctsOperations(result, line, job.segment, reply);
   } else {
     const beam = await beamSearch(job.backend, job.scorer, job.backend, parsed, reply, job.segment, { ...job.options, seed });
-    const parameters = beamParameters(job.options, job.scorer.name);
+    const parameters = beamParameters(job.options, job.scorer.name, job.backend);
     result = regenerateResult(beam, seed, parameters, at);
     operations = beam.stages.map((stage) => alternativesOperation(stage, line, reply, beam.backend, parameters, at)).filter((operation) => operation !== undefined);
   }

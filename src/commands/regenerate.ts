@@ -112,7 +112,7 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
       if (args.method === 'mcts') {
         return await treeSearch(document, args, reply, backend, parsed, seed, templates, controller.signal, post);
       }
-      const parameters = beamParameters(options, scorer.name);
+      const parameters = beamParameters(options, scorer.name, backend);
       const lastSegment = args.rest ? resolved.response.segments.length - 1 : args.segment;
       const texts = new Map<number, string[]>();
       let lastPost = 0;

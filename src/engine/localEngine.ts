@@ -29,6 +29,7 @@ export interface LocalGenerateOptions extends GenerateOptions {
 
 /** A loaded model and its decoding state: the local backend, used by the engine process, the CLI and `serve`. */
 export class LocalEngine implements Backend {
+  readonly grammar = 'token mask';
   readonly name: string;
   /** Generations run one at a time: one session, one device. */
   private queue: Promise<unknown> = Promise.resolve();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Backend } from '../backends/types';
 import type { Provenance } from '../dataset/annotations';
 import type { Operation } from '../protocol/operations';
 import type { BeamOptions, BeamResult, BeamStage } from './beam';
@@ -41,8 +42,8 @@ export const regenerationSettingsSchema = z.object({
 export type BeamParameters = Record<string, number | string | boolean>;
 export type SearchParameters = BeamParameters;
 
-export function beamParameters(options: Pick<BeamOptions, 'candidates' | 'temperature' | 'topP' | 'maxTokens'>, scorer: string): BeamParameters {
-  return { candidates: options.candidates, temperature: options.temperature, topP: options.topP, maxTokens: options.maxTokens, scorer };
+export function beamParameters(options: Pick<BeamOptions, 'candidates' | 'temperature' | 'topP' | 'maxTokens'>, scorer: string, backend: Pick<Backend, 'grammar'>): BeamParameters {
+  return { candidates: options.candidates, temperature: options.temperature, topP: options.topP, maxTokens: options.maxTokens, scorer, grammar: backend.grammar ?? 'checked after sampling' };
 }
 
 /** A node of the search tree as the view and `--json` show it. */

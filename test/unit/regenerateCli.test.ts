@@ -86,7 +86,7 @@ describe('cot-studio regenerate', () => {
       method: 'beam',
       scorer: 'logprob',
       seed: 7,
-      parameters: { candidates: 8, temperature: 0.3, topP: 0.9, maxTokens: 120, scorer: 'logprob' },
+      parameters: { candidates: 8, temperature: 0.3, topP: 0.9, maxTokens: 120, scorer: 'logprob', grammar: 'token mask' },
     });
     assert.deepEqual(result.stages.map((stage) => stage.label), ['REASONING']);
     assert.deepEqual(fs.readFileSync(file), before);
