@@ -158,11 +158,14 @@ describe('regenerating a stage from the sample view', { timeout: 5 * 60_000 }, (
     assert.equal(record.cot_studio.segments['3']?.stale, true, 'CONCLUSION is stale after REASONING changed');
     const kept = record.cot_studio.segments['2']?.alternatives ?? [];
     assert.deepEqual(kept[0] && { text: kept[0].text, source: kept[0].provenance.source }, { text: oldReasoning, source: 'original' }, 'the replaced text stays as an alternative');
-    for (const [index, alternative] of kept.slice(1).entries()) {
+    for (const alternative of kept.slice(1)) {
       assert.equal(alternative.provenance.source, 'model');
       assert.equal(alternative.provenance.method, 'beam');
-      assert.equal(alternative.provenance.parameters?.rank, index + 2, 'the other candidates follow, best first');
     }
+    // The other candidates follow, best first; one with the accepted text, or another's, is kept once.
+    const ranks = kept.slice(1).map((alternative) => Number(alternative.provenance.parameters?.rank));
+    assert.ok(ranks.length > 0 && ranks[0] >= 2, `ranks ${ranks.join(', ')}`);
+    assert.deepEqual(ranks, [...new Set(ranks)].sort((a, b) => a - b), 'the other candidates follow, best first');
   });
 
   it('shows both exchanges of a conversation with their images; rates, edits and regenerates a segment of the second reply, and saves that line alone', async (t) => {
