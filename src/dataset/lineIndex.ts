@@ -191,6 +191,15 @@ export async function scanAhead(scanner: LineScanner, chunks: AsyncIterable<Uint
   scanner.end();
 }
 
+/**
+ * Whether a line's content (`bytes`, or its [start, end)) holds no record: spaces, tabs and carriage returns only, as the scanner decides (which
+ * checks the same bytes inline, being run from its source by the index worker).
+ */
+export function isBlankLine(bytes: Uint8Array, start = 0, end = bytes.length): boolean {
+  for (let at = start; at < end; at++) if (bytes[at] !== 0x20 && bytes[at] !== 0x09 && bytes[at] !== 0x0d) return false;
+  return true;
+}
+
 /** Room for this many lines when an index starts; it grows as lines are added. */
 const FIRST_CAPACITY = 1024;
 /** Room kept beyond the lines a file is expected to hold, from the bytes per line seen so far. */
@@ -337,8 +346,7 @@ export class LineIndex {
     index.endings = this.endings.slice(0, this.lines);
     // The records are the old ones with the rewritten lines in or out as they are now blank or not, merged in
     // order into one typed array: a list of millions of numbers would cost several times the index.
-    const blank = (bytes: Uint8Array) => bytes.every((byte) => byte === 0x20 || byte === 0x09 || byte === 0x0d);
-    const added = lines.filter((line) => !blank(changed.get(line) ?? new Uint8Array(0)));
+    const added = lines.filter((line) => !isBlankLine(changed.get(line) ?? new Uint8Array(0)));
     if (added.length === lines.length && lines.every((line) => this.recordIndexOf(line) !== -1)) {
       // The usual save: every rewritten line was a record and still is, so the records are as they were.
       index.records = this.records.slice(0, this.recordTotal);

@@ -5,6 +5,7 @@ import { lineBlocks } from '../../files/lineBlocks';
 import { type CheckContext, checkLine, fileCheckContext } from '../checks';
 import type { Dataset } from '../dataset';
 import type { FormatId } from '../record';
+import { isBlankLine } from '../lineIndex';
 import { findInvalidUtf8 } from '../utf8';
 import { StatsTally, tallyDataset } from '../validate';
 import type { StatsPart } from './protocol';
@@ -32,8 +33,6 @@ interface RangeLines {
   recordCount: number;
 }
 
-const isBlankByte = (byte: number): boolean => byte === 0x20 || byte === 0x09 || byte === 0x0d;
-
 /**
  * Checks and counts the lines of a block of whole lines, as the dataset reads them: a line without its line
  * ending (and the file's byte order mark), blank when it holds only spaces, tabs and carriage returns, and its
@@ -44,16 +43,15 @@ function tallyBlock(block: Buffer, fileStart: boolean, lines: RangeLines, tally:
   let start = fileStart && block[0] === 0xef && block[1] === 0xbb && block[2] === 0xbf ? 3 : 0;
   while (start < block.length) {
     const newline = block.indexOf(0x0a, start);
-    const next = newline === -1 ? block.length : newline + 1;
-    const end = newline !== -1 && newline > start && block[newline - 1] === 0x0d ? newline - 1 : newline === -1 ? block.length : newline;
+    const lineEnd = newline === -1 ? block.length : newline;
+    // A carriage return before the line's end is its ending's, as the line index reads it (the file's last line too).
+    const end = lineEnd > start && block[lineEnd - 1] === 0x0d ? lineEnd - 1 : lineEnd;
     lines.lineCount++;
-    let blank = true;
-    for (let at = start; at < end && blank; at++) blank = isBlankByte(block[at]);
-    if (!blank) {
+    if (!isBlankLine(block, start, end)) {
       lines.recordCount++;
       tally.add(checkLine(block.toString('utf8', start, end), context, wellFormed ? undefined : findInvalidUtf8(block.subarray(start, end))));
     }
-    start = next;
+    start = lineEnd + 1;
   }
 }
 
