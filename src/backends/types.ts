@@ -9,15 +9,20 @@ export interface GenerateOptions {
   onToken?: (event: TokenEvent) => void;
 }
 
-export type CandidateGrammar = 'token mask' | 'checked after sampling';
+/**
+ * How candidates keep their segment's markup: drawn under a token mask (the local engine), drawn under a regular
+ * expression the server applies (vLLM's `structured_outputs`, or `guided_regex` before it), or sampled freely,
+ * checked afterwards and drawn again.
+ */
+export type CandidateGrammar = 'token mask' | 'structured_outputs regex' | 'guided_regex' | 'checked after sampling';
 
 /** Where candidates come from: the local ONNX engine or an OpenAI-compatible server. */
 export interface Backend {
   /** Names the backend and model in provenance, e.g. `local:tiny-bigram` or `openai:http://host/v1 qwen2-vl`. */
   readonly name: string;
   /**
-   * How a candidate keeps its segment's markup (`sampling.forbid`, `requireStop`), as provenance says: drawn under a
-   * token mask, or, where the backend cannot mask, sampled freely and checked afterwards.
+   * How a candidate keeps its segment's markup (`sampling.forbid`, `requireStop`), as provenance says. A server's
+   * answer is known once it has been sent a constraint, so read this after generating.
    */
   readonly grammar?: CandidateGrammar;
   /** Rejects with a ContextLengthError when the prompt, with the tokens asked for, does not fit the model. */

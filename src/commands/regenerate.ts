@@ -112,7 +112,8 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
       if (args.method === 'mcts') {
         return await treeSearch(document, args, reply, backend, parsed, seed, templates, controller.signal, post);
       }
-      const parameters = beamParameters(options, scorer.name, backend);
+      // Read once a stage is drawn: a server's grammar is known after its first constrained request.
+      const parameters = () => beamParameters(options, scorer.name, backend);
       const lastSegment = args.rest ? resolved.response.segments.length - 1 : args.segment;
       const texts = new Map<number, string[]>();
       let lastPost = 0;
@@ -136,7 +137,7 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
           onStage: (stage) => {
             // A stage cut short by a cancel decides nothing: its candidates are not kept.
             if (controller.signal.aborted) return;
-            const operation = alternativesOperation(stage, args.line, reply, backend.name, parameters, new Date().toISOString());
+            const operation = alternativesOperation(stage, args.line, reply, backend.name, parameters(), new Date().toISOString());
             if (operation) document.applyOperation(operation);
             const dropped = stage.dropped.map((entry) => entry.reason);
             const message = [...sampleNote, ...(dropped.length ? [`dropped ${dropped.length}: ${dropped.join('; ')}`] : []), ...stage.notes].join('. ');
@@ -154,7 +155,7 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
         }),
       );
       if (controller.signal.aborted) post({ segment: current, state: 'cancelled', candidates: [], final: true });
-      return regenerateResult(result, seed, parameters, new Date().toISOString());
+      return regenerateResult(result, seed, parameters(), new Date().toISOString());
     } catch (error) {
       post({ segment: current, state: 'failed', candidates: [], final: true, message: error instanceof Error ? error.message : String(error) });
       throw error;

@@ -24,6 +24,12 @@ export const samplingSchema = z.object({
   forbid: z.array(z.string().min(1)).max(64).default([]),
   /** The candidate must end on a stop string: the end of the sequence is never drawn before one. */
   requireStop: z.boolean().default(false),
+  /**
+   * A regular expression (JavaScript syntax, no flags) the whole text, its stop string included, must match, as
+   * vLLM's `structured_outputs.regex` reads one: no token that leaves no way to a match is drawn, and the end of the
+   * sequence only where the text is a match.
+   */
+  regex: z.string().min(1).max(16_384).optional(),
 });
 export type Sampling = z.infer<typeof samplingSchema>;
 export type SamplingInput = z.input<typeof samplingSchema>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { chatMessageSchema, generationRequestSchema, IMAGE_DATA_URI, samplingSchema, type ChatMessage, type GenerationRequest, type SamplingInput } from '../protocol';
+import { TextRegex } from '../engine/decode/textRegex';
 import { ApiError, badRequest } from './reply';
 
 // Field limits are the sampling schema's own, so a request the server accepts is one the backend accepts.
@@ -21,6 +22,10 @@ const commonFields = {
   ignore_eos: ignoreEos,
   stream: z.boolean().default(false),
   stream_options: z.object({ include_usage: z.boolean().default(false) }).optional(),
+  /** vLLM's structured outputs; of its kinds this server draws under a regular expression only. */
+  structured_outputs: z.object({ regex: z.string().min(1).max(16_384).optional() }).strict().optional(),
+  /** What vLLM before 0.11 took for the same. */
+  guided_regex: z.string().min(1).max(16_384).optional(),
 };
 
 const completionRequestSchema = z.object({
@@ -76,6 +81,7 @@ export function parseRequest(endpoint: Endpoint, body: unknown): ParsedRequest {
     seed: parsed.seed,
     stop: parsed.stop,
     ignoreEos: parsed.ignore_eos,
+    ...regexOf(parsed),
   };
   // As OpenAI does, an explicit max_tokens that does not fit beside the prompt is refused; the default is shortened to fit.
   const contextOverflow = sampling.maxTokens === undefined ? 'shorten' : 'refuse';
@@ -91,6 +97,25 @@ export function parseRequest(endpoint: Endpoint, body: unknown): ParsedRequest {
     stream: parsed.stream,
     includeUsage: parsed.stream_options?.include_usage ?? false,
   };
+}
+
+/** The structured-output expression, compiled here so that one the engine cannot use is a 400 naming its field. */
+function regexOf(parsed: { structured_outputs?: { regex?: string | undefined } | undefined; guided_regex?: string | undefined }): { regex?: string } {
+  if (parsed.structured_outputs !== undefined && parsed.guided_regex !== undefined) {
+    throw badRequest('give structured_outputs or guided_regex, not both', 'guided_regex');
+  }
+  if (parsed.structured_outputs !== undefined && parsed.structured_outputs.regex === undefined) {
+    throw badRequest('structured_outputs: this server draws under a regex only', 'structured_outputs');
+  }
+  const regex = parsed.structured_outputs?.regex ?? parsed.guided_regex;
+  if (regex === undefined) return {};
+  const field = parsed.guided_regex === undefined ? 'structured_outputs.regex' : 'guided_regex';
+  try {
+    TextRegex.compile(regex);
+  } catch (error) {
+    throw badRequest(`${field}: ${error instanceof Error ? error.message : String(error)}`, field);
+  }
+  return { regex };
 }
 
 function valid<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {

@@ -21,7 +21,8 @@ const PROMPT = 'The quick brown fox jumps over the lazy dog while the cat sleeps
 const LONG = 1900;
 
 function assertCandidate(candidate: Candidate, maxTokens: number): void {
-  assert.ok(['stop', 'length'].includes(candidate.finishReason), `finish reason ${candidate.finishReason}`);
+  // Our server names an end of sequence as vLLM does (`stop_reason: null`), so it comes back as one.
+  assert.ok(['stop', 'eos', 'length'].includes(candidate.finishReason), `finish reason ${candidate.finishReason}`);
   if (candidate.text !== '') assert.ok(candidate.tokenLogprobs.length > 0, 'log-probabilities arrive with the text');
   assert.ok(candidate.tokenLogprobs.length <= maxTokens);
   for (const logprob of candidate.tokenLogprobs) assert.ok(logprob <= 0, `log-probability ${logprob}`);
@@ -506,6 +507,22 @@ describe('OpenAI-compatible backend against a flaky remote', () => {
     try {
       await assert.rejects(remote.backend().generate(request), /malformed response from the completions endpoint: choices\.0\.text/);
       assert.equal(remote.attempts.length, 1);
+    } finally {
+      await remote.close();
+    }
+  });
+
+  it("reads a stop as an end of sequence only where the server says so with vLLM's stop_reason: null", async () => {
+    const finals = [{ finish_reason: 'stop', stop_reason: null }, { finish_reason: 'stop' }, { finish_reason: 'stop', stop_reason: '</a>' }];
+    const remote = await FlakyRemote.start((attempt, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(`data: ${JSON.stringify({ choices: [{ index: 0, text: 'x', ...finals[attempt - 1] }] })}\n\ndata: [DONE]\n\n`);
+    });
+    try {
+      const backend = remote.backend();
+      const reasons = [];
+      for (const _ of finals) reasons.push((await backend.generate(request)).candidates.map((candidate) => [candidate.finishReason, candidate.stopString]));
+      assert.deepEqual(reasons, [[['eos', undefined]], [['stop', undefined]], [['stop', '</a>']]]);
     } finally {
       await remote.close();
     }

@@ -10,11 +10,14 @@ interface Draft {
   stopString?: string;
 }
 
-/** OpenAI's reasons are stop, length, and (vLLM) abort; a stop without a stop string cannot be told from an end of sequence. */
-function finishReason(reason: string): FinishReason {
-  if (reason === 'length') return 'length';
-  if (reason === 'abort') return 'cancelled';
-  return 'stop';
+/**
+ * OpenAI's reasons are stop, length, and (vLLM) abort. A stop is an end of sequence where the server says so (vLLM's
+ * `stop_reason: null`); elsewhere it cannot be told from a stop string.
+ */
+function finishReason(delta: ChoiceDelta & { finishReason: string }): FinishReason {
+  if (delta.finishReason === 'length') return 'length';
+  if (delta.finishReason === 'abort') return 'cancelled';
+  return delta.endOfSequence ? 'eos' : 'stop';
 }
 
 /** Builds the candidates of one attempt from the streamed choice deltas. */
@@ -32,7 +35,7 @@ export class CandidateDrafts {
     draft.text += delta.text;
     draft.tokens.push(...delta.tokenIds);
     draft.tokenLogprobs.push(...delta.logprobs);
-    if (delta.finishReason !== undefined) draft.finishReason = finishReason(delta.finishReason);
+    if (delta.finishReason !== undefined) draft.finishReason = finishReason({ ...delta, finishReason: delta.finishReason });
     if (delta.stopString !== undefined) draft.stopString = delta.stopString;
   }
 

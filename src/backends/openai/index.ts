@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { generationRequestSchema, samplingSchema, type Candidate, type GenerationResult, type TokenEvent } from '../../protocol';
-import type { Backend, GenerateOptions, GenerationRequest } from '../types';
+import { generationRequestSchema, samplingSchema, type Candidate, type GenerationResult, type Prompt, type Sampling, type TokenEvent } from '../../protocol';
+import { brokenConstraint, constraintRegex } from '../constraint';
+import type { Backend, CandidateGrammar, GenerateOptions, GenerationRequest } from '../types';
 import { CandidateDrafts } from './candidates';
 import { openAIBackendOptionsSchema, type OpenAIBackendOptions, type OpenAIBackendOptionsInput } from './options';
 import { streamOnce, type Attempt } from './remote';
@@ -9,6 +10,16 @@ import { AttemptError, backoffDelay } from './retry';
 import { Semaphore } from './semaphore';
 
 export { openAIBackendOptionsSchema, type OpenAIBackendOptions, type OpenAIBackendOptionsInput } from './options';
+
+/** The fields a server may take a constraint in, in the order they are tried; `none` once it takes neither. */
+type ConstraintField = 'structured_outputs' | 'guided_regex' | 'none';
+const NEXT_FIELD: Record<ConstraintField, ConstraintField> = { structured_outputs: 'guided_regex', guided_regex: 'none', none: 'none' };
+
+/** A 400 or 422 that names the field, or says that a field is not known: the server does not take it. */
+function refusesField(error: unknown, field: ConstraintField): boolean {
+  if (!(error instanceof AttemptError) || (error.status !== 400 && error.status !== 422)) return false;
+  return error.message.includes(field) || /\b(extra|unrecogni[sz]ed|unknown|unexpected|unsupported)\b.{0,40}\b(fields?|arguments?|parameters?|inputs?|keys?)\b/i.test(error.message);
+}
 
 interface Outcome {
   candidates: Candidate[];
@@ -22,6 +33,8 @@ export class OpenAICompatibleBackend implements Backend {
   private readonly options: OpenAIBackendOptions;
   private readonly slots: Semaphore;
   private readonly running = new Set<AbortController>();
+  /** Found out on the first constrained request and kept: one server, one answer. */
+  private constraintField: ConstraintField = 'structured_outputs';
 
   constructor(options: OpenAIBackendOptionsInput) {
     this.options = openAIBackendOptionsSchema.parse(options);
@@ -29,14 +42,63 @@ export class OpenAICompatibleBackend implements Backend {
     this.slots = new Semaphore(this.options.maxConcurrent);
   }
 
-  async generate(request: GenerationRequest, { signal, onToken }: GenerateOptions = {}): Promise<GenerationResult> {
-    const { prompt, images, sampling: asked } = generationRequestSchema.parse(request);
+  get grammar(): CandidateGrammar {
+    return this.constraintField === 'structured_outputs' ? 'structured_outputs regex' : this.constraintField === 'guided_regex' ? 'guided_regex' : 'checked after sampling';
+  }
+
+  /**
+   * A constrained request (`forbid`, `requireStop`, `regex`) is sent with its constraint as a regular expression in
+   * the first field the server takes. A server that refuses both fields, or ignores them and returns a broken
+   * candidate, is sampled freely from then on: broken candidates are drawn again, up to `redraws` times.
+   */
+  async generate(request: GenerationRequest, options: GenerateOptions = {}): Promise<GenerationResult> {
+    const { prompt, images = [], sampling: asked } = generationRequestSchema.parse(request);
     const sampling = samplingSchema.parse(asked ?? {});
-    const call = buildCall(this.options.model, prompt, images ?? [], sampling);
+    const regex = sampling.regex ?? constraintRegex(sampling);
+    const result = await this.drawConstrained(prompt, images, sampling, regex, options);
+    if (regex === undefined) return result;
+    const broken = (candidates: readonly Candidate[]) => candidates.flatMap((candidate, index) => (brokenConstraint(candidate, sampling) === undefined ? [] : [index]));
+    // A server that takes a field it does not apply (llama.cpp and Ollama drop fields they do not know) shows it here.
+    if (this.constraintField !== 'none' && broken(result.candidates).length > 0) this.constraintField = 'none';
+    if (this.constraintField !== 'none') return result;
+    const candidates = [...result.candidates];
+    let { tokensComputed } = result;
+    let { generateMs } = result.timing;
+    for (let round = 1; round <= this.options.redraws && !options.signal?.aborted; round++) {
+      const redo = broken(candidates);
+      if (redo.length === 0) break;
+      const seed = sampling.seed === undefined ? undefined : (sampling.seed + round * sampling.n) % 2 ** 32;
+      const again = await this.draw(prompt, images, { ...sampling, n: redo.length, ...(seed !== undefined && { seed }) }, {}, options.signal === undefined ? {} : { signal: options.signal });
+      redo.forEach((index, k) => {
+        const redrawn = again.candidates[k];
+        if (redrawn !== undefined && redrawn.finishReason !== 'cancelled') candidates[index] = redrawn;
+      });
+      tokensComputed += again.tokensComputed;
+      generateMs += again.timing.generateMs;
+    }
+    return { ...result, candidates, tokensComputed, timing: { ...result.timing, generateMs } };
+  }
+
+  /** Sends the constraint in the field the server takes, finding that field out on the first constrained request. */
+  private async drawConstrained(prompt: Prompt, images: readonly string[], sampling: Sampling, regex: string | undefined, options: GenerateOptions): Promise<GenerationResult> {
+    for (;;) {
+      const field = regex === undefined ? 'none' : this.constraintField;
+      const constraint = regex === undefined || field === 'none' ? {} : field === 'structured_outputs' ? { structured_outputs: { regex } } : { guided_regex: regex };
+      try {
+        return await this.draw(prompt, images, sampling, constraint, options);
+      } catch (error) {
+        if (field === 'none' || !refusesField(error, field)) throw error;
+        this.constraintField = NEXT_FIELD[field];
+      }
+    }
+  }
+
+  private async draw(prompt: Prompt, images: readonly string[], sampling: Sampling, constraint: Record<string, unknown>, { signal, onToken }: GenerateOptions): Promise<GenerationResult> {
+    const call = buildCall(this.options.model, prompt, images, sampling);
     const attempt: Attempt = {
       url: `${this.options.baseUrl}${call.path}`,
       endpoint: call.endpoint,
-      body: call.body,
+      body: { ...call.body, ...constraint },
       apiKey: this.options.apiKey,
       timeoutMs: this.options.timeoutMs,
     };

@@ -14,6 +14,11 @@ export const openAIBackendOptionsSchema = z.object({
   retries: z.number().int().min(0).default(3),
   /** First backoff delay; it doubles with each retry (with jitter) unless the server sends Retry-After. */
   backoffMs: z.number().int().min(0).default(500),
+  /**
+   * Where the server takes no constraint, candidates that break their segment's markup are drawn again this many
+   * times at most (each time only those), before the search drops what is still broken.
+   */
+  redraws: z.number().int().min(0).max(8).default(2),
 });
 export type OpenAIBackendOptions = z.infer<typeof openAIBackendOptionsSchema>;
 export type OpenAIBackendOptionsInput = z.input<typeof openAIBackendOptionsSchema>;

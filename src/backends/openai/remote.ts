@@ -73,6 +73,7 @@ export async function streamOnce(attempt: Attempt, signal: AbortSignal, onChunk:
         `${url} answered ${response.status} ${response.statusText}: ${message}`,
         isRetryableStatus(response.status),
         parseRetryAfter(response.headers.get('retry-after')),
+        response.status,
       );
     }
     const contentType = response.headers.get('content-type') ?? '';

@@ -4,6 +4,8 @@ export class AttemptError extends Error {
     message: string,
     readonly retryable: boolean,
     readonly retryAfterMs?: number,
+    /** The HTTP status the server answered, when it answered. */
+    readonly status?: number,
   ) {
     super(message);
   }

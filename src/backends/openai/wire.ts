@@ -41,6 +41,8 @@ export interface ChoiceDelta {
   tokenIds: number[];
   finishReason?: string;
   stopString?: string;
+  /** vLLM's `stop_reason: null` beside `finish_reason: "stop"`: the end of the sequence, not a stop string, ended the choice. */
+  endOfSequence?: true;
 }
 
 export interface Chunk {
@@ -80,6 +82,7 @@ export function readChunk(endpoint: Endpoint, data: string): Chunk {
       tokenIds: choice.token_ids ?? [],
       ...(choice.finish_reason != null && { finishReason: choice.finish_reason }),
       ...(typeof choice.stop_reason === 'string' && { stopString: choice.stop_reason }),
+      ...(choice.finish_reason === 'stop' && choice.stop_reason === null && { endOfSequence: true as const }),
     };
   });
   return {

@@ -1,4 +1,5 @@
 import type { Candidate, FinishReason } from '../../protocol';
+import type { RegexState, TextRegex } from './textRegex';
 
 /** Decodes token ids to text; the same function the model's tokenizer gives. */
 export type Detokenize = (tokens: readonly number[]) => string;
@@ -28,6 +29,8 @@ export class CandidateDecode {
   private checked: { at: number; token: number; extended: string } | undefined;
 
   private readonly longestForbidden: number;
+  /** Where the final text stands in the expression it must match. */
+  private regexState: RegexState;
 
   constructor(
     private readonly detokenize: Detokenize,
@@ -37,21 +40,31 @@ export class CandidateDecode {
     private readonly textWhileDecoding = true,
     /** Strings the text may never hold; see `allows`. */
     private readonly forbidden: readonly string[] = [],
+    /** The expression the whole text, stop string included, must match; see `allows` and `mayEnd`. */
+    private readonly regex?: TextRegex,
   ) {
     this.longestStop = Math.max(0, ...stops.map((stop) => stop.length));
     this.longestForbidden = Math.max(0, ...forbidden.map((text) => text.length));
+    this.regexState = regex?.start;
+  }
+
+  /** Whether the text so far may be the whole candidate: an end of sequence may come next. */
+  mayEnd(): boolean {
+    return this.regex === undefined || this.regex.accepts(this.regexState);
   }
 
   /**
    * Whether `token` may come next: false when the text with it would hold a forbidden string before any stop
-   * string. Only a match that ends in the token's text is looked for: the text before it was checked token by token.
+   * string, or could no longer match the expression. Only what the token adds is looked at: the text before it was
+   * checked token by token. A character the token leaves incomplete is judged with the token that completes it.
    */
   allows(token: number): boolean {
-    if (this.forbidden.length === 0) return true;
+    if (this.forbidden.length === 0 && this.regex === undefined) return true;
     const extended = this.detokenize([...this.tokens.slice(this.prefixOffset), token]);
     // The token drawn is the last one checked: `push` takes this decode instead of making it again.
     this.checked = { at: this.tokens.length, token, extended };
     const text = this.text + extended.slice(this.knownText().length);
+    if (this.regex !== undefined && this.regex.advance(this.regexState, text.slice(this.text.length).replace(/\uFFFD+$/, '')) === undefined) return false;
     let end = text.length;
     for (const stop of this.stops) {
       const at = text.indexOf(stop, Math.max(0, this.text.length - this.longestStop + 1));
@@ -75,7 +88,7 @@ export class CandidateDecode {
     this.tokens.push(token);
     this.logprobs.push(logprob);
     const previous = this.text.length;
-    if (this.textWhileDecoding || this.stops.length > 0 || this.forbidden.length > 0) this.appendDecoded();
+    if (this.textWhileDecoding || this.stops.length > 0 || this.forbidden.length > 0 || this.regex !== undefined) this.appendDecoded();
     const searchFrom = Math.max(0, previous - this.longestStop + 1);
     let cut = -1;
     for (const stop of this.stops) {
@@ -116,7 +129,9 @@ export class CandidateDecode {
     this.checked = undefined;
     const extended = checked ?? this.detokenize(this.tokens.slice(this.prefixOffset));
     if (extended.length <= known.length || extended.endsWith('\uFFFD')) return;
-    this.text += extended.slice(known.length);
+    const added = extended.slice(known.length);
+    if (this.regex !== undefined) this.regexState = this.regex.advance(this.regexState, added);
+    this.text += added;
     this.prefixOffset = this.readOffset;
     this.readOffset = this.tokens.length;
     this.known = undefined;

@@ -6,6 +6,7 @@ import { KvCache } from './kvCache';
 import type { PrefixCache, PrefixLease } from './prefixCache';
 import { seededRandom } from '../../random';
 import { sampleToken } from './sampler';
+import { TextRegex } from './textRegex';
 
 export interface DecodeInput {
   promptTokens: readonly number[];
@@ -87,9 +88,10 @@ export async function decode(ort: typeof Ort, forward: Forward, cache: PrefixCac
 
   const prompt = await prefill(ort, forward, cache, promptTokens);
 
+  const regex = sampling.regex === undefined ? undefined : TextRegex.compile(sampling.regex);
   const candidates = Array.from(
     { length: sampling.n },
-    () => new CandidateDecode(input.detokenize, sampling.stop, sampling.maxTokens, input.onToken !== undefined, sampling.forbid),
+    () => new CandidateDecode(input.detokenize, sampling.stop, sampling.maxTokens, input.onToken !== undefined, sampling.forbid, regex),
   );
   const randoms = candidates.map((_, i) => seededRandom(input.seed + i));
   let active = candidates.map((_, i) => i);
@@ -109,8 +111,10 @@ export async function decode(ort: typeof Ort, forward: Forward, cache: PrefixCac
         emit(index, candidate.end('cancelled'));
         return;
       }
-      // The segment's grammar: no forbidden string, and no end of the sequence before the stop string when one is required.
-      const allowed = (token: number): boolean => !(sampling.requireStop && input.eosIds.has(token)) && candidate.allows(token);
+      // The segment's grammar: no forbidden string, no text the expression cannot match, and no end of the sequence
+      // before the stop string when one is required or before the text matches the expression.
+      const allowed = (token: number): boolean =>
+        !sampling.ignoreEos && input.eosIds.has(token) ? !sampling.requireStop && candidate.mayEnd() : candidate.allows(token);
       const { token, logprob } = sampleToken(logits[row] as Float32Array, sampling, randoms[index] as () => number, allowed);
       if (!sampling.ignoreEos && input.eosIds.has(token)) {
         emit(index, candidate.end('eos'));
