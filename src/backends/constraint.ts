@@ -11,7 +11,6 @@ const escapeChar = (char: string): string => {
   if (code < 0x20 || code === 0x7f) return `\\x${code.toString(16).padStart(2, '0')}`;
   return /[\\^$.|?*+()[\]{}/-]/.test(char) ? `\\${char}` : char;
 };
-const literal = (text: string): string => [...text].map(escapeChar).join('');
 const notAny = (chars: Iterable<string>): string => `[^${[...chars].map(escapeChar).join('')}]`;
 
 interface Trie {
@@ -42,17 +41,14 @@ function withoutPrefix(node: Trie, starts: ReadonlySet<string>, plain: string): 
 }
 
 /**
- * The constraint of `sampling` (no forbidden string before a stop string; ending on a stop string when one is
- * required) as a regular expression the whole generated text, stop string included, must match: what vLLM's
- * `structured_outputs.regex` and SGLang's `regex` take. Undefined when there is nothing to constrain, or when a
- * forbidden string holds another's first character after its own start, which this form cannot express.
+ * Texts that hold none of `forbid`, as a regular expression in the syntax JavaScript and Python share; undefined
+ * when a forbidden string holds another's first character after its own start, which this form cannot express.
  *
  * Every forbidden string starts with one of a few characters (`<`, a newline); the text is cut before each of
  * those, and each piece must not begin with a forbidden string. Markup never holds its first character again,
  * so a forbidden string lies within one piece and the expression stays the size of the strings it forbids.
  */
-export function constraintRegex({ forbid, stop, requireStop }: Constraint): string | undefined {
-  if (forbid.length === 0 && !requireStop) return undefined;
+export function textWithout(forbid: readonly string[]): string | undefined {
   const starts = new Set(forbid.map((text) => text[0] as string));
   if (forbid.some((text) => [...text.slice(1)].some((char) => starts.has(char)))) return undefined;
   const plain = starts.size === 0 ? '[\\s\\S]' : notAny(starts);
@@ -61,9 +57,23 @@ export function constraintRegex({ forbid, stop, requireStop }: Constraint): stri
     // A forbidden string of one character leaves no piece that starts with it.
     .filter(({ trie }) => !trie.end)
     .map(({ start, trie }) => `${escapeChar(start)}${withoutPrefix(trie, starts, plain)}`);
-  const body = pieces.length === 0 ? `${plain}*` : `${plain}*(?:${pieces.join('|')})*`;
-  if (!requireStop || stop.length === 0) return body;
-  return `${body}(?:${stop.map(literal).join('|')})`;
+  return pieces.length === 0 ? `${plain}*` : `${plain}*(?:${pieces.join('|')})*`;
+}
+
+/** `text` as a regular expression that matches it alone. */
+export const literalRegex = (text: string): string => [...text].map(escapeChar).join('');
+
+/**
+ * The constraint of `sampling` (no forbidden string before a stop string; ending on a stop string when one is
+ * required) as a regular expression the whole generated text, stop string included, must match: what vLLM's
+ * `structured_outputs.regex` and SGLang's `regex` take. Undefined when there is nothing to constrain or
+ * `textWithout` cannot say it.
+ */
+export function constraintRegex({ forbid, stop, requireStop }: Constraint): string | undefined {
+  if (forbid.length === 0 && !requireStop) return undefined;
+  const body = textWithout(forbid);
+  if (body === undefined || !requireStop || stop.length === 0) return body;
+  return `${body}(?:${stop.map(literalRegex).join('|')})`;
 }
 
 /** Why a candidate breaks the constraint of `sampling`, for a backend that could only check it after sampling; undefined when it keeps it. */

@@ -110,7 +110,7 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
       const scorer = makeScorer(rank, templates, rank === 'reward-model' ? generation.rewardModel() : undefined);
       const backend = await generation.backend();
       if (args.method === 'mcts') {
-        return await treeSearch(document, args, reply, backend, parsed, seed, templates, controller.signal, post);
+        return await treeSearch(document, args, reply, backend, parsed, seed, templates, controller.signal, post, sampleModel);
       }
       // Read once a stage is drawn: a server's grammar is known after its first constrained request.
       const parameters = () => beamParameters(options, scorer.name, backend);
@@ -178,6 +178,7 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
     templates: TemplateOverrides,
     signal: AbortSignal,
     post: (message: RegenerationUpdate) => void,
+    sampleModel: boolean,
   ): Promise<RegenerateResult> {
     const config = vscode.workspace.getConfiguration('cotStudio.mcts');
     if (args.rest) throw new Error('the tree search writes the whole rest of the response already; run it without "rest"');
@@ -215,7 +216,11 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
       return result;
     }
     for (const operation of mctsOperations(result, args.line, args.segment, reply)) document.applyOperation(operation);
-    const message = result.candidates.length === 0 ? 'no chain kept a candidate for the segment' : found.notes.join('. ');
+    // The sample model never gives a verdict: say that once, rather than count the steps it left neutral.
+    const notes = sampleModel
+      ? ['sample model: placeholder text, not reasoning; choose a model to regenerate for real (the sample model gives no verdicts, so every step counts as neutral)', ...found.notes.filter((note) => !/no (yes\/no )?verdict/.test(note))]
+      : found.notes;
+    const message = [...(result.candidates.length === 0 ? ['no chain kept a candidate for the segment'] : []), ...notes].join('. ');
     post({ segment: args.segment, state: result.candidates.length > 0 ? 'done' : 'failed', candidates: result.candidates.map((c) => c.text), final: true, search, ...(message ? { message } : {}) });
     return result;
   }

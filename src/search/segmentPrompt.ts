@@ -7,7 +7,7 @@ const TAG_NAMES = [...STAGES, 'think', 'answer'];
 /** The stage and answer tags a candidate for another segment must not contain. */
 const SEGMENT_TAGS = new RegExp(`<\\/?(${TAG_NAMES.join('|')})>`);
 /** Every piece of markup that starts or ends a segment: a candidate holds none but its own end. */
-const MARKUP = [...TAG_NAMES.flatMap((name) => [`<${name}>`, `</${name}>`]), '\n###'];
+export const MARKUP = [...TAG_NAMES.flatMap((name) => [`<${name}>`, `</${name}>`]), '\n###'];
 
 export type { ReplyTarget, Side } from '../dataset/replies';
 

@@ -121,7 +121,9 @@ describe('tree search with the bigram model', () => {
     for (const candidate of result.candidates) assert.doesNotMatch(candidate.text, /<\/?CAPTION>|<REASONING>/);
     assert.ok(result.tokensComputed > 0 && result.tokensKept > 0 && result.tokensKept <= result.tokensGenerated);
     assert.equal(result.ratings.length, search.tree.nodes.length);
-    assert.deepEqual(result.ratings[search.bestPath[1] as number], [1]);
+    // Each step holds the judge's verdict on it: a wrong count is rated -1, anything else 1.
+    const first = search.tree.node(search.bestPath[1] as number);
+    assert.deepEqual(result.ratings[first.id], [/three|five|\b5\b/.test(first.text) ? -1 : 1]);
     // Siblings of the regenerated segment the judge cut are pairs against the best candidate.
     for (const pair of result.siblingPairs) {
       assert.equal(pair.chosen, result.candidates[0]?.text);

@@ -1,41 +1,20 @@
 // The first run a new user makes: the sample model that ships in the VSIX, the default settings, every sample record.
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Backend } from '../../src/backends/types';
-import { readRecordState } from '../../src/dataset/operations';
-import type { ParsedRecord } from '../../src/dataset/record';
 import { LocalEngine } from '../../src/engine/localEngine';
 import { beamSearch, DEFAULT_BEAM } from '../../src/search/beam';
-import { makeScorer } from '../../src/search/scorers';
-import { datasetsDir, projectRoot } from '../harness/fixtures';
+import { DEFAULT_MCTS, mctsSearch } from '../../src/search/mcts/modelSearch';
+import { JudgeTemplates, makeScorer } from '../../src/search/scorers';
+import { foreignTag } from '../../src/search/segmentPrompt';
+import { projectRoot } from '../harness/fixtures';
+import { sampleRecords } from '../harness/sampleRecords';
 
 /** The model `npm run build` bundles: a bigram model of the sample datasets. */
 const SAMPLE_MODEL = path.join(projectRoot, 'dist', 'models', 'tiny-bigram');
 /** The sample model gives no verdicts, so the editor ranks its candidates by log-probability. */
 const scorer = makeScorer('logprob');
-
-/** Every record of every sample dataset that parses, with where it is. */
-function sampleRecords(): Array<{ at: string; record: ParsedRecord }> {
-  return fs
-    .readdirSync(datasetsDir)
-    .filter((name) => name.endsWith('.jsonl'))
-    .sort()
-    .flatMap((name) =>
-      fs
-        .readFileSync(path.join(datasetsDir, name), 'utf8')
-        .split('\n')
-        .flatMap((line, index) => {
-          try {
-            return line.trim() === '' ? [] : [{ at: `${name}:${index + 1}`, record: readRecordState(line).parsed }];
-          } catch {
-            // The samples' deliberate flaws: lines that are not records are not regenerated.
-            return [];
-          }
-        }),
-    );
-}
 
 describe('the sample model with the default settings', () => {
   let engine: LocalEngine;
@@ -71,5 +50,25 @@ describe('the sample model with the default settings', () => {
     }
     assert.deepEqual(failures, []);
     assert.ok(segments > 100 && tooLong <= 2, `${segments} segments, ${tooLong} longer than the context`);
+  });
+
+  it('finds candidates by tree search for every sample record, under the grammar of the rest of the response', async () => {
+    const failures: string[] = [];
+    let searched = 0;
+    for (const { at, record } of sampleRecords()) {
+      if ((record.responses[0]?.segments.length ?? 0) === 0) continue;
+      try {
+        // The default settings, but 4 iterations rather than 20, to keep the test short.
+        const result = await mctsSearch([backend], [{ backend, weight: 1, templates: new JudgeTemplates() }], record, { side: 'primary' }, 0, { ...DEFAULT_MCTS, iterations: 4, seed: 1, reflectionPhrase: 'Wait,' });
+        searched++;
+        if (result.candidates.length === 0) failures.push(`${at}: no candidate`);
+        const broken = result.candidates.find((candidate) => foreignTag(candidate.text) !== undefined);
+        if (broken) failures.push(`${at}: ${JSON.stringify(broken.text)} holds another segment's tag`);
+      } catch (error) {
+        if (!(error instanceof Error && /more than tiny-bigram's context of \d+ tokens can hold/.test(error.message))) failures.push(`${at}: ${String(error)}`);
+      }
+    }
+    assert.deepEqual(failures, []);
+    assert.ok(searched > 20, `${searched} records searched`);
   });
 });

@@ -8,6 +8,7 @@ import { judgeAnswer } from '../scorers/answerJudge';
 import { judgeStep } from '../scorers/stepJudge';
 import { foreignTag, type ReplyTarget, responseOf, segmentRequest } from '../segmentPrompt';
 import { chainSteps, chainText } from './chainSteps';
+import { continuationRegex } from './continuationGrammar';
 import { type ChainJudge, type CoMctsResult, coMcts, type Policy } from './coMcts';
 import { type ReflectionProposal, reflectionProposals } from './reflection';
 import type { SearchTree } from './tree';
@@ -152,9 +153,10 @@ export async function mctsSearch(
     async expand(prefix, seed) {
       const written = rootPrefix + chainText(prefix);
       const { request } = segmentRequest(record, reply, segmentIndex, written);
-      // The continuation runs to the end of the response: no stop at the segment's end.
+      // The continuation runs to the end of the response, no stop at the segment's end, under the response's grammar.
+      const regex = continuationRegex(structure, response, segmentIndex, written);
       const result = await backend.generate(
-        { ...request, sampling: { n: options.samples, seed, temperature: options.temperature, topP: options.topP, maxTokens: options.maxTokens } },
+        { ...request, sampling: { n: options.samples, seed, temperature: options.temperature, topP: options.topP, maxTokens: options.maxTokens, ...(regex !== undefined && { regex }) } },
         signalOption,
       );
       tokensComputed += result.tokensComputed;
