@@ -110,10 +110,13 @@ async function main() {
   finishDist();
 }
 
-/** What a dist needs beyond the bundles: an executable CLI and the bundled model. */
+/** What a dist needs beyond the bundles: an executable CLI, the bundled model and the sample datasets. */
 function finishDist() {
   fs.chmodSync('dist/cli.js', 0o755);
   buildBundledModel();
+  // The walkthrough's "Open Sample Dataset" copies these out of the installed extension.
+  fs.rmSync(path.join(__dirname, 'dist', 'samples'), { recursive: true, force: true });
+  fs.cpSync(path.join(__dirname, 'test', 'fixtures', 'datasets'), path.join(__dirname, 'dist', 'samples'), { recursive: true });
 }
 
 /**

@@ -6,6 +6,7 @@ import { registerEditingCommands } from './editing';
 import { registerExportCommand } from './export';
 import { registerNavigationCommands } from './navigation';
 import { openDataset } from './openDataset';
+import { openSampleDataset } from './sampleDataset';
 
 export function registerCommands(context: vscode.ExtensionContext, provider: DatasetEditorProvider, generation: GenerationService, log: vscode.LogOutputChannel): void {
   context.subscriptions.push(
@@ -16,6 +17,18 @@ export function registerCommands(context: vscode.ExtensionContext, provider: Dat
         const message = error instanceof Error ? error.message : String(error);
         log.error(message);
         void vscode.window.showErrorMessage(message);
+      }
+    }),
+  );
+  context.subscriptions.push(
+    vscode.commands.registerCommand('cotStudio.openSampleDataset', async (): Promise<string | undefined> => {
+      try {
+        return (await openSampleDataset(context)).toString();
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        log.error(message);
+        void vscode.window.showErrorMessage(`CoT Studio: ${message}`);
+        return undefined;
       }
     }),
   );

@@ -80,6 +80,29 @@ describe('CoT Studio in the extension host', function () {
     assert.equal(opened.recordCount, 10);
   });
 
+  it('opens a writable copy of the bundled samples with cotStudio.openSampleDataset, and reopens the same copy', async () => {
+    const { api } = await activateExtension();
+    const opened = await vscode.commands.executeCommand<string | undefined>('cotStudio.openSampleDataset');
+    assert.ok(opened !== undefined, 'the command names the sample it opened');
+    const file = vscode.Uri.parse(opened).fsPath;
+    assert.equal(path.basename(file), 'llava_cot.jsonl');
+    assert.ok(!file.includes(path.join('dist', 'samples')), `a copy, not the extension's own file: ${file}`);
+    fs.accessSync(file, fs.constants.W_OK);
+    assert.ok(fs.existsSync(path.join(path.dirname(file), 'images')), 'the images come with the samples');
+    const input = await waitFor('the dataset editor tab', () => {
+      const tab = activeTabInput();
+      return tab instanceof vscode.TabInputCustom ? tab : undefined;
+    });
+    assert.equal(input.viewType, VIEW_TYPE);
+    const dataset = await waitFor('the sample to be read', () => api.openDatasets().find((d) => d.uri === vscode.Uri.file(file).toString()));
+    assert.equal(dataset.recordCount, countRecords(file));
+    // Edits kept in the copy survive: the second run opens the same files, not a fresh copy over them.
+    const readme = path.join(path.dirname(file), 'README.md');
+    fs.writeFileSync(readme, 'edited');
+    assert.equal(await vscode.commands.executeCommand<string | undefined>('cotStudio.openSampleDataset'), opened);
+    assert.equal(fs.readFileSync(readme, 'utf8'), 'edited');
+  });
+
   it('counts records, not blank lines, in a file with a BOM, CRLF and no final newline', async () => {
     const { api } = await activateExtension();
     const file = path.join(scratch, 'edge_cases.jsonl');

@@ -14,6 +14,11 @@ const manifestSchema = z.object({
     commands: z.array(z.object({ command: z.string() })),
     menus: z.object({ commandPalette: z.array(z.object({ command: z.string(), when: z.string() })) }),
     configuration: z.object({ properties: z.record(z.string(), schemaNodeSchema) }),
+    walkthroughs: z.array(
+      z.object({
+        steps: z.array(z.object({ id: z.string(), description: z.string(), media: z.object({ markdown: z.string() }), completionEvents: z.array(z.string()) })),
+      }),
+    ),
   }),
 });
 
@@ -75,5 +80,22 @@ describe('manifest', () => {
     const listed = manifest.contributes.menus.commandPalette.map((entry) => entry.command);
     assert.deepEqual(listed.filter((command) => !contributed.has(command)), []);
     assert.equal(new Set(listed).size, listed.length);
+  });
+
+  it("gives every walkthrough step a button that runs a command, media that exists, and completion on commands it contributes", () => {
+    const contributed = new Set(manifest.contributes.commands.map((entry) => entry.command));
+    const steps = manifest.contributes.walkthroughs.flatMap((walkthrough) => walkthrough.steps);
+    assert.ok(steps.length >= 5);
+    for (const step of steps) {
+      const commands = [...step.description.matchAll(/\]\(command:([\w.]+)/g)].map((match) => match[1] as string);
+      assert.ok(commands.length > 0, `${step.id} has a button`);
+      // A step's button runs one of ours, or VS Code's own settings editor opened at our settings.
+      for (const command of commands) assert.ok(contributed.has(command) || command === 'workbench.action.openSettings', `${step.id}: ${command}`);
+      assert.ok(fs.existsSync(path.join(projectRoot, step.media.markdown)), `${step.id}: ${step.media.markdown}`);
+      for (const event of step.completionEvents) {
+        const [kind, name] = event.split(':');
+        assert.ok((kind === 'onCommand' && contributed.has(name ?? '')) || (kind === 'onSettingChanged' && (name ?? '') in settings), `${step.id}: ${event}`);
+      }
+    }
   });
 });
