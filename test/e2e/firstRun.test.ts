@@ -1,0 +1,77 @@
+// A new user's first run: a fresh profile with the VSIX installed, no settings, the bundled sample model.
+import * as assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Frame, Page } from 'playwright-core';
+import { type InstalledProduct, startInstalledProduct } from '../harness/installedProduct';
+import type { Workbench } from '../harness/workbench';
+
+const STAGES = ['SUMMARY', 'CAPTION', 'REASONING', 'CONCLUSION'];
+
+describe('a first run on a fresh profile', { timeout: 6 * 60_000 }, () => {
+  let product: InstalledProduct;
+  let page: Page;
+  let workbench: Workbench;
+  let view: Frame;
+
+  before(async () => {
+    product = await startInstalledProduct();
+    ({ page, workbench } = product);
+  });
+
+  after(() => product?.close(process.exitCode ? 'first-run-failure.png' : undefined));
+
+  it('opens the walkthrough from the Welcome page, and its first step opens the sample datasets', async () => {
+    const welcome = page.locator('.gettingStartedContainer');
+    const ours = welcome.locator('button.getting-started-category', { hasText: 'Get Started with CoT Studio' });
+    // The Welcome page lists the walkthroughs it knows when it opens: one opened before the extension's
+    // contributions were read is closed and opened again.
+    for (let attempt = 1; ; attempt++) {
+      await workbench.runCommand('Help: Welcome');
+      await welcome.waitFor({ timeout: 30_000 });
+      if (await ours.waitFor({ timeout: 5_000 }).then(() => true, () => false)) break;
+      if (attempt === 12) throw new Error('the Welcome page never listed the CoT Studio walkthrough');
+      await workbench.runCommand('View: Close Editor');
+    }
+    await ours.click();
+    const step = welcome.locator('.getting-started-step', { hasText: 'Open a sample dataset' }).first();
+    await step.waitFor({ timeout: 30_000 });
+    for (const title of ['Review and rate', 'Choose a model', 'Regenerate a stage', 'Export for training']) {
+      await welcome.locator('.getting-started-step', { hasText: title }).first().waitFor({ timeout: 10_000 });
+    }
+    await step.click();
+    await welcome.getByRole('button', { name: 'Open Sample Dataset' }).click();
+    view = await workbench.datasetView('llava_cot.jsonl');
+    await view.locator('.sample-title', { hasText: 'Line 1' }).waitFor({ timeout: 30_000 });
+  });
+
+  it('regenerates every stage of the first sample by pressing g, with candidates each time', async (t) => {
+    assert.ok(view, 'the sample opened');
+    for (const [index, label] of STAGES.entries()) {
+      const card = view.locator(`.segment-card[data-side="primary"][data-segment="${index}"]`);
+      await card.locator('.segment-text').click();
+      await view.locator(`.segment-card.focused[data-segment="${index}"]`).waitFor();
+      await page.keyboard.press('g');
+      const deadline = Date.now() + 90_000;
+      let state: string | null = null;
+      const messages = new Set<string>();
+      for (;;) {
+        const seen = await card.evaluate((node) => ({
+          state: node.querySelector('.regeneration')?.getAttribute('data-state') ?? null,
+          message: node.querySelector('.regeneration-state')?.textContent ?? '',
+          alternatives: node.querySelectorAll('.alternatives .alternative').length,
+        }));
+        state = seen.state;
+        if (seen.message) messages.add(seen.message);
+        const free = await view.getByRole('button', { name: `Regenerate ${label}`, exact: true }).isEnabled();
+        // The panel closes once its candidates are listed as alternatives.
+        if (free && (state === 'failed' || (seen.alternatives > 0 && (state === null || state === 'done')))) break;
+        if (Date.now() > deadline) throw new Error(`${label}: the regeneration did not end (${state})`);
+        await page.waitForTimeout(100);
+      }
+      const message = [...messages].join(' / ');
+      t.diagnostic(`${label}: ${state}: ${message}`);
+      assert.notEqual(state, 'failed', `${label}: ${message}`);
+      assert.ok((await card.locator('.alternatives .alternative').count()) > 0, `${label} lists its candidates`);
+    }
+  });
+});
