@@ -11,10 +11,10 @@ export interface GenerateOptions {
 
 /**
  * How candidates keep their segment's markup: drawn under a token mask (the local engine), drawn under a regular
- * expression the server applies (vLLM's `structured_outputs`, or `guided_regex` before it), or sampled freely,
- * checked afterwards and drawn again.
+ * expression the server applies (vLLM's `structured_outputs`, `guided_regex` before it, SGLang's `regex`), or
+ * sampled freely, checked afterwards and drawn again.
  */
-export type CandidateGrammar = 'token mask' | 'structured_outputs regex' | 'guided_regex' | 'checked after sampling';
+export type CandidateGrammar = 'token mask' | 'structured_outputs regex' | 'guided_regex' | 'regex (SGLang)' | 'checked after sampling';
 
 /** Where candidates come from: the local ONNX engine or an OpenAI-compatible server. */
 export interface Backend {

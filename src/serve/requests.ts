@@ -26,6 +26,8 @@ const commonFields = {
   structured_outputs: z.object({ regex: z.string().min(1).max(16_384).optional() }).strict().optional(),
   /** What vLLM before 0.11 took for the same. */
   guided_regex: z.string().min(1).max(16_384).optional(),
+  /** SGLang's field for the same. */
+  regex: z.string().min(1).max(16_384).optional(),
 };
 
 const completionRequestSchema = z.object({
@@ -100,16 +102,15 @@ export function parseRequest(endpoint: Endpoint, body: unknown): ParsedRequest {
 }
 
 /** The structured-output expression, compiled here so that one the engine cannot use is a 400 naming its field. */
-function regexOf(parsed: { structured_outputs?: { regex?: string | undefined } | undefined; guided_regex?: string | undefined }): { regex?: string } {
-  if (parsed.structured_outputs !== undefined && parsed.guided_regex !== undefined) {
-    throw badRequest('give structured_outputs or guided_regex, not both', 'guided_regex');
-  }
+function regexOf(parsed: { structured_outputs?: { regex?: string | undefined } | undefined; guided_regex?: string | undefined; regex?: string | undefined }): { regex?: string } {
+  const given = (['structured_outputs', 'guided_regex', 'regex'] as const).filter((name) => parsed[name] !== undefined);
+  if (given.length > 1) throw badRequest(`give one of structured_outputs, guided_regex and regex, not ${given.join(' and ')}`, given[1] ?? null);
   if (parsed.structured_outputs !== undefined && parsed.structured_outputs.regex === undefined) {
     throw badRequest('structured_outputs: this server draws under a regex only', 'structured_outputs');
   }
-  const regex = parsed.structured_outputs?.regex ?? parsed.guided_regex;
+  const regex = parsed.structured_outputs?.regex ?? parsed.guided_regex ?? parsed.regex;
   if (regex === undefined) return {};
-  const field = parsed.guided_regex === undefined ? 'structured_outputs.regex' : 'guided_regex';
+  const field = given[0] === 'structured_outputs' ? 'structured_outputs.regex' : (given[0] ?? 'regex');
   try {
     TextRegex.compile(regex);
   } catch (error) {

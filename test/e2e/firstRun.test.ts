@@ -73,5 +73,12 @@ describe('a first run on a fresh profile', { timeout: 6 * 60_000 }, () => {
       assert.notEqual(state, 'failed', `${label}: ${message}`);
       assert.ok((await card.locator('.alternatives .alternative').count()) > 0, `${label} lists its candidates`);
     }
+    // Once, the user is told that the candidates come from a toy, with the way to choose a model: the toast has
+    // gone by now, the notification stays in the notification center.
+    await workbench.runCommand('Notifications: Show Notifications');
+    const notice = page.locator('.notifications-center .notification-list-item', { hasText: 'regenerated with its sample model' });
+    await notice.first().waitFor({ timeout: 10_000 });
+    assert.equal(await notice.count(), 1, 'told once, not once per stage');
+    for (const choice of ['Select Local Model Folder...', 'Use an OpenAI-Compatible Server...']) assert.equal(await notice.getByRole('button', { name: choice }).count(), 1, choice);
   });
 });

@@ -101,9 +101,12 @@ describe('structured outputs on our server, asked through the official openai cl
     assert.ok(constrained.choices.some((choice) => choice.finish_reason === 'stop'), 'some candidates reach their closing tag');
   });
 
-  it("takes guided_regex, vLLM's field before 0.11, the same way", async () => {
-    const constrained = await client.completions.create({ ...asked, ...{ guided_regex: REASONING_REGEX } });
-    for (const choice of constrained.choices) assert.ok(keptMarkup(choice), JSON.stringify(choice.text));
+  it("takes guided_regex, vLLM's field before 0.11, and SGLang's regex the same way; one field at a time", async () => {
+    for (const field of ['guided_regex', 'regex']) {
+      const constrained = await client.completions.create({ ...asked, ...{ [field]: REASONING_REGEX } });
+      for (const choice of constrained.choices) assert.ok(keptMarkup(choice), `${field}: ${JSON.stringify(choice.text)}`);
+    }
+    await assert.rejects(client.completions.create({ ...asked, ...{ guided_regex: REASONING_REGEX, regex: REASONING_REGEX } }), /give one of structured_outputs, guided_regex and regex/);
   });
 
   it('answers 400 naming the field for an expression it cannot draw under, or a kind of structured output it does not draw', async () => {
@@ -123,8 +126,13 @@ describe('structured outputs on our server, asked through the official openai cl
   });
 });
 
-/** How a fake server (a proxy in front of ours) treats the constraint fields, standing in for servers we cannot run here. */
-type Treatment = 'refuses structured_outputs' | 'refuses both' | 'ignores both';
+const FIELDS = ['structured_outputs', 'guided_regex', 'regex'];
+
+/**
+ * How a fake server (a proxy in front of ours) treats the constraint fields, standing in for servers we cannot run
+ * here: it refuses some with a 400 as OpenAI's API does, or drops them all unread as llama.cpp and Ollama do.
+ */
+type Treatment = { refuses: string[] } | 'ignores them';
 
 /** A fake OpenAI-compatible server: forwards to ours, refusing or dropping the constraint fields as `treatment` says. */
 async function fakeServer(target: string, treatment: Treatment, seen: string[][]): Promise<{ url: string; close: () => Promise<void> }> {
@@ -132,16 +140,16 @@ async function fakeServer(target: string, treatment: Treatment, seen: string[][]
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>;
-    const fields = ['structured_outputs', 'guided_regex'].filter((field) => field in body);
+    const fields = FIELDS.filter((field) => field in body);
     seen.push(fields);
-    const refused = fields.find((field) => treatment === 'refuses both' || field === 'structured_outputs');
-    if (refused !== undefined && treatment !== 'ignores both') {
+    const refused = treatment === 'ignores them' ? undefined : fields.find((field) => treatment.refuses.includes(field));
+    if (refused !== undefined) {
       res.writeHead(400, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { message: `Unrecognized request argument supplied: ${refused}`, type: 'invalid_request_error' } }));
       return;
     }
     // Our server applies a field this one passes on; one that ignores the fields drops them.
-    if (treatment === 'ignores both') for (const field of fields) delete body[field];
+    if (treatment === 'ignores them') for (const field of fields) delete body[field];
     const answer = await fetch(`${target}${req.url?.replace(/^\/v1/, '')}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'text/plain' });
     if (answer.body) Readable.fromWeb(answer.body).pipe(res);
@@ -180,40 +188,50 @@ describe('the OpenAI-compatible backend sends a segment its constraint', () => {
     }
   });
 
-  it('to a server that refuses structured_outputs, in guided_regex from then on', async () => {
-    const seen: string[][] = [];
-    const fake = await fakeServer(server.url, 'refuses structured_outputs', seen);
-    try {
-      const backend = new OpenAICompatibleBackend({ baseUrl: fake.url, model: MODEL });
-      await backend.generate(request(5));
-      const second = await backend.generate(request(6));
-      assert.deepEqual(seen, [['structured_outputs'], ['guided_regex'], ['guided_regex']]);
-      assert.equal(backend.grammar, 'guided_regex');
-      assert.ok(second.candidates.every((candidate) => !brokenMarkup(candidate.text)));
-    } finally {
-      await fake.close();
-    }
-  });
+  for (const [refuses, field, grammar] of [
+    [['structured_outputs'], 'guided_regex', 'guided_regex'],
+    [['structured_outputs', 'guided_regex'], 'regex', 'regex (SGLang)'],
+  ] as const) {
+    it(`to a server that refuses ${refuses.join(' and ')}, in ${field} from then on`, async () => {
+      const seen: string[][] = [];
+      const fake = await fakeServer(server.url, { refuses: [...refuses] }, seen);
+      try {
+        const backend = new OpenAICompatibleBackend({ baseUrl: fake.url, model: MODEL });
+        await backend.generate(request(5));
+        const second = await backend.generate(request(6));
+        assert.deepEqual(seen, [...refuses.map((name) => [name]), [field], [field]]);
+        assert.equal(backend.grammar, grammar);
+        assert.ok(second.candidates.every((candidate) => !brokenMarkup(candidate.text)));
+      } finally {
+        await fake.close();
+      }
+    });
+  }
 
-  for (const treatment of ['refuses both', 'ignores both'] as const) {
-    it(`to a server that ${treatment.replace('both', 'both fields')}: checked after sampling, the broken candidates drawn again`, async () => {
+  for (const treatment of [{ refuses: FIELDS }, 'ignores them'] as const) {
+    const says = treatment === 'ignores them' ? 'ignores the fields' : 'refuses every field';
+    it(`to a server that ${says}: checked after sampling, the broken candidates drawn again`, async () => {
       const seen: string[][] = [];
       const fake = await fakeServer(server.url, treatment, seen);
       try {
         const freely = new OpenAICompatibleBackend({ baseUrl: fake.url, model: MODEL, redraws: 0 });
         const drawnOnce = await freely.generate(request(5));
-        const backend = new OpenAICompatibleBackend({ baseUrl: fake.url, model: MODEL, redraws: 4 });
+        const firstBackend = seen.length;
+        const backend = new OpenAICompatibleBackend({ baseUrl: fake.url, model: MODEL, redraws: 6 });
         const redrawn = await backend.generate(request(5));
-        assert.equal(backend.grammar, 'checked after sampling');
         const brokenOnce = drawnOnce.candidates.filter((candidate) => brokenMarkup(candidate.text) || candidate.finishReason === 'eos').length;
         const brokenAfter = redrawn.candidates.filter((candidate) => brokenMarkup(candidate.text) || candidate.finishReason === 'eos').length;
         assert.ok(brokenOnce > 0, 'some candidates drawn freely break the markup');
         assert.ok(brokenAfter < brokenOnce, `broken after redrawing: ${brokenAfter}, before: ${brokenOnce}`);
         assert.ok(redrawn.tokensComputed > drawnOnce.tokensComputed, 'the redraws are counted');
-        // Each backend finds out on its first request; after that the server is sent no field it refuses or ignores.
-        const discovery = treatment === 'refuses both' ? [['structured_outputs'], ['guided_regex']] : [['structured_outputs']];
-        assert.deepEqual(seen.filter((sent) => sent.length > 0), [...discovery, ...discovery]);
-        assert.ok(seen.length > 2 * discovery.length + 1, `requests: ${JSON.stringify(seen)}`);
+        // Each field is sent until the server shows it does not take it, in order, and never again after.
+        const sent = seen.slice(firstBackend).flat();
+        assert.deepEqual(sent, FIELDS.slice(0, sent.length), JSON.stringify(seen));
+        if (treatment !== 'ignores them') {
+          assert.equal(backend.grammar, 'checked after sampling');
+          assert.deepEqual(sent, FIELDS);
+        }
+        assert.ok(seen.length > firstBackend + sent.length, `broken candidates were drawn again: ${JSON.stringify(seen)}`);
       } finally {
         await fake.close();
       }

@@ -11,12 +11,17 @@ import { Semaphore } from './semaphore';
 
 export { openAIBackendOptionsSchema, type OpenAIBackendOptions, type OpenAIBackendOptionsInput } from './options';
 
-/** The fields a server may take a constraint in, in the order they are tried; `none` once it takes neither. */
-type ConstraintField = 'structured_outputs' | 'guided_regex' | 'none';
-const NEXT_FIELD: Record<ConstraintField, ConstraintField> = { structured_outputs: 'guided_regex', guided_regex: 'none', none: 'none' };
+/** The fields a server may take a constraint in, in the order they are tried: vLLM's, vLLM's before 0.11, SGLang's. */
+const CONSTRAINT_FIELDS: ReadonlyArray<{ name: string; grammar: CandidateGrammar; body: (regex: string) => Record<string, unknown> }> = [
+  { name: 'structured_outputs', grammar: 'structured_outputs regex', body: (regex) => ({ structured_outputs: { regex } }) },
+  { name: 'guided_regex', grammar: 'guided_regex', body: (regex) => ({ guided_regex: regex }) },
+  { name: 'regex', grammar: 'regex (SGLang)', body: (regex) => ({ regex }) },
+];
+/** Past the last field: the server takes none, and candidates are checked after sampling. */
+const NO_FIELD = CONSTRAINT_FIELDS.length;
 
 /** A 400 or 422 that names the field, or says that a field is not known: the server does not take it. */
-function refusesField(error: unknown, field: ConstraintField): boolean {
+function refusesField(error: unknown, field: string): boolean {
   if (!(error instanceof AttemptError) || (error.status !== 400 && error.status !== 422)) return false;
   return error.message.includes(field) || /\b(extra|unrecogni[sz]ed|unknown|unexpected|unsupported)\b.{0,40}\b(fields?|arguments?|parameters?|inputs?|keys?)\b/i.test(error.message);
 }
@@ -33,8 +38,8 @@ export class OpenAICompatibleBackend implements Backend {
   private readonly options: OpenAIBackendOptions;
   private readonly slots: Semaphore;
   private readonly running = new Set<AbortController>();
-  /** Found out on the first constrained request and kept: one server, one answer. */
-  private constraintField: ConstraintField = 'structured_outputs';
+  /** Index into CONSTRAINT_FIELDS of the field this server takes, found out on constrained requests and kept. */
+  private constraintField = 0;
 
   constructor(options: OpenAIBackendOptionsInput) {
     this.options = openAIBackendOptionsSchema.parse(options);
@@ -43,52 +48,54 @@ export class OpenAICompatibleBackend implements Backend {
   }
 
   get grammar(): CandidateGrammar {
-    return this.constraintField === 'structured_outputs' ? 'structured_outputs regex' : this.constraintField === 'guided_regex' ? 'guided_regex' : 'checked after sampling';
+    return CONSTRAINT_FIELDS[this.constraintField]?.grammar ?? 'checked after sampling';
   }
 
   /**
    * A constrained request (`forbid`, `requireStop`, `regex`) is sent with its constraint as a regular expression in
-   * the first field the server takes. A server that refuses both fields, or ignores them and returns a broken
-   * candidate, is sampled freely from then on: broken candidates are drawn again, up to `redraws` times.
+   * the first field the server takes. A field the server refuses is not sent again; one it takes but does not apply
+   * shows as a broken candidate (llama.cpp and Ollama drop fields they do not know), and is not sent again either.
+   * Broken candidates, and only those, are drawn again, up to `redraws` times.
    */
   async generate(request: GenerationRequest, options: GenerateOptions = {}): Promise<GenerationResult> {
     const { prompt, images = [], sampling: asked } = generationRequestSchema.parse(request);
     const sampling = samplingSchema.parse(asked ?? {});
     const regex = sampling.regex ?? constraintRegex(sampling);
-    const result = await this.drawConstrained(prompt, images, sampling, regex, options);
+    const { result, field } = await this.drawConstrained(prompt, images, sampling, regex, options);
     if (regex === undefined) return result;
     const broken = (candidates: readonly Candidate[]) => candidates.flatMap((candidate, index) => (brokenConstraint(candidate, sampling) === undefined ? [] : [index]));
-    // A server that takes a field it does not apply (llama.cpp and Ollama drop fields they do not know) shows it here.
-    if (this.constraintField !== 'none' && broken(result.candidates).length > 0) this.constraintField = 'none';
-    if (this.constraintField !== 'none') return result;
     const candidates = [...result.candidates];
     let { tokensComputed } = result;
     let { generateMs } = result.timing;
-    for (let round = 1; round <= this.options.redraws && !options.signal?.aborted; round++) {
+    let used = field;
+    for (let round = 1; ; round++) {
       const redo = broken(candidates);
       if (redo.length === 0) break;
+      if (used < NO_FIELD) this.constraintField = Math.max(this.constraintField, used + 1);
+      if (round > this.options.redraws || options.signal?.aborted) break;
       const seed = sampling.seed === undefined ? undefined : (sampling.seed + round * sampling.n) % 2 ** 32;
-      const again = await this.draw(prompt, images, { ...sampling, n: redo.length, ...(seed !== undefined && { seed }) }, {}, options.signal === undefined ? {} : { signal: options.signal });
+      const again = await this.drawConstrained(prompt, images, { ...sampling, n: redo.length, ...(seed !== undefined && { seed }) }, regex, options.signal === undefined ? {} : { signal: options.signal });
       redo.forEach((index, k) => {
-        const redrawn = again.candidates[k];
+        const redrawn = again.result.candidates[k];
         if (redrawn !== undefined && redrawn.finishReason !== 'cancelled') candidates[index] = redrawn;
       });
-      tokensComputed += again.tokensComputed;
-      generateMs += again.timing.generateMs;
+      used = again.field;
+      tokensComputed += again.result.tokensComputed;
+      generateMs += again.result.timing.generateMs;
     }
     return { ...result, candidates, tokensComputed, timing: { ...result.timing, generateMs } };
   }
 
-  /** Sends the constraint in the field the server takes, finding that field out on the first constrained request. */
-  private async drawConstrained(prompt: Prompt, images: readonly string[], sampling: Sampling, regex: string | undefined, options: GenerateOptions): Promise<GenerationResult> {
+  /** Sends the constraint in the field the server takes, moving on from each field it refuses; says which was sent. */
+  private async drawConstrained(prompt: Prompt, images: readonly string[], sampling: Sampling, regex: string | undefined, options: GenerateOptions): Promise<{ result: GenerationResult; field: number }> {
     for (;;) {
-      const field = regex === undefined ? 'none' : this.constraintField;
-      const constraint = regex === undefined || field === 'none' ? {} : field === 'structured_outputs' ? { structured_outputs: { regex } } : { guided_regex: regex };
+      const field = regex === undefined ? NO_FIELD : this.constraintField;
+      const sent = regex === undefined ? undefined : CONSTRAINT_FIELDS[field];
       try {
-        return await this.draw(prompt, images, sampling, constraint, options);
+        return { result: await this.draw(prompt, images, sampling, sent === undefined || regex === undefined ? {} : sent.body(regex), options), field };
       } catch (error) {
-        if (field === 'none' || !refusesField(error, field)) throw error;
-        this.constraintField = NEXT_FIELD[field];
+        if (sent === undefined || !refusesField(error, sent.name)) throw error;
+        this.constraintField = Math.max(this.constraintField, field + 1);
       }
     }
   }
