@@ -81,4 +81,31 @@ describe('a first run on a fresh profile', { timeout: 6 * 60_000 }, () => {
     assert.equal(await notice.count(), 1, 'told once, not once per stage');
     for (const choice of ['Select Local Model Folder...', 'Use an OpenAI-Compatible Server...']) assert.equal(await notice.getByRole('button', { name: choice }).count(), 1, choice);
   });
+
+  it("runs each walkthrough step's command from its button, and marks the step done", async (t) => {
+    await page.keyboard.press('Escape');
+    await page.locator('.tabs-container .tab', { hasText: 'Walkthrough: CoT Studio' }).click();
+    const welcome = page.locator('.gettingStartedContainer');
+    const quickInput = page.locator('.quick-input-widget');
+    // A step is done once its command has run to its end: what the command asks is answered (a rating) or dismissed.
+    const steps: Array<[string, string, RegExp | undefined, 'Enter' | 'Escape']> = [
+      ['Review and rate', 'Rate the Focused Segment', /correct/i, 'Enter'],
+      // The folder picker, as a quick input in a browser window.
+      ['Choose a model', 'Select Local Model Folder', /./, 'Escape'],
+      ['Regenerate a stage', 'Regenerate the Focused Segment', undefined, 'Escape'],
+      ['Export for training', 'Export Dataset', /Export llava_cot\.jsonl/, 'Escape'],
+    ];
+    for (const [title, button, asks, answer] of steps) {
+      t.diagnostic(title);
+      await welcome.locator('.getting-started-step', { hasText: title }).first().click();
+      await welcome.getByRole('button', { name: button }).click();
+      if (asks !== undefined) {
+        await quickInput.waitFor({ timeout: 30_000 });
+        assert.match(await quickInput.innerText(), asks, `${button} asks`);
+        await page.keyboard.press(answer);
+      }
+      await welcome.locator('.getting-started-step', { hasText: title }).locator('.codicon.complete').first().waitFor({ timeout: 60_000 });
+    }
+    assert.equal(await welcome.locator('.getting-started-step .codicon.complete').count(), 5, 'every step is done');
+  });
 });
