@@ -18,19 +18,34 @@ function argmax(logits: Float32Array, excluded: ReadonlySet<number>): number {
   return best;
 }
 
-/** Tokens worth considering, best first: the top k, then the smallest set reaching top-p mass. */
-function shortlist(logits: Float32Array, sampling: Sampling, excluded: ReadonlySet<number>): { ids: number[]; weights: number[] } {
-  const inverseT = 1 / sampling.temperature;
+/**
+ * The tokens a draw can take, not excluded, within e^-30 of the best of them (below that a float64 draw cannot
+ * reach), ranked best first when top-k or top-p truncates. `best` is the token the floor was set from.
+ */
+interface Ranked {
+  ids: number[];
+  best: number;
+}
+
+function ranked(logits: Float32Array, sampling: Sampling, excluded: ReadonlySet<number>): Ranked {
+  const best = argmax(logits, excluded);
+  if (best < 0) return { ids: [], best };
+  const floor = (logits[best] as number) - 30 * sampling.temperature;
   const masked = excluded.size > 0;
-  let max = -Infinity;
-  for (let i = 0; i < logits.length; i++) if ((!masked || !excluded.has(i)) && (logits[i] as number) > max) max = logits[i] as number;
-  // Tokens below e^-30 of the best cannot be drawn by a float64 draw anyway; leaving them out keeps the sort short.
-  const floor = max - 30 * sampling.temperature;
-  let ids: number[] = [];
+  const ids: number[] = [];
   for (let i = 0; i < logits.length; i++) if ((logits[i] as number) >= floor && (!masked || !excluded.has(i))) ids.push(i);
   // Plain sampling draws from the whole list in vocabulary order; only truncation needs it ranked.
   if (sampling.topK > 0 || sampling.topP < 1) ids.sort((a, b) => (logits[b] as number) - (logits[a] as number) || a - b);
+  return { ids, best };
+}
+
+/** One draw from the ranked tokens not excluded, shaped by temperature, top-k and top-p. */
+function drawRanked(logits: Float32Array, sampling: Sampling, random: () => number, { ids: all, best }: Ranked, excluded: ReadonlySet<number>): number {
+  let ids = excluded.size > 0 ? all.filter((id) => !excluded.has(id)) : all;
+  if (ids.length === 0) return argmax(logits, excluded);
   if (sampling.topK > 0 && ids.length > sampling.topK) ids = ids.slice(0, sampling.topK);
+  const max = logits[best] as number;
+  const inverseT = 1 / sampling.temperature;
   let weights = ids.map((id) => Math.exp(((logits[id] as number) - max) * inverseT));
   if (sampling.topP < 1) {
     const total = weights.reduce((sum, weight) => sum + weight, 0);
@@ -40,14 +55,6 @@ function shortlist(logits: Float32Array, sampling: Sampling, excluded: ReadonlyS
     ids = ids.slice(0, Math.max(1, keep));
     weights = weights.slice(0, ids.length);
   }
-  return { ids, weights };
-}
-
-/** One draw from the tokens not excluded, shaped by temperature, top-k and top-p; -1 when every token is excluded. */
-function draw(logits: Float32Array, sampling: Sampling, random: () => number, excluded: ReadonlySet<number>): number {
-  if (sampling.temperature === 0) return argmax(logits, excluded);
-  const { ids, weights } = shortlist(logits, sampling, excluded);
-  if (ids.length === 0) return argmax(logits, excluded);
   const total = weights.reduce((sum, weight) => sum + weight, 0);
   let left = random() * total;
   for (let i = 0; i < ids.length; i++) {
@@ -66,8 +73,15 @@ function draw(logits: Float32Array, sampling: Sampling, random: () => number, ex
  */
 export function sampleToken(logits: Float32Array, sampling: Sampling, random: () => number, allowed: (token: number) => boolean = () => true): { token: number; logprob: number } {
   const excluded = new Set<number>();
+  let tokens: Ranked | undefined;
   for (;;) {
-    const token = draw(logits, sampling, random, excluded);
+    let token: number;
+    if (sampling.temperature === 0) token = argmax(logits, excluded);
+    else {
+      // The ranking outlives a token left out, unless it was the best one, from which the floor was set.
+      if (tokens === undefined || excluded.has(tokens.best)) tokens = ranked(logits, sampling, excluded);
+      token = drawRanked(logits, sampling, random, tokens, excluded);
+    }
     if (token < 0) throw new Error('no token of the vocabulary may come next: each would break the markup the candidate must keep');
     if (allowed(token)) return { token, logprob: logProbability(logits, token) };
     excluded.add(token);
