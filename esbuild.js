@@ -126,13 +126,34 @@ function finishDist() {
 function buildBundledModel() {
   const target = path.join(__dirname, 'dist', 'models', 'tiny-bigram');
   const corpusDir = path.join(__dirname, 'test', 'fixtures', 'datasets');
-  const corpus = fs.readdirSync(corpusDir).filter((name) => name.endsWith('.jsonl')).sort().map((name) => path.join(corpusDir, name));
+  const corpus = fs
+    .readdirSync(corpusDir)
+    .filter((name) => name.endsWith('.jsonl'))
+    .sort()
+    .map((name) => path.join(corpusDir, name));
   const stamp = path.join(target, 'config.json');
   const builder = ['src/testModel', 'src/onnx'].flatMap((dir) => fs.readdirSync(path.join(__dirname, dir)).map((name) => path.join(__dirname, dir, name)));
   const newest = Math.max(...[...corpus, ...builder].map((file) => fs.statSync(file).mtimeMs));
   if (fs.existsSync(stamp) && fs.statSync(stamp).mtimeMs >= newest && !args.has('--rebuild-model')) return;
   fs.rmSync(target, { recursive: true, force: true });
-  const options = ['--kind', 'bigram', '--layers', '1', '--hidden', '128', '--heads', '4', '--kv-heads', '2', '--vocab', '768', '--max-positions', '1024', '--dtype', 'fp16'];
+  const options = [
+    '--kind',
+    'bigram',
+    '--layers',
+    '1',
+    '--hidden',
+    '128',
+    '--heads',
+    '4',
+    '--kv-heads',
+    '2',
+    '--vocab',
+    '768',
+    '--max-positions',
+    '1024',
+    '--dtype',
+    'fp16',
+  ];
   execFileSync(process.execPath, ['dist/cli.js', 'make-test-model', target, ...options, ...corpus.flatMap((file) => ['--corpus', file])], {
     cwd: __dirname,
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -21,7 +21,11 @@ const systemRequirements = () => [
   { what: 'Kerberos headers (krb5-config)', check: () => which('krb5-config'), install: 'apt-get install -y libkrb5-dev' },
   { what: `Chromium (${chromiumPath()})`, check: () => fs.existsSync(chromiumPath()), install: 'apt-get install -y chromium (or set CHROMIUM_PATH)' },
   // `npm rebuild` compiles code-server's native modules with node-gyp.
-  { what: 'a native build toolchain (python3, make, g++)', check: () => ['python3', 'make', 'g++'].every(which), install: 'apt-get install -y build-essential python3' },
+  {
+    what: 'a native build toolchain (python3, make, g++)',
+    check: () => ['python3', 'make', 'g++'].every(which),
+    install: 'apt-get install -y build-essential python3',
+  },
 ];
 
 export function chromiumPath() {
@@ -159,13 +163,17 @@ export async function startCodeServer(profile, { folder, port, env, log }) {
     process.execPath,
     [
       entryPoint,
-      '--bind-addr', `127.0.0.1:${chosenPort}`,
-      '--auth', 'none',
+      '--bind-addr',
+      `127.0.0.1:${chosenPort}`,
+      '--auth',
+      'none',
       '--disable-telemetry',
       '--disable-update-check',
       '--disable-workspace-trust',
-      '--user-data-dir', profile.userDataDir,
-      '--extensions-dir', profile.extensionsDir,
+      '--user-data-dir',
+      profile.userDataDir,
+      '--extensions-dir',
+      profile.extensionsDir,
       folder,
     ],
     { stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32', env: { ...process.env, ...env } },

@@ -27,11 +27,10 @@ export function packageVsix({ target = 'linux-x64', skipBuild = false } = {}) {
   fs.writeFileSync(ignoreFile, `${rules}!node_modules/onnxruntime-node/bin/napi-v6/${platform}/${arch}/**\n`);
   const output = vsixPath(target);
   const vsce = path.join(projectRoot, 'node_modules', '@vscode', 'vsce', 'vsce');
-  execFileSync(
-    process.execPath,
-    [vsce, 'package', '--target', target, '--ignoreFile', ignoreFile, '--allow-missing-repository', '--out', output],
-    { cwd: projectRoot, stdio: ['ignore', 'inherit', 'inherit'] },
-  );
+  execFileSync(process.execPath, [vsce, 'package', '--target', target, '--ignoreFile', ignoreFile, '--allow-missing-repository', '--out', output], {
+    cwd: projectRoot,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   return output;
 }
 

@@ -4,14 +4,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  ensureCodeServer,
-  freePort,
-  installVsix,
-  makeProfile,
-  projectRoot,
-  startCodeServer,
-} from './code-server.mjs';
+import { ensureCodeServer, freePort, installVsix, makeProfile, projectRoot, startCodeServer } from './code-server.mjs';
 import { packageVsix } from './package.mjs';
 
 const samplesSource = path.join(projectRoot, 'test', 'fixtures', 'datasets');

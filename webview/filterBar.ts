@@ -46,7 +46,16 @@ export class FilterBar {
       label.append(input, document.createTextNode(` ${text}`));
     }
     this.update({ formats: {}, review: {}, checks: {}, unrated: 0, hasAlternatives: 0 }, 0, false);
-    this.element.append(this.search, this.format, this.review, this.check, this.unratedLabel, this.alternativesLabel, button('Clear', 'Clear filters', () => this.clear()), this.summary);
+    this.element.append(
+      this.search,
+      this.format,
+      this.review,
+      this.check,
+      this.unratedLabel,
+      this.alternativesLabel,
+      button('Clear', 'Clear filters', () => this.clear()),
+      this.summary,
+    );
   }
 
   /** A long filter pass: how far it has read, until its result comes (`update`). */
@@ -68,7 +77,8 @@ export class FilterBar {
   private fill(select: HTMLSelectElement, anyLabel: string, counts: Record<string, number>): void {
     const chosen = select.value;
     const options = [new Option(anyLabel, ANY)];
-    for (const [value, count] of Object.entries(counts)) if (count > 0 || value === chosen) options.push(new Option(`${value.replace('_', ' ')} (${count})`, value));
+    for (const [value, count] of Object.entries(counts))
+      if (count > 0 || value === chosen) options.push(new Option(`${value.replace('_', ' ')} (${count})`, value));
     select.replaceChildren(...options);
     select.value = options.some((option) => option.value === chosen) ? chosen : ANY;
   }

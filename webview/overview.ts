@@ -31,7 +31,7 @@ function render(message: OverviewMessage): void {
   state.setAttribute('role', 'status');
   const lengthLabel = (upTo: number | null, previous: number) => (upTo === null ? `over ${previous}` : `${previous + 1}-${upTo}`);
   const lengths: [string, number][] = stats.segmentLengths.map((bucket, i) => [
-    lengthLabel(bucket.upTo, i === 0 ? -1 : stats.segmentLengths[i - 1].upTo ?? 0),
+    lengthLabel(bucket.upTo, i === 0 ? -1 : (stats.segmentLengths[i - 1].upTo ?? 0)),
     bucket.count,
   ]);
   const { ratings } = stats;

@@ -88,7 +88,10 @@ export class Regeneration {
       const shown = this.shown;
       if (!shown) return;
       const { line, segment, side, turn } = shown;
-      this.send({ type: 'operation', operation: { kind: 'acceptReflectionProposal', line, segment, side, turn, text, wrong: reflection.wrong, correction: reflection.correction } });
+      this.send({
+        type: 'operation',
+        operation: { kind: 'acceptReflectionProposal', line, segment, side, turn, text, wrong: reflection.wrong, correction: reflection.correction },
+      });
       this.shown = undefined;
       this.changed();
     },
@@ -134,7 +137,8 @@ export class Regeneration {
   }
 
   receive(message: RegenerationMessage): void {
-    const same = (run: Pick<Shown, 'line' | 'side' | 'turn'> | undefined) => run?.line === message.line && run.side === message.side && run.turn === message.turn;
+    const same = (run: Pick<Shown, 'line' | 'side' | 'turn'> | undefined) =>
+      run?.line === message.line && run.side === message.side && run.turn === message.turn;
     const own = same(this.running) ? this.running : undefined;
     // A run over the rest reports `done` for every segment it finishes; the host marks the last message.
     const ends = message.final;

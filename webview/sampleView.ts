@@ -104,7 +104,10 @@ export class SampleView {
     // An edit can take segments away: the focus stays on the nearest one that is left.
     const all = focusable(sample);
     if (!all.some((focus) => sameFocus(focus, this.focused))) {
-      this.focused = all.filter((focus) => focus.turn < this.focused.turn || (focus.turn === this.focused.turn && focus.segment < this.focused.segment)).at(-1) ?? all[0] ?? { turn: 0, segment: 0 };
+      this.focused = all
+        .filter((focus) => focus.turn < this.focused.turn || (focus.turn === this.focused.turn && focus.segment < this.focused.segment))
+        .at(-1) ??
+        all[0] ?? { turn: 0, segment: 0 };
     }
     this.render();
   }
@@ -223,7 +226,9 @@ export class SampleView {
         const model = position > 0 && response.role === 'response' ? (response.model ?? undefined) : undefined;
         for (const segment of response.segments) {
           container.append(
-            position === 0 || model !== undefined ? this.renderSegment(segment, 'primary', response.turn, model) : this.renderField(segment.label, segment.text, 'sample-segment'),
+            position === 0 || model !== undefined
+              ? this.renderSegment(segment, 'primary', response.turn, model)
+              : this.renderField(segment.label, segment.text, 'sample-segment'),
           );
         }
         parts.push(container);
@@ -253,7 +258,10 @@ export class SampleView {
     chosenColumn.append(element('h3', 'response-role', 'chosen'));
     for (const segment of chosen.segments) chosenColumn.append(this.renderSegment(segment, 'primary', chosen.turn));
     const rejectedColumn = element('div', 'response rejected');
-    rejectedColumn.append(element('h3', 'response-role', 'rejected (differences from chosen marked)'), wordDiff(chosen.text, rejected.text, 'word-diff pair-diff'));
+    rejectedColumn.append(
+      element('h3', 'response-role', 'rejected (differences from chosen marked)'),
+      wordDiff(chosen.text, rejected.text, 'word-diff pair-diff'),
+    );
     for (const segment of rejected.segments) rejectedColumn.append(this.renderSegment(segment, 'rejected', rejected.turn));
     columns.append(chosenColumn, rejectedColumn);
     pair.append(actions, columns);
@@ -375,7 +383,8 @@ export class SampleView {
     /** Which reply the card's operations address. */
     const target = { side, turn, ...(model === undefined ? {} : { model }) };
     card.dataset.rating = segment.rating === null ? 'none' : String(segment.rating);
-    const named = model !== undefined ? `${segment.label} of ${model}` : turn === 0 || !this.sample?.conversation ? segment.label : `${segment.label} of reply ${turn + 1}`;
+    const named =
+      model !== undefined ? `${segment.label} of ${model}` : turn === 0 || !this.sample?.conversation ? segment.label : `${segment.label} of reply ${turn + 1}`;
     const name = primary ? named : `rejected ${named}`;
     card.setAttribute('aria-label', name);
     const header = element('header', 'segment-header');
@@ -387,10 +396,15 @@ export class SampleView {
     if (primary) {
       for (const rating of [1, 0, -1] as const) {
         const ratingName = RATING_NAMES[String(rating)];
-        const control = button(rating === 1 ? '+1' : rating === 0 ? '0' : '-1', `Rate ${named} ${ratingName}`, () => {
-          this.focused = at;
-          this.rate(rating);
-        }, `action rating${segment.rating === rating ? ' selected' : ''}`);
+        const control = button(
+          rating === 1 ? '+1' : rating === 0 ? '0' : '-1',
+          `Rate ${named} ${ratingName}`,
+          () => {
+            this.focused = at;
+            this.rate(rating);
+          },
+          `action rating${segment.rating === rating ? ' selected' : ''}`,
+        );
         control.setAttribute('aria-pressed', String(segment.rating === rating));
         actions.append(control);
       }
@@ -409,7 +423,13 @@ export class SampleView {
       actions.append(
         button('Regenerate', `Regenerate ${name}`, () => this.startRegeneration(segment, side, turn, false), 'action regenerate', 'refresh'),
         button('From here', `Regenerate ${name} and the rest`, () => this.startRegeneration(segment, side, turn, true), 'action regenerate', 'run-below'),
-        button('Tree search', `Tree search from ${name}`, () => this.startRegeneration(segment, side, turn, false, 'mcts'), 'action regenerate', 'type-hierarchy'),
+        button(
+          'Tree search',
+          `Tree search from ${name}`,
+          () => this.startRegeneration(segment, side, turn, false, 'mcts'),
+          'action regenerate',
+          'type-hierarchy',
+        ),
       );
     }
     header.append(actions);

@@ -98,7 +98,15 @@ function measureNextSample(dataset: Dataset): Row<BigFileMeasureId> {
     const text = dataset.lineText(dataset.recordLine(index));
     parse.push(micros(() => JSON.parse(text)));
   }
-  return benchRow('next-sample', 'next sample: summary(i)', 'µs', median(ours), median(parse), 'JSON.parse x1', `median of ${SAMPLES} records 1/${SAMPLES} of the file apart; target < 1000 µs`);
+  return benchRow(
+    'next-sample',
+    'next sample: summary(i)',
+    'µs',
+    median(ours),
+    median(parse),
+    'JSON.parse x1',
+    `median of ${SAMPLES} records 1/${SAMPLES} of the file apart; target < 1000 µs`,
+  );
 }
 
 /**
@@ -110,7 +118,8 @@ async function expectSavedEdit(saved: string, original: Dataset, line: number, t
   const size = original.byteLength - Buffer.byteLength(original.originalLineText(line)) + Buffer.byteLength(text);
   const differs = reread.byteLength !== size || reread.lineCount !== original.lineCount || reread.lineText(line) !== text;
   const neighbours = [line - 1, line + 1].filter((other) => other >= 0 && other < original.lineCount);
-  if (differs || neighbours.some((other) => reread.lineText(other) !== original.originalLineText(other))) throw new Error(`the saved file is not the original with line ${line + 1} replaced`);
+  if (differs || neighbours.some((other) => reread.lineText(other) !== original.originalLineText(other)))
+    throw new Error(`the saved file is not the original with line ${line + 1} replaced`);
 }
 
 /** Saves and copies are timed this many times each, alternately: the disk's write-back makes single runs noisy. */
@@ -164,12 +173,33 @@ async function measureOpen(big: GeneratedDataset, reference: GeneratedDataset, c
   }
   const referencePages: number[] = [];
   for (let run = 0; run < REFERENCE_OPENS; run++) referencePages.push((await openInChild(cli, probe, reference.file)).timing.firstPageMs);
-  const [readMs, indexedMs, firstPageMs, openMs] = [median(reads), median(opens.map((open) => open.timing.indexedMs)), median(opens.map((open) => open.timing.firstPageMs)), median(opens.map((open) => open.timing.openMs))];
+  const [readMs, indexedMs, firstPageMs, openMs] = [
+    median(reads),
+    median(opens.map((open) => open.timing.indexedMs)),
+    median(opens.map((open) => open.timing.firstPageMs)),
+    median(opens.map((open) => open.timing.openMs)),
+  ];
   const recordsAtOpen = median(opens.map((open) => open.timing.recordsAtOpen));
   const peakRss = Math.max(...opens.map((open) => open.peakRss));
   return [
-    benchRow('index', 'index: the whole file', 'MB/s', big.bytes / 1e3 / indexedMs, big.bytes / 1e3 / readMs, 'chunked read', `${Math.round(indexedMs)} ms against ${Math.round(readMs)} ms, medians of ${OPEN_REPEATS}; child peak RSS ${megabytes(peakRss)}; target >= 0.8x`),
-    benchRow('first-page', `first page: open + page(0, ${FIRST_PAGE_RECORDS})`, 'ms', firstPageMs, median(referencePages), `the ${reference.records}-record file`, `open ${Math.round(openMs)} ms with ${recordsAtOpen} records indexed; target < 1000 ms and <= 2x`),
+    benchRow(
+      'index',
+      'index: the whole file',
+      'MB/s',
+      big.bytes / 1e3 / indexedMs,
+      big.bytes / 1e3 / readMs,
+      'chunked read',
+      `${Math.round(indexedMs)} ms against ${Math.round(readMs)} ms, medians of ${OPEN_REPEATS}; child peak RSS ${megabytes(peakRss)}; target >= 0.8x`,
+    ),
+    benchRow(
+      'first-page',
+      `first page: open + page(0, ${FIRST_PAGE_RECORDS})`,
+      'ms',
+      firstPageMs,
+      median(referencePages),
+      `the ${reference.records}-record file`,
+      `open ${Math.round(openMs)} ms with ${recordsAtOpen} records indexed; target < 1000 ms and <= 2x`,
+    ),
   ];
 }
 
@@ -177,7 +207,13 @@ async function measureOpen(big: GeneratedDataset, reference: GeneratedDataset, c
  * `cot-studio stats` against a streamed read + JSON.parse of every line; and the peak RSS of `stats` and
  * `validate` over that of the same command on a one-record file, against the file's size.
  */
-async function measureCommands(big: GeneratedDataset, one: GeneratedDataset, cli: string, probe: string, log: (message: string) => void): Promise<Row<BigFileMeasureId>[]> {
+async function measureCommands(
+  big: GeneratedDataset,
+  one: GeneratedDataset,
+  cli: string,
+  probe: string,
+  log: (message: string) => void,
+): Promise<Row<BigFileMeasureId>[]> {
   log('streamed read + JSON.parse');
   const bare = await timed(() => readEveryLine(big.file));
   log('stats');
@@ -186,8 +222,21 @@ async function measureCommands(big: GeneratedDataset, one: GeneratedDataset, cli
   log('validate');
   const validate = await runCli(cli, probe, ['validate', big.file]);
   expectOutput(validate, new RegExp(`^${big.records} records: 0 errors, \\d+ warnings$`, 'm'), 'cot-studio validate');
-  const rows: Row<BigFileMeasureId>[] = [benchRow('stats', 'stats: cot-studio stats', 'ms', stats.ms, bare.ms, 'streamed read + JSON.parse every line', `${megabytesPerSecond(big.bytes, stats.ms)}; one CLI run; ${os.availableParallelism()} workers; target <= 1.5x`)];
-  for (const [command, run] of [['stats', stats], ['validate', validate]] as const) {
+  const rows: Row<BigFileMeasureId>[] = [
+    benchRow(
+      'stats',
+      'stats: cot-studio stats',
+      'ms',
+      stats.ms,
+      bare.ms,
+      'streamed read + JSON.parse every line',
+      `${megabytesPerSecond(big.bytes, stats.ms)}; one CLI run; ${os.availableParallelism()} workers; target <= 1.5x`,
+    ),
+  ];
+  for (const [command, run] of [
+    ['stats', stats],
+    ['validate', validate],
+  ] as const) {
     const ofOne = await runCli(cli, probe, [command, one.file]);
     const note = `peak ${megabytes(run.peakRss)} less ${megabytes(ofOne.peakRss)} on a one-record file; ${Math.round(run.ms)} ms; target < ${BIG_FILE_RSS_TARGET_MB} MB`;
     rows.push(benchRow(`${command}-rss`, `${command}: peak RSS increase`, 'MB', (run.peakRss - ofOne.peakRss) / 1e6, big.bytes / 1e6, 'file size', note));
@@ -218,8 +267,19 @@ export async function runBigFileBench(options: BigFileBenchOptions): Promise<Big
     const nextSample = measureNextSample(dataset);
     log('save after one edit, and cp');
     const save = await measureSave(dataset, big.file, dir);
-    const described = (generated: GeneratedDataset) => ({ path: generated.file, records: generated.records, bytes: generated.bytes, meanLineBytes: generated.bytes / generated.records, kept: options.keep });
-    return bigFileBenchResultSchema.parse({ file: described(big), reference: described(reference), node: process.version, rows: [...open, nextSample, ...commands, save] });
+    const described = (generated: GeneratedDataset) => ({
+      path: generated.file,
+      records: generated.records,
+      bytes: generated.bytes,
+      meanLineBytes: generated.bytes / generated.records,
+      kept: options.keep,
+    });
+    return bigFileBenchResultSchema.parse({
+      file: described(big),
+      reference: described(reference),
+      node: process.version,
+      rows: [...open, nextSample, ...commands, save],
+    });
   } finally {
     if (!options.keep) fs.rmSync(dir, { recursive: true, force: true });
   }

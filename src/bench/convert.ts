@@ -63,7 +63,23 @@ export async function measureConvert(file: string, cli: string, bareMs: number):
   const bytes = fs.statSync(file).size;
   const peak = Math.max(there.peakRss, back.peakRss);
   return [
-    benchRow('convert', 'convert: JSONL -> Parquet -> JSONL', 'ms', there.ms + back.ms, bareMs, 'read + JSON.parse every line', `two CLI runs (${Math.round(there.ms)} + ${Math.round(back.ms)} ms); Parquet ${megabytes(parquetBytes)}`),
-    benchRow('convert-rss', 'convert: peak RSS', 'MB', peak / 1e6, bytes / 1e6, 'file size', `JSONL -> Parquet ${megabytes(there.peakRss)}, back ${megabytes(back.peakRss)}`),
+    benchRow(
+      'convert',
+      'convert: JSONL -> Parquet -> JSONL',
+      'ms',
+      there.ms + back.ms,
+      bareMs,
+      'read + JSON.parse every line',
+      `two CLI runs (${Math.round(there.ms)} + ${Math.round(back.ms)} ms); Parquet ${megabytes(parquetBytes)}`,
+    ),
+    benchRow(
+      'convert-rss',
+      'convert: peak RSS',
+      'MB',
+      peak / 1e6,
+      bytes / 1e6,
+      'file size',
+      `JSONL -> Parquet ${megabytes(there.peakRss)}, back ${megabytes(back.peakRss)}`,
+    ),
   ];
 }

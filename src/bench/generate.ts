@@ -83,11 +83,15 @@ const LINES_PER_WRITE = 1000;
 export type RecordShape = 'varied' | 'short';
 
 /** Each shape's file name, the sample files its records come from, and how much padding a record gets. */
-const SHAPES: Record<RecordShape, { name: string; sources: readonly string[]; padLength(index: number, templateLength: number, random: () => number): number }> = {
+const SHAPES: Record<
+  RecordShape,
+  { name: string; sources: readonly string[]; padLength(index: number, templateLength: number, random: () => number): number }
+> = {
   varied: {
     name: 'bench.jsonl',
     sources: SOURCES,
-    padLength: (index, templateLength, random) => (index % LONG_EVERY === LONG_EVERY - 1 ? LONG_SHORTEST + random() * LONG_SPREAD : SHORTEST + random() * LENGTH_SPREAD) - templateLength,
+    padLength: (index, templateLength, random) =>
+      (index % LONG_EVERY === LONG_EVERY - 1 ? LONG_SHORTEST + random() * LONG_SPREAD : SHORTEST + random() * LENGTH_SPREAD) - templateLength,
   },
   short: { name: 'short.jsonl', sources: ['mmpr'], padLength: (_index, _templateLength, random) => random() * SHORT_SPREAD },
 };

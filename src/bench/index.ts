@@ -18,7 +18,12 @@ export { type BenchResult, benchResultSchema, formatBench, measureIdSchema } fro
 export { formatStreamBench, PEAK_RSS_BOUND_MB, runStreamBench, type StreamBenchResult, streamBenchResultSchema, streamMeasureIdSchema } from './stream';
 
 /** What `cot-studio bench --json` prints and `--out` writes: the parts that ran (`--only` runs one). */
-export const benchOutputSchema = z.object({ dataset: benchResultSchema.optional(), stream: streamBenchResultSchema.optional(), engine: engineBenchResultSchema.optional(), bigfile: bigFileBenchResultSchema.optional() });
+export const benchOutputSchema = z.object({
+  dataset: benchResultSchema.optional(),
+  stream: streamBenchResultSchema.optional(),
+  engine: engineBenchResultSchema.optional(),
+  bigfile: bigFileBenchResultSchema.optional(),
+});
 export type BenchOutput = z.infer<typeof benchOutputSchema>;
 
 export interface BenchOptions {
@@ -40,7 +45,13 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const generated = generateDataset(options.fixturesDir, options.records, dir);
     const rows = await measureDataset(generated.file, options.cli, options.log);
     return benchResultSchema.parse({
-      file: { path: generated.file, records: generated.records, bytes: generated.bytes, meanLineBytes: generated.bytes / generated.records, kept: options.keep },
+      file: {
+        path: generated.file,
+        records: generated.records,
+        bytes: generated.bytes,
+        meanLineBytes: generated.bytes / generated.records,
+        kept: options.keep,
+      },
       node: process.version,
       gcExposed,
       rows,

@@ -51,7 +51,15 @@ async function measureMemory(file: string): Promise<{ dataset: Dataset; rows: Be
   const size = dataset.byteLength / 1e6;
   const rows = [
     benchRow('memory-rss', 'memory: RSS increase after load', 'MB', (after.rss - before.rss) / 1e6, size, 'file size'),
-    benchRow('memory-heap', 'memory: heap + buffers increase', 'MB', (held(after) - held(before)) / 1e6, size, 'file size', 'the bytes, line index and record table'),
+    benchRow(
+      'memory-heap',
+      'memory: heap + buffers increase',
+      'MB',
+      (held(after) - held(before)) / 1e6,
+      size,
+      'file size',
+      'the bytes, line index and record table',
+    ),
   ];
   return { dataset, rows };
 }
@@ -144,7 +152,15 @@ async function measureStats(dataset: Dataset, file: string): Promise<BenchRow[]>
   const parse = await medianMs(STATS_REPEATS, () => lines.forEach((line) => JSON.parse(line)));
   const workers = `${os.availableParallelism()} workers`;
   return [
-    benchRow('stats', 'stats: read + check + count', 'ms', command, bare, 'read + JSON.parse every line', `target <= 1.5x; ${workers}; ${withErrors} records with errors`),
+    benchRow(
+      'stats',
+      'stats: read + check + count',
+      'ms',
+      command,
+      bare,
+      'read + JSON.parse every line',
+      `target <= 1.5x; ${workers}; ${withErrors} records with errors`,
+    ),
     benchRow('stats-checks', 'stats: checks alone, one thread', 'ms', checks, parse, 'JSON.parse every line', 'decoded lines, no read'),
   ];
 }
@@ -175,7 +191,15 @@ async function measureSave(dataset: Dataset, file: string, original: Uint8Array)
   const ours = await medianMs(REPEATS, () => atomicWrite(saved, dataset.chunks()));
   const copy = await medianMs(REPEATS, () => fs.copyFileSync(file, copied));
   assertOnlyLineChanged(original, fs.readFileSync(saved), line, text);
-  return benchRow('save', 'save after one edit: atomicWrite', 'ms', ours, copy, 'copyFileSync', `saved bytes differ only on line ${line + 1}; the save also fsyncs`);
+  return benchRow(
+    'save',
+    'save after one edit: atomicWrite',
+    'ms',
+    ours,
+    copy,
+    'copyFileSync',
+    `saved bytes differ only on line ${line + 1}; the save also fsyncs`,
+  );
 }
 
 /** Every measure on one generated file, in table order; `cli` is the command line the convert measure runs. */
@@ -188,7 +212,15 @@ export async function measureDataset(file: string, cli: string, log: (message: s
     bytes = fs.readFileSync(file);
   });
   const scanMs = await medianMs(REPEATS, () => scanNewlines(bytes));
-  const read = benchRow('read', 'read: fs.readFileSync', 'ms', readMs, scanMs, 'newline scan', `${megabytesPerSecond(bytes.length, readMs)} from the page cache`);
+  const read = benchRow(
+    'read',
+    'read: fs.readFileSync',
+    'ms',
+    readMs,
+    scanMs,
+    'newline scan',
+    `${megabytesPerSecond(bytes.length, readMs)} from the page cache`,
+  );
   log('load and first page');
   const firstLines = recordTexts(dataset, firstIndices(PAGE_SIZE));
   const load = await measureLoad(path.basename(file), bytes, firstLines, scanMs);

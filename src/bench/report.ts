@@ -1,7 +1,20 @@
 import { z } from 'zod';
 
 /** The measures, in the order the table lists them. */
-export const measureIdSchema = z.enum(['read', 'index', 'first-page', 'page', 'next-sample', 'stats', 'stats-checks', 'save', 'memory-rss', 'memory-heap', 'convert', 'convert-rss']);
+export const measureIdSchema = z.enum([
+  'read',
+  'index',
+  'first-page',
+  'page',
+  'next-sample',
+  'stats',
+  'stats-checks',
+  'save',
+  'memory-rss',
+  'memory-heap',
+  'convert',
+  'convert-rss',
+]);
 export type MeasureId = z.infer<typeof measureIdSchema>;
 
 /** The fields of a table row, shared by the dataset and engine benches; each adds its own measure ids. */
@@ -44,7 +57,15 @@ export type BenchResult = z.infer<typeof benchResultSchema>;
 /** A row of either bench; `Id` is the bench's own measure id. */
 export type Row<Id extends string> = Omit<BenchRow, 'id'> & { id: Id };
 
-export function benchRow<Id extends string>(id: Id, measure: string, unit: BenchRow['unit'], ours: number, baseline: number, baselineName: string, note = ''): Row<Id> {
+export function benchRow<Id extends string>(
+  id: Id,
+  measure: string,
+  unit: BenchRow['unit'],
+  ours: number,
+  baseline: number,
+  baselineName: string,
+  note = '',
+): Row<Id> {
   return { id, measure, unit, ours, baseline, baselineName, ratio: ours / baseline, note };
 }
 
@@ -72,7 +93,12 @@ export function formatTable(header: readonly string[], tableRows: readonly Row<s
     }),
   ];
   const widths = rows[0].map((_, column) => Math.max(...rows.map((cells) => cells[column].length)));
-  const lines = rows.map((cells) => cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column]))).join('  ').trimEnd());
+  const lines = rows.map((cells) =>
+    cells
+      .map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column])))
+      .join('  ')
+      .trimEnd(),
+  );
   lines.splice(1, 0, widths.map((width) => '-'.repeat(width)).join('  '));
   return [...header, '', ...lines].join('\n');
 }

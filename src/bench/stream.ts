@@ -79,7 +79,15 @@ export async function runStreamBench(options: StreamBenchOptions): Promise<Strea
       { id: 'convert-to-jsonl', measure: 'convert: Parquet -> JSONL', run: back, note: '' },
     );
     const rows: Row<StreamMeasureId>[] = runs.map(({ id, measure, run, note }) =>
-      benchRow(id, measure, 'ms', run.ms, bareMs, 'streamed read + JSON.parse every line', `${megabytesPerSecond(bytes, run.ms)}; peak RSS ${megabytes(run.peakRss)}${note}`),
+      benchRow(
+        id,
+        measure,
+        'ms',
+        run.ms,
+        bareMs,
+        'streamed read + JSON.parse every line',
+        `${megabytesPerSecond(bytes, run.ms)}; peak RSS ${megabytes(run.peakRss)}${note}`,
+      ),
     );
     const largest = runs.reduce((top, entry) => (entry.run.peakRss > top.run.peakRss ? entry : top));
     rows.push(benchRow('peak-rss', 'peak RSS, largest of the runs', 'MB', largest.run.peakRss / 1e6, PEAK_RSS_BOUND_MB, 'bound', largest.measure));
@@ -94,9 +102,6 @@ export async function runStreamBench(options: StreamBenchOptions): Promise<Strea
 }
 
 export function formatStreamBench(result: StreamBenchResult): string {
-  const header = [
-    fileLine(result.file, 'short preference records'),
-    `each command runs once in a child process, as a user runs it; node ${result.node}`,
-  ];
+  const header = [fileLine(result.file, 'short preference records'), `each command runs once in a child process, as a user runs it; node ${result.node}`];
   return formatTable(header, result.rows);
 }

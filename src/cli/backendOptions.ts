@@ -57,6 +57,7 @@ export function chooseBackend(values: BackendValues): BackendChoice {
   return {
     key: `endpoint:${endpoint} ${endpointModel}`,
     concurrency: 4,
-    open: async (concurrency) => new OpenAICompatibleBackend({ baseUrl: endpoint, model: endpointModel, maxConcurrent: concurrency, ...(apiKey ? { apiKey } : {}) }),
+    open: async (concurrency) =>
+      new OpenAICompatibleBackend({ baseUrl: endpoint, model: endpointModel, maxConcurrent: concurrency, ...(apiKey ? { apiKey } : {}) }),
   };
 }

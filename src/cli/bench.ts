@@ -2,7 +2,21 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { type BenchOutput, benchOutputSchema, formatBench, formatBigFileBench, formatEngineBench, formatStreamBench, MIN_BIG_RECORDS, MIN_RECORDS, runBench, runBigFileBench, runEngineBench, runStreamBench, timeOpen } from '../bench';
+import {
+  type BenchOutput,
+  benchOutputSchema,
+  formatBench,
+  formatBigFileBench,
+  formatEngineBench,
+  formatStreamBench,
+  MIN_BIG_RECORDS,
+  MIN_RECORDS,
+  runBench,
+  runBigFileBench,
+  runEngineBench,
+  runStreamBench,
+  timeOpen,
+} from '../bench';
 import { executionProviderSchema } from '../protocol';
 import { parseOptions } from './modelOptions';
 import { UsageError } from './usage';
@@ -84,7 +98,8 @@ export async function bench(args: string[]): Promise<number> {
     quick: values.quick,
   };
   const only = options.only;
-  const misplaced = only === undefined ? undefined : (Object.keys(OPTION_BENCHES) as BenchOption[]).find((name) => given[name] && !OPTION_BENCHES[name].includes(only));
+  const misplaced =
+    only === undefined ? undefined : (Object.keys(OPTION_BENCHES) as BenchOption[]).find((name) => given[name] && !OPTION_BENCHES[name].includes(only));
   if (misplaced !== undefined) throw new UsageError(`--${misplaced} does not apply to the ${only} bench`);
   const records = recordCount('records', values.records, DEFAULT_RECORDS, MIN_RECORDS);
   const streamRecords = recordCount('stream-records', values['stream-records'], DEFAULT_STREAM_RECORDS, 1);
@@ -96,21 +111,40 @@ export async function bench(args: string[]): Promise<number> {
   const printed: string[] = [];
   // The benches build their files from the repository's sample datasets; the bundle runs from dist/.
   const fixturesDir = path.resolve(__dirname, '..', 'test', 'fixtures', 'datasets');
-  if ((runs('dataset') || runs('stream') || runs('bigfile')) && !fs.existsSync(fixturesDir)) throw new Error(`the bench needs the sample datasets at ${fixturesDir}; run it from a checkout of the repository`);
+  if ((runs('dataset') || runs('stream') || runs('bigfile')) && !fs.existsSync(fixturesDir))
+    throw new Error(`the bench needs the sample datasets at ${fixturesDir}; run it from a checkout of the repository`);
   if (runs('dataset')) {
     output.dataset = await runBench({ records, fixturesDir, keep: values.keep, cli: __filename, log });
     printed.push(formatBench(output.dataset));
   }
   if (runs('stream')) {
-    output.stream = await runStreamBench({ records: streamRecords, fixturesDir, keep: values.keep, cli: __filename, log: (message) => log(`stream ${message}`) });
+    output.stream = await runStreamBench({
+      records: streamRecords,
+      fixturesDir,
+      keep: values.keep,
+      cli: __filename,
+      log: (message) => log(`stream ${message}`),
+    });
     printed.push(formatStreamBench(output.stream));
   }
   if (runs('engine')) {
-    output.engine = await runEngineBench({ provider: options.provider, quick: values.quick, modelDir: values['engine-model'], log: (message) => log(`engine ${message}`) });
+    output.engine = await runEngineBench({
+      provider: options.provider,
+      quick: values.quick,
+      modelDir: values['engine-model'],
+      log: (message) => log(`engine ${message}`),
+    });
     printed.push(formatEngineBench(output.engine));
   }
   if (runs('bigfile')) {
-    output.bigfile = await runBigFileBench({ records: bigRecords, referenceRecords: records, fixturesDir, keep: values.keep, cli: __filename, log: (message) => log(`bigfile ${message}`) });
+    output.bigfile = await runBigFileBench({
+      records: bigRecords,
+      referenceRecords: records,
+      fixturesDir,
+      keep: values.keep,
+      cli: __filename,
+      log: (message) => log(`bigfile ${message}`),
+    });
     printed.push(formatBigFileBench(output.bigfile));
   }
   const json = `${JSON.stringify(benchOutputSchema.parse(output), null, 2)}\n`;

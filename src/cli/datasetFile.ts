@@ -51,7 +51,10 @@ export function readingDatasetFile<T>(file: string | undefined, read: (file: str
       throw new UsageError(`cannot read ${file}: ${describeFileError(error)}`);
     }
     if (stat.isDirectory()) throw new UsageError(`${file} is a folder; give a JSONL file`);
-    if (!stat.isFile()) throw new UsageError(`${file} is not a regular file (a FIFO, a device or a socket); pass its content on standard input as - instead, e.g. cot-studio <command> - < ${file}`);
+    if (!stat.isFile())
+      throw new UsageError(
+        `${file} is not a regular file (a FIFO, a device or a socket); pass its content on standard input as - instead, e.g. cot-studio <command> - < ${file}`,
+      );
   }
   try {
     return read(file);
@@ -107,7 +110,12 @@ export async function withDatasetInputs<T>(
   const name = path.basename(source);
   const fromFile = (jsonl: string) => jsonlInputs(name, () => fs.createReadStream(jsonl, { highWaterMark: READ_BYTES }), options.format);
   if (source !== STANDARD_INPUT) return read(isParquetPath(source) ? parquetInputs(source, options.format) : fromFile(source), source);
-  return options.rereads ? withStandardInputFile((copy) => read(fromFile(copy), source)) : read(jsonlInputs(name, () => process.stdin, options.format), source);
+  return options.rereads
+    ? withStandardInputFile((copy) => read(fromFile(copy), source))
+    : read(
+        jsonlInputs(name, () => process.stdin, options.format),
+        source,
+      );
 }
 
 /** The format `--format` forces, or undefined to detect it per record. */

@@ -85,8 +85,12 @@ export async function exportCommand(args: string[]): Promise<number> {
   for (const refusal of result.refusals) printErr(`${file}:${refusal.line}: not exported: ${refusal.reason}\n`);
   const skipped = result.skipped > 0 ? `, ${result.skipped} rejected records left out` : '';
   const incorrect = result.incorrect > 0 ? `, ${result.incorrect} records with a step rated incorrect left out (--keep-incorrect keeps them)` : '';
-  const filtered = describeFilters(result.filtered, filters).map((phrase) => `; ${phrase}`).join('');
+  const filtered = describeFilters(result.filtered, filters)
+    .map((phrase) => `; ${phrase}`)
+    .join('');
   const copied = imagesDir === undefined ? '' : `; ${result.imagesCopied} images copied to ${imagesDir}`;
-  printOut(`${result.written} ${format.data} lines written to ${result.files.join(', ')}; ${result.refusals.length} records refused${skipped}${incorrect}${filtered}${copied}\n`);
+  printOut(
+    `${result.written} ${format.data} lines written to ${result.files.join(', ')}; ${result.refusals.length} records refused${skipped}${incorrect}${filtered}${copied}\n`,
+  );
   return result.refusals.length > 0 ? 1 : 0;
 }

@@ -52,7 +52,9 @@ export async function generate(args: string[]): Promise<number> {
       printOut(`${JSON.stringify({ promptTokens, candidates, ep, seed, timing })}\n`);
     } else {
       result.candidates.forEach((candidate, i) => {
-        printOut(`--- candidate ${i + 1} (${candidate.finishReason}, ${candidate.tokens.length} tokens, logprob ${candidate.logprob.toFixed(3)})\n${candidate.text}\n`);
+        printOut(
+          `--- candidate ${i + 1} (${candidate.finishReason}, ${candidate.tokens.length} tokens, logprob ${candidate.logprob.toFixed(3)})\n${candidate.text}\n`,
+        );
       });
       printOut(`--- ${result.ep}, seed ${result.seed}, load ${result.timing.loadMs.toFixed(0)} ms, generate ${result.timing.generateMs.toFixed(0)} ms\n`);
     }

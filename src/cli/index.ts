@@ -17,7 +17,21 @@ import { type CommandName, commandUsage, USAGE, UsageError } from './usage';
 import { validate } from './validate';
 import { exitAfterOutput, printErr, printOut } from './terminal';
 
-const COMMANDS: Record<CommandName, (args: string[]) => Promise<number>> = { validate, stats, export: exportCommand, status, bench, generate, serve, 'make-test-model': makeTestModelCommand, reward, rewards, regenerate, pairs, convert };
+const COMMANDS: Record<CommandName, (args: string[]) => Promise<number>> = {
+  validate,
+  stats,
+  export: exportCommand,
+  status,
+  bench,
+  generate,
+  serve,
+  'make-test-model': makeTestModelCommand,
+  reward,
+  rewards,
+  regenerate,
+  pairs,
+  convert,
+};
 
 function isCommand(name: string): name is CommandName {
   return Object.hasOwn(COMMANDS, name);
@@ -47,7 +61,10 @@ main(process.argv.slice(2)).then(
   (code) => exitAfterOutput(code),
   (error: unknown) => {
     // An output that must not be written (the input, a folder, a FIFO) is a mistake in the command line.
-    const usage = error instanceof UsageError || error instanceof TargetError || (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'));
+    const usage =
+      error instanceof UsageError ||
+      error instanceof TargetError ||
+      (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'));
     printErr(`cot-studio: ${error instanceof Error ? error.message : String(error)}\n`);
     if (usage) printErr(`Run 'cot-studio --help' for usage.\n`);
     exitAfterOutput(usage ? 2 : 1);

@@ -22,7 +22,11 @@ const loadSchema = z.object({
   provider: z.union([z.literal('auto'), executionProviderSchema], { error: '--provider must be auto, cuda, webgpu or cpu' }).default('auto'),
   variant: modelVariantSchema.default('auto'),
   /** Seconds the engine may go without progress before it is stopped (a first pass over a long prompt on a CPU is the longest). */
-  engineDeadline: z.number().positive().max(24 * 60 * 60).default(DEFAULT_ENGINE_DEADLINE_MS / 1000),
+  engineDeadline: z
+    .number()
+    .positive()
+    .max(24 * 60 * 60)
+    .default(DEFAULT_ENGINE_DEADLINE_MS / 1000),
 });
 
 /** Validates a command line's numbers and names with a schema, naming the option that is wrong. */
@@ -41,7 +45,12 @@ type ModelValues = { model?: string | undefined; provider?: string | undefined; 
 
 /** The model folder, provider and variant a command line names. */
 export const loadOptions = (values: ModelValues): z.infer<typeof loadSchema> =>
-  parseOptions(loadSchema, { model: values.model, provider: values.provider, variant: values.variant, engineDeadline: numberOption(values['engine-deadline']) });
+  parseOptions(loadSchema, {
+    model: values.model,
+    provider: values.provider,
+    variant: values.variant,
+    engineDeadline: numberOption(values['engine-deadline']),
+  });
 
 /** The bundle next to this one that the engine process runs. */
 const ENGINE_SCRIPT = path.join(__dirname, 'engine.js');

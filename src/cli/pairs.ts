@@ -27,7 +27,8 @@ function listedLines(dataset: Dataset, list: string): number[] {
   return list.split(',').flatMap((part) => {
     const [first, last] = part.split('-').map(Number);
     if (last === undefined) return [first];
-    if (last < first || last > dataset.lineCount) throw new UsageError(`--lines: ${part} is not a range of lines of ${dataset.fileName} (${dataset.lineCount} lines)`);
+    if (last < first || last > dataset.lineCount)
+      throw new UsageError(`--lines: ${part} is not a range of lines of ${dataset.fileName} (${dataset.lineCount} lines)`);
     return Array.from({ length: last - first + 1 }, (_, index) => first + index).filter((line) => dataset.recordIndexOfLine(line - 1) !== -1);
   });
 }
@@ -36,7 +37,12 @@ function listedLines(dataset: Dataset, list: string): number[] {
  * The records as the export gets them: the prompt (question and images) with only the pairs this run made,
  * so neither the record's own response nor an MMPR record's chosen/rejected becomes a line.
  */
-function* exportInputs(dataset: Dataset, made: ReadonlyArray<{ line: number; pairs: MadePair[] }>, format: FormatId | undefined, refusals: Array<{ line: number; reason: string }>): Generator<ExportInput> {
+function* exportInputs(
+  dataset: Dataset,
+  made: ReadonlyArray<{ line: number; pairs: MadePair[] }>,
+  format: FormatId | undefined,
+  refusals: Array<{ line: number; reason: string }>,
+): Generator<ExportInput> {
   const at = new Date().toISOString();
   for (const { line, pairs } of made) {
     const input = readDatasetInput(dataset, line, format);
@@ -115,7 +121,12 @@ export async function pairs(args: string[]): Promise<number> {
     format: forced,
     seed,
     onPairs: (line, pairs) => made.push({ line, pairs }),
-    ...(values.json ? {} : { onRecord: (done: number, line: number, pairs: number) => printErr(`[${done}/${lines.length}] ${file}:${line}: ${pairs} ${pairs === 1 ? 'pair' : 'pairs'}\n`) }),
+    ...(values.json
+      ? {}
+      : {
+          onRecord: (done: number, line: number, pairs: number) =>
+            printErr(`[${done}/${lines.length}] ${file}:${line}: ${pairs} ${pairs === 1 ? 'pair' : 'pairs'}\n`),
+        }),
   }).finally(() => backend.dispose());
   for (const failure of summary.failed) printErr(`${file}:${failure.line}: ${failure.reason}\n`);
 
@@ -126,7 +137,9 @@ export async function pairs(args: string[]): Promise<number> {
   if (values.json) printOut(`${JSON.stringify({ ...summary, written: result.written, files: result.files, refusals, leftOut: result.skipped })}\n`);
   else {
     const leftOut = result.skipped > 0 ? `, ${result.skipped} rejected records left out` : '';
-    printOut(`${file}: ${describeSummary(summary)}\n${result.written} ${format.data} lines written to ${result.files.join(', ')}; ${refusals.length} records refused${leftOut}\n`);
+    printOut(
+      `${file}: ${describeSummary(summary)}\n${result.written} ${format.data} lines written to ${result.files.join(', ')}; ${refusals.length} records refused${leftOut}\n`,
+    );
   }
   return summary.failed.length > 0 || refusals.length > 0 ? 1 : 0;
 }

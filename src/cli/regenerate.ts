@@ -114,9 +114,12 @@ export async function regenerate(args: string[]): Promise<number> {
     maxTokens: settings.maxTokens ?? DEFAULT_BEAM.maxTokens,
     rest: settings.rest,
   };
-  if (settings.method === 'mcts' && settings.rest) throw new UsageError('--rest is for beam search; the tree search writes the whole rest of the response already');
-  if (settings.method === 'mcts' && settings.rank !== undefined) throw new UsageError('--rank is for beam search; the tree search scores steps with the step judge');
-  if (settings.method !== 'mcts' && (settings.iterations !== undefined || settings.samples !== undefined)) throw new UsageError('--iterations and --samples need --method mcts');
+  if (settings.method === 'mcts' && settings.rest)
+    throw new UsageError('--rest is for beam search; the tree search writes the whole rest of the response already');
+  if (settings.method === 'mcts' && settings.rank !== undefined)
+    throw new UsageError('--rank is for beam search; the tree search scores steps with the step judge');
+  if (settings.method !== 'mcts' && (settings.iterations !== undefined || settings.samples !== undefined))
+    throw new UsageError('--iterations and --samples need --method mcts');
   const answerCheck = parseOptions(z.object({ answerCheck: z.enum(['rules', 'judge']).default('rules') }), { answerCheck: values['answer-check'] }).answerCheck;
   if (values['answer-check'] !== undefined && settings.method !== 'mcts') throw new UsageError('--answer-check needs --method mcts');
   const mcts = {
@@ -146,11 +149,28 @@ export async function regenerate(args: string[]): Promise<number> {
   }));
   try {
     const images = new ImageResolver(path.dirname(path.resolve(file)), imageRoots);
-    const job: RegenerationJob = { backend, scorer: makeScorer(rank), segment: settings.segment, side: settings.side, turn: settings.turn, options, method: settings.method, mcts, judges, format: dataset.format, images };
+    const job: RegenerationJob = {
+      backend,
+      scorer: makeScorer(rank),
+      segment: settings.segment,
+      side: settings.side,
+      turn: settings.turn,
+      options,
+      method: settings.method,
+      mcts,
+      judges,
+      format: dataset.format,
+      images,
+    };
     if (line === undefined) {
       const searched: Record<string, number | string> =
         settings.method === 'mcts'
-          ? { '--iterations': mcts.iterations, '--samples': mcts.samples, '--answer-check': answerCheck, '--judge-endpoint': judgeServers.map((judge) => `${judge.endpoint} ${judge.model} ${judge.weight}`).join(', ') }
+          ? {
+              '--iterations': mcts.iterations,
+              '--samples': mcts.samples,
+              '--answer-check': answerCheck,
+              '--judge-endpoint': judgeServers.map((judge) => `${judge.endpoint} ${judge.model} ${judge.weight}`).join(', '),
+            }
           : {};
       const journaled = {
         '--method': settings.method,
@@ -173,7 +193,10 @@ export async function regenerate(args: string[]): Promise<number> {
       const run = { file, dataset, output, filter: settings.filter, checks, concurrency, seed: settings.seed, settings: journaled, json: values.json };
       return await regenerateAll(run, job);
     }
-    return await regenerateOne({ file, line, lineText: dataset.lineText(line - 1), seed: settings.seed ?? randomInt(0, 2 ** 31), json: values.json, write: values.write }, job);
+    return await regenerateOne(
+      { file, line, lineText: dataset.lineText(line - 1), seed: settings.seed ?? randomInt(0, 2 ** 31), json: values.json, write: values.write },
+      job,
+    );
   } finally {
     await backend.dispose();
     await Promise.all(judges.map((judge) => judge.backend.dispose()));

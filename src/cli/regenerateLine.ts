@@ -45,7 +45,8 @@ export interface RegeneratedLine {
   added: number;
 }
 
-const alternativeCount = (state: RecordState): number => Object.values(state.annotations.segments).reduce((sum, segment) => sum + segment.alternatives.length, 0);
+const alternativeCount = (state: RecordState): number =>
+  Object.values(state.annotations.segments).reduce((sum, segment) => sum + segment.alternatives.length, 0);
 
 /** Beam or tree search for one record's line (1-based `line`); throws when the record cannot be read or prompted. */
 export async function regenerateLine(job: RegenerationJob, lineText: string, line: number, seed: number): Promise<RegeneratedLine> {
@@ -65,13 +66,22 @@ export async function regenerateLine(job: RegenerationJob, lineText: string, lin
     const judges = (job.judges.length > 0 ? job.judges : [{ backend: job.backend, weight: 1 }]).map((judge) => ({ ...judge, templates }));
     const found = await mctsSearch([job.backend], judges, parsed, reply, job.segment, options);
     const segment = response.segments[job.segment];
-    result = mctsRegenerateResult(found, { index: job.segment, label: segment?.label ?? '' }, job.backend.name, seed, mctsParameters(options, judges.length), at);
+    result = mctsRegenerateResult(
+      found,
+      { index: job.segment, label: segment?.label ?? '' },
+      job.backend.name,
+      seed,
+      mctsParameters(options, judges.length),
+      at,
+    );
     operations = mctsOperations(result, line, job.segment, reply);
   } else {
     const beam = await beamSearch(job.backend, job.scorer, job.backend, parsed, reply, job.segment, { ...job.options, seed });
     const parameters = beamParameters(job.options, job.scorer.name, job.backend);
     result = regenerateResult(beam, seed, parameters, at);
-    operations = beam.stages.map((stage) => alternativesOperation(stage, line, reply, beam.backend, parameters, at)).filter((operation) => operation !== undefined);
+    operations = beam.stages
+      .map((stage) => alternativesOperation(stage, line, reply, beam.backend, parameters, at))
+      .filter((operation) => operation !== undefined);
   }
   let text = lineText;
   for (const operation of operations) text = applyOperation(text, operation, context).text;

@@ -69,7 +69,8 @@ function safeJson(text: string): unknown {
 function staleness(found: JournalHeader, wanted: JournalKey, seed: number | undefined): string | undefined {
   const { input } = wanted;
   if (found.input.file !== input.file) return `it belongs to ${found.input.file}`;
-  if (found.input.size !== input.size || found.input.mtimeMs !== input.mtimeMs) return `${input.file} changed since it was written (size or modification time differ)`;
+  if (found.input.size !== input.size || found.input.mtimeMs !== input.mtimeMs)
+    return `${input.file} changed since it was written (size or modification time differ)`;
   const keys = [...new Set([...Object.keys(found.settings), ...Object.keys(wanted.settings)])];
   const changed = keys.filter((key) => found.settings[key] !== wanted.settings[key]);
   if (changed.length > 0) return `it was written with other ${changed.join(', ')}`;

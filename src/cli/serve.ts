@@ -4,7 +4,10 @@ import { openBindWarning, SERVE_LIMIT_DEFAULTS as DEFAULTS, startServer } from '
 import { modelOptions, numberOption, parseOptions, startEngineProcess } from './modelOptions';
 import { printErr, printOut } from './terminal';
 
-const seconds = z.number().min(0.001).max(24 * 60 * 60);
+const seconds = z
+  .number()
+  .min(0.001)
+  .max(24 * 60 * 60);
 
 const serveArgsSchema = z
   .object({

@@ -29,7 +29,12 @@ export function formatStats(stats: DatasetStats): string {
 
 /** `cot-studio stats FILE [--json]`: exits 1 when a record has an error. */
 export async function stats(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { ...datasetOptions, json: { type: 'boolean', default: false } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({
+    args,
+    options: { ...datasetOptions, json: { type: 'boolean', default: false } },
+    allowPositionals: true,
+    strict: true,
+  });
   const [file] = positionals;
   const format = forcedFormat(values.format);
   const options = { format, imageRoots: imageRootsOption(values['image-root']) };

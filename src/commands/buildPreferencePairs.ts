@@ -22,8 +22,16 @@ export type BuildPreferencePairsArgs = z.input<typeof buildPreferencePairsArgsSc
 async function askWithoutImage(samples: number): Promise<boolean | undefined> {
   const picked = await vscode.window.showQuickPick(
     [
-      { label: 'Records with a ground truth', detail: `Sample ${samples} answers to each question; pair correct answers against wrong ones and ones without a stated answer`, withoutImage: false },
-      { label: 'Every record', detail: 'As above, and pair each record without a ground truth: its response against its first half continued without the image', withoutImage: true },
+      {
+        label: 'Records with a ground truth',
+        detail: `Sample ${samples} answers to each question; pair correct answers against wrong ones and ones without a stated answer`,
+        withoutImage: false,
+      },
+      {
+        label: 'Every record',
+        detail: 'As above, and pair each record without a ground truth: its response against its first half continued without the image',
+        withoutImage: true,
+      },
     ],
     { title: 'Build Preference Pairs (MPO)', placeHolder: 'Which records get pairs' },
   );
@@ -36,7 +44,12 @@ async function askWithoutImage(samples: number): Promise<boolean | undefined> {
  * notification. Each record's pairs are one undoable edit, added as soon as they are made, so a cancel keeps
  * what was done. Resolves with the run's summary. One run at a time per dataset.
  */
-export function registerBuildPreferencePairsCommand(context: vscode.ExtensionContext, provider: DatasetEditorProvider, generation: GenerationService, log: vscode.LogOutputChannel): void {
+export function registerBuildPreferencePairsCommand(
+  context: vscode.ExtensionContext,
+  provider: DatasetEditorProvider,
+  generation: GenerationService,
+  log: vscode.LogOutputChannel,
+): void {
   const running = new Set<string>();
 
   const build = async (document: DatasetDocument, args: z.output<typeof buildPreferencePairsArgsSchema>): Promise<PairSummary> => {

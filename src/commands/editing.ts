@@ -84,7 +84,9 @@ async function promptOperation(kind: OperationKind, provider: DatasetEditorProvi
     case 'swapSides':
       return { kind, uri, line };
     case 'acceptReflectionProposal':
-      throw new Error('cotStudio.acceptReflectionProposal takes a proposal of the tree search: {line, segment, text, wrong, correction}; accept one in the sample view');
+      throw new Error(
+        'cotStudio.acceptReflectionProposal takes a proposal of the tree search: {line, segment, text, wrong, correction}; accept one in the sample view',
+      );
     case 'addPreferencePairs':
       throw new Error('cotStudio.addPreferencePairs takes pairs a model made: {line, pairs}; run CoT Studio: Build Preference Pairs to make them');
     default: {
@@ -103,22 +105,41 @@ async function promptOperation(kind: OperationKind, provider: DatasetEditorProvi
         case 'markFirstError':
           return { kind, uri, line, segment, ...where };
         case 'editSegment':
-          return { kind, uri, line, segment, ...where, text: required(await vscode.window.showInputBox({ title: `Edit ${current.label}`, value: current.text })) };
+          return {
+            kind,
+            uri,
+            line,
+            segment,
+            ...where,
+            text: required(await vscode.window.showInputBox({ title: `Edit ${current.label}`, value: current.text })),
+          };
         case 'insertReflection': {
-          const correction = required(await vscode.window.showInputBox({ title: `Correction for ${current.label}`, prompt: 'The corrected step that follows the reflection phrase' }));
+          const correction = required(
+            await vscode.window.showInputBox({ title: `Correction for ${current.label}`, prompt: 'The corrected step that follows the reflection phrase' }),
+          );
           return { kind, uri, line, segment, ...where, correction };
         }
         case 'acceptAlternative': {
           const alternatives = segmentAlternatives(current, state.annotations.segments[replyKey(reply, segment)]);
           if (alternatives.length === 0) throw new Error(`${current.label} has no alternatives`);
           const picked = await vscode.window.showQuickPick(
-            alternatives.map((alternative, index) => ({ label: alternative.text.trim().slice(0, 120), description: alternative.own?.provenance.source ?? alternative.source?.origin, index })),
+            alternatives.map((alternative, index) => ({
+              label: alternative.text.trim().slice(0, 120),
+              description: alternative.own?.provenance.source ?? alternative.source?.origin,
+              index,
+            })),
             { title: `Accept an alternative for ${current.label}` },
           );
           return { kind, uri, line, segment, ...where, alternative: required(picked).index };
         }
         case 'addAlternatives': {
-          const text = required(await vscode.window.showInputBox({ title: `Alternative for ${current.label}`, prompt: 'Kept beside the segment until you accept it', value: current.text }));
+          const text = required(
+            await vscode.window.showInputBox({
+              title: `Alternative for ${current.label}`,
+              prompt: 'Kept beside the segment until you accept it',
+              value: current.text,
+            }),
+          );
           return { kind, uri, line, segment, ...where, alternatives: [{ text }] };
         }
       }

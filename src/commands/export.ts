@@ -39,9 +39,17 @@ type ExportArgs = z.infer<typeof exportArgsSchema>;
 type FilterName = 'shortestCorrect' | 'maxWords' | 'cutReflections';
 
 const FILTERS: { label: string; detail: string; filter: FilterName }[] = [
-  { label: 'Shortest correct', detail: 'Per question and images, keep the shortest response whose final answer matches the ground truth', filter: 'shortestCorrect' },
+  {
+    label: 'Shortest correct',
+    detail: 'Per question and images, keep the shortest response whose final answer matches the ground truth',
+    filter: 'shortestCorrect',
+  },
   { label: 'Word limit', detail: 'Drop records whose response has more words than a limit (OpenVLThinker: 500)', filter: 'maxWords' },
-  { label: 'Cut reflections', detail: `Cut the reasoning from ${DEFAULT_REFLECTION_MARKERS.map((marker) => `"${marker}"`).join(', ')} to the final answer`, filter: 'cutReflections' },
+  {
+    label: 'Cut reflections',
+    detail: `Cut the reasoning from ${DEFAULT_REFLECTION_MARKERS.map((marker) => `"${marker}"`).join(', ')} to the final answer`,
+    filter: 'cutReflections',
+  },
 ];
 
 /** The word limit the user types; the same rule as the command's argument. */
@@ -80,7 +88,11 @@ async function askForArgs(dataset: string, uri: vscode.Uri): Promise<ExportArgs 
     { title: `Export ${dataset}`, placeHolder: 'Choose the format a trainer reads' },
   );
   if (!picked) return undefined;
-  const filters = await vscode.window.showQuickPick(FILTERS, { title: 'Filters', placeHolder: 'OpenVLThinker filters; none keeps every record as it is', canPickMany: true });
+  const filters = await vscode.window.showQuickPick(FILTERS, {
+    title: 'Filters',
+    placeHolder: 'OpenVLThinker filters; none keeps every record as it is',
+    canPickMany: true,
+  });
   if (!filters) return undefined;
   const chosen = new Set(filters.map((item) => item.filter));
   const maxWords = chosen.has('maxWords') ? await askForWordLimit() : undefined;
@@ -92,7 +104,13 @@ async function askForArgs(dataset: string, uri: vscode.Uri): Promise<ExportArgs 
     filters: { 'JSON Lines': ['jsonl'] },
   });
   if (!target) return undefined;
-  return { format: picked.format, output: target.fsPath, shortestCorrect: chosen.has('shortestCorrect'), maxWords, cutReflections: chosen.has('cutReflections') };
+  return {
+    format: picked.format,
+    output: target.fsPath,
+    shortestCorrect: chosen.has('shortestCorrect'),
+    maxWords,
+    cutReflections: chosen.has('cutReflections'),
+  };
 }
 
 /**
@@ -130,22 +148,31 @@ export function registerExportCommand(context: vscode.ExtensionContext, provider
         if (problem !== null) throw new Error(`The cotStudio.imageRoots setting names a folder that cannot be used: ${problem}`);
       }
       const filters = filterOptions(args);
-      const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Exporting ${document.dataset.fileName} as ${args.format}` }, () =>
-        exportDatasetRecords(document.dataset, args.format, {
-          datasetDir,
-          imageRoots,
-          outputPath: output,
-          sourcePath: document.uri.fsPath,
-          images: args.images,
-          imagesDir,
-          neutralLabel: args.neutralLabel ?? true,
-          keepIncorrect: args.keepIncorrect ?? false,
-          includeRejected: args.includeRejected ?? false,
-          ...filters,
-        }, document.dataset.format),
+      const result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Exporting ${document.dataset.fileName} as ${args.format}` },
+        () =>
+          exportDatasetRecords(
+            document.dataset,
+            args.format,
+            {
+              datasetDir,
+              imageRoots,
+              outputPath: output,
+              sourcePath: document.uri.fsPath,
+              images: args.images,
+              imagesDir,
+              neutralLabel: args.neutralLabel ?? true,
+              keepIncorrect: args.keepIncorrect ?? false,
+              includeRejected: args.includeRejected ?? false,
+              ...filters,
+            },
+            document.dataset.format,
+          ),
       );
       for (const refusal of result.refusals) log.warn(`${document.dataset.fileName}:${refusal.line}: not exported: ${refusal.reason}`);
-      const filtered = describeFilters(result.filtered, filters).map((phrase) => `; ${phrase}`).join('');
+      const filtered = describeFilters(result.filtered, filters)
+        .map((phrase) => `; ${phrase}`)
+        .join('');
       const incorrect = result.incorrect > 0 ? `; ${result.incorrect} records with a step rated incorrect left out` : '';
       const copied = imagesDir === undefined ? '' : `; ${result.imagesCopied} images copied to ${path.basename(imagesDir)}`;
       const refused = result.refusals.length > 0 ? `; ${result.refusals.length} records refused (see the CoT Studio output)` : '';

@@ -8,7 +8,12 @@ import { registerNavigationCommands } from './navigation';
 import { openDataset } from './openDataset';
 import { openSampleDataset } from './sampleDataset';
 
-export function registerCommands(context: vscode.ExtensionContext, provider: DatasetEditorProvider, generation: GenerationService, log: vscode.LogOutputChannel): void {
+export function registerCommands(
+  context: vscode.ExtensionContext,
+  provider: DatasetEditorProvider,
+  generation: GenerationService,
+  log: vscode.LogOutputChannel,
+): void {
   context.subscriptions.push(
     vscode.commands.registerCommand('cotStudio.openDataset', async (args?: unknown) => {
       try {

@@ -46,7 +46,12 @@ type RegenerationUpdate = Omit<Extract<HostMessage, { type: 'regeneration' }>, '
  * in the engine process or on a server, with progress and cancel; candidates stream to the sample view and
  * become the segment's alternatives (one undoable edit per stage). Runs one at a time per dataset.
  */
-export function registerRegenerateCommand(context: vscode.ExtensionContext, provider: DatasetEditorProvider, generation: GenerationService, log: vscode.LogOutputChannel): void {
+export function registerRegenerateCommand(
+  context: vscode.ExtensionContext,
+  provider: DatasetEditorProvider,
+  generation: GenerationService,
+  log: vscode.LogOutputChannel,
+): void {
   const running = new Map<string, AbortController>();
   let modelChoiceOffered = false;
   /** Once a window: a notification with the two ways to a real model, each one click. */
@@ -55,10 +60,16 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
     modelChoiceOffered = true;
     const folder = 'Select Local Model Folder...';
     const server = 'Use an OpenAI-Compatible Server...';
-    void vscode.window.showInformationMessage('CoT Studio regenerated with its sample model, a toy that writes placeholder text. Choose a model to regenerate for real.', folder, server).then((choice) => {
-      if (choice === folder) void vscode.commands.executeCommand('cotStudio.selectModel');
-      else if (choice === server) void vscode.commands.executeCommand('workbench.action.openSettings', 'cotStudio.openai cotStudio.backend');
-    });
+    void vscode.window
+      .showInformationMessage(
+        'CoT Studio regenerated with its sample model, a toy that writes placeholder text. Choose a model to regenerate for real.',
+        folder,
+        server,
+      )
+      .then((choice) => {
+        if (choice === folder) void vscode.commands.executeCommand('cotStudio.selectModel');
+        else if (choice === server) void vscode.commands.executeCommand('workbench.action.openSettings', 'cotStudio.openai cotStudio.backend');
+      });
   };
 
   const regenerate = async (document: DatasetDocument, args: z.output<typeof regenerateArgsSchema>): Promise<RegenerateResult> => {
@@ -104,7 +115,11 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
       const rankSet = config.inspect<string>('rank');
       const rankAskedFor = args.rank ?? rankSet?.workspaceFolderValue ?? rankSet?.workspaceValue ?? rankSet?.globalValue;
       const rank = rankingSchema.parse(rankAskedFor ?? (sampleModel ? 'logprob' : config.get<string>('rank', 'knockout')));
-      const sampleNote = sampleModel ? [`sample model: placeholder text, not reasoning; choose a model to regenerate for real${rankAskedFor === undefined ? ' (ranked by log-probability: the sample model gives no verdicts)' : ''}`] : [];
+      const sampleNote = sampleModel
+        ? [
+            `sample model: placeholder text, not reasoning; choose a model to regenerate for real${rankAskedFor === undefined ? ' (ranked by log-probability: the sample model gives no verdicts)' : ''}`,
+          ]
+        : [];
       if (sampleModel) offerModelChoice();
       const templates = templateOverridesSchema.parse(vscode.workspace.getConfiguration('cotStudio.judge').get('templates', {}));
       const scorer = makeScorer(rank, templates, rank === 'reward-model' ? generation.rewardModel() : undefined);
@@ -118,41 +133,43 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
       const texts = new Map<number, string[]>();
       let lastPost = 0;
       // The view shows the run with its own Cancel; the window progress only says that something runs.
-      const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `CoT Studio: regenerating line ${args.line}` }, (progress) =>
-        beamSearch(backend, scorer, backend, parsed, reply, args.segment, options, {
-          signal: controller.signal,
-          onToken: (segment, event) => {
-            current = segment;
-            const candidates = texts.get(segment) ?? Array.from({ length: options.candidates }, () => '');
-            candidates[event.candidate] = (candidates[event.candidate] ?? '') + event.text;
-            texts.set(segment, candidates);
-            // A few updates a second are enough to watch; more would flood the webview.
-            if (performance.now() - lastPost > 100) {
-              lastPost = performance.now();
-              post({ segment, state: 'decoding', candidates, final: false });
-              progress.report({ message: `segment ${segment + 1}` });
-            }
-          },
-          onRanking: (segment, candidates) => post({ segment, state: 'ranking', candidates, final: false }),
-          onStage: (stage) => {
-            // A stage cut short by a cancel decides nothing: its candidates are not kept.
-            if (controller.signal.aborted) return;
-            const operation = alternativesOperation(stage, args.line, reply, backend.name, parameters(), new Date().toISOString());
-            if (operation) document.applyOperation(operation);
-            const dropped = stage.dropped.map((entry) => entry.reason);
-            const message = [...sampleNote, ...(dropped.length ? [`dropped ${dropped.length}: ${dropped.join('; ')}`] : []), ...stage.notes].join('. ');
-            const kept = stage.candidates.length > 0;
-            post({
-              segment: stage.segment,
-              state: kept ? 'done' : 'failed',
-              candidates: stage.candidates.map((c) => c.text),
-              // The search stops after a stage without a winner, and after the last segment.
-              final: !kept || stage.segment >= lastSegment,
-              ...(message ? { message } : {}),
-            });
-            if (message) log.info(`line ${args.line}, ${stage.label}: ${message}`);
-          },
-        }),
+      const result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: `CoT Studio: regenerating line ${args.line}` },
+        (progress) =>
+          beamSearch(backend, scorer, backend, parsed, reply, args.segment, options, {
+            signal: controller.signal,
+            onToken: (segment, event) => {
+              current = segment;
+              const candidates = texts.get(segment) ?? Array.from({ length: options.candidates }, () => '');
+              candidates[event.candidate] = (candidates[event.candidate] ?? '') + event.text;
+              texts.set(segment, candidates);
+              // A few updates a second are enough to watch; more would flood the webview.
+              if (performance.now() - lastPost > 100) {
+                lastPost = performance.now();
+                post({ segment, state: 'decoding', candidates, final: false });
+                progress.report({ message: `segment ${segment + 1}` });
+              }
+            },
+            onRanking: (segment, candidates) => post({ segment, state: 'ranking', candidates, final: false }),
+            onStage: (stage) => {
+              // A stage cut short by a cancel decides nothing: its candidates are not kept.
+              if (controller.signal.aborted) return;
+              const operation = alternativesOperation(stage, args.line, reply, backend.name, parameters(), new Date().toISOString());
+              if (operation) document.applyOperation(operation);
+              const dropped = stage.dropped.map((entry) => entry.reason);
+              const message = [...sampleNote, ...(dropped.length ? [`dropped ${dropped.length}: ${dropped.join('; ')}`] : []), ...stage.notes].join('. ');
+              const kept = stage.candidates.length > 0;
+              post({
+                segment: stage.segment,
+                state: kept ? 'done' : 'failed',
+                candidates: stage.candidates.map((c) => c.text),
+                // The search stops after a stage without a winner, and after the last segment.
+                final: !kept || stage.segment >= lastSegment,
+                ...(message ? { message } : {}),
+              });
+              if (message) log.info(`line ${args.line}, ${stage.label}: ${message}`);
+            },
+          }),
       );
       if (controller.signal.aborted) post({ segment: current, state: 'cancelled', candidates: [], final: true });
       return regenerateResult(result, seed, parameters(), new Date().toISOString());
@@ -198,19 +215,42 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
     const judgeTemplates = new JudgeTemplates(templates);
     const judges = collective.judges.map((judge) => ({ ...judge, templates: judgeTemplates }));
     post({ segment: args.segment, state: 'searching', candidates: [], final: false });
-    const found = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `CoT Studio: tree search on line ${args.line}` }, (progress) =>
-      mctsSearch(collective.policies, judges, parsed, reply, args.segment, options, {
-        signal,
-        onRound: (tree, iterations) => {
-          progress.report({ message: `${iterations} / ${options.iterations} iterations` });
-          const search = { nodes: summarizeTree(tree), bestPath: tree.path(tree.bestLeaf()), iterations, budget: options.iterations, solved: false, reflections: [] };
-          post({ segment: args.segment, state: 'searching', candidates: [], final: false, search });
-        },
-      }),
+    const found = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Window, title: `CoT Studio: tree search on line ${args.line}` },
+      (progress) =>
+        mctsSearch(collective.policies, judges, parsed, reply, args.segment, options, {
+          signal,
+          onRound: (tree, iterations) => {
+            progress.report({ message: `${iterations} / ${options.iterations} iterations` });
+            const search = {
+              nodes: summarizeTree(tree),
+              bestPath: tree.path(tree.bestLeaf()),
+              iterations,
+              budget: options.iterations,
+              solved: false,
+              reflections: [],
+            };
+            post({ segment: args.segment, state: 'searching', candidates: [], final: false, search });
+          },
+        }),
     );
-    const result = mctsRegenerateResult(found, { index: args.segment, label: resolveReply(parsed, reply).response.segments[args.segment]?.label ?? '' }, backend.name, seed, mctsParameters(options, judges.length), new Date().toISOString());
+    const result = mctsRegenerateResult(
+      found,
+      { index: args.segment, label: resolveReply(parsed, reply).response.segments[args.segment]?.label ?? '' },
+      backend.name,
+      seed,
+      mctsParameters(options, judges.length),
+      new Date().toISOString(),
+    );
     const { nodes } = result.tree ?? { nodes: [] };
-    const search = { nodes, bestPath: result.bestPath ?? [], iterations: found.search.iterations, budget: options.iterations, solved: found.search.solved, reflections: found.reflections };
+    const search = {
+      nodes,
+      bestPath: result.bestPath ?? [],
+      iterations: found.search.iterations,
+      budget: options.iterations,
+      solved: found.search.solved,
+      reflections: found.reflections,
+    };
     if (signal.aborted) {
       post({ segment: args.segment, state: 'cancelled', candidates: [], final: true, search });
       return result;
@@ -218,10 +258,20 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
     for (const operation of mctsOperations(result, args.line, args.segment, reply)) document.applyOperation(operation);
     // The sample model never gives a verdict: say that once, rather than count the steps it left neutral.
     const notes = sampleModel
-      ? ['sample model: placeholder text, not reasoning; choose a model to regenerate for real (the sample model gives no verdicts, so every step counts as neutral)', ...found.notes.filter((note) => !/no (yes\/no )?verdict/.test(note))]
+      ? [
+          'sample model: placeholder text, not reasoning; choose a model to regenerate for real (the sample model gives no verdicts, so every step counts as neutral)',
+          ...found.notes.filter((note) => !/no (yes\/no )?verdict/.test(note)),
+        ]
       : found.notes;
     const message = [...(result.candidates.length === 0 ? ['no chain kept a candidate for the segment'] : []), ...notes].join('. ');
-    post({ segment: args.segment, state: result.candidates.length > 0 ? 'done' : 'failed', candidates: result.candidates.map((c) => c.text), final: true, search, ...(message ? { message } : {}) });
+    post({
+      segment: args.segment,
+      state: result.candidates.length > 0 ? 'done' : 'failed',
+      candidates: result.candidates.map((c) => c.text),
+      final: true,
+      search,
+      ...(message ? { message } : {}),
+    });
     return result;
   }
 
@@ -255,7 +305,10 @@ export function registerRegenerateCommand(context: vscode.ExtensionContext, prov
     /** The palette's tree search: `cotStudio.regenerateSegment` with `method: "mcts"` on the focused segment. */
     vscode.commands.registerCommand('cotStudio.treeSearchSegment', () => fromPalette('mcts')),
     vscode.commands.registerCommand('cotStudio.cancelRegeneration', (args?: unknown) => {
-      const parsed = z.object({ uri: z.string().optional() }).strict().safeParse(args ?? {});
+      const parsed = z
+        .object({ uri: z.string().optional() })
+        .strict()
+        .safeParse(args ?? {});
       if (!parsed.success) throw new Error(`cotStudio.cancelRegeneration: expected {uri?: string}, got ${JSON.stringify(args)}`);
       // With nothing running there is nothing to cancel, whether or not a dataset is open.
       if (running.size === 0) return;

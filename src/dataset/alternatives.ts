@@ -2,7 +2,10 @@ import type { Alternative, Rating, SegmentAnnotation } from './annotations';
 import type { Segment, SourceAlternative } from './record';
 
 /** An alternative of a segment: one the annotations keep (`own`), or one the record holds itself (`source`). */
-export type NumberedAlternative = { text: string; rating: Rating } & ({ own: Alternative; source?: undefined } | { source: SourceAlternative; own?: undefined });
+export type NumberedAlternative = { text: string; rating: Rating } & (
+  | { own: Alternative; source?: undefined }
+  | { source: SourceAlternative; own?: undefined }
+);
 
 /**
  * A segment's alternatives in the order they are numbered for the annotator: the annotations' own, then the

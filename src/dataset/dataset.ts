@@ -367,7 +367,10 @@ export class Dataset {
   chunks(changes: ReadonlyMap<number, string> = this.snapshot()): AsyncIterable<Uint8Array> {
     const ordered = [...changes].sort(([a], [b]) => a - b);
     const { source, lines, encoder } = this;
-    if (!this.lines.complete) throw new Error(`${this.fileName} ${this.indexFailure ? `could not be indexed: ${this.indexFailure.message}` : 'is still being indexed; save once it is'}`);
+    if (!this.lines.complete)
+      throw new Error(
+        `${this.fileName} ${this.indexFailure ? `could not be indexed: ${this.indexFailure.message}` : 'is still being indexed; save once it is'}`,
+      );
     function* pieces(): Generator<CopyPiece> {
       let position = 0;
       for (const [line, text] of ordered) {

@@ -40,7 +40,9 @@ export function readFacts(lineText: string, context: CheckContext, invalidUtf8?:
     response.segments.some((segment, index) => segmentRating(annotations.segments[segmentKey(index, 'primary', turn)], segment) === null),
   );
   const hasAlternatives = Object.values(annotations.segments).some((segment) => segment.alternatives.length > 0);
-  const said = parsed.conversation ? parsed.conversation.map((turn) => turn.text) : [parsed.question ?? '', ...parsed.responses.map((response) => response.text)];
+  const said = parsed.conversation
+    ? parsed.conversation.map((turn) => turn.text)
+    : [parsed.question ?? '', ...parsed.responses.map((response) => response.text)];
   const text = said.join('\n').toLowerCase();
   return { facts: { format: parsed.format, review: annotations.review.status, checks, unrated, hasAlternatives }, text, results };
 }

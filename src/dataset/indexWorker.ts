@@ -106,7 +106,12 @@ export function warmIndexWorker(): void {
 }
 
 /** Runs one job on the worker, handing on each stretch of lines as it arrives; an abort stops the worker and rejects. */
-async function runJob(job: ArrayBuffer | FileJob, onLines: (lines: ScannedLines) => void, options: IndexOptions, worker = takeWorker().worker): Promise<ArrayBuffer | undefined> {
+async function runJob(
+  job: ArrayBuffer | FileJob,
+  onLines: (lines: ScannedLines) => void,
+  options: IndexOptions,
+  worker = takeWorker().worker,
+): Promise<ArrayBuffer | undefined> {
   let answered = false;
   try {
     options.signal?.throwIfAborted();
@@ -201,10 +206,17 @@ export async function indexInto(index: LineIndex, source: ByteSource, options: I
     let rest: ScanStart;
     try {
       // While a new worker starts, the first chunks are scanned here: the first lines come at once, and the start is not waited for.
-      rest = await scanUntil(source, from, chunkBytes, started, (lines, read) => {
-        append(lines);
-        options.onProgress?.(read);
-      }, options.signal);
+      rest = await scanUntil(
+        source,
+        from,
+        chunkBytes,
+        started,
+        (lines, read) => {
+          append(lines);
+          options.onProgress?.(read);
+        },
+        options.signal,
+      );
     } catch (error) {
       void worker.terminate();
       throw error;
@@ -267,11 +279,17 @@ export async function scanUntil(
   let rest = from;
   // Failed UTF-8 ranges in the line the last stretch stopped inside: handed on with its line, or dropped when the rest is scanned elsewhere.
   const held: number[] = [];
-  const scanner = lineScanner(source.byteLength, isUtf8, (lines, read) => {
-    rest = { position: lines.complete ? source.byteLength : lines.indexedTo, line: rest.line + lines.starts.length, bomLength: lines.bomLength };
-    for (const bound of lines.invalidUtf8) held.push(bound);
-    append({ ...lines, invalidUtf8: Float64Array.from(takeRangesBefore(held, lines.complete ? Infinity : lines.indexedTo)) }, read);
-  }, from, head);
+  const scanner = lineScanner(
+    source.byteLength,
+    isUtf8,
+    (lines, read) => {
+      rest = { position: lines.complete ? source.byteLength : lines.indexedTo, line: rest.line + lines.starts.length, bomLength: lines.bomLength };
+      for (const bound of lines.invalidUtf8) held.push(bound);
+      append({ ...lines, invalidUtf8: Float64Array.from(takeRangesBefore(held, lines.complete ? Infinity : lines.indexedTo)) }, read);
+    },
+    from,
+    head,
+  );
   let position = from.position;
   while (position < source.byteLength && !done()) {
     signal?.throwIfAborted();
@@ -299,10 +317,17 @@ function scanHere(source: ByteSource, options: Omit<IndexOptions, 'signal'> & { 
     return;
   }
   const chunkBytes = options.chunkBytes ?? INDEX_CHUNK_BYTES;
-  scanChunks(source.byteLength, chunkReader(source, chunkBytes), chunkBytes, isUtf8, (lines, read) => {
-    append(lines);
-    options.onProgress?.(read);
-  }, options.from);
+  scanChunks(
+    source.byteLength,
+    chunkReader(source, chunkBytes),
+    chunkBytes,
+    isUtf8,
+    (lines, read) => {
+      append(lines);
+      options.onProgress?.(read);
+    },
+    options.from,
+  );
 }
 
 /** The index of any source: a file streamed as `indexFile` does, bytes in memory in one piece. */

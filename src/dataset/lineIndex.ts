@@ -177,7 +177,8 @@ export function scanChunks(
 ): void {
   const head = from.position === 0 ? new Uint8Array(readChunk(0, Math.min(3, byteLength))) : new Uint8Array(0);
   const scanner = lineScanner(byteLength, isUtf8, emit, from, head);
-  for (let position = from.position; position < byteLength; position += chunkBytes) scanner.push(readChunk(position, Math.min(chunkBytes, byteLength - position)), position);
+  for (let position = from.position; position < byteLength; position += chunkBytes)
+    scanner.push(readChunk(position, Math.min(chunkBytes, byteLength - position)), position);
   scanner.end();
 }
 
@@ -234,7 +235,13 @@ export class LineIndex {
    */
   static build(bytes: Uint8Array, atFileStart = true): LineIndex {
     const index = new LineIndex();
-    const scanner = lineScanner(bytes.length, isUtf8, (lines) => index.append(lines), { position: 0, line: 0, bomLength: 0 }, atFileStart ? bytes.subarray(0, 3) : new Uint8Array(0));
+    const scanner = lineScanner(
+      bytes.length,
+      isUtf8,
+      (lines) => index.append(lines),
+      { position: 0, line: 0, bomLength: 0 },
+      atFileStart ? bytes.subarray(0, 3) : new Uint8Array(0),
+    );
     if (bytes.length > 0) scanner.push(bytes, 0);
     scanner.end();
     return index;
@@ -377,7 +384,9 @@ export class LineIndex {
       const first = lineAt(this.invalidUtf8[i]);
       const last = lineAt(Math.max(this.invalidUtf8[i], this.invalidUtf8[i + 1] - 1));
       const start = changed.has(first) ? index.starts[first] : this.invalidUtf8[i] + shiftOf(first);
-      const end = changed.has(last) ? index.starts[last] + (last === 0 ? this.bom : 0) + (changed.get(last)?.length ?? 0) : this.invalidUtf8[i + 1] + shiftOf(last);
+      const end = changed.has(last)
+        ? index.starts[last] + (last === 0 ? this.bom : 0) + (changed.get(last)?.length ?? 0)
+        : this.invalidUtf8[i + 1] + shiftOf(last);
       index.invalidUtf8.push(start, end);
     }
     index.indexedTo = this.indexedTo + shift;

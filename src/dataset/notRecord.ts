@@ -56,7 +56,10 @@ function commonCause(lineText: string, error: ParseError): NotJson | null {
   const nonFinite = NON_FINITE.exec(rest);
   if (nonFinite) {
     const value = nonFinite[0];
-    return { problem: `${value} at ${column(offset)}: JSON has no NaN or Infinity (Python's json.dumps writes them unless allow_nan=False); write null or a string`, at: [offset, offset + value.length] };
+    return {
+      problem: `${value} at ${column(offset)}: JSON has no NaN or Infinity (Python's json.dumps writes them unless allow_nan=False); write null or a string`,
+      at: [offset, offset + value.length],
+    };
   }
   const end = lineText.trimEnd().length;
   if (lineText.trimStart().startsWith('{') && offset + error.length >= end) {

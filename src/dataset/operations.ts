@@ -126,7 +126,8 @@ export function applyOperation(lineText: string, operation: Operation, context: 
       const label = `Edit ${named(reply, segment)}`;
       if (segment.text === operation.text) return { text: lineText, label };
       // A blank summary is no segment: the answer would take its index, and with it the summary's annotations.
-      if (segment.kind === 'summary' && operation.text.trim() === '') throw new RecordError('a summary cannot be emptied: the answer after it would take its index and its annotations');
+      if (segment.kind === 'summary' && operation.text.trim() === '')
+        throw new RecordError('a summary cannot be emptied: the answer after it would take its index and its annotations');
       markLaterStale(annotations, parsed, reply, operation.segment);
       remember(annotations, 'edit', at, operation.segment, reply);
       return { text: writeAnnotations(replaceSegmentEverywhere(lineText, parsed, segment, operation.text), annotations), label };
@@ -161,12 +162,18 @@ export function applyOperation(lineText: string, operation: Operation, context: 
       const where = { segment: operation.segment, ...storedReply(reply) };
       annotations.reflections.push({ ...where, wrong: segment.text, phrase, correction: operation.correction, createdAt: at });
       annotations.preferencePairs.push(
-        pair({ level: 'segment', position: operation.segment, ...storedReply(reply), chosen: operation.correction, rejected: segment.text, origin: 'reflection' }, at),
+        pair(
+          { level: 'segment', position: operation.segment, ...storedReply(reply), chosen: operation.correction, rejected: segment.text, origin: 'reflection' },
+          at,
+        ),
       );
       segmentAnnotation(annotations, reply, operation.segment).rating = 1;
       markLaterStale(annotations, parsed, reply, operation.segment);
       remember(annotations, 'reflection', at, operation.segment, reply);
-      return { text: writeAnnotations(replaceSegmentEverywhere(lineText, parsed, segment, text), annotations), label: `Insert reflection in ${named(reply, segment)}` };
+      return {
+        text: writeAnnotations(replaceSegmentEverywhere(lineText, parsed, segment, text), annotations),
+        label: `Insert reflection in ${named(reply, segment)}`,
+      };
     }
     case 'acceptReflectionProposal': {
       const reply = resolveReply(parsed, operation);
@@ -176,13 +183,23 @@ export function applyOperation(lineText: string, operation: Operation, context: 
         throw new RecordError(`the response after ${segment.label} is split over several strings; a reflection proposal replaces the rest of one`);
       }
       const phrase = operation.phrase ?? context.reflectionPhrase;
-      annotations.reflections.push({ segment: operation.segment, ...storedReply(reply), wrong: operation.wrong, phrase, correction: operation.correction, createdAt: at });
+      annotations.reflections.push({
+        segment: operation.segment,
+        ...storedReply(reply),
+        wrong: operation.wrong,
+        phrase,
+        correction: operation.correction,
+        createdAt: at,
+      });
       markLaterStale(annotations, parsed, reply, operation.segment);
       // Everything from the segment on was rewritten: ratings made on the old text must be looked at again.
       segmentAnnotation(annotations, reply, operation.segment).stale = true;
       remember(annotations, 'reflection-proposal', at, operation.segment, reply);
       const rest = throughEndOfString(lineText, segment);
-      return { text: writeAnnotations(replaceSegmentEverywhere(lineText, parsed, rest, operation.text), annotations), label: `Accept reflection proposal from ${named(reply, segment)}` };
+      return {
+        text: writeAnnotations(replaceSegmentEverywhere(lineText, parsed, rest, operation.text), annotations),
+        label: `Accept reflection proposal from ${named(reply, segment)}`,
+      };
     }
     case 'acceptAlternative': {
       const reply = resolveReply(parsed, operation);
@@ -193,10 +210,25 @@ export function applyOperation(lineText: string, operation: Operation, context: 
       if (!alternative) throw new RecordError(`${segment.label} has no alternative ${operation.alternative} (it has ${alternatives.length})`);
       // Accepting is never a loss: the replaced text becomes an alternative, or, when the accepted version is
       // one the record holds itself, the record is made to choose it and keeps the replaced one where it was.
-      if (alternative.own) annotation.alternatives.splice(operation.alternative, 1, { text: segment.text, rating: annotation.rating, provenance: { source: 'original', createdAt: at } });
+      if (alternative.own)
+        annotation.alternatives.splice(operation.alternative, 1, {
+          text: segment.text,
+          rating: annotation.rating,
+          provenance: { source: 'original', createdAt: at },
+        });
       annotation.rating = alternative.rating;
       annotations.preferencePairs.push(
-        pair({ level: 'segment', position: operation.segment, ...storedReply(reply), chosen: alternative.text, rejected: segment.text, origin: 'accepted-alternative' }, at),
+        pair(
+          {
+            level: 'segment',
+            position: operation.segment,
+            ...storedReply(reply),
+            chosen: alternative.text,
+            rejected: segment.text,
+            origin: 'accepted-alternative',
+          },
+          at,
+        ),
       );
       markLaterStale(annotations, parsed, reply, operation.segment);
       remember(annotations, 'accept-alternative', at, operation.segment, reply);
@@ -211,7 +243,8 @@ export function applyOperation(lineText: string, operation: Operation, context: 
       let label: string;
       if (operation.segment === undefined) {
         const where = 'the response';
-        if (typeof operation.chosen === 'number' || typeof operation.rejected === 'number') throw new RecordError(`${where} has no numbered alternatives; give {text}`);
+        if (typeof operation.chosen === 'number' || typeof operation.rejected === 'number')
+          throw new RecordError(`${where} has no numbered alternatives; give {text}`);
         chosen = versionText(operation.chosen, reply.response.text, [], where);
         rejected = versionText(operation.rejected, reply.response.text, [], where);
         label = reply.turn === 0 ? 'Mark response preference' : `Mark preference for turn ${reply.turn}`;
@@ -255,7 +288,8 @@ export function applyOperation(lineText: string, operation: Operation, context: 
       return { text: writeAnnotations(lineText, annotations), label: `Add ${count} to ${named(reply, segment)}` };
     }
     case 'addPreferencePairs': {
-      const key = (pair: Pick<PreferencePair, 'level' | 'position' | 'turn' | 'model' | 'chosen' | 'rejected'>) => JSON.stringify([pair.level, pair.position, pair.turn ?? 0, pair.model, pair.chosen, pair.rejected]);
+      const key = (pair: Pick<PreferencePair, 'level' | 'position' | 'turn' | 'model' | 'chosen' | 'rejected'>) =>
+        JSON.stringify([pair.level, pair.position, pair.turn ?? 0, pair.model, pair.chosen, pair.rejected]);
       // A second run over the same record makes some of the same pairs; the list keeps one of each.
       const known = new Set(annotations.preferencePairs.map(key));
       const added = operation.pairs.filter((candidate) => !known.has(key(candidate)) && known.add(key(candidate)));

@@ -92,7 +92,13 @@ export function swapValues(lineText: string, a: JsonPath, b: JsonPath): string {
     })
     .sort((x, y) => x.offset - y.offset);
   const spelled = (node: Node) => lineText.slice(node.offset, node.offset + node.length);
-  return lineText.slice(0, first.offset) + spelled(second) + lineText.slice(first.offset + first.length, second.offset) + spelled(first) + lineText.slice(second.offset + second.length);
+  return (
+    lineText.slice(0, first.offset) +
+    spelled(second) +
+    lineText.slice(first.offset + first.length, second.offset) +
+    spelled(first) +
+    lineText.slice(second.offset + second.length)
+  );
 }
 
 /**

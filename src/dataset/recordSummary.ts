@@ -7,7 +7,12 @@ import { assistantReplies } from './replies';
 
 /** The question as a list row shows it: image placeholders out, whitespace collapsed. */
 export function displayQuestion(question: string | null): string | null {
-  return question === null ? null : question.replace(/<image>/g, ' ').replace(/\s+/g, ' ').trim();
+  return question === null
+    ? null
+    : question
+        .replace(/<image>/g, ' ')
+        .replace(/\s+/g, ' ')
+        .trim();
 }
 
 /** Reads one line as a record summary; a line that cannot be read becomes a problem, never an exception. */
@@ -22,7 +27,8 @@ export function summarizeLine(text: string, line: number, format?: FormatId): Om
     const replies = assistantReplies(parsed);
     const segments = replies.reduce((sum, response) => sum + response.segments.length, 0);
     const rated = replies.reduce(
-      (sum, response, turn) => sum + response.segments.filter((segment, index) => segmentRating(annotations.segments[segmentKey(index, 'primary', turn)], segment) !== null).length,
+      (sum, response, turn) =>
+        sum + response.segments.filter((segment, index) => segmentRating(annotations.segments[segmentKey(index, 'primary', turn)], segment) !== null).length,
       0,
     );
     return { line, question: displayQuestion(parsed.question), problem: null, format: parsed.format, review, segments, rated };

@@ -57,8 +57,12 @@ export function inCurrentIndices(annotations: Annotations, record: JsonObject, p
     ...annotations,
     segmentation: SEGMENTATION,
     segments,
-    preferencePairs: annotations.preferencePairs.map((pair) => (pair.position === undefined || pair.turn !== undefined ? pair : { ...pair, position: move(pair.position) })),
-    reflections: annotations.reflections.map((reflection) => (reflection.turn !== undefined ? reflection : { ...reflection, segment: move(reflection.segment) })),
+    preferencePairs: annotations.preferencePairs.map((pair) =>
+      pair.position === undefined || pair.turn !== undefined ? pair : { ...pair, position: move(pair.position) },
+    ),
+    reflections: annotations.reflections.map((reflection) =>
+      reflection.turn !== undefined ? reflection : { ...reflection, segment: move(reflection.segment) },
+    ),
     history: annotations.history.map((entry) => (entry.segment === undefined || entry.turn !== undefined ? entry : { ...entry, segment: move(entry.segment) })),
   };
 }

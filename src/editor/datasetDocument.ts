@@ -125,7 +125,11 @@ export class DatasetDocument implements vscode.CustomDocument {
     private current: Dataset,
     private readonly log: vscode.LogOutputChannel,
   ) {
-    this.facts = new FactTable(current, () => this.checkContext(), (checked) => this.recordsChecked.fire(checked));
+    this.facts = new FactTable(
+      current,
+      () => this.checkContext(),
+      (checked) => this.recordsChecked.fire(checked),
+    );
     this.followGrowth(current);
     this.contentChanged.event(({ lines }) => {
       const filling = this.facts.update(this.current, lines);
@@ -140,7 +144,9 @@ export class DatasetDocument implements vscode.CustomDocument {
       this.watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(uri, '..'), path.basename(uri.path)));
       // A program that saves by writing a new file and renaming it over ours (as our own save does) shows as a create.
       const check = () => {
-        this.diskChecks = this.diskChecks.then(() => this.onDiskChange()).catch((error: unknown) => this.log.error(`${this.current.fileName}: ${error instanceof Error ? error.message : String(error)}`));
+        this.diskChecks = this.diskChecks
+          .then(() => this.onDiskChange())
+          .catch((error: unknown) => this.log.error(`${this.current.fileName}: ${error instanceof Error ? error.message : String(error)}`));
       };
       this.watcher.onDidChange(check);
       this.watcher.onDidCreate(check);
@@ -188,20 +194,23 @@ export class DatasetDocument implements vscode.CustomDocument {
   async whenIndexed(purpose: string, line?: number): Promise<boolean> {
     const dataset = this.current;
     if (!dataset.indexing) return dataset.whenIndexed(line);
-    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Indexing ${dataset.fileName} ${purpose}` }, async (progress) => {
-      let reported = 0;
-      const stop = dataset.onGrow(() => {
-        const { indexed, total } = dataset.indexProgress;
-        const percent = total === 0 ? 100 : Math.floor((indexed / total) * 100);
-        progress.report({ increment: percent - reported, message: `${percent}%` });
-        reported = percent;
-      });
-      try {
-        return await dataset.whenIndexed(line);
-      } finally {
-        stop();
-      }
-    });
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Indexing ${dataset.fileName} ${purpose}` },
+      async (progress) => {
+        let reported = 0;
+        const stop = dataset.onGrow(() => {
+          const { indexed, total } = dataset.indexProgress;
+          const percent = total === 0 ? 100 : Math.floor((indexed / total) * 100);
+          progress.report({ increment: percent - reported, message: `${percent}%` });
+          reported = percent;
+        });
+        try {
+          return await dataset.whenIndexed(line);
+        } finally {
+          stop();
+        }
+      },
+    );
   }
 
   /** Starts the background pass over every record; called once listeners (views, Problems panel) are attached. */
@@ -226,7 +235,8 @@ export class DatasetDocument implements vscode.CustomDocument {
   /** Runs an operation on one record and records it for undo; returns the undo label, or undefined if nothing changed. */
   applyOperation(operation: Operation, context: Partial<OperationContext> = {}): string | undefined {
     const line = operation.line - 1;
-    if (line >= this.current.lineCount && this.current.indexing) throw new Error(`${this.current.fileName} is still being indexed; line ${operation.line} is not indexed yet`);
+    if (line >= this.current.lineCount && this.current.indexing)
+      throw new Error(`${this.current.fileName} is still being indexed; line ${operation.line} is not indexed yet`);
     if (line >= this.current.lineCount) throw new Error(`${this.current.fileName} has ${this.current.lineCount} lines; there is no line ${operation.line}`);
     if (this.current.recordIndexOfLine(line) === -1) throw new Error(`${this.current.fileName}:${operation.line} is blank`);
     const before = this.current.lineText(line);
@@ -420,7 +430,10 @@ export class DatasetDocument implements vscode.CustomDocument {
     const asked = this.generation;
     const choice = await vscode.window.showWarningMessage(
       `${this.current.fileName} changed on disk while it has unsaved edits.`,
-      { detail: 'Reload reads the new file and reapplies your edits to the lines they still fit (the others are saved to a side file). Keep saves your version over it, after copying the disk version aside.' },
+      {
+        detail:
+          'Reload reads the new file and reapplies your edits to the lines they still fit (the others are saved to a side file). Keep saves your version over it, after copying the disk version aside.',
+      },
       reload,
       keep,
     );
@@ -440,7 +453,12 @@ export class DatasetDocument implements vscode.CustomDocument {
       this.replace(next);
       // The reapplied edits are unsaved work on the new file: one edit that undo takes off and redo puts back.
       const reapplied = this.current.changes();
-      this.edited.fire({ document: this, label: 'Reapply edits to the file from disk', undo: () => this.step(reapplied, 'backward'), redo: () => this.step(reapplied, 'forward') });
+      this.edited.fire({
+        document: this,
+        label: 'Reapply edits to the file from disk',
+        undo: () => this.step(reapplied, 'backward'),
+        redo: () => this.step(reapplied, 'forward'),
+      });
     } else {
       this.diskStamp = stamp;
       this.diskDiverged = true;
@@ -456,7 +474,15 @@ export class DatasetDocument implements vscode.CustomDocument {
     if (this.uri.scheme !== 'file' || this.diskDiverged) return false;
     const dataset = this.current;
     // The file grew while it was indexed: the index reaches the size it had when opened first.
-    if (!(await dataset.whenIndexed().then(() => true, () => false)) || dataset !== this.current || this.closed) return false;
+    if (
+      !(await dataset.whenIndexed().then(
+        () => true,
+        () => false,
+      )) ||
+      dataset !== this.current ||
+      this.closed
+    )
+      return false;
     let next: ByteSource;
     try {
       next = await localSource(this.uri.fsPath);

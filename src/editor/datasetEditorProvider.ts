@@ -209,7 +209,15 @@ export class DatasetEditorProvider implements vscode.CustomEditorProvider<Datase
       const dataset = document.dataset;
       const { indexed, total } = dataset.indexProgress;
       const complete = !dataset.indexing;
-      post({ type: 'indexing', recordCount: dataset.recordCount, lineCount: dataset.lineCount, listCount: panel.view?.length ?? dataset.recordCount, indexedBytes: indexed, totalBytes: total, complete });
+      post({
+        type: 'indexing',
+        recordCount: dataset.recordCount,
+        lineCount: dataset.lineCount,
+        listCount: panel.view?.length ?? dataset.recordCount,
+        indexedBytes: indexed,
+        totalBytes: total,
+        complete,
+      });
       post({ type: 'progress', ...this.progressOf(document) });
       post(this.filteredMessage(panel));
     });
@@ -332,7 +340,10 @@ export class DatasetEditorProvider implements vscode.CustomEditorProvider<Datase
         return;
       case 'select':
         panel.selected = Math.min(message.index, Math.max(0, dataset.recordCount - 1));
-        panel.focus = message.segment === undefined ? undefined : { segment: message.segment, turn: message.turn ?? 0, ...(message.model === undefined ? {} : { model: message.model }) };
+        panel.focus =
+          message.segment === undefined
+            ? undefined
+            : { segment: message.segment, turn: message.turn ?? 0, ...(message.model === undefined ? {} : { model: message.model }) };
         if (this.active === panel) this.fireSelection();
         return;
       case 'requestPage': {

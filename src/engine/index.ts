@@ -49,7 +49,11 @@ async function handle(request: EngineRequest): Promise<unknown> {
       const previous = engines.get(slot);
       engines.delete(slot);
       await previous?.dispose();
-      const loaded = await LocalEngine.load(model, { provider, variant: modelVariantSchema.parse(variant), ...(prefixCacheBytes === undefined ? {} : { prefixCacheBytes }) });
+      const loaded = await LocalEngine.load(model, {
+        provider,
+        variant: modelVariantSchema.parse(variant),
+        ...(prefixCacheBytes === undefined ? {} : { prefixCacheBytes }),
+      });
       engines.set(slot, loaded);
       return describe(loaded);
     }

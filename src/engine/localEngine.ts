@@ -97,7 +97,8 @@ export class LocalEngine implements Backend {
     const tokens = this.tokenizer.encode(text);
     const context = this.limits.contextTokens ?? Infinity;
     // Positions past the model's context are undefined (or out of range for learned position tables).
-    if (tokens.length >= context) throw new ContextLengthError(`the prompt has ${tokens.length} tokens; ${this.folder.name} reads at most ${context} (max_position_embeddings)`);
+    if (tokens.length >= context)
+      throw new ContextLengthError(`the prompt has ${tokens.length} tokens; ${this.folder.name} reads at most ${context} (max_position_embeddings)`);
     onProgress?.(`running the model on a prompt of ${tokens.length} tokens`);
     return tokens;
   }

@@ -1,13 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { ContextLengthError } from '../backends/promptLimits';
-import {
-  type EngineMethod,
-  type EngineParams,
-  type EngineResult,
-  engineMessageSchema,
-  engineResultSchemas,
-  type TokenEvent,
-} from '../protocol';
+import { type EngineMethod, type EngineParams, type EngineResult, engineMessageSchema, engineResultSchemas, type TokenEvent } from '../protocol';
 
 interface Pending {
   method: EngineMethod;
@@ -69,7 +62,10 @@ export class EngineClient {
     this.deadlineMs = options.deadlineMs ?? DEFAULT_ENGINE_DEADLINE_MS;
   }
 
-  request<M extends EngineMethod>(method: M, ...[params, options]: EngineParams<M> extends undefined ? [undefined?, RequestOptions?] : [EngineParams<M>, RequestOptions?]): Promise<EngineResult<M>> {
+  request<M extends EngineMethod>(
+    method: M,
+    ...[params, options]: EngineParams<M> extends undefined ? [undefined?, RequestOptions?] : [EngineParams<M>, RequestOptions?]
+  ): Promise<EngineResult<M>> {
     const child = this.ensureStarted();
     const id = this.nextId++;
     return new Promise<EngineResult<M>>((resolve, reject) => {

@@ -66,7 +66,11 @@ export interface PlacedTurn extends ConversationTurn {
  * Turns written one by one with the export paths of the images each places, and all those paths in order: what
  * the formats that keep a record's images in one list beside its turns (TRL, LLaMA-Factory) both need.
  */
-export function turnsWithImages<T>(turns: PlacedTurn[] | Refusal, exportImages: ExportImages, write: (turn: PlacedTurn, images: string[]) => T): { turns: T[]; images: string[] } | Refusal {
+export function turnsWithImages<T>(
+  turns: PlacedTurn[] | Refusal,
+  exportImages: ExportImages,
+  write: (turn: PlacedTurn, images: string[]) => T,
+): { turns: T[]; images: string[] } | Refusal {
   if (isRefusal(turns)) return turns;
   const written: T[] = [];
   const images: string[] = [];
@@ -88,7 +92,10 @@ const named = (role: PlacedTurn['role']): string => (role === 'user' ? 'a user' 
 function takingTurns(turns: Pick<PlacedTurn, 'role' | 'place'>[]): Refusal | null {
   for (const turn of turns) {
     const due = turn.place % 2 === 1 ? 'user' : 'assistant';
-    if (turn.role !== due) return { refusal: `turn ${turn.place} of the conversation is ${named(turn.role)} turn where ${named(due)} turn is due: questions and replies must take turns` };
+    if (turn.role !== due)
+      return {
+        refusal: `turn ${turn.place} of the conversation is ${named(turn.role)} turn where ${named(due)} turn is due: questions and replies must take turns`,
+      };
   }
   return null;
 }

@@ -116,7 +116,9 @@ interface Shortest {
  */
 function questionKey(parsed: ParsedRecord): string | null {
   if (parsed.groundTruth === null || parsed.question === null) return null;
-  return createHash('sha256').update(JSON.stringify([parsed.question, parsed.images])).digest('base64');
+  return createHash('sha256')
+    .update(JSON.stringify([parsed.question, parsed.images]))
+    .digest('base64');
 }
 
 /**
@@ -190,7 +192,11 @@ interface Region {
 
 /** The part of a response that holds its final answer, which a cut keeps. MMPR's `Final answer:` line shares Mulberry's label. */
 function isAnswerPart(segment: Segment): boolean {
-  return segment.kind === 'answer' || (segment.kind === 'stage' && segment.label === 'CONCLUSION') || (segment.kind === 'section' && segment.label === 'Final answer');
+  return (
+    segment.kind === 'answer' ||
+    (segment.kind === 'stage' && segment.label === 'CONCLUSION') ||
+    (segment.kind === 'section' && segment.label === 'Final answer')
+  );
 }
 
 /** The reasoning a cut may shorten: `<think>`, LLaVA-CoT's REASONING stage (SUMMARY and CAPTION describe), steps. */
@@ -245,6 +251,8 @@ function withoutAnnotationsFrom(annotations: Annotations, cut: Cut): Annotations
   const stale = new Set<string>();
   for (let index = cut.from; index < cut.segments; index++) stale.add(segmentKey(index, cut.side));
   const segments = Object.fromEntries(Object.entries(annotations.segments).filter(([key]) => !stale.has(key)));
-  const preferencePairs = annotations.preferencePairs.filter((pair) => cut.side !== 'primary' || pair.level !== 'segment' || pair.position === undefined || pair.position < cut.from);
+  const preferencePairs = annotations.preferencePairs.filter(
+    (pair) => cut.side !== 'primary' || pair.level !== 'segment' || pair.position === undefined || pair.position < cut.from,
+  );
   return { ...annotations, segments, preferencePairs };
 }

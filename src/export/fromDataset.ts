@@ -22,7 +22,11 @@ export function exportDatasetRecords(dataset: Dataset, format: ExportFormat, opt
  * cannot be read as records are refused with their reason, like records the format cannot express. `inputs`
  * must start over on each pass, as `exportDataset` says.
  */
-export async function exportLineInputs(inputs: Iterable<LineInput> | AsyncIterable<LineInput>, format: ExportFormat, options: ExportOptions): Promise<ExportResult> {
+export async function exportLineInputs(
+  inputs: Iterable<LineInput> | AsyncIterable<LineInput>,
+  format: ExportFormat,
+  options: ExportOptions,
+): Promise<ExportResult> {
   const unreadable = new Map<number, string>();
   const records: AsyncIterable<ExportInput> = {
     async *[Symbol.asyncIterator]() {

@@ -16,7 +16,9 @@ export async function prepareCopyFolder(folder: string): Promise<void> {
     await fs.promises.access(folder, fs.constants.W_OK);
   } catch (error) {
     if (error instanceof TargetError) throw error;
-    throw new TargetError(`cannot copy images into ${folder}: ${errorCode(error) === 'EEXIST' || errorCode(error) === 'ENOTDIR' ? 'a part of the path is a file' : describeFileError(error)}`);
+    throw new TargetError(
+      `cannot copy images into ${folder}: ${errorCode(error) === 'EEXIST' || errorCode(error) === 'ENOTDIR' ? 'a part of the path is a file' : describeFileError(error)}`,
+    );
   }
 }
 

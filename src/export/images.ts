@@ -15,7 +15,8 @@ export function defaultImageMode(format: ExportFormat): ImageMode {
 /** Why the image options do not fit the format, or null when they do. */
 export function imageOptionsProblem(format: ExportFormat, options: Pick<ExportOptions, 'images' | 'imagesDir'>): string | null {
   if (format === 'prm800k' && options.images !== undefined) return 'prm800k writes no images (its problem keeps the <image> placeholders)';
-  if (format === 'mmpr' && options.images === 'data-uri') return "mmpr writes image paths, which InternVL joins to meta.json's root; choose relative, absolute or copy";
+  if (format === 'mmpr' && options.images === 'data-uri')
+    return "mmpr writes image paths, which InternVL joins to meta.json's root; choose relative, absolute or copy";
   if (options.images === 'copy' && options.imagesDir === undefined) return 'copying images needs the folder to copy them into';
   if (options.images !== 'copy' && options.imagesDir !== undefined) return 'a folder for images is only for copying them (images: copy)';
   return null;

@@ -28,7 +28,8 @@ const rankingLineSchema = z
 const llamaFactoryLineSchema = z
   .union([sftLineSchema, rankingLineSchema])
   .refine(
-    (line) => imageTokensMatch([...line.conversations.map((turn) => turn.value), ...('chosen' in line ? [line.chosen.value, line.rejected.value] : [])], line.images),
+    (line) =>
+      imageTokensMatch([...line.conversations.map((turn) => turn.value), ...('chosen' in line ? [line.chosen.value, line.rejected.value] : [])], line.images),
     'the number of <image> placeholders must equal the number of images',
   );
 type LlamaFactoryLine = z.infer<typeof llamaFactoryLineSchema>;

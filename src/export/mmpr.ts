@@ -22,7 +22,10 @@ export const mmpr: FormatExporter<MmprLine> = {
   pairsOnly: true,
   build({ parsed, annotations }, _options, exportImages) {
     const prompt = (turn: number): { question: string; images: string[] } | Refusal => {
-      if (turn > 0) return { refusal: `a preference pair is about turn ${turn} of the conversation, and an MMPR line holds one question: the turns before that reply would be lost` };
+      if (turn > 0)
+        return {
+          refusal: `a preference pair is about turn ${turn} of the conversation, and an MMPR line holds one question: the turns before that reply would be lost`,
+        };
       const question = questionOf(parsed);
       if (isRefusal(question)) return question;
       const images = exportImages.paths(questionImages(parsed));

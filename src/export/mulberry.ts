@@ -17,7 +17,14 @@ const mulberryLineSchema = z
     images: z.array(z.string()),
   })
   .strict()
-  .refine((line) => imageTokensMatch(line.messages.map((message) => message.content), line.images), 'the number of <image> placeholders must equal the number of images');
+  .refine(
+    (line) =>
+      imageTokensMatch(
+        line.messages.map((message) => message.content),
+        line.images,
+      ),
+    'the number of <image> placeholders must equal the number of images',
+  );
 type MulberryLine = z.infer<typeof mulberryLineSchema>;
 
 /**

@@ -39,7 +39,8 @@ function openaiTurns(turns: PlacedTurn[] | Refusal, images: ExportImages): (Open
   if (isRefusal(turns)) return turns;
   const messages: (OpenaiUserMessage | OpenaiAssistantMessage)[] = [];
   for (const turn of turns) {
-    if (turn.role === 'assistant' && turn.images.length > 0) return { refusal: `turn ${turn.place} of the conversation is a reply with images; OpenAI replies are text` };
+    if (turn.role === 'assistant' && turn.images.length > 0)
+      return { refusal: `turn ${turn.place} of the conversation is a reply with images; OpenAI replies are text` };
     const message = turn.role === 'user' ? openaiUser(turn.text, turn.images, images) : { role: 'assistant' as const, content: turn.text };
     if (isRefusal(message)) return message;
     messages.push(message);
@@ -56,12 +57,10 @@ export function openaiLaterTurns(parsed: ParsedRecord, images: ExportImages): (O
  * What a reply answers: the system prompt when the record has one, then the conversation up to the reply
  * (`promptTurns`), questions and replies taking turns and its own question last.
  */
-export const openaiContextSchema = z
-  .array(z.union([openaiSystemMessageSchema, openaiUserMessageSchema, openaiAssistantMessageSchema]))
-  .refine((messages) => {
-    const turns = messages[0]?.role === 'system' ? messages.slice(1) : messages;
-    return turns.length % 2 === 1 && turns.every((message, index) => message.role === (index % 2 === 0 ? 'user' : 'assistant'));
-  }, 'the system prompt, then questions and replies taking turns, a question last');
+export const openaiContextSchema = z.array(z.union([openaiSystemMessageSchema, openaiUserMessageSchema, openaiAssistantMessageSchema])).refine((messages) => {
+  const turns = messages[0]?.role === 'system' ? messages.slice(1) : messages;
+  return turns.length % 2 === 1 && turns.every((message, index) => message.role === (index % 2 === 0 ? 'user' : 'assistant'));
+}, 'the system prompt, then questions and replies taking turns, a question last');
 export type OpenaiContext = z.infer<typeof openaiContextSchema>;
 
 /** The messages reply `turn` answers, as `openaiContextSchema` has them. */

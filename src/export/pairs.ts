@@ -41,7 +41,9 @@ export function preferences(parsed: ParsedRecord, annotations: Annotations): Pre
   for (const [index, pair] of annotations.preferencePairs.entries()) {
     const turn = pair.turn ?? 0;
     if (turn > 0 && turn >= replies.length) {
-      return { refusal: `preference pair ${index + 1} is about turn ${turn}, which the record does not have (it has ${replies.length} assistant turn${replies.length === 1 ? '' : 's'})` };
+      return {
+        refusal: `preference pair ${index + 1} is about turn ${turn}, which the record does not have (it has ${replies.length} assistant turn${replies.length === 1 ? '' : 's'})`,
+      };
     }
     if (pair.level === 'response') {
       found.push({ turn, prefix: '', chosen: pair.chosen, rejected: pair.rejected });
@@ -62,7 +64,8 @@ export function preferences(parsed: ParsedRecord, annotations: Annotations): Pre
     seen.add(key);
     return true;
   });
-  if (unique.length === 0) return { refusal: 'no preference pair: the record has no chosen/rejected responses, no correct and wrong search paths and no marked pairs' };
+  if (unique.length === 0)
+    return { refusal: 'no preference pair: the record has no chosen/rejected responses, no correct and wrong search paths and no marked pairs' };
   return unique;
 }
 

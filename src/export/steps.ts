@@ -93,9 +93,7 @@ export function ratedResponses(input: ExportInput): RatedResponse[] | Refusal {
   if (rated.length > 0) return rated;
   const anyRating = Object.values(input.annotations.segments).some((segment) => segment.rating !== null);
   return {
-    refusal: anyRating
-      ? 'no rated steps at the start of a response: labels must cover the steps in order from the first one'
-      : 'no rated steps',
+    refusal: anyRating ? 'no rated steps at the start of a response: labels must cover the steps in order from the first one' : 'no rated steps',
   };
 }
 
@@ -107,7 +105,9 @@ export function firstQuestionRatings(rated: RatedResponse[] | Refusal, oneQuesti
   if (isRefusal(rated)) return rated;
   const later = rated.find(({ reply }) => reply.turn > 0);
   if (later) {
-    return { refusal: `${oneQuestion}: the rated steps of turn ${later.reply.turn} answer a later question of the conversation, and the turns before it would be lost` };
+    return {
+      refusal: `${oneQuestion}: the rated steps of turn ${later.reply.turn} answer a later question of the conversation, and the turns before it would be lost`,
+    };
   }
   return rated;
 }

@@ -59,7 +59,8 @@ function labelledCompletions(input: ExportInput, options: ExportOptions): Labell
   if (isPreferenceRecord(parsed) || annotations.preferencePairs.length > 0) {
     const found = preferences(parsed, annotations);
     if (isRefusal(found)) return found;
-    for (const { turn, prefix, chosen, rejected } of found) labelled.push({ turn, prefix, completion: chosen, label: true }, { turn, prefix, completion: rejected, label: false });
+    for (const { turn, prefix, chosen, rejected } of found)
+      labelled.push({ turn, prefix, completion: chosen, label: true }, { turn, prefix, completion: rejected, label: false });
   }
   return distinct(labelled);
 }

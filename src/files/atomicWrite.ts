@@ -47,7 +47,11 @@ export async function atomicWrite(target: string, chunks: Iterable<Uint8Array> |
     if (error instanceof WriteError) throw error;
     // An error of the content itself (not of the disk) is passed on as it is.
     if (errorCode(error) === undefined) throw error;
-    throw new WriteError(target, `cannot write ${target}: ${describeFileError(error)}; ${mode === undefined ? 'nothing was written' : 'the file was left as it was'}`, errorCode(error));
+    throw new WriteError(
+      target,
+      `cannot write ${target}: ${describeFileError(error)}; ${mode === undefined ? 'nothing was written' : 'the file was left as it was'}`,
+      errorCode(error),
+    );
   };
   let handle: fs.FileHandle;
   try {
@@ -66,7 +70,8 @@ export async function atomicWrite(target: string, chunks: Iterable<Uint8Array> |
     if (mode !== undefined) await handle.chmod(mode);
     await handle.sync();
     const { size } = await handle.stat();
-    if (size !== written) throw new WriteError(target, `cannot write ${target}: the disk holds ${size} of the ${written} bytes written; the file was left as it was`);
+    if (size !== written)
+      throw new WriteError(target, `cannot write ${target}: the disk holds ${size} of the ${written} bytes written; the file was left as it was`);
     await handle.close();
     await checkUnchanged(target, file, options.expected);
     await fs.rename(temporary, file);

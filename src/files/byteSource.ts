@@ -157,13 +157,16 @@ export class FileSource implements ByteSource {
    * are not compared (that would read the whole file); a rewrite in place that keeps the last 4 KB passes.
    */
   isPrefixOf(next: ByteSource): boolean {
-    if (next instanceof FileSource && (next.stamp.device !== this.stamp.device || next.stamp.inode !== this.stamp.inode || next.offset !== this.offset)) return false;
+    if (next instanceof FileSource && (next.stamp.device !== this.stamp.device || next.stamp.inode !== this.stamp.inode || next.offset !== this.offset))
+      return false;
     if (next.byteLength < this.byteLength) return false;
     return sameBytes(next.read(this.byteLength - this.tail.length, this.byteLength), this.tail);
   }
 
   private changedOnDisk(): never {
-    throw new Error(`${this.path} was written by another program while it was open (it is ${fs.fstatSync(this.fd).size} bytes now, ${this.stamp.size} when read); open it again`);
+    throw new Error(
+      `${this.path} was written by another program while it was open (it is ${fs.fstatSync(this.fd).size} bytes now, ${this.stamp.size} when read); open it again`,
+    );
   }
 
   close(): void {

@@ -74,7 +74,12 @@ async function breakIfStale(file: string, holder: Holder): Promise<boolean> {
   // Moving the stale lock aside is atomic: of two writers that both found it stale, one moves it; one that moved
   // a fresh lock instead (taken in between) puts it back. Either then tries again, and finds the lock free or fresh.
   const aside = `${file}.${process.pid}.stale`;
-  if (await fs.rename(file, aside).then(() => true, () => false)) {
+  if (
+    await fs.rename(file, aside).then(
+      () => true,
+      () => false,
+    )
+  ) {
     if ((await readText(aside)) !== text) await fs.link(aside, file).catch(() => undefined);
     await fs.rm(aside, { force: true });
   }
@@ -104,7 +109,9 @@ export async function acquireFileLock(target: string, options: LockOptions): Pro
   for (;;) {
     if (await tryLock(file, holder)) break;
     if (Date.now() >= deadline) {
-      throw new LockedError(`${target} is being written by ${describeHolder(parseHolder(await readText(file)))}; not written (try again when it has finished, or remove ${file} if that process is gone)`);
+      throw new LockedError(
+        `${target} is being written by ${describeHolder(parseHolder(await readText(file)))}; not written (try again when it has finished, or remove ${file} if that process is gone)`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }

@@ -57,7 +57,8 @@ export async function checkWriteTarget(target: string, options: TargetOptions = 
       throw new TargetError(`${target} is a symbolic link to ${await fs.readlink(absolute)}; not replaced (--force replaces the link with a file)`);
     }
   } else if (link !== undefined && !link.isFile()) {
-    if (link.isDirectory() || !options.replaceSpecial) throw new TargetError(`${target} is ${kindOf(link)}; not replaced${link.isDirectory() ? '' : ' (--force replaces it with a file)'}`);
+    if (link.isDirectory() || !options.replaceSpecial)
+      throw new TargetError(`${target} is ${kindOf(link)}; not replaced${link.isDirectory() ? '' : ' (--force replaces it with a file)'}`);
   }
   const folder = path.dirname(file);
   try {
@@ -65,7 +66,9 @@ export async function checkWriteTarget(target: string, options: TargetOptions = 
     await fs.access(folder, fs.constants.W_OK);
   } catch (error) {
     if (error instanceof TargetError) throw error;
-    throw new TargetError(`cannot write ${target}: ${errorCode(error) === 'ENOENT' ? `the folder ${folder} does not exist` : `${describeFileError(error)} in ${folder}`}`);
+    throw new TargetError(
+      `cannot write ${target}: ${errorCode(error) === 'ENOENT' ? `the folder ${folder} does not exist` : `${describeFileError(error)} in ${folder}`}`,
+    );
   }
   return file;
 }

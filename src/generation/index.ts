@@ -33,7 +33,11 @@ export class GenerationService implements vscode.Disposable {
   ) {
     this.subscriptions.push(
       vscode.workspace.onDidChangeConfiguration((event) => {
-        if (event.affectsConfiguration('cotStudio.backend') || event.affectsConfiguration('cotStudio.engine') || event.affectsConfiguration('cotStudio.openai')) {
+        if (
+          event.affectsConfiguration('cotStudio.backend') ||
+          event.affectsConfiguration('cotStudio.engine') ||
+          event.affectsConfiguration('cotStudio.openai')
+        ) {
           void this.replace();
         }
       }),
@@ -61,9 +65,7 @@ export class GenerationService implements vscode.Disposable {
     if (this.current?.key === key) return this.current.backend;
     await this.replace();
     const backend =
-      settings.kind === 'local'
-        ? new LocalBackend(this.engine, settings.local)
-        : new OpenAICompatibleBackend({ ...settings.openai, ...(await this.apiKey()) });
+      settings.kind === 'local' ? new LocalBackend(this.engine, settings.local) : new OpenAICompatibleBackend({ ...settings.openai, ...(await this.apiKey()) });
     this.current = { key, backend };
     return backend;
   }
@@ -86,7 +88,10 @@ export class GenerationService implements vscode.Disposable {
     };
     const policies = [main, ...(await Promise.all(readCollectiveServers(config, 'policies').map(server)))];
     const judgeServers = readCollectiveServers(config, 'judges');
-    const judges = judgeServers.length === 0 ? [{ backend: main, weight: 1 }] : await Promise.all(judgeServers.map(async (entry) => ({ backend: await server(entry), weight: entry.weight })));
+    const judges =
+      judgeServers.length === 0
+        ? [{ backend: main, weight: 1 }]
+        : await Promise.all(judgeServers.map(async (entry) => ({ backend: await server(entry), weight: entry.weight })));
     return { policies, judges };
   }
 
@@ -95,7 +100,11 @@ export class GenerationService implements vscode.Disposable {
     const config = vscode.workspace.getConfiguration('cotStudio');
     const model = config.get<string>('rewardModel.model', '');
     if (!model) return undefined;
-    const load = { slot: 'reward' as const, model, provider: this.settings().kind === 'local' ? config.get<ExecutionProvider | 'auto'>('engine.executionProvider', 'auto') : 'auto' };
+    const load = {
+      slot: 'reward' as const,
+      model,
+      provider: this.settings().kind === 'local' ? config.get<ExecutionProvider | 'auto'>('engine.executionProvider', 'auto') : 'auto',
+    };
     const key = JSON.stringify(load);
     if (this.reward?.key !== key) {
       void this.reward?.backend.dispose();

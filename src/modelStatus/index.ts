@@ -42,9 +42,8 @@ export function registerModelStatus(context: vscode.ExtensionContext, engine: En
       log.show(true);
       let status: EngineStatus;
       try {
-        status = await vscode.window.withProgress(
-          { location: vscode.ProgressLocation.Window, title: 'CoT Studio: probing execution providers' },
-          () => engine.request('status'),
+        status = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'CoT Studio: probing execution providers' }, () =>
+          engine.request('status'),
         );
       } catch (error) {
         const message = `Could not load the inference engine: ${error instanceof Error ? error.message : String(error)}`;
@@ -60,9 +59,8 @@ export function registerModelStatus(context: vscode.ExtensionContext, engine: En
         return { status, model: undefined };
       }
       try {
-        const model = await vscode.window.withProgress(
-          { location: vscode.ProgressLocation.Window, title: 'CoT Studio: loading the model' },
-          () => generation.loadLocalModel(),
+        const model = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'CoT Studio: loading the model' }, () =>
+          generation.loadLocalModel(),
         );
         if (model) for (const line of formatLoadedModel(model)) log.info(line);
         return { status, model };

@@ -30,7 +30,11 @@ export class GraphBuilder {
   /** An int64 constant: a scalar for a number, a 1-D tensor for a list. */
   int64(name: string, value: number | number[]): string {
     const values = Array.isArray(value) ? value : [value];
-    return this.initializer(name, Array.isArray(value) ? [values.length] : [], BigInt64Array.from(values, (item) => BigInt(item)));
+    return this.initializer(
+      name,
+      Array.isArray(value) ? [values.length] : [],
+      BigInt64Array.from(values, (item) => BigInt(item)),
+    );
   }
 
   /** A float32 scalar constant. */

@@ -11,12 +11,23 @@ const BATCH = 1000;
  * indexed is counted as its records are indexed, and the counts are complete once the index is. A reload
  * (`current` another dataset) or `cancelled` stops it.
  */
-export async function countDataset(current: () => Dataset, context: CheckContext, post: (message: OverviewMessage) => void, cancelled: () => boolean): Promise<void> {
+export async function countDataset(
+  current: () => Dataset,
+  context: CheckContext,
+  post: (message: OverviewMessage) => void,
+  cancelled: () => boolean,
+): Promise<void> {
   const dataset = current();
   const tally = new StatsTally(dataset);
   const progress = (counted: number, complete: boolean): OverviewMessage => {
     const { indexed, total } = dataset.indexProgress;
-    return { type: 'overview', stats: tally.result(), complete, counted, ...(dataset.indexing ? { indexing: total === 0 ? 0 : Math.min(1, indexed / total) } : {}) };
+    return {
+      type: 'overview',
+      stats: tally.result(),
+      complete,
+      counted,
+      ...(dataset.indexing ? { indexing: total === 0 ? 0 : Math.min(1, indexed / total) } : {}),
+    };
   };
   for (let index = 0; ; index++) {
     if (index === dataset.recordCount) {

@@ -32,7 +32,12 @@ export function registerOverview(context: vscode.ExtensionContext, provider: Dat
       let timer: ReturnType<typeof setTimeout> | undefined;
       const recount = () => {
         const mine = ++generation;
-        void countDataset(() => document.dataset, document.checkContext(), (message) => mine === generation && void webview.postMessage(message), () => mine !== generation);
+        void countDataset(
+          () => document.dataset,
+          document.checkContext(),
+          (message) => mine === generation && void webview.postMessage(message),
+          () => mine !== generation,
+        );
       };
       const subscriptions = [
         webview.onDidReceiveMessage((raw: unknown) => {

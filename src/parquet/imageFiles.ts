@@ -7,7 +7,14 @@ import type { Embedded, EmbeddedSink } from './readParquet';
 import { isValueObject, type Value, type ValueObject } from './value';
 import type { SizedRecord } from './writeParquet';
 
-const EXTENSIONS: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/gif': 'gif', 'image/webp': 'webp', 'image/tiff': 'tiff', 'image/bmp': 'bmp' };
+const EXTENSIONS: Record<string, string> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpg',
+  'image/gif': 'gif',
+  'image/webp': 'webp',
+  'image/tiff': 'tiff',
+  'image/bmp': 'bmp',
+};
 
 /** The folder beside a JSONL file that holds the files its Parquet source embedded: `train.jsonl` -> `train_images`. */
 export function imageFolder(jsonlPath: string): { name: string; folder: string } {
@@ -44,7 +51,8 @@ export function imageFolderSink(jsonlPath: string): EmbeddedSink {
 }
 
 /** Inlines each embedded file as a data URI: for reading a Parquet file without writing anything beside it. */
-export const dataUriSink: EmbeddedSink = (embedded) => `data:${imageMimeType(embedded.bytes) ?? 'application/octet-stream'};base64,${Buffer.from(embedded.bytes).toString('base64')}`;
+export const dataUriSink: EmbeddedSink = (embedded) =>
+  `data:${imageMimeType(embedded.bytes) ?? 'application/octet-stream'};base64,${Buffer.from(embedded.bytes).toString('base64')}`;
 
 /** A record's image that cannot be embedded; the message names the file, the line and the field. */
 export class ImageEmbedError extends Error {}
@@ -81,5 +89,8 @@ export function embedImages(source: string, line: number, record: ValueObject, r
 
 /** The resolver of images for records of `source`: its folder, then the image roots. */
 export function sourceImages(source: string, imageRoots: readonly string[]): ImageResolver {
-  return new ImageResolver(path.dirname(path.resolve(source)), imageRoots.map((root) => path.resolve(root)));
+  return new ImageResolver(
+    path.dirname(path.resolve(source)),
+    imageRoots.map((root) => path.resolve(root)),
+  );
 }

@@ -49,6 +49,7 @@ function parseLine(file: string, line: number, raw: Buffer): JsonlRecord | undef
   } catch (error) {
     throw new RecordLineError(`${file}:${line}: not JSON: ${error instanceof Error ? error.message : String(error)}`);
   }
-  if (!isValueObject(value)) throw new RecordLineError(`${file}:${line}: a record must be a JSON object, found ${typeof value === 'bigint' ? 'a number' : describeJson(value as Json)}`);
+  if (!isValueObject(value))
+    throw new RecordLineError(`${file}:${line}: a record must be a JSON object, found ${typeof value === 'bigint' ? 'a number' : describeJson(value as Json)}`);
   return { line, record: value, bytes: raw.length };
 }

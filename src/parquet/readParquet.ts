@@ -128,7 +128,9 @@ class RowConverter {
 
   /** Plain binary: an image is written out; other bytes that are UTF-8 are text a writer did not annotate. */
   private bytes(bytes: Uint8Array): Value {
-    return imageMimeType(bytes) === null && isUtf8(bytes) ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8') : this.embed(bytes, null);
+    return imageMimeType(bytes) === null && isUtf8(bytes)
+      ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')
+      : this.embed(bytes, null);
   }
 
   private embed(bytes: Uint8Array, path: string | null): string {

@@ -7,10 +7,7 @@ import { isValueObject, type Value, type ValueObject } from './value';
  * written as. Values that disagree (a string here, a list there; a number and a boolean) make that place
  * `json`: each value is stored as its JSON text, which every reader takes back as it was.
  */
-export type Shape =
-  | { kind: 'null' | 'boolean' | 'int' | 'double' | 'string' | 'binary' | 'json' }
-  | { kind: 'list'; element: Shape }
-  | StructShape;
+export type Shape = { kind: 'null' | 'boolean' | 'int' | 'double' | 'string' | 'binary' | 'json' } | { kind: 'list'; element: Shape } | StructShape;
 
 export interface StructShape {
   kind: 'struct';
@@ -112,7 +109,11 @@ function elements(name: string, shape: Shape): SchemaElement[] {
     case 'json':
       return [{ name, repetition_type, type: 'BYTE_ARRAY', converted_type: 'JSON' }];
     case 'list':
-      return [{ name, repetition_type, converted_type: 'LIST', num_children: 1 }, { name: 'list', repetition_type: 'REPEATED', num_children: 1 }, ...elements('element', shape.element)];
+      return [
+        { name, repetition_type, converted_type: 'LIST', num_children: 1 },
+        { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+        ...elements('element', shape.element),
+      ];
     case 'struct':
       if (shape.fields.size === 0) return elements(name, { kind: 'json' });
       return [{ name, repetition_type, num_children: shape.fields.size }, ...[...shape.fields].flatMap(([key, field]) => elements(key, field.shape))];

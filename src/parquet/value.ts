@@ -77,6 +77,9 @@ function holdsBigint(value: Value): boolean {
 function stringifyWithBigints(value: Value): string {
   if (typeof value === 'bigint') return value.toString();
   if (Array.isArray(value)) return `[${value.map(stringifyWithBigints).join(',')}]`;
-  if (isValueObject(value)) return `{${Object.entries(value).map(([key, item]) => `${JSON.stringify(key)}:${stringifyWithBigints(item)}`).join(',')}}`;
+  if (isValueObject(value))
+    return `{${Object.entries(value)
+      .map(([key, item]) => `${JSON.stringify(key)}:${stringifyWithBigints(item)}`)
+      .join(',')}}`;
   return JSON.stringify(value);
 }

@@ -29,7 +29,14 @@ export async function* parquetBytes(shape: StructShape, records: AsyncIterable<S
   // Snappy, as pyarrow and Hugging Face write by default; every Parquet reader has it. No min/max statistics:
   // the writer would hold those of every group until the footer (the shortest and the longest-sorting text
   // of each column), memory that grows with the file, for a filter on reasoning text no reader makes.
-  const parquet = new ParquetWriter({ writer, schema: schemaOf(shape), codec: 'SNAPPY', statistics: false, kvMetadata: shapeMetadata(shape), createdBy: `cot-studio version ${version}` });
+  const parquet = new ParquetWriter({
+    writer,
+    schema: schemaOf(shape),
+    codec: 'SNAPPY',
+    statistics: false,
+    kvMetadata: shapeMetadata(shape),
+    createdBy: `cot-studio version ${version}`,
+  });
   const fields = [...shape.fields];
   let columns: unknown[][] = fields.map(() => []);
   let rows = 0;

@@ -61,7 +61,11 @@ function pickIndices(total: number, count: number, seed: number): number[] {
  * check may have called a right answer wrong; a format negative has no answer to compare, so it is always
  * paired. When more than `maxPairs` remain, the seed picks which, in the order they were made.
  */
-export function correctnessPairs(groundTruth: string, responses: readonly string[], options: { maxPairs: number; seed: number }): { pairs: SampledPair[]; counts: CorrectnessCounts } {
+export function correctnessPairs(
+  groundTruth: string,
+  responses: readonly string[],
+  options: { maxPairs: number; seed: number },
+): { pairs: SampledPair[]; counts: CorrectnessCounts } {
   const counts: CorrectnessCounts = { correct: 0, wrong: 0, formatNegatives: 0, duplicates: 0, blank: 0, skippedByGuard: 0, capped: 0 };
   const correct: Array<{ text: string; key: string }> = [];
   const wrong: Array<{ text: string; key: string }> = [];

@@ -52,7 +52,15 @@ export async function recordPairs(job: PairJob, record: ParsedRecord, seed: numb
     if (!sampled) return { kind: 'cancelled' };
     const { pairs, counts } = correctnessPairs(record.groundTruth, sampled.texts, { maxPairs: settings.maxPairs, seed });
     const { samples, temperature, maxTokens, maxPairs } = settings;
-    const provenance = { source: 'model' as const, backend: backend.name, model: sampled.model, method: 'mpo-correctness', parameters: { samples, temperature, maxTokens, maxPairs }, seed, createdAt: at };
+    const provenance = {
+      source: 'model' as const,
+      backend: backend.name,
+      model: sampled.model,
+      method: 'mpo-correctness',
+      parameters: { samples, temperature, maxTokens, maxPairs },
+      seed,
+      createdAt: at,
+    };
     return {
       kind: 'correctness',
       pairs: pairs.map(({ chosen, rejected }) => ({ level: 'response', chosen, rejected, origin: 'mpo-correctness', provenance })),
@@ -69,6 +77,14 @@ export async function recordPairs(job: PairJob, record: ParsedRecord, seed: numb
   if ('cancelled' in negative) return { kind: 'cancelled' };
   if ('skipped' in negative) return { kind: 'skipped', reason: negative.skipped };
   const { temperature, maxTokens } = settings;
-  const provenance = { source: 'model' as const, backend: backend.name, model: negative.model, method: 'mpo-without-image', parameters: { temperature, maxTokens, keptChars: prefix.length }, seed, createdAt: at };
+  const provenance = {
+    source: 'model' as const,
+    backend: backend.name,
+    model: negative.model,
+    method: 'mpo-without-image',
+    parameters: { temperature, maxTokens, keptChars: prefix.length },
+    seed,
+    createdAt: at,
+  };
   return { kind: 'without-image', pairs: [{ level: 'response', chosen, rejected: negative.rejected, origin: 'mpo-without-image', provenance }] };
 }

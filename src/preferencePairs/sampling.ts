@@ -13,7 +13,12 @@ export interface SampledResponses {
  * The request that samples answers to a record's question: the question as the user turn with the record's
  * images (as the model gets them), `samples` candidates decoded as one batch.
  */
-export function questionRequest(question: string, images: string[], settings: Pick<PairSettings, 'samples' | 'temperature' | 'maxTokens'>, seed: number): GenerationRequest {
+export function questionRequest(
+  question: string,
+  images: string[],
+  settings: Pick<PairSettings, 'samples' | 'temperature' | 'maxTokens'>,
+  seed: number,
+): GenerationRequest {
   return {
     prompt: { messages: [{ role: 'user', content: question }], continueFinal: false },
     images,

@@ -24,7 +24,12 @@ export function firstHalfOfWords(text: string): string | null {
  * The request that continues a response's first half without the image: the question with its `<image>`
  * placeholders taken out, no images, and the prefix as an open assistant turn the model goes on from.
  */
-export function withoutImageRequest(record: ParsedRecord, prefix: string, settings: Pick<PairSettings, 'temperature' | 'maxTokens'>, seed: number): GenerationRequest {
+export function withoutImageRequest(
+  record: ParsedRecord,
+  prefix: string,
+  settings: Pick<PairSettings, 'temperature' | 'maxTokens'>,
+  seed: number,
+): GenerationRequest {
   const question = questionWithoutImageTokens(record);
   if (isRefusal(question)) throw new Error(question.refusal);
   return {
@@ -48,7 +53,13 @@ export type WithoutImageNegative = { rejected: string; model: string } | { skipp
  * say without looking. The rejected side is that half plus the continuation; a continuation that is empty or
  * gives back the response itself is no negative.
  */
-export async function withoutImageNegative(backend: Backend, request: GenerationRequest, chosen: string, prefix: string, signal?: AbortSignal): Promise<WithoutImageNegative> {
+export async function withoutImageNegative(
+  backend: Backend,
+  request: GenerationRequest,
+  chosen: string,
+  prefix: string,
+  signal?: AbortSignal,
+): Promise<WithoutImageNegative> {
   const result = await backend.generate(request, signal ? { signal } : {});
   const candidate = result.candidates.at(0);
   if (signal?.aborted || candidate?.finishReason === 'cancelled') return { cancelled: true };

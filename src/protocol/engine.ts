@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { generationRequestSchema, generationResultSchema, promptSchema, tokenEventSchema } from './generation';
 import { executionProviderSchema } from './provider';
 
-
 /** The result of trying one execution provider on a probe model. */
 export const providerProbeSchema = z.object({
   name: executionProviderSchema,

@@ -12,7 +12,12 @@ export const samplingSchema = z.object({
   topK: z.number().int().min(0).default(0),
   topP: z.number().gt(0).max(1).default(1),
   /** Same seed, same prompt, same parameters: same candidates. */
-  seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1)
+    .optional(),
   /** Checked on the decoded text; the candidate ends before the first match. */
   stop: z.array(z.string().min(1)).max(16).default([]),
   ignoreEos: z.boolean().default(false),

@@ -3,7 +3,9 @@ import { z } from 'zod';
 /** R1-VL key steps as a parsed record holds them: each step a list of acceptable alternatives. */
 export const keyStepsSchema = z.array(z.array(z.string()));
 
-const keyStepListSchema = z.array(z.union([z.string(), z.array(z.string()).min(1)])).transform((steps) => steps.map((step) => (Array.isArray(step) ? step : [step])));
+const keyStepListSchema = z
+  .array(z.union([z.string(), z.array(z.string()).min(1)]))
+  .transform((steps) => steps.map((step) => (Array.isArray(step) ? step : [step])));
 
 /** R1-VL's `key_steps` as written (`{"Steps": [...]}`, or the list alone), each step a string or its alternatives. */
 export const keyStepsJsonSchema = z.union([z.object({ Steps: keyStepListSchema }).transform(({ Steps }) => Steps), keyStepListSchema]);

@@ -25,9 +25,28 @@ const UNIT_WORD = /^[\p{L}°.'’/]+(?:\^?\{?\d\}?)?$/u;
 const MAX_UNIT_WORDS = 3;
 
 const SMALL_WORDS = new Map(
-  ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve', 'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen'].map(
-    (word, value) => [word, value],
-  ),
+  [
+    'zero',
+    'one',
+    'two',
+    'three',
+    'four',
+    'five',
+    'six',
+    'seven',
+    'eight',
+    'nine',
+    'ten',
+    'eleven',
+    'twelve',
+    'thirteen',
+    'fourteen',
+    'fifteen',
+    'sixteen',
+    'seventeen',
+    'eighteen',
+    'nineteen',
+  ].map((word, value) => [word, value]),
 );
 const TENS_WORDS = new Map(['twenty', 'thirty', 'forty', 'fifty', 'sixty', 'seventy', 'eighty', 'ninety'].map((word, index) => [word, (index + 2) * 10]));
 const SCALE_WORDS = new Map([
@@ -65,7 +84,10 @@ function readNumeral(text: string): { value: number; rest: string } | null {
 
 /** Number words at the start of `text` (`twelve`, `twenty-one`, `one hundred and five`) and what follows. */
 function readNumberWords(text: string): { value: number; rest: string } | null {
-  const words = text.toLowerCase().split(/[\s-]+/).filter((word) => word !== '');
+  const words = text
+    .toLowerCase()
+    .split(/[\s-]+/)
+    .filter((word) => word !== '');
   let total = 0;
   let current = 0;
   let used = 0;

@@ -7,7 +7,10 @@ const WRAPPER = /\\(?:text|textbf|textit|textrm|mathrm|mathbf|mathit|operatornam
  * MPO's answer check strips units, methods.md §2).
  */
 export function plainAnswerText(text: string): string {
-  let plain = text.normalize('NFKC').replace(/\u2044/g, '/').replace(/\u2212/g, '-');
+  let plain = text
+    .normalize('NFKC')
+    .replace(/\u2044/g, '/')
+    .replace(/\u2212/g, '-');
   for (let previous = ''; previous !== plain; ) {
     previous = plain;
     plain = plain.replace(WRAPPER, '$1');

@@ -77,7 +77,9 @@ export function rewardChecks(parsed: ParsedRecord, needing?: RewardNeed): Reward
     const value = rewards[name];
     const reward = REWARDS[name];
     if (value === undefined || value >= reward.threshold) return [];
-    const answers = reward.needs.includes('groundTruth') ? `; answer ${quote(extractAnswer(output).text)}, ground truth ${quote(parsed.groundTruth ?? '')}` : '';
+    const answers = reward.needs.includes('groundTruth')
+      ? `; answer ${quote(extractAnswer(output).text)}, ground truth ${quote(parsed.groundTruth ?? '')}`
+      : '';
     return [{ reward: name, value, message: `${name} is ${formatRewardValue(value)} (passing: ${reward.threshold}): ${reward.failure}${answers}` }];
   });
 }

@@ -70,7 +70,16 @@ export interface BeamHooks {
  * from the winner, joined by the record's own text between the two segments (closing tag, blank line, next
  * opening tag or header).
  */
-export async function beamSearch(backend: Backend, scorer: Scorer, judge: Backend, record: ParsedRecord, reply: ReplyTarget, first: number, options: BeamOptions, hooks: BeamHooks = {}): Promise<BeamResult> {
+export async function beamSearch(
+  backend: Backend,
+  scorer: Scorer,
+  judge: Backend,
+  record: ParsedRecord,
+  reply: ReplyTarget,
+  first: number,
+  options: BeamOptions,
+  hooks: BeamHooks = {},
+): Promise<BeamResult> {
   const response = responseOf(record, reply);
   const last = options.rest ? response.segments.length - 1 : first;
   const stages: BeamStage[] = [];
@@ -83,7 +92,10 @@ export async function beamSearch(backend: Backend, scorer: Scorer, judge: Backen
     const seed = options.seed + 100 * (index - first);
     const { request, boundary, segment } = segmentRequest(record, reply, index, prefix);
     const result = await backend.generate(
-      { ...request, sampling: { ...request.sampling, n: options.candidates, seed, temperature: options.temperature, topP: options.topP, maxTokens: options.maxTokens } },
+      {
+        ...request,
+        sampling: { ...request.sampling, n: options.candidates, seed, temperature: options.temperature, topP: options.topP, maxTokens: options.maxTokens },
+      },
       { ...(hooks.signal ? { signal: hooks.signal } : {}), onToken: (event) => hooks.onToken?.(index, event) },
     );
     tokensComputed += result.tokensComputed;
@@ -96,7 +108,11 @@ export async function beamSearch(backend: Backend, scorer: Scorer, judge: Backen
       if ('text' in checked) kept.push({ text: checked.text, candidate });
       else dropped.push({ text: candidate.text, reason: checked.reason });
     }
-    if (kept.length > 0) hooks.onRanking?.(index, kept.map((entry) => entry.text));
+    if (kept.length > 0)
+      hooks.onRanking?.(
+        index,
+        kept.map((entry) => entry.text),
+      );
     // A single candidate is still scored, so every alternative carries a score.
     const ranking =
       kept.length > 0

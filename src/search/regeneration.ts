@@ -29,7 +29,12 @@ export const regenerationSettingsSchema = z.object({
   iterations: z.number().int().min(1).max(200).optional(),
   /** Tree search: continuations written per expansion (the collective's K samples). */
   samples: z.number().int().min(1).max(16).optional(),
-  seed: z.number().int().min(0).max(2 ** 31).optional(),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31)
+    .optional(),
   /** Regenerate this segment and every later one, each from the winner before it. */
   rest: z.boolean().default(false),
   rank: rankingSchema.optional(),
@@ -42,8 +47,19 @@ export const regenerationSettingsSchema = z.object({
 export type BeamParameters = Record<string, number | string | boolean>;
 export type SearchParameters = BeamParameters;
 
-export function beamParameters(options: Pick<BeamOptions, 'candidates' | 'temperature' | 'topP' | 'maxTokens'>, scorer: string, backend: Pick<Backend, 'grammar'>): BeamParameters {
-  return { candidates: options.candidates, temperature: options.temperature, topP: options.topP, maxTokens: options.maxTokens, scorer, grammar: backend.grammar ?? 'checked after sampling' };
+export function beamParameters(
+  options: Pick<BeamOptions, 'candidates' | 'temperature' | 'topP' | 'maxTokens'>,
+  scorer: string,
+  backend: Pick<Backend, 'grammar'>,
+): BeamParameters {
+  return {
+    candidates: options.candidates,
+    temperature: options.temperature,
+    topP: options.topP,
+    maxTokens: options.maxTokens,
+    scorer,
+    grammar: backend.grammar ?? 'checked after sampling',
+  };
 }
 
 /** A node of the search tree as the view and `--json` show it. */
@@ -112,7 +128,14 @@ export function alternativesOf(stage: BeamStage, backend: string, parameters: Be
 }
 
 /** The edit that keeps a stage's candidates beside its segment; undefined when every candidate was dropped. */
-export function alternativesOperation(stage: BeamStage, line: number, reply: ResolvedTarget, backend: string, parameters: BeamParameters, at: string): Operation | undefined {
+export function alternativesOperation(
+  stage: BeamStage,
+  line: number,
+  reply: ResolvedTarget,
+  backend: string,
+  parameters: BeamParameters,
+  at: string,
+): Operation | undefined {
   if (stage.candidates.length === 0) return undefined;
   const alternatives = alternativesOf(stage, backend, parameters, at).map(({ text, provenance }) => ({ text, provenance }));
   return { kind: 'addAlternatives', line, segment: stage.segment, ...reply, alternatives };
@@ -127,7 +150,14 @@ export function regenerateResult(result: BeamResult, seed: number, parameters: B
     dropped: first?.dropped ?? [],
     notes: result.stages.flatMap((stage) => stage.notes),
     provenance: { backend: result.backend, model: result.model, method: 'beam', scorer: result.scorer, seed, parameters },
-    stages: result.stages.map(({ segment, label, candidates, chosen, dropped, judgeCalls }) => ({ segment, label, candidates: candidates.length, chosen, dropped: dropped.length, judgeCalls })),
+    stages: result.stages.map(({ segment, label, candidates, chosen, dropped, judgeCalls }) => ({
+      segment,
+      label,
+      candidates: candidates.length,
+      chosen,
+      dropped: dropped.length,
+      judgeCalls,
+    })),
     tokensComputed: result.tokensComputed,
   };
 }
@@ -138,7 +168,14 @@ export function mctsParameters(options: MctsOptions, judges: number): SearchPara
 }
 
 /** The tree search's result as a regeneration's: candidates from the best leaves, the tree, the best path. */
-export function mctsRegenerateResult(found: MctsSearchResult, segment: { index: number; label: string }, backend: string, seed: number, parameters: SearchParameters, at: string): RegenerateResult {
+export function mctsRegenerateResult(
+  found: MctsSearchResult,
+  segment: { index: number; label: string },
+  backend: string,
+  seed: number,
+  parameters: SearchParameters,
+  at: string,
+): RegenerateResult {
   const { search } = found;
   const candidates = found.candidates.map((candidate, rank) => ({
     text: candidate.text,
@@ -149,7 +186,13 @@ export function mctsRegenerateResult(found: MctsSearchResult, segment: { index: 
       backend,
       model: found.model,
       method: 'mcts',
-      parameters: { ...parameters, rank: rank + 1, node: candidate.node, leaf: candidate.leaf, ...(candidate.correct === undefined ? {} : { correct: candidate.correct }) },
+      parameters: {
+        ...parameters,
+        rank: rank + 1,
+        node: candidate.node,
+        leaf: candidate.leaf,
+        ...(candidate.correct === undefined ? {} : { correct: candidate.correct }),
+      },
       seed,
       score: candidate.score,
       createdAt: at,
@@ -162,7 +205,16 @@ export function mctsRegenerateResult(found: MctsSearchResult, segment: { index: 
     dropped: [],
     notes: found.notes,
     provenance: { backend, model: found.model, method: 'mcts', scorer: 'step-judge', seed, parameters },
-    stages: [{ segment: segment.index, label: segment.label, candidates: candidates.length, chosen: candidates.length > 0 ? 0 : undefined, dropped: 0, judgeCalls: found.judgeCalls }],
+    stages: [
+      {
+        segment: segment.index,
+        label: segment.label,
+        candidates: candidates.length,
+        chosen: candidates.length > 0 ? 0 : undefined,
+        dropped: 0,
+        judgeCalls: found.judgeCalls,
+      },
+    ],
     tokensComputed: found.tokensComputed,
     tree: { nodes: summarizeTree(search.tree, found.ratings) },
     bestPath: search.bestPath,
@@ -195,12 +247,26 @@ export function summarizeTree(tree: SearchTree, ratings: ReadonlyArray<Array<num
  */
 export function mctsOperations(result: RegenerateResult, line: number, segment: number, reply: ResolvedTarget): Operation[] {
   if (result.candidates.length === 0) return [];
-  const operations: Operation[] = [{ kind: 'addAlternatives', line, segment, ...reply, alternatives: result.candidates.map(({ text, provenance }) => ({ text, provenance })) }];
+  const operations: Operation[] = [
+    { kind: 'addAlternatives', line, segment, ...reply, alternatives: result.candidates.map(({ text, provenance }) => ({ text, provenance })) },
+  ];
   const pairs = reply.side === 'primary' ? (result.pairs ?? []) : [];
   if (pairs.length > 0) {
     const { backend, model, seed, parameters } = result.provenance;
     const provenance = { source: 'model' as const, backend, model, method: 'mcts', seed, parameters };
-    operations.push({ kind: 'addPreferencePairs', line, pairs: pairs.map(({ chosen, rejected }) => ({ level: 'segment', position: segment, ...storedReply(reply), chosen, rejected, origin: 'mcts-sibling', provenance })) });
+    operations.push({
+      kind: 'addPreferencePairs',
+      line,
+      pairs: pairs.map(({ chosen, rejected }) => ({
+        level: 'segment',
+        position: segment,
+        ...storedReply(reply),
+        chosen,
+        rejected,
+        origin: 'mcts-sibling',
+        provenance,
+      })),
+    });
   }
   return operations;
 }

@@ -58,15 +58,25 @@ export function responseOf(record: ParsedRecord, target: ReplyTarget): Response 
  * character as an assistant prefix the model continues, so the segment's opening tag or header is already in
  * place and accepted earlier segments are kept verbatim.
  */
-export function segmentRequest(record: ParsedRecord, target: ReplyTarget, index: number, prefixOverride?: string): { request: GenerationRequest; boundary: SegmentBoundary; segment: Segment } {
+export function segmentRequest(
+  record: ParsedRecord,
+  target: ReplyTarget,
+  index: number,
+  prefixOverride?: string,
+): { request: GenerationRequest; boundary: SegmentBoundary; segment: Segment } {
   const reply = resolveReply(record, target);
   const { response } = reply;
   const segment = response.segments[index];
   if (!segment) throw new Error(`the response has ${response.segments.length} segments; there is no segment ${index}`);
   if (record.question === null) throw new Error('the record has no user question to prompt with');
   const prefix = prefixOverride ?? response.text.slice(0, segment.span[0]);
-  const before: ChatMessage[] = reply.before.length > 0 ? reply.before.map((turn) => ({ role: turn.role, content: turn.text })) : [{ role: 'user', content: record.question }];
-  const messages: ChatMessage[] = [...(record.system === undefined ? [] : [{ role: 'system' as const, content: record.system }]), ...before, { role: 'assistant', content: prefix }];
+  const before: ChatMessage[] =
+    reply.before.length > 0 ? reply.before.map((turn) => ({ role: turn.role, content: turn.text })) : [{ role: 'user', content: record.question }];
+  const messages: ChatMessage[] = [
+    ...(record.system === undefined ? [] : [{ role: 'system' as const, content: record.system }]),
+    ...before,
+    { role: 'assistant', content: prefix },
+  ];
   const images = reply.before.length > 0 ? reply.before.flatMap((turn) => turn.images) : record.images;
   const boundary = segmentBoundary(segment);
   return {

@@ -17,7 +17,11 @@ export const serveOptionsSchema = z
     /** Requests allowed to wait behind the running one; more are answered 503 with Retry-After. */
     maxQueue: z.number().int().min(0).optional(),
     /** Request bodies above this are answered 413; data-URI images make bodies large. */
-    maxBodyBytes: z.number().int().min(1).default(64 * 1024 * 1024),
+    maxBodyBytes: z
+      .number()
+      .int()
+      .min(1)
+      .default(64 * 1024 * 1024),
     /** Open connections past this are closed at once; each can hold a body of up to maxBodyBytes in memory. */
     maxConnections: z.number().int().min(1).default(SERVE_LIMIT_DEFAULTS.maxConnections),
     /** Request headers must arrive within this, or the connection is answered 408 and closed. */

@@ -18,7 +18,8 @@ export class ApiError extends Error {
 export const badRequest = (message: string, param: string | null = null): ApiError => new ApiError(400, message, 'invalid_request_error', param);
 
 /** OpenAI's answer to a prompt that, with max_tokens, does not fit the model; `param` is the prompt's field. */
-export const contextLengthExceeded = (message: string, param: string): ApiError => new ApiError(400, message, 'invalid_request_error', param, {}, 'context_length_exceeded');
+export const contextLengthExceeded = (message: string, param: string): ApiError =>
+  new ApiError(400, message, 'invalid_request_error', param, {}, 'context_length_exceeded');
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): void {
   if (res.headersSent || res.destroyed) return;

@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { chatMessageSchema, generationRequestSchema, IMAGE_DATA_URI, samplingSchema, type ChatMessage, type GenerationRequest, type SamplingInput } from '../protocol';
+import {
+  chatMessageSchema,
+  generationRequestSchema,
+  IMAGE_DATA_URI,
+  samplingSchema,
+  type ChatMessage,
+  type GenerationRequest,
+  type SamplingInput,
+} from '../protocol';
 import { TextRegex } from '../engine/decode/textRegex';
 import { ApiError, badRequest } from './reply';
 
@@ -23,7 +31,10 @@ const commonFields = {
   stream: z.boolean().default(false),
   stream_options: z.object({ include_usage: z.boolean().default(false) }).optional(),
   /** vLLM's structured outputs; of its kinds this server draws under a regular expression only. */
-  structured_outputs: z.object({ regex: z.string().min(1).max(16_384).optional() }).strict().optional(),
+  structured_outputs: z
+    .object({ regex: z.string().min(1).max(16_384).optional() })
+    .strict()
+    .optional(),
   /** What vLLM before 0.11 took for the same. */
   guided_regex: z.string().min(1).max(16_384).optional(),
   /** SGLang's field for the same. */
@@ -46,9 +57,7 @@ const contentPartSchema = z.discriminatedUnion('type', [
 const chatRequestSchema = z.object({
   ...commonFields,
   max_completion_tokens: tokenLimit,
-  messages: z
-    .array(z.object({ role: chatMessageSchema.shape.role, content: z.union([z.string(), z.array(contentPartSchema)]) }))
-    .min(1),
+  messages: z.array(z.object({ role: chatMessageSchema.shape.role, content: z.union([z.string(), z.array(contentPartSchema)]) })).min(1),
   logprobs: z.boolean().default(false),
   continue_final_message: z.boolean().default(false),
   add_generation_prompt: z.boolean().optional(),
@@ -72,7 +81,8 @@ export interface ParsedRequest {
 /** Validates a completions or chat body; a bad field is a 400 that names it. */
 export function parseRequest(endpoint: Endpoint, body: unknown): ParsedRequest {
   // Clients send null for fields they leave at the default.
-  const fields = typeof body === 'object' && body !== null && !Array.isArray(body) ? Object.fromEntries(Object.entries(body).filter(([, value]) => value !== null)) : body;
+  const fields =
+    typeof body === 'object' && body !== null && !Array.isArray(body) ? Object.fromEntries(Object.entries(body).filter(([, value]) => value !== null)) : body;
   const parsed = endpoint === 'completions' ? valid(completionRequestSchema, fields) : valid(chatRequestSchema, fields);
   const sampling: SamplingInput = {
     n: parsed.n,
@@ -102,7 +112,9 @@ export function parseRequest(endpoint: Endpoint, body: unknown): ParsedRequest {
 }
 
 /** The structured-output expression, compiled here so that one the engine cannot use is a 400 naming its field. */
-function regexOf(parsed: { structured_outputs?: { regex?: string | undefined } | undefined; guided_regex?: string | undefined; regex?: string | undefined }): { regex?: string } {
+function regexOf(parsed: { structured_outputs?: { regex?: string | undefined } | undefined; guided_regex?: string | undefined; regex?: string | undefined }): {
+  regex?: string;
+} {
   const given = (['structured_outputs', 'guided_regex', 'regex'] as const).filter((name) => parsed[name] !== undefined);
   if (given.length > 1) throw badRequest(`give one of structured_outputs, guided_regex and regex, not ${given.join(' and ')}`, given[1] ?? null);
   if (parsed.structured_outputs !== undefined && parsed.structured_outputs.regex === undefined) {

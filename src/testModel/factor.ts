@@ -111,7 +111,10 @@ export function lowRankFactors(matrix: SparseRows, width: number, random: Seeded
   for (let i = 0; i < matrix.rows; i++) {
     for (let e = matrix.start[i]; e < matrix.start[i + 1]; e++) weighted.values[e] *= rowScale[i];
   }
-  let basis = times(weighted, Array.from({ length: width }, () => Float64Array.from({ length: matrix.cols }, () => random.normal())));
+  let basis = times(
+    weighted,
+    Array.from({ length: width }, () => Float64Array.from({ length: matrix.cols }, () => random.normal())),
+  );
   for (let iteration = 0; iteration < POWER_ITERATIONS; iteration++) {
     basis = times(weighted, transposeTimes(weighted, basis.map(scaleToUnit)).map(scaleToUnit));
   }

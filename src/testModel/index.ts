@@ -42,7 +42,12 @@ function tokenize(json: TokenizerJson, documents: readonly string[], maxPosition
   return documents.map((document) => [...tokenizer.encode(document, { add_special_tokens: false }).ids, IM_END_ID]);
 }
 
-function weightsFor(options: TestModelOptions, shape: ModelShape, json: TokenizerJson, documents: readonly string[]): { weights: DecoderWeights; exact?: boolean } {
+function weightsFor(
+  options: TestModelOptions,
+  shape: ModelShape,
+  json: TokenizerJson,
+  documents: readonly string[],
+): { weights: DecoderWeights; exact?: boolean } {
   const random = new SeededRandom(options.seed);
   if (options.kind === 'random') return { weights: randomWeights(shape, random, options.initStd) };
   const { scores, rowCounts, occurs } = bigramScores(tokenize(json, documents, shape.maxPositions), shape.vocab, options.smoothing);

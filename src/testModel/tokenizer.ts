@@ -141,8 +141,7 @@ export function trainTokenizer(documents: Iterable<string>, vocabSize: number): 
   };
 }
 
-const addedTokenDecoder = (json: TokenizerJson) =>
-  Object.fromEntries(json.added_tokens.map(({ id, ...token }) => [String(id), token]));
+const addedTokenDecoder = (json: TokenizerJson) => Object.fromEntries(json.added_tokens.map(({ id, ...token }) => [String(id), token]));
 
 /** tokenizer_config.json: ChatML template, `<|im_end|>` ends a turn, left padding for batched generation. */
 export function tokenizerConfig(json: TokenizerJson, maxPositions: number) {

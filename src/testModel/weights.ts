@@ -38,16 +38,19 @@ export function randomWeights(shape: ModelShape, random: SeededRandom, std: numb
   const draw = (size: number) => random.normals(size, std);
   const tokens = draw(vocab * hidden);
   const positions = draw(shape.maxPositions * hidden);
-  const layers = Array.from({ length: shape.layers }, (): LayerWeights => ({
-    attentionNorm: layerNorm(hidden),
-    query: draw(hidden * heads * headDim),
-    key: draw(hidden * kvHeads * headDim),
-    value: draw(hidden * kvHeads * headDim),
-    output: draw(heads * headDim * hidden),
-    mlpNorm: layerNorm(hidden),
-    up: draw(hidden * intermediate),
-    down: draw(intermediate * hidden),
-  }));
+  const layers = Array.from(
+    { length: shape.layers },
+    (): LayerWeights => ({
+      attentionNorm: layerNorm(hidden),
+      query: draw(hidden * heads * headDim),
+      key: draw(hidden * kvHeads * headDim),
+      value: draw(hidden * kvHeads * headDim),
+      output: draw(heads * headDim * hidden),
+      mlpNorm: layerNorm(hidden),
+      up: draw(hidden * intermediate),
+      down: draw(intermediate * hidden),
+    }),
+  );
   return { tokens, positions, layers, head: draw(hidden * vocab), headBias: new Float32Array(vocab) };
 }
 

@@ -20,7 +20,9 @@ export interface ValidationSummary {
 }
 
 function toDiagnostic(line: number, result: CheckResult): vscode.Diagnostic {
-  const range = result.range ? new vscode.Range(line - 1, result.range[0], line - 1, result.range[1]) : new vscode.Range(line - 1, 0, line - 1, Number.MAX_SAFE_INTEGER);
+  const range = result.range
+    ? new vscode.Range(line - 1, result.range[0], line - 1, result.range[1])
+    : new vscode.Range(line - 1, 0, line - 1, Number.MAX_SAFE_INTEGER);
   const severity = result.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning;
   const diagnostic = new vscode.Diagnostic(range, result.message, severity);
   diagnostic.source = 'CoT Studio';
@@ -45,7 +47,11 @@ export class Validation implements vscode.Disposable {
         await new Promise((resolve) => setImmediate(resolve));
       }
       const { line, results } = checkDatasetLine(dataset, dataset.recordLine(index), context);
-      if (results.length > 0) lines.set(line, results.map((result) => toDiagnostic(line, result)));
+      if (results.length > 0)
+        lines.set(
+          line,
+          results.map((result) => toDiagnostic(line, result)),
+        );
     }
     this.byLine.set(document.uri.toString(), lines);
     this.publish(document.uri);
@@ -64,7 +70,11 @@ export class Validation implements vscode.Disposable {
     }
     const known = this.byLine.get(key) as Map<number, vscode.Diagnostic[]>;
     for (const { line, results } of checked) {
-      if (results.length > 0) known.set(line + 1, results.map((result) => toDiagnostic(line + 1, result)));
+      if (results.length > 0)
+        known.set(
+          line + 1,
+          results.map((result) => toDiagnostic(line + 1, result)),
+        );
       else known.delete(line + 1);
     }
     this.publish(document.uri);
@@ -113,7 +123,9 @@ export function registerValidation(context: vscode.ExtensionContext, provider: D
         (progress, token) => validation.validate(document, token, progress),
       );
       if (args === undefined) {
-        void vscode.window.showInformationMessage(`${document.dataset.fileName}: ${summary.records} records, ${summary.errors} errors, ${summary.warnings} warnings.`);
+        void vscode.window.showInformationMessage(
+          `${document.dataset.fileName}: ${summary.records} records, ${summary.errors} errors, ${summary.warnings} warnings.`,
+        );
         if (summary.errors + summary.warnings > 0) void vscode.commands.executeCommand('workbench.actions.view.problems');
       }
       return summary;

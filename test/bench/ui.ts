@@ -89,9 +89,13 @@ async function nextSamples(page: Page, view: Frame, count: number): Promise<{ dr
     browser.keyToScreen = state;
     const titleText = () => browser.document.querySelector('.sample-title')?.textContent ?? '';
     state.title = titleText();
-    browser.document.addEventListener('keydown', (event) => {
-      if (event.key === 'j') state.keyAt = event.timeStamp;
-    }, true);
+    browser.document.addEventListener(
+      'keydown',
+      (event) => {
+        if (event.key === 'j') state.keyAt = event.timeStamp;
+      },
+      true,
+    );
     new browser.MutationObserver(() => {
       const title = titleText();
       if (state.keyAt < 0 || title === state.title) return;
@@ -177,7 +181,9 @@ async function main(): Promise<void> {
       process.stdout.write(`UI in code-server: ${records} records (${(bytes / 1e6).toFixed(1)} MB) vs the 10-record sample\n\n`);
       process.stdout.write(`${'measure'.padEnd(40)}${'100K file'.padStart(12)}${'10 records'.padStart(12)}${'ratio'.padStart(9)}\n`);
       for (const row of result.rows) {
-        process.stdout.write(`${row.measure.padEnd(40)}${`${row.ms.toFixed(0)} ms`.padStart(12)}${`${row.baselineMs.toFixed(0)} ms`.padStart(12)}${`${row.ratio.toFixed(2)}x`.padStart(9)}\n`);
+        process.stdout.write(
+          `${row.measure.padEnd(40)}${`${row.ms.toFixed(0)} ms`.padStart(12)}${`${row.baselineMs.toFixed(0)} ms`.padStart(12)}${`${row.ratio.toFixed(2)}x`.padStart(9)}\n`,
+        );
       }
       process.stdout.write(
         `${'extension host RSS increase, 100K file'.padEnd(40)}${`${(hostHeld / 1e6).toFixed(0)} MB`.padStart(12)}${`${(bytes / 1e6).toFixed(0)} MB`.padStart(12)}${`${(hostHeld / bytes).toFixed(2)}x`.padStart(9)}  (baseline: the file's size)\n`,
@@ -190,6 +196,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.stack ?? error.message : error);
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
   process.exit(1);
 });

@@ -29,14 +29,20 @@ describe('annotating samples from the keyboard', { timeout: 10 * 60_000 }, () =>
       const math = {
         messages: [
           { role: 'user', content: '<image>What is the area of the triangle?' },
-          { role: 'assistant', content: '<think>The area is $\\frac{1}{2} \\times 6 \\times 8 = 24$ and the notebook costs $3.50.</think>\n<answer>24</answer>' },
+          {
+            role: 'assistant',
+            content: '<think>The area is $\\frac{1}{2} \\times 6 \\times 8 = 24$ and the notebook costs $3.50.</think>\n<answer>24</answer>',
+          },
         ],
         images: ['images/triangle.png'],
       };
       fs.writeFileSync(path.join(folder, 'math.cot.jsonl'), `${JSON.stringify(math)}\n`);
       const record = JSON.parse(fs.readFileSync(path.join(folder, 'llava_cot.jsonl'), 'utf8').split('\n')[1]) as Record<string, unknown>;
       const provenance = { source: 'model', model: 'tiny-bigram', method: 'beam', score: 0.82, createdAt: '2026-11-24T00:00:00Z' };
-      record.cot_studio = { version: 1, segments: { '2': { rating: -1, alternatives: [{ text: ' The difference is 18 - 9 = 9. ', rating: null, provenance }] } } };
+      record.cot_studio = {
+        version: 1,
+        segments: { '2': { rating: -1, alternatives: [{ text: ' The difference is 18 - 9 = 9. ', rating: null, provenance }] } },
+      };
       fs.writeFileSync(path.join(folder, 'alternatives.cot.jsonl'), `${JSON.stringify(record)}\n`);
     });
     ({ page, workbench, workspace } = product);
@@ -56,11 +62,20 @@ describe('annotating samples from the keyboard', { timeout: 10 * 60_000 }, () =>
     await image.waitFor();
     // The element exists before the picture has arrived; wait for the decode rather than sample it once.
     const loaded = await view
-      .waitForFunction(() => {
-        const img = (globalThis as unknown as { document: { querySelector(s: string): { complete: boolean; naturalWidth: number } | null } }).document.querySelector('.sample-image');
-        return img !== null && img.complete && img.naturalWidth > 0;
-      }, undefined, { timeout: 15_000 })
-      .then(() => true, () => false);
+      .waitForFunction(
+        () => {
+          const img = (
+            globalThis as unknown as { document: { querySelector(s: string): { complete: boolean; naturalWidth: number } | null } }
+          ).document.querySelector('.sample-image');
+          return img !== null && img.complete && img.naturalWidth > 0;
+        },
+        undefined,
+        { timeout: 15_000 },
+      )
+      .then(
+        () => true,
+        () => false,
+      );
     assert.ok(loaded, 'the bar chart image loads');
     assert.equal(await view.locator('.segment-card').count(), 4);
     // Once the background pass has read every record, rows carry check badges and rating progress.
@@ -151,7 +166,10 @@ describe('annotating samples from the keyboard', { timeout: 10 * 60_000 }, () =>
     await view.locator('.segment-card[data-segment="2"] .segment-text', { hasText: 'The difference is 18 - 9 = 9.' }).waitFor();
     await page.keyboard.press('Control+s');
     await page.locator('.tab.active.dirty').waitFor({ state: 'detached', timeout: 10_000 });
-    const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as { conversations: { value: string }[]; cot_studio: { preferencePairs: { origin: string; chosen: string }[] } };
+    const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+      conversations: { value: string }[];
+      cot_studio: { preferencePairs: { origin: string; chosen: string }[] };
+    };
     assert.match(saved.conversations[1].value, /<REASONING> The difference is 18 - 9 = 9\. <\/REASONING>/);
     assert.deepEqual(
       saved.cot_studio.preferencePairs.map((pair) => [pair.origin, pair.chosen]),
@@ -275,7 +293,11 @@ describe('annotating samples from the keyboard', { timeout: 10 * 60_000 }, () =>
     const fit = await dialog.evaluate((overlay) => {
       const table = overlay.querySelector('table')?.getBoundingClientRect();
       const box = overlay.getBoundingClientRect();
-      return { scrolls: overlay.scrollHeight > overlay.clientHeight || overlay.scrollWidth > overlay.clientWidth, spare: box.width - (table?.width ?? 0), width: box.width };
+      return {
+        scrolls: overlay.scrollHeight > overlay.clientHeight || overlay.scrollWidth > overlay.clientWidth,
+        spare: box.width - (table?.width ?? 0),
+        width: box.width,
+      };
     });
     assert.equal(fit.scrolls, false, 'the list is not cut off');
     assert.ok(fit.spare <= 2 * 24 + 2 + 1, `the overlay is ${fit.width}px wide, ${fit.spare}px more than its list`);

@@ -11,7 +11,10 @@ import type { Workbench } from '../harness/workbench';
 function expectedQuestion(line: string): string {
   const record = JSON.parse(line) as { conversations: { from: string; value: string }[] };
   const human = record.conversations.find((turn) => turn.from === 'human');
-  return (human?.value ?? '').replace(/<image>/g, ' ').replace(/\s+/g, ' ').trim();
+  return (human?.value ?? '')
+    .replace(/<image>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 describe('the installed VSIX in code-server', { timeout: 10 * 60_000 }, () => {
@@ -129,8 +132,14 @@ describe('the installed VSIX in code-server', { timeout: 10 * 60_000 }, () => {
     const problems = view.locator('.record-row.problem');
     await problems.first().waitFor({ timeout: 30_000 });
     const texts = await problems.locator('.record-question').allInnerTexts();
-    assert.ok(texts.some((text) => text.startsWith('not valid JSON')), texts.join('\n'));
-    assert.ok(texts.some((text) => text.includes('found an array')), texts.join('\n'));
+    assert.ok(
+      texts.some((text) => text.startsWith('not valid JSON')),
+      texts.join('\n'),
+    );
+    assert.ok(
+      texts.some((text) => text.includes('found an array')),
+      texts.join('\n'),
+    );
     const source = fs.readFileSync(path.join(workspace, 'edge_cases.jsonl'), 'utf8').split('\n');
     for (const line of await problems.evaluateAll((rows) => rows.map((row) => Number(row.getAttribute('data-line'))))) {
       let parsed = true;

@@ -252,7 +252,10 @@ describe('unsaved work in the installed VSIX', { timeout: 10 * 60_000 }, () => {
     const storageDir = path.join(userData, 'workspaceStorage');
     const ours = filesUnder(storageDir)
       .filter((entry) => entry.split(path.sep).includes('cot-studio.cot-studio'))
-      .map((entry) => ({ file: path.basename(entry), ...(JSON.parse(fs.readFileSync(path.join(storageDir, entry), 'utf8')) as { changes: { line: number; before: string; after: string }[] }) }))
+      .map((entry) => ({
+        file: path.basename(entry),
+        ...(JSON.parse(fs.readFileSync(path.join(storageDir, entry), 'utf8')) as { changes: { line: number; before: string; after: string }[] }),
+      }))
       .filter((backup) => backup.changes.some((change) => change.after.includes('survives a reload')));
     assert.equal(ours.length, 1, 'the extension wrote one backup of the edit');
     assert.deepEqual(
@@ -264,8 +267,9 @@ describe('unsaved work in the installed VSIX', { timeout: 10 * 60_000 }, () => {
 
     // The reload reopens the editors the workbench stored; only a stored dirty editor names its backup. The
     // workbench stores them a moment after the backup: a reload before that reopens the file as it is on disk.
-    const stored = await poll('the workbench to store the dirty editor with its backup', async () =>
-      (await storedEditors(page)).find((editor) => editor.path === file && editor.dirty === true && editor.backupId !== undefined),
+    const stored = await poll(
+      'the workbench to store the dirty editor with its backup',
+      async () => (await storedEditors(page)).find((editor) => editor.path === file && editor.dirty === true && editor.backupId !== undefined),
       90_000,
     );
     assert.ok(stored.backupId?.endsWith(ours[0].file), `the stored editor names the extension's backup, not ${stored.backupId}`);
@@ -322,6 +326,9 @@ describe('unsaved work in the installed VSIX', { timeout: 10 * 60_000 }, () => {
   });
 
   it('logged no errors in the browser console', () => {
-    assert.deepEqual(product.consoleErrors.filter((error) => !isReloadNoise(error)), []);
+    assert.deepEqual(
+      product.consoleErrors.filter((error) => !isReloadNoise(error)),
+      [],
+    );
   });
 });

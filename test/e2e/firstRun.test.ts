@@ -28,7 +28,13 @@ describe('a first run on a fresh profile', { timeout: 6 * 60_000 }, () => {
     for (let attempt = 1; ; attempt++) {
       await workbench.runCommand('Help: Welcome');
       await welcome.waitFor({ timeout: 30_000 });
-      if (await ours.waitFor({ timeout: 5_000 }).then(() => true, () => false)) break;
+      if (
+        await ours.waitFor({ timeout: 5_000 }).then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
       if (attempt === 12) throw new Error('the Welcome page never listed the CoT Studio walkthrough');
       await workbench.runCommand('View: Close Editor');
     }
@@ -79,7 +85,8 @@ describe('a first run on a fresh profile', { timeout: 6 * 60_000 }, () => {
     const notice = page.locator('.notifications-center .notification-list-item', { hasText: 'regenerated with its sample model' });
     await notice.first().waitFor({ timeout: 10_000 });
     assert.equal(await notice.count(), 1, 'told once, not once per stage');
-    for (const choice of ['Select Local Model Folder...', 'Use an OpenAI-Compatible Server...']) assert.equal(await notice.getByRole('button', { name: choice }).count(), 1, choice);
+    for (const choice of ['Select Local Model Folder...', 'Use an OpenAI-Compatible Server...'])
+      assert.equal(await notice.getByRole('button', { name: choice }).count(), 1, choice);
   });
 
   it("runs each walkthrough step's command from its button, and marks the step done", async (t) => {

@@ -25,7 +25,9 @@ const CONVERSATION = 'conversation.cot.jsonl';
  */
 function writeConversation(folder: string): void {
   const lines = fs.readFileSync(path.join(folder, 'llava_cot.jsonl'), 'utf8').split('\n');
-  const [first, second, other] = [lines[0], lines[4], lines[2]].map((line) => JSON.parse(line as string) as { image: string; conversations: { value: string }[] });
+  const [first, second, other] = [lines[0], lines[4], lines[2]].map(
+    (line) => JSON.parse(line as string) as { image: string; conversations: { value: string }[] },
+  );
   const question = (record: typeof first) => record?.conversations[0]?.value.replace('<image>\n', '') ?? '';
   const record = {
     id: 'two-exchanges',
@@ -43,7 +45,10 @@ function writeConversation(folder: string): void {
 interface Saved {
   conversations: { value: string }[];
   cot_studio: {
-    segments: Record<string, { stale?: boolean; alternatives?: { text: string; provenance: { source: string; method?: string; parameters?: Record<string, unknown> } }[] }>;
+    segments: Record<
+      string,
+      { stale?: boolean; alternatives?: { text: string; provenance: { source: string; method?: string; parameters?: Record<string, unknown> } }[] }
+    >;
     preferencePairs: { level: string; position?: number; chosen: string; rejected: string; origin: string }[];
   };
 }
@@ -100,7 +105,8 @@ describe('regenerating a stage from the sample view', { timeout: 5 * 60_000 }, (
       });
       if (seen.at(-1)?.state !== snapshot.state || snapshot.filled > (seen.at(-1)?.filled ?? 0)) seen.push(snapshot);
       if (snapshot.state === 'failed') return { result: 'failed', seen };
-      if ((snapshot.state === null || snapshot.state === 'done') && (await card.locator('.alternatives .alternative').count()) > 0) return { result: 'done', seen };
+      if ((snapshot.state === null || snapshot.state === 'done') && (await card.locator('.alternatives .alternative').count()) > 0)
+        return { result: 'done', seen };
       if (Date.now() > deadline) throw new Error(`the regeneration did not end: ${JSON.stringify(seen)}`);
       await page.waitForTimeout(50);
     }
@@ -119,9 +125,16 @@ describe('regenerating a stage from the sample view', { timeout: 5 * 60_000 }, (
     for (let attempt = 1; attempt <= 3 && ended?.result !== 'done'; attempt++) {
       await regenerate.click();
       const busy = await view.evaluate(() => {
-        const { document } = globalThis as unknown as { document: { querySelector(selector: string): { disabled?: boolean; getAttribute(name: string): string | null } | null } };
+        const { document } = globalThis as unknown as {
+          document: { querySelector(selector: string): { disabled?: boolean; getAttribute(name: string): string | null } | null };
+        };
         const state = document.querySelector('.regeneration')?.getAttribute('data-state');
-        return document.querySelector('button[aria-label="Regenerate CONCLUSION"]')?.disabled === true || state === 'done' || state === 'failed' || state === undefined;
+        return (
+          document.querySelector('button[aria-label="Regenerate CONCLUSION"]')?.disabled === true ||
+          state === 'done' ||
+          state === 'failed' ||
+          state === undefined
+        );
       });
       assert.ok(busy, 'the Regenerate buttons wait while the run goes on');
       ended = await outcome(view);
@@ -157,7 +170,11 @@ describe('regenerating a stage from the sample view', { timeout: 5 * 60_000 }, (
     );
     assert.equal(record.cot_studio.segments['3']?.stale, true, 'CONCLUSION is stale after REASONING changed');
     const kept = record.cot_studio.segments['2']?.alternatives ?? [];
-    assert.deepEqual(kept[0] && { text: kept[0].text, source: kept[0].provenance.source }, { text: oldReasoning, source: 'original' }, 'the replaced text stays as an alternative');
+    assert.deepEqual(
+      kept[0] && { text: kept[0].text, source: kept[0].provenance.source },
+      { text: oldReasoning, source: 'original' },
+      'the replaced text stays as an alternative',
+    );
     for (const alternative of kept.slice(1)) {
       assert.equal(alternative.provenance.source, 'model');
       assert.equal(alternative.provenance.method, 'beam');
@@ -165,7 +182,11 @@ describe('regenerating a stage from the sample view', { timeout: 5 * 60_000 }, (
     // The other candidates follow, best first; one with the accepted text, or another's, is kept once.
     const ranks = kept.slice(1).map((alternative) => Number(alternative.provenance.parameters?.rank));
     assert.ok(ranks.length > 0 && ranks[0] >= 2, `ranks ${ranks.join(', ')}`);
-    assert.deepEqual(ranks, [...new Set(ranks)].sort((a, b) => a - b), 'the other candidates follow, best first');
+    assert.deepEqual(
+      ranks,
+      [...new Set(ranks)].sort((a, b) => a - b),
+      'the other candidates follow, best first',
+    );
   });
 
   it('shows both exchanges of a conversation with their images; rates, edits and regenerates a segment of the second reply, and saves that line alone', async (t) => {
@@ -190,12 +211,15 @@ describe('regenerating a stage from the sample view', { timeout: 5 * 60_000 }, (
       const shown = question.locator('img.sample-image');
       assert.equal(await shown.count(), 1, `question ${turn / 2 + 1} shows its own image`);
       assert.equal(await shown.getAttribute('alt'), image);
-      await shown.evaluate((node) => new Promise((resolve, reject) => {
-        const img = node as unknown as { complete: boolean; naturalWidth: number; onload: (() => void) | null; onerror: (() => void) | null };
-        if (img.complete) return img.naturalWidth > 0 ? resolve(true) : reject(new Error('the image did not load'));
-        img.onload = () => resolve(true);
-        img.onerror = () => reject(new Error('the image did not load'));
-      }));
+      await shown.evaluate(
+        (node) =>
+          new Promise((resolve, reject) => {
+            const img = node as unknown as { complete: boolean; naturalWidth: number; onload: (() => void) | null; onerror: (() => void) | null };
+            if (img.complete) return img.naturalWidth > 0 ? resolve(true) : reject(new Error('the image did not load'));
+            img.onload = () => resolve(true);
+            img.onerror = () => reject(new Error('the image did not load'));
+          }),
+      );
       // Where its placeholder stands: before the question's text, or after it.
       const order = await question.evaluate((node) => [...(node as unknown as { children: { tagName: string }[] }).children].map((child) => child.tagName));
       assert.equal(placed === 'first' ? order[0] : order.at(-1), 'IMG', `the image of question ${turn / 2 + 1} stands where its <image> is`);
@@ -215,10 +239,14 @@ describe('regenerating a stage from the sample view', { timeout: 5 * 60_000 }, (
     const alternatives = second.locator('.segment-card[data-segment="3"] .alternatives .alternative');
     for (let attempt = 1; attempt <= 4 && (await alternatives.count()) === 0; attempt++) {
       await regenerate.click();
-      await view.waitForFunction(() => {
-        const { document } = globalThis as unknown as { document: { querySelector(selector: string): { disabled?: boolean } | null } };
-        return document.querySelector('button[aria-label="Regenerate CONCLUSION of reply 2"]')?.disabled === false;
-      }, undefined, { timeout: 60_000 });
+      await view.waitForFunction(
+        () => {
+          const { document } = globalThis as unknown as { document: { querySelector(selector: string): { disabled?: boolean } | null } };
+          return document.querySelector('button[aria-label="Regenerate CONCLUSION of reply 2"]')?.disabled === false;
+        },
+        undefined,
+        { timeout: 60_000 },
+      );
       const failed = await second.locator('.segment-card[data-segment="3"] .regeneration[data-state="failed"] .regeneration-state').allInnerTexts();
       t.diagnostic(`attempt ${attempt}: ${failed[0] ?? 'kept candidates'}`);
       if (failed.length === 0) await alternatives.first().waitFor({ timeout: 10_000 });
@@ -235,12 +263,17 @@ describe('regenerating a stage from the sample view', { timeout: 5 * 60_000 }, (
       cot_studio: { segments: Record<string, { rating: number | null; stale?: boolean; alternatives: { provenance: { source: string; method?: string } }[] }> };
     };
     assert.deepEqual(after.messages.slice(0, 3), record.messages.slice(0, 3), 'the first exchange and the second question are as they were');
-    assert.equal(after.messages[3]?.content, record.messages[3]?.content.replace(/<CAPTION>[\s\S]*?<\/CAPTION>/, '<CAPTION> The image shows a right triangle. </CAPTION>'));
+    assert.equal(
+      after.messages[3]?.content,
+      record.messages[3]?.content.replace(/<CAPTION>[\s\S]*?<\/CAPTION>/, '<CAPTION> The image shows a right triangle. </CAPTION>'),
+    );
     const { segments } = after.cot_studio;
     assert.deepEqual(Object.keys(segments).sort(), ['turn1:1', 'turn1:2', 'turn1:3']);
     assert.equal(segments['turn1:2']?.rating, -1);
     assert.equal(segments['turn1:2']?.stale, true, 'REASONING is stale after CAPTION changed');
-    assert.ok((segments['turn1:3']?.alternatives ?? []).every((alternative) => alternative.provenance.source === 'model' && alternative.provenance.method === 'beam'));
+    assert.ok(
+      (segments['turn1:3']?.alternatives ?? []).every((alternative) => alternative.provenance.source === 'model' && alternative.provenance.method === 'beam'),
+    );
   });
 
   it('regenerates the rest from the keyboard (G), the panel moving from card to card', async (t) => {
@@ -253,7 +286,15 @@ describe('regenerating a stage from the sample view', { timeout: 5 * 60_000 }, (
     for (;;) {
       const where = await view.evaluate(() => {
         const { document } = globalThis as unknown as {
-          document: { querySelector(selector: string): { disabled?: boolean; getAttribute(name: string): string | null; closest(selector: string): { getAttribute(name: string): string | null } | null } | null };
+          document: {
+            querySelector(
+              selector: string,
+            ): {
+              disabled?: boolean;
+              getAttribute(name: string): string | null;
+              closest(selector: string): { getAttribute(name: string): string | null } | null;
+            } | null;
+          };
         };
         const panel = document.querySelector('.regeneration');
         const card = panel?.closest('.segment-card')?.getAttribute('data-segment') ?? '-';
@@ -281,10 +322,14 @@ describe('regenerating a stage from the sample view', { timeout: 5 * 60_000 }, (
     await card.waitFor({ timeout: 30_000 });
     await view.getByRole('button', { name: 'Regenerate rejected Step 2', exact: true }).click();
     assert.ok((await card.locator('.regeneration, .alternative').count()) > 0, 'the panel opens in the rejected card');
-    await view.waitForFunction(() => {
-      const { document } = globalThis as unknown as { document: { querySelector(selector: string): { disabled?: boolean } | null } };
-      return document.querySelector('button[aria-label="Regenerate rejected Step 2"]')?.disabled === false;
-    }, undefined, { timeout: 60_000 });
+    await view.waitForFunction(
+      () => {
+        const { document } = globalThis as unknown as { document: { querySelector(selector: string): { disabled?: boolean } | null } };
+        return document.querySelector('button[aria-label="Regenerate rejected Step 2"]')?.disabled === false;
+      },
+      undefined,
+      { timeout: 60_000 },
+    );
     const failed = await card.locator('.regeneration[data-state="failed"]').count();
     if (failed === 0) await card.getByText(/^1\. model · /).waitFor({ timeout: 10_000 });
     assert.equal(await view.locator('.segment-card[data-side="primary"] .alternatives').count(), 0, 'the chosen side is left alone');
@@ -297,12 +342,18 @@ describe('regenerating a stage from the sample view', { timeout: 5 * 60_000 }, (
     // From the keyboard: the progress notification can cover the button's corner of the view.
     await card.getByRole('button', { name: 'Cancel regeneration' }).press('Enter');
     // The tiny model may finish before the cancel lands: then the last stage is done and its panel gone.
-    await view.waitForFunction(() => {
-      const { document } = globalThis as unknown as { document: { querySelector(selector: string): { disabled?: boolean; getAttribute(name: string): string | null } | null } };
-      const state = document.querySelector('.regeneration')?.getAttribute('data-state');
-      const free = document.querySelector('button[aria-label="Regenerate REASONING"]')?.disabled === false;
-      return free && (state === 'cancelled' || state === undefined);
-    }, undefined, { timeout: 60_000 });
+    await view.waitForFunction(
+      () => {
+        const { document } = globalThis as unknown as {
+          document: { querySelector(selector: string): { disabled?: boolean; getAttribute(name: string): string | null } | null };
+        };
+        const state = document.querySelector('.regeneration')?.getAttribute('data-state');
+        const free = document.querySelector('button[aria-label="Regenerate REASONING"]')?.disabled === false;
+        return free && (state === 'cancelled' || state === undefined);
+      },
+      undefined,
+      { timeout: 60_000 },
+    );
     const state = view.locator('.regeneration .regeneration-state');
     if ((await state.count()) > 0) {
       assert.equal(await state.innerText(), 'Cancelled');

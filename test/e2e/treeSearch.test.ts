@@ -130,9 +130,16 @@ describe('tree search from the palette', { timeout: 6 * 60_000 }, () => {
     const exported = await runCli('export', file, '--format', 'trl-dpo', '-o', output);
     // The other records have no pairs and are refused by name; this one is written.
     assert.doesNotMatch(exported.stderr, new RegExp(`${FILE.replace('.', '\\.')}:1:`), exported.stderr);
-    const dpo = fs.readFileSync(output, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { chosen: Message[]; rejected: Message[] });
+    const dpo = fs
+      .readFileSync(output, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { chosen: Message[]; rejected: Message[] });
     for (const pair of made) {
-      assert.ok(dpo.some((line) => textOf(line.chosen[0]) === pair.chosen && textOf(line.rejected[0]) === pair.rejected), `pair ${pair.origin} is exported`);
+      assert.ok(
+        dpo.some((line) => textOf(line.chosen[0]) === pair.chosen && textOf(line.rejected[0]) === pair.rejected),
+        `pair ${pair.origin} is exported`,
+      );
     }
 
     // The reflection proposal, edited before it is accepted.

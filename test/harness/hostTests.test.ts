@@ -21,7 +21,10 @@ test('extension host suites in code-server', { timeout: HOST_TIMEOUT_MS + 120_00
   const resultsFile = path.join(scratchFolder('cot-studio-results-'), 'host-results.json');
   const testsEntry = path.join(projectRoot, 'out', 'test', 'host', 'index.js');
   assert.ok(fs.existsSync(testsEntry), `${testsEntry} is missing: build the tests with 'node esbuild.js --tests'`);
-  const server = await startCodeServer(profile, { folder: workspace, env: { [HOST_RESULTS_ENV]: resultsFile, ...(process.env[HOST_GREP_ENV] ? { [HOST_GREP_ENV]: process.env[HOST_GREP_ENV] } : {}) } });
+  const server = await startCodeServer(profile, {
+    folder: workspace,
+    env: { [HOST_RESULTS_ENV]: resultsFile, ...(process.env[HOST_GREP_ENV] ? { [HOST_GREP_ENV]: process.env[HOST_GREP_ENV] } : {}) },
+  });
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs });
   try {
     const remote = (file: string) => `vscode-remote://127.0.0.1:${server.port}${file}`;
@@ -36,7 +39,9 @@ test('extension host suites in code-server', { timeout: HOST_TIMEOUT_MS + 120_00
     const deadline = Date.now() + HOST_TIMEOUT_MS;
     while (!fs.existsSync(resultsFile)) {
       if (Date.now() > deadline) {
-        throw new Error(`the extension host wrote no results within ${HOST_TIMEOUT_MS / 1000} s\npage errors: ${pageErrors.join('\n')}\ncode-server:\n${server.output()}`);
+        throw new Error(
+          `the extension host wrote no results within ${HOST_TIMEOUT_MS / 1000} s\npage errors: ${pageErrors.join('\n')}\ncode-server:\n${server.output()}`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 250));
     }

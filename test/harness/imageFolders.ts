@@ -60,9 +60,21 @@ export function makeImageFolders(): ImageFolders {
     { what: 'text named .png inside the folder', image: 'images/passwd.png', refused: 'images/passwd.png is not an image' },
     { what: 'a missing image', image: 'images/none.png', refused: 'image not found: images/none.png' },
     { what: 'a PNG inside the folder', image: 'images/good.png', accepted: { at: good, file: good, mime: 'image/png' } },
-    { what: 'a PNG in an image root', image: 'rooted.png', accepted: { at: path.join(imageRoot, 'rooted.png'), file: path.join(imageRoot, 'rooted.png'), mime: 'image/png' } },
-    { what: 'a link inside to another file inside', image: 'linked-in.png', accepted: { at: path.join(datasetDir, 'linked-in.png'), file: good, mime: 'image/png' } },
-    { what: 'a GIF named .png (the type comes from the bytes)', image: 'images/gif.png', accepted: { at: path.join(datasetDir, 'images', 'gif.png'), file: path.join(datasetDir, 'images', 'gif.png'), mime: 'image/gif' } },
+    {
+      what: 'a PNG in an image root',
+      image: 'rooted.png',
+      accepted: { at: path.join(imageRoot, 'rooted.png'), file: path.join(imageRoot, 'rooted.png'), mime: 'image/png' },
+    },
+    {
+      what: 'a link inside to another file inside',
+      image: 'linked-in.png',
+      accepted: { at: path.join(datasetDir, 'linked-in.png'), file: good, mime: 'image/png' },
+    },
+    {
+      what: 'a GIF named .png (the type comes from the bytes)',
+      image: 'images/gif.png',
+      accepted: { at: path.join(datasetDir, 'images', 'gif.png'), file: path.join(datasetDir, 'images', 'gif.png'), mime: 'image/gif' },
+    },
   ];
   return { top, datasetDir, imageRoot, outside, cases, remove: () => fs.rmSync(top, { recursive: true, force: true }) };
 }

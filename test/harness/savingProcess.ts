@@ -10,7 +10,11 @@ async function save(file: string, line: number): Promise<void> {
   const dataset = await Dataset.open(file);
   try {
     const before = dataset.lineText(line - 1);
-    const { text } = applyOperation(before, { kind: 'setReviewStatus', line, status: 'accepted', note: 'checked' }, { at: '2026-01-01T00:00:00Z', reflectionPhrase: 'Wait.' });
+    const { text } = applyOperation(
+      before,
+      { kind: 'setReviewStatus', line, status: 'accepted', note: 'checked' },
+      { at: '2026-01-01T00:00:00Z', reflectionPhrase: 'Wait.' },
+    );
     dataset.apply([{ line: line - 1, before, after: text }], 'forward');
     await withFileLock(file, { purpose: 'a test save', waitMs: 10_000 }, async () => {
       await atomicWrite(file, dataset.chunks(), { followLinks: true, expected: (await fileIdentity(file)) ?? 'missing' });

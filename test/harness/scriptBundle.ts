@@ -8,6 +8,15 @@ import { projectRoot } from './fixtures';
  */
 export function bundleScript(name: string): string {
   const outfile = path.join(projectRoot, 'out', 'test', 'scripts', `${name}.js`);
-  buildSync({ entryPoints: [path.join(projectRoot, 'test', 'harness', `${name}.ts`)], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', packages: 'external', logLevel: 'warning' });
+  buildSync({
+    entryPoints: [path.join(projectRoot, 'test', 'harness', `${name}.ts`)],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    packages: 'external',
+    logLevel: 'warning',
+  });
   return outfile;
 }

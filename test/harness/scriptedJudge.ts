@@ -11,7 +11,10 @@ export class ScriptedStepJudge implements Backend {
   readonly name = 'scripted-step-judge';
 
   async generate(request: GenerationRequest, _options?: GenerateOptions): Promise<GenerationResult> {
-    const prompt = 'messages' in request.prompt ? request.prompt.messages.map((message) => (typeof message.content === 'string' ? message.content : '')).join('\n') : request.prompt.text;
+    const prompt =
+      'messages' in request.prompt
+        ? request.prompt.messages.map((message) => (typeof message.content === 'string' ? message.content : '')).join('\n')
+        : request.prompt.text;
     const step = /Next step: ([\s\S]*?)\n\nIs the next step/.exec(prompt)?.[1];
     const text = step === undefined ? 'neutral' : /\d/.test(step) ? 'incorrect' : 'correct';
     const n = request.sampling?.n ?? 1;

@@ -45,7 +45,7 @@ export function mountSmallDisk(bytes: number): SmallDisk {
     leaveFree(pages) {
       drain();
       const { bavail, bsize } = fs.statfsSync(dir);
-      const fill = (bavail * bsize) - pages * PAGE;
+      const fill = bavail * bsize - pages * PAGE;
       if (fill < 0) throw new Error(`the disk has only ${bavail} blocks free, fewer than the ${pages} pages asked for`);
       fs.writeFileSync(filler, Buffer.alloc(fill));
       const left = fs.statfsSync(dir);

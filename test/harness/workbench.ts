@@ -62,7 +62,10 @@ export class Workbench {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       for (const frame of await this.visibleWebviews()) {
-        const title = await frame.locator('.dataset-title').textContent({ timeout: 500 }).catch(() => null);
+        const title = await frame
+          .locator('.dataset-title')
+          .textContent({ timeout: 500 })
+          .catch(() => null);
         if (title === fileName) return frame;
       }
       if (Date.now() > deadline) throw new Error(`no dataset view for ${fileName} appeared within ${timeoutMs / 1000} s`);
@@ -75,7 +78,13 @@ export class Workbench {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       for (const frame of await this.visibleWebviews()) {
-        if ((await frame.locator(selector).count().catch(() => 0)) > 0) return frame;
+        if (
+          (await frame
+            .locator(selector)
+            .count()
+            .catch(() => 0)) > 0
+        )
+          return frame;
       }
       if (Date.now() > deadline) throw new Error(`no webview with ${selector} appeared within ${timeoutMs / 1000} s`);
       await this.page.waitForTimeout(250);
@@ -87,7 +96,12 @@ export class Workbench {
     const frames: Frame[] = [];
     for (const outer of await this.page.locator('iframe.webview.ready').filter({ visible: true }).all()) {
       const inner = await (await outer.elementHandle().catch(() => null))?.contentFrame();
-      const active = await (await inner?.locator('iframe#active-frame').elementHandle().catch(() => null))?.contentFrame();
+      const active = await (
+        await inner
+          ?.locator('iframe#active-frame')
+          .elementHandle()
+          .catch(() => null)
+      )?.contentFrame();
       if (active) frames.push(active);
     }
     return frames;

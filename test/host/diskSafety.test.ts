@@ -18,7 +18,9 @@ const alternatives = (lineText: string): number => readRecordState(lineText).ann
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [cliPath, ...args], { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }));
+    execFile(process.execPath, [cliPath, ...args], { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+    );
   });
 }
 
@@ -29,13 +31,40 @@ describe('a cot-studio run writing a dataset open in the editor', function () {
 
   before(() => {
     model = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-host-model-'));
-    makeTestModel(model, { kind: 'bigram', corpus: ['llava_cot.jsonl', 'mulberry.jsonl'].map((name) => path.join(datasetsDir, name)), hidden: 256, vocab: 700 });
+    makeTestModel(model, {
+      kind: 'bigram',
+      corpus: ['llava_cot.jsonl', 'mulberry.jsonl'].map((name) => path.join(datasetsDir, name)),
+      hidden: 256,
+      vocab: 700,
+    });
   });
 
   after(() => fs.rmSync(model, { recursive: true, force: true }));
 
   const regenerate = (file: string, line: number): Promise<{ code: number; stdout: string; stderr: string }> =>
-    cli(['regenerate', file, '--line', String(line), '--segment', '2', '--rank', 'logprob', '--candidates', '8', '--temperature', '0.3', '--max-tokens', '120', '--seed', '7', '--write', '--model', model, '--provider', 'cpu']);
+    cli([
+      'regenerate',
+      file,
+      '--line',
+      String(line),
+      '--segment',
+      '2',
+      '--rank',
+      'logprob',
+      '--candidates',
+      '8',
+      '--temperature',
+      '0.3',
+      '--max-tokens',
+      '120',
+      '--seed',
+      '7',
+      '--write',
+      '--model',
+      model,
+      '--provider',
+      'cpu',
+    ]);
 
   it('shows the alternatives regenerate --write added, and a later save keeps them with the edit made in the editor', async () => {
     const { file, uri, cot } = await copies.open('cot-studio-cli-write-', 'llava_cot.jsonl');
@@ -117,8 +146,11 @@ describe('saving on a disk that is full', function () {
       const pages = Math.ceil((await collectChunks(document.dataset.chunks())).length / PAGE) + 1;
       const outcomes = { saved: 0, failed: 0 };
       for (let free = 0; free <= pages + 1; free++) {
-        document.applyOperation({ kind: 'setReviewStatus', line: 4, status: 'needs_fix', note: note(free + 1) }, { at: '2026-01-01T00:00:00Z', reflectionPhrase: 'x' });
-        const expected = (await collectChunks(document.dataset.chunks()));
+        document.applyOperation(
+          { kind: 'setReviewStatus', line: 4, status: 'needs_fix', note: note(free + 1) },
+          { at: '2026-01-01T00:00:00Z', reflectionPhrase: 'x' },
+        );
+        const expected = await collectChunks(document.dataset.chunks());
         const before = fs.readFileSync(file);
         disk.leaveFree(free);
         const outcome = await provider.saveCustomDocument(document).then(
@@ -148,11 +180,17 @@ describe('saving on a disk that is full', function () {
     const original = fs.readFileSync(file);
     const document = await provider.openCustomDocument(vscode.Uri.file(file), { backupId: undefined, untitledDocumentData: undefined });
     try {
-      document.applyOperation({ kind: 'setReviewStatus', line: 4, status: 'needs_fix', note: 'x'.repeat(20_000) }, { at: '2026-01-01T00:00:00Z', reflectionPhrase: 'x' });
+      document.applyOperation(
+        { kind: 'setReviewStatus', line: 4, status: 'needs_fix', note: 'x'.repeat(20_000) },
+        { at: '2026-01-01T00:00:00Z', reflectionPhrase: 'x' },
+      );
       const backup = vscode.Uri.file(path.join(disk.dir, 'backups', 'llava.json'));
       const firstBackup = await provider.backupCustomDocument(document, { destination: backup });
       const backedUp = fs.readFileSync(backup.fsPath);
-      document.applyOperation({ kind: 'setReviewStatus', line: 5, status: 'rejected', note: 'y'.repeat(20_000) }, { at: '2026-01-01T00:00:00Z', reflectionPhrase: 'x' });
+      document.applyOperation(
+        { kind: 'setReviewStatus', line: 5, status: 'rejected', note: 'y'.repeat(20_000) },
+        { at: '2026-01-01T00:00:00Z', reflectionPhrase: 'x' },
+      );
       disk.leaveFree(2);
       const copy = vscode.Uri.file(path.join(disk.dir, 'copy.jsonl'));
       await assert.rejects(provider.saveCustomDocumentAs(document, copy), /cannot write .*copy\.jsonl: the disk is full \(ENOSPC\); nothing was written/);

@@ -58,7 +58,10 @@ describe('editing a dataset in the extension host', function () {
       await vscode.commands.executeCommand('cotStudio.insertReflection', { line: 6, segment: 2, correction: 'The area is 1/2 x 6 x 8 = 24.' }),
       await vscode.commands.executeCommand('cotStudio.markPreference', { line: 1, segment: 3, chosen: 'current', rejected: { text: ' 2021 ' } }),
     ];
-    assert.ok(results.every((result) => result !== undefined), JSON.stringify(results));
+    assert.ok(
+      results.every((result) => result !== undefined),
+      JSON.stringify(results),
+    );
     assert.equal(cot.openDatasets().find((d) => d.uri === uri)?.dirty, true);
 
     await vscode.commands.executeCommand('workbench.action.files.save');
@@ -73,7 +76,10 @@ describe('editing a dataset in the extension host', function () {
     assert.deepEqual(line2.cot_studio.review, { status: 'accepted', note: 'fixed the subtraction' });
     assert.equal(line2.cot_studio.segments['0'].rating, 1);
     // Everything before the annotations is the original line with one string changed.
-    assert.equal(`${after[1].slice(0, after[1].indexOf(',"cot_studio"'))}}`, before[1].replace(/<REASONING>[^<]*<\/REASONING>/, `<REASONING>${fixed}</REASONING>`));
+    assert.equal(
+      `${after[1].slice(0, after[1].indexOf(',"cot_studio"'))}}`,
+      before[1].replace(/<REASONING>[^<]*<\/REASONING>/, `<REASONING>${fixed}</REASONING>`),
+    );
     const line6 = JSON.parse(after[5]) as { conversations: { value: string }[] };
     assert.match(line6.conversations[1].value, /I think I have made a mistake\. Let me rethink it\. The area is 1\/2 x 6 x 8 = 24\./);
     const pairs = annotationsOf(after[0]).preferencePairs as { chosen: string; rejected: string }[];
@@ -83,7 +89,10 @@ describe('editing a dataset in the extension host', function () {
     );
 
     for (let i = 0; i < results.length; i++) await vscode.commands.executeCommand('undo');
-    await until('undo to restore every line', () => cot.readLine(uri, 2) === before[1] && cot.readLine(uri, 6) === before[5] && cot.readLine(uri, 1) === before[0]);
+    await until(
+      'undo to restore every line',
+      () => cot.readLine(uri, 2) === before[1] && cot.readLine(uri, 6) === before[5] && cot.readLine(uri, 1) === before[0],
+    );
     await vscode.commands.executeCommand('workbench.action.files.save');
     await until('the original bytes on disk', () => fs.readFileSync(file).equals(original));
 
@@ -106,12 +115,19 @@ describe('editing a dataset in the extension host', function () {
     assert.equal(annotations.segments['2'].rating, 1);
     assert.equal(annotations.segments['2'].alternatives[0].provenance.source, 'original', 'the replaced text stays as an alternative');
     assert.equal(annotations.segments['3'].stale, true);
-    assert.deepEqual(annotations.preferencePairs.map((p) => [p.level, p.position, p.origin, p.chosen]), [['segment', 2, 'accepted-alternative', ' 18 - 9 = 9. ']]);
+    assert.deepEqual(
+      annotations.preferencePairs.map((p) => [p.level, p.position, p.origin, p.chosen]),
+      [['segment', 2, 'accepted-alternative', ' 18 - 9 = 9. ']],
+    );
   });
 
   it('moves the selection with the navigation commands, skipping blank lines', async () => {
     await open('edge_cases.jsonl');
-    const blank = fs.readFileSync(path.join(scratch, 'edge_cases.jsonl'), 'utf8').split('\n').findIndex((line) => line.trim() === '') + 1;
+    const blank =
+      fs
+        .readFileSync(path.join(scratch, 'edge_cases.jsonl'), 'utf8')
+        .split('\n')
+        .findIndex((line) => line.trim() === '') + 1;
     assert.equal(await vscode.commands.executeCommand('cotStudio.goToSample', { line: blank - 1 }), blank - 1);
     assert.equal(await vscode.commands.executeCommand('cotStudio.nextSample'), blank + 1, 'next skips the blank line');
     assert.equal(await vscode.commands.executeCommand('cotStudio.goToSample', { line: blank }), blank + 1, 'a blank line goes to the next record');
@@ -124,9 +140,18 @@ describe('editing a dataset in the extension host', function () {
   it('throws a clear error for bad arguments and leaves the file untouched', async () => {
     const { uri } = await open('mulberry.jsonl');
     const before = cot.readLine(uri, 2);
-    await assert.rejects(Promise.resolve(vscode.commands.executeCommand('cotStudio.rateSegment', { line: 2, segment: 0, rating: 5 })), /invalid arguments \(rating/);
-    await assert.rejects(Promise.resolve(vscode.commands.executeCommand('cotStudio.rateSegment', { line: 2, segment: 99, rating: 1 })), /mulberry\.jsonl:2: there is no segment 99/);
-    await assert.rejects(Promise.resolve(vscode.commands.executeCommand('cotStudio.editSegment', { line: 40, segment: 0, text: 'x' })), /has 6 lines; there is no line 40/);
+    await assert.rejects(
+      Promise.resolve(vscode.commands.executeCommand('cotStudio.rateSegment', { line: 2, segment: 0, rating: 5 })),
+      /invalid arguments \(rating/,
+    );
+    await assert.rejects(
+      Promise.resolve(vscode.commands.executeCommand('cotStudio.rateSegment', { line: 2, segment: 99, rating: 1 })),
+      /mulberry\.jsonl:2: there is no segment 99/,
+    );
+    await assert.rejects(
+      Promise.resolve(vscode.commands.executeCommand('cotStudio.editSegment', { line: 40, segment: 0, text: 'x' })),
+      /has 6 lines; there is no line 40/,
+    );
     assert.equal(cot.readLine(uri, 2), before);
     assert.equal(cot.openDatasets().find((d) => d.uri === uri)?.dirty, false);
   });
@@ -195,12 +220,24 @@ describe('editing a dataset in the extension host', function () {
   it('exports through the OpenVLThinker filters its arguments name', async () => {
     const { uri } = await open('openvlthinker.jsonl');
     const output = path.join(scratch, 'exported.openvlthinker.jsonl');
-    const result = await vscode.commands.executeCommand<ExportResult>('cotStudio.export', { uri, format: 'llamafactory-sharegpt', output, cutReflections: true, maxWords: 500 });
+    const result = await vscode.commands.executeCommand<ExportResult>('cotStudio.export', {
+      uri,
+      format: 'llamafactory-sharegpt',
+      output,
+      cutReflections: true,
+      maxWords: 500,
+    });
     assert.equal(result.written, 2);
     assert.deepEqual([result.filtered.reflectionsCut, result.filtered.overWordLimit], [1, 0]);
     const first = JSON.parse(lines(output)[0]) as { conversations: { value: string }[] };
-    assert.equal(first.conversations[1].value, '<think>Each notebook costs 3.50 and there are 4. 3.50 * 4 = 14.00.</think>\nThe notebooks cost 14 dollars in total.\n<answer>14</answer>');
-    await assert.rejects(Promise.resolve(vscode.commands.executeCommand('cotStudio.export', { uri, format: 'trl-sft', output, maxWords: 0 })), /invalid arguments \(maxWords/);
+    assert.equal(
+      first.conversations[1].value,
+      '<think>Each notebook costs 3.50 and there are 4. 3.50 * 4 = 14.00.</think>\nThe notebooks cost 14 dollars in total.\n<answer>14</answer>',
+    );
+    await assert.rejects(
+      Promise.resolve(vscode.commands.executeCommand('cotStudio.export', { uri, format: 'trl-sft', output, maxWords: 0 })),
+      /invalid arguments \(maxWords/,
+    );
   });
 
   it('shows images inside the dataset folder and refuses paths that escape it, and the system prompt above the question', async () => {
@@ -209,7 +246,14 @@ describe('editing a dataset in the extension host', function () {
     fs.copyFileSync(path.join(scratch, 'images', 'shapes.png'), path.join(scratch, 'outside.png'));
     fs.mkdirSync(path.join(folder, 'images'));
     fs.copyFileSync(path.join(scratch, 'images', 'shapes.png'), path.join(folder, 'images', 'inside.png'));
-    const record = { messages: [{ role: 'system', content: 'Count carefully.' }, { role: 'user', content: '<image><image><image>How many?' }, { role: 'assistant', content: '<think>3</think><answer>3</answer>' }], images: ['images/inside.png', '../outside.png', 'images/missing.png'] };
+    const record = {
+      messages: [
+        { role: 'system', content: 'Count carefully.' },
+        { role: 'user', content: '<image><image><image>How many?' },
+        { role: 'assistant', content: '<think>3</think><answer>3</answer>' },
+      ],
+      images: ['images/inside.png', '../outside.png', 'images/missing.png'],
+    };
     const file = path.join(folder, 'images.jsonl');
     fs.writeFileSync(file, `${JSON.stringify(record)}\n`);
     const extension = vscode.extensions.getExtension('cot-studio.cot-studio');
@@ -313,7 +357,10 @@ describe('saving every fixture in the extension host changes only the edited lin
   this.timeout(120_000);
   const copies = fixtureCopies();
 
-  const fixtures = fs.readdirSync(datasetsDir).filter((name) => name.endsWith('.jsonl')).sort();
+  const fixtures = fs
+    .readdirSync(datasetsDir)
+    .filter((name) => name.endsWith('.jsonl'))
+    .sort();
 
   it('finds every fixture, the edge cases included', () => {
     assert.ok(fixtures.length >= 8, fixtures.join(', '));
@@ -418,7 +465,10 @@ describe('another program changing an open dataset in the extension host', funct
     // The document's own watcher saw the same event; give its handler time to run before looking.
     await new Promise((resolve) => setTimeout(resolve, 1000));
     assert.ok(!fs.existsSync(file));
-    assert.ok(cot.openDatasets().some((d) => d.uri === uri), 'the dataset stays open');
+    assert.ok(
+      cot.openDatasets().some((d) => d.uri === uri),
+      'the dataset stays open',
+    );
     assert.equal(cot.readLine(uri, line + 1), text, 'with its content');
     const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
     assert.ok(tab?.input instanceof vscode.TabInputCustom && tab.input.uri.toString() === uri, 'its editor stays open');

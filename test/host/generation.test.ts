@@ -13,7 +13,6 @@ const PROMPT = { messages: [{ role: 'user' as const, content: 'How many bars are
 /** Long enough to still be running while the test does other things; every such run is aborted. */
 const LONG = { maxTokens: 30_000, ignoreEos: true, temperature: 1, seed: 1 };
 
-
 /** Resolves after the first streamed piece, so the engine is known to be decoding. */
 function startLong(cot: CotStudioApi, signal: AbortSignal): { result: Promise<GenerationResult>; decoding: Promise<void>; settled: () => boolean } {
   let settled = false;
@@ -35,7 +34,10 @@ function buildSlowModel(extensionPath: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-slow-model-'));
   const cli = path.join(extensionPath, 'dist', 'cli.js');
   const shape = ['--layers', '4', '--hidden', '256', '--heads', '8', '--kv-heads', '2', '--vocab', '512', '--max-positions', '40000'];
-  execFileSync(process.execPath, [cli, 'make-test-model', dir, '--kind', 'random', ...shape], { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, stdio: 'ignore' });
+  execFileSync(process.execPath, [cli, 'make-test-model', dir, '--kind', 'random', ...shape], {
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+    stdio: 'ignore',
+  });
   return dir;
 }
 
@@ -134,7 +136,7 @@ describe('generation in the extension host', () => {
     assert.equal(report?.model?.name, 'tiny-bigram', 'back on the bundled model');
     assert.deepEqual(
       report?.model?.attempts.map((attempt) => attempt.name),
-      ['cuda', 'webgpu', 'cpu'].slice(0, (report?.model?.attempts.length ?? 0)),
+      ['cuda', 'webgpu', 'cpu'].slice(0, report?.model?.attempts.length ?? 0),
     );
   });
 });

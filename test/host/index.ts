@@ -9,7 +9,10 @@ import { testNotes } from './session';
 export function run(): Promise<void> {
   const grep = process.env[HOST_GREP_ENV];
   const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: false, ...(grep ? { grep } : {}) });
-  for (const file of fs.readdirSync(__dirname).filter((name) => name.endsWith('.test.js')).sort()) {
+  for (const file of fs
+    .readdirSync(__dirname)
+    .filter((name) => name.endsWith('.test.js'))
+    .sort()) {
     mocha.addFile(path.join(__dirname, file));
   }
   const results: HostTestResult[] = [];

@@ -78,7 +78,9 @@ describe('a dataset of gigabytes in the editor', function () {
     assert.equal(tail.toString('utf8'), `${edited}\n`);
     assert.ok(grown < MEMORY_ALLOWANCE_BYTES, `the extension host's peak memory grew by ${mb(grown)} for a file of ${mb(big.byteLength)}`);
     const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
-    note(`${mb(big.byteLength)}, ${big.records} records: indexed ${seconds(indexedMs)} after opening, saved in ${seconds(savedMs)}; the extension host's peak memory grew by ${mb(grown)} (from ${mb(before)})`);
+    note(
+      `${mb(big.byteLength)}, ${big.records} records: indexed ${seconds(indexedMs)} after opening, saved in ${seconds(savedMs)}; the extension host's peak memory grew by ${mb(grown)} (from ${mb(before)})`,
+    );
   });
 });
 

@@ -38,7 +38,13 @@ describe('building preference pairs in the extension host', function () {
 
   it('adds pairs continued without the image as undoable edits, and cotStudio.export writes them as mmpr', async () => {
     const before = [1, 2, 3, 4].map((line) => cot.readLine(uri, line));
-    const summary = await vscode.commands.executeCommand<PairSummary>('cotStudio.buildPreferencePairs', { uri, lines: [1, 2, 3], withoutImage: true, maxTokens: 48, seed: 3 });
+    const summary = await vscode.commands.executeCommand<PairSummary>('cotStudio.buildPreferencePairs', {
+      uri,
+      lines: [1, 2, 3],
+      withoutImage: true,
+      maxTokens: 48,
+      seed: 3,
+    });
     assert.equal(summary.records, 3);
     assert.ok(summary.pairs >= 1, JSON.stringify(summary));
     assert.equal(summary.withoutImagePairs, summary.pairs);

@@ -8,12 +8,22 @@ import { datasetsDir } from '../harness/fixtures';
 import { activate, openFixtureCopy } from './session';
 
 interface Annotations {
-  segments: Record<string, { stale?: boolean; alternatives: Array<{ text: string; provenance: { source: string; method?: string; model?: string; seed?: number; score?: number; parameters?: Record<string, unknown> } }> }>;
+  segments: Record<
+    string,
+    {
+      stale?: boolean;
+      alternatives: Array<{
+        text: string;
+        provenance: { source: string; method?: string; model?: string; seed?: number; score?: number; parameters?: Record<string, unknown> };
+      }>;
+    }
+  >;
   preferencePairs: Array<{ level: string; position?: number; chosen: string; rejected: string; origin: string }>;
 }
 
 const annotationsOf = (line: string): Annotations => (JSON.parse(line) as { cot_studio: Annotations }).cot_studio;
-const reasoningOf = (line: string): string => /<REASONING>([\s\S]*?)<\/REASONING>/.exec((JSON.parse(line) as { conversations: Array<{ value: string }> }).conversations[1]?.value ?? '')?.[1] ?? '';
+const reasoningOf = (line: string): string =>
+  /<REASONING>([\s\S]*?)<\/REASONING>/.exec((JSON.parse(line) as { conversations: Array<{ value: string }> }).conversations[1]?.value ?? '')?.[1] ?? '';
 
 describe('regenerating a segment in the extension host', function () {
   this.timeout(180_000);
@@ -36,7 +46,16 @@ describe('regenerating a segment in the extension host', function () {
     let result: RegenerateResult | undefined;
     // A tiny bigram model sometimes ends every candidate before the closing tag; other seeds then do better.
     for (let seed = 1; seed <= 5 && !result?.candidates.length; seed++) {
-      result = await vscode.commands.executeCommand<RegenerateResult>('cotStudio.regenerateSegment', { uri, line: 2, segment: 2, method: 'beam', candidates: 8, seed, rank: 'logprob', maxTokens: 160 });
+      result = await vscode.commands.executeCommand<RegenerateResult>('cotStudio.regenerateSegment', {
+        uri,
+        line: 2,
+        segment: 2,
+        method: 'beam',
+        candidates: 8,
+        seed,
+        rank: 'logprob',
+        maxTokens: 160,
+      });
     }
     assert.ok(result && result.candidates.length > 0, `no candidate kept its </REASONING>: ${JSON.stringify(result?.dropped)}`);
     assert.equal(result.candidates.length + result.dropped.length, 8);
@@ -45,7 +64,10 @@ describe('regenerating a segment in the extension host', function () {
     assert.equal(result.provenance.model, 'tiny-bigram');
     assert.equal(result.chosen, 0, 'best first');
     const scores = result.candidates.map((candidate) => candidate.score ?? -Infinity);
-    assert.deepEqual(scores, [...scores].sort((a, b) => b - a));
+    assert.deepEqual(
+      scores,
+      [...scores].sort((a, b) => b - a),
+    );
 
     const stored = annotationsOf(cot.readLine(uri, 2)).segments['2']?.alternatives ?? [];
     assert.deepEqual(
@@ -67,19 +89,34 @@ describe('regenerating a segment in the extension host', function () {
     assert.ok(best, 'the previous test stored alternatives');
     await vscode.commands.executeCommand('cotStudio.acceptAlternative', { uri, line: 2, segment: 2, alternative: 0 });
     await vscode.commands.executeCommand('workbench.action.files.save');
-    for (const deadline = Date.now() + 10_000; cot.openDatasets().find((d) => d.uri === uri)?.dirty && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 100));
+    for (const deadline = Date.now() + 10_000; cot.openDatasets().find((d) => d.uri === uri)?.dirty && Date.now() < deadline; )
+      await new Promise((resolve) => setTimeout(resolve, 100));
     const saved = fs.readFileSync(file, 'utf8').split('\n')[1] ?? '';
     assert.equal(reasoningOf(saved), best);
     const annotations = annotationsOf(saved);
-    assert.deepEqual(annotations.preferencePairs.at(-1), { ...annotations.preferencePairs.at(-1), level: 'segment', position: 2, chosen: best, rejected: previous, origin: 'accepted-alternative' });
+    assert.deepEqual(annotations.preferencePairs.at(-1), {
+      ...annotations.preferencePairs.at(-1),
+      level: 'segment',
+      position: 2,
+      chosen: best,
+      rejected: previous,
+      origin: 'accepted-alternative',
+    });
     assert.equal(annotations.segments['3']?.stale, true, 'CONCLUSION was written for the old reasoning');
     const untouched = fs.readFileSync(path.join(datasetsDir, 'llava_cot.jsonl'), 'utf8').split('\n');
     const now = fs.readFileSync(file, 'utf8').split('\n');
-    assert.deepEqual(now.filter((_, i) => i !== 1), untouched.filter((_, i) => i !== 1), 'only line 2 changed');
+    assert.deepEqual(
+      now.filter((_, i) => i !== 1),
+      untouched.filter((_, i) => i !== 1),
+      'only line 2 changed',
+    );
   });
 
   it('refuses bad arguments, naming the field', async () => {
-    await assert.rejects(Promise.resolve(vscode.commands.executeCommand('cotStudio.regenerateSegment', { uri, line: 2, segment: 2, candidates: 99 })), /candidates/);
+    await assert.rejects(
+      Promise.resolve(vscode.commands.executeCommand('cotStudio.regenerateSegment', { uri, line: 2, segment: 2, candidates: 99 })),
+      /candidates/,
+    );
     await assert.rejects(Promise.resolve(vscode.commands.executeCommand('cotStudio.regenerateSegment', { uri, line: 2, segment: 40 })), /no segment 40/);
   });
 });

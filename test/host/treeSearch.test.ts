@@ -28,7 +28,9 @@ describe('tree search in the extension host', function () {
   before(async () => {
     cot = await activate();
     judge = await startScriptedJudge();
-    await vscode.workspace.getConfiguration('cotStudio').update('mcts.judges', [{ baseUrl: judge.url, model: 'scripted-step-judge' }], vscode.ConfigurationTarget.Global);
+    await vscode.workspace
+      .getConfiguration('cotStudio')
+      .update('mcts.judges', [{ baseUrl: judge.url, model: 'scripted-step-judge' }], vscode.ConfigurationTarget.Global);
     ({ scratch, file, uri } = await openFixtureCopy(cot, 'cot-studio-mcts-'));
   });
 
@@ -43,7 +45,16 @@ describe('tree search in the extension host', function () {
     // The tiny bigram model writes something different for every seed; a run with a reflection proposal is
     // wanted for the next test, so a few seeds are tried.
     for (let seed = 1; seed <= 6 && !(result?.candidates.length && result.reflections?.length); seed++) {
-      result = await vscode.commands.executeCommand<RegenerateResult>('cotStudio.regenerateSegment', { uri, line: 2, segment: 2, method: 'mcts', iterations: 12, samples: 4, seed, maxTokens: 120 });
+      result = await vscode.commands.executeCommand<RegenerateResult>('cotStudio.regenerateSegment', {
+        uri,
+        line: 2,
+        segment: 2,
+        method: 'mcts',
+        iterations: 12,
+        samples: 4,
+        seed,
+        maxTokens: 120,
+      });
     }
     assert.ok(result?.tree && result.bestPath, 'a tree search returns its tree');
     assert.equal(result.provenance.method, 'mcts');
@@ -71,7 +82,9 @@ describe('tree search in the extension host', function () {
     // Siblings the judge cut at the segment are stored as step-level pairs against the best candidate.
     assert.ok(result.pairs && result.pairs.length > 0, 'the search cut a sibling of the segment');
     // Earlier seeds' runs stored their own pairs before them.
-    const pairs = annotationsOf(cot.readLine(uri, 2)).preferencePairs.filter((pair) => pair.origin === 'mcts-sibling').slice(-result.pairs.length);
+    const pairs = annotationsOf(cot.readLine(uri, 2))
+      .preferencePairs.filter((pair) => pair.origin === 'mcts-sibling')
+      .slice(-result.pairs.length);
     assert.deepEqual(
       pairs.map(({ level, position, chosen, rejected }) => ({ level, position, chosen, rejected })),
       result.pairs.map(({ chosen, rejected }) => ({ level: 'segment', position: 2, chosen, rejected })),
@@ -81,7 +94,16 @@ describe('tree search in the extension host', function () {
 
   it('stops when cancelled, keeping nothing of the run', async () => {
     const before = cot.readLine(uri, 3);
-    const running = vscode.commands.executeCommand<RegenerateResult>('cotStudio.regenerateSegment', { uri, line: 3, segment: 2, method: 'mcts', iterations: 200, samples: 4, seed: 1, maxTokens: 400 });
+    const running = vscode.commands.executeCommand<RegenerateResult>('cotStudio.regenerateSegment', {
+      uri,
+      line: 3,
+      segment: 2,
+      method: 'mcts',
+      iterations: 200,
+      samples: 4,
+      seed: 1,
+      maxTokens: 400,
+    });
     await new Promise((resolve) => setTimeout(resolve, 1500));
     await vscode.commands.executeCommand('cotStudio.cancelRegeneration', { uri });
     const cancelled = await running;
@@ -96,7 +118,14 @@ describe('tree search in the extension host', function () {
     const before = responseOf(cot.readLine(uri, 2));
     const start = before.indexOf('<REASONING>') + '<REASONING>'.length;
     const edited = reflection.text.replace(/\s*$/, ' (checked)');
-    await vscode.commands.executeCommand('cotStudio.acceptReflectionProposal', { uri, line: 2, segment: 2, text: edited, wrong: reflection.wrong, correction: reflection.correction });
+    await vscode.commands.executeCommand('cotStudio.acceptReflectionProposal', {
+      uri,
+      line: 2,
+      segment: 2,
+      text: edited,
+      wrong: reflection.wrong,
+      correction: reflection.correction,
+    });
     const after = responseOf(cot.readLine(uri, 2));
     assert.equal(after, before.slice(0, start) + edited);
     assert.ok(after.includes('I think I have made a mistake. Let me rethink it.'));
@@ -106,6 +135,9 @@ describe('tree search in the extension host', function () {
     await vscode.commands.executeCommand('workbench.action.files.save');
     const saved = fs.readFileSync(file, 'utf8').split('\n')[1] ?? '';
     assert.equal(responseOf(saved), after);
-    await assert.rejects(Promise.resolve(vscode.commands.executeCommand('cotStudio.acceptReflectionProposal', { uri, line: 2, segment: 2, text: '' })), /text|wrong/);
+    await assert.rejects(
+      Promise.resolve(vscode.commands.executeCommand('cotStudio.acceptReflectionProposal', { uri, line: 2, segment: 2, text: '' })),
+      /text|wrong/,
+    );
   });
 });

@@ -22,7 +22,14 @@ const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-author-grammar
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
 const chat = (reply: string, extra: JsonObject = {}): string =>
-  JSON.stringify({ messages: [{ role: 'user', content: '<image>Q?' }, { role: 'assistant', content: reply }], images: ['a.png'], ...extra });
+  JSON.stringify({
+    messages: [
+      { role: 'user', content: '<image>Q?' },
+      { role: 'assistant', content: reply },
+    ],
+    images: ['a.png'],
+    ...extra,
+  });
 const findings = (line: string) => checkLine(line, everywhere).results.map(({ check, severity, message }) => `${severity} ${check} ${message}`);
 const segmentsOf = (line: string) => readRecordState(line).parsed.responses[0].segments.map((segment) => [segment.label, segment.text]);
 const stepValidity = (output: string) => REWARDS['step-validity'].score({ output, groundTruth: null });
@@ -45,7 +52,7 @@ describe('Mulberry sections as Mulberry and R1-VL read them', () => {
       ['Step 2', 'Corresponding angles are congruent, so angle 5 is 57 degrees.'],
       ['Final answer', 'A'],
     ]);
-    const bare = colon.replace("step by step:", 'step by step');
+    const bare = colon.replace('step by step:', 'step by step');
     assert.deepEqual(findings(chat(bare)), []);
   });
 
@@ -99,14 +106,21 @@ describe('OpenVLThinker summary between </think> and <answer>', () => {
     );
     assert.equal(REWARDS.openvlthinker.score({ output: reply, groundTruth: '15' }), 1);
     const bare = '<think>65 - 50 = 15</think>\n<answer>15</answer>';
-    assert.deepEqual(readRecordState(chat(bare)).parsed.responses[0].segments.map((segment) => segment.kind), ['think', 'answer'], 'no summary: the indices of before');
+    assert.deepEqual(
+      readRecordState(chat(bare)).parsed.responses[0].segments.map((segment) => segment.kind),
+      ['think', 'answer'],
+      'no summary: the indices of before',
+    );
   });
 
   it('rates, edits, regenerates and exports the answer at its own index', () => {
     const ratings = [1, 0, 1] as const;
     const rated = ratings.reduce((text, rating, segment) => applyOperation(text, { kind: 'rateSegment', line: 1, segment, rating }, context).text, line);
     const state = readRecordState(rated);
-    assert.deepEqual([0, 1, 2].map((index) => state.annotations.segments[String(index)]?.rating), ratings);
+    assert.deepEqual(
+      [0, 1, 2].map((index) => state.annotations.segments[String(index)]?.rating),
+      ratings,
+    );
     const edited = applyOperation(rated, { kind: 'editSegment', line: 1, segment: 1, text: 'So 15.' }, context).text;
     assert.match(edited, /<\/think>\\n\\nSo 15. \\n\\n<answer>15<\/answer>/);
     assert.throws(() => applyOperation(rated, { kind: 'editSegment', line: 1, segment: 1, text: ' ' }, context), /a summary cannot be emptied/);
@@ -114,13 +128,22 @@ describe('OpenVLThinker summary between </think> and <answer>', () => {
     const { request, boundary } = segmentRequest(state.parsed, { side: 'primary' }, 1);
     assert.ok('messages' in request.prompt && request.prompt.messages[1].content.endsWith('</think>\n\n'));
     assert.deepEqual(request.sampling?.stop, ['<answer>']);
-    assert.deepEqual(segmentCandidateText({ text: 'The difference is 15.\n\n', finishReason: 'stop' } as Parameters<typeof segmentCandidateText>[0], boundary), { text: 'The difference is 15.' });
+    assert.deepEqual(
+      segmentCandidateText({ text: 'The difference is 15.\n\n', finishReason: 'stop' } as Parameters<typeof segmentCandidateText>[0], boundary),
+      { text: 'The difference is 15.' },
+    );
 
     const input = readExportInput(rated, 1);
     assert.ok(!('refusal' in input));
     const steps = ratedResponses(input);
     assert.ok(!('refusal' in steps));
-    assert.deepEqual(steps[0].steps.slice(1).map((step) => [step.text, step.rating]), [[summary, 0], ['15', 1]]);
+    assert.deepEqual(
+      steps[0].steps.slice(1).map((step) => [step.text, step.rating]),
+      [
+        [summary, 0],
+        ['15', 1],
+      ],
+    );
   });
 
   it('keeps ratings an earlier version gave, which did not count the summary', () => {
@@ -139,7 +162,7 @@ describe('OpenVLThinker summary between </think> and <answer>', () => {
     assert.equal(annotations.segments['1'], undefined);
     assert.deepEqual([annotations.preferencePairs[0].position, annotations.history[0].segment], [2, 2]);
     const accepted = applyOperation(legacy, { kind: 'acceptAlternative', line: 1, segment: 2, alternative: 0 }, context).text;
-    assert.match(accepted, /<answer>16<\/answer>/, 'the answer\'s alternative replaces the answer');
+    assert.match(accepted, /<answer>16<\/answer>/, "the answer's alternative replaces the answer");
 
     // A record without a summary keeps its block byte for byte: nothing moves, nothing is stamped.
     const plain = chat('<think>65 - 50 = 15</think><answer>15</answer>', { cot_studio: { version: 1, segments: { '1': { rating: 1, alternatives: [] } } } });
@@ -151,8 +174,16 @@ describe('OpenVLThinker summary between </think> and <answer>', () => {
 describe('LLaVA-CoT stage names', () => {
   it('names a tag that is no stage', () => {
     // The four-stage reply of LLaVA-CoT's train.jsonl (PKU-YuanGroup/LLaVA-CoT), with CAPTION renamed.
-    const reply = '<SUMMARY> I will count the shapes. </SUMMARY>\n\n<DESCRIPTION> Three circles and two squares. </DESCRIPTION>\n\n<REASONING> 3 + 2 = 5. </REASONING>\n\n<CONCLUSION> 5 </CONCLUSION>';
-    const line = JSON.stringify({ id: 'x', image: 'a.png', conversations: [{ from: 'human', value: 'How many shapes?' }, { from: 'gpt', value: reply }] });
+    const reply =
+      '<SUMMARY> I will count the shapes. </SUMMARY>\n\n<DESCRIPTION> Three circles and two squares. </DESCRIPTION>\n\n<REASONING> 3 + 2 = 5. </REASONING>\n\n<CONCLUSION> 5 </CONCLUSION>';
+    const line = JSON.stringify({
+      id: 'x',
+      image: 'a.png',
+      conversations: [
+        { from: 'human', value: 'How many shapes?' },
+        { from: 'gpt', value: reply },
+      ],
+    });
     assert.deepEqual(findings(line), [
       "error stage-grammar conversations[1].value: unknown stage <DESCRIPTION>; LLaVA-CoT's stages are SUMMARY, CAPTION, REASONING, CONCLUSION",
       'error stage-grammar conversations[1].value: <CAPTION> stage is missing',
@@ -178,12 +209,21 @@ describe('why a line is no record', () => {
         value,
       ]);
     }
-    assert.match(unparseable('{"id": 1, "conversations": [')[0] ?? '', /^not valid JSON: the line ends at column 28 inside the record: a cut-off line, or a record spread over several lines/);
+    assert.match(
+      unparseable('{"id": 1, "conversations": [')[0] ?? '',
+      /^not valid JSON: the line ends at column 28 inside the record: a cut-off line, or a record spread over several lines/,
+    );
     assert.deepEqual(unparseable('{"a": 1}{"b": 2}'), ['not valid JSON: text after the record at column 9: JSON Lines holds one record per line', '{"b": 2}']);
-    assert.equal(unparseable('[{"a": 1}, {"b": 2}]')[0], 'a record must be a JSON object, found an array of 2 objects: JSON Lines holds one record per line, not a list of them');
-    assert.equal(unparseable(JSON.stringify(JSON.stringify({ a: 1 })))[0], 'a record must be a JSON object, found a string that holds a JSON object: the record was encoded twice (decode the string once more)');
+    assert.equal(
+      unparseable('[{"a": 1}, {"b": 2}]')[0],
+      'a record must be a JSON object, found an array of 2 objects: JSON Lines holds one record per line, not a list of them',
+    );
+    assert.equal(
+      unparseable(JSON.stringify(JSON.stringify({ a: 1 })))[0],
+      'a record must be a JSON object, found a string that holds a JSON object: the record was encoded twice (decode the string once more)',
+    );
     assert.equal(unparseable('42')[0], 'a record must be a JSON object, found a number');
-    assert.match(unparseable('{"a" 1}')[0] ?? '', /^not valid JSON: /, 'another mistake keeps the parser\'s message');
+    assert.match(unparseable('{"a" 1}')[0] ?? '', /^not valid JSON: /, "another mistake keeps the parser's message");
   });
 
   it('places the column after a byte order mark, and validate prints it', async () => {

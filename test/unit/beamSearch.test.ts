@@ -86,7 +86,11 @@ describe('knockout judge', () => {
       assert.equal(ranking.judgeCalls, n - 1);
       const best = texts.reduce((a, b) => (b.length > a.length ? b : a));
       assert.equal(texts[ranking.order[0] as number], best);
-      assert.deepEqual([...ranking.order].sort(), texts.map((_, i) => i), 'every candidate is ranked once');
+      assert.deepEqual(
+        [...ranking.order].sort(),
+        texts.map((_, i) => i),
+        'every candidate is ranked once',
+      );
     }
   });
 
@@ -165,7 +169,12 @@ describe('beam search with the bigram model', () => {
 
   it('regenerates a stage: candidates end at the closing tag, the rest are dropped with a reason', async () => {
     const parsed = record(llava[1] as string);
-    const result = await beamSearch(engine, makeScorer('logprob'), engine, parsed, { side: 'primary' }, 2, { ...DEFAULT_BEAM, candidates: 8, seed: 3, maxTokens: 120 });
+    const result = await beamSearch(engine, makeScorer('logprob'), engine, parsed, { side: 'primary' }, 2, {
+      ...DEFAULT_BEAM,
+      candidates: 8,
+      seed: 3,
+      maxTokens: 120,
+    });
     const [stage] = result.stages;
     assert.ok(stage);
     assert.equal(stage.label, 'REASONING');
@@ -190,21 +199,33 @@ describe('beam search with the bigram model', () => {
       assert.ok(good !== undefined && bad !== undefined && good < 0 && bad < 0);
       assert.ok(Math.abs((ranking.scores[i] ?? -1) - Math.exp(good) / (Math.exp(good) + Math.exp(bad))) < 1e-9);
     }
-    assert.deepEqual(ranking.order, [0, 1, 2].sort((a, b) => (ranking.scores[b] ?? 0) - (ranking.scores[a] ?? 0) || a - b));
+    assert.deepEqual(
+      ranking.order,
+      [0, 1, 2].sort((a, b) => (ranking.scores[b] ?? 0) - (ranking.scores[a] ?? 0) || a - b),
+    );
     await assert.rejects(engine.nextTokenLogprobs({ text: 'x' }, ['two tokens']), /'two tokens' is \d+ tokens for .*; a reward token must be one/);
     assert.throws(() => makeScorer('reward-model'), /set cotStudio.rewardModel.model/);
   });
 
   it('regenerates the rest stage by stage, each from the winner before it', async () => {
     const parsed = record(llava[1] as string);
-    const result = await beamSearch(engine, makeScorer('logprob'), engine, parsed, { side: 'primary' }, 1, { ...DEFAULT_BEAM, candidates: 8, seed: 11, maxTokens: 120, rest: true });
+    const result = await beamSearch(engine, makeScorer('logprob'), engine, parsed, { side: 'primary' }, 1, {
+      ...DEFAULT_BEAM,
+      candidates: 8,
+      seed: 11,
+      maxTokens: 120,
+      rest: true,
+    });
     assert.ok(result.stages.length >= 1);
     result.stages.forEach((stage, i) => {
       assert.equal(stage.segment, 1 + i);
       const previous = result.stages[i - 1];
       if (previous?.chosen !== undefined) {
         const winner = previous.candidates[previous.chosen]?.text ?? '';
-        assert.ok(stage.prefix.includes(`${winner} </${previous.label}>`) || stage.prefix.includes(`${winner}</${previous.label}>`), `stage ${stage.label} continues from the ${previous.label} winner`);
+        assert.ok(
+          stage.prefix.includes(`${winner} </${previous.label}>`) || stage.prefix.includes(`${winner}</${previous.label}>`),
+          `stage ${stage.label} continues from the ${previous.label} winner`,
+        );
       }
     });
     const complete = result.stages.every((stage) => stage.chosen !== undefined);

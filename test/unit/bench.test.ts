@@ -86,7 +86,10 @@ describe('cot-studio bench', () => {
     assert.equal(row('index').unit, 'MB/s');
     const [, indexedMs] = /^(\d+) ms against/.exec(row('index').note) ?? [];
     assert.ok(Number(indexedMs) >= Number(openMs), 'the whole index comes after the first stretch');
-    assert.ok(Math.abs(row('index').ours - megabytes / (Number(indexedMs) / 1e3)) / row('index').ours < 0.05, 'the index throughput is the file over the time to index it whole');
+    assert.ok(
+      Math.abs(row('index').ours - megabytes / (Number(indexedMs) / 1e3)) / row('index').ours < 0.05,
+      'the index throughput is the file over the time to index it whole',
+    );
     for (const id of ['stats-rss', 'validate-rss']) {
       assert.equal(row(id).baseline, megabytes, `${id} is against the file size`);
       const [, peak, ofOne] = /peak ([\d.]+) MB less ([\d.]+) MB/.exec(row(id).note) ?? [];
@@ -117,11 +120,14 @@ describe('cot-studio bench', () => {
   });
 
   it('exits 2 for an option of another bench', async () => {
-    await assert.rejects(execute(process.execPath, [cli, 'bench', '--only', 'dataset', '--stream-records', '10']), (error: { code: number; stderr: string }) => {
-      assert.equal(error.code, 2);
-      assert.match(error.stderr, /--stream-records does not apply to the dataset bench/);
-      return true;
-    });
+    await assert.rejects(
+      execute(process.execPath, [cli, 'bench', '--only', 'dataset', '--stream-records', '10']),
+      (error: { code: number; stderr: string }) => {
+        assert.equal(error.code, 2);
+        assert.match(error.stderr, /--stream-records does not apply to the dataset bench/);
+        return true;
+      },
+    );
     await assert.rejects(execute(process.execPath, [cli, 'bench', '--only', 'stream', '--big-records', '1000']), (error: { code: number; stderr: string }) => {
       assert.equal(error.code, 2);
       assert.match(error.stderr, /--big-records does not apply to the stream bench/);

@@ -21,7 +21,19 @@ describe('cot-studio bench --only engine', () => {
     let stdout: string;
     try {
       makeTestModel(modelDir, { kind: 'random', layers: 1, hidden: 32, heads: 2, kvHeads: 1, vocab: 384 });
-      ({ stdout } = await execute(process.execPath, ['--expose-gc', cli, 'bench', '--only', 'engine', '--quick', '--engine-model', modelDir, '--json', '--out', out]));
+      ({ stdout } = await execute(process.execPath, [
+        '--expose-gc',
+        cli,
+        'bench',
+        '--only',
+        'engine',
+        '--quick',
+        '--engine-model',
+        modelDir,
+        '--json',
+        '--out',
+        out,
+      ]));
       written = JSON.parse(fs.readFileSync(out, 'utf8'));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -50,7 +62,8 @@ describe('cot-studio bench --only engine', () => {
       engineMeasureIdSchema.options.filter((id) => !skippedIds.includes(id)),
     );
     // A count of candidates kept may be none (random weights seldom close a stage); every other figure is a positive ratio.
-    for (const row of model.rows) assert.ok(Number.isFinite(row.ratio) && (row.ratio > 0 || (row.unit === 'candidates' && row.ratio === 0)), `${row.id}: ratio ${row.ratio}`);
+    for (const row of model.rows)
+      assert.ok(Number.isFinite(row.ratio) && (row.ratio > 0 || (row.unit === 'candidates' && row.ratio === 0)), `${row.id}: ratio ${row.ratio}`);
     const kept = model.rows.find((row) => row.id === 'grammar-kept');
     assert.ok(kept && kept.ours <= kept.baseline && kept.baseline === 8, `candidates kept under the grammar: ${kept?.ours} of ${kept?.baseline}`);
     assert.match(kept.note, /^sampled freely and dropped afterwards, \d of 8 were kept/);
@@ -60,9 +73,15 @@ describe('cot-studio bench --only engine', () => {
     assert.ok(perKept && perKept.ours <= 1.1, `tokens computed per kept ${perKept?.ours}`);
     assert.match(model.rows.find((row) => row.id === 'prefix-hit')?.note ?? '', /^reused [1-9]\d* of \d+ prompt tokens/);
     for (const n of [4, 8]) {
-      assert.match(model.rows.find((row) => row.id === `regenerate-${n}`)?.note ?? '', new RegExp(`^median of 1; \\d+ of ${n} candidates valid; same candidates;`));
+      assert.match(
+        model.rows.find((row) => row.id === `regenerate-${n}`)?.note ?? '',
+        new RegExp(`^median of 1; \\d+ of ${n} candidates valid; same candidates;`),
+      );
       const stagePerKept = model.rows.find((row) => row.id === `regenerate-${n}-per-kept`);
-      assert.ok(stagePerKept && stagePerKept.ours <= 1.1 && stagePerKept.baseline > stagePerKept.ours, `beam n=${n}: ${stagePerKept?.ours} against ${stagePerKept?.baseline} per kept`);
+      assert.ok(
+        stagePerKept && stagePerKept.ours <= 1.1 && stagePerKept.baseline > stagePerKept.ours,
+        `beam n=${n}: ${stagePerKept?.ours} against ${stagePerKept?.baseline} per kept`,
+      );
     }
     for (const iterations of [8, 16]) {
       const search = model.rows.find((row) => row.id === `mcts-${iterations}`);
@@ -70,7 +89,10 @@ describe('cot-studio bench --only engine', () => {
       assert.match(search?.note ?? '', /^median of 1; \d+ steps in the tree; same tree;/, 'the prefix cache changes nothing the search finds');
       const searchPerKept = model.rows.find((row) => row.id === `mcts-${iterations}-per-kept`);
       // Every expansion continues a prefix an earlier round computed: with the cache that prefix is not computed again.
-      assert.ok(searchPerKept && searchPerKept.baseline > searchPerKept.ours, `tree search ${iterations}: ${searchPerKept?.ours} against ${searchPerKept?.baseline}`);
+      assert.ok(
+        searchPerKept && searchPerKept.baseline > searchPerKept.ours,
+        `tree search ${iterations}: ${searchPerKept?.ours} against ${searchPerKept?.baseline}`,
+      );
     }
   });
 

@@ -30,14 +30,19 @@ function qwenTokenizer(): Tokenizer {
 function builtTokenizer(): Tokenizer {
   const { json } = trainTokenizer(readCorpus(['llava_cot.jsonl', 'mulberry.jsonl', 'r1vl.jsonl'].map((name) => path.join(datasetsDir, name))), 900);
   const tags = new Set<string>(STAGE_TAGS);
-  const withoutTags = { ...json, added_tokens: json.added_tokens.filter((token) => !tags.has(token.content)), model: { ...json.model, vocab: Object.fromEntries(Object.entries(json.model.vocab).filter(([token]) => !tags.has(token))) } };
+  const withoutTags = {
+    ...json,
+    added_tokens: json.added_tokens.filter((token) => !tags.has(token.content)),
+    model: { ...json.model, vocab: Object.fromEntries(Object.entries(json.model.vocab).filter(([token]) => !tags.has(token))) },
+  };
   return new Tokenizer(withoutTags, { model_max_length: 2048 });
 }
 
 const stage = (label: string): Segment => ({ kind: 'stage', label, text: '', path: [], span: [0, 0] });
 const BOUNDARY = segmentBoundary(stage('REASONING'));
 const CLOSING = '</REASONING>';
-const decodeIds = (tokenizer: Tokenizer, ids: readonly number[]) => (ids.length === 0 ? '' : tokenizer.decode([...ids], { skip_special_tokens: false, clean_up_tokenization_spaces: false }));
+const decodeIds = (tokenizer: Tokenizer, ids: readonly number[]) =>
+  ids.length === 0 ? '' : tokenizer.decode([...ids], { skip_special_tokens: false, clean_up_tokenization_spaces: false });
 
 /**
  * The tokens a decode draws from: the pieces every tag, header and think/answer tag is spelled with (alone, after a
@@ -59,10 +64,24 @@ type Mode = 'forbidden strings' | 'regular expression' | 'nothing';
  * its tokens must be allowed, and it must end the candidate. The draw keeps trying to spell markup: half the time it
  * sets out to spell a tag (its tokens made far likelier one after another), so tags are tried all the time.
  */
-function drawThenClose(tokenizer: Tokenizer, pool: readonly number[], spellings: readonly number[][], mode: Mode, seed: number, steps: number): { text: string; closedItself: boolean } {
-  const detokenize = (indices: readonly number[]) => decodeIds(tokenizer, indices.map((index) => pool[index] as number));
+function drawThenClose(
+  tokenizer: Tokenizer,
+  pool: readonly number[],
+  spellings: readonly number[][],
+  mode: Mode,
+  seed: number,
+  steps: number,
+): { text: string; closedItself: boolean } {
+  const detokenize = (indices: readonly number[]) =>
+    decodeIds(
+      tokenizer,
+      indices.map((index) => pool[index] as number),
+    );
   const closing = tokenizer.encode(CLOSING, { add_special_tokens: false }).ids.map((id) => pool.indexOf(id));
-  const regex = mode === 'regular expression' ? TextRegex.compile(constraintRegex({ forbid: BOUNDARY.forbid, stop: BOUNDARY.stop, requireStop: true }) as string) : undefined;
+  const regex =
+    mode === 'regular expression'
+      ? TextRegex.compile(constraintRegex({ forbid: BOUNDARY.forbid, stop: BOUNDARY.stop, requireStop: true }) as string)
+      : undefined;
   const candidate = new CandidateDecode(detokenize, BOUNDARY.stop, steps + closing.length, true, mode === 'forbidden strings' ? BOUNDARY.forbid : [], regex);
   const sampling = samplingSchema.parse({ temperature: 1 });
   const random = seededRandom(seed);
@@ -100,8 +119,10 @@ for (const [name, load] of [
       }
     });
 
-    it('draws other segments\' tags where nothing constrains the draw', () => {
-      const broken = Array.from({ length: 60 }, (_, seed) => drawThenClose(tokenizer, pool, spellings, 'nothing', seed, 5 + (seed % 40)).text).filter((text) => BOUNDARY.forbid.some((forbidden) => text.includes(forbidden)));
+    it("draws other segments' tags where nothing constrains the draw", () => {
+      const broken = Array.from({ length: 60 }, (_, seed) => drawThenClose(tokenizer, pool, spellings, 'nothing', seed, 5 + (seed % 40)).text).filter((text) =>
+        BOUNDARY.forbid.some((forbidden) => text.includes(forbidden)),
+      );
       assert.ok(broken.length > 10, `${broken.length} of 60 hold another tag`);
     });
 
@@ -110,7 +131,8 @@ for (const [name, load] of [
         let closedItself = 0;
         for (let seed = 0; seed < 60; seed++) {
           const drawn = drawThenClose(tokenizer, pool, spellings, mode, seed, 5 + (seed % 40));
-          for (const forbidden of BOUNDARY.forbid) assert.ok(!drawn.text.includes(forbidden), `seed ${seed}: ${JSON.stringify(drawn.text)} holds ${JSON.stringify(forbidden)}`);
+          for (const forbidden of BOUNDARY.forbid)
+            assert.ok(!drawn.text.includes(forbidden), `seed ${seed}: ${JSON.stringify(drawn.text)} holds ${JSON.stringify(forbidden)}`);
           if (drawn.closedItself) closedItself++;
         }
         assert.ok(closedItself < 60, 'most draws are closed by the test, from states all over the stage');

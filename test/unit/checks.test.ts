@@ -106,7 +106,9 @@ describe('checks over the fixtures', () => {
     assert.deepEqual(checkLine(lines[2], onDisk), { record: null, parsed: null, results: [] });
     assert.match(fixtureResults('edge_cases.jsonl', 4)[0].message, /^not valid JSON: /);
     assert.match(fixtureResults('edge_cases.jsonl', 5)[0].message, /^not valid JSON: /);
-    assert.deepEqual(fixtureResults('edge_cases.jsonl', 8), [{ check: 'unparseable', severity: 'error', message: 'a record must be a JSON object, found an array' }]);
+    assert.deepEqual(fixtureResults('edge_cases.jsonl', 8), [
+      { check: 'unparseable', severity: 'error', message: 'a record must be a JSON object, found an array' },
+    ]);
     assert.equal(checkLine(lines[0], onDisk).parsed?.id, 'edge-001');
   });
 });
@@ -121,9 +123,10 @@ describe('checkLine', () => {
 
   it('parses as the forced format and reports a record that does not fit it', () => {
     const line = fixtureLines('mulberry.jsonl')[0];
-    assert.deepEqual(checkLine(line, { ...onDisk, format: 'llava-cot' }).results.map((result) => [result.check, result.message]), [
-      ['unknown-format', 'not a llava-cot record: messages[1].content: no LLaVA-CoT stage tags (<SUMMARY>, <CAPTION>, <REASONING>, <CONCLUSION>)'],
-    ]);
+    assert.deepEqual(
+      checkLine(line, { ...onDisk, format: 'llava-cot' }).results.map((result) => [result.check, result.message]),
+      [['unknown-format', 'not a llava-cot record: messages[1].content: no LLaVA-CoT stage tags (<SUMMARY>, <CAPTION>, <REASONING>, <CONCLUSION>)']],
+    );
     assert.equal(checkLine(line, { ...onDisk, format: 'sharegpt' }).parsed?.format, 'sharegpt');
   });
 });
@@ -161,12 +164,16 @@ describe('stage-grammar', () => {
 
   it('checks stages in any format that carries them, e.g. an MMPR side', () => {
     const results = check({ image: 'a.png', question: '<image>\nQ', chosen: stages(), rejected: stages(' 9 ', '') });
-    assert.deepEqual(results.map((result) => result.message), ['rejected: <CAPTION> stage is missing']);
+    assert.deepEqual(
+      results.map((result) => result.message),
+      ['rejected: <CAPTION> stage is missing'],
+    );
   });
 });
 
 describe('section-grammar', () => {
-  const messages = (answer: string) => check(chat('<image>Q', answer, { images: 'a.png' })).map((result) => result.message.replace('messages[1].content: ', ''));
+  const messages = (answer: string) =>
+    check(chat('<image>Q', answer, { images: 'a.png' })).map((result) => result.message.replace('messages[1].content: ', ''));
 
   it('accepts a repeated step only right after the reflection phrase', () => {
     const reflected = `${MULBERRY}### Step 1:\nwrong\n\nI think I have made a mistake. Let me rethink it.\n\n### Step 1:\nright\n\n### Step 2:\nmore\n\n### The final answer is:\n9`;
@@ -181,8 +188,12 @@ describe('section-grammar', () => {
 
   it('reports a missing step, a repeated final answer and headers out of order', () => {
     assert.deepEqual(messages(`${MULBERRY}### The final answer is:\n9`), ['no "### Step 1:" header']);
-    assert.deepEqual(messages(`${MULBERRY}### Step 1:\nx\n\n### The final answer is:\n9\n\n### The final answer is:\n9`), ['"### The final answer is:" appears 2 times']);
-    assert.deepEqual(messages(`${MULBERRY}### Step 1:\nx\n\n### The final answer is:\n9\n\n### Step 2:\ny`), ['"### Step 2:" comes after "### The final answer is:"']);
+    assert.deepEqual(messages(`${MULBERRY}### Step 1:\nx\n\n### The final answer is:\n9\n\n### The final answer is:\n9`), [
+      '"### The final answer is:" appears 2 times',
+    ]);
+    assert.deepEqual(messages(`${MULBERRY}### Step 1:\nx\n\n### The final answer is:\n9\n\n### Step 2:\ny`), [
+      '"### Step 2:" comes after "### The final answer is:"',
+    ]);
   });
 });
 
@@ -190,7 +201,9 @@ describe('think-answer-form', () => {
   it('names missing tags and text before <think>', () => {
     const messages = (answer: string) => check(chat('<image>Q', answer, { images: ['a.png'] })).map(({ severity, message }) => `${severity} ${message}`);
     assert.deepEqual(messages(' <think>t</think>\n<answer>a</answer>\n'), []);
-    assert.deepEqual(messages('<think>t</think>'), ['error messages[1].content: missing <answer>, </answer>; expected <think>…</think> then <answer>…</answer>']);
+    assert.deepEqual(messages('<think>t</think>'), [
+      'error messages[1].content: missing <answer>, </answer>; expected <think>…</think> then <answer>…</answer>',
+    ]);
     assert.deepEqual(messages('So: <think>t</think><answer>a</answer>'), ['error messages[1].content: text before <think>: "So:"']);
   });
 });
@@ -224,7 +237,16 @@ describe('image-token-count', () => {
   });
 
   it('lets LLaVA-CoT and MMPR put a single image without a token, but not two', () => {
-    assert.deepEqual(checksOf({ ...llava(stages()), conversations: [{ from: 'human', value: 'Q' }, { from: 'gpt', value: stages() }] }), []);
+    assert.deepEqual(
+      checksOf({
+        ...llava(stages()),
+        conversations: [
+          { from: 'human', value: 'Q' },
+          { from: 'gpt', value: stages() },
+        ],
+      }),
+      [],
+    );
     assert.deepEqual(checksOf({ image: 'a.png', question: 'Q', chosen: 'x', rejected: 'y' }), []);
     assert.deepEqual(checksOf({ image: ['a.png', 'b.png'], question: '<image>\nQ', chosen: 'x', rejected: 'y' }), ['image-token-count']);
   });
@@ -283,7 +305,10 @@ describe('checkRecord', () => {
     const line = fixtureLines('llava_cot.jsonl')[9];
     const parsed = parseRecord(JSON.parse(line) as JsonObject);
     assert.ok(!('error' in parsed));
-    assert.deepEqual(checkRecord(line, JSON.parse(line) as JsonObject, parsed, { imageProblem: (image) => `image not found: ${image}` }).map((result) => result.check), ['stage-grammar', 'image-missing']);
+    assert.deepEqual(
+      checkRecord(line, JSON.parse(line) as JsonObject, parsed, { imageProblem: (image) => `image not found: ${image}` }).map((result) => result.check),
+      ['stage-grammar', 'image-missing'],
+    );
   });
 });
 
@@ -301,10 +326,16 @@ describe('reward checks', () => {
   });
 
   it('says nothing when the answer matches, or when there is no ground truth', () => {
-    assert.deepEqual(checkLine(pair('Five bars.\nFinal answer: 5'), context).results.filter((result) => result.check === 'reward'), []);
+    assert.deepEqual(
+      checkLine(pair('Five bars.\nFinal answer: 5'), context).results.filter((result) => result.check === 'reward'),
+      [],
+    );
     const withoutTruth = JSON.parse(pair('Final answer: 4')) as Record<string, unknown>;
     delete withoutTruth.answer_gt;
-    assert.deepEqual(checkLine(JSON.stringify(withoutTruth), context).results.filter((result) => result.check === 'reward'), []);
+    assert.deepEqual(
+      checkLine(JSON.stringify(withoutTruth), context).results.filter((result) => result.check === 'reward'),
+      [],
+    );
   });
 });
 

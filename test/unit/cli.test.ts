@@ -13,7 +13,6 @@ import { runCli } from '../harness/cli';
 import { datasetsDir } from '../harness/fixtures';
 import { scratchFolder } from '../harness/scratch';
 
-
 const run = runCli;
 
 const fixture = (name: string) => path.join(datasetsDir, name);
@@ -113,7 +112,10 @@ describe('stats of a range of a file', () => {
       }
       // A range from inside the file: its first bytes are a line's, counted as in the whole file.
       const cut = bytes.indexOf(0x0a, bytes.length >> 1) + 1;
-      const [head, tail] = await Promise.all([tallyRange(file, 0, cut, { imageRoots: [] }), tallyRange(file, cut, bytes.length, { imageRoots: [], blockBytes: 500 })]);
+      const [head, tail] = await Promise.all([
+        tallyRange(file, 0, cut, { imageRoots: [] }),
+        tallyRange(file, cut, bytes.length, { imageRoots: [], blockBytes: 500 }),
+      ]);
       assert.deepEqual(JSON.parse(JSON.stringify(mergeStatsParts(path.basename(file), [head, tail]))), expected);
       // The file's byte order mark alone on its first line leaves that line blank: no record.
       const markOnly = Buffer.concat([Buffer.from('\uFEFF\r\n'), bytes.subarray(3)]);

@@ -15,9 +15,14 @@ describe('cot-studio COMMAND --help', () => {
         assert.ok(stdout.startsWith(`Usage:\n  cot-studio ${command} `) || stdout.startsWith(`Usage:\n  cot-studio ${command}\n`), stdout.slice(0, 80));
         // Every line of the command's section, each form named in full, and no other command's.
         for (const line of COMMAND_USAGE[command].split('\n')) assert.ok(stdout.includes(line.replace(/^ {2}(?=\S)/, '  cot-studio ')), `${command}: ${line}`);
-        for (const other of COMMANDS.filter((name) => name !== command)) assert.ok(!stdout.includes(`  cot-studio ${other} `), `${command} --help shows ${other}`);
+        for (const other of COMMANDS.filter((name) => name !== command))
+          assert.ok(!stdout.includes(`  cot-studio ${other} `), `${command} --help shows ${other}`);
         assert.match(stdout, /Exit codes: 0 ok, 1 the data or the environment has errors, 2 bad usage\.\n$/);
-        assert.equal(stdout.includes('--engine-deadline S'), COMMAND_USAGE[command].includes('--model DIR'), 'the engine note goes with the commands that load a model');
+        assert.equal(
+          stdout.includes('--engine-deadline S'),
+          COMMAND_USAGE[command].includes('--model DIR'),
+          'the engine note goes with the commands that load a model',
+        );
       }
     });
   }

@@ -24,7 +24,9 @@ const copy = (name: string): string => {
 /** Runs the CLI with `input` on its standard input. */
 function withInput(input: Buffer, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [cliPath, ...args], { cwd: datasetsDir }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }));
+    const child = execFile(process.execPath, [cliPath, ...args], { cwd: datasetsDir }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+    );
     child.stdin?.end(input);
   });
 }
@@ -46,7 +48,11 @@ describe('inputs that are not regular files', () => {
   });
 
   it('reads - as standard input, to the same counts as the file, through a copy it leaves nowhere', async () => {
-    const copies = () => fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith('cot-studio-input-')).sort();
+    const copies = () =>
+      fs
+        .readdirSync(os.tmpdir())
+        .filter((name) => name.startsWith('cot-studio-input-'))
+        .sort();
     const before = copies();
     const bytes = fs.readFileSync(path.join(datasetsDir, 'llava_cot.jsonl'));
     const byName = await runCli('stats', path.join(datasetsDir, 'llava_cot.jsonl'), '--json');
@@ -59,7 +65,20 @@ describe('inputs that are not regular files', () => {
     assert.match(validated.stdout, /^-:8:\d+: error \[stage-grammar\]/m);
     assert.match(validated.stdout, /10 records: 2 errors/);
     assert.deepEqual(copies(), before, 'the copies of standard input are removed');
-    const regenerate = await withInput(bytes, 'regenerate', '-', '--line', '1', '--segment', '0', '--write', '--endpoint', 'http://127.0.0.1:1/v1', '--endpoint-model', 'm');
+    const regenerate = await withInput(
+      bytes,
+      'regenerate',
+      '-',
+      '--line',
+      '1',
+      '--segment',
+      '0',
+      '--write',
+      '--endpoint',
+      'http://127.0.0.1:1/v1',
+      '--endpoint-model',
+      'm',
+    );
     assert.equal(regenerate.code, 2);
     assert.match(regenerate.stderr, /--write and --all need a FILE, not standard input/);
   });
@@ -110,7 +129,18 @@ describe('export outputs', () => {
   });
 
   it('pairs checks its output before it samples anything', async () => {
-    const run = await runCli('pairs', mmpr, '--format', 'mmpr', '-o', path.join(dir, 'missing', 'pairs.jsonl'), '--endpoint', 'http://127.0.0.1:1/v1', '--endpoint-model', 'm');
+    const run = await runCli(
+      'pairs',
+      mmpr,
+      '--format',
+      'mmpr',
+      '-o',
+      path.join(dir, 'missing', 'pairs.jsonl'),
+      '--endpoint',
+      'http://127.0.0.1:1/v1',
+      '--endpoint-model',
+      'm',
+    );
     assert.equal(run.code, 2);
     assert.match(run.stderr, /the folder .*missing does not exist/);
     assert.doesNotMatch(run.stderr, /\[1\//, 'no record was sampled');
@@ -140,7 +170,15 @@ describe('a record far longer than the model reads', () => {
     const question = `<image>What is shown? ${'lorem ipsum dolor sit amet '.repeat(1_000_000)}`;
     const response = '<SUMMARY>s</SUMMARY><CAPTION>c</CAPTION><REASONING>r</REASONING><CONCLUSION>c</CONCLUSION>';
     const file = path.join(dir, 'huge.jsonl');
-    fs.writeFileSync(file, `${JSON.stringify({ conversations: [{ from: 'human', value: question }, { from: 'gpt', value: response }] })}\n`);
+    fs.writeFileSync(
+      file,
+      `${JSON.stringify({
+        conversations: [
+          { from: 'human', value: question },
+          { from: 'gpt', value: response },
+        ],
+      })}\n`,
+    );
     const run = await runCli('regenerate', file, '--line', '1', '--segment', '2', '--rank', 'logprob', '--model', model, '--provider', 'cpu');
     assert.equal(run.code, 1);
     assert.match(run.stderr, /huge\.jsonl:1: the prompt is 2\d{7} bytes, more than .*'s context of 512 tokens can hold/);

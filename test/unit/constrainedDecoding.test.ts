@@ -16,7 +16,29 @@ import { scratchFolder } from '../harness/scratch';
  * A vocabulary where every tag takes several tokens, as byte-level BPE tokenizers (Qwen2, Llama 3) spell them:
  * `<`, `</` and `>` apart from the names, the names in pieces, and pieces that run across a tag's edge.
  */
-const PIECES = ['<', '</', '>', 'SUM', 'MARY', 'REASON', 'ING', 'CAP', 'TION', 'think', 'answer', '><', 'ING>', ' the bar', ' is 3', '.', '\n', '###', ' Step', 'CONCLUSION', '>\n'];
+const PIECES = [
+  '<',
+  '</',
+  '>',
+  'SUM',
+  'MARY',
+  'REASON',
+  'ING',
+  'CAP',
+  'TION',
+  'think',
+  'answer',
+  '><',
+  'ING>',
+  ' the bar',
+  ' is 3',
+  '.',
+  '\n',
+  '###',
+  ' Step',
+  'CONCLUSION',
+  '>\n',
+];
 const detokenize = (tokens: readonly number[]): string => tokens.map((token) => PIECES[token] ?? '').join('');
 const stage = (label: string): Segment => ({ kind: 'stage', label, text: '', path: [], span: [0, 0] });
 
@@ -37,7 +59,7 @@ function decodeMarkup(label: string, random: () => number, steps: number): Candi
 }
 
 describe('a segment grammar over tags spelled with several tokens', () => {
-  it('never lets another segment\'s tag appear, and always lets the closing tag end the candidate', () => {
+  it("never lets another segment's tag appear, and always lets the closing tag end the candidate", () => {
     const boundary = segmentBoundary(stage('REASONING'));
     let closed = 0;
     for (let seed = 0; seed < 300; seed++) {
@@ -130,7 +152,8 @@ describe('the local engine under a segment grammar', () => {
     free.candidates.forEach((candidate, i) => {
       const constrained = kept.candidates[i];
       assert.ok(constrained);
-      for (const forbidden of boundary.forbid) assert.ok(!constrained.text.includes(forbidden), `candidate ${i} holds ${forbidden}: ${JSON.stringify(constrained.text)}`);
+      for (const forbidden of boundary.forbid)
+        assert.ok(!constrained.text.includes(forbidden), `candidate ${i} holds ${forbidden}: ${JSON.stringify(constrained.text)}`);
       assert.notEqual(constrained.finishReason, 'eos', `candidate ${i} never ends before </CAPTION>`);
       const brokeGrammar = candidate.finishReason === 'eos' || boundary.forbid.some((forbidden) => candidate.text.includes(forbidden));
       if (!brokeGrammar) {
@@ -138,8 +161,15 @@ describe('the local engine under a segment grammar', () => {
         unchanged++;
       }
     });
-    assert.ok(free.candidates.some((candidate) => candidate.finishReason === 'eos' || boundary.forbid.some((forbidden) => candidate.text.includes(forbidden))), 'sampled freely, some candidates break the stage');
-    assert.ok(kept.candidates.filter((candidate) => candidate.finishReason === 'stop').length > free.candidates.filter((candidate) => candidate.finishReason === 'stop').length, 'more candidates reach </CAPTION>');
+    assert.ok(
+      free.candidates.some((candidate) => candidate.finishReason === 'eos' || boundary.forbid.some((forbidden) => candidate.text.includes(forbidden))),
+      'sampled freely, some candidates break the stage',
+    );
+    assert.ok(
+      kept.candidates.filter((candidate) => candidate.finishReason === 'stop').length >
+        free.candidates.filter((candidate) => candidate.finishReason === 'stop').length,
+      'more candidates reach </CAPTION>',
+    );
     assert.ok(unchanged > 0 || free.candidates.every((candidate) => candidate.finishReason === 'eos'));
   });
 });

@@ -20,7 +20,10 @@ const canContinue = (regex: string, text: string): boolean => {
 const LLAVA = JSON.stringify({
   conversations: [
     { from: 'human', value: '<image>\nHow many bars?' },
-    { from: 'gpt', value: '<SUMMARY>Count the bars.</SUMMARY>\n\n<CAPTION>A bar chart.</CAPTION>\n\n<REASONING>There are 3.</REASONING>\n\n<CONCLUSION>3</CONCLUSION>' },
+    {
+      from: 'gpt',
+      value: '<SUMMARY>Count the bars.</SUMMARY>\n\n<CAPTION>A bar chart.</CAPTION>\n\n<REASONING>There are 3.</REASONING>\n\n<CONCLUSION>3</CONCLUSION>',
+    },
   ],
 });
 
@@ -39,7 +42,8 @@ describe('the grammar of a tree-search continuation', () => {
           const written = response.text.slice(0, step.span[0]);
           const regex = continuationRegex(structure, response, first, written);
           tried++;
-          if (regex === undefined || !matches(regex, response.text.slice(step.span[0]))) failures.push(`${at}: from ${segment.label}, written up to ${step.label}`);
+          if (regex === undefined || !matches(regex, response.text.slice(step.span[0])))
+            failures.push(`${at}: from ${segment.label}, written up to ${step.label}`);
         }
       });
     }
@@ -59,7 +63,15 @@ describe('the grammar of a tree-search continuation', () => {
     assert.equal(matches(regex, 'Bars.</CAPTION>\n\n<REASONING>Four bars.</REASONING>'), false, 'no end before the last stage');
 
     const mulberry = '### Image Description:\nA triangle.\n\n### Rationales:\nPythagoras.\n\n### Step 1:\nx = 10.\n\n### The final answer is:\nB';
-    const sections = readRecordState(JSON.stringify({ messages: [{ role: 'user', content: '<image>Find x.' }, { role: 'assistant', content: mulberry }], images: 'x.png' })).parsed.responses[0];
+    const sections = readRecordState(
+      JSON.stringify({
+        messages: [
+          { role: 'user', content: '<image>Find x.' },
+          { role: 'assistant', content: mulberry },
+        ],
+        images: 'x.png',
+      }),
+    ).parsed.responses[0];
     assert.ok(sections);
     const steps = continuationRegex('sections', sections, 2, sections.text.slice(0, sections.segments[2]?.span[0])) as string;
     assert.ok(matches(steps, "Let's think.\n\n### Step 1:\nA.\n\n### Step 2:\nB.\n\n### The final answer is:\nB"), 'any number of steps');

@@ -23,7 +23,10 @@ const realDir = path.join(fixturesDir, 'real');
 const context = { at: '2026-12-05T00:00:00.000Z', reflectionPhrase: 'I think I have made a mistake. Let me rethink it.' };
 
 function corpusLines(name: string): string[] {
-  return fs.readFileSync(path.join(realDir, name), 'utf8').split('\n').filter((line) => line.trim() !== '');
+  return fs
+    .readFileSync(path.join(realDir, name), 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '');
 }
 
 /** LLaVA-CoT's multi-turn layout: every gpt turn staged, the image on the record, no placeholders. */
@@ -38,7 +41,12 @@ function run(line: string, operation: OnLine): string {
   return applyOperation(line, { ...operation, line: 1 }, context).text;
 }
 
-function record(line: string): JsonObject & { conversations: { value: string }[]; cot_studio: JsonObject & { segments: Record<string, { rating: number | null; stale?: boolean; alternatives: { text: string }[] }> } } {
+function record(
+  line: string,
+): JsonObject & {
+  conversations: { value: string }[];
+  cot_studio: JsonObject & { segments: Record<string, { rating: number | null; stale?: boolean; alternatives: { text: string }[] }> };
+} {
   return JSON.parse(line) as ReturnType<typeof record>;
 }
 
@@ -48,7 +56,10 @@ describe('the replies of a conversation', () => {
     const replies = assistantReplies(parsed);
     assert.equal(replies.length, 2);
     assert.equal(replies[0], parsed.responses[0]);
-    assert.deepEqual(replies[1]?.segments.map((segment) => segment.label), ['SUMMARY', 'CAPTION', 'REASONING', 'CONCLUSION']);
+    assert.deepEqual(
+      replies[1]?.segments.map((segment) => segment.label),
+      ['SUMMARY', 'CAPTION', 'REASONING', 'CONCLUSION'],
+    );
     assert.deepEqual(replies[1]?.segments[0]?.path, ['conversations', 3, 'value']);
   });
 
@@ -57,12 +68,18 @@ describe('the replies of a conversation', () => {
     assert.deepEqual(Object.keys(rated.cot_studio.segments), ['turn1:2']);
     const first = record(run(llava, { kind: 'rateSegment', segment: 2, turn: 0, rating: 1 }));
     assert.deepEqual(Object.keys(first.cot_studio.segments), ['2'], 'the first reply keeps the keys records have always had');
-    assert.throws(() => run(llava, { kind: 'rateSegment', segment: 0, turn: 2, rating: 1 }), (error: unknown) => {
-      assert.ok(error instanceof RecordError);
-      assert.equal(error.message, 'there is no turn 2: the record has 2 assistant turns (turn 0 to 1)');
-      return true;
-    });
-    assert.throws(() => run(llava, { kind: 'rateSegment', segment: 9, turn: 1, rating: 1 }), /there is no segment 9; turn 1 has 4 \(0: SUMMARY, 1: CAPTION, 2: REASONING, 3: CONCLUSION\)/);
+    assert.throws(
+      () => run(llava, { kind: 'rateSegment', segment: 0, turn: 2, rating: 1 }),
+      (error: unknown) => {
+        assert.ok(error instanceof RecordError);
+        assert.equal(error.message, 'there is no turn 2: the record has 2 assistant turns (turn 0 to 1)');
+        return true;
+      },
+    );
+    assert.throws(
+      () => run(llava, { kind: 'rateSegment', segment: 9, turn: 1, rating: 1 }),
+      /there is no segment 9; turn 1 has 4 \(0: SUMMARY, 1: CAPTION, 2: REASONING, 3: CONCLUSION\)/,
+    );
   });
 
   it('edits a segment of a later reply in its own string, leaving the first reply byte for byte', () => {
@@ -70,7 +87,10 @@ describe('the replies of a conversation', () => {
     const edited = run(llava, { kind: 'editSegment', segment: 1, turn: 1, text: ' The cylinder is purple. ' });
     const after = record(edited);
     assert.equal(after.conversations[1]?.value, before.conversations[1]?.value);
-    assert.equal(after.conversations[3]?.value, (before.conversations[3]?.value ?? '').replace(/<CAPTION>[\s\S]*?<\/CAPTION>/, '<CAPTION> The cylinder is purple. </CAPTION>'));
+    assert.equal(
+      after.conversations[3]?.value,
+      (before.conversations[3]?.value ?? '').replace(/<CAPTION>[\s\S]*?<\/CAPTION>/, '<CAPTION> The cylinder is purple. </CAPTION>'),
+    );
     assert.deepEqual(
       Object.entries(after.cot_studio.segments).map(([key, value]) => [key, value.stale ?? false]),
       [
@@ -92,12 +112,21 @@ describe('the replies of a conversation', () => {
     let line = run(llava, { kind: 'insertReflection', segment: 2, turn: 1, correction: 'The purple object is the cylinder.' });
     line = run(line, { kind: 'addAlternatives', segment: 3, turn: 1, alternatives: [{ text: ' Purple. ' }] });
     line = run(line, { kind: 'acceptAlternative', segment: 3, turn: 1, alternative: 0 });
-    const saved = record(line).cot_studio as unknown as { reflections: { segment: number; turn?: number }[]; preferencePairs: { position?: number; turn?: number; origin: string }[] };
-    assert.deepEqual(saved.reflections.map(({ segment, turn }) => [segment, turn]), [[2, 1]]);
-    assert.deepEqual(saved.preferencePairs.map(({ position, turn, origin }) => [position, turn, origin]), [
-      [2, 1, 'reflection'],
-      [3, 1, 'accepted-alternative'],
-    ]);
+    const saved = record(line).cot_studio as unknown as {
+      reflections: { segment: number; turn?: number }[];
+      preferencePairs: { position?: number; turn?: number; origin: string }[];
+    };
+    assert.deepEqual(
+      saved.reflections.map(({ segment, turn }) => [segment, turn]),
+      [[2, 1]],
+    );
+    assert.deepEqual(
+      saved.preferencePairs.map(({ position, turn, origin }) => [position, turn, origin]),
+      [
+        [2, 1, 'reflection'],
+        [3, 1, 'accepted-alternative'],
+      ],
+    );
     assert.match(record(line).conversations[3]?.value ?? '', /<CONCLUSION> Purple\. <\/CONCLUSION>/);
   });
 
@@ -159,7 +188,10 @@ describe('a conversation in the sample view', () => {
       entry.role === 'assistant' ? `reply ${entry.turn}` : entry.parts.map((part) => (part.kind === 'image' ? `[${part.image.path}]` : part.text)).join(' '),
     );
     assert.deepEqual(shape, ['[mllm_demo_data/1.jpg] Who are they?', 'reply 0', 'What are they doing? [mllm_demo_data/1.jpg]', 'reply 1']);
-    assert.deepEqual(sample.laterReplies.map((reply) => [reply.turn, reply.segments.map((segment) => segment.text)]), [[1, ['They are celebrating on the soccer field.']]]);
+    assert.deepEqual(
+      sample.laterReplies.map((reply) => [reply.turn, reply.segments.map((segment) => segment.text)]),
+      [[1, ['They are celebrating on the soccer field.']]],
+    );
   });
 
   it('puts a record’s images on the first question when its questions have no placeholders (LLaVA-CoT)', () => {
@@ -181,20 +213,33 @@ describe('the paths of a tree search', () => {
 
   it('rates and edits another model’s path by its model, in that model’s own string', () => {
     const { parsed } = readRecordState(search);
-    assert.deepEqual(parsed.responses.map((response) => response.model), ['gpt-4o', 'qwen2_vl_7b', 'qwen2_vl_72b', 'llama_vision_11b']);
+    assert.deepEqual(
+      parsed.responses.map((response) => response.model),
+      ['gpt-4o', 'qwen2_vl_7b', 'qwen2_vl_72b', 'llama_vision_11b'],
+    );
     const segments = parsed.responses[1]?.segments ?? [];
     assert.ok(segments.length > 1, 'the path is cut into its steps');
     let line = run(search, { kind: 'rateSegment', segment: 0, model: 'qwen2_vl_7b', rating: -1 });
     line = run(line, { kind: 'editSegment', segment: 0, model: 'qwen2_vl_7b', text: `${segments[0]?.text ?? ''} (checked)` });
     const before = JSON.parse(search) as Record<string, { response: string }>;
-    const after = JSON.parse(line) as Record<string, { response: string }> & { cot_studio: { segments: Record<string, { rating: number | null }>; history: unknown[] } };
-    for (const model of ['gpt-4o', 'qwen2_vl_72b', 'llama_vision_11b']) assert.equal(after[model]?.response, before[model]?.response, `${model}'s path is untouched`);
+    const after = JSON.parse(line) as Record<string, { response: string }> & {
+      cot_studio: { segments: Record<string, { rating: number | null }>; history: unknown[] };
+    };
+    for (const model of ['gpt-4o', 'qwen2_vl_72b', 'llama_vision_11b'])
+      assert.equal(after[model]?.response, before[model]?.response, `${model}'s path is untouched`);
     assert.notEqual(after.qwen2_vl_7b?.response, before.qwen2_vl_7b?.response);
     assert.ok(after.qwen2_vl_7b?.response.includes('(checked)'));
     assert.equal(after.cot_studio.segments['path:qwen2_vl_7b:0']?.rating, -1);
     assert.deepEqual(after.cot_studio.history.at(-1), { at: context.at, operation: 'edit', segment: 0, model: 'qwen2_vl_7b' });
-    assert.equal(run(search, { kind: 'rateSegment', segment: 0, model: 'gpt-4o', rating: 1 }).includes('"0":{'), true, 'the first path is the record’s response, keyed as one');
-    assert.throws(() => run(search, { kind: 'rateSegment', segment: 0, model: 'gpt-5', rating: 1 }), /the record has no path of gpt-5; it has gpt-4o, qwen2_vl_7b, qwen2_vl_72b, llama_vision_11b/);
+    assert.equal(
+      run(search, { kind: 'rateSegment', segment: 0, model: 'gpt-4o', rating: 1 }).includes('"0":{'),
+      true,
+      'the first path is the record’s response, keyed as one',
+    );
+    assert.throws(
+      () => run(search, { kind: 'rateSegment', segment: 0, model: 'gpt-5', rating: 1 }),
+      /the record has no path of gpt-5; it has gpt-4o, qwen2_vl_7b, qwen2_vl_72b, llama_vision_11b/,
+    );
   });
 
   it('shows each path’s own ratings in the sample', () => {
@@ -202,7 +247,11 @@ describe('the paths of a tree search', () => {
     try {
       const file = path.join(scratch, 'search.jsonl');
       fs.writeFileSync(file, `${run(search, { kind: 'rateSegment', segment: 1, model: 'qwen2_vl_72b', rating: -1 })}\n`);
-      const document = { dataset: Dataset.fromBytes('search.jsonl', fs.readFileSync(file)), checkContext: () => fileCheckContext(file, []), imageRoots: () => [scratch] };
+      const document = {
+        dataset: Dataset.fromBytes('search.jsonl', fs.readFileSync(file)),
+        checkContext: () => fileCheckContext(file, []),
+        imageRoots: () => [scratch],
+      };
       const sample = buildSample(document, 0, (image) => image);
       assert.deepEqual(
         sample.responses.map((response) => [response.model, response.segments.map((segment) => segment.rating).filter((rating) => rating !== null)]),
@@ -236,8 +285,16 @@ describe('a preference pair after earlier exchanges', () => {
     line = run(line, { kind: 'rateSegment', segment: 0, side: 'rejected', rating: -1 });
     line = run(line, { kind: 'rateSegment', segment: 0, turn: 0, rating: 0 });
     const rated = JSON.parse(line) as { cot_studio: { segments: Record<string, { rating: number | null }> } };
-    assert.deepEqual(Object.fromEntries(Object.entries(rated.cot_studio.segments).map(([key, value]) => [key, value.rating])), { 'turn1:0': 1, 'rejected:0': -1, '0': 0 });
-    const swapped = JSON.parse(run(line, { kind: 'swapSides' })) as { chosen: { content: string }[]; rejected: { content: string }[]; cot_studio: { segments: Record<string, { rating: number | null }> } };
+    assert.deepEqual(Object.fromEntries(Object.entries(rated.cot_studio.segments).map(([key, value]) => [key, value.rating])), {
+      'turn1:0': 1,
+      'rejected:0': -1,
+      '0': 0,
+    });
+    const swapped = JSON.parse(run(line, { kind: 'swapSides' })) as {
+      chosen: { content: string }[];
+      rejected: { content: string }[];
+      cot_studio: { segments: Record<string, { rating: number | null }> };
+    };
     assert.equal(swapped.chosen[0]?.content, 'It is green.');
     assert.equal(swapped.rejected[0]?.content, 'It is dark.');
     assert.deepEqual(

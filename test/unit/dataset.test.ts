@@ -44,8 +44,14 @@ describe('Dataset', () => {
     assert.equal(dataset.recordCount, dataset.lineCount - blank);
     const records = dataset.page(0, dataset.recordCount);
     const problems = records.filter((record) => record.problem !== null);
-    assert.ok(problems.some((record) => /not valid JSON/.test(record.problem ?? '')), 'truncated JSON is reported');
-    assert.ok(problems.some((record) => /found an array/.test(record.problem ?? '')), 'a JSON array line is reported');
+    assert.ok(
+      problems.some((record) => /not valid JSON/.test(record.problem ?? '')),
+      'truncated JSON is reported',
+    );
+    assert.ok(
+      problems.some((record) => /found an array/.test(record.problem ?? '')),
+      'a JSON array line is reported',
+    );
     // The first line starts with a BOM and must still parse as a record.
     assert.equal(records[0].line, 1);
     assert.equal(records[0].problem, null);
@@ -72,7 +78,10 @@ describe('summarizeLine', () => {
     assert.equal(summarizeLine('null', 6).problem, 'a record must be a JSON object, found null');
     assert.equal(summarizeLine('{}', 7).line, 7);
     assert.match(summarizeLine('{"id": 1}', 8).problem ?? '', /^unknown format|no format|not a/i);
-    const summary = summarizeLine('{"question": "<image>Q?", "image": "a.png", "chosen": "x", "rejected": "y", "cot_studio": {"version": 1, "review": {"status": "accepted"}}}', 9);
+    const summary = summarizeLine(
+      '{"question": "<image>Q?", "image": "a.png", "chosen": "x", "rejected": "y", "cot_studio": {"version": 1, "review": {"status": "accepted"}}}',
+      9,
+    );
     assert.deepEqual(summary, { line: 9, question: 'Q?', problem: null, format: 'mmpr', review: 'accepted', segments: 1, rated: 0 });
   });
 });
@@ -80,7 +89,14 @@ describe('summarizeLine', () => {
 describe('dataset stats', () => {
   it('counts a record with a malformed annotation block under check failures and records with errors', () => {
     const response = '<SUMMARY> s </SUMMARY><CAPTION> c </CAPTION><REASONING> r </REASONING><CONCLUSION> 9 </CONCLUSION>';
-    const record = (block: object) => JSON.stringify({ conversations: [{ from: 'human', value: 'Q' }, { from: 'gpt', value: response }], cot_studio: block });
+    const record = (block: object) =>
+      JSON.stringify({
+        conversations: [
+          { from: 'human', value: 'Q' },
+          { from: 'gpt', value: response },
+        ],
+        cot_studio: block,
+      });
     const text = [record({ version: 1 }), record({ version: 9 }), record({ version: 1, review: { status: 'maybe' } })].join('\n');
     const stats = datasetStats(Dataset.fromBytes('x.jsonl', Buffer.from(text)), { imageProblem: () => null });
     assert.equal(stats.checks.annotations, 2);

@@ -29,7 +29,7 @@ describe('Dataset bytes', () => {
     const dataset = Dataset.fromBytes('edge_cases.jsonl', original);
     const before = dataset.lineText(0);
     dataset.setLineText(0, setValue(before, ['id'], 'edge-001-edited'));
-    const written = (await bytesOf(dataset));
+    const written = await bytesOf(dataset);
     assert.ok(written.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf])), 'the BOM stays');
     const originalLines = original.toString('latin1').split('\n');
     const writtenLines = written.toString('latin1').split('\n');

@@ -116,8 +116,7 @@ function labelledCache(rows: number, length: number): KvCache {
   const data = new Float32Array(rows * heads * length * headDim);
   for (let r = 0; r < rows; r++)
     for (let h = 0; h < heads; h++)
-      for (let t = 0; t < length; t++)
-        for (let d = 0; d < headDim; d++) data[((r * heads + h) * length + t) * headDim + d] = 100 * r + t;
+      for (let t = 0; t < length; t++) for (let d = 0; d < headDim; d++) data[((r * heads + h) * length + t) * headDim + d] = 100 * r + t;
   const tensor = new ort.Tensor('float32', data, [rows, heads, length, headDim]);
   return new KvCache([{ key: tensor, value: tensor }], rows, length);
 }

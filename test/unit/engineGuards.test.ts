@@ -67,7 +67,10 @@ describe('a chat template that never finishes', () => {
       const stuck = client.processId;
       const file = path.join(looping, 'tokenizer_config.json');
       await assert.rejects(client.request('generate', { prompt: CHAT, sampling: { maxTokens: 4 } }), (error: Error) => {
-        assert.equal(error.message, `the engine did not answer within 2 s while rendering the chat template of ${file}; it was stopped and restarts on the next request`);
+        assert.equal(
+          error.message,
+          `the engine did not answer within 2 s while rendering the chat template of ${file}; it was stopped and restarts on the next request`,
+        );
         return true;
       });
       assert.equal(exits.length, 1, 'whoever loaded a model hears that it is gone');
@@ -86,7 +89,9 @@ describe('a chat template that never finishes', () => {
 
 describe('chat template errors', () => {
   it('name the template file when it does not parse or throws while rendering', async () => {
-    const unparsable = crafted('unparsable-template', (dir) => fs.writeFileSync(path.join(dir, 'chat_template.jinja'), '{% for message in messages %}{{ message.content }}'));
+    const unparsable = crafted('unparsable-template', (dir) =>
+      fs.writeFileSync(path.join(dir, 'chat_template.jinja'), '{% for message in messages %}{{ message.content }}'),
+    );
     await assert.rejects(LocalEngine.load(unparsable, { provider: 'cpu' }), (error: Error) => {
       assert.ok(error instanceof ModelFolderError);
       assert.ok(error.message.startsWith(`${path.join(unparsable, 'chat_template.jinja')}: the chat template does not parse: `), error.message);
@@ -135,7 +140,10 @@ describe('prompts longer than the context', () => {
     for (const prompt of [{ messages: [{ role: 'user' as const, content }] }, { text: content }]) {
       await assert.rejects(engine.generate({ prompt }), (error: Error) => {
         assert.ok(error instanceof ContextLengthError, error.message);
-        assert.equal(error.message, `the prompt is ${bytes} bytes, more than template-never-rendered's context of 256 tokens can hold (a token is at most ${maxTokenBytes} bytes)`);
+        assert.equal(
+          error.message,
+          `the prompt is ${bytes} bytes, more than template-never-rendered's context of 256 tokens can hold (a token is at most ${maxTokenBytes} bytes)`,
+        );
         return true;
       });
     }
@@ -166,12 +174,17 @@ describe('a chat template that never finishes, from the command line', () => {
     const looping = withTemplate('looping-cli', LOOPING_TEMPLATE);
     const run = await runCli('generate', '--model', looping, '--provider', 'cpu', '--chat', '--prompt', 'How many apples?', '--engine-deadline', '2');
     assert.equal(run.code, 1);
-    assert.match(run.stderr, new RegExp(`the engine did not answer within 2 s while rendering the chat template of ${escape(path.join(looping, 'tokenizer_config.json'))}`));
+    assert.match(
+      run.stderr,
+      new RegExp(`the engine did not answer within 2 s while rendering the chat template of ${escape(path.join(looping, 'tokenizer_config.json'))}`),
+    );
   });
 
   it('keeps `serve` answering: other routes meanwhile, and requests without the template after the restart', async () => {
     const looping = withTemplate('looping-serve', LOOPING_TEMPLATE);
-    const server = spawn(process.execPath, [cliPath, 'serve', '--model', looping, '--provider', 'cpu', '--port', '0', '--engine-deadline', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const server = spawn(process.execPath, [cliPath, 'serve', '--model', looping, '--provider', 'cpu', '--port', '0', '--engine-deadline', '2'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let out = '';
@@ -182,14 +195,18 @@ describe('a chat template that never finishes, from the command line', () => {
         });
         server.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
       });
-      const post = (route: string, body: object): Promise<Response> => fetch(`${url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const post = (route: string, body: object): Promise<Response> =>
+        fetch(`${url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       const chat = post('/chat/completions', { model: 'm', messages: [{ role: 'user', content: 'How many apples?' }], max_tokens: 4 });
       // The engine is stuck in the template; the server itself is not.
       const models = await fetch(`${url}/models`);
       assert.equal(models.status, 200);
       const stuck = await chat;
       assert.equal(stuck.status, 500);
-      assert.match(((await stuck.json()) as { error: { message: string } }).error.message, /while rendering the chat template of .*tokenizer_config\.json; it was stopped/);
+      assert.match(
+        ((await stuck.json()) as { error: { message: string } }).error.message,
+        /while rendering the chat template of .*tokenizer_config\.json; it was stopped/,
+      );
       const plain = await post('/completions', { model: 'm', prompt: 'How many apples?', max_tokens: 4 });
       assert.equal(plain.status, 200, 'a new engine answers a prompt that needs no template');
     } finally {

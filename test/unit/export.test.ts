@@ -96,7 +96,10 @@ const trlMessage = z.object({ role: z.enum(['system', 'user', 'assistant']), con
 const openaiUser = z
   .object({
     role: z.literal('user'),
-    content: z.union([z.string(), z.array(z.union([textPart, z.object({ type: z.literal('image_url'), image_url: z.object({ url: z.string() }).strict() }).strict()]))]),
+    content: z.union([
+      z.string(),
+      z.array(z.union([textPart, z.object({ type: z.literal('image_url'), image_url: z.object({ url: z.string() }).strict() }).strict()])),
+    ]),
   })
   .strict();
 const openaiAssistant = z.object({ role: z.literal('assistant'), content: z.string() }).strict();
@@ -107,17 +110,30 @@ const prmRating = z.union([z.literal(-1), z.literal(0), z.literal(1)]);
 const TARGETS: Record<ExportFormat, z.ZodType> = {
   'trl-sft': z.object({ messages: z.array(trlMessage), images: z.array(z.string()).optional() }).strict(),
   'trl-dpo': z
-    .object({ prompt: z.array(trlMessage), chosen: z.array(trlMessage).length(1), rejected: z.array(trlMessage).length(1), images: z.array(z.string()).optional() })
+    .object({
+      prompt: z.array(trlMessage),
+      chosen: z.array(trlMessage).length(1),
+      rejected: z.array(trlMessage).length(1),
+      images: z.array(z.string()).optional(),
+    })
     .strict(),
-  'trl-stepwise': z.object({ prompt: z.string(), completions: z.array(z.string()), labels: z.array(z.boolean()), images: z.array(z.string()).optional() }).strict(),
-  'trl-kto': z.object({ prompt: z.array(trlMessage).min(1), completion: z.array(trlMessage).length(1), label: z.boolean(), images: z.array(z.string()).optional() }).strict(),
+  'trl-stepwise': z
+    .object({ prompt: z.string(), completions: z.array(z.string()), labels: z.array(z.boolean()), images: z.array(z.string()).optional() })
+    .strict(),
+  'trl-kto': z
+    .object({ prompt: z.array(trlMessage).min(1), completion: z.array(trlMessage).length(1), label: z.boolean(), images: z.array(z.string()).optional() })
+    .strict(),
   'llamafactory-sharegpt': z.union([
     z.object({ conversations: z.array(sharegptTurn), images: z.array(z.string()) }).strict(),
     z.object({ conversations: z.array(sharegptTurn), chosen: gpt, rejected: gpt, images: z.array(z.string()) }).strict(),
   ]),
   'openai-chat': z.object({ messages: z.array(z.union([openaiUser, openaiAssistant])) }).strict(),
   'openai-dpo': z
-    .object({ input: z.object({ messages: z.array(openaiUser) }).strict(), preferred_output: z.array(openaiAssistant), non_preferred_output: z.array(openaiAssistant) })
+    .object({
+      input: z.object({ messages: z.array(openaiUser) }).strict(),
+      preferred_output: z.array(openaiAssistant),
+      non_preferred_output: z.array(openaiAssistant),
+    })
     .strict(),
   prm800k: z
     .object({
@@ -187,7 +203,10 @@ const ROUND_TRIPS: Partial<Record<ExportFormat, (source: ExportInput, exported: 
     // The adapters read no LLaMA-Factory ranking lines (chosen/rejected turns): those come back as a prompt only.
     if (source.parsed.format === 'mmpr') return;
     assert.equal(exported.format, source.parsed.format);
-    assert.deepEqual(exported.responses[0].segments.map((segment) => segment.text), source.parsed.responses[0].segments.map((segment) => segment.text));
+    assert.deepEqual(
+      exported.responses[0].segments.map((segment) => segment.text),
+      source.parsed.responses[0].segments.map((segment) => segment.text),
+    );
   },
   mulberry: (source, exported) => {
     assert.equal(exported.format, 'mulberry');
@@ -196,13 +215,19 @@ const ROUND_TRIPS: Partial<Record<ExportFormat, (source: ExportInput, exported: 
   },
   'trl-dpo': (source, exported) => {
     assert.equal(exported.format, 'trl-preference');
-    assert.deepEqual(exported.responses.map((response) => response.text), source.parsed.responses.map((response) => response.text));
+    assert.deepEqual(
+      exported.responses.map((response) => response.text),
+      source.parsed.responses.map((response) => response.text),
+    );
   },
   mmpr: (source, exported) => {
     assert.equal(exported.format, 'mmpr');
     assert.equal(exported.question, source.parsed.question);
     assert.deepEqual(exported.images, source.parsed.images);
-    assert.deepEqual(exported.responses.map((response) => response.text), source.parsed.responses.map((response) => response.text));
+    assert.deepEqual(
+      exported.responses.map((response) => response.text),
+      source.parsed.responses.map((response) => response.text),
+    );
   },
 };
 
@@ -430,16 +455,26 @@ describe('step labels (TRL stepwise)', () => {
 
   it('skips blank sections such as Mulberry\'s "Let\'s think step by step." header', () => {
     // Mulberry line 2: Image Description, Rationales, (blank), Step 1, Step 2 (area without the 1/2), Step 3, Final answer.
-    const input = fixtureInput('mulberry.jsonl', 2, annotated({ segments: { 0: { rating: 1 }, 1: { rating: 1 }, 3: { rating: 1 }, 4: { rating: -1 }, 5: { rating: -1 } } }));
+    const input = fixtureInput(
+      'mulberry.jsonl',
+      2,
+      annotated({ segments: { 0: { rating: 1 }, 1: { rating: 1 }, 3: { rating: 1 }, 4: { rating: -1 }, 5: { rating: -1 } } }),
+    );
     const [line] = exported('trl-stepwise', input);
     assert.deepEqual(line.labels, [true, true, true, false, false]);
-    assert.deepEqual(line.completions, [0, 1, 3, 4, 5].map((index) => input.parsed.responses[0].segments[index].text));
+    assert.deepEqual(
+      line.completions,
+      [0, 1, 3, 4, 5].map((index) => input.parsed.responses[0].segments[index].text),
+    );
     assert.equal(line.prompt, input.parsed.question, 'the prompt keeps its <image> placeholder');
     assert.deepEqual(line.images, [path.relative(path.dirname(path.join(scratch, 'unused.jsonl')), path.join(datasetsDir, 'images/triangle.png'))]);
   });
 
   it('writes LLaVA-CoT stages without the spaces inside their tags', () => {
-    const [line] = exported('trl-stepwise', fixtureInput('llava_cot.jsonl', 2, annotated({ segments: { 0: { rating: 1 }, 1: { rating: 1 }, 2: { rating: -1 } } })));
+    const [line] = exported(
+      'trl-stepwise',
+      fixtureInput('llava_cot.jsonl', 2, annotated({ segments: { 0: { rating: 1 }, 1: { rating: 1 }, 2: { rating: -1 } } })),
+    );
     assert.deepEqual(line.completions, [
       'I will read the bars for 2020 and 2021 and subtract.',
       "The image is a bar chart titled 'Bicycles sold per year (thousands)' with five bars for 2019 to 2023, labelled 12, 18, 9, 21 and 15.",
@@ -449,9 +484,19 @@ describe('step labels (TRL stepwise)', () => {
   });
 
   it('writes one line per rated side of a preference record', () => {
-    const input = fixtureInput('mmpr.jsonl', 1, annotated({ segments: { 0: { rating: 1 }, 1: { rating: 1 }, 'rejected:0': { rating: 1 }, 'rejected:1': { rating: -1 } } }));
+    const input = fixtureInput(
+      'mmpr.jsonl',
+      1,
+      annotated({ segments: { 0: { rating: 1 }, 1: { rating: 1 }, 'rejected:0': { rating: 1 }, 'rejected:1': { rating: -1 } } }),
+    );
     const lines = exported('trl-stepwise', input);
-    assert.deepEqual(lines.map((line) => line.labels), [[true, true], [true, false]]);
+    assert.deepEqual(
+      lines.map((line) => line.labels),
+      [
+        [true, true],
+        [true, false],
+      ],
+    );
     assert.deepEqual(lines[1].completions, ['The triangle is right-angled at B.', 'x = 6 + 8 = 14.']);
   });
 
@@ -538,15 +583,30 @@ describe('preference pairs', () => {
     assert.deepEqual(openai.preferred_output, [{ role: 'assistant', content: prefix + stepPair.chosen }]);
     assert.deepEqual(openai.non_preferred_output, [{ role: 'assistant', content: prefix + stepPair.rejected }]);
     const [mmpr] = exported('mmpr', input);
-    assert.deepEqual(mmpr, { image: 'images/bar_chart.png', question: input.parsed.question, chosen: prefix + stepPair.chosen, rejected: prefix + stepPair.rejected });
+    assert.deepEqual(mmpr, {
+      image: 'images/bar_chart.png',
+      question: input.parsed.question,
+      chosen: prefix + stepPair.chosen,
+      rejected: prefix + stepPair.rejected,
+    });
   });
 
   it("counts a source pair that repeats the record's own chosen/rejected once", () => {
     const source = fixtureInput('mmpr.jsonl', 1);
     const [chosen, rejected] = source.parsed.responses.map((response) => response.text);
-    const input = fixtureInput('mmpr.jsonl', 1, annotated({ preferencePairs: [{ level: 'response', chosen, rejected, origin: 'source', createdAt: CREATED }, wholePair] }));
+    const input = fixtureInput(
+      'mmpr.jsonl',
+      1,
+      annotated({ preferencePairs: [{ level: 'response', chosen, rejected, origin: 'source', createdAt: CREATED }, wholePair] }),
+    );
     const lines = exported('mmpr', input);
-    assert.deepEqual(lines.map((line) => [line.chosen, line.rejected]), [[chosen, rejected], [wholePair.chosen, wholePair.rejected]]);
+    assert.deepEqual(
+      lines.map((line) => [line.chosen, line.rejected]),
+      [
+        [chosen, rejected],
+        [wholePair.chosen, wholePair.rejected],
+      ],
+    );
     const openai = exported('openai-dpo', input);
     assert.equal(openai.length, 2);
   });
@@ -577,7 +637,10 @@ describe('record rules', () => {
     const input = fixtureInput('llava_cot.jsonl', 1);
     const [line] = exported('trl-sft', input);
     assert.deepEqual(line.messages, [
-      { role: 'user', content: [{ type: 'image' }, { type: 'text', text: 'In which year were the most bicycles sold? Answer the question using a single word or phrase.' }] },
+      {
+        role: 'user',
+        content: [{ type: 'image' }, { type: 'text', text: 'In which year were the most bicycles sold? Answer the question using a single word or phrase.' }],
+      },
       { role: 'assistant', content: [{ type: 'text', text: input.parsed.responses[0].text }] },
     ]);
   });
@@ -597,7 +660,10 @@ describe('record rules', () => {
     const [line] = exported('openai-chat', twoImages, { images: 'data-uri' });
     const user = (line.messages as JsonObject[])[0];
     const parts = user.content as JsonObject[];
-    assert.deepEqual(parts.map((part) => part.type), ['image_url', 'image_url', 'text']);
+    assert.deepEqual(
+      parts.map((part) => part.type),
+      ['image_url', 'image_url', 'text'],
+    );
     const bytes = fs.readFileSync(path.join(datasetsDir, 'images/bar_chart.png'));
     assert.equal((parts[0].image_url as JsonObject).url, `data:image/png;base64,${bytes.toString('base64')}`);
     const missing = { ...input, parsed: { ...input.parsed, images: ['images/missing.png'] } };
@@ -608,7 +674,10 @@ describe('record rules', () => {
 
   it('writes a second exchange in the chat formats, and the first reply without it in the formats about a reply', () => {
     const source = JSON.parse(fixtureLines('llava_cot.jsonl')[0].text) as { conversations: JsonObject[] };
-    const twoExchanges = { ...source, conversations: [...source.conversations, { from: 'human', value: 'And in 2020?' }, { from: 'gpt', value: '<CONCLUSION>12</CONCLUSION>' }] };
+    const twoExchanges = {
+      ...source,
+      conversations: [...source.conversations, { from: 'human', value: 'And in 2020?' }, { from: 'gpt', value: '<CONCLUSION>12</CONCLUSION>' }],
+    };
     const input = readExportInput(JSON.stringify(twoExchanges), 7);
     assert.ok(!('refusal' in input));
     const chat: ExportFormat[] = ['trl-sft', 'llamafactory-sharegpt', 'openai-chat'];
@@ -636,7 +705,13 @@ describe('record rules', () => {
     for (const input of inputs) {
       assert.ok(!('refusal' in input));
       assert.equal(input.parsed.system, system);
-      const withPair = { ...input, annotations: annotationsSchema.parse({ version: 1, preferencePairs: [{ level: 'response', chosen: 'better', rejected: 'worse', origin: 'manual', createdAt: CREATED }] }) };
+      const withPair = {
+        ...input,
+        annotations: annotationsSchema.parse({
+          version: 1,
+          preferencePairs: [{ level: 'response', chosen: 'better', rejected: 'worse', origin: 'manual', createdAt: CREATED }],
+        }),
+      };
       assert.deepEqual((exported('trl-sft', input)[0].messages as JsonObject[])[0], { role: 'system', content: [{ type: 'text', text: system }] });
       assert.deepEqual((exported('openai-chat', input)[0].messages as JsonObject[])[0], { role: 'system', content: system });
       assert.deepEqual((exported('mulberry', input)[0].messages as JsonObject[])[0], { role: 'system', content: system });
@@ -689,7 +764,9 @@ describe('record rules', () => {
     const inputs = [...fixtureInputs('mmpr.jsonl'), fixtureInput('llava_cot.jsonl', 1)];
     const result = await exportDataset('llamafactory-sharegpt', inputs, options(path.join(folder, 'mixed.jsonl')));
     assert.equal(result.written, 2);
-    assert.deepEqual(result.refusals, [{ line: 1, reason: 'a llamafactory-sharegpt file holds one kind of line: this record makes sft lines, the file has ranking lines (from line 1)' }]);
+    assert.deepEqual(result.refusals, [
+      { line: 1, reason: 'a llamafactory-sharegpt file holds one kind of line: this record makes sft lines, the file has ranking lines (from line 1)' },
+    ]);
   });
 
   it('exports a Mulberry reflection record as it is', () => {

@@ -54,16 +54,30 @@ function inputs(records: JsonObject[]): ExportInput[] {
   });
 }
 
-async function exportLines(records: JsonObject[], filters: Partial<ExportOptions>, format: ExportFormat): Promise<{ result: ExportResult; lines: JsonObject[]; output: string }> {
+async function exportLines(
+  records: JsonObject[],
+  filters: Partial<ExportOptions>,
+  format: ExportFormat,
+): Promise<{ result: ExportResult; lines: JsonObject[]; output: string }> {
   const output = outputPath();
   const result = await exportDataset(format, inputs(records), exportOptionsSchema.parse({ datasetDir: datasetsDir, outputPath: output, ...filters }));
   const text = fs.readFileSync(output, 'utf8');
-  const lines = text === '' ? [] : text.trimEnd().split('\n').map((line) => JSON.parse(line) as JsonObject);
+  const lines =
+    text === ''
+      ? []
+      : text
+          .trimEnd()
+          .split('\n')
+          .map((line) => JSON.parse(line) as JsonObject);
   return { result, lines, output };
 }
 
 /** Exports to a chat format and reads back each line's reply. */
-async function run(records: JsonObject[], filters: Partial<ExportOptions>, format: ExportFormat = 'llamafactory-sharegpt'): Promise<{ result: ExportResult; replies: string[]; output: string }> {
+async function run(
+  records: JsonObject[],
+  filters: Partial<ExportOptions>,
+  format: ExportFormat = 'llamafactory-sharegpt',
+): Promise<{ result: ExportResult; replies: string[]; output: string }> {
   const { result, lines, output } = await exportLines(records, filters, format);
   return { result, replies: lines.map(replyOf), output };
 }
@@ -149,7 +163,10 @@ describe('reflection cut', () => {
   const cut = { cutReflections: DEFAULT_REFLECTION_MARKERS };
 
   it('cuts a <think> trace from the marker and keeps the closing tag and the answer', async () => {
-    const { result, replies } = await run([chat('Q?', think('A. Wait, B.', '5')), chat('Q?', '<think>\n3 * 4 = 12.\nBut wait, is it 3 * 5?\n</think>\nSo 12.\n<answer>12</answer>')], cut);
+    const { result, replies } = await run(
+      [chat('Q?', think('A. Wait, B.', '5')), chat('Q?', '<think>\n3 * 4 = 12.\nBut wait, is it 3 * 5?\n</think>\nSo 12.\n<answer>12</answer>')],
+      cut,
+    );
     assert.deepEqual(replies, ['<think>A.</think><answer>5</answer>', '<think>\n3 * 4 = 12.\n</think>\nSo 12.\n<answer>12</answer>']);
     for (const reply of replies) assert.deepEqual(thinkAnswerProblems(reply), []);
     assert.equal(result.filtered.reflectionsCut, 2);
@@ -183,7 +200,10 @@ describe('reflection cut', () => {
       'Three. Wait, four? No final line here.',
       '<think>Wait, no answer tag follows.</think>',
     ];
-    const { result, replies } = await run(untouched.map((reply) => chat('Q?', reply)), cut);
+    const { result, replies } = await run(
+      untouched.map((reply) => chat('Q?', reply)),
+      cut,
+    );
     assert.deepEqual(replies, untouched);
     assert.equal(result.filtered.reflectionsCut, 0);
   });
@@ -234,7 +254,18 @@ describe('cot-studio export filters', () => {
 
   it('applies --cut-reflections, --max-words and --shortest-correct and says what each did', async () => {
     const output = path.join(scratch, 'cli-out.jsonl');
-    const { code, stdout, stderr } = await runCli('export', dataset, '--format', 'trl-sft', '-o', output, '--shortest-correct', '--max-words', '12', '--cut-reflections');
+    const { code, stdout, stderr } = await runCli(
+      'export',
+      dataset,
+      '--format',
+      'trl-sft',
+      '-o',
+      output,
+      '--shortest-correct',
+      '--max-words',
+      '12',
+      '--cut-reflections',
+    );
     assert.equal(code, 0, stderr);
     assert.match(stdout, /^1 trl-sft lines written/);
     assert.match(stdout, /reflections cut in 1 records/);

@@ -8,7 +8,15 @@ import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ANNOTATION_KEY } from '../../src/dataset/annotations';
 import type { JsonObject } from '../../src/dataset/record';
-import { exportDataset, exportFormatSchema, exportOptionsSchema, readExportInput, type ExportFormat, type ExportInput, type ExportOptions } from '../../src/export';
+import {
+  exportDataset,
+  exportFormatSchema,
+  exportOptionsSchema,
+  readExportInput,
+  type ExportFormat,
+  type ExportInput,
+  type ExportOptions,
+} from '../../src/export';
 import { runCli } from '../harness/cli';
 import { GIF_BASE64, PNG_BASE64 } from '../harness/imageFolders';
 
@@ -43,7 +51,11 @@ function llavaCot(image: string, id = 'lc-1'): JsonObject {
     image,
     conversations: [
       { from: 'human', value: '<image>\nWhat is shown?' },
-      { from: 'gpt', value: '<SUMMARY> I look. </SUMMARY>\n\n<CAPTION> A square. </CAPTION>\n\n<REASONING> It has four equal sides. </REASONING>\n\n<CONCLUSION> square </CONCLUSION>' },
+      {
+        from: 'gpt',
+        value:
+          '<SUMMARY> I look. </SUMMARY>\n\n<CAPTION> A square. </CAPTION>\n\n<REASONING> It has four equal sides. </REASONING>\n\n<CONCLUSION> square </CONCLUSION>',
+      },
     ],
     [ANNOTATION_KEY]: {
       version: 1,
@@ -132,7 +144,10 @@ describe('images an export cannot find or may not read', () => {
       run.stderr,
       `${file}:2: not exported: image not found: images/none.png\n${file}:3: not exported: image https://example.com/cat.png is not a file: only the data-uri image mode writes it\n`,
     );
-    assert.deepEqual(readLines(output).map((line) => line.images), [[path.relative(path.dirname(output), path.join(datasetDir, 'images', 'good.png'))]]);
+    assert.deepEqual(
+      readLines(output).map((line) => line.images),
+      [[path.relative(path.dirname(output), path.join(datasetDir, 'images', 'good.png'))]],
+    );
     const openai = await runCli('export', file, '--format', 'openai-chat', '-o', path.join(path.dirname(output), 'openai.jsonl'));
     assert.equal(openai.stderr, `${file}:2: not exported: cannot inline image: image not found: images/none.png\n`);
     const urls = readLines(path.join(path.dirname(output), 'openai.jsonl')).flatMap(namedImages);
@@ -175,10 +190,18 @@ describe('--images modes', () => {
     for (const images of ['relative', 'absolute', 'copy'] as const) {
       const outputPath = path.join(outputDir, `${images}.jsonl`);
       const imagesDir = path.join(outputDir, 'copies');
-      const result = await exportDataset('trl-sft', [input(llavaCot('rooted.png'), 1)], options(datasetDir, outputPath, { imageRoots: [root], images, imagesDir: images === 'copy' ? imagesDir : undefined }));
+      const result = await exportDataset(
+        'trl-sft',
+        [input(llavaCot('rooted.png'), 1)],
+        options(datasetDir, outputPath, { imageRoots: [root], images, imagesDir: images === 'copy' ? imagesDir : undefined }),
+      );
       assert.deepEqual(result.refusals, []);
       const [image] = readLines(outputPath).flatMap(namedImages);
-      const expected = { relative: path.relative(outputDir, path.join(root, 'rooted.png')), absolute: path.join(root, 'rooted.png'), copy: 'copies/rooted.png' }[images];
+      const expected = {
+        relative: path.relative(outputDir, path.join(root, 'rooted.png')),
+        absolute: path.join(root, 'rooted.png'),
+        copy: 'copies/rooted.png',
+      }[images];
       assert.equal(image, expected, images);
     }
   });
@@ -189,12 +212,20 @@ describe('--images modes', () => {
     const imagesDir = path.join(outputDir, 'media');
     fs.mkdirSync(imagesDir);
     fs.writeFileSync(path.join(imagesDir, 'cat.png'), 'a file of the user\n');
-    const file = writeDataset(datasetDir, [llavaCot('images/a/cat.png', 'a'), llavaCot('images/b/cat.png', 'b'), llavaCot('images/a/cat.png', 'a-again'), llavaCot('images/good.png', 'good')]);
+    const file = writeDataset(datasetDir, [
+      llavaCot('images/a/cat.png', 'a'),
+      llavaCot('images/b/cat.png', 'b'),
+      llavaCot('images/a/cat.png', 'a-again'),
+      llavaCot('images/good.png', 'good'),
+    ]);
     const output = path.join(outputDir, 'sft.jsonl');
     const first = await runCli('export', file, '--format', 'llamafactory-sharegpt', '-o', output, '--images', 'copy', '--images-dir', imagesDir);
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stdout, new RegExp(`; 3 images copied to ${imagesDir}\\n$`));
-    assert.deepEqual(readLines(output).map((line) => line.images), [['media/cat-2.png'], ['media/cat-3.png'], ['media/cat-2.png'], ['media/good.png']]);
+    assert.deepEqual(
+      readLines(output).map((line) => line.images),
+      [['media/cat-2.png'], ['media/cat-3.png'], ['media/cat-2.png'], ['media/good.png']],
+    );
     assert.equal(fs.readFileSync(path.join(imagesDir, 'cat.png'), 'utf8'), 'a file of the user\n', 'a file already there is never written over');
     assert.deepEqual(fs.readFileSync(path.join(imagesDir, 'cat-2.png')), PNG);
     assert.deepEqual(fs.readFileSync(path.join(imagesDir, 'cat-3.png')), GIF);
@@ -202,14 +233,21 @@ describe('--images modes', () => {
     const again = await runCli('export', file, '--format', 'llamafactory-sharegpt', '-o', output, '--images', 'copy', '--images-dir', imagesDir);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /; 0 images copied to /);
-    assert.deepEqual(readLines(output).map((line) => line.images), [['media/cat-2.png'], ['media/cat-3.png'], ['media/cat-2.png'], ['media/good.png']]);
+    assert.deepEqual(
+      readLines(output).map((line) => line.images),
+      [['media/cat-2.png'], ['media/cat-3.png'], ['media/cat-2.png'], ['media/good.png']],
+    );
   });
 
   it('copy for MMPR makes the output folder meta.json root, so the copies are found from it', async () => {
     const { datasetDir } = datasetFolder();
     const outputDir = folder('out');
     const outputPath = path.join(outputDir, 'mpo.jsonl');
-    await exportDataset('mmpr', [input(llavaCot('images/good.png'), 1)], options(datasetDir, outputPath, { images: 'copy', imagesDir: path.join(outputDir, 'img') }));
+    await exportDataset(
+      'mmpr',
+      [input(llavaCot('images/good.png'), 1)],
+      options(datasetDir, outputPath, { images: 'copy', imagesDir: path.join(outputDir, 'img') }),
+    );
     const meta = JSON.parse(fs.readFileSync(path.join(outputDir, 'meta.json'), 'utf8')) as Record<string, { root: string }>;
     assert.equal(meta.mpo.root, outputDir);
     const [line] = readLines(outputPath);
@@ -229,7 +267,10 @@ describe('--images modes', () => {
       [['--format', 'trl-sft', '--images', 'path'], /--images must be one of relative, absolute, data-uri, copy/],
       [['--format', 'mmpr', '--images', 'data-uri'], /--images data-uri: mmpr writes image paths, which InternVL joins to meta\.json's root/],
       [['--format', 'prm800k', '--images', 'absolute'], /prm800k writes no images/],
-      [['--format', 'trl-sft', '--images', 'copy', '--images-dir', path.join(aFile, 'sub')], /cannot copy images into .*a-file\/sub: a part of the path is a file/],
+      [
+        ['--format', 'trl-sft', '--images', 'copy', '--images-dir', path.join(aFile, 'sub')],
+        /cannot copy images into .*a-file\/sub: a part of the path is a file/,
+      ],
       [['--format', 'trl-dpo', '--keep-incorrect'], /--keep-incorrect is for --format trl-sft/],
     ];
     for (const [args, message] of cases) {

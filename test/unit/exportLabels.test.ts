@@ -26,12 +26,16 @@ const CREATED = '2025-01-01T00:00:00.000Z';
 function stepwise(labels: boolean[]): JsonObject {
   return {
     prompt: 'Which number is larger, 9.8 or 9.11?',
-    completions: ['The fractional part of 9.8 is 0.8.', 'The fractional part of 9.11 is 0.11.', '0.8 is greater than 0.11.', 'Hence, 9.8 > 9.11.'].slice(0, labels.length),
+    completions: ['The fractional part of 9.8 is 0.8.', 'The fractional part of 9.11 is 0.11.', '0.8 is greater than 0.11.', 'Hence, 9.8 > 9.11.'].slice(
+      0,
+      labels.length,
+    ),
     labels,
   };
 }
 
-const STAGES = '<SUMMARY> I look. </SUMMARY>\n\n<CAPTION> A square. </CAPTION>\n\n<REASONING> It has four equal sides. </REASONING>\n\n<CONCLUSION> square </CONCLUSION>';
+const STAGES =
+  '<SUMMARY> I look. </SUMMARY>\n\n<CAPTION> A square. </CAPTION>\n\n<REASONING> It has four equal sides. </REASONING>\n\n<CONCLUSION> square </CONCLUSION>';
 
 /** A LLaVA-CoT record (four stages, one image) with the given annotations. */
 function llavaCot(annotations: object = {}): JsonObject {
@@ -90,7 +94,10 @@ describe('trl-sft from rated records', () => {
     assert.ok('lines' in exported('trl-sft', llavaCot(rated(-1)), { keepIncorrect: true }));
     const inputs = [input(llavaCot(rated(-1)), 1), input(llavaCot(), 2), input(stepwise([false]), 3), input(llavaCot({ review: { status: 'rejected' } }), 4)];
     const result = await exportDataset('trl-sft', inputs, options({ outputPath: path.join(top, 'sft.jsonl') }));
-    assert.deepEqual({ written: result.written, incorrect: result.incorrect, skipped: result.skipped, refusals: result.refusals }, { written: 1, incorrect: 2, skipped: 1, refusals: [] });
+    assert.deepEqual(
+      { written: result.written, incorrect: result.incorrect, skipped: result.skipped, refusals: result.refusals },
+      { written: 1, incorrect: 2, skipped: 1, refusals: [] },
+    );
   });
 
   it('the command line says what it left out, and --keep-incorrect writes it', async () => {
@@ -99,7 +106,10 @@ describe('trl-sft from rated records', () => {
     const output = path.join(top, 'rated.sft.jsonl');
     const run = await runCli('export', file, '--format', 'trl-sft', '-o', output);
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /^1 trl-sft lines written to .*; 0 records refused, 2 records with a step rated incorrect left out \(--keep-incorrect keeps them\)\n$/);
+    assert.match(
+      run.stdout,
+      /^1 trl-sft lines written to .*; 0 records refused, 2 records with a step rated incorrect left out \(--keep-incorrect keeps them\)\n$/,
+    );
     const kept = await runCli('export', file, '--format', 'trl-sft', '-o', output, '--keep-incorrect');
     assert.equal(kept.code, 0, kept.stderr);
     assert.match(kept.stdout, /^3 trl-sft lines written/);
@@ -140,14 +150,29 @@ describe('trl-kto', () => {
     assert.equal(completionText(accepted), STAGES);
     assert.deepEqual(accepted.images, ['../images/square.png'], 'from the output folder');
     assert.deepEqual(accepted.prompt, [{ role: 'user', content: [{ type: 'image' }, { type: 'text', text: 'What is shown?' }] }]);
-    assert.deepEqual(ktoRows(llavaCot({ review: { status: 'rejected' } })).map((row) => row.label), [false]);
+    assert.deepEqual(
+      ktoRows(llavaCot({ review: { status: 'rejected' } })).map((row) => row.label),
+      [false],
+    );
   });
 
   it('labels an unreviewed response by its steps: any incorrect false, every step correct true, else refused', () => {
-    assert.deepEqual(ktoRows(llavaCot(rated(1, -1))).map((row) => row.label), [false]);
-    assert.deepEqual(ktoRows(llavaCot(rated(1, 1, 1, 1))).map((row) => row.label), [true]);
-    assert.deepEqual(ktoRows(llavaCot(rated(1, 0, 1, 1)), { neutralLabel: false }).map((row) => row.label), [false]);
-    assert.deepEqual(ktoRows(stepwise([true, true])).map((row) => [row.label, row.prompt]), [[true, [{ role: 'user', content: 'Which number is larger, 9.8 or 9.11?' }]]]);
+    assert.deepEqual(
+      ktoRows(llavaCot(rated(1, -1))).map((row) => row.label),
+      [false],
+    );
+    assert.deepEqual(
+      ktoRows(llavaCot(rated(1, 1, 1, 1))).map((row) => row.label),
+      [true],
+    );
+    assert.deepEqual(
+      ktoRows(llavaCot(rated(1, 0, 1, 1)), { neutralLabel: false }).map((row) => row.label),
+      [false],
+    );
+    assert.deepEqual(
+      ktoRows(stepwise([true, true])).map((row) => [row.label, row.prompt]),
+      [[true, [{ role: 'user', content: 'Which number is larger, 9.8 or 9.11?' }]]],
+    );
     assert.deepEqual(exported('trl-kto', llavaCot(rated(1, 1))), {
       refusal: 'no label: the record is neither accepted nor rejected, not every step of its response is rated, and it has no preference pair',
     });
@@ -161,10 +186,23 @@ describe('trl-kto', () => {
 
   it('unpairs each preference into a true chosen row and a false rejected row; a segment pair continues the text before it', () => {
     const mmpr = { image: 'images/square.png', question: '<image>\nName the shape.', chosen: 'A square.', rejected: 'A circle.' };
-    assert.deepEqual(ktoRows(mmpr).map((row) => [completionText(row), row.label]), [['A square.', true], ['A circle.', false]]);
+    assert.deepEqual(
+      ktoRows(mmpr).map((row) => [completionText(row), row.label]),
+      [
+        ['A square.', true],
+        ['A circle.', false],
+      ],
+    );
     const pairs = [{ level: 'segment', position: 2, chosen: ' Four equal sides. ', rejected: ' Three sides. ', origin: 'manual', createdAt: CREATED }];
     const rows = ktoRows(llavaCot({ review: { status: 'accepted' }, preferencePairs: pairs }));
-    assert.deepEqual(rows.map((row) => [completionText(row), row.label]), [[STAGES, true], [' Four equal sides. ', true], [' Three sides. ', false]]);
+    assert.deepEqual(
+      rows.map((row) => [completionText(row), row.label]),
+      [
+        [STAGES, true],
+        [' Four equal sides. ', true],
+        [' Three sides. ', false],
+      ],
+    );
     const prefix = rows[1].prompt.at(-1);
     assert.equal(prefix?.role, 'assistant');
     assert.ok(JSON.stringify(prefix).includes('<CAPTION> A square. </CAPTION>'), 'the prompt ends with the response before the segment');
@@ -172,9 +210,22 @@ describe('trl-kto', () => {
 
   it('refuses a completion labelled both ways, and leaves out a rejected preference record', async () => {
     const pair = { level: 'response', chosen: 'A circle.', rejected: STAGES, origin: 'manual', createdAt: CREATED };
-    assert.match(JSON.stringify(exported('trl-kto', llavaCot({ review: { status: 'accepted' }, preferencePairs: [pair] }))), /labelled both desirable and undesirable/);
-    const rejectedPair = { image: 'images/square.png', question: 'Name the shape.', chosen: 'A square.', rejected: 'A circle.', [ANNOTATION_KEY]: { version: 1, review: { status: 'rejected' } } };
-    const result = await exportDataset('trl-kto', [input(rejectedPair, 1), input(llavaCot({ review: { status: 'rejected' } }), 2)], options({ outputPath: path.join(top, 'kto.jsonl') }));
+    assert.match(
+      JSON.stringify(exported('trl-kto', llavaCot({ review: { status: 'accepted' }, preferencePairs: [pair] }))),
+      /labelled both desirable and undesirable/,
+    );
+    const rejectedPair = {
+      image: 'images/square.png',
+      question: 'Name the shape.',
+      chosen: 'A square.',
+      rejected: 'A circle.',
+      [ANNOTATION_KEY]: { version: 1, review: { status: 'rejected' } },
+    };
+    const result = await exportDataset(
+      'trl-kto',
+      [input(rejectedPair, 1), input(llavaCot({ review: { status: 'rejected' } }), 2)],
+      options({ outputPath: path.join(top, 'kto.jsonl') }),
+    );
     assert.deepEqual({ written: result.written, skipped: result.skipped }, { written: 1, skipped: 1 });
   });
 });

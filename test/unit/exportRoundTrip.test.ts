@@ -14,7 +14,11 @@ import { runCli } from '../harness/cli';
 import { datasetsDir, fixturesDir, makeWorkspace } from '../harness/fixtures';
 import { PNG_BASE64 } from '../harness/imageFolders';
 
-const lines = (file: string): string[] => fs.readFileSync(file, 'utf8').split('\n').filter((line) => line.trim() !== '');
+const lines = (file: string): string[] =>
+  fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '');
 
 /** The LLaVA-CoT sample with a review and every stage rated (last one wrong), so step and KTO formats have labels. */
 function reviewedLlava(): string {
@@ -63,7 +67,10 @@ describe('every export format read back', () => {
       const second = path.join(workspace, `${format}.second.jsonl`);
       const again = await runCli('export', first, '--format', format, '-o', second, '--include-rejected');
       assert.equal(again.code, 0, `${format}: ${again.stderr}`);
-      assert.deepEqual(lines(second).map((row) => JSON.parse(row) as unknown), rows.map((row) => JSON.parse(row) as unknown));
+      assert.deepEqual(
+        lines(second).map((row) => JSON.parse(row) as unknown),
+        rows.map((row) => JSON.parse(row) as unknown),
+      );
     });
   }
 });
@@ -93,7 +100,10 @@ describe('a multi-turn conversation read back', () => {
       const second = path.join(workspace, `${format}.second.jsonl`);
       const again = await runCli('export', first, '--format', format, '-o', second);
       assert.equal(again.code, 0, again.stderr);
-      assert.deepEqual(lines(second).map((row) => JSON.parse(row) as unknown), rows.map((row) => JSON.parse(row) as unknown));
+      assert.deepEqual(
+        lines(second).map((row) => JSON.parse(row) as unknown),
+        rows.map((row) => JSON.parse(row) as unknown),
+      );
     });
   }
 });
@@ -106,7 +116,8 @@ describe('pairs about each reply of a conversation read back', () => {
     // A pair about each reply of every conversation of LLaMA-Factory's demo.
     const annotated = lines(path.join(fixturesDir, 'real', 'llamafactory-mllm-demo.jsonl')).map((line) =>
       [0, 1].reduce(
-        (text, turn) => applyOperation(text, { kind: 'markPreference', line: 1, turn, chosen: { text: `A better reply ${turn}.` }, rejected: 'current' }, context).text,
+        (text, turn) =>
+          applyOperation(text, { kind: 'markPreference', line: 1, turn, chosen: { text: `A better reply ${turn}.` }, rejected: 'current' }, context).text,
         line,
       ),
     );
@@ -132,7 +143,10 @@ describe('pairs about each reply of a conversation read back', () => {
     assert.equal(later.length, rows / 2, format);
     for (const record of later) {
       assert.ok(!('error' in record));
-      assert.deepEqual(record.conversation?.map((turn) => turn.role), ['user', 'assistant', 'user', 'assistant']);
+      assert.deepEqual(
+        record.conversation?.map((turn) => turn.role),
+        ['user', 'assistant', 'user', 'assistant'],
+      );
       assert.equal(record.conversation?.[1].response, record.responses[0]);
     }
     // The checks read such a row as they read the conversation it came from: nothing outside it, nothing wrong.
@@ -142,7 +156,10 @@ describe('pairs about each reply of a conversation read back', () => {
     const second = path.join(workspace, `${format}.second.jsonl`);
     const again = await runCli('export', first, '--format', format, '-o', second);
     assert.equal(again.code, 0, again.stderr);
-    assert.deepEqual(lines(second).map((row) => JSON.parse(row) as unknown), exported);
+    assert.deepEqual(
+      lines(second).map((row) => JSON.parse(row) as unknown),
+      exported,
+    );
     return exported;
   }
 
@@ -156,7 +173,15 @@ describe('pairs about each reply of a conversation read back', () => {
 
   it('trl-kto: each labelled side comes back after its prompt', async () => {
     const rows = await roundTrip('pairs.jsonl', 'trl-kto', 24);
-    assert.deepEqual(rows.slice(0, 4).map((row) => [(row.prompt as unknown[]).length, row.label]), [[1, true], [1, false], [3, true], [3, false]]);
+    assert.deepEqual(
+      rows.slice(0, 4).map((row) => [(row.prompt as unknown[]).length, row.label]),
+      [
+        [1, true],
+        [1, false],
+        [3, true],
+        [3, false],
+      ],
+    );
   });
 
   it('llamafactory-sharegpt: a TRL pair about a second reply becomes a ranking line whose conversations hold the exchange before it', async () => {

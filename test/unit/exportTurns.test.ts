@@ -19,7 +19,14 @@ const realDir = path.join(fixturesDir, 'real');
 const top = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-turns-'));
 after(() => fs.rmSync(top, { recursive: true, force: true }));
 // Placeholder images where the records name theirs; the output folder is beside them.
-for (const image of ['mllm_demo_data/1.jpg', 'mllm_demo_data/2.jpg', 'mllm_demo_data/3.jpg', 'figures/reasoning.png', 'data/mllm_demo_data/1.jpg', 'data/mllm_demo_data/2.jpg']) {
+for (const image of [
+  'mllm_demo_data/1.jpg',
+  'mllm_demo_data/2.jpg',
+  'mllm_demo_data/3.jpg',
+  'figures/reasoning.png',
+  'data/mllm_demo_data/1.jpg',
+  'data/mllm_demo_data/2.jpg',
+]) {
   fs.mkdirSync(path.dirname(path.join(top, image)), { recursive: true });
   fs.writeFileSync(path.join(top, image), Buffer.from(PNG_BASE64, 'base64'));
 }
@@ -28,7 +35,11 @@ fs.mkdirSync(path.join(top, 'out'));
 const options = (overrides: Partial<ExportOptions> = {}): ExportOptions =>
   exportOptionsSchema.parse({ datasetDir: top, outputPath: path.join(top, 'out', 'export.jsonl'), images: 'relative', ...overrides });
 
-const records = (file: string): string[] => fs.readFileSync(path.join(realDir, file), 'utf8').split('\n').filter((line) => line.trim() !== '');
+const records = (file: string): string[] =>
+  fs
+    .readFileSync(path.join(realDir, file), 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '');
 
 function build(format: ExportFormat, line: string, overrides: Partial<ExportOptions> = {}): JsonObject[] | string {
   const input = readExportInput(line, 1);
@@ -60,11 +71,20 @@ describe('LLaMA-Factory mllm_demo through the chat exports', () => {
     for (const line of mllm) {
       const row = written('llamafactory-sharegpt', line) as { conversations: { from: string; value: string }[]; images: string[] };
       const turns = source(line);
-      assert.deepEqual(row.conversations.map((turn) => turn.value), turns.map((turn) => turn.content));
-      assert.deepEqual(row.conversations.map((turn) => turn.from), ['human', 'gpt', 'human', 'gpt']);
+      assert.deepEqual(
+        row.conversations.map((turn) => turn.value),
+        turns.map((turn) => turn.content),
+      );
+      assert.deepEqual(
+        row.conversations.map((turn) => turn.from),
+        ['human', 'gpt', 'human', 'gpt'],
+      );
       const tokens = row.conversations.reduce((count, turn) => count + turn.value.split('<image>').length - 1, 0);
       assert.equal(tokens, row.images.length);
-      assert.deepEqual(row.images, (JSON.parse(line) as { images: string[] }).images.map((image) => `../${image}`));
+      assert.deepEqual(
+        row.images,
+        (JSON.parse(line) as { images: string[] }).images.map((image) => `../${image}`),
+      );
     }
     const first = written('llamafactory-sharegpt', mllm[0]) as { conversations: { value: string }[] };
     assert.ok(first.conversations[0].value.startsWith('<image>') && first.conversations[2].value.endsWith('<image>'));
@@ -74,7 +94,10 @@ describe('LLaMA-Factory mllm_demo through the chat exports', () => {
 
   it('trl-sft puts each image part in the turn whose token names it, texts intact and in order', () => {
     const first = written('trl-sft', mllm[3]) as { messages: Message[]; images: string[] };
-    assert.deepEqual(first.messages.map((message) => message.role), ['user', 'assistant', 'user', 'assistant']);
+    assert.deepEqual(
+      first.messages.map((message) => message.role),
+      ['user', 'assistant', 'user', 'assistant'],
+    );
     assert.deepEqual(first.messages.map(partTypes), [['image', 'text'], ['text'], ['image', 'text'], ['text']]);
     assert.deepEqual(first.messages.map(textOf), ['他们是谁？', '他们是拜仁慕尼黑的凯恩和格雷茨卡。', '他们在做什么？', '他们在足球场上庆祝。']);
     assert.deepEqual(first.images, ['../mllm_demo_data/1.jpg', '../mllm_demo_data/1.jpg']);
@@ -87,7 +110,10 @@ describe('LLaMA-Factory mllm_demo through the chat exports', () => {
   it('openai-chat gives each question the image parts it places', () => {
     const row = written('openai-chat', mllm[0], { images: 'data-uri' }) as { messages: Message[] };
     assert.deepEqual(row.messages.map(partTypes), [['image_url', 'text'], ['string'], ['image_url', 'text'], ['string']]);
-    assert.deepEqual(row.messages.map(textOf), source(mllm[0]).map((turn) => turn.content.replace('<image>', '')));
+    assert.deepEqual(
+      row.messages.map(textOf),
+      source(mllm[0]).map((turn) => turn.content.replace('<image>', '')),
+    );
     const url = (row.messages[2].content as Part[])[0].image_url?.url;
     assert.equal(url, `data:image/png;base64,${PNG_BASE64}`);
   });
@@ -103,7 +129,10 @@ describe('other multi-turn records', () => {
     assert.deepEqual(trl.messages.map(partTypes), [['image', 'text'], ['text'], ['text'], ['text']]);
     assert.deepEqual(trl.images, ['../figures/reasoning.png']);
     const sharegpt = written('llamafactory-sharegpt', llava) as { conversations: { value: string }[]; images: string[] };
-    assert.deepEqual(sharegpt.conversations.map((turn) => turn.value), [`<image>${turns[0]}`, ...turns.slice(1)]);
+    assert.deepEqual(
+      sharegpt.conversations.map((turn) => turn.value),
+      [`<image>${turns[0]}`, ...turns.slice(1)],
+    );
     const openai = written('openai-chat', llava) as { messages: Message[] };
     assert.deepEqual(openai.messages.map(partTypes), [['image_url', 'text'], ['string'], ['string'], ['string']]);
     assert.match(String(build('mulberry', llava)), /not in Mulberry's ### sections/);
@@ -115,7 +144,10 @@ describe('other multi-turn records', () => {
     assert.deepEqual(trl.messages.map(partTypes), [['image', 'text'], ['text'], ['image', 'text'], ['text']]);
     assert.deepEqual(trl.images, ['../data/mllm_demo_data/1.jpg', '../data/mllm_demo_data/1.jpg']);
     const sharegpt = written('llamafactory-sharegpt', v1) as { conversations: { value: string }[] };
-    assert.deepEqual(sharegpt.conversations.map((turn) => turn.value), ['<image>Who are they?', "They're Kane and Gretzka from Bayern Munich.", '<image>What are they doing?', 'They are celebrating on the soccer field.']);
+    assert.deepEqual(
+      sharegpt.conversations.map((turn) => turn.value),
+      ['<image>Who are they?', "They're Kane and Gretzka from Bayern Munich.", '<image>What are they doing?', 'They are celebrating on the soccer field.'],
+    );
   });
 
   it('mulberry writes the later turns after a ### response', () => {
@@ -146,7 +178,8 @@ describe('other multi-turn records', () => {
 
 describe('the preference and step formats', () => {
   const context = { at: '2025-01-01T00:00:00.000Z', reflectionPhrase: DEFAULT_REFLECTION_PHRASE };
-  const annotate = (line: string, ...operations: Operation[]): string => operations.reduce((text, operation) => applyOperation(text, operation, context).text, line);
+  const annotate = (line: string, ...operations: Operation[]): string =>
+    operations.reduce((text, operation) => applyOperation(text, operation, context).text, line);
   const image = { type: 'image' };
   const text = (value: string) => ({ type: 'text', text: value });
   const said = (value: string) => [{ role: 'assistant', content: [text(value)] }];
@@ -216,7 +249,9 @@ describe('the preference and step formats', () => {
 
   it('mmpr: a pair about the first reply is its question and image; a pair about a later reply is refused', () => {
     const firstOnly = annotate(mllm[0], { kind: 'markPreference', line: 1, turn: 0, chosen: { text: 'Kane and Gretzka.' }, rejected: 'current' });
-    assert.deepEqual(build('mmpr', firstOnly, { images: undefined }), [{ image: 'mllm_demo_data/1.jpg', question: first, chosen: 'Kane and Gretzka.', rejected: firstReply }]);
+    assert.deepEqual(build('mmpr', firstOnly, { images: undefined }), [
+      { image: 'mllm_demo_data/1.jpg', question: first, chosen: 'Kane and Gretzka.', rejected: firstReply },
+    ]);
     assert.equal(
       build('mmpr', pairs, { images: undefined }),
       'a preference pair is about turn 1 of the conversation, and an MMPR line holds one question: the turns before that reply would be lost',
@@ -227,8 +262,16 @@ describe('the preference and step formats', () => {
   const turns = (JSON.parse(llava) as { conversations: { value: string }[] }).conversations.map((turn) => turn.value);
 
   it('a segment-level pair of a later reply continues that reply after the conversation before it', () => {
-    const line = annotate(llava, { kind: 'markPreference', line: 1, turn: 1, segment: 2, chosen: { text: ' The subtracted purple object is a cylinder. ' }, rejected: 'current' });
-    const reasoning = ' The purple objects were subtracted in the previous question, and the only purple object is a cylinder. So the subtracted cylinder is purple. ';
+    const line = annotate(llava, {
+      kind: 'markPreference',
+      line: 1,
+      turn: 1,
+      segment: 2,
+      chosen: { text: ' The subtracted purple object is a cylinder. ' },
+      rejected: 'current',
+    });
+    const reasoning =
+      ' The purple objects were subtracted in the previous question, and the only purple object is a cylinder. So the subtracted cylinder is purple. ';
     const prefix = turns[3].slice(0, turns[3].indexOf(reasoning));
     assert.ok(prefix.endsWith('<REASONING>'));
     assert.deepEqual(build('trl-dpo', line), [
@@ -245,7 +288,10 @@ describe('the preference and step formats', () => {
       },
     ]);
     const openai = build('openai-dpo', line) as { input: { messages: Message[] }; preferred_output: Message[]; non_preferred_output: Message[] }[];
-    assert.deepEqual(openai[0].input.messages.map((message) => message.role), ['user', 'assistant', 'user']);
+    assert.deepEqual(
+      openai[0].input.messages.map((message) => message.role),
+      ['user', 'assistant', 'user'],
+    );
     assert.equal(openai[0].preferred_output[0].content, `${prefix} The subtracted purple object is a cylinder. `);
     assert.equal(openai[0].non_preferred_output[0].content, `${prefix}${reasoning}`);
   });
@@ -253,10 +299,15 @@ describe('the preference and step formats', () => {
   const rateAll = (turn: number, rating: 1 | -1) => [0, 1, 2, 3].map((segment): Operation => ({ kind: 'rateSegment', line: 1, turn, segment, rating }));
   const stages = (value: string) => [...value.matchAll(/<([A-Z]+)>([\s\S]*?)<\/\1>/g)].map((match) => match[2].trim());
 
-  it('trl-stepwise and prm800k write the first reply\'s rated steps and refuse those of a later reply', () => {
+  it("trl-stepwise and prm800k write the first reply's rated steps and refuse those of a later reply", () => {
     const firstRated = annotate(llava, ...rateAll(0, 1));
-    assert.deepEqual(build('trl-stepwise', firstRated), [{ prompt: turns[0], completions: stages(turns[1]), labels: [true, true, true, true], images: ['../figures/reasoning.png'] }]);
-    const prm = build('prm800k', firstRated, { images: undefined }) as { question: { problem: string; pre_generated_steps: string[] }; label: { steps: unknown[]; finish_reason: string } }[];
+    assert.deepEqual(build('trl-stepwise', firstRated), [
+      { prompt: turns[0], completions: stages(turns[1]), labels: [true, true, true, true], images: ['../figures/reasoning.png'] },
+    ]);
+    const prm = build('prm800k', firstRated, { images: undefined }) as {
+      question: { problem: string; pre_generated_steps: string[] };
+      label: { steps: unknown[]; finish_reason: string };
+    }[];
     assert.ok(Array.isArray(prm), String(prm));
     assert.equal(prm[0].question.problem, turns[0]);
     assert.deepEqual(prm[0].question.pre_generated_steps, stages(turns[1]));
@@ -282,7 +333,10 @@ describe('the preference and step formats', () => {
     assert.equal(build('trl-kto', accepted), 'the review accepts the record but step 3, 4 of turn 1 is rated incorrect; change the rating or the review');
     // The review is on the whole conversation: every reply is a row with its verdict.
     const rejected = build('trl-kto', annotate(llava, { kind: 'setReviewStatus', line: 1, status: 'rejected' })) as { label: boolean }[];
-    assert.deepEqual(rejected.map((row) => row.label), [false, false]);
+    assert.deepEqual(
+      rejected.map((row) => row.label),
+      [false, false],
+    );
   });
 
   it('trl-sft leaves out a conversation with an incorrect step in any reply, unless asked to keep it', () => {
@@ -294,10 +348,13 @@ describe('the preference and step formats', () => {
     assert.equal((written('trl-sft', annotate(llava, ...rateAll(0, 1), ...rateAll(1, 1))).messages as Message[]).length, 4);
   });
 
-  it('reads every exchange of LLaMA-Factory\'s demo without a turns warning', () => {
+  it("reads every exchange of LLaMA-Factory's demo without a turns warning", () => {
     for (const line of mllm) {
       const { results } = checkLine(line, { imageProblem: () => null });
-      assert.deepEqual(results.filter((result) => result.check === 'turns'), []);
+      assert.deepEqual(
+        results.filter((result) => result.check === 'turns'),
+        [],
+      );
     }
   });
 });

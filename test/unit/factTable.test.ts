@@ -33,7 +33,11 @@ const SEARCH = { text: '(1' };
 /** The facts of every record, as a table filled at once over the whole file finds them. */
 async function filledAtOnce(file: string) {
   const dataset = await Dataset.open(file);
-  const table = new FactTable(dataset, () => ({ imageProblem: () => null }), () => undefined);
+  const table = new FactTable(
+    dataset,
+    () => ({ imageProblem: () => null }),
+    () => undefined,
+  );
   await table.fill();
   const counts = table.counts();
   const checks = Array.from({ length: dataset.recordCount }, (_, index) => table.checksOf(index));
@@ -51,14 +55,21 @@ describe('the facts of a dataset that grows', () => {
     const dataset = await Dataset.openGrowing(file, { chunkBytes: 65_536 });
     assert.ok(dataset.indexing);
     const reported: number[] = [];
-    const table = new FactTable(dataset, () => ({ imageProblem: () => null }), (checked: CheckedRecords) => reported.push(...checked.map((c) => c.line)));
+    const table = new FactTable(
+      dataset,
+      () => ({ imageProblem: () => null }),
+      (checked: CheckedRecords) => reported.push(...checked.map((c) => c.line)),
+    );
     const filtering = table.filter(SEARCH);
     await table.fill();
     assert.equal(dataset.indexing, false, 'the pass ends with the index');
     const expected = await filledAtOnce(file);
     assert.deepEqual(table.counts(), expected.counts);
     assert.equal(table.counts().known, count);
-    assert.deepEqual(Array.from({ length: count }, (_, index) => table.checksOf(index)), expected.checks);
+    assert.deepEqual(
+      Array.from({ length: count }, (_, index) => table.checksOf(index)),
+      expected.checks,
+    );
     // The filter reads records too (and the pass skips those): none is read twice by the pass.
     assert.equal(new Set(reported).size, reported.length, 'no record checked twice');
     const found = Array.from(await filtering);
@@ -70,7 +81,11 @@ describe('the facts of a dataset that grows', () => {
   it('read on into lines another program appended', async () => {
     const file = fileOf('appended.jsonl', 50);
     const dataset = await Dataset.open(file);
-    const table = new FactTable(dataset, () => ({ imageProblem: () => null }), () => undefined);
+    const table = new FactTable(
+      dataset,
+      () => ({ imageProblem: () => null }),
+      () => undefined,
+    );
     await table.fill();
     fs.appendFileSync(file, Array.from({ length: 3000 }, (_, offset) => `${lineOf(50 + offset)}\n`).join(''));
     assert.equal(await dataset.append(FileSource.open(file)), true);
@@ -85,7 +100,11 @@ describe('a filter over a large file', () => {
     const count = Math.ceil(WORKER_THRESHOLD_BYTES / 60);
     const file = fileOf('filtered.jsonl', count);
     const dataset = await Dataset.openGrowing(file, { chunkBytes: 65_536 });
-    const table = new FactTable(dataset, () => ({ imageProblem: () => null }), () => undefined);
+    const table = new FactTable(
+      dataset,
+      () => ({ imageProblem: () => null }),
+      () => undefined,
+    );
     const progress: [number, number][] = [];
     const found = await table.filter(SEARCH, { onProgress: (read, of) => progress.push([read, of]) });
     assert.deepEqual(Array.from(found), (await filledAtOnce(file)).found, 'the same records as a filter that is not watched');
@@ -118,7 +137,12 @@ describe('the overview of a dataset that grows', () => {
     const dataset = await Dataset.openGrowing(file, { chunkBytes: 65_536 });
     assert.ok(dataset.indexing);
     const messages: OverviewMessage[] = [];
-    await countDataset(() => dataset, context, (message) => messages.push(message), () => false);
+    await countDataset(
+      () => dataset,
+      context,
+      (message) => messages.push(message),
+      () => false,
+    );
     const last = messages.at(-1);
     assert.ok(last?.complete, 'the last message has the complete counts');
     assert.equal(last.indexing, undefined);
@@ -128,7 +152,10 @@ describe('the overview of a dataset that grows', () => {
     whole.close();
     const partial = messages.slice(0, -1);
     assert.ok(partial.length > 0 && partial.every((message) => !message.complete));
-    assert.ok(partial.some((message) => message.indexing !== undefined && message.indexing < 1 && message.stats.records < count), 'counts made while the file was indexed say how far it was');
+    assert.ok(
+      partial.some((message) => message.indexing !== undefined && message.indexing < 1 && message.stats.records < count),
+      'counts made while the file was indexed say how far it was',
+    );
     for (const message of partial) assert.ok(message.counted <= message.stats.records, 'never more counted than indexed');
     assert.deepEqual(
       partial.map((message) => message.counted),

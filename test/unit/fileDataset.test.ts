@@ -184,7 +184,11 @@ describe('a dataset read from its file by handle', () => {
     dataset.close();
     assert.ok(progress.length > 10, `${progress.length} progress reports`);
     assert.equal(progress.at(-1), bytes.length);
-    assert.deepEqual(progress, [...progress].sort((a, b) => a - b), 'progress only grows');
+    assert.deepEqual(
+      progress,
+      [...progress].sort((a, b) => a - b),
+      'progress only grows',
+    );
   });
 
   it('scans the first chunks here while the worker starts, and the worker goes on from the line the last one ended inside', async () => {
@@ -201,10 +205,23 @@ describe('a dataset read from its file by handle', () => {
         try {
           const index = new LineIndex();
           let asked = 0;
-          const rest = await scanUntil(source, { position: 0, line: 0, bomLength: 0 }, chunkBytes, () => asked++ >= chunksHere, (lines) => index.append(lines));
+          const rest = await scanUntil(
+            source,
+            { position: 0, line: 0, bomLength: 0 },
+            chunkBytes,
+            () => asked++ >= chunksHere,
+            (lines) => index.append(lines),
+          );
           assert.equal(index.lineCount, rest.line, `${label}: the rest starts after the lines handed on`);
           if (rest.position < bytes.length) {
-            scanChunks(bytes.length, (position, length) => bytes.subarray(position, position + length), chunkBytes, isUtf8, (lines) => index.append(lines), rest);
+            scanChunks(
+              bytes.length,
+              (position, length) => bytes.subarray(position, position + length),
+              chunkBytes,
+              isUtf8,
+              (lines) => index.append(lines),
+              rest,
+            );
           }
           assert.ok(index.complete, label);
           // The index at once marks whole megabytes to check for UTF-8: it marks what this one does, and this one every line that is not UTF-8.
@@ -263,7 +280,14 @@ describe('saving a dataset read by handle', () => {
     const lines: (string | Buffer)[] = [];
     // About 9 MB: past the worker's threshold, and copied in several pieces.
     for (let size = 0, turn = 0; size < 9_000_000; turn++) {
-      const line = turn % 400 === 0 ? shaped['long line'] : turn % 97 === 0 ? '  ' : turn % 113 === 0 ? shaped['invalid utf-8'] : record(turn, `${'é'.repeat(turn % 50)} ${'text '.repeat(turn % 300)}`);
+      const line =
+        turn % 400 === 0
+          ? shaped['long line']
+          : turn % 97 === 0
+            ? '  '
+            : turn % 113 === 0
+              ? shaped['invalid utf-8']
+              : record(turn, `${'é'.repeat(turn % 50)} ${'text '.repeat(turn % 300)}`);
       lines.push(line, turn % 3 === 0 ? '\r\n' : '\n');
       size += line.length + 1;
     }
@@ -286,7 +310,10 @@ describe('saving a dataset read by handle', () => {
         const blank = Array.from({ length: inMemory.lineCount }, (_, line) => line).find((line) => inMemory.lineText(line).trim() === '' && line > 0);
         assert.ok(blank !== undefined);
         const emptied = inMemory.recordLine(inMemory.recordCount >> 1);
-        for (const [line, text] of [[blank, record(blank, 'was blank')], [emptied, ' \t']] as const) {
+        for (const [line, text] of [
+          [blank, record(blank, 'was blank')],
+          [emptied, ' \t'],
+        ] as const) {
           inMemory.setLineText(line, text);
           onDisk.setLineText(line, text);
         }
@@ -303,12 +330,16 @@ describe('saving a dataset read by handle', () => {
       const late = onDisk.recordLine(round);
       onDisk.setLineText(late, record(late, `late ${round}`));
       onDisk.rebase({ source, lines: await reindexing }, saved);
-      expected = (await collectChunks(inMemory.chunks()));
+      expected = await collectChunks(inMemory.chunks());
       assert.ok(fs.readFileSync(file).equals(expected), `round ${round}: the saved file`);
       inMemory = Dataset.fromBytes('in memory', expected);
-      assert.deepEqual(onDisk.changes().map((change) => change.line), [late], `round ${round}: only the late edit is unsaved`);
+      assert.deepEqual(
+        onDisk.changes().map((change) => change.line),
+        [late],
+        `round ${round}: only the late edit is unsaved`,
+      );
       inMemory.setLineText(late, record(late, `late ${round}`));
-      assert.ok((await collectChunks(onDisk.chunks())).equals((await collectChunks(inMemory.chunks()))), `round ${round}: the bytes after the late edit`);
+      assert.ok((await collectChunks(onDisk.chunks())).equals(await collectChunks(inMemory.chunks())), `round ${round}: the bytes after the late edit`);
     }
     onDisk.close();
     assert.equal(openFds(), 0, 'each save let the file it replaced go');
@@ -320,9 +351,14 @@ describe('a file larger than the memory the command may use', () => {
   const LIMIT_KB = 256 * 1024;
   const FILE_BYTES = 300e6;
   const limited = (args: string[]) =>
-    execute('/bin/sh', ['-c', `ulimit -d ${LIMIT_KB} && exec "$0" "$@"`, process.execPath, '--max-old-space-size=64', ...args], { cwd: scratch, maxBuffer: 16 << 20 });
+    execute('/bin/sh', ['-c', `ulimit -d ${LIMIT_KB} && exec "$0" "$@"`, process.execPath, '--max-old-space-size=64', ...args], {
+      cwd: scratch,
+      maxBuffer: 16 << 20,
+    });
 
-  it('is opened, and its last line read, by cot-studio validate', { skip: process.platform !== 'linux' && 'ulimit -d limits data memory on Linux' }, async () => {
+  it('is opened, and its last line read, by cot-studio validate', {
+    skip: process.platform !== 'linux' && 'ulimit -d limits data memory on Linux',
+  }, async () => {
     const file = path.join(scratch, 'large.jsonl');
     const reasoning = 'Counting the shapes row by row gives the same total as counting them by colour. '.repeat(250);
     const fd = fs.openSync(file, 'w');
@@ -374,21 +410,28 @@ describe('a line index built as the file is scanned', () => {
       for (const chunkBytes of [1, 7, 4096]) {
         const growing = new LineIndex();
         let stretches = 0;
-        scanChunks(bytes.length, (position, length) => bytes.subarray(position, position + length), chunkBytes, isUtf8, (lines) => {
-          const before = growing.lineCount;
-          growing.append(lines);
-          stretches++;
-          assert.equal(growing.complete, lines.complete);
-          // The lines this stretch added are as in the whole index, and the index reaches where the next line starts.
-          const label = `${name} in chunks of ${chunkBytes}, stretch ${stretches}`;
-          for (let line = before; line < growing.lineCount; line++) {
-            assert.deepEqual([growing.range(line), growing.ending(line)], [whole.range(line), whole.ending(line)], `${label}: line ${line + 1}`);
-            // A line that is not UTF-8 is never passed over (a small chunk may leave a valid one to be looked at).
-            if (invalid[line] !== undefined) assert.ok(growing.mayBeInvalidUtf8(whole.range(line).start, whole.range(line).end), `${label}: line ${line + 1} is looked at`);
-          }
-          assert.equal(growing.recordLines.at(-1) ?? -1, whole.recordLines.filter((line) => line < growing.lineCount).at(-1) ?? -1, `${label}: records`);
-          if (!growing.complete && growing.lineCount < whole.lineCount) assert.equal(growing.byteLength, whole.range(growing.lineCount).start);
-        });
+        scanChunks(
+          bytes.length,
+          (position, length) => bytes.subarray(position, position + length),
+          chunkBytes,
+          isUtf8,
+          (lines) => {
+            const before = growing.lineCount;
+            growing.append(lines);
+            stretches++;
+            assert.equal(growing.complete, lines.complete);
+            // The lines this stretch added are as in the whole index, and the index reaches where the next line starts.
+            const label = `${name} in chunks of ${chunkBytes}, stretch ${stretches}`;
+            for (let line = before; line < growing.lineCount; line++) {
+              assert.deepEqual([growing.range(line), growing.ending(line)], [whole.range(line), whole.ending(line)], `${label}: line ${line + 1}`);
+              // A line that is not UTF-8 is never passed over (a small chunk may leave a valid one to be looked at).
+              if (invalid[line] !== undefined)
+                assert.ok(growing.mayBeInvalidUtf8(whole.range(line).start, whole.range(line).end), `${label}: line ${line + 1} is looked at`);
+            }
+            assert.equal(growing.recordLines.at(-1) ?? -1, whole.recordLines.filter((line) => line < growing.lineCount).at(-1) ?? -1, `${label}: records`);
+            if (!growing.complete && growing.lineCount < whole.lineCount) assert.equal(growing.byteLength, whole.range(growing.lineCount).start);
+          },
+        );
         assert.equal(stretches, Math.max(1, Math.ceil(bytes.length / chunkBytes)), `${name}: one stretch a chunk`);
         assert.deepEqual(indexState(growing), indexState(whole), `${name} in chunks of ${chunkBytes}`);
         assert.equal(growing.byteLength, bytes.length);
@@ -419,7 +462,11 @@ describe('a line index built as the file is scanned', () => {
     assert.equal(await dataset.whenIndexed(expected.texts.length), false, 'a line past the end of the file');
     assert.equal(dataset.indexing, false);
     assert.ok(seen.length > 10, `${seen.length} stretches reported`);
-    assert.deepEqual(seen, [...seen].sort((a, b) => a - b), 'the record count only grows');
+    assert.deepEqual(
+      seen,
+      [...seen].sort((a, b) => a - b),
+      'the record count only grows',
+    );
     assert.deepEqual(dataset.indexProgress, { indexed: bytes.length, total: bytes.length });
     dataset.setLineText(1, record(1, 'x'));
     await assertReadsAs(dataset, bytes, 'the file indexed while open');

@@ -36,6 +36,9 @@ describe('cutting a file into ranges of whole lines', () => {
 
   it('keeps a file of one line whole', () => {
     const content = Buffer.from(`{"t": "${'x'.repeat(200_000)}"}`);
-    assert.deepEqual(rangesOf(content, 4).map((piece) => piece.length), [content.length]);
+    assert.deepEqual(
+      rangesOf(content, 4).map((piece) => piece.length),
+      [content.length],
+    );
   });
 });

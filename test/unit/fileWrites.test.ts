@@ -28,7 +28,10 @@ describe('write targets', () => {
     fs.writeFileSync(input, '{}\n');
     fs.symlinkSync(input, path.join(dir, 'link.jsonl'));
     for (const output of [input, path.join(dir, '.', 'data.jsonl'), path.join(dir, 'link.jsonl')]) {
-      await assert.rejects(checkWriteTarget(output, { notSameAs: [input], replaceSpecial: true }), (error: Error) => error instanceof TargetError && /is the input .*data\.jsonl/.test(error.message));
+      await assert.rejects(
+        checkWriteTarget(output, { notSameAs: [input], replaceSpecial: true }),
+        (error: Error) => error instanceof TargetError && /is the input .*data\.jsonl/.test(error.message),
+      );
     }
     assert.equal(await checkWriteTarget(path.join(dir, 'out.jsonl'), { notSameAs: [input] }), path.join(dir, 'out.jsonl'));
   });
@@ -61,7 +64,10 @@ describe('atomicWrite', () => {
     const expected = await fileIdentity(target);
     assert.ok(expected);
     fs.writeFileSync(target, 'another program\n');
-    await assert.rejects(atomicWrite(target, [Buffer.from('mine\n')], { expected }), (error: Error) => error instanceof WriteError && /data\.jsonl: it was changed by another program after it was read/.test(error.message));
+    await assert.rejects(
+      atomicWrite(target, [Buffer.from('mine\n')], { expected }),
+      (error: Error) => error instanceof WriteError && /data\.jsonl: it was changed by another program after it was read/.test(error.message),
+    );
     assert.equal(fs.readFileSync(target, 'utf8'), 'another program\n');
     assert.deepEqual(leftoverTemporaries(dir), []);
     await assert.rejects(atomicWrite(path.join(dir, 'new.jsonl'), [Buffer.from('x')], { expected }), /was created by another program|was deleted/);
@@ -94,7 +100,10 @@ describe('file locks', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     const lockFile = path.join(dir, '.data.jsonl.cot-studio.lock');
     assert.equal(JSON.parse(fs.readFileSync(lockFile, 'utf8')).purpose, 'first');
-    await assert.rejects(withFileLock(target, { purpose: 'impatient' }, async () => undefined), (error: Error) => error instanceof LockedError && new RegExp(`data\\.jsonl is being written by first \\(pid ${process.pid}, since `).test(error.message));
+    await assert.rejects(
+      withFileLock(target, { purpose: 'impatient' }, async () => undefined),
+      (error: Error) => error instanceof LockedError && new RegExp(`data\\.jsonl is being written by first \\(pid ${process.pid}, since `).test(error.message),
+    );
     const second = withFileLock(target, { purpose: 'second', waitMs: 30_000 }, async () => {
       order.push('second');
     });
@@ -113,12 +122,19 @@ describe('file locks', () => {
     fs.writeFileSync(lockFile, JSON.stringify({ pid: deadPid(), host: HOST, purpose: 'killed', since: 'then' }));
     assert.equal(await withFileLock(target, { purpose: 'next' }, async () => 'ran'), 'ran');
     fs.writeFileSync(lockFile, '');
-    await assert.rejects(withFileLock(target, { purpose: 'next' }, async () => 'ran'), /being written by another process/, 'a lock being written right now is respected');
+    await assert.rejects(
+      withFileLock(target, { purpose: 'next' }, async () => 'ran'),
+      /being written by another process/,
+      'a lock being written right now is respected',
+    );
     const old = new Date(Date.now() - 60_000);
     fs.utimesSync(lockFile, old, old);
     assert.equal(await withFileLock(target, { purpose: 'next' }, async () => 'ran'), 'ran');
     fs.writeFileSync(lockFile, JSON.stringify({ pid: 1, host: 'elsewhere', purpose: 'another machine', since: 'then' }));
-    await assert.rejects(withFileLock(target, { purpose: 'next' }, async () => 'ran'), /being written by another machine \(pid 1 on elsewhere/);
+    await assert.rejects(
+      withFileLock(target, { purpose: 'next' }, async () => 'ran'),
+      /being written by another machine \(pid 1 on elsewhere/,
+    );
   });
 });
 
@@ -167,7 +183,10 @@ describe('a disk that fills while writing', { skip: diskUnavailable }, () => {
     fs.writeFileSync(target, 'old\n');
     execFileSync('mount', ['-o', 'remount,ro', disk.dir]);
     try {
-      await assert.rejects(atomicWrite(target, [Buffer.from('new\n')]), (error: Error) => error.message.startsWith(`cannot write ${target}: the file system is read-only (EROFS)`) && !error.message.includes('.tmp'));
+      await assert.rejects(
+        atomicWrite(target, [Buffer.from('new\n')]),
+        (error: Error) => error.message.startsWith(`cannot write ${target}: the file system is read-only (EROFS)`) && !error.message.includes('.tmp'),
+      );
     } finally {
       execFileSync('mount', ['-o', 'remount,rw', disk.dir]);
     }

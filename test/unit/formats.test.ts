@@ -9,7 +9,10 @@ import { datasetsDir } from '../harness/fixtures';
 
 /** The physical lines of a fixture, without line endings or the BOM. */
 function fixtureLines(name: string): string[] {
-  const lines = fs.readFileSync(path.join(datasetsDir, name), 'utf8').replace(/^\uFEFF/, '').split('\n');
+  const lines = fs
+    .readFileSync(path.join(datasetsDir, name), 'utf8')
+    .replace(/^\uFEFF/, '')
+    .split('\n');
   return (lines.at(-1) === '' ? lines.slice(0, -1) : lines).map((line) => line.replace(/\r$/, ''));
 }
 
@@ -79,7 +82,15 @@ describe('detectFormat', () => {
   it('reads the shapes without a fixture', () => {
     assert.equal(detectFormat({ prompt: 'Q', completions: ['a'], labels: [true] }), 'trl-stepwise');
     assert.equal(detectFormat({ prompt: 'Q', chosen: 'a', rejected: 'b' }), 'trl-preference');
-    assert.equal(detectFormat({ messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello.' }] }), 'sharegpt');
+    assert.equal(
+      detectFormat({
+        messages: [
+          { role: 'user', content: 'Hi' },
+          { role: 'assistant', content: 'Hello.' },
+        ],
+      }),
+      'sharegpt',
+    );
     assert.equal(detectFormat({ messages: [{ role: 'user', content: 'Hi' }] }), 'sharegpt');
     assert.equal(detectFormat({ problem: 'Q', answer: '3', images: ['a.png'] }), 'reason-rft-rl');
     assert.equal(detectFormat({ image_path: 'a.png', problem: 'Q', solution: '3' }), 'r1-vl');
@@ -87,10 +98,31 @@ describe('detectFormat', () => {
 
   it('takes OpenAI content parts over the reply markup, and the markup over plain sharegpt', () => {
     const stages = '<SUMMARY> s </SUMMARY><CAPTION> c </CAPTION><REASONING> r </REASONING><CONCLUSION> 1 </CONCLUSION>';
-    const parts = { messages: [{ role: 'user', content: [{ type: 'text', text: 'Q' }] }, { role: 'assistant', content: stages }] };
+    const parts = {
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'Q' }] },
+        { role: 'assistant', content: stages },
+      ],
+    };
     assert.equal(detectFormat(parts), 'openai-chat');
-    assert.equal(detectFormat({ messages: [{ role: 'user', content: 'Q' }, { role: 'assistant', content: stages }] }), 'llava-cot');
-    assert.equal(detectFormat({ messages: [{ role: 'user', content: 'Q' }, { role: 'assistant', content: '<think>### Step 1:\nx</think><answer>1</answer>' }] }), 'think-answer');
+    assert.equal(
+      detectFormat({
+        messages: [
+          { role: 'user', content: 'Q' },
+          { role: 'assistant', content: stages },
+        ],
+      }),
+      'llava-cot',
+    );
+    assert.equal(
+      detectFormat({
+        messages: [
+          { role: 'user', content: 'Q' },
+          { role: 'assistant', content: '<think>### Step 1:\nx</think><answer>1</answer>' },
+        ],
+      }),
+      'think-answer',
+    );
   });
 });
 
@@ -150,8 +182,16 @@ describe('parseRecord segments', () => {
     const unclosed = parsed(fixtureRecord('llava_cot.jsonl', 8));
     assert.equal(unclosed.responses[0].segments[3].text, ' 9 ');
     assert.deepEqual(labels(parsed(fixtureRecord('llava_cot.jsonl', 10))), ['SUMMARY', 'REASONING', 'CONCLUSION']);
-    const open = parsed({ conversations: [{ from: 'human', value: 'Q' }, { from: 'gpt', value: '<SUMMARY> a\n\n<CAPTION> b </CAPTION>' }] });
-    assert.deepEqual(open.responses[0].segments.map((segment) => segment.text), [' a\n\n', ' b ']);
+    const open = parsed({
+      conversations: [
+        { from: 'human', value: 'Q' },
+        { from: 'gpt', value: '<SUMMARY> a\n\n<CAPTION> b </CAPTION>' },
+      ],
+    });
+    assert.deepEqual(
+      open.responses[0].segments.map((segment) => segment.text),
+      [' a\n\n', ' b '],
+    );
   });
 
   it('reads Mulberry sections and steps without their header line breaks or blank separators', () => {
@@ -207,7 +247,13 @@ describe('parseRecord segments', () => {
   });
 
   it('splits an MMPR side by its own markup when it has some, and reads answer_gt', () => {
-    const record = parsed({ image: ['a.png', 'b.png'], question: 'Q', chosen: '### Step 1:\nx\n\n### The final answer is:\n3', rejected: '<think>t</think><answer>4</answer>', answer_gt: '3' });
+    const record = parsed({
+      image: ['a.png', 'b.png'],
+      question: 'Q',
+      chosen: '### Step 1:\nx\n\n### The final answer is:\n3',
+      rejected: '<think>t</think><answer>4</answer>',
+      answer_gt: '3',
+    });
     assert.deepEqual(labels(record, 0), ['Step 1', 'Final answer']);
     assert.deepEqual(labels(record, 1), ['think', 'answer']);
     assert.equal(record.groundTruth, '3');
@@ -260,7 +306,14 @@ describe('parseRecord fields', () => {
     const record = parsed({
       messages: [
         { role: 'system', content: 'Be brief.' },
-        { role: 'user', content: [{ type: 'image_url', image_url: { url: 'images/a.png' } }, { type: 'text', text: 'What' }, { type: 'text', text: 'is it?' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'image_url', image_url: { url: 'images/a.png' } },
+            { type: 'text', text: 'What' },
+            { type: 'text', text: 'is it?' },
+          ],
+        },
         { role: 'assistant', content: [{ type: 'text', text: '<think>look</think>\n<answer>a cat</answer>' }] },
       ],
     });
@@ -274,12 +327,25 @@ describe('parseRecord fields', () => {
         ['answer', 'a cat', ['messages', 2, 'content', 0, 'text']],
       ],
     );
-    const plain = parsed({ messages: [{ role: 'user', content: [{ type: 'text', text: 'Q' }] }, { role: 'assistant', content: 'Just text.' }] });
-    assert.deepEqual(plain.responses[0].segments, [{ kind: 'response', label: 'response', text: 'Just text.', path: ['messages', 1, 'content'], span: [0, 10] }]);
+    const plain = parsed({
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'Q' }] },
+        { role: 'assistant', content: 'Just text.' },
+      ],
+    });
+    assert.deepEqual(plain.responses[0].segments, [
+      { kind: 'response', label: 'response', text: 'Just text.', path: ['messages', 1, 'content'], span: [0, 10] },
+    ]);
   });
 
   it('reads plain sharegpt as one response segment, and a chat without a reply as no response', () => {
-    const record = parsed({ conversations: [{ from: 'human', value: 'Hi' }, { from: 'gpt', value: 'Hello there.' }], images: [{ path: 'x.png' }] });
+    const record = parsed({
+      conversations: [
+        { from: 'human', value: 'Hi' },
+        { from: 'gpt', value: 'Hello there.' },
+      ],
+      images: [{ path: 'x.png' }],
+    });
     assert.equal(record.format, 'sharegpt');
     assert.deepEqual(labels(record), ['response']);
     assert.deepEqual(record.images, ['x.png']);
@@ -326,14 +392,29 @@ describe('parseRecord with a forced format', () => {
 
   it('names the missing or invalid field', () => {
     assert.equal(error(llava(), 'mmpr'), 'not a mmpr record: question: missing');
-    assert.equal(error(mulberry(), 'llava-cot'), 'not a llava-cot record: messages[1].content: no LLaVA-CoT stage tags (<SUMMARY>, <CAPTION>, <REASONING>, <CONCLUSION>)');
+    assert.equal(
+      error(mulberry(), 'llava-cot'),
+      'not a llava-cot record: messages[1].content: no LLaVA-CoT stage tags (<SUMMARY>, <CAPTION>, <REASONING>, <CONCLUSION>)',
+    );
     assert.equal(error(llava(), 'think-answer'), 'not a think-answer record: conversations[1].value: no <think> or <answer> tags');
-    assert.equal(error(fixtureRecord('r1vl.jsonl', 1), 'mulberry'), 'not a mulberry record: messages: missing (a mulberry record holds its turns in messages or conversations)');
+    assert.equal(
+      error(fixtureRecord('r1vl.jsonl', 1), 'mulberry'),
+      'not a mulberry record: messages: missing (a mulberry record holds its turns in messages or conversations)',
+    );
     assert.equal(error(llava(), 'trl-stepwise'), 'not a trl-stepwise record: prompt: expected a string or a list of messages, found nothing');
-    assert.equal(error({ problem: 'Q', key_steps: { Steps: ['a', 3] } }, 'r1-vl'), 'not a r1-vl record: key_steps.Steps[1]: expected a string or a list of strings, found a number');
+    assert.equal(
+      error({ problem: 'Q', key_steps: { Steps: ['a', 3] } }, 'r1-vl'),
+      'not a r1-vl record: key_steps.Steps[1]: expected a string or a list of strings, found a number',
+    );
     assert.equal(error({ question: 'Q', chosen: ['x'], rejected: 'y' }, 'mmpr'), 'not a mmpr record: chosen: expected a string, found an array');
-    assert.equal(error({ image: 7, problem: 'Q' }, 'reason-rft-rl'), 'not a reason-rft-rl record: image: expected an image path (a string or {"path": ...}), found a number');
-    assert.equal(error({ conversations: [{ from: 'human', value: 'Q' }] }, 'llava-cot'), 'not a llava-cot record: conversations: no assistant turn after the first user turn');
+    assert.equal(
+      error({ image: 7, problem: 'Q' }, 'reason-rft-rl'),
+      'not a reason-rft-rl record: image: expected an image path (a string or {"path": ...}), found a number',
+    );
+    assert.equal(
+      error({ conversations: [{ from: 'human', value: 'Q' }] }, 'llava-cot'),
+      'not a llava-cot record: conversations: no assistant turn after the first user turn',
+    );
   });
 
   it('reads a record as the forced format when it fits', () => {

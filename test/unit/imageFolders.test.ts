@@ -22,7 +22,8 @@ function writeDataset(name: string): string {
 }
 
 describe('image types by their bytes', () => {
-  const bytes = (...parts: Array<string | number[]>): Uint8Array => Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'latin1') : Buffer.from(part))));
+  const bytes = (...parts: Array<string | number[]>): Uint8Array =>
+    Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'latin1') : Buffer.from(part))));
   const bmp = (headerSize: number) => bytes('BM', [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], [headerSize, 0, 0, 0]);
 
   it('knows PNG, JPEG, GIF, WebP, BMP and TIFF, whatever the file is called', () => {
@@ -48,7 +49,11 @@ describe('image types by their bytes', () => {
 
 describe('the image folders every reader shares', () => {
   it('the editor shows images whose real path is in an allowed folder and a placeholder that says why for the rest', () => {
-    const shown = sampleImages(folders.cases.map(({ image }) => image), [folders.datasetDir, folders.imageRoot], (file) => `webview:${file}`);
+    const shown = sampleImages(
+      folders.cases.map(({ image }) => image),
+      [folders.datasetDir, folders.imageRoot],
+      (file) => `webview:${file}`,
+    );
     for (const [index, { what, image, accepted, refused }] of folders.cases.entries()) {
       const sample = shown[index];
       if (accepted) {
@@ -97,12 +102,21 @@ describe('the image folders every reader shares', () => {
     const run = await runCli('export', file, '--format', 'openai-chat', '--images', 'data-uri', '--image-root', folders.imageRoot, '-o', output);
     assert.equal(run.code, 1, run.stderr);
     const refusals = run.stderr.trim().split('\n');
-    const expected = folders.cases.flatMap(({ refused }, index) => (refused === undefined ? [] : [`${file}:${index + 1}: not exported: cannot inline image: ${refused}`]));
+    const expected = folders.cases.flatMap(({ refused }, index) =>
+      refused === undefined ? [] : [`${file}:${index + 1}: not exported: cannot inline image: ${refused}`],
+    );
     assert.equal(refusals.length, expected.length, run.stderr);
     for (const [index, prefix] of expected.entries()) assert.ok(refusals[index]?.startsWith(prefix), `${refusals[index]} starts with ${prefix}`);
-    const written = fs.readFileSync(output, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { messages: Array<{ content: unknown }> });
+    const written = fs
+      .readFileSync(output, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { messages: Array<{ content: unknown }> });
     const inlined = written.map(({ messages }) => (messages[0]?.content as Array<{ image_url?: { url: string } }>)[0]?.image_url?.url);
-    assert.deepEqual(inlined, folders.cases.flatMap(({ accepted }) => (accepted ? [acceptedDataUri(accepted)] : [])));
+    assert.deepEqual(
+      inlined,
+      folders.cases.flatMap(({ accepted }) => (accepted ? [acceptedDataUri(accepted)] : [])),
+    );
     assert.equal(written.length + expected.length, folders.cases.length);
   });
 
@@ -110,7 +124,12 @@ describe('the image folders every reader shares', () => {
     const resolver = new ImageResolver(folders.datasetDir, [folders.imageRoot]);
     for (const { what, image, accepted, refused } of folders.cases) {
       if (accepted) assert.deepEqual(resolver.forModel([image]), [acceptedDataUri(accepted)], what);
-      else assert.throws(() => resolver.forModel([image]), (error: Error) => error.message.startsWith(refused ?? ''), what);
+      else
+        assert.throws(
+          () => resolver.forModel([image]),
+          (error: Error) => error.message.startsWith(refused ?? ''),
+          what,
+        );
     }
     // A link swapped after the editor looked: the bytes sent are checked when they are read, not from the cache.
     const swapped = path.join(folders.datasetDir, 'swapped.png');

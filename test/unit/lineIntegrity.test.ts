@@ -20,7 +20,8 @@ const everywhere: CheckContext = { imageProblem: () => null };
 const context = { at: '2026-11-24T00:00:00.000Z', reflectionPhrase: 'Let me rethink it.' };
 
 /** A TRL preference record: no images, so the only finding of a clean one is none. */
-const record = (id: number, prompt = `What is ${id} + ${id}?`) => JSON.stringify({ prompt, chosen: `The answer is ${2 * id}.`, rejected: `The answer is ${2 * id + 1}.` });
+const record = (id: number, prompt = `What is ${id} + ${id}?`) =>
+  JSON.stringify({ prompt, chosen: `The answer is ${2 * id}.`, rejected: `The answer is ${2 * id + 1}.` });
 
 /** Three records; the second one's prompt holds a lone 0xFF byte after `é` (two bytes) and a real U+FFFD (three). */
 function fileWithBadByte(): { bytes: Buffer; badLine: Buffer; badByte: number } {
@@ -86,7 +87,17 @@ describe('invalid UTF-8 in a line', () => {
     assert.throws(() => dataset.apply([{ line: 1, before, after: text }], 'forward'), refusal);
     assert.throws(() => dataset.setLineText(1, text), refusal);
     // A change of several lines that includes it changes none of them.
-    assert.throws(() => dataset.apply([{ line: 0, before: dataset.lineText(0), after: record(10) }, { line: 1, before, after: text }], 'forward'), refusal);
+    assert.throws(
+      () =>
+        dataset.apply(
+          [
+            { line: 0, before: dataset.lineText(0), after: record(10) },
+            { line: 1, before, after: text },
+          ],
+          'forward',
+        ),
+      refusal,
+    );
     assert.equal(dataset.isChanged, false);
     assert.deepEqual(dataset.reapply([{ line: 1, before, after: text }]), [{ line: 1, before, after: text }]);
     assert.ok((await bytesOf(dataset)).equals(bytes));
@@ -97,7 +108,11 @@ describe('invalid UTF-8 in a line', () => {
 
   it('makes an export refuse the record and write the others', async () => {
     const output = path.join(scratch, 'bad-export.jsonl');
-    const result = await exportDatasetRecords(Dataset.fromBytes('bad.jsonl', bytes), 'trl-dpo', exportOptionsSchema.parse({ datasetDir: scratch, outputPath: output }));
+    const result = await exportDatasetRecords(
+      Dataset.fromBytes('bad.jsonl', bytes),
+      'trl-dpo',
+      exportOptionsSchema.parse({ datasetDir: scratch, outputPath: output }),
+    );
     assert.deepEqual(result.refusals, [{ line: 2, reason: `invalid UTF-8 at byte ${badByte} of the line (0xff); fix the bytes in a text editor` }]);
     assert.equal(result.written, 2);
     const written = fs.readFileSync(output, 'utf8').trim().split('\n');
@@ -115,7 +130,10 @@ describe('records separated by CR alone', () => {
   it('says so, with the count and the way to convert the file', () => {
     const [result] = checkLine([record(1), record(2), record(3)].join('\r') + '\r', everywhere).results;
     assert.equal(result.check, 'unparseable');
-    assert.equal(result.message, "the line holds 3 records separated by carriage returns (CR) only; CoT Studio reads LF or CRLF line endings: convert the file with `tr '\\r' '\\n' < FILE > FILE.lf`");
+    assert.equal(
+      result.message,
+      "the line holds 3 records separated by carriage returns (CR) only; CoT Studio reads LF or CRLF line endings: convert the file with `tr '\\r' '\\n' < FILE > FILE.lf`",
+    );
   });
 
   it('leaves a raw CR inside a string reported as the JSON error it is', () => {
@@ -136,7 +154,10 @@ describe('duplicate-key', () => {
         ['warning', 'conversations[0].value: the key "value" is given 2 times in one object; JSON readers keep only the last value and drop the others unseen'],
       ],
     );
-    assert.deepEqual(results.map((result) => result.range && line.slice(...result.range)), ['"id"', '"value"']);
+    assert.deepEqual(
+      results.map((result) => result.range && line.slice(...result.range)),
+      ['"id"', '"value"'],
+    );
     assert.equal(results[1].range?.[0], line.lastIndexOf('"value":"second"'));
   });
 
@@ -202,7 +223,19 @@ describe('the cot-studio commands on what JSON.parse hides', () => {
 
   it('regenerate --write refuses the line before any search and leaves the file as it was', async () => {
     const file = write('bad-regenerate.jsonl', bytes);
-    const { code, stderr } = await runCli('regenerate', file, '--line', '2', '--segment', '0', '--write', '--endpoint', 'http://127.0.0.1:9/v1', '--endpoint-model', 'none');
+    const { code, stderr } = await runCli(
+      'regenerate',
+      file,
+      '--line',
+      '2',
+      '--segment',
+      '0',
+      '--write',
+      '--endpoint',
+      'http://127.0.0.1:9/v1',
+      '--endpoint-model',
+      'none',
+    );
     assert.equal(code, 1);
     assert.match(stderr, new RegExp(`bad-regenerate\\.jsonl:2: ${at}; CoT Studio will not rewrite this line \\(fix the bytes in a text editor\\)`));
     assert.ok(fs.readFileSync(file).equals(bytes));
@@ -226,7 +259,10 @@ describe('the cot-studio commands on what JSON.parse hides', () => {
     const cr = write('old-mac.jsonl', [record(1), record(2)].join('\r'));
     const crRun = await runCli('validate', cr);
     assert.equal(crRun.code, 1);
-    assert.match(crRun.stdout, /old-mac\.jsonl:1:1: error \[unparseable\] the line holds 2 records separated by carriage returns \(CR\) only; CoT Studio reads LF or CRLF line endings/);
+    assert.match(
+      crRun.stdout,
+      /old-mac\.jsonl:1:1: error \[unparseable\] the line holds 2 records separated by carriage returns \(CR\) only; CoT Studio reads LF or CRLF line endings/,
+    );
     const hidden = write('hidden.jsonl', '{"prompt":"q","chosen":"a","rejected":"b","score":1e400,"prompt":"r"}\n');
     const { code, stdout } = await runCli('validate', hidden);
     assert.equal(code, 1);

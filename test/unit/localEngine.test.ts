@@ -34,7 +34,11 @@ async function load(dir: string, prefixCacheBytes = 0): Promise<LocalEngine> {
 /** Greedy decoding without a KV cache: the whole sequence through the model at every step. */
 async function fullRecompute(dir: string, prompt: number[], steps: number): Promise<{ tokens: number[]; logits: Float32Array[] }> {
   const session = await ort.InferenceSession.create(path.join(dir, 'onnx', 'model.onnx'), { executionProviders: ['cpu'] });
-  const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as { num_hidden_layers: number; num_key_value_heads: number; head_dim: number };
+  const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as {
+    num_hidden_layers: number;
+    num_key_value_heads: number;
+    head_dim: number;
+  };
   const sequence = [...prompt];
   const tokens: number[] = [];
   const logits: Float32Array[] = [];
@@ -132,7 +136,10 @@ describe('local engine decoding', () => {
     );
     const generated = coldResult.candidates.reduce((sum, candidate) => sum + candidate.tokens.length, 0);
     assert.ok(coldResult.tokensComputed >= coldResult.promptTokens.length, 'a cold run computes the whole prompt');
-    assert.ok(warmResult.tokensComputed < coldResult.tokensComputed - first.promptTokens.length + 2, `warm ${warmResult.tokensComputed} vs cold ${coldResult.tokensComputed}`);
+    assert.ok(
+      warmResult.tokensComputed < coldResult.tokensComputed - first.promptTokens.length + 2,
+      `warm ${warmResult.tokensComputed} vs cold ${coldResult.tokensComputed}`,
+    );
     assert.ok(warmResult.tokensComputed <= generated + (warmResult.promptTokens.length - first.promptTokens.length) + 2);
     const again = await warm.generate({ prompt: { text: PROMPT }, sampling });
     assert.deepEqual(
@@ -166,7 +173,10 @@ describe('local engine decoding', () => {
       const known = words.filter((word) => corpusText.includes(word));
       assert.ok(words.length === 0 || known.length / words.length > 0.8, `mostly corpus words: ${candidate.text}`);
     }
-    assert.ok(result.candidates.some((candidate) => candidate.finishReason === 'eos'), 'documents end with <|im_end|>, so some candidates do too');
+    assert.ok(
+      result.candidates.some((candidate) => candidate.finishReason === 'eos'),
+      'documents end with <|im_end|>, so some candidates do too',
+    );
   });
 
   it('streams every candidate text piece by piece', async () => {
@@ -266,10 +276,18 @@ describe('model folders', () => {
     const cases: Array<[string, (dir: string) => void, RegExp]> = [
       ['no-config', (dir) => fs.rmSync(path.join(dir, 'config.json')), /expected config\.json .*found .*tokenizer\.json/],
       ['no-onnx', (dir) => fs.rmSync(path.join(dir, 'onnx'), { recursive: true }), /expected an onnx\/ folder with model\.onnx, found/],
-      ['wrong-file', (dir) => fs.renameSync(path.join(dir, 'onnx', 'model.onnx'), path.join(dir, 'onnx', 'decoder.onnx')), /expected model\.onnx or model_fp16\.onnx.*found decoder\.onnx/],
+      [
+        'wrong-file',
+        (dir) => fs.renameSync(path.join(dir, 'onnx', 'model.onnx'), path.join(dir, 'onnx', 'decoder.onnx')),
+        /expected model\.onnx or model_fp16\.onnx.*found decoder\.onnx/,
+      ],
       ['bad-config', (dir) => fs.writeFileSync(path.join(dir, 'config.json'), '{"num_hidden_layers": "two"}'), /config\.json: field 'num_hidden_layers'/],
       ['bad-json', (dir) => fs.writeFileSync(path.join(dir, 'tokenizer.json'), '{'), /tokenizer\.json: expected a tokenizers\.json with a model as JSON/],
-      ['no-cache', (dir) => fs.writeFileSync(path.join(dir, 'onnx', 'model.onnx'), buildProbeModel()), /expected a decoder with input 'input_ids', found inputs x/],
+      [
+        'no-cache',
+        (dir) => fs.writeFileSync(path.join(dir, 'onnx', 'model.onnx'), buildProbeModel()),
+        /expected a decoder with input 'input_ids', found inputs x/,
+      ],
       ['not-onnx', (dir) => fs.writeFileSync(path.join(dir, 'onnx', 'model.onnx'), 'not a model'), /no execution provider could load the model \(cpu: /],
     ];
     for (const [name, change, message] of cases) {
@@ -295,9 +313,13 @@ describe('engine process', () => {
       const result = await client.request('generate', { prompt: { text: PROMPT }, sampling: greedy(10) }, { onToken: ({ text }) => (streamed += text) });
       assert.equal(streamed, result.candidates[0]?.text);
 
-      const running = client.request('generate', { prompt: { text: PROMPT }, sampling: { maxTokens: 2000, ignoreEos: true } }, {
-        onToken: () => process.kill(client.processId ?? 0, 'SIGKILL'),
-      });
+      const running = client.request(
+        'generate',
+        { prompt: { text: PROMPT }, sampling: { maxTokens: 2000, ignoreEos: true } },
+        {
+          onToken: () => process.kill(client.processId ?? 0, 'SIGKILL'),
+        },
+      );
       await assert.rejects(running, /the engine process stopped \(signal SIGKILL\)/);
       assert.ok(logs.some((line) => /stopped \(signal SIGKILL\); it restarts on the next request/.test(line)));
       await assert.rejects(client.request('generate', { prompt: { text: PROMPT } }), /no model is loaded/);
@@ -306,10 +328,14 @@ describe('engine process', () => {
       assert.deepEqual(after.candidates[0]?.tokens, result.candidates[0]?.tokens);
 
       const controller = new AbortController();
-      const cancelled = await client.request('generate', { prompt: { text: PROMPT }, sampling: { maxTokens: 2000, ignoreEos: true } }, {
-        signal: controller.signal,
-        onToken: () => controller.abort(),
-      });
+      const cancelled = await client.request(
+        'generate',
+        { prompt: { text: PROMPT }, sampling: { maxTokens: 2000, ignoreEos: true } },
+        {
+          signal: controller.signal,
+          onToken: () => controller.abort(),
+        },
+      );
       assert.equal(cancelled.candidates[0]?.finishReason, 'cancelled');
     } finally {
       client.dispose();
@@ -319,8 +345,32 @@ describe('engine process', () => {
 
 describe('cot-studio generate', () => {
   it('prints prompt tokens, candidates, the provider and timing as JSON', async () => {
-    const { stdout } = await execute(process.execPath, [cli, 'generate', '--model', bigramDir, '--prompt', 'How many apples?', '--chat', '--n', '2', '--max-tokens', '12', '--seed', '4', '--stop', '</SUMMARY>', '--json', '--provider', 'cpu']);
-    const output = JSON.parse(stdout) as { promptTokens: number[]; candidates: Array<{ text: string; tokens: number[]; logprob: number; finishReason: string }>; ep: string; timing: { loadMs: number; generateMs: number } };
+    const { stdout } = await execute(process.execPath, [
+      cli,
+      'generate',
+      '--model',
+      bigramDir,
+      '--prompt',
+      'How many apples?',
+      '--chat',
+      '--n',
+      '2',
+      '--max-tokens',
+      '12',
+      '--seed',
+      '4',
+      '--stop',
+      '</SUMMARY>',
+      '--json',
+      '--provider',
+      'cpu',
+    ]);
+    const output = JSON.parse(stdout) as {
+      promptTokens: number[];
+      candidates: Array<{ text: string; tokens: number[]; logprob: number; finishReason: string }>;
+      ep: string;
+      timing: { loadMs: number; generateMs: number };
+    };
     assert.equal(output.ep, 'cpu');
     assert.equal(output.candidates.length, 2);
     assert.ok(output.promptTokens.length > 5);
@@ -333,11 +383,14 @@ describe('cot-studio generate', () => {
   });
 
   it('refuses bad options with exit code 2, naming the option', async () => {
-    await assert.rejects(execute(process.execPath, [cli, 'generate', '--model', bigramDir, '--prompt', 'x', '--top-p', '2']), (error: { code: number; stderr: string }) => {
-      assert.equal(error.code, 2);
-      assert.match(error.stderr, /--top-p/);
-      return true;
-    });
+    await assert.rejects(
+      execute(process.execPath, [cli, 'generate', '--model', bigramDir, '--prompt', 'x', '--top-p', '2']),
+      (error: { code: number; stderr: string }) => {
+        assert.equal(error.code, 2);
+        assert.match(error.stderr, /--top-p/);
+        return true;
+      },
+    );
     await assert.rejects(execute(process.execPath, [cli, 'generate', '--prompt', 'x']), (error: { code: number; stderr: string }) => {
       assert.equal(error.code, 2);
       assert.match(error.stderr, /--model DIR is required/);

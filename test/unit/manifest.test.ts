@@ -63,26 +63,45 @@ describe('manifest', () => {
   const restricted = new Set(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations);
 
   it('restricts in untrusted workspaces every setting that names a server, a model or a path', () => {
-    const targets = Object.entries(settings).filter(([name, schema]) => namesATarget(name, schema)).map(([name]) => name);
+    const targets = Object.entries(settings)
+      .filter(([name, schema]) => namesATarget(name, schema))
+      .map(([name]) => name);
     // The heuristic must see the settings it exists for, or it proves nothing.
-    for (const known of ['cotStudio.openai.baseUrl', 'cotStudio.engine.model', 'cotStudio.imageRoots', 'cotStudio.mcts.policies', 'cotStudio.mcts.judges', 'cotStudio.rewardModel.model']) {
+    for (const known of [
+      'cotStudio.openai.baseUrl',
+      'cotStudio.engine.model',
+      'cotStudio.imageRoots',
+      'cotStudio.mcts.policies',
+      'cotStudio.mcts.judges',
+      'cotStudio.rewardModel.model',
+    ]) {
       assert.ok(targets.includes(known), `${known} is not recognized as naming a target`);
     }
-    assert.deepEqual(targets.filter((name) => !restricted.has(name)), [], 'add these to capabilities.untrustedWorkspaces.restrictedConfigurations');
+    assert.deepEqual(
+      targets.filter((name) => !restricted.has(name)),
+      [],
+      'add these to capabilities.untrustedWorkspaces.restrictedConfigurations',
+    );
   });
 
   it('restricts only settings it contributes', () => {
-    assert.deepEqual([...restricted].filter((name) => !(name in settings)), []);
+    assert.deepEqual(
+      [...restricted].filter((name) => !(name in settings)),
+      [],
+    );
   });
 
   it('puts only contributed commands in the command palette menu, each once', () => {
     const contributed = new Set(manifest.contributes.commands.map((entry) => entry.command));
     const listed = manifest.contributes.menus.commandPalette.map((entry) => entry.command);
-    assert.deepEqual(listed.filter((command) => !contributed.has(command)), []);
+    assert.deepEqual(
+      listed.filter((command) => !contributed.has(command)),
+      [],
+    );
     assert.equal(new Set(listed).size, listed.length);
   });
 
-  it("gives every walkthrough step a button that runs a command, media that exists, and completion on commands it contributes", () => {
+  it('gives every walkthrough step a button that runs a command, media that exists, and completion on commands it contributes', () => {
     const contributed = new Set(manifest.contributes.commands.map((entry) => entry.command));
     const steps = manifest.contributes.walkthroughs.flatMap((walkthrough) => walkthrough.steps);
     assert.ok(steps.length >= 5);

@@ -73,7 +73,10 @@ describe('search tree', () => {
       { text: 'bad', score: -1 },
       { text: 'after', score: 1 },
     ];
-    assert.deepEqual(pruneChain(steps, 0, true).kept.map((s) => s.text), ['describe', 'ok']);
+    assert.deepEqual(
+      pruneChain(steps, 0, true).kept.map((s) => s.text),
+      ['describe', 'ok'],
+    );
     assert.deepEqual(pruneChain([{ text: 'wrong description', score: -1 }, ...steps], 0, true), { kept: [], cut: true });
     assert.deepEqual(pruneChain([{ text: 'wrong first step', score: -1 }, ...steps], 0, false), { kept: [], cut: true });
     assert.equal(pruneChain(steps.slice(0, 2), 0, true).cut, false);
@@ -82,10 +85,14 @@ describe('search tree', () => {
   it('prefers a correct leaf, then the highest value, as the best path', () => {
     const tree = new SearchTree();
     tree.addChain(0, [{ text: 'high', score: 1 }]);
-    const [, last] = tree.addChain(0, [
-      { text: 'low', score: 0 },
-      { text: 'right answer', score: 0 },
-    ], { correct: true });
+    const [, last] = tree.addChain(
+      0,
+      [
+        { text: 'low', score: 0 },
+        { text: 'right answer', score: 0 },
+      ],
+      { correct: true },
+    );
     assert.equal(tree.bestLeaf(), last);
   });
 });
@@ -97,7 +104,10 @@ function scripted(name: string, write: (prefix: readonly string[]) => string[]):
 
 /** Scores `bad...` steps -1 and others +1; a chain is correct when it ends in `answer 42`. */
 const judge: ChainJudge = {
-  score: async (prefix, steps) => ({ scores: steps.map((step) => (step.text.startsWith('bad') ? -1 : 1)), correct: [...prefix, ...steps].at(-1)?.text === 'answer 42' }),
+  score: async (prefix, steps) => ({
+    scores: steps.map((step) => (step.text.startsWith('bad') ? -1 : 1)),
+    correct: [...prefix, ...steps].at(-1)?.text === 'answer 42',
+  }),
 };
 
 describe('CoMCTS', () => {
@@ -112,7 +122,10 @@ describe('CoMCTS', () => {
     const texts = result.bestPath.map((id) => result.tree.node(id).text);
     assert.deepEqual(texts, ['Q', 'step 1', 'step 2', 'answer 42']);
     assert.ok(result.iterations <= DEFAULT_COMCTS.iterations);
-    assert.ok(result.tree.nodes.every((node) => !node.text.startsWith('bad')), 'wrong steps never enter the tree');
+    assert.ok(
+      result.tree.nodes.every((node) => !node.text.startsWith('bad')),
+      'wrong steps never enter the tree',
+    );
   });
 
   it('spends its budget, one iteration per policy per round, when no answer is correct', async () => {
@@ -125,12 +138,22 @@ describe('CoMCTS', () => {
 
   it('without a ground truth keeps finished chains whole, spends the budget, and picks the best value', async () => {
     const noTruth: ChainJudge = { score: async (_, steps) => ({ scores: steps.map((step) => (step.text.includes('good') ? 1 : 0)) }) };
-    const result = await coMcts('Q', [scripted('plain', () => ['meh', 'answer 7']), scripted('better', () => ['good', 'answer 8'])], noTruth, { ...DEFAULT_COMCTS, iterations: 6, seed: 1 });
+    const result = await coMcts('Q', [scripted('plain', () => ['meh', 'answer 7']), scripted('better', () => ['good', 'answer 8'])], noTruth, {
+      ...DEFAULT_COMCTS,
+      iterations: 6,
+      seed: 1,
+    });
     assert.equal(result.rounds.length, 3, 'both chains finish each round; the search expands above them until the budget is spent');
     assert.equal(result.iterations, 6);
-    assert.ok(result.rounds.every((round) => !result.tree.node(round.selected).terminal), 'a finished chain is never expanded');
+    assert.ok(
+      result.rounds.every((round) => !result.tree.node(round.selected).terminal),
+      'a finished chain is never expanded',
+    );
     assert.equal(result.solved, false);
-    assert.deepEqual(result.bestPath.map((id) => result.tree.node(id).text), ['Q', 'good', 'answer 8']);
+    assert.deepEqual(
+      result.bestPath.map((id) => result.tree.node(id).text),
+      ['Q', 'good', 'answer 8'],
+    );
   });
 
   it('re-expands the reasoning before a wrong final answer', async () => {

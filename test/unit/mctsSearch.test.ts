@@ -14,8 +14,10 @@ import { JudgeTemplates } from '../../src/search/scorers';
 import { makeTestModel } from '../../src/testModel';
 
 // Each stage ends on its own word, so even a bigram model closes stages with the right tag most of the time.
-const RIGHT = '<SUMMARY>Count the apples</SUMMARY>\n\n<CAPTION>Two red and two green fruit</CAPTION>\n\n<REASONING>So two plus two is four</REASONING>\n\n<CONCLUSION>4</CONCLUSION>';
-const WRONG = '<SUMMARY>Count the apples</SUMMARY>\n\n<CAPTION>Two red and three green fruit</CAPTION>\n\n<REASONING>So two plus three is five</REASONING>\n\n<CONCLUSION>5</CONCLUSION>';
+const RIGHT =
+  '<SUMMARY>Count the apples</SUMMARY>\n\n<CAPTION>Two red and two green fruit</CAPTION>\n\n<REASONING>So two plus two is four</REASONING>\n\n<CONCLUSION>4</CONCLUSION>';
+const WRONG =
+  '<SUMMARY>Count the apples</SUMMARY>\n\n<CAPTION>Two red and three green fruit</CAPTION>\n\n<REASONING>So two plus three is five</REASONING>\n\n<CONCLUSION>5</CONCLUSION>';
 
 /** An LLaVA-CoT record whose response is the wrong one; its ground truth is 4. */
 const RECORD_LINE = JSON.stringify({
@@ -44,7 +46,14 @@ class ScriptedStepJudge implements Backend {
     if (response !== undefined) this.answerCalls++;
     // As a final-answer judge it goes by the reasoning: a response that says "four" reaches the answer.
     const text = response !== undefined ? (/\bfour\b/.test(response) ? 'yes' : 'no') : /three|five|\b5\b/.test(step ?? '') ? 'incorrect' : 'correct';
-    return { promptTokens: [], candidates: [{ text, tokens: [], logprob: 0, tokenLogprobs: [], finishReason: 'eos' }], ep: 'cpu', model: this.name, timing: { loadMs: 0, generateMs: 0 }, tokensComputed: 0 };
+    return {
+      promptTokens: [],
+      candidates: [{ text, tokens: [], logprob: 0, tokenLogprobs: [], finishReason: 'eos' }],
+      ep: 'cpu',
+      model: this.name,
+      timing: { loadMs: 0, generateMs: 0 },
+      tokensComputed: 0,
+    };
   }
 
   async dispose(): Promise<void> {}
@@ -65,7 +74,10 @@ describe('chain steps', () => {
 
   it('cut a <think> block into paragraphs and Mulberry text into sections', () => {
     const think = chainSteps('think-answer', '<think>', 'First.\n\nSecond.\n\nThird.</think><answer>7</answer>');
-    assert.deepEqual(think.map((step) => step.text), ['First.', 'Second.', 'Third.', '7']);
+    assert.deepEqual(
+      think.map((step) => step.text),
+      ['First.', 'Second.', 'Third.', '7'],
+    );
     assert.equal(chainText(think), 'First.\n\nSecond.\n\nThird.</think><answer>7</answer>');
     const sections = chainSteps('sections', '### Image Description:\n', 'A chart.\n\n### Step 1:\nAdd.\n\n### The final answer is:\n7');
     assert.equal(sections.length, 3);
@@ -95,17 +107,28 @@ describe('tree search with the bigram model', () => {
     const { parsed } = readRecordState(RECORD_LINE);
     const judge = new ScriptedStepJudge();
     const rounds: number[] = [];
-    const result = await mctsSearch([engine], [{ backend: judge, weight: 1, templates: new JudgeTemplates() }], parsed, { side: 'primary' }, 1, {
-      ...DEFAULT_MCTS,
-      iterations: 40,
-      maxTokens: 80,
-      seed: 5,
-      reflectionPhrase: DEFAULT_REFLECTION_PHRASE,
-    }, { onRound: (_, iterations) => rounds.push(iterations) });
+    const result = await mctsSearch(
+      [engine],
+      [{ backend: judge, weight: 1, templates: new JudgeTemplates() }],
+      parsed,
+      { side: 'primary' },
+      1,
+      {
+        ...DEFAULT_MCTS,
+        iterations: 40,
+        maxTokens: 80,
+        seed: 5,
+        reflectionPhrase: DEFAULT_REFLECTION_PHRASE,
+      },
+      { onRound: (_, iterations) => rounds.push(iterations) },
+    );
     const { search } = result;
     assert.equal(search.solved, true, `no correct answer in ${search.iterations} iterations`);
     assert.ok(search.iterations <= 40);
-    assert.deepEqual(rounds, search.rounds.map((_, i) => search.rounds.slice(0, i + 1).reduce((sum, round) => sum + round.chains.length, 0)));
+    assert.deepEqual(
+      rounds,
+      search.rounds.map((_, i) => search.rounds.slice(0, i + 1).reduce((sum, round) => sum + round.chains.length, 0)),
+    );
     const best = search.bestPath.map((id) => search.tree.node(id));
     const bestText = best.map((node) => node.text + node.after).join('');
     assert.match(bestText, /<CONCLUSION>4<\/CONCLUSION>/);

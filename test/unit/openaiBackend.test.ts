@@ -87,7 +87,10 @@ describe('OpenAI-compatible backend against our server and the engine', () => {
   it('streams deltas that add up to each final candidate', async () => {
     const { result, deltas } = await streamed(client, { prompt: { text: PROMPT }, sampling: { n: 2, maxTokens: 16 } });
     // A candidate that ends at once (EOS first) streams nothing, and its text is empty.
-    assert.deepEqual(result.candidates.map((_, i) => deltas[i] ?? ''), result.candidates.map((candidate) => candidate.text));
+    assert.deepEqual(
+      result.candidates.map((_, i) => deltas[i] ?? ''),
+      result.candidates.map((candidate) => candidate.text),
+    );
     assert.equal(result.candidates.length, 2);
   });
 
@@ -138,7 +141,11 @@ describe('OpenAI-compatible backend against our server and the engine', () => {
       let accepted = 0;
       for (const { what, image, accepted: file, refused } of folders.cases) {
         if (file === undefined) {
-          assert.throws(() => resolver.forModel([image]), (error: Error) => error.message.startsWith(refused ?? ''), what);
+          assert.throws(
+            () => resolver.forModel([image]),
+            (error: Error) => error.message.startsWith(refused ?? ''),
+            what,
+          );
           continue;
         }
         await client.generate({ prompt: { messages }, images: resolver.forModel([image]), sampling: { n: 1, maxTokens: 1 } });
@@ -169,7 +176,10 @@ describe('OpenAI-compatible backend against our server and the engine', () => {
     );
     assert.equal(result.candidates.length, 2);
     for (const candidate of result.candidates) assert.equal(candidate.finishReason, 'cancelled');
-    assert.ok(result.candidates.some((candidate) => candidate.text !== ''), 'the text decoded before the abort is kept');
+    assert.ok(
+      result.candidates.some((candidate) => candidate.text !== ''),
+      'the text decoded before the abort is kept',
+    );
     await until(() => engine.aborts > abortsBefore, 'the server to abort the engine');
     await until(() => engine.active === 0, 'the engine to stop');
   });
@@ -217,7 +227,10 @@ describe('OpenAI-compatible backend against our server and the engine', () => {
     it('lists the model', async () => {
       const response = await call('/models');
       assert.equal(response.status, 200);
-      assert.deepEqual(((await response.json()) as { data: Array<{ id: string }> }).data.map((model) => model.id), [MODEL]);
+      assert.deepEqual(
+        ((await response.json()) as { data: Array<{ id: string }> }).data.map((model) => model.id),
+        [MODEL],
+      );
     });
 
     it('answers 401 to a wrong or missing key, 404 to an unknown route and 405 to a wrong method', async () => {
@@ -263,7 +276,10 @@ describe('OpenAI-compatible backend against our server and the engine', () => {
       };
       assert.equal(body.object, 'text_completion');
       assert.equal(body.model, MODEL);
-      assert.deepEqual(body.choices.map((choice) => choice.index), [0, 1]);
+      assert.deepEqual(
+        body.choices.map((choice) => choice.index),
+        [0, 1],
+      );
       for (const choice of body.choices) {
         assert.ok(!choice.text.includes(' '));
         assert.ok(['stop', 'length'].includes(choice.finish_reason));
@@ -276,7 +292,15 @@ describe('OpenAI-compatible backend against our server and the engine', () => {
     it('answers a chat completion; image_url parts become the request images', async () => {
       const url = `data:image/png;base64,${PNG_BASE64}`;
       const response = await post('/chat/completions', {
-        messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url } }, { type: 'text', text: 'Describe it.' }] }],
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'image_url', image_url: { url } },
+              { type: 'text', text: 'Describe it.' },
+            ],
+          },
+        ],
         max_tokens: 4,
       });
       assert.equal(response.status, 200);
@@ -399,7 +423,8 @@ class FlakyRemote {
 
 function answerStream(res: http.ServerResponse, texts: string[]): void {
   res.writeHead(200, { 'content-type': 'text/event-stream' });
-  for (const text of texts) res.write(`data: ${JSON.stringify({ choices: [{ index: 0, text, logprobs: { token_logprobs: [-0.5] }, finish_reason: null }] })}\n\n`);
+  for (const text of texts)
+    res.write(`data: ${JSON.stringify({ choices: [{ index: 0, text, logprobs: { token_logprobs: [-0.5] }, finish_reason: null }] })}\n\n`);
   res.write(`data: ${JSON.stringify({ choices: [{ index: 0, text: '', finish_reason: 'length' }] })}\n\n`);
   res.end('data: [DONE]\n\n');
 }

@@ -15,7 +15,11 @@ const context = { at: '2026-11-24T00:00:00.000Z', reflectionPhrase: 'I think I h
 const random = seededRandom;
 
 function lineOf(name: string, line: number): string {
-  return fs.readFileSync(path.join(datasetsDir, name), 'utf8').replace(/^\uFEFF/, '').split('\n')[line - 1].replace(/\r$/, '');
+  return fs
+    .readFileSync(path.join(datasetsDir, name), 'utf8')
+    .replace(/^\uFEFF/, '')
+    .split('\n')
+    [line - 1].replace(/\r$/, '');
 }
 
 /** A random operation that fits the record, or undefined when the record has no response. */
@@ -36,7 +40,8 @@ function randomOperation(next: () => number, lineText: string, line: number): Op
     { kind: 'addAlternatives', line, segment, alternatives: [{ text: `alternative ${Math.floor(next() * 1000)} \u00e9 "q"` }] },
   ];
   // Accepting is drawn often once there is something to accept, so the sequences exercise it.
-  if (alternatives > 0) choices.push(...Array.from({ length: 3 }, (): Operation => ({ kind: 'acceptAlternative', line, segment, alternative: Math.floor(next() * alternatives) })));
+  if (alternatives > 0)
+    choices.push(...Array.from({ length: 3 }, (): Operation => ({ kind: 'acceptAlternative', line, segment, alternative: Math.floor(next() * alternatives) })));
   if (parsed.responses.length === 2) choices.push({ kind: 'swapSides', line });
   return pick(choices);
 }
@@ -69,7 +74,7 @@ describe('operations', () => {
       assert.ok(history.length > 0 || name === 'r1vl.jsonl' || name === 'reason_rft_rl.jsonl', `${name}: no operation ran`);
       if (name === 'llava_cot.jsonl') assert.ok(ran.has('acceptAlternative') && ran.has('addAlternatives'), `${name}: ran only ${[...ran].join(', ')}`);
       if (name === 'mmpr.jsonl') assert.ok(ran.has('swapSides'), `${name}: ran only ${[...ran].join(', ')}`);
-      const edited = (await collectChunks(dataset.chunks()));
+      const edited = await collectChunks(dataset.chunks());
       for (const change of [...history].reverse()) dataset.apply([change], 'backward');
       assert.ok((await collectChunks(dataset.chunks())).equals(original), `${name}: undoing ${history.length} operations did not restore the bytes`);
       for (const change of history) dataset.apply([change], 'forward');
@@ -81,7 +86,10 @@ describe('operations', () => {
     const { text } = applyOperation(lineOf('mulberry.jsonl', 1), { kind: 'markFirstError', line: 1, segment: 4 }, context);
     const { parsed, annotations } = readRecordState(text);
     const ratings = parsed.responses[0].segments.map((_, index) => annotations.segments[String(index)]?.rating);
-    assert.deepEqual(ratings, ratings.map((_, index) => (index < 4 ? 1 : -1)));
+    assert.deepEqual(
+      ratings,
+      ratings.map((_, index) => (index < 4 ? 1 : -1)),
+    );
     assert.equal(annotations.history.at(-1)?.operation, 'first-error');
   });
 
@@ -107,7 +115,10 @@ describe('operations', () => {
 
   it('refuses what a record cannot do, naming the reason', () => {
     assert.throws(() => applyOperation(lineOf('r1vl.jsonl', 1), { kind: 'rateSegment', line: 1, segment: 0, rating: 1 }, context), /has no response/);
-    assert.throws(() => applyOperation(lineOf('llava_cot.jsonl', 1), { kind: 'acceptAlternative', line: 1, segment: 0, alternative: 0 }, context), /has no alternative 0/);
+    assert.throws(
+      () => applyOperation(lineOf('llava_cot.jsonl', 1), { kind: 'acceptAlternative', line: 1, segment: 0, alternative: 0 }, context),
+      /has no alternative 0/,
+    );
     assert.throws(
       () => applyOperation(lineOf('llava_cot.jsonl', 1), { kind: 'markPreference', line: 1, segment: 0, chosen: 'current', rejected: 'current' }, context),
       /the same text/,
@@ -208,7 +219,11 @@ describe('segment edits in a string that holds escapes', () => {
     const reflected = applyOperation(ESCAPED_LINE, { kind: 'insertReflection', line: 1, segment: 1, correction: 'A right triangle \\u00b2.' }, context).text;
     assertChangedWithin(ESCAPED_LINE, reflected, caption);
 
-    const withAlternative = applyOperation(ESCAPED_LINE, { kind: 'addAlternatives', line: 1, segment: 1, alternatives: [{ text: ' A right triangle. ' }] }, context).text;
+    const withAlternative = applyOperation(
+      ESCAPED_LINE,
+      { kind: 'addAlternatives', line: 1, segment: 1, alternatives: [{ text: ' A right triangle. ' }] },
+      context,
+    ).text;
     const accepted = applyOperation(withAlternative, { kind: 'acceptAlternative', line: 1, segment: 1, alternative: 0 }, context).text;
     assertChangedWithin(withoutAnnotations(withAlternative), accepted, caption);
     assert.equal(readRecordState(accepted).parsed.responses[0].segments[1].text, ' A right triangle. ');
@@ -244,8 +259,9 @@ describe('annotation blocks written by others', () => {
   it('keep keys CoT Studio does not know, at the top and in segments, through rating and review', () => {
     const rated = applyOperation(annotated, { kind: 'rateSegment', line: 1, segment: 0, rating: -1 }, context).text;
     const reviewed = applyOperation(rated, { kind: 'setReviewStatus', line: 1, status: 'accepted' }, context).text;
-    const block = (JSON.parse(reviewed) as { cot_studio: { team_tag: string; segments: Record<string, { reviewer?: string; rating: number }>; review: { status: string } } })
-      .cot_studio;
+    const block = (
+      JSON.parse(reviewed) as { cot_studio: { team_tag: string; segments: Record<string, { reviewer?: string; rating: number }>; review: { status: string } } }
+    ).cot_studio;
     assert.equal(block.team_tag, 'x');
     assert.equal(block.segments['0'].reviewer, 'ann');
     assert.equal(block.segments['0'].rating, -1);

@@ -41,7 +41,10 @@ function writeRecords(file: string, lines: string[]): void {
 
 /** A small real PNG (1x1, one grey pixel) and a GIF header: what the magic numbers are checked against. */
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABSK+kcQAAAABJRU5ErkJggg==', 'base64');
-const GIF = Buffer.concat([Buffer.from('GIF89a'), Buffer.from([1, 0, 1, 0, 0x80, 0, 0, 0xff, 0xff, 0xff, 0, 0, 0, 0x2c, 0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 0x44, 1, 0, 0x3b])]);
+const GIF = Buffer.concat([
+  Buffer.from('GIF89a'),
+  Buffer.from([1, 0, 1, 0, 0x80, 0, 0, 0xff, 0xff, 0xff, 0, 0, 0, 0x2c, 0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 0x44, 1, 0, 0x3b]),
+]);
 
 describe('JSONL -> Parquet -> JSONL', () => {
   // Written as a JSONL file spells them: the big integers must not pass through a double.
@@ -97,7 +100,10 @@ describe('JSONL -> Parquet -> JSONL', () => {
   it('names the file and line of a line that is not a record, and writes nothing', async () => {
     const dir = folder();
     fs.writeFileSync(path.join(dir, 'in.jsonl'), '{"a": 1}\n\n[1, 2]\n');
-    await assert.rejects(convertDataset(path.join(dir, 'in.jsonl'), path.join(dir, 'out.parquet'), { images: 'path' }), /in\.jsonl:3: a record must be a JSON object, found an array/);
+    await assert.rejects(
+      convertDataset(path.join(dir, 'in.jsonl'), path.join(dir, 'out.parquet'), { images: 'path' }),
+      /in\.jsonl:3: a record must be a JSON object, found an array/,
+    );
     fs.writeFileSync(path.join(dir, 'bad.jsonl'), '{"a": 1}\n{"a": \n');
     const run = await runCli('convert', path.join(dir, 'bad.jsonl'), path.join(dir, 'out.parquet'));
     assert.equal(run.code, 1);
@@ -108,7 +114,10 @@ describe('JSONL -> Parquet -> JSONL', () => {
   it('refuses records that have no key at all, which Parquet rows cannot hold, and keeps an empty file empty', async () => {
     const dir = folder();
     writeRecords(path.join(dir, 'keyless.jsonl'), ['{}', '{}']);
-    await assert.rejects(convertDataset(path.join(dir, 'keyless.jsonl'), path.join(dir, 'out.parquet'), { images: 'path' }), /keyless\.jsonl: every record is \{\}/);
+    await assert.rejects(
+      convertDataset(path.join(dir, 'keyless.jsonl'), path.join(dir, 'out.parquet'), { images: 'path' }),
+      /keyless\.jsonl: every record is \{\}/,
+    );
     writeRecords(path.join(dir, 'some.jsonl'), ['{}', '{"a": 1}']);
     await convertDataset(path.join(dir, 'some.jsonl'), path.join(dir, 'some.parquet'), { images: 'path' });
     await convertDataset(path.join(dir, 'some.parquet'), path.join(dir, 'some.back.jsonl'), { images: 'path' });
@@ -147,7 +156,20 @@ describe('Parquet files written by other programs', () => {
       ],
       int_map: { k1: 1, k2: 100 },
       int_Map_Array: [{ k1: 1 }],
-      nested_struct: { A: 1, b: [1], C: { d: [[{ E: 10, F: 'aaa' }, { E: -10, F: 'bbb' }], [{ E: 11, F: 'c' }]] }, g: { foo: { H: { i: [1.1] } } } },
+      nested_struct: {
+        A: 1,
+        b: [1],
+        C: {
+          d: [
+            [
+              { E: 10, F: 'aaa' },
+              { E: -10, F: 'bbb' },
+            ],
+            [{ E: 11, F: 'c' }],
+          ],
+        },
+        g: { foo: { H: { i: [1.1] } } },
+      },
     });
     assert.deepEqual((records[1] as { int_array: unknown }).int_array, [null, 1, 2, null, 3, null]);
     assert.deepEqual(records[5], { id: 6, int_array: null, int_array_Array: null, int_map: null, int_Map_Array: null, nested_struct: null });
@@ -227,7 +249,13 @@ describe('images as Hugging Face {bytes, path} structs', () => {
       ],
       columnData: [
         { name: 'problem', data: ['<image>How many?', 'Compare <image><image>'] },
-        { name: 'image', data: [{ bytes: PNG, path: 'geo_001.png' }, { bytes: null, path: 'remote/only_path.jpg' }] },
+        {
+          name: 'image',
+          data: [
+            { bytes: PNG, path: 'geo_001.png' },
+            { bytes: null, path: 'remote/only_path.jpg' },
+          ],
+        },
         {
           name: 'images',
           data: [
@@ -284,7 +312,10 @@ describe('images as Hugging Face {bytes, path} structs', () => {
   it('refuses to embed an image that is missing, naming the line and the field', async () => {
     const dir = folder();
     writeRecords(path.join(dir, 'in.jsonl'), ['{"image": null}', '{"images": ["gone.png"]}']);
-    await assert.rejects(convertDataset(path.join(dir, 'in.jsonl'), path.join(dir, 'out.parquet'), { images: 'embed' }), /in\.jsonl:2: images\[0\]: image not found: gone\.png/);
+    await assert.rejects(
+      convertDataset(path.join(dir, 'in.jsonl'), path.join(dir, 'out.parquet'), { images: 'embed' }),
+      /in\.jsonl:2: images\[0\]: image not found: gone\.png/,
+    );
   });
 });
 
@@ -346,7 +377,17 @@ describe('memory', () => {
     for (let start = 0; start < 200_000; start += 10_000) {
       const lines: string[] = [];
       for (let id = start; id < start + 10_000; id++) {
-        lines.push(JSON.stringify({ id, image: `img/${id % 977}.png`, conversations: [{ from: 'human', value: `<image>\nQuestion ${id}` }, { from: 'gpt', value: `<REASONING>${filler}${id}</REASONING>` }], score: id / 7 }));
+        lines.push(
+          JSON.stringify({
+            id,
+            image: `img/${id % 977}.png`,
+            conversations: [
+              { from: 'human', value: `<image>\nQuestion ${id}` },
+              { from: 'gpt', value: `<REASONING>${filler}${id}</REASONING>` },
+            ],
+            score: id / 7,
+          }),
+        );
       }
       fs.writeSync(out, `${lines.join('\n')}\n`);
     }

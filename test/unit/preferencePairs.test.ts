@@ -35,11 +35,10 @@ describe('correctness pairs', () => {
   });
 
   it('skip a pair whose chosen answer is part of the rejected one, but pair format negatives that mention it', () => {
-    const { pairs, counts } = correctnessPairs(
-      '5',
-      ['Final answer: 5', 'Final answer: 15', 'Final answer: 7', 'It could be 15 or 5\nI cannot tell'],
-      { maxPairs: 15, seed: 1 },
-    );
+    const { pairs, counts } = correctnessPairs('5', ['Final answer: 5', 'Final answer: 15', 'Final answer: 7', 'It could be 15 or 5\nI cannot tell'], {
+      maxPairs: 15,
+      seed: 1,
+    });
     assert.equal(counts.skippedByGuard, 1, '"5" is in "15"');
     assert.deepEqual(
       pairs.map((pair) => pair.rejected),
@@ -55,7 +54,14 @@ describe('correctness pairs', () => {
   });
 
   it('call a response unparseable when no marker states its answer', () => {
-    const parseable = ['Final answer: 10', 'so \\boxed{10}', '<think>…</think><answer>10</answer>', '<CONCLUSION> 10 </CONCLUSION>', '### Step 1:\nx = 10\n\n### The final answer is:\nB: 10', '2022'];
+    const parseable = [
+      'Final answer: 10',
+      'so \\boxed{10}',
+      '<think>…</think><answer>10</answer>',
+      '<CONCLUSION> 10 </CONCLUSION>',
+      '### Step 1:\nx = 10\n\n### The final answer is:\nB: 10',
+      '2022',
+    ];
     const unparseable = ['I computed it.\nIt is ten.', '### Step 1:\nx^2 = 100\n\n### Step 2:\nx = 10', '<answer></answer>', '\\boxed{}'];
     for (const text of parseable) assert.equal(statesAnswer(text, extractAnswer(text)), true, text);
     for (const text of unparseable) assert.equal(statesAnswer(text, extractAnswer(text)), false, text);
@@ -72,7 +78,10 @@ describe('correctness pairs', () => {
     const key = (pair: { chosen: string; rejected: string }) => JSON.stringify(pair);
     assert.equal(new Set(first.pairs.map(key)).size, 15, 'no pair twice');
     const order = first.pairs.map((pair) => all.findIndex((candidate) => key(candidate) === key(pair)));
-    assert.ok(order.every((index, i) => index >= 0 && (i === 0 || index > (order[i - 1] ?? -1))), 'a subset, in the order the pairs were made');
+    assert.ok(
+      order.every((index, i) => index >= 0 && (i === 0 || index > (order[i - 1] ?? -1))),
+      'a subset, in the order the pairs were made',
+    );
   });
 
   it('make no pair without a correct or without a rejected answer', () => {
@@ -116,7 +125,12 @@ describe('pairs with the bigram model', () => {
   before(async () => {
     workspace = makeWorkspace('cot-studio-pairs-');
     modelDir = path.join(workspace, 'model');
-    makeTestModel(modelDir, { kind: 'bigram', corpus: ['llava_cot.jsonl', 'mulberry.jsonl'].map((name) => path.join(datasetsDir, name)), hidden: 256, vocab: 700 });
+    makeTestModel(modelDir, {
+      kind: 'bigram',
+      corpus: ['llava_cot.jsonl', 'mulberry.jsonl'].map((name) => path.join(datasetsDir, name)),
+      hidden: 256,
+      vocab: 700,
+    });
     engine = await LocalEngine.load(modelDir, { provider: 'cpu' });
   });
 
@@ -181,15 +195,28 @@ describe('pairs as annotations', () => {
     const stored = readRecordState(text).annotations.preferencePairs;
     assert.deepEqual(stored, [{ ...pairs[0], createdAt: context.at }]);
     assert.equal(applyOperation(text, { kind: 'addPreferencePairs', line: 1, pairs }, context).text, text, 'the same pair is not added twice');
-    assert.throws(() => applyOperation(line, { kind: 'addPreferencePairs', line: 1, pairs: [{ ...pairs[0], rejected: pairs[0].chosen }] }, context), /same text/);
+    assert.throws(
+      () => applyOperation(line, { kind: 'addPreferencePairs', line: 1, pairs: [{ ...pairs[0], rejected: pairs[0].chosen }] }, context),
+      /same text/,
+    );
   });
 
   it('exports the pairs of a record without a response to preference formats only', () => {
     const text = applyOperation(linesOf('r1vl.jsonl')[0] as string, { kind: 'addPreferencePairs', line: 1, pairs }, context).text;
     const input = readExportInput(text, 1);
     assert.ok(!('refusal' in input));
-    const options = { datasetDir: datasetsDir, imageRoots: [], outputPath: path.join(datasetsDir, 'out.jsonl'), neutralLabel: true, keepIncorrect: false, includeRejected: false, shortestCorrect: false };
-    assert.deepEqual(exportRecord('mmpr', input, options), { lines: [{ image: 'images/triangle.png', question: 'Find x.', chosen: 'Final answer: 10', rejected: 'Final answer: 14' }] });
+    const options = {
+      datasetDir: datasetsDir,
+      imageRoots: [],
+      outputPath: path.join(datasetsDir, 'out.jsonl'),
+      neutralLabel: true,
+      keepIncorrect: false,
+      includeRejected: false,
+      shortestCorrect: false,
+    };
+    assert.deepEqual(exportRecord('mmpr', input, options), {
+      lines: [{ image: 'images/triangle.png', question: 'Find x.', chosen: 'Final answer: 10', rejected: 'Final answer: 14' }],
+    });
     assert.match(JSON.stringify(exportRecord('trl-sft', input, options)), /needs a response/);
   });
 });
@@ -207,7 +234,12 @@ class ScriptedSampler implements Backend {
     const continuing = 'messages' in request.prompt && request.prompt.continueFinal === true;
     this.seen.push({ continuing, images: request.images?.length ?? 0 });
     const n = request.sampling?.n ?? 1;
-    const answers = ['6^2 + 8^2 = 100.\nFinal answer: 10', 'x = 6 + 8.\nFinal answer: 14', 'x = 10 * 10.\nFinal answer: 100', 'It is a right triangle.\nThe legs are 6 and 8.'];
+    const answers = [
+      '6^2 + 8^2 = 100.\nFinal answer: 10',
+      'x = 6 + 8.\nFinal answer: 14',
+      'x = 10 * 10.\nFinal answer: 100',
+      'It is a right triangle.\nThe legs are 6 and 8.',
+    ];
     const texts = continuing ? [' and then sales grew every year to 30.'] : Array.from({ length: n }, (_, i) => answers[i % answers.length] as string);
     const candidates = texts.map((text) => ({ text, tokens: [0], logprob: 0, tokenLogprobs: [0], finishReason: 'eos' as const }));
     return { promptTokens: [], candidates, ep: 'remote', model: this.name, timing: { loadMs: 0, generateMs: 0 }, tokensComputed: 0 };
@@ -242,11 +274,31 @@ describe('cot-studio pairs', () => {
   it('writes only the new pairs as mmpr with meta.json, and leaves FILE alone', async () => {
     const file = path.join(workspace, 'mmpr.jsonl');
     // Line 1 is checkable but has no answer_gt; an MMPR record with one gets correctness pairs.
-    fs.appendFileSync(file, `${JSON.stringify({ image: 'images/triangle.png', question: '<image>\nFind x.', chosen: 'Final answer: 10', rejected: 'Final answer: 14', answer_gt: '10' })}\n`);
+    fs.appendFileSync(
+      file,
+      `${JSON.stringify({ image: 'images/triangle.png', question: '<image>\nFind x.', chosen: 'Final answer: 10', rejected: 'Final answer: 14', answer_gt: '10' })}\n`,
+    );
     const input = fs.readFileSync(file);
     const output = path.join(workspace, 'out', 'pairs.jsonl');
     fs.mkdirSync(path.dirname(output));
-    const run = await runCli('pairs', file, '--endpoint', server.url, '--endpoint-model', 'scripted-sampler', '--samples', '8', '--seed', '5', '--without-image', '--format', 'mmpr', '-o', output, '--json');
+    const run = await runCli(
+      'pairs',
+      file,
+      '--endpoint',
+      server.url,
+      '--endpoint-model',
+      'scripted-sampler',
+      '--samples',
+      '8',
+      '--seed',
+      '5',
+      '--without-image',
+      '--format',
+      'mmpr',
+      '-o',
+      output,
+      '--json',
+    );
     assert.equal(run.code, 0, run.stderr);
     const summary = pairSummarySchema.extend({ written: pairSummarySchema.shape.records }).parse(JSON.parse(run.stdout));
     // Record 3: 8 samples, 4 distinct; 1 correct against 2 wrong (the guard skips "100") and 1 format negative.
@@ -277,7 +329,10 @@ describe('cot-studio pairs', () => {
       lines.slice(2).map((line) => line.rejected),
       ['x = 6 + 8.\nFinal answer: 14', 'It is a right triangle.\nThe legs are 6 and 8.'],
     );
-    const meta = JSON.parse(fs.readFileSync(path.join(workspace, 'out', 'meta.json'), 'utf8')) as Record<string, { root: string; annotation: string; length: number }>;
+    const meta = JSON.parse(fs.readFileSync(path.join(workspace, 'out', 'meta.json'), 'utf8')) as Record<
+      string,
+      { root: string; annotation: string; length: number }
+    >;
     assert.deepEqual(meta.pairs, { root: workspace, annotation: output, data_augment: false, repeat_time: 1, length: 4 });
     assert.deepEqual(fs.readFileSync(file), input, 'FILE is not changed');
   });
@@ -287,11 +342,34 @@ describe('cot-studio pairs', () => {
     makeTestModel(modelDir, { kind: 'bigram', corpus: [path.join(datasetsDir, 'llava_cot.jsonl')], hidden: 128, vocab: 512 });
     const output = path.join(workspace, 'pairs.trl.jsonl');
     const file = path.join(workspace, 'llava_cot.jsonl');
-    const run = await runCli('pairs', file, '--model', modelDir, '--provider', 'cpu', '--without-image', '--lines', '1,3-4', '--max-tokens', '40', '--seed', '2', '--format', 'trl-dpo', '-o', output);
+    const run = await runCli(
+      'pairs',
+      file,
+      '--model',
+      modelDir,
+      '--provider',
+      'cpu',
+      '--without-image',
+      '--lines',
+      '1,3-4',
+      '--max-tokens',
+      '40',
+      '--seed',
+      '2',
+      '--format',
+      'trl-dpo',
+      '-o',
+      output,
+    );
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /pairs for \d of 3 records/);
     assert.match(run.stderr, /\[3\/3\] .*llava_cot\.jsonl:4: /);
-    const lines = readLines(output) as Array<{ prompt: Array<{ role: string; content: Array<{ type: string }> }>; chosen: Array<{ role: string }>; rejected: Array<{ role: string }>; images: string[] }>;
+    const lines = readLines(output) as Array<{
+      prompt: Array<{ role: string; content: Array<{ type: string }> }>;
+      chosen: Array<{ role: string }>;
+      rejected: Array<{ role: string }>;
+      images: string[];
+    }>;
     assert.ok(lines.length >= 1 && lines.length <= 3);
     for (const line of lines) {
       assert.deepEqual(Object.keys(line), ['prompt', 'chosen', 'rejected', 'images']);

@@ -86,6 +86,7 @@ describe('the corpus of published records', () => {
 
   it('records what the product does with every file', () => {
     const behaviour = section('## What CoT Studio did with these before reading them (version at cf10b96)');
-    for (const entry of sourceEntries()) assert.ok(behaviour.includes(`\n- \`${entry.file}\`: `), `${entry.file}: no line in "What CoT Studio did with these before"`);
+    for (const entry of sourceEntries())
+      assert.ok(behaviour.includes(`\n- \`${entry.file}\`: `), `${entry.file}: no line in "What CoT Studio did with these before"`);
   });
 });

@@ -32,7 +32,10 @@ after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 describe('TRL dataset formats (docs/source/dataset_formats.md)', () => {
   it('prompt-completion, standard and conversational: the prompt is the question, the completion the response', () => {
     const [standard, conversational] = records('trl-prompt-completion.jsonl').map(parsed);
-    assert.deepEqual([standard?.format, standard?.question, standard?.responses[0]?.text, standard?.label], ['trl-completion', 'The sky is', ' blue.', undefined]);
+    assert.deepEqual(
+      [standard?.format, standard?.question, standard?.responses[0]?.text, standard?.label],
+      ['trl-completion', 'The sky is', ' blue.', undefined],
+    );
     assert.deepEqual([conversational?.question, conversational?.responses[0]?.text], ['What color is the sky?', 'It is blue.']);
     assert.deepEqual(conversational?.responses[0]?.segments[0]?.path, ['completion', 0, 'content']);
   });
@@ -47,9 +50,18 @@ describe('TRL dataset formats (docs/source/dataset_formats.md)', () => {
   it('preference with an explicit or an implicit prompt', () => {
     const [explicit, implicitText, conversational, implicitChat] = records('trl-preference.jsonl').map(parsed);
     assert.deepEqual([explicit?.question, explicit?.responses.map((r) => r.text)], ['The sky is', [' blue.', ' green.']]);
-    assert.deepEqual([implicitText?.format, implicitText?.question, implicitText?.responses.map((r) => r.text)], ['trl-preference', null, ['The sky is blue.', 'The sky is green.']]);
-    assert.deepEqual(conversational?.responses.map((r) => r.text), ['It is blue.', 'It is green.']);
-    assert.deepEqual([implicitChat?.format, implicitChat?.question, implicitChat?.responses.map((r) => r.text)], ['trl-preference', 'What color is the sky?', ['It is blue.', 'It is green.']]);
+    assert.deepEqual(
+      [implicitText?.format, implicitText?.question, implicitText?.responses.map((r) => r.text)],
+      ['trl-preference', null, ['The sky is blue.', 'The sky is green.']],
+    );
+    assert.deepEqual(
+      conversational?.responses.map((r) => r.text),
+      ['It is blue.', 'It is green.'],
+    );
+    assert.deepEqual(
+      [implicitChat?.format, implicitChat?.question, implicitChat?.responses.map((r) => r.text)],
+      ['trl-preference', 'What color is the sky?', ['It is blue.', 'It is green.']],
+    );
     assert.deepEqual(implicitChat?.responses[1]?.segments[0]?.path, ['rejected', 1, 'content']);
   });
 });
@@ -61,20 +73,29 @@ describe('LLaMA-Factory demo data (data/dpo_en_demo.json, data/kto_en_demo.json)
       const source = lines[index] as { chosen: { value: string }; rejected: { value: string }; conversations: Array<{ value: string }> };
       assert.equal(record.format, 'sharegpt-preference');
       assert.equal(record.question, source.conversations[0]?.value);
-      assert.deepEqual(record.responses.map((response) => [response.role, response.text]), [
-        ['chosen', source.chosen.value],
-        ['rejected', source.rejected.value],
-      ]);
+      assert.deepEqual(
+        record.responses.map((response) => [response.role, response.text]),
+        [
+          ['chosen', source.chosen.value],
+          ['rejected', source.rejected.value],
+        ],
+      );
       assert.deepEqual(record.responses[0]?.segments[0]?.path, ['chosen', 'value']);
     }
   });
 
   it('KTO records keep their label, and SFT exports refuse the undesirable ones', async () => {
-    assert.deepEqual(records('llamafactory-kto-demo.jsonl').map((record) => parsed(record).label), [true, true, false, false]);
+    assert.deepEqual(
+      records('llamafactory-kto-demo.jsonl').map((record) => parsed(record).label),
+      [true, true, false, false],
+    );
     const output = path.join(scratch, 'kto-sft.jsonl');
     const run = await runCli('export', path.join(realDir, 'llamafactory-kto-demo.jsonl'), '--format', 'trl-sft', '-o', output);
     assert.equal(run.code, 1);
-    assert.match(run.stderr, /kto-demo\.jsonl:3: not exported: the record labels its response undesirable \(label: false\); trl-sft would train on it as a target/);
+    assert.match(
+      run.stderr,
+      /kto-demo\.jsonl:3: not exported: the record labels its response undesirable \(label: false\); trl-sft would train on it as a target/,
+    );
     assert.equal(fs.readFileSync(output, 'utf8').trim().split('\n').length, 2);
   });
 
@@ -84,7 +105,11 @@ describe('LLaMA-Factory demo data (data/dpo_en_demo.json, data/kto_en_demo.json)
     const output = path.join(scratch, 'dpo.jsonl');
     const run = await runCli('export', file, '--format', 'trl-dpo', '-o', output);
     assert.equal(run.code, 0, run.stderr);
-    const [first] = fs.readFileSync(output, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { chosen: Array<{ content: string }>; rejected: Array<{ content: string }> });
+    const [first] = fs
+      .readFileSync(output, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { chosen: Array<{ content: string }>; rejected: Array<{ content: string }> });
     assert.equal(first?.chosen[0]?.content, '6778576 - 84834150134 = -84827371558');
     assert.equal(first?.rejected[0]?.content, '84834150134 - 6778576 = -16666579378');
   });
@@ -104,7 +129,10 @@ describe('LLaMA-Factory newer layout and R1-V prompts', () => {
     const lines = records('r1v-geoqa-test-prompts.jsonl');
     for (const [index, record] of lines.map(parsed).entries()) {
       const source = lines[index] as { question: string; ground_truth: string | number; image_path: string };
-      assert.deepEqual([record.question, record.groundTruth, record.images, record.responses.length], [source.question, String(source.ground_truth), [source.image_path], 0]);
+      assert.deepEqual(
+        [record.question, record.groundTruth, record.images, record.responses.length],
+        [source.question, String(source.ground_truth), [source.image_path], 0],
+      );
     }
   });
 });
@@ -118,7 +146,10 @@ describe('R1-V evaluation logs (src/eval/logs) and MM-Eureka qwen records (READM
     const answers = ['40.0', '25', '35'];
     for (const [index, record] of evalLines.map(parsed).entries()) {
       const source = evalLines[index] as EvalSource;
-      assert.deepEqual([record.format, record.question, record.groundTruth, record.images], ['r1v-eval', source.question.question, source.ground_truth, [source.question.image_path]]);
+      assert.deepEqual(
+        [record.format, record.question, record.groundTruth, record.images],
+        ['r1v-eval', source.question.question, source.ground_truth, [source.question.image_path]],
+      );
       assert.equal(record.responses.length, 1);
       const [response] = record.responses;
       assert.deepEqual([response?.text, response?.correct], [source.model_output, false]);
@@ -162,18 +193,30 @@ describe('R1-V evaluation logs (src/eval/logs) and MM-Eureka qwen records (READM
     const folder = fs.mkdtempSync(path.join(scratch, 'r1v-eval-'));
     fs.cpSync(path.join(datasetsDir, 'images', 'triangle.png'), path.join(folder, 'triangle.png'));
     const source = evalLines[0] as EvalSource;
-    const correct = { ...source, question: { ...source.question, image_path: 'triangle.png' }, model_output: source.model_output.replace('40.0</answer>', '140</answer>'), is_correct: true };
+    const correct = {
+      ...source,
+      question: { ...source.question, image_path: 'triangle.png' },
+      model_output: source.model_output.replace('40.0</answer>', '140</answer>'),
+      is_correct: true,
+    };
     const input = path.join(folder, 'eval.jsonl');
     fs.writeFileSync(input, `${JSON.stringify(correct)}\n`);
     const output = path.join(folder, 'sft.jsonl');
     const written = await runCli('export', input, '--format', 'trl-sft', '-o', output);
     assert.equal(written.code, 0, written.stderr);
     type SftLine = { messages: Array<{ role: string; content: Array<{ type: string; text?: string }> }>; images: string[] };
-    const [sft] = fs.readFileSync(output, 'utf8').trim().split('\n').map((text) => JSON.parse(text) as SftLine);
-    assert.deepEqual(sft?.messages.map((message) => [message.role, message.content.map((part) => part.text ?? part.type)]), [
-      ['user', ['image', source.question.question]],
-      ['assistant', [correct.model_output]],
-    ]);
+    const [sft] = fs
+      .readFileSync(output, 'utf8')
+      .trim()
+      .split('\n')
+      .map((text) => JSON.parse(text) as SftLine);
+    assert.deepEqual(
+      sft?.messages.map((message) => [message.role, message.content.map((part) => part.text ?? part.type)]),
+      [
+        ['user', ['image', source.question.question]],
+        ['assistant', [correct.model_output]],
+      ],
+    );
     assert.deepEqual(sft?.images, ['triangle.png']);
   });
 
@@ -183,7 +226,10 @@ describe('R1-V evaluation logs (src/eval/logs) and MM-Eureka qwen records (READM
       [record?.format, record?.id, record?.question, record?.images, record?.groundTruth, record?.responses],
       ['mm-eureka', '0', 'How many cats in the image?', ['/path/to/your/image.jpg'], 'gt that could be parsed and verified by math_verify', []],
     );
-    assert.throws(() => applyOperation(JSON.stringify(records('mm-eureka-qwen-readme.jsonl')[0]), { kind: 'editSegment', line: 1, segment: 0, text: 'x' }, context), /a mm-eureka record has no response to annotate/);
+    assert.throws(
+      () => applyOperation(JSON.stringify(records('mm-eureka-qwen-readme.jsonl')[0]), { kind: 'editSegment', line: 1, segment: 0, text: 'x' }, context),
+      /a mm-eureka record has no response to annotate/,
+    );
   });
 
   it('a `message` that is not the JSON text of a list of chat turns is an error naming `message`', () => {
@@ -193,11 +239,20 @@ describe('R1-V evaluation logs (src/eval/logs) and MM-Eureka qwen records (READM
       assert.ok('error' in result, `${message} is read`);
       return result.error;
     };
-    assert.equal(failure(`[{'role': 'user', 'content': 'How many cats?'}]`), 'not a mm-eureka record: message: not valid JSON: a single quote at column 3: JSON strings and keys take double quotes');
+    assert.equal(
+      failure(`[{'role': 'user', 'content': 'How many cats?'}]`),
+      'not a mm-eureka record: message: not valid JSON: a single quote at column 3: JSON strings and keys take double quotes',
+    );
     assert.match(failure('[{"role": "user"'), /^not a mm-eureka record: message: not valid JSON: /);
-    assert.equal(failure('{"role": "user", "content": "How many cats?"}'), 'not a mm-eureka record: message: expected a list of chat turns as JSON text, found an object');
+    assert.equal(
+      failure('{"role": "user", "content": "How many cats?"}'),
+      'not a mm-eureka record: message: expected a list of chat turns as JSON text, found an object',
+    );
     assert.equal(failure('[]'), 'not a mm-eureka record: message: holds an empty list of chat turns: there is no question');
-    assert.equal(failure('[{"role": "user", "content": "How many cats?"}, "yes"]'), 'not a mm-eureka record: message: item 2 of its list is a string, not a chat turn {"role", "content"}');
+    assert.equal(
+      failure('[{"role": "user", "content": "How many cats?"}, "yes"]'),
+      'not a mm-eureka record: message: item 2 of its list is a string, not a chat turn {"role", "content"}',
+    );
   });
 });
 
@@ -223,7 +278,10 @@ describe('every real record through validate, stats, rewards and every export', 
       assert.ok(validated.code === 0 || validated.code === 1, `${name}: ${validated.stderr}`);
       const unread = [...validated.stdout.matchAll(/:(\d+):\d+: error \[(?:unknown-format|unparseable)\]/g)].map((match) => Number(match[1]));
       assert.deepEqual(unread, STILL_UNREAD.get(name) ?? [], `${name}: records not read`);
-      for (const command of [['stats', '--json'], ['rewards', '--json']]) {
+      for (const command of [
+        ['stats', '--json'],
+        ['rewards', '--json'],
+      ]) {
         const run = await runCli(command[0] ?? '', file, ...command.slice(1));
         assert.ok(run.code === 0 || run.code === 1, `${name} ${command[0]}: ${run.stderr}`);
         assert.doesNotThrow(() => JSON.parse(run.stdout), `${name} ${command[0]} prints JSON`);

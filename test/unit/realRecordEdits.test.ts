@@ -19,7 +19,10 @@ const realDir = path.join(fixturesDir, 'real');
 const context = { at: '2026-11-24T00:00:00.000Z', reflectionPhrase: 'I think I have made a mistake. Let me rethink it.' };
 
 function corpusLines(name: string): string[] {
-  return fs.readFileSync(path.join(realDir, name), 'utf8').split('\n').filter((line) => line.trim() !== '');
+  return fs
+    .readFileSync(path.join(realDir, name), 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '');
 }
 
 function corpusRecords(name: string): JsonObject[] {
@@ -60,20 +63,34 @@ describe('a VisualPRM step edit reaches the strings that repeat the step', () =>
 
   it('edit, reflection, accepted alternative and accepted proposal each rewrite the step in `response` too', () => {
     const edited = run(raw, { kind: 'editSegment', line: 1, segment: 1, text: 'm∠5 = 180° − 57° = 123° "exactly".' });
-    assert.equal(visualPrm(edited).response, 'Angle 4 and angle 5 are consecutive interior angles between the parallel lines a and b, so they sum to 180°.\n\nm∠5 = 180° − 57° = 123° "exactly".\n\nFinal answer: C');
+    assert.equal(
+      visualPrm(edited).response,
+      'Angle 4 and angle 5 are consecutive interior angles between the parallel lines a and b, so they sum to 180°.\n\nm∠5 = 180° − 57° = 123° "exactly".\n\nFinal answer: C',
+    );
     const reflected = run(raw, { kind: 'insertReflection', line: 1, segment: 0, correction: 'They are corresponding angles.' });
     assert.equal(visualPrm(reflected).response, joinedSteps(visualPrm(reflected)));
-    assert.match(visualPrm(reflected).response, /so they sum to 180°\.\n\nI think I have made a mistake\. Let me rethink it\.\n\n[^]*They are corresponding angles\.\n\nm∠5/);
+    assert.match(
+      visualPrm(reflected).response,
+      /so they sum to 180°\.\n\nI think I have made a mistake\. Let me rethink it\.\n\n[^]*They are corresponding angles\.\n\nm∠5/,
+    );
     const accepted = run(
       raw,
       { kind: 'addAlternatives', line: 1, segment: 2, alternatives: [{ text: 'The answer is C.' }] },
       { kind: 'acceptAlternative', line: 1, segment: 2, alternative: 0 },
     );
     assert.ok(visualPrm(accepted).response.endsWith('\n\nThe answer is C.'));
-    const proposal = run(raw, { kind: 'acceptReflectionProposal', line: 1, segment: 2, text: 'Final answer: B\n\nWait.\n\nFinal answer: C', wrong: 'Final answer: B', correction: 'Final answer: C' });
+    const proposal = run(raw, {
+      kind: 'acceptReflectionProposal',
+      line: 1,
+      segment: 2,
+      text: 'Final answer: B\n\nWait.\n\nFinal answer: C',
+      wrong: 'Final answer: B',
+      correction: 'Final answer: C',
+    });
     assert.equal(visualPrm(proposal).response, joinedSteps(visualPrm(proposal)));
     // Apart from the steps, `response` and the annotations, the record is as it was.
-    const rest = (text: string) => JSON.stringify(JSON.parse(text, (key, value: unknown) => (key === 'step' || key === 'response' || key === 'cot_studio' ? undefined : value)));
+    const rest = (text: string) =>
+      JSON.stringify(JSON.parse(text, (key, value: unknown) => (key === 'step' || key === 'response' || key === 'cot_studio' ? undefined : value)));
     for (const line of [edited, reflected, accepted, proposal]) {
       assert.deepEqual(linkedTextWarnings(line), []);
       assert.equal(rest(line), rest(raw));
@@ -111,17 +128,20 @@ describe('a VisualPRM step edit reaches the strings that repeat the step', () =>
     assert.ok(turns[1].value.startsWith('### Question:\nIn the figure'), 'the question before the step stays');
     assert.ok(turns[1].value.endsWith('### Solution Process:\nAngles 4 and 5 are co-interior, so they sum to 180°.'));
     const second = run(first, { kind: 'editSegment', line: 1, segment: 1, text: 'm∠5 = 123°.' });
+    assert.deepEqual((visualPrm(second).conversations ?? []).map((turn) => turn.value).slice(3), ['m∠5 = 123°.', '+', 'Final answer: C', '+']);
     assert.deepEqual(
-      (visualPrm(second).conversations ?? []).map((turn) => turn.value).slice(3),
-      ['m∠5 = 123°.', '+', 'Final answer: C', '+'],
+      parsed(JSON.parse(second) as JsonObject).responses[0].segments.map((segment) => segment.sourceLabel?.rating),
+      [1, 1, 1],
+      'the + turns still label the steps',
     );
-    assert.deepEqual(parsed(JSON.parse(second) as JsonObject).responses[0].segments.map((segment) => segment.sourceLabel?.rating), [1, 1, 1], 'the + turns still label the steps');
   });
 });
 
 describe("PRM800K's other completions of a step", () => {
   const [line] = corpusLines('prm800k-readme-example.jsonl');
-  const original = JSON.parse(line) as { label: { steps: { completions: { text: string }[]; chosen_completion: number | null; human_completion: string | null }[] } };
+  const original = JSON.parse(line) as {
+    label: { steps: { completions: { text: string }[]; chosen_completion: number | null; human_completion: string | null }[] };
+  };
   const third = original.label.steps[2].completions;
 
   it('are the source alternatives of the step, with their ratings; single-completion steps have none', () => {
@@ -143,28 +163,46 @@ describe("PRM800K's other completions of a step", () => {
     const text = run(line, { kind: 'acceptAlternative', line: 1, segment: 2, alternative: 2 });
     const after = JSON.parse(text) as typeof original;
     assert.equal(after.label.steps[2].chosen_completion, 3);
-    assert.deepEqual(after.label.steps.map((step) => step.completions), original.label.steps.map((step) => step.completions), 'every completion as it was');
+    assert.deepEqual(
+      after.label.steps.map((step) => step.completions),
+      original.label.steps.map((step) => step.completions),
+      'every completion as it was',
+    );
     const { parsed: reread, annotations } = readRecordState(text);
     const step = reread.responses[0].segments[2];
     assert.equal(step.text, third[3].text);
-    assert.deepEqual(step.sourceAlternatives?.map((alternative) => alternative.origin), ['PRM800K completion 0', 'PRM800K completion 1', 'PRM800K completion 2', 'PRM800K completion 4']);
+    assert.deepEqual(
+      step.sourceAlternatives?.map((alternative) => alternative.origin),
+      ['PRM800K completion 0', 'PRM800K completion 1', 'PRM800K completion 2', 'PRM800K completion 4'],
+    );
     assert.deepEqual(annotations.segments['2'], { rating: 0, alternatives: [] }, "the completion's own rating; the record keeps the replaced one");
     assert.equal(annotations.segments['3']?.stale, true, 'the pre-generated steps after it followed the other completion');
     assert.deepEqual(
       annotations.preferencePairs.map((pair) => [pair.position, pair.chosen, pair.rejected, pair.origin]),
       [[2, third[3].text, third[0].text, 'accepted-alternative']],
     );
-    assert.equal(text.replace('"chosen_completion": 3', '"chosen_completion": null').replace(/,"cot_studio": .*$/, '}'), line, 'only chosen_completion and the annotations changed');
+    assert.equal(
+      text.replace('"chosen_completion": 3', '"chosen_completion": null').replace(/,"cot_studio": .*$/, '}'),
+      line,
+      'only chosen_completion and the annotations changed',
+    );
   });
 
   it("numbers the annotations' alternatives first, and a preference can name a source alternative", () => {
     const withOwn = run(line, { kind: 'addAlternatives', line: 1, segment: 2, alternatives: [{ text: 'Factor 200,000 first.' }] });
     const marked = run(withOwn, { kind: 'markPreference', line: 1, segment: 2, chosen: 1, rejected: 'current' });
-    assert.deepEqual(readRecordState(marked).annotations.preferencePairs.map((pair) => [pair.chosen, pair.rejected]), [[third[1].text, third[0].text]]);
+    assert.deepEqual(
+      readRecordState(marked).annotations.preferencePairs.map((pair) => [pair.chosen, pair.rejected]),
+      [[third[1].text, third[0].text]],
+    );
     const chosen = JSON.parse(run(withOwn, { kind: 'acceptAlternative', line: 1, segment: 2, alternative: 1 })) as typeof original;
     assert.equal(chosen.label.steps[2].chosen_completion, 1);
     const own = run(withOwn, { kind: 'acceptAlternative', line: 1, segment: 2, alternative: 0 });
-    assert.equal((JSON.parse(own) as typeof original).label.steps[2].completions[0].text, 'Factor 200,000 first.', "an annotation's alternative is written over the step as before");
+    assert.equal(
+      (JSON.parse(own) as typeof original).label.steps[2].completions[0].text,
+      'Factor 200,000 first.',
+      "an annotation's alternative is written over the step as before",
+    );
     assert.throws(() => run(line, { kind: 'acceptAlternative', line: 1, segment: 2, alternative: 4 }), /Step 3 has no alternative 4 \(it has 4\)/);
   });
 
@@ -226,7 +264,10 @@ describe('the sample view of these records', () => {
       ],
     );
     assert.equal(second.prefixPrompt, undefined, 'an empty prefix_prompt (the search started from nothing) is not shown');
-    assert.deepEqual(second.responses.map((response) => response.value), [1.49, 1.65, 1.05]);
+    assert.deepEqual(
+      second.responses.map((response) => response.value),
+      [1.49, 1.65, 1.05],
+    );
   });
 });
 
@@ -236,7 +277,15 @@ describe('detection of search inputs and prompt records', () => {
       assert.equal(detectFormat(record), 'mulberry-search', JSON.stringify(record).slice(0, 80));
     }
     const inputs = corpusRecords('mulberry-search-input.jsonl').map(parsed);
-    assert.deepEqual(inputs.map((record) => [record.groundTruth, record.responses.length]), [['Answer:D', 0], ['Answer:A', 0], ['Answer:C', 0], ['Answer:D', 0]]);
+    assert.deepEqual(
+      inputs.map((record) => [record.groundTruth, record.responses.length]),
+      [
+        ['Answer:D', 0],
+        ['Answer:A', 0],
+        ['Answer:C', 0],
+        ['Answer:D', 0],
+      ],
+    );
   });
 
   it('reads an MMPR prompt item (the input InternVL runs VisualPRM on) as mmpr-prompt', () => {
@@ -257,7 +306,11 @@ describe('detection of search inputs and prompt records', () => {
     assert.equal(parsed(answered).responses[0].text, 'The diagonals of a kite are perpendicular, so Z Y = 8\\sqrt{10}.');
     const longer = { ...input, conversations: [...inputTurns, { from: 'human', value: 'Why?' }, { from: 'gpt', value: 'Answer:D' }] };
     assert.equal(detectFormat(longer), 'sharegpt', 'a search input has exactly one question and its ground truth');
-    assert.equal(detectFormat({ ...input, question: 'Which angle is largest?' }), 'sharegpt', 'a question its turn does not restate is not the search question');
+    assert.equal(
+      detectFormat({ ...input, question: 'Which angle is largest?' }),
+      'sharegpt',
+      'a question its turn does not restate is not the search question',
+    );
     assert.equal(detectFormat({ ...answered, evaluation: { is_correct: true } }), 'sharegpt', 'a verdict object holds no search path');
   });
 });

@@ -47,7 +47,12 @@ describe('cot-studio regenerate', () => {
   before(() => {
     workspace = makeWorkspace('cot-studio-regenerate-');
     modelDir = path.join(workspace, 'model');
-    makeTestModel(modelDir, { kind: 'bigram', corpus: ['llava_cot.jsonl', 'mulberry.jsonl'].map((name) => path.join(datasetsDir, name)), hidden: 256, vocab: 700 });
+    makeTestModel(modelDir, {
+      kind: 'bigram',
+      corpus: ['llava_cot.jsonl', 'mulberry.jsonl'].map((name) => path.join(datasetsDir, name)),
+      hidden: 256,
+      vocab: 700,
+    });
     model = ['--model', modelDir, '--provider', 'cpu'];
   });
 
@@ -71,7 +76,11 @@ describe('cot-studio regenerate', () => {
     assert.equal(result.candidates.length + result.dropped.length, 8);
     assert.equal(result.chosen, 0);
     const scores = result.candidates.map((candidate) => candidate.score ?? -Infinity);
-    assert.deepEqual(scores, [...scores].sort((a, b) => b - a), 'best first');
+    assert.deepEqual(
+      scores,
+      [...scores].sort((a, b) => b - a),
+      'best first',
+    );
     for (const [i, candidate] of result.candidates.entries()) {
       assert.equal(candidate.finishReason, 'stop');
       assert.equal(candidate.provenance.source, 'model');
@@ -88,7 +97,10 @@ describe('cot-studio regenerate', () => {
       seed: 7,
       parameters: { candidates: 8, temperature: 0.3, topP: 0.9, maxTokens: 120, scorer: 'logprob', grammar: 'token mask' },
     });
-    assert.deepEqual(result.stages.map((stage) => stage.label), ['REASONING']);
+    assert.deepEqual(
+      result.stages.map((stage) => stage.label),
+      ['REASONING'],
+    );
     assert.deepEqual(fs.readFileSync(file), before);
   });
 
@@ -194,7 +206,21 @@ describe('cot-studio regenerate', () => {
     const server = await startServer({ backend: engine, modelName: 'bigram', apiKey: 'secret' });
     try {
       const file = path.join(workspace, 'llava_cot.jsonl');
-      const args = [file, '--line', '2', ...SAMPLING, '--seed', '7', '--endpoint', server.url, '--endpoint-model', 'bigram', '--api-key-env', 'REGENERATE_TEST_KEY', '--json'];
+      const args = [
+        file,
+        '--line',
+        '2',
+        ...SAMPLING,
+        '--seed',
+        '7',
+        '--endpoint',
+        server.url,
+        '--endpoint-model',
+        'bigram',
+        '--api-key-env',
+        'REGENERATE_TEST_KEY',
+        '--json',
+      ];
       const { code, stdout, stderr } = await run(args, { ...process.env, REGENERATE_TEST_KEY: 'secret' });
       assert.equal(code, 0, stderr);
       const result = JSON.parse(stdout) as RegenerateResult;
@@ -212,7 +238,27 @@ describe('cot-studio regenerate', () => {
     try {
       const file = path.join(workspace, 'llava_cot.jsonl');
       const search = (seed: number) =>
-        run([file, '--line', '2', '--segment', '2', '--method', 'mcts', '--iterations', '8', '--max-tokens', '120', '--seed', String(seed), '--judge-endpoint', judge.url, '--judge-model', 'scripted', ...model, '--json']);
+        run([
+          file,
+          '--line',
+          '2',
+          '--segment',
+          '2',
+          '--method',
+          'mcts',
+          '--iterations',
+          '8',
+          '--max-tokens',
+          '120',
+          '--seed',
+          String(seed),
+          '--judge-endpoint',
+          judge.url,
+          '--judge-model',
+          'scripted',
+          ...model,
+          '--json',
+        ]);
       let found: Run | undefined;
       // The bigram model with a judge that calls every step with a digit wrong: some seeds keep no chain.
       for (let seed = 1; seed <= 5 && found?.code !== 0; seed++) found = await search(seed);
@@ -234,7 +280,24 @@ describe('cot-studio regenerate', () => {
 
       const many = dataset('search.jsonl', [llava[1] as string, llava[2] as string]);
       const output = path.join(workspace, 'search.out.jsonl');
-      const all = await run([many, '--all', '--segment', '2', '--method', 'mcts', '--iterations', '4', '--max-tokens', '80', '--seed', '2', ...model, '--output', output, '--json']);
+      const all = await run([
+        many,
+        '--all',
+        '--segment',
+        '2',
+        '--method',
+        'mcts',
+        '--iterations',
+        '4',
+        '--max-tokens',
+        '80',
+        '--seed',
+        '2',
+        ...model,
+        '--output',
+        output,
+        '--json',
+      ]);
       assert.ok(all.code === 0 || all.code === 1, all.stderr);
       const summary = JSON.parse(all.stdout) as { regenerated: number; failed: number };
       assert.equal(summary.regenerated + summary.failed, 2);
@@ -260,10 +323,16 @@ describe('cot-studio regenerate', () => {
       [[file, '--line', '2', '--segment', '2', '--output', 'x.jsonl', ...model], /--output needs --all/],
       [[file, '--all', '--segment', '2', '--output', file, ...model], /is the input .*; write the output to another file/],
       [[file, '--line', '2', '--segment', '2', '--endpoint', 'http://127.0.0.1:1/v1'], /--endpoint-model NAME is required/],
-      [[file, '--line', '2', '--segment', '2', '--endpoint', 'http://127.0.0.1:1/v1', '--endpoint-model', 'm', '--provider', 'cuda'], /--provider is for a local model/],
+      [
+        [file, '--line', '2', '--segment', '2', '--endpoint', 'http://127.0.0.1:1/v1', '--endpoint-model', 'm', '--provider', 'cuda'],
+        /--provider is for a local model/,
+      ],
       [[file, '--line', '2', '--segment', '2', '--iterations', '8', ...model], /--iterations and --samples need --method mcts/],
       [[file, '--line', '2', '--segment', '2', '--method', 'mcts', '--rest', ...model], /--rest is for beam search/],
-      [[file, '--line', '2', '--segment', '2', '--method', 'mcts', '--judge-endpoint', 'http://127.0.0.1:1/v1', ...model], /one --judge-model NAME per --judge-endpoint/],
+      [
+        [file, '--line', '2', '--segment', '2', '--method', 'mcts', '--judge-endpoint', 'http://127.0.0.1:1/v1', ...model],
+        /one --judge-model NAME per --judge-endpoint/,
+      ],
       [[file, '--line', '2', '--segment', '2', '--method', 'tree', ...model], /--method: /],
       [[file, '--line', '2', '--segment', '2', '--method', 'mcts', '--answer-check', 'vibes', ...model], /--answer-check: /],
       [[file, '--line', '2', '--segment', '2', '--answer-check', 'judge', ...model], /--answer-check needs --method mcts/],

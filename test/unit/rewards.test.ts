@@ -21,7 +21,12 @@ import { datasetsDir } from '../harness/fixtures';
 
 /** The records of a sample dataset, by 1-based line. */
 function fixtureRecord(name: string, line: number): JsonObject {
-  return JSON.parse(fs.readFileSync(path.join(datasetsDir, name), 'utf8').replace(/^\uFEFF/, '').split('\n')[line - 1]) as JsonObject;
+  return JSON.parse(
+    fs
+      .readFileSync(path.join(datasetsDir, name), 'utf8')
+      .replace(/^\uFEFF/, '')
+      .split('\n')[line - 1],
+  ) as JsonObject;
 }
 
 function parsed(record: JsonObject): ParsedRecord {
@@ -292,13 +297,17 @@ describe('step-validity (R1-VL StepRVR, methods.md §4)', () => {
   });
 
   const cases: [string, string, number][] = [
-    ["all sections, steps 1..2, no \"Let's think step by step.\" (not required)", MULBERRY_VALID, 1],
+    ['all sections, steps 1..2, no "Let\'s think step by step." (not required)', MULBERRY_VALID, 1],
     ['no image description', MULBERRY_VALID.replace('### Image Description:', '### Description:'), 0],
     ['no rationales', MULBERRY_VALID.replace('### Rationales:', ''), 0],
     ['no step 1', MULBERRY_VALID.replace('### Step 1:', '### Step one:'), 0],
     ['steps 0, 1', MULBERRY_VALID.replace('### Step 1:', '### Step 0:').replace('### Step 2:', '### Step 1:'), 0],
     ['no final answer', MULBERRY_VALID.replace('### The final answer is:', '### Final answer:'), 0],
-    ['the final answer before the last step', MULBERRY_VALID.replace('### Step 2:\ns2\n\n### The final answer is:\n9', '### The final answer is:\n9\n\n### Step 2:\ns2'), 0],
+    [
+      'the final answer before the last step',
+      MULBERRY_VALID.replace('### Step 2:\ns2\n\n### The final answer is:\n9', '### The final answer is:\n9\n\n### Step 2:\ns2'),
+      0,
+    ],
     ['steps 1, 3', MULBERRY_VALID.replace('### Step 2:', '### Step 3:'), 0],
     ['steps 1, 1, 2', MULBERRY_VALID.replace('### Step 2:', '### Step 1:\nagain\n\n### Step 2:'), 0],
     ['steps 1, 2, 2', MULBERRY_VALID.replace('### The final answer is:', '### Step 2:\nagain\n\n### The final answer is:'), 0],
@@ -386,24 +395,27 @@ describe('stage-completeness (LLaVA-CoT stages, methods.md §1)', () => {
 describe('REWARDS', () => {
   it('holds every CLI name with its inputs', () => {
     assert.deepEqual(Object.keys(REWARDS), rewardNameSchema.options);
-    assert.deepEqual(
-      Object.fromEntries(rewardNameSchema.options.map((name) => [name, REWARDS[name].needs])),
-      {
-        'format-think-answer': [],
-        'accuracy-discrete': ['groundTruth'],
-        'accuracy-math-cosine': ['groundTruth'],
-        'accuracy-function': ['groundTruth'],
-        'step-validity': [],
-        'step-accuracy': ['groundTruth', 'keySteps'],
-        openvlthinker: ['groundTruth'],
-        'stage-completeness': [],
-      },
-    );
+    assert.deepEqual(Object.fromEntries(rewardNameSchema.options.map((name) => [name, REWARDS[name].needs])), {
+      'format-think-answer': [],
+      'accuracy-discrete': ['groundTruth'],
+      'accuracy-math-cosine': ['groundTruth'],
+      'accuracy-function': ['groundTruth'],
+      'step-validity': [],
+      'step-accuracy': ['groundTruth', 'keySteps'],
+      openvlthinker: ['groundTruth'],
+      'stage-completeness': [],
+    });
   });
 
   it('refuses an input without what the reward reads, naming the field', () => {
-    assert.throws(() => score('accuracy-discrete', '4'), (error: unknown) => error instanceof RewardInputError && /^groundTruth: /.test(error.message));
-    assert.throws(() => score('step-accuracy', '4', '4'), (error: unknown) => error instanceof RewardInputError && /^keySteps: /.test(error.message));
+    assert.throws(
+      () => score('accuracy-discrete', '4'),
+      (error: unknown) => error instanceof RewardInputError && /^groundTruth: /.test(error.message),
+    );
+    assert.throws(
+      () => score('step-accuracy', '4', '4'),
+      (error: unknown) => error instanceof RewardInputError && /^keySteps: /.test(error.message),
+    );
   });
 
   it("reads R1-VL's key_steps as written", () => {
@@ -464,7 +476,16 @@ describe('recordRewards and rewardChecks', () => {
     const carried = { ...fixtureRecord('mulberry.jsonl', 1), solution: '10', key_steps: fixtureRecord('r1vl.jsonl', 1).key_steps };
     assert.deepEqual(parsed(carried).keySteps, keySteps);
     assertClose(recordRewards(parsed(carried))?.['step-accuracy'] ?? 0, 1.1);
-    const transform = withTruth({ messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: thinkAnswer('change_color(0, red)') }] }, 'solution', 'change_color(0, red)');
+    const transform = withTruth(
+      {
+        messages: [
+          { role: 'user', content: 'q' },
+          { role: 'assistant', content: thinkAnswer('change_color(0, red)') },
+        ],
+      },
+      'solution',
+      'change_color(0, red)',
+    );
     assert.deepEqual(recordRewards(transform), { 'format-think-answer': 1, 'accuracy-discrete': 1, 'accuracy-function': 1, openvlthinker: 0.5 });
   });
 

@@ -7,7 +7,6 @@ import { runCli } from '../harness/cli';
 import { datasetsDir } from '../harness/fixtures';
 import { scratchFolder } from '../harness/scratch';
 
-
 const run = runCli;
 
 function fixtureLine(name: string, line: number): Record<string, unknown> {

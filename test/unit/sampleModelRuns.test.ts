@@ -45,7 +45,8 @@ describe('the sample model with the default settings', () => {
       }
       if (count > 1 && tooLong === refusedBefore) {
         const rest = await beamSearch(backend, scorer, backend, record, { side: 'primary' }, 0, { ...DEFAULT_BEAM, seed: 2, rest: true });
-        if (rest.stages.length !== count || rest.stages.some((stage) => stage.chosen === undefined)) failures.push(`${at}: the rest stopped after ${rest.stages.length} of ${count} segments`);
+        if (rest.stages.length !== count || rest.stages.some((stage) => stage.chosen === undefined))
+          failures.push(`${at}: the rest stopped after ${rest.stages.length} of ${count} segments`);
       }
     }
     assert.deepEqual(failures, []);
@@ -59,7 +60,12 @@ describe('the sample model with the default settings', () => {
       if ((record.responses[0]?.segments.length ?? 0) === 0) continue;
       try {
         // The default settings, but 4 iterations rather than 20, to keep the test short.
-        const result = await mctsSearch([backend], [{ backend, weight: 1, templates: new JudgeTemplates() }], record, { side: 'primary' }, 0, { ...DEFAULT_MCTS, iterations: 4, seed: 1, reflectionPhrase: 'Wait,' });
+        const result = await mctsSearch([backend], [{ backend, weight: 1, templates: new JudgeTemplates() }], record, { side: 'primary' }, 0, {
+          ...DEFAULT_MCTS,
+          iterations: 4,
+          seed: 1,
+          reflectionPhrase: 'Wait,',
+        });
         searched++;
         if (result.candidates.length === 0) failures.push(`${at}: no candidate`);
         const broken = result.candidates.find((candidate) => foreignTag(candidate.text) !== undefined);

@@ -16,17 +16,31 @@ describe('sample prefetch', () => {
   it('asks for four records ahead in the direction of travel and two behind', () => {
     const { prefetch, requests } = recording();
     prefetch.around(10, 1, (position) => position);
-    assert.deepEqual(requests, [[11, true], [12, true], [13, true], [14, true], [9, true], [8, true]]);
+    assert.deepEqual(requests, [
+      [11, true],
+      [12, true],
+      [13, true],
+      [14, true],
+      [9, true],
+      [8, true],
+    ]);
     requests.length = 0;
     prefetch.around(10, -1, (position) => (position >= 0 ? position + 100 : undefined));
-    assert.deepEqual(requests.map(([index]) => index), [109, 108, 107, 106, 111, 112]);
+    assert.deepEqual(
+      requests.map(([index]) => index),
+      [109, 108, 107, 106, 111, 112],
+    );
   });
 
   it('skips positions whose record is not known yet and never asks twice for one on its way', () => {
     const { prefetch, requests } = recording();
     prefetch.around(0, 1, (position) => (position >= 0 && position <= 2 ? position : undefined));
     prefetch.around(1, 1, (position) => (position >= 0 && position <= 2 ? position : undefined));
-    assert.deepEqual(requests, [[1, true], [2, true], [0, true]]);
+    assert.deepEqual(requests, [
+      [1, true],
+      [2, true],
+      [0, true],
+    ]);
   });
 
   it('shows a prefetched sample at once and one on its way when it arrives, without asking again', () => {

@@ -88,7 +88,10 @@ describe('serve against abusive clients', () => {
   /** What other clients see meanwhile: the model list and a small completion, through the official client. */
   async function othersServed(): Promise<void> {
     const models = await client.models.list();
-    assert.deepEqual(models.data.map((model) => model.id), [MODEL]);
+    assert.deepEqual(
+      models.data.map((model) => model.id),
+      [MODEL],
+    );
     const completion = await client.completions.create({ model: MODEL, prompt: PROMPT, max_tokens: 4 });
     assert.equal(completion.choices.length, 1);
   }
@@ -125,7 +128,10 @@ describe('serve against abusive clients', () => {
     const { status, body: text } = await answered;
     assert.equal(status, 400);
     const { error } = JSON.parse(text) as ErrorBody;
-    assert.deepEqual({ type: error.type, param: error.param, code: error.code }, { type: 'invalid_request_error', param: 'prompt', code: 'context_length_exceeded' });
+    assert.deepEqual(
+      { type: error.type, param: error.param, code: error.code },
+      { type: 'invalid_request_error', param: 'prompt', code: 'context_length_exceeded' },
+    );
     assert.match(error.message, /the prompt is 24000000 bytes/);
     // Only the other client's completion reached the engine.
     assert.equal(backend.requests.length, before + 1);
@@ -147,7 +153,12 @@ describe('serve against abusive clients', () => {
     });
     // Streamed, the refusal comes as a status too, before any event.
     await assert.rejects(client.completions.create({ model: MODEL, prompt: PROMPT, max_tokens: CONTEXT, stream: true }), BadRequestError);
-    const exact = await client.completions.create({ model: MODEL, prompt: PROMPT, max_tokens: CONTEXT - promptTokens, ignore_eos: true } as OpenAI.CompletionCreateParamsNonStreaming);
+    const exact = await client.completions.create({
+      model: MODEL,
+      prompt: PROMPT,
+      max_tokens: CONTEXT - promptTokens,
+      ignore_eos: true,
+    } as OpenAI.CompletionCreateParamsNonStreaming);
     assert.equal(exact.usage?.completion_tokens, CONTEXT - promptTokens);
     // Without max_tokens, the default is shortened to what fits.
     const open = await client.completions.create({ model: MODEL, prompt: PROMPT });
@@ -229,7 +240,8 @@ describe('serve against abusive clients', () => {
   });
 
   it('takes the Bearer scheme in any case, and only with the right key', async () => {
-    const statusWith = async (authorization: string): Promise<number> => (await (await RawClient.connect(server)).exchange('GET', '/models', { authorization })).status;
+    const statusWith = async (authorization: string): Promise<number> =>
+      (await (await RawClient.connect(server)).exchange('GET', '/models', { authorization })).status;
     assert.equal(await statusWith(`bearer ${KEY}`), 200);
     assert.equal(await statusWith(`BEARER ${KEY}`), 200);
     assert.equal(await statusWith(`Bearer ${KEY}`), 200);
@@ -252,7 +264,11 @@ describe('serving where other machines can connect', () => {
     const modelDir = bigramModel(CONTEXT);
     const env = { ...process.env };
     delete env.COT_STUDIO_API_KEY;
-    const child = spawn(process.execPath, [cliPath, 'serve', '--model', modelDir, '--host', '0.0.0.0', '--port', '0', '--provider', 'cpu', '--max-connections', '8'], { env });
+    const child = spawn(
+      process.execPath,
+      [cliPath, 'serve', '--model', modelDir, '--host', '0.0.0.0', '--port', '0', '--provider', 'cpu', '--max-connections', '8'],
+      { env },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -284,14 +300,26 @@ describe('serving where other machines can connect', () => {
 });
 
 describe('the most bytes one token stands for', () => {
-  const vocab = { a: 0, abc: 1, 'Ġhello': 2 };
+  const vocab = { a: 0, abc: 1, Ġhello: 2 };
   const added = [{ id: 3, content: '<|a-long-special-token|>' }];
 
   it('is the longest vocabulary or added token, at least one character', () => {
     assert.equal(maxTokenBytes({ model: { type: 'BPE', vocab, merges: [] }, added_tokens: added }), '<|a-long-special-token|>'.length);
     assert.equal(maxTokenBytes({ model: { type: 'BPE', vocab: { a: 0 }, merges: [] } }), 4);
-    assert.equal(maxTokenBytes({ model: { type: 'BPE', vocab: { 'Ġhello': 0 }, fuse_unk: true, byte_fallback: true, merges: [] } }), Buffer.byteLength('Ġhello'));
-    assert.equal(maxTokenBytes({ model: { type: 'Unigram', vocab: [['▁hello', -1], ['a', -2]], byte_fallback: true } }), Buffer.byteLength('▁hello'));
+    assert.equal(maxTokenBytes({ model: { type: 'BPE', vocab: { Ġhello: 0 }, fuse_unk: true, byte_fallback: true, merges: [] } }), Buffer.byteLength('Ġhello'));
+    assert.equal(
+      maxTokenBytes({
+        model: {
+          type: 'Unigram',
+          vocab: [
+            ['▁hello', -1],
+            ['a', -2],
+          ],
+          byte_fallback: true,
+        },
+      }),
+      Buffer.byteLength('▁hello'),
+    );
   });
 
   it('is unknown when a run of unknown text can become one token', () => {

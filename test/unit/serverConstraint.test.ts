@@ -25,10 +25,34 @@ const REASONING_REGEX = constraintRegex(REASONING) as string;
 
 /** Texts made of the pieces markup is made of, so that near misses (`</REASON`, `<<`, `\n##`) are common. */
 function textsOf(seed: number, count: number, ends: readonly string[]): string[] {
-  const pieces = ['<', '/', '>', 'REASONING', 'SUMMARY', 'REASON', 'think', 'answer', '\n', '#', '###', ' ', 'x', 'é', '<REASONING>', '</REASONING>', '</SUMMARY>', '<answer>', '</think>', '\n###'];
+  const pieces = [
+    '<',
+    '/',
+    '>',
+    'REASONING',
+    'SUMMARY',
+    'REASON',
+    'think',
+    'answer',
+    '\n',
+    '#',
+    '###',
+    ' ',
+    'x',
+    'é',
+    '<REASONING>',
+    '</REASONING>',
+    '</SUMMARY>',
+    '<answer>',
+    '</think>',
+    '\n###',
+  ];
   let state = seed;
   const next = () => (state = (state * 1103515245 + 12345) % 2 ** 31);
-  return Array.from({ length: count }, () => Array.from({ length: next() % 9 }, () => pieces[next() % pieces.length]).join('') + (next() % 2 === 0 ? (ends[next() % ends.length] ?? '') : ''));
+  return Array.from(
+    { length: count },
+    () => Array.from({ length: next() % 9 }, () => pieces[next() % pieces.length]).join('') + (next() % 2 === 0 ? (ends[next() % ends.length] ?? '') : ''),
+  );
 }
 
 /** What the constraint means, said directly: no forbidden string, and the stop string last where one is required. */
@@ -49,12 +73,24 @@ describe("a segment's constraint as a regular expression", () => {
       const constraint = constraintOf(boundary);
       const regex = constraintRegex(constraint);
       assert.ok(regex !== undefined, `an expression for ${boundary.end}`);
-      const texts = [...textsOf(boundary.forbid.length, 3000, constraint.stop), ...constraint.stop, ...constraint.forbid.map((markup) => `a${markup}b${constraint.stop[0]}`)];
+      const texts = [
+        ...textsOf(boundary.forbid.length, 3000, constraint.stop),
+        ...constraint.stop,
+        ...constraint.forbid.map((markup) => `a${markup}b${constraint.stop[0]}`),
+      ];
       const expected = texts.map((text) => keeps(text, constraint));
       assert.ok(expected.filter(Boolean).length > 20 && expected.filter((kept) => !kept).length > 20, 'both kinds of text are tried');
-      assert.deepEqual(texts.map((text) => matches(regex, text)), expected, `our reading of ${regex}`);
+      assert.deepEqual(
+        texts.map((text) => matches(regex, text)),
+        expected,
+        `our reading of ${regex}`,
+      );
       // vLLM and SGLang take Python's syntax: the same expression must mean the same there.
-      const python = execFileSync('python3', ['-c', 'import json,re,sys; r=re.compile(sys.argv[1]); print(json.dumps([r.fullmatch(t) is not None for t in json.load(sys.stdin)]))', regex], { input: JSON.stringify(texts) });
+      const python = execFileSync(
+        'python3',
+        ['-c', 'import json,re,sys; r=re.compile(sys.argv[1]); print(json.dumps([r.fullmatch(t) is not None for t in json.load(sys.stdin)]))', regex],
+        { input: JSON.stringify(texts) },
+      );
       assert.deepEqual(JSON.parse(python.toString()), expected, `Python's reading of ${regex}`);
     }
   });
@@ -97,8 +133,15 @@ describe('structured outputs on our server, asked through the official openai cl
     assert.ok(broken.length > 0, 'the bigram model writes other tags or ends early when drawn freely');
     const constrained = await client.completions.create({ ...asked, ...{ structured_outputs: { regex: REASONING_REGEX } } });
     assert.equal(constrained.choices.length, 8);
-    for (const choice of constrained.choices) assert.ok(keptMarkup(choice), `${JSON.stringify(choice.text)} ended by ${choice.finish_reason} ${String((choice as { stop_reason?: unknown }).stop_reason)}`);
-    assert.ok(constrained.choices.some((choice) => choice.finish_reason === 'stop'), 'some candidates reach their closing tag');
+    for (const choice of constrained.choices)
+      assert.ok(
+        keptMarkup(choice),
+        `${JSON.stringify(choice.text)} ended by ${choice.finish_reason} ${String((choice as { stop_reason?: unknown }).stop_reason)}`,
+      );
+    assert.ok(
+      constrained.choices.some((choice) => choice.finish_reason === 'stop'),
+      'some candidates reach their closing tag',
+    );
   });
 
   it("takes guided_regex, vLLM's field before 0.11, and SGLang's regex the same way; one field at a time", async () => {
@@ -106,7 +149,10 @@ describe('structured outputs on our server, asked through the official openai cl
       const constrained = await client.completions.create({ ...asked, ...{ [field]: REASONING_REGEX } });
       for (const choice of constrained.choices) assert.ok(keptMarkup(choice), `${field}: ${JSON.stringify(choice.text)}`);
     }
-    await assert.rejects(client.completions.create({ ...asked, ...{ guided_regex: REASONING_REGEX, regex: REASONING_REGEX } }), /give one of structured_outputs, guided_regex and regex/);
+    await assert.rejects(
+      client.completions.create({ ...asked, ...{ guided_regex: REASONING_REGEX, regex: REASONING_REGEX } }),
+      /give one of structured_outputs, guided_regex and regex/,
+    );
   });
 
   it('answers 400 naming the field for an expression it cannot draw under, or a kind of structured output it does not draw', async () => {
@@ -150,7 +196,11 @@ async function fakeServer(target: string, treatment: Treatment, seen: string[][]
     }
     // Our server applies a field this one passes on; one that ignores the fields drops them.
     if (treatment === 'ignores them') for (const field of fields) delete body[field];
-    const answer = await fetch(`${target}${req.url?.replace(/^\/v1/, '')}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const answer = await fetch(`${target}${req.url?.replace(/^\/v1/, '')}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'text/plain' });
     if (answer.body) Readable.fromWeb(answer.body).pipe(res);
     else res.end();

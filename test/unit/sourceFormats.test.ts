@@ -43,7 +43,13 @@ async function stats(file: string): Promise<ReturnType<typeof datasetStatsSchema
 async function exported(file: string, format: string): Promise<{ code: number; lines: JsonObject[]; stdout: string; stderr: string }> {
   const output = path.join(path.dirname(file), `${format}.out.jsonl`);
   const { code, stdout, stderr } = await runCli('export', file, '--format', format, '-o', output);
-  const lines = fs.existsSync(output) ? fs.readFileSync(output, 'utf8').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as JsonObject) : [];
+  const lines = fs.existsSync(output)
+    ? fs
+        .readFileSync(output, 'utf8')
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as JsonObject)
+    : [];
   return { code, lines, stdout, stderr };
 }
 
@@ -80,7 +86,10 @@ const VL_PRM: JsonObject = {
   image_url: 'images/triangle.png',
   conversations: [
     { from: 'system', value: 'You are a process supervision model for visual reasoning tasks.' },
-    { from: 'human', value: '### Question:\n<image>\nFind x.\n\n### Solution Process:\n[Visual Elements]\n<step_1>\nThe triangle is right-angled at B.\n</step_1>' },
+    {
+      from: 'human',
+      value: '### Question:\n<image>\nFind x.\n\n### Solution Process:\n[Visual Elements]\n<step_1>\nThe triangle is right-angled at B.\n</step_1>',
+    },
     { from: 'gpt', value: '+' },
     { from: 'human', value: '[Reasoning]\n<step_1>\nx = 6 + 8 = 14.\n</step_1>' },
     { from: 'gpt', value: '-' },
@@ -160,9 +169,7 @@ const PRM800K: JsonObject = {
 const PRM800K_HUMAN_STEP: JsonObject = {
   question: { problem: 'Compute $1+1$.', ground_truth_answer: '2' },
   label: {
-    steps: [
-      { completions: [{ text: '1+1=3', rating: -1, flagged: false }], human_completion: '1+1=2', chosen_completion: null },
-    ],
+    steps: [{ completions: [{ text: '1+1=3', rating: -1, flagged: false }], human_completion: '1+1=2', chosen_completion: null }],
     finish_reason: 'solution',
   },
 };
@@ -175,11 +182,14 @@ describe('process-supervision formats', () => {
     assert.equal(record.groundTruth, '10');
     assert.deepEqual(record.images, ['images/triangle.png']);
     const [response] = record.responses;
-    assert.deepEqual(response.segments.map((segment) => [segment.label, segment.text, segment.path]), [
-      ['Step 1', 'The triangle is right-angled at B.', ['steps_with_score', 0, 'step']],
-      ['Step 2', 'x = 6 + 8 = 14.', ['steps_with_score', 1, 'step']],
-      ['Step 3', 'Final answer: 14', ['steps_with_score', 2, 'step']],
-    ]);
+    assert.deepEqual(
+      response.segments.map((segment) => [segment.label, segment.text, segment.path]),
+      [
+        ['Step 1', 'The triangle is right-angled at B.', ['steps_with_score', 0, 'step']],
+        ['Step 2', 'x = 6 + 8 = 14.', ['steps_with_score', 1, 'step']],
+        ['Step 3', 'Final answer: 14', ['steps_with_score', 2, 'step']],
+      ],
+    );
     assert.equal(response.text, VISUALPRM.response, 'the steps joined by blank lines are the response');
     assert.deepEqual(ratings(record), [1, -1, -1]);
     assert.deepEqual(response.segments[0].sourceLabel, { rating: 1, score: 0.125, rollouts: { correct: 2, total: 16 } });
@@ -221,7 +231,10 @@ describe('process-supervision formats', () => {
     );
     assert.deepEqual(ratings(record), [0, 1, -1, null]);
     const human = parsed(PRM800K_HUMAN_STEP);
-    assert.deepEqual(human.responses[0].segments.map((segment) => [segment.text, segment.sourceLabel?.rating]), [['1+1=2', 1]]);
+    assert.deepEqual(
+      human.responses[0].segments.map((segment) => [segment.text, segment.sourceLabel?.rating]),
+      [['1+1=2', 1]],
+    );
   });
 
   it('names the field of a malformed step', () => {
@@ -281,7 +294,13 @@ const VERL: JsonObject = {
 const EASYR1: JsonObject = { problem: '<image>Find x.', answer: '10', images: ['images/triangle.png'] };
 
 /** ViRL39K (its dataset card's features): `answer`, `category`, `qid`, `images`, `problem`. */
-const VIRL39K: JsonObject = { qid: 'MMK12-7f1c', problem: '<image>Find x.', answer: '\\boxed{10}', images: ['images/triangle.png'], category: '(GradeSchool) Geometric' };
+const VIRL39K: JsonObject = {
+  qid: 'MMK12-7f1c',
+  problem: '<image>Find x.',
+  answer: '\\boxed{10}',
+  images: ['images/triangle.png'],
+  category: '(GradeSchool) Geometric',
+};
 
 /** MM-Eureka: a `conversations` prompt (role/content), `answer`, and `image_urls` as `file://` URLs. */
 function mmEureka(imageUrl: string): JsonObject {
@@ -299,7 +318,10 @@ function mmEureka(imageUrl: string): JsonObject {
 describe('RL prompt formats', () => {
   it('reads verl, EasyR1, ViRL39K and MM-Eureka records as a question with its reference answer', () => {
     const verl = parsed(VERL);
-    assert.deepEqual([verl.format, verl.question, verl.groundTruth, verl.images, verl.responses], ['verl', '<image>Find x. Please reason step by step, and put your final answer within \\boxed{}.', '10', ['images/triangle.png'], []]);
+    assert.deepEqual(
+      [verl.format, verl.question, verl.groundTruth, verl.images, verl.responses],
+      ['verl', '<image>Find x. Please reason step by step, and put your final answer within \\boxed{}.', '10', ['images/triangle.png'], []],
+    );
     const easyR1 = parsed(EASYR1);
     assert.deepEqual([easyR1.format, easyR1.question, easyR1.groundTruth, easyR1.images], ['reason-rft-rl', '<image>Find x.', '10', ['images/triangle.png']]);
     const virl = parsed(VIRL39K);
@@ -336,7 +358,12 @@ describe('RL prompt formats', () => {
  * text-only). mmpr_data_pipeline_dropout_ntp.py (commit 21e204bc65c9b2dce0c9737bef07529b576f80cc) reads
  * `{image, question, chosen}` and adds `rejected`.
  */
-const MMPR_TEXT_PAIR: JsonObject = { question: 'What is 6 + 8?', chosen: '6 + 8 = 14.\nFinal answer: 14', rejected: '6 + 8 = 15.\nFinal answer: 15', answer_gt: '14' };
+const MMPR_TEXT_PAIR: JsonObject = {
+  question: 'What is 6 + 8?',
+  chosen: '6 + 8 = 14.\nFinal answer: 14',
+  rejected: '6 + 8 = 15.\nFinal answer: 15',
+  answer_gt: '14',
+};
 const MMPR_IMAGES_PAIR: JsonObject = {
   image: ['images/triangle.png', 'images/bar_chart.png'],
   question: 'Image-1: <image>\nImage-2: <image>\nWhich image shows a triangle?',
@@ -346,7 +373,12 @@ const MMPR_IMAGES_PAIR: JsonObject = {
 };
 const MMPR_PROMPT: JsonObject = { image: 'images/triangle.png', question: '<image>\nFind x.', answer: '10' };
 const MMPR_TEXT_PROMPT: JsonObject = { question: 'What is 6 + 8?', answer: '14' };
-const DROPOUT_NTP: JsonObject = { image: 'images/bar_chart.png', question: '<image>\nDescribe the chart.', chosen: 'A bar chart of bicycles sold per year.', rejected: null };
+const DROPOUT_NTP: JsonObject = {
+  image: 'images/bar_chart.png',
+  question: '<image>\nDescribe the chart.',
+  chosen: 'A bar chart of bicycles sold per year.',
+  rejected: null,
+};
 
 describe('MMPR variants', () => {
   it('reads text-only and multi-image pairs, prompts, and dropout-NTP prompts', () => {
@@ -354,11 +386,17 @@ describe('MMPR variants', () => {
     assert.deepEqual([text.format, text.images, text.groundTruth, text.responses.map((response) => response.role)], ['mmpr', [], '14', ['chosen', 'rejected']]);
     assert.deepEqual(parsed(MMPR_IMAGES_PAIR).images, ['images/triangle.png', 'images/bar_chart.png']);
     const prompt = parsed(MMPR_PROMPT);
-    assert.deepEqual([prompt.format, prompt.question, prompt.groundTruth, prompt.images, prompt.responses], ['mmpr-prompt', '<image>\nFind x.', '10', ['images/triangle.png'], []]);
+    assert.deepEqual(
+      [prompt.format, prompt.question, prompt.groundTruth, prompt.images, prompt.responses],
+      ['mmpr-prompt', '<image>\nFind x.', '10', ['images/triangle.png'], []],
+    );
     assert.equal(detectFormat(MMPR_TEXT_PROMPT), 'mmpr-prompt');
     const dropout = parsed(DROPOUT_NTP);
     assert.equal(dropout.format, 'mmpr');
-    assert.deepEqual(dropout.responses.map((response) => [response.role, response.text]), [['response', 'A bar chart of bicycles sold per year.']]);
+    assert.deepEqual(
+      dropout.responses.map((response) => [response.role, response.text]),
+      [['response', 'A bar chart of bicycles sold per year.']],
+    );
     const { rejected: _, ...withoutRejected } = DROPOUT_NTP;
     assert.equal(detectFormat(withoutRejected), 'mmpr');
     assert.equal(parsed(withoutRejected).responses.length, 1);
@@ -371,7 +409,10 @@ describe('MMPR variants', () => {
     assert.match(validated.stdout, /5 records: 0 errors, 0 warnings/);
     assert.deepEqual((await stats(file)).formats, { mmpr: 3, 'mmpr-prompt': 2 });
     const pairs = await exported(file, 'mmpr');
-    assert.deepEqual(pairs.lines.map((line) => line.image), [undefined, ['images/triangle.png', 'images/bar_chart.png']]);
+    assert.deepEqual(
+      pairs.lines.map((line) => line.image),
+      [undefined, ['images/triangle.png', 'images/bar_chart.png']],
+    );
     assert.deepEqual(Object.keys(pairs.lines[0]), ['question', 'chosen', 'rejected']);
     assert.match(pairs.stderr, /mmpr\.jsonl:3: not exported: mmpr needs a response and a mmpr-prompt record has none/);
     assert.match(pairs.stderr, /mmpr\.jsonl:5: not exported: no preference pair/);
@@ -396,7 +437,13 @@ const R1V_SFT: JsonObject = {
 };
 const QWEN_PARTS: JsonObject = {
   messages: [
-    { role: 'user', content: [{ type: 'image', image: 'images/triangle.png' }, { type: 'text', text: 'Find x.' }] },
+    {
+      role: 'user',
+      content: [
+        { type: 'image', image: 'images/triangle.png' },
+        { type: 'text', text: 'Find x.' },
+      ],
+    },
     { role: 'assistant', content: '<think>6^2 + 8^2 = 100.</think><answer>10</answer>' },
   ],
 };
@@ -416,7 +463,10 @@ describe('images placed by chat turns', () => {
     assert.match(validated.stdout, /2 records: 0 errors, 0 warnings/);
     const sft = await exported(file, 'trl-sft');
     assert.equal(sft.code, 0, sft.stderr);
-    assert.deepEqual(sft.lines.map((line) => line.images), [['images/bar_chart.png'], ['images/triangle.png']]);
+    assert.deepEqual(
+      sft.lines.map((line) => line.images),
+      [['images/bar_chart.png'], ['images/triangle.png']],
+    );
     const sharegpt = await exported(file, 'llamafactory-sharegpt');
     assert.equal(sharegpt.code, 0, sharegpt.stderr);
     assert.deepEqual(sharegpt.lines[0].images, ['images/bar_chart.png']);
@@ -431,7 +481,11 @@ const COMCTS_INPUT: JsonObject = {
   image: 'images/triangle.png',
   question: 'Question: Find x.\nChoices:\nA: 30\nB: 45\nC: 60\nD: 90',
   conversations: [
-    { from: 'human', value: '<image>\nBased on the image, directly select the correct answer for the following question:\nQuestion: Find x.\nChoices:\nA: 30\nB: 45\nC: 60\nD: 90' },
+    {
+      from: 'human',
+      value:
+        '<image>\nBased on the image, directly select the correct answer for the following question:\nQuestion: Find x.\nChoices:\nA: 30\nB: 45\nC: 60\nD: 90',
+    },
     { from: 'gpt', value: 'Answer:B' },
   ],
 };
@@ -470,7 +524,10 @@ describe('Mulberry tree-search files', () => {
         ['gpt-4o', false, ['gpt-4o', 'response']],
       ],
     );
-    assert.deepEqual(output.responses[0].segments.map((segment) => segment.label), ['Image Description', 'Rationales', "Let's think step by step", 'Step 1', 'Final answer']);
+    assert.deepEqual(
+      output.responses[0].segments.map((segment) => segment.label),
+      ['Image Description', 'Rationales', "Let's think step by step", 'Step 1', 'Final answer'],
+    );
   });
 
   it('validates and counts every path, exports the correct one for SFT and correct-over-wrong pairs', async () => {

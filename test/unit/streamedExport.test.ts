@@ -25,7 +25,9 @@ const sampleLines = (name: string): string[] =>
 /** Runs the built CLI in the scratch folder with `input` on its standard input. */
 function runCliWithInput(input: Buffer, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [cliPath, ...args], { cwd: scratch, maxBuffer: 4 << 20 }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }));
+    const child = execFile(process.execPath, [cliPath, ...args], { cwd: scratch, maxBuffer: 4 << 20 }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+    );
     child.stdin?.end(input);
   });
 }
@@ -102,7 +104,17 @@ describe('cot-studio export reads its file as it writes', () => {
       assert.equal(run.stderr, expected(file), format);
       assert.match(run.stdout, new RegExp(`^${whole.written} ${format} lines written`));
       // Standard input comes in smaller chunks than a file's reads, so its blocks of lines end elsewhere.
-      const piped = await runCliWithInput(bytes, 'export', '-', '--format', format, '-o', path.join(scratch, `piped-${format}.jsonl`), '--image-root', datasetsDir);
+      const piped = await runCliWithInput(
+        bytes,
+        'export',
+        '-',
+        '--format',
+        format,
+        '-o',
+        path.join(scratch, `piped-${format}.jsonl`),
+        '--image-root',
+        datasetsDir,
+      );
       assert.equal(piped.stderr, expected('-'), `${format} from standard input`);
       assert.deepEqual(fs.readFileSync(path.join(scratch, `piped-${format}.jsonl`)), fs.readFileSync(held), `${format} from standard input`);
     }
@@ -116,18 +128,48 @@ describe('cot-studio export reads its file as it writes', () => {
 
   it('reads standard input once, and through a temporary copy for --shortest-correct', async () => {
     const question = (reply: string, answer: string) =>
-      JSON.stringify({ messages: [{ role: 'user', content: '<image>How many shapes?' }, { role: 'assistant', content: `<think>${reply}</think><answer>${answer}</answer>` }], images: ['images/shapes.png'], answer: '9' });
-    const records = Buffer.from([question('Three, two and four more make 9 in all.', '9'), question('3 + 2 + 4 = 9.', '9'), question('Eight.', '8'), ...llava].join('\n'));
+      JSON.stringify({
+        messages: [
+          { role: 'user', content: '<image>How many shapes?' },
+          { role: 'assistant', content: `<think>${reply}</think><answer>${answer}</answer>` },
+        ],
+        images: ['images/shapes.png'],
+        answer: '9',
+      });
+    const records = Buffer.from(
+      [question('Three, two and four more make 9 in all.', '9'), question('3 + 2 + 4 = 9.', '9'), question('Eight.', '8'), ...llava].join('\n'),
+    );
     const named = path.join(scratch, 'questions.jsonl');
     fs.writeFileSync(named, records);
     for (const extra of [[], ['--shortest-correct']]) {
       const byName = await runCli('export', named, '--format', 'trl-sft', '-o', path.join(scratch, 'by-name.jsonl'), '--image-root', datasetsDir, ...extra);
-      const piped = await runCliWithInput(records, 'export', '-', '--format', 'trl-sft', '-o', path.join(scratch, 'piped.jsonl'), '--image-root', datasetsDir, ...extra);
+      const piped = await runCliWithInput(
+        records,
+        'export',
+        '-',
+        '--format',
+        'trl-sft',
+        '-o',
+        path.join(scratch, 'piped.jsonl'),
+        '--image-root',
+        datasetsDir,
+        ...extra,
+      );
       assert.equal(piped.code, byName.code, piped.stderr);
       assert.equal(piped.stdout.replace('piped', 'by-name'), byName.stdout);
       assert.deepEqual(fs.readFileSync(path.join(scratch, 'piped.jsonl')), fs.readFileSync(path.join(scratch, 'by-name.jsonl')));
     }
-    const shortest = await runCli('export', named, '--format', 'trl-sft', '-o', path.join(scratch, 'shortest.jsonl'), '--image-root', datasetsDir, '--shortest-correct');
+    const shortest = await runCli(
+      'export',
+      named,
+      '--format',
+      'trl-sft',
+      '-o',
+      path.join(scratch, 'shortest.jsonl'),
+      '--image-root',
+      datasetsDir,
+      '--shortest-correct',
+    );
     assert.match(shortest.stdout, /^11 trl-sft lines written.*; 2 records dropped beside a shorter correct response/);
     assert.deepEqual(
       fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith('cot-studio-input-')),
@@ -155,18 +197,26 @@ describe('cot-studio export in bounded memory', () => {
   const FILE_BYTES = 300e6;
   const NODE_FLAGS = ['--max-old-space-size=32', '--max-semi-space-size=2'];
   /** `node ARGS` under the data limit: `ulimit -d` is the shell's, so a shell starts node in its place. */
-  const limited = (args: string[]) => execute('/bin/sh', ['-c', `ulimit -d ${LIMIT_KB} && exec "$0" "$@"`, process.execPath, ...NODE_FLAGS, ...args], { cwd: scratch });
+  const limited = (args: string[]) =>
+    execute('/bin/sh', ['-c', `ulimit -d ${LIMIT_KB} && exec "$0" "$@"`, process.execPath, ...NODE_FLAGS, ...args], { cwd: scratch });
 
   it('exports a file larger than the memory it may use', { skip: process.platform !== 'linux' && 'ulimit -d limits data memory on Linux' }, async () => {
     const folder = fs.mkdtempSync(path.join(scratch, 'large-'));
     fs.cpSync(path.join(datasetsDir, 'images'), path.join(folder, 'images'), { recursive: true });
     const reasoning = 'Counting the shapes row by row gives the same total as counting them by colour. '.repeat(250);
     const record = (index: number) =>
-      JSON.stringify({ messages: [{ role: 'user', content: '<image>How many shapes are there?' }, { role: 'assistant', content: `<think>${index}: ${reasoning}</think><answer>9</answer>` }], images: ['images/shapes.png'] });
+      JSON.stringify({
+        messages: [
+          { role: 'user', content: '<image>How many shapes are there?' },
+          { role: 'assistant', content: `<think>${index}: ${reasoning}</think><answer>9</answer>` },
+        ],
+        images: ['images/shapes.png'],
+      });
     const file = path.join(folder, 'large.jsonl');
     const fd = fs.openSync(file, 'w');
     let records = 0;
-    for (let bytes = 0; bytes < FILE_BYTES; records += 100) bytes += fs.writeSync(fd, `${Array.from({ length: 100 }, (_, offset) => record(records + offset)).join('\n')}\n`);
+    for (let bytes = 0; bytes < FILE_BYTES; records += 100)
+      bytes += fs.writeSync(fd, `${Array.from({ length: 100 }, (_, offset) => record(records + offset)).join('\n')}\n`);
     fs.closeSync(fd);
     // The limit is real: reading the file whole fails under it.
     await assert.rejects(limited(['-e', `require('node:fs').readFileSync(${JSON.stringify(file)})`]));

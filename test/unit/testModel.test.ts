@@ -7,12 +7,21 @@ import { Template } from '@huggingface/jinja';
 import { Tokenizer } from '@huggingface/tokenizers';
 import * as ort from 'onnxruntime-node';
 import { fromFloat16 } from '../../src/onnx';
-import { ENDOFTEXT_ID, IM_END_ID, makeTestModel, MIN_VOCAB, SPECIAL_TOKENS, STAGE_TAGS, type TestModelOptionsInput, testModelOptionsSchema, tokenId } from '../../src/testModel';
+import {
+  ENDOFTEXT_ID,
+  IM_END_ID,
+  makeTestModel,
+  MIN_VOCAB,
+  SPECIAL_TOKENS,
+  STAGE_TAGS,
+  type TestModelOptionsInput,
+  testModelOptionsSchema,
+  tokenId,
+} from '../../src/testModel';
 import type { SparseRows } from '../../src/testModel/bigram';
 import { lowRankFactors } from '../../src/testModel/factor';
 import { SeededRandom } from '../../src/testModel/random';
 import { runCli } from '../harness/cli';
-
 
 // Weights larger than a trained model's init, so logits differ enough for comparisons to mean something.
 const SMALL = { kind: 'random', layers: 2, hidden: 32, heads: 4, vocab: 320, initStd: 0.2 } as const;
@@ -67,7 +76,14 @@ interface Step {
 }
 
 /** One forward pass; `past` is the previous step's present tensors, or empty caches. */
-async function forward(session: ort.InferenceSession, name: string, ids: number[][], mask: number[][], positions: number[][], past?: Record<string, ort.Tensor>): Promise<Step> {
+async function forward(
+  session: ort.InferenceSession,
+  name: string,
+  ids: number[][],
+  mask: number[][],
+  positions: number[][],
+  past?: Record<string, ort.Tensor>,
+): Promise<Step> {
   const config = configOf(name);
   const half = session.inputMetadata.some((meta) => meta.isTensor && meta.name.startsWith('past_key_values') && meta.type === 'float16');
   const feeds: Record<string, ort.Tensor> = { input_ids: int64(ids), attention_mask: int64(mask), position_ids: int64(positions) };
@@ -75,7 +91,8 @@ async function forward(session: ort.InferenceSession, name: string, ids: number[
     for (const kind of ['key', 'value']) {
       const dims = [ids.length, config.num_key_value_heads, 0, config.head_dim];
       feeds[`past_key_values.${layer}.${kind}`] =
-        past?.[`present.${layer}.${kind}`] ?? (half ? new ort.Tensor('float16', new Uint16Array(0), dims) : new ort.Tensor('float32', new Float32Array(0), dims));
+        past?.[`present.${layer}.${kind}`] ??
+        (half ? new ort.Tensor('float16', new Uint16Array(0), dims) : new ort.Tensor('float32', new Float32Array(0), dims));
     }
   }
   const output = await session.run(feeds);
@@ -122,8 +139,14 @@ function assertClose(actual: Float32Array[], expected: Float32Array[], tolerance
 }
 
 const CORPUS_RECORDS = [
-  { question: 'How many apples?', answer: '<SUMMARY>Count the apples.</SUMMARY><REASONING>First count the red ones, then the green ones.</REASONING><CONCLUSION>5</CONCLUSION>' },
-  { question: 'How many pears?', answer: '<SUMMARY>Count the pears.</SUMMARY><REASONING>First count the pears on the table.</REASONING><CONCLUSION>3</CONCLUSION>' },
+  {
+    question: 'How many apples?',
+    answer: '<SUMMARY>Count the apples.</SUMMARY><REASONING>First count the red ones, then the green ones.</REASONING><CONCLUSION>5</CONCLUSION>',
+  },
+  {
+    question: 'How many pears?',
+    answer: '<SUMMARY>Count the pears.</SUMMARY><REASONING>First count the pears on the table.</REASONING><CONCLUSION>3</CONCLUSION>',
+  },
   { messages: [{ role: 'assistant', content: '<REASONING>First look at the image.</REASONING><CONCLUSION>2</CONCLUSION>' }] },
   { answer: '<REASONING>Then the total is 4.</REASONING>' },
 ];
@@ -173,7 +196,14 @@ describe('test model decoder', () => {
     for (let t = 0; t < 3; t++) {
       mask = mask.map((row) => [...row, 1]);
       const positions = rows.map((row) => [row.length + t]);
-      step = await forward(session, 'gqa', continuations.map((tokens) => [tokens[t] as number]), mask, positions, step.present);
+      step = await forward(
+        session,
+        'gqa',
+        continuations.map((tokens) => [tokens[t] as number]),
+        mask,
+        positions,
+        step.present,
+      );
       rows.forEach((_, r) => batched[r]?.push(...(step.logits[r] as Float32Array[])));
     }
     for (const [r, row] of rows.entries()) {
@@ -187,7 +217,8 @@ describe('test model decoder', () => {
     assert.ok(fs.existsSync(path.join(folder('gqa-fp16'), 'onnx', 'model_fp16.onnx')));
     assert.ok(!fs.existsSync(path.join(folder('gqa-fp16'), 'onnx', 'model.onnx')));
     const half = await open('gqa-fp16', 'model_fp16.onnx');
-    const types = (list: readonly ort.InferenceSession.ValueMetadata[]) => Object.fromEntries(list.map((meta) => [meta.name, meta.isTensor ? meta.type : 'none']));
+    const types = (list: readonly ort.InferenceSession.ValueMetadata[]) =>
+      Object.fromEntries(list.map((meta) => [meta.name, meta.isTensor ? meta.type : 'none']));
     const inputs = types(half.inputMetadata);
     const outputs = types(half.outputMetadata);
     assert.equal(inputs['input_ids'], 'int64');
@@ -201,7 +232,9 @@ describe('test model decoder', () => {
     actual.forEach((row, t) => assert.ok(maxDifference(row, expected[t] as Float32Array) < 5e-3 * scale, `position ${t}`));
     // The cache goes through float16 in a full pass too, so cached decoding differs only by the logits' rounding.
     assertClose(await cachedPass(half, 'gqa-fp16', TOKENS), actual, 2e-3 * scale, 'fp16');
-    assert.ok(readJson<{ 'transformers.js_config': { dtype: string } }>(path.join(folder('gqa-fp16'), 'config.json'))['transformers.js_config'].dtype === 'fp16');
+    assert.ok(
+      readJson<{ 'transformers.js_config': { dtype: string } }>(path.join(folder('gqa-fp16'), 'config.json'))['transformers.js_config'].dtype === 'fp16',
+    );
   });
 
   it('writes weights to model.onnx_data when asked, and onnxruntime loads them from the file path', async () => {
@@ -233,7 +266,12 @@ describe('test model decoder', () => {
       start[i + 1] = columns.length;
     }
     const matrix: SparseRows = { rows, cols, start, columns: Int32Array.from(columns), values: Float64Array.from(values) };
-    const factors = lowRankFactors(matrix, 8, new SeededRandom(0), Float64Array.from({ length: rows }, (_, i) => 1 + i));
+    const factors = lowRankFactors(
+      matrix,
+      8,
+      new SeededRandom(0),
+      Float64Array.from({ length: rows }, (_, i) => 1 + i),
+    );
     assert.equal(factors.exact, false);
     for (let i = 0; i < rows; i++) {
       const dense = new Float64Array(cols);
@@ -259,7 +297,11 @@ describe('test model tokenizer', () => {
       const size = configOf(name).vocab_size;
       const vocab = tokenizer.get_vocab();
       assert.equal(vocab.size, size, name);
-      assert.deepEqual([...vocab.values()].sort((a, b) => a - b), Array.from({ length: size }, (_, i) => i), name);
+      assert.deepEqual(
+        [...vocab.values()].sort((a, b) => a - b),
+        Array.from({ length: size }, (_, i) => i),
+        name,
+      );
       assert.equal(tokenizer.token_to_id('<|endoftext|>'), 256);
       assert.equal(tokenizer.token_to_id('<|im_end|>'), IM_END_ID);
       for (const token of [...SPECIAL_TOKENS, ...STAGE_TAGS]) assert.equal(tokenizer.token_to_id(token), tokenId(token), token);
@@ -311,7 +353,10 @@ describe('test model tokenizer', () => {
 
 describe('bigram test model', () => {
   it('continues a stage tag with the token that most often follows it in the corpus', async () => {
-    const tokenizer = new Tokenizer(readJson<object>(path.join(folder('bigram'), 'tokenizer.json')), readJson<object>(path.join(folder('bigram'), 'tokenizer_config.json')));
+    const tokenizer = new Tokenizer(
+      readJson<object>(path.join(folder('bigram'), 'tokenizer.json')),
+      readJson<object>(path.join(folder('bigram'), 'tokenizer_config.json')),
+    );
     const reasoning = tokenId('<REASONING>');
     // The corpus's answers are its only texts with the tag; each is a document of its own.
     const texts = CORPUS_RECORDS.map((record) => record.answer ?? record.messages?.[0]?.content ?? '');
@@ -338,7 +383,10 @@ describe('transformers.js', () => {
     env.allowLocalModels = true;
     env.localModelPath = `${root}${path.sep}`;
     const prompts = ['<|im_start|>user\nHow many apples?<|im_end|>\n<|im_start|>assistant\n<REASONING>', 'Count: 1, 2,'];
-    const ours = new Tokenizer(readJson<object>(path.join(folder('gqa'), 'tokenizer.json')), readJson<object>(path.join(folder('gqa'), 'tokenizer_config.json')));
+    const ours = new Tokenizer(
+      readJson<object>(path.join(folder('gqa'), 'tokenizer.json')),
+      readJson<object>(path.join(folder('gqa'), 'tokenizer_config.json')),
+    );
     const session = await open('gqa');
     const steps = 10;
     const expected: number[][] = [];
@@ -368,7 +416,6 @@ describe('transformers.js', () => {
 
 describe('cot-studio make-test-model', () => {
   const run = (...args: string[]) => runCli('make-test-model', ...args);
-
 
   it('writes a complete folder and says what it wrote', async () => {
     const dir = path.join(root, 'cli-bigram');

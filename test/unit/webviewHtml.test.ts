@@ -2,7 +2,12 @@ import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { renderWebviewHtml } from '../../src/editor/webviewHtml';
 
-const options = { cspSource: 'https://webview.test', scriptUri: 'https://webview.test/webview.js', styleUris: ['https://webview.test/katex.css', 'https://webview.test/webview.css'], title: 'a "quoted" <name>.jsonl' };
+const options = {
+  cspSource: 'https://webview.test',
+  scriptUri: 'https://webview.test/webview.js',
+  styleUris: ['https://webview.test/katex.css', 'https://webview.test/webview.css'],
+  title: 'a "quoted" <name>.jsonl',
+};
 
 function policy(html: string): string {
   const match = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html);

@@ -35,7 +35,8 @@ const withoutTimes = (text: string): string => text.replace(/"(createdAt|at)":"[
 
 const llava = fs.readFileSync(path.join(datasetsDir, 'llava_cot.jsonl'));
 /** The LLaVA-CoT sample `times` over: records with images, in a file of several pages. */
-const llavaTimes = (times: number): Buffer => Buffer.concat(Array.from({ length: times }, () => (llava.at(-1) === 0x0a ? llava : Buffer.concat([llava, Buffer.from('\n')]))));
+const llavaTimes = (times: number): Buffer =>
+  Buffer.concat(Array.from({ length: times }, () => (llava.at(-1) === 0x0a ? llava : Buffer.concat([llava, Buffer.from('\n')]))));
 
 /** Sampling that the bigram model ends at `</REASONING>` for the records these tests pick, with these seeds. */
 const BEAM = ['--segment', '2', '--rank', 'logprob', '--candidates', '8', '--temperature', '0.3', '--max-tokens', '120', '--provider', 'cpu'];
@@ -65,7 +66,8 @@ function setUp(dir: string, writer: Writer): void {
   for (const [name, content] of Object.entries(writer.files)) fs.writeFileSync(path.join(dir, name), content);
 }
 
-const read = (dir: string, name: string): string | undefined => (fs.existsSync(path.join(dir, name)) ? withoutTimes(fs.readFileSync(path.join(dir, name), 'utf8')) : undefined);
+const read = (dir: string, name: string): string | undefined =>
+  fs.existsSync(path.join(dir, name)) ? withoutTimes(fs.readFileSync(path.join(dir, name), 'utf8')) : undefined;
 
 describe('every write path on a disk that fills', { skip: smallDiskUnavailable() }, () => {
   let disk: SmallDisk;
@@ -110,7 +112,8 @@ describe('every write path on a disk that fills', { skip: smallDiskUnavailable()
       if (writer.resumes) {
         const again = await cli(writer.args, disk.dir);
         assert.equal(again.code, 0, `${at}, run again with room: ${again.stderr}`);
-        for (const name of writer.outputs) assert.equal(read(disk.dir, name), written.get(name), `${at}, run again with room: ${name} is what an uninterrupted run writes`);
+        for (const name of writer.outputs)
+          assert.equal(read(disk.dir, name), written.get(name), `${at}, run again with room: ${name} is what an uninterrupted run writes`);
       }
     }
     assert.ok(failures > 0, 'some runs ran out of space');
@@ -118,23 +121,65 @@ describe('every write path on a disk that fills', { skip: smallDiskUnavailable()
 
   it('export with a registry beside it: LLaMA-Factory and dataset_info.json, over several 64 KiB chunks', async () => {
     const others = Buffer.from(`${JSON.stringify({ other: { file_name: 'other.json' } }, null, 2)}\n`);
-    await sweep({ files: { 'data.jsonl': llavaTimes(40), 'sft.json': Buffer.from('old export\n'), 'dataset_info.json': others }, args: ['export', 'data.jsonl', '--format', 'llamafactory-sharegpt', '-o', 'sft.json'], outputs: ['sft.json', 'dataset_info.json'] }, 4);
+    await sweep(
+      {
+        files: { 'data.jsonl': llavaTimes(40), 'sft.json': Buffer.from('old export\n'), 'dataset_info.json': others },
+        args: ['export', 'data.jsonl', '--format', 'llamafactory-sharegpt', '-o', 'sft.json'],
+        outputs: ['sft.json', 'dataset_info.json'],
+      },
+      4,
+    );
   });
 
   it('export as MMPR with meta.json', async () => {
-    await sweep({ files: { 'pairs.jsonl': fs.readFileSync(path.join(datasetsDir, 'mmpr.jsonl')) }, args: ['export', 'pairs.jsonl', '--format', 'mmpr', '-o', 'mpo.jsonl'], outputs: ['mpo.jsonl', 'meta.json'] });
+    await sweep({
+      files: { 'pairs.jsonl': fs.readFileSync(path.join(datasetsDir, 'mmpr.jsonl')) },
+      args: ['export', 'pairs.jsonl', '--format', 'mmpr', '-o', 'mpo.jsonl'],
+      outputs: ['mpo.jsonl', 'meta.json'],
+    });
   });
 
   it('regenerate --write, in place', async () => {
-    await sweep({ files: { 'data.jsonl': llavaTimes(3) }, args: ['regenerate', 'data.jsonl', '--line', '2', '--seed', '7', '--write', ...BEAM, '--model', model], outputs: ['data.jsonl'] });
+    await sweep({
+      files: { 'data.jsonl': llavaTimes(3) },
+      args: ['regenerate', 'data.jsonl', '--line', '2', '--seed', '7', '--write', ...BEAM, '--model', model],
+      outputs: ['data.jsonl'],
+    });
   });
 
   it('regenerate --all, its output and its journal', async () => {
-    await sweep({ files: { 'data.jsonl': llavaTimes(1) }, args: ['regenerate', 'data.jsonl', '--all', '--filter', 'failing', '--seed', '1', '--output', 'out.jsonl', ...BEAM, '--model', model], outputs: ['out.jsonl'], resumes: true });
+    await sweep({
+      files: { 'data.jsonl': llavaTimes(1) },
+      args: ['regenerate', 'data.jsonl', '--all', '--filter', 'failing', '--seed', '1', '--output', 'out.jsonl', ...BEAM, '--model', model],
+      outputs: ['out.jsonl'],
+      resumes: true,
+    });
   });
 
   it('pairs', async () => {
-    await sweep({ files: { 'data.jsonl': llavaTimes(1) }, args: ['pairs', 'data.jsonl', '--format', 'trl-dpo', '-o', 'pairs.jsonl', '--samples', '2', '--without-image', '--lines', '1-4', '--seed', '1', '--provider', 'cpu', '--model', model], outputs: ['pairs.jsonl'] });
+    await sweep({
+      files: { 'data.jsonl': llavaTimes(1) },
+      args: [
+        'pairs',
+        'data.jsonl',
+        '--format',
+        'trl-dpo',
+        '-o',
+        'pairs.jsonl',
+        '--samples',
+        '2',
+        '--without-image',
+        '--lines',
+        '1-4',
+        '--seed',
+        '1',
+        '--provider',
+        'cpu',
+        '--model',
+        model,
+      ],
+      outputs: ['pairs.jsonl'],
+    });
   });
 });
 
@@ -161,11 +206,45 @@ describe('writes killed at random moments', () => {
   it('leaves the old or the complete new file, and the next run removes what the killed one left', async () => {
     const random = seededRandom(12);
     const cases: Array<{ args: string[]; output: string; files: Record<string, Buffer> }> = [
-      { args: ['export', 'big.jsonl', '--format', 'trl-sft', '-o', 'out.jsonl'], output: 'out.jsonl', files: { 'big.jsonl': llavaTimes(1500), 'out.jsonl': Buffer.from('old\n') } },
-      { args: ['regenerate', 'big.jsonl', '--line', '2', '--seed', '7', '--write', ...BEAM, '--model', model], output: 'big.jsonl', files: { 'big.jsonl': llavaTimes(1500) } },
+      {
+        args: ['export', 'big.jsonl', '--format', 'trl-sft', '-o', 'out.jsonl'],
+        output: 'out.jsonl',
+        files: { 'big.jsonl': llavaTimes(1500), 'out.jsonl': Buffer.from('old\n') },
+      },
+      {
+        args: ['regenerate', 'big.jsonl', '--line', '2', '--seed', '7', '--write', ...BEAM, '--model', model],
+        output: 'big.jsonl',
+        files: { 'big.jsonl': llavaTimes(1500) },
+      },
       // Killed at any point, a rerun resumes from the journal to what an uninterrupted run writes.
-      { args: ['regenerate', 'data.jsonl', '--all', '--filter', 'failing', '--seed', '1', '--output', 'all.jsonl', ...BEAM, '--model', model], output: 'all.jsonl', files: { 'data.jsonl': llavaTimes(1) } },
-      { args: ['pairs', 'data.jsonl', '--format', 'mmpr', '-o', 'pairs.jsonl', '--samples', '2', '--without-image', '--lines', '1-4', '--seed', '1', '--provider', 'cpu', '--model', model], output: 'pairs.jsonl', files: { 'data.jsonl': llavaTimes(1), 'pairs.jsonl': Buffer.from('old\n') } },
+      {
+        args: ['regenerate', 'data.jsonl', '--all', '--filter', 'failing', '--seed', '1', '--output', 'all.jsonl', ...BEAM, '--model', model],
+        output: 'all.jsonl',
+        files: { 'data.jsonl': llavaTimes(1) },
+      },
+      {
+        args: [
+          'pairs',
+          'data.jsonl',
+          '--format',
+          'mmpr',
+          '-o',
+          'pairs.jsonl',
+          '--samples',
+          '2',
+          '--without-image',
+          '--lines',
+          '1-4',
+          '--seed',
+          '1',
+          '--provider',
+          'cpu',
+          '--model',
+          model,
+        ],
+        output: 'pairs.jsonl',
+        files: { 'data.jsonl': llavaTimes(1), 'pairs.jsonl': Buffer.from('old\n') },
+      },
     ];
     const reset = (files: Record<string, Buffer>, output: string): void => {
       fs.rmSync(path.join(dir, `${output}.journal`), { force: true });
@@ -198,7 +277,8 @@ describe('writes killed at random moments', () => {
         assert.equal(read(dir, output), complete);
       }
       // A small output is written in a moment a kill may miss; a file of megabytes takes long enough to hit.
-      if (Object.values(files).some((content) => content.length > 1_000_000)) assert.ok(killedMidWrite > 0, `${args[0]}: some kills landed while the output was being written`);
+      if (Object.values(files).some((content) => content.length > 1_000_000))
+        assert.ok(killedMidWrite > 0, `${args[0]}: some kills landed while the output was being written`);
     }
   });
 });
@@ -271,12 +351,15 @@ describe('two writers of one file at once', () => {
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  const alternatives = (file: string, line: number): number => readRecordState(fs.readFileSync(file, 'utf8').split('\n')[line - 1] ?? '').annotations.segments['2']?.alternatives.length ?? 0;
+  const alternatives = (file: string, line: number): number =>
+    readRecordState(fs.readFileSync(file, 'utf8').split('\n')[line - 1] ?? '').annotations.segments['2']?.alternatives.length ?? 0;
 
   it('regenerate --write on two lines: both keep their alternatives', async () => {
     const file = path.join(dir, 'data.jsonl');
     fs.writeFileSync(file, llavaTimes(1));
-    const [first, second] = await Promise.all([2, 3].map((line) => cli(['regenerate', 'data.jsonl', '--line', String(line), '--seed', '7', '--write', ...BEAM, '--model', model], dir)));
+    const [first, second] = await Promise.all(
+      [2, 3].map((line) => cli(['regenerate', 'data.jsonl', '--line', String(line), '--seed', '7', '--write', ...BEAM, '--model', model], dir)),
+    );
     assert.equal(first.code, 0, first.stderr);
     assert.equal(second.code, 0, second.stderr);
     assert.ok(alternatives(file, 2) > 0 && alternatives(file, 3) > 0, 'neither run lost the other one’s work');
@@ -285,7 +368,9 @@ describe('two writers of one file at once', () => {
   it('regenerate --write on one line: one writes, the other says the line changed and writes nothing', async () => {
     const file = path.join(dir, 'data.jsonl');
     fs.writeFileSync(file, llavaTimes(1));
-    const runs = await Promise.all([7, 8].map((seed) => cli(['regenerate', 'data.jsonl', '--line', '2', '--seed', String(seed), '--write', ...BEAM, '--model', model], dir)));
+    const runs = await Promise.all(
+      [7, 8].map((seed) => cli(['regenerate', 'data.jsonl', '--line', '2', '--seed', String(seed), '--write', ...BEAM, '--model', model], dir)),
+    );
     assert.deepEqual(runs.map((run) => run.code).sort(), [0, 1], runs.map((run) => run.stderr).join('\n'));
     assert.match(runs.find((run) => run.code === 1)?.stderr ?? '', /data\.jsonl:2: the line changed while regenerating; not written/);
     const written = runs.find((run) => run.code === 0);
@@ -310,7 +395,9 @@ describe('two writers of one file at once', () => {
 
   it('exports into one folder at once keep both entries of dataset_info.json', async () => {
     fs.writeFileSync(path.join(dir, 'data.jsonl'), llavaTimes(20));
-    const runs = await Promise.all(['a', 'b', 'c'].map((name) => cli(['export', 'data.jsonl', '--format', 'llamafactory-sharegpt', '-o', `${name}.json`], dir)));
+    const runs = await Promise.all(
+      ['a', 'b', 'c'].map((name) => cli(['export', 'data.jsonl', '--format', 'llamafactory-sharegpt', '-o', `${name}.json`], dir)),
+    );
     for (const run of runs) assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(Object.keys(JSON.parse(fs.readFileSync(path.join(dir, 'dataset_info.json'), 'utf8')) as object).sort(), ['a', 'b', 'c']);
   });

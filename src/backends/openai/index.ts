@@ -23,7 +23,10 @@ const NO_FIELD = CONSTRAINT_FIELDS.length;
 /** A 400 or 422 that names the field, or says that a field is not known: the server does not take it. */
 function refusesField(error: unknown, field: string): boolean {
   if (!(error instanceof AttemptError) || (error.status !== 400 && error.status !== 422)) return false;
-  return error.message.includes(field) || /\b(extra|unrecogni[sz]ed|unknown|unexpected|unsupported)\b.{0,40}\b(fields?|arguments?|parameters?|inputs?|keys?)\b/i.test(error.message);
+  return (
+    error.message.includes(field) ||
+    /\b(extra|unrecogni[sz]ed|unknown|unexpected|unsupported)\b.{0,40}\b(fields?|arguments?|parameters?|inputs?|keys?)\b/i.test(error.message)
+  );
 }
 
 interface Outcome {
@@ -63,7 +66,8 @@ export class OpenAICompatibleBackend implements Backend {
     const regex = sampling.regex ?? constraintRegex(sampling);
     const { result, field } = await this.drawConstrained(prompt, images, sampling, regex, options);
     if (regex === undefined) return result;
-    const broken = (candidates: readonly Candidate[]) => candidates.flatMap((candidate, index) => (brokenConstraint(candidate, sampling) === undefined ? [] : [index]));
+    const broken = (candidates: readonly Candidate[]) =>
+      candidates.flatMap((candidate, index) => (brokenConstraint(candidate, sampling) === undefined ? [] : [index]));
     const candidates = [...result.candidates];
     let { tokensComputed } = result;
     let { generateMs } = result.timing;
@@ -74,7 +78,13 @@ export class OpenAICompatibleBackend implements Backend {
       if (used < NO_FIELD) this.constraintField = Math.max(this.constraintField, used + 1);
       if (round > this.options.redraws || options.signal?.aborted) break;
       const seed = sampling.seed === undefined ? undefined : (sampling.seed + round * sampling.n) % 2 ** 32;
-      const again = await this.drawConstrained(prompt, images, { ...sampling, n: redo.length, ...(seed !== undefined && { seed }) }, regex, options.signal === undefined ? {} : { signal: options.signal });
+      const again = await this.drawConstrained(
+        prompt,
+        images,
+        { ...sampling, n: redo.length, ...(seed !== undefined && { seed }) },
+        regex,
+        options.signal === undefined ? {} : { signal: options.signal },
+      );
       redo.forEach((index, k) => {
         const redrawn = again.result.candidates[k];
         if (redrawn !== undefined && redrawn.finishReason !== 'cancelled') candidates[index] = redrawn;
@@ -87,7 +97,13 @@ export class OpenAICompatibleBackend implements Backend {
   }
 
   /** Sends the constraint in the field the server takes, moving on from each field it refuses; says which was sent. */
-  private async drawConstrained(prompt: Prompt, images: readonly string[], sampling: Sampling, regex: string | undefined, options: GenerateOptions): Promise<{ result: GenerationResult; field: number }> {
+  private async drawConstrained(
+    prompt: Prompt,
+    images: readonly string[],
+    sampling: Sampling,
+    regex: string | undefined,
+    options: GenerateOptions,
+  ): Promise<{ result: GenerationResult; field: number }> {
     for (;;) {
       const field = regex === undefined ? NO_FIELD : this.constraintField;
       const sent = regex === undefined ? undefined : CONSTRAINT_FIELDS[field];
@@ -100,7 +116,13 @@ export class OpenAICompatibleBackend implements Backend {
     }
   }
 
-  private async draw(prompt: Prompt, images: readonly string[], sampling: Sampling, constraint: Record<string, unknown>, { signal, onToken }: GenerateOptions): Promise<GenerationResult> {
+  private async draw(
+    prompt: Prompt,
+    images: readonly string[],
+    sampling: Sampling,
+    constraint: Record<string, unknown>,
+    { signal, onToken }: GenerateOptions,
+  ): Promise<GenerationResult> {
     const call = buildCall(this.options.model, prompt, images, sampling);
     const attempt: Attempt = {
       url: `${this.options.baseUrl}${call.path}`,

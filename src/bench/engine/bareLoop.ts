@@ -54,9 +54,15 @@ export class BareLoop {
         input_ids: int64(ort, input, [1, input.length]),
         attention_mask: int64(ort, new Array<number>(length + input.length).fill(1), [1, length + input.length]),
       };
-      if (shape.hasPositionIds) feeds.position_ids = int64(ort, input.map((_, i) => length + i), [1, input.length]);
+      if (shape.hasPositionIds)
+        feeds.position_ids = int64(
+          ort,
+          input.map((_, i) => length + i),
+          [1, input.length],
+        );
       if (shape.hasUseCacheBranch) feeds.use_cache_branch = new ort.Tensor('bool', [length > 0], [1]);
-      if (shape.hasNumLogitsToKeep) feeds[this.session.inputNames.includes('num_logits_to_keep') ? 'num_logits_to_keep' : 'logits_to_keep'] = int64(ort, [1], []);
+      if (shape.hasNumLogitsToKeep)
+        feeds[this.session.inputNames.includes('num_logits_to_keep') ? 'num_logits_to_keep' : 'logits_to_keep'] = int64(ort, [1], []);
       for (let layer = 0; layer < shape.layers; layer++) {
         feeds[pastName(layer, 'key')] = past[2 * layer] as Ort.Tensor;
         feeds[pastName(layer, 'value')] = past[2 * layer + 1] as Ort.Tensor;
@@ -64,7 +70,10 @@ export class BareLoop {
       const outputs = await this.session.run(feeds);
       // On a GPU the KV cache stays on the device; the previous step's copy is freed there.
       for (const tensor of past) if (tensor.location !== 'cpu') tensor.dispose();
-      past = Array.from({ length: shape.layers }, (_, layer) => [outputs[presentName(layer, 'key')] as Ort.Tensor, outputs[presentName(layer, 'value')] as Ort.Tensor]).flat();
+      past = Array.from({ length: shape.layers }, (_, layer) => [
+        outputs[presentName(layer, 'key')] as Ort.Tensor,
+        outputs[presentName(layer, 'value')] as Ort.Tensor,
+      ]).flat();
       length += input.length;
       const token = argmaxLast(outputs.logits as Ort.Tensor);
       tokens.push(token);

@@ -31,14 +31,37 @@ export async function measureBatch(subject: Subject): Promise<EngineRow[]> {
   for (const n of BATCHES) {
     const rounds = await interleaved(
       subject.repeats,
-      { run: () => subject.engine.generate(sampledRequest(subject.prompt.text, subject.tokens, n, SEED)), figure: (result) => perSecond(keptTokens([result]), result.timing.generateMs) },
+      {
+        run: () => subject.engine.generate(sampledRequest(subject.prompt.text, subject.tokens, n, SEED)),
+        figure: (result) => perSecond(keptTokens([result]), result.timing.generateMs),
+      },
       { run: () => sequential(subject, n), figure: (results) => perSecond(keptTokens(results), generateMs(results)) },
     );
-    rows.push(benchRow(`batch-${n}`, `${subject.name}: ${n} candidates, one batch`, 'tok/s', rounds.ours, rounds.baseline, `${n} sequential n=1`, 'above 1x: batching helps'));
+    rows.push(
+      benchRow(
+        `batch-${n}`,
+        `${subject.name}: ${n} candidates, one batch`,
+        'tok/s',
+        rounds.ours,
+        rounds.baseline,
+        `${n} sequential n=1`,
+        'above 1x: batching helps',
+      ),
+    );
     if (n === 8) {
       const ours = computedPerKept([rounds.lastOurs]);
       const baseline = computedPerKept(rounds.lastBaseline);
-      rows.push(benchRow('computed-per-kept', `${subject.name}: tokens computed per kept, n=8`, 'per kept', ours, baseline, '8 runs, no prefix cache', 'ideal 1.0, aim <= 1.1 (ours); lower is better'));
+      rows.push(
+        benchRow(
+          'computed-per-kept',
+          `${subject.name}: tokens computed per kept, n=8`,
+          'per kept',
+          ours,
+          baseline,
+          '8 runs, no prefix cache',
+          'ideal 1.0, aim <= 1.1 (ours); lower is better',
+        ),
+      );
     }
   }
   return rows;

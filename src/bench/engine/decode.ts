@@ -13,7 +13,10 @@ export async function measureDecode(subject: Subject, bare: BareLoop): Promise<{
   const { engine, prompt, tokens } = subject;
   const rounds = await interleaved(
     subject.repeats,
-    { run: () => engine.generate(greedyRequest(prompt.text, tokens)), figure: (result) => perSecond(result.candidates[0]?.tokens.length ?? 0, result.timing.generateMs) },
+    {
+      run: () => engine.generate(greedyRequest(prompt.text, tokens)),
+      figure: (result) => perSecond(result.candidates[0]?.tokens.length ?? 0, result.timing.generateMs),
+    },
     { run: () => bare.greedy(prompt.ids, tokens), figure: (result) => perSecond(result.tokens.length, result.ms) },
   );
   const { matches, note } = compareGreedy(rounds.lastOurs.candidates[0]?.tokens ?? [], rounds.lastBaseline.tokens, 'the bare loop');

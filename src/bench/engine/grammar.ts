@@ -11,7 +11,8 @@ const CANDIDATES = 8;
 /** The request as it was before candidates were drawn under their segment's grammar: sampled freely, dropped afterwards. */
 const freely = (request: GenerationRequest): GenerationRequest => ({ ...request, sampling: { ...request.sampling, forbid: [], requireStop: false } });
 
-const drawnTokens = (results: readonly GenerationResult[]): number => results.reduce((sum, result) => sum + result.candidates.reduce((count, candidate) => count + candidate.tokens.length, 0), 0);
+const drawnTokens = (results: readonly GenerationResult[]): number =>
+  results.reduce((sum, result) => sum + result.candidates.reduce((count, candidate) => count + candidate.tokens.length, 0), 0);
 const keptCandidates = (run: SearchRun): number => run.stages[0]?.candidates.length ?? 0;
 
 /**
@@ -33,8 +34,32 @@ export async function measureGrammar(subject: Subject): Promise<EngineRow[]> {
   const perCandidate = (run: SearchRun, candidates: number): number => run.tokensComputed / Math.max(1, candidates);
   const reasons = [...new Set(free.stages[0]?.dropped.map((candidate) => candidate.reason.replace(/^(contains \S+).*/, '$1')) ?? [])].join('; ');
   return [
-    benchRow('grammar-kept', `${subject.name}: candidates kept of those drawn, beam n=${CANDIDATES}`, 'candidates', kept, CANDIDATES, 'candidates drawn', `sampled freely and dropped afterwards, ${keptFreely} of ${CANDIDATES} were kept (${keptFreely / CANDIDATES}); dropped: ${reasons || 'none'}; aim 1.0 where the token limit (${beam.maxTokens}) allows`),
-    benchRow('grammar-speed', `${subject.name}: decoding under the grammar`, 'tok/s', rounds.ours, rounds.baseline, 'sampled freely', `tokens drawn per second, median of ${repeats}; aim >= 0.9x`),
-    benchRow('grammar-per-candidate', `${subject.name}: tokens computed per candidate kept`, 'tokens', perCandidate(ours, kept), perCandidate(free, keptFreely), 'sampled freely', `${ours.tokensComputed} and ${free.tokensComputed} tokens computed (a search that keeps none counts them all); lower is better`),
+    benchRow(
+      'grammar-kept',
+      `${subject.name}: candidates kept of those drawn, beam n=${CANDIDATES}`,
+      'candidates',
+      kept,
+      CANDIDATES,
+      'candidates drawn',
+      `sampled freely and dropped afterwards, ${keptFreely} of ${CANDIDATES} were kept (${keptFreely / CANDIDATES}); dropped: ${reasons || 'none'}; aim 1.0 where the token limit (${beam.maxTokens}) allows`,
+    ),
+    benchRow(
+      'grammar-speed',
+      `${subject.name}: decoding under the grammar`,
+      'tok/s',
+      rounds.ours,
+      rounds.baseline,
+      'sampled freely',
+      `tokens drawn per second, median of ${repeats}; aim >= 0.9x`,
+    ),
+    benchRow(
+      'grammar-per-candidate',
+      `${subject.name}: tokens computed per candidate kept`,
+      'tokens',
+      perCandidate(ours, kept),
+      perCandidate(free, keptFreely),
+      'sampled freely',
+      `${ours.tokensComputed} and ${free.tokensComputed} tokens computed (a search that keeps none counts them all); lower is better`,
+    ),
   ];
 }

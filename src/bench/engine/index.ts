@@ -112,7 +112,14 @@ async function benchModel(model: BenchModel, options: EngineBenchOptions, repeat
   } finally {
     await engine.dispose();
   }
-  return { ...describeModel(model, engine, fileBytes), promptTokens: prompt.ids.length, matchesBareLoop, matchesTransformers, rows: [...rows, ...memory], skipped };
+  return {
+    ...describeModel(model, engine, fileBytes),
+    promptTokens: prompt.ids.length,
+    matchesBareLoop,
+    matchesTransformers,
+    rows: [...rows, ...memory],
+    skipped,
+  };
 }
 
 /**
@@ -121,7 +128,8 @@ async function benchModel(model: BenchModel, options: EngineBenchOptions, repeat
  * taken on the last, largest model.
  */
 export async function runEngineBench(options: EngineBenchOptions): Promise<EngineBenchResult> {
-  const models = options.modelDir === undefined ? BUILT_MODELS.map((spec) => builtModel(spec, options.quick, options.log)) : [userModel(options.modelDir, options.quick)];
+  const models =
+    options.modelDir === undefined ? BUILT_MODELS.map((spec) => builtModel(spec, options.quick, options.log)) : [userModel(options.modelDir, options.quick)];
   const repeats = options.quick ? QUICK_REPEATS : REPEATS;
   const results: EngineModelResult[] = [];
   for (const [index, model] of models.entries()) results.push(await benchModel(model, options, repeats, index === models.length - 1));

@@ -39,9 +39,21 @@ export const BUILT_MODELS: readonly BuiltModelSpec[] = [
   { name: 'tiny', options: { kind: 'random', layers: 2, hidden: 64, heads: 4, kvHeads: 2, vocab: 512 }, tokens: 64, quickTokens: 16, regenerate: false },
   // LLaVA-CoT samples alone: with the other formats' short strings, end-of-text follows most sentences and
   // candidates seldom reach a closing tag.
-  { name: 'bigram', options: { kind: 'bigram', corpus: [LLAVA_COT_SAMPLES], layers: 2, hidden: 256, heads: 4, kvHeads: 2, vocab: 1024 }, tokens: 64, quickTokens: 16, regenerate: true },
+  {
+    name: 'bigram',
+    options: { kind: 'bigram', corpus: [LLAVA_COT_SAMPLES], layers: 2, hidden: 256, heads: 4, kvHeads: 2, vocab: 1024 },
+    tokens: 64,
+    quickTokens: 16,
+    regenerate: true,
+  },
   // 12 query heads share 4 KV heads (grouped-query attention), as in current small decoders.
-  { name: 'realistic', options: { kind: 'random', layers: 12, hidden: 768, heads: 12, kvHeads: 4, vocab: 8192, maxPositions: 2048 }, tokens: 32, quickTokens: 8, regenerate: true },
+  {
+    name: 'realistic',
+    options: { kind: 'random', layers: 12, hidden: 768, heads: 12, kvHeads: 4, vocab: 8192, maxPositions: 2048 },
+    tokens: 32,
+    quickTokens: 8,
+    regenerate: true,
+  },
 ];
 
 /** Tokens decoded on a user's model: the realistic model's counts. */

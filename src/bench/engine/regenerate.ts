@@ -39,7 +39,13 @@ export interface SearchRun {
 }
 
 /** `shape` changes each request before the engine gets it (the grammar measure takes the grammar off). */
-export async function search(engine: LocalEngine, record: ParsedRecord, first: number, options: BeamOptions, shape = (request: GenerationRequest) => request): Promise<SearchRun> {
+export async function search(
+  engine: LocalEngine,
+  record: ParsedRecord,
+  first: number,
+  options: BeamOptions,
+  shape = (request: GenerationRequest) => request,
+): Promise<SearchRun> {
   const results: GenerationResult[] = [];
   const backend: Backend = {
     name: engine.name,
@@ -92,7 +98,8 @@ function keptOf(results: readonly GenerationResult[]): number {
 
 const computedPerKept = (computed: number, results: readonly GenerationResult[]): number => computed / keptOf(results);
 
-const candidateTokens = (results: readonly GenerationResult[]): number[][] => results.flatMap((result) => result.candidates.map((candidate) => candidate.tokens));
+const candidateTokens = (results: readonly GenerationResult[]): number[][] =>
+  results.flatMap((result) => result.candidates.map((candidate) => candidate.tokens));
 
 /** Whether both sides drew the same candidates, token for token; the timings compare like with like only then. */
 function sameCandidates(ours: readonly GenerationResult[], theirs: readonly GenerationResult[]): boolean {
@@ -165,7 +172,13 @@ async function measureStage(subject: Subject, record: ParsedRecord, beam: BeamOp
  * search) against without: later stages resume from the KV of the prompt and the winner before them.
  * A model that closes no stage stops the search after the first, which shows no reuse: skipped then.
  */
-async function measureRest(subject: Subject, provider: ExecutionProvider, record: ParsedRecord, beam: BeamOptions, repeats: number): Promise<Pick<EngineModelResult, 'rows' | 'skipped'>> {
+async function measureRest(
+  subject: Subject,
+  provider: ExecutionProvider,
+  record: ParsedRecord,
+  beam: BeamOptions,
+  repeats: number,
+): Promise<Pick<EngineModelResult, 'rows' | 'skipped'>> {
   const options = { ...beam, candidates: REST_CANDIDATES, rest: true };
   const stages = responseOf(record, { side: 'primary' }).segments.length - SUMMARY;
   // A probe before the rounds: whether the search gets past its first stage at all.
@@ -174,7 +187,13 @@ async function measureRest(subject: Subject, provider: ExecutionProvider, record
     const dropped = [...new Set(first?.dropped.map((candidate) => candidate.reason))].join('; ');
     const reason = `every candidate of the first stage was dropped (${dropped}), so the search stops there and reuses nothing`;
     subject.log(`regenerate-rest skipped: ${reason}`);
-    return { rows: [], skipped: [{ id: 'regenerate-rest', reason }, { id: 'regenerate-rest-per-kept', reason }] };
+    return {
+      rows: [],
+      skipped: [
+        { id: 'regenerate-rest', reason },
+        { id: 'regenerate-rest-per-kept', reason },
+      ],
+    };
   }
   const engine = await LocalEngine.load(subject.engine.folder.dir, { provider, variant: subject.engine.folder.variant });
   try {

@@ -30,7 +30,14 @@ class RuleJudge implements Backend {
     const prompt = 'messages' in request.prompt ? String(request.prompt.messages[0]?.content ?? '') : request.prompt.text;
     const step = /Next step: ([\s\S]*?)\n\nIs the next step/.exec(prompt)?.[1] ?? '';
     const text = step.length % 2 === 0 ? 'correct' : 'incorrect';
-    return { promptTokens: [], candidates: [{ text, tokens: [], logprob: 0, tokenLogprobs: [], finishReason: 'eos' }], ep: 'cpu', model: this.name, timing: { loadMs: 0, generateMs: 0 }, tokensComputed: 0 };
+    return {
+      promptTokens: [],
+      candidates: [{ text, tokens: [], logprob: 0, tokenLogprobs: [], finishReason: 'eos' }],
+      ep: 'cpu',
+      model: this.name,
+      timing: { loadMs: 0, generateMs: 0 },
+      tokensComputed: 0,
+    };
   }
 
   async dispose(): Promise<void> {}
@@ -44,7 +51,13 @@ interface TreeRun {
 async function run(engine: LocalEngine, record: ParsedRecord, iterations: number, maxTokens: number): Promise<TreeRun> {
   const started = performance.now();
   const judges = [{ backend: new RuleJudge(), weight: 1, templates: new JudgeTemplates() }];
-  const found = await mctsSearch([engine], judges, record, { side: 'primary' }, CAPTION, { ...DEFAULT_MCTS, iterations, maxTokens, seed: SEED, reflectionPhrase: DEFAULT_REFLECTION_PHRASE });
+  const found = await mctsSearch([engine], judges, record, { side: 'primary' }, CAPTION, {
+    ...DEFAULT_MCTS,
+    iterations,
+    maxTokens,
+    seed: SEED,
+    reflectionPhrase: DEFAULT_REFLECTION_PHRASE,
+  });
   return { ms: performance.now() - started, found };
 }
 
@@ -85,7 +98,15 @@ export async function measureTreeSearch(subject: Subject, provider: ExecutionPro
       if (!same) subject.log(`WARNING ${subject.name}: the tree search grew another tree with the prefix cache than without`);
       const tree = `${ours.found.search.tree.nodes.length - 1} steps in the tree; ${same ? 'same tree' : 'TREES DIFFER'}`;
       rows.push(
-        benchRow(`mcts-${iterations}`, `${subject.name}: tree search, ${iterations} iterations`, 'iter/s', rounds.ours, rounds.baseline, 'no prefix cache', `median of ${repeats}; ${tree}; higher is better`),
+        benchRow(
+          `mcts-${iterations}`,
+          `${subject.name}: tree search, ${iterations} iterations`,
+          'iter/s',
+          rounds.ours,
+          rounds.baseline,
+          'no prefix cache',
+          `median of ${repeats}; ${tree}; higher is better`,
+        ),
         benchRow(
           `mcts-${iterations}-per-kept`,
           `${subject.name}: tokens computed per generated, ${iterations} iterations`,

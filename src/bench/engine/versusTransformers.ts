@@ -10,10 +10,7 @@ import { TransformersModel } from './transformersJs';
  * Greedy generation of the same length from the same prompt ids by the engine and by transformers.js on the
  * same model folder, wall time of each call; and whether both chose the same tokens.
  */
-export async function measureTransformers(
-  subject: Subject,
-  provider: ExecutionProvider,
-): Promise<{ row: EngineRow; matches: boolean } | { skipped: string }> {
+export async function measureTransformers(subject: Subject, provider: ExecutionProvider): Promise<{ row: EngineRow; matches: boolean } | { skipped: string }> {
   let model: TransformersModel;
   try {
     model = await TransformersModel.load(subject.engine.folder, provider);
@@ -37,7 +34,15 @@ export async function measureTransformers(
     const { matches, note } = compareGreedy(rounds.lastOurs.tokens, rounds.lastBaseline.tokens, 'transformers.js');
     if (!matches) subject.log(`WARNING ${subject.name}: ${note}`);
     return {
-      row: benchRow('transformers', `${subject.name}: greedy generate, wall time`, 'ms', rounds.ours, rounds.baseline, 'transformers.js', `lower is better; ${note}`),
+      row: benchRow(
+        'transformers',
+        `${subject.name}: greedy generate, wall time`,
+        'ms',
+        rounds.ours,
+        rounds.baseline,
+        'transformers.js',
+        `lower is better; ${note}`,
+      ),
       matches,
     };
   } finally {

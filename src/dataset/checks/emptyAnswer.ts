@@ -8,7 +8,11 @@ const WITHOUT_RESPONSE: ReadonlySet<FormatId> = new Set(['r1-vl', 'reason-rft-rl
 
 /** The segments that hold a final answer: LLaVA-CoT's CONCLUSION, a `Final answer` section, `<answer>`. */
 function isFinalAnswer(segment: Segment): boolean {
-  return (segment.kind === 'stage' && segment.label === 'CONCLUSION') || (segment.kind === 'section' && segment.label === 'Final answer') || segment.kind === 'answer';
+  return (
+    (segment.kind === 'stage' && segment.label === 'CONCLUSION') ||
+    (segment.kind === 'section' && segment.label === 'Final answer') ||
+    segment.kind === 'answer'
+  );
 }
 
 export function emptyAnswerFindings(record: JsonObject, parsed: ParsedRecord): Finding[] {

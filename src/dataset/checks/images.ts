@@ -34,7 +34,14 @@ export function imageTokenFindings(record: JsonObject, parsed: ParsedRecord, tre
   if (tokens === images || (tokens === 0 && images === 1 && IMPLICIT_SINGLE_IMAGE.has(parsed.format))) return [];
   const imageField = IMAGE_KEYS.filter((key) => key in record).join(', ') || 'the record';
   const field = (parsed.question !== null ? tree.pathOfString(parsed.question) : undefined) ?? chat?.path ?? ['question'];
-  return [{ check: 'image-token-count', severity: 'error', field, problem: `${count(tokens, '<image> token')} in the user turns for ${count(images, 'image')} in ${imageField}` }];
+  return [
+    {
+      check: 'image-token-count',
+      severity: 'error',
+      field,
+      problem: `${count(tokens, '<image> token')} in the user turns for ${count(images, 'image')} in ${imageField}`,
+    },
+  ];
 }
 
 /** Each image file the record names that cannot be used: missing, outside the allowed folders, or not an image. */

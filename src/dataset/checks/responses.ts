@@ -23,7 +23,9 @@ export function responseField(record: JsonObject, response: Response | undefined
  * later reply of a conversation, named by its turn (0-based among the assistant turns, as commands take it).
  */
 export function checkedResponses(parsed: ParsedRecord): Array<{ response: Response; named: string }> {
-  const later = assistantReplies(parsed).slice(1).map((response, index) => ({ response, named: `turn ${index + 1}: ` }));
+  const later = assistantReplies(parsed)
+    .slice(1)
+    .map((response, index) => ({ response, named: `turn ${index + 1}: ` }));
   return [...parsed.responses.map((response) => ({ response, named: '' })), ...later];
 }
 
@@ -31,7 +33,8 @@ export function checkedResponses(parsed: ParsedRecord): Array<{ response: Respon
 export function grammarFindings(record: JsonObject, parsed: ParsedRecord, reflectionPhrase: string): Finding[] {
   return flatMapped(checkedResponses(parsed), ({ response, named }): Finding[] => {
     const field = responseField(record, response);
-    const problems = (check: Finding['check'], found: string[]): Finding[] => found.map((problem) => ({ check, severity: 'error', field, problem: `${named}${problem}` }));
+    const problems = (check: Finding['check'], found: string[]): Finding[] =>
+      found.map((problem) => ({ check, severity: 'error', field, problem: `${named}${problem}` }));
     switch (structureOf(parsed.format, response.text)) {
       case 'stages':
         return problems('stage-grammar', stageGrammarProblems(response.text));

@@ -60,7 +60,8 @@ function readTurn(turn: Json, path: JsonPath): Turn {
   const contentKey = 'value' in turn ? 'value' : 'content';
   const content = turn[contentKey];
   const contentPath = [...path, contentKey];
-  if (typeof content === 'string') return { role, texts: [{ text: content, path: contentPath }], imageUrls: turnImagePath(turn), hasParts: false, imageSlots: 0 };
+  if (typeof content === 'string')
+    return { role, texts: [{ text: content, path: contentPath }], imageUrls: turnImagePath(turn), hasParts: false, imageSlots: 0 };
   if (!Array.isArray(content)) return { role, texts: [], imageUrls: turnImagePath(turn), hasParts: false, imageSlots: 0 };
   const texts: TextRef[] = [];
   const imageUrls: string[] = turnImagePath(turn);

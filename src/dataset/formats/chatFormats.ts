@@ -46,7 +46,9 @@ export function parseChat(record: JsonObject, format: ChatFormat): ParsedRecord 
   const exchanges = prompt && reply && later.length > 0 ? [prompt, reply, ...later] : [];
   // Every reply is cut as the first one is: a later turn without the format's markup is one segment (the grammar check says why).
   const conversation = readConversation(listed, exchanges).map((turn, index) =>
-    turn.role === 'user' ? turn : { ...turn, response: index === 1 ? response : buildResponse('response', format, exchanges[index].texts, (ref) => [wholeSegment(ref)]) },
+    turn.role === 'user'
+      ? turn
+      : { ...turn, response: index === 1 ? response : buildResponse('response', format, exchanges[index].texts, (ref) => [wholeSegment(ref)]) },
   );
   return {
     format,

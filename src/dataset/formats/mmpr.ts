@@ -12,7 +12,8 @@ import { buildResponse } from './structure';
 export function parseMmpr(record: JsonObject): ParsedRecord {
   const question = requireString(record, 'question');
   const pending = record.rejected === undefined || record.rejected === null;
-  const side = (role: 'chosen' | 'rejected') => buildResponse(pending ? 'response' : role, 'mmpr', [{ text: requireString(record, role), path: [role] }], lineSegments);
+  const side = (role: 'chosen' | 'rejected') =>
+    buildResponse(pending ? 'response' : role, 'mmpr', [{ text: requireString(record, role), path: [role] }], lineSegments);
   const responses = pending ? [side('chosen')] : [side('chosen'), side('rejected')];
   return { format: 'mmpr', id: recordId(record), question, images: recordImages(record), groundTruth: groundTruth(record), keySteps: null, responses };
 }
@@ -21,5 +22,13 @@ export function parseMmpr(record: JsonObject): ParsedRecord {
 export function parseMmprPrompt(record: JsonObject): ParsedRecord {
   const truth = groundTruth(record);
   if (truth === null) throw new RecordError(`answer: ${record.answer === undefined ? 'missing' : `expected a string, found ${describeJson(record.answer)}`}`);
-  return { format: 'mmpr-prompt', id: recordId(record), question: requireString(record, 'question'), images: recordImages(record), groundTruth: truth, keySteps: null, responses: [] };
+  return {
+    format: 'mmpr-prompt',
+    id: recordId(record),
+    question: requireString(record, 'question'),
+    images: recordImages(record),
+    groundTruth: truth,
+    keySteps: null,
+    responses: [],
+  };
 }

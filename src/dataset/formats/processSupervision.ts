@@ -67,7 +67,8 @@ export function parseVisualPrm(record: JsonObject): ParsedRecord {
     const rating = fromConversation?.[index] ?? (score === undefined ? null : score > 0 ? 1 : -1);
     const label: StepLabel = { rating };
     if (score !== undefined) label.score = score;
-    if (typeof step.num_mc_correct === 'number' && typeof step.num_mc_total === 'number') label.rollouts = { correct: step.num_mc_correct, total: step.num_mc_total };
+    if (typeof step.num_mc_correct === 'number' && typeof step.num_mc_total === 'number')
+      label.rollouts = { correct: step.num_mc_correct, total: step.num_mc_total };
     if (errorKind !== undefined && rating === -1 && !errorMarked) {
       label.firstError = errorKind;
       errorMarked = true;
@@ -134,7 +135,9 @@ function prm800kStep(value: Json, index: number): Segment {
   const completions = requireList(step.completions, [...path, 'completions'], 'a list of completions');
   const completed = completions.map((completion, position) => prm800kCompletion(completion, [...path, 'completions', position], position));
   const human: Prm800kVersion[] =
-    typeof step.human_completion === 'string' ? [{ ref: { text: step.human_completion, path: [...path, 'human_completion'] }, rating: 1, origin: 'PRM800K human completion', choice: null }] : [];
+    typeof step.human_completion === 'string'
+      ? [{ ref: { text: step.human_completion, path: [...path, 'human_completion'] }, rating: 1, origin: 'PRM800K human completion', choice: null }]
+      : [];
   const versions = [...completed, ...human];
   const chosen = step.chosen_completion;
   const position = typeof chosen === 'number' ? chosen : 0;
@@ -144,7 +147,10 @@ function prm800kStep(value: Json, index: number): Segment {
   const others = versions.filter((version) => version !== current);
   if (others.length === 0) return segment;
   const choose = (choice: number | null) => ({ path: [...path, 'chosen_completion'], value: choice });
-  return { ...segment, sourceAlternatives: others.map((version) => ({ text: version.ref.text, rating: version.rating, origin: version.origin, choose: choose(version.choice) })) };
+  return {
+    ...segment,
+    sourceAlternatives: others.map((version) => ({ text: version.ref.text, rating: version.rating, origin: version.origin, choose: choose(version.choice) })),
+  };
 }
 
 /**

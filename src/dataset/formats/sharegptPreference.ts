@@ -27,7 +27,9 @@ export function parseSharegptPreference(record: JsonObject): ParsedRecord {
   // The sides answer the conversation's last question.
   const prompt = [...chat.turns].reverse().find((turn) => turn.role === 'user') ?? null;
   const system = systemPrompt(record, chat.turns);
-  const [chosen, rejected] = (['chosen', 'rejected'] as const).map((role) => buildResponse(role, 'sharegpt-preference', readSide(record, role), (ref) => [wholeSegment(ref)]));
+  const [chosen, rejected] = (['chosen', 'rejected'] as const).map((role) =>
+    buildResponse(role, 'sharegpt-preference', readSide(record, role), (ref) => [wholeSegment(ref)]),
+  );
   const earlier = earlierExchanges('sharegpt-preference', recordImages(record), chat.turns, chosen);
   return {
     format: 'sharegpt-preference',

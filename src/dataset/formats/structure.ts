@@ -22,7 +22,11 @@ export const STRUCTURES: Record<Structure, StructureRules> = {
 };
 
 /** The format a sharegpt-style record takes when its reply carries each structure. */
-export const STRUCTURE_FORMAT: Record<Structure, Extract<FormatId, 'llava-cot' | 'think-answer' | 'mulberry'>> = { stages: 'llava-cot', 'think-answer': 'think-answer', sections: 'mulberry' };
+export const STRUCTURE_FORMAT: Record<Structure, Extract<FormatId, 'llava-cot' | 'think-answer' | 'mulberry'>> = {
+  stages: 'llava-cot',
+  'think-answer': 'think-answer',
+  sections: 'mulberry',
+};
 
 /**
  * Tags outrank headers (a think block may hold `###` lines, never the reverse); stage tags come first

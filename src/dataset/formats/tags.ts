@@ -25,7 +25,12 @@ export function tagScanner(names: readonly string[]): TagScanner {
   return {
     scan: (text) => {
       if (last?.text !== text) {
-        const tags = allMatches(text, tag).map((match) => ({ name: match[2], closing: match[1] === '/', start: match.index, end: match.index + match[0].length }));
+        const tags = allMatches(text, tag).map((match) => ({
+          name: match[2],
+          closing: match[1] === '/',
+          start: match.index,
+          end: match.index + match[0].length,
+        }));
         last = { text, tags };
       }
       return last.tags;

@@ -45,7 +45,9 @@ function readSide(record: JsonObject, role: 'chosen' | 'rejected' | 'completion'
 
 export function parseTrlPreference(record: JsonObject): ParsedRecord {
   const { question, imageUrls } = 'prompt' in record ? readPrompt(record) : implicitPrompt(record);
-  const [chosen, rejected] = (['chosen', 'rejected'] as const).map((role) => buildResponse(role, 'trl-preference', readSide(record, role), (ref) => [wholeSegment(ref)]));
+  const [chosen, rejected] = (['chosen', 'rejected'] as const).map((role) =>
+    buildResponse(role, 'trl-preference', readSide(record, role), (ref) => [wholeSegment(ref)]),
+  );
   const earlier = promptExchanges(record, 'trl-preference', chosen);
   return {
     format: 'trl-preference',

@@ -31,7 +31,12 @@ const YIELD_EVERY_MS = 5;
 const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** The past to resume the prompt from: the longest cached prefix, or nothing. */
-async function resume(ort: typeof Ort, forward: Forward, cache: PrefixCache | undefined, prompt: readonly number[]): Promise<{ past: KvCache; lease?: PrefixLease }> {
+async function resume(
+  ort: typeof Ort,
+  forward: Forward,
+  cache: PrefixCache | undefined,
+  prompt: readonly number[],
+): Promise<{ past: KvCache; lease?: PrefixLease }> {
   const found = cache?.lookup(prompt);
   if (!cache || !found) return { past: KvCache.empty(ort, forward.shape, 1) };
   const lease = cache.lease(found);
@@ -95,7 +100,10 @@ export async function decode(ort: typeof Ort, forward: Forward, cache: PrefixCac
   );
   const randoms = candidates.map((_, i) => seededRandom(input.seed + i));
   let active = candidates.map((_, i) => i);
-  let past = await prompt.present.select(ort, active.map(() => 0));
+  let past = await prompt.present.select(
+    ort,
+    active.map(() => 0),
+  );
   let logits = active.map(() => prompt.lastLogits[0] as Float32Array);
   const emit = (candidate: number, text: string) => {
     if (text) input.onToken?.({ candidate, text });

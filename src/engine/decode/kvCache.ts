@@ -25,7 +25,8 @@ export class KvCache {
 
   static empty(ort: typeof Ort, shape: DecoderShape, batch: number): KvCache {
     const dims = [batch, shape.kvHeads, 0, shape.headDim];
-    const make = () => (shape.kvType === 'float16' ? new ort.Tensor('float16', new Uint16Array(0), dims) : new ort.Tensor('float32', new Float32Array(0), dims));
+    const make = () =>
+      shape.kvType === 'float16' ? new ort.Tensor('float16', new Uint16Array(0), dims) : new ort.Tensor('float32', new Float32Array(0), dims);
     return new KvCache(
       Array.from({ length: shape.layers }, () => ({ key: make(), value: make() })),
       batch,

@@ -71,7 +71,12 @@ function drawRanked(logits: Float32Array, sampling: Sampling, random: () => numb
  * check. The log-probability returned is the model's (temperature 1, no truncation, no mask), which is what
  * scorers compare; temperature, top-k, top-p and the mask only shape the draw.
  */
-export function sampleToken(logits: Float32Array, sampling: Sampling, random: () => number, allowed: (token: number) => boolean = () => true): { token: number; logprob: number } {
+export function sampleToken(
+  logits: Float32Array,
+  sampling: Sampling,
+  random: () => number,
+  allowed: (token: number) => boolean = () => true,
+): { token: number; logprob: number } {
   const excluded = new Set<number>();
   let tokens: Ranked | undefined;
   for (;;) {

@@ -100,7 +100,9 @@ function pickModelFile(onnxDir: string, variant: ModelVariant): { file: string; 
 export function readModelFolder(dir: string, variant: ModelVariant = 'auto'): ModelFolder {
   const abs = path.resolve(dir);
   if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) {
-    throw new ModelFolderError(`${abs}: expected a model folder (config.json, tokenizer.json, onnx/model.onnx), found ${fs.existsSync(abs) ? 'a file' : 'nothing'}`);
+    throw new ModelFolderError(
+      `${abs}: expected a model folder (config.json, tokenizer.json, onnx/model.onnx), found ${fs.existsSync(abs) ? 'a file' : 'nothing'}`,
+    );
   }
   for (const required of ['config.json', 'tokenizer.json']) {
     if (!fs.existsSync(path.join(abs, required))) {

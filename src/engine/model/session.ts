@@ -45,7 +45,13 @@ function floatType(type: string, what: string, file: string): KvType {
  * Refuses a size in config.json that the graph contradicts. The graph is what runs; a config that disagrees
  * belongs to another export (or is made up), and a count taken from it could set the engine looping or allocating.
  */
-function checkConfig(folder: ModelFolder, field: keyof ModelConfig, configured: number | undefined, graph: number | string | undefined, graphSays: string): void {
+function checkConfig(
+  folder: ModelFolder,
+  field: keyof ModelConfig,
+  configured: number | undefined,
+  graph: number | string | undefined,
+  graphSays: string,
+): void {
   if (configured === undefined || typeof graph !== 'number' || configured === graph) return;
   throw new ModelFolderError(`${path.join(folder.dir, 'config.json')} says ${field} ${configured} but ${folder.modelFile} has ${graphSays}`);
 }
@@ -70,7 +76,9 @@ export function readDecoderShape(session: Ort.InferenceSession, folder: ModelFol
   let layers = 0;
   while (inputs.has(pastName(layers, 'key'))) layers++;
   if (layers === 0) {
-    throw new ModelFolderError(`${file}: expected past_key_values.0.key (an export with the KV cache, "with past"), found inputs ${session.inputNames.join(', ')}`);
+    throw new ModelFolderError(
+      `${file}: expected past_key_values.0.key (an export with the KV cache, "with past"), found inputs ${session.inputNames.join(', ')}`,
+    );
   }
   for (let layer = 0; layer < layers; layer++) {
     const missing = [

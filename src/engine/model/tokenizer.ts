@@ -38,7 +38,12 @@ export class ModelTokenizer {
     this.eosIds = new Set(eos);
     this.maxTokenBytes = maxTokenBytes(folder.tokenizerJson);
     const padToken = tokenText(folder.tokenizerConfig.pad_token);
-    this.padId = ids(folder.generationConfig.pad_token_id)[0] ?? ids(folder.config.pad_token_id)[0] ?? (padToken === undefined ? undefined : this.tokenizer.token_to_id(padToken)) ?? eos[0] ?? 0;
+    this.padId =
+      ids(folder.generationConfig.pad_token_id)[0] ??
+      ids(folder.config.pad_token_id)[0] ??
+      (padToken === undefined ? undefined : this.tokenizer.token_to_id(padToken)) ??
+      eos[0] ??
+      0;
   }
 
   get hasChatTemplate(): boolean {
@@ -65,7 +70,10 @@ export class ModelTokenizer {
    */
   render(prompt: Prompt): string {
     if ('text' in prompt) return prompt.text;
-    if (!this.template) throw new ModelFolderError(`${this.folder.dir}: the prompt is a chat but the model has no chat template (chat_template.jinja or tokenizer_config.json chat_template)`);
+    if (!this.template)
+      throw new ModelFolderError(
+        `${this.folder.dir}: the prompt is a chat but the model has no chat template (chat_template.jinja or tokenizer_config.json chat_template)`,
+      );
     const last = prompt.messages.at(-1);
     const continuing = prompt.continueFinal && last?.role === 'assistant';
     const rendered = this.renderMessages(prompt.messages, !continuing);

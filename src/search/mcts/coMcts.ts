@@ -48,7 +48,10 @@ export interface CoMctsResult {
   /** A chain's final answer was judged correct. */
   solved: boolean;
   /** Per round: which node was expanded and what each policy's chain became. */
-  rounds: Array<{ selected: number; chains: Array<{ policy: string; steps: ScoredStep[]; added: number[]; cut: boolean; correct?: boolean; tokens?: number }> }>;
+  rounds: Array<{
+    selected: number;
+    chains: Array<{ policy: string; steps: ScoredStep[]; added: number[]; cut: boolean; correct?: boolean; tokens?: number }>;
+  }>;
 }
 
 export interface CoMctsHooks {
@@ -62,7 +65,13 @@ export interface CoMctsHooks {
  * answer, add what survives, backpropagate, and stop at a correct answer or when the budget is spent (without a
  * ground truth, always the budget; the best leaf by value wins).
  */
-export async function coMcts(rootText: string, policies: readonly Policy[], judge: ChainJudge, options: CoMctsOptions, hooks: CoMctsHooks = {}): Promise<CoMctsResult> {
+export async function coMcts(
+  rootText: string,
+  policies: readonly Policy[],
+  judge: ChainJudge,
+  options: CoMctsOptions,
+  hooks: CoMctsHooks = {},
+): Promise<CoMctsResult> {
   if (policies.length === 0) throw new Error('the search needs at least one policy');
   const tree = new SearchTree(rootText);
   const random = seededRandom(options.seed);
@@ -94,7 +103,8 @@ export async function coMcts(rootText: string, policies: readonly Policy[], judg
       if (continuation.finished && judged.correct === false && lastStep) lastStep.score = Math.min(lastStep.score, options.threshold - 1);
       const correct = continuation.finished && judged.correct === true;
       // Error positioning applies when no chain of the round is correct; a correct chain is kept whole.
-      const { kept, cut } = solved && correct ? { kept: steps, cut: false } : pruneChain(steps, options.threshold, options.firstStepIsImageDescription && selected === 0);
+      const { kept, cut } =
+        solved && correct ? { kept: steps, cut: false } : pruneChain(steps, options.threshold, options.firstStepIsImageDescription && selected === 0);
       const ending = !cut && continuation.finished ? (judged.correct === undefined ? {} : { correct: judged.correct }) : undefined;
       const added = kept.length > 0 ? tree.addChain(selected, kept, ending) : [];
       if (added[0] !== undefined) childRewards.push(tree.node(added[0]).value);

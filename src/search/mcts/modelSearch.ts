@@ -156,7 +156,17 @@ export async function mctsSearch(
       // The continuation runs to the end of the response, no stop at the segment's end, under the response's grammar.
       const regex = continuationRegex(structure, response, segmentIndex, written);
       const result = await backend.generate(
-        { ...request, sampling: { n: options.samples, seed, temperature: options.temperature, topP: options.topP, maxTokens: options.maxTokens, ...(regex !== undefined && { regex }) } },
+        {
+          ...request,
+          sampling: {
+            n: options.samples,
+            seed,
+            temperature: options.temperature,
+            topP: options.topP,
+            maxTokens: options.maxTokens,
+            ...(regex !== undefined && { regex }),
+          },
+        },
         signalOption,
       );
       tokensComputed += result.tokensComputed;
@@ -177,7 +187,12 @@ export async function mctsSearch(
   const checkAnswer = async (response: string, reference: string): Promise<boolean> => {
     const [first] = judges;
     if (options.answerCheck === 'judge' && first) {
-      const { verdict, calls } = await judgeAnswer(first.templates, { record, segment, prefix: '', judge: first.backend, seed: options.seed, ...signalOption }, reference, response);
+      const { verdict, calls } = await judgeAnswer(
+        first.templates,
+        { record, segment, prefix: '', judge: first.backend, seed: options.seed, ...signalOption },
+        reference,
+        response,
+      );
       judgeCalls += calls;
       if (verdict !== undefined) return verdict;
       unjudgedAnswers++;
@@ -192,7 +207,11 @@ export async function mctsSearch(
       for (const step of steps) {
         const ratings: Array<number | null> = [];
         for (const [j, entry] of judges.entries()) {
-          const verdict = await judgeStep(entry.templates, { record, segment, prefix: before, judge: entry.backend, seed: options.seed + j, ...signalOption }, step.text);
+          const verdict = await judgeStep(
+            entry.templates,
+            { record, segment, prefix: before, judge: entry.backend, seed: options.seed + j, ...signalOption },
+            step.text,
+          );
           judgeCalls += verdict.calls;
           ratings.push(verdict.rating ?? null);
         }
@@ -210,27 +229,40 @@ export async function mctsSearch(
 
   // Mulberry drops a chain whose image description is wrong: nothing after a wrong description is worth keeping.
   const firstStepIsImageDescription = segment.kind === 'section' && /^image description$/i.test(segment.label);
-  const search = await coMcts(rootPrefix, modelPolicies, judge, { iterations: options.iterations, c: options.c, threshold: options.threshold, seed: options.seed, firstStepIsImageDescription }, {
-    ...signalOption,
-    onRound: (round, tree) => {
-      for (const chain of round.chains) {
-        const written = chainText(chain.steps).length;
-        if (written > 0) tokensKept += ((chain.tokens ?? 0) * chainText(chain.added.map((id) => tree.node(id))).length) / written;
-      }
-      iterations += round.chains.length;
-      hooks.onRound?.(tree, iterations);
+  const search = await coMcts(
+    rootPrefix,
+    modelPolicies,
+    judge,
+    { iterations: options.iterations, c: options.c, threshold: options.threshold, seed: options.seed, firstStepIsImageDescription },
+    {
+      ...signalOption,
+      onRound: (round, tree) => {
+        for (const chain of round.chains) {
+          const written = chainText(chain.steps).length;
+          if (written > 0) tokensKept += ((chain.tokens ?? 0) * chainText(chain.added.map((id) => tree.node(id))).length) / written;
+        }
+        iterations += round.chains.length;
+        hooks.onRound?.(tree, iterations);
+      },
     },
-  });
+  );
   const { tree } = search;
   if (unjudged > 0) notes.push(`${unjudged} ${unjudged === 1 ? 'step' : 'steps'} got no verdict from the judge after a retry and counted as neutral`);
-  if (unjudgedAnswers > 0) notes.push(`${unjudgedAnswers} final ${unjudgedAnswers === 1 ? 'answer' : 'answers'} got no yes/no verdict after a retry and were checked by the answer rules`);
-  const ratings = tree.nodes.map((node) => (node.parent === null ? [] : (ratingsOf.get(stepKey(rootPrefix + chainText(tree.chain(node.parent)), node.text)) ?? [])));
+  if (unjudgedAnswers > 0)
+    notes.push(
+      `${unjudgedAnswers} final ${unjudgedAnswers === 1 ? 'answer' : 'answers'} got no yes/no verdict after a retry and were checked by the answer rules`,
+    );
+  const ratings = tree.nodes.map((node) =>
+    node.parent === null ? [] : (ratingsOf.get(stepKey(rootPrefix + chainText(tree.chain(node.parent)), node.text)) ?? []),
+  );
   const candidates = bestCandidates(tree, structure, rootPrefix, options.candidates);
   return {
     search,
     candidates,
     siblingPairs: siblingPairs(search, candidates[0], structure, rootPrefix, options),
-    reflections: reflectionProposals(search, options.reflectionPhrase, options.threshold).map((proposal) => reflectionOf(proposal, segment.kind, options.reflectionPhrase)),
+    reflections: reflectionProposals(search, options.reflectionPhrase, options.threshold).map((proposal) =>
+      reflectionOf(proposal, segment.kind, options.reflectionPhrase),
+    ),
     ratings,
     judgeCalls,
     notes,
@@ -267,7 +299,13 @@ function bestCandidates(tree: SearchTree, structure: Structure | null, rootPrefi
  * whose first step the judges called wrong, each against the best candidate. Deeper siblings continue a prefix
  * the record does not hold, so they give reflection proposals instead.
  */
-function siblingPairs(search: CoMctsResult, best: MctsCandidate | undefined, structure: Structure | null, rootPrefix: string, options: MctsOptions): SiblingPair[] {
+function siblingPairs(
+  search: CoMctsResult,
+  best: MctsCandidate | undefined,
+  structure: Structure | null,
+  rootPrefix: string,
+  options: MctsOptions,
+): SiblingPair[] {
   if (!best) return [];
   const pairs: SiblingPair[] = [];
   const seen = new Set<string>([best.text]);

@@ -10,7 +10,12 @@ export function parseYesNo(text: string): boolean | undefined {
 }
 
 /** Asks whether a response reaches the record's ground truth (yes / no); asks once more if the reply says neither. */
-export function judgeAnswer(templates: JudgeTemplates, context: ScoringContext, reference: string, response: string): Promise<{ verdict: boolean | undefined; calls: number }> {
+export function judgeAnswer(
+  templates: JudgeTemplates,
+  context: ScoringContext,
+  reference: string,
+  response: string,
+): Promise<{ verdict: boolean | undefined; calls: number }> {
   const prompt = templates.render('answer', { question: context.record.question ?? '', reference, response });
   return askForVerdict(context, prompt, parseYesNo, { seed: context.seed, maxTokens: 8 });
 }

@@ -14,7 +14,6 @@ export function parseVerdict(text: string): 1 | 2 | undefined {
   return distinct.size === 1 ? choices[0] : undefined;
 }
 
-
 /** The caption the reasoning judge is given as a hint: the record's CAPTION stage, when it has one. */
 function captionOf(context: ScoringContext): string {
   const caption = context.record.responses[0]?.segments.find((segment: Segment) => segment.kind === 'stage' && segment.label === 'CAPTION');
@@ -71,7 +70,10 @@ export class KnockoutJudge implements Scorer {
         first: (candidates[first] as SegmentCandidate).text,
         second: (candidates[second] as SegmentCandidate).text,
       };
-      const { verdict, calls } = await askForVerdict(context, this.templates.render(template, values), parseVerdict, { seed: context.seed + 1000 * round, maxTokens: 160 });
+      const { verdict, calls } = await askForVerdict(context, this.templates.render(template, values), parseVerdict, {
+        seed: context.seed + 1000 * round,
+        maxTokens: 160,
+      });
       judgeCalls += calls;
       let winner = verdict === undefined ? undefined : verdict === 1 ? first : second;
       if (winner === undefined) {

@@ -16,7 +16,8 @@ export class RewardScorer implements Scorer {
   async rank(candidates: readonly SegmentCandidate[], context: ScoringContext): Promise<Ranking> {
     const { groundTruth, keySteps } = context.record;
     const reward = REWARDS[this.reward];
-    if (reward.needs.includes('groundTruth') && groundTruth === null) throw new Error(`the ${this.reward} reward needs a ground truth, and this record has none`);
+    if (reward.needs.includes('groundTruth') && groundTruth === null)
+      throw new Error(`the ${this.reward} reward needs a ground truth, and this record has none`);
     const scores = candidates.map((entry) => reward.score({ output: context.prefix + entry.text, groundTruth, keySteps }));
     return { order: byScore(scores), scores, judgeCalls: 0, notes: [] };
   }

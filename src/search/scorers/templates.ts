@@ -17,8 +17,7 @@ export const DEFAULT_TEMPLATES = {
     'Question: {{ question }}\n\nReasoning so far: {{ prefix }}\n\nTwo conclusions follow. A good conclusion is consistent with the reasoning and answers the question; a refusal is never good.\n\nResponse 1: {{ first }}\n\nResponse 2: {{ second }}\n\nWhich conclusion is better? Answer in the form "Since [reason], I choose response [1/2]."',
   pairwiseStep:
     'Question: {{ question }}\n\nSolution so far: {{ prefix }}\n\nTwo candidates for the next part follow.\n\nResponse 1: {{ first }}\n\nResponse 2: {{ second }}\n\nWhich is the better next part: correct, relevant and consistent with what came before? Answer in the form "Since [reason], I choose response [1/2]."',
-  step:
-    'Question: {{ question }}\n\nSolution so far: {{ prefix }}\n\nNext step: {{ step }}\n\nIs the next step correct, neutral (neither helps nor hurts) or incorrect? Answer with one word: correct, neutral or incorrect.',
+  step: 'Question: {{ question }}\n\nSolution so far: {{ prefix }}\n\nNext step: {{ step }}\n\nIs the next step correct, neutral (neither helps nor hurts) or incorrect? Answer with one word: correct, neutral or incorrect.',
   answer:
     'Question: {{ question }}\n\nReference answer: {{ reference }}\n\nResponse: {{ response }}\n\nDoes the response reach the reference answer? Answer with one word: yes or no.',
 } as const;
