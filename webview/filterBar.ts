@@ -68,8 +68,8 @@ export class FilterBar {
     this.fill(this.format, 'All formats', counts.formats);
     this.fill(this.review, 'Any review status', counts.review);
     this.fill(this.check, 'Any check', counts.checks);
-    this.unratedLabel.lastChild!.textContent = ` Unrated (${counts.unrated})`;
-    this.alternativesLabel.lastChild!.textContent = ` Has alternatives (${counts.hasAlternatives})`;
+    if (this.unratedLabel.lastChild) this.unratedLabel.lastChild.textContent = ` Unrated (${counts.unrated})`;
+    if (this.alternativesLabel.lastChild) this.alternativesLabel.lastChild.textContent = ` Has alternatives (${counts.hasAlternatives})`;
     const total = Object.values(counts.formats).reduce((sum, count) => sum + count, 0);
     this.summary.textContent = active ? `${shown} of ${total} match` : '';
   }

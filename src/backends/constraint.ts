@@ -25,7 +25,10 @@ function trieOf(words: readonly string[]): Trie {
     let node = root;
     for (const char of word) {
       let child = node.children.get(char);
-      if (!child) node.children.set(char, (child = { children: new Map(), end: false }));
+      if (!child) {
+        child = { children: new Map(), end: false };
+        node.children.set(char, child);
+      }
       node = child;
     }
     node.end = true;

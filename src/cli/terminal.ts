@@ -3,6 +3,7 @@
  * sequence in a record could move the cursor, retitle the window or rewrite earlier lines), and the bidirectional
  * overrides that reorder what is shown.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what it finds.
 const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
 /**

@@ -160,7 +160,7 @@ ${NOTES}`;
  */
 export function commandUsage(command: CommandName): string {
   const section: string = COMMAND_USAGE[command];
-  const forms = section.replace(/^  (?=\S)/gm, '  cot-studio ');
+  const forms = section.replace(/^ {2}(?=\S)/gm, '  cot-studio ');
   const engine = section.includes('--model DIR') ? `\n\n${ENGINE_NOTE}` : '';
   return `Usage:\n${forms}${engine}\n\n${NOTES}`;
 }

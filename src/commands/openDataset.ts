@@ -34,7 +34,7 @@ function uriFromArgs(args: unknown): vscode.Uri | undefined {
 
 function activeJsonl(): vscode.Uri | undefined {
   const uri = vscode.window.activeTextEditor?.document.uri;
-  return uri && uri.path.endsWith('.jsonl') ? uri : undefined;
+  return uri?.path.endsWith('.jsonl') ? uri : undefined;
 }
 
 /** "CoT Studio: Open Dataset": the given file, the JSONL file being edited, or one picked from the workspace. */

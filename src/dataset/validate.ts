@@ -1,6 +1,6 @@
 import { type Annotations, reviewStatusSchema } from './annotations';
 import { type CheckContext, type CheckId, checkIdSchema, checkLine, type LineCheck } from './checks';
-import { type DatasetStats } from './statsSchema';
+import type { DatasetStats } from './statsSchema';
 
 export { type DatasetStats, datasetStatsSchema } from './statsSchema';
 import type { Dataset } from './dataset';
@@ -118,7 +118,7 @@ export function datasetStats(dataset: Dataset, context: CheckContext): DatasetSt
 
 /** Counts a record's annotations; null when its block is malformed. */
 function tallyAnnotations(stats: DatasetStats, record: Parameters<typeof readAnnotations>[0]): Annotations | null {
-  let annotations;
+  let annotations: Annotations;
   try {
     annotations = readAnnotations(record);
   } catch (error) {

@@ -11,7 +11,7 @@ import { atomicWrite, WriteError } from '../files/atomicWrite';
 import { BufferSource, type ByteSource, collectChunks, FileSource } from '../files/byteSource';
 import { type FileIdentity, fileIdentity } from '../files/fileIdentity';
 import { withFileLock } from '../files/fileLock';
-import { applyOperation, type OperationContext } from '../dataset/operations';
+import { applyOperation, type OperationContext, type OperationResult } from '../dataset/operations';
 import { type FormatId, formatIdSchema } from '../dataset/record';
 import type { Operation } from '../protocol';
 import { type CheckedRecords, FactTable } from './factTable';
@@ -240,7 +240,7 @@ export class DatasetDocument implements vscode.CustomDocument {
     if (line >= this.current.lineCount) throw new Error(`${this.current.fileName} has ${this.current.lineCount} lines; there is no line ${operation.line}`);
     if (this.current.recordIndexOfLine(line) === -1) throw new Error(`${this.current.fileName}:${operation.line} is blank`);
     const before = this.current.lineText(line);
-    let result;
+    let result: OperationResult;
     try {
       const phrase = vscode.workspace.getConfiguration('cotStudio', this.uri).get<string>('reflectionPhrase', DEFAULT_REFLECTION_PHRASE);
       const defaults: OperationContext = { at: new Date().toISOString(), reflectionPhrase: phrase || DEFAULT_REFLECTION_PHRASE, format: this.current.format };

@@ -187,7 +187,11 @@ export class FactTable {
       counts.formats[name] = (counts.formats[name] ?? 0) + 1;
       counts.review[REVIEWS[this.reviews[index]]]++;
       const mask = this.checks[index];
-      if (mask !== 0) CHECKS.forEach((check, bit) => mask & (1 << bit) && (counts.checks[check] = (counts.checks[check] ?? 0) + 1));
+      if (mask !== 0) {
+        CHECKS.forEach((check, bit) => {
+          if (mask & (1 << bit)) counts.checks[check] = (counts.checks[check] ?? 0) + 1;
+        });
+      }
       if (this.flags[index] & UNRATED) counts.unrated++;
       if (this.flags[index] & HAS_ALTERNATIVES) counts.hasAlternatives++;
     }

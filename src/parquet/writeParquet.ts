@@ -49,7 +49,9 @@ export async function* parquetBytes(shape: StructShape, records: AsyncIterable<S
   };
   yield take(writer);
   for await (const sized of records) {
-    fields.forEach(([key, field], index) => columns[index].push(columnValue(field.shape, Object.hasOwn(sized.record, key) ? sized.record[key] : undefined)));
+    fields.forEach(([key, field], index) => {
+      columns[index].push(columnValue(field.shape, Object.hasOwn(sized.record, key) ? sized.record[key] : undefined));
+    });
     rows++;
     bytes += sized.bytes;
     if (rows < ROW_GROUP_RECORDS && bytes < ROW_GROUP_BYTES) continue;

@@ -59,7 +59,7 @@ export function answerKey(answer: Answer): string {
 }
 
 /** The value an answer states: an option's text after its letter counts too (`B: 10` states 10). */
-function valueOf(answer: Answer): Answer | null {
+function statedValue(answer: Answer): Answer | null {
   if (answer.kind !== 'choice') return answer;
   return answer.rest === '' ? null : readValue(answer.rest.replace(DECORATION, ''));
 }
@@ -70,8 +70,8 @@ function valueOf(answer: Answer): Answer | null {
  */
 export function sameAnswer(predicted: Answer, truth: Answer): boolean {
   if (predicted.kind === 'choice' && truth.kind === 'choice') return predicted.letter === truth.letter;
-  const a = valueOf(predicted);
-  const b = valueOf(truth);
+  const a = statedValue(predicted);
+  const b = statedValue(truth);
   if (a?.kind === 'number' && b?.kind === 'number') return numbersMatch(a.number, b.number);
   return a?.kind === 'text' && b?.kind === 'text' && a.text !== '' && a.text === b.text;
 }

@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 import { ContextLengthError, refuseOversizedPrompt } from '../backends/promptLimits';
 import type { Backend } from '../backends/types';
 import { ApiError, contextLengthExceeded, sendError, sendJson } from './reply';
-import { GenerationQueue, QueueFullError } from './queue';
+import { type GenerationQueue, QueueFullError } from './queue';
 import { promptField, type ParsedRequest } from './requests';
 import { completionBody, type ResponseContext } from './responses';
 import { CompletionStream } from './stream';

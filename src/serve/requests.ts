@@ -9,7 +9,7 @@ import {
   type SamplingInput,
 } from '../protocol';
 import { TextRegex } from '../engine/decode/textRegex';
-import { ApiError, badRequest } from './reply';
+import { type ApiError, badRequest } from './reply';
 
 // Field limits are the sampling schema's own, so a request the server accepts is one the backend accepts.
 const { n, maxTokens, temperature, topP, seed, stop, ignoreEos } = samplingSchema.shape;

@@ -27,7 +27,9 @@ export class CompletionStream {
     this.started = true;
     this.res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     if (this.context.endpoint === 'chat') {
-      this.holdbacks.forEach((_, index) => this.send([{ index, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }]));
+      this.holdbacks.forEach((_, index) => {
+        this.send([{ index, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }]);
+      });
     }
   }
 

@@ -63,12 +63,17 @@ export function learnMerges(wordCounts: ReadonlyMap<string, number>, options: Tr
       changed.add(pair);
       if (delta > 0) {
         let set = wordsWithPair.get(pair);
-        if (!set) wordsWithPair.set(pair, (set = new Set()));
+        if (!set) {
+          set = new Set();
+          wordsWithPair.set(pair, set);
+        }
         set.add(index);
       }
     }
   };
-  words.forEach((word, index) => adjust(word, counts[index], index));
+  words.forEach((word, index) => {
+    adjust(word, counts[index], index);
+  });
   const heap = new PairHeap();
   for (const [pair, count] of pairCounts) heap.push(pair, count);
   changed.clear();

@@ -120,9 +120,15 @@ export function lowRankFactors(matrix: SparseRows, width: number, random: Seeded
   }
   orthonormalize(basis);
   const left = new Float32Array(matrix.rows * width);
-  basis.forEach((column, k) => column.forEach((value, i) => (left[i * width + k] = rowScale[i] > 0 ? value / rowScale[i] : 0)));
+  basis.forEach((column, k) => {
+    column.forEach((value, i) => {
+      left[i * width + k] = rowScale[i] > 0 ? value / rowScale[i] : 0;
+    });
+  });
   const right = new Float32Array(width * matrix.cols);
-  transposeTimes(weighted, basis).forEach((column, k) => right.set(column, k * matrix.cols));
+  transposeTimes(weighted, basis).forEach((column, k) => {
+    right.set(column, k * matrix.cols);
+  });
   balance(left, right);
   return { left, right, exact: false };
 }

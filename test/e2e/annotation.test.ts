@@ -67,7 +67,7 @@ describe('annotating samples from the keyboard', { timeout: 10 * 60_000 }, () =>
           const img = (
             globalThis as unknown as { document: { querySelector(s: string): { complete: boolean; naturalWidth: number } | null } }
           ).document.querySelector('.sample-image');
-          return img !== null && img.complete && img.naturalWidth > 0;
+          return img?.complete && img.naturalWidth > 0;
         },
         undefined,
         { timeout: 15_000 },

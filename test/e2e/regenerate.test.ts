@@ -287,9 +287,7 @@ describe('regenerating a stage from the sample view', { timeout: 5 * 60_000 }, (
       const where = await view.evaluate(() => {
         const { document } = globalThis as unknown as {
           document: {
-            querySelector(
-              selector: string,
-            ): {
+            querySelector(selector: string): {
               disabled?: boolean;
               getAttribute(name: string): string | null;
               closest(selector: string): { getAttribute(name: string): string | null } | null;

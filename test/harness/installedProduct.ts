@@ -7,6 +7,9 @@ import { isWorkbenchNoise, Workbench } from './workbench';
 
 const resultsDir = path.join(projectRoot, 'test-results');
 
+/** What scripts/package.mjs exports (an ES module, loaded from this CommonJS bundle with a dynamic import). */
+type PackageScript = typeof import('../../scripts/package.mjs', { with: { 'resolution-mode': 'import' }});
+
 /** The packaged VSIX installed into a fresh code-server profile, open in headless Chromium on a workspace. */
 export interface InstalledProduct {
   page: Page;
@@ -28,9 +31,7 @@ export interface InstalledProduct {
  */
 export async function startInstalledProduct(prepare: (workspace: string) => void = () => undefined): Promise<InstalledProduct> {
   const codeServer = await loadCodeServer();
-  const { packageVsix, vsixPath } = (await import(path.join(projectRoot, 'scripts', 'package.mjs'))) as typeof import('../../scripts/package.mjs', {
-    with: { 'resolution-mode': 'import' },
-  });
+  const { packageVsix, vsixPath } = (await import(path.join(projectRoot, 'scripts', 'package.mjs'))) as PackageScript;
   codeServer.ensureCodeServer();
   const vsix = fs.existsSync(vsixPath()) ? vsixPath() : packageVsix();
   const profile = codeServer.makeProfile();

@@ -41,7 +41,7 @@ function countRecords(file: string): number {
     .filter((line) => line.trim() !== '').length;
 }
 
-describe('CoT Studio in the extension host', function () {
+describe('CoT Studio in the extension host', () => {
   let scratch: string;
 
   before(() => {

@@ -159,6 +159,7 @@ describe('terminal output', () => {
     assert.equal(run.code, 1);
     assert.match(run.stdout, /escapes\.jsonl:1:.*\\u001b\]0;owned\\u0007/);
     assert.match(run.stdout, /escapes\.jsonl:2:.*found keys \\u001b\[2J/);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what must not appear.
     assert.doesNotMatch(run.stdout + run.stderr, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/, 'no control character reaches the terminal');
   });
 });

@@ -123,7 +123,9 @@ describe('drawing under a mask', () => {
     assert.equal(counts[1], 0);
     const weights = [1, 3, 2, 0.5, -1].map((value, token) => (token === 1 ? 0 : Math.exp(value)));
     const total = weights.reduce((sum, weight) => sum + weight, 0);
-    weights.forEach((weight, token) => assert.ok(Math.abs((counts[token] ?? 0) / draws - weight / total) < 0.015, `token ${token}`));
+    weights.forEach((weight, token) => {
+      assert.ok(Math.abs((counts[token] ?? 0) / draws - weight / total) < 0.015, `token ${token}`);
+    });
   });
 
   it('is greedy among the allowed tokens at temperature 0, and says when none is allowed', () => {

@@ -41,9 +41,7 @@ function run(line: string, operation: OnLine): string {
   return applyOperation(line, { ...operation, line: 1 }, context).text;
 }
 
-function record(
-  line: string,
-): JsonObject & {
+function record(line: string): JsonObject & {
   conversations: { value: string }[];
   cot_studio: JsonObject & { segments: Record<string, { rating: number | null; stale?: boolean; alternatives: { text: string }[] }> };
 } {

@@ -103,7 +103,7 @@ describe('offsets in a JSON string literal', () => {
 describe('line index on a worker thread', () => {
   it('matches the in-thread index for a file over the worker threshold', async () => {
     const line = `${JSON.stringify({ text: 'x'.repeat(1000) })}\r\n`;
-    const big = Buffer.from(line.repeat(5000) + '{"last": true}');
+    const big = Buffer.from(`${line.repeat(5000)}{"last": true}`);
     const expected = LineIndex.build(big);
     const { bytes, index } = await indexBytes(Buffer.from(big));
     assert.ok(Buffer.from(bytes).equals(big));

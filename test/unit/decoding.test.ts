@@ -122,7 +122,7 @@ function labelledCache(rows: number, length: number): KvCache {
 }
 
 const positions = (kv: KvCache, row: number) => {
-  const [, heads, length, headDim] = kv.layers[0]?.key.dims as number[];
+  const [, heads, length, headDim] = (kv.layers[0]?.key.dims ?? []) as number[];
   const data = kv.layers[0]?.key.data as Float32Array;
   const per = (heads as number) * (length as number) * (headDim as number);
   return Array.from({ length: length as number }, (_, t) => data[row * per + t * (headDim as number)]);

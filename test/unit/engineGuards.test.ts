@@ -176,7 +176,7 @@ describe('a chat template that never finishes, from the command line', () => {
     assert.equal(run.code, 1);
     assert.match(
       run.stderr,
-      new RegExp(`the engine did not answer within 2 s while rendering the chat template of ${escape(path.join(looping, 'tokenizer_config.json'))}`),
+      new RegExp(`the engine did not answer within 2 s while rendering the chat template of ${escapeRegex(path.join(looping, 'tokenizer_config.json'))}`),
     );
   });
 
@@ -215,6 +215,6 @@ describe('a chat template that never finishes, from the command line', () => {
   });
 });
 
-function escape(text: string): string {
+function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -249,7 +249,9 @@ describe('export of every fixture in every format', () => {
           expected.map((refusal) => refusal.line),
           JSON.stringify(result.refusals),
         );
-        result.refusals.forEach((refusal, index) => assert.match(refusal.reason, expected[index].reason));
+        result.refusals.forEach((refusal, index) => {
+          assert.match(refusal.reason, expected[index].reason);
+        });
 
         const lines = readLines(outputPath);
         assert.equal(lines.length, result.written);

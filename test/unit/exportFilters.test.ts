@@ -241,7 +241,7 @@ describe('cot-studio export filters', () => {
   fs.copyFileSync(path.join(datasetsDir, 'images', 'shapes.png'), path.join(scratch, 'images', 'shapes.png'));
   fs.writeFileSync(
     dataset,
-    [
+    `${[
       chat('How many?', think('3 + 2 + 4 = 9, counting every shape once. Wait, did I miss one? No.', '9'), '9'),
       chat('How many?', think('Nine shapes in all, as 3 + 2 + 4 = 9 after counting each kind of shape separately.', '9'), '9'),
       chat('How many?', think('Eight.', '8'), '9'),
@@ -249,7 +249,7 @@ describe('cot-studio export filters', () => {
       chat('Describe.', 'one two three four five six seven eight nine ten eleven twelve thirteen'),
     ]
       .map((record) => JSON.stringify(record))
-      .join('\n') + '\n',
+      .join('\n')}\n`,
   );
 
   it('applies --cut-reflections, --max-words and --shortest-correct and says what each did', async () => {

@@ -106,8 +106,8 @@ describe('images an export cannot find or may not read', () => {
     fs.writeFileSync(path.join(datasetDir, 'images', 'text.png'), 'not an image\n');
     const outside = path.join(folder('elsewhere'), 'secret.png');
     fs.writeFileSync(outside, PNG);
-    const escape = path.relative(datasetDir, outside);
-    const records = [llavaCot('images/good.png'), llavaCot('images/missing.png'), llavaCot('images/text.png'), llavaCot(escape), llavaCot(outside)];
+    const escaping = path.relative(datasetDir, outside);
+    const records = [llavaCot('images/good.png'), llavaCot('images/missing.png'), llavaCot('images/text.png'), llavaCot(escaping), llavaCot(outside)];
     const inputs = records.map((record, index) => input(record, index + 1));
     for (const format of WITH_IMAGES) {
       const outputDir = folder('out');
@@ -119,7 +119,7 @@ describe('images an export cannot find or may not read', () => {
         [
           { line: 2, reason: `${inline}image not found: images/missing.png` },
           { line: 3, reason: `${inline}images/text.png is not an image (its bytes are not PNG, JPEG, GIF, WebP, BMP or TIFF)` },
-          { line: 4, reason: `${inline}${escape} is outside the dataset folder and the cotStudio.imageRoots folders` },
+          { line: 4, reason: `${inline}${escaping} is outside the dataset folder and the cotStudio.imageRoots folders` },
           { line: 5, reason: `${inline}${outside} is outside the dataset folder and the cotStudio.imageRoots folders` },
         ],
         format,

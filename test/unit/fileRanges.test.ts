@@ -30,7 +30,9 @@ describe('cutting a file into ranges of whole lines', () => {
       const pieces = rangesOf(content, count);
       assert.ok(Buffer.concat(pieces).equals(content), `${count} ranges join back into the file`);
       assert.ok(pieces.length <= count && pieces.length >= 1);
-      pieces.slice(0, -1).forEach((piece) => assert.equal(piece.at(-1), 0x0a, 'a range ends with its last line ending'));
+      pieces.slice(0, -1).forEach((piece) => {
+        assert.equal(piece.at(-1), 0x0a, 'a range ends with its last line ending');
+      });
     }
   });
 

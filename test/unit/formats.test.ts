@@ -156,15 +156,15 @@ describe('parseRecord segments', () => {
       return applyEdits(line, modify(line, segment.path, holder.slice(0, segment.span[0]) + text + holder.slice(segment.span[1]), {}));
     };
     for (const { where, line, record } of records) {
-      record.responses.forEach((response, r) =>
+      record.responses.forEach((response, r) => {
         response.segments.forEach((segment, s) => {
           const edited = parsed(JSON.parse(edit(line, segment, 'EDITED')) as JsonObject, record.format);
           const texts = edited.responses[r].segments.map((other) => other.text);
           const expected = response.segments.map((other, index) => (index === s ? 'EDITED' : other.text));
           assert.deepEqual(texts, expected, `${where} ${response.role} ${segment.label}`);
           assert.deepEqual(labels(edited, r), labels(record, r), where);
-        }),
-      );
+        });
+      });
     }
   });
 

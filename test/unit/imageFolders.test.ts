@@ -112,7 +112,7 @@ describe('the image folders every reader shares', () => {
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as { messages: Array<{ content: unknown }> });
-    const inlined = written.map(({ messages }) => (messages[0]?.content as Array<{ image_url?: { url: string } }>)[0]?.image_url?.url);
+    const inlined = written.map(({ messages }) => (messages[0]?.content as Array<{ image_url?: { url: string } }> | undefined)?.[0]?.image_url?.url);
     assert.deepEqual(
       inlined,
       folders.cases.flatMap(({ accepted }) => (accepted ? [acceptedDataUri(accepted)] : [])),

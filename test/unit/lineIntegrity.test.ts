@@ -128,7 +128,7 @@ function only(results: CheckResult[], check: string): CheckResult[] {
 
 describe('records separated by CR alone', () => {
   it('says so, with the count and the way to convert the file', () => {
-    const [result] = checkLine([record(1), record(2), record(3)].join('\r') + '\r', everywhere).results;
+    const [result] = checkLine(`${[record(1), record(2), record(3)].join('\r')}\r`, everywhere).results;
     assert.equal(result.check, 'unparseable');
     assert.equal(
       result.message,

@@ -127,7 +127,7 @@ describe('local engine decoding', () => {
     const sampling = { temperature: 0.8, maxTokens: 12, ignoreEos: true, seed: 5, n: 3 };
     const first = await warm.generate({ prompt: { text: PROMPT }, sampling });
     // A follow-up that continues the prompt with the first candidate, as "regenerate the rest" does.
-    const followUp = { prompt: { text: PROMPT + (first.candidates[0]?.text ?? '') + ' so' }, sampling };
+    const followUp = { prompt: { text: `${PROMPT + (first.candidates[0]?.text ?? '')} so` }, sampling };
     const warmResult = await warm.generate(followUp);
     const coldResult = await cold.generate(followUp);
     assert.deepEqual(
@@ -186,7 +186,9 @@ describe('local engine decoding', () => {
       { prompt: { text: '<CAPTION>' }, sampling: { n: 3, maxTokens: 40, seed: 9, stop: ['</CAPTION>'] } },
       { onToken: ({ candidate, text }) => pieces.set(candidate, (pieces.get(candidate) ?? '') + text) },
     );
-    result.candidates.forEach((candidate, i) => assert.equal(pieces.get(i) ?? '', candidate.text));
+    result.candidates.forEach((candidate, i) => {
+      assert.equal(pieces.get(i) ?? '', candidate.text);
+    });
   });
 
   it('stops between model calls when aborted and returns what it has', async () => {

@@ -71,7 +71,7 @@ describe('a VisualPRM step edit reaches the strings that repeat the step', () =>
     assert.equal(visualPrm(reflected).response, joinedSteps(visualPrm(reflected)));
     assert.match(
       visualPrm(reflected).response,
-      /so they sum to 180°\.\n\nI think I have made a mistake\. Let me rethink it\.\n\n[^]*They are corresponding angles\.\n\nm∠5/,
+      /so they sum to 180°\.\n\nI think I have made a mistake\. Let me rethink it\.\n\n[\s\S]*They are corresponding angles\.\n\nm∠5/,
     );
     const accepted = run(
       raw,
@@ -228,7 +228,7 @@ describe('the sample view of these records', () => {
 
   function samples(name: string, lines = corpusLines(name)) {
     const file = path.join(scratch, name);
-    fs.writeFileSync(file, lines.join('\n') + '\n');
+    fs.writeFileSync(file, `${lines.join('\n')}\n`);
     const document = { dataset: Dataset.fromBytes(name, fs.readFileSync(file)), checkContext: () => fileCheckContext(file, []), imageRoots: () => [scratch] };
     return lines.map((_, index) => buildSample(document, index, (image) => `webview:${image}`));
   }

@@ -30,7 +30,7 @@ function datasetFile(name: string, records: JsonObject[] | ((dir: string) => Jso
   fs.cpSync(path.join(datasetsDir, 'images'), path.join(dir, 'images'), { recursive: true });
   const file = path.join(dir, name);
   const lines = typeof records === 'function' ? records(dir) : records;
-  fs.writeFileSync(file, lines.map((record) => JSON.stringify(record)).join('\n') + '\n');
+  fs.writeFileSync(file, `${lines.map((record) => JSON.stringify(record)).join('\n')}\n`);
   return file;
 }
 

@@ -204,7 +204,9 @@ describe('test model decoder', () => {
         positions,
         step.present,
       );
-      rows.forEach((_, r) => batched[r]?.push(...(step.logits[r] as Float32Array[])));
+      rows.forEach((_, r) => {
+        batched[r]?.push(...(step.logits[r] as Float32Array[]));
+      });
     }
     for (const [r, row] of rows.entries()) {
       const alone = await fullPass(session, 'gqa', [...row, ...(continuations[r] as number[])]);
@@ -221,15 +223,17 @@ describe('test model decoder', () => {
       Object.fromEntries(list.map((meta) => [meta.name, meta.isTensor ? meta.type : 'none']));
     const inputs = types(half.inputMetadata);
     const outputs = types(half.outputMetadata);
-    assert.equal(inputs['input_ids'], 'int64');
+    assert.equal(inputs.input_ids, 'int64');
     assert.equal(inputs['past_key_values.0.key'], 'float16');
     assert.equal(inputs['past_key_values.1.value'], 'float16');
-    assert.equal(outputs['logits'], 'float16');
+    assert.equal(outputs.logits, 'float16');
     assert.equal(outputs['present.1.key'], 'float16');
     const expected = await fullPass(await open('gqa'), 'gqa', TOKENS);
     const actual = await fullPass(half, 'gqa-fp16', TOKENS);
     const scale = Math.max(...expected.map((row) => Math.max(...row.map(Math.abs))));
-    actual.forEach((row, t) => assert.ok(maxDifference(row, expected[t] as Float32Array) < 5e-3 * scale, `position ${t}`));
+    actual.forEach((row, t) => {
+      assert.ok(maxDifference(row, expected[t] as Float32Array) < 5e-3 * scale, `position ${t}`);
+    });
     // The cache goes through float16 in a full pass too, so cached decoding differs only by the logits' rounding.
     assertClose(await cachedPass(half, 'gqa-fp16', TOKENS), actual, 2e-3 * scale, 'fp16');
     assert.ok(
@@ -243,7 +247,9 @@ describe('test model decoder', () => {
     assert.ok(fs.statSync(path.join(onnxDir, 'model.onnx_data')).size > 100 * 1024);
     const external = await fullPass(await open('gqa-external'), 'gqa-external', TOKENS);
     const inline = await fullPass(await open('gqa'), 'gqa', TOKENS);
-    external.forEach((row, t) => assert.deepEqual(row, inline[t]));
+    external.forEach((row, t) => {
+      assert.deepEqual(row, inline[t]);
+    });
   });
 
   it('reproduces a matrix exactly through the subspace iteration when its rank fits the width', () => {

@@ -10,8 +10,7 @@ export class SseParser {
   push(text: string): string[] {
     this.buffer += text;
     const events: string[] = [];
-    let end: number;
-    while ((end = this.buffer.search(/\r\n|\r|\n/)) >= 0) {
+    for (let end = this.buffer.search(/\r\n|\r|\n/); end >= 0; end = this.buffer.search(/\r\n|\r|\n/)) {
       // A lone \r at the end may be the first half of \r\n: wait for the next piece.
       if (this.buffer[end] === '\r' && end === this.buffer.length - 1) break;
       const line = this.buffer.slice(0, end);

@@ -25,7 +25,9 @@ export function mergeStatsParts(file: string, parts: readonly StatsPart[]): Data
     addCounts(merged.ratings, stats.ratings);
     addCounts(merged.segments.byKind, stats.segments.byKind);
     merged.segments.total += stats.segments.total;
-    stats.segmentLengths.forEach((bucket, index) => (merged.segmentLengths[index].count += bucket.count));
+    stats.segmentLengths.forEach((bucket, index) => {
+      merged.segmentLengths[index].count += bucket.count;
+    });
     if (partResponses > 0) {
       min = responses === 0 ? stats.segments.perResponse.min : Math.min(min, stats.segments.perResponse.min);
       max = Math.max(max, stats.segments.perResponse.max);
