@@ -1,10 +1,11 @@
 // @ts-check
-// `npm test [-- unit|host|e2e ...]`: builds, packages the VSIX when the E2E tier runs, then runs every
-// chosen tier in one node test runner so the run ends with a single summary.
+// `npm test [-- unit|host|e2e ...]`: lints (formatting, lint rules, layers), builds, packages the VSIX when the
+// E2E tier runs, then runs every chosen tier in one node test runner so the run ends with a single summary.
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ensureCodeServer, projectRoot } from './code-server.mjs';
+import { lint } from './lint.mjs';
 import { packageVsix } from './package.mjs';
 
 const TIERS = /** @type {const} */ (['unit', 'host', 'e2e']);
@@ -29,6 +30,7 @@ function testFiles(dir) {
 
 const tsc = path.join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc');
 try {
+  lint();
   for (const project of ['.', 'webview']) execFileSync(process.execPath, [tsc, '--noEmit', '-p', project], { cwd: projectRoot, stdio: 'inherit' });
   execFileSync(process.execPath, ['esbuild.js', '--production', '--tests'], { cwd: projectRoot, stdio: 'inherit' });
   if (tiers.includes('host') || tiers.includes('e2e')) ensureCodeServer();

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { readEngineStatus } from '../engine/status';
-import { formatEngineStatus } from '../modelStatus/format';
+import { formatEngineStatus } from '../engineClient/statusReport';
 import { printOut } from './terminal';
 
 /** `cot-studio status [--json]`: the execution providers that work on this machine. */

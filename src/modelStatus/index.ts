@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { EngineClient } from '../engineClient';
 import type { GenerationService } from '../generation';
 import type { EngineStatus, LoadedModel } from '../protocol';
-import { formatEngineStatus, formatLoadedModel, modelSummary, type ProviderPreference } from './format';
+import { formatEngineStatus, formatLoadedModel, modelSummary, type ProviderPreference } from '../engineClient/statusReport';
 
 export interface ModelStatusReport {
   status: EngineStatus;

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { chooseProvider, formatEngineStatus } from '../../src/modelStatus/format';
+import { chooseProvider, formatEngineStatus } from '../../src/engineClient/statusReport';
 import type { EngineStatus } from '../../src/protocol';
 
 const status: EngineStatus = {

@@ -1,0 +1,44 @@
+// The layers `npm run lint` keeps: a core free of `vscode` that the CLI reuses, the extension host above it,
+// and a webview that knows only the protocol. A broken rule fails `npm test` with the rule's name.
+const HOST = '^src/(commands|editor|generation|modelStatus|overview|statusBar|validation)/|^src/extension\\.ts$';
+const CORE = '^src/(backends|bench|cli|dataset|engine|engineClient|export|files|onnx|parquet|preferencePairs|protocol|random|rewards|search|serve|testModel)/';
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'core-without-vscode',
+      comment: 'The core runs in the CLI and the engine process, where there is no vscode module: only the extension host imports it.',
+      severity: 'error',
+      from: { path: CORE },
+      to: { path: '^vscode$' },
+    },
+    {
+      name: 'core-below-host',
+      comment: 'The core does not reach up into the extension host (commands, editor, generation service, views).',
+      severity: 'error',
+      from: { path: CORE },
+      to: { path: HOST },
+    },
+    {
+      name: 'webview-speaks-protocol',
+      comment: 'The webview imports from src/ only the protocol and the pure schemas it names, never host or engine code.',
+      severity: 'error',
+      from: { path: '^webview/' },
+      to: { path: '^src/', pathNot: '^src/protocol/|^src/dataset/filterSchema\\.ts$' },
+    },
+    {
+      name: 'host-without-webview',
+      comment: 'The host talks to the webview through messages, not imports.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { path: '^webview/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    exclude: { path: '^(out|dist|node_modules)/' },
+  },
+};
