@@ -21,6 +21,13 @@ module.exports = {
       to: { path: HOST },
     },
     {
+      name: 'dataset-below-protocol',
+      comment: 'The dataset model defines its own schemas (operations, record summaries); the protocol carries them, not the reverse.',
+      severity: 'error',
+      from: { path: '^src/dataset/' },
+      to: { path: '^src/protocol/' },
+    },
+    {
       name: 'webview-speaks-protocol',
       comment: 'The webview imports from src/ only the protocol and the pure schemas it names, never host or engine code.',
       severity: 'error',

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import type { RecordSummary } from '../protocol';
+import type { RecordSummary } from './recordSummarySchema';
 import { BufferSource, type ByteSource, type CopyPiece, copyPieces, FileSource } from '../files/byteSource';
 import { indexBytes, indexFile, indexInto, type IndexOptions } from './indexWorker';
 import { LineIndex, type ScanStart } from './lineIndex';

@@ -1,4 +1,4 @@
-import type { Operation, Version } from '../protocol/operations';
+import type { Operation, Version } from './operationSchema';
 import { type Annotations, HISTORY_LIMIT, type PreferencePair, type SegmentAnnotation } from './annotations';
 import { type NumberedAlternative, segmentAlternatives } from './alternatives';
 import { parseRecord } from './formats';

@@ -1,4 +1,4 @@
-import type { RecordSummary } from '../protocol';
+import type { RecordSummary } from './recordSummarySchema';
 import { segmentKey, segmentRating } from './annotations';
 import { parseRecord } from './formats';
 import type { FormatId } from './record';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Backend } from '../backends/types';
 import type { Provenance } from '../dataset/annotations';
-import type { Operation } from '../protocol/operations';
+import type { Operation } from '../dataset/operationSchema';
 import type { BeamOptions, BeamResult, BeamStage } from './beam';
 import type { MctsOptions, MctsReflection, MctsSearchResult, SiblingPair } from './mcts/modelSearch';
 import type { SearchTree } from './mcts/tree';

@@ -11,7 +11,7 @@ import { checkLine } from '../../src/dataset/checks';
 import { applyOperation } from '../../src/dataset/operations';
 import type { JsonObject } from '../../src/dataset/record';
 import { exportOptionsSchema, exportRecord, readExportInput, type ExportFormat, type ExportOptions } from '../../src/export';
-import type { Operation } from '../../src/protocol/operations';
+import type { Operation } from '../../src/dataset/operationSchema';
 import { fixturesDir } from '../harness/fixtures';
 import { PNG_BASE64 } from '../harness/imageFolders';
 

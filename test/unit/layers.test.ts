@@ -31,6 +31,8 @@ describe('the layer rules', () => {
       'src/editor/panel.ts': "import { view } from '../../webview/main';\nexport const open = view;\n",
       'webview/main.ts': "import { engine } from '../src/engine/session';\nexport const view = engine;\n",
       'src/engine/session.ts': 'export const engine = 1;\n',
+      'src/dataset/summary.ts': "import { message } from '../protocol/messages';\nexport const summary = message;\n",
+      'src/protocol/messages.ts': 'export const message = 1;\n',
     });
     assert.notEqual(status, 0, output);
     for (const [rule, from] of [
@@ -38,6 +40,7 @@ describe('the layer rules', () => {
       ['core-below-host', 'src/search/beam.ts → src/editor/panel.ts'],
       ['host-without-webview', 'src/editor/panel.ts → webview/main.ts'],
       ['webview-speaks-protocol', 'webview/main.ts → src/engine/session.ts'],
+      ['dataset-below-protocol', 'src/dataset/summary.ts → src/protocol/messages.ts'],
     ]) {
       assert.match(output, new RegExp(`error ${rule}: ${from}`), `${rule} in:\n${output}`);
     }

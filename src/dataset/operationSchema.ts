@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { preferencePairSchema, provenanceSchema, ratingSchema, reviewStatusSchema, sideSchema } from '../dataset/annotations';
+import { preferencePairSchema, provenanceSchema, ratingSchema, reviewStatusSchema, sideSchema } from './annotations';
 
 /**
  * Arguments of the public editing commands (`cotStudio.editSegment` ...). Keybindings, tasks, tests and
