@@ -163,7 +163,7 @@ export function segmentKey(segment: number, side: Side = 'primary', turn = 0): s
  * Which annotations a response's segments use: the first response's are keyed by index, the rejected side's
  * by `rejected:INDEX`; further responses (several models' paths of a tree search) carry none.
  */
-export function annotationSide(response: Response, position: number): 'primary' | 'rejected' | null {
+export function annotationSide(response: Response, position: number): Side | null {
   return position === 0 ? 'primary' : response.role === 'rejected' ? 'rejected' : null;
 }
 

@@ -4,7 +4,7 @@
  * lines, so every format gets the same records.
  */
 import { createHash } from 'node:crypto';
-import { annotationSide, type Annotations, segmentKey } from '../dataset/annotations';
+import { annotationSide, type Annotations, type Side, segmentKey } from '../dataset/annotations';
 import type { JsonPath, ParsedRecord, Response, Segment } from '../dataset/record';
 import { setValue } from '../dataset/recordEdit';
 import { answersMatch, finalAnswerLineStart, scoredResponse } from '../rewards';
@@ -141,14 +141,12 @@ async function shortestCorrectLines(inputs: ExportInputs, options: ExportOptions
   return shortest;
 }
 
-/** The annotations a cut response's segments use; none for a further search path. */
-type Side = ReturnType<typeof annotationSide>;
-
 /** One response's string with its reasoning cut; segments from `from` on changed or moved. */
 interface Cut {
   path: JsonPath;
   text: string;
-  side: Side;
+  /** The annotations a cut response's segments use; null for a further search path. */
+  side: Side | null;
   from: number;
   segments: number;
 }
@@ -173,7 +171,7 @@ function cutReflections(input: ExportInput, markers: readonly string[]): ExportI
  * closing tag or header before it, stay. What is left of the reasoning keeps the whitespace its end had
  * (LLaVA-CoT's `<REASONING> … </REASONING>` spaces, the line break before `</think>`).
  */
-function cutResponse(response: Response, side: Side, markers: readonly string[]): Cut | null {
+function cutResponse(response: Response, side: Side | null, markers: readonly string[]): Cut | null {
   const region = reasoningRegion(response);
   const at = region && firstMarker(response.text, markers, region);
   if (!region || at === null) return null;
