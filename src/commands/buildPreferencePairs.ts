@@ -5,7 +5,7 @@ import { ImageResolver } from '../dataset/images';
 import type { DatasetDocument, DatasetEditorProvider } from '../editor';
 import type { GenerationService } from '../generation';
 import { buildPairs, describeSummary, type PairSummary, pairSettingsSchema, recordLines } from '../preferencePairs';
-import { uriFromArgument } from './uri';
+import { commandArguments, datasetArgument } from './arguments';
 
 export type { PairSummary } from '../preferencePairs';
 
@@ -109,13 +109,8 @@ export function registerBuildPreferencePairsCommand(
           return undefined;
         }
       }
-      const parsed = buildPreferencePairsArgsSchema.safeParse(raw);
-      if (!parsed.success) {
-        const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'arguments'}: ${issue.message}`).join('; ');
-        throw new Error(`cotStudio.buildPreferencePairs: invalid arguments (${issues})`);
-      }
-      const document = provider.documentFor(parsed.data.uri === undefined ? undefined : uriFromArgument(parsed.data.uri));
-      return build(document, parsed.data);
+      const args = commandArguments('cotStudio.buildPreferencePairs', buildPreferencePairsArgsSchema, raw);
+      return build(datasetArgument(provider, args.uri), args);
     }),
   );
 }

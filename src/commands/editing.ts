@@ -4,7 +4,7 @@ import { readRecordState, type RecordState } from '../dataset/operations';
 import { annotatedReplies, replyKey, resolveReply } from '../dataset/replies';
 import type { DatasetDocument, DatasetEditorProvider, SegmentFocus } from '../editor';
 import { type Operation, type OperationKind, operationSchema } from '../protocol';
-import { uriFromArgument } from './uri';
+import { commandArguments, datasetArgument } from './arguments';
 
 /** Command id of each editing operation; the argument object of each is its operation schema minus `kind`. */
 export const OPERATION_COMMANDS: Record<OperationKind, string> = {
@@ -163,13 +163,8 @@ async function runOperation(kind: OperationKind, provider: DatasetEditorProvider
       return undefined;
     }
   }
-  const parsed = operationSchema.safeParse({ ...(typeof args === 'object' && args !== null ? args : {}), kind });
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'arguments'}: ${issue.message}`).join('; ');
-    throw new Error(`${OPERATION_COMMANDS[kind]}: invalid arguments (${issues})`);
-  }
-  const operation = parsed.data;
-  const document = provider.documentFor(operation.uri === undefined ? undefined : uriFromArgument(operation.uri));
+  const operation = commandArguments(OPERATION_COMMANDS[kind], operationSchema, { ...(typeof args === 'object' && args !== null ? args : {}), kind });
+  const document = datasetArgument(provider, operation.uri);
   const label = document.applyOperation(operation);
   return label === undefined ? undefined : { label };
 }

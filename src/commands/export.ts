@@ -15,7 +15,7 @@ import {
   type ExportOptions,
   type ExportResult,
 } from '../export';
-import { uriFromArgument } from './uri';
+import { commandArguments, datasetArgument } from './arguments';
 
 const exportArgsSchema = z
   .object({
@@ -128,14 +128,9 @@ export function registerExportCommand(context: vscode.ExtensionContext, provider
         if (!args) return undefined;
         args.uri = document.uri.toString();
       } else {
-        const parsed = exportArgsSchema.safeParse(raw);
-        if (!parsed.success) {
-          const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'arguments'}: ${issue.message}`).join('; ');
-          throw new Error(`cotStudio.export: invalid arguments (${issues})`);
-        }
-        args = parsed.data;
+        args = commandArguments('cotStudio.export', exportArgsSchema, raw);
       }
-      const document = provider.documentFor(args.uri === undefined ? undefined : uriFromArgument(args.uri));
+      const document = datasetArgument(provider, args.uri);
       const folder = path.dirname(document.uri.fsPath);
       const output = path.resolve(folder, args.output);
       const imagesDir = args.imagesDir === undefined ? undefined : path.resolve(folder, args.imagesDir);

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { z } from 'zod';
 import type { DatasetDocument, DatasetEditorProvider } from '../editor';
-import { uriFromArgument } from './uri';
+import { datasetArgument } from './arguments';
 
 const goToArgsSchema = z.object({ uri: z.string().optional(), line: z.number().int().min(1).optional() }).strict();
 
@@ -34,7 +34,7 @@ function parseArgs(command: string, args: unknown): z.infer<typeof goToArgsSchem
  */
 async function move(provider: DatasetEditorProvider, command: string, step: number, args: unknown): Promise<number> {
   const { uri, line } = parseArgs(command, args);
-  const document = provider.documentFor(uri === undefined ? undefined : uriFromArgument(uri));
+  const document = datasetArgument(provider, uri);
   const from = line !== undefined ? await recordIndexAtOrAfter(document, line) : provider.selectionOf(document);
   const wanted = from + step;
   while (wanted >= document.dataset.recordCount && document.dataset.indexing) {

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { z } from 'zod';
 import { DATASET_VIEW_TYPE } from '../editor';
-import { uriFromArgument } from './uri';
+import { uriFromArgument } from './arguments';
 
 /** `{uri?}` from a keybinding, task or test; the explorer passes a Uri instead. */
 const openDatasetArgsSchema = z.object({ uri: z.string().optional() }).strict();

@@ -26,7 +26,7 @@ import {
 import { withModelImages } from '../search/segmentPrompt';
 import { resolveReply } from '../dataset/replies';
 import { JudgeTemplates, makeScorer, rankingSchema, type TemplateOverrides, templateOverridesSchema } from '../search/scorers';
-import { uriFromArgument } from './uri';
+import { commandArguments, datasetArgument } from './arguments';
 
 export type { RegenerateResult } from '../search/regeneration';
 
@@ -294,13 +294,8 @@ export function registerRegenerateCommand(
   context.subscriptions.push(
     vscode.commands.registerCommand('cotStudio.regenerateSegment', async (args?: unknown): Promise<RegenerateResult | undefined> => {
       if (args === undefined) return fromPalette('beam');
-      const parsed = regenerateArgsSchema.safeParse(args);
-      if (!parsed.success) {
-        const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'arguments'}: ${issue.message}`).join('; ');
-        throw new Error(`cotStudio.regenerateSegment: invalid arguments (${issues})`);
-      }
-      const document = provider.documentFor(parsed.data.uri === undefined ? undefined : uriFromArgument(parsed.data.uri));
-      return regenerate(document, parsed.data);
+      const parsed = commandArguments('cotStudio.regenerateSegment', regenerateArgsSchema, args);
+      return regenerate(datasetArgument(provider, parsed.uri), parsed);
     }),
     /** The palette's tree search: `cotStudio.regenerateSegment` with `method: "mcts"` on the focused segment. */
     vscode.commands.registerCommand('cotStudio.treeSearchSegment', () => fromPalette('mcts')),
@@ -312,7 +307,7 @@ export function registerRegenerateCommand(
       if (!parsed.success) throw new Error(`cotStudio.cancelRegeneration: expected {uri?: string}, got ${JSON.stringify(args)}`);
       // With nothing running there is nothing to cancel, whether or not a dataset is open.
       if (running.size === 0) return;
-      const document = provider.documentFor(parsed.data.uri === undefined ? undefined : uriFromArgument(parsed.data.uri));
+      const document = datasetArgument(provider, parsed.data.uri);
       running.get(document.uri.toString())?.abort();
     }),
   );

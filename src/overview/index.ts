@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { z } from 'zod';
-import { uriFromArgument } from '../commands/uri';
+import { datasetArgument } from '../commands/arguments';
 import type { DatasetEditorProvider } from '../editor';
 import { renderWebviewHtml } from '../editor/webviewHtml';
 import { overviewRequestSchema } from '../protocol';
@@ -16,7 +16,7 @@ export function registerOverview(context: vscode.ExtensionContext, provider: Dat
     vscode.commands.registerCommand('cotStudio.datasetOverview', (args?: unknown) => {
       const parsed = argsSchema.safeParse(args ?? {});
       if (!parsed.success) throw new Error(`cotStudio.datasetOverview: expected {uri?: string}, got ${JSON.stringify(args)}`);
-      const document = provider.documentFor(parsed.data.uri === undefined ? undefined : uriFromArgument(parsed.data.uri));
+      const document = datasetArgument(provider, parsed.data.uri);
       const panel = vscode.window.createWebviewPanel('cotStudio.overview', `Overview: ${document.dataset.fileName}`, vscode.ViewColumn.Beside, {
         enableScripts: true,
         localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist'), vscode.Uri.joinPath(context.extensionUri, 'media')],

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { z } from 'zod';
 import type { CheckResult } from '../dataset/checks';
 import { checkDatasetLine } from '../dataset/validate';
-import { uriFromArgument } from '../commands/uri';
+import { datasetArgument } from '../commands/arguments';
 import type { DatasetDocument, DatasetEditorProvider } from '../editor';
 import type { CheckedRecords } from '../editor/factTable';
 
@@ -117,7 +117,7 @@ export function registerValidation(context: vscode.ExtensionContext, provider: D
     vscode.commands.registerCommand('cotStudio.validateDataset', async (args?: unknown): Promise<ValidationSummary | undefined> => {
       const parsed = validateArgsSchema.safeParse(args ?? {});
       if (!parsed.success) throw new Error(`cotStudio.validateDataset: expected {uri?: string}, got ${JSON.stringify(args)}`);
-      const document = provider.documentFor(parsed.data.uri === undefined ? undefined : uriFromArgument(parsed.data.uri));
+      const document = datasetArgument(provider, parsed.data.uri);
       const summary = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Checking ${document.dataset.fileName}`, cancellable: true },
         (progress, token) => validation.validate(document, token, progress),
