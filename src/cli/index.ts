@@ -16,6 +16,7 @@ import { TargetError } from '../files/writeTarget';
 import { type CommandName, commandUsage, USAGE, UsageError } from './usage';
 import { validate } from './validate';
 import { exitAfterOutput, printErr, printOut } from './terminal';
+import { errorMessage } from '../errors/message';
 
 const COMMANDS: Record<CommandName, (args: string[]) => Promise<number>> = {
   validate,
@@ -65,7 +66,7 @@ main(process.argv.slice(2)).then(
       error instanceof UsageError ||
       error instanceof TargetError ||
       (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'));
-    printErr(`cot-studio: ${error instanceof Error ? error.message : String(error)}\n`);
+    printErr(`cot-studio: ${errorMessage(error)}\n`);
     if (usage) printErr(`Run 'cot-studio --help' for usage.\n`);
     exitAfterOutput(usage ? 2 : 1);
   },

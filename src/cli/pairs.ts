@@ -12,6 +12,7 @@ import { checkContext, datasetOptions, imageRootsOption, openDatasetFile } from 
 import { numberOption, parseOptions } from './modelOptions';
 import { UsageError } from './usage';
 import { printErr, printOut } from './terminal';
+import { errorMessage } from '../errors/message';
 
 /** The formats the pairs are written in: MPO's own (with meta.json) and TRL's for DPO trainers. */
 const pairFormatSchema = exportFormatSchema.extract(['mmpr', 'trl-dpo']);
@@ -109,7 +110,7 @@ export async function pairs(args: string[]): Promise<number> {
   try {
     lines = recordLines(dataset, values.lines === undefined ? undefined : listedLines(dataset, values.lines));
   } catch (error) {
-    throw error instanceof UsageError ? error : new UsageError(`--lines: ${error instanceof Error ? error.message : String(error)}`);
+    throw error instanceof UsageError ? error : new UsageError(`--lines: ${errorMessage(error)}`);
   }
   const seed = settings.seed ?? randomInt(0, 2 ** 31);
   const made: Array<{ line: number; pairs: MadePair[] }> = [];

@@ -9,6 +9,7 @@ import { lineSeed } from '../random';
 import { failureOf, type RegenerationJob, regenerateLine } from './regenerateLine';
 import { type JournalEntry, RegenerationJournal } from './regenerationJournal';
 import { printErr, printOut } from './terminal';
+import { errorMessage } from '../errors/message';
 
 export const batchFilterSchema = z.enum(['failing', 'unreviewed', 'all']);
 export type BatchFilter = z.infer<typeof batchFilterSchema>;
@@ -92,7 +93,7 @@ export async function regenerateAll(run: BatchRun, job: RegenerationJob): Promis
       wasted.judgeCalls += result.judgeCalls;
       wasted.tokensComputed += result.tokensComputed;
     } catch (error) {
-      reason = error instanceof Error ? error.message : String(error);
+      reason = errorMessage(error);
     }
     failures.push({ line, reason });
     printErr(`${file}:${line}: ${reason}\n`);

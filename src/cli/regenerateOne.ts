@@ -5,6 +5,7 @@ import type { RegenerateResult } from '../search/regeneration';
 import { openDatasetFile } from './datasetFile';
 import { failureOf, type RegenerationJob, regenerateLine } from './regenerateLine';
 import { printErr, printOut } from './terminal';
+import { errorMessage } from '../errors/message';
 
 const formatScore = (score: number | undefined): string => (score === undefined ? '-' : score.toFixed(3));
 
@@ -49,7 +50,7 @@ export interface OneRecord {
 export async function regenerateOne(record: OneRecord, job: RegenerationJob): Promise<number> {
   const { file, line } = record;
   const regenerated = await regenerateLine(job, record.lineText, line, record.seed).catch((error: unknown) => {
-    printErr(`${file}:${line}: ${error instanceof Error ? error.message : String(error)}\n`);
+    printErr(`${file}:${line}: ${errorMessage(error)}\n`);
     return undefined;
   });
   if (!regenerated) return 1;

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { keyStepsJsonSchema, REWARDS, type RewardInput, rewardNameSchema } from '../rewards';
 import { UsageError } from './usage';
 import { printOut } from './terminal';
+import { errorMessage } from '../errors/message';
 
 /** Float noise off (`0.7500000000000001` prints `0.75`), every meaningful digit kept. */
 const SIGNIFICANT_DIGITS = 12;
@@ -11,7 +12,7 @@ function readKeySteps(json: string): string[][] {
   try {
     value = JSON.parse(json);
   } catch (error) {
-    throw new UsageError(`--key-steps: not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+    throw new UsageError(`--key-steps: not valid JSON: ${errorMessage(error)}`);
   }
   const parsed = keyStepsJsonSchema.safeParse(value);
   if (!parsed.success) throw new UsageError('--key-steps: expected {"Steps": [...]} or a list, each step a string or a list of alternative strings');

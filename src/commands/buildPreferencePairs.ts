@@ -6,6 +6,7 @@ import type { DatasetDocument, DatasetEditorProvider } from '../editor';
 import type { GenerationService } from '../generation';
 import { buildPairs, describeSummary, type PairSummary, pairSettingsSchema, recordLines } from '../preferencePairs';
 import { commandArguments, datasetArgument } from './arguments';
+import { errorMessage } from '../errors/message';
 
 export type { PairSummary } from '../preferencePairs';
 
@@ -105,7 +106,7 @@ export function registerBuildPreferencePairsCommand(
           else void vscode.window.showInformationMessage(message);
           return summary;
         } catch (error) {
-          void vscode.window.showErrorMessage(`CoT Studio: ${error instanceof Error ? error.message : String(error)}`);
+          void vscode.window.showErrorMessage(`CoT Studio: ${errorMessage(error)}`);
           return undefined;
         }
       }

@@ -5,6 +5,7 @@ import { annotatedReplies, replyKey, resolveReply } from '../dataset/replies';
 import type { DatasetDocument, DatasetEditorProvider, SegmentFocus } from '../editor';
 import { type Operation, type OperationKind, operationSchema } from '../protocol';
 import { commandArguments, datasetArgument } from './arguments';
+import { errorMessage } from '../errors/message';
 
 /** Command id of each editing operation; the argument object of each is its operation schema minus `kind`. */
 export const OPERATION_COMMANDS: Record<OperationKind, string> = {
@@ -159,7 +160,7 @@ async function runOperation(kind: OperationKind, provider: DatasetEditorProvider
       const label = document.applyOperation(operation);
       return label === undefined ? undefined : { label };
     } catch (error) {
-      if (!(error instanceof Cancelled)) void vscode.window.showErrorMessage(error instanceof Error ? error.message : String(error));
+      if (!(error instanceof Cancelled)) void vscode.window.showErrorMessage(errorMessage(error));
       return undefined;
     }
   }

@@ -7,6 +7,7 @@ import { registerExportCommand } from './export';
 import { registerNavigationCommands } from './navigation';
 import { openDataset } from './openDataset';
 import { openSampleDataset } from './sampleDataset';
+import { errorMessage } from '../errors/message';
 
 export function registerCommands(
   context: vscode.ExtensionContext,
@@ -19,7 +20,7 @@ export function registerCommands(
       try {
         await openDataset(args);
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = errorMessage(error);
         log.error(message);
         void vscode.window.showErrorMessage(message);
       }
@@ -30,7 +31,7 @@ export function registerCommands(
       try {
         return (await openSampleDataset(context)).toString();
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = errorMessage(error);
         log.error(message);
         void vscode.window.showErrorMessage(`CoT Studio: ${message}`);
         return undefined;

@@ -27,6 +27,7 @@ import { withModelImages } from '../search/segmentPrompt';
 import { resolveReply } from '../dataset/replies';
 import { JudgeTemplates, makeScorer, rankingSchema, type TemplateOverrides, templateOverridesSchema } from '../search/scorers';
 import { commandArguments, datasetArgument } from './arguments';
+import { errorMessage } from '../errors/message';
 
 export type { RegenerateResult } from '../search/regeneration';
 
@@ -99,7 +100,7 @@ export function registerRegenerateCommand(
       try {
         parsed = withModelImages(record, (images) => resolver.forModel(images));
       } catch (error) {
-        throw new Error(`${document.dataset.fileName}:${args.line}: ${error instanceof Error ? error.message : String(error)}`);
+        throw new Error(`${document.dataset.fileName}:${args.line}: ${errorMessage(error)}`);
       }
       const seed = args.seed ?? randomInt(0, 2 ** 31);
       const options = {
@@ -174,7 +175,7 @@ export function registerRegenerateCommand(
       if (controller.signal.aborted) post({ segment: current, state: 'cancelled', candidates: [], final: true });
       return regenerateResult(result, seed, parameters(), new Date().toISOString());
     } catch (error) {
-      post({ segment: current, state: 'failed', candidates: [], final: true, message: error instanceof Error ? error.message : String(error) });
+      post({ segment: current, state: 'failed', candidates: [], final: true, message: errorMessage(error) });
       throw error;
     } finally {
       running.delete(key);
@@ -286,7 +287,7 @@ export function registerRegenerateCommand(
       if (model !== undefined) throw new Error(`the path of ${model} is a search result to rate and edit; regenerate the record's first path`);
       return await regenerate(document, regenerateArgsSchema.parse({ line, ...at, method }));
     } catch (error) {
-      void vscode.window.showErrorMessage(`CoT Studio: ${error instanceof Error ? error.message : String(error)}`);
+      void vscode.window.showErrorMessage(`CoT Studio: ${errorMessage(error)}`);
       return undefined;
     }
   }

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describeFileError, errorCode } from '../files/fileErrors';
+import { errorMessage } from '../errors/message';
 
 /** Where an image may be read from, or why it may not. */
 export type LocatedImage = { file: string } | { inline: string } | { problem: string };
@@ -38,7 +39,7 @@ function sniffImage(imagePath: string, read: () => Buffer): { mime: string; byte
   try {
     bytes = read();
   } catch (error) {
-    return { problem: `cannot read image ${imagePath}: ${error instanceof Error ? error.message : String(error)}` };
+    return { problem: `cannot read image ${imagePath}: ${errorMessage(error)}` };
   }
   const mime = imageMimeType(bytes);
   return mime === null ? { problem: `${imagePath} is not an image (its bytes are not PNG, JPEG, GIF, WebP, BMP or TIFF)` } : { mime, bytes };

@@ -4,6 +4,7 @@ import { notAnObject, notJson } from './notRecord';
 import { isJsonObject, type Json, type JsonObject, type JsonPath, type ParsedRecord, type Segment } from './record';
 import { inCurrentIndices } from './segmentIndices';
 import { escapeForLiteral, rawOffset } from './stringLiteral';
+import { errorMessage } from '../errors/message';
 
 /** A record that cannot be read or changed as asked; the message names the field, `at` the place in the line when known. */
 export class RecordError extends Error {
@@ -20,7 +21,7 @@ export function readRecord(lineText: string): JsonObject {
   try {
     value = JSON.parse(lineText) as Json;
   } catch (error) {
-    const { problem, at } = notJson(lineText, error instanceof Error ? error.message : String(error));
+    const { problem, at } = notJson(lineText, errorMessage(error));
     throw new RecordError(problem, at);
   }
   if (!isJsonObject(value)) throw new RecordError(notAnObject(value));

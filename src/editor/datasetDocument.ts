@@ -15,6 +15,7 @@ import { applyOperation, type OperationContext, type OperationResult } from '../
 import { type FormatId, formatIdSchema } from '../dataset/record';
 import type { Operation } from '../protocol';
 import { type CheckedRecords, FactTable } from './factTable';
+import { errorMessage } from '../errors/message';
 
 /** What a hot-exit backup holds: only the changed lines, with the text each had on disk to check against. */
 const backupSchema = z.object({
@@ -146,7 +147,7 @@ export class DatasetDocument implements vscode.CustomDocument {
       const check = () => {
         this.diskChecks = this.diskChecks
           .then(() => this.onDiskChange())
-          .catch((error: unknown) => this.log.error(`${this.current.fileName}: ${error instanceof Error ? error.message : String(error)}`));
+          .catch((error: unknown) => this.log.error(`${this.current.fileName}: ${errorMessage(error)}`));
       };
       this.watcher.onDidChange(check);
       this.watcher.onDidCreate(check);
@@ -180,7 +181,7 @@ export class DatasetDocument implements vscode.CustomDocument {
       reported = true;
       dataset.whenIndexed().catch((error: unknown) => {
         if (this.closed || dataset !== this.current) return;
-        const message = error instanceof Error ? error.message : String(error);
+        const message = errorMessage(error);
         this.log.error(message);
         void vscode.window.showErrorMessage(`CoT Studio: ${message}`);
       });
@@ -246,7 +247,7 @@ export class DatasetDocument implements vscode.CustomDocument {
       const defaults: OperationContext = { at: new Date().toISOString(), reflectionPhrase: phrase || DEFAULT_REFLECTION_PHRASE, format: this.current.format };
       result = applyOperation(before, operation, { ...defaults, ...context });
     } catch (error) {
-      throw new Error(`${this.current.fileName}:${operation.line}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new Error(`${this.current.fileName}:${operation.line}: ${errorMessage(error)}`);
     }
     if (result.text === before) return undefined;
     this.change([{ line, before, after: result.text }], result.label);
@@ -496,7 +497,7 @@ export class DatasetDocument implements vscode.CustomDocument {
       appended = await dataset.append(next);
     } catch (error) {
       // The dataset reads from the new version already; what could not be indexed is reported as a failed scan.
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       this.log.error(message);
       void vscode.window.showErrorMessage(`CoT Studio: ${message}`);
       return true;

@@ -4,6 +4,7 @@ import { type HostMessage, type WebviewMessage, webviewMessageSchema } from '../
 import { DatasetDocument } from './datasetDocument';
 import { buildSample } from './sample';
 import { renderWebviewHtml } from './webviewHtml';
+import { errorMessage } from '../errors/message';
 
 export const DATASET_VIEW_TYPE = 'cotStudio.dataset';
 
@@ -368,7 +369,7 @@ export class DatasetEditorProvider implements vscode.CustomEditorProvider<Datase
         const args = { uri: panel.document.uri.toString(), line, segment, side, ...(turn === undefined ? {} : { turn }), rest, method };
         // Failures reach the view as a regeneration message; this only keeps them from going unhandled.
         vscode.commands.executeCommand('cotStudio.regenerateSegment', args).then(undefined, (error: unknown) => {
-          void vscode.window.showErrorMessage(`CoT Studio: ${error instanceof Error ? error.message : String(error)}`);
+          void vscode.window.showErrorMessage(`CoT Studio: ${errorMessage(error)}`);
         });
         return;
       }
@@ -379,7 +380,7 @@ export class DatasetEditorProvider implements vscode.CustomEditorProvider<Datase
         try {
           panel.document.applyOperation({ ...message.operation, uri: undefined });
         } catch (error) {
-          const text = error instanceof Error ? error.message : String(error);
+          const text = errorMessage(error);
           post({ type: 'error', message: text });
           void vscode.window.showErrorMessage(text);
         }

@@ -5,6 +5,7 @@ import { type EngineMessage, type EngineRequest, engineRequestSchema, type Loade
 import { LocalEngine } from './localEngine';
 import { modelVariantSchema } from './model/folder';
 import { readEngineStatus } from './status';
+import { errorMessage } from '../errors/message';
 
 function send(message: EngineMessage): void {
   process.send?.(message);
@@ -99,7 +100,7 @@ process.on('message', (raw: unknown) => {
       send({
         id: request.id,
         ok: false,
-        error: error instanceof Error ? error.message : String(error),
+        error: errorMessage(error),
         ...(error instanceof ContextLengthError && { code: 'context_length_exceeded' as const }),
       }),
   );

@@ -1,13 +1,14 @@
 import type * as Ort from 'onnxruntime-node';
 import type { EngineStatus, ExecutionProvider, ProviderProbe } from '../protocol';
 import { buildProbeModel, probeConstant } from './probe';
+import { errorMessage } from '../errors/message';
 
 /** The order `auto` tries providers in: fastest first, CPU always last. */
 export const PROVIDER_ORDER: readonly ExecutionProvider[] = ['cuda', 'webgpu', 'cpu'];
 
 /** onnxruntime prefixes its errors with a source location and the failed assertion; users need the reason. */
 export function providerFailureReason(name: ExecutionProvider, error: unknown): string {
-  const first = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+  const first = errorMessage(error).split('\n')[0];
   const reason = first.replace(/^.*? was false\. /, '').replace(/^\S+\.(cc|cpp|h):\d+ \S+ /, '');
   if (name === 'cuda' && /Failed to load shared library/i.test(reason)) {
     return `${reason}: the CUDA provider libraries are a separate install (see the README, "CUDA")`;

@@ -1,3 +1,5 @@
+import { errorMessage } from '../errors/message';
+
 /** What an operating-system error code means to someone whose file was not written, in a few words. */
 const REASONS: Readonly<Record<string, string>> = {
   ENOSPC: 'the disk is full',
@@ -22,5 +24,5 @@ export function describeFileError(error: unknown): string {
   const code = errorCode(error);
   const reason = code === undefined ? undefined : REASONS[code];
   if (reason !== undefined) return `${reason} (${code})`;
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }

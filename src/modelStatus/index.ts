@@ -3,6 +3,7 @@ import type { EngineClient } from '../engineClient';
 import type { GenerationService } from '../generation';
 import type { EngineStatus, LoadedModel } from '../protocol';
 import { formatEngineStatus, formatLoadedModel, modelSummary, type ProviderPreference } from '../engineClient/statusReport';
+import { errorMessage } from '../errors/message';
 
 export interface ModelStatusReport {
   status: EngineStatus;
@@ -46,7 +47,7 @@ export function registerModelStatus(context: vscode.ExtensionContext, engine: En
           engine.request('status'),
         );
       } catch (error) {
-        const message = `Could not load the inference engine: ${error instanceof Error ? error.message : String(error)}`;
+        const message = `Could not load the inference engine: ${errorMessage(error)}`;
         log.error(message);
         void vscode.window.showErrorMessage(message);
         return undefined;
@@ -65,7 +66,7 @@ export function registerModelStatus(context: vscode.ExtensionContext, engine: En
         if (model) for (const line of formatLoadedModel(model)) log.info(line);
         return { status, model };
       } catch (error) {
-        const modelError = error instanceof Error ? error.message : String(error);
+        const modelError = errorMessage(error);
         log.error(`Could not load the model: ${modelError}`);
         void vscode.window.showErrorMessage(`CoT Studio could not load the model: ${modelError}`);
         return { status, model: undefined, modelError };

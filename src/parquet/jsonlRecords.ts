@@ -4,6 +4,7 @@ import { describeJson, type Json } from '../dataset/record';
 import { describeInvalidUtf8, findInvalidUtf8 } from '../dataset/utf8';
 import { lineBlocks } from '../files/lineBlocks';
 import { isValueObject, parseJsonText, type Value, type ValueObject } from './value';
+import { errorMessage } from '../errors/message';
 
 export interface JsonlRecord {
   /** 1-based line of the file. */
@@ -47,7 +48,7 @@ function parseLine(file: string, line: number, raw: Buffer): JsonlRecord | undef
   try {
     value = parseJsonText(text);
   } catch (error) {
-    throw new RecordLineError(`${file}:${line}: not JSON: ${error instanceof Error ? error.message : String(error)}`);
+    throw new RecordLineError(`${file}:${line}: not JSON: ${errorMessage(error)}`);
   }
   if (!isValueObject(value))
     throw new RecordLineError(`${file}:${line}: a record must be a JSON object, found ${typeof value === 'bigint' ? 'a number' : describeJson(value as Json)}`);

@@ -4,6 +4,7 @@ import { compressors } from 'hyparquet-compressors';
 import { imageMimeType } from '../dataset/images';
 import { ABSENT_FIELDS_KEY } from './shape';
 import { parseJsonText, type Value, type ValueObject } from './value';
+import { errorMessage } from '../errors/message';
 
 /** Bytes stored in a Parquet row: an image (or other file) to be written out, or inlined, and referred to. */
 export interface Embedded {
@@ -42,7 +43,7 @@ export async function* readParquetRecords(file: string, sink: EmbeddedSink): Asy
   try {
     metadata = await parquetMetadataAsync(buffer);
   } catch (error) {
-    throw new ParquetReadError(`${file}: not a Parquet file this product can read (${error instanceof Error ? error.message : String(error)})`);
+    throw new ParquetReadError(`${file}: not a Parquet file this product can read (${errorMessage(error)})`);
   }
   const absent = absentFields(metadata);
   let groupStart = 0;
@@ -53,7 +54,7 @@ export async function* readParquetRecords(file: string, sink: EmbeddedSink): Asy
       // Bytes stay bytes (utf8: false) unless annotated as text: an image must not be decoded as a string.
       rows = await parquetReadObjects({ file: buffer, metadata, rowStart: groupStart, rowEnd: groupEnd, compressors, utf8: false, parsers: { jsonFromBytes } });
     } catch (error) {
-      throw new ParquetReadError(`${file}: rows ${groupStart + 1}-${groupEnd}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new ParquetReadError(`${file}: rows ${groupStart + 1}-${groupEnd}: ${errorMessage(error)}`);
     }
     for (let offset = 0; offset < rows.length; offset++) {
       const row = groupStart + offset + 1;

@@ -5,6 +5,7 @@ import type { FormatId } from '../dataset/record';
 import { lineSeed } from '../random';
 import { type MadePair, type PairJob, recordPairs } from './recordPairs';
 import { emptySummary, type PairSummary, tally } from './summary';
+import { errorMessage } from '../errors/message';
 
 /** A run over some records of a dataset. */
 export interface PairRun {
@@ -47,7 +48,7 @@ export async function buildPairs(run: PairRun): Promise<PairSummary> {
         run.onPairs(line, outcome.pairs);
       }
     } catch (error) {
-      summary.failed.push({ line, reason: error instanceof Error ? error.message : String(error) });
+      summary.failed.push({ line, reason: errorMessage(error) });
     }
     summary.records++;
     run.onRecord?.(index + 1, line, made);

@@ -7,6 +7,7 @@ import { type GenerationQueue, QueueFullError } from './queue';
 import { promptField, type ParsedRequest } from './requests';
 import { completionBody, type ResponseContext } from './responses';
 import { CompletionStream } from './stream';
+import { errorMessage } from '../errors/message';
 
 export interface GenerationContext {
   backend: Backend;
@@ -54,7 +55,7 @@ export async function serveGeneration(request: ParsedRequest, res: ServerRespons
       sendError(res, contextLengthExceeded(error.message, promptField(request.endpoint)));
       return;
     }
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     if (res.headersSent) stream?.fail(message);
     else sendError(res, new ApiError(500, message, 'internal_error'));
   } finally {

@@ -7,6 +7,7 @@ import { serveGeneration, type GenerationContext } from './generation';
 import { serveOptionsSchema, type ServeOptions, type ServeOptionsInput } from './options';
 import { GenerationQueue } from './queue';
 import { parseRequest, type Endpoint } from './requests';
+import { errorMessage } from '../errors/message';
 
 export { openBindWarning } from './exposure';
 export { SERVE_LIMIT_DEFAULTS, serveOptionsSchema, type ServeOptions, type ServeOptionsInput } from './options';
@@ -48,7 +49,7 @@ export async function startServer(input: ServeOptionsInput): Promise<RunningServ
   };
   const server = http.createServer(timeouts, (req, res) => {
     const handled = handle(req, res, options, context, started).catch((error: unknown) => {
-      sendError(res, error instanceof ApiError ? error : new ApiError(500, error instanceof Error ? error.message : String(error), 'internal_error'));
+      sendError(res, error instanceof ApiError ? error : new ApiError(500, errorMessage(error), 'internal_error'));
     });
     handling.add(handled);
     void handled.finally(() => handling.delete(handled));

@@ -10,6 +10,7 @@ import {
 } from '../protocol';
 import { TextRegex } from '../engine/decode/textRegex';
 import { type ApiError, badRequest } from './reply';
+import { errorMessage } from '../errors/message';
 
 // Field limits are the sampling schema's own, so a request the server accepts is one the backend accepts.
 const { n, maxTokens, temperature, topP, seed, stop, ignoreEos } = samplingSchema.shape;
@@ -126,7 +127,7 @@ function regexOf(parsed: { structured_outputs?: { regex?: string | undefined } |
   try {
     TextRegex.compile(regex);
   } catch (error) {
-    throw badRequest(`${field}: ${error instanceof Error ? error.message : String(error)}`, field);
+    throw badRequest(`${field}: ${errorMessage(error)}`, field);
   }
   return { regex };
 }

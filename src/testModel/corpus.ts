@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { errorMessage } from '../errors/message';
 
 /** Every string inside a JSON value, depth first. */
 function* strings(value: unknown): Generator<string> {
@@ -32,7 +33,7 @@ export function readCorpus(files: readonly string[]): string[] {
     try {
       text = fs.readFileSync(file, 'utf8');
     } catch (error) {
-      throw new Error(`cannot read corpus ${file}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new Error(`cannot read corpus ${file}: ${errorMessage(error)}`);
     }
     return file.endsWith('.jsonl') ? jsonlDocuments(text) : [text];
   });

@@ -5,6 +5,7 @@ import type { EngineRow } from './result';
 import { interleaved } from './rounds';
 import { greedyRequest, type Subject } from './subject';
 import { TransformersModel } from './transformersJs';
+import { errorMessage } from '../../errors/message';
 
 /**
  * Greedy generation of the same length from the same prompt ids by the engine and by transformers.js on the
@@ -15,7 +16,7 @@ export async function measureTransformers(subject: Subject, provider: ExecutionP
   try {
     model = await TransformersModel.load(subject.engine.folder, provider);
   } catch (error) {
-    return { skipped: `transformers.js could not load the model: ${error instanceof Error ? error.message : String(error)}` };
+    return { skipped: `transformers.js could not load the model: ${errorMessage(error)}` };
   }
   try {
     const { engine, prompt, tokens } = subject;

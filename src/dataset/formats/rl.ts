@@ -4,6 +4,7 @@ import { RecordError } from '../recordEdit';
 import { firstExchange, readChat, readTurns, systemPrompt, type Turn, turnText } from './chat';
 import { groundTruth, imagesAt, readKeySteps, recordId, recordImages, requireString } from './fields';
 import { flatMapped } from '../flatMapped';
+import { errorMessage } from '../../errors/message';
 
 /**
  * The RL formats: a problem, its image(s) and reference answer, no response to review. EasyR1's default
@@ -65,7 +66,7 @@ function messageTurns(record: JsonObject): Turn[] | null {
   try {
     decoded = JSON.parse(message) as Json;
   } catch (error) {
-    throw new RecordError(`message: ${notJson(message, error instanceof Error ? error.message : String(error)).problem}`);
+    throw new RecordError(`message: ${notJson(message, errorMessage(error)).problem}`);
   }
   if (!Array.isArray(decoded)) throw new RecordError(`message: expected a list of chat turns as JSON text, found ${describeJson(decoded)}`);
   if (decoded.length === 0) throw new RecordError('message: holds an empty list of chat turns: there is no question');

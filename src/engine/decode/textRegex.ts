@@ -1,4 +1,5 @@
 import { DFA, JS, NFA, TooManyNodesError } from 'refa';
+import { errorMessage } from '../../errors/message';
 
 /** A regular expression whose DFA needs more states than this is refused: building it would stall the engine. */
 const MAX_STATES = 20_000;
@@ -57,7 +58,7 @@ export class TextRegex {
       dfa.minimize();
     } catch (error) {
       if (error instanceof TooManyNodesError) throw new SyntaxError(`the regular expression needs more than ${MAX_STATES} states`);
-      throw new SyntaxError(`the regular expression cannot be used: ${error instanceof Error ? error.message : String(error)}`);
+      throw new SyntaxError(`the regular expression cannot be used: ${errorMessage(error)}`);
     }
     // Only states from which a final state can be reached are kept: reading into any other is a dead end.
     const nodes = [...dfa.nodes()];

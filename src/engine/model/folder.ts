@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
+import { errorMessage } from '../../errors/message';
 
 /** A model folder is unusable; the message says what was expected and what was found. */
 export class ModelFolderError extends Error {}
@@ -68,7 +69,7 @@ function readJson<T>(file: string, schema: z.ZodType<T>, what: string): T {
   try {
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new ModelFolderError(`${file}: expected ${what} as JSON, found ${error instanceof Error ? error.message : String(error)}`);
+    throw new ModelFolderError(`${file}: expected ${what} as JSON, found ${errorMessage(error)}`);
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {

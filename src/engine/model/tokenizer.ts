@@ -3,13 +3,12 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import type { ChatMessage, Prompt } from '../../protocol';
 import { type ModelFolder, ModelFolderError, type TokenizerConfig } from './folder';
 import { maxTokenBytes } from './tokenBytes';
+import { errorMessage } from '../../errors/message';
 
 const tokenText = (token: TokenizerConfig['eos_token']): string | undefined =>
   token === null || token === undefined ? undefined : typeof token === 'string' ? token : token.content;
 
 const ids = (value: number | number[] | null | undefined): number[] => (value === undefined || value === null ? [] : Array.isArray(value) ? value : [value]);
-
-const reason = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** The model's tokenizer and chat template, and the token ids that end a generation. */
 export class ModelTokenizer {
@@ -24,12 +23,12 @@ export class ModelTokenizer {
     try {
       this.tokenizer = new Tokenizer(folder.tokenizerJson, folder.tokenizerConfig);
     } catch (error) {
-      throw new ModelFolderError(`${folder.dir}/tokenizer.json: expected a tokenizer @huggingface/tokenizers can read, found: ${reason(error)}`);
+      throw new ModelFolderError(`${folder.dir}/tokenizer.json: expected a tokenizer @huggingface/tokenizers can read, found: ${errorMessage(error)}`);
     }
     try {
       this.template = folder.chatTemplate === undefined ? undefined : new Template(folder.chatTemplate.text);
     } catch (error) {
-      throw new ModelFolderError(`${folder.chatTemplate?.file}: the chat template does not parse: ${reason(error)}`);
+      throw new ModelFolderError(`${folder.chatTemplate?.file}: the chat template does not parse: ${errorMessage(error)}`);
     }
     const eosToken = tokenText(folder.tokenizerConfig.eos_token);
     const eosFromToken = eosToken === undefined ? undefined : this.tokenizer.token_to_id(eosToken);
@@ -96,7 +95,7 @@ export class ModelTokenizer {
       });
     } catch (error) {
       // raise_exception() in a template reports a bad conversation; anything else is a broken template.
-      throw new ModelFolderError(`${this.chatTemplateFile}: the chat template failed while rendering the prompt: ${reason(error)}`);
+      throw new ModelFolderError(`${this.chatTemplateFile}: the chat template failed while rendering the prompt: ${errorMessage(error)}`);
     }
   }
 }

@@ -1,5 +1,6 @@
 import { Template } from '@huggingface/jinja';
 import { z } from 'zod';
+import { errorMessage } from '../../errors/message';
 
 /**
  * Judge prompts, written as Jinja templates (the language of chat templates). Every one is a setting
@@ -40,7 +41,7 @@ export class JudgeTemplates {
       try {
         template = new Template(source);
       } catch (error) {
-        throw new Error(`the judge template '${name}' does not parse: ${error instanceof Error ? error.message : String(error)}`);
+        throw new Error(`the judge template '${name}' does not parse: ${errorMessage(error)}`);
       }
       this.parsed.set(name, template);
     }
