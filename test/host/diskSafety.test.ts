@@ -110,7 +110,8 @@ describe('a cot-studio run writing a dataset open in the editor', function () {
       fs.rmSync(lock);
       await saving;
       await until('the save to reach the disk', () => fs.readFileSync(file, 'utf8').includes('"accepted"'));
-      assert.equal(cot.openDatasets().find((dataset) => dataset.uri === uri)?.dirty, false);
+      // The document is marked clean once the save it was waiting on completes, a moment after the bytes land.
+      await until('the dataset to be clean', () => cot.openDatasets().find((dataset) => dataset.uri === uri)?.dirty === false);
     } finally {
       holder.kill();
     }
