@@ -21,6 +21,13 @@ module.exports = {
       to: { path: HOST },
     },
     {
+      name: 'cli-is-an-entry',
+      comment: 'The command line is an entry point like the extension: the parts it drives do not import it.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/cli/' },
+      to: { path: '^src/cli/' },
+    },
+    {
       name: 'dataset-below-protocol',
       comment: 'The dataset model defines its own schemas (operations, record summaries); the protocol carries them, not the reverse.',
       severity: 'error',

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { checkContext } from '../cli/datasetFile';
+import { fileCheckContext } from '../dataset/checks';
 import { DEFAULT_REFLECTION_PHRASE, Dataset, LineIndex } from '../dataset';
 import { atomicWrite } from '../files/atomicWrite';
 import { WORKER_THRESHOLD_BYTES, warmIndexWorker } from '../dataset/indexWorker';
@@ -149,7 +149,7 @@ async function measureStats(dataset: Dataset, file: string): Promise<BenchRow[]>
     withErrors = (await fileStats(file, { imageRoots: [] })).recordsWithErrors;
   });
   const bare = await medianMs(STATS_REPEATS, () => parseEveryLine(file));
-  const checks = await medianMs(STATS_REPEATS, () => datasetStats(dataset, checkContext(file, undefined, undefined)));
+  const checks = await medianMs(STATS_REPEATS, () => datasetStats(dataset, fileCheckContext(file, [])));
   const lines = recordTexts(dataset, firstIndices(dataset.recordCount));
   const parse = await medianMs(STATS_REPEATS, () => {
     for (const line of lines) JSON.parse(line);

@@ -33,6 +33,8 @@ describe('the layer rules', () => {
       'src/engine/session.ts': 'export const engine = 1;\n',
       'src/dataset/summary.ts': "import { message } from '../protocol/messages';\nexport const summary = message;\n",
       'src/protocol/messages.ts': 'export const message = 1;\n',
+      'src/bench/measure.ts': "import { options } from '../cli/datasetFile';\nexport const measure = options;\n",
+      'src/cli/datasetFile.ts': 'export const options = 1;\n',
     });
     assert.notEqual(status, 0, output);
     for (const [rule, from] of [
@@ -41,6 +43,7 @@ describe('the layer rules', () => {
       ['host-without-webview', 'src/editor/panel.ts → webview/main.ts'],
       ['webview-speaks-protocol', 'webview/main.ts → src/engine/session.ts'],
       ['dataset-below-protocol', 'src/dataset/summary.ts → src/protocol/messages.ts'],
+      ['cli-is-an-entry', 'src/bench/measure.ts → src/cli/datasetFile.ts'],
     ]) {
       assert.match(output, new RegExp(`error ${rule}: ${from}`), `${rule} in:\n${output}`);
     }
