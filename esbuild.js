@@ -27,7 +27,7 @@ const nodeDefaults = {
 /** @type {import('esbuild').BuildOptions[]} */
 const productBuilds = [
   { ...nodeDefaults, entryPoints: { extension: 'src/extension.ts' }, outdir: 'dist' },
-  { ...nodeDefaults, entryPoints: { engine: 'src/engine/index.ts' }, outdir: 'dist' },
+  { ...nodeDefaults, entryPoints: { engine: 'src/engine/main.ts' }, outdir: 'dist' },
   { ...nodeDefaults, entryPoints: { statsWorker: 'src/dataset/stats/worker.ts' }, outdir: 'dist' },
   { ...nodeDefaults, entryPoints: { cli: 'src/cli/index.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' } },
   {
