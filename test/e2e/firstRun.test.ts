@@ -99,8 +99,9 @@ describe('a first run on a fresh profile', { timeout: 6 * 60_000 }, () => {
       ['Review and rate', 'Rate the Focused Segment', /correct/i, 'Enter'],
       // The folder picker, as a quick input in a browser window.
       ['Choose a model', 'Select Local Model Folder', /./, 'Escape'],
-      ['Regenerate a stage', 'Regenerate the Focused Segment', undefined, 'Escape'],
       ['Export for training', 'Export Dataset', /Export llava_cot\.jsonl/, 'Escape'],
+      // Last: the regeneration it starts goes on in the background, and would hold up the commands after it.
+      ['Regenerate a stage', 'Regenerate the Focused Segment', undefined, 'Escape'],
     ];
     for (const [title, button, asks, answer] of steps) {
       t.diagnostic(title);
