@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readJsonBody } from './body';
+import { capConnections } from './connections';
 import { ApiError, sendError, sendJson } from './reply';
 import { serveGeneration, type GenerationContext } from './generation';
 import { serveOptionsSchema, type ServeOptions, type ServeOptionsInput } from './options';
@@ -54,7 +55,7 @@ export async function startServer(input: ServeOptionsInput): Promise<RunningServ
     handling.add(handled);
     void handled.finally(() => handling.delete(handled));
   });
-  server.maxConnections = options.maxConnections;
+  capConnections(server, options.maxConnections);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {

@@ -22,7 +22,7 @@ export const serveOptionsSchema = z
       .int()
       .min(1)
       .default(64 * 1024 * 1024),
-    /** Open connections past this are closed at once; each can hold a body of up to maxBodyBytes in memory. */
+    /** Open connections past this are closed at once (idle ones first make room); each can hold a body of up to maxBodyBytes in memory. */
     maxConnections: z.number().int().min(1).default(SERVE_LIMIT_DEFAULTS.maxConnections),
     /** Request headers must arrive within this, or the connection is answered 408 and closed. */
     headersTimeoutMs: z.number().int().min(1).default(SERVE_LIMIT_DEFAULTS.headersTimeoutMs),

@@ -79,10 +79,10 @@ describe('tree search from the palette', { timeout: 6 * 60_000 }, () => {
     await view.locator('.segment-card.focused[data-segment="2"]').waitFor();
     const tree = view.locator('.segment-card[data-segment="2"] .search-tree');
 
-    // Each run draws a seed; the bigram model needs a lucky one for a reflection proposal, and its chains often
-    // fail outright (four tries once all missed), which constrained decoding is to end.
+    // Each run draws a seed; the bigram model needs a lucky one for a reflection proposal: about 3 seeds in 10 give
+    // one on this record, and a third of the runs keep no step (the scripted judge cuts every step with a digit).
     let state = '';
-    for (let attempt = 1; attempt <= 8; attempt++) {
+    for (let attempt = 1; attempt <= 20; attempt++) {
       await workbench.runCommand('CoT Studio: Tree Search from Segment (CoMCTS)');
       await tree.locator('.search-tree-summary').waitFor({ timeout: 60_000 });
       state = await ended(view);

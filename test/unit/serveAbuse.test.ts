@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -237,6 +238,34 @@ describe('serve against abusive clients', () => {
       if (status !== 200) await sleep(20);
     }
     assert.equal(status, 200);
+  });
+
+  it('closes connections left idle after an answer to make room, so a client pooling per request is never locked out', async () => {
+    // VS Code's fetch in the extension host gives every request its own pool: each connection, answered, waits
+    // idle in a pool nothing will use again until its keep-alive runs out.
+    const capped = await serve({ maxConnections: 4 });
+    const { hostname, port } = new URL(capped.url);
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      statuses.push(
+        await new Promise<number>((resolve) => {
+          const request = http.get(
+            { host: hostname, port, path: '/v1/models', headers: { authorization: `Bearer ${KEY}` }, agent: new http.Agent({ keepAlive: true }) },
+            (response) => {
+              response.resume();
+              response.on('end', () => resolve(response.statusCode ?? 0));
+            },
+          );
+          request.on('error', () => resolve(0));
+        }),
+      );
+    }
+    assert.deepEqual(statuses, Array(12).fill(200));
+    // A connection that has not sent its request yet is not idle: it keeps its place.
+    const waiting = await RawClient.connect(capped);
+    for (let i = 0; i < 6; i++)
+      assert.equal((await (await RawClient.connect(capped)).exchange('GET', '/models', { authorization: `Bearer ${KEY}` })).status, 200);
+    assert.equal((await waiting.exchange('GET', '/models', { authorization: `Bearer ${KEY}` })).status, 200);
   });
 
   it('takes the Bearer scheme in any case, and only with the right key', async () => {
