@@ -1,11 +1,18 @@
 // The layers `npm run lint` keeps: a core free of `vscode` that the CLI reuses, the extension host above it,
 // and a webview that knows only the protocol. A broken rule fails `npm test` with the rule's name.
-const HOST = '^src/(commands|editor|generation|modelStatus|overview|statusBar|validation)/|^src/extension\\.ts$';
+const HOST = '^src/(commands|editor|generation|modelStatus|overview|regeneration|settings|statusBar|validation)/|^src/extension\\.ts$';
 const CORE = '^src/(backends|bench|cli|dataset|engine|engineClient|errors|export|files|onnx|parquet|preferencePairs|protocol|random|rewards|search|serve|testModel)/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
+    {
+      name: 'every-folder-in-a-layer',
+      comment: 'Each folder of src/ is named in HOST or CORE above, so that the rules below apply to it.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: `${HOST}|${CORE}` },
+      to: {},
+    },
     {
       name: 'core-without-vscode',
       comment: 'The core runs in the CLI and the engine process, where there is no vscode module: only the extension host imports it.',

@@ -1,13 +1,14 @@
 import * as vscode from 'vscode';
 import type { GenerateOptions } from './backends/types';
 import { registerCommands } from './commands';
-import { registerRegenerateCommand } from './commands/regenerate';
-import { registerDatasetEditor, reopenAssociatedTextEditors } from './editor';
+import { registerRegenerateCommands } from './commands/regenerate';
+import { DatasetRegistry, registerDatasetEditor, reopenAssociatedTextEditors } from './editor';
 import { EngineClient } from './engineClient';
 import { GenerationService } from './generation';
 import { registerGenerationCommands } from './generation/commands';
 import { registerModelStatus } from './modelStatus';
 import { registerOverview } from './overview';
+import { RegenerationService } from './regeneration/regenerationService';
 import type { GenerationRequest, GenerationResult } from './protocol';
 import { registerStatusBar } from './statusBar';
 import { registerValidation } from './validation';
@@ -31,24 +32,27 @@ export function activate(context: vscode.ExtensionContext): CotStudioApi {
   context.subscriptions.push({ dispose: () => engine.dispose() });
   const generation = new GenerationService(context, engine);
   context.subscriptions.push(generation);
-  const editor = registerDatasetEditor(context, log);
-  registerCommands(context, editor, generation, log);
-  registerValidation(context, editor);
-  registerStatusBar(context, editor);
-  registerOverview(context, editor);
+  const datasets = new DatasetRegistry();
+  context.subscriptions.push(datasets);
+  const regenerations = new RegenerationService(datasets, generation, log);
+  registerDatasetEditor(context, datasets, regenerations, log);
+  registerCommands(context, datasets, generation, log);
+  registerValidation(context, datasets);
+  registerStatusBar(context, datasets);
+  registerOverview(context, datasets);
   registerGenerationCommands(context, generation);
   registerModelStatus(context, engine, generation, log);
-  registerRegenerateCommand(context, editor, generation, log);
+  registerRegenerateCommands(context, datasets, regenerations);
   reopenAssociatedTextEditors().catch((error: unknown) => log.warn(`Could not reopen datasets in the dataset editor: ${String(error)}`));
   return {
     openDatasets: () =>
-      editor.openDocuments.map((document) => ({
+      datasets.openDocuments.map((document) => ({
         uri: document.uri.toString(),
         recordCount: document.dataset.recordCount,
         lineCount: document.dataset.lineCount,
         dirty: document.dataset.isChanged,
       })),
-    readLine: (uri, line) => editor.documentFor(vscode.Uri.parse(uri)).dataset.lineText(line - 1),
+    readLine: (uri, line) => datasets.documentFor(vscode.Uri.parse(uri)).dataset.lineText(line - 1),
     generate: async (request, options) => (await generation.backend()).generate(request, options),
     engineProcessId: () => engine.processId,
   };

@@ -76,6 +76,12 @@ export class SampleView {
   private renderLatex = true;
   /** The card the regeneration panel was last put in, so that it is scrolled into view only when it moves. */
   private regenerationCard: string | undefined;
+  /**
+   * What the last render of this record drew, by what it shows: a render reuses a card whose segment did not
+   * change, and a text already typeset, so a rating redraws one card and never typesets the sample again.
+   */
+  private drawn = { cards: new Map<string, HTMLElement>(), texts: new Map<string, HTMLElement[]>() };
+  private drawing = { cards: new Map<string, HTMLElement>(), texts: new Map<string, HTMLElement[]>() };
 
   constructor(private readonly options: SampleViewOptions) {
     this.element.setAttribute('aria-label', 'Sample');
@@ -96,10 +102,11 @@ export class SampleView {
   show(sample: Sample): void {
     const sameRecord = this.sample?.index === sample.index;
     this.sample = sample;
-    this.options.regeneration.showing(sample);
+    this.options.regeneration.showing(sample.line);
     if (!sameRecord) {
       this.focused = { turn: 0, segment: 0 };
       this.editing = undefined;
+      this.drawn = { cards: new Map(), texts: new Map() };
     }
     // An edit can take segments away: the focus stays on the nearest one that is left.
     const all = focusable(sample);
@@ -116,8 +123,7 @@ export class SampleView {
     const all = this.sample ? focusable(this.sample) : [];
     if (all.length === 0) return;
     const at = all.findIndex((focus) => sameFocus(focus, this.focused));
-    this.focused = all[Math.max(0, Math.min(all.length - 1, at + step))];
-    this.render();
+    this.setFocus(all[Math.max(0, Math.min(all.length - 1, at + step))] ?? this.focused);
     this.element.querySelector<HTMLElement>('.segment-card.focused')?.scrollIntoView({ block: 'nearest' });
   }
 
@@ -180,13 +186,42 @@ export class SampleView {
   }
 
   private render(): void {
+    this.drawing = { cards: new Map(), texts: new Map() };
     this.element.replaceChildren(...this.renderParts());
+    this.drawn = this.drawing;
     this.placeRegeneration();
+    this.showFocus();
+  }
+
+  /** Moves the focus between cards without drawing them again. */
+  private setFocus(focus: Focus): void {
+    if (sameFocus(focus, this.focused)) return;
+    this.focused = focus;
+    this.showFocus();
+  }
+
+  /** Marks the focused card, and tells the host, whose commands and status bar follow it. */
+  private showFocus(): void {
+    for (const card of this.element.querySelectorAll('.segment-card.focused')) card.classList.remove('focused');
+    const { turn, segment, model } = this.focused;
+    const selector = `.segment-card[data-side="primary"][data-turn="${turn}"][data-segment="${segment}"]`;
+    const cards = [...this.element.querySelectorAll<HTMLElement>(selector)];
+    cards.find((card) => card.dataset.model === model)?.classList.add('focused');
+    if (this.sample && this.focusedSegment) this.options.onFocus(this.focused);
+  }
+
+  /** An element drawn for the same thing by the last render, taken so that it is used once. */
+  private reuse(kind: 'cards' | 'texts', key: string): HTMLElement | undefined {
+    if (kind === 'cards') {
+      const card = this.drawn.cards.get(key);
+      this.drawn.cards.delete(key);
+      return card;
+    }
+    return this.drawn.texts.get(key)?.shift();
   }
 
   private renderParts(): HTMLElement[] {
     const sample = this.sample;
-    if (sample && this.focusedSegment) this.options.onFocus(this.focused);
     if (!sample) return [element('p', 'sample-empty', 'Select a sample.')];
     const parts: HTMLElement[] = [this.renderHeading(sample)];
     if (sample.unreadable) {
@@ -363,8 +398,15 @@ export class SampleView {
   }
 
   /** Dataset text as text, with its LaTeX typeset unless the user asked for the raw form. */
-  private renderText(text: string, className: string): HTMLElement {
-    return this.renderLatex && hasMath(text) ? renderMath(text, className) : element('div', className, text);
+  private renderText(text: string, className: string, owner = ''): HTMLElement {
+    const math = this.renderLatex && hasMath(text);
+    // A card's text is its own: a card drawn again never takes the text out of one that is reused.
+    const key = `${owner}\u0000${className}\u0000${math}\u0000${text}`;
+    const drawn = this.reuse('texts', key) ?? (math ? renderMath(text, className) : element('div', className, text));
+    const same = this.drawing.texts.get(key);
+    if (same) same.push(drawn);
+    else this.drawing.texts.set(key, [drawn]);
+    return drawn;
   }
 
   /**
@@ -374,8 +416,19 @@ export class SampleView {
   private renderSegment(segment: SampleSegment, side: Side, turn: number, model?: string): HTMLElement {
     const primary = side === 'primary';
     const at: Focus = model === undefined ? { turn, segment: segment.index } : { turn, segment: segment.index, model };
-    const focused = primary && sameFocus(at, this.focused);
-    const card = element('article', `segment-card${focused ? ' focused' : ''}${segment.stale ? ' stale' : ''}${primary ? '' : ' compact'}`);
+    const editing = primary && sameFocus(this.editing, at);
+    const inConversation = this.sample?.conversation !== null && this.sample?.conversation !== undefined;
+    // Everything the card shows, so that an unchanged card is reused as it is.
+    const key = JSON.stringify([side, turn, model ?? null, segment, editing, this.renderLatex, inConversation]);
+    const card = this.reuse('cards', key) ?? this.drawSegment(segment, side, turn, model, editing);
+    this.drawing.cards.set(key, card);
+    return card;
+  }
+
+  private drawSegment(segment: SampleSegment, side: Side, turn: number, model: string | undefined, editing: boolean): HTMLElement {
+    const primary = side === 'primary';
+    const at: Focus = model === undefined ? { turn, segment: segment.index } : { turn, segment: segment.index, model };
+    const card = element('article', `segment-card${segment.stale ? ' stale' : ''}${primary ? '' : ' compact'}`);
     card.dataset.segment = String(segment.index);
     card.dataset.side = side;
     card.dataset.turn = String(turn);
@@ -400,7 +453,7 @@ export class SampleView {
           rating === 1 ? '+1' : rating === 0 ? '0' : '-1',
           `Rate ${named} ${ratingName}`,
           () => {
-            this.focused = at;
+            this.setFocus(at);
             this.rate(rating);
           },
           `action rating${segment.rating === rating ? ' selected' : ''}`,
@@ -410,11 +463,11 @@ export class SampleView {
       }
       actions.append(
         button('First error', `First error at ${named}`, () => {
-          this.focused = at;
+          this.setFocus(at);
           this.markFirstError();
         }),
         button('Edit', `Edit ${named}`, () => {
-          this.focused = at;
+          this.setFocus(at);
           this.startEditing();
         }),
       );
@@ -435,14 +488,12 @@ export class SampleView {
     header.append(actions);
     card.append(header);
     if (primary) {
-      if (sameFocus(this.editing, at)) card.append(this.renderEditor(segment, named, target));
-      else card.append(this.renderText(segment.text, 'segment-text'));
+      if (editing) card.append(this.renderEditor(segment, named, target));
+      else card.append(this.renderText(segment.text, 'segment-text', `${side}:${turn}:${model ?? ''}:${segment.index}`));
     }
     if (segment.alternatives.length > 0) card.append(this.renderAlternatives(segment, target, name));
     card.addEventListener('click', () => {
-      if (!primary || sameFocus(this.focused, at)) return;
-      this.focused = at;
-      this.render();
+      if (primary) this.setFocus(at);
     });
     return card;
   }

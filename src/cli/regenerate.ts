@@ -1,14 +1,13 @@
 import { randomInt } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import type { Dataset } from '../dataset';
 import { ImageResolver } from '../dataset/images';
-import { DEFAULT_REFLECTION_PHRASE } from '../dataset/annotations';
-import { DEFAULT_BEAM } from '../search/beam';
-import { DEFAULT_MCTS } from '../search/mcts/modelSearch';
 import { regenerationSettingsSchema } from '../search/regeneration';
-import { makeScorer } from '../search/scorers';
+import { searchOptions } from '../search/runner';
+import { JudgeTemplates, makeScorer, type TemplateOverrides, templateOverridesSchema } from '../search/scorers';
 import { OpenAICompatibleBackend } from '../backends/openai';
 import { backendOptions, chooseBackend } from './backendOptions';
 import { checkContext, datasetOptions, imageRootsOption, openDatasetFile, STANDARD_INPUT } from './datasetFile';
@@ -18,6 +17,7 @@ import type { RegenerationJob } from './regenerateLine';
 import { regenerateOne } from './regenerateOne';
 import { checkWriteTarget } from '../files/writeTarget';
 import { UsageError } from './usage';
+import { errorMessage } from '../errors/message';
 
 const argsSchema = regenerationSettingsSchema.extend({
   line: z.number().int().min(1).optional(),
@@ -57,6 +57,7 @@ export async function regenerate(args: string[]): Promise<number> {
       'judge-model': { type: 'string', multiple: true },
       'judge-weight': { type: 'string', multiple: true },
       'answer-check': { type: 'string' },
+      'judge-templates': { type: 'string' },
       rest: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       write: { type: 'boolean', default: false },
@@ -107,13 +108,6 @@ export async function regenerate(args: string[]): Promise<number> {
   if (values.all) await checkWriteTarget(output, { notSameAs: [file] });
   const line = values.all ? undefined : recordLine(dataset, file, settings.line);
   if (line !== undefined && values.write) dataset.assertRewritable(line - 1);
-  const options = {
-    candidates: settings.candidates ?? DEFAULT_BEAM.candidates,
-    temperature: settings.temperature ?? DEFAULT_BEAM.temperature,
-    topP: settings.topP ?? DEFAULT_BEAM.topP,
-    maxTokens: settings.maxTokens ?? DEFAULT_BEAM.maxTokens,
-    rest: settings.rest,
-  };
   if (settings.method === 'mcts' && settings.rest)
     throw new UsageError('--rest is for beam search; the tree search writes the whole rest of the response already');
   if (settings.method === 'mcts' && settings.rank !== undefined)
@@ -122,17 +116,8 @@ export async function regenerate(args: string[]): Promise<number> {
     throw new UsageError('--iterations and --samples need --method mcts');
   const answerCheck = parseOptions(z.object({ answerCheck: z.enum(['rules', 'judge']).default('rules') }), { answerCheck: values['answer-check'] }).answerCheck;
   if (values['answer-check'] !== undefined && settings.method !== 'mcts') throw new UsageError('--answer-check needs --method mcts');
-  const mcts = {
-    ...DEFAULT_MCTS,
-    answerCheck,
-    iterations: settings.iterations ?? DEFAULT_MCTS.iterations,
-    samples: settings.samples ?? DEFAULT_MCTS.samples,
-    temperature: settings.temperature ?? DEFAULT_MCTS.temperature,
-    topP: settings.topP ?? DEFAULT_MCTS.topP,
-    maxTokens: settings.maxTokens ?? DEFAULT_MCTS.maxTokens,
-    candidates: settings.candidates ?? DEFAULT_MCTS.candidates,
-    reflectionPhrase: DEFAULT_REFLECTION_PHRASE,
-  };
+  const templates = judgeTemplatesOption(values['judge-templates']);
+  const { beam: options, mcts } = searchOptions(settings, { mcts: { answerCheck } });
   const judgeServers = judgeOptions(values['judge-endpoint'] ?? [], values['judge-model'] ?? [], values['judge-weight'] ?? []);
   if (judgeServers.length > 0 && settings.method !== 'mcts') throw new UsageError('--judge-endpoint is for --method mcts; beam search ranks with --rank');
   const rank = settings.rank ?? 'knockout';
@@ -151,14 +136,17 @@ export async function regenerate(args: string[]): Promise<number> {
     const images = new ImageResolver(path.dirname(path.resolve(file)), imageRoots);
     const job: RegenerationJob = {
       backend,
-      scorer: makeScorer(rank),
+      scorer: makeScorer(rank, templates),
       segment: settings.segment,
       side: settings.side,
       turn: settings.turn,
-      options,
       method: settings.method,
+      beam: options,
       mcts,
-      judges,
+      policies: [backend],
+      // The model that writes the chains judges their steps too, unless judges are given.
+      judges: judges.length > 0 ? judges : [{ backend, weight: 1 }],
+      templates: new JudgeTemplates(templates),
       format: dataset.format,
       images,
     };
@@ -180,6 +168,7 @@ export async function regenerate(args: string[]): Promise<number> {
         '--turn': settings.turn ?? 'last',
         '--rest': settings.rest,
         '--rank': rank,
+        '--judge-templates': JSON.stringify(templates),
         '--candidates': options.candidates,
         '--temperature': options.temperature,
         '--top-p': options.topP,
@@ -215,6 +204,26 @@ function judgeOptions(endpoints: string[], models: string[], weights: string[]):
   if (models.length !== endpoints.length) throw new UsageError('give one --judge-model NAME per --judge-endpoint URL');
   if (weights.length !== 0 && weights.length !== endpoints.length) throw new UsageError('give a --judge-weight per --judge-endpoint, or none (each weighs 1)');
   return endpoints.map((endpoint, i) => parseOptions(judgeSchema, { endpoint, model: models[i], weight: weights.length === 0 ? 1 : numberOption(weights[i]) }));
+}
+
+/**
+ * `--judge-templates FILE`: a JSON object of prompt templates by name, the shape of the editor's
+ * `cotStudio.judge.templates`, so that a run from the command line asks the judges what the editor asks.
+ */
+function judgeTemplatesOption(file: string | undefined): TemplateOverrides {
+  if (file === undefined) return {};
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`--judge-templates: cannot read ${file} as JSON: ${errorMessage(error)}`);
+  }
+  const parsed = templateOverridesSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UsageError(`--judge-templates: ${file}: ${issue?.path.join('.') || '(top level)'}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
 }
 
 /** The 1-based line `--line` names, checked to hold a record. */

@@ -49,6 +49,9 @@ export const COMMAND_USAGE = {
                     server's key is read from the variable --api-key-env names; --turn picks the
                     reply of a conversation (0-based among its assistant turns; default the last),
                     prompted with the conversation up to it
+         [--judge-templates FILE]
+                    the judges' prompts (Jinja) by name from a JSON file, as the editor's
+                    cotStudio.judge.templates gives them
          --method mcts [--iterations N] [--samples K]
          [--judge-endpoint URL --judge-model NAME [--judge-weight W]]... [--answer-check rules|judge]
                     collective tree search (CoMCTS) instead: K continuations per expansion

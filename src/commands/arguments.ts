@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { z } from 'zod';
-import type { DatasetDocument, DatasetEditorProvider } from '../editor';
+import type { DatasetDocument, DatasetRegistry } from '../editor';
 
 /** A `uri` argument: a URI string (`file:///...`, `vscode-remote://...`) or a plain file path. */
 export function uriFromArgument(value: string): vscode.Uri {
@@ -17,6 +17,6 @@ export function commandArguments<T extends z.ZodType>(command: string, schema: T
 }
 
 /** The open dataset a command's optional `uri` argument names; the one in the active dataset editor without it. */
-export function datasetArgument(provider: DatasetEditorProvider, uri: string | undefined): DatasetDocument {
-  return provider.documentFor(uri === undefined ? undefined : uriFromArgument(uri));
+export function datasetArgument(datasets: DatasetRegistry, uri: string | undefined): DatasetDocument {
+  return datasets.documentFor(uri === undefined ? undefined : uriFromArgument(uri));
 }

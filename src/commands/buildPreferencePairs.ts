@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import * as vscode from 'vscode';
 import { z } from 'zod';
 import { ImageResolver } from '../dataset/images';
-import type { DatasetDocument, DatasetEditorProvider } from '../editor';
+import type { DatasetDocument, DatasetRegistry } from '../editor';
 import type { GenerationService } from '../generation';
 import { buildPairs, describeSummary, type PairSummary, pairSettingsSchema, recordLines } from '../preferencePairs';
 import { commandArguments, datasetArgument } from './arguments';
@@ -47,7 +47,7 @@ async function askWithoutImage(samples: number): Promise<boolean | undefined> {
  */
 export function registerBuildPreferencePairsCommand(
   context: vscode.ExtensionContext,
-  provider: DatasetEditorProvider,
+  datasets: DatasetRegistry,
   generation: GenerationService,
   log: vscode.LogOutputChannel,
 ): void {
@@ -96,7 +96,7 @@ export function registerBuildPreferencePairsCommand(
     vscode.commands.registerCommand('cotStudio.buildPreferencePairs', async (raw?: unknown): Promise<PairSummary | undefined> => {
       if (raw === undefined) {
         try {
-          const document = provider.documentFor();
+          const document = datasets.documentFor();
           const defaults = buildPreferencePairsArgsSchema.parse({});
           const withoutImage = await askWithoutImage(defaults.samples);
           if (withoutImage === undefined) return undefined;
@@ -111,7 +111,7 @@ export function registerBuildPreferencePairsCommand(
         }
       }
       const args = commandArguments('cotStudio.buildPreferencePairs', buildPreferencePairsArgsSchema, raw);
-      return build(datasetArgument(provider, args.uri), args);
+      return build(datasetArgument(datasets, args.uri), args);
     }),
   );
 }

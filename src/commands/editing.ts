@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { segmentAlternatives } from '../dataset/alternatives';
 import { readRecordState, type RecordState } from '../dataset/operations';
 import { annotatedReplies, replyKey, resolveReply } from '../dataset/replies';
-import type { DatasetDocument, DatasetEditorProvider, SegmentFocus } from '../editor';
+import type { DatasetDocument, DatasetRegistry, SegmentFocus } from '../editor';
 import { type Operation, type OperationKind, operationSchema } from '../protocol';
 import { commandArguments, datasetArgument } from './arguments';
 import { errorMessage } from '../errors/message';
@@ -30,8 +30,8 @@ function required<T>(value: T | undefined): T {
   return value;
 }
 
-function selectedLine(provider: DatasetEditorProvider, document: DatasetDocument): number {
-  return document.dataset.recordLine(provider.selectionOf(document)) + 1;
+function selectedLine(datasets: DatasetRegistry, document: DatasetDocument): number {
+  return document.dataset.recordLine(datasets.selectionOf(document)) + 1;
 }
 
 function stateOf(document: DatasetDocument, line: number): RecordState {
@@ -64,8 +64,8 @@ async function pickRating(): Promise<-1 | 0 | 1 | null> {
 }
 
 /** Asks for what a palette invocation left out, using the active editor's selected sample. */
-async function promptOperation(kind: OperationKind, provider: DatasetEditorProvider, document: DatasetDocument): Promise<Operation> {
-  const line = selectedLine(provider, document);
+async function promptOperation(kind: OperationKind, datasets: DatasetRegistry, document: DatasetDocument): Promise<Operation> {
+  const line = selectedLine(datasets, document);
   const uri = document.uri.toString();
   const title = `${document.dataset.fileName}:${line}`;
   switch (kind) {
@@ -93,7 +93,7 @@ async function promptOperation(kind: OperationKind, provider: DatasetEditorProvi
     default: {
       const state = stateOf(document, line);
       // The segment focused in the sample view, or one the user picks.
-      const focus = provider.focusOf(document) ?? (await pickSegment(state, title));
+      const focus = datasets.focusOf(document) ?? (await pickSegment(state, title));
       const { segment } = focus;
       const reply = resolveReply(state.parsed, focus);
       const current = reply.response.segments[segment];
@@ -152,11 +152,11 @@ async function promptOperation(kind: OperationKind, provider: DatasetEditorProvi
  * Runs an editing operation. With an argument object the arguments are validated and errors are thrown
  * to the caller (keybindings, tasks, tests); from the palette the missing parts are asked for.
  */
-async function runOperation(kind: OperationKind, provider: DatasetEditorProvider, args: unknown): Promise<{ label: string } | undefined> {
+async function runOperation(kind: OperationKind, datasets: DatasetRegistry, args: unknown): Promise<{ label: string } | undefined> {
   if (args === undefined) {
     try {
-      const document = provider.documentFor();
-      const operation = await promptOperation(kind, provider, document);
+      const document = datasets.documentFor();
+      const operation = await promptOperation(kind, datasets, document);
       const label = document.applyOperation(operation);
       return label === undefined ? undefined : { label };
     } catch (error) {
@@ -165,13 +165,13 @@ async function runOperation(kind: OperationKind, provider: DatasetEditorProvider
     }
   }
   const operation = commandArguments(OPERATION_COMMANDS[kind], operationSchema, { ...(typeof args === 'object' && args !== null ? args : {}), kind });
-  const document = datasetArgument(provider, operation.uri);
+  const document = datasetArgument(datasets, operation.uri);
   const label = document.applyOperation(operation);
   return label === undefined ? undefined : { label };
 }
 
-export function registerEditingCommands(context: vscode.ExtensionContext, provider: DatasetEditorProvider): void {
+export function registerEditingCommands(context: vscode.ExtensionContext, datasets: DatasetRegistry): void {
   for (const [kind, command] of Object.entries(OPERATION_COMMANDS) as [OperationKind, string][]) {
-    context.subscriptions.push(vscode.commands.registerCommand(command, (args?: unknown) => runOperation(kind, provider, args)));
+    context.subscriptions.push(vscode.commands.registerCommand(command, (args?: unknown) => runOperation(kind, datasets, args)));
   }
 }

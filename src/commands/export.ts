@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { z } from 'zod';
 import { imageRootProblem } from '../dataset/images';
-import type { DatasetEditorProvider } from '../editor';
+import type { DatasetRegistry } from '../editor';
 import {
   DEFAULT_REFLECTION_MARKERS,
   describeFilters,
@@ -118,19 +118,19 @@ async function askForArgs(dataset: string, uri: vscode.Uri): Promise<ExportArgs 
  * writes the open dataset, unsaved edits included, in a trainer's format, through OpenVLThinker's filters when
  * asked. A `cotStudio.imageRoots` folder that cannot be used stops the export, naming the setting and the folder.
  */
-export function registerExportCommand(context: vscode.ExtensionContext, provider: DatasetEditorProvider, log: vscode.LogOutputChannel): void {
+export function registerExportCommand(context: vscode.ExtensionContext, datasets: DatasetRegistry, log: vscode.LogOutputChannel): void {
   context.subscriptions.push(
     vscode.commands.registerCommand('cotStudio.export', async (raw?: unknown): Promise<ExportResult | undefined> => {
       let args: ExportArgs | undefined;
       if (raw === undefined) {
-        const document = provider.documentFor();
+        const document = datasets.documentFor();
         args = await askForArgs(document.dataset.fileName, document.uri);
         if (!args) return undefined;
         args.uri = document.uri.toString();
       } else {
         args = commandArguments('cotStudio.export', exportArgsSchema, raw);
       }
-      const document = datasetArgument(provider, args.uri);
+      const document = datasetArgument(datasets, args.uri);
       const folder = path.dirname(document.uri.fsPath);
       const output = path.resolve(folder, args.output);
       const imagesDir = args.imagesDir === undefined ? undefined : path.resolve(folder, args.imagesDir);

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { DatasetEditorProvider } from '../editor';
+import type { DatasetRegistry } from '../editor';
 import type { GenerationService } from '../generation';
 import { registerBuildPreferencePairsCommand } from './buildPreferencePairs';
 import { registerEditingCommands } from './editing';
@@ -11,7 +11,7 @@ import { errorMessage } from '../errors/message';
 
 export function registerCommands(
   context: vscode.ExtensionContext,
-  provider: DatasetEditorProvider,
+  datasets: DatasetRegistry,
   generation: GenerationService,
   log: vscode.LogOutputChannel,
 ): void {
@@ -38,8 +38,8 @@ export function registerCommands(
       }
     }),
   );
-  registerEditingCommands(context, provider);
-  registerNavigationCommands(context, provider);
-  registerExportCommand(context, provider, log);
-  registerBuildPreferencePairsCommand(context, provider, generation, log);
+  registerEditingCommands(context, datasets);
+  registerNavigationCommands(context, datasets);
+  registerExportCommand(context, datasets, log);
+  registerBuildPreferencePairsCommand(context, datasets, generation, log);
 }

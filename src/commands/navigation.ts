@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { z } from 'zod';
-import type { DatasetDocument, DatasetEditorProvider } from '../editor';
+import type { DatasetDocument, DatasetRegistry } from '../editor';
 import { datasetArgument } from './arguments';
 
 const goToArgsSchema = z.object({ uri: z.string().optional(), line: z.number().int().min(1).optional() }).strict();
@@ -32,31 +32,31 @@ function parseArgs(command: string, args: unknown): z.infer<typeof goToArgsSchem
  * Moves the selection by `step` records; returns the selected line (1-based). Past the last record indexed so
  * far (the file is still being indexed) it waits for the index to reach the record.
  */
-async function move(provider: DatasetEditorProvider, command: string, step: number, args: unknown): Promise<number> {
+async function move(datasets: DatasetRegistry, command: string, step: number, args: unknown): Promise<number> {
   const { uri, line } = parseArgs(command, args);
-  const document = datasetArgument(provider, uri);
-  const from = line !== undefined ? await recordIndexAtOrAfter(document, line) : provider.selectionOf(document);
+  const document = datasetArgument(datasets, uri);
+  const from = line !== undefined ? await recordIndexAtOrAfter(document, line) : datasets.selectionOf(document);
   const wanted = from + step;
   while (wanted >= document.dataset.recordCount && document.dataset.indexing) {
     await document.whenIndexed(`to record ${wanted + 1}`, document.dataset.lineCount);
   }
   const index = Math.max(0, Math.min(document.dataset.recordCount - 1, wanted));
-  provider.select(document, index);
+  datasets.select(document, index);
   return document.dataset.recordLine(index) + 1;
 }
 
-export function registerNavigationCommands(context: vscode.ExtensionContext, provider: DatasetEditorProvider): void {
+export function registerNavigationCommands(context: vscode.ExtensionContext, datasets: DatasetRegistry): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand('cotStudio.nextSample', (args?: unknown) => move(provider, 'cotStudio.nextSample', 1, args)),
-    vscode.commands.registerCommand('cotStudio.previousSample', (args?: unknown) => move(provider, 'cotStudio.previousSample', -1, args)),
+    vscode.commands.registerCommand('cotStudio.nextSample', (args?: unknown) => move(datasets, 'cotStudio.nextSample', 1, args)),
+    vscode.commands.registerCommand('cotStudio.previousSample', (args?: unknown) => move(datasets, 'cotStudio.previousSample', -1, args)),
     vscode.commands.registerCommand('cotStudio.goToSample', async (args?: unknown) => {
-      if (args !== undefined) return move(provider, 'cotStudio.goToSample', 0, args);
+      if (args !== undefined) return move(datasets, 'cotStudio.goToSample', 0, args);
       const answer = await vscode.window.showInputBox({
         title: 'Go to Sample',
         prompt: 'Line number of the record',
         validateInput: (value) => (/^\d+$/.test(value.trim()) && Number(value) >= 1 ? undefined : 'Enter a line number (1 or more)'),
       });
-      return answer === undefined ? undefined : move(provider, 'cotStudio.goToSample', 0, { line: Number(answer) });
+      return answer === undefined ? undefined : move(datasets, 'cotStudio.goToSample', 0, { line: Number(answer) });
     }),
   );
 }

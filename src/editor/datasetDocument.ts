@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { z } from 'zod';
-import { Dataset, DEFAULT_REFLECTION_PHRASE, type LineChange } from '../dataset';
+import { Dataset, type LineChange } from '../dataset';
 import type { CheckContext } from '../dataset/checks';
 import { ImageResolver } from '../dataset/images';
 import { indexSource } from '../dataset/indexWorker';
@@ -12,7 +12,8 @@ import { BufferSource, type ByteSource, collectChunks, FileSource } from '../fil
 import { type FileIdentity, fileIdentity } from '../files/fileIdentity';
 import { withFileLock } from '../files/fileLock';
 import { applyOperation, type OperationContext, type OperationResult } from '../dataset/operations';
-import { type FormatId, formatIdSchema } from '../dataset/record';
+import type { FormatId } from '../dataset/record';
+import { readReflectionPhrase, readSetting } from '../settings/reader';
 import type { Operation } from '../protocol';
 import { type CheckedRecords, FactTable } from './factTable';
 import { errorMessage } from '../errors/message';
@@ -25,8 +26,8 @@ const backupSchema = z.object({
 
 /** The `cotStudio.format` setting for a file: a format to read every record as, or undefined to detect. */
 function configuredFormat(uri: vscode.Uri): FormatId | undefined {
-  const parsed = formatIdSchema.safeParse(vscode.workspace.getConfiguration('cotStudio', uri).get<string>('format'));
-  return parsed.success ? parsed.data : undefined;
+  const format = readSetting('format', uri);
+  return format === 'auto' ? undefined : format;
 }
 
 /**
@@ -221,7 +222,7 @@ export class DatasetDocument implements vscode.CustomDocument {
 
   /** Where record images may come from: the dataset's folder and the configured image roots. */
   imageRoots(): string[] {
-    const roots = vscode.workspace.getConfiguration('cotStudio', this.uri).get<string[]>('imageRoots', []);
+    const roots = readSetting('imageRoots', this.uri);
     return [path.dirname(this.uri.fsPath), ...roots.map((root) => path.resolve(path.dirname(this.uri.fsPath), root))];
   }
 
@@ -229,8 +230,7 @@ export class DatasetDocument implements vscode.CustomDocument {
   checkContext(): CheckContext {
     const [datasetDir, ...roots] = this.imageRoots();
     const images = new ImageResolver(datasetDir, roots);
-    const phrase = vscode.workspace.getConfiguration('cotStudio', this.uri).get<string>('reflectionPhrase', DEFAULT_REFLECTION_PHRASE);
-    return { imageProblem: (image) => images.problem(image), reflectionPhrase: phrase || DEFAULT_REFLECTION_PHRASE, format: this.current.format };
+    return { imageProblem: (image) => images.problem(image), reflectionPhrase: readReflectionPhrase(this.uri), format: this.current.format };
   }
 
   /** Runs an operation on one record and records it for undo; returns the undo label, or undefined if nothing changed. */
@@ -243,8 +243,7 @@ export class DatasetDocument implements vscode.CustomDocument {
     const before = this.current.lineText(line);
     let result: OperationResult;
     try {
-      const phrase = vscode.workspace.getConfiguration('cotStudio', this.uri).get<string>('reflectionPhrase', DEFAULT_REFLECTION_PHRASE);
-      const defaults: OperationContext = { at: new Date().toISOString(), reflectionPhrase: phrase || DEFAULT_REFLECTION_PHRASE, format: this.current.format };
+      const defaults: OperationContext = { at: new Date().toISOString(), reflectionPhrase: readReflectionPhrase(this.uri), format: this.current.format };
       result = applyOperation(before, operation, { ...defaults, ...context });
     } catch (error) {
       throw new Error(`${this.current.fileName}:${operation.line}: ${errorMessage(error)}`);

@@ -1,17 +1,25 @@
 import * as vscode from 'vscode';
-import { DATASET_VIEW_TYPE, DatasetEditorProvider } from './datasetEditorProvider';
+import { DatasetEditorProvider } from './datasetEditorProvider';
+import { DATASET_VIEW_TYPE, type DatasetRegistry } from './datasetRegistry';
+import type { Regenerations } from './panelController';
 
 export { DatasetDocument } from './datasetDocument';
-export { DATASET_VIEW_TYPE, DatasetEditorProvider, type DatasetSelection, type SegmentFocus } from './datasetEditorProvider';
+export { DatasetEditorProvider } from './datasetEditorProvider';
+export { DATASET_VIEW_TYPE, DatasetRegistry, type DatasetSelection, type SegmentFocus } from './datasetRegistry';
+export type { Regenerations } from './panelController';
 export { reopenAssociatedTextEditors } from './reopenAssociated';
 
-export function registerDatasetEditor(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): DatasetEditorProvider {
-  const provider = new DatasetEditorProvider(context.extensionUri, log);
+export function registerDatasetEditor(
+  context: vscode.ExtensionContext,
+  datasets: DatasetRegistry,
+  regenerations: Regenerations,
+  log: vscode.LogOutputChannel,
+): void {
+  const provider = new DatasetEditorProvider(context.extensionUri, datasets, regenerations, log);
   context.subscriptions.push(
     vscode.window.registerCustomEditorProvider(DATASET_VIEW_TYPE, provider, {
       supportsMultipleEditorsPerDocument: true,
       webviewOptions: { retainContextWhenHidden: false },
     }),
   );
-  return provider;
 }

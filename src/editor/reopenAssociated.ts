@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { DATASET_VIEW_TYPE } from './datasetEditorProvider';
+import { DATASET_VIEW_TYPE } from './datasetRegistry';
 
 function datasetPatterns(): string[] {
   const associations = vscode.workspace.getConfiguration('workbench').get<Record<string, string>>('editorAssociations') ?? {};

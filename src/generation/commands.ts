@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { readSetting, writeSetting } from '../settings/reader';
 import type { GenerationService } from '.';
 
 /** Commands that choose the model: a local folder, or the API key of an OpenAI-compatible server. */
@@ -30,9 +31,8 @@ export function registerGenerationCommands(context: vscode.ExtensionContext, gen
           })
         )?.[0];
       if (!chosen) return;
-      const config = vscode.workspace.getConfiguration('cotStudio');
-      await config.update('engine.model', chosen.fsPath, vscode.ConfigurationTarget.Global);
-      if (config.get('backend') !== 'local') await config.update('backend', 'local', vscode.ConfigurationTarget.Global);
+      await writeSetting('engine.model', chosen.fsPath);
+      if (readSetting('backend') !== 'local') await writeSetting('backend', 'local');
       await vscode.commands.executeCommand('cotStudio.showModelStatus');
     }),
   );

@@ -4,9 +4,11 @@ import { LocalBackend } from '../backends/local';
 import { OpenAICompatibleBackend } from '../backends/openai';
 import type { Backend } from '../backends/types';
 import type { EngineClient } from '../engineClient';
-import type { ExecutionProvider, LoadedModel } from '../protocol';
+import type { LoadedModel } from '../protocol';
 import { type RewardModelAccess, rewardModelFormatSchema } from '../search/scorers';
-import { type BackendSettings, type CollectiveServer, readBackendSettings, readCollectiveServers, readServerLimits } from './settings';
+import { type BackendSettings, readBackendSettings, readServerLimits } from './settings';
+import type { CollectiveServer } from '../settings/schema';
+import { readSetting } from '../settings/reader';
 
 const API_KEY_SECRET = 'cotStudio.openai.apiKey';
 /** A bigram model of the sample datasets, built with the bundles (esbuild.js) so regeneration works out of the box. */
@@ -49,7 +51,7 @@ export class GenerationService implements vscode.Disposable {
   }
 
   settings(): BackendSettings {
-    return readBackendSettings(vscode.workspace.getConfiguration('cotStudio'), this.context.asAbsolutePath(BUNDLED_MODEL));
+    return readBackendSettings(this.context.asAbsolutePath(BUNDLED_MODEL));
   }
 
   /** Whether regeneration runs on the sample model that ships with the extension: a toy whose text is placeholder, and which gives no verdicts. */
@@ -75,19 +77,18 @@ export class GenerationService implements vscode.Disposable {
    * the step judges of `cotStudio.mcts.judges` with their weights (the generation backend alone by default).
    */
   async collective(): Promise<{ policies: Backend[]; judges: Array<{ backend: Backend; weight: number }> }> {
-    const config = vscode.workspace.getConfiguration('cotStudio');
     const main = await this.backend();
     const server = async (entry: CollectiveServer): Promise<Backend> => {
       const key = JSON.stringify([entry.baseUrl, entry.model]);
       let backend = this.servers.get(key);
       if (!backend) {
-        backend = new OpenAICompatibleBackend({ baseUrl: entry.baseUrl, model: entry.model, ...readServerLimits(config), ...(await this.apiKey()) });
+        backend = new OpenAICompatibleBackend({ baseUrl: entry.baseUrl, model: entry.model, ...readServerLimits(), ...(await this.apiKey()) });
         this.servers.set(key, backend);
       }
       return backend;
     };
-    const policies = [main, ...(await Promise.all(readCollectiveServers(config, 'policies').map(server)))];
-    const judgeServers = readCollectiveServers(config, 'judges');
+    const policies = [main, ...(await Promise.all(readSetting('mcts.policies').map(server)))];
+    const judgeServers = readSetting('mcts.judges');
     const judges =
       judgeServers.length === 0
         ? [{ backend: main, weight: 1 }]
@@ -97,13 +98,12 @@ export class GenerationService implements vscode.Disposable {
 
   /** The process reward model the `reward-model` ranking asks, when `cotStudio.rewardModel.model` names one. */
   rewardModel(): RewardModelAccess | undefined {
-    const config = vscode.workspace.getConfiguration('cotStudio');
-    const model = config.get<string>('rewardModel.model', '');
+    const model = readSetting('rewardModel.model');
     if (!model) return undefined;
     const load = {
       slot: 'reward' as const,
       model,
-      provider: this.settings().kind === 'local' ? config.get<ExecutionProvider | 'auto'>('engine.executionProvider', 'auto') : 'auto',
+      provider: this.settings().kind === 'local' ? readSetting('engine.executionProvider') : ('auto' as const),
     };
     const key = JSON.stringify(load);
     if (this.reward?.key !== key) {
@@ -112,9 +112,9 @@ export class GenerationService implements vscode.Disposable {
     }
     const backend = this.reward.backend;
     const format = rewardModelFormatSchema.parse({
-      template: config.get<string>('rewardModel.template') || undefined,
-      goodToken: config.get<string>('rewardModel.goodToken') || undefined,
-      badToken: config.get<string>('rewardModel.badToken') || undefined,
+      template: readSetting('rewardModel.template') || undefined,
+      goodToken: readSetting('rewardModel.goodToken') || undefined,
+      badToken: readSetting('rewardModel.badToken') || undefined,
     });
     return { name: path.basename(model), nextToken: (prompt, tokens) => backend.nextTokenLogprobs(prompt, tokens), format };
   }

@@ -1,8 +1,8 @@
-import type * as vscode from 'vscode';
 import { z } from 'zod';
 import { executionProviderSchema } from '../protocol';
+import { readSetting } from '../settings/reader';
 
-/** The settings under `cotStudio.*` that choose and configure the backend, validated once here. */
+/** The backend the settings choose, with what it needs; the sample model stands in for an empty model path. */
 const backendSettingsSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('local'),
@@ -27,48 +27,29 @@ const backendSettingsSchema = z.discriminatedUnion('kind', [
 export type BackendSettings = z.infer<typeof backendSettingsSchema>;
 
 /** How hard any OpenAI-compatible server is asked: concurrency, per-attempt timeout, retries. */
-export function readServerLimits(config: vscode.WorkspaceConfiguration): { maxConcurrent: number; timeoutMs: number; retries: number } {
+export function readServerLimits(): { maxConcurrent: number; timeoutMs: number; retries: number } {
   return {
-    maxConcurrent: config.get<number>('openai.maxConcurrent', 4),
-    timeoutMs: Math.round(config.get<number>('openai.timeoutSeconds', 120) * 1000),
-    retries: config.get<number>('openai.retries', 3),
+    maxConcurrent: readSetting('openai.maxConcurrent'),
+    timeoutMs: Math.round(readSetting('openai.timeoutSeconds') * 1000),
+    retries: readSetting('openai.retries'),
   };
 }
 
 /** Reads the settings; an empty model path means the sample model that ships with the extension. */
-export function readBackendSettings(config: vscode.WorkspaceConfiguration, bundledModel: string): BackendSettings {
-  const kind = config.get<string>('backend', 'local');
-  if (kind === 'openai') {
+export function readBackendSettings(bundledModel: string): BackendSettings {
+  if (readSetting('backend') === 'openai') {
     return backendSettingsSchema.parse({
-      kind,
-      openai: { baseUrl: config.get<string>('openai.baseUrl', ''), model: config.get<string>('openai.model', ''), ...readServerLimits(config) },
+      kind: 'openai',
+      openai: { baseUrl: readSetting('openai.baseUrl'), model: readSetting('openai.model'), ...readServerLimits() },
     });
   }
   return backendSettingsSchema.parse({
     kind: 'local',
     local: {
-      model: config.get<string>('engine.model', '') || bundledModel,
-      provider: config.get<string>('engine.executionProvider', 'auto'),
-      variant: config.get<string>('engine.modelVariant', 'auto'),
-      prefixCacheBytes: Math.round(config.get<number>('engine.prefixCacheMB', 1024) * 1024 * 1024),
+      model: readSetting('engine.model') || bundledModel,
+      provider: readSetting('engine.executionProvider'),
+      variant: readSetting('engine.modelVariant'),
+      prefixCacheBytes: Math.round(readSetting('engine.prefixCacheMB') * 1024 * 1024),
     },
   });
-}
-
-/** An OpenAI-compatible server that joins the tree search as a policy or a judge, with its weight among the judges. */
-export const collectiveServerSchema = z.object({
-  baseUrl: z.string().url(),
-  model: z.string().min(1),
-  weight: z.number().positive().default(1),
-});
-export type CollectiveServer = z.infer<typeof collectiveServerSchema>;
-
-/** `cotStudio.mcts.policies` / `cotStudio.mcts.judges`, validated; a bad entry is named. */
-export function readCollectiveServers(config: vscode.WorkspaceConfiguration, key: 'policies' | 'judges'): CollectiveServer[] {
-  const parsed = z.array(collectiveServerSchema).safeParse(config.get<unknown>(`mcts.${key}`, []));
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`cotStudio.mcts.${key}${issue?.path.map((part) => `[${String(part)}]`).join('') ?? ''}: ${issue?.message ?? 'invalid'}`);
-  }
-  return parsed.data;
 }

@@ -2,7 +2,8 @@ import * as vscode from 'vscode';
 import type { EngineClient } from '../engineClient';
 import type { GenerationService } from '../generation';
 import type { EngineStatus, LoadedModel } from '../protocol';
-import { formatEngineStatus, formatLoadedModel, modelSummary, type ProviderPreference } from '../engineClient/statusReport';
+import { formatEngineStatus, formatLoadedModel, modelSummary } from '../engineClient/statusReport';
+import { readSetting } from '../settings/reader';
 import { errorMessage } from '../errors/message';
 
 export interface ModelStatusReport {
@@ -52,7 +53,7 @@ export function registerModelStatus(context: vscode.ExtensionContext, engine: En
         void vscode.window.showErrorMessage(message);
         return undefined;
       }
-      const preference = vscode.workspace.getConfiguration('cotStudio.engine').get<ProviderPreference>('executionProvider', 'auto');
+      const preference = readSetting('engine.executionProvider');
       for (const line of formatEngineStatus(status, preference)) log.info(line);
       const settings = generation.settings();
       if (settings.kind === 'openai') {

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { z } from 'zod';
 import { datasetArgument } from '../commands/arguments';
-import type { DatasetEditorProvider } from '../editor';
+import type { DatasetRegistry } from '../editor';
 import { renderWebviewHtml } from '../editor/webviewHtml';
 import { overviewRequestSchema } from '../protocol';
 import { countDataset } from './count';
@@ -11,12 +11,12 @@ const RECOUNT_DELAY_MS = 500;
 const argsSchema = z.object({ uri: z.string().optional() }).strict();
 
 /** "CoT Studio: Dataset Overview": counts by format, review status and check, and charts that follow the work. */
-export function registerOverview(context: vscode.ExtensionContext, provider: DatasetEditorProvider): void {
+export function registerOverview(context: vscode.ExtensionContext, datasets: DatasetRegistry): void {
   context.subscriptions.push(
     vscode.commands.registerCommand('cotStudio.datasetOverview', (args?: unknown) => {
       const parsed = argsSchema.safeParse(args ?? {});
       if (!parsed.success) throw new Error(`cotStudio.datasetOverview: expected {uri?: string}, got ${JSON.stringify(args)}`);
-      const document = datasetArgument(provider, parsed.data.uri);
+      const document = datasetArgument(datasets, parsed.data.uri);
       const panel = vscode.window.createWebviewPanel('cotStudio.overview', `Overview: ${document.dataset.fileName}`, vscode.ViewColumn.Beside, {
         enableScripts: true,
         localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist'), vscode.Uri.joinPath(context.extensionUri, 'media')],

@@ -43,6 +43,10 @@ export const regenerationSettingsSchema = z.object({
   maxTokens: z.number().int().min(1).max(8192).optional(),
 });
 
+/** One record's regeneration, as the editor asks for it: the record's 1-based line and the settings above. */
+export const regenerationRunSchema = regenerationSettingsSchema.extend({ line: z.number().int().min(1) });
+export type RegenerationRun = z.input<typeof regenerationRunSchema>;
+
 /** The sampling settings recorded in every candidate's provenance. */
 export type BeamParameters = Record<string, number | string | boolean>;
 export type SearchParameters = BeamParameters;

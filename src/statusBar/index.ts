@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { readRecordState } from '../dataset/operations';
 import { RecordError } from '../dataset/recordEdit';
 import { resolveReply } from '../dataset/replies';
-import type { DatasetEditorProvider, DatasetSelection } from '../editor';
+import type { DatasetRegistry, DatasetSelection } from '../editor';
 
 /** The label of a segment of the selected record, or undefined when it has none or cannot be read. */
 function segmentLabel(selection: DatasetSelection): string | undefined {
@@ -22,7 +22,7 @@ function segmentLabel(selection: DatasetSelection): string | undefined {
 }
 
 /** Shows the selected line, segment and review progress of the dataset editor in front. */
-export function registerStatusBar(context: vscode.ExtensionContext, provider: DatasetEditorProvider): vscode.StatusBarItem {
+export function registerStatusBar(context: vscode.ExtensionContext, datasets: DatasetRegistry): vscode.StatusBarItem {
   const item = vscode.window.createStatusBarItem('cotStudio.selection', vscode.StatusBarAlignment.Right, 100);
   item.name = 'CoT Studio Selection';
   item.command = 'cotStudio.goToSample';
@@ -42,6 +42,6 @@ export function registerStatusBar(context: vscode.ExtensionContext, provider: Da
     item.tooltip = `${dataset.fileName}: line ${line}${label ? `, ${label}` : ''}. ${progress}. Click to go to another sample.`;
     item.show();
   };
-  context.subscriptions.push(provider.onDidChangeSelection(update));
+  context.subscriptions.push(datasets.onDidChangeSelection(update));
   return item;
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { CheckResult } from '../dataset/checks';
 import { checkDatasetLine } from '../dataset/validate';
 import { datasetArgument } from '../commands/arguments';
-import type { DatasetDocument, DatasetEditorProvider } from '../editor';
+import type { DatasetDocument, DatasetRegistry } from '../editor';
 import type { CheckedRecords } from '../editor/factTable';
 
 /** Files up to this size show their checks as soon as they open; larger ones when the user asks. */
@@ -101,7 +101,7 @@ export class Validation implements vscode.Disposable {
   }
 }
 
-export function registerValidation(context: vscode.ExtensionContext, provider: DatasetEditorProvider): Validation {
+export function registerValidation(context: vscode.ExtensionContext, datasets: DatasetRegistry): Validation {
   const validation = new Validation();
   context.subscriptions.push(validation);
   const watch = (document: DatasetDocument) => {
@@ -113,11 +113,11 @@ export function registerValidation(context: vscode.ExtensionContext, provider: D
     });
   };
   context.subscriptions.push(
-    provider.onDidOpenDocument(watch),
+    datasets.onDidOpenDocument(watch),
     vscode.commands.registerCommand('cotStudio.validateDataset', async (args?: unknown): Promise<ValidationSummary | undefined> => {
       const parsed = validateArgsSchema.safeParse(args ?? {});
       if (!parsed.success) throw new Error(`cotStudio.validateDataset: expected {uri?: string}, got ${JSON.stringify(args)}`);
-      const document = datasetArgument(provider, parsed.data.uri);
+      const document = datasetArgument(datasets, parsed.data.uri);
       const summary = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Checking ${document.dataset.fileName}`, cancellable: true },
         (progress, token) => validation.validate(document, token, progress),

@@ -276,6 +276,23 @@ describe('annotating samples from the keyboard', { timeout: 10 * 60_000 }, () =>
     await think.locator('.katex').first().waitFor({ timeout: 30_000 });
     assert.equal(await think.locator('.katex').count(), 1, 'one formula; the price $3.50 stays text');
     assert.match(await think.innerText(), /costs \$3\.50/);
+    // Moving the focus draws nothing again; a rating draws its own card only, and nothing is typeset again.
+    const cards = view.locator('.segment-card');
+    const cardCount = await cards.count();
+    assert.ok(cardCount >= 2, 'a think card and an answer card');
+    await view.locator('.segment-card, .katex').evaluateAll((nodes) => {
+      for (const node of nodes) node.setAttribute('data-probe', 'drawn before');
+    });
+    await view.locator('.sample-view').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('ArrowDown');
+    await view.locator('.segment-card.focused[data-segment="1"]').waitFor();
+    assert.equal(await view.locator('.segment-card[data-probe]').count(), cardCount, 'a focus move redraws no card');
+    await page.keyboard.press('1');
+    await view.locator('.segment-card[data-segment="1"][data-rating="1"]').waitFor();
+    assert.equal(await view.locator('.segment-card:not([data-probe])').count(), 1, 'the rated card alone is drawn again');
+    assert.equal(await view.locator('.segment-card[data-segment="1"][data-probe]').count(), 0);
+    assert.equal(await view.locator('.katex:not([data-probe])').count(), 0, 'no formula is typeset again');
+    await view.locator('.segment-card.focused[data-segment="1"]').waitFor();
     await view.getByRole('button', { name: 'Render LaTeX' }).click();
     await think.filter({ hasText: '$\\frac{1}{2} \\times 6 \\times 8 = 24$' }).waitFor();
     assert.equal(await think.locator('.katex').count(), 0);

@@ -9,12 +9,15 @@ import { type RunningServer, startServer } from '../../src/serve';
  */
 export class ScriptedStepJudge implements Backend {
   readonly name = 'scripted-step-judge';
+  /** Every prompt it was asked, in order. */
+  readonly prompts: string[] = [];
 
   async generate(request: GenerationRequest, _options?: GenerateOptions): Promise<GenerationResult> {
     const prompt =
       'messages' in request.prompt
         ? request.prompt.messages.map((message) => (typeof message.content === 'string' ? message.content : '')).join('\n')
         : request.prompt.text;
+    this.prompts.push(prompt);
     const step = /Next step: ([\s\S]*?)\n\nIs the next step/.exec(prompt)?.[1];
     const text = step === undefined ? 'neutral' : /\d/.test(step) ? 'incorrect' : 'correct';
     const n = request.sampling?.n ?? 1;
@@ -25,6 +28,6 @@ export class ScriptedStepJudge implements Backend {
   async dispose(): Promise<void> {}
 }
 
-export function startScriptedJudge(): Promise<RunningServer> {
-  return startServer({ backend: new ScriptedStepJudge(), modelName: 'scripted-step-judge' });
+export function startScriptedJudge(judge = new ScriptedStepJudge()): Promise<RunningServer> {
+  return startServer({ backend: judge, modelName: 'scripted-step-judge' });
 }

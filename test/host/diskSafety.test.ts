@@ -5,13 +5,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readRecordState } from '../../src/dataset/operations';
-import { DatasetEditorProvider } from '../../src/editor';
+import type { DatasetEditorProvider } from '../../src/editor';
 import { HOST } from '../../src/files/processes';
 import { makeTestModel } from '../../src/testModel';
 import { cliPath } from '../harness/cli';
 import { datasetsDir } from '../harness/fixtures';
 import { leftoverTemporaries, mountSmallDisk, PAGE, type SmallDisk, smallDiskUnavailable } from '../harness/smallDisk';
-import { fixtureCopies, until } from './session';
+import { fixtureCopies, standaloneProvider, until } from './session';
 import { collectChunks } from '../../src/files/byteSource';
 
 const alternatives = (lineText: string): number => readRecordState(lineText).annotations.segments['2']?.alternatives.length ?? 0;
@@ -129,7 +129,7 @@ describe('saving on a disk that is full', function () {
     disk = mountSmallDisk(1024 * 1024);
     const extension = vscode.extensions.getExtension('cot-studio.cot-studio');
     assert.ok(extension);
-    provider = new DatasetEditorProvider(extension.extensionUri, vscode.window.createOutputChannel('CoT Studio disk test', { log: true }));
+    provider = standaloneProvider(extension.extensionUri, vscode.window.createOutputChannel('CoT Studio disk test', { log: true }));
   });
 
   after(() => {

@@ -4,11 +4,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DatasetDocument } from '../../src/editor';
-import { DatasetEditorProvider } from '../../src/editor';
+import type { DatasetEditorProvider } from '../../src/editor';
 import type { CotStudioApi } from '../../src/extension';
 import { hashFile, hashRange, writeLargeDataset } from '../harness/largeDataset';
 import { leftoverTemporaries } from '../harness/smallDisk';
-import { activate, note, until, VIEW_TYPE } from './session';
+import { activate, note, standaloneProvider, until, VIEW_TYPE } from './session';
 
 /** The size of the file of the first suite: 3 GB unless the environment asks for another (to run it small). */
 const BIG_FILE_BYTES = Number(process.env.COT_STUDIO_BIG_FILE_BYTES ?? 3_000_000_000);
@@ -93,7 +93,7 @@ describe('a large file another program changes under unsaved edits', function ()
     scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-changed-'));
     const extension = vscode.extensions.getExtension('cot-studio.cot-studio');
     assert.ok(extension);
-    provider = new DatasetEditorProvider(extension.extensionUri, vscode.window.createOutputChannel('CoT Studio change test', { log: true }));
+    provider = standaloneProvider(extension.extensionUri, vscode.window.createOutputChannel('CoT Studio change test', { log: true }));
   });
 
   after(() => fs.rmSync(scratch, { recursive: true, force: true }));

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { DatasetEditorProvider, DatasetRegistry, type Regenerations } from '../../src/editor';
 import type { CotStudioApi } from '../../src/extension';
 import { datasetsDir } from '../harness/fixtures';
 
@@ -88,4 +89,16 @@ export function fixtureCopies(): { open(prefix: string, name?: string): Promise<
       return { ...copy, cot };
     },
   };
+}
+
+/**
+ * A provider of its own for tests that open, save and back up documents outside the window's editors. A fake
+ * for regeneration, which these tests never start.
+ */
+export function standaloneProvider(extensionUri: vscode.Uri, log: vscode.LogOutputChannel): DatasetEditorProvider {
+  const noRegeneration: Regenerations = {
+    regenerate: () => Promise.reject(new Error('this provider does not regenerate')),
+    cancel: () => undefined,
+  };
+  return new DatasetEditorProvider(extensionUri, new DatasetRegistry(), noRegeneration, log);
 }

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { RegenerateResult } from '../../src/commands/regenerate';
 import type { CotStudioApi } from '../../src/extension';
 import type { RunningServer } from '../../src/serve';
-import { startScriptedJudge } from '../harness/scriptedJudge';
+import { ScriptedStepJudge, startScriptedJudge } from '../harness/scriptedJudge';
 import { activate, openFixtureCopy } from './session';
 
 interface Annotations {
@@ -23,11 +23,12 @@ describe('tree search in the extension host', function () {
   let uri: string;
   let cot: CotStudioApi;
   let judge: RunningServer;
+  const scripted = new ScriptedStepJudge();
   let result: RegenerateResult | undefined;
 
   before(async () => {
     cot = await activate();
-    judge = await startScriptedJudge();
+    judge = await startScriptedJudge(scripted);
     await vscode.workspace
       .getConfiguration('cotStudio')
       .update('mcts.judges', [{ baseUrl: judge.url, model: 'scripted-step-judge' }], vscode.ConfigurationTarget.Global);
@@ -106,6 +107,32 @@ describe('tree search in the extension host', function () {
     const cancelled = await running;
     assert.ok(cancelled.iterations !== undefined && cancelled.iterations < 200, `ran ${cancelled.iterations} iterations`);
     assert.equal(cot.readLine(uri, 3), before, 'a cancelled search adds no alternatives or pairs');
+  });
+
+  it('asks the judges with the prompts cotStudio.judge.templates gives', async () => {
+    const config = vscode.workspace.getConfiguration('cotStudio');
+    await config.update(
+      'judge.templates',
+      { step: 'House rules.\n\nNext step: {{ step }}\n\nIs the next step correct, neutral or incorrect?' },
+      vscode.ConfigurationTarget.Global,
+    );
+    try {
+      const asked = scripted.prompts.length;
+      await vscode.commands.executeCommand<RegenerateResult>('cotStudio.regenerateSegment', {
+        uri,
+        line: 4,
+        segment: 2,
+        method: 'mcts',
+        iterations: 4,
+        seed: 3,
+        maxTokens: 60,
+      });
+      const prompts = scripted.prompts.slice(asked);
+      assert.ok(prompts.length > 0, 'the judge was asked');
+      for (const prompt of prompts) assert.match(prompt, /^House rules\./);
+    } finally {
+      await config.update('judge.templates', undefined, vscode.ConfigurationTarget.Global);
+    }
   });
 
   it('accepts a reflection proposal: the response from the segment on is replaced, the reflection recorded, saved', async () => {

@@ -35,6 +35,7 @@ describe('the layer rules', () => {
       'src/protocol/messages.ts': 'export const message = 1;\n',
       'src/bench/measure.ts': "import { options } from '../cli/datasetFile';\nexport const measure = options;\n",
       'src/cli/datasetFile.ts': 'export const options = 1;\n',
+      'src/newConcern/thing.ts': "import { message } from '../protocol/messages';\nexport const thing = message;\n",
     });
     assert.notEqual(status, 0, output);
     for (const [rule, from] of [
@@ -44,6 +45,7 @@ describe('the layer rules', () => {
       ['webview-speaks-protocol', 'webview/main.ts → src/engine/session.ts'],
       ['dataset-below-protocol', 'src/dataset/summary.ts → src/protocol/messages.ts'],
       ['cli-is-an-entry', 'src/bench/measure.ts → src/cli/datasetFile.ts'],
+      ['every-folder-in-a-layer', 'src/newConcern/thing.ts → src/protocol/messages.ts'],
     ]) {
       assert.match(output, new RegExp(`error ${rule}: ${from}`), `${rule} in:\n${output}`);
     }

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { z } from 'zod';
+import { type SettingKey, settingsSchema } from '../../src/settings/schema';
 import { projectRoot } from '../harness/fixtures';
 
 const schemaNodeSchema = z.record(z.string(), z.unknown());
@@ -84,6 +85,23 @@ describe('manifest', () => {
     );
   });
 
+  it('reads every contributed setting through one typed schema, and the schema takes what the manifest offers', () => {
+    const contributed = Object.keys(settings).map((name) => name.replace(/^cotStudio\./, ''));
+    assert.deepEqual(Object.keys(settingsSchema.shape).sort(), contributed.sort());
+    for (const [name, node] of Object.entries(settings)) {
+      const key = name.replace(/^cotStudio\./, '') as SettingKey;
+      const schema = settingsSchema.shape[key];
+      assert.ok(schema.safeParse(node.default).success, `${name}: its default ${JSON.stringify(node.default)}`);
+      const offered = z.array(z.unknown()).safeParse(node.enum);
+      for (const value of offered.success ? offered.data : []) assert.ok(schema.safeParse(value).success, `${name}: ${JSON.stringify(value)}`);
+      if (offered.success) assert.equal(schema.safeParse('no-such-choice').success, false, `${name} refuses what the manifest does not offer`);
+      const minimum = z.number().safeParse(node.minimum);
+      if (minimum.success) assert.equal(schema.safeParse(minimum.data - 1).success, false, `${name} refuses ${minimum.data - 1}`);
+      const maximum = z.number().safeParse(node.maximum);
+      if (maximum.success) assert.equal(schema.safeParse(maximum.data + 1).success, false, `${name} refuses ${maximum.data + 1}`);
+    }
+  });
+
   it('restricts only settings it contributes', () => {
     assert.deepEqual(
       [...restricted].filter((name) => !(name in settings)),
@@ -101,7 +119,13 @@ describe('manifest', () => {
     assert.equal(new Set(listed).size, listed.length);
   });
 
-  it('gives every walkthrough step a button that runs a command, media that exists, and completion on commands it contributes', () => {
+  it('gives every walkthrough step a button that runs a command, media that exists, and completion on what it contributes or sets', () => {
+    const sources = fs
+      .readdirSync(path.join(projectRoot, 'src'), { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.ts'))
+      .map((file) => fs.readFileSync(path.join(projectRoot, 'src', file), 'utf8'))
+      .join('\n');
+    const contextKeys = new Set([...sources.matchAll(/_CONTEXT = '(cotStudio\.[\w.]+)'/g)].map((match) => match[1] as string));
     const contributed = new Set(manifest.contributes.commands.map((entry) => entry.command));
     const steps = manifest.contributes.walkthroughs.flatMap((walkthrough) => walkthrough.steps);
     assert.ok(steps.length >= 5);
@@ -112,8 +136,13 @@ describe('manifest', () => {
       for (const command of commands) assert.ok(contributed.has(command) || command === 'workbench.action.openSettings', `${step.id}: ${command}`);
       assert.ok(fs.existsSync(path.join(projectRoot, step.media.markdown)), `${step.id}: ${step.media.markdown}`);
       for (const event of step.completionEvents) {
-        const [kind, name] = event.split(':');
-        assert.ok((kind === 'onCommand' && contributed.has(name ?? '')) || (kind === 'onSettingChanged' && (name ?? '') in settings), `${step.id}: ${event}`);
+        const [kind, name = ''] = event.split(':');
+        const known =
+          (kind === 'onCommand' && contributed.has(name)) ||
+          (kind === 'onSettingChanged' && name in settings) ||
+          // A context key the extension sets itself.
+          (kind === 'onContext' && contextKeys.has(name));
+        assert.ok(known, `${step.id}: ${event}`);
       }
     }
   });

@@ -10,7 +10,7 @@ import type { RegenerateResult } from '../../src/search/regeneration';
 import { startServer } from '../../src/serve';
 import { makeTestModel } from '../../src/testModel';
 import { datasetsDir, makeWorkspace, projectRoot } from '../harness/fixtures';
-import { startScriptedJudge } from '../harness/scriptedJudge';
+import { ScriptedStepJudge, startScriptedJudge } from '../harness/scriptedJudge';
 
 const cli = path.join(projectRoot, 'dist', 'cli.js');
 
@@ -230,6 +230,59 @@ describe('cot-studio regenerate', () => {
     } finally {
       await server.close();
       await engine.dispose();
+    }
+  });
+
+  it('asks the judges with the prompts --judge-templates gives, as the editor does with cotStudio.judge.templates', async () => {
+    const scripted = new ScriptedStepJudge();
+    const judge = await startScriptedJudge(scripted);
+    try {
+      const templates = path.join(workspace, 'templates.json');
+      fs.writeFileSync(
+        templates,
+        JSON.stringify({ step: 'House rules for {{ question }}\n\nNext step: {{ step }}\n\nIs the next step correct, neutral or incorrect?' }),
+      );
+      const file = path.join(workspace, 'llava_cot.jsonl');
+      const search = (extra: string[]) =>
+        run([
+          file,
+          '--line',
+          '2',
+          '--segment',
+          '2',
+          '--method',
+          'mcts',
+          '--iterations',
+          '4',
+          '--max-tokens',
+          '60',
+          '--seed',
+          '3',
+          '--judge-endpoint',
+          judge.url,
+          '--judge-model',
+          'scripted',
+          ...extra,
+          ...model,
+          '--json',
+        ]);
+      // Whether a chain survives the scripted judge does not matter here (exit 1 says none did): what it was asked does.
+      const custom = await search(['--judge-templates', templates]);
+      assert.ok(custom.code === 0 || custom.code === 1, custom.stderr);
+      assert.ok(scripted.prompts.length > 0, 'the judge was asked');
+      for (const prompt of scripted.prompts) assert.match(prompt, /^House rules for /);
+      const asked = scripted.prompts.length;
+      const plain = await search([]);
+      assert.ok(plain.code === 0 || plain.code === 1, plain.stderr);
+      assert.ok(scripted.prompts.length > asked);
+      for (const prompt of scripted.prompts.slice(asked)) assert.match(prompt, /^Question: /, 'the default step prompt');
+
+      fs.writeFileSync(templates, JSON.stringify({ stepp: 'x' }));
+      const wrong = await search(['--judge-templates', templates]);
+      assert.equal(wrong.code, 2);
+      assert.match(wrong.stderr, /--judge-templates: .*templates\.json: .*stepp/);
+    } finally {
+      await judge.close();
     }
   });
 
