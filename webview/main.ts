@@ -6,7 +6,8 @@ import { FilterBar } from './filterBar';
 import { RecordList } from './recordList';
 import { Regeneration } from './regeneration';
 import { SamplePrefetch } from './samplePrefetch';
-import { type Focus, SampleView } from './sampleView';
+import { SampleView } from './sampleView';
+import type { Focus } from './state/focus';
 import { shortcutsOverlay } from './shortcuts';
 import { vscode } from './vscodeApi';
 

@@ -2,6 +2,7 @@ import type { Operation, Sample, SampleQuestionPart, SampleResponse, SampleSegme
 import { button, element } from './dom';
 import { hasMath, renderMath } from './math';
 import type { Regeneration, Side } from './regeneration';
+import { FIRST_SEGMENT, type Focus, keptFocus, movedFocus, replyAt, sameFocus } from './state/focus';
 import { wordDiff } from './wordDiff';
 
 type OperationRequest = Operation extends infer O ? (O extends Operation ? Omit<O, 'line'> : never) : never;
@@ -17,43 +18,12 @@ export interface SampleViewOptions {
 
 const RATING_NAMES: Record<string, string> = { '1': 'correct', '0': 'neutral', '-1': 'incorrect' };
 
-/**
- * A segment of one of the record's replies: its index in the reply of assistant turn `turn`, or for a tree
- * search's output in the path of `model` (a path after the first).
- */
-export interface Focus {
-  turn: number;
-  segment: number;
-  model?: string;
-}
-
-/** A tree search's paths after the first, which annotations address by model. */
-function otherPaths(sample: Sample): SampleResponse[] {
-  return sample.responses.slice(1).filter((response) => response.role === 'response' && response.model !== null);
-}
-
-/** The record's reply a focus is in: a model's path, or the reply at an assistant turn (the first response for turn 0). */
-function replyAt(sample: Sample, focus: Pick<Focus, 'turn' | 'model'>): SampleResponse | undefined {
-  if (focus.model !== undefined) return otherPaths(sample).find((path) => path.model === focus.model);
-  return focus.turn === 0 ? sample.responses[0] : sample.laterReplies[focus.turn - 1];
-}
-
-/** Every segment that takes the focus, in reading order: each reply's, turn by turn, then each other path's. */
-function focusable(sample: Sample): Focus[] {
-  const replies = [sample.responses[0], ...sample.laterReplies];
-  const turns = replies.flatMap((reply, turn) => (reply ? reply.segments.map((_, segment): Focus => ({ turn, segment })) : []));
-  const paths = otherPaths(sample).flatMap((path) => path.segments.map((_, segment): Focus => ({ turn: 0, segment, model: path.model ?? undefined })));
-  return [...turns, ...paths];
-}
-
 /** Which reply a card's operations address: a side and turn, or a search path's model. */
 interface ReplyTarget {
   side: Side;
   turn: number;
   model?: string;
 }
-
-const sameFocus = (a: Focus | undefined, b: Focus | undefined): boolean => a?.turn === b?.turn && a?.segment === b?.segment && a?.model === b?.model;
 
 /** The record's own label for a step, as its header shows it: `record +1 · MC 0.125 (2/16) · first error: Reasoning`. */
 function sourceLabelText(label: NonNullable<SampleSegment['sourceLabel']>): string {
@@ -70,7 +40,7 @@ export class SampleView {
   readonly element = element('section', 'sample-view');
   private sample: Sample | undefined;
   /** The focused segment among the replies' segments. */
-  private focused: Focus = { turn: 0, segment: 0 };
+  private focused: Focus = FIRST_SEGMENT;
   private editing: Focus | undefined;
   /** Whether LaTeX is typeset or shown as written. */
   private renderLatex = true;
@@ -104,26 +74,17 @@ export class SampleView {
     this.sample = sample;
     this.options.regeneration.showing(sample.line);
     if (!sameRecord) {
-      this.focused = { turn: 0, segment: 0 };
+      this.focused = FIRST_SEGMENT;
       this.editing = undefined;
       this.drawn = { cards: new Map(), texts: new Map() };
     }
-    // An edit can take segments away: the focus stays on the nearest one that is left.
-    const all = focusable(sample);
-    if (!all.some((focus) => sameFocus(focus, this.focused))) {
-      this.focused = all
-        .filter((focus) => focus.turn < this.focused.turn || (focus.turn === this.focused.turn && focus.segment < this.focused.segment))
-        .at(-1) ??
-        all[0] ?? { turn: 0, segment: 0 };
-    }
+    this.focused = keptFocus(sample, this.focused);
     this.render();
   }
 
   moveFocus(step: number): void {
-    const all = this.sample ? focusable(this.sample) : [];
-    if (all.length === 0) return;
-    const at = all.findIndex((focus) => sameFocus(focus, this.focused));
-    this.setFocus(all[Math.max(0, Math.min(all.length - 1, at + step))] ?? this.focused);
+    if (!this.sample) return;
+    this.setFocus(movedFocus(this.sample, this.focused, step));
     this.element.querySelector<HTMLElement>('.segment-card.focused')?.scrollIntoView({ block: 'nearest' });
   }
 
@@ -447,6 +408,9 @@ export class SampleView {
     if (segment.alternatives.length > 0) header.append(element('span', 'segment-alternatives', `${segment.alternatives.length} alternatives`));
     const actions = element('div', 'segment-actions');
     if (primary) {
+      const ratings = element('div', 'rating-group');
+      ratings.setAttribute('role', 'group');
+      ratings.setAttribute('aria-label', `Rating of ${named}`);
       for (const rating of [1, 0, -1] as const) {
         const ratingName = RATING_NAMES[String(rating)];
         const control = button(
@@ -459,9 +423,11 @@ export class SampleView {
           `action rating${segment.rating === rating ? ' selected' : ''}`,
         );
         control.setAttribute('aria-pressed', String(segment.rating === rating));
-        actions.append(control);
+        control.dataset.rating = String(rating);
+        ratings.append(control);
       }
       actions.append(
+        ratings,
         button('First error', `First error at ${named}`, () => {
           this.setFocus(at);
           this.markFirstError();

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { z } from 'zod';
-import { LocalBackend } from '../backends/local';
+import { EngineProcessBackend } from '../backends/engineProcess';
 import type { Backend } from '../backends/types';
 import { DEFAULT_ENGINE_DEADLINE_MS, EngineClient } from '../engineClient';
 import { modelVariantSchema } from '../engine/model/folder';
@@ -70,7 +70,7 @@ export interface EngineProcess {
 export async function startEngineProcess(values: ModelValues): Promise<EngineProcess> {
   const { engineDeadline, ...load } = loadOptions(values);
   const engine = new EngineClient(ENGINE_SCRIPT, (line) => printErr(`${line}\n`), { deadlineMs: engineDeadline * 1000 });
-  const local = new LocalBackend(engine, load);
+  const local = new EngineProcessBackend(engine, load);
   let model: LoadedModel;
   try {
     model = await local.model();

@@ -27,7 +27,10 @@ export interface LocalGenerateOptions extends GenerateOptions {
   onProgress?: ProgressListener;
 }
 
-/** A loaded model and its decoding state: the local backend, used by the engine process, the CLI and `serve`. */
+/**
+ * A loaded model and its decoding state, in this process: the engine process runs one for the editor, the CLI and
+ * `serve` (who reach it through EngineProcessBackend); benches and tests drive it directly.
+ */
 export class LocalEngine implements Backend {
   readonly grammar = 'token mask';
   readonly name: string;
@@ -45,7 +48,8 @@ export class LocalEngine implements Backend {
     readonly attempts: ProviderAttempt[],
     readonly loadMs: number,
   ) {
-    this.name = `local:${folder.name}`;
+    // Not `local:`, which names the model the engine process runs for the editor and the CLI.
+    this.name = `in-process:${folder.name}`;
   }
 
   static async load(dir: string, options: LoadOptions = {}): Promise<LocalEngine> {

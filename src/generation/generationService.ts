@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { LocalBackend } from '../backends/local';
+import { EngineProcessBackend } from '../backends/engineProcess';
 import { OpenAICompatibleBackend } from '../backends/openai';
 import type { Backend } from '../backends/types';
 import type { EngineClient } from '../engineClient';
@@ -21,7 +21,7 @@ const BUNDLED_MODEL = 'dist/models/tiny-bigram';
  */
 export class GenerationService implements vscode.Disposable {
   private current: { key: string; backend: Backend } | undefined;
-  private reward: { key: string; backend: LocalBackend } | undefined;
+  private reward: { key: string; backend: EngineProcessBackend } | undefined;
   /** Servers of the tree search's collective, by address and model. */
   private readonly servers = new Map<string, Backend>();
   private readonly changed = new vscode.EventEmitter<LoadedModel | undefined>();
@@ -67,7 +67,9 @@ export class GenerationService implements vscode.Disposable {
     if (this.current?.key === key) return this.current.backend;
     await this.replace();
     const backend =
-      settings.kind === 'local' ? new LocalBackend(this.engine, settings.local) : new OpenAICompatibleBackend({ ...settings.openai, ...(await this.apiKey()) });
+      settings.kind === 'local'
+        ? new EngineProcessBackend(this.engine, settings.local)
+        : new OpenAICompatibleBackend({ ...settings.openai, ...(await this.apiKey()) });
     this.current = { key, backend };
     return backend;
   }
@@ -108,7 +110,7 @@ export class GenerationService implements vscode.Disposable {
     const key = JSON.stringify(load);
     if (this.reward?.key !== key) {
       void this.reward?.backend.dispose();
-      this.reward = { key, backend: new LocalBackend(this.engine, load) };
+      this.reward = { key, backend: new EngineProcessBackend(this.engine, load) };
     }
     const backend = this.reward.backend;
     const format = rewardModelFormatSchema.parse({
@@ -122,7 +124,7 @@ export class GenerationService implements vscode.Disposable {
   /** Loads the local model now (if that is the backend) and says where it runs. */
   async loadLocalModel(): Promise<LoadedModel | undefined> {
     const backend = await this.backend();
-    if (!(backend instanceof LocalBackend)) return undefined;
+    if (!(backend instanceof EngineProcessBackend)) return undefined;
     const model = await backend.model();
     this.changed.fire(model);
     return model;

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BadRequestError, OpenAI } from 'openai';
-import { LocalBackend } from '../../src/backends/local';
+import { EngineProcessBackend } from '../../src/backends/engineProcess';
 import { ContextLengthError } from '../../src/backends/promptLimits';
 import { maxTokenBytes } from '../../src/engine/model/tokenBytes';
 import { EngineClient } from '../../src/engineClient';
@@ -101,7 +101,7 @@ describe('serve against abusive clients', () => {
     modelDir = bigramModel(CONTEXT);
     // The engine process, as `cot-studio serve` runs it: tokenising and decoding stay off the server's thread.
     engine = new EngineClient(path.join(projectRoot, 'dist', 'engine.js'), () => undefined);
-    const local = new LocalBackend(engine, { model: modelDir, provider: 'cpu' });
+    const local = new EngineProcessBackend(engine, { model: modelDir, provider: 'cpu' });
     backend = new ObservedBackend(local);
     limits = await local.promptLimits();
     server = await serve({ headersTimeoutMs: 400, bodyIdleTimeoutMs: 300 });

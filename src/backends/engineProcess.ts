@@ -6,7 +6,7 @@ import type { Backend, GenerateOptions, GenerationRequest } from './types';
  * The local ONNX model, run by the engine process. The model is loaded on first use and again after the
  * process was restarted (a crash, a kill) or the settings named another model.
  */
-export class LocalBackend implements Backend {
+export class EngineProcessBackend implements Backend {
   readonly grammar = 'token mask';
   private loaded: Promise<LoadedModel> | undefined;
   private readonly exitSubscription: { dispose(): void };
