@@ -69,8 +69,12 @@ function showPosition(position: number): void {
 }
 let lastPosition = 0;
 
+/** The record the view shows, or is about to show once its sample arrives: what a change shows again. */
+let selectedIndex: number | undefined;
+
 /** Shows a record's sample at once when it was fetched ahead, otherwise as soon as it arrives. */
 function showRecord(index: number): void {
+  selectedIndex = index;
   const ready = prefetch.select(index);
   if (ready) sampleView.show(ready);
 }
@@ -149,11 +153,12 @@ function onHostMessage(message: HostMessage): void {
       const countChanged = message.recordCount !== list.count;
       list.invalidate(message.recordIndices, message.recordCount);
       // A new filter shows other records: select the first; otherwise keep showing the same record.
+      // The record selected last, not the one on screen: a j whose sample is on its way is not undone.
       if (countChanged || message.recordIndices === 'all') {
         if (message.recordCount > 0 && countChanged) list.select(0);
-        else if (sampleView.current) showRecord(sampleView.current.index);
-      } else if (sampleView.current && message.recordIndices.includes(sampleView.current.index)) {
-        showRecord(sampleView.current.index);
+        else if (selectedIndex !== undefined) showRecord(selectedIndex);
+      } else if (selectedIndex !== undefined && message.recordIndices.includes(selectedIndex)) {
+        showRecord(selectedIndex);
       }
       return;
     }
