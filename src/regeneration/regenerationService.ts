@@ -17,6 +17,16 @@ import { readReflectionPhrase, readSetting, settingIsSet } from '../settings/rea
 /** What a run tells the sample view; the line, side and turn it is about are added by the one who posts it. */
 type RegenerationUpdate = Omit<Extract<HostMessage, { type: 'regeneration' }>, 'type' | 'line' | 'side' | 'turn'>;
 
+/** A run under way: what it runs, how it tells the views, and whether the sample model writes it. */
+interface Run {
+  document: DatasetDocument;
+  job: RegenerationJob;
+  signal: AbortSignal;
+  post: (message: RegenerationUpdate) => void;
+  progress: vscode.Progress<{ message?: string }>;
+  sampleModel: boolean;
+}
+
 const SAMPLE_MODEL_NOTE = 'sample model: placeholder text, not reasoning; choose a model to regenerate for real';
 
 /** Set once anything was regenerated in this window: the walkthrough's "Regenerate a stage" step is then done. */
@@ -74,11 +84,10 @@ export class RegenerationService implements Regenerations {
       if (sampleModel) this.offerModelChoice();
       const title = `CoT Studio: ${run.method === 'mcts' ? 'tree search on' : 'regenerating'} line ${run.line}`;
       // The view shows the run with its own Cancel; the window progress only says that something runs.
-      return await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title }, (progress) =>
-        run.method === 'mcts'
-          ? this.treeSearch(document, job, controller.signal, post, progress, sampleModel)
-          : this.beamSearch(document, job, controller.signal, post, progress, sampleModel, at),
-      );
+      return await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title }, (progress) => {
+        const going: Run = { document, job, signal: controller.signal, post, progress, sampleModel };
+        return run.method === 'mcts' ? this.treeSearch(going) : this.beamSearch(going, at);
+      });
     } catch (error) {
       post({ segment: at.segment, state: 'failed', candidates: [], final: true, message: errorMessage(error) });
       throw error;
@@ -144,15 +153,7 @@ export class RegenerationService implements Regenerations {
     };
   }
 
-  private async beamSearch(
-    document: DatasetDocument,
-    job: RegenerationJob,
-    signal: AbortSignal,
-    post: (message: RegenerationUpdate) => void,
-    progress: vscode.Progress<{ message?: string }>,
-    sampleModel: boolean,
-    at: { segment: number },
-  ): Promise<RegenerateResult> {
+  private async beamSearch({ document, job, signal, post, progress, sampleModel }: Run, at: { segment: number }): Promise<RegenerateResult> {
     const rankedBySampleModel = sampleModel && job.scorer.name === 'logprob';
     const sampleNote = sampleModel
       ? [`${SAMPLE_MODEL_NOTE}${rankedBySampleModel ? ' (ranked by log-probability: the sample model gives no verdicts)' : ''}`]
@@ -199,14 +200,7 @@ export class RegenerationService implements Regenerations {
    * CoMCTS on the segment: the tree goes to the view after every round; the candidates from the best leaves
    * become the segment's alternatives (one undoable edit), and the reflection proposals wait in the view.
    */
-  private async treeSearch(
-    document: DatasetDocument,
-    job: RegenerationJob,
-    signal: AbortSignal,
-    post: (message: RegenerationUpdate) => void,
-    progress: vscode.Progress<{ message?: string }>,
-    sampleModel: boolean,
-  ): Promise<RegenerateResult> {
+  private async treeSearch({ document, job, signal, post, progress, sampleModel }: Run): Promise<RegenerateResult> {
     const budget = job.mcts.iterations;
     post({ segment: job.segment, state: 'searching', candidates: [], final: false });
     const { result, operations } = await runRegeneration(job, {

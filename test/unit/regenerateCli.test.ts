@@ -37,6 +37,14 @@ const SAMPLING = ['--segment', '2', '--rank', 'logprob', '--candidates', '8', '-
 const alternativesOf = (line: string) => readRecordState(line).annotations.segments['2']?.alternatives ?? [];
 
 /** Times differ between runs; everything else must not. */
+/** The tree search on line 2's REASONING, with the scripted judge at `judge`. */
+const treeSearchOn = (file: string, { iterations, maxTokens, seed, judge }: { iterations: number; maxTokens: number; seed: number; judge: string }) => [
+  file,
+  ...['--line', '2', '--segment', '2', '--method', 'mcts'],
+  ...['--iterations', String(iterations), '--max-tokens', String(maxTokens), '--seed', String(seed)],
+  ...['--judge-endpoint', judge, '--judge-model', 'scripted'],
+];
+
 const withoutTimes = (text: string): string => text.replace(/"(createdAt|at)":"[^"]*"/g, '"$1":"T"');
 
 describe('cot-studio regenerate', () => {
@@ -244,28 +252,7 @@ describe('cot-studio regenerate', () => {
       );
       const file = path.join(workspace, 'llava_cot.jsonl');
       const search = (extra: string[]) =>
-        run([
-          file,
-          '--line',
-          '2',
-          '--segment',
-          '2',
-          '--method',
-          'mcts',
-          '--iterations',
-          '4',
-          '--max-tokens',
-          '60',
-          '--seed',
-          '3',
-          '--judge-endpoint',
-          judge.url,
-          '--judge-model',
-          'scripted',
-          ...extra,
-          ...model,
-          '--json',
-        ]);
+        run([...treeSearchOn(file, { iterations: 4, maxTokens: 60, seed: 3, judge: judge.url }), ...extra, ...model, '--json']);
       // Whether a chain survives the scripted judge does not matter here (exit 1 says none did): what it was asked does.
       const custom = await search(['--judge-templates', templates]);
       assert.ok(custom.code === 0 || custom.code === 1, custom.stderr);
@@ -290,28 +277,7 @@ describe('cot-studio regenerate', () => {
     const judge = await startScriptedJudge();
     try {
       const file = path.join(workspace, 'llava_cot.jsonl');
-      const search = (seed: number) =>
-        run([
-          file,
-          '--line',
-          '2',
-          '--segment',
-          '2',
-          '--method',
-          'mcts',
-          '--iterations',
-          '8',
-          '--max-tokens',
-          '120',
-          '--seed',
-          String(seed),
-          '--judge-endpoint',
-          judge.url,
-          '--judge-model',
-          'scripted',
-          ...model,
-          '--json',
-        ]);
+      const search = (seed: number) => run([...treeSearchOn(file, { iterations: 8, maxTokens: 120, seed, judge: judge.url }), ...model, '--json']);
       let found: Run | undefined;
       // The bigram model with a judge that calls every step with a digit wrong: some seeds keep no chain.
       for (let seed = 1; seed <= 5 && found?.code !== 0; seed++) found = await search(seed);
