@@ -43,6 +43,9 @@ function extensionHostRss(serverPid: number): number {
 interface Figures {
   firstSampleMs: number;
   nextSample: { driver: number[]; screen: number[] };
+  /** Key to screen, per press. */
+  focusMove: number[];
+  rating: number[];
   scroll: number[];
 }
 
@@ -118,6 +121,55 @@ async function nextSamples(page: Page, view: Frame, count: number): Promise<{ dr
   return { driver, screen };
 }
 
+/**
+ * Presses keys that change one attribute of the focused card (the focus itself, its rating) and times, inside the
+ * webview, from each keydown to the first animation frame after the change is in the page: what redrawing the
+ * sample for a focus move or a rating costs.
+ */
+async function cardChanges(page: Page, view: Frame, keys: string[], attribute: string): Promise<number[]> {
+  await view.locator('.sample-view').click({ position: { x: 5, y: 5 } });
+  await view.evaluate(
+    ({ watched, name }) => {
+      const browser = globalThis as unknown as CardProbeGlobals;
+      const read = () => browser.document.querySelector('.segment-card.focused')?.getAttribute(name) ?? '';
+      const state = { keyAt: -1, value: read(), times: [] as number[] };
+      browser.cardChange = state;
+      browser.document.addEventListener(
+        'keydown',
+        (event) => {
+          if (watched.includes(event.key)) state.keyAt = event.timeStamp;
+        },
+        true,
+      );
+      new browser.MutationObserver(() => {
+        const value = read();
+        if (state.keyAt < 0 || value === state.value) return;
+        const keyAt = state.keyAt;
+        state.keyAt = -1;
+        state.value = value;
+        browser.requestAnimationFrame(() => state.times.push(performance.now() - keyAt));
+      }).observe(browser.document.body, { subtree: true, childList: true, attributes: true });
+    },
+    { watched: [...new Set(keys)], name: attribute },
+  );
+  for (const [i, key] of keys.entries()) {
+    await page.keyboard.press(key);
+    await view.waitForFunction((done) => (globalThis as unknown as CardProbeGlobals).cardChange.times.length >= done, i + 1, { timeout: 30_000 });
+  }
+  return view.evaluate(() => (globalThis as unknown as CardProbeGlobals).cardChange.times);
+}
+
+interface CardProbeGlobals {
+  cardChange: { keyAt: number; value: string; times: number[] };
+  document: {
+    body: unknown;
+    querySelector(selector: string): { getAttribute(name: string): string | null } | null;
+    addEventListener(type: 'keydown', listener: (event: { key: string; timeStamp: number }) => void, capture: boolean): void;
+  };
+  MutationObserver: new (callback: () => void) => { observe(target: unknown, options: Record<string, boolean>): void };
+  requestAnimationFrame(callback: () => void): void;
+}
+
 /** Jumps the sample list to far positions and times until rows with records are drawn there. */
 async function scrolls(view: Frame, jumps: number): Promise<number[]> {
   const list = view.locator('.record-list');
@@ -152,7 +204,16 @@ async function main(): Promise<void> {
   try {
     const measure = async (name: string, samples: number): Promise<Figures> => {
       const { ms, view } = await firstSample(page, workbench, name);
-      return { firstSampleMs: ms, nextSample: await nextSamples(page, view, samples), scroll: name === 'big.cot.jsonl' ? await scrolls(view, 20) : [] };
+      const nextSample = await nextSamples(page, view, samples);
+      // Down and up between the first two segments; 1 twice rates the focused one correct and takes it back.
+      const focusMove = await cardChanges(
+        page,
+        view,
+        Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? 'ArrowDown' : 'ArrowUp')),
+        'data-segment',
+      );
+      const rating = await cardChanges(page, view, Array(20).fill('1'), 'data-rating');
+      return { firstSampleMs: ms, nextSample, focusMove, rating, scroll: name === 'big.cot.jsonl' ? await scrolls(view, 20) : [] };
     };
     const small = await measure('small.cot.jsonl', 9);
     const hostBefore = extensionHostRss(serverPid);
@@ -166,6 +227,8 @@ async function main(): Promise<void> {
       ['next sample p95 (j, key to screen)', percentile(big.nextSample.screen, 95), percentile(small.nextSample.screen, 95)],
       ['next sample p50 (j, driver round trip)', percentile(big.nextSample.driver, 50), percentile(small.nextSample.driver, 50)],
       ['next sample p95 (j, driver round trip)', percentile(big.nextSample.driver, 95), percentile(small.nextSample.driver, 95)],
+      ['focus move p95 (arrow, key to screen)', percentile(big.focusMove, 95), percentile(small.focusMove, 95)],
+      ['rating p95 (1, key to screen)', percentile(big.rating, 95), percentile(small.rating, 95)],
       ['scroll jump to drawn rows p50', percentile(big.scroll, 50), percentile(small.nextSample.driver, 50)],
       ['scroll jump to drawn rows p95', percentile(big.scroll, 95), percentile(small.nextSample.driver, 95)],
     ] as const;
