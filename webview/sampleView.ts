@@ -428,14 +428,26 @@ export class SampleView {
       }
       actions.append(
         ratings,
-        button('First error', `First error at ${named}`, () => {
-          this.setFocus(at);
-          this.markFirstError();
-        }),
-        button('Edit', `Edit ${named}`, () => {
-          this.setFocus(at);
-          this.startEditing();
-        }),
+        button(
+          'First error',
+          `First error at ${named}`,
+          () => {
+            this.setFocus(at);
+            this.markFirstError();
+          },
+          'action',
+          'debug-breakpoint-conditional',
+        ),
+        button(
+          'Edit',
+          `Edit ${named}`,
+          () => {
+            this.setFocus(at);
+            this.startEditing();
+          },
+          'action',
+          'edit',
+        ),
       );
     }
     if (model === undefined) {
