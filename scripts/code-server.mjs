@@ -155,9 +155,9 @@ export function freePort() {
 /**
  * Starts code-server on 127.0.0.1 and resolves once it answers HTTP.
  * @param {{ userDataDir: string, extensionsDir: string }} profile
- * @param {{ folder: string, port?: number, env?: Record<string, string>, log?: (chunk: string) => void }} options
+ * @param {{ folder: string, port?: number, locale?: string, env?: Record<string, string>, log?: (chunk: string) => void }} options
  */
-export async function startCodeServer(profile, { folder, port, env, log }) {
+export async function startCodeServer(profile, { folder, port, locale, env, log }) {
   const chosenPort = port ?? /** @type {number} */ (await freePort());
   const child = spawn(
     process.execPath,
@@ -174,6 +174,7 @@ export async function startCodeServer(profile, { folder, port, env, log }) {
       profile.userDataDir,
       '--extensions-dir',
       profile.extensionsDir,
+      ...(locale ? ['--locale', locale] : []),
       folder,
     ],
     { stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32', env: { ...process.env, ...env } },

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import { element } from './dom';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -30,7 +31,7 @@ export function barChart(title: string, entries: [string, number][]): HTMLElemen
       svgElement('text', { x: LABEL_WIDTH + (value / max) * BAR_WIDTH + 6, y: y + 15, class: 'chart-value' }, String(value)),
     );
   });
-  if (entries.length === 0) svg.append(svgElement('text', { x: 0, y: 15, class: 'chart-label' }, 'nothing yet'));
+  if (entries.length === 0) svg.append(svgElement('text', { x: 0, y: 15, class: 'chart-label' }, l10n.t('nothing yet')));
   figure.append(caption, svg);
   return figure;
 }

@@ -1,6 +1,8 @@
+import * as l10n from '@vscode/l10n';
 import type { HostMessage } from '../src/protocol';
 import type { RecordFilter } from '../src/dataset/filterSchema';
 import { button, element } from './dom';
+import { reviewStatusName } from './reviewStatus';
 
 type Counts = Extract<HostMessage, { type: 'filtered' }>['counts'];
 
@@ -23,27 +25,28 @@ export class FilterBar {
   constructor(private readonly onChange: (filter: RecordFilter) => void) {
     this.element.setAttribute('role', 'search');
     this.search.type = 'search';
-    this.search.placeholder = 'Search question and response';
-    this.search.setAttribute('aria-label', 'Search question and response');
+    this.search.placeholder = l10n.t('Search question and response');
+    this.search.setAttribute('aria-label', l10n.t('Search question and response'));
     this.search.addEventListener('input', () => {
       clearTimeout(this.timer);
       this.timer = setTimeout(() => this.changed(), 250);
     });
     for (const [select, name] of [
-      [this.format, 'Filter by format'],
-      [this.review, 'Filter by review status'],
-      [this.check, 'Filter by failing check'],
+      [this.format, l10n.t('Filter by format')],
+      [this.review, l10n.t('Filter by review status')],
+      [this.check, l10n.t('Filter by failing check')],
     ] as const) {
       select.setAttribute('aria-label', name);
       select.addEventListener('change', () => this.changed());
     }
-    for (const [input, label, text] of [
-      [this.unrated, this.unratedLabel, 'Unrated'],
-      [this.alternatives, this.alternativesLabel, 'Has alternatives'],
+    for (const [input, label] of [
+      [this.unrated, this.unratedLabel],
+      [this.alternatives, this.alternativesLabel],
     ] as const) {
       input.type = 'checkbox';
       input.addEventListener('change', () => this.changed());
-      label.append(input, document.createTextNode(` ${text}`));
+      // The text, with its count, is written by `update`.
+      label.append(input, document.createTextNode(''));
     }
     this.update({ formats: {}, review: {}, checks: {}, unrated: 0, hasAlternatives: 0 }, 0, false);
     this.element.append(
@@ -53,32 +56,34 @@ export class FilterBar {
       this.check,
       this.unratedLabel,
       this.alternativesLabel,
-      button('Clear', 'Clear filters', () => this.clear()),
+      button(l10n.t('Clear'), l10n.t('Clear filters'), () => this.clear()),
       this.summary,
     );
   }
 
   /** A long filter pass: how far it has read, until its result comes (`update`). */
   progress(read: number, of: number, indexing: boolean): void {
-    this.summary.textContent = `Filtering... ${read} of ${indexing ? 'at least ' : ''}${of} records read`;
+    this.summary.textContent = indexing
+      ? l10n.t('Filtering... {0} of at least {1} records read', read, of)
+      : l10n.t('Filtering... {0} of {1} records read', read, of);
   }
 
   /** Refreshes the options with their counts, keeping what the user chose. */
   update(counts: Counts, shown: number, active: boolean): void {
-    this.fill(this.format, 'All formats', counts.formats);
-    this.fill(this.review, 'Any review status', counts.review);
-    this.fill(this.check, 'Any check', counts.checks);
-    if (this.unratedLabel.lastChild) this.unratedLabel.lastChild.textContent = ` Unrated (${counts.unrated})`;
-    if (this.alternativesLabel.lastChild) this.alternativesLabel.lastChild.textContent = ` Has alternatives (${counts.hasAlternatives})`;
+    this.fill(this.format, l10n.t('All formats'), counts.formats);
+    this.fill(this.review, l10n.t('Any review status'), counts.review, reviewStatusName);
+    this.fill(this.check, l10n.t('Any check'), counts.checks);
+    if (this.unratedLabel.lastChild) this.unratedLabel.lastChild.textContent = ` ${l10n.t('Unrated ({0})', counts.unrated)}`;
+    if (this.alternativesLabel.lastChild) this.alternativesLabel.lastChild.textContent = ` ${l10n.t('Has alternatives ({0})', counts.hasAlternatives)}`;
     const total = Object.values(counts.formats).reduce((sum, count) => sum + count, 0);
-    this.summary.textContent = active ? `${shown} of ${total} match` : '';
+    this.summary.textContent = active ? l10n.t('{0} of {1} match', shown, total) : '';
   }
 
-  private fill(select: HTMLSelectElement, anyLabel: string, counts: Record<string, number>): void {
+  /** Options for each value with its count; `name` shows a value (format and check names are shown as they are). */
+  private fill(select: HTMLSelectElement, anyLabel: string, counts: Record<string, number>, name = (value: string) => value.replace('_', ' ')): void {
     const chosen = select.value;
     const options = [new Option(anyLabel, ANY)];
-    for (const [value, count] of Object.entries(counts))
-      if (count > 0 || value === chosen) options.push(new Option(`${value.replace('_', ' ')} (${count})`, value));
+    for (const [value, count] of Object.entries(counts)) if (count > 0 || value === chosen) options.push(new Option(`${name(value)} (${count})`, value));
     select.replaceChildren(...options);
     select.value = options.some((option) => option.value === chosen) ? chosen : ANY;
   }

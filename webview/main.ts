@@ -1,5 +1,8 @@
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
+// Before the modules that draw: the translations are configured before any element is built.
+import './l10n';
+import * as l10n from '@vscode/l10n';
 import { type HostMessage, hostMessageSchema } from '../src/protocol';
 import { element } from './dom';
 import { FilterBar } from './filterBar';
@@ -20,10 +23,10 @@ const count = document.createElement('vscode-badge');
 count.setAttribute('variant', 'counter');
 const lines = element('span', 'dataset-lines');
 const progress = document.createElement('vscode-progress-ring');
-progress.setAttribute('aria-label', 'Reading the dataset');
+progress.setAttribute('aria-label', l10n.t('Reading the dataset'));
 const reviewed = element('span', 'dataset-progress');
-reviewed.setAttribute('aria-label', 'Review progress');
-const help = element('span', 'dataset-help', 'Press ? for shortcuts');
+reviewed.setAttribute('aria-label', l10n.t('Review progress'));
+const help = element('span', 'dataset-help', l10n.t('Press ? for shortcuts'));
 header.append(title, count, lines, reviewed, help, progress);
 
 const status = element('p', 'dataset-status');
@@ -103,15 +106,22 @@ const panes = element('div', 'panes');
 panes.append(listPane, sampleView.element);
 app.append(header, status, panes, overlay);
 
-const NO_RECORDS = 'This file has no records.';
+const NO_RECORDS = l10n.t('This file has no records.');
 
-/** The header's counts: exact once the file is indexed, "at least" while it is (`indexing` says how far). */
-function showCounts(recordCount: number, lineCount: number, indexing: string | undefined): void {
+/**
+ * The header's counts: exact once the file is indexed, "at least" while it is (`indexing`: how far, in percent,
+ * or null before the first report).
+ */
+function showCounts(recordCount: number, lineCount: number, indexing: number | null | undefined): void {
   const records = indexing === undefined ? `${recordCount}` : `≥ ${recordCount}`;
   count.textContent = records;
-  count.setAttribute('aria-label', indexing === undefined ? `${recordCount} records` : `at least ${recordCount} records`);
+  count.setAttribute('aria-label', indexing === undefined ? l10n.t('{0} records', recordCount) : l10n.t('at least {0} records', recordCount));
   lines.textContent =
-    indexing === undefined ? `${recordCount} records on ${lineCount} lines` : `at least ${recordCount} records on ${lineCount} lines (${indexing})`;
+    indexing === undefined
+      ? l10n.t('{0} records on {1} lines', recordCount, lineCount)
+      : indexing === null
+        ? l10n.t('at least {0} records on {1} lines (indexing)', recordCount, lineCount)
+        : l10n.t('at least {0} records on {1} lines (indexing, {2}%)', recordCount, lineCount, indexing);
 }
 
 function onHostMessage(message: HostMessage): void {
@@ -119,7 +129,7 @@ function onHostMessage(message: HostMessage): void {
     case 'dataset':
       progress.remove();
       title.textContent = message.fileName;
-      showCounts(message.recordCount, message.lineCount, message.complete ? undefined : 'indexing');
+      showCounts(message.recordCount, message.lineCount, message.complete ? undefined : null);
       status.textContent = message.recordCount === 0 && message.complete ? NO_RECORDS : '';
       list.setRecordCount(message.recordCount);
       if (message.recordCount > 0) {
@@ -129,7 +139,7 @@ function onHostMessage(message: HostMessage): void {
       return;
     case 'indexing': {
       const percent = message.totalBytes === 0 ? 100 : Math.floor((message.indexedBytes / message.totalBytes) * 100);
-      showCounts(message.recordCount, message.lineCount, message.complete ? undefined : `indexing, ${percent}%`);
+      showCounts(message.recordCount, message.lineCount, message.complete ? undefined : percent);
       // An empty file another program appends to gets its first records.
       if (message.complete && message.recordCount === 0) status.textContent = NO_RECORDS;
       else if (status.textContent === NO_RECORDS) status.textContent = '';
@@ -167,7 +177,9 @@ function onHostMessage(message: HostMessage): void {
       else showRecord(message.index);
       return;
     case 'progress':
-      reviewed.textContent = `${message.reviewed} / ${message.total} reviewed${message.complete ? '' : ' (counting)'}`;
+      reviewed.textContent = message.complete
+        ? l10n.t('{0} / {1} reviewed', message.reviewed, message.total)
+        : l10n.t('{0} / {1} reviewed (counting)', message.reviewed, message.total);
       return;
     case 'sample': {
       // Only the sample the view waits for is shown: an answer that arrives after the reviewer moved on is kept.

@@ -1,6 +1,10 @@
+// Before the modules that draw: the translations are configured before any element is built.
+import './l10n';
+import * as l10n from '@vscode/l10n';
 import { type OverviewMessage, overviewMessageSchema } from '../src/protocol';
 import { barChart } from './charts';
 import { element } from './dom';
+import { reviewStatusName } from './reviewStatus';
 
 interface VsCodeApi {
   postMessage(message: { type: 'ready' }): void;
@@ -12,24 +16,30 @@ const app = document.getElementById('app');
 if (!app) throw new Error('the overview has no #app element');
 app.classList.add('overview');
 
-function entries(counts: Record<string, number>, keepZero = false): [string, number][] {
+function entries(counts: Record<string, number>, keepZero = false, name = (key: string) => key.replace('_', ' ')): [string, number][] {
   return Object.entries(counts)
     .filter(([, count]) => keepZero || count > 0)
-    .map(([key, count]) => [key.replace('_', ' '), count]);
+    .map(([key, count]) => [name(key), count]);
 }
 
 /** What the counts cover while they are still being made: the records read, of how many indexed so far. */
 function countingState({ stats, counted, indexing }: OverviewMessage): string {
-  if (indexing === undefined) return `Counting... ${counted} of ${stats.records} records`;
-  return `Counting... ${counted} of at least ${stats.records} records (indexing the file, ${Math.floor(indexing * 100)}%)`;
+  if (indexing === undefined) return l10n.t('Counting... {0} of {1} records', counted, stats.records);
+  return l10n.t('Counting... {0} of at least {1} records (indexing the file, {2}%)', counted, stats.records, Math.floor(indexing * 100));
 }
 
 function render(message: OverviewMessage): void {
   const { stats, complete } = message;
-  const heading = element('h1', 'dataset-title', `${stats.file}: ${complete || message.indexing === undefined ? '' : 'at least '}${stats.records} records`);
-  const state = element('p', 'overview-state', complete ? `${stats.recordsWithErrors} records with errors` : countingState(message));
+  const heading = element(
+    'h1',
+    'dataset-title',
+    complete || message.indexing === undefined
+      ? l10n.t('{0}: {1} records', stats.file, stats.records)
+      : l10n.t('{0}: at least {1} records', stats.file, stats.records),
+  );
+  const state = element('p', 'overview-state', complete ? l10n.t('{0} records with errors', stats.recordsWithErrors) : countingState(message));
   state.setAttribute('role', 'status');
-  const lengthLabel = (upTo: number | null, previous: number) => (upTo === null ? `over ${previous}` : `${previous + 1}-${upTo}`);
+  const lengthLabel = (upTo: number | null, previous: number) => (upTo === null ? l10n.t('over {0}', previous) : `${previous + 1}-${upTo}`);
   const lengths: [string, number][] = stats.segmentLengths.map((bucket, i) => [
     lengthLabel(bucket.upTo, i === 0 ? -1 : (stats.segmentLengths[i - 1].upTo ?? 0)),
     bucket.count,
@@ -38,19 +48,19 @@ function render(message: OverviewMessage): void {
   const charts = element('div', 'charts');
   app?.replaceChildren(heading, state, charts);
   charts.append(
-    barChart('Records by format', entries(stats.formats)),
-    barChart('Review status', entries(stats.review, true)),
-    barChart('Records failing each check', entries(stats.checks)),
-    barChart('Segment length (characters)', lengths),
-    barChart('Segment ratings', [
-      ['correct (+1)', ratings.correct],
-      ['neutral (0)', ratings.neutral],
-      ['incorrect (-1)', ratings.incorrect],
-      ['unrated', ratings.unrated],
+    barChart(l10n.t('Records by format'), entries(stats.formats)),
+    barChart(l10n.t('Review status'), entries(stats.review, true, reviewStatusName)),
+    barChart(l10n.t('Records failing each check'), entries(stats.checks)),
+    barChart(l10n.t('Segment length (characters)'), lengths),
+    barChart(l10n.t('Segment ratings'), [
+      [l10n.t('correct (+1)'), ratings.correct],
+      [l10n.t('neutral (0)'), ratings.neutral],
+      [l10n.t('incorrect (-1)'), ratings.incorrect],
+      [l10n.t('unrated'), ratings.unrated],
     ]),
-    barChart('Annotations', [
-      ['preference pairs', stats.preferencePairs],
-      ['alternatives', stats.alternatives],
+    barChart(l10n.t('Annotations'), [
+      [l10n.t('preference pairs'), stats.preferencePairs],
+      [l10n.t('alternatives'), stats.alternatives],
     ]),
   );
 }

@@ -1,5 +1,7 @@
+import * as l10n from '@vscode/l10n';
 import type { RecordSummary } from '../src/protocol';
 import { element, icon } from './dom';
+import { reviewStatusName } from './reviewStatus';
 
 const REVIEW_ICONS: Record<Exclude<RecordSummary['review'], 'unreviewed'>, string> = {
   accepted: 'pass',
@@ -35,7 +37,7 @@ export class RecordList {
     this.element = document.createElement('div');
     this.element.className = 'record-list';
     this.element.setAttribute('role', 'listbox');
-    this.element.setAttribute('aria-label', 'Samples');
+    this.element.setAttribute('aria-label', l10n.t('Samples'));
     this.element.tabIndex = 0;
     this.spacer = document.createElement('div');
     this.spacer.className = 'record-list-spacer';
@@ -180,7 +182,7 @@ export class RecordList {
     review.className = 'record-review';
     const badges: HTMLElement[] = [];
     if (!record) {
-      text.textContent = 'Loading...';
+      text.textContent = l10n.t('Loading...');
       row.classList.add('loading');
     } else {
       row.dataset.line = String(record.line);
@@ -189,24 +191,24 @@ export class RecordList {
       format.textContent = record.format ?? '';
       if (record.checks.length > 0 && record.problem === null) {
         const badge = element('span', 'record-checks', String(record.checks.length));
-        badge.title = `Fails: ${record.checks.join(', ')}`;
-        badge.setAttribute('aria-label', `fails ${record.checks.join(', ')}`);
+        badge.title = l10n.t('Fails: {0}', record.checks.join(', '));
+        badge.setAttribute('aria-label', l10n.t('fails {0}', record.checks.join(', ')));
         badges.push(badge);
       }
       if (record.segments > 0) {
         const progress = element('span', 'record-rated', `${record.rated}/${record.segments}`);
-        progress.title = `${record.rated} of ${record.segments} segments rated`;
+        progress.title = l10n.t('{0} of {1} segments rated', record.rated, record.segments);
         badges.push(progress);
       }
       if (record.review !== 'unreviewed') {
-        review.append(icon(REVIEW_ICONS[record.review]), record.review.replace('_', ' '));
+        review.append(icon(REVIEW_ICONS[record.review]), reviewStatusName(record.review));
       }
       if (record.problem !== null) {
         row.classList.add('problem');
         text.textContent = record.problem;
       } else if (record.question === null) {
         row.classList.add('no-question');
-        text.textContent = 'No user question found in this record';
+        text.textContent = l10n.t('No user question found in this record');
       } else {
         text.textContent = record.question;
       }

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import type { WebviewMessage } from '../src/protocol';
 import { button, element, icon } from './dom';
 import { SearchTreePanel } from './searchTree';
@@ -34,21 +35,23 @@ const STATE_ICONS: Record<PanelState, string> = {
 function stateText({ state, candidates, message, search }: ShownRun): string {
   switch (state) {
     case 'starting':
-      return 'Starting…';
+      return l10n.t('Starting…');
     case 'searching':
-      return search ? `Searching: ${search.iterations} / ${search.budget} iterations…` : 'Searching…';
+      return search ? l10n.t('Searching: {0} / {1} iterations…', search.iterations, search.budget) : l10n.t('Searching…');
     case 'decoding':
-      return `Decoding ${candidates.length} candidates…`;
+      return l10n.t('Decoding {0} candidates…', candidates.length);
     case 'ranking':
-      return 'Ranking…';
+      return l10n.t('Ranking…');
     case 'done':
-      return candidates.length === 1 ? 'Done: 1 candidate added as an alternative' : `Done: ${candidates.length} candidates added as alternatives`;
+      return candidates.length === 1
+        ? l10n.t('Done: 1 candidate added as an alternative')
+        : l10n.t('Done: {0} candidates added as alternatives', candidates.length);
     case 'failed':
-      return message ? `Failed: ${message}` : 'Failed';
+      return message ? l10n.t('Failed: {0}', message) : l10n.t('Failed');
     case 'cancelling':
-      return 'Cancelling…';
+      return l10n.t('Cancelling…');
     case 'cancelled':
-      return 'Cancelled';
+      return l10n.t('Cancelled');
   }
 }
 
@@ -65,8 +68,8 @@ export class Regeneration {
   private readonly detail = element('p', 'regeneration-detail');
   private readonly list = element('ol', 'regeneration-candidates');
   private readonly texts: HTMLElement[] = [];
-  private readonly cancelButton = button('Cancel', 'Cancel regeneration', () => this.dispatch({ type: 'cancel' }), 'action', 'debug-stop');
-  private readonly dismissButton = button('Dismiss', 'Dismiss regeneration message', () => this.dismiss(true), 'action', 'close');
+  private readonly cancelButton = button(l10n.t('Cancel'), l10n.t('Cancel regeneration'), () => this.dispatch({ type: 'cancel' }), 'action', 'debug-stop');
+  private readonly dismissButton = button(l10n.t('Dismiss'), l10n.t('Dismiss regeneration message'), () => this.dismiss(true), 'action', 'close');
   private readonly tree = new SearchTreePanel({
     acceptReflection: (reflection, text) => {
       const shown = this.state.shown;
@@ -85,7 +88,7 @@ export class Regeneration {
     private readonly send: (message: Request) => void,
     private readonly changed: () => void,
   ) {
-    this.panel.setAttribute('aria-label', 'Regeneration');
+    this.panel.setAttribute('aria-label', l10n.t('Regeneration'));
     const status = element('div', 'regeneration-status');
     status.setAttribute('role', 'status');
     status.append(this.stateIcon, this.stateWords);
@@ -147,7 +150,7 @@ export class Regeneration {
     while (this.texts.length < shown.candidates.length) {
       const item = element('li', 'regeneration-candidate');
       const text = element('div', 'regeneration-text');
-      item.append(element('span', 'regeneration-number', `Candidate ${this.texts.length + 1}`), text);
+      item.append(element('span', 'regeneration-number', l10n.t('Candidate {0}', this.texts.length + 1)), text);
       this.list.append(item);
       this.texts.push(text);
     }

@@ -1,7 +1,9 @@
+import * as l10n from '@vscode/l10n';
 import type { Operation, Sample, SampleQuestionPart, SampleResponse, SampleSegment } from '../src/protocol';
 import { button, element } from './dom';
 import { hasMath, renderMath } from './math';
 import type { Regeneration, Side } from './regeneration';
+import { reviewStatusName } from './reviewStatus';
 import { FIRST_SEGMENT, type Focus, keptFocus, movedFocus, replyAt, sameFocus } from './state/focus';
 import { wordDiff } from './wordDiff';
 
@@ -16,7 +18,6 @@ export interface SampleViewOptions {
   regeneration: Regeneration;
 }
 
-const RATING_NAMES: Record<string, string> = { '1': 'correct', '0': 'neutral', '-1': 'incorrect' };
 
 /** Which reply a card's operations address: a side and turn, or a search path's model. */
 interface ReplyTarget {
@@ -27,9 +28,10 @@ interface ReplyTarget {
 
 /** The record's own label for a step, as its header shows it: `record +1 · MC 0.125 (2/16) · first error: Reasoning`. */
 function sourceLabelText(label: NonNullable<SampleSegment['sourceLabel']>): string {
-  const rating = label.rating === null ? 'unlabelled' : label.rating === 1 ? '+1' : String(label.rating);
+  const rating = label.rating === null ? l10n.t('unlabelled') : label.rating === 1 ? '+1' : String(label.rating);
   const score = label.score === undefined ? '' : ` · MC ${label.score}${label.rollouts ? ` (${label.rollouts.correct}/${label.rollouts.total})` : ''}`;
-  return `record ${rating}${score}${label.firstError === undefined ? '' : ` · first error: ${label.firstError}`}`;
+  const firstError = label.firstError === undefined ? '' : ` · ${l10n.t('first error: {0}', label.firstError)}`;
+  return `${l10n.t('record {0}', rating)}${score}${firstError}`;
 }
 
 /**
@@ -54,7 +56,7 @@ export class SampleView {
   private drawing = { cards: new Map<string, HTMLElement>(), texts: new Map<string, HTMLElement[]>() };
 
   constructor(private readonly options: SampleViewOptions) {
-    this.element.setAttribute('aria-label', 'Sample');
+    this.element.setAttribute('aria-label', l10n.t('Sample'));
   }
 
   get current(): Sample | undefined {
@@ -183,7 +185,7 @@ export class SampleView {
 
   private renderParts(): HTMLElement[] {
     const sample = this.sample;
-    if (!sample) return [element('p', 'sample-empty', 'Select a sample.')];
+    if (!sample) return [element('p', 'sample-empty', l10n.t('Select a sample.'))];
     const parts: HTMLElement[] = [this.renderHeading(sample)];
     if (sample.unreadable) {
       parts.push(element('p', 'sample-problem', sample.unreadable.reason), element('pre', 'sample-raw', sample.unreadable.text));
@@ -191,21 +193,21 @@ export class SampleView {
     }
     if (sample.problems.length > 0) {
       const list = element('ul', 'sample-problems');
-      list.setAttribute('aria-label', 'Checks that fail');
+      list.setAttribute('aria-label', l10n.t('Checks that fail'));
       for (const problem of sample.problems) list.append(element('li', `problem ${problem.severity}`, `${problem.check}: ${problem.message}`));
       parts.push(list);
     }
     if (sample.conversation) {
-      if (sample.system !== null) parts.push(this.renderField('System prompt', sample.system, 'sample-system'));
+      if (sample.system !== null) parts.push(this.renderField(l10n.t('System prompt'), sample.system, 'sample-system'));
       parts.push(this.renderConversation(sample, sample.conversation));
-      if (sample.groundTruth !== null) parts.push(this.renderField('Ground truth', sample.groundTruth, 'sample-ground-truth'));
+      if (sample.groundTruth !== null) parts.push(this.renderField(l10n.t('Ground truth'), sample.groundTruth, 'sample-ground-truth'));
       return parts;
     }
     parts.push(this.renderImages(sample));
-    if (sample.system !== null) parts.push(this.renderField('System prompt', sample.system, 'sample-system'));
-    if (sample.question !== null) parts.push(this.renderField('Question', sample.question, 'sample-question'));
-    if (sample.groundTruth !== null) parts.push(this.renderField('Ground truth', sample.groundTruth, 'sample-ground-truth'));
-    if (sample.prefixPrompt !== undefined) parts.push(this.renderField('Prefix prompt', sample.prefixPrompt, 'sample-prefix-prompt'));
+    if (sample.system !== null) parts.push(this.renderField(l10n.t('System prompt'), sample.system, 'sample-system'));
+    if (sample.question !== null) parts.push(this.renderField(l10n.t('Question'), sample.question, 'sample-question'));
+    if (sample.groundTruth !== null) parts.push(this.renderField(l10n.t('Ground truth'), sample.groundTruth, 'sample-ground-truth'));
+    if (sample.prefixPrompt !== undefined) parts.push(this.renderField(l10n.t('Prefix prompt'), sample.prefixPrompt, 'sample-prefix-prompt'));
     const [first, rejected] = sample.responses;
     if (first && rejected?.role === 'rejected') parts.push(this.renderPair(first, rejected));
     else {
@@ -213,11 +215,11 @@ export class SampleView {
       sample.responses.forEach((response, position) => {
         const container = element('div', 'response');
         if (response.model !== null) {
-          const verdict = response.correct === null ? '' : response.correct ? ' · correct' : ' · incorrect';
-          const value = response.value === undefined ? '' : ` · value ${response.value}`;
+          const verdict = response.correct === null ? '' : ` · ${response.correct ? l10n.t('correct') : l10n.t('incorrect')}`;
+          const value = response.value === undefined ? '' : ` · ${l10n.t('value {0}', response.value)}`;
           container.append(element('h3', 'response-role', `${response.model}${verdict}${value}`));
         }
-        if (response.segments.length === 0) container.append(element('p', 'sample-empty', 'This response has no segments.'));
+        if (response.segments.length === 0) container.append(element('p', 'sample-empty', l10n.t('This response has no segments.')));
         // A tree search's other paths are rated and edited by model; other responses are shown to read.
         const model = position > 0 && response.role === 'response' ? (response.model ?? undefined) : undefined;
         for (const segment of response.segments) {
@@ -230,7 +232,7 @@ export class SampleView {
         parts.push(container);
       });
     }
-    if (sample.responses.length === 0) parts.push(element('p', 'sample-empty', 'This record has no response (a prompt with its ground truth).'));
+    if (sample.responses.length === 0) parts.push(element('p', 'sample-empty', l10n.t('This record has no response (a prompt with its ground truth).')));
     return parts;
   }
 
@@ -242,20 +244,20 @@ export class SampleView {
     const pair = element('div', 'response-pair');
     const actions = element('div', 'pair-actions');
     actions.setAttribute('role', 'toolbar');
-    actions.setAttribute('aria-label', 'Preference pair');
+    actions.setAttribute('aria-label', l10n.t('Preference pair'));
     actions.append(
-      button('Chosen is better', 'Mark chosen as better', () =>
+      button(l10n.t('Chosen is better'), l10n.t('Mark chosen as better'), () =>
         this.options.run({ kind: 'markPreference', turn: chosen.turn, chosen: { text: chosen.text }, rejected: { text: rejected.text } }),
       ),
-      button('Rejected is better', 'Swap chosen and rejected', () => this.options.run({ kind: 'swapSides' })),
+      button(l10n.t('Rejected is better'), l10n.t('Swap chosen and rejected'), () => this.options.run({ kind: 'swapSides' })),
     );
     const columns = element('div', 'pair-columns');
     const chosenColumn = element('div', 'response chosen');
-    chosenColumn.append(element('h3', 'response-role', 'chosen'));
+    chosenColumn.append(element('h3', 'response-role', l10n.t('chosen')));
     for (const segment of chosen.segments) chosenColumn.append(this.renderSegment(segment, 'primary', chosen.turn));
     const rejectedColumn = element('div', 'response rejected');
     rejectedColumn.append(
-      element('h3', 'response-role', 'rejected (differences from chosen marked)'),
+      element('h3', 'response-role', l10n.t('rejected (differences from chosen marked)')),
       wordDiff(chosen.text, rejected.text, 'word-diff pair-diff'),
     );
     for (const segment of rejected.segments) rejectedColumn.append(this.renderSegment(segment, 'rejected', rejected.turn));
@@ -266,9 +268,9 @@ export class SampleView {
 
   private renderHeading(sample: Sample): HTMLElement {
     const heading = element('header', 'sample-heading');
-    heading.append(element('h2', 'sample-title', `Line ${sample.line}`));
+    heading.append(element('h2', 'sample-title', l10n.t('Line {0}', sample.line)));
     if (sample.format) heading.append(element('span', 'sample-format', sample.format));
-    const latex = button(this.renderLatex ? 'Raw LaTeX' : 'Render LaTeX', 'Render LaTeX', () => {
+    const latex = button(this.renderLatex ? l10n.t('Raw LaTeX') : l10n.t('Render LaTeX'), l10n.t('Render LaTeX'), () => {
       this.renderLatex = !this.renderLatex;
       this.render();
     });
@@ -276,21 +278,21 @@ export class SampleView {
     heading.append(latex);
     const bar = element('div', 'review-bar');
     bar.setAttribute('role', 'toolbar');
-    bar.setAttribute('aria-label', 'Review');
-    const status = element('span', `review-status ${sample.review.status}`, sample.review.status.replace('_', ' '));
-    status.setAttribute('aria-label', `Review status: ${sample.review.status.replace('_', ' ')}`);
+    bar.setAttribute('aria-label', l10n.t('Review'));
+    const status = element('span', `review-status ${sample.review.status}`, reviewStatusName(sample.review.status));
+    status.setAttribute('aria-label', l10n.t('Review status: {0}', reviewStatusName(sample.review.status)));
     bar.append(
       status,
-      button('Accept', 'Accept sample', () => this.review('accepted'), 'action', 'pass'),
-      button('Reject', 'Reject sample', () => this.review('rejected'), 'action', 'circle-slash'),
-      button('Needs fix', 'Needs fix', () => this.review('needs_fix'), 'action', 'tools'),
+      button(l10n.t('Accept'), l10n.t('Accept sample'), () => this.review('accepted'), 'action', 'pass'),
+      button(l10n.t('Reject'), l10n.t('Reject sample'), () => this.review('rejected'), 'action', 'circle-slash'),
+      button(l10n.t('Needs fix'), l10n.t('Needs fix'), () => this.review('needs_fix'), 'action', 'tools'),
     );
     if (!sample.unreadable) {
       const note = element('input', 'review-note');
       note.type = 'text';
-      note.placeholder = 'Review note';
+      note.placeholder = l10n.t('Review note');
       note.value = sample.review.note;
-      note.setAttribute('aria-label', 'Review note');
+      note.setAttribute('aria-label', l10n.t('Review note'));
       note.addEventListener('change', () => this.options.run({ kind: 'setReviewStatus', status: sample.review.status, note: note.value }));
       bar.append(note);
     }
@@ -306,12 +308,12 @@ export class SampleView {
 
   /** An image of the record, or why it cannot be shown. */
   private renderImage(image: Sample['images'][number]): HTMLElement {
-    if (!image.src) return element('div', 'image-placeholder', image.problem ?? `cannot show ${image.path}`);
+    if (!image.src) return element('div', 'image-placeholder', image.problem ?? l10n.t('cannot show {0}', image.path));
     const img = element('img', 'sample-image');
     img.src = image.src;
     img.alt = image.path;
     img.tabIndex = 0;
-    img.title = 'Click to zoom';
+    img.title = l10n.t('Click to zoom');
     img.addEventListener('click', () => img.classList.toggle('zoomed'));
     return img;
   }
@@ -322,22 +324,22 @@ export class SampleView {
    */
   private renderConversation(sample: Sample, conversation: NonNullable<Sample['conversation']>): HTMLElement {
     const list = element('ol', 'conversation');
-    list.setAttribute('aria-label', 'Conversation');
+    list.setAttribute('aria-label', l10n.t('Conversation'));
     let question = 0;
     for (const entry of conversation) {
       const item = element('li', `conversation-turn ${entry.role}`);
       if (entry.role === 'user') {
         question += 1;
-        item.append(element('h3', 'field-label', `Question ${question}`), this.renderQuestion(entry.parts));
+        item.append(element('h3', 'field-label', l10n.t('Question {0}', question)), this.renderQuestion(entry.parts));
       } else {
         const reply = replyAt(sample, { turn: entry.turn });
         item.dataset.turn = String(entry.turn);
-        item.append(element('h3', 'response-role', `Reply ${entry.turn + 1} (turn ${entry.turn})`));
+        item.append(element('h3', 'response-role', l10n.t('Reply {0} (turn {1})', entry.turn + 1, entry.turn)));
         // A preference record whose prompt holds earlier exchanges: its sides answer the last question.
         const rejected = sample.responses[1]?.role === 'rejected' && sample.responses[1].turn === entry.turn ? sample.responses[1] : undefined;
         if (reply && rejected) item.append(this.renderPair(reply, rejected));
         else {
-          if (!reply || reply.segments.length === 0) item.append(element('p', 'sample-empty', 'This reply has no segments.'));
+          if (!reply || reply.segments.length === 0) item.append(element('p', 'sample-empty', l10n.t('This reply has no segments.')));
           for (const segment of reply?.segments ?? []) item.append(this.renderSegment(segment, 'primary', entry.turn));
         }
       }
@@ -398,24 +400,27 @@ export class SampleView {
     const target = { side, turn, ...(model === undefined ? {} : { model }) };
     card.dataset.rating = segment.rating === null ? 'none' : String(segment.rating);
     const named =
-      model !== undefined ? `${segment.label} of ${model}` : turn === 0 || !this.sample?.conversation ? segment.label : `${segment.label} of reply ${turn + 1}`;
-    const name = primary ? named : `rejected ${named}`;
+      model !== undefined
+        ? l10n.t('{0} of {1}', segment.label, model)
+        : turn === 0 || !this.sample?.conversation
+          ? segment.label
+          : l10n.t('{0} of reply {1}', segment.label, turn + 1);
+    const name = primary ? named : l10n.t('rejected {0}', named);
     card.setAttribute('aria-label', name);
     const header = element('header', 'segment-header');
     header.append(element('span', `segment-label ${segment.kind}`, segment.label));
-    if (segment.stale) header.append(element('span', 'segment-stale', 'stale: an earlier segment changed'));
+    if (segment.stale) header.append(element('span', 'segment-stale', l10n.t('stale: an earlier segment changed')));
     if (segment.sourceLabel) header.append(element('span', 'segment-source-label', sourceLabelText(segment.sourceLabel)));
-    if (segment.alternatives.length > 0) header.append(element('span', 'segment-alternatives', `${segment.alternatives.length} alternatives`));
+    if (segment.alternatives.length > 0) header.append(element('span', 'segment-alternatives', l10n.t('{0} alternatives', segment.alternatives.length)));
     const actions = element('div', 'segment-actions');
     if (primary) {
       const ratings = element('div', 'rating-group');
       ratings.setAttribute('role', 'group');
-      ratings.setAttribute('aria-label', `Rating of ${named}`);
+      ratings.setAttribute('aria-label', l10n.t('Rating of {0}', named));
       for (const rating of [1, 0, -1] as const) {
-        const ratingName = RATING_NAMES[String(rating)];
         const control = button(
           rating === 1 ? '+1' : rating === 0 ? '0' : '-1',
-          `Rate ${named} ${ratingName}`,
+          rating === 1 ? l10n.t('Rate {0} correct', named) : rating === 0 ? l10n.t('Rate {0} neutral', named) : l10n.t('Rate {0} incorrect', named),
           () => {
             this.setFocus(at);
             this.rate(rating);
@@ -429,8 +434,8 @@ export class SampleView {
       actions.append(
         ratings,
         button(
-          'First error',
-          `First error at ${named}`,
+          l10n.t('First error'),
+          l10n.t('First error at {0}', named),
           () => {
             this.setFocus(at);
             this.markFirstError();
@@ -439,8 +444,8 @@ export class SampleView {
           'debug-breakpoint-conditional',
         ),
         button(
-          'Edit',
-          `Edit ${named}`,
+          l10n.t('Edit'),
+          l10n.t('Edit {0}', named),
           () => {
             this.setFocus(at);
             this.startEditing();
@@ -452,11 +457,17 @@ export class SampleView {
     }
     if (model === undefined) {
       actions.append(
-        button('Regenerate', `Regenerate ${name}`, () => this.startRegeneration(segment, side, turn, false), 'action regenerate', 'refresh'),
-        button('From here', `Regenerate ${name} and the rest`, () => this.startRegeneration(segment, side, turn, true), 'action regenerate', 'run-below'),
+        button(l10n.t('Regenerate'), l10n.t('Regenerate {0}', name), () => this.startRegeneration(segment, side, turn, false), 'action regenerate', 'refresh'),
         button(
-          'Tree search',
-          `Tree search from ${name}`,
+          l10n.t('From here'),
+          l10n.t('Regenerate {0} and the rest', name),
+          () => this.startRegeneration(segment, side, turn, true),
+          'action regenerate',
+          'run-below',
+        ),
+        button(
+          l10n.t('Tree search'),
+          l10n.t('Tree search from {0}', name),
           () => this.startRegeneration(segment, side, turn, false, 'mcts'),
           'action regenerate',
           'type-hierarchy',
@@ -480,22 +491,25 @@ export class SampleView {
   private renderAlternatives(segment: SampleSegment, target: ReplyTarget, segmentName: string): HTMLElement {
     const panel = element('details', 'alternatives');
     panel.open = true;
-    panel.append(element('summary', undefined, `Alternatives for ${segmentName}`));
+    panel.append(element('summary', undefined, l10n.t('Alternatives for {0}', segmentName)));
     segment.alternatives.forEach((alternative, index) => {
       const item = element('div', 'alternative');
       const { provenance } = alternative;
-      const facts = [provenance.source, provenance.model, provenance.method, provenance.score === undefined ? undefined : `score ${provenance.score}`]
+      const facts = [provenance.source, provenance.model, provenance.method, provenance.score === undefined ? undefined : l10n.t('score {0}', provenance.score)]
         .filter((fact): fact is string => fact !== undefined)
         .join(' · ');
-      const meta = element('div', 'alternative-meta', `${index + 1}. ${facts}${alternative.rating === null ? '' : ` · rated ${alternative.rating}`}`);
+      const rated = alternative.rating === null ? '' : ` · ${l10n.t('rated {0}', alternative.rating)}`;
+      const meta = element('div', 'alternative-meta', `${index + 1}. ${facts}${rated}`);
       const actions = element('div', 'alternative-actions');
-      const name = `alternative ${index + 1} for ${segmentName}`;
+      const name = l10n.t('alternative {0} for {1}', index + 1, segmentName);
       actions.append(
-        button('Accept', `Accept ${name}`, () => this.options.run({ kind: 'acceptAlternative', segment: segment.index, ...target, alternative: index })),
-        button('Better', `Mark ${name} better than the current text`, () =>
+        button(l10n.t('Accept'), l10n.t('Accept {0}', name), () =>
+          this.options.run({ kind: 'acceptAlternative', segment: segment.index, ...target, alternative: index }),
+        ),
+        button(l10n.t('Better'), l10n.t('Mark {0} better than the current text', name), () =>
           this.options.run({ kind: 'markPreference', segment: segment.index, ...target, chosen: index, rejected: 'current' }),
         ),
-        button('Worse', `Mark ${name} worse than the current text`, () =>
+        button(l10n.t('Worse'), l10n.t('Mark {0} worse than the current text', name), () =>
           this.options.run({ kind: 'markPreference', segment: segment.index, ...target, chosen: 'current', rejected: index }),
         ),
       );
@@ -510,7 +524,7 @@ export class SampleView {
     const area = element('textarea', 'segment-input');
     area.value = segment.text;
     area.rows = Math.min(16, Math.max(3, segment.text.split('\n').length + 1));
-    area.setAttribute('aria-label', `Text of ${named}`);
+    area.setAttribute('aria-label', l10n.t('Text of {0}', named));
     const save = () => {
       this.editing = undefined;
       if (area.value !== segment.text) this.options.run({ kind: 'editSegment', segment: segment.index, ...target, text: area.value });
@@ -528,15 +542,15 @@ export class SampleView {
     });
     const reflection = element('textarea', 'segment-reflection');
     reflection.rows = 2;
-    reflection.placeholder = 'Correction for a reflection (optional)';
-    reflection.setAttribute('aria-label', `Correction after a reflection in ${named}`);
+    reflection.placeholder = l10n.t('Correction for a reflection (optional)');
+    reflection.setAttribute('aria-label', l10n.t('Correction after a reflection in {0}', named));
     const actions = element('div', 'editor-actions');
     editor.append(area, actions);
     actions.append(
-      button('Save', `Save ${named}`, save),
-      button('Cancel', 'Cancel editing', () => this.stopEditing()),
+      button(l10n.t('Save'), l10n.t('Save {0}', named), save),
+      button(l10n.t('Cancel'), l10n.t('Cancel editing'), () => this.stopEditing()),
       reflection,
-      button('Insert reflection', `Insert reflection in ${named}`, () => {
+      button(l10n.t('Insert reflection'), l10n.t('Insert reflection in {0}', named), () => {
         if (reflection.value.trim() === '') return;
         this.editing = undefined;
         this.options.run({ kind: 'insertReflection', segment: segment.index, ...target, correction: reflection.value });

@@ -1,3 +1,4 @@
+import * as l10n from '@vscode/l10n';
 import type { SearchTreeView } from '../src/protocol';
 import { button, element } from './dom';
 
@@ -10,7 +11,7 @@ const signed = (value: number): string => `${value > 0 ? '+' : ''}${value.toFixe
 
 function preview(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > PREVIEW ? `${flat.slice(0, PREVIEW)}…` : flat || '(empty)';
+  return flat.length > PREVIEW ? `${flat.slice(0, PREVIEW)}…` : flat || l10n.t('(empty)');
 }
 
 export interface SearchTreeActions {
@@ -34,16 +35,18 @@ export class SearchTreePanel {
 
   constructor(private readonly actions: SearchTreeActions) {
     this.tree.setAttribute('role', 'tree');
-    this.tree.setAttribute('aria-label', 'Search tree');
+    this.tree.setAttribute('aria-label', l10n.t('Search tree'));
     this.detail.hidden = true;
-    this.detail.setAttribute('aria-label', 'Selected step');
+    this.detail.setAttribute('aria-label', l10n.t('Selected step'));
     this.element.append(this.summary, this.tree, this.detail, this.reflections);
   }
 
   show(view: SearchTreeView): void {
     this.nodes = view.nodes;
-    const solved = view.solved ? ', a correct answer found' : '';
-    this.summary.textContent = `${view.iterations} / ${view.budget} iterations, ${view.nodes.length - 1} steps in the tree${solved}`;
+    const steps = view.nodes.length - 1;
+    this.summary.textContent = view.solved
+      ? l10n.t('{0} / {1} iterations, {2} steps in the tree, a correct answer found', view.iterations, view.budget, steps)
+      : l10n.t('{0} / {1} iterations, {2} steps in the tree', view.iterations, view.budget, steps);
     const best = new Set(view.bestPath);
     const children = new Map<number, TreeNode[]>();
     for (const node of view.nodes) {
@@ -60,9 +63,9 @@ export class SearchTreePanel {
         if (best.has(node.id)) item.classList.add('best-path');
         if (node.id === this.selected) item.setAttribute('aria-selected', 'true');
         const row = element('div', 'search-tree-row');
-        const figures = [`V ${signed(node.value)}`, `N ${node.visits}`, `score ${signed(node.score)}`];
-        if (node.scores.length > 1) figures.push(`judges ${node.scores.map((score) => (score === null ? '-' : signed(score))).join(' / ')}`);
-        if (node.correct !== null) figures.push(node.correct ? 'correct answer' : 'wrong answer');
+        const figures = [`V ${signed(node.value)}`, `N ${node.visits}`, l10n.t('score {0}', signed(node.score))];
+        if (node.scores.length > 1) figures.push(l10n.t('judges {0}', node.scores.map((score) => (score === null ? '-' : signed(score))).join(' / ')));
+        if (node.correct !== null) figures.push(node.correct ? l10n.t('correct answer') : l10n.t('wrong answer'));
         row.append(element('span', 'search-tree-text', preview(node.text)), element('span', 'search-tree-figures', figures.join(' · ')));
         row.addEventListener('click', (event) => {
           event.stopPropagation();
@@ -124,18 +127,23 @@ export class SearchTreePanel {
   private showReflections(reflections: readonly Reflection[]): void {
     this.reflections.replaceChildren();
     if (reflections.length === 0) return;
-    this.reflections.append(element('h4', 'search-tree-heading', `Reflection proposals (${reflections.length})`));
+    this.reflections.append(element('h4', 'search-tree-heading', l10n.t('Reflection proposals ({0})', reflections.length)));
     reflections.forEach((reflection, index) => {
       const card = element('div', 'reflection-proposal');
-      const label = `Reflection proposal ${index + 1}`;
       const editor = element('textarea', 'reflection-proposal-text');
       editor.value = reflection.text;
       editor.rows = 6;
-      editor.setAttribute('aria-label', `${label}: the response from this segment on`);
+      editor.setAttribute('aria-label', l10n.t('Reflection proposal {0}: the response from this segment on', index + 1));
       card.append(
-        element('p', 'reflection-proposal-wrong', `Wrong step: ${preview(reflection.wrong)}`),
+        element('p', 'reflection-proposal-wrong', l10n.t('Wrong step: {0}', preview(reflection.wrong))),
         editor,
-        button('Accept reflection', `Accept ${label.toLowerCase()}`, () => this.actions.acceptReflection(reflection, editor.value), 'action', 'check'),
+        button(
+          l10n.t('Accept reflection'),
+          l10n.t('Accept reflection proposal {0}', index + 1),
+          () => this.actions.acceptReflection(reflection, editor.value),
+          'action',
+          'check',
+        ),
       );
       this.reflections.append(card);
     });

@@ -24,17 +24,17 @@ async function askWithoutImage(samples: number): Promise<boolean | undefined> {
   const picked = await vscode.window.showQuickPick(
     [
       {
-        label: 'Records with a ground truth',
-        detail: `Sample ${samples} answers to each question; pair correct answers against wrong ones and ones without a stated answer`,
+        label: vscode.l10n.t('Records with a ground truth'),
+        detail: vscode.l10n.t('Sample {0} answers to each question; pair correct answers against wrong ones and ones without a stated answer', samples),
         withoutImage: false,
       },
       {
-        label: 'Every record',
-        detail: 'As above, and pair each record without a ground truth: its response against its first half continued without the image',
+        label: vscode.l10n.t('Every record'),
+        detail: vscode.l10n.t('As above, and pair each record without a ground truth: its response against its first half continued without the image'),
         withoutImage: true,
       },
     ],
-    { title: 'Build Preference Pairs (MPO)', placeHolder: 'Which records get pairs' },
+    { title: vscode.l10n.t('Build Preference Pairs (MPO)'), placeHolder: vscode.l10n.t('Which records get pairs') },
   );
   return picked?.withoutImage;
 }
@@ -56,7 +56,7 @@ export function registerBuildPreferencePairsCommand(
   const build = async (document: DatasetDocument, args: z.output<typeof buildPreferencePairsArgsSchema>): Promise<PairSummary> => {
     const uri = document.uri.toString();
     const { fileName } = document.dataset;
-    if (running.has(uri)) throw new Error(`${fileName}: preference pairs are already being built; cancel that run first`);
+    if (running.has(uri)) throw new Error(vscode.l10n.t('{0}: preference pairs are already being built; cancel that run first', fileName));
     running.add(uri);
     try {
       const lines = recordLines(document.dataset, args.lines);
@@ -65,7 +65,7 @@ export function registerBuildPreferencePairsCommand(
       const images = new ImageResolver(datasetDir, roots);
       const seed = args.seed ?? randomInt(0, 2 ** 31);
       const summary = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `CoT Studio: building preference pairs for ${fileName}`, cancellable: true },
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('CoT Studio: building preference pairs for {0}', fileName), cancellable: true },
         async (progress, token) => {
           const controller = new AbortController();
           const cancelling = token.onCancellationRequested(() => controller.abort());
@@ -77,7 +77,7 @@ export function registerBuildPreferencePairsCommand(
               format: document.dataset.format,
               seed,
               onPairs: (line, pairs) => document.applyOperation({ kind: 'addPreferencePairs', uri, line, pairs }),
-              onRecord: (done) => progress.report({ increment: 100 / lines.length, message: `${done} / ${lines.length} records` }),
+              onRecord: (done) => progress.report({ increment: 100 / lines.length, message: vscode.l10n.t('{0} / {1} records', done, lines.length) }),
             });
           } finally {
             cancelling.dispose();
@@ -101,12 +101,12 @@ export function registerBuildPreferencePairsCommand(
           const withoutImage = await askWithoutImage(defaults.samples);
           if (withoutImage === undefined) return undefined;
           const summary = await build(document, { ...defaults, withoutImage });
-          const message = `CoT Studio: ${describeSummary(summary)}.`;
-          if (summary.failed.length > 0) void vscode.window.showWarningMessage(message, 'Show Log').then((choice) => choice && log.show());
+          const message = vscode.l10n.t('CoT Studio: {0}.', describeSummary(summary));
+          if (summary.failed.length > 0) void vscode.window.showWarningMessage(message, vscode.l10n.t('Show Log')).then((choice) => choice && log.show());
           else void vscode.window.showInformationMessage(message);
           return summary;
         } catch (error) {
-          void vscode.window.showErrorMessage(`CoT Studio: ${errorMessage(error)}`);
+          void vscode.window.showErrorMessage(vscode.l10n.t('CoT Studio: {0}', errorMessage(error)));
           return undefined;
         }
       }

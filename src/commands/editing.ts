@@ -43,24 +43,29 @@ async function pickSegment(state: RecordState, title: string): Promise<SegmentFo
   const replies = annotatedReplies(state.parsed).filter((reply) => reply.side === 'primary');
   const items = replies.flatMap((reply) =>
     reply.response.segments.map((segment, index) => ({
-      label: replies.length === 1 ? segment.label : `${segment.label} (${reply.model ?? `turn ${reply.turn}`})`,
+      label:
+        replies.length === 1
+          ? segment.label
+          : reply.model === undefined
+            ? vscode.l10n.t('{0} (turn {1})', segment.label, reply.turn)
+            : `${segment.label} (${reply.model})`,
       description: `${state.annotations.segments[replyKey(reply, index)]?.rating ?? ''}`,
       detail: segment.text.trim().slice(0, 200),
       focus: { segment: index, turn: reply.turn, ...(reply.model === undefined ? {} : { model: reply.model }) },
     })),
   );
-  if (items.length === 0) throw new Error(`this ${state.parsed.format} record has no segments`);
-  return required(await vscode.window.showQuickPick(items, { title, placeHolder: 'Choose a segment' })).focus;
+  if (items.length === 0) throw new Error(vscode.l10n.t('this {0} record has no segments', state.parsed.format));
+  return required(await vscode.window.showQuickPick(items, { title, placeHolder: vscode.l10n.t('Choose a segment') })).focus;
 }
 
 async function pickRating(): Promise<-1 | 0 | 1 | null> {
   const options: { label: string; rating: -1 | 0 | 1 | null }[] = [
-    { label: '$(pass) Correct (+1)', rating: 1 },
-    { label: '$(circle-large-outline) Neutral (0)', rating: 0 },
-    { label: '$(error) Incorrect (-1)', rating: -1 },
-    { label: '$(clear-all) Clear rating', rating: null },
+    { label: vscode.l10n.t('$(pass) Correct (+1)'), rating: 1 },
+    { label: vscode.l10n.t('$(circle-large-outline) Neutral (0)'), rating: 0 },
+    { label: vscode.l10n.t('$(error) Incorrect (-1)'), rating: -1 },
+    { label: vscode.l10n.t('$(clear-all) Clear rating'), rating: null },
   ];
-  return required(await vscode.window.showQuickPick(options, { title: 'Rate Segment' })).rating;
+  return required(await vscode.window.showQuickPick(options, { title: vscode.l10n.t('Rate Segment') })).rating;
 }
 
 /** Asks for what a palette invocation left out, using the active editor's selected sample. */
@@ -71,13 +76,16 @@ async function promptOperation(kind: OperationKind, datasets: DatasetRegistry, d
   switch (kind) {
     case 'setReviewStatus': {
       const statuses = [
-        { label: '$(check) Accepted', status: 'accepted' as const },
-        { label: '$(close) Rejected', status: 'rejected' as const },
-        { label: '$(wrench) Needs fix', status: 'needs_fix' as const },
-        { label: '$(circle-outline) Unreviewed', status: 'unreviewed' as const },
+        { label: vscode.l10n.t('$(check) Accepted'), status: 'accepted' as const },
+        { label: vscode.l10n.t('$(close) Rejected'), status: 'rejected' as const },
+        { label: vscode.l10n.t('$(wrench) Needs fix'), status: 'needs_fix' as const },
+        { label: vscode.l10n.t('$(circle-outline) Unreviewed'), status: 'unreviewed' as const },
       ];
-      const status = required(await vscode.window.showQuickPick(statuses, { title: `Review ${title}` })).status;
-      const note = await vscode.window.showInputBox({ title: `Note for ${title} (optional)`, value: stateOf(document, line).annotations.review.note ?? '' });
+      const status = required(await vscode.window.showQuickPick(statuses, { title: vscode.l10n.t('Review {0}', title) })).status;
+      const note = await vscode.window.showInputBox({
+        title: vscode.l10n.t('Note for {0} (optional)', title),
+        value: stateOf(document, line).annotations.review.note ?? '',
+      });
       return { kind, uri, line, status, note: required(note) || undefined };
     }
     case 'markPreference':
@@ -97,7 +105,7 @@ async function promptOperation(kind: OperationKind, datasets: DatasetRegistry, d
       const { segment } = focus;
       const reply = resolveReply(state.parsed, focus);
       const current = reply.response.segments[segment];
-      if (!current) throw new Error(`the focused reply has no segment ${segment}`);
+      if (!current) throw new Error(vscode.l10n.t('the focused reply has no segment {0}', segment));
       // The reply the focus is in: a turn of the conversation, or a search path by its model.
       const where = focus.model === undefined ? { turn: focus.turn } : { model: focus.model };
       switch (kind) {
@@ -112,32 +120,35 @@ async function promptOperation(kind: OperationKind, datasets: DatasetRegistry, d
             line,
             segment,
             ...where,
-            text: required(await vscode.window.showInputBox({ title: `Edit ${current.label}`, value: current.text })),
+            text: required(await vscode.window.showInputBox({ title: vscode.l10n.t('Edit {0}', current.label), value: current.text })),
           };
         case 'insertReflection': {
           const correction = required(
-            await vscode.window.showInputBox({ title: `Correction for ${current.label}`, prompt: 'The corrected step that follows the reflection phrase' }),
+            await vscode.window.showInputBox({
+              title: vscode.l10n.t('Correction for {0}', current.label),
+              prompt: vscode.l10n.t('The corrected step that follows the reflection phrase'),
+            }),
           );
           return { kind, uri, line, segment, ...where, correction };
         }
         case 'acceptAlternative': {
           const alternatives = segmentAlternatives(current, state.annotations.segments[replyKey(reply, segment)]);
-          if (alternatives.length === 0) throw new Error(`${current.label} has no alternatives`);
+          if (alternatives.length === 0) throw new Error(vscode.l10n.t('{0} has no alternatives', current.label));
           const picked = await vscode.window.showQuickPick(
             alternatives.map((alternative, index) => ({
               label: alternative.text.trim().slice(0, 120),
               description: alternative.own?.provenance.source ?? alternative.source?.origin,
               index,
             })),
-            { title: `Accept an alternative for ${current.label}` },
+            { title: vscode.l10n.t('Accept an alternative for {0}', current.label) },
           );
           return { kind, uri, line, segment, ...where, alternative: required(picked).index };
         }
         case 'addAlternatives': {
           const text = required(
             await vscode.window.showInputBox({
-              title: `Alternative for ${current.label}`,
-              prompt: 'Kept beside the segment until you accept it',
+              title: vscode.l10n.t('Alternative for {0}', current.label),
+              prompt: vscode.l10n.t('Kept beside the segment until you accept it'),
               value: current.text,
             }),
           );

@@ -38,26 +38,33 @@ type ExportArgs = z.infer<typeof exportArgsSchema>;
 
 type FilterName = 'shortestCorrect' | 'maxWords' | 'cutReflections';
 
-const FILTERS: { label: string; detail: string; filter: FilterName }[] = [
-  {
-    label: 'Shortest correct',
-    detail: 'Per question and images, keep the shortest response whose final answer matches the ground truth',
-    filter: 'shortestCorrect',
-  },
-  { label: 'Word limit', detail: 'Drop records whose response has more words than a limit (OpenVLThinker: 500)', filter: 'maxWords' },
-  {
-    label: 'Cut reflections',
-    detail: `Cut the reasoning from ${DEFAULT_REFLECTION_MARKERS.map((marker) => `"${marker}"`).join(', ')} to the final answer`,
-    filter: 'cutReflections',
-  },
-];
+/** The filters to pick from, in the display language (read when asked, once the language is known). */
+function filterChoices(): { label: string; detail: string; filter: FilterName }[] {
+  return [
+    {
+      label: vscode.l10n.t('Shortest correct'),
+      detail: vscode.l10n.t('Per question and images, keep the shortest response whose final answer matches the ground truth'),
+      filter: 'shortestCorrect',
+    },
+    {
+      label: vscode.l10n.t('Word limit'),
+      detail: vscode.l10n.t('Drop records whose response has more words than a limit (OpenVLThinker: 500)'),
+      filter: 'maxWords',
+    },
+    {
+      label: vscode.l10n.t('Cut reflections'),
+      detail: vscode.l10n.t('Cut the reasoning from {0} to the final answer', DEFAULT_REFLECTION_MARKERS.map((marker) => `"${marker}"`).join(', ')),
+      filter: 'cutReflections',
+    },
+  ];
+}
 
 /** The word limit the user types; the same rule as the command's argument. */
 async function askForWordLimit(): Promise<number | undefined> {
   const wordLimit = exportOptionsSchema.shape.maxWords.unwrap();
   const text = await vscode.window.showInputBox({
-    title: 'Word limit',
-    prompt: 'Drop records whose response has more words than this',
+    title: vscode.l10n.t('Word limit'),
+    prompt: vscode.l10n.t('Drop records whose response has more words than this'),
     value: '500',
     validateInput: (value) => wordLimit.safeParse(Number(value)).error?.issues[0]?.message,
   });
@@ -69,28 +76,32 @@ function filterOptions(args: ExportArgs): Pick<ExportOptions, FilterName> {
   return { shortestCorrect: args.shortestCorrect ?? false, maxWords: args.maxWords, cutReflections: markers };
 }
 
-const FORMAT_DESCRIPTIONS: Record<ExportFormat, string> = {
-  'trl-sft': 'TRL SFT, conversational messages + images',
-  'trl-dpo': 'TRL preference: prompt / chosen / rejected',
-  'trl-stepwise': 'TRL stepwise supervision (PRM): prompt / completions / labels',
-  'trl-kto': 'TRL unpaired preference (KTO): prompt / completion / label',
-  'llamafactory-sharegpt': 'LLaMA-Factory sharegpt + dataset_info.json',
-  'openai-chat': 'OpenAI chat fine-tuning JSONL',
-  'openai-dpo': 'OpenAI preference fine-tuning JSONL',
-  prm800k: 'PRM800K step labels',
-  mmpr: 'MMPR / MPO pairs + meta.json',
-  mulberry: 'Mulberry SFT with ### sections and reflections',
-};
+/** What each export format holds, in the display language. */
+function formatDescriptions(): Record<ExportFormat, string> {
+  return {
+    'trl-sft': vscode.l10n.t('TRL SFT, conversational messages + images'),
+    'trl-dpo': vscode.l10n.t('TRL preference: prompt / chosen / rejected'),
+    'trl-stepwise': vscode.l10n.t('TRL stepwise supervision (PRM): prompt / completions / labels'),
+    'trl-kto': vscode.l10n.t('TRL unpaired preference (KTO): prompt / completion / label'),
+    'llamafactory-sharegpt': vscode.l10n.t('LLaMA-Factory sharegpt + dataset_info.json'),
+    'openai-chat': vscode.l10n.t('OpenAI chat fine-tuning JSONL'),
+    'openai-dpo': vscode.l10n.t('OpenAI preference fine-tuning JSONL'),
+    prm800k: vscode.l10n.t('PRM800K step labels'),
+    mmpr: vscode.l10n.t('MMPR / MPO pairs + meta.json'),
+    mulberry: vscode.l10n.t('Mulberry SFT with ### sections and reflections'),
+  };
+}
 
 async function askForArgs(dataset: string, uri: vscode.Uri): Promise<ExportArgs | undefined> {
+  const descriptions = formatDescriptions();
   const picked = await vscode.window.showQuickPick(
-    exportFormatSchema.options.map((format) => ({ label: format, description: FORMAT_DESCRIPTIONS[format], format })),
-    { title: `Export ${dataset}`, placeHolder: 'Choose the format a trainer reads' },
+    exportFormatSchema.options.map((format) => ({ label: format, description: descriptions[format], format })),
+    { title: vscode.l10n.t('Export {0}', dataset), placeHolder: vscode.l10n.t('Choose the format a trainer reads') },
   );
   if (!picked) return undefined;
-  const filters = await vscode.window.showQuickPick(FILTERS, {
-    title: 'Filters',
-    placeHolder: 'OpenVLThinker filters; none keeps every record as it is',
+  const filters = await vscode.window.showQuickPick(filterChoices(), {
+    title: vscode.l10n.t('Filters'),
+    placeHolder: vscode.l10n.t('OpenVLThinker filters; none keeps every record as it is'),
     canPickMany: true,
   });
   if (!filters) return undefined;
@@ -99,9 +110,9 @@ async function askForArgs(dataset: string, uri: vscode.Uri): Promise<ExportArgs 
   if (chosen.has('maxWords') && maxWords === undefined) return undefined;
   const base = path.basename(uri.fsPath, '.jsonl');
   const target = await vscode.window.showSaveDialog({
-    title: `Export ${dataset} as ${picked.format}`,
+    title: vscode.l10n.t('Export {0} as {1}', dataset, picked.format),
     defaultUri: vscode.Uri.joinPath(uri, '..', `${base}.${picked.format}.jsonl`),
-    filters: { 'JSON Lines': ['jsonl'] },
+    filters: { [vscode.l10n.t('JSON Lines')]: ['jsonl'] },
   });
   if (!target) return undefined;
   return {
@@ -140,11 +151,11 @@ export function registerExportCommand(context: vscode.ExtensionContext, datasets
       // A root that is not there would make its images look missing with no word of why.
       for (const root of imageRoots) {
         const problem = imageRootProblem(root);
-        if (problem !== null) throw new Error(`The cotStudio.imageRoots setting names a folder that cannot be used: ${problem}`);
+        if (problem !== null) throw new Error(vscode.l10n.t('The cotStudio.imageRoots setting names a folder that cannot be used: {0}', problem));
       }
       const filters = filterOptions(args);
       const result = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Exporting ${document.dataset.fileName} as ${args.format}` },
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Exporting {0} as {1}', document.dataset.fileName, args.format) },
         () =>
           exportDatasetRecords(
             document.dataset,
@@ -165,16 +176,18 @@ export function registerExportCommand(context: vscode.ExtensionContext, datasets
           ),
       );
       for (const refusal of result.refusals) log.warn(`${document.dataset.fileName}:${refusal.line}: not exported: ${refusal.reason}`);
-      const filtered = describeFilters(result.filtered, filters)
-        .map((phrase) => `; ${phrase}`)
-        .join('');
-      const incorrect = result.incorrect > 0 ? `; ${result.incorrect} records with a step rated incorrect left out` : '';
-      const copied = imagesDir === undefined ? '' : `; ${result.imagesCopied} images copied to ${path.basename(imagesDir)}`;
-      const refused = result.refusals.length > 0 ? `; ${result.refusals.length} records refused (see the CoT Studio output)` : '';
-      const message = `Exported ${result.written} ${args.format} lines to ${path.basename(output)}${incorrect}${filtered}${copied}${refused}.`;
+      // Whole sentences, each translated as one: the filters' own phrases come from the core, in English.
+      const phrases = describeFilters(result.filtered, filters);
+      const message = [
+        vscode.l10n.t('Exported {0} {1} lines to {2}.', result.written, args.format, path.basename(output)),
+        ...(result.incorrect > 0 ? [vscode.l10n.t('{0} records with a step rated incorrect were left out.', result.incorrect)] : []),
+        ...(phrases.length > 0 ? [vscode.l10n.t('Filters: {0}.', phrases.join('; '))] : []),
+        ...(imagesDir === undefined ? [] : [vscode.l10n.t('{0} images were copied to {1}.', result.imagesCopied, path.basename(imagesDir))]),
+        ...(result.refusals.length > 0 ? [vscode.l10n.t('{0} records were refused (see the CoT Studio output).', result.refusals.length)] : []),
+      ].join(' ');
       if (raw === undefined) {
         if (result.refusals.length > 0) {
-          void vscode.window.showWarningMessage(message, 'Show Refusals').then((choice) => choice && log.show());
+          void vscode.window.showWarningMessage(message, vscode.l10n.t('Show Refusals')).then((choice) => choice && log.show());
         } else {
           void vscode.window.showInformationMessage(message);
         }

@@ -33,7 +33,7 @@ export function registerCommands(
       } catch (error) {
         const message = errorMessage(error);
         log.error(message);
-        void vscode.window.showErrorMessage(`CoT Studio: ${message}`);
+        void vscode.window.showErrorMessage(vscode.l10n.t('CoT Studio: {0}', message));
         return undefined;
       }
     }),

@@ -10,15 +10,20 @@ const goToArgsSchema = z.object({ uri: z.string().optional(), line: z.number().i
  * the part of the file indexed so far is waited for, with progress.
  */
 async function recordIndexAtOrAfter(document: DatasetDocument, line: number): Promise<number> {
-  if (!(await document.whenIndexed(`up to line ${line}`, line - 1))) {
-    throw new Error(`${document.dataset.fileName} has ${document.dataset.lineCount} lines; line ${line} is past the end of the file`);
+  const { fileName } = document.dataset;
+  if (!(await document.whenIndexed(vscode.l10n.t('Indexing {0} up to line {1}', fileName, line), line - 1))) {
+    throw new Error(vscode.l10n.t('{0} has {1} lines; line {2} is past the end of the file', fileName, document.dataset.lineCount, line));
   }
   const { dataset } = document;
-  for (let candidate = line - 1; candidate < dataset.lineCount || (await document.whenIndexed(`up to line ${candidate + 1}`, candidate)); candidate++) {
+  for (
+    let candidate = line - 1;
+    candidate < dataset.lineCount || (await document.whenIndexed(vscode.l10n.t('Indexing {0} up to line {1}', fileName, candidate + 1), candidate));
+    candidate++
+  ) {
     const index = dataset.recordIndexOfLine(candidate);
     if (index !== -1) return index;
   }
-  throw new Error(`${dataset.fileName} has no record at or after line ${line}`);
+  throw new Error(vscode.l10n.t('{0} has no record at or after line {1}', fileName, line));
 }
 
 function parseArgs(command: string, args: unknown): z.infer<typeof goToArgsSchema> {
@@ -38,7 +43,7 @@ async function move(datasets: DatasetRegistry, command: string, step: number, ar
   const from = line !== undefined ? await recordIndexAtOrAfter(document, line) : datasets.selectionOf(document);
   const wanted = from + step;
   while (wanted >= document.dataset.recordCount && document.dataset.indexing) {
-    await document.whenIndexed(`to record ${wanted + 1}`, document.dataset.lineCount);
+    await document.whenIndexed(vscode.l10n.t('Indexing {0} to record {1}', document.dataset.fileName, wanted + 1), document.dataset.lineCount);
   }
   const index = Math.max(0, Math.min(document.dataset.recordCount - 1, wanted));
   datasets.select(document, index);
@@ -52,9 +57,9 @@ export function registerNavigationCommands(context: vscode.ExtensionContext, dat
     vscode.commands.registerCommand('cotStudio.goToSample', async (args?: unknown) => {
       if (args !== undefined) return move(datasets, 'cotStudio.goToSample', 0, args);
       const answer = await vscode.window.showInputBox({
-        title: 'Go to Sample',
-        prompt: 'Line number of the record',
-        validateInput: (value) => (/^\d+$/.test(value.trim()) && Number(value) >= 1 ? undefined : 'Enter a line number (1 or more)'),
+        title: vscode.l10n.t('Go to Sample'),
+        prompt: vscode.l10n.t('Line number of the record'),
+        validateInput: (value) => (/^\d+$/.test(value.trim()) && Number(value) >= 1 ? undefined : vscode.l10n.t('Enter a line number (1 or more)')),
       });
       return answer === undefined ? undefined : move(datasets, 'cotStudio.goToSample', 0, { line: Number(answer) });
     }),

@@ -7,19 +7,25 @@ import { uriFromArgument } from './arguments';
 /** `{uri?}` from a keybinding, task or test; the explorer passes a Uri instead. */
 const openDatasetArgsSchema = z.object({ uri: z.string().optional() }).strict();
 
-const BROWSE = '$(folder-opened) Browse...';
-
 async function pickDataset(): Promise<vscode.Uri | undefined> {
   const files = await vscode.workspace.findFiles('**/*.jsonl', '**/node_modules/**', 1000);
   files.sort((a, b) => a.fsPath.localeCompare(b.fsPath));
   const items = [
     ...files.map((uri) => ({ label: path.basename(uri.fsPath), description: vscode.workspace.asRelativePath(uri), uri })),
-    { label: BROWSE, description: 'Choose a JSONL file', uri: undefined },
+    { label: vscode.l10n.t('$(folder-opened) Browse...'), description: vscode.l10n.t('Choose a JSONL file'), uri: undefined },
   ];
-  const picked = await vscode.window.showQuickPick(items, { title: 'Open Dataset', placeHolder: 'Choose a JSONL dataset', matchOnDescription: true });
+  const picked = await vscode.window.showQuickPick(items, {
+    title: vscode.l10n.t('Open Dataset'),
+    placeHolder: vscode.l10n.t('Choose a JSONL dataset'),
+    matchOnDescription: true,
+  });
   if (!picked) return undefined;
   if (picked.uri) return picked.uri;
-  const chosen = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'JSON Lines': ['jsonl'] }, title: 'Open Dataset' });
+  const chosen = await vscode.window.showOpenDialog({
+    canSelectMany: false,
+    filters: { [vscode.l10n.t('JSON Lines')]: ['jsonl'] },
+    title: vscode.l10n.t('Open Dataset'),
+  });
   return chosen?.[0];
 }
 

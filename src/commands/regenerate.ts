@@ -22,12 +22,12 @@ export function registerRegenerateCommands(context: vscode.ExtensionContext, dat
       const document = datasets.documentFor();
       const line = document.dataset.recordLine(datasets.selectionOf(document)) + 1;
       const focus = datasets.focusOf(document);
-      if (focus === undefined) throw new Error('focus a segment in the sample view first (arrow keys or a click)');
+      if (focus === undefined) throw new Error(vscode.l10n.t('focus a segment in the sample view first (arrow keys or a click)'));
       const { model, ...at } = focus;
-      if (model !== undefined) throw new Error(`the path of ${model} is a search result to rate and edit; regenerate the record's first path`);
+      if (model !== undefined) throw new Error(vscode.l10n.t("the path of {0} is a search result to rate and edit; regenerate the record's first path", model));
       return await regenerations.regenerate(document, { line, ...at, method });
     } catch (error) {
-      void vscode.window.showErrorMessage(`CoT Studio: ${errorMessage(error)}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('CoT Studio: {0}', errorMessage(error)));
       return undefined;
     }
   }

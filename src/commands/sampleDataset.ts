@@ -14,7 +14,8 @@ export async function openSampleDataset(context: vscode.ExtensionContext): Promi
   const source = path.join(context.extensionPath, 'dist', 'samples');
   const target = path.join(context.globalStorageUri.fsPath, 'samples');
   if (!fs.existsSync(path.join(target, FIRST_SAMPLE))) {
-    if (!fs.existsSync(path.join(source, FIRST_SAMPLE))) throw new Error(`the sample datasets are missing from ${source}: reinstall CoT Studio`);
+    if (!fs.existsSync(path.join(source, FIRST_SAMPLE)))
+      throw new Error(vscode.l10n.t('the sample datasets are missing from {0}: reinstall CoT Studio', source));
     fs.cpSync(source, target, { recursive: true });
     for (const name of fs.readdirSync(target, { recursive: true, encoding: 'utf8' })) {
       const file = path.join(target, name);

@@ -184,35 +184,32 @@ export class DatasetDocument implements vscode.CustomDocument {
         if (this.closed || dataset !== this.current) return;
         const message = errorMessage(error);
         this.log.error(message);
-        void vscode.window.showErrorMessage(`CoT Studio: ${message}`);
+        void vscode.window.showErrorMessage(vscode.l10n.t('CoT Studio: {0}', message));
       });
     });
   }
 
   /**
-   * Waits until the dataset is indexed up to the 0-based `line` (by default to its end), showing progress when
-   * it is not yet; false when the file ends before that line.
+   * Waits until the dataset is indexed up to the 0-based `line` (by default to its end), showing progress titled
+   * `title` when it is not yet; false when the file ends before that line.
    */
-  async whenIndexed(purpose: string, line?: number): Promise<boolean> {
+  async whenIndexed(title: string, line?: number): Promise<boolean> {
     const dataset = this.current;
     if (!dataset.indexing) return dataset.whenIndexed(line);
-    return vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Indexing ${dataset.fileName} ${purpose}` },
-      async (progress) => {
-        let reported = 0;
-        const stop = dataset.onGrow(() => {
-          const { indexed, total } = dataset.indexProgress;
-          const percent = total === 0 ? 100 : Math.floor((indexed / total) * 100);
-          progress.report({ increment: percent - reported, message: `${percent}%` });
-          reported = percent;
-        });
-        try {
-          return await dataset.whenIndexed(line);
-        } finally {
-          stop();
-        }
-      },
-    );
+    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, async (progress) => {
+      let reported = 0;
+      const stop = dataset.onGrow(() => {
+        const { indexed, total } = dataset.indexProgress;
+        const percent = total === 0 ? 100 : Math.floor((indexed / total) * 100);
+        progress.report({ increment: percent - reported, message: `${percent}%` });
+        reported = percent;
+      });
+      try {
+        return await dataset.whenIndexed(line);
+      } finally {
+        stop();
+      }
+    });
   }
 
   /** Starts the background pass over every record; called once listeners (views, Problems panel) are attached. */
@@ -237,9 +234,10 @@ export class DatasetDocument implements vscode.CustomDocument {
   applyOperation(operation: Operation, context: Partial<OperationContext> = {}): string | undefined {
     const line = operation.line - 1;
     if (line >= this.current.lineCount && this.current.indexing)
-      throw new Error(`${this.current.fileName} is still being indexed; line ${operation.line} is not indexed yet`);
-    if (line >= this.current.lineCount) throw new Error(`${this.current.fileName} has ${this.current.lineCount} lines; there is no line ${operation.line}`);
-    if (this.current.recordIndexOfLine(line) === -1) throw new Error(`${this.current.fileName}:${operation.line} is blank`);
+      throw new Error(vscode.l10n.t('{0} is still being indexed; line {1} is not indexed yet', this.current.fileName, operation.line));
+    if (line >= this.current.lineCount)
+      throw new Error(vscode.l10n.t('{0} has {1} lines; there is no line {2}', this.current.fileName, this.current.lineCount, operation.line));
+    if (this.current.recordIndexOfLine(line) === -1) throw new Error(vscode.l10n.t('{0}:{1} is blank', this.current.fileName, operation.line));
     const before = this.current.lineText(line);
     let result: OperationResult;
     try {
@@ -286,7 +284,7 @@ export class DatasetDocument implements vscode.CustomDocument {
 
   private async write(): Promise<void> {
     // Unchanged bytes are copied from the file as indexed: a save waits for the whole index (edits go on meanwhile).
-    await this.whenIndexed('before saving it');
+    await this.whenIndexed(vscode.l10n.t('Indexing {0} before saving it', this.current.fileName));
     // A version on disk that we never read (another program's, not yet reported, or reported but not yet answered
     // for, as when an auto save comes first) is copied aside before it is written over, as Keep My Version does.
     // The edits as they are now: edits made while the file is written stay unsaved changes.
@@ -331,7 +329,7 @@ export class DatasetDocument implements vscode.CustomDocument {
   }
 
   async saveAs(destination: vscode.Uri): Promise<void> {
-    await this.whenIndexed('before saving a copy');
+    await this.whenIndexed(vscode.l10n.t('Indexing {0} before saving a copy', this.current.fileName));
     const written = await this.underLock(() => writeDataset(destination, this.current, this.current.snapshot()), destination);
     written.close();
   }
@@ -389,16 +387,30 @@ export class DatasetDocument implements vscode.CustomDocument {
   private async restore(backup: vscode.Uri): Promise<void> {
     const parsed = backupSchema.safeParse(JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(backup)).toString('utf8')));
     if (!parsed.success) throw new Error(`the backup of ${this.current.fileName} is unreadable: ${parsed.error.message}`);
-    await this.reapply(this.current, parsed.data.changes, 'restored from the backup');
+    await this.reapply(this.current, parsed.data.changes, 'backup');
   }
 
-  private async reapply(dataset: Dataset, changes: LineChange[], why: string): Promise<void> {
+  private async reapply(dataset: Dataset, changes: LineChange[], from: 'backup' | 'disk'): Promise<void> {
     const conflicts = dataset.reapply(changes);
     if (conflicts.length === 0) return;
     const file = `${this.uri.fsPath}.cot-studio-unapplied-${stamp()}.jsonl`;
     await atomicWrite(file, [Buffer.from(`${conflicts.map((c) => c.after).join('\n')}\n`, 'utf8')]);
     const lines = conflicts.map((c) => c.line + 1).join(', ');
-    const message = `${this.current.fileName}: edits of line(s) ${lines} ${why} no longer match the file on disk; they are saved in ${path.basename(file)}.`;
+    const side = path.basename(file);
+    const message =
+      from === 'backup'
+        ? vscode.l10n.t(
+            '{0}: edits of line(s) {1} restored from the backup no longer match the file on disk; they are saved in {2}.',
+            this.current.fileName,
+            lines,
+            side,
+          )
+        : vscode.l10n.t(
+            '{0}: edits of line(s) {1} made before the file changed on disk no longer match the file on disk; they are saved in {2}.',
+            this.current.fileName,
+            lines,
+            side,
+          );
     this.log.warn(message);
     void vscode.window.showWarningMessage(message);
   }
@@ -408,7 +420,7 @@ export class DatasetDocument implements vscode.CustomDocument {
     // Copied through a temporary file: a copy cut short by a full disk stops the save and leaves no partial side file.
     if (this.uri.scheme === 'file') await atomicWrite(copy, createReadStream(this.uri.fsPath));
     else await vscode.workspace.fs.copy(this.uri, vscode.Uri.file(copy), { overwrite: false });
-    const message = `${this.current.fileName} had changed on disk; that version is kept as ${path.basename(copy)}.`;
+    const message = vscode.l10n.t('{0} had changed on disk; that version is kept as {1}.', this.current.fileName, path.basename(copy));
     this.log.info(message);
     void vscode.window.showInformationMessage(message);
   }
@@ -425,14 +437,15 @@ export class DatasetDocument implements vscode.CustomDocument {
       await this.revert();
       return;
     }
-    const reload = 'Reload and Reapply My Edits';
-    const keep = 'Keep My Version';
+    const reload = vscode.l10n.t('Reload and Reapply My Edits');
+    const keep = vscode.l10n.t('Keep My Version');
     const asked = this.generation;
     const choice = await vscode.window.showWarningMessage(
-      `${this.current.fileName} changed on disk while it has unsaved edits.`,
+      vscode.l10n.t('{0} changed on disk while it has unsaved edits.', this.current.fileName),
       {
-        detail:
+        detail: vscode.l10n.t(
           'Reload reads the new file and reapplies your edits to the lines they still fit (the others are saved to a side file). Keep saves your version over it, after copying the disk version aside.',
+        ),
       },
       reload,
       keep,
@@ -445,7 +458,7 @@ export class DatasetDocument implements vscode.CustomDocument {
       const next = await readDataset(this.uri);
       this.diskStamp = stamp;
       try {
-        await this.reapply(next, mine, 'made before the file changed on disk');
+        await this.reapply(next, mine, 'disk');
       } catch (error) {
         next.close();
         throw error;
@@ -455,7 +468,7 @@ export class DatasetDocument implements vscode.CustomDocument {
       const reapplied = this.current.changes();
       this.edited.fire({
         document: this,
-        label: 'Reapply edits to the file from disk',
+        label: vscode.l10n.t('Reapply edits to the file from disk'),
         undo: () => this.step(reapplied, 'backward'),
         redo: () => this.step(reapplied, 'forward'),
       });
@@ -498,7 +511,7 @@ export class DatasetDocument implements vscode.CustomDocument {
       // The dataset reads from the new version already; what could not be indexed is reported as a failed scan.
       const message = errorMessage(error);
       this.log.error(message);
-      void vscode.window.showErrorMessage(`CoT Studio: ${message}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('CoT Studio: {0}', message));
       return true;
     }
     if (!appended) {
@@ -520,7 +533,7 @@ export class DatasetDocument implements vscode.CustomDocument {
     const stamp = await this.readDiskStamp();
     if (stamp !== 'missing') return; // replaced rather than deleted: the create event handles it
     this.diskStamp = stamp;
-    const message = `${this.current.fileName} was deleted on disk. It stays open here; save to write it again.`;
+    const message = vscode.l10n.t('{0} was deleted on disk. It stays open here; save to write it again.', this.current.fileName);
     this.log.warn(message);
     void vscode.window.showWarningMessage(message);
   }

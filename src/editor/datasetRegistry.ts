@@ -101,7 +101,7 @@ export class DatasetRegistry implements vscode.Disposable {
   documentFor(uri?: vscode.Uri): DatasetDocument {
     if (uri !== undefined) {
       const found = [...this.documents].find((d) => d.uri.toString() === uri.toString());
-      if (!found) throw new Error(`${uri.fsPath} is not open in the dataset editor`);
+      if (!found) throw new Error(vscode.l10n.t('{0} is not open in the dataset editor', uri.fsPath));
       return found;
     }
     // The tab model knows which editor is in front even before the webview reports its view state.
@@ -114,8 +114,8 @@ export class DatasetRegistry implements vscode.Disposable {
     if (this.documents.size === 1) return [...this.documents][0];
     throw new Error(
       this.documents.size === 0
-        ? 'No dataset is open: open a JSONL file with "CoT Studio: Open Dataset" first'
-        : 'Several datasets are open and none is in front: pass {uri} or bring one to the front',
+        ? vscode.l10n.t('No dataset is open: open a JSONL file with "CoT Studio: Open Dataset" first')
+        : vscode.l10n.t('Several datasets are open and none is in front: pass {uri} or bring one to the front'),
     );
   }
 

@@ -137,6 +137,8 @@ export class PanelController implements DatasetPanel {
         webview.asWebviewUri(vscode.Uri.joinPath(mediaUri, 'webview.css')).toString(),
       ],
       title: this.document.dataset.fileName,
+      language: vscode.env.language,
+      l10nBundle: vscode.l10n.bundle,
     });
   }
 
@@ -221,7 +223,7 @@ export class PanelController implements DatasetPanel {
         this.regenerations
           .regenerate(this.document, { line, segment, side, ...(turn === undefined ? {} : { turn }), rest, method })
           .then(undefined, (error: unknown) => {
-            void vscode.window.showErrorMessage(`CoT Studio: ${errorMessage(error)}`);
+            void vscode.window.showErrorMessage(vscode.l10n.t('CoT Studio: {0}', errorMessage(error)));
           });
         return;
       }

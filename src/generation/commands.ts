@@ -10,14 +10,14 @@ export function registerGenerationCommands(context: vscode.ExtensionContext, gen
         typeof key === 'string'
           ? key
           : await vscode.window.showInputBox({
-              title: 'API key of the OpenAI-compatible server',
-              prompt: 'Stored in VS Code secret storage, not in settings. Leave empty to remove the stored key.',
+              title: vscode.l10n.t('API key of the OpenAI-compatible server'),
+              prompt: vscode.l10n.t('Stored in VS Code secret storage, not in settings. Leave empty to remove the stored key.'),
               password: true,
               ignoreFocusOut: true,
             });
       if (value === undefined) return;
       await generation.setApiKey(value || undefined);
-      void vscode.window.showInformationMessage(value ? 'CoT Studio: API key stored.' : 'CoT Studio: API key removed.');
+      void vscode.window.showInformationMessage(value ? vscode.l10n.t('CoT Studio: API key stored.') : vscode.l10n.t('CoT Studio: API key removed.'));
     }),
     vscode.commands.registerCommand('cotStudio.selectModel', async (folder?: vscode.Uri) => {
       const chosen =
@@ -26,8 +26,8 @@ export function registerGenerationCommands(context: vscode.ExtensionContext, gen
           await vscode.window.showOpenDialog({
             canSelectFolders: true,
             canSelectFiles: false,
-            openLabel: 'Use this model',
-            title: 'A model folder in the Hugging Face ONNX layout (config.json, tokenizer.json, onnx/model.onnx)',
+            openLabel: vscode.l10n.t('Use this model'),
+            title: vscode.l10n.t('A model folder in the Hugging Face ONNX layout (config.json, tokenizer.json, onnx/model.onnx)'),
           })
         )?.[0];
       if (!chosen) return;

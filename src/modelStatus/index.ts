@@ -17,7 +17,7 @@ export interface ModelStatusReport {
 /** A status bar item naming the local model and the execution provider it runs on, once loaded. */
 function registerModelItem(context: vscode.ExtensionContext, generation: GenerationService): void {
   const item = vscode.window.createStatusBarItem('cotStudio.model', vscode.StatusBarAlignment.Right, 99);
-  item.name = 'CoT Studio Model';
+  item.name = vscode.l10n.t('CoT Studio Model');
   item.command = 'cotStudio.showModelStatus';
   context.subscriptions.push(
     item,
@@ -27,7 +27,7 @@ function registerModelItem(context: vscode.ExtensionContext, generation: Generat
         return;
       }
       item.text = `$(hubot) ${model.name} · ${model.provider.toUpperCase()}`;
-      item.tooltip = `CoT Studio model: ${modelSummary(model)}. Click for the model status.`;
+      item.tooltip = vscode.l10n.t('CoT Studio model: {0}. Click for the model status.', modelSummary(model));
       item.show();
     }),
   );
@@ -44,13 +44,13 @@ export function registerModelStatus(context: vscode.ExtensionContext, engine: En
       log.show(true);
       let status: EngineStatus;
       try {
-        status = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'CoT Studio: probing execution providers' }, () =>
-          engine.request('status'),
+        status = await vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('CoT Studio: probing execution providers') },
+          () => engine.request('status'),
         );
       } catch (error) {
-        const message = `Could not load the inference engine: ${errorMessage(error)}`;
-        log.error(message);
-        void vscode.window.showErrorMessage(message);
+        log.error(`Could not load the inference engine: ${errorMessage(error)}`);
+        void vscode.window.showErrorMessage(vscode.l10n.t('Could not load the inference engine: {0}', errorMessage(error)));
         return undefined;
       }
       const preference = readSetting('engine.executionProvider');
@@ -61,15 +61,16 @@ export function registerModelStatus(context: vscode.ExtensionContext, engine: En
         return { status, model: undefined };
       }
       try {
-        const model = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'CoT Studio: loading the model' }, () =>
-          generation.loadLocalModel(),
+        const model = await vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('CoT Studio: loading the model') },
+          () => generation.loadLocalModel(),
         );
         if (model) for (const line of formatLoadedModel(model)) log.info(line);
         return { status, model };
       } catch (error) {
         const modelError = errorMessage(error);
         log.error(`Could not load the model: ${modelError}`);
-        void vscode.window.showErrorMessage(`CoT Studio could not load the model: ${modelError}`);
+        void vscode.window.showErrorMessage(vscode.l10n.t('CoT Studio could not load the model: {0}', modelError));
         return { status, model: undefined, modelError };
       }
     }),

@@ -17,16 +17,23 @@ export function registerOverview(context: vscode.ExtensionContext, datasets: Dat
       const parsed = argsSchema.safeParse(args ?? {});
       if (!parsed.success) throw new Error(`cotStudio.datasetOverview: expected {uri?: string}, got ${JSON.stringify(args)}`);
       const document = datasetArgument(datasets, parsed.data.uri);
-      const panel = vscode.window.createWebviewPanel('cotStudio.overview', `Overview: ${document.dataset.fileName}`, vscode.ViewColumn.Beside, {
-        enableScripts: true,
-        localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist'), vscode.Uri.joinPath(context.extensionUri, 'media')],
-      });
+      const panel = vscode.window.createWebviewPanel(
+        'cotStudio.overview',
+        vscode.l10n.t('Overview: {0}', document.dataset.fileName),
+        vscode.ViewColumn.Beside,
+        {
+          enableScripts: true,
+          localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist'), vscode.Uri.joinPath(context.extensionUri, 'media')],
+        },
+      );
       const webview = panel.webview;
       webview.html = renderWebviewHtml({
         cspSource: webview.cspSource,
         scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(context.extensionUri, 'dist', 'overview.js')).toString(),
         styleUris: [webview.asWebviewUri(vscode.Uri.joinPath(context.extensionUri, 'media', 'webview.css')).toString()],
-        title: `Overview of ${document.dataset.fileName}`,
+        title: vscode.l10n.t('Overview of {0}', document.dataset.fileName),
+        language: vscode.env.language,
+        l10nBundle: vscode.l10n.bundle,
       });
       let generation = 0;
       let timer: ReturnType<typeof setTimeout> | undefined;

@@ -27,8 +27,6 @@ interface Run {
   sampleModel: boolean;
 }
 
-const SAMPLE_MODEL_NOTE = 'sample model: placeholder text, not reasoning; choose a model to regenerate for real';
-
 /** Set once anything was regenerated in this window: the walkthrough's "Regenerate a stage" step is then done. */
 const REGENERATED_CONTEXT = 'cotStudio.regenerated';
 
@@ -65,7 +63,7 @@ export class RegenerationService implements Regenerations {
     const post = (message: RegenerationUpdate) => this.datasets.broadcast(document, { type: 'regeneration', line: run.line, ...reply, ...message });
     if (this.running.has(key)) {
       // The run that is going on keeps the view busy; this one only says why it did not start.
-      throw new Error(`${document.dataset.fileName}: a regeneration is already running; cancel it first`);
+      throw new Error(vscode.l10n.t('{0}: a regeneration is already running; cancel it first', document.dataset.fileName));
     }
     const controller = new AbortController();
     this.running.set(key, controller);
@@ -73,7 +71,8 @@ export class RegenerationService implements Regenerations {
     /** The segment being decoded, so a cancel or an error is shown where the run stopped. */
     const at = { segment: run.segment };
     try {
-      if (run.method === 'mcts' && run.rest) throw new Error('the tree search writes the whole rest of the response already; run it without "rest"');
+      if (run.method === 'mcts' && run.rest)
+        throw new Error(vscode.l10n.t('the tree search writes the whole rest of the response already; run it without "rest"'));
       // Its candidates could not be written into the line: refused before the search.
       document.dataset.assertRewritable(run.line - 1);
       const { parsed } = readRecordState(document.dataset.lineText(run.line - 1), document.dataset.format);
@@ -82,7 +81,8 @@ export class RegenerationService implements Regenerations {
       const job = await this.job(document, run, this.modelRecord(document, parsed, run.line), reply);
       const sampleModel = this.generation.usesSampleModel();
       if (sampleModel) this.offerModelChoice();
-      const title = `CoT Studio: ${run.method === 'mcts' ? 'tree search on' : 'regenerating'} line ${run.line}`;
+      const title =
+        run.method === 'mcts' ? vscode.l10n.t('CoT Studio: tree search on line {0}', run.line) : vscode.l10n.t('CoT Studio: regenerating line {0}', run.line);
       // The view shows the run with its own Cancel; the window progress only says that something runs.
       return await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title }, (progress) => {
         const going: Run = { document, job, signal: controller.signal, post, progress, sampleModel };
@@ -155,9 +155,15 @@ export class RegenerationService implements Regenerations {
 
   private async beamSearch({ document, job, signal, post, progress, sampleModel }: Run, at: { segment: number }): Promise<RegenerateResult> {
     const rankedBySampleModel = sampleModel && job.scorer.name === 'logprob';
-    const sampleNote = sampleModel
-      ? [`${SAMPLE_MODEL_NOTE}${rankedBySampleModel ? ' (ranked by log-probability: the sample model gives no verdicts)' : ''}`]
-      : [];
+    const sampleNote = !sampleModel
+      ? []
+      : rankedBySampleModel
+        ? [
+            vscode.l10n.t(
+              'sample model: placeholder text, not reasoning; choose a model to regenerate for real (ranked by log-probability: the sample model gives no verdicts)',
+            ),
+          ]
+        : [vscode.l10n.t('sample model: placeholder text, not reasoning; choose a model to regenerate for real')];
     const lastSegment = job.beam.rest ? resolveReply(job.record, job.reply).response.segments.length - 1 : job.segment;
     const texts = new Map<number, string[]>();
     let lastPost = 0;
@@ -172,14 +178,18 @@ export class RegenerationService implements Regenerations {
         if (performance.now() - lastPost > 100) {
           lastPost = performance.now();
           post({ segment, state: 'decoding', candidates, final: false });
-          progress.report({ message: `segment ${segment + 1}` });
+          progress.report({ message: vscode.l10n.t('segment {0}', segment + 1) });
         }
       },
       onRanking: (segment, candidates) => post({ segment, state: 'ranking', candidates, final: false }),
       onStage: (stage, operation) => {
         if (operation) document.applyOperation(operation);
         const dropped = stage.dropped.map((entry) => entry.reason);
-        const message = [...sampleNote, ...(dropped.length ? [`dropped ${dropped.length}: ${dropped.join('; ')}`] : []), ...stage.notes].join('. ');
+        const message = [
+          ...sampleNote,
+          ...(dropped.length ? [vscode.l10n.t('dropped {0}: {1}', dropped.length, dropped.join('; '))] : []),
+          ...stage.notes,
+        ].join('. ');
         const kept = stage.candidates.length > 0;
         post({
           segment: stage.segment,
@@ -206,7 +216,7 @@ export class RegenerationService implements Regenerations {
     const { result, operations } = await runRegeneration(job, {
       signal,
       onRound: (tree, iterations) => {
-        progress.report({ message: `${iterations} / ${budget} iterations` });
+        progress.report({ message: vscode.l10n.t('{0} / {1} iterations', iterations, budget) });
         const search = { nodes: summarizeTree(tree), bestPath: tree.path(tree.bestLeaf()), iterations, budget, solved: false, reflections: [] };
         post({ segment: job.segment, state: 'searching', candidates: [], final: false, search });
       },
@@ -227,11 +237,13 @@ export class RegenerationService implements Regenerations {
     // The sample model never gives a verdict: say that once, rather than count the steps it left neutral.
     const notes = sampleModel
       ? [
-          `${SAMPLE_MODEL_NOTE} (the sample model gives no verdicts, so every step counts as neutral)`,
+          vscode.l10n.t(
+            'sample model: placeholder text, not reasoning; choose a model to regenerate for real (the sample model gives no verdicts, so every step counts as neutral)',
+          ),
           ...result.notes.filter((note) => !/no (yes\/no )?verdict/.test(note)),
         ]
       : result.notes;
-    const message = [...(result.candidates.length === 0 ? ['no chain kept a candidate for the segment'] : []), ...notes].join('. ');
+    const message = [...(result.candidates.length === 0 ? [vscode.l10n.t('no chain kept a candidate for the segment')] : []), ...notes].join('. ');
     post({
       segment: job.segment,
       state: result.candidates.length > 0 ? 'done' : 'failed',
@@ -247,11 +259,11 @@ export class RegenerationService implements Regenerations {
   private offerModelChoice(): void {
     if (this.modelChoiceOffered) return;
     this.modelChoiceOffered = true;
-    const folder = 'Select Local Model Folder...';
-    const server = 'Use an OpenAI-Compatible Server...';
+    const folder = vscode.l10n.t('Select Local Model Folder...');
+    const server = vscode.l10n.t('Use an OpenAI-Compatible Server...');
     void vscode.window
       .showInformationMessage(
-        'CoT Studio regenerated with its sample model, a toy that writes placeholder text. Choose a model to regenerate for real.',
+        vscode.l10n.t('CoT Studio regenerated with its sample model, a toy that writes placeholder text. Choose a model to regenerate for real.'),
         folder,
         server,
       )

@@ -14,7 +14,7 @@ function segmentLabel(selection: DatasetSelection): string | undefined {
     const reply = resolveReply(parsed, focus);
     const label = reply.response.segments[focus.segment]?.label;
     if (label === undefined) return undefined;
-    return reply.model !== undefined ? `${label} (${reply.model})` : reply.turn === 0 ? label : `${label} (turn ${reply.turn})`;
+    return reply.model !== undefined ? `${label} (${reply.model})` : reply.turn === 0 ? label : vscode.l10n.t('{0} (turn {1})', label, reply.turn);
   } catch (error) {
     if (error instanceof RecordError) return undefined;
     throw error;
@@ -24,7 +24,7 @@ function segmentLabel(selection: DatasetSelection): string | undefined {
 /** Shows the selected line, segment and review progress of the dataset editor in front. */
 export function registerStatusBar(context: vscode.ExtensionContext, datasets: DatasetRegistry): vscode.StatusBarItem {
   const item = vscode.window.createStatusBarItem('cotStudio.selection', vscode.StatusBarAlignment.Right, 100);
-  item.name = 'CoT Studio Selection';
+  item.name = vscode.l10n.t('CoT Studio Selection');
   item.command = 'cotStudio.goToSample';
   context.subscriptions.push(item);
   const update = (selection: DatasetSelection | undefined) => {
@@ -37,9 +37,12 @@ export function registerStatusBar(context: vscode.ExtensionContext, datasets: Da
     const label = segmentLabel(selection);
     const { reviewed, total, known } = selection.document.facts.counts();
     const complete = known === total;
-    const progress = `${reviewed}/${total} reviewed${complete ? '' : ' (counting)'}`;
-    item.text = `$(list-selection) Line ${line}${label ? ` · ${label}` : ''} · ${progress}`;
-    item.tooltip = `${dataset.fileName}: line ${line}${label ? `, ${label}` : ''}. ${progress}. Click to go to another sample.`;
+    const progress = complete ? vscode.l10n.t('{0}/{1} reviewed', reviewed, total) : vscode.l10n.t('{0}/{1} reviewed (counting)', reviewed, total);
+    const where = label ? vscode.l10n.t('Line {0} · {1}', line, label) : vscode.l10n.t('Line {0}', line);
+    item.text = `$(list-selection) ${where} · ${progress}`;
+    item.tooltip = label
+      ? vscode.l10n.t('{0}: line {1}, {2}. {3}. Click to go to another sample.', dataset.fileName, line, label, progress)
+      : vscode.l10n.t('{0}: line {1}. {2}. Click to go to another sample.', dataset.fileName, line, progress);
     item.show();
   };
   context.subscriptions.push(datasets.onDidChangeSelection(update));

@@ -119,12 +119,12 @@ export function registerValidation(context: vscode.ExtensionContext, datasets: D
       if (!parsed.success) throw new Error(`cotStudio.validateDataset: expected {uri?: string}, got ${JSON.stringify(args)}`);
       const document = datasetArgument(datasets, parsed.data.uri);
       const summary = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Checking ${document.dataset.fileName}`, cancellable: true },
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Checking {0}', document.dataset.fileName), cancellable: true },
         (progress, token) => validation.validate(document, token, progress),
       );
       if (args === undefined) {
         void vscode.window.showInformationMessage(
-          `${document.dataset.fileName}: ${summary.records} records, ${summary.errors} errors, ${summary.warnings} warnings.`,
+          vscode.l10n.t('{0}: {1} records, {2} errors, {3} warnings.', document.dataset.fileName, summary.records, summary.errors, summary.warnings),
         );
         if (summary.errors + summary.warnings > 0) void vscode.commands.executeCommand('workbench.actions.view.problems');
       }

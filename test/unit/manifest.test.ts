@@ -23,7 +23,17 @@ const manifestSchema = z.object({
   }),
 });
 
-const manifest = manifestSchema.parse(JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8')));
+const nls = z.record(z.string(), z.string()).parse(JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.nls.json'), 'utf8')));
+
+/** The manifest as VS Code shows it in English: each `%key%` replaced by its text in package.nls.json. */
+function localized(value: unknown): unknown {
+  if (typeof value === 'string') return value.replace(/^%([\w.-]+)%$/, (reference, key: string) => nls[key] ?? reference);
+  if (Array.isArray(value)) return value.map(localized);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, localized(item)]));
+  return value;
+}
+
+const manifest = manifestSchema.parse(localized(JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8'))));
 const settings = manifest.contributes.configuration.properties;
 
 /** Every object in a setting's JSON schema, the schema itself included. */

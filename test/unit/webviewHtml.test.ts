@@ -35,4 +35,21 @@ describe('renderWebviewHtml', () => {
   it('escapes the title', () => {
     assert.match(renderWebviewHtml(options), /<title>a &quot;quoted&quot; &lt;name&gt;\.jsonl<\/title>/);
   });
+
+  it('carries the translations as a data block that no text in them can end, and names the language', () => {
+    const bundle = { 'Accept sample': '接受样本', '</script><script>alert(1)</script>': '<!-- & \u2028' };
+    const html = renderWebviewHtml({ ...options, language: 'zh-cn', l10nBundle: bundle }, 'abc123');
+    assert.match(html, /<html lang="zh-cn">/);
+    const block = /<script type="application\/json" id="l10n">([^<]*)<\/script>/.exec(html);
+    assert.ok(block, 'no translations block');
+    assert.deepEqual(JSON.parse(block[1]), bundle);
+    // Only the nonce-tagged script runs; the data block is the one other script element.
+    const scripts = [...html.matchAll(/<script([^>]*)>/g)].map((m) => m[1]);
+    assert.equal(scripts.filter((attributes) => !attributes.includes('type="application/json"')).length, 1);
+    assert.equal(scripts.length, 2);
+  });
+
+  it('leaves the translations out in English', () => {
+    assert.doesNotMatch(renderWebviewHtml(options), /id="l10n"/);
+  });
 });
