@@ -18,7 +18,6 @@ export interface SampleViewOptions {
   regeneration: Regeneration;
 }
 
-
 /** Which reply a card's operations address: a side and turn, or a search path's model. */
 interface ReplyTarget {
   side: Side;
