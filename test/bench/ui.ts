@@ -68,46 +68,64 @@ async function firstSample(page: Page, workbench: Workbench, name: string): Prom
 }
 
 interface ProbeGlobals {
-  keyToScreen: { keyAt: number; title: string; times: number[] };
+  keyProbe: { keyAt: number; value: string; times: number[] };
   document: {
     body: unknown;
-    querySelector(selector: string): { textContent: string | null } | null;
+    querySelector(selector: string): { textContent: string | null; getAttribute(name: string): string | null } | null;
     addEventListener(type: 'keydown', listener: (event: { key: string; timeStamp: number }) => void, capture: boolean): void;
   };
   MutationObserver: new (callback: () => void) => { observe(target: unknown, options: Record<string, boolean>): void };
   requestAnimationFrame(callback: () => void): void;
 }
 
+/** What a key changes on screen: an element's text, or one of its attributes. */
+interface Watched {
+  keys: string[];
+  selector: string;
+  attribute?: string;
+}
+
 /**
- * Presses j and waits for the next sample's title. Two figures per press: the driver's round trip (key sent
- * over the DevTools protocol, title seen by polling) and, measured inside the webview, the latency a reviewer
- * feels: from the keydown event to the first animation frame after the new title is in the page.
+ * Times inside the webview, for each press of one of `keys`, from the keydown event to the first animation frame
+ * after what it changes is in the page: the latency a reviewer feels. The times are read with `probedTimes`.
  */
-async function nextSamples(page: Page, view: Frame, count: number): Promise<{ driver: number[]; screen: number[] }> {
-  await view.locator('.sample-view').click({ position: { x: 5, y: 5 } });
-  await view.evaluate(() => {
+async function installKeyProbe(view: Frame, watched: Watched): Promise<void> {
+  await view.evaluate(({ keys, selector, attribute }) => {
     // The bench is compiled without the DOM library; these are the few browser globals the probe uses.
     const browser = globalThis as unknown as ProbeGlobals;
-    const state = { keyAt: -1, title: '', times: [] as number[] };
-    browser.keyToScreen = state;
-    const titleText = () => browser.document.querySelector('.sample-title')?.textContent ?? '';
-    state.title = titleText();
+    const read = () => {
+      const node = browser.document.querySelector(selector);
+      return (attribute === undefined ? node?.textContent : node?.getAttribute(attribute)) ?? '';
+    };
+    const state = { keyAt: -1, value: read(), times: [] as number[] };
+    browser.keyProbe = state;
     browser.document.addEventListener(
       'keydown',
       (event) => {
-        if (event.key === 'j') state.keyAt = event.timeStamp;
+        if (keys.includes(event.key)) state.keyAt = event.timeStamp;
       },
       true,
     );
     new browser.MutationObserver(() => {
-      const title = titleText();
-      if (state.keyAt < 0 || title === state.title) return;
+      const value = read();
+      if (state.keyAt < 0 || value === state.value) return;
       const keyAt = state.keyAt;
       state.keyAt = -1;
-      state.title = title;
+      state.value = value;
       browser.requestAnimationFrame(() => state.times.push(performance.now() - keyAt));
-    }).observe(browser.document.body, { subtree: true, childList: true, characterData: true });
-  });
+    }).observe(browser.document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+  }, watched);
+}
+
+const probedTimes = (view: Frame): Promise<number[]> => view.evaluate(() => (globalThis as unknown as ProbeGlobals).keyProbe.times);
+
+/**
+ * Presses j and waits for the next sample's title. Two figures per press: the driver's round trip (key sent
+ * over the DevTools protocol, title seen by polling) and the key-to-screen time inside the webview.
+ */
+async function nextSamples(page: Page, view: Frame, count: number): Promise<{ driver: number[]; screen: number[] }> {
+  await view.locator('.sample-view').click({ position: { x: 5, y: 5 } });
+  await installKeyProbe(view, { keys: ['j'], selector: '.sample-title' });
   const driver: number[] = [];
   let current = Number(/\d+/.exec(await view.locator('.sample-title').innerText())?.[0]);
   for (let i = 0; i < count; i++) {
@@ -117,57 +135,21 @@ async function nextSamples(page: Page, view: Frame, count: number): Promise<{ dr
     driver.push(performance.now() - started);
     current++;
   }
-  const screen = await view.evaluate(() => (globalThis as unknown as ProbeGlobals).keyToScreen.times);
-  return { driver, screen };
+  return { driver, screen: await probedTimes(view) };
 }
 
 /**
- * Presses keys that change one attribute of the focused card (the focus itself, its rating) and times, inside the
- * webview, from each keydown to the first animation frame after the change is in the page: what redrawing the
- * sample for a focus move or a rating costs.
+ * Presses keys that change one attribute of the focused card (the focus itself, its rating), timing each from key
+ * to screen: what redrawing the sample for a focus move or a rating costs.
  */
 async function cardChanges(page: Page, view: Frame, keys: string[], attribute: string): Promise<number[]> {
   await view.locator('.sample-view').click({ position: { x: 5, y: 5 } });
-  await view.evaluate(
-    ({ watched, name }) => {
-      const browser = globalThis as unknown as CardProbeGlobals;
-      const read = () => browser.document.querySelector('.segment-card.focused')?.getAttribute(name) ?? '';
-      const state = { keyAt: -1, value: read(), times: [] as number[] };
-      browser.cardChange = state;
-      browser.document.addEventListener(
-        'keydown',
-        (event) => {
-          if (watched.includes(event.key)) state.keyAt = event.timeStamp;
-        },
-        true,
-      );
-      new browser.MutationObserver(() => {
-        const value = read();
-        if (state.keyAt < 0 || value === state.value) return;
-        const keyAt = state.keyAt;
-        state.keyAt = -1;
-        state.value = value;
-        browser.requestAnimationFrame(() => state.times.push(performance.now() - keyAt));
-      }).observe(browser.document.body, { subtree: true, childList: true, attributes: true });
-    },
-    { watched: [...new Set(keys)], name: attribute },
-  );
+  await installKeyProbe(view, { keys: [...new Set(keys)], selector: '.segment-card.focused', attribute });
   for (const [i, key] of keys.entries()) {
     await page.keyboard.press(key);
-    await view.waitForFunction((done) => (globalThis as unknown as CardProbeGlobals).cardChange.times.length >= done, i + 1, { timeout: 30_000 });
+    await view.waitForFunction((done) => (globalThis as unknown as ProbeGlobals).keyProbe.times.length >= done, i + 1, { timeout: 30_000 });
   }
-  return view.evaluate(() => (globalThis as unknown as CardProbeGlobals).cardChange.times);
-}
-
-interface CardProbeGlobals {
-  cardChange: { keyAt: number; value: string; times: number[] };
-  document: {
-    body: unknown;
-    querySelector(selector: string): { getAttribute(name: string): string | null } | null;
-    addEventListener(type: 'keydown', listener: (event: { key: string; timeStamp: number }) => void, capture: boolean): void;
-  };
-  MutationObserver: new (callback: () => void) => { observe(target: unknown, options: Record<string, boolean>): void };
-  requestAnimationFrame(callback: () => void): void;
+  return probedTimes(view);
 }
 
 /** Jumps the sample list to far positions and times until rows with records are drawn there. */
