@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { seedSchema } from '../random';
 
 /**
  * How MPO's pairs are made (methods.md §2), wherever they are asked for (the editor command, the command line).
@@ -14,12 +15,7 @@ export const pairSettingsSchema = z.object({
   /** Per sampled response or continuation; a response cut here usually lacks its final answer. */
   maxTokens: z.number().int().min(1).max(8192).default(1024),
   /** One seed makes the same samples and the same pick of pairs; drawn at random when left out. */
-  seed: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 31)
-    .optional(),
+  seed: seedSchema.optional(),
   /** Records without a ground truth get a pair too: their response against its first half continued without the image. */
   withoutImage: z.boolean().default(false),
 });

@@ -1,3 +1,12 @@
+import { z } from 'zod';
+
+/** A seed as commands and settings take one: what `randomInt(0, 2 ** 31)` draws when none is given. */
+export const seedSchema = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 31);
+
 /**
  * mulberry32: a small, fast seeded generator. Everything that must replay (sampling, search tie-breaks,
  * generated test models and benchmark files) draws from it, so one seed gives one result everywhere.

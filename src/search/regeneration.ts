@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { seedSchema } from '../random';
 import type { Backend } from '../backends/types';
 import type { Provenance } from '../dataset/annotations';
 import type { Operation } from '../dataset/operationSchema';
@@ -29,12 +30,7 @@ export const regenerationSettingsSchema = z.object({
   iterations: z.number().int().min(1).max(200).optional(),
   /** Tree search: continuations written per expansion (the collective's K samples). */
   samples: z.number().int().min(1).max(16).optional(),
-  seed: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 31)
-    .optional(),
+  seed: seedSchema.optional(),
   /** Regenerate this segment and every later one, each from the winner before it. */
   rest: z.boolean().default(false),
   rank: rankingSchema.optional(),
