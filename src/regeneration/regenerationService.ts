@@ -10,7 +10,7 @@ import type { GenerationService } from '../generation';
 import type { HostMessage } from '../protocol';
 import { type RegenerateResult, type RegenerationRun, regenerationRunSchema, type ResolvedTarget, summarizeTree } from '../search/regeneration';
 import { type RegenerationJob, runRegeneration, searchOptions } from '../search/runner';
-import { JudgeTemplates, makeScorer, rankingSchema } from '../search/scorers';
+import { JudgeTemplates, makeScorer, type RankingMethod } from '../search/scorers';
 import { withModelImages } from '../search/segmentPrompt';
 import { readReflectionPhrase, readSetting, settingIsSet } from '../settings/reader';
 
@@ -78,8 +78,8 @@ export class RegenerationService implements Regenerations {
       const { parsed } = readRecordState(document.dataset.lineText(run.line - 1), document.dataset.format);
       const resolved = resolveReply(parsed, run);
       reply = { side: resolved.side, turn: resolved.turn };
-      const job = await this.job(document, run, this.modelRecord(document, parsed, run.line), reply);
       const sampleModel = this.generation.usesSampleModel();
+      const job = await this.job(document, run, this.modelRecord(document, parsed, run.line), reply, sampleModel);
       if (sampleModel) this.offerModelChoice();
       const title =
         run.method === 'mcts' ? vscode.l10n.t('CoT Studio: tree search on line {0}', run.line) : vscode.l10n.t('CoT Studio: regenerating line {0}', run.line);
@@ -113,6 +113,7 @@ export class RegenerationService implements Regenerations {
     run: ReturnType<typeof regenerationRunSchema.parse>,
     record: ParsedRecord,
     reply: ResolvedTarget,
+    sampleModel: boolean,
   ): Promise<RegenerationJob> {
     const { beam, mcts } = searchOptions(run, {
       beam: {
@@ -132,7 +133,7 @@ export class RegenerationService implements Regenerations {
       },
     });
     const rankAskedFor = run.rank ?? (settingIsSet('regenerate.rank') ? readSetting('regenerate.rank') : undefined);
-    const rank = rankingSchema.parse(rankAskedFor ?? (this.generation.usesSampleModel() ? 'logprob' : readSetting('regenerate.rank')));
+    const rank: RankingMethod = rankAskedFor ?? (sampleModel ? 'logprob' : readSetting('regenerate.rank'));
     const templates = readSetting('judge.templates');
     const backend = await this.generation.backend();
     const collective = run.method === 'mcts' ? await this.generation.collective() : { policies: [backend], judges: [{ backend, weight: 1 }] };
