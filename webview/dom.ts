@@ -12,15 +12,3 @@ export function icon(name: string): HTMLSpanElement {
   node.setAttribute('aria-hidden', 'true');
   return node;
 }
-
-/** A button named for screen readers and tooltips; its visible label is a span, which a crowded toolbar may hide behind its icon. */
-export function button(label: string, accessibleName: string, onClick: () => void, className = 'action', iconName?: string): HTMLButtonElement {
-  const node = element('button', className);
-  node.append(element('span', 'action-label', label));
-  if (iconName) node.prepend(icon(iconName));
-  node.type = 'button';
-  node.setAttribute('aria-label', accessibleName);
-  node.title = accessibleName;
-  node.addEventListener('click', onClick);
-  return node;
-}

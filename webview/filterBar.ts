@@ -1,110 +1,107 @@
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import * as l10n from '@vscode/l10n';
-import type { HostMessage } from '../src/protocol';
-import type { RecordFilter } from '../src/dataset/filterSchema';
-import { button, element } from './dom';
+import { html, render, type TemplateResult } from 'lit';
+import { type RecordFilter, recordFilterSchema } from '../src/dataset/filterSchema';
+import { action } from './controls';
 import { reviewStatusName } from './reviewStatus';
-
-type Counts = Extract<HostMessage, { type: 'filtered' }>['counts'];
+import type { FilterSummary, ViewEvent } from './state/viewState';
 
 const ANY = '';
 
-/** Search and filters over the sample list, with how many records each value matches. */
+type Choice = 'format' | 'review' | 'check';
+
+/** Search and filters over the sample list, with how many records each value matches; the choice is the store's. */
 export class FilterBar {
-  readonly element = element('div', 'filter-bar');
-  private readonly search = element('input', 'filter-search');
-  private readonly format = element('select', 'filter-select');
-  private readonly review = element('select', 'filter-select');
-  private readonly check = element('select', 'filter-select');
-  private readonly unrated = element('input');
-  private readonly alternatives = element('input');
-  private readonly unratedLabel = element('label', 'filter-toggle');
-  private readonly alternativesLabel = element('label', 'filter-toggle');
-  private readonly summary = element('span', 'filter-summary');
+  readonly element = document.createElement('div');
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private chosen: RecordFilter = {};
 
-  constructor(private readonly onChange: (filter: RecordFilter) => void) {
+  constructor(private readonly dispatch: (event: ViewEvent) => void) {
+    this.element.className = 'filter-bar';
     this.element.setAttribute('role', 'search');
-    this.search.type = 'search';
-    this.search.placeholder = l10n.t('Search question and response');
-    this.search.setAttribute('aria-label', l10n.t('Search question and response'));
-    this.search.addEventListener('input', () => {
-      clearTimeout(this.timer);
-      this.timer = setTimeout(() => this.changed(), 250);
-    });
-    for (const [select, name] of [
-      [this.format, l10n.t('Filter by format')],
-      [this.review, l10n.t('Filter by review status')],
-      [this.check, l10n.t('Filter by failing check')],
-    ] as const) {
-      select.setAttribute('aria-label', name);
-      select.addEventListener('change', () => this.changed());
-    }
-    for (const [input, label] of [
-      [this.unrated, this.unratedLabel],
-      [this.alternatives, this.alternativesLabel],
-    ] as const) {
-      input.type = 'checkbox';
-      input.addEventListener('change', () => this.changed());
-      // The text, with its count, is written by `update`.
-      label.append(input, document.createTextNode(''));
-    }
-    this.update({ formats: {}, review: {}, checks: {}, unrated: 0, hasAlternatives: 0 }, 0, false);
-    this.element.append(
-      this.search,
-      this.format,
-      this.review,
-      this.check,
-      this.unratedLabel,
-      this.alternativesLabel,
-      button(l10n.t('Clear'), l10n.t('Clear filters'), () => this.clear()),
-      this.summary,
-    );
   }
 
-  /** A long filter pass: how far it has read, until its result comes (`update`). */
-  progress(read: number, of: number, indexing: boolean): void {
-    this.summary.textContent = indexing
-      ? l10n.t('Filtering... {0} of at least {1} records read', read, of)
-      : l10n.t('Filtering... {0} of {1} records read', read, of);
+  update(filter: FilterSummary): void {
+    this.chosen = filter.chosen;
+    render(this.template(filter), this.element);
   }
 
-  /** Refreshes the options with their counts, keeping what the user chose. */
-  update(counts: Counts, shown: number, active: boolean): void {
-    this.fill(this.format, l10n.t('All formats'), counts.formats);
-    this.fill(this.review, l10n.t('Any review status'), counts.review, reviewStatusName);
-    this.fill(this.check, l10n.t('Any check'), counts.checks);
-    if (this.unratedLabel.lastChild) this.unratedLabel.lastChild.textContent = ` ${l10n.t('Unrated ({0})', counts.unrated)}`;
-    if (this.alternativesLabel.lastChild) this.alternativesLabel.lastChild.textContent = ` ${l10n.t('Has alternatives ({0})', counts.hasAlternatives)}`;
+  private set(change: Partial<RecordFilter>): void {
+    const next: Record<string, unknown> = { ...this.chosen, ...change };
+    // An empty choice is no filter at all.
+    for (const [key, value] of Object.entries(next)) if (value === undefined || value === ANY || value === false) delete next[key];
+    const filter = recordFilterSchema.safeParse(next);
+    if (filter.success) this.dispatch({ type: 'filter', filter: filter.data });
+  }
+
+  private template(filter: FilterSummary): TemplateResult {
+    const { counts, chosen } = filter;
     const total = Object.values(counts.formats).reduce((sum, count) => sum + count, 0);
-    this.summary.textContent = active ? l10n.t('{0} of {1} match', shown, total) : '';
+    const summary = filter.reading
+      ? filter.reading.indexing
+        ? l10n.t('Filtering... {0} of at least {1} records read', filter.reading.read, filter.reading.of)
+        : l10n.t('Filtering... {0} of {1} records read', filter.reading.read, filter.reading.of)
+      : filter.active
+        ? l10n.t('{0} of {1} match', filter.shown, total)
+        : '';
+    return html`<vscode-textfield
+        class="filter-search"
+        type="search"
+        placeholder=${l10n.t('Search question and response')}
+        .label=${l10n.t('Search question and response')}
+        .value=${chosen.text ?? ''}
+        @input=${(event: Event) => {
+          const text = (event.currentTarget as HTMLInputElement).value.trim();
+          clearTimeout(this.timer);
+          this.timer = setTimeout(() => this.set({ text: text || undefined }), 250);
+        }}
+      ></vscode-textfield>
+      ${this.select('format', l10n.t('Filter by format'), l10n.t('All formats'), counts.formats, chosen.format)}
+      ${this.select('review', l10n.t('Filter by review status'), l10n.t('Any review status'), counts.review, chosen.review, reviewStatusName)}
+      ${this.select('check', l10n.t('Filter by failing check'), l10n.t('Any check'), counts.checks, chosen.check)}
+      <vscode-checkbox
+        class="filter-toggle"
+        .checked=${chosen.unrated === true}
+        label=${l10n.t('Unrated ({0})', counts.unrated)}
+        @change=${(event: Event) => this.set({ unrated: (event.currentTarget as HTMLInputElement).checked || undefined })}
+      ></vscode-checkbox>
+      <vscode-checkbox
+        class="filter-toggle"
+        .checked=${chosen.hasAlternatives === true}
+        label=${l10n.t('Has alternatives ({0})', counts.hasAlternatives)}
+        @change=${(event: Event) => this.set({ hasAlternatives: (event.currentTarget as HTMLInputElement).checked || undefined })}
+      ></vscode-checkbox>
+      ${action({
+        label: l10n.t('Clear'),
+        name: l10n.t('Clear filters'),
+        onClick: () => {
+          clearTimeout(this.timer);
+          this.dispatch({ type: 'filter', filter: {} });
+        },
+      })}
+      <span class="filter-summary">${summary}</span>`;
   }
 
-  /** Options for each value with its count; `name` shows a value (format and check names are shown as they are). */
-  private fill(select: HTMLSelectElement, anyLabel: string, counts: Record<string, number>, name = (value: string) => value.replace('_', ' ')): void {
-    const chosen = select.value;
-    const options = [new Option(anyLabel, ANY)];
-    for (const [value, count] of Object.entries(counts)) if (count > 0 || value === chosen) options.push(new Option(`${name(value)} (${count})`, value));
-    select.replaceChildren(...options);
-    select.value = options.some((option) => option.value === chosen) ? chosen : ANY;
-  }
-
-  private clear(): void {
-    this.search.value = '';
-    for (const select of [this.format, this.review, this.check]) select.value = ANY;
-    this.unrated.checked = false;
-    this.alternatives.checked = false;
-    this.changed();
-  }
-
-  private changed(): void {
-    const filter: RecordFilter = {};
-    const text = this.search.value.trim();
-    if (text) filter.text = text;
-    if (this.format.value) filter.format = this.format.value as RecordFilter['format'];
-    if (this.review.value) filter.review = this.review.value as RecordFilter['review'];
-    if (this.check.value) filter.check = this.check.value as RecordFilter['check'];
-    if (this.unrated.checked) filter.unrated = true;
-    if (this.alternatives.checked) filter.hasAlternatives = true;
-    this.onChange(filter);
+  /** A choice among the values found, each with its count; `name` shows a value (format and check names are shown as they are). */
+  private select(
+    choice: Choice,
+    label: string,
+    anyLabel: string,
+    counts: Record<string, number>,
+    chosen: string | undefined,
+    name = (value: string) => value.replace('_', ' '),
+  ): TemplateResult {
+    const values = Object.entries(counts).filter(([value, count]) => count > 0 || value === chosen);
+    return html`<vscode-single-select
+      class="filter-select"
+      label=${label}
+      .value=${chosen ?? ANY}
+      @change=${(event: Event) => this.set({ [choice]: (event.currentTarget as HTMLSelectElement).value || undefined })}
+    >
+      <vscode-option value=${ANY}>${anyLabel}</vscode-option>
+      ${values.map(([value, count]) => html`<vscode-option value=${value}>${name(value)} (${count})</vscode-option>`)}
+    </vscode-single-select>`;
   }
 }

@@ -17,7 +17,8 @@ const OVERSCAN_ROWS = 10;
 
 export interface RecordListOptions {
   requestPage(start: number, count: number): void;
-  onSelect(index: number): void;
+  /** A row was chosen by key (`reveal`) or by a click. */
+  select(position: number, reveal: boolean): void;
 }
 
 /**
@@ -105,24 +106,24 @@ export class RecordList {
     return this.pages.get(page)?.[position - page * PAGE_SIZE];
   }
 
-  select(index: number, reveal = true): void {
+  /** Shows the row the store selected (`reveal`: scrolled into view). */
+  showSelected(position: number, reveal: boolean): void {
     if (this.recordCount === 0) return;
-    this.selected = Math.max(0, Math.min(this.recordCount - 1, index));
+    this.selected = position;
     if (reveal) {
       const top = this.selected * ROW_HEIGHT;
       if (top < this.element.scrollTop) this.element.scrollTop = top;
       else if (top + ROW_HEIGHT > this.element.scrollTop + this.element.clientHeight) this.element.scrollTop = top + ROW_HEIGHT - this.element.clientHeight;
     }
-    this.options.onSelect(this.selected);
     this.scheduleRender();
   }
 
   private onKey(event: KeyboardEvent): void {
     const pageRows = Math.max(1, Math.floor(this.element.clientHeight / ROW_HEIGHT) - 1);
     const moves: Record<string, number> = { ArrowDown: 1, j: 1, ArrowUp: -1, k: -1, PageDown: pageRows, PageUp: -pageRows };
-    if (event.key in moves) this.select(this.selected + moves[event.key]);
-    else if (event.key === 'Home') this.select(0);
-    else if (event.key === 'End') this.select(this.recordCount - 1);
+    if (event.key in moves) this.options.select(this.selected + moves[event.key], true);
+    else if (event.key === 'Home') this.options.select(0, true);
+    else if (event.key === 'End') this.options.select(this.recordCount - 1, true);
     else return;
     event.preventDefault();
   }
@@ -171,7 +172,7 @@ export class RecordList {
     row.setAttribute('role', 'option');
     row.setAttribute('aria-selected', String(index === this.selected));
     row.style.top = `${index * ROW_HEIGHT}px`;
-    row.addEventListener('click', () => this.select(index, false));
+    row.addEventListener('click', () => this.options.select(index, false));
     const line = document.createElement('span');
     line.className = 'record-line';
     const text = document.createElement('span');

@@ -1,24 +1,9 @@
 import * as l10n from '@vscode/l10n';
-import type { WebviewMessage } from '../src/protocol';
-import { button, element, icon } from './dom';
-import { SearchTreePanel } from './searchTree';
-import {
-  FINISHED,
-  INITIAL_REGENERATION,
-  type PanelState,
-  placement,
-  type RegenerationEvent,
-  type RegenerationMessage,
-  type RegenerationRequest,
-  type RegenerationState,
-  type RegenerationTarget,
-  regenerationReducer,
-  type ShownRun,
-} from './state/regenerationState';
-
-export type { RegenerationMessage, RegenerationTarget, Side } from './state/regenerationState';
-
-type Request = RegenerationRequest | Extract<WebviewMessage, { type: 'operation' }>;
+import { html, nothing, type TemplateResult } from 'lit';
+import { action } from './controls';
+import { searchTree } from './searchTree';
+import { FINISHED, type PanelState, type ShownRun } from './state/regenerationState';
+import type { ViewEvent } from './state/viewState';
 
 const SPINNER = 'codicon-loading codicon-modifier-spin';
 const STATE_ICONS: Record<PanelState, string> = {
@@ -56,111 +41,57 @@ function stateText({ state, candidates, message, search }: ShownRun): string {
 }
 
 /**
- * Regeneration as the sample view shows it: the state (`state/regenerationState.ts`) and the live panel for the
- * shown record, with the candidates' text as it decodes, the state and Cancel. The panel is one element updated
- * in place, so ten updates a second neither re-render the sample nor take the Cancel button from under the
- * pointer; the sample view puts it in the card it belongs to.
+ * The live panel of a regeneration run, in the card it regenerates: the state, Cancel (Dismiss once finished), the
+ * candidates' text as it decodes, and a tree search's tree. Drawn from the store ten times a second; the template
+ * keeps its elements, so neither the sample nor the Cancel button under the pointer is drawn again.
  */
-export class Regeneration {
-  readonly panel = element('section', 'regeneration');
-  private readonly stateIcon = icon('loading');
-  private readonly stateWords = element('span', 'regeneration-state');
-  private readonly detail = element('p', 'regeneration-detail');
-  private readonly list = element('ol', 'regeneration-candidates');
-  private readonly texts: HTMLElement[] = [];
-  private readonly cancelButton = button(l10n.t('Cancel'), l10n.t('Cancel regeneration'), () => this.dispatch({ type: 'cancel' }), 'action', 'debug-stop');
-  private readonly dismissButton = button(l10n.t('Dismiss'), l10n.t('Dismiss regeneration message'), () => this.dismiss(true), 'action', 'close');
-  private readonly tree = new SearchTreePanel({
-    acceptReflection: (reflection, text) => {
-      const shown = this.state.shown;
-      if (!shown) return;
-      const { line, segment, side, turn } = shown;
-      this.send({
-        type: 'operation',
-        operation: { kind: 'acceptReflectionProposal', line, segment, side, turn, text, wrong: reflection.wrong, correction: reflection.correction },
+export function regenerationPanel(shown: ShownRun, treeStep: number | undefined, dispatch: (event: ViewEvent) => void): TemplateResult {
+  const finished = FINISHED.has(shown.state);
+  // Cancel and Dismiss take the same place, so nothing moves when a run finishes.
+  const control = finished
+    ? action({
+        label: l10n.t('Dismiss'),
+        name: l10n.t('Dismiss regeneration message'),
+        icon: 'close',
+        onClick: () => dispatch({ type: 'regeneration', event: { type: 'dismiss', explicit: true } }),
+      })
+    : action({
+        label: l10n.t('Cancel'),
+        name: l10n.t('Cancel regeneration'),
+        icon: 'debug-stop',
+        onClick: () => dispatch({ type: 'regeneration', event: { type: 'cancel' } }),
       });
-      this.dispatch({ type: 'reflectionAccepted' });
-    },
-  });
-  private state: RegenerationState = INITIAL_REGENERATION;
-
-  constructor(
-    private readonly send: (message: Request) => void,
-    private readonly changed: () => void,
-  ) {
-    this.panel.setAttribute('aria-label', l10n.t('Regeneration'));
-    const status = element('div', 'regeneration-status');
-    status.setAttribute('role', 'status');
-    status.append(this.stateIcon, this.stateWords);
-    const header = element('div', 'regeneration-header');
-    header.append(status, this.cancelButton, this.dismissButton);
-    this.panel.append(header, this.detail, this.list, this.tree.element);
-  }
-
-  get busy(): boolean {
-    return this.state.running !== undefined;
-  }
-
-  /** The card the panel belongs in on the shown record, if any. */
-  get placement(): Pick<ShownRun, 'side' | 'turn' | 'segment'> | undefined {
-    return placement(this.state);
-  }
-
-  start(target: RegenerationTarget): void {
-    this.dispatch({ type: 'start', target });
-  }
-
-  receive(message: RegenerationMessage): void {
-    this.dispatch({ type: 'report', message });
-  }
-
-  /** The sample view shows a record; it lays the panel out itself, so nothing is drawn here. */
-  showing(line: number): void {
-    this.state = regenerationReducer(this.state, { type: 'showing', line }).state;
-  }
-
-  /** The user moved on: the message of a finished run goes (a tree search's only when `explicit`). */
-  dismiss(explicit = false): void {
-    this.dispatch({ type: 'dismiss', explicit });
-  }
-
-  private dispatch(event: RegenerationEvent): void {
-    const before = this.state;
-    const { state, send } = regenerationReducer(before, event);
-    this.state = state;
-    for (const message of send) this.send(message);
-    if (state === before) return;
-    if (state.shown && state.shown !== before.shown) this.render(state.shown);
-    this.changed();
-  }
-
-  private render(shown: ShownRun): void {
-    const finished = FINISHED.has(shown.state);
-    this.panel.dataset.state = shown.state;
-    this.stateIcon.className = `codicon ${STATE_ICONS[shown.state]}`;
-    // The status is a live region: writing the same words again would announce them again.
-    const words = stateText(shown);
-    if (this.stateWords.textContent !== words) this.stateWords.textContent = words;
-    this.detail.textContent = shown.state === 'done' ? (shown.message ?? '') : '';
-    this.tree.element.hidden = shown.search === undefined;
-    if (shown.search) this.tree.show(shown.search);
-    this.cancelButton.hidden = finished;
-    this.dismissButton.hidden = !finished;
-    while (this.texts.length > shown.candidates.length) this.texts.pop()?.parentElement?.remove();
-    while (this.texts.length < shown.candidates.length) {
-      const item = element('li', 'regeneration-candidate');
-      const text = element('div', 'regeneration-text');
-      item.append(element('span', 'regeneration-number', l10n.t('Candidate {0}', this.texts.length + 1)), text);
-      this.list.append(item);
-      this.texts.push(text);
+  return html`<section class="regeneration" data-state=${shown.state} aria-label=${l10n.t('Regeneration')}>
+    <div class="regeneration-header">
+      <div class="regeneration-status" role="status">
+        <span class="codicon ${STATE_ICONS[shown.state]}" aria-hidden="true"></span><span class="regeneration-state">${stateText(shown)}</span>
+      </div>
+      ${control}
+    </div>
+    <p class="regeneration-detail">${shown.state === 'done' ? (shown.message ?? '') : ''}</p>
+    <ol class="regeneration-candidates">
+      ${shown.candidates.map(
+        (candidate, index) =>
+          html`<li class="regeneration-candidate">
+            <span class="regeneration-number">${l10n.t('Candidate {0}', index + 1)}</span>
+            <div class="regeneration-text">${candidate}</div>
+          </li>`,
+      )}
+    </ol>
+    ${
+      shown.search
+        ? searchTree(shown.search, treeStep, {
+            select: (id) => dispatch({ type: 'treeStep', id }),
+            acceptReflection: (reflection, text) => {
+              const { segment, side, turn } = shown;
+              dispatch({
+                type: 'run',
+                operation: { kind: 'acceptReflectionProposal', segment, side, turn, text, wrong: reflection.wrong, correction: reflection.correction },
+              });
+              dispatch({ type: 'regeneration', event: { type: 'reflectionAccepted' } });
+            },
+          })
+        : nothing
     }
-    shown.candidates.forEach((candidate, index) => {
-      const text = this.texts[index];
-      if (!text || text.textContent === candidate) return;
-      // Follow the text as it grows, unless the reader has scrolled back in it.
-      const following = text.scrollTop + text.clientHeight >= text.scrollHeight - 4;
-      text.textContent = candidate;
-      if (following) text.scrollTop = text.scrollHeight;
-    });
-  }
+  </section>`;
 }

@@ -1,22 +1,20 @@
+import '@vscode-elements/elements/dist/vscode-textarea/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import * as l10n from '@vscode/l10n';
-import type { Operation, Sample, SampleQuestionPart, SampleResponse, SampleSegment } from '../src/protocol';
-import { button, element } from './dom';
+import { html, nothing, render, type TemplateResult } from 'lit';
+import { guard } from 'lit/directives/guard.js';
+import { repeat } from 'lit/directives/repeat.js';
+import type { Sample, SampleQuestionPart, SampleResponse, SampleSegment } from '../src/protocol';
+import { action } from './controls';
 import { hasMath, renderMath } from './math';
-import type { Regeneration, Side } from './regeneration';
+import { regenerationPanel } from './regeneration';
 import { reviewStatusName } from './reviewStatus';
-import { FIRST_SEGMENT, type Focus, keptFocus, movedFocus, replyAt, sameFocus } from './state/focus';
+import type { Focus } from './state/focus';
+import { placement, type Side } from './state/regenerationState';
+import type { OperationRequest, ViewEvent, ViewState } from './state/viewState';
 import { wordDiff } from './wordDiff';
 
-type OperationRequest = Operation extends infer O ? (O extends Operation ? Omit<O, 'line'> : never) : never;
-
-export interface SampleViewOptions {
-  /** Runs an operation on the shown record (the view fills in the line). */
-  run(operation: OperationRequest): void;
-  /** The focused segment changed, so the host's commands and status bar follow it. */
-  onFocus(focus: Focus): void;
-  /** Regeneration runs and their live panel, which the view places in the card being regenerated. */
-  regeneration: Regeneration;
-}
+export type Dispatch = (event: ViewEvent) => void;
 
 /** Which reply a card's operations address: a side and turn, or a search path's model. */
 interface ReplyTarget {
@@ -33,528 +31,434 @@ function sourceLabelText(label: NonNullable<SampleSegment['sourceLabel']>): stri
   return `${l10n.t('record {0}', rating)}${score}${firstError}`;
 }
 
+const cardKey = (side: Side, turn: number, model: string | undefined, segment: number): string => `${side}:${turn}:${model ?? ''}:${segment}`;
+
 /**
- * The selected sample: its images, question, ground truth, problems, and the response as segment cards
- * with ratings, first error, in-place editing, reflections and regeneration; plus the review bar.
+ * The selected sample, drawn from the store: its images, question, ground truth, problems, and the replies as
+ * segment cards with ratings, first error, in-place editing, reflections and regeneration; plus the review bar.
+ * Cards are keyed and drawn again only when what they show changed, and text is typeset once: a focus move draws
+ * no card (the focus is a class), a rating draws one, and no formula is typeset again. Each card carries the
+ * number of the draw that made it (`data-drawn`), which tests read to count draws.
  */
 export class SampleView {
-  readonly element = element('section', 'sample-view');
-  private sample: Sample | undefined;
-  /** The focused segment among the replies' segments. */
-  private focused: Focus = FIRST_SEGMENT;
-  private editing: Focus | undefined;
-  /** Whether LaTeX is typeset or shown as written. */
-  private renderLatex = true;
-  /** The card the regeneration panel was last put in, so that it is scrolled into view only when it moves. */
-  private regenerationCard: string | undefined;
-  /**
-   * What the last render of this record drew, by what it shows: a render reuses a card whose segment did not
-   * change, and a text already typeset, so a rating redraws one card and never typesets the sample again.
-   */
-  private drawn = { cards: new Map<string, HTMLElement>(), texts: new Map<string, HTMLElement[]>() };
-  private drawing = { cards: new Map<string, HTMLElement>(), texts: new Map<string, HTMLElement[]>() };
+  readonly element = document.createElement('section');
+  private draws = 0;
+  /** The card the regeneration panel was in, so that it is scrolled into view only when it moves. */
+  private panelCard: string | undefined;
 
-  constructor(private readonly options: SampleViewOptions) {
+  constructor(private readonly dispatch: Dispatch) {
+    this.element.className = 'sample-view';
     this.element.setAttribute('aria-label', l10n.t('Sample'));
   }
 
-  get current(): Sample | undefined {
-    return this.sample;
-  }
-
-  get focusedSegment(): SampleSegment | undefined {
-    return this.sample && replyAt(this.sample, this.focused)?.segments[this.focused.segment];
-  }
-
-  get isEditing(): boolean {
-    return this.editing !== undefined;
-  }
-
-  show(sample: Sample): void {
-    const sameRecord = this.sample?.index === sample.index;
-    this.sample = sample;
-    this.options.regeneration.showing(sample.line);
-    if (!sameRecord) {
-      this.focused = FIRST_SEGMENT;
-      this.editing = undefined;
-      this.drawn = { cards: new Map(), texts: new Map() };
-    }
-    this.focused = keptFocus(sample, this.focused);
-    this.render();
-  }
-
-  moveFocus(step: number): void {
-    if (!this.sample) return;
-    this.setFocus(movedFocus(this.sample, this.focused, step));
-    this.element.querySelector<HTMLElement>('.segment-card.focused')?.scrollIntoView({ block: 'nearest' });
-  }
-
-  rate(rating: 1 | 0 | -1): void {
-    const segment = this.focusedSegment;
-    if (segment) this.options.run({ kind: 'rateSegment', ...this.focused, rating: segment.rating === rating ? null : rating });
-  }
-
-  markFirstError(): void {
-    const segment = this.focusedSegment;
-    if (segment) this.options.run({ kind: 'markFirstError', ...this.focused });
-  }
-
-  review(status: 'accepted' | 'rejected' | 'needs_fix'): void {
-    if (this.sample && !this.sample.unreadable) this.options.run({ kind: 'setReviewStatus', status });
-  }
-
-  startEditing(): void {
-    const segment = this.focusedSegment;
-    if (!segment) return;
-    this.editing = this.focused;
-    this.render();
-    this.element.querySelector<HTMLTextAreaElement>('.segment-card.focused textarea')?.focus();
-  }
-
-  stopEditing(): void {
-    this.editing = undefined;
-    this.render();
-  }
-
-  /** Regenerates the focused segment (with `rest`, it and every later one), by beam or tree search. */
-  regenerate(rest: boolean, method: 'beam' | 'mcts' = 'beam'): void {
-    const segment = this.focusedSegment;
-    // A search path's alternatives would be the first path's: it is not regenerated.
-    if (segment && this.focused.model === undefined) this.startRegeneration(segment, 'primary', this.focused.turn, rest, method);
-  }
-
-  /** Puts the regeneration panel in the card it belongs in, and lets the Regenerate buttons follow the run. */
-  placeRegeneration(): void {
-    const { regeneration } = this.options;
-    for (const control of this.element.querySelectorAll<HTMLButtonElement>('button.regenerate')) control.disabled = regeneration.busy;
-    const at = regeneration.placement;
-    const key = at && `${at.side}:${at.turn}:${at.segment}`;
-    const card = at && this.element.querySelector(`.segment-card[data-side="${at.side}"][data-turn="${at.turn}"][data-segment="${at.segment}"]`);
-    if (!card) {
-      regeneration.panel.remove();
-      this.regenerationCard = undefined;
-      return;
-    }
-    if (regeneration.panel.parentElement !== card) card.insertBefore(regeneration.panel, card.querySelector(':scope > .alternatives'));
+  update(state: ViewState): void {
+    const following = this.followingCandidates();
+    render(this.template(state), this.element);
+    const { turn, segment, model } = state.focus;
+    const focused = cardKey('primary', turn, model, segment);
+    for (const card of this.element.querySelectorAll<HTMLElement>('.segment-card')) card.classList.toggle('focused', card.dataset.key === focused);
+    for (const text of following) text.scrollTop = text.scrollHeight;
+    const at = placement(state.regeneration);
+    const key = at && cardKey(at.side, at.turn, undefined, at.segment);
     // With `rest` the panel goes from card to card: keep it in sight as it moves down the response.
-    if (this.regenerationCard !== key) regeneration.panel.scrollIntoView({ block: 'nearest' });
-    this.regenerationCard = key;
+    if (key !== this.panelCard && key) this.element.querySelector('.regeneration')?.scrollIntoView({ block: 'nearest' });
+    this.panelCard = key;
   }
 
-  private startRegeneration(segment: SampleSegment, side: Side, turn: number, rest: boolean, method: 'beam' | 'mcts' = 'beam'): void {
-    const sample = this.sample;
-    if (!sample) return;
-    this.options.regeneration.start({ line: sample.line, segment: segment.index, side, turn, rest, method });
+  revealFocus(): void {
+    this.element.querySelector('.segment-card.focused')?.scrollIntoView({ block: 'nearest' });
   }
 
-  private render(): void {
-    this.drawing = { cards: new Map(), texts: new Map() };
-    this.element.replaceChildren(...this.renderParts());
-    this.drawn = this.drawing;
-    this.placeRegeneration();
-    this.showFocus();
+  /** Puts the cursor in the editor once the control has drawn its text area. */
+  async focusEditor(): Promise<void> {
+    const input = this.element.querySelector<HTMLElement & { updateComplete?: Promise<unknown> }>('.segment-card.focused .segment-input');
+    await input?.updateComplete;
+    input?.focus();
   }
 
-  /** Moves the focus between cards without drawing them again. */
-  private setFocus(focus: Focus): void {
-    if (sameFocus(focus, this.focused)) return;
-    this.focused = focus;
-    this.showFocus();
+  /** Candidate texts scrolled to their end, which follow the text as it grows (unless the reader scrolled back). */
+  private followingCandidates(): HTMLElement[] {
+    return [...this.element.querySelectorAll<HTMLElement>('.regeneration-text')].filter((text) => text.scrollTop + text.clientHeight >= text.scrollHeight - 4);
   }
 
-  /** Marks the focused card, and tells the host, whose commands and status bar follow it. */
-  private showFocus(): void {
-    for (const card of this.element.querySelectorAll('.segment-card.focused')) card.classList.remove('focused');
-    const { turn, segment, model } = this.focused;
-    const selector = `.segment-card[data-side="primary"][data-turn="${turn}"][data-segment="${segment}"]`;
-    const cards = [...this.element.querySelectorAll<HTMLElement>(selector)];
-    cards.find((card) => card.dataset.model === model)?.classList.add('focused');
-    if (this.sample && this.focusedSegment) this.options.onFocus(this.focused);
+  private run(operation: OperationRequest): void {
+    this.dispatch({ type: 'run', operation });
   }
 
-  /** An element drawn for the same thing by the last render, taken so that it is used once. */
-  private reuse(kind: 'cards' | 'texts', key: string): HTMLElement | undefined {
-    if (kind === 'cards') {
-      const card = this.drawn.cards.get(key);
-      this.drawn.cards.delete(key);
-      return card;
-    }
-    return this.drawn.texts.get(key)?.shift();
-  }
-
-  private renderParts(): HTMLElement[] {
-    const sample = this.sample;
-    if (!sample) return [element('p', 'sample-empty', l10n.t('Select a sample.'))];
-    const parts: HTMLElement[] = [this.renderHeading(sample)];
-    if (sample.unreadable) {
-      parts.push(element('p', 'sample-problem', sample.unreadable.reason), element('pre', 'sample-raw', sample.unreadable.text));
-      return parts;
-    }
-    if (sample.problems.length > 0) {
-      const list = element('ul', 'sample-problems');
-      list.setAttribute('aria-label', l10n.t('Checks that fail'));
-      for (const problem of sample.problems) list.append(element('li', `problem ${problem.severity}`, `${problem.check}: ${problem.message}`));
-      parts.push(list);
-    }
+  private template(state: ViewState): TemplateResult {
+    const sample = state.sample;
+    if (!sample) return html`<p class="sample-empty">${l10n.t('Select a sample.')}</p>`;
+    const heading = this.heading(sample, state.latex);
+    if (sample.unreadable)
+      return html`${heading}<p class="sample-problem">${sample.unreadable.reason}</p><pre class="sample-raw">${sample.unreadable.text}</pre>`;
+    const problems =
+      sample.problems.length === 0
+        ? nothing
+        : html`<ul class="sample-problems" aria-label=${l10n.t('Checks that fail')}>
+            ${sample.problems.map((problem) => html`<li class="problem ${problem.severity}">${problem.check}: ${problem.message}</li>`)}
+          </ul>`;
+    const field = (label: string, text: string | null | undefined, className: string) =>
+      text === null || text === undefined ? nothing : this.field(label, text, className, state.latex);
     if (sample.conversation) {
-      if (sample.system !== null) parts.push(this.renderField(l10n.t('System prompt'), sample.system, 'sample-system'));
-      parts.push(this.renderConversation(sample, sample.conversation));
-      if (sample.groundTruth !== null) parts.push(this.renderField(l10n.t('Ground truth'), sample.groundTruth, 'sample-ground-truth'));
-      return parts;
+      return html`${heading}${problems}${field(l10n.t('System prompt'), sample.system, 'sample-system')}${this.conversation(sample, sample.conversation, state)}${field(
+        l10n.t('Ground truth'),
+        sample.groundTruth,
+        'sample-ground-truth',
+      )}`;
     }
-    parts.push(this.renderImages(sample));
-    if (sample.system !== null) parts.push(this.renderField(l10n.t('System prompt'), sample.system, 'sample-system'));
-    if (sample.question !== null) parts.push(this.renderField(l10n.t('Question'), sample.question, 'sample-question'));
-    if (sample.groundTruth !== null) parts.push(this.renderField(l10n.t('Ground truth'), sample.groundTruth, 'sample-ground-truth'));
-    if (sample.prefixPrompt !== undefined) parts.push(this.renderField(l10n.t('Prefix prompt'), sample.prefixPrompt, 'sample-prefix-prompt'));
     const [first, rejected] = sample.responses;
-    if (first && rejected?.role === 'rejected') parts.push(this.renderPair(first, rejected));
-    else {
-      // Responses after the first (other models' paths of a tree search) are shown to read, not to rate or edit.
-      sample.responses.forEach((response, position) => {
-        const container = element('div', 'response');
-        if (response.model !== null) {
-          const verdict = response.correct === null ? '' : ` · ${response.correct ? l10n.t('correct') : l10n.t('incorrect')}`;
-          const value = response.value === undefined ? '' : ` · ${l10n.t('value {0}', response.value)}`;
-          container.append(element('h3', 'response-role', `${response.model}${verdict}${value}`));
-        }
-        if (response.segments.length === 0) container.append(element('p', 'sample-empty', l10n.t('This response has no segments.')));
-        // A tree search's other paths are rated and edited by model; other responses are shown to read.
-        const model = position > 0 && response.role === 'response' ? (response.model ?? undefined) : undefined;
-        for (const segment of response.segments) {
-          container.append(
-            position === 0 || model !== undefined
-              ? this.renderSegment(segment, 'primary', response.turn, model)
-              : this.renderField(segment.label, segment.text, 'sample-segment'),
-          );
-        }
-        parts.push(container);
-      });
+    const responses =
+      first && rejected?.role === 'rejected'
+        ? this.pair(first, rejected, state)
+        : sample.responses.map((response, position) => this.response(response, position, state));
+    return html`${heading}${problems}
+      <div class="sample-images">${sample.images.map((image) => this.image(image))}</div>
+      ${field(l10n.t('System prompt'), sample.system, 'sample-system')} ${field(l10n.t('Question'), sample.question, 'sample-question')}
+      ${field(l10n.t('Ground truth'), sample.groundTruth, 'sample-ground-truth')} ${field(l10n.t('Prefix prompt'), sample.prefixPrompt, 'sample-prefix-prompt')}
+      ${responses}
+      ${sample.responses.length === 0 ? html`<p class="sample-empty">${l10n.t('This record has no response (a prompt with its ground truth).')}</p>` : nothing}`;
+  }
+
+  /** A response; after the first, a tree search's other paths are rated and edited by model, other responses shown to read. */
+  private response(response: SampleResponse, position: number, state: ViewState): TemplateResult {
+    const model = position > 0 && response.role === 'response' ? (response.model ?? undefined) : undefined;
+    let role: TemplateResult | typeof nothing = nothing;
+    if (response.model !== null) {
+      const verdict = response.correct === null ? '' : ` · ${response.correct ? l10n.t('correct') : l10n.t('incorrect')}`;
+      const value = response.value === undefined ? '' : ` · ${l10n.t('value {0}', response.value)}`;
+      role = html`<h3 class="response-role">${response.model}${verdict}${value}</h3>`;
     }
-    if (sample.responses.length === 0) parts.push(element('p', 'sample-empty', l10n.t('This record has no response (a prompt with its ground truth).')));
-    return parts;
+    const segments =
+      position === 0 || model !== undefined
+        ? this.cards(response.segments, 'primary', response.turn, state, model)
+        : response.segments.map((segment) => this.field(segment.label, segment.text, 'sample-segment', state.latex));
+    return html`<div class="response">
+      ${role}${response.segments.length === 0 ? html`<p class="sample-empty">${l10n.t('This response has no segments.')}</p>` : nothing}${segments}
+    </div>`;
   }
 
-  /**
-   * A preference pair side by side; the rejected side shows its word differences from the chosen one, then
-   * a compact card per segment to regenerate it and weigh its alternatives.
-   */
-  private renderPair(chosen: SampleResponse, rejected: SampleResponse): HTMLElement {
-    const pair = element('div', 'response-pair');
-    const actions = element('div', 'pair-actions');
-    actions.setAttribute('role', 'toolbar');
-    actions.setAttribute('aria-label', l10n.t('Preference pair'));
-    actions.append(
-      button(l10n.t('Chosen is better'), l10n.t('Mark chosen as better'), () =>
-        this.options.run({ kind: 'markPreference', turn: chosen.turn, chosen: { text: chosen.text }, rejected: { text: rejected.text } }),
-      ),
-      button(l10n.t('Rejected is better'), l10n.t('Swap chosen and rejected'), () => this.options.run({ kind: 'swapSides' })),
-    );
-    const columns = element('div', 'pair-columns');
-    const chosenColumn = element('div', 'response chosen');
-    chosenColumn.append(element('h3', 'response-role', l10n.t('chosen')));
-    for (const segment of chosen.segments) chosenColumn.append(this.renderSegment(segment, 'primary', chosen.turn));
-    const rejectedColumn = element('div', 'response rejected');
-    rejectedColumn.append(
-      element('h3', 'response-role', l10n.t('rejected (differences from chosen marked)')),
-      wordDiff(chosen.text, rejected.text, 'word-diff pair-diff'),
-    );
-    for (const segment of rejected.segments) rejectedColumn.append(this.renderSegment(segment, 'rejected', rejected.turn));
-    columns.append(chosenColumn, rejectedColumn);
-    pair.append(actions, columns);
-    return pair;
+  /** A preference pair side by side; the rejected side shows its word differences from the chosen one, then a compact card per segment. */
+  private pair(chosen: SampleResponse, rejected: SampleResponse, state: ViewState): TemplateResult {
+    return html`<div class="response-pair">
+      <div class="pair-actions" role="toolbar" aria-label=${l10n.t('Preference pair')}>
+        ${action({
+          label: l10n.t('Chosen is better'),
+          name: l10n.t('Mark chosen as better'),
+          onClick: () => this.run({ kind: 'markPreference', turn: chosen.turn, chosen: { text: chosen.text }, rejected: { text: rejected.text } }),
+        })}
+        ${action({ label: l10n.t('Rejected is better'), name: l10n.t('Swap chosen and rejected'), onClick: () => this.run({ kind: 'swapSides' }) })}
+      </div>
+      <div class="pair-columns">
+        <div class="response chosen">
+          <h3 class="response-role">${l10n.t('chosen')}</h3>
+          ${this.cards(chosen.segments, 'primary', chosen.turn, state)}
+        </div>
+        <div class="response rejected">
+          <h3 class="response-role">${l10n.t('rejected (differences from chosen marked)')}</h3>
+          ${guard([chosen.text, rejected.text], () => wordDiff(chosen.text, rejected.text, 'word-diff pair-diff'))}
+          ${this.cards(rejected.segments, 'rejected', rejected.turn, state)}
+        </div>
+      </div>
+    </div>`;
   }
 
-  private renderHeading(sample: Sample): HTMLElement {
-    const heading = element('header', 'sample-heading');
-    heading.append(element('h2', 'sample-title', l10n.t('Line {0}', sample.line)));
-    if (sample.format) heading.append(element('span', 'sample-format', sample.format));
-    const latex = button(this.renderLatex ? l10n.t('Raw LaTeX') : l10n.t('Render LaTeX'), l10n.t('Render LaTeX'), () => {
-      this.renderLatex = !this.renderLatex;
-      this.render();
-    });
-    latex.setAttribute('aria-pressed', String(this.renderLatex));
-    heading.append(latex);
-    const bar = element('div', 'review-bar');
-    bar.setAttribute('role', 'toolbar');
-    bar.setAttribute('aria-label', l10n.t('Review'));
-    const status = element('span', `review-status ${sample.review.status}`, reviewStatusName(sample.review.status));
-    status.setAttribute('aria-label', l10n.t('Review status: {0}', reviewStatusName(sample.review.status)));
-    bar.append(
-      status,
-      button(l10n.t('Accept'), l10n.t('Accept sample'), () => this.review('accepted'), 'action', 'pass'),
-      button(l10n.t('Reject'), l10n.t('Reject sample'), () => this.review('rejected'), 'action', 'circle-slash'),
-      button(l10n.t('Needs fix'), l10n.t('Needs fix'), () => this.review('needs_fix'), 'action', 'tools'),
-    );
-    if (!sample.unreadable) {
-      const note = element('input', 'review-note');
-      note.type = 'text';
-      note.placeholder = l10n.t('Review note');
-      note.value = sample.review.note;
-      note.setAttribute('aria-label', l10n.t('Review note'));
-      note.addEventListener('change', () => this.options.run({ kind: 'setReviewStatus', status: sample.review.status, note: note.value }));
-      bar.append(note);
-    }
-    heading.append(bar);
-    return heading;
-  }
-
-  private renderImages(sample: Sample): HTMLElement {
-    const images = element('div', 'sample-images');
-    for (const image of sample.images) images.append(this.renderImage(image));
-    return images;
+  private heading(sample: Sample, latex: boolean): TemplateResult {
+    const status = sample.review.status;
+    const note = sample.unreadable
+      ? nothing
+      : html`<vscode-textfield
+          class="review-note"
+          placeholder=${l10n.t('Review note')}
+          .label=${l10n.t('Review note')}
+          .value=${sample.review.note}
+          @change=${(event: Event) => this.run({ kind: 'setReviewStatus', status, note: (event.currentTarget as HTMLInputElement).value })}
+        ></vscode-textfield>`;
+    return html`<header class="sample-heading">
+      <h2 class="sample-title">${l10n.t('Line {0}', sample.line)}</h2>
+      ${sample.format ? html`<span class="sample-format">${sample.format}</span>` : nothing}
+      ${action({
+        label: latex ? l10n.t('Raw LaTeX') : l10n.t('Render LaTeX'),
+        name: l10n.t('Render LaTeX'),
+        pressed: latex,
+        onClick: () => this.dispatch({ type: 'toggleLatex' }),
+      })}
+      <div class="review-bar" role="toolbar" aria-label=${l10n.t('Review')}>
+        <span class="review-status ${status}" aria-label=${l10n.t('Review status: {0}', reviewStatusName(status))}>${reviewStatusName(status)}</span>
+        ${action({ label: l10n.t('Accept'), name: l10n.t('Accept sample'), icon: 'pass', onClick: () => this.dispatch({ type: 'key', key: 'a' }) })}
+        ${action({ label: l10n.t('Reject'), name: l10n.t('Reject sample'), icon: 'circle-slash', onClick: () => this.dispatch({ type: 'key', key: 'r' }) })}
+        ${action({ label: l10n.t('Needs fix'), name: l10n.t('Needs fix'), icon: 'tools', onClick: () => this.dispatch({ type: 'key', key: 'n' }) })}
+        ${note}
+      </div>
+    </header>`;
   }
 
   /** An image of the record, or why it cannot be shown. */
-  private renderImage(image: Sample['images'][number]): HTMLElement {
-    if (!image.src) return element('div', 'image-placeholder', image.problem ?? l10n.t('cannot show {0}', image.path));
-    const img = element('img', 'sample-image');
-    img.src = image.src;
-    img.alt = image.path;
-    img.tabIndex = 0;
-    img.title = l10n.t('Click to zoom');
-    img.addEventListener('click', () => img.classList.toggle('zoomed'));
-    return img;
+  private image(image: Sample['images'][number]): TemplateResult {
+    if (!image.src) return html`<div class="image-placeholder">${image.problem ?? l10n.t('cannot show {0}', image.path)}</div>`;
+    return html`<img
+      class="sample-image"
+      src=${image.src}
+      alt=${image.path}
+      tabindex="0"
+      title=${l10n.t('Click to zoom')}
+      @click=${(event: Event) => (event.currentTarget as HTMLElement).classList.toggle('zoomed')}
+    />`;
   }
 
-  /**
-   * A conversation in order: each question with its images where its placeholders stand, each reply with its
-   * segment cards, which rate, edit and regenerate like a single response's.
-   */
-  private renderConversation(sample: Sample, conversation: NonNullable<Sample['conversation']>): HTMLElement {
-    const list = element('ol', 'conversation');
-    list.setAttribute('aria-label', l10n.t('Conversation'));
+  /** A conversation in order: each question with its images where its placeholders stand, each reply with its segment cards. */
+  private conversation(sample: Sample, conversation: NonNullable<Sample['conversation']>, state: ViewState): TemplateResult {
     let question = 0;
-    for (const entry of conversation) {
-      const item = element('li', `conversation-turn ${entry.role}`);
+    const entries = conversation.map((entry) => {
       if (entry.role === 'user') {
         question += 1;
-        item.append(element('h3', 'field-label', l10n.t('Question {0}', question)), this.renderQuestion(entry.parts));
-      } else {
-        const reply = replyAt(sample, { turn: entry.turn });
-        item.dataset.turn = String(entry.turn);
-        item.append(element('h3', 'response-role', l10n.t('Reply {0} (turn {1})', entry.turn + 1, entry.turn)));
-        // A preference record whose prompt holds earlier exchanges: its sides answer the last question.
-        const rejected = sample.responses[1]?.role === 'rejected' && sample.responses[1].turn === entry.turn ? sample.responses[1] : undefined;
-        if (reply && rejected) item.append(this.renderPair(reply, rejected));
-        else {
-          if (!reply || reply.segments.length === 0) item.append(element('p', 'sample-empty', l10n.t('This reply has no segments.')));
-          for (const segment of reply?.segments ?? []) item.append(this.renderSegment(segment, 'primary', entry.turn));
-        }
+        return html`<li class="conversation-turn user">
+          <h3 class="field-label">${l10n.t('Question {0}', question)}</h3>
+          ${this.question(entry.parts, state.latex)}
+        </li>`;
       }
-      list.append(item);
-    }
-    return list;
+      const reply = entry.turn === 0 ? sample.responses[0] : sample.laterReplies[entry.turn - 1];
+      // A preference record whose prompt holds earlier exchanges: its sides answer the last question.
+      const rejected = sample.responses[1]?.role === 'rejected' && sample.responses[1].turn === entry.turn ? sample.responses[1] : undefined;
+      const body =
+        reply && rejected
+          ? this.pair(reply, rejected, state)
+          : html`${!reply || reply.segments.length === 0 ? html`<p class="sample-empty">${l10n.t('This reply has no segments.')}</p>` : nothing}${this.cards(
+              reply?.segments ?? [],
+              'primary',
+              entry.turn,
+              state,
+            )}`;
+      return html`<li class="conversation-turn ${entry.role}" data-turn=${entry.turn}>
+        <h3 class="response-role">${l10n.t('Reply {0} (turn {1})', entry.turn + 1, entry.turn)}</h3>
+        ${body}
+      </li>`;
+    });
+    return html`<ol class="conversation" aria-label=${l10n.t('Conversation')}>${entries}</ol>`;
   }
 
-  private renderQuestion(parts: SampleQuestionPart[]): HTMLElement {
-    const question = element('div', 'sample-field sample-question');
-    for (const part of parts) question.append(part.kind === 'image' ? this.renderImage(part.image) : this.renderText(part.text, 'field-text'));
-    return question;
+  private question(parts: SampleQuestionPart[], latex: boolean): TemplateResult {
+    return html`<div class="sample-field sample-question">
+      ${parts.map((part) => (part.kind === 'image' ? this.image(part.image) : this.text(part.text, 'field-text', latex)))}
+    </div>`;
   }
 
-  private renderField(label: string, text: string, className: string): HTMLElement {
-    const field = element('div', `sample-field ${className}`);
-    field.append(element('h3', 'field-label', label), this.renderText(text, 'field-text'));
-    return field;
+  private field(label: string, text: string, className: string, latex: boolean): TemplateResult {
+    return html`<div class="sample-field ${className}"><h3 class="field-label">${label}</h3>${this.text(text, 'field-text', latex)}</div>`;
   }
 
-  /** Dataset text as text, with its LaTeX typeset unless the user asked for the raw form. */
-  private renderText(text: string, className: string, owner = ''): HTMLElement {
-    const math = this.renderLatex && hasMath(text);
-    // A card's text is its own: a card drawn again never takes the text out of one that is reused.
-    const key = `${owner}\u0000${className}\u0000${math}\u0000${text}`;
-    const drawn = this.reuse('texts', key) ?? (math ? renderMath(text, className) : element('div', className, text));
-    const same = this.drawing.texts.get(key);
-    if (same) same.push(drawn);
-    else this.drawing.texts.set(key, [drawn]);
-    return drawn;
+  /** Dataset text as text, its LaTeX typeset unless the user asked for the raw form; typeset again only when it changes. */
+  private text(text: string, className: string, latex: boolean): unknown {
+    return guard([text, latex, className], () => (latex && hasMath(text) ? renderMath(text, className) : html`<div class=${className}>${text}</div>`));
+  }
+
+  private cards(segments: SampleSegment[], side: Side, turn: number, state: ViewState, model?: string): unknown {
+    return repeat(
+      segments,
+      (segment) => cardKey(side, turn, model, segment.index),
+      (segment) => this.card(segment, side, turn, model, state),
+    );
   }
 
   /**
-   * A segment card. The first response's cards take the focus and carry ratings and editing; the rejected
-   * side's are compact (its text is in the word diff above them): regeneration and alternatives only.
+   * A segment card, drawn again only when something it shows changed. The first response's cards take the focus
+   * and carry ratings and editing; the rejected side's are compact (its text is in the word diff): regeneration
+   * and alternatives only.
    */
-  private renderSegment(segment: SampleSegment, side: Side, turn: number, model?: string): HTMLElement {
-    const primary = side === 'primary';
+  private card(segment: SampleSegment, side: Side, turn: number, model: string | undefined, state: ViewState): unknown {
     const at: Focus = model === undefined ? { turn, segment: segment.index } : { turn, segment: segment.index, model };
-    const editing = primary && sameFocus(this.editing, at);
-    const inConversation = this.sample?.conversation !== null && this.sample?.conversation !== undefined;
-    // Everything the card shows, so that an unchanged card is reused as it is.
-    const key = JSON.stringify([side, turn, model ?? null, segment, editing, this.renderLatex, inConversation]);
-    const card = this.reuse('cards', key) ?? this.drawSegment(segment, side, turn, model, editing);
-    this.drawing.cards.set(key, card);
-    return card;
+    const editing = side === 'primary' && state.editing?.turn === at.turn && state.editing.segment === at.segment && state.editing.model === at.model;
+    const where = placement(state.regeneration);
+    const panel = model === undefined && where?.side === side && where.turn === turn && where.segment === segment.index ? state.regeneration.shown : undefined;
+    const busy = state.regeneration.running !== undefined;
+    const inConversation = state.sample?.conversation !== null;
+    return guard([JSON.stringify(segment), editing, state.latex, inConversation, panel, panel && state.treeStep, busy], () =>
+      this.drawCard(segment, side, turn, model, state, editing),
+    );
   }
 
-  private drawSegment(segment: SampleSegment, side: Side, turn: number, model: string | undefined, editing: boolean): HTMLElement {
+  private drawCard(segment: SampleSegment, side: Side, turn: number, model: string | undefined, state: ViewState, editing: boolean): TemplateResult {
+    this.draws += 1;
     const primary = side === 'primary';
     const at: Focus = model === undefined ? { turn, segment: segment.index } : { turn, segment: segment.index, model };
-    const card = element('article', `segment-card${segment.stale ? ' stale' : ''}${primary ? '' : ' compact'}`);
-    card.dataset.segment = String(segment.index);
-    card.dataset.side = side;
-    card.dataset.turn = String(turn);
-    if (model !== undefined) card.dataset.model = model;
-    /** Which reply the card's operations address. */
-    const target = { side, turn, ...(model === undefined ? {} : { model }) };
-    card.dataset.rating = segment.rating === null ? 'none' : String(segment.rating);
+    const target: ReplyTarget = { side, turn, ...(model === undefined ? {} : { model }) };
     const named =
       model !== undefined
         ? l10n.t('{0} of {1}', segment.label, model)
-        : turn === 0 || !this.sample?.conversation
+        : turn === 0 || !state.sample?.conversation
           ? segment.label
           : l10n.t('{0} of reply {1}', segment.label, turn + 1);
     const name = primary ? named : l10n.t('rejected {0}', named);
-    card.setAttribute('aria-label', name);
-    const header = element('header', 'segment-header');
-    header.append(element('span', `segment-label ${segment.kind}`, segment.label));
-    if (segment.stale) header.append(element('span', 'segment-stale', l10n.t('stale: an earlier segment changed')));
-    if (segment.sourceLabel) header.append(element('span', 'segment-source-label', sourceLabelText(segment.sourceLabel)));
-    if (segment.alternatives.length > 0) header.append(element('span', 'segment-alternatives', l10n.t('{0} alternatives', segment.alternatives.length)));
-    const actions = element('div', 'segment-actions');
-    if (primary) {
-      const ratings = element('div', 'rating-group');
-      ratings.setAttribute('role', 'group');
-      ratings.setAttribute('aria-label', l10n.t('Rating of {0}', named));
-      for (const rating of [1, 0, -1] as const) {
-        const control = button(
-          rating === 1 ? '+1' : rating === 0 ? '0' : '-1',
-          rating === 1 ? l10n.t('Rate {0} correct', named) : rating === 0 ? l10n.t('Rate {0} neutral', named) : l10n.t('Rate {0} incorrect', named),
-          () => {
-            this.setFocus(at);
-            this.rate(rating);
+    const busy = state.regeneration.running !== undefined;
+    const regenerate = (rest: boolean, method: 'beam' | 'mcts') =>
+      this.dispatch({
+        type: 'regeneration',
+        event: { type: 'start', target: { line: state.sample?.line ?? 0, segment: segment.index, side, turn, rest, method } },
+      });
+    const ratings = primary
+      ? html`<div class="rating-group" role="group" aria-label=${l10n.t('Rating of {0}', named)}>
+          ${([1, 0, -1] as const).map((rating) =>
+            action({
+              label: rating === 1 ? '+1' : String(rating),
+              name: rating === 1 ? l10n.t('Rate {0} correct', named) : rating === 0 ? l10n.t('Rate {0} neutral', named) : l10n.t('Rate {0} incorrect', named),
+              className: `rating${segment.rating === rating ? ' selected' : ''}`,
+              pressed: segment.rating === rating,
+              rating,
+              onClick: () => this.dispatch({ type: 'rate', focus: at, rating }),
+            }),
+          )}
+        </div>
+        ${action({
+          label: l10n.t('First error'),
+          name: l10n.t('First error at {0}', named),
+          icon: 'debug-breakpoint-conditional',
+          onClick: () => {
+            this.dispatch({ type: 'focus', focus: at });
+            this.dispatch({ type: 'key', key: 'f' });
           },
-          `action rating${segment.rating === rating ? ' selected' : ''}`,
-        );
-        control.setAttribute('aria-pressed', String(segment.rating === rating));
-        control.dataset.rating = String(rating);
-        ratings.append(control);
-      }
-      actions.append(
-        ratings,
-        button(
-          l10n.t('First error'),
-          l10n.t('First error at {0}', named),
-          () => {
-            this.setFocus(at);
-            this.markFirstError();
-          },
-          'action',
-          'debug-breakpoint-conditional',
-        ),
-        button(
-          l10n.t('Edit'),
-          l10n.t('Edit {0}', named),
-          () => {
-            this.setFocus(at);
-            this.startEditing();
-          },
-          'action',
-          'edit',
-        ),
-      );
-    }
-    if (model === undefined) {
-      actions.append(
-        button(l10n.t('Regenerate'), l10n.t('Regenerate {0}', name), () => this.startRegeneration(segment, side, turn, false), 'action regenerate', 'refresh'),
-        button(
-          l10n.t('From here'),
-          l10n.t('Regenerate {0} and the rest', name),
-          () => this.startRegeneration(segment, side, turn, true),
-          'action regenerate',
-          'run-below',
-        ),
-        button(
-          l10n.t('Tree search'),
-          l10n.t('Tree search from {0}', name),
-          () => this.startRegeneration(segment, side, turn, false, 'mcts'),
-          'action regenerate',
-          'type-hierarchy',
-        ),
-      );
-    }
-    header.append(actions);
-    card.append(header);
-    if (primary) {
-      if (editing) card.append(this.renderEditor(segment, named, target));
-      else card.append(this.renderText(segment.text, 'segment-text', `${side}:${turn}:${model ?? ''}:${segment.index}`));
-    }
-    if (segment.alternatives.length > 0) card.append(this.renderAlternatives(segment, target, name));
-    card.addEventListener('click', () => {
-      if (primary) this.setFocus(at);
-    });
-    return card;
+        })}
+        ${action({ label: l10n.t('Edit'), name: l10n.t('Edit {0}', named), icon: 'edit', onClick: () => this.dispatch({ type: 'edit', focus: at }) })}`
+      : nothing;
+    const regenerations =
+      model === undefined
+        ? html`${action({
+            label: l10n.t('Regenerate'),
+            name: l10n.t('Regenerate {0}', name),
+            icon: 'refresh',
+            className: 'regenerate',
+            disabled: busy,
+            onClick: () => regenerate(false, 'beam'),
+          })}
+          ${action({
+            label: l10n.t('From here'),
+            name: l10n.t('Regenerate {0} and the rest', name),
+            icon: 'run-below',
+            className: 'regenerate',
+            disabled: busy,
+            onClick: () => regenerate(true, 'beam'),
+          })}
+          ${action({
+            label: l10n.t('Tree search'),
+            name: l10n.t('Tree search from {0}', name),
+            icon: 'type-hierarchy',
+            className: 'regenerate',
+            disabled: busy,
+            onClick: () => regenerate(false, 'mcts'),
+          })}`
+        : nothing;
+    const where = placement(state.regeneration);
+    const shown = model === undefined && where?.side === side && where.turn === turn && where.segment === segment.index ? state.regeneration.shown : undefined;
+    const body = primary ? (editing ? this.editor(segment, named, target) : this.text(segment.text, 'segment-text', state.latex)) : nothing;
+    return html`<article
+      class="segment-card${segment.stale ? ' stale' : ''}${primary ? '' : ' compact'}"
+      data-key=${cardKey(side, turn, model, segment.index)}
+      data-segment=${segment.index}
+      data-side=${side}
+      data-turn=${turn}
+      data-model=${model ?? nothing}
+      data-rating=${segment.rating === null ? 'none' : String(segment.rating)}
+      data-drawn=${this.draws}
+      aria-label=${name}
+      @click=${() => {
+        if (primary) this.dispatch({ type: 'focus', focus: at });
+      }}
+    >
+      <header class="segment-header">
+        <span class="segment-label ${segment.kind}">${segment.label}</span>
+        ${segment.stale ? html`<span class="segment-stale">${l10n.t('stale: an earlier segment changed')}</span>` : nothing}
+        ${segment.sourceLabel ? html`<span class="segment-source-label">${sourceLabelText(segment.sourceLabel)}</span>` : nothing}
+        ${segment.alternatives.length > 0 ? html`<span class="segment-alternatives">${l10n.t('{0} alternatives', segment.alternatives.length)}</span>` : nothing}
+        <div class="segment-actions">${ratings}${regenerations}</div>
+      </header>
+      ${body} ${shown ? regenerationPanel(shown, state.treeStep, this.dispatch) : nothing}
+      ${segment.alternatives.length > 0 ? this.alternatives(segment, target, name) : nothing}
+    </article>`;
   }
 
-  /** Candidates for a segment: each with its word diff against the current text, provenance, and actions. */
-  private renderAlternatives(segment: SampleSegment, target: ReplyTarget, segmentName: string): HTMLElement {
-    const panel = element('details', 'alternatives');
-    panel.open = true;
-    panel.append(element('summary', undefined, l10n.t('Alternatives for {0}', segmentName)));
-    segment.alternatives.forEach((alternative, index) => {
-      const item = element('div', 'alternative');
-      const { provenance } = alternative;
-      const facts = [provenance.source, provenance.model, provenance.method, provenance.score === undefined ? undefined : l10n.t('score {0}', provenance.score)]
-        .filter((fact): fact is string => fact !== undefined)
-        .join(' · ');
-      const rated = alternative.rating === null ? '' : ` · ${l10n.t('rated {0}', alternative.rating)}`;
-      const meta = element('div', 'alternative-meta', `${index + 1}. ${facts}${rated}`);
-      const actions = element('div', 'alternative-actions');
-      const name = l10n.t('alternative {0} for {1}', index + 1, segmentName);
-      actions.append(
-        button(l10n.t('Accept'), l10n.t('Accept {0}', name), () =>
-          this.options.run({ kind: 'acceptAlternative', segment: segment.index, ...target, alternative: index }),
-        ),
-        button(l10n.t('Better'), l10n.t('Mark {0} better than the current text', name), () =>
-          this.options.run({ kind: 'markPreference', segment: segment.index, ...target, chosen: index, rejected: 'current' }),
-        ),
-        button(l10n.t('Worse'), l10n.t('Mark {0} worse than the current text', name), () =>
-          this.options.run({ kind: 'markPreference', segment: segment.index, ...target, chosen: 'current', rejected: index }),
-        ),
-      );
-      item.append(meta, wordDiff(segment.text, alternative.text), actions);
-      panel.append(item);
-    });
-    return panel;
+  /** Candidates for a segment side by side: each with its word diff against the current text, provenance, and actions. */
+  private alternatives(segment: SampleSegment, target: ReplyTarget, segmentName: string): TemplateResult {
+    return html`<details class="alternatives" open>
+      <summary>${l10n.t('Alternatives for {0}', segmentName)}</summary>
+      ${segment.alternatives.map((alternative, index) => {
+        const { provenance } = alternative;
+        const facts = [
+          provenance.source,
+          provenance.model,
+          provenance.method,
+          provenance.score === undefined ? undefined : l10n.t('score {0}', provenance.score),
+        ]
+          .filter((fact): fact is string => fact !== undefined)
+          .join(' · ');
+        const rated = alternative.rating === null ? '' : ` · ${l10n.t('rated {0}', alternative.rating)}`;
+        const name = l10n.t('alternative {0} for {1}', index + 1, segmentName);
+        return html`<div class="alternative">
+          <div class="alternative-meta">${index + 1}. ${facts}${rated}</div>
+          ${guard([segment.text, alternative.text], () => wordDiff(segment.text, alternative.text))}
+          <div class="alternative-actions">
+            ${action({
+              label: l10n.t('Accept'),
+              name: l10n.t('Accept {0}', name),
+              onClick: () => this.run({ kind: 'acceptAlternative', segment: segment.index, ...target, alternative: index }),
+            })}
+            ${action({
+              label: l10n.t('Better'),
+              name: l10n.t('Mark {0} better than the current text', name),
+              onClick: () => this.run({ kind: 'markPreference', segment: segment.index, ...target, chosen: index, rejected: 'current' }),
+            })}
+            ${action({
+              label: l10n.t('Worse'),
+              name: l10n.t('Mark {0} worse than the current text', name),
+              onClick: () => this.run({ kind: 'markPreference', segment: segment.index, ...target, chosen: 'current', rejected: index }),
+            })}
+          </div>
+        </div>`;
+      })}
+    </details>`;
   }
 
-  private renderEditor(segment: SampleSegment, named: string, target: ReplyTarget): HTMLElement {
-    const editor = element('div', 'segment-editor');
-    const area = element('textarea', 'segment-input');
-    area.value = segment.text;
-    area.rows = Math.min(16, Math.max(3, segment.text.split('\n').length + 1));
-    area.setAttribute('aria-label', l10n.t('Text of {0}', named));
-    const save = () => {
-      this.editing = undefined;
-      if (area.value !== segment.text) this.options.run({ kind: 'editSegment', segment: segment.index, ...target, text: area.value });
-      else this.render();
+  /** The segment's text to edit (Ctrl+Enter saves, Escape cancels), and a correction to insert as a reflection. */
+  private editor(segment: SampleSegment, named: string, target: ReplyTarget): TemplateResult {
+    const valueIn = (event: Event, selector: string): string =>
+      (event.currentTarget as HTMLElement).closest('.segment-editor')?.querySelector<HTMLTextAreaElement>(selector)?.value ?? '';
+    const save = (event: Event) => {
+      const text = valueIn(event, '.segment-input');
+      this.dispatch({ type: 'edit', focus: undefined });
+      if (text !== segment.text) this.run({ kind: 'editSegment', segment: segment.index, ...target, text });
     };
-    area.addEventListener('keydown', (event) => {
+    const keys = (event: KeyboardEvent) => {
       if (event.key === 'Escape') {
         event.preventDefault();
         event.stopPropagation();
-        this.stopEditing();
+        this.dispatch({ type: 'edit', focus: undefined });
       } else if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
         event.preventDefault();
-        save();
+        save(event);
       }
-    });
-    const reflection = element('textarea', 'segment-reflection');
-    reflection.rows = 2;
-    reflection.placeholder = l10n.t('Correction for a reflection (optional)');
-    reflection.setAttribute('aria-label', l10n.t('Correction after a reflection in {0}', named));
-    const actions = element('div', 'editor-actions');
-    editor.append(area, actions);
-    actions.append(
-      button(l10n.t('Save'), l10n.t('Save {0}', named), save),
-      button(l10n.t('Cancel'), l10n.t('Cancel editing'), () => this.stopEditing()),
-      reflection,
-      button(l10n.t('Insert reflection'), l10n.t('Insert reflection in {0}', named), () => {
-        if (reflection.value.trim() === '') return;
-        this.editing = undefined;
-        this.options.run({ kind: 'insertReflection', segment: segment.index, ...target, correction: reflection.value });
-      }),
-    );
-    return editor;
+    };
+    const reflect = (event: Event) => {
+      const correction = valueIn(event, '.segment-reflection');
+      if (correction.trim() === '') return;
+      this.dispatch({ type: 'edit', focus: undefined });
+      this.run({ kind: 'insertReflection', segment: segment.index, ...target, correction });
+    };
+    return html`<div class="segment-editor">
+      <vscode-textarea
+        class="segment-input"
+        .value=${segment.text}
+        rows=${Math.min(16, Math.max(3, segment.text.split('\n').length + 1))}
+        .label=${l10n.t('Text of {0}', named)}
+        @keydown=${keys}
+      ></vscode-textarea>
+      <div class="editor-actions">
+        ${action({ label: l10n.t('Save'), name: l10n.t('Save {0}', named), primary: true, onClick: save })}
+        ${action({ label: l10n.t('Cancel'), name: l10n.t('Cancel editing'), onClick: () => this.dispatch({ type: 'edit', focus: undefined }) })}
+        <vscode-textarea
+          class="segment-reflection"
+          rows="2"
+          placeholder=${l10n.t('Correction for a reflection (optional)')}
+          .label=${l10n.t('Correction after a reflection in {0}', named)}
+        ></vscode-textarea>
+        ${action({ label: l10n.t('Insert reflection'), name: l10n.t('Insert reflection in {0}', named), onClick: reflect })}
+      </div>
+    </div>`;
   }
 }

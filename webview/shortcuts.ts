@@ -1,5 +1,6 @@
 import * as l10n from '@vscode/l10n';
-import { button, element } from './dom';
+import { html, type TemplateResult } from 'lit';
+import { action } from './controls';
 
 /** The keys and what they do, in the display language. */
 function shortcuts(): [string, string][] {
@@ -19,17 +20,12 @@ function shortcuts(): [string, string][] {
 }
 
 /** The `?` overlay listing the keyboard shortcuts. */
-export function shortcutsOverlay(onClose: () => void): HTMLElement {
-  const overlay = element('div', 'shortcuts-overlay');
-  overlay.setAttribute('role', 'dialog');
-  overlay.setAttribute('aria-label', l10n.t('Keyboard shortcuts'));
-  overlay.hidden = true;
-  const table = element('table', 'shortcuts');
-  for (const [keys, action] of shortcuts()) {
-    const row = element('tr');
-    row.append(element('th', undefined, keys), element('td', undefined, action));
-    table.append(row);
-  }
-  overlay.append(element('h2', undefined, l10n.t('Keyboard shortcuts')), table, button(l10n.t('Close'), l10n.t('Close keyboard shortcuts'), onClose));
-  return overlay;
+export function shortcutsOverlay(open: boolean, close: () => void): TemplateResult {
+  return html`<div class="shortcuts-overlay" role="dialog" aria-label=${l10n.t('Keyboard shortcuts')} ?hidden=${!open}>
+    <h2>${l10n.t('Keyboard shortcuts')}</h2>
+    <table class="shortcuts">
+      ${shortcuts().map(([keys, what]) => html`<tr><th>${keys}</th><td>${what}</td></tr>`)}
+    </table>
+    ${action({ label: l10n.t('Close'), name: l10n.t('Close keyboard shortcuts'), onClick: close })}
+  </div>`;
 }

@@ -130,7 +130,7 @@ describe('regenerating a stage from the sample view', { timeout: 5 * 60_000 }, (
         };
         const state = document.querySelector('.regeneration')?.getAttribute('data-state');
         return (
-          document.querySelector('button[aria-label="Regenerate CONCLUSION"]')?.disabled === true ||
+          document.querySelector('vscode-button[aria-label="Regenerate CONCLUSION"]')?.disabled === true ||
           state === 'done' ||
           state === 'failed' ||
           state === undefined
@@ -242,7 +242,7 @@ describe('regenerating a stage from the sample view', { timeout: 5 * 60_000 }, (
       await view.waitForFunction(
         () => {
           const { document } = globalThis as unknown as { document: { querySelector(selector: string): { disabled?: boolean } | null } };
-          return document.querySelector('button[aria-label="Regenerate CONCLUSION of reply 2"]')?.disabled === false;
+          return document.querySelector('vscode-button[aria-label="Regenerate CONCLUSION of reply 2"]')?.disabled === false;
         },
         undefined,
         { timeout: 60_000 },
@@ -296,7 +296,7 @@ describe('regenerating a stage from the sample view', { timeout: 5 * 60_000 }, (
         };
         const panel = document.querySelector('.regeneration');
         const card = panel?.closest('.segment-card')?.getAttribute('data-segment') ?? '-';
-        const free = document.querySelector('button[aria-label="Regenerate REASONING"]')?.disabled === false;
+        const free = document.querySelector('vscode-button[aria-label="Regenerate REASONING"]')?.disabled === false;
         return `${card}:${panel?.getAttribute('data-state') ?? 'none'}:${free ? 'free' : 'busy'}`;
       });
       if (seen.at(-1) !== where) seen.push(where);
@@ -323,7 +323,7 @@ describe('regenerating a stage from the sample view', { timeout: 5 * 60_000 }, (
     await view.waitForFunction(
       () => {
         const { document } = globalThis as unknown as { document: { querySelector(selector: string): { disabled?: boolean } | null } };
-        return document.querySelector('button[aria-label="Regenerate rejected Step 2"]')?.disabled === false;
+        return document.querySelector('vscode-button[aria-label="Regenerate rejected Step 2"]')?.disabled === false;
       },
       undefined,
       { timeout: 60_000 },
@@ -346,7 +346,7 @@ describe('regenerating a stage from the sample view', { timeout: 5 * 60_000 }, (
           document: { querySelector(selector: string): { disabled?: boolean; getAttribute(name: string): string | null } | null };
         };
         const state = document.querySelector('.regeneration')?.getAttribute('data-state');
-        const free = document.querySelector('button[aria-label="Regenerate REASONING"]')?.disabled === false;
+        const free = document.querySelector('vscode-button[aria-label="Regenerate REASONING"]')?.disabled === false;
         return free && (state === 'cancelled' || state === undefined);
       },
       undefined,

@@ -1,47 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Sample, SampleResponse } from '../../src/protocol';
 import { FIRST_SEGMENT, focusable, keptFocus, movedFocus, replyAt } from '../../webview/state/focus';
-
-function reply(segments: number, fields: Partial<SampleResponse> = {}): SampleResponse {
-  return {
-    role: 'response',
-    text: '',
-    segments: Array.from({ length: segments }, (_, index) => ({
-      index,
-      kind: 'step' as const,
-      label: `Step ${index + 1}`,
-      text: `step ${index + 1}`,
-      rating: null,
-      sourceLabel: null,
-      stale: false,
-      alternatives: [],
-    })),
-    model: null,
-    correct: null,
-    turn: 0,
-    ...fields,
-  };
-}
-
-function sample(responses: SampleResponse[], laterReplies: SampleResponse[] = []): Sample {
-  return {
-    index: 0,
-    line: 1,
-    format: null,
-    system: null,
-    question: 'q',
-    groundTruth: null,
-    images: [],
-    responses,
-    conversation: null,
-    laterReplies,
-    review: { status: 'unreviewed', note: '' },
-    problems: [],
-    preferencePairs: 0,
-    unreadable: null,
-  };
-}
+import { reply, sample } from './webviewSamples';
 
 describe('the focus in the sample view', () => {
   // Two turns of a conversation, and a tree search's second path.
