@@ -19,7 +19,7 @@ export interface ActionOptions {
 }
 
 /** A codicon glyph; decorative, so screen readers skip it and read the control's name. */
-const icon = (name: string): TemplateResult => html`<span class="codicon codicon-${name}" aria-hidden="true"></span>`;
+export const icon = (name: string): TemplateResult => html`<span class="codicon codicon-${name}" aria-hidden="true"></span>`;
 
 /** A `vscode-button`: VS Code's look and focus ring, named for screen readers, its label text never markup. */
 export function action(options: ActionOptions): TemplateResult {

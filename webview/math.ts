@@ -1,5 +1,4 @@
 import katex from 'katex';
-import { element } from './dom';
 
 /** `$$…$$`, `\[…\]`, `\(…\)` and `$…$` (not `$` followed by a space or digit-only prices like `$3.50`). */
 const MATH = /\$\$([\s\S]+?)\$\$|\\\[([\s\S]+?)\\\]|\\\(([\s\S]+?)\\\)|\$(?!\s)([^$\n]+?)(?<!\s)\$(?!\d)/g;
@@ -14,14 +13,16 @@ export function hasMath(text: string): boolean {
  * everything around the formulas goes in as text, so dataset content never becomes markup.
  */
 export function renderMath(text: string, className: string): HTMLElement {
-  const container = element('div', className);
+  const container = document.createElement('div');
+  container.className = className;
   let last = 0;
   MATH.lastIndex = 0;
   for (let match = MATH.exec(text); match; match = MATH.exec(text)) {
     if (match.index > last) container.append(document.createTextNode(text.slice(last, match.index)));
     const display = match[1] !== undefined || match[2] !== undefined;
     const formula = match[1] ?? match[2] ?? match[3] ?? match[4] ?? '';
-    const holder = element('span', display ? 'math display' : 'math');
+    const holder = document.createElement('span');
+    holder.className = display ? 'math display' : 'math';
     katex.render(formula, holder, { displayMode: display, throwOnError: false, trust: false, strict: 'ignore' });
     container.append(holder);
     last = match.index + match[0].length;

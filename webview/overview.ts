@@ -2,8 +2,8 @@
 import './l10n';
 import * as l10n from '@vscode/l10n';
 import { type OverviewMessage, overviewMessageSchema } from '../src/protocol';
+import { html, render } from 'lit';
 import { barChart } from './charts';
-import { element } from './dom';
 import { reviewStatusName } from './reviewStatus';
 
 interface VsCodeApi {
@@ -28,26 +28,20 @@ function countingState({ stats, counted, indexing }: OverviewMessage): string {
   return l10n.t('Counting... {0} of at least {1} records (indexing the file, {2}%)', counted, stats.records, Math.floor(indexing * 100));
 }
 
-function render(message: OverviewMessage): void {
+function show(message: OverviewMessage): void {
   const { stats, complete } = message;
-  const heading = element(
-    'h1',
-    'dataset-title',
+  const heading =
     complete || message.indexing === undefined
       ? l10n.t('{0}: {1} records', stats.file, stats.records)
-      : l10n.t('{0}: at least {1} records', stats.file, stats.records),
-  );
-  const state = element('p', 'overview-state', complete ? l10n.t('{0} records with errors', stats.recordsWithErrors) : countingState(message));
-  state.setAttribute('role', 'status');
+      : l10n.t('{0}: at least {1} records', stats.file, stats.records);
+  const state = complete ? l10n.t('{0} records with errors', stats.recordsWithErrors) : countingState(message);
   const lengthLabel = (upTo: number | null, previous: number) => (upTo === null ? l10n.t('over {0}', previous) : `${previous + 1}-${upTo}`);
   const lengths: [string, number][] = stats.segmentLengths.map((bucket, i) => [
     lengthLabel(bucket.upTo, i === 0 ? -1 : (stats.segmentLengths[i - 1].upTo ?? 0)),
     bucket.count,
   ]);
   const { ratings } = stats;
-  const charts = element('div', 'charts');
-  app?.replaceChildren(heading, state, charts);
-  charts.append(
+  const charts = [
     barChart(l10n.t('Records by format'), entries(stats.formats)),
     barChart(l10n.t('Review status'), entries(stats.review, true, reviewStatusName)),
     barChart(l10n.t('Records failing each check'), entries(stats.checks)),
@@ -62,12 +56,13 @@ function render(message: OverviewMessage): void {
       [l10n.t('preference pairs'), stats.preferencePairs],
       [l10n.t('alternatives'), stats.alternatives],
     ]),
-  );
+  ];
+  if (app) render(html`<h1 class="dataset-title">${heading}</h1><p class="overview-state" role="status">${state}</p><div class="charts">${charts}</div>`, app);
 }
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
   const parsed = overviewMessageSchema.safeParse(event.data);
-  if (parsed.success) render(parsed.data);
+  if (parsed.success) show(parsed.data);
   else console.warn('CoT Studio: ignored an unexpected message', parsed.error.message);
 });
 

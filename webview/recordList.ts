@@ -1,6 +1,9 @@
 import * as l10n from '@vscode/l10n';
+import { html, nothing, render, type TemplateResult } from 'lit';
+import { repeat } from 'lit/directives/repeat.js';
+import { styleMap } from 'lit/directives/style-map.js';
 import type { RecordSummary } from '../src/protocol';
-import { element, icon } from './dom';
+import { icon } from './controls';
 import { reviewStatusName } from './reviewStatus';
 
 const REVIEW_ICONS: Record<Exclude<RecordSummary['review'], 'unreviewed'>, string> = {
@@ -23,7 +26,7 @@ export interface RecordListOptions {
 
 /**
  * A virtual list of records: only the rows in view exist in the DOM, and records arrive a page at a time
- * from the host. Text from the dataset is only ever set with textContent.
+ * from the host. Text from the dataset goes in as text only.
  */
 export class RecordList {
   readonly element: HTMLElement;
@@ -145,16 +148,22 @@ export class RecordList {
   private render(): void {
     const first = Math.max(0, Math.floor(this.element.scrollTop / ROW_HEIGHT) - OVERSCAN_ROWS);
     const last = Math.min(this.recordCount, Math.ceil((this.element.scrollTop + this.element.clientHeight) / ROW_HEIGHT) + OVERSCAN_ROWS);
-    const rows: HTMLElement[] = [];
-    for (let index = first; index < last; index++) {
+    const positions = Array.from({ length: Math.max(0, last - first) }, (_, offset) => first + offset);
+    const rows = positions.map((index) => {
       const page = Math.floor(index / PAGE_SIZE);
       const record = this.pages.get(page)?.[index - page * PAGE_SIZE];
       if (!record) this.request(page);
-      rows.push(this.renderRow(index, record));
-    }
-    this.spacer.replaceChildren(...rows);
-    const selectedRow = rows.find((row) => row.dataset.index === String(this.selected));
-    if (selectedRow) this.element.setAttribute('aria-activedescendant', selectedRow.id);
+      return { index, record };
+    });
+    render(
+      repeat(
+        rows,
+        (row) => row.index,
+        (row) => this.row(row.index, row.record),
+      ),
+      this.spacer,
+    );
+    if (positions.includes(this.selected)) this.element.setAttribute('aria-activedescendant', `record-${this.selected}`);
     else this.element.removeAttribute('aria-activedescendant');
   }
 
@@ -164,58 +173,40 @@ export class RecordList {
     this.options.requestPage(page * PAGE_SIZE, PAGE_SIZE);
   }
 
-  private renderRow(index: number, record: RecordSummary | undefined): HTMLElement {
-    const row = document.createElement('div');
-    row.className = 'record-row';
-    row.id = `record-${index}`;
-    row.dataset.index = String(index);
-    row.setAttribute('role', 'option');
-    row.setAttribute('aria-selected', String(index === this.selected));
-    row.style.top = `${index * ROW_HEIGHT}px`;
-    row.addEventListener('click', () => this.options.select(index, false));
-    const line = document.createElement('span');
-    line.className = 'record-line';
-    const text = document.createElement('span');
-    text.className = 'record-question';
-    const format = document.createElement('span');
-    format.className = 'record-format';
-    const review = document.createElement('span');
-    review.className = 'record-review';
-    const badges: HTMLElement[] = [];
-    if (!record) {
-      text.textContent = l10n.t('Loading...');
-      row.classList.add('loading');
-    } else {
-      row.dataset.line = String(record.line);
-      row.dataset.review = record.review;
-      line.textContent = String(record.line);
-      format.textContent = record.format ?? '';
-      if (record.checks.length > 0 && record.problem === null) {
-        const badge = element('span', 'record-checks', String(record.checks.length));
-        badge.title = l10n.t('Fails: {0}', record.checks.join(', '));
-        badge.setAttribute('aria-label', l10n.t('fails {0}', record.checks.join(', ')));
-        badges.push(badge);
-      }
-      if (record.segments > 0) {
-        const progress = element('span', 'record-rated', `${record.rated}/${record.segments}`);
-        progress.title = l10n.t('{0} of {1} segments rated', record.rated, record.segments);
-        badges.push(progress);
-      }
-      if (record.review !== 'unreviewed') {
-        review.append(icon(REVIEW_ICONS[record.review]), reviewStatusName(record.review));
-      }
-      if (record.problem !== null) {
-        row.classList.add('problem');
-        text.textContent = record.problem;
-      } else if (record.question === null) {
-        row.classList.add('no-question');
-        text.textContent = l10n.t('No user question found in this record');
-      } else {
-        text.textContent = record.question;
-      }
-      text.title = text.textContent;
-    }
-    row.append(line, text, ...badges, format, review);
-    return row;
+  private row(index: number, record: RecordSummary | undefined): TemplateResult {
+    const classes = `record-row${record ? '' : ' loading'}${record?.problem ? ' problem' : ''}${record && !record.problem && record.question === null ? ' no-question' : ''}`;
+    const question = !record
+      ? l10n.t('Loading...')
+      : record.problem !== null
+        ? record.problem
+        : record.question === null
+          ? l10n.t('No user question found in this record')
+          : record.question;
+    const checks =
+      record && record.checks.length > 0 && record.problem === null
+        ? html`<span class="record-checks" title=${l10n.t('Fails: {0}', record.checks.join(', '))} aria-label=${l10n.t('fails {0}', record.checks.join(', '))}
+            >${record.checks.length}</span
+          >`
+        : nothing;
+    const rated =
+      record && record.segments > 0
+        ? html`<span class="record-rated" title=${l10n.t('{0} of {1} segments rated', record.rated, record.segments)}>${record.rated}/${record.segments}</span>`
+        : nothing;
+    const review = record && record.review !== 'unreviewed' ? html`${icon(REVIEW_ICONS[record.review])}${reviewStatusName(record.review)}` : nothing;
+    // A style map sets the property: the page's security policy allows no style attributes.
+    return html`<div
+      class=${classes}
+      id="record-${index}"
+      data-index=${index}
+      data-line=${record ? record.line : nothing}
+      data-review=${record ? record.review : nothing}
+      role="option"
+      aria-selected=${index === this.selected ? 'true' : 'false'}
+      style=${styleMap({ top: `${index * ROW_HEIGHT}px` })}
+      @click=${() => this.options.select(index, false)}
+    ><span class="record-line">${record ? record.line : ''}</span><span class="record-question" title=${record ? question : nothing}>${question}</span>${checks}${rated}<span
+        class="record-format"
+        >${record?.format ?? ''}</span
+      ><span class="record-review">${review}</span></div>`;
   }
 }

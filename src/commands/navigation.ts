@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { z } from 'zod';
 import type { DatasetDocument, DatasetRegistry } from '../editor';
-import { datasetArgument } from './arguments';
+import { commandArguments, datasetArgument } from './arguments';
 
 const goToArgsSchema = z.object({ uri: z.string().optional(), line: z.number().int().min(1).optional() }).strict();
 
@@ -27,10 +27,7 @@ async function recordIndexAtOrAfter(document: DatasetDocument, line: number): Pr
 }
 
 function parseArgs(command: string, args: unknown): z.infer<typeof goToArgsSchema> {
-  if (args === undefined) return {};
-  const parsed = goToArgsSchema.safeParse(args);
-  if (!parsed.success) throw new Error(`${command}: expected {uri?: string, line?: number}, got ${JSON.stringify(args)}`);
-  return parsed.data;
+  return args === undefined ? {} : commandArguments(command, goToArgsSchema, args);
 }
 
 /**

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { z } from 'zod';
 import { DATASET_VIEW_TYPE } from '../editor';
-import { uriFromArgument } from './arguments';
+import { commandArguments, uriFromArgument } from './arguments';
 
 /** `{uri?}` from a keybinding, task or test; the explorer passes a Uri instead. */
 const openDatasetArgsSchema = z.object({ uri: z.string().optional() }).strict();
@@ -32,10 +32,8 @@ async function pickDataset(): Promise<vscode.Uri | undefined> {
 function uriFromArgs(args: unknown): vscode.Uri | undefined {
   if (args instanceof vscode.Uri) return args;
   if (args === undefined) return undefined;
-  const parsed = openDatasetArgsSchema.safeParse(args);
-  if (!parsed.success) throw new Error(`cotStudio.openDataset: expected {uri?: string}, got ${JSON.stringify(args)}`);
-  if (parsed.data.uri === undefined) return undefined;
-  return uriFromArgument(parsed.data.uri);
+  const { uri } = commandArguments('cotStudio.openDataset', openDatasetArgsSchema, args);
+  return uri === undefined ? undefined : uriFromArgument(uri);
 }
 
 function activeJsonl(): vscode.Uri | undefined {

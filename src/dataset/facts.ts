@@ -1,5 +1,5 @@
 import { type Annotations, emptyAnnotations, type ReviewStatus, segmentKey, segmentRating } from './annotations';
-import { type CheckContext, type CheckId, checkLine, type CheckResult } from './checks';
+import { type CheckContext, type CheckId, checkLine, type LineCheck } from './checks';
 import type { FactFormat, RecordFilter } from './filterSchema';
 import { readAnnotations, RecordError } from './recordEdit';
 import { assistantReplies } from './replies';
@@ -26,14 +26,18 @@ function annotationsOf(...[record, parsed]: Parameters<typeof readAnnotations>):
   }
 }
 
-/** Reads a line once and returns its facts, its check results and the text a search looks in (lower-cased). */
-export function readFacts(lineText: string, context: CheckContext, invalidUtf8?: InvalidUtf8): { facts: RecordFacts; text: string; results: CheckResult[] } {
-  const { record, parsed, results } = checkLine(lineText, context, invalidUtf8);
+/**
+ * Reads a line once and returns its facts, its checks (results, and the record as read, which the dataset's
+ * counts take) and the text a search looks in (lower-cased).
+ */
+export function readFacts(lineText: string, context: CheckContext, invalidUtf8?: InvalidUtf8): { facts: RecordFacts; text: string; check: LineCheck } {
+  const check = checkLine(lineText, context, invalidUtf8);
+  const { record, parsed, results } = check;
   const checks = [...new Set(results.map((result) => result.check))];
   if (!record || !parsed) {
     const format: FactFormat = checks.includes('unparseable') ? 'unparseable' : 'unknown-format';
     const review = record ? annotationsOf(record).review.status : 'unreviewed';
-    return { facts: { format, review, checks, unrated: false, hasAlternatives: false }, text: lineText.toLowerCase(), results };
+    return { facts: { format, review, checks, unrated: false, hasAlternatives: false }, text: lineText.toLowerCase(), check };
   }
   const annotations = annotationsOf(record, parsed);
   const unrated = assistantReplies(parsed).some((response, turn) =>
@@ -44,7 +48,7 @@ export function readFacts(lineText: string, context: CheckContext, invalidUtf8?:
     ? parsed.conversation.map((turn) => turn.text)
     : [parsed.question ?? '', ...parsed.responses.map((response) => response.text)];
   const text = said.join('\n').toLowerCase();
-  return { facts: { format: parsed.format, review: annotations.review.status, checks, unrated, hasAlternatives }, text, results };
+  return { facts: { format: parsed.format, review: annotations.review.status, checks, unrated, hasAlternatives }, text, check };
 }
 
 /** Whether facts (and the record's text, when the filter searches) pass a filter. */

@@ -38,13 +38,14 @@ export interface TalliedLines {
 
 /**
  * Counts formats, review states, check failures, segments and annotations record by record, so the
- * same tally serves the CLI (all at once) and the overview (in batches between editor events).
+ * same tally serves the CLI (all at once) and the editor's one pass over the records, which takes back a
+ * record's old counts when it is edited (`remove`) instead of counting the file again.
  */
 export class StatsTally {
   private readonly stats: DatasetStats;
   private responses = 0;
-  private min = Infinity;
-  private max = 0;
+  /** Responses by their number of segments: the minimum and maximum survive a record taken back. */
+  private readonly bySegments = new Map<number, number>();
 
   constructor(private readonly dataset: TalliedLines) {
     this.stats = {
@@ -63,27 +64,39 @@ export class StatsTally {
     };
   }
 
-  add({ record, parsed, results }: LineCheck): void {
+  add(check: LineCheck): void {
+    this.count(check, 1);
+  }
+
+  /** Takes back what `add` counted for a record (its text before an edit). */
+  remove(check: LineCheck): void {
+    this.count(check, -1);
+  }
+
+  private count({ record, parsed, results }: LineCheck, sign: 1 | -1): void {
     const stats = this.stats;
     // Most records fail no check: no set of failed checks is made for them.
     const failed = results.length === 0 ? NO_CHECKS : new Set<CheckId>(results.map((result) => result.check));
-    for (const check of failed) stats.checks[check]++;
-    if (results.some((result) => result.severity === 'error')) stats.recordsWithErrors++;
+    for (const check of failed) stats.checks[check] += sign;
+    if (results.some((result) => result.severity === 'error')) stats.recordsWithErrors += sign;
     const formatKey = parsed?.format ?? (failed.has('unparseable') ? 'unparseable' : 'unknown-format');
-    stats.formats[formatKey] = (stats.formats[formatKey] ?? 0) + 1;
-    const annotations = record ? tallyAnnotations(stats, record) : null;
+    stats.formats[formatKey] = (stats.formats[formatKey] ?? 0) + sign;
+    if (stats.formats[formatKey] === 0) delete stats.formats[formatKey];
+    const annotations = record ? tallyAnnotations(stats, record, sign) : null;
     if (!parsed) return;
-    tallySourceLabels(stats, parsed, annotations);
+    tallySourceLabels(stats, parsed, annotations, sign);
     for (const response of parsed.responses) {
-      this.responses++;
-      this.min = Math.min(this.min, response.segments.length);
-      this.max = Math.max(this.max, response.segments.length);
-      stats.segments.total += response.segments.length;
+      this.responses += sign;
+      const segments = response.segments.length;
+      const responses = (this.bySegments.get(segments) ?? 0) + sign;
+      if (responses === 0) this.bySegments.delete(segments);
+      else this.bySegments.set(segments, responses);
+      stats.segments.total += sign * segments;
       for (const segment of response.segments) {
-        stats.segments.byKind[segment.kind]++;
+        stats.segments.byKind[segment.kind] += sign;
         const length = segment.text.trim().length;
         const bucket = LENGTH_BUCKETS.findIndex((upTo) => upTo === null || length <= upTo);
-        stats.segmentLengths[bucket].count++;
+        stats.segmentLengths[bucket].count += sign;
       }
     }
   }
@@ -99,7 +112,12 @@ export class StatsTally {
     stats.lines = this.dataset.lineCount;
     stats.records = this.dataset.recordCount;
     const { responses } = this;
-    stats.segments.perResponse = { min: responses === 0 ? 0 : this.min, mean: responses === 0 ? 0 : stats.segments.total / responses, max: this.max };
+    const counts = [...this.bySegments.keys()];
+    stats.segments.perResponse = {
+      min: responses === 0 ? 0 : Math.min(...counts),
+      mean: responses === 0 ? 0 : stats.segments.total / responses,
+      max: responses === 0 ? 0 : Math.max(...counts),
+    };
     stats.ratings.unrated = Math.max(0, stats.segments.total - stats.ratings.correct - stats.ratings.neutral - stats.ratings.incorrect);
     return stats;
   }
@@ -117,35 +135,35 @@ export function datasetStats(dataset: Dataset, context: CheckContext): DatasetSt
 }
 
 /** Counts a record's annotations; null when its block is malformed. */
-function tallyAnnotations(stats: DatasetStats, record: Parameters<typeof readAnnotations>[0]): Annotations | null {
+function tallyAnnotations(stats: DatasetStats, record: Parameters<typeof readAnnotations>[0], sign: 1 | -1): Annotations | null {
   let annotations: Annotations;
   try {
     annotations = readAnnotations(record);
   } catch (error) {
     // A malformed annotation block is counted by the `annotations` check; here the record simply counts as unreviewed.
     if (!(error instanceof RecordError)) throw error;
-    stats.review.unreviewed++;
+    stats.review.unreviewed += sign;
     return null;
   }
-  stats.review[annotations.review.status]++;
-  stats.preferencePairs += annotations.preferencePairs.length;
+  stats.review[annotations.review.status] += sign;
+  stats.preferencePairs += sign * annotations.preferencePairs.length;
   for (const segment of Object.values(annotations.segments)) {
-    stats.alternatives += segment.alternatives.length;
-    if (segment.rating === 1) stats.ratings.correct++;
-    else if (segment.rating === 0) stats.ratings.neutral++;
-    else if (segment.rating === -1) stats.ratings.incorrect++;
+    stats.alternatives += sign * segment.alternatives.length;
+    if (segment.rating === 1) stats.ratings.correct += sign;
+    else if (segment.rating === 0) stats.ratings.neutral += sign;
+    else if (segment.rating === -1) stats.ratings.incorrect += sign;
   }
   return annotations;
 }
 
 /** The labels a record gives its own steps count as ratings where the annotator gave none (the annotator's were counted above). */
-function tallySourceLabels(stats: DatasetStats, parsed: ParsedRecord, annotations: Annotations | null): void {
+function tallySourceLabels(stats: DatasetStats, parsed: ParsedRecord, annotations: Annotations | null, sign: 1 | -1): void {
   annotatedReplies(parsed).forEach((reply) => {
     reply.response.segments.forEach((segment, index) => {
       const annotated = (annotations?.segments[replyKey(reply, index)]?.rating ?? null) !== null;
       const rating = segment.sourceLabel?.rating ?? null;
       if (annotated || rating === null) return;
-      stats.ratings[rating === 1 ? 'correct' : rating === 0 ? 'neutral' : 'incorrect']++;
+      stats.ratings[rating === 1 ? 'correct' : rating === 0 ? 'neutral' : 'incorrect'] += sign;
     });
   });
 }

@@ -91,7 +91,8 @@ export class DatasetDocument implements vscode.CustomDocument {
   private readonly edited = new vscode.EventEmitter<vscode.CustomDocumentEditEvent<DatasetDocument>>();
   /** For VS Code: an undoable edit happened. */
   readonly onDidEdit = this.edited.event;
-  private readonly contentChanged = new vscode.EventEmitter<{ lines: number[] | 'all' }>();
+  /** Lines that changed (0-based), with the text each had before where it is known: the counts take it back. */
+  private readonly contentChanged = new vscode.EventEmitter<{ lines: number[] | 'all'; replaced?: ReadonlyMap<number, string> }>();
   /** For the views: these lines (or the whole file) now read differently. */
   readonly onDidChangeContent = this.contentChanged.event;
   private readonly recordsChecked = new vscode.EventEmitter<CheckedRecords>();
@@ -133,8 +134,8 @@ export class DatasetDocument implements vscode.CustomDocument {
       (checked) => this.recordsChecked.fire(checked),
     );
     this.followGrowth(current);
-    this.contentChanged.event(({ lines }) => {
-      const filling = this.facts.update(this.current, lines);
+    this.contentChanged.event(({ lines, replaced }) => {
+      const filling = this.facts.update(this.current, lines, replaced);
       void filling?.then(() => this.factsCounted.fire());
     });
     this.configuration = vscode.workspace.onDidChangeConfiguration((event) => {
@@ -253,7 +254,7 @@ export class DatasetDocument implements vscode.CustomDocument {
 
   private change(changes: LineChange[], label: string): void {
     this.current.apply(changes, 'forward');
-    this.contentChanged.fire({ lines: changes.map((c) => c.line) });
+    this.contentChanged.fire({ lines: changes.map((c) => c.line), replaced: new Map(changes.map((c) => [c.line, c.before])) });
     this.edited.fire({
       document: this,
       label,
@@ -264,7 +265,8 @@ export class DatasetDocument implements vscode.CustomDocument {
 
   private step(changes: LineChange[], direction: 'forward' | 'backward'): void {
     this.current.apply(changes, direction);
-    this.contentChanged.fire({ lines: changes.map((c) => c.line) });
+    const replaced = new Map(changes.map((c) => [c.line, direction === 'forward' ? c.before : c.after]));
+    this.contentChanged.fire({ lines: changes.map((c) => c.line), replaced });
   }
 
   /**

@@ -1,7 +1,8 @@
 import type { Dataset } from '../dataset';
 import { reviewStatusSchema, type ReviewStatus } from '../dataset/annotations';
-import { type CheckContext, checkIdSchema, type CheckResult } from '../dataset/checks';
+import { type CheckContext, checkIdSchema, type CheckResult, checkLine, type LineCheck } from '../dataset/checks';
 import { FACT_FORMATS, matchesFilter, readFacts, type RecordFacts, type RecordFilter } from '../dataset/facts';
+import { type DatasetStats, StatsTally } from '../dataset/validate';
 
 const REVIEWS = reviewStatusSchema.options;
 const CHECKS = checkIdSchema.options;
@@ -55,6 +56,9 @@ const FIRST_CAPACITY = 1024;
  * pass that yields to the event loop and kept current by rereading only the lines an edit touched. While the
  * dataset is still being indexed (or another program appends to its file) the table grows with it and the
  * pass goes on with the records as they are indexed, so the first ones are counted and checked at once.
+ * It is the one pass over the records: the same reading gives the list its facts, the Problems panel its check
+ * results (`report`) and the overview its statistics (`stats`), which an edit updates by taking back the
+ * line's old counts, so nothing reads the file again.
  */
 export class FactTable {
   private formats: Uint8Array;
@@ -62,6 +66,7 @@ export class FactTable {
   private checks: Uint16Array;
   private flags: Uint8Array;
   private known = 0;
+  private tally: StatsTally;
   /** Counts are read after every edit (status bar, list, filters); recomputed only after a change. */
   private cachedCounts: FactCounts | undefined;
   /** The pass under way: a second call joins it, since it reads on to the last record; a reset starts another. */
@@ -77,6 +82,7 @@ export class FactTable {
     this.reviews = new Uint8Array(0);
     this.checks = new Uint16Array(0);
     this.flags = new Uint8Array(0);
+    this.tally = new StatsTally(dataset);
     this.reserve(Math.max(FIRST_CAPACITY, dataset.recordCount));
   }
 
@@ -137,14 +143,18 @@ export class FactTable {
     return (await dataset.whenMoreRecords()) && dataset === this.dataset;
   }
 
-  /** After an edit: reread these 0-based lines; after a reload or a format change: start over. */
-  update(dataset: Dataset, lines: number[] | 'all'): Promise<void> | undefined {
-    if (lines === 'all' || dataset !== this.dataset) {
+  /**
+   * After an edit: reread these 0-based lines, taking back the counts of the text each had before (`replaced`);
+   * after a reload or a format change, or a line whose old text is not known: start over.
+   */
+  update(dataset: Dataset, lines: number[] | 'all', replaced?: ReadonlyMap<number, string>): Promise<void> | undefined {
+    if (lines === 'all' || dataset !== this.dataset || lines.some((line) => this.isKnown(dataset, line) && !replaced?.has(line))) {
       this.dataset = dataset;
       this.formats = new Uint8Array(0);
       this.reviews = new Uint8Array(0);
       this.checks = new Uint16Array(0);
       this.flags = new Uint8Array(0);
+      this.tally = new StatsTally(dataset);
       this.reserve(Math.max(FIRST_CAPACITY, dataset.recordCount));
       this.known = 0;
       this.cachedCounts = undefined;
@@ -152,14 +162,40 @@ export class FactTable {
       return this.fill();
     }
     const context = this.context();
-    this.report(lines.filter((line) => dataset.recordIndexOfLine(line) !== -1).map((line) => this.read(dataset, line, context)));
+    const records = lines.filter((line) => dataset.recordIndexOfLine(line) !== -1);
+    for (const line of records) {
+      const before = replaced?.get(line);
+      // Lines that can be edited are valid UTF-8: their old text is checked as it was read.
+      if (before !== undefined && this.isKnown(dataset, line)) this.forget(dataset.recordIndexOfLine(line), checkLine(before, context));
+    }
+    this.report(records.map((line) => this.read(dataset, line, context)));
     return undefined;
   }
 
+  private isKnown(dataset: Dataset, line: number): boolean {
+    const index = dataset.recordIndexOfLine(line);
+    return index !== -1 && index < this.formats.length && this.formats[index] !== UNKNOWN;
+  }
+
   private read(dataset: Dataset, line: number, context: CheckContext): CheckedRecords[number] {
-    const { facts, results } = readFacts(dataset.lineText(line), context, dataset.invalidUtf8(line));
-    this.store(dataset.recordIndexOfLine(line), facts);
-    return { line, results };
+    const { facts, check } = readFacts(dataset.lineText(line), context, dataset.invalidUtf8(line));
+    this.learn(dataset.recordIndexOfLine(line), facts, check);
+    return { line, results: check.results };
+  }
+
+  /** Records read so far. */
+  get readCount(): number {
+    return this.known;
+  }
+
+  /** The statistics of the records read so far (all of them once `counts().known` reaches the total). */
+  stats(): DatasetStats {
+    return this.tally.result();
+  }
+
+  /** The records read so far that fail a check, in file order: what a full report rereads, and nothing else. */
+  *failing(): Generator<number> {
+    for (let index = 0; index < Math.min(this.dataset.recordCount, this.checks.length); index++) if (this.checks[index] !== 0) yield index;
   }
 
   /** Counts over the records indexed so far: `total` grows while the dataset is indexed. */
@@ -223,7 +259,7 @@ export class FactTable {
       if (!facts || filter.text) {
         const line = dataset.recordLine(index);
         const read = readFacts(dataset.lineText(line), context, dataset.invalidUtf8(line));
-        this.store(index, read.facts);
+        if (!facts) this.learn(index, read.facts, read.check);
         facts = read.facts;
         text = read.text;
       }
@@ -250,10 +286,21 @@ export class FactTable {
     };
   }
 
-  private store(index: number, facts: RecordFacts): void {
+  /** Takes back a record's counts before it is read again. */
+  private forget(index: number, old: LineCheck): void {
+    this.tally.remove(old);
+    this.formats[index] = UNKNOWN;
+    this.known--;
+  }
+
+  /** Keeps a record's facts and, the first time it is read, counts it. */
+  private learn(index: number, facts: RecordFacts, check: LineCheck): void {
     this.cachedCounts = undefined;
     this.reserve(index + 1);
-    if (this.formats[index] === UNKNOWN) this.known++;
+    if (this.formats[index] === UNKNOWN) {
+      this.known++;
+      this.tally.add(check);
+    }
     this.formats[index] = FACT_FORMATS.indexOf(facts.format);
     this.reviews[index] = REVIEWS.indexOf(facts.review);
     this.checks[index] = facts.checks.reduce((mask, check) => mask | (1 << CHECKS.indexOf(check)), 0);

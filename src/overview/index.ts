@@ -1,22 +1,21 @@
 import * as vscode from 'vscode';
 import { z } from 'zod';
-import { datasetArgument } from '../commands/arguments';
+import { commandArguments, datasetArgument } from '../commands/arguments';
 import type { DatasetRegistry } from '../editor';
 import { renderWebviewHtml } from '../editor/webviewHtml';
 import { overviewRequestSchema } from '../protocol';
-import { countDataset } from './count';
+import { overviewProgress } from './progress';
 
-/** Edits come in bursts while annotating; recount once they pause. */
-const RECOUNT_DELAY_MS = 500;
+/** The pass reports a batch of records many times a second, and edits come in bursts: at most this often. */
+const POST_EVERY_MS = 200;
 const argsSchema = z.object({ uri: z.string().optional() }).strict();
 
 /** "CoT Studio: Dataset Overview": counts by format, review status and check, and charts that follow the work. */
 export function registerOverview(context: vscode.ExtensionContext, datasets: DatasetRegistry): void {
   context.subscriptions.push(
     vscode.commands.registerCommand('cotStudio.datasetOverview', (args?: unknown) => {
-      const parsed = argsSchema.safeParse(args ?? {});
-      if (!parsed.success) throw new Error(`cotStudio.datasetOverview: expected {uri?: string}, got ${JSON.stringify(args)}`);
-      const document = datasetArgument(datasets, parsed.data.uri);
+      const { uri } = commandArguments('cotStudio.datasetOverview', argsSchema, args ?? {});
+      const document = datasetArgument(datasets, uri);
       const panel = vscode.window.createWebviewPanel(
         'cotStudio.overview',
         vscode.l10n.t('Overview: {0}', document.dataset.fileName),
@@ -35,29 +34,30 @@ export function registerOverview(context: vscode.ExtensionContext, datasets: Dat
         language: vscode.env.language,
         l10nBundle: vscode.l10n.bundle,
       });
-      let generation = 0;
+      // The counts are the editor's own pass over the records (its fact table), kept current through edits:
+      // the overview reads no record itself.
       let timer: ReturnType<typeof setTimeout> | undefined;
-      const recount = () => {
-        const mine = ++generation;
-        void countDataset(
-          () => document.dataset,
-          document.checkContext(),
-          (message) => mine === generation && void webview.postMessage(message),
-          () => mine !== generation,
-        );
+      let due = false;
+      const post = () => {
+        due = true;
+        if (timer) return;
+        due = false;
+        void webview.postMessage(overviewProgress(document.dataset, document.facts));
+        timer = setTimeout(() => {
+          timer = undefined;
+          if (due) post();
+        }, POST_EVERY_MS);
       };
       const subscriptions = [
         webview.onDidReceiveMessage((raw: unknown) => {
-          if (overviewRequestSchema.safeParse(raw).success) recount();
+          if (overviewRequestSchema.safeParse(raw).success) post();
         }),
-        document.onDidChangeContent(() => {
-          clearTimeout(timer);
-          timer = setTimeout(recount, RECOUNT_DELAY_MS);
-        }),
+        document.onDidCheckRecords(post),
+        document.onDidCountFacts(post),
+        document.onDidChangeContent(post),
         document.onDidDispose(() => panel.dispose()),
       ];
       panel.onDidDispose(() => {
-        generation++;
         clearTimeout(timer);
         for (const subscription of subscriptions) subscription.dispose();
       });

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { z } from 'zod';
 import type { CheckResult } from '../dataset/checks';
 import { checkDatasetLine } from '../dataset/validate';
-import { datasetArgument } from '../commands/arguments';
+import { commandArguments, datasetArgument } from '../commands/arguments';
 import type { DatasetDocument, DatasetRegistry } from '../editor';
 import type { CheckedRecords } from '../editor/factTable';
 
@@ -36,14 +36,21 @@ export class Validation implements vscode.Disposable {
   /** Diagnostics per document and 1-based line, so an edit rechecks only its lines. */
   private readonly byLine = new Map<string, Map<number, vscode.Diagnostic[]>>();
 
+  /**
+   * The full report: the editor's one pass over the records (its fact table) knows which records fail a check;
+   * once it has read them all, only those are read again, for their messages and ranges.
+   */
   async validate(document: DatasetDocument, token?: vscode.CancellationToken, progress?: vscode.Progress<{ increment: number }>): Promise<ValidationSummary> {
+    // Cancelled while the pass reads, the report is of the records read so far; the pass itself goes on for the editor.
+    const cancelled = new Promise<void>((resolve) => token?.onCancellationRequested(() => resolve()));
+    await this.whileCounting(document, Promise.race([document.facts.fill(), cancelled]), progress);
     const context = document.checkContext();
     const lines = new Map<number, vscode.Diagnostic[]>();
     const { dataset } = document;
-    for (let index = 0; index < dataset.recordCount; index++) {
-      if (index % BATCH === 0 && index > 0) {
+    let done = 0;
+    for (const index of document.facts.failing()) {
+      if (++done % BATCH === 0) {
         if (token?.isCancellationRequested) break;
-        progress?.report({ increment: (BATCH / dataset.recordCount) * 100 });
         await new Promise((resolve) => setImmediate(resolve));
       }
       const { line, results } = checkDatasetLine(dataset, dataset.recordLine(index), context);
@@ -56,6 +63,24 @@ export class Validation implements vscode.Disposable {
     this.byLine.set(document.uri.toString(), lines);
     this.publish(document.uri);
     return this.summary(document);
+  }
+
+  /** Reports how far the pass has read while it reads, in the notification's percent. */
+  private async whileCounting(document: DatasetDocument, pass: Promise<void>, progress?: vscode.Progress<{ increment: number }>): Promise<void> {
+    let reported = 0;
+    const report = () => {
+      const total = document.dataset.recordCount;
+      const percent = total === 0 ? 100 : (document.facts.readCount / total) * 100;
+      if (percent > reported) progress?.report({ increment: percent - reported });
+      reported = Math.max(reported, percent);
+    };
+    const subscription = document.onDidCheckRecords(report);
+    try {
+      await pass;
+    } finally {
+      subscription.dispose();
+    }
+    report();
   }
 
   /**
@@ -115,9 +140,8 @@ export function registerValidation(context: vscode.ExtensionContext, datasets: D
   context.subscriptions.push(
     datasets.onDidOpenDocument(watch),
     vscode.commands.registerCommand('cotStudio.validateDataset', async (args?: unknown): Promise<ValidationSummary | undefined> => {
-      const parsed = validateArgsSchema.safeParse(args ?? {});
-      if (!parsed.success) throw new Error(`cotStudio.validateDataset: expected {uri?: string}, got ${JSON.stringify(args)}`);
-      const document = datasetArgument(datasets, parsed.data.uri);
+      const { uri } = commandArguments('cotStudio.validateDataset', validateArgsSchema, args ?? {});
+      const document = datasetArgument(datasets, uri);
       const summary = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Checking {0}', document.dataset.fileName), cancellable: true },
         (progress, token) => validation.validate(document, token, progress),

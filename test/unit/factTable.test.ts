@@ -4,10 +4,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Dataset } from '../../src/dataset';
+import { emptyAnnotations } from '../../src/dataset/annotations';
 import { WORKER_THRESHOLD_BYTES } from '../../src/dataset/indexWorker';
 import { FileSource } from '../../src/files/byteSource';
 import { type CheckedRecords, FactTable } from '../../src/editor/factTable';
-import { countDataset } from '../../src/overview/count';
+import { overviewProgress } from '../../src/overview/progress';
 import type { OverviewMessage } from '../../src/protocol';
 import { datasetStats } from '../../src/dataset/validate';
 
@@ -137,12 +138,14 @@ describe('the overview of a dataset that grows', () => {
     const dataset = await Dataset.openGrowing(file, { chunkBytes: 65_536 });
     assert.ok(dataset.indexing);
     const messages: OverviewMessage[] = [];
-    await countDataset(
-      () => dataset,
-      context,
-      (message) => messages.push(message),
-      () => false,
+    // The overview follows the one pass over the records: a message after each batch it reports, and at its end.
+    const table: FactTable = new FactTable(
+      dataset,
+      () => context,
+      () => messages.push(overviewProgress(dataset, table)),
     );
+    await table.fill();
+    messages.push(overviewProgress(dataset, table));
     const last = messages.at(-1);
     assert.ok(last?.complete, 'the last message has the complete counts');
     assert.equal(last.indexing, undefined);
@@ -150,8 +153,9 @@ describe('the overview of a dataset that grows', () => {
     const whole = await Dataset.open(file);
     assert.deepEqual(last.stats, datasetStats(whole, context), 'the counts of the whole file');
     whole.close();
-    const partial = messages.slice(0, -1);
-    assert.ok(partial.length > 0 && partial.every((message) => !message.complete));
+    const firstComplete = messages.findIndex((message) => message.complete);
+    const partial = messages.slice(0, firstComplete);
+    assert.ok(partial.length > 0 && messages.slice(firstComplete).every((message) => message.complete), 'complete once, and from then on');
     assert.ok(
       partial.some((message) => message.indexing !== undefined && message.indexing < 1 && message.stats.records < count),
       'counts made while the file was indexed say how far it was',
@@ -162,6 +166,36 @@ describe('the overview of a dataset that grows', () => {
       partial.map((message) => message.counted).sort((a, b) => a - b),
       'the count only grows',
     );
+    dataset.close();
+  });
+
+  it('follows edits and their undo by taking back the old text of the lines they change, without reading the file again', async () => {
+    const file = fileOf('edited.jsonl', 40);
+    const context = { imageProblem: () => null };
+    const dataset = await Dataset.open(file);
+    const table = new FactTable(
+      dataset,
+      () => context,
+      () => undefined,
+    );
+    await table.fill();
+    const before = dataset.lineText(3);
+    const after = JSON.stringify({
+      question: 'Which?',
+      response: '<SUMMARY>s</SUMMARY><CAPTION>c</CAPTION><REASONING>r</REASONING><CONCLUSION>4</CONCLUSION>',
+      cot_studio: { ...emptyAnnotations(), review: { status: 'rejected' } },
+    });
+    const changes = [{ line: 3, before, after }];
+    dataset.apply(changes, 'forward');
+    table.update(dataset, [3], new Map([[3, before]]));
+    assert.deepEqual(table.stats(), datasetStats(dataset, context), 'the counts of the edited file');
+    assert.equal(table.stats().review.rejected, 1);
+    dataset.apply(changes, 'backward');
+    table.update(dataset, [3], new Map([[3, after]]));
+    const original = await Dataset.open(file);
+    assert.deepEqual(table.stats(), datasetStats(original, context), 'the counts of the file as it was');
+    assert.equal(table.readCount, dataset.recordCount);
+    original.close();
     dataset.close();
   });
 });
