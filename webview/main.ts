@@ -90,7 +90,8 @@ function draw(state: ViewState, previous: ViewState | undefined): void {
     state.editing !== previous.editing ||
     state.latex !== previous.latex ||
     state.regeneration !== previous.regeneration ||
-    state.treeStep !== previous.treeStep;
+    state.treeStep !== previous.treeStep ||
+    state.treeTab !== previous.treeTab;
   if (sampleChanged) sampleView.update(state);
 }
 store.subscribe(draw);

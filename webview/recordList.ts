@@ -1,7 +1,6 @@
 import * as l10n from '@vscode/l10n';
 import { html, nothing, render, type TemplateResult } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
-import { styleMap } from 'lit/directives/style-map.js';
 import type { RecordSummary } from '../src/protocol';
 import { icon } from './controls';
 import { reviewStatusName } from './reviewStatus';
@@ -31,6 +30,8 @@ export interface RecordListOptions {
 export class RecordList {
   readonly element: HTMLElement;
   private readonly spacer: HTMLElement;
+  /** The rows drawn, placed at the first one's offset (set through the style object: the page's policy allows no style attributes). */
+  private readonly rows: HTMLElement;
   private readonly pages = new Map<number, RecordSummary[]>();
   private readonly requested = new Set<number>();
   private recordCount = 0;
@@ -45,6 +46,9 @@ export class RecordList {
     this.element.tabIndex = 0;
     this.spacer = document.createElement('div');
     this.spacer.className = 'record-list-spacer';
+    this.rows = document.createElement('div');
+    this.rows.className = 'record-rows';
+    this.spacer.append(this.rows);
     this.element.append(this.spacer);
     this.element.addEventListener('scroll', () => this.scheduleRender());
     this.element.addEventListener('keydown', (event) => this.onKey(event));
@@ -161,8 +165,9 @@ export class RecordList {
         (row) => row.index,
         (row) => this.row(row.index, row.record),
       ),
-      this.spacer,
+      this.rows,
     );
+    this.rows.style.top = `${first * ROW_HEIGHT}px`;
     if (positions.includes(this.selected)) this.element.setAttribute('aria-activedescendant', `record-${this.selected}`);
     else this.element.removeAttribute('aria-activedescendant');
   }
@@ -193,7 +198,6 @@ export class RecordList {
         ? html`<span class="record-rated" title=${l10n.t('{0} of {1} segments rated', record.rated, record.segments)}>${record.rated}/${record.segments}</span>`
         : nothing;
     const review = record && record.review !== 'unreviewed' ? html`${icon(REVIEW_ICONS[record.review])}${reviewStatusName(record.review)}` : nothing;
-    // A style map sets the property: the page's security policy allows no style attributes.
     return html`<div
       class=${classes}
       id="record-${index}"
@@ -202,7 +206,6 @@ export class RecordList {
       data-review=${record ? record.review : nothing}
       role="option"
       aria-selected=${index === this.selected ? 'true' : 'false'}
-      style=${styleMap({ top: `${index * ROW_HEIGHT}px` })}
       @click=${() => this.options.select(index, false)}
     ><span class="record-line">${record ? record.line : ''}</span><span class="record-question" title=${record ? question : nothing}>${question}</span>${checks}${rated}<span
         class="record-format"

@@ -3,7 +3,7 @@ import { html, nothing, type TemplateResult } from 'lit';
 import { action } from './controls';
 import { searchTree } from './searchTree';
 import { FINISHED, type PanelState, type ShownRun } from './state/regenerationState';
-import type { ViewEvent } from './state/viewState';
+import type { ViewEvent, ViewState } from './state/viewState';
 
 const SPINNER = 'codicon-loading codicon-modifier-spin';
 const STATE_ICONS: Record<PanelState, string> = {
@@ -45,7 +45,11 @@ function stateText({ state, candidates, message, search }: ShownRun): string {
  * candidates' text as it decodes, and a tree search's tree. Drawn from the store ten times a second; the template
  * keeps its elements, so neither the sample nor the Cancel button under the pointer is drawn again.
  */
-export function regenerationPanel(shown: ShownRun, treeStep: number | undefined, dispatch: (event: ViewEvent) => void): TemplateResult {
+export function regenerationPanel(
+  shown: ShownRun,
+  { treeStep, treeTab }: Pick<ViewState, 'treeStep' | 'treeTab'>,
+  dispatch: (event: ViewEvent) => void,
+): TemplateResult {
   const finished = FINISHED.has(shown.state);
   // Cancel and Dismiss take the same place, so nothing moves when a run finishes.
   const control = finished
@@ -80,8 +84,9 @@ export function regenerationPanel(shown: ShownRun, treeStep: number | undefined,
     </ol>
     ${
       shown.search
-        ? searchTree(shown.search, treeStep, {
+        ? searchTree(shown.search, treeStep, treeTab, {
             select: (id) => dispatch({ type: 'treeStep', id }),
+            showTab: (tab) => dispatch({ type: 'treeTab', tab }),
             acceptReflection: (reflection, text) => {
               const { segment, side, turn } = shown;
               dispatch({

@@ -271,7 +271,7 @@ export class SampleView {
     const panel = model === undefined && where?.side === side && where.turn === turn && where.segment === segment.index ? state.regeneration.shown : undefined;
     const busy = state.regeneration.running !== undefined;
     const inConversation = state.sample?.conversation !== null;
-    return guard([JSON.stringify(segment), editing, state.latex, inConversation, panel, panel && state.treeStep, busy], () =>
+    return guard([JSON.stringify(segment), editing, state.latex, inConversation, panel, panel && state.treeStep, panel && state.treeTab, busy], () =>
       this.drawCard(segment, side, turn, model, state, editing),
     );
   }
@@ -369,7 +369,7 @@ export class SampleView {
         ${segment.alternatives.length > 0 ? html`<span class="segment-alternatives">${l10n.t('{0} alternatives', segment.alternatives.length)}</span>` : nothing}
         <div class="segment-actions">${ratings}${regenerations}</div>
       </header>
-      ${body} ${shown ? regenerationPanel(shown, state.treeStep, this.dispatch) : nothing}
+      ${body} ${shown ? regenerationPanel(shown, state, this.dispatch) : nothing}
       ${segment.alternatives.length > 0 ? this.alternatives(segment, target, name) : nothing}
     </article>`;
   }

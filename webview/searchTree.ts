@@ -1,4 +1,7 @@
 import * as l10n from '@vscode/l10n';
+import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
+import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
+import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import { html, nothing, type TemplateResult } from 'lit';
 import type { SearchTreeView } from '../src/protocol';
 import { action } from './controls';
@@ -18,6 +21,7 @@ function preview(text: string): string {
 export interface SearchTreeActions {
   /** Show a step's whole text. */
   select(id: number): void;
+  showTab(tab: 'tree' | 'reflections'): void;
   /** Accept a reflection proposal, as shown or as the annotator edited it. */
   acceptReflection(reflection: Reflection, text: string): void;
 }
@@ -46,7 +50,7 @@ function walk(event: KeyboardEvent, select: (id: number) => void): void {
  * visits N and the judges' scores; the best path is highlighted; a click (or Enter) shows the whole step.
  * Below it, the reflection proposals, each editable before it is accepted. Step text goes in as text only.
  */
-export function searchTree(view: SearchTreeView, selected: number | undefined, actions: SearchTreeActions): TemplateResult {
+export function searchTree(view: SearchTreeView, selected: number | undefined, tab: 'tree' | 'reflections', actions: SearchTreeActions): TemplateResult {
   const steps = view.nodes.length - 1;
   const best = new Set(view.bestPath);
   const children = new Map<number, TreeNode[]>();
@@ -84,39 +88,47 @@ export function searchTree(view: SearchTreeView, selected: number | undefined, a
   const summary = view.solved
     ? l10n.t('{0} / {1} iterations, {2} steps in the tree, a correct answer found', view.iterations, view.budget, steps)
     : l10n.t('{0} / {1} iterations, {2} steps in the tree', view.iterations, view.budget, steps);
+  const tree = html`<ul class="search-tree-nodes" role="tree" aria-label=${l10n.t('Search tree')}>${branch(0, 1)}</ul>
+    <pre class="search-tree-detail" aria-label=${l10n.t('Selected step')} ?hidden=${detail === undefined}>${detail?.text ?? ''}</pre>`;
+  const summaryLine = html`<p class="search-tree-summary">${summary}</p>`;
+  if (view.reflections.length === 0) return html`<div class="search-tree">${summaryLine}${tree}</div>`;
+  // The proposals are what the reviewer acts on, the tree what explains them: one at a time, in tabs.
   return html`<div class="search-tree">
-    <p class="search-tree-summary">${summary}</p>
-    <ul class="search-tree-nodes" role="tree" aria-label=${l10n.t('Search tree')}>${branch(0, 1)}</ul>
-    <pre class="search-tree-detail" aria-label=${l10n.t('Selected step')} ?hidden=${detail === undefined}>${detail?.text ?? ''}</pre>
-    <div class="search-tree-reflections">
-      ${
-        view.reflections.length === 0
-          ? nothing
-          : html`<h4 class="search-tree-heading">${l10n.t('Reflection proposals ({0})', view.reflections.length)}</h4>
-            ${view.reflections.map(
-              (reflection, index) =>
-                html`<div class="reflection-proposal">
-                  <p class="reflection-proposal-wrong">${l10n.t('Wrong step: {0}', preview(reflection.wrong))}</p>
-                  <vscode-textarea
-                    class="reflection-proposal-text"
-                    .value=${reflection.text}
-                    rows="6"
-                    .label=${l10n.t('Reflection proposal {0}: the response from this segment on', index + 1)}
-                  ></vscode-textarea>
-                  ${action({
-                    label: l10n.t('Accept reflection'),
-                    name: l10n.t('Accept reflection proposal {0}', index + 1),
-                    icon: 'check',
-                    onClick: (event) => {
-                      const text = (event.currentTarget as HTMLElement)
-                        .closest('.reflection-proposal')
-                        ?.querySelector<HTMLTextAreaElement>('.reflection-proposal-text')?.value;
-                      actions.acceptReflection(reflection, text ?? reflection.text);
-                    },
-                  })}
-                </div>`,
-            )}`
-      }
-    </div>
+    ${summaryLine}
+    <vscode-tabs
+      selected-index=${tab === 'tree' ? 0 : 1}
+      @vsc-tabs-select=${(event: CustomEvent<{ selectedIndex: number }>) => actions.showTab(event.detail.selectedIndex === 0 ? 'tree' : 'reflections')}
+    >
+      <vscode-tab-header slot="header">${l10n.t('Search tree')}</vscode-tab-header>
+      <vscode-tab-panel>${tree}</vscode-tab-panel>
+      <vscode-tab-header slot="header">${l10n.t('Reflection proposals ({0})', view.reflections.length)}</vscode-tab-header>
+      <vscode-tab-panel>
+        <div class="search-tree-reflections">
+          ${view.reflections.map(
+            (reflection, index) =>
+              html`<div class="reflection-proposal">
+                <p class="reflection-proposal-wrong">${l10n.t('Wrong step: {0}', preview(reflection.wrong))}</p>
+                <vscode-textarea
+                  class="reflection-proposal-text"
+                  .value=${reflection.text}
+                  rows="6"
+                  .label=${l10n.t('Reflection proposal {0}: the response from this segment on', index + 1)}
+                ></vscode-textarea>
+                ${action({
+                  label: l10n.t('Accept reflection'),
+                  name: l10n.t('Accept reflection proposal {0}', index + 1),
+                  icon: 'check',
+                  onClick: (event) => {
+                    const text = (event.currentTarget as HTMLElement)
+                      .closest('.reflection-proposal')
+                      ?.querySelector<HTMLTextAreaElement>('.reflection-proposal-text')?.value;
+                    actions.acceptReflection(reflection, text ?? reflection.text);
+                  },
+                })}
+              </div>`,
+          )}
+        </div>
+      </vscode-tab-panel>
+    </vscode-tabs>
   </div>`;
 }

@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { fileCheckContext } from '../dataset/checks';
+import { FactTable } from '../dataset/factTable';
 import { DEFAULT_REFLECTION_PHRASE, Dataset, LineIndex } from '../dataset';
 import { atomicWrite } from '../files/atomicWrite';
 import { WORKER_THRESHOLD_BYTES, warmIndexWorker } from '../dataset/indexWorker';
@@ -187,6 +189,45 @@ export function editMiddleRecord(dataset: Dataset): { line: number; text: string
   return { line, text };
 }
 
+/** Edits timed for the overview after an edit: each a fraction of a millisecond. */
+const EDIT_REPEATS = 21;
+
+/**
+ * The overview after an edit: the one pass over the records takes back the record's old counts and counts its
+ * new text (ours), against counting every record again, which the overview did after each burst of edits.
+ */
+async function measureOverviewEdit(dataset: Dataset, file: string): Promise<BenchRow> {
+  const context = fileCheckContext(file, []);
+  const table = new FactTable(
+    dataset,
+    () => context,
+    () => undefined,
+  );
+  const pass = await medianMs(1, () => table.fill());
+  const recount = await medianMs(STATS_REPEATS, () => datasetStats(dataset, context));
+  const line = dataset.recordLine(dataset.recordCount >> 1);
+  const original = dataset.lineText(line);
+  const operation = { at: new Date().toISOString(), reflectionPhrase: DEFAULT_REFLECTION_PHRASE };
+  let edits = 0;
+  const ours = await medianMs(EDIT_REPEATS, () => {
+    const before = dataset.lineText(line);
+    const status = edits++ % 2 === 0 ? 'accepted' : 'rejected';
+    dataset.setLineText(line, applyOperation(before, { kind: 'setReviewStatus', line: line + 1, status }, operation).text);
+    table.update(dataset, [line], new Map([[line, before]]));
+  });
+  if (!isDeepStrictEqual(table.stats(), datasetStats(dataset, context))) throw new Error('the counts after the edits differ from a recount');
+  dataset.setLineText(line, original);
+  return benchRow(
+    'overview-edit',
+    'overview after an edit: take back, count one',
+    'ms',
+    ours,
+    recount,
+    'count every record again',
+    `median of ${EDIT_REPEATS} edits; the one pass itself ${Math.round(pass)} ms; counts checked against a recount`,
+  );
+}
+
 /** One real edit, then an atomic save, against a plain copy. */
 async function measureSave(dataset: Dataset, file: string, original: Uint8Array): Promise<BenchRow> {
   const { line, text } = editMiddleRecord(dataset);
@@ -232,9 +273,11 @@ export async function measureDataset(file: string, cli: string, log: (message: s
   const nextSample = measureNextSample(dataset);
   log('stats');
   const stats = await measureStats(dataset, file);
+  log('overview after an edit');
+  const overviewEdit = await measureOverviewEdit(dataset, file);
   log('save');
   const save = await measureSave(dataset, file, bytes);
   log('convert');
   const convert = await measureConvert(file, cli, await medianMs(STATS_REPEATS, () => parseEveryLine(file)));
-  return [read, ...load, nextSample, ...stats, save, ...memory, ...convert];
+  return [read, ...load, nextSample, ...stats, overviewEdit, save, ...memory, ...convert];
 }

@@ -9,6 +9,7 @@ export const measureIdSchema = z.enum([
   'next-sample',
   'stats',
   'stats-checks',
+  'overview-edit',
   'save',
   'memory-rss',
   'memory-heap',

@@ -15,7 +15,7 @@ import { applyOperation, type OperationContext, type OperationResult } from '../
 import type { FormatId } from '../dataset/record';
 import { readReflectionPhrase, readSetting } from '../settings/reader';
 import type { Operation } from '../protocol';
-import { type CheckedRecords, FactTable } from './factTable';
+import { type CheckedRecords, FactTable } from '../dataset/factTable';
 import { errorMessage } from '../errors/message';
 
 /** What a hot-exit backup holds: only the changed lines, with the text each had on disk to check against. */

@@ -1,5 +1,5 @@
 import type { Dataset } from '../dataset';
-import type { FactTable } from '../editor/factTable';
+import type { FactTable } from '../dataset/factTable';
 import type { OverviewMessage } from '../protocol';
 
 /**

@@ -4,7 +4,7 @@ import type { CheckResult } from '../dataset/checks';
 import { checkDatasetLine } from '../dataset/validate';
 import { commandArguments, datasetArgument } from '../commands/arguments';
 import type { DatasetDocument, DatasetRegistry } from '../editor';
-import type { CheckedRecords } from '../editor/factTable';
+import type { CheckedRecords } from '../dataset/factTable';
 
 /** Files up to this size show their checks as soon as they open; larger ones when the user asks. */
 const CHECK_ON_OPEN_BYTES = 50 * 1024 * 1024;

@@ -142,8 +142,10 @@ describe('tree search from the palette', { timeout: 6 * 60_000 }, () => {
       );
     }
 
-    // The reflection proposal, edited before it is accepted.
+    // The reflection proposal, in its tab beside the tree, edited before it is accepted.
+    await tree.getByRole('tab', { name: /^Reflection proposals \(\d+\)$/ }).click();
     const proposal = tree.locator('.reflection-proposal').first();
+    await proposal.waitFor();
     const editor = proposal.locator('textarea');
     const proposed = await editor.inputValue();
     assert.ok(proposed.includes(PHRASE), 'a proposal holds the reflection phrase');

@@ -7,7 +7,7 @@ import { Dataset } from '../../src/dataset';
 import { emptyAnnotations } from '../../src/dataset/annotations';
 import { WORKER_THRESHOLD_BYTES } from '../../src/dataset/indexWorker';
 import { FileSource } from '../../src/files/byteSource';
-import { type CheckedRecords, FactTable } from '../../src/editor/factTable';
+import { type CheckedRecords, FactTable } from '../../src/dataset/factTable';
 import { overviewProgress } from '../../src/overview/progress';
 import type { OverviewMessage } from '../../src/protocol';
 import { datasetStats } from '../../src/dataset/validate';

@@ -54,6 +54,8 @@ export interface ViewState {
   regeneration: RegenerationState;
   /** The step of the shown tree search whose whole text is shown. */
   treeStep: number | undefined;
+  /** The tree search's tab: its tree, or the reflection proposals it made. */
+  treeTab: 'tree' | 'reflections';
 }
 
 /** What happens to the view: the host's messages, the keys, and what the controls ask for. */
@@ -76,6 +78,7 @@ export type ViewEvent =
   | { type: 'toggleLatex' }
   | { type: 'shortcuts'; open: boolean }
   | { type: 'treeStep'; id: number }
+  | { type: 'treeTab'; tab: ViewState['treeTab'] }
   | { type: 'filter'; filter: RecordFilter }
   | { type: 'regeneration'; event: RegenerationEvent };
 
@@ -133,6 +136,7 @@ export const INITIAL_VIEW: ViewState = {
   filter: NO_FILTER,
   regeneration: INITIAL_REGENERATION,
   treeStep: undefined,
+  treeTab: 'tree',
 };
 
 /** The segment the focus is on, if the shown sample has it. */
@@ -186,6 +190,8 @@ function reduce(state: ViewState, event: ViewEvent, context: ViewContext): Trans
       return { state: { ...state, shortcuts: event.open }, effects: event.open ? [{ type: 'focusShortcuts' }] : [] };
     case 'treeStep':
       return { state: { ...state, treeStep: event.id }, effects: [] };
+    case 'treeTab':
+      return { state: { ...state, treeTab: event.tab }, effects: [] };
     case 'filter':
       return { state: { ...state, filter: { ...state.filter, chosen: event.filter } }, effects: [post({ type: 'setFilter', filter: event.filter })] };
     case 'regeneration':
@@ -195,9 +201,10 @@ function reduce(state: ViewState, event: ViewEvent, context: ViewContext): Trans
 
 function regeneration(state: ViewState, event: RegenerationEvent): Transition {
   const next = regenerationReducer(state.regeneration, event);
-  // A new tree shows no step until one is chosen.
-  const treeStep = event.type === 'start' ? undefined : state.treeStep;
-  return { state: { ...state, regeneration: next.state, treeStep }, effects: next.send.map(post) };
+  // A new tree shows its tree, and no step until one is chosen.
+  const fresh = event.type === 'start';
+  const tree = fresh ? { treeStep: undefined, treeTab: 'tree' as const } : {};
+  return { state: { ...state, regeneration: next.state, ...tree }, effects: next.send.map(post) };
 }
 
 function onHost(state: ViewState, message: HostEvent, context: ViewContext): Transition {

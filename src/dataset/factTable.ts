@@ -1,8 +1,8 @@
-import type { Dataset } from '../dataset';
-import { reviewStatusSchema, type ReviewStatus } from '../dataset/annotations';
-import { type CheckContext, checkIdSchema, type CheckResult, checkLine, type LineCheck } from '../dataset/checks';
-import { FACT_FORMATS, matchesFilter, readFacts, type RecordFacts, type RecordFilter } from '../dataset/facts';
-import { type DatasetStats, StatsTally } from '../dataset/validate';
+import type { Dataset } from './dataset';
+import { reviewStatusSchema, type ReviewStatus } from './annotations';
+import { type CheckContext, checkIdSchema, type CheckResult, checkLine, type LineCheck } from './checks';
+import { FACT_FORMATS, matchesFilter, readFacts, type RecordFacts, type RecordFilter } from './facts';
+import { type DatasetStats, StatsTally } from './validate';
 
 const REVIEWS = reviewStatusSchema.options;
 const CHECKS = checkIdSchema.options;
