@@ -74,6 +74,9 @@ function figure(value: number, unit: BenchRow['unit']): string {
   return `${value.toFixed(value < 10 ? 2 : 1)} ${unit}`;
 }
 
+/** A ratio to two decimals; one far below 1 to two significant digits, so that it does not read as 0. */
+const ratioText = (ratio: number): string => `${ratio > 0 && ratio < 0.01 ? ratio.toPrecision(2) : ratio.toFixed(2)}x`;
+
 export const megabytes = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
 
 /** The header line that describes a bench's file. */
@@ -90,7 +93,7 @@ export function formatTable(header: readonly string[], tableRows: readonly Row<s
     ['measure', 'ours', 'baseline', 'ratio', 'note'],
     ...tableRows.map((row) => {
       const baseline = `${figure(row.baseline, row.unit)} ${row.baselineName}`;
-      return [row.measure, figure(row.ours, row.unit), baseline, `${row.ratio.toFixed(2)}x`, row.note];
+      return [row.measure, figure(row.ours, row.unit), baseline, ratioText(row.ratio), row.note];
     }),
   ];
   const widths = rows[0].map((_, column) => Math.max(...rows.map((cells) => cells[column].length)));

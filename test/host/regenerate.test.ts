@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RegenerateResult } from '../../src/commands/regenerate';
 import type { CotStudioApi } from '../../src/extension';
-import { datasetsDir } from '../harness/fixtures';
+import { runCli } from '../harness/cli';
+import { datasetsDir, projectRoot } from '../harness/fixtures';
 import { activate, openFixtureCopy } from './session';
 
 interface Annotations {
@@ -109,6 +110,38 @@ describe('regenerating a segment in the extension host', function () {
       now.filter((_, i) => i !== 1),
       untouched.filter((_, i) => i !== 1),
       'only line 2 changed',
+    );
+  });
+
+  it('gives the candidates, scores and provenance the command line gives for the same run: one runner behind both', async () => {
+    const run = { line: 3, segment: 1, candidates: 4, seed: 11, maxTokens: 96 };
+    const inEditor = await vscode.commands.executeCommand<RegenerateResult>('cotStudio.regenerateSegment', { uri, method: 'beam', rank: 'logprob', ...run });
+    const { code, stdout, stderr } = await runCli(
+      'regenerate',
+      path.join(datasetsDir, 'llava_cot.jsonl'),
+      ...['--line', String(run.line), '--segment', String(run.segment), '--candidates', String(run.candidates), '--seed', String(run.seed)],
+      ...[
+        '--max-tokens',
+        String(run.maxTokens),
+        '--rank',
+        'logprob',
+        '--model',
+        path.join(projectRoot, 'dist', 'models', 'tiny-bigram'),
+        '--provider',
+        'cpu',
+        '--json',
+      ],
+    );
+    assert.equal(code, 0, stderr);
+    const onCommandLine = JSON.parse(stdout) as RegenerateResult;
+    const candidates = (result: RegenerateResult) => result.candidates.map(({ text, score }) => ({ text, score }));
+    assert.deepEqual(candidates(inEditor), candidates(onCommandLine));
+    assert.deepEqual(inEditor.dropped, onCommandLine.dropped);
+    // The backend says where the model ran (the editor's engine process, the command line's own process); the rest is one.
+    assert.deepEqual({ ...inEditor.provenance, backend: '' }, { ...onCommandLine.provenance, backend: '' });
+    assert.deepEqual(
+      inEditor.candidates.map((candidate) => ({ ...candidate.provenance, backend: '', createdAt: '' })),
+      onCommandLine.candidates.map((candidate) => ({ ...candidate.provenance, backend: '', createdAt: '' })),
     );
   });
 

@@ -90,7 +90,7 @@ describe('tree search in the extension host', function () {
     for (const pair of pairs) assert.match(pair.rejected, /\d/);
   });
 
-  it('stops when cancelled, keeping nothing of the run', async () => {
+  it('runs one search at a time, and stops when cancelled, keeping nothing of the run', async () => {
     const before = cot.readLine(uri, 3);
     const running = vscode.commands.executeCommand<RegenerateResult>('cotStudio.regenerateSegment', {
       uri,
@@ -103,6 +103,11 @@ describe('tree search in the extension host', function () {
       maxTokens: 400,
     });
     await new Promise((resolve) => setTimeout(resolve, 1500));
+    // One run at a time on a dataset: a second is refused with the reason, and the first goes on.
+    await assert.rejects(
+      Promise.resolve(vscode.commands.executeCommand('cotStudio.regenerateSegment', { uri, line: 2, segment: 1, method: 'beam', candidates: 2 })),
+      /a regeneration is already running; cancel it first/,
+    );
     await vscode.commands.executeCommand('cotStudio.cancelRegeneration', { uri });
     const cancelled = await running;
     assert.ok(cancelled.iterations !== undefined && cancelled.iterations < 200, `ran ${cancelled.iterations} iterations`);
