@@ -61,18 +61,8 @@ export class FilterBar {
       ${this.select('format', l10n.t('Filter by format'), l10n.t('All formats'), counts.formats, chosen.format)}
       ${this.select('review', l10n.t('Filter by review status'), l10n.t('Any review status'), counts.review, chosen.review, reviewStatusName)}
       ${this.select('check', l10n.t('Filter by failing check'), l10n.t('Any check'), counts.checks, chosen.check)}
-      <vscode-checkbox
-        class="filter-toggle"
-        .checked=${chosen.unrated === true}
-        label=${l10n.t('Unrated ({0})', counts.unrated)}
-        @change=${(event: Event) => this.set({ unrated: (event.currentTarget as HTMLInputElement).checked || undefined })}
-      ></vscode-checkbox>
-      <vscode-checkbox
-        class="filter-toggle"
-        .checked=${chosen.hasAlternatives === true}
-        label=${l10n.t('Has alternatives ({0})', counts.hasAlternatives)}
-        @change=${(event: Event) => this.set({ hasAlternatives: (event.currentTarget as HTMLInputElement).checked || undefined })}
-      ></vscode-checkbox>
+      ${this.toggle('unrated', l10n.t('Unrated ({0})', counts.unrated), chosen.unrated)}
+      ${this.toggle('hasAlternatives', l10n.t('Has alternatives ({0})', counts.hasAlternatives), chosen.hasAlternatives)}
       ${action({
         label: l10n.t('Clear'),
         name: l10n.t('Clear filters'),
@@ -82,6 +72,16 @@ export class FilterBar {
         },
       })}
       <span class="filter-summary">${summary}</span>`;
+  }
+
+  /** A filter that is on or off. */
+  private toggle(choice: 'unrated' | 'hasAlternatives', label: string, chosen: boolean | undefined): TemplateResult {
+    return html`<vscode-checkbox
+      class="filter-toggle"
+      .checked=${chosen === true}
+      label=${label}
+      @change=${(event: Event) => this.set({ [choice]: (event.currentTarget as HTMLInputElement).checked || undefined })}
+    ></vscode-checkbox>`;
   }
 
   /** A choice among the values found, each with its count; `name` shows a value (format and check names are shown as they are). */

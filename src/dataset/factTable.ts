@@ -61,10 +61,10 @@ const FIRST_CAPACITY = 1024;
  * line's old counts, so nothing reads the file again.
  */
 export class FactTable {
-  private formats: Uint8Array;
-  private reviews: Uint8Array;
-  private checks: Uint16Array;
-  private flags: Uint8Array;
+  private formats = new Uint8Array(0);
+  private reviews = new Uint8Array(0);
+  private checks = new Uint16Array(0);
+  private flags = new Uint8Array(0);
   private known = 0;
   private tally: StatsTally;
   /** Counts are read after every edit (status bar, list, filters); recomputed only after a change. */
@@ -78,12 +78,19 @@ export class FactTable {
     /** Receives the check results of each batch the pass reads, so no one else reads the records again. */
     private readonly report: (checked: CheckedRecords) => void,
   ) {
-    this.formats = new Uint8Array(0);
-    this.reviews = new Uint8Array(0);
-    this.checks = new Uint16Array(0);
-    this.flags = new Uint8Array(0);
     this.tally = new StatsTally(dataset);
     this.reserve(Math.max(FIRST_CAPACITY, dataset.recordCount));
+  }
+
+  /** Forgets every record: a table for `dataset` that has read none of it. */
+  private reset(dataset: Dataset): void {
+    this.dataset = dataset;
+    [this.formats, this.reviews, this.checks, this.flags] = [new Uint8Array(0), new Uint8Array(0), new Uint16Array(0), new Uint8Array(0)];
+    this.tally = new StatsTally(dataset);
+    this.reserve(Math.max(FIRST_CAPACITY, dataset.recordCount));
+    this.known = 0;
+    this.cachedCounts = undefined;
+    this.filling = undefined;
   }
 
   /** Makes room for `count` records, doubling, so that a growing dataset costs O(n) copies in all. */
@@ -149,16 +156,7 @@ export class FactTable {
    */
   update(dataset: Dataset, lines: number[] | 'all', replaced?: ReadonlyMap<number, string>): Promise<void> | undefined {
     if (lines === 'all' || dataset !== this.dataset || lines.some((line) => this.isKnown(dataset, line) && !replaced?.has(line))) {
-      this.dataset = dataset;
-      this.formats = new Uint8Array(0);
-      this.reviews = new Uint8Array(0);
-      this.checks = new Uint16Array(0);
-      this.flags = new Uint8Array(0);
-      this.tally = new StatsTally(dataset);
-      this.reserve(Math.max(FIRST_CAPACITY, dataset.recordCount));
-      this.known = 0;
-      this.cachedCounts = undefined;
-      this.filling = undefined;
+      this.reset(dataset);
       return this.fill();
     }
     const context = this.context();
