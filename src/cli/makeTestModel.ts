@@ -16,6 +16,8 @@ const NUMBER_FLAGS = {
   'max-positions': 'maxPositions',
   smoothing: 'smoothing',
   'init-std': 'initStd',
+  'vision-hidden': 'visionHidden',
+  'max-pixels': 'maxPixels',
 } as const;
 
 const flagName = (option: PropertyKey | undefined) => `--${String(option ?? 'options').replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
@@ -39,16 +41,20 @@ function formatBytes(bytes: number): string {
 
 function report(model: TestModel): string {
   const { shape, options } = model;
-  const files = [model.modelFile, ...(model.dataFile ? [model.dataFile] : [])];
+  const files = model.files.flatMap((file) => [file, ...(fs.existsSync(`${file}_data`) ? [`${file}_data`] : [])]);
+  const what =
+    options.kind === 'qwen2-vl'
+      ? `qwen2-vl vision-language model (vision ${options.visionHidden} wide, up to ${options.maxPixels} pixels), decoder`
+      : `${options.kind} decoder,`;
   return [
-    `${path.resolve(model.dir)}: ${options.kind} decoder, ${shape.layers} layers, hidden ${shape.hidden}, ${shape.heads} heads (${shape.kvHeads} KV), ` +
+    `${path.resolve(model.dir)}: ${what} ${shape.layers} layers, hidden ${shape.hidden}, ${shape.heads} heads (${shape.kvHeads} KV), ` +
       `vocab ${shape.vocab} (${model.learnedTokens} learned, ${model.reservedTokens} reserved), ${options.dtype}`,
     `  parameters  ${model.parameters.toLocaleString('en-US')}`,
     ...files.map((file) => `  ${path.relative(model.dir, file)}  ${formatBytes(fs.statSync(file).size)}`),
   ].join('\n');
 }
 
-/** `cot-studio make-test-model DIR --kind random|bigram [--corpus FILE]... [shape options]`. */
+/** `cot-studio make-test-model DIR --kind random|bigram|qwen2-vl [--corpus FILE]... [shape options]`. */
 export async function makeTestModelCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -66,12 +72,14 @@ export async function makeTestModelCommand(args: string[]): Promise<number> {
       'max-positions': { type: 'string' },
       smoothing: { type: 'string' },
       'init-std': { type: 'string' },
+      'vision-hidden': { type: 'string' },
+      'max-pixels': { type: 'string' },
     },
     allowPositionals: true,
     strict: true,
   });
   if (positionals.length !== 1) throw new UsageError(`make-test-model takes one folder, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`);
-  if (values.kind === undefined) throw new UsageError('--kind is required: random or bigram');
+  if (values.kind === undefined) throw new UsageError('--kind is required: random, bigram or qwen2-vl');
   for (const file of values.corpus ?? []) {
     if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new UsageError(`cannot read corpus ${file}`);
   }

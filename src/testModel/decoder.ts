@@ -1,8 +1,19 @@
-import { floatAttribute, type Graph, GraphBuilder, TensorType, type TensorTypeCode, toFloat16, type ValueInfo } from '../onnx';
+import { floatAttribute, type Graph, GraphBuilder, TensorType, type TensorTypeCode, type ValueInfo } from '../onnx';
+import { precision, type WeightType } from './precision';
 import type { ModelShape } from './shape';
 import type { DecoderWeights } from './weights';
 
-export type WeightType = 'fp32' | 'fp16';
+export type { WeightType } from './precision';
+
+/**
+ * What the decoder takes: token ids with 1-D positions (a text model's `model.onnx`), or embeddings with the
+ * 3-D (temporal, height, width) positions of Qwen2-VL's `decoder_model_merged.onnx`, whose image tokens carry
+ * image features in place of token embeddings.
+ */
+export type DecoderInput = 'tokens' | 'embeddings';
+
+/** The axes of Qwen2-VL's position ids: each has its own table of learned position embeddings here. */
+export const POSITION_AXES = 3;
 
 /** What masked attention scores become: finite, so a row with every key masked (a pad query) stays NaN-free. */
 const MASKED_SCORE = -1e9;
@@ -12,16 +23,23 @@ const pastName = (layer: number, kind: 'key' | 'value') => `past_key_values.${la
 const presentName = (layer: number, kind: 'key' | 'value') => `present.${layer}.${kind}`;
 
 /** The graph's inputs and outputs, named and shaped as Hugging Face decoder exports name them. */
-function signature(shape: ModelShape, float: TensorTypeCode): { inputs: ValueInfo[]; outputs: ValueInfo[] } {
+function signature(shape: ModelShape, float: TensorTypeCode, input: DecoderInput): { inputs: ValueInfo[]; outputs: ValueInfo[] } {
   const cache = (name: string, length: string): ValueInfo => ({ name, type: float, shape: ['batch_size', shape.kvHeads, length, shape.headDim] });
   const layers = Array.from({ length: shape.layers }, (_, i) => i);
+  const tokens: ValueInfo[] =
+    input === 'tokens'
+      ? [
+          { name: 'input_ids', type: TensorType.int64, shape: ['batch_size', 'sequence_length'] },
+          { name: 'attention_mask', type: TensorType.int64, shape: ['batch_size', 'total_sequence_length'] },
+          { name: 'position_ids', type: TensorType.int64, shape: ['batch_size', 'sequence_length'] },
+        ]
+      : [
+          { name: 'inputs_embeds', type: float, shape: ['batch_size', 'sequence_length', shape.hidden] },
+          { name: 'attention_mask', type: TensorType.int64, shape: ['batch_size', 'total_sequence_length'] },
+          { name: 'position_ids', type: TensorType.int64, shape: [POSITION_AXES, 'batch_size', 'sequence_length'] },
+        ];
   return {
-    inputs: [
-      { name: 'input_ids', type: TensorType.int64, shape: ['batch_size', 'sequence_length'] },
-      { name: 'attention_mask', type: TensorType.int64, shape: ['batch_size', 'total_sequence_length'] },
-      { name: 'position_ids', type: TensorType.int64, shape: ['batch_size', 'sequence_length'] },
-      ...layers.flatMap((i) => [cache(pastName(i, 'key'), 'past_sequence_length'), cache(pastName(i, 'value'), 'past_sequence_length')]),
-    ],
+    inputs: [...tokens, ...layers.flatMap((i) => [cache(pastName(i, 'key'), 'past_sequence_length'), cache(pastName(i, 'value'), 'past_sequence_length')])],
     outputs: [
       { name: 'logits', type: float, shape: ['batch_size', 'sequence_length', shape.vocab] },
       ...layers.flatMap((i) => [cache(presentName(i, 'key'), 'total_sequence_length'), cache(presentName(i, 'value'), 'total_sequence_length')]),
@@ -35,14 +53,9 @@ function signature(shape: ModelShape, float: TensorTypeCode): { inputs: ValueInf
  * is in float32; with `fp16` the weights are stored as float16 and cast on load, and the cache and logits
  * cross the graph boundary as float16.
  */
-export function buildDecoder(shape: ModelShape, weights: DecoderWeights, dtype: WeightType): Graph {
+export function buildDecoder(shape: ModelShape, weights: DecoderWeights, dtype: WeightType, input: DecoderInput = 'tokens'): Graph {
   const g = new GraphBuilder('cot-studio-test-decoder');
-  const half = dtype === 'fp16';
-  const weight = (name: string, dims: number[], values: Float32Array): string =>
-    half ? g.op('Cast', [g.initializer(name, dims, toFloat16(values))], { to: TensorType.float }, `${name}.float`) : g.initializer(name, dims, values);
-  const fromBoundary = (name: string): string => (half ? g.op('Cast', [name], { to: TensorType.float }) : name);
-  const toBoundary = (name: string, produce: (output?: string) => string): string =>
-    half ? g.op('Cast', [produce()], { to: TensorType.float16 }, name) : produce(name);
+  const { boundary, weight, fromBoundary, toBoundary } = precision(g, dtype);
 
   const { hidden, heads, kvHeads, headDim, intermediate, vocab } = shape;
   const one = g.int64('const.one', 1);
@@ -59,7 +72,7 @@ export function buildDecoder(shape: ModelShape, weights: DecoderWeights, dtype: 
 
   // Key j is visible to query i (absolute position past + i) when j <= past + i and the mask keeps j.
   const total = g.op('Gather', [g.op('Shape', ['attention_mask']), one]);
-  const length = g.op('Gather', [g.op('Shape', ['input_ids']), one]);
+  const length = g.op('Gather', [g.op('Shape', [input === 'tokens' ? 'input_ids' : 'inputs_embeds']), one]);
   const past = g.op('Sub', [total, length]);
   const keyIndex = g.op('Range', [zero, total, one]);
   const queryIndex = g.op('Unsqueeze', [g.op('Range', [past, total, one]), g.int64('const.axis_1', [1])]);
@@ -76,11 +89,21 @@ export function buildDecoder(shape: ModelShape, weights: DecoderWeights, dtype: 
   const toHeads = (x: string, split: string) => g.op('Transpose', [g.op('Reshape', [x, split])], { perm: [0, 2, 1, 3] });
   // Grouped-query attention: each K/V head serves `group` query heads, so repeat it that many times.
   const repeatKv = (x: string) => (group === 1 ? x : g.op('Reshape', [g.op('Expand', [g.op('Unsqueeze', [x, axis2]), repeatShape]), repeatedShape]));
+  // The three axes' embeddings summed: each axis reads its own rows of one table [axes × maxPositions, hidden].
+  const positions3d = () => {
+    const offsets = g.int64('const.position_axis_offsets', [0, shape.maxPositions, 2 * shape.maxPositions]);
+    const rows = g.op('Add', ['position_ids', g.op('Reshape', [offsets, g.int64('const.axes_shape', [POSITION_AXES, 1, 1])])]);
+    const table = weight('model.embed_positions.weight', [POSITION_AXES * shape.maxPositions, hidden], weights.positions);
+    return g.op('ReduceSum', [g.op('Gather', [table, rows]), g.int64('const.axis_0', [0])], { keepdims: 0 });
+  };
 
-  let h = g.op('Add', [
-    g.op('Gather', [weight('model.embed_tokens.weight', [vocab, hidden], weights.tokens), 'input_ids']),
-    g.op('Gather', [weight('model.embed_positions.weight', [shape.maxPositions, hidden], weights.positions), 'position_ids']),
-  ]);
+  let h =
+    input === 'tokens'
+      ? g.op('Add', [
+          g.op('Gather', [weight('model.embed_tokens.weight', [vocab, hidden], weights.tokens), 'input_ids']),
+          g.op('Gather', [weight('model.embed_positions.weight', [shape.maxPositions, hidden], weights.positions), 'position_ids']),
+        ])
+      : g.op('Add', [fromBoundary('inputs_embeds'), positions3d()]);
   weights.layers.forEach((layer, i) => {
     const prefix = `model.layers.${i}`;
     const x = layerNorm(h, `${prefix}.input_layernorm`, layer.attentionNorm);
@@ -103,6 +126,6 @@ export function buildDecoder(shape: ModelShape, weights: DecoderWeights, dtype: 
   });
   const projected = g.op('MatMul', [h, weight('lm_head.weight', [hidden, vocab], weights.head)]);
   toBoundary('logits', (output) => g.op('Add', [projected, weight('lm_head.bias', [vocab], weights.headBias)], undefined, output));
-  const { inputs, outputs } = signature(shape, half ? TensorType.float16 : TensorType.float);
+  const { inputs, outputs } = signature(shape, boundary, input);
   return g.build(inputs, outputs);
 }

@@ -3,24 +3,29 @@ import { PROTOBUF_LIMIT } from '../onnx';
 import { bigramScores } from './bigram';
 import { BUILTIN_CORPUS } from './builtinCorpus';
 import { readCorpus } from './corpus';
-import { buildDecoder } from './decoder';
+import { buildDecoder, POSITION_AXES } from './decoder';
 import { lowRankFactors } from './factor';
-import { writeFolder } from './folder';
+import { writeFolder, writeVisionLanguageFolder } from './folder';
 import { type TestModelOptions, type TestModelOptionsInput, testModelOptionsSchema } from './options';
 import { SeededRandom } from './random';
 import { type ModelShape, parameterCount } from './shape';
 import { type TokenizerJson, tokenizerConfig, trainTokenizer } from './tokenizer';
-import { IM_END_ID } from './tokens';
+import { IM_END_ID, VISION_TOKENS } from './tokens';
+import { buildEmbedTokens, buildQwen2VisionEncoder, randomVisionWeights } from './vision';
 import { bigramWeights, type DecoderWeights, randomWeights } from './weights';
 
 export { testModelOptionsSchema } from './options';
 export type { TestModelOptions, TestModelOptionsInput } from './options';
 export type { ModelShape } from './shape';
-export { ENDOFTEXT_ID, IM_END_ID, MIN_VOCAB, SPECIAL_TOKENS, STAGE_TAGS, tokenId } from './tokens';
+export { ENDOFTEXT_ID, IM_END_ID, MIN_VOCAB, SPECIAL_TOKENS, STAGE_TAGS, tokenId, VISION_TOKENS, visionTokenId } from './tokens';
+export { MERGED_PATCHES, PATCH_VALUES, QWEN2_VL_PATCH } from './vision';
 
 export interface TestModel {
   dir: string;
+  /** The decoder's ONNX file. */
   modelFile: string;
+  /** Every ONNX file: the decoder alone, or a vision-language model's vision encoder, token embeddings and decoder. */
+  files: string[];
   /** The external weights file, when weights are external. */
   dataFile: string | undefined;
   /** Bytes of the ONNX file(s). */
@@ -49,7 +54,7 @@ function weightsFor(
   documents: readonly string[],
 ): { weights: DecoderWeights; exact?: boolean } {
   const random = new SeededRandom(options.seed);
-  if (options.kind === 'random') return { weights: randomWeights(shape, random, options.initStd) };
+  if (options.kind !== 'bigram') return { weights: randomWeights(shape, random, options.initStd) };
   const { scores, rowCounts, occurs } = bigramScores(tokenize(json, documents, shape.maxPositions), shape.vocab, options.smoothing);
   const factors = lowRankFactors(scores, shape.hidden, random, rowCounts);
   return { weights: bigramWeights(shape, random, options.initStd, factors, occurs), exact: factors.exact };
@@ -67,6 +72,7 @@ export function makeTestModel(dir: string, input: TestModelOptionsInput): TestMo
     throw new Error(`the corpus (${options.corpus.join(', ')}) holds no text to count bigrams in`);
   }
   const documents = corpus.length > 0 ? corpus : [...BUILTIN_CORPUS];
+  if (options.kind === 'qwen2-vl') return makeQwen2VlModel(dir, options, documents);
   const tokenizer = trainTokenizer(documents, options.vocab);
   const shape: ModelShape = {
     layers: options.layers,
@@ -102,6 +108,79 @@ export function makeTestModel(dir: string, input: TestModelOptionsInput): TestMo
   return {
     dir,
     modelFile: written.modelFile,
+    files: [written.modelFile],
+    dataFile: written.dataFile,
+    bytes: written.bytes,
+    parameters,
+    shape,
+    options,
+    learnedTokens: tokenizer.learned,
+    reservedTokens: tokenizer.reserved,
+  };
+}
+
+/**
+ * A random Qwen2-VL in the onnx-community layout: a vision encoder whose features depend on every pixel, the
+ * token embeddings, and a decoder that takes embeddings with 3-D positions, so that where the engine puts the
+ * image features and which positions it gives them both change the output.
+ */
+function makeQwen2VlModel(dir: string, options: TestModelOptions, documents: readonly string[]): TestModel {
+  const tokenizer = trainTokenizer(documents, options.vocab, VISION_TOKENS);
+  const shape: ModelShape = {
+    layers: options.layers,
+    hidden: options.hidden,
+    heads: options.heads,
+    kvHeads: options.kvHeads,
+    headDim: options.hidden / options.heads,
+    intermediate: 4 * options.hidden,
+    vocab: options.vocab,
+    maxPositions: options.maxPositions,
+  };
+  const random = new SeededRandom(options.seed);
+  const weights = randomWeights(shape, random, options.initStd, POSITION_AXES);
+  const vision = { hidden: options.visionHidden, outHidden: shape.hidden };
+  // Image features as large as token embeddings, so that neither drowns the other.
+  const visionWeights = randomVisionWeights(vision, random, options.initStd);
+  const graphs = {
+    vision: buildQwen2VisionEncoder(vision, visionWeights, options.dtype),
+    embed: buildEmbedTokens(shape.vocab, shape.hidden, weights.tokens, options.dtype),
+    decoder: buildDecoder(shape, weights, options.dtype, 'embeddings'),
+  };
+  const visionParameters = [
+    visionWeights.patch,
+    visionWeights.norm.scale,
+    visionWeights.norm.bias,
+    visionWeights.up,
+    visionWeights.upBias,
+    visionWeights.down,
+    visionWeights.downBias,
+  ]
+    .map((values) => values.length)
+    .reduce((sum, length) => sum + length, 0);
+  const parameters = parameterCount(shape) + (POSITION_AXES - 1) * shape.maxPositions * shape.hidden + visionParameters;
+  const externalData = options.externalData || parameters * (options.dtype === 'fp16' ? 2 : 4) > PROTOBUF_LIMIT - GRAPH_MARGIN;
+  const written = writeVisionLanguageFolder(dir, {
+    options,
+    shape,
+    vision,
+    graphs,
+    tokenizer: tokenizer.json,
+    externalData,
+    provenance: {
+      kind: options.kind,
+      seed: options.seed,
+      initStd: options.initStd,
+      corpus: options.corpus.length > 0 ? options.corpus : 'built-in samples',
+      architecture:
+        'vision: patch embedding and the 2x2 patch merger; decoder: embeddings plus learned per-axis (t, h, w) position embeddings, pre-LayerNorm attention (grouped K/V) and SiLU MLP blocks, linear head with bias',
+      learnedTokens: tokenizer.learned,
+      reservedTokens: tokenizer.reserved,
+    },
+  });
+  return {
+    dir,
+    modelFile: written.modelFile,
+    files: written.files,
     dataFile: written.dataFile,
     bytes: written.bytes,
     parameters,

@@ -1,18 +1,22 @@
 import { z } from 'zod';
-import { FIXED_TOKENS, MIN_VOCAB } from './tokens';
+import { FIXED_TOKENS, MIN_VOCAB, VISION_TOKENS } from './tokens';
 
 /** Shapes used when an option is not given: small for random models (mechanics tests), wider for bigram ones. */
 const DEFAULTS = {
   random: { layers: 2, hidden: 64, heads: 4, kvHeads: 2, vocab: 512, maxPositions: 2048 },
   bigram: { layers: 2, hidden: 256, heads: 4, kvHeads: 2, vocab: 1024, maxPositions: 2048 },
+  'qwen2-vl': { layers: 2, hidden: 64, heads: 4, kvHeads: 2, vocab: 512, maxPositions: 2048 },
 } as const;
 
 const size = (max: number) => z.number().int().positive().max(max);
 
 export const testModelOptionsSchema = z
   .strictObject({
-    /** `random`: N(0, 0.02²) weights, for mechanics. `bigram`: logits are the corpus's bigram log-probabilities. */
-    kind: z.enum(['random', 'bigram']),
+    /**
+     * `random`: N(0, 0.02²) weights, for mechanics. `bigram`: logits are the corpus's bigram log-probabilities.
+     * `qwen2-vl`: a random vision-language model in the layout of the public Qwen2-VL ONNX exports.
+     */
+    kind: z.enum(['random', 'bigram', 'qwen2-vl']),
     /** Text or JSONL files; the tokenizer trains on them and a bigram model counts them. */
     corpus: z.array(z.string().min(1)).default([]),
     layers: size(64).optional(),
@@ -29,6 +33,10 @@ export const testModelOptionsSchema = z
     initStd: z.number().positive().max(10).default(0.02),
     /** Add-k smoothing of bigram counts: small k keeps unseen continuations unlikely. */
     smoothing: z.number().positive().default(0.001),
+    /** The vision tower's width (`qwen2-vl`). */
+    visionHidden: size(4096).default(32),
+    /** The largest image, in pixels, the processor keeps (`qwen2-vl`; the public exports allow 12845056): small keeps tests fast. */
+    maxPixels: z.number().int().min(3136).default(50176),
   })
   .transform(({ kind, layers, hidden, heads, kvHeads, vocab, maxPositions, ...rest }) => {
     const defaults = DEFAULTS[kind];
@@ -47,8 +55,13 @@ export const testModelOptionsSchema = z
     const problem = (path: string, message: string) => context.addIssue({ code: 'custom', path: [path], message });
     if (options.hidden % options.heads !== 0) problem('hidden', `hidden (${options.hidden}) must be a multiple of heads (${options.heads})`);
     if (options.heads % options.kvHeads !== 0) problem('kvHeads', `heads (${options.heads}) must be a multiple of kv-heads (${options.kvHeads})`);
-    if (options.vocab < MIN_VOCAB) {
-      problem('vocab', `vocab must be at least ${MIN_VOCAB} (256 byte tokens + ${FIXED_TOKENS.length} special tokens and stage tags), got ${options.vocab}`);
+    const extra = options.kind === 'qwen2-vl' ? VISION_TOKENS.length : 0;
+    if (options.vocab < MIN_VOCAB + extra) {
+      const vision = extra > 0 ? ` and ${extra} vision tokens` : '';
+      problem(
+        'vocab',
+        `vocab must be at least ${MIN_VOCAB + extra} (256 byte tokens + ${FIXED_TOKENS.length} special tokens and stage tags${vision}), got ${options.vocab}`,
+      );
     }
     if (options.kind === 'bigram' && options.corpus.length === 0) problem('corpus', 'a bigram model needs at least one corpus file');
   });

@@ -84,14 +84,16 @@ const byteLevelJson = (trimOffsets: boolean): ByteLevelJson => ({ type: 'ByteLev
  * stage tags, merges learned from the documents, and `<|reserved_N|>` special tokens for whatever the
  * corpus did not fill.
  */
-export function trainTokenizer(documents: Iterable<string>, vocabSize: number): TrainedTokenizer {
-  if (vocabSize < MIN_VOCAB) throw new Error(`vocab must be at least ${MIN_VOCAB} (256 byte tokens + ${FIXED_TOKENS.length} special and tag tokens)`);
+export function trainTokenizer(documents: Iterable<string>, vocabSize: number, extraSpecial: readonly string[] = []): TrainedTokenizer {
+  const fixed = [...FIXED_TOKENS, ...extraSpecial];
+  const least = MIN_VOCAB + extraSpecial.length;
+  if (vocabSize < least) throw new Error(`vocab must be at least ${least} (256 byte tokens + ${fixed.length} special and tag tokens)`);
   const { merges, tokens } = learnMerges(countWords(documents), {
-    newTokens: vocabSize - MIN_VOCAB,
+    newTokens: vocabSize - least,
     minFrequency: MIN_PAIR_FREQUENCY,
-    avoid: new Set(FIXED_TOKENS),
+    avoid: new Set(fixed),
   });
-  const vocabulary = [...BYTE_CHARS, ...FIXED_TOKENS, ...tokens];
+  const vocabulary = [...BYTE_CHARS, ...fixed, ...tokens];
   const taken = new Set(vocabulary);
   const reserved: string[] = [];
   for (let index = 0; vocabulary.length < vocabSize; index++) {
@@ -101,8 +103,8 @@ export function trainTokenizer(documents: Iterable<string>, vocabSize: number): 
     reserved.push(token);
   }
   const ids = new Map(vocabulary.map((token, id) => [token, id]));
-  const special = new Set<string>([...SPECIAL_TOKENS, ...reserved]);
-  const added = [...FIXED_TOKENS, ...reserved].map(
+  const special = new Set<string>([...SPECIAL_TOKENS, ...extraSpecial, ...reserved]);
+  const added = [...fixed, ...reserved].map(
     (content): AddedTokenJson => ({
       id: ids.get(content) as number,
       content,
@@ -143,12 +145,20 @@ export function trainTokenizer(documents: Iterable<string>, vocabSize: number): 
 
 const addedTokenDecoder = (json: TokenizerJson) => Object.fromEntries(json.added_tokens.map(({ id, ...token }) => [String(id), token]));
 
+/** How a model's chats are written: its template and the special tokens beyond the end-of-text. */
+export interface ChatFormat {
+  template: string;
+  specialTokens: readonly string[];
+}
+
+export const TEXT_CHAT: ChatFormat = { template: CHAT_TEMPLATE, specialTokens: ['<|im_start|>', '<|im_end|>', '<image>'] };
+
 /** tokenizer_config.json: ChatML template, `<|im_end|>` ends a turn, left padding for batched generation. */
-export function tokenizerConfig(json: TokenizerJson, maxPositions: number) {
+export function tokenizerConfig(json: TokenizerJson, maxPositions: number, chat: ChatFormat = TEXT_CHAT) {
   return {
     tokenizer_class: 'Qwen2Tokenizer',
     added_tokens_decoder: addedTokenDecoder(json),
-    additional_special_tokens: ['<|im_start|>', '<|im_end|>', '<image>'],
+    additional_special_tokens: chat.specialTokens,
     bos_token: null,
     eos_token: '<|im_end|>',
     pad_token: '<|endoftext|>',
@@ -160,6 +170,6 @@ export function tokenizerConfig(json: TokenizerJson, maxPositions: number) {
     split_special_tokens: false,
     model_max_length: maxPositions,
     padding_side: 'left',
-    chat_template: CHAT_TEMPLATE,
+    chat_template: chat.template,
   };
 }

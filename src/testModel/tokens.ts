@@ -25,6 +25,14 @@ export const STAGE_TAGS = [
 export const FIXED_TOKENS: readonly string[] = [...SPECIAL_TOKENS, ...STAGE_TAGS];
 export const MIN_VOCAB = BYTE_TOKENS + FIXED_TOKENS.length;
 
+/**
+ * Qwen2-VL's vision tokens, special, after the fixed ones in a vision-language model's vocabulary only (so that
+ * text models keep their vocabulary): an image is `<|vision_start|>`, one `<|image_pad|>` per merged patch,
+ * `<|vision_end|>`.
+ */
+export const VISION_TOKENS = ['<|vision_start|>', '<|vision_end|>', '<|image_pad|>', '<|video_pad|>'] as const;
+export const visionTokenId = (token: (typeof VISION_TOKENS)[number]): number => MIN_VOCAB + VISION_TOKENS.indexOf(token);
+
 /** The id of a special token or stage tag. */
 export const tokenId = (token: (typeof SPECIAL_TOKENS)[number] | (typeof STAGE_TAGS)[number]): number => BYTE_TOKENS + FIXED_TOKENS.indexOf(token);
 

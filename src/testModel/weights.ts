@@ -21,7 +21,7 @@ export interface LayerWeights {
 export interface DecoderWeights {
   /** [vocab, hidden] */
   tokens: Float32Array;
-  /** [maxPositions, hidden] */
+  /** [maxPositions, hidden]; a decoder with 3-D positions has a table per axis, one after the other. */
   positions: Float32Array;
   layers: LayerWeights[];
   /** [hidden, vocab] */
@@ -32,12 +32,12 @@ export interface DecoderWeights {
 
 const layerNorm = (size: number): LayerNormWeights => ({ scale: new Float32Array(size).fill(1), bias: new Float32Array(size) });
 
-/** Weights drawn from N(0, std²) in a fixed order; LayerNorm scale 1 and bias 0. */
-export function randomWeights(shape: ModelShape, random: SeededRandom, std: number): DecoderWeights {
+/** Weights drawn from N(0, std²) in a fixed order; LayerNorm scale 1 and bias 0. `positionAxes`: 3 for Qwen2-VL's positions. */
+export function randomWeights(shape: ModelShape, random: SeededRandom, std: number, positionAxes = 1): DecoderWeights {
   const { hidden, headDim, heads, kvHeads, intermediate, vocab } = shape;
   const draw = (size: number) => random.normals(size, std);
   const tokens = draw(vocab * hidden);
-  const positions = draw(shape.maxPositions * hidden);
+  const positions = draw(positionAxes * shape.maxPositions * hidden);
   const layers = Array.from(
     { length: shape.layers },
     (): LayerWeights => ({
