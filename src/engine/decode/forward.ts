@@ -18,7 +18,7 @@ export class Forward {
   tokensComputed = 0;
 
   constructor(
-    private readonly ort: typeof Ort,
+    protected readonly ort: typeof Ort,
     private readonly session: Ort.InferenceSession,
     readonly shape: DecoderShape,
   ) {}
@@ -28,21 +28,12 @@ export class Forward {
     const batch = rows.length;
     const width = rows[0]?.length ?? 0;
     if (batch !== past.batch) throw new RangeError(`${batch} rows for a past of ${past.batch}`);
+    if (rows.some((row) => row.length !== width)) throw new RangeError('rows of one call feed the same number of tokens');
     const total = past.length + width;
-    const ids = new BigInt64Array(batch * width);
-    const positions = new BigInt64Array(batch * width);
-    rows.forEach((row, r) => {
-      if (row.length !== width) throw new RangeError('rows of one call feed the same number of tokens');
-      row.forEach((token, i) => {
-        ids[r * width + i] = BigInt(token);
-        positions[r * width + i] = BigInt(past.length + i);
-      });
-    });
     const feeds: Record<string, Ort.Tensor> = {
-      input_ids: new ort.Tensor('int64', ids, [batch, width]),
+      ...(await this.tokenFeeds(rows, past.length)),
       attention_mask: new ort.Tensor('int64', new BigInt64Array(batch * total).fill(1n), [batch, total]),
     };
-    if (shape.hasPositionIds) feeds.position_ids = new ort.Tensor('int64', positions, [batch, width]);
     if (shape.hasUseCacheBranch) feeds.use_cache_branch = new ort.Tensor('bool', [past.length > 0], [1]);
     if (shape.hasNumLogitsToKeep) {
       const name = this.session.inputNames.includes('num_logits_to_keep') ? 'num_logits_to_keep' : 'logits_to_keep';
@@ -69,5 +60,24 @@ export class Forward {
     const kept = new Set(layers.flatMap((layer) => [layer.key, layer.value]));
     for (const output of Object.values(outputs)) if (output.location !== 'cpu' && !kept.has(output)) output.dispose();
     return { lastLogits, present: new KvCache(layers, batch, total) };
+  }
+
+  /** The new tokens as the decoder takes them: their ids, and their positions when the graph asks for them. */
+  protected async tokenFeeds(rows: readonly (readonly number[])[], pastLength: number): Promise<Record<string, Ort.Tensor>> {
+    const { ort } = this;
+    const batch = rows.length;
+    const width = rows[0]?.length ?? 0;
+    const ids = new BigInt64Array(batch * width);
+    const positions = new BigInt64Array(batch * width);
+    rows.forEach((row, r) => {
+      row.forEach((token, i) => {
+        ids[r * width + i] = BigInt(token);
+        positions[r * width + i] = BigInt(pastLength + i);
+      });
+    });
+    return {
+      input_ids: new ort.Tensor('int64', ids, [batch, width]),
+      ...(this.shape.hasPositionIds ? { position_ids: new ort.Tensor('int64', positions, [batch, width]) } : {}),
+    };
   }
 }

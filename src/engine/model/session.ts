@@ -18,7 +18,14 @@ export interface DecoderShape {
   hasUseCacheBranch: boolean;
   /** Some exports compute logits for the last positions only when asked. */
   hasNumLogitsToKeep: boolean;
+  /** A vision-language decoder's: the type of the embeddings it takes in place of token ids. */
+  embeddingsType?: KvType;
 }
+
+/** A decoder takes token ids (a text model) or embeddings with 3-D positions (a vision-language model's). */
+export type DecoderInput = 'tokens' | 'embeddings';
+/** The folder's decoder graph and the configs that describe it. */
+export type DecoderFiles = Pick<ModelFolder, 'dir' | 'modelFile' | 'config'>;
 
 export interface ProviderAttempt {
   name: ExecutionProvider;
@@ -46,7 +53,7 @@ function floatType(type: string, what: string, file: string): KvType {
  * belongs to another export (or is made up), and a count taken from it could set the engine looping or allocating.
  */
 function checkConfig(
-  folder: ModelFolder,
+  folder: DecoderFiles,
   field: keyof ModelConfig,
   configured: number | undefined,
   graph: number | string | undefined,
@@ -60,17 +67,21 @@ function checkConfig(
  * Reads layers, KV heads, head size and dtypes from the session's inputs and outputs; config.json only fills
  * in sizes the graph leaves symbolic, and is an error where it disagrees with the graph.
  */
-export function readDecoderShape(session: Ort.InferenceSession, folder: ModelFolder): DecoderShape {
+export function readDecoderShape(session: Ort.InferenceSession, folder: DecoderFiles, input: DecoderInput = 'tokens'): DecoderShape {
   const file = folder.modelFile;
   const inputs = new Set(session.inputNames);
   const outputs = new Set(session.outputNames);
-  for (const required of ['input_ids', 'attention_mask']) {
+  if (input === 'tokens' && inputs.has('inputs_embeds') && !inputs.has('input_ids')) {
+    throw new ModelFolderError(`${file}: this is a vision-language decoder taking inputs_embeds; text decoders take input_ids`);
+  }
+  for (const required of input === 'tokens' ? ['input_ids', 'attention_mask'] : ['inputs_embeds', 'attention_mask', 'position_ids']) {
     if (!inputs.has(required)) {
       throw new ModelFolderError(`${file}: expected a decoder with input '${required}', found inputs ${session.inputNames.join(', ')}`);
     }
   }
-  if (inputs.has('inputs_embeds') && !inputs.has('input_ids')) {
-    throw new ModelFolderError(`${file}: this is a vision-language decoder taking inputs_embeds; text decoders take input_ids`);
+  const embeddings = input === 'embeddings' ? tensorMeta(session, 'inputs_embeds', true) : undefined;
+  if (input === 'embeddings' && tensorMeta(session, 'position_ids', true)?.shape[0] !== 3) {
+    throw new ModelFolderError(`${file}: expected position_ids of 3 axes (temporal, height, width) [3, batch, sequence]`);
   }
   // Counted from the graph's own input names, never from config.json.
   let layers = 0;
@@ -112,6 +123,7 @@ export function readDecoderShape(session: Ort.InferenceSession, folder: ModelFol
     hasPositionIds: inputs.has('position_ids'),
     hasUseCacheBranch: inputs.has('use_cache_branch'),
     hasNumLogitsToKeep: inputs.has('num_logits_to_keep') || inputs.has('logits_to_keep'),
+    ...(embeddings ? { embeddingsType: floatType(embeddings.type, 'inputs_embeds', file) } : {}),
   };
 }
 
