@@ -5,11 +5,11 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { decode } from '../../src/engine/decode/generate';
-import type { PrefixCache } from '../../src/engine/decode/prefixCache';
+import { PrefixCache } from '../../src/engine/decode/prefixCache';
 import type { ModelConfig } from '../../src/engine/model/folder';
 import { readDecoderShape } from '../../src/engine/model/session';
 import { featureValues, type ImagePrompt, ImagePromptForward } from '../../src/engine/vision/imagePromptForward';
-import { expandImageTokens, ropePositions } from '../../src/engine/vision/qwen2vlPrompt';
+import { expandImageTokens, type ImageGrid, imageCacheKey, imageKey, ropePositions } from '../../src/engine/vision/qwen2vlPrompt';
 import { samplingSchema } from '../../src/protocol';
 import { makeTestModel, type TestModel, visionTokenId } from '../../src/testModel';
 import { datasetsDir } from '../harness/fixtures';
@@ -60,8 +60,22 @@ async function sessions() {
   return { vision: vision as ort.InferenceSession, forward };
 }
 
-const greedy = (forward: ImagePromptForward, promptTokens: readonly number[], cache?: PrefixCache) =>
-  decode(ort, forward, cache, { promptTokens, sampling: GREEDY, seed: 0, eosIds: new Set(), detokenize: () => '' });
+const greedy = (forward: ImagePromptForward, promptTokens: readonly number[], cache?: PrefixCache, cacheKey?: readonly number[]) =>
+  decode(ort, forward, cache, { promptTokens, cacheKey, sampling: GREEDY, seed: 0, eosIds: new Set(), detokenize: () => '' });
+
+/** An image as the engine gets it ready: its grid, its features and its key in the prefix cache. */
+async function encoded(vision: ort.InferenceSession, name: string) {
+  const { inputs } = await reference(name);
+  const pixels = inputs.pixel_values;
+  const grid = inputs.image_grid_thw?.tolist()[0]?.map(Number) ?? [];
+  assert.ok(pixels && grid.length === 3);
+  const features = await vision.run({
+    pixel_values: new ort.Tensor('float32', pixels.data, pixels.dims),
+    grid_thw: new ort.Tensor('int64', BigInt64Array.from(grid, BigInt), [1, 3]),
+  });
+  const image: ImageGrid = { t: grid[0] as number, h: grid[1] as number, w: grid[2] as number };
+  return { grid: image, features: featureValues(features.image_features as ort.Tensor), key: imageKey(pixels.data) };
+}
 
 describe('the engine on a vision-language decoder', () => {
   it("continues a prompt with an image as transformers.js's generate() does, and another image differently", async () => {
@@ -118,6 +132,31 @@ describe('the engine on a vision-language decoder', () => {
     // transformers.js agrees on the first token; after it, its text-only rope delta adds the prompt's length where
     // Hugging Face's subtracts it (max position + 1 + length instead of - length), so its later positions differ.
     assert.equal(ours[0], expected.continuation[0]);
+  });
+
+  it('resumes a cached prefix of the same image, computing only the new tokens, and never the prefix of another image', async () => {
+    const { vision, forward } = await sessions();
+    const { prompt } = await reference('bar_chart.png');
+    const chart = await encoded(vision, 'bar_chart.png');
+    const table = await encoded(vision, 'price_table.png');
+    const cache = new PrefixCache(64 * 2 ** 20);
+    const ask = async (image: typeof chart, extra: number[], cached: PrefixCache | undefined) => {
+      const ids = [...expandImageTokens(prompt, [image.grid], TOKENS), ...extra];
+      forward.usePrompt({ ids, positions: ropePositions(ids, [image.grid], TOKENS), features: image.features });
+      const result = await greedy(forward, ids, cached, imageCacheKey(ids, [image.grid], [image.key], TOKENS));
+      return { ids, tokens: result.candidates[0]?.tokens, computed: result.tokensComputed };
+    };
+    const first = await ask(chart, [], cache);
+    assert.equal(first.computed, first.ids.length + STEPS - 1, 'nothing cached yet');
+    const extra = [11, 12, 13];
+    const longer = await ask(chart, extra, cache);
+    assert.equal(longer.computed, extra.length + STEPS - 1, 'the same image and a longer prompt: only the new tokens');
+    assert.deepEqual(longer.tokens, (await ask(chart, extra, undefined)).tokens, 'resumed as if computed from the start');
+    const other = await ask(table, extra, cache);
+    const firstImageToken = other.ids.indexOf(TOKENS.imageTokenId);
+    assert.equal(other.computed, other.ids.length - firstImageToken + STEPS - 1, 'another image: only the text before it is reused');
+    assert.deepEqual(other.tokens, (await ask(table, extra, undefined)).tokens);
+    assert.notEqual(chart.key, table.key);
   });
 
   it('refuses features that do not fit the image tokens', async () => {

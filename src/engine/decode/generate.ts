@@ -10,6 +10,12 @@ import { TextRegex } from './textRegex';
 
 export interface DecodeInput {
   promptTokens: readonly number[];
+  /**
+   * What the prefix cache knows the prompt by, token for token: the tokens themselves, or for a prompt with images
+   * the tokens with each image's tokens standing for that image (`imageCacheKey`), so that a cached prefix of one
+   * image is never resumed for another.
+   */
+  cacheKey?: readonly number[];
   sampling: Sampling;
   /** Seed of candidate 0; candidate i draws with seed + i, so a batch equals the same seeds run one by one. */
   seed: number;
@@ -30,14 +36,14 @@ export interface DecodeOutput {
 const YIELD_EVERY_MS = 5;
 const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** The past to resume the prompt from: the longest cached prefix, or nothing. */
+/** The past to resume the prompt from: the longest cached prefix, or nothing (`key`: the prompt as the cache knows it). */
 async function resume(
   ort: typeof Ort,
   forward: Forward,
   cache: PrefixCache | undefined,
-  prompt: readonly number[],
+  key: readonly number[],
 ): Promise<{ past: KvCache; lease?: PrefixLease }> {
-  const found = cache?.lookup(prompt);
+  const found = cache?.lookup(key);
   if (!cache || !found) return { past: KvCache.empty(ort, forward.shape, 1) };
   const lease = cache.lease(found);
   const past = lease.kv.length === lease.length ? lease.kv : await lease.kv.select(ort, [0], lease.length);
@@ -48,12 +54,19 @@ async function resume(
  * Runs the prompt (less any cached prefix, which it resumes from) and caches its past: the start of every
  * decode, and all a scorer needs (the logits after the prompt).
  */
-export async function prefill(ort: typeof Ort, forward: Forward, cache: PrefixCache | undefined, promptTokens: readonly number[]): Promise<ForwardResult> {
+export async function prefill(
+  ort: typeof Ort,
+  forward: Forward,
+  cache: PrefixCache | undefined,
+  promptTokens: readonly number[],
+  key: readonly number[] = promptTokens,
+): Promise<ForwardResult> {
   if (promptTokens.length === 0) throw new RangeError('the prompt has no tokens');
-  const { past, lease } = await resume(ort, forward, cache, promptTokens);
+  if (key.length !== promptTokens.length) throw new RangeError(`a cache key of ${key.length} for a prompt of ${promptTokens.length} tokens`);
+  const { past, lease } = await resume(ort, forward, cache, key);
   try {
     const result = await forward.run([promptTokens.slice(past.length)], past);
-    cache?.insert(promptTokens, result.present);
+    cache?.insert(key, result.present);
     return result;
   } finally {
     lease?.release();
@@ -91,7 +104,8 @@ export async function decode(ort: typeof Ort, forward: Forward, cache: PrefixCac
   const computedBefore = forward.tokensComputed;
   const started = performance.now();
 
-  const prompt = await prefill(ort, forward, cache, promptTokens);
+  const key = input.cacheKey ?? promptTokens;
+  const prompt = await prefill(ort, forward, cache, promptTokens, key);
 
   const regex = sampling.regex === undefined ? undefined : TextRegex.compile(sampling.regex);
   const candidates = Array.from(
@@ -133,7 +147,7 @@ export async function decode(ort: typeof Ort, forward: Forward, cache: PrefixCac
       next.push(token);
       stillActive.push(row);
     });
-    if (cache && stillActive.length < active.length) await keepFinished(ort, cache, promptTokens, candidates, active, stillActive, past);
+    if (cache && stillActive.length < active.length) await keepFinished(ort, cache, key, candidates, active, stillActive, past);
     if (stillActive.length === 0) break;
     if (stillActive.length < active.length) {
       const compacted = await past.select(ort, stillActive);
