@@ -22,26 +22,35 @@ export interface FolderContents {
 /** The ONNX file of a variant, named as transformers.js and the engine look for it. */
 const modelFileName = (dtype: WeightType) => (dtype === 'fp32' ? 'model.onnx' : `model_${dtype}.onnx`);
 
+/** The decoder's sizes and special tokens, as config.json names them. */
+const decoderFields = (shape: ModelShape) => ({
+  hidden_size: shape.hidden,
+  intermediate_size: shape.intermediate,
+  num_hidden_layers: shape.layers,
+  num_attention_heads: shape.heads,
+  num_key_value_heads: shape.kvHeads,
+  head_dim: shape.headDim,
+  vocab_size: shape.vocab,
+  max_position_embeddings: shape.maxPositions,
+  bos_token_id: ENDOFTEXT_ID,
+  eos_token_id: IM_END_ID,
+  pad_token_id: ENDOFTEXT_ID,
+});
+
+const storageFields = (dtype: WeightType) => ({
+  tie_word_embeddings: false,
+  use_cache: true,
+  torch_dtype: dtype === 'fp16' ? 'float16' : 'float32',
+});
+
 function modelConfig({ options, shape, externalData, provenance }: FolderContents) {
   const file = modelFileName(options.dtype);
   return {
     architectures: ['LlamaForCausalLM'],
     // transformers.js only needs the decoder's inputs and outputs to match a llama export; cot_studio describes the graph.
     model_type: 'llama',
-    hidden_size: shape.hidden,
-    intermediate_size: shape.intermediate,
-    num_hidden_layers: shape.layers,
-    num_attention_heads: shape.heads,
-    num_key_value_heads: shape.kvHeads,
-    head_dim: shape.headDim,
-    vocab_size: shape.vocab,
-    max_position_embeddings: shape.maxPositions,
-    bos_token_id: ENDOFTEXT_ID,
-    eos_token_id: IM_END_ID,
-    pad_token_id: ENDOFTEXT_ID,
-    tie_word_embeddings: false,
-    use_cache: true,
-    torch_dtype: options.dtype === 'fp16' ? 'float16' : 'float32',
+    ...decoderFields(shape),
+    ...storageFields(options.dtype),
     'transformers.js_config': { dtype: options.dtype, ...(externalData ? { use_external_data_format: { [file]: 1 } } : {}) },
     cot_studio: provenance,
   };
@@ -89,17 +98,7 @@ function visionLanguageConfig({ options, shape, vision, externalData, provenance
   return {
     architectures: ['Qwen2VLForConditionalGeneration'],
     model_type: 'qwen2_vl',
-    hidden_size: shape.hidden,
-    intermediate_size: shape.intermediate,
-    num_hidden_layers: shape.layers,
-    num_attention_heads: shape.heads,
-    num_key_value_heads: shape.kvHeads,
-    head_dim: shape.headDim,
-    vocab_size: shape.vocab,
-    max_position_embeddings: shape.maxPositions,
-    bos_token_id: ENDOFTEXT_ID,
-    eos_token_id: IM_END_ID,
-    pad_token_id: ENDOFTEXT_ID,
+    ...decoderFields(shape),
     vision_start_token_id: visionTokenId('<|vision_start|>'),
     vision_end_token_id: visionTokenId('<|vision_end|>'),
     image_token_id: visionTokenId('<|image_pad|>'),
@@ -114,9 +113,7 @@ function visionLanguageConfig({ options, shape, vision, externalData, provenance
       spatial_merge_size: QWEN2_VL_PATCH.mergeSize,
       temporal_patch_size: QWEN2_VL_PATCH.temporalPatchSize,
     },
-    tie_word_embeddings: false,
-    use_cache: true,
-    torch_dtype: options.dtype === 'fp16' ? 'float16' : 'float32',
+    ...storageFields(options.dtype),
     'transformers.js_config': {
       dtype: options.dtype,
       ...(externalData ? { use_external_data_format: Object.fromEntries(files.map((file) => [file, 1])) } : {}),

@@ -38,6 +38,31 @@ export interface TestModel {
   reservedTokens: number;
 }
 
+/** What config.json records under `cot_studio` of how the model was made. */
+function provenanceOf(options: TestModelOptions, tokenizer: { learned: number; reserved: number }) {
+  return {
+    kind: options.kind,
+    seed: options.seed,
+    initStd: options.initStd,
+    corpus: options.corpus.length > 0 ? options.corpus : 'built-in samples',
+    learnedTokens: tokenizer.learned,
+    reservedTokens: tokenizer.reserved,
+  };
+}
+
+function shapeOf(options: TestModelOptions): ModelShape {
+  return {
+    layers: options.layers,
+    hidden: options.hidden,
+    heads: options.heads,
+    kvHeads: options.kvHeads,
+    headDim: options.hidden / options.heads,
+    intermediate: 4 * options.hidden,
+    vocab: options.vocab,
+    maxPositions: options.maxPositions,
+  };
+}
+
 /** Room left under the protobuf limit for the graph itself when weights are inline. */
 const GRAPH_MARGIN = 64 * 2 ** 20;
 
@@ -74,16 +99,7 @@ export function makeTestModel(dir: string, input: TestModelOptionsInput): TestMo
   const documents = corpus.length > 0 ? corpus : [...BUILTIN_CORPUS];
   if (options.kind === 'qwen2-vl') return makeQwen2VlModel(dir, options, documents);
   const tokenizer = trainTokenizer(documents, options.vocab);
-  const shape: ModelShape = {
-    layers: options.layers,
-    hidden: options.hidden,
-    heads: options.heads,
-    kvHeads: options.kvHeads,
-    headDim: options.hidden / options.heads,
-    intermediate: 4 * options.hidden,
-    vocab: options.vocab,
-    maxPositions: options.maxPositions,
-  };
+  const shape = shapeOf(options);
   const { weights, exact } = weightsFor(options, shape, tokenizer.json, documents);
   const parameters = parameterCount(shape);
   const weightBytes = parameters * (options.dtype === 'fp16' ? 2 : 4);
@@ -95,28 +111,12 @@ export function makeTestModel(dir: string, input: TestModelOptionsInput): TestMo
     tokenizer: tokenizer.json,
     externalData,
     provenance: {
-      kind: options.kind,
-      seed: options.seed,
-      initStd: options.initStd,
-      corpus: options.corpus.length > 0 ? options.corpus : 'built-in samples',
+      ...provenanceOf(options, tokenizer),
       ...(options.kind === 'bigram' ? { smoothing: options.smoothing, exactBigrams: exact } : {}),
       architecture: 'token + learned position embeddings, pre-LayerNorm attention (grouped K/V) and SiLU MLP blocks, linear head with bias and no final norm',
-      learnedTokens: tokenizer.learned,
-      reservedTokens: tokenizer.reserved,
     },
   });
-  return {
-    dir,
-    modelFile: written.modelFile,
-    files: [written.modelFile],
-    dataFile: written.dataFile,
-    bytes: written.bytes,
-    parameters,
-    shape,
-    options,
-    learnedTokens: tokenizer.learned,
-    reservedTokens: tokenizer.reserved,
-  };
+  return { dir, ...written, files: [written.modelFile], parameters, shape, options, learnedTokens: tokenizer.learned, reservedTokens: tokenizer.reserved };
 }
 
 /**
@@ -126,16 +126,7 @@ export function makeTestModel(dir: string, input: TestModelOptionsInput): TestMo
  */
 function makeQwen2VlModel(dir: string, options: TestModelOptions, documents: readonly string[]): TestModel {
   const tokenizer = trainTokenizer(documents, options.vocab, VISION_TOKENS);
-  const shape: ModelShape = {
-    layers: options.layers,
-    hidden: options.hidden,
-    heads: options.heads,
-    kvHeads: options.kvHeads,
-    headDim: options.hidden / options.heads,
-    intermediate: 4 * options.hidden,
-    vocab: options.vocab,
-    maxPositions: options.maxPositions,
-  };
+  const shape = shapeOf(options);
   const random = new SeededRandom(options.seed);
   const weights = randomWeights(shape, random, options.initStd, POSITION_AXES);
   const vision = { hidden: options.visionHidden, outHidden: shape.hidden };
@@ -167,26 +158,10 @@ function makeQwen2VlModel(dir: string, options: TestModelOptions, documents: rea
     tokenizer: tokenizer.json,
     externalData,
     provenance: {
-      kind: options.kind,
-      seed: options.seed,
-      initStd: options.initStd,
-      corpus: options.corpus.length > 0 ? options.corpus : 'built-in samples',
+      ...provenanceOf(options, tokenizer),
       architecture:
         'vision: patch embedding and the 2x2 patch merger; decoder: embeddings plus learned per-axis (t, h, w) position embeddings, pre-LayerNorm attention (grouped K/V) and SiLU MLP blocks, linear head with bias',
-      learnedTokens: tokenizer.learned,
-      reservedTokens: tokenizer.reserved,
     },
   });
-  return {
-    dir,
-    modelFile: written.modelFile,
-    files: written.files,
-    dataFile: written.dataFile,
-    bytes: written.bytes,
-    parameters,
-    shape,
-    options,
-    learnedTokens: tokenizer.learned,
-    reservedTokens: tokenizer.reserved,
-  };
+  return { dir, ...written, parameters, shape, options, learnedTokens: tokenizer.learned, reservedTokens: tokenizer.reserved };
 }

@@ -13,6 +13,7 @@ import { expandImageTokens, type ImageGrid, imageCacheKey, imageKey, ropePositio
 import { samplingSchema } from '../../src/protocol';
 import { makeTestModel, type TestModel, visionTokenId } from '../../src/testModel';
 import { datasetsDir } from '../harness/fixtures';
+import { transformersOn } from '../harness/transformersJs';
 
 const OPTIONS = { kind: 'qwen2-vl', layers: 2, hidden: 32, heads: 4, vocab: 400, initStd: 0.2, visionHidden: 16 } as const;
 const STEPS = 8;
@@ -30,10 +31,7 @@ after(() => fs.rmSync(root, { recursive: true, force: true }));
 
 /** transformers.js on the folder: its processor, its tokenizer and its greedy continuation of a chat with an image. */
 async function reference(imageName: string | undefined) {
-  const { AutoProcessor, AutoTokenizer, Qwen2VLForConditionalGeneration, RawImage, env } = await import('@huggingface/transformers');
-  env.allowRemoteModels = false;
-  env.allowLocalModels = true;
-  env.localModelPath = `${root}${path.sep}`;
+  const { AutoProcessor, AutoTokenizer, Qwen2VLForConditionalGeneration, RawImage } = await transformersOn(root);
   const processor = await AutoProcessor.from_pretrained('vlm');
   const tokenizer = await AutoTokenizer.from_pretrained('vlm');
   const content = [...(imageName ? [{ type: 'image' }] : []), { type: 'text', text: 'What does the picture show?' }];

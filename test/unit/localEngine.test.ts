@@ -13,6 +13,7 @@ import { buildProbeModel } from '../../src/engine/probe';
 import type { GenerationRequest } from '../../src/protocol';
 import { makeTestModel } from '../../src/testModel';
 import { datasetsDir, projectRoot } from '../harness/fixtures';
+import { transformersOn } from '../harness/transformersJs';
 
 const execute = promisify(execFile);
 const cli = path.join(projectRoot, 'dist', 'cli.js');
@@ -239,10 +240,7 @@ describe('local engine decoding', () => {
     const engine = await load(randomDir);
     const steps = 20;
     const ours = await engine.generate({ prompt: { text: PROMPT }, sampling: greedy(steps) });
-    const { AutoModelForCausalLM, Tensor, env } = await import('@huggingface/transformers');
-    env.allowRemoteModels = false;
-    env.allowLocalModels = true;
-    env.localModelPath = `${root}${path.sep}`;
+    const { AutoModelForCausalLM, Tensor } = await transformersOn(root);
     const model = await AutoModelForCausalLM.from_pretrained(path.basename(randomDir), { device: 'cpu', dtype: 'fp32' });
     const ids = ours.promptTokens;
     const output = await model.generate({

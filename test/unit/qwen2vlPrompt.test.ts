@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import { expandImageTokens, type ImageGrid, ropePositions } from '../../src/engine/vision/qwen2vlPrompt';
 import { makeTestModel, visionTokenId } from '../../src/testModel';
 import { datasetsDir } from '../harness/fixtures';
+import { transformersOn } from '../harness/transformersJs';
 
 const IMAGE = 900;
 const TOKENS = { imageTokenId: IMAGE, mergeSize: 2 };
@@ -62,10 +63,7 @@ describe("Qwen2-VL's prompt with images", () => {
 
     it('expands the prompt as its processor does and gives the positions its get_rope_index gives, for images of two sizes', async () => {
       makeTestModel(path.join(root, 'vlm'), { kind: 'qwen2-vl', hidden: 32, vocab: 400, visionHidden: 16 });
-      const { AutoProcessor, AutoTokenizer, Qwen2VLForConditionalGeneration, RawImage, env } = await import('@huggingface/transformers');
-      env.allowRemoteModels = false;
-      env.allowLocalModels = true;
-      env.localModelPath = `${root}${path.sep}`;
+      const { AutoProcessor, AutoTokenizer, Qwen2VLForConditionalGeneration, RawImage } = await transformersOn(root);
       const processor = await AutoProcessor.from_pretrained('vlm');
       const tokenizer = await AutoTokenizer.from_pretrained('vlm');
       // The typings give the base class; the Qwen2-VL class has the rope index.

@@ -22,6 +22,7 @@ import type { SparseRows } from '../../src/testModel/bigram';
 import { lowRankFactors } from '../../src/testModel/factor';
 import { SeededRandom } from '../../src/testModel/random';
 import { runCli } from '../harness/cli';
+import { transformersOn } from '../harness/transformersJs';
 
 // Weights larger than a trained model's init, so logits differ enough for comparisons to mean something.
 const SMALL = { kind: 'random', layers: 2, hidden: 32, heads: 4, vocab: 320, initStd: 0.2 } as const;
@@ -384,10 +385,7 @@ describe('bigram test model', () => {
 
 describe('transformers.js', () => {
   it('loads the folder, tokenizes alike, and its greedy generate() on a left-padded batch gives the tokens of a bare loop', async () => {
-    const { AutoModelForCausalLM, AutoTokenizer, env } = await import('@huggingface/transformers');
-    env.allowRemoteModels = false;
-    env.allowLocalModels = true;
-    env.localModelPath = `${root}${path.sep}`;
+    const { AutoModelForCausalLM, AutoTokenizer } = await transformersOn(root);
     const prompts = ['<|im_start|>user\nHow many apples?<|im_end|>\n<|im_start|>assistant\n<REASONING>', 'Count: 1, 2,'];
     const ours = new Tokenizer(
       readJson<object>(path.join(folder('gqa'), 'tokenizer.json')),

@@ -7,6 +7,7 @@ import * as ort from 'onnxruntime-node';
 import { MERGED_PATCHES, makeTestModel, PATCH_VALUES, type TestModel, testModelOptionsSchema, VISION_TOKENS, visionTokenId } from '../../src/testModel';
 import { datasetsDir } from '../harness/fixtures';
 import { runCli } from '../harness/cli';
+import { transformersOn } from '../harness/transformersJs';
 
 // Weights larger than a trained model's init, so that different images give different continuations.
 const OPTIONS = { kind: 'qwen2-vl', layers: 2, hidden: 32, heads: 4, vocab: 400, initStd: 0.2, visionHidden: 16 } as const;
@@ -72,10 +73,7 @@ describe('a Qwen2-VL test model', () => {
   });
 
   it("is read by transformers.js's Qwen2-VL processor and model: the image becomes its tokens, and the image changes the output", async () => {
-    const { AutoProcessor, Qwen2VLForConditionalGeneration, RawImage, env } = await import('@huggingface/transformers');
-    env.allowRemoteModels = false;
-    env.allowLocalModels = true;
-    env.localModelPath = `${root}${path.sep}`;
+    const { AutoProcessor, Qwen2VLForConditionalGeneration, RawImage } = await transformersOn(root);
     const processor = await AutoProcessor.from_pretrained('qwen2-vl');
     const text = processor.apply_chat_template([{ role: 'user', content: [{ type: 'image' }, { type: 'text', text: 'What is shown?' }] }], {
       add_generation_prompt: true,
