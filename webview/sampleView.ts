@@ -31,6 +31,20 @@ function sourceLabelText(label: NonNullable<SampleSegment['sourceLabel']>): stri
   return `${l10n.t('record {0}', rating)}${score}${firstError}`;
 }
 
+/**
+ * A segment's content as one string, what a card is drawn again for: a new sample brings new objects for unchanged
+ * segments, and a key press draws the view again, so the string is made once per segment object.
+ */
+const contents = new WeakMap<SampleSegment, string>();
+function contentOf(segment: SampleSegment): string {
+  let content = contents.get(segment);
+  if (content === undefined) {
+    content = JSON.stringify(segment);
+    contents.set(segment, content);
+  }
+  return content;
+}
+
 const cardKey = (side: Side, turn: number, model: string | undefined, segment: number): string => `${side}:${turn}:${model ?? ''}:${segment}`;
 
 /**
@@ -271,7 +285,7 @@ export class SampleView {
     const panel = model === undefined && where?.side === side && where.turn === turn && where.segment === segment.index ? state.regeneration.shown : undefined;
     const busy = state.regeneration.running !== undefined;
     const inConversation = state.sample?.conversation !== null;
-    return guard([JSON.stringify(segment), editing, state.latex, inConversation, panel, panel && state.treeStep, panel && state.treeTab, busy], () =>
+    return guard([contentOf(segment), editing, state.latex, inConversation, panel, panel && state.treeStep, panel && state.treeTab, busy], () =>
       this.drawCard(segment, side, turn, model, state, editing),
     );
   }
