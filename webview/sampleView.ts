@@ -10,7 +10,7 @@ import { hasMath, renderMath } from './math';
 import { regenerationPanel } from './regeneration';
 import { reviewStatusName } from './reviewStatus';
 import type { Focus } from './state/focus';
-import { placement, type Side } from './state/regenerationState';
+import { placement, type ShownRun, type Side } from './state/regenerationState';
 import type { OperationRequest, ViewEvent, ViewState } from './state/viewState';
 import { wordDiff } from './wordDiff';
 
@@ -286,11 +286,18 @@ export class SampleView {
     const busy = state.regeneration.running !== undefined;
     const inConversation = state.sample?.conversation !== null;
     return guard([contentOf(segment), editing, state.latex, inConversation, panel, panel && state.treeStep, panel && state.treeTab, busy], () =>
-      this.drawCard(segment, side, turn, model, state, editing),
+      this.drawCard(segment, side, turn, model, state, { editing, panel, busy }),
     );
   }
 
-  private drawCard(segment: SampleSegment, side: Side, turn: number, model: string | undefined, state: ViewState, editing: boolean): TemplateResult {
+  private drawCard(
+    segment: SampleSegment,
+    side: Side,
+    turn: number,
+    model: string | undefined,
+    state: ViewState,
+    { editing, panel, busy }: { editing: boolean; panel: ShownRun | undefined; busy: boolean },
+  ): TemplateResult {
     this.draws += 1;
     const primary = side === 'primary';
     const at: Focus = model === undefined ? { turn, segment: segment.index } : { turn, segment: segment.index, model };
@@ -302,7 +309,6 @@ export class SampleView {
           ? segment.label
           : l10n.t('{0} of reply {1}', segment.label, turn + 1);
     const name = primary ? named : l10n.t('rejected {0}', named);
-    const busy = state.regeneration.running !== undefined;
     const regenerate = (rest: boolean, method: 'beam' | 'mcts') =>
       this.dispatch({
         type: 'regeneration',
@@ -359,8 +365,6 @@ export class SampleView {
             onClick: () => regenerate(false, 'mcts'),
           })}`
         : nothing;
-    const where = placement(state.regeneration);
-    const shown = model === undefined && where?.side === side && where.turn === turn && where.segment === segment.index ? state.regeneration.shown : undefined;
     const body = primary ? (editing ? this.editor(segment, named, target) : this.text(segment.text, 'segment-text', state.latex)) : nothing;
     return html`<article
       class="segment-card${segment.stale ? ' stale' : ''}${primary ? '' : ' compact'}"
@@ -383,7 +387,7 @@ export class SampleView {
         ${segment.alternatives.length > 0 ? html`<span class="segment-alternatives">${l10n.t('{0} alternatives', segment.alternatives.length)}</span>` : nothing}
         <div class="segment-actions">${ratings}${regenerations}</div>
       </header>
-      ${body} ${shown ? regenerationPanel(shown, state, this.dispatch) : nothing}
+      ${body} ${panel ? regenerationPanel(panel, state, this.dispatch) : nothing}
       ${segment.alternatives.length > 0 ? this.alternatives(segment, target, name) : nothing}
     </article>`;
   }
