@@ -18,7 +18,8 @@ const nodeDefaults = {
   format: 'cjs',
   sourcemap: true,
   minify: production,
-  external: ['vscode', 'onnxruntime-node'],
+  // sharp (transformers.js's image decoding) loads its native library by path, which a bundle would break.
+  external: ['vscode', 'onnxruntime-node', 'sharp'],
   // Prefer ES modules: jsonc-parser's UMD build requires its parts at run time, which a bundle cannot.
   mainFields: ['module', 'main'],
   logLevel: 'warning',

@@ -47,9 +47,10 @@ export class EngineProcessBackend implements Backend {
   }
 
   /** Log-probabilities of single tokens after a prompt; with the reward slot, a process reward model's step scores. */
-  async nextTokenLogprobs(prompt: Prompt, tokens: string[]): Promise<number[]> {
+  async nextTokenLogprobs(prompt: Prompt, tokens: string[], images: readonly string[] = []): Promise<number[]> {
     await this.model();
-    return (await this.engine.request('score', { slot: this.load.slot ?? 'policy', prompt, tokens })).logprobs;
+    return (await this.engine.request('score', { slot: this.load.slot ?? 'policy', prompt, tokens, ...(images.length > 0 && { images: [...images] }) }))
+      .logprobs;
   }
 
   async dispose(): Promise<void> {

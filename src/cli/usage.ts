@@ -79,10 +79,12 @@ export const COMMAND_USAGE = {
                     against its first half of words continued without the image. Writes only these
                     pairs (mmpr adds meta.json) and a summary; FILE is not changed`,
   status: `  status [--json]   load onnxruntime-node and try each execution provider (CUDA, WebGPU, CPU)`,
-  generate: `  generate --model DIR --prompt TEXT [--chat] [--n N] [--max-tokens N] [--temperature T] [--top-p P]
-           [--top-k K] [--seed S] [--stop S]... [--ignore-eos] [--provider auto|cuda|webgpu|cpu] [--json]
+  generate: `  generate --model DIR --prompt TEXT [--chat] [--image PATH]... [--n N] [--max-tokens N] [--temperature T]
+           [--top-p P] [--top-k K] [--seed S] [--stop S]... [--ignore-eos] [--provider auto|cuda|webgpu|cpu] [--json]
                     decode candidates with a local ONNX model; --chat renders the prompt with the
-                    model's chat template; --json prints tokens, log-probs, finish reasons and timing`,
+                    model's chat template, the user message holding the --image files, then the text
+                    (a vision-language model sees them; a text model reads the text alone); --json
+                    prints tokens, log-probs, finish reasons, timing and imagesSeen`,
   serve: `  serve --model DIR [--port P] [--host H] [--name NAME] [--max-queue N] [--provider auto|cuda|webgpu|cpu]
         [--max-connections N] [--header-timeout S] [--request-timeout S] [--body-timeout S]
                     serve the local model with an OpenAI-compatible API (/v1/completions,

@@ -8,8 +8,9 @@ import { decode, prefill } from './decode/generate';
 import { PrefixCache } from './decode/prefixCache';
 import { logNormaliser } from './decode/sampler';
 import { type ModelFolder, type ModelVariant, readModelFolder } from './model/folder';
-import { createDecoderSession, type DecoderShape, type ProviderAttempt, readDecoderShape } from './model/session';
+import { createModelSession, type DecoderShape, type ProviderAttempt, readDecoderShape } from './model/session';
 import { ModelTokenizer } from './model/tokenizer';
+import { Qwen2VlImages } from './vision/qwen2vlImages';
 
 export interface LoadOptions {
   provider?: ExecutionProvider | 'auto';
@@ -25,6 +26,13 @@ export type ProgressListener = (doing: string) => void;
 
 export interface LocalGenerateOptions extends GenerateOptions {
   onProgress?: ProgressListener;
+}
+
+/** A prompt as the decoder runs it: its tokens (each image's expanded), what the prefix cache knows them by, and the images seen. */
+interface PreparedPrompt {
+  tokens: number[];
+  cacheKey: number[];
+  imagesSeen: number;
 }
 
 /**
@@ -43,6 +51,8 @@ export class LocalEngine implements Backend {
     readonly folder: ModelFolder,
     readonly tokenizer: ModelTokenizer,
     private readonly forward: Forward,
+    /** A vision-language model's encoder and prompt expansion; undefined for a text model, which does not see images. */
+    private readonly images: Qwen2VlImages | undefined,
     readonly cache: PrefixCache | undefined,
     readonly provider: ExecutionProvider,
     readonly attempts: ProviderAttempt[],
@@ -59,16 +69,26 @@ export class LocalEngine implements Backend {
     const ort = (await import('onnxruntime-node')) as typeof Ort;
     // Providers that fail are reported with their reason; onnxruntime's own log would repeat it on stderr.
     ort.env.logLevel = 'fatal';
-    const { session, provider, attempts } = await createDecoderSession(ort, folder, options.provider ?? 'auto');
+    const { session, provider, attempts } = await createModelSession(ort, folder.modelFile, options.provider ?? 'auto');
+    let images: Qwen2VlImages | undefined;
     try {
-      const forward = new Forward(ort, session, readDecoderShape(session, folder));
+      const shape = readDecoderShape(session, folder, folder.vision ? 'embeddings' : 'tokens');
+      images = folder.vision ? await Qwen2VlImages.load(ort, folder, folder.vision, session, shape, provider) : undefined;
+      const forward = images?.forward ?? new Forward(ort, session, shape);
       const bytes = options.prefixCacheBytes ?? DEFAULT_PREFIX_CACHE_BYTES;
       const cache = bytes > 0 ? new PrefixCache(bytes) : undefined;
-      return new LocalEngine(ort, session, folder, tokenizer, forward, cache, provider, attempts, performance.now() - started);
+      const tried = [...attempts, ...(images?.attempts ?? [])];
+      return new LocalEngine(ort, session, folder, tokenizer, forward, images, cache, provider, tried, performance.now() - started);
     } catch (error) {
+      await images?.release();
       await session.release();
       throw error;
     }
+  }
+
+  /** Whether the model sees a request's images (a vision-language model) or reads the text alone. */
+  get seesImages(): boolean {
+    return this.images !== undefined;
   }
 
   get shape(): DecoderShape {
@@ -83,28 +103,51 @@ export class LocalEngine implements Backend {
     return Promise.resolve(this.limits);
   }
 
-  /** Tokens the prompt renders to, as the model will see them. */
+  /** Tokens the prompt renders to, as the model will see them (a vision-language model's image placeholders not yet expanded). */
   promptTokens(request: GenerationRequest): number[] {
-    return this.encodePrompt(generationRequestSchema.parse(request).prompt);
+    const { prompt, images } = generationRequestSchema.parse(request);
+    return this.encodePrompt(prompt, this.images ? (images?.length ?? 0) : 0);
   }
 
   /**
    * A prompt too large for the context is refused from its size before the template or the tokenizer sees it,
    * and from its token count before any model run. Each step is reported as it starts, for a watcher's deadline.
    */
-  private encodePrompt(prompt: Prompt, onProgress?: ProgressListener): number[] {
+  private encodePrompt(prompt: Prompt, images: number, onProgress?: ProgressListener): number[] {
     refuseOversizedPrompt(prompt, this.limits, this.folder.name);
     const template = this.tokenizer.chatTemplateFile;
     if ('messages' in prompt && template !== undefined) onProgress?.(`rendering the chat template of ${template}`);
-    const text = this.tokenizer.render(prompt);
+    const text = this.tokenizer.render(prompt, images);
     onProgress?.(`tokenising a prompt of ${Buffer.byteLength(text)} bytes`);
     const tokens = this.tokenizer.encode(text);
+    this.refuseOverContext(tokens.length);
+    return tokens;
+  }
+
+  private refuseOverContext(length: number): void {
     const context = this.limits.contextTokens ?? Infinity;
     // Positions past the model's context are undefined (or out of range for learned position tables).
-    if (tokens.length >= context)
-      throw new ContextLengthError(`the prompt has ${tokens.length} tokens; ${this.folder.name} reads at most ${context} (max_position_embeddings)`);
-    onProgress?.(`running the model on a prompt of ${tokens.length} tokens`);
-    return tokens;
+    if (length >= context)
+      throw new ContextLengthError(`the prompt has ${length} tokens; ${this.folder.name} reads at most ${context} (max_position_embeddings)`);
+  }
+
+  /**
+   * The prompt as the decoder runs it. A vision-language model encodes the images (the request's, in order) once
+   * for all its candidates, expands their placeholders and keys the prefix cache on them; a text model reads the
+   * text alone, as it always has.
+   */
+  private async preparePrompt(prompt: Prompt, images: readonly string[], onProgress?: ProgressListener): Promise<PreparedPrompt> {
+    const vision = this.images;
+    const tokens = this.encodePrompt(prompt, vision ? images.length : 0, onProgress);
+    if (!vision) {
+      onProgress?.(`running the model on a prompt of ${tokens.length} tokens`);
+      return { tokens, cacheKey: tokens, imagesSeen: 0 };
+    }
+    if (images.length > 0) onProgress?.(`encoding ${images.length} image${images.length === 1 ? '' : 's'}`);
+    const prepared = vision.prompt(tokens, await vision.encode(images));
+    this.refuseOverContext(prepared.ids.length);
+    onProgress?.(`running the model on a prompt of ${prepared.ids.length} tokens`);
+    return { tokens: prepared.ids, cacheKey: prepared.cacheKey, imagesSeen: images.length };
   }
 
   generate(request: GenerationRequest, options: LocalGenerateOptions = {}): Promise<GenerationResult> {
@@ -114,9 +157,9 @@ export class LocalEngine implements Backend {
   }
 
   private async generateNow(request: GenerationRequest, options: LocalGenerateOptions): Promise<GenerationResult> {
-    const { prompt, sampling: given, contextOverflow } = generationRequestSchema.parse(request);
+    const { prompt, images = [], sampling: given, contextOverflow } = generationRequestSchema.parse(request);
     const asked = samplingSchema.parse(given ?? {});
-    const promptTokens = this.encodePrompt(prompt, options.onProgress);
+    const { tokens: promptTokens, cacheKey, imagesSeen } = await this.preparePrompt(prompt, images, options.onProgress);
     const context = this.limits.contextTokens ?? Infinity;
     if (contextOverflow === 'refuse' && promptTokens.length + asked.maxTokens > context) {
       throw new ContextLengthError(
@@ -127,6 +170,7 @@ export class LocalEngine implements Backend {
     const seed = sampling.seed ?? randomInt(0, 2 ** 31);
     const output = await decode(this.ort, this.forward, this.cache, {
       promptTokens,
+      cacheKey,
       sampling,
       seed,
       eosIds: this.tokenizer.eosIds,
@@ -142,6 +186,7 @@ export class LocalEngine implements Backend {
       seed,
       timing: { loadMs: this.loadMs, generateMs: output.generateMs },
       tokensComputed: output.tokensComputed,
+      imagesSeen,
     };
   }
 
@@ -149,14 +194,15 @@ export class LocalEngine implements Backend {
    * The log-probability of each of `tokens` (texts of single tokens) coming next after the prompt: how a
    * causal-LM process reward model (Math-Shepherd style: `+` / `-` after a step tag) scores a step.
    */
-  async nextTokenLogprobs(prompt: Prompt, tokens: readonly string[], onProgress?: ProgressListener): Promise<number[]> {
+  async nextTokenLogprobs(prompt: Prompt, tokens: readonly string[], onProgress?: ProgressListener, images: readonly string[] = []): Promise<number[]> {
     const ids = tokens.map((token) => {
       const encoded = this.tokenizer.encode(token);
       if (encoded.length !== 1) throw new Error(`'${token}' is ${encoded.length} tokens for ${this.folder.name}; a reward token must be one`);
       return encoded[0] as number;
     });
     const run = this.queue.then(async () => {
-      const logits = (await prefill(this.ort, this.forward, this.cache, this.encodePrompt(prompt, onProgress))).lastLogits[0] as Float32Array;
+      const prepared = await this.preparePrompt(prompt, images, onProgress);
+      const logits = (await prefill(this.ort, this.forward, this.cache, prepared.tokens, prepared.cacheKey)).lastLogits[0] as Float32Array;
       const normaliser = logNormaliser(logits);
       return ids.map((id) => (logits[id] as number) - normaliser);
     });
@@ -167,6 +213,7 @@ export class LocalEngine implements Backend {
   async dispose(): Promise<void> {
     await this.queue;
     this.cache?.clear();
+    await this.images?.release();
     await this.session.release();
   }
 }

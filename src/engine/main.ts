@@ -76,7 +76,8 @@ async function handle(request: EngineRequest): Promise<unknown> {
     case 'score': {
       const engine = engines.get(request.params.slot);
       if (!engine) throw new Error(`no ${request.params.slot} model is loaded; load one first`);
-      return { logprobs: await engine.nextTokenLogprobs(request.params.prompt, request.params.tokens, progress(request.id)) };
+      const { prompt, tokens, images = [] } = request.params;
+      return { logprobs: await engine.nextTokenLogprobs(prompt, tokens, progress(request.id), images) };
     }
     case 'cancel': {
       const target = running.get(request.params.target);

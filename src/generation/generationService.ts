@@ -118,7 +118,7 @@ export class GenerationService implements vscode.Disposable {
       goodToken: readSetting('rewardModel.goodToken') || undefined,
       badToken: readSetting('rewardModel.badToken') || undefined,
     });
-    return { name: path.basename(model), nextToken: (prompt, tokens) => backend.nextTokenLogprobs(prompt, tokens), format };
+    return { name: path.basename(model), nextToken: (prompt, tokens, images) => backend.nextTokenLogprobs(prompt, tokens, images), format };
   }
 
   /** Loads the local model now (if that is the backend) and says where it runs. */

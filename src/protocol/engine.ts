@@ -68,7 +68,13 @@ export const engineRequestSchema = z.discriminatedUnion('method', [
   z.object({
     id: z.number().int(),
     method: z.literal('score'),
-    params: z.object({ slot: modelSlotSchema.default('reward'), prompt: promptSchema, tokens: z.array(z.string().min(1)).min(1).max(16) }),
+    params: z.object({
+      slot: modelSlotSchema.default('reward'),
+      prompt: promptSchema,
+      tokens: z.array(z.string().min(1)).min(1).max(16),
+      /** The prompt's images, as data URIs; a text model reads the text alone. */
+      images: generationRequestSchema.shape.images,
+    }),
   }),
   /** Stops the generation with request id `target` between two model calls; it resolves with what it has. */
   z.object({ id: z.number().int(), method: z.literal('cancel'), params: z.object({ target: z.number().int() }) }),

@@ -101,6 +101,11 @@ export const generationResultSchema = z.object({
   timing: z.object({ loadMs: z.number(), generateMs: z.number() }),
   /** Tokens run through the model, prompt included, so prefix reuse can be measured. */
   tokensComputed: z.number().int(),
+  /**
+   * How many of the request's images the model was shown: all of them for a vision-language model or a server
+   * (which is sent them), none for a local text model, which reads the text alone.
+   */
+  imagesSeen: z.number().int().min(0).optional(),
 });
 export type GenerationResult = z.infer<typeof generationResultSchema>;
 

@@ -154,6 +154,8 @@ export class OpenAICompatibleBackend implements Backend {
         ...(sampling.seed !== undefined && { seed: sampling.seed }),
         timing: { loadMs: 0, generateMs: performance.now() - started },
         tokensComputed: outcome.usage === undefined ? 0 : outcome.usage.promptTokens + outcome.usage.completionTokens,
+        // Sent as image parts; whether the served model reads them is the server's to say.
+        imagesSeen: images.length,
       };
     } finally {
       release?.();

@@ -1,4 +1,5 @@
 import type { ChatMessage, Prompt, Sampling } from '../../protocol';
+import { placeImages } from '../imagePlacement';
 import { imageUrl } from './images';
 
 export type Endpoint = 'completions' | 'chat';
@@ -46,15 +47,14 @@ export function buildCall(model: string, prompt: Prompt, images: readonly string
   };
 }
 
-/** Images go, as data URIs, before the text of the first user message (where chat templates expect them). */
+/** Images go, as data URIs, where placeImages puts them: at their questions' placeholders, else before the first question. */
 function withImages(messages: readonly ChatMessage[], images: readonly string[]): Array<{ role: string; content: string | ContentPart[] }> {
-  if (images.length === 0) return messages.map(({ role, content }) => ({ role, content }));
-  const first = messages.findIndex((message) => message.role === 'user');
-  if (first < 0) throw new Error('images need a user message to attach to');
   const urls = images.map(imageUrl);
-  return messages.map(({ role, content }, index) =>
-    index === first
-      ? { role, content: [...urls.map((url): ContentPart => ({ type: 'image_url', image_url: { url } })), { type: 'text', text: content }] }
-      : { role, content },
-  );
+  return placeImages(messages, images.length).map(({ role, content }) => ({
+    role,
+    content:
+      typeof content === 'string'
+        ? content
+        : content.map((part): ContentPart => (part.type === 'text' ? part : { type: 'image_url', image_url: { url: urls[part.image] as string } })),
+  }));
 }

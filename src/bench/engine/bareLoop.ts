@@ -1,6 +1,6 @@
 import type * as Ort from 'onnxruntime-node';
 import type { ModelFolder } from '../../engine/model/folder';
-import { createDecoderSession, type DecoderShape, pastName, presentName, readDecoderShape } from '../../engine/model/session';
+import { createModelSession, type DecoderShape, pastName, presentName, readDecoderShape } from '../../engine/model/session';
 import type { ExecutionProvider } from '../../protocol';
 
 const int64 = (ort: typeof Ort, values: readonly number[], dims: number[]): Ort.Tensor => new ort.Tensor('int64', BigInt64Array.from(values, BigInt), dims);
@@ -33,7 +33,7 @@ export class BareLoop {
 
   static async load(folder: ModelFolder, provider: ExecutionProvider): Promise<BareLoop> {
     const ort = (await import('onnxruntime-node')) as typeof Ort;
-    const { session } = await createDecoderSession(ort, folder, provider);
+    const { session } = await createModelSession(ort, folder.modelFile, provider);
     return new BareLoop(ort, session, readDecoderShape(session, folder));
   }
 

@@ -11,7 +11,20 @@ export const MODEL_VARIANTS = ['fp32', 'fp16', 'q4f16', 'q4', 'quantized', 'int8
 export const modelVariantSchema = z.enum(['auto', ...MODEL_VARIANTS]);
 export type ModelVariant = z.infer<typeof modelVariantSchema>;
 
-const variantFile = (variant: (typeof MODEL_VARIANTS)[number]): string => (variant === 'fp32' ? 'model.onnx' : `model_${variant}.onnx`);
+type Variant = (typeof MODEL_VARIANTS)[number];
+
+/** `model.onnx`, `model_fp16.onnx`: how the Hugging Face ONNX exports name a graph's weight variants. */
+const variantFile = (graph: string, variant: Variant): string => (variant === 'fp32' ? `${graph}.onnx` : `${graph}_${variant}.onnx`);
+
+/** The graphs of a vision-language export (transformers.js and the onnx-community / Optimum layout). */
+const VISION_GRAPHS = { encoder: 'vision_encoder', embed: 'embed_tokens', decoder: 'decoder_model_merged' } as const;
+
+/**
+ * Vision-language architectures the engine reads, by config.json's model_type. Each names how its images become
+ * tokens; the rest (three graphs, a decoder on embeddings) is the same layout.
+ */
+export const VISION_FAMILIES = { qwen2_vl: 'qwen2-vl', qwen2_5_vl: 'qwen2-vl' } as const;
+export type VisionFamily = (typeof VISION_FAMILIES)[keyof typeof VISION_FAMILIES];
 
 // Exports often write `null` for ids a model does not use (pad_token_id).
 const tokenIdsSchema = z.union([z.number().int(), z.array(z.number().int())]).nullish();
@@ -45,6 +58,17 @@ export const tokenizerConfigSchema = z.looseObject({
 });
 export type TokenizerConfig = z.infer<typeof tokenizerConfigSchema>;
 
+/** A vision-language export's graphs besides the decoder, and its image processor's settings. */
+export interface VisionFiles {
+  family: VisionFamily;
+  /** Images to features: `pixel_values` (+ `grid_thw`) in, `image_features` out. */
+  encoderFile: string;
+  /** Token ids to the decoder's input embeddings. */
+  embedFile: string;
+  /** preprocessor_config.json, as the model's processor reads it. */
+  preprocessor: Record<string, unknown>;
+}
+
 export interface ChatTemplateSource {
   text: string;
   file: string;
@@ -60,8 +84,11 @@ export interface ModelFolder {
   tokenizerConfig: TokenizerConfig;
   /** From chat_template.jinja, else tokenizer_config.json (the file named, for errors); undefined when the model has none. */
   chatTemplate: ChatTemplateSource | undefined;
+  /** The decoder: `model*.onnx` of a text model, `decoder_model_merged*.onnx` of a vision-language one. */
   modelFile: string;
-  variant: (typeof MODEL_VARIANTS)[number];
+  variant: Variant;
+  /** Present when the folder is a vision-language export: the model sees the prompt's images. */
+  vision?: VisionFiles;
 }
 
 function readJson<T>(file: string, schema: z.ZodType<T>, what: string): T {
@@ -84,19 +111,53 @@ function listing(dir: string): string {
   return entries.length === 0 ? 'an empty folder' : entries.slice(0, 12).join(', ') + (entries.length > 12 ? `, … (${entries.length} entries)` : '');
 }
 
-function pickModelFile(onnxDir: string, variant: ModelVariant): { file: string; variant: (typeof MODEL_VARIANTS)[number] } {
+function pickModelFile(onnxDir: string, graph: string, variant: ModelVariant): { file: string; variant: Variant } {
   const wanted = variant === 'auto' ? MODEL_VARIANTS : [variant];
   for (const candidate of wanted) {
-    const file = path.join(onnxDir, variantFile(candidate));
+    const file = path.join(onnxDir, variantFile(graph, candidate));
     if (fs.existsSync(file)) return { file, variant: candidate };
   }
-  const expected = wanted.map(variantFile).join(' or ');
+  const expected = wanted.map((candidate) => variantFile(graph, candidate)).join(' or ');
   throw new ModelFolderError(`${onnxDir}: expected ${expected}, found ${listing(onnxDir)}`);
 }
 
+const SUPPORTED_VISION = Object.keys(VISION_FAMILIES).join(', ');
+
+/**
+ * The vision encoder and embeddings of a vision-language export, in the decoder's variant where the export has
+ * it (exports often quantise the three graphs differently, so any variant of theirs is taken otherwise).
+ */
+function readVisionFiles(abs: string, onnxDir: string, config: ModelConfig, variant: Variant): VisionFiles {
+  const type = config.model_type ?? '(none)';
+  const family = (VISION_FAMILIES as Record<string, VisionFamily>)[type];
+  if (family === undefined) {
+    throw new ModelFolderError(
+      `${path.join(abs, 'config.json')}: model_type '${type}' is a vision-language architecture CoT Studio does not read; supported: ${SUPPORTED_VISION}`,
+    );
+  }
+  const graphFile = (graph: string): string => {
+    const same = path.join(onnxDir, variantFile(graph, variant));
+    return fs.existsSync(same) ? same : pickModelFile(onnxDir, graph, 'auto').file;
+  };
+  const preprocessor = path.join(abs, 'preprocessor_config.json');
+  if (!fs.existsSync(preprocessor))
+    throw new ModelFolderError(`${abs}: expected preprocessor_config.json (the image processor's settings), found ${listing(abs)}`);
+  return {
+    family,
+    encoderFile: graphFile(VISION_GRAPHS.encoder),
+    embedFile: graphFile(VISION_GRAPHS.embed),
+    preprocessor: readJson(preprocessor, z.record(z.string(), z.unknown()), "the image processor's settings"),
+  };
+}
+
+/** A vision-language export has its decoder under another name than a text model's. */
+const isVisionLanguage = (onnxDir: string): boolean =>
+  fs.readdirSync(onnxDir).some((name) => name.startsWith(`${VISION_GRAPHS.decoder}`) || name.startsWith(`${VISION_GRAPHS.encoder}`));
+
 /**
  * Reads a model folder in the Hugging Face ONNX layout: config.json, tokenizer.json, tokenizer_config.json
- * or chat_template.jinja, generation_config.json (optional) and onnx/model*.onnx.
+ * or chat_template.jinja, generation_config.json (optional) and onnx/model*.onnx; or, for a vision-language
+ * model, onnx/vision_encoder*, embed_tokens* and decoder_model_merged*.onnx with preprocessor_config.json.
  */
 export function readModelFolder(dir: string, variant: ModelVariant = 'auto'): ModelFolder {
   const abs = path.resolve(dir);
@@ -112,7 +173,10 @@ export function readModelFolder(dir: string, variant: ModelVariant = 'auto'): Mo
   }
   const onnxDir = path.join(abs, 'onnx');
   if (!fs.existsSync(onnxDir)) throw new ModelFolderError(`${abs}: expected an onnx/ folder with model.onnx, found ${listing(abs)}`);
-  const { file, variant: chosen } = pickModelFile(onnxDir, variant);
+  const config = readJson(path.join(abs, 'config.json'), modelConfigSchema, 'the model configuration');
+  const visionLanguage = isVisionLanguage(onnxDir);
+  const { file, variant: chosen } = pickModelFile(onnxDir, visionLanguage ? VISION_GRAPHS.decoder : 'model', variant);
+  const vision = visionLanguage ? readVisionFiles(abs, onnxDir, config, chosen) : undefined;
   const optional = <T>(name: string, schema: z.ZodType<T>, what: string, fallback: T): T =>
     fs.existsSync(path.join(abs, name)) ? readJson(path.join(abs, name), schema, what) : fallback;
   const tokenizerConfig = optional('tokenizer_config.json', tokenizerConfigSchema, 'the tokenizer configuration', {});
@@ -127,12 +191,13 @@ export function readModelFolder(dir: string, variant: ModelVariant = 'auto'): Mo
   return {
     dir: abs,
     name: path.basename(abs),
-    config: readJson(path.join(abs, 'config.json'), modelConfigSchema, 'the model configuration'),
+    config,
     generationConfig: optional('generation_config.json', generationConfigSchema, 'the generation configuration', {}),
     tokenizerJson: readJson(path.join(abs, 'tokenizer.json'), z.looseObject({ model: z.looseObject({}) }), 'a tokenizers.json with a model'),
     tokenizerConfig,
     chatTemplate,
     modelFile: file,
     variant: chosen,
+    ...(vision ? { vision } : {}),
   };
 }

@@ -127,26 +127,30 @@ export function readDecoderShape(session: Ort.InferenceSession, folder: DecoderF
   };
 }
 
+/** What a graph of the model is for: the decoder keeps its KV cache on a GPU; the others hand their output to the CPU. */
+export type GraphRole = 'decoder' | 'input';
+
 /**
- * Creates the session on the requested provider, or with `auto` on the first of CUDA, WebGPU and CPU that
- * loads the model, each tried explicitly because onnxruntime does not fall back by itself.
+ * Creates a session for one of the model's graphs on the requested provider, or with `auto` on the first of CUDA,
+ * WebGPU and CPU that loads it, each tried explicitly because onnxruntime does not fall back by itself.
  */
-export async function createDecoderSession(
+export async function createModelSession(
   ort: typeof Ort,
-  folder: ModelFolder,
+  file: string,
   preference: ExecutionProvider | 'auto',
+  role: GraphRole = 'decoder',
 ): Promise<{ session: Ort.InferenceSession; provider: ExecutionProvider; attempts: ProviderAttempt[] }> {
   const order: readonly ExecutionProvider[] = preference === 'auto' ? PROVIDER_ORDER : [preference];
   const attempts: ProviderAttempt[] = [];
   for (const name of order) {
     try {
       const started = performance.now();
-      const session = await ort.InferenceSession.create(folder.modelFile, {
+      const session = await ort.InferenceSession.create(file, {
         executionProviders: [name],
         graphOptimizationLevel: 'all',
         // On WebGPU the KV cache stays on the device between steps instead of a round trip per token; the
         // logits are read back to the CPU, where sampling runs, by the forward pass.
-        ...(name === 'webgpu' ? { preferredOutputLocation: 'gpu-buffer' as const } : {}),
+        ...(name === 'webgpu' && role === 'decoder' ? { preferredOutputLocation: 'gpu-buffer' as const } : {}),
       });
       attempts.push({ name, ok: true, detail: `loaded in ${(performance.now() - started).toFixed(0)} ms` });
       return { session, provider: name, attempts };
@@ -155,5 +159,5 @@ export async function createDecoderSession(
     }
   }
   const reasons = attempts.map((attempt) => `${attempt.name}: ${attempt.detail}`).join('; ');
-  throw new ModelFolderError(`${folder.modelFile}: no execution provider could load the model (${reasons})`);
+  throw new ModelFolderError(`${file}: no execution provider could load the model (${reasons})`);
 }

@@ -1,6 +1,7 @@
 import { Template } from '@huggingface/jinja';
 import { Tokenizer } from '@huggingface/tokenizers';
-import type { ChatMessage, Prompt } from '../../protocol';
+import { type PlacedMessage, placeImages } from '../../backends/imagePlacement';
+import type { Prompt } from '../../protocol';
 import { type ModelFolder, ModelFolderError, type TokenizerConfig } from './folder';
 import { maxTokenBytes } from './tokenBytes';
 import { errorMessage } from '../../errors/message';
@@ -65,9 +66,11 @@ export class ModelTokenizer {
 
   /**
    * The text the model sees for a prompt. With `continueFinal` the final assistant message is left open, so
-   * the template's end-of-turn marker after it is cut off and the model continues the prefix.
+   * the template's end-of-turn marker after it is cut off and the model continues the prefix. A chat's `images`
+   * are written where placeImages puts them, as `{type: 'image'}` parts the model's template turns into its own
+   * image tokens; a text prompt holds its image tokens itself.
    */
-  render(prompt: Prompt): string {
+  render(prompt: Prompt, images = 0): string {
     if ('text' in prompt) return prompt.text;
     if (!this.template)
       throw new ModelFolderError(
@@ -75,20 +78,25 @@ export class ModelTokenizer {
       );
     const last = prompt.messages.at(-1);
     const continuing = prompt.continueFinal && last?.role === 'assistant';
-    const rendered = this.renderMessages(prompt.messages, !continuing);
+    const messages = placeImages(prompt.messages, images);
+    const rendered = this.renderMessages(messages, !continuing);
     if (!continuing || !last) return rendered;
     const at = rendered.lastIndexOf(last.content);
     if (at < 0 || last.content === '') {
       // An empty prefix: the generation prompt is exactly where the assistant text would begin.
-      return this.renderMessages(prompt.messages.slice(0, -1), true);
+      return this.renderMessages(messages.slice(0, -1), true);
     }
     return rendered.slice(0, at + last.content.length);
   }
 
-  private renderMessages(messages: ChatMessage[], addGenerationPrompt: boolean): string {
+  private renderMessages(messages: readonly PlacedMessage[], addGenerationPrompt: boolean): string {
     try {
       return (this.template as Template).render({
-        messages,
+        // Chat templates read an image part as `{type: 'image'}` (the image itself goes to the vision encoder).
+        messages: messages.map(({ role, content }) => ({
+          role,
+          content: typeof content === 'string' ? content : content.map((part) => (part.type === 'image' ? { type: 'image' } : part)),
+        })),
         add_generation_prompt: addGenerationPrompt,
         bos_token: tokenText(this.folder.tokenizerConfig.bos_token) ?? '',
         eos_token: tokenText(this.folder.tokenizerConfig.eos_token) ?? '',

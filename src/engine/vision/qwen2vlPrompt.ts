@@ -68,10 +68,10 @@ export function ropePositions(ids: readonly number[], grids: readonly ImageGrid[
   return { axes, delta: next - ids.length };
 }
 
-/** What the prefix cache knows an image by: a number no token id takes (negative), from a hash of its pixel values. */
-export function imageKey(pixels: Float32Array | Uint16Array): number {
+/** What the prefix cache knows an image by: a number no token id takes (negative), from a hash of its bytes or pixels. */
+export function imageKey(data: ArrayBufferView): number {
   const digest = createHash('sha256')
-    .update(new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength))
+    .update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
     .digest();
   return -1 - digest.readUIntBE(0, 6);
 }

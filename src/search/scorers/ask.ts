@@ -1,9 +1,14 @@
 import type { ScoringContext } from './types';
 
-/** One judge call: the prompt as a user turn, the reply's text. */
+/** One judge call: the prompt as a user turn with the record's images (a vision-language judge sees them), the reply's text. */
 async function askJudge(context: ScoringContext, prompt: string, sampling: { seed: number; temperature: number; maxTokens: number }): Promise<string> {
+  const { images } = context.record;
   const result = await context.judge.generate(
-    { prompt: { messages: [{ role: 'user', content: prompt }], continueFinal: false }, sampling: { ...sampling, n: 1 } },
+    {
+      prompt: { messages: [{ role: 'user', content: prompt }], continueFinal: false },
+      ...(images.length > 0 && { images }),
+      sampling: { ...sampling, n: 1 },
+    },
     context.signal ? { signal: context.signal } : {},
   );
   return result.candidates[0]?.text ?? '';

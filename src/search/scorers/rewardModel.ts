@@ -4,8 +4,8 @@ import type { Prompt } from '../../protocol';
 import type { Ranking, Scorer, ScoringContext, SegmentCandidate } from './types';
 import { byScore } from './types';
 
-/** Log-probabilities of single tokens coming next after a prompt, from the reward model. */
-export type NextTokenLogprobs = (prompt: Prompt, tokens: string[]) => Promise<number[]>;
+/** Log-probabilities of single tokens coming next after a prompt and its images, from the reward model. */
+export type NextTokenLogprobs = (prompt: Prompt, tokens: string[], images: readonly string[]) => Promise<number[]>;
 
 /**
  * How a causal-LM process reward model reads a step: Math-Shepherd puts a step tag after each step and
@@ -37,7 +37,8 @@ export class RewardModelScorer implements Scorer {
     const scores: number[] = [];
     for (const entry of candidates) {
       const text = this.template.render({ question: context.record.question ?? '', prefix: context.prefix, step: entry.text });
-      const [good, bad] = (await this.nextToken({ text }, [this.format.goodToken, this.format.badToken])) as [number, number];
+      // A vision-language PRM reads the images before the text; a text PRM, the text alone.
+      const [good, bad] = (await this.nextToken({ text }, [this.format.goodToken, this.format.badToken], context.record.images)) as [number, number];
       // A two-way softmax of the two log-probabilities: the PRM's step score in [0, 1].
       scores.push(1 / (1 + Math.exp(bad - good)));
     }

@@ -1,0 +1,139 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { LocalEngine } from '../../src/engine/localEngine';
+import { ModelFolderError, readModelFolder } from '../../src/engine/model/folder';
+import { decodeImage, preprocessorFor } from '../../src/engine/vision/imageProcessor';
+import type { GenerationRequest } from '../../src/protocol';
+import { makeTestModel, visionTokenId } from '../../src/testModel';
+import { datasetsDir } from '../harness/fixtures';
+import { transformersOn } from '../harness/transformersJs';
+
+const OPTIONS = { kind: 'qwen2-vl', layers: 2, hidden: 32, heads: 4, vocab: 400, initStd: 0.2, visionHidden: 16 } as const;
+const STEPS = 8;
+const QUESTION = 'What does the picture show?';
+const IMAGE_PAD = visionTokenId('<|image_pad|>');
+
+let root: string;
+let engine: LocalEngine;
+
+const dataUri = (name: string) => `data:image/png;base64,${fs.readFileSync(path.join(datasetsDir, 'images', name)).toString('base64')}`;
+
+const ask = (images: string[], extra: { continueWith?: string; n?: number; seed?: number } = {}): GenerationRequest => ({
+  prompt: {
+    messages: [{ role: 'user', content: QUESTION }, ...(extra.continueWith === undefined ? [] : [{ role: 'assistant' as const, content: extra.continueWith }])],
+    continueFinal: extra.continueWith !== undefined,
+  },
+  images,
+  sampling:
+    extra.n === undefined
+      ? { n: 1, maxTokens: STEPS, temperature: 0, ignoreEos: true }
+      : { n: extra.n, maxTokens: STEPS, temperature: 1, seed: extra.seed ?? 0, ignoreEos: true },
+});
+
+/** transformers.js on the same folder: its processor's input ids and its greedy continuation. */
+async function reference(imageName: string) {
+  const { AutoProcessor, Qwen2VLForConditionalGeneration, RawImage } = await transformersOn(root);
+  const processor = await AutoProcessor.from_pretrained('vlm');
+  const text = processor.apply_chat_template([{ role: 'user', content: [{ type: 'image' }, { type: 'text', text: QUESTION }] }], {
+    add_generation_prompt: true,
+  }) as string;
+  const inputs = await processor(text, await RawImage.read(path.join(datasetsDir, 'images', imageName)));
+  const vlm = await Qwen2VLForConditionalGeneration.from_pretrained('vlm', { device: 'cpu', dtype: 'fp32' });
+  const output = await vlm.generate({ ...inputs, max_new_tokens: STEPS, do_sample: false, eos_token_id: [] });
+  await vlm.dispose();
+  const ids = (inputs as { input_ids: { tolist(): bigint[][] } }).input_ids.tolist()[0]?.map(Number) ?? [];
+  const pixels = (inputs as { pixel_values: { data: Float32Array } }).pixel_values.data;
+  return { ids, pixels, continuation: ((output as { tolist(): bigint[][] }).tolist()[0] ?? []).map(Number).slice(-STEPS) };
+}
+
+before(async () => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-vision-engine-'));
+  makeTestModel(path.join(root, 'vlm'), OPTIONS);
+  engine = await LocalEngine.load(path.join(root, 'vlm'), { provider: 'cpu' });
+});
+after(async () => {
+  await engine.dispose();
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+describe('the local engine on a Qwen2-VL model folder', () => {
+  it('reads the folder as a vision-language export and sees images', () => {
+    const folder = readModelFolder(path.join(root, 'vlm'));
+    assert.equal(folder.vision?.family, 'qwen2-vl');
+    assert.match(folder.modelFile, /decoder_model_merged\.onnx$/);
+    assert.match(folder.vision?.encoderFile ?? '', /vision_encoder\.onnx$/);
+    assert.ok(engine.seesImages);
+  });
+
+  it("preprocesses an image as transformers.js's processor does", async () => {
+    const folder = readModelFolder(path.join(root, 'vlm'));
+    const preprocess = await preprocessorFor(folder.vision as NonNullable<typeof folder.vision>);
+    const ours = await preprocess(await decodeImage(dataUri('price_table.png'), 0));
+    const expected = await reference('price_table.png');
+    assert.equal(ours.pixels.length, expected.pixels.length);
+    let worst = 0;
+    for (let i = 0; i < ours.pixels.length; i++) worst = Math.max(worst, Math.abs((ours.pixels[i] as number) - (expected.pixels[i] as number)));
+    assert.ok(worst <= 1e-5, `largest difference ${worst}`);
+  });
+
+  it("generates greedily after an image as transformers.js's generate() does, and differently for another image", async () => {
+    const continuations: number[][] = [];
+    for (const name of ['bar_chart.png', 'price_table.png']) {
+      const expected = await reference(name);
+      const result = await engine.generate(ask([dataUri(name)]));
+      assert.deepEqual(result.promptTokens, expected.ids, `${name}: the prompt with its image tokens expanded`);
+      assert.deepEqual(result.candidates[0]?.tokens, expected.continuation, name);
+      assert.equal(result.imagesSeen, 1);
+      continuations.push(expected.continuation);
+    }
+    assert.notDeepEqual(continuations[0], continuations[1]);
+  });
+
+  it('reads a prompt without images as text: no image tokens, nothing seen', async () => {
+    const result = await engine.generate(ask([]));
+    assert.equal(result.imagesSeen, 0);
+    assert.ok(!result.promptTokens.includes(IMAGE_PAD));
+    const withImage = await engine.generate(ask([dataUri('bar_chart.png')]));
+    assert.notDeepEqual(result.candidates[0]?.tokens, withImage.candidates[0]?.tokens, 'the image changes the continuation');
+  });
+
+  it('resumes the cached prompt of the same image, computing only the new tokens; another image misses', async () => {
+    const fresh = await LocalEngine.load(path.join(root, 'vlm'), { provider: 'cpu' });
+    try {
+      const chart = dataUri('bar_chart.png');
+      const first = await fresh.generate(ask([chart]));
+      assert.equal(first.tokensComputed, first.promptTokens.length + STEPS - 1);
+      const longer = await fresh.generate(ask([chart], { continueWith: 'The chart' }));
+      const added = longer.promptTokens.length - first.promptTokens.length;
+      assert.ok(added > 0);
+      assert.equal(longer.tokensComputed, added + STEPS - 1, 'only the tokens after the cached prompt');
+      const other = await fresh.generate(ask([dataUri('price_table.png')], { continueWith: 'The chart' }));
+      const firstImageToken = other.promptTokens.indexOf(IMAGE_PAD);
+      assert.equal(other.tokensComputed, other.promptTokens.length - firstImageToken + STEPS - 1, 'another image: only the text before it is reused');
+    } finally {
+      await fresh.dispose();
+    }
+  });
+
+  it('draws a batch of candidates from one encoding of the image, each as it would be drawn alone', async () => {
+    const chart = dataUri('bar_chart.png');
+    const batch = await engine.generate(ask([chart], { n: 4, seed: 11 }));
+    const alone = await engine.generate(ask([chart], { n: 1, seed: 13 }));
+    assert.deepEqual(alone.candidates[0]?.tokens, batch.candidates[2]?.tokens, 'candidate 2 of seed 11 is seed 13');
+  });
+
+  it('names a bad image by its place and a folder of an unsupported architecture by the ones it reads', async () => {
+    await assert.rejects(engine.generate(ask(['data:image/png;base64,AAAA'])), /image 1: not an image the engine can decode/);
+    const other = path.join(root, 'other');
+    fs.cpSync(path.join(root, 'vlm'), other, { recursive: true });
+    const config = JSON.parse(fs.readFileSync(path.join(other, 'config.json'), 'utf8'));
+    fs.writeFileSync(path.join(other, 'config.json'), JSON.stringify({ ...config, model_type: 'mllama' }));
+    assert.throws(
+      () => readModelFolder(other),
+      (error: unknown) => error instanceof ModelFolderError && /model_type 'mllama'.*supported: qwen2_vl, qwen2_5_vl/.test(error.message),
+    );
+  });
+});
