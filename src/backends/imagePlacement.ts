@@ -1,7 +1,5 @@
+import { countImageTokens, IMAGE_TOKEN } from '../dataset/formats/chat';
 import type { ChatMessage } from '../protocol';
-
-/** The `<image>` placeholder a question holds where its image stands (LLaVA, sharegpt, LLaMA-Factory). */
-const PLACEHOLDER = '<image>';
 
 /** A part of a message that holds images: an image (by its index in the request's images) or text. */
 export type PlacedPart = { type: 'image'; image: number } | { type: 'text'; text: string };
@@ -11,7 +9,7 @@ export interface PlacedMessage {
 }
 
 const placeholders = (messages: readonly ChatMessage[]): number =>
-  messages.reduce((count, message) => count + (message.role === 'user' ? message.content.split(PLACEHOLDER).length - 1 : 0), 0);
+  messages.reduce((count, message) => count + (message.role === 'user' ? countImageTokens(message.content) : 0), 0);
 
 /**
  * Where a chat's images go, for a backend that renders them as content parts: at the `<image>` placeholders of the
@@ -24,9 +22,9 @@ export function placeImages(messages: readonly ChatMessage[], count: number): Pl
   if (placeholders(messages) === count) {
     let image = 0;
     return messages.map(({ role, content }) => {
-      if (role !== 'user' || !content.includes(PLACEHOLDER)) return { role, content };
+      if (role !== 'user' || !content.includes(IMAGE_TOKEN)) return { role, content };
       const parts: PlacedPart[] = [];
-      content.split(PLACEHOLDER).forEach((text, index) => {
+      content.split(IMAGE_TOKEN).forEach((text, index) => {
         if (index > 0) parts.push({ type: 'image', image: image++ });
         // The newline that separates a placeholder from its question is the placeholder's, not the question's.
         const trimmed = index > 0 ? text.replace(/^\n/, '') : text;

@@ -44,7 +44,7 @@ function report(model: TestModel): string {
   const files = model.files.flatMap((file) => [file, ...(fs.existsSync(`${file}_data`) ? [`${file}_data`] : [])]);
   const what =
     options.kind === 'qwen2-vl'
-      ? `qwen2-vl vision-language model (vision ${options.visionHidden} wide, up to ${options.maxPixels} pixels), decoder`
+      ? `qwen2-vl vision-language model (vision ${options.visionHidden} wide, up to ${options.maxPixels} pixels), ${options.text} text, decoder`
       : `${options.kind} decoder,`;
   return [
     `${path.resolve(model.dir)}: ${what} ${shape.layers} layers, hidden ${shape.hidden}, ${shape.heads} heads (${shape.kvHeads} KV), ` +
@@ -60,6 +60,7 @@ export async function makeTestModelCommand(args: string[]): Promise<number> {
     args,
     options: {
       kind: { type: 'string' },
+      text: { type: 'string' },
       corpus: { type: 'string', multiple: true },
       dtype: { type: 'string' },
       'external-data': { type: 'boolean', default: false },
@@ -91,6 +92,7 @@ export async function makeTestModelCommand(args: string[]): Promise<number> {
   );
   const parsed = testModelOptionsSchema.safeParse({
     kind: values.kind,
+    ...(values.text === undefined ? {} : { text: values.text }),
     corpus: values.corpus ?? [],
     externalData: values['external-data'],
     ...(values.dtype === undefined ? {} : { dtype: values.dtype }),

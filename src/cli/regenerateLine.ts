@@ -7,7 +7,7 @@ import { type RegenerationJob as RunnerJob, runRegeneration } from '../search/ru
 import { withModelImages } from '../search/segmentPrompt';
 
 /** What every record of a command-line regeneration shares: the runner's job less the record and its seed. */
-export interface RegenerationJob extends Omit<RunnerJob, 'record' | 'reply' | 'line' | 'seed'> {
+export interface RegenerationJob extends Omit<RunnerJob, 'record' | 'imageNames' | 'reply' | 'line' | 'seed'> {
   side: Side;
   /** The reply of a conversation (0-based among its assistant turns); undefined: each record's last. */
   turn: number | undefined;
@@ -33,7 +33,7 @@ export async function regenerateLine(job: RegenerationJob, lineText: string, lin
   // Records name images relative to the dataset's folder, not to where the command runs.
   const record = withModelImages(state.parsed, (images) => job.images.forModel(images));
   const { side, turn } = resolveReply(record, { side: job.side, ...(job.turn === undefined ? {} : { turn: job.turn }) });
-  const { result, operations } = await runRegeneration({ ...job, record, reply: { side, turn }, line, seed });
+  const { result, operations } = await runRegeneration({ ...job, record, imageNames: state.parsed.images, reply: { side, turn }, line, seed });
   const context = { at: new Date().toISOString(), reflectionPhrase: job.mcts.reflectionPhrase, ...(job.format ? { format: job.format } : {}) };
   let text = lineText;
   for (const operation of operations) text = applyOperation(text, operation, context).text;

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { openBindWarning, SERVE_LIMIT_DEFAULTS as DEFAULTS, startServer } from '../serve';
+import { imageRootsOption } from './datasetFile';
 import { modelOptions, numberOption, parseOptions, startEngineProcess } from './modelOptions';
 import { printErr, printOut } from './terminal';
 
@@ -43,6 +44,7 @@ export async function serve(args: string[]): Promise<number> {
       'request-timeout': { type: 'string' },
       'body-timeout': { type: 'string' },
       name: { type: 'string' },
+      'image-root': { type: 'string', multiple: true },
     },
     strict: true,
   });
@@ -64,6 +66,7 @@ export async function serve(args: string[]): Promise<number> {
       host: limits.host,
       port: limits.port,
       modelName: values.name ?? model.name,
+      imageRoots: imageRootsOption(values['image-root']),
       ...(apiKey ? { apiKey } : {}),
       ...(limits.maxQueue === undefined ? {} : { maxQueue: limits.maxQueue }),
       maxConnections: limits.maxConnections,

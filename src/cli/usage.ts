@@ -86,14 +86,16 @@ export const COMMAND_USAGE = {
                     (a vision-language model sees them; a text model reads the text alone); --json
                     prints tokens, log-probs, finish reasons, timing and imagesSeen`,
   serve: `  serve --model DIR [--port P] [--host H] [--name NAME] [--max-queue N] [--provider auto|cuda|webgpu|cpu]
-        [--max-connections N] [--header-timeout S] [--request-timeout S] [--body-timeout S]
+        [--max-connections N] [--header-timeout S] [--request-timeout S] [--body-timeout S] [--image-root DIR]...
                     serve the local model with an OpenAI-compatible API (/v1/completions,
                     /v1/chat/completions, /v1/models) on 127.0.0.1:8000 by default; clients must send
                     the key in COT_STUDIO_API_KEY when that variable is set (a warning is printed when
                     another host is served without one); at most N connections (64); headers within S
                     seconds (10), the whole request within S (120), and a body silent for S (10) are
                     answered 408; a prompt that does not fit the context is answered 400
-                    context_length_exceeded`,
+                    context_length_exceeded; image_url parts are data URIs, or file:// URLs of images
+                    under an --image-root folder (vLLM's --allowed-local-media-path); a vision-language
+                    model sees each image where the message places it`,
   bench: `  bench [--only dataset|stream|engine|bigfile] [--json] [--out FILE] [--records N] [--stream-records N]
         [--big-records N] [--keep] [--engine-model DIR] [--provider cpu|cuda|webgpu] [--quick]
                     time the dataset model on a generated file (100000 records by default), export and
@@ -107,12 +109,13 @@ export const COMMAND_USAGE = {
   bench --open FILE time opening FILE and making its first page; prints JSON`,
   'make-test-model': `  make-test-model DIR --kind random|bigram|qwen2-vl [--corpus FILE]... [--layers N] [--hidden N]
          [--heads N] [--kv-heads N] [--vocab N] [--seed N] [--max-positions N] [--dtype fp32|fp16]
-         [--external-data] [--smoothing K] [--init-std S] [--vision-hidden N] [--max-pixels N]
+         [--external-data] [--smoothing K] [--init-std S] [--vision-hidden N] [--max-pixels N] [--text random|bigram]
                     write a small Hugging Face layout ONNX decoder folder (config, tokenizer trained on
                     the corpus, onnx/model.onnx); bigram models continue text like the corpus (.jsonl
-                    files contribute every string of every record); qwen2-vl writes a random
-                    vision-language model in the onnx-community Qwen2-VL layout (preprocessor_config.json,
-                    onnx/vision_encoder, embed_tokens and decoder_model_merged)`,
+                    files contribute every string of every record); qwen2-vl writes a vision-language
+                    model in the onnx-community Qwen2-VL layout (preprocessor_config.json,
+                    onnx/vision_encoder, embed_tokens and decoder_model_merged), its text random or,
+                    with --text bigram and a corpus, continuing like the corpus`,
   convert: `  convert IN OUT [--images path|embed] [--image-root DIR]... [--force]
                     JSONL to Parquet or back, by the extensions (.jsonl, .parquet), a row group at a time;
                     objects and lists become Parquet structs and lists, values that disagree JSON text;

@@ -82,6 +82,8 @@ export class ImageResolver {
   constructor(
     private readonly datasetDir: string,
     private readonly imageRoots: readonly string[] = [],
+    /** How a refusal names the allowed folders to whoever reads it. */
+    private readonly allowedFolders = 'the dataset folder and the cotStudio.imageRoots folders',
   ) {}
 
   /** The file an image path refers to, or null when no root holds it. */
@@ -168,7 +170,7 @@ export class ImageResolver {
     if (found === null || real === null) return { problem: `image not found: ${imagePath}` };
     // Compared as real paths: a link inside the dataset folder may point anywhere.
     const inside = this.allowedRoots().some((root) => isInside(root, real));
-    return inside ? { file: path.resolve(found), real } : { problem: `${imagePath} is outside the dataset folder and the cotStudio.imageRoots folders` };
+    return inside ? { file: path.resolve(found), real } : { problem: `${imagePath} is outside ${this.allowedFolders}` };
   }
 
   private allowedRoots(): string[] {

@@ -79,7 +79,7 @@ export class RegenerationService implements Regenerations {
       const resolved = resolveReply(parsed, run);
       reply = { side: resolved.side, turn: resolved.turn };
       const sampleModel = this.generation.usesSampleModel();
-      const job = await this.job(document, run, this.modelRecord(document, parsed, run.line), reply, sampleModel);
+      const job = await this.job(document, run, parsed, reply, sampleModel);
       if (sampleModel) this.offerModelChoice();
       const title =
         run.method === 'mcts' ? vscode.l10n.t('CoT Studio: tree search on line {0}', run.line) : vscode.l10n.t('CoT Studio: regenerating line {0}', run.line);
@@ -111,7 +111,7 @@ export class RegenerationService implements Regenerations {
   private async job(
     document: DatasetDocument,
     run: ReturnType<typeof regenerationRunSchema.parse>,
-    record: ParsedRecord,
+    parsed: ParsedRecord,
     reply: ResolvedTarget,
     sampleModel: boolean,
   ): Promise<RegenerationJob> {
@@ -138,7 +138,8 @@ export class RegenerationService implements Regenerations {
     const backend = await this.generation.backend();
     const collective = run.method === 'mcts' ? await this.generation.collective() : { policies: [backend], judges: [{ backend, weight: 1 }] };
     return {
-      record,
+      record: this.modelRecord(document, parsed, run.line),
+      imageNames: parsed.images,
       reply,
       line: run.line,
       segment: run.segment,

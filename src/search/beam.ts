@@ -42,6 +42,8 @@ export interface BeamStage {
   seed: number;
   /** The model that generated the candidates, as the backend names it. */
   model: string;
+  /** How many of the prompt's images the model saw; undefined when the backend does not say. */
+  imagesSeen: number | undefined;
 }
 
 export interface BeamResult {
@@ -136,6 +138,7 @@ export async function beamSearch(
       notes: ranking.notes,
       seed,
       model: result.model,
+      imagesSeen: result.imagesSeen,
     };
     stages.push(stage);
     hooks.onStage?.(stage);

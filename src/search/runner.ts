@@ -11,6 +11,7 @@ import type { SearchTree } from './mcts/tree';
 import {
   alternativesOperation,
   beamParameters,
+  imagesParameter,
   mctsOperations,
   mctsParameters,
   mctsRegenerateResult,
@@ -25,6 +26,8 @@ import type { JudgeTemplates, Scorer } from './scorers';
 export interface RegenerationJob {
   /** The record with its images as the model is shown them. */
   record: ParsedRecord;
+  /** The record's images as it names them (the model gets them as data URIs), for provenance. */
+  imageNames: readonly string[];
   reply: ResolvedTarget;
   /** 1-based line of the record, which the edits name. */
   line: number;
@@ -121,11 +124,15 @@ export async function runRegeneration(job: RegenerationJob, hooks: RegenerationH
       ...(hooks.onRound ? { onRound: hooks.onRound } : {}),
     });
     const label = resolveReply(job.record, job.reply).response.segments[job.segment]?.label ?? '';
-    const result = mctsRegenerateResult(found, { index: job.segment, label }, job.backend.name, job.seed, mctsParameters(options, judges.length), at);
+    const parameters = { ...mctsParameters(options, judges.length), ...imagesParameter(job.imageNames, found.imagesSeen) };
+    const result = mctsRegenerateResult(found, { index: job.segment, label }, job.backend.name, job.seed, parameters, at);
     return { result, operations: signal?.aborted ? [] : mctsOperations(result, job.line, job.segment, job.reply) };
   }
   // Read when a stage is decided: a server's grammar is known after its first constrained request.
-  const parameters = () => beamParameters(job.beam, job.scorer.name, job.backend);
+  const parameters = (stage: BeamStage | undefined) => ({
+    ...beamParameters(job.beam, job.scorer.name, job.backend),
+    ...imagesParameter(job.imageNames, stage?.imagesSeen),
+  });
   const operations: Operation[] = [];
   const beam = await beamSearch(
     job.backend,
@@ -141,11 +148,11 @@ export async function runRegeneration(job: RegenerationJob, hooks: RegenerationH
       ...(hooks.onRanking ? { onRanking: hooks.onRanking } : {}),
       onStage: (stage) => {
         if (signal?.aborted) return;
-        const operation = alternativesOperation(stage, job.line, job.reply, job.backend.name, parameters(), at);
+        const operation = alternativesOperation(stage, job.line, job.reply, job.backend.name, parameters(stage), at);
         if (operation) operations.push(operation);
         hooks.onStage?.(stage, operation);
       },
     },
   );
-  return { result: regenerateResult(beam, job.seed, parameters(), at), operations };
+  return { result: regenerateResult(beam, job.seed, parameters(beam.stages[0]), at), operations };
 }

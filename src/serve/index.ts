@@ -1,13 +1,15 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { readJsonBody } from './body';
 import { capConnections } from './connections';
 import { ApiError, sendError, sendJson } from './reply';
 import { serveGeneration, type GenerationContext } from './generation';
 import { serveOptionsSchema, type ServeOptions, type ServeOptionsInput } from './options';
 import { GenerationQueue } from './queue';
-import { parseRequest, type Endpoint } from './requests';
+import { parseRequest, type Endpoint, type ReadImageFile } from './requests';
+import { ImageResolver } from '../dataset/images';
 import { errorMessage } from '../errors/message';
 
 export { openBindWarning } from './exposure';
@@ -92,7 +94,18 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, optio
     return;
   }
   const body = await readJsonBody(req, { maxBytes: options.maxBodyBytes, idleTimeoutMs: options.bodyIdleTimeoutMs });
-  await serveGeneration(parseRequest(route.endpoint, body), res, context);
+  await serveGeneration(parseRequest(route.endpoint, body, imageFiles(options.imageRoots)), res, context);
+}
+
+/** Reads file:// images from under the served folders, as the dataset's images are read: real paths, image bytes. */
+function imageFiles(roots: readonly string[]): ReadImageFile | undefined {
+  if (roots.length === 0) return undefined;
+  return (url) => {
+    const file = fileURLToPath(url);
+    const read = new ImageResolver(roots[0] as string, roots.slice(1), 'the served image folders (serve --image-root)').dataUri(file);
+    if ('problem' in read) throw new Error(read.problem);
+    return read.dataUri;
+  };
 }
 
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();

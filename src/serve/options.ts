@@ -16,6 +16,8 @@ export const serveOptionsSchema = z
     apiKey: z.string().min(1).optional(),
     /** Requests allowed to wait behind the running one; more are answered 503 with Retry-After. */
     maxQueue: z.number().int().min(0).optional(),
+    /** Folders a file:// image URL may be read from (their real paths; links followed); none refuses every file URL. */
+    imageRoots: z.array(z.string()).default([]),
     /** Request bodies above this are answered 413; data-URI images make bodies large. */
     maxBodyBytes: z
       .number()

@@ -8,6 +8,7 @@ import {
   type GenerationRequest,
   type SamplingInput,
 } from '../protocol';
+import { IMAGE_TOKEN } from '../dataset/formats/chat';
 import { TextRegex } from '../engine/decode/textRegex';
 import { type ApiError, badRequest } from './reply';
 import { errorMessage } from '../errors/message';
@@ -49,10 +50,17 @@ const completionRequestSchema = z.object({
   logprobs: z.number().int().min(0).max(20).optional(),
 });
 
-const dataUriSchema = z.string().regex(IMAGE_DATA_URI, 'expected a data:image/…;base64 URI (this server cannot fetch URLs)');
+/** What vLLM takes besides data URIs under --allowed-local-media-path: a file:// URL, read only under the served image folders. */
+const FILE_URL = /^file:\/\//i;
+const imageUrlSchema = z
+  .string()
+  .refine(
+    (url) => IMAGE_DATA_URI.test(url) || FILE_URL.test(url),
+    'expected a data:image/…;base64 URI or a file:// URL under the served image folders (this server fetches no http URLs)',
+  );
 const contentPartSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('text'), text: z.string() }),
-  z.object({ type: z.literal('image_url'), image_url: z.union([dataUriSchema, z.object({ url: dataUriSchema })]) }),
+  z.object({ type: z.literal('image_url'), image_url: z.union([imageUrlSchema, z.object({ url: imageUrlSchema })]) }),
 ]);
 
 const chatRequestSchema = z.object({
@@ -79,8 +87,14 @@ export interface ParsedRequest {
   includeUsage: boolean;
 }
 
+/**
+ * A file:// image as a data URI, read from under the served image folders; throws saying why not. Without one,
+ * every file URL is refused.
+ */
+export type ReadImageFile = (url: string) => string;
+
 /** Validates a completions or chat body; a bad field is a 400 that names it. */
-export function parseRequest(endpoint: Endpoint, body: unknown): ParsedRequest {
+export function parseRequest(endpoint: Endpoint, body: unknown, readImageFile?: ReadImageFile): ParsedRequest {
   // Clients send null for fields they leave at the default.
   const fields =
     typeof body === 'object' && body !== null && !Array.isArray(body) ? Object.fromEntries(Object.entries(body).filter(([, value]) => value !== null)) : body;
@@ -99,7 +113,7 @@ export function parseRequest(endpoint: Endpoint, body: unknown): ParsedRequest {
   // As OpenAI does, an explicit max_tokens that does not fit beside the prompt is refused; the default is shortened to fit.
   const contextOverflow = sampling.maxTokens === undefined ? 'shorten' : 'refuse';
   const generation: GenerationRequest =
-    'prompt' in parsed ? { prompt: { text: parsed.prompt }, sampling, contextOverflow } : { ...chatPrompt(parsed), sampling, contextOverflow };
+    'prompt' in parsed ? { prompt: { text: parsed.prompt }, sampling, contextOverflow } : { ...chatPrompt(parsed, readImageFile), sampling, contextOverflow };
   const checked = generationRequestSchema.safeParse(generation);
   if (!checked.success) throw fieldError(checked.error, promptField(endpoint));
   return {
@@ -146,8 +160,12 @@ function fieldError(error: z.ZodError, field?: string): ApiError {
   return badRequest(message, field ?? (paths[0] || null));
 }
 
-/** Text parts become the message text; image parts become the request's images, in order. */
-function chatPrompt(request: z.infer<typeof chatRequestSchema>): Pick<GenerationRequest, 'prompt' | 'images'> {
+/**
+ * Text parts become the message text and image parts the request's images, in order, each leaving an `<image>`
+ * placeholder where it stood, so a vision-language model sees every image in the message and at the place the
+ * client put it. A file URL is read here, from under the served image folders, so the backend gets data URIs only.
+ */
+function chatPrompt(request: z.infer<typeof chatRequestSchema>, readImageFile?: ReadImageFile): Pick<GenerationRequest, 'prompt' | 'images'> {
   if (request.continue_final_message && request.add_generation_prompt === true) {
     throw badRequest('continue_final_message and add_generation_prompt cannot both be true', 'add_generation_prompt');
   }
@@ -159,14 +177,24 @@ function chatPrompt(request: z.infer<typeof chatRequestSchema>): Pick<Generation
     throw badRequest('continue_final_message needs an assistant message last', 'messages');
   }
   const images: string[] = [];
-  const messages = request.messages.map(({ role, content }): ChatMessage => {
+  const messages = request.messages.map(({ role, content }, m): ChatMessage => {
     if (typeof content === 'string') return { role, content };
-    const texts: string[] = [];
-    for (const part of content) {
-      if (part.type === 'text') texts.push(part.text);
-      else images.push(typeof part.image_url === 'string' ? part.image_url : part.image_url.url);
-    }
+    const texts = content.map((part, p) => {
+      if (part.type === 'text') return part.text;
+      const url = typeof part.image_url === 'string' ? part.image_url : part.image_url.url;
+      images.push(IMAGE_DATA_URI.test(url) ? url : imageFile(url, `messages.${m}.content.${p}.image_url`, readImageFile));
+      return IMAGE_TOKEN;
+    });
     return { role, content: texts.join('\n') };
   });
   return { prompt: { messages, continueFinal: request.continue_final_message }, ...(images.length > 0 && { images }) };
+}
+
+function imageFile(url: string, field: string, readImageFile: ReadImageFile | undefined): string {
+  if (readImageFile === undefined) throw badRequest(`${field}: file URLs are read only under the folders \`serve --image-root\` names, and none was`, field);
+  try {
+    return readImageFile(url);
+  } catch (error) {
+    throw badRequest(`${field}: ${errorMessage(error)}`, field);
+  }
 }

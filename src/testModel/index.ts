@@ -77,12 +77,15 @@ function weightsFor(
   shape: ModelShape,
   json: TokenizerJson,
   documents: readonly string[],
+  random: SeededRandom,
 ): { weights: DecoderWeights; exact?: boolean } {
-  const random = new SeededRandom(options.seed);
-  if (options.kind !== 'bigram') return { weights: randomWeights(shape, random, options.initStd) };
+  const vision = options.kind === 'qwen2-vl';
+  const positionAxes = vision ? POSITION_AXES : 1;
+  if (options.kind === 'random' || (vision && options.text === 'random')) return { weights: randomWeights(shape, random, options.initStd, positionAxes) };
   const { scores, rowCounts, occurs } = bigramScores(tokenize(json, documents, shape.maxPositions), shape.vocab, options.smoothing);
   const factors = lowRankFactors(scores, shape.hidden, random, rowCounts);
-  return { weights: bigramWeights(shape, random, options.initStd, factors, occurs), exact: factors.exact };
+  const weights = bigramWeights(shape, random, options.initStd, factors, occurs, { positionAxes, attention: vision ? 'random' : 'none' });
+  return { weights, exact: factors.exact };
 }
 
 /**
@@ -100,7 +103,7 @@ export function makeTestModel(dir: string, input: TestModelOptionsInput): TestMo
   if (options.kind === 'qwen2-vl') return makeQwen2VlModel(dir, options, documents);
   const tokenizer = trainTokenizer(documents, options.vocab);
   const shape = shapeOf(options);
-  const { weights, exact } = weightsFor(options, shape, tokenizer.json, documents);
+  const { weights, exact } = weightsFor(options, shape, tokenizer.json, documents, new SeededRandom(options.seed));
   const parameters = parameterCount(shape);
   const weightBytes = parameters * (options.dtype === 'fp16' ? 2 : 4);
   const externalData = options.externalData || weightBytes > PROTOBUF_LIMIT - GRAPH_MARGIN;
@@ -128,7 +131,7 @@ function makeQwen2VlModel(dir: string, options: TestModelOptions, documents: rea
   const tokenizer = trainTokenizer(documents, options.vocab, VISION_TOKENS);
   const shape = shapeOf(options);
   const random = new SeededRandom(options.seed);
-  const weights = randomWeights(shape, random, options.initStd, POSITION_AXES);
+  const { weights, exact } = weightsFor(options, shape, tokenizer.json, documents, random);
   const vision = { hidden: options.visionHidden, outHidden: shape.hidden };
   // Image features as large as token embeddings, so that neither drowns the other.
   const visionWeights = randomVisionWeights(vision, random, options.initStd);
@@ -159,6 +162,8 @@ function makeQwen2VlModel(dir: string, options: TestModelOptions, documents: rea
     externalData,
     provenance: {
       ...provenanceOf(options, tokenizer),
+      text: options.text,
+      ...(options.text === 'bigram' ? { smoothing: options.smoothing, exactBigrams: exact } : {}),
       architecture:
         'vision: patch embedding and the 2x2 patch merger; decoder: embeddings plus learned per-axis (t, h, w) position embeddings, pre-LayerNorm attention (grouped K/V) and SiLU MLP blocks, linear head with bias',
     },

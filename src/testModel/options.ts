@@ -33,6 +33,11 @@ export const testModelOptionsSchema = z
     initStd: z.number().positive().max(10).default(0.02),
     /** Add-k smoothing of bigram counts: small k keeps unseen continuations unlikely. */
     smoothing: z.number().positive().default(0.001),
+    /**
+     * The text side of a `qwen2-vl` model: `random`, or `bigram` (its logits the corpus's bigram log-probabilities, as
+     * the bigram kind's), so that its regenerations look like the data while the image still reaches them.
+     */
+    text: z.enum(['random', 'bigram']).default('random'),
     /** The vision tower's width (`qwen2-vl`). */
     visionHidden: size(4096).default(32),
     /** The largest image, in pixels, the processor keeps (`qwen2-vl`; the public exports allow 12845056): small keeps tests fast. */
@@ -63,7 +68,9 @@ export const testModelOptionsSchema = z
         `vocab must be at least ${MIN_VOCAB + extra} (256 byte tokens + ${FIXED_TOKENS.length} special tokens and stage tags${vision}), got ${options.vocab}`,
       );
     }
-    if (options.kind === 'bigram' && options.corpus.length === 0) problem('corpus', 'a bigram model needs at least one corpus file');
+    if ((options.kind === 'bigram' || options.text === 'bigram') && options.corpus.length === 0)
+      problem('corpus', 'a bigram model needs at least one corpus file');
+    if (options.text === 'bigram' && options.kind !== 'qwen2-vl') problem('text', "--text is the qwen2-vl kind's; the bigram kind is a bigram text model");
   });
 
 export type TestModelOptionsInput = z.input<typeof testModelOptionsSchema>;

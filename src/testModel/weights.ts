@@ -66,10 +66,18 @@ const ABSENT_TOKEN_LOGIT = -30;
  * and position embeddings are zero, so every block adds nothing and the last hidden state is the token's
  * embedding; there is no final normalisation, so embedding × head gives the scores unchanged.
  */
-export function bigramWeights(shape: ModelShape, random: SeededRandom, std: number, factors: Factors, occurs: Uint8Array): DecoderWeights {
-  const weights = randomWeights(shape, random, std);
+export function bigramWeights(
+  shape: ModelShape,
+  random: SeededRandom,
+  std: number,
+  factors: Factors,
+  occurs: Uint8Array,
+  { positionAxes = 1, attention = 'none' }: { positionAxes?: number; attention?: 'none' | 'random' } = {},
+): DecoderWeights {
+  const weights = randomWeights(shape, random, std, positionAxes);
   for (const layer of weights.layers) {
-    layer.output.fill(0);
+    // A vision-language model keeps its attention output, small and random: the one way an image reaches the text.
+    if (attention === 'none') layer.output.fill(0);
     layer.down.fill(0);
   }
   weights.positions.fill(0);

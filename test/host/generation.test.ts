@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { CotStudioApi } from '../../src/extension';
 import type { ModelStatusReport } from '../../src/modelStatus';
 import type { GenerationResult } from '../../src/protocol';
-import { activate as api, EXTENSION_ID } from './session';
+import { activate as api, EXTENSION_ID, withModel } from './session';
 
 const PROMPT = { messages: [{ role: 'user' as const, content: 'How many bars are in the chart?' }], continueFinal: false };
 /** Long enough to still be running while the test does other things; every such run is aborted. */
@@ -39,17 +39,6 @@ function buildSlowModel(extensionPath: string): string {
     stdio: 'ignore',
   });
   return dir;
-}
-
-/** Runs `body` with `cotStudio.engine.model` pointing at `dir`, then back on the bundled model. */
-async function withModel(dir: string, body: () => Promise<void>): Promise<void> {
-  const config = vscode.workspace.getConfiguration('cotStudio');
-  await config.update('engine.model', dir, vscode.ConfigurationTarget.Global);
-  try {
-    await body();
-  } finally {
-    await config.update('engine.model', undefined, vscode.ConfigurationTarget.Global);
-  }
 }
 
 describe('generation in the extension host', () => {

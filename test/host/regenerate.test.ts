@@ -6,7 +6,7 @@ import type { RegenerateResult } from '../../src/commands/regenerate';
 import type { CotStudioApi } from '../../src/extension';
 import { runCli } from '../harness/cli';
 import { datasetsDir, projectRoot } from '../harness/fixtures';
-import { activate, openFixtureCopy } from './session';
+import { activate, openFixtureCopy, withModel } from './session';
 
 interface Annotations {
   segments: Record<
@@ -143,6 +143,43 @@ describe('regenerating a segment in the extension host', function () {
       inEditor.candidates.map((candidate) => ({ ...candidate.provenance, backend: '', createdAt: '' })),
       onCommandLine.candidates.map((candidate) => ({ ...candidate.provenance, backend: '', createdAt: '' })),
     );
+  });
+
+  it('regenerates the CAPTION of an image record with a Qwen2-VL model the settings name, which sees the image', async () => {
+    const vlm = path.join(scratch, 'qwen2-vl-bigram');
+    const built = await runCli(
+      'make-test-model',
+      vlm,
+      ...['--kind', 'qwen2-vl', '--text', 'bigram', '--hidden', '128', '--vocab', '1024'],
+      ...['--corpus', path.join(datasetsDir, 'llava_cot.jsonl'), '--corpus', path.join(datasetsDir, 'mulberry.jsonl')],
+    );
+    assert.equal(built.code, 0, built.stderr);
+    await withModel(vlm, async () => {
+      let result: RegenerateResult | undefined;
+      for (let seed = 1; seed <= 5 && !result?.candidates.length; seed++) {
+        result = await vscode.commands.executeCommand<RegenerateResult>('cotStudio.regenerateSegment', {
+          uri,
+          line: 4,
+          segment: 1,
+          method: 'beam',
+          candidates: 4,
+          seed,
+          rank: 'logprob',
+          maxTokens: 120,
+        });
+      }
+      assert.ok(result && result.candidates.length > 0, `no candidate kept its </CAPTION>: ${JSON.stringify(result?.dropped)}`);
+      assert.equal(result.provenance.model, 'qwen2-vl-bigram');
+      assert.equal(result.stages[0]?.label, 'CAPTION');
+      const image = (JSON.parse(cot.readLine(uri, 4)) as { image: string }).image;
+      assert.equal(result.provenance.parameters.images, image, 'the model saw the record image');
+      const stored = annotationsOf(cot.readLine(uri, 4)).segments['1']?.alternatives ?? [];
+      assert.deepEqual(
+        stored.map((alternative) => alternative.text),
+        result.candidates.map((candidate) => candidate.text),
+      );
+      assert.equal(stored[0]?.provenance.parameters?.images, image, 'each alternative names the image it was written from');
+    });
   });
 
   it('refuses bad arguments, naming the field', async () => {

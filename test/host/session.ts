@@ -102,3 +102,14 @@ export function standaloneProvider(extensionUri: vscode.Uri, log: vscode.LogOutp
   };
   return new DatasetEditorProvider(extensionUri, new DatasetRegistry(), noRegeneration, log);
 }
+
+/** Runs `body` with `cotStudio.engine.model` pointing at `dir`, then back on the bundled model. */
+export async function withModel(dir: string, body: () => Promise<void>): Promise<void> {
+  const config = vscode.workspace.getConfiguration('cotStudio');
+  await config.update('engine.model', dir, vscode.ConfigurationTarget.Global);
+  try {
+    await body();
+  } finally {
+    await config.update('engine.model', undefined, vscode.ConfigurationTarget.Global);
+  }
+}

@@ -103,7 +103,16 @@ describe('cot-studio regenerate', () => {
       method: 'beam',
       scorer: 'logprob',
       seed: 7,
-      parameters: { candidates: 8, temperature: 0.3, topP: 0.9, maxTokens: 120, scorer: 'logprob', grammar: 'token mask' },
+      parameters: {
+        candidates: 8,
+        temperature: 0.3,
+        topP: 0.9,
+        maxTokens: 120,
+        scorer: 'logprob',
+        grammar: 'token mask',
+        // The bigram test model is a text model: provenance says it did not see the record's image.
+        images: 'images/bar_chart.png (not seen: the model reads text only)',
+      },
     });
     assert.deepEqual(
       result.stages.map((stage) => stage.label),

@@ -54,6 +54,7 @@ describe('the regeneration runner', () => {
     const { parsed } = readRecordState(line2);
     return {
       record: parsed,
+      imageNames: parsed.images,
       reply: { side: 'primary', turn: 0 },
       line: 2,
       segment: 2,

@@ -3,10 +3,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { BadRequestError, OpenAI } from 'openai';
+import { OpenAICompatibleBackend } from '../../src/backends/openai';
 import { LocalEngine } from '../../src/engine/localEngine';
 import { ModelFolderError, readModelFolder } from '../../src/engine/model/folder';
 import { decodeImage, preprocessorFor } from '../../src/engine/vision/imageProcessor';
 import type { GenerationRequest } from '../../src/protocol';
+import { startServer } from '../../src/serve';
 import { makeTestModel, visionTokenId } from '../../src/testModel';
 import { datasetsDir } from '../harness/fixtures';
 import { transformersOn } from '../harness/transformersJs';
@@ -135,5 +138,65 @@ describe('the local engine on a Qwen2-VL model folder', () => {
       () => readModelFolder(other),
       (error: unknown) => error instanceof ModelFolderError && /model_type 'mllama'.*supported: qwen2_vl, qwen2_5_vl/.test(error.message),
     );
+  });
+});
+
+describe('cot-studio serve on a Qwen2-VL model, asked by the openai client', () => {
+  it('sees data-URI and file:// images under the served folder, where the message puts them, as the engine does', async () => {
+    const images = path.join(root, 'served');
+    fs.mkdirSync(images, { recursive: true });
+    fs.copyFileSync(path.join(datasetsDir, 'images', 'bar_chart.png'), path.join(images, 'bar_chart.png'));
+    fs.writeFileSync(path.join(images, 'notes.png'), 'not a picture');
+    const server = await startServer({ backend: engine, modelName: 'vlm', imageRoots: [images] });
+    const client = new OpenAI({ baseURL: server.url, apiKey: 'unused', maxRetries: 0 });
+    try {
+      const chat = (image: string, text = QUESTION) =>
+        client.chat.completions.create({
+          model: 'vlm',
+          messages: [
+            {
+              role: 'user',
+              content: [
+                { type: 'image_url', image_url: { url: image } },
+                { type: 'text', text },
+              ],
+            },
+          ],
+          max_tokens: STEPS,
+          temperature: 0,
+        });
+      const direct = (await engine.generate(ask([dataUri('bar_chart.png')]))).candidates[0]?.text;
+      assert.equal((await chat(dataUri('bar_chart.png'))).choices[0]?.message.content, direct, 'a data URI');
+      const fileUrl = `file://${path.join(images, 'bar_chart.png')}`;
+      assert.equal((await chat(fileUrl)).choices[0]?.message.content, direct, 'a file under the served folder');
+      const other = (await chat(dataUri('price_table.png'))).choices[0]?.message.content;
+      assert.notEqual(other, direct, 'another image, another continuation');
+      const refused = (pattern: RegExp) => (error: unknown) => error instanceof BadRequestError && pattern.test(error.message);
+      await assert.rejects(chat(`file://${path.join(images, 'notes.png')}`), refused(/messages\.0\.content\.0\.image_url: .*notes\.png.*not an image/));
+      await assert.rejects(chat(`file://${path.join(datasetsDir, 'images', 'price_table.png')}`), refused(/outside the served image folders/));
+      await assert.rejects(chat('https://example.com/cat.png'), refused(/fetches no http URLs/));
+      // CoT Studio's own client for servers reaches the same model the same way.
+      const remote = new OpenAICompatibleBackend({ baseUrl: server.url, model: 'vlm' });
+      const viaBackend = await remote.generate(ask([dataUri('bar_chart.png')]));
+      assert.equal(viaBackend.candidates[0]?.text, direct);
+      await remote.dispose();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('refuses file URLs when no folder is served', async () => {
+    const server = await startServer({ backend: engine, modelName: 'vlm' });
+    try {
+      const client = new OpenAI({ baseURL: server.url, apiKey: 'unused', maxRetries: 0 });
+      const request = client.chat.completions.create({
+        model: 'vlm',
+        messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: `file://${path.join(datasetsDir, 'images', 'bar_chart.png')}` } }] }],
+        max_tokens: 2,
+      });
+      await assert.rejects(request, (error: unknown) => error instanceof BadRequestError && /serve --image-root/.test(error.message));
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -97,6 +97,8 @@ export interface MctsSearchResult {
   judgeCalls: number;
   notes: string[];
   model: string;
+  /** The fewest of the prompt's images a policy saw; undefined when no backend said. */
+  imagesSeen: number | undefined;
   tokensComputed: number;
   /** Generated tokens that ended up in the tree, by the share of their text that was kept. */
   tokensKept: number;
@@ -143,6 +145,7 @@ export async function mctsSearch(
   /** Final answers the judge gave no verdict on: the answer rules decided them. */
   let unjudgedAnswers = 0;
   let model = policies[0]?.name ?? '';
+  let imagesSeen: number | undefined;
   const notes: string[] = [];
   /** Ratings per step text after its prefix, so the tree can show every judge's verdict. */
   const ratingsOf = new Map<string, Array<number | null>>();
@@ -171,6 +174,7 @@ export async function mctsSearch(
       );
       tokensComputed += result.tokensComputed;
       model = result.model;
+      if (result.imagesSeen !== undefined) imagesSeen = Math.min(imagesSeen ?? result.imagesSeen, result.imagesSeen);
       return result.candidates.map((candidate) => {
         const steps = chainSteps(structure, written, candidate.text);
         tokensGenerated += candidate.tokens.length;
@@ -267,6 +271,7 @@ export async function mctsSearch(
     judgeCalls,
     notes,
     model,
+    imagesSeen,
     tokensComputed,
     tokensKept: Math.round(tokensKept),
     tokensGenerated,
