@@ -398,11 +398,14 @@ export class SampleView {
       <summary>${l10n.t('Alternatives for {0}', segmentName)}</summary>
       ${segment.alternatives.map((alternative, index) => {
         const { provenance } = alternative;
+        // Which images the model was shown, as the record names them, or that it read the text alone.
+        const images = provenance.parameters?.images;
         const facts = [
           provenance.source,
           provenance.model,
           provenance.method,
           provenance.score === undefined ? undefined : l10n.t('score {0}', provenance.score),
+          typeof images === 'string' ? l10n.t('images: {0}', images) : undefined,
         ]
           .filter((fact): fact is string => fact !== undefined)
           .join(' · ');

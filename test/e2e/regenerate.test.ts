@@ -1,5 +1,6 @@
 // Regenerating a stage from the sample view of the installed VSIX with its bundled model, checked on disk.
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -377,5 +378,68 @@ describe('regenerating a stage from the sample view', { timeout: 5 * 60_000 }, (
     assert.match(await shortcuts.innerText(), /g \/ G\s+Regenerate the segment \/ the segment and the rest/);
     await page.keyboard.press('Escape');
     assert.deepEqual(product.consoleErrors, []);
+  });
+
+  it('regenerates the CAPTION of an image record with a local vision-language model chosen in the settings; the candidates name the image it saw', async (t) => {
+    const vlm = path.join(workspace, '..', `qwen2-vl-bigram-${process.pid}`);
+    const corpus = ['llava_cot.jsonl', 'mulberry.jsonl'].flatMap((name) => ['--corpus', path.join(workspace, name)]);
+    execFileSync(
+      process.execPath,
+      [
+        path.join(projectRoot, 'dist', 'cli.js'),
+        'make-test-model',
+        vlm,
+        '--kind',
+        'qwen2-vl',
+        '--text',
+        'bigram',
+        '--hidden',
+        '128',
+        '--vocab',
+        '1024',
+        ...corpus,
+      ],
+      { stdio: 'ignore' },
+    );
+    const settings = path.join(workspace, '.vscode', 'settings.json');
+    fs.writeFileSync(settings, JSON.stringify({ ...SETTINGS, 'cotStudio.regenerate.candidates': 4, 'cotStudio.engine.model': vlm }));
+    try {
+      const view = await openDataset();
+      const image = (JSON.parse(fs.readFileSync(path.join(workspace, FILE), 'utf8').split('\n')[0] as string) as { image: string }).image;
+      const regenerate = view.getByRole('button', { name: 'Regenerate CAPTION', exact: true });
+      // Earlier runs of the bundled model may have left CAPTION alternatives: these are the vision-language model's.
+      const metas = view.locator('.segment-card[data-side="primary"][data-segment="1"] .alternatives .alternative-meta', { hasText: 'qwen2-vl-bigram' });
+      const allMetas = view.locator('.segment-card[data-side="primary"][data-segment="1"] .alternatives .alternative-meta');
+      // A click that comes before the extension has read the new setting still runs the bundled model: the next one does not.
+      for (let attempt = 1; attempt <= 4 && (await metas.count()) === 0; attempt++) {
+        const before = await allMetas.count();
+        await regenerate.click();
+        // How the run ended, read in one go: more candidates listed, or the reason it failed.
+        const ended = await view.waitForFunction(
+          (listedBefore) => {
+            const { document } = globalThis as unknown as {
+              document: {
+                querySelector(selector: string): { getAttribute(name: string): string | null; textContent: string | null } | null;
+                querySelectorAll(selector: string): { length: number };
+              };
+            };
+            const state = document.querySelector('.segment-card[data-segment="1"] .regeneration')?.getAttribute('data-state');
+            if (state === 'failed') return `failed: ${document.querySelector('.segment-card[data-segment="1"] .regeneration-state')?.textContent ?? ''}`;
+            const listed = document.querySelectorAll('.segment-card[data-side="primary"][data-segment="1"] .alternatives .alternative-meta').length;
+            return listed > listedBefore ? `${listed - listedBefore} more listed` : false;
+          },
+          before,
+          { timeout: 90_000 },
+        );
+        t.diagnostic(`attempt ${attempt}: ${String(await ended.jsonValue())}`);
+      }
+      assert.ok((await metas.count()) > 0, 'one of four regenerations kept a candidate');
+      const meta = await metas.first().innerText();
+      assert.match(meta, new RegExp(`^\\d+\\. model · qwen2-vl-bigram-${process.pid} · beam · .*images: ${image.replace('.', '\\.')}$`), meta);
+      assert.doesNotMatch(meta, /not seen/);
+    } finally {
+      fs.writeFileSync(settings, JSON.stringify(SETTINGS));
+      fs.rmSync(vlm, { recursive: true, force: true });
+    }
   });
 });
