@@ -10,6 +10,7 @@ import { logNormaliser } from './decode/sampler';
 import { type ModelFolder, type ModelVariant, readModelFolder } from './model/folder';
 import { createModelSession, type DecoderShape, type ProviderAttempt, readDecoderShape } from './model/session';
 import { ModelTokenizer } from './model/tokenizer';
+import type { ImagePrompt } from './vision/imagePromptForward';
 import { Qwen2VlImages } from './vision/qwen2vlImages';
 
 export interface LoadOptions {
@@ -29,10 +30,12 @@ export interface LocalGenerateOptions extends GenerateOptions {
 }
 
 /** A prompt as the decoder runs it: its tokens (each image's expanded), what the prefix cache knows them by, and the images seen. */
-interface PreparedPrompt {
+export interface PreparedPrompt {
   tokens: number[];
   cacheKey: number[];
   imagesSeen: number;
+  /** A vision-language model's image features and 3-D positions for the tokens; undefined without images. */
+  image?: ImagePrompt;
 }
 
 /**
@@ -91,6 +94,19 @@ export class LocalEngine implements Backend {
     return this.images !== undefined;
   }
 
+  /** A vision-language model's image side (processor, encoder, prompt expansion), for a bench that times its parts. */
+  get vision(): Qwen2VlImages | undefined {
+    return this.images;
+  }
+
+  /** The request's prompt as the decoder would run it, for a baseline that runs the model without the engine. */
+  prepare(request: GenerationRequest): Promise<PreparedPrompt> {
+    const { prompt, images = [] } = generationRequestSchema.parse(request);
+    const run = this.queue.then(() => this.preparePrompt(prompt, images));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
   get shape(): DecoderShape {
     return this.forward.shape;
   }
@@ -147,7 +163,7 @@ export class LocalEngine implements Backend {
     const prepared = vision.prompt(tokens, await vision.encode(images));
     this.refuseOverContext(prepared.ids.length);
     onProgress?.(`running the model on a prompt of ${prepared.ids.length} tokens`);
-    return { tokens: prepared.ids, cacheKey: prepared.cacheKey, imagesSeen: images.length };
+    return { tokens: prepared.ids, cacheKey: prepared.cacheKey, imagesSeen: images.length, ...(prepared.image ? { image: prepared.image } : {}) };
   }
 
   generate(request: GenerationRequest, options: LocalGenerateOptions = {}): Promise<GenerationResult> {

@@ -59,7 +59,8 @@ describe('cot-studio bench --only engine', () => {
     for (const skip of model.skipped) assert.match(skip.reason, /^every candidate of the first stage was dropped/);
     assert.deepEqual(
       model.rows.map((row) => row.id),
-      engineMeasureIdSchema.options.filter((id) => !skippedIds.includes(id)),
+      // Image encoding is measured on vision-language models alone.
+      engineMeasureIdSchema.options.filter((id) => !skippedIds.includes(id) && id !== 'vision-encode'),
     );
     // A count of candidates kept may be none (random weights seldom close a stage); every other figure is a positive ratio.
     for (const row of model.rows)
@@ -94,6 +95,33 @@ describe('cot-studio bench --only engine', () => {
         `tree search ${iterations}: ${searchPerKept?.ours} against ${searchPerKept?.baseline}`,
       );
     }
+  });
+
+  it('benches a vision-language folder after an image: the bare loop decodes what the engine does, transformers.js encodes the same features', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-bench-vision-test-'));
+    const modelDir = path.join(dir, 'vlm');
+    let stdout: string;
+    try {
+      makeTestModel(modelDir, { kind: 'qwen2-vl', layers: 1, hidden: 32, heads: 2, kvHeads: 1, vocab: 400, visionHidden: 16 });
+      ({ stdout } = await execute(process.execPath, [cli, 'bench', '--only', 'engine', '--quick', '--engine-model', modelDir, '--json']));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    const [model] = benchOutputSchema.parse(JSON.parse(stdout)).engine?.models ?? [];
+    assert.ok(model);
+    assert.equal(model.matchesBareLoop, true, 'the engine decodes after the image what a bare loop fed the same features does');
+    assert.match(model.rows.find((row) => row.id === 'decode')?.measure ?? '', /after an image$/);
+    const encode = model.rows.find((row) => row.id === 'vision-encode');
+    assert.ok(encode && encode.unit === 'ms' && encode.ratio > 0, JSON.stringify(encode));
+    assert.match(encode.note, /same features/);
+    assert.deepEqual(
+      model.skipped.find((skip) => skip.id === 'transformers'),
+      { id: 'transformers', reason: 'a vision-language model is checked token for token against transformers.js by test/unit/visionEngine.test.ts' },
+    );
+    // The image's tokens come before the prompt; a longer prompt of the same image resumes them from the cache.
+    assert.match(model.rows.find((row) => row.id === 'prefix-hit')?.note ?? '', /^reused [1-9]\d* of \d+ prompt tokens/);
+    const perKept = model.rows.find((row) => row.id === 'computed-per-kept');
+    assert.ok(perKept && perKept.ours <= 1.1, `tokens computed per kept ${perKept?.ours}`);
   });
 
   it('exits 2 for an option of the other bench', async () => {

@@ -9,7 +9,7 @@ const BATCHES = [4, 8] as const;
 /** N candidates one after the other, with the seeds a batch of N gives its candidates. */
 async function sequential(subject: Subject, n: number): Promise<GenerationResult[]> {
   const results: GenerationResult[] = [];
-  for (let i = 0; i < n; i++) results.push(await subject.engine.generate(sampledRequest(subject.prompt.text, subject.tokens, 1, SEED + i)));
+  for (let i = 0; i < n; i++) results.push(await subject.engine.generate(sampledRequest(subject.prompt.text, subject.tokens, 1, SEED + i, subject.images)));
   return results;
 }
 
@@ -32,7 +32,7 @@ export async function measureBatch(subject: Subject): Promise<EngineRow[]> {
     const rounds = await interleaved(
       subject.repeats,
       {
-        run: () => subject.engine.generate(sampledRequest(subject.prompt.text, subject.tokens, n, SEED)),
+        run: () => subject.engine.generate(sampledRequest(subject.prompt.text, subject.tokens, n, SEED, subject.images)),
         figure: (result) => perSecond(keptTokens([result]), result.timing.generateMs),
       },
       { run: () => sequential(subject, n), figure: (results) => perSecond(keptTokens(results), generateMs(results)) },

@@ -8,7 +8,7 @@ import { BareLoop } from './bareLoop';
 import { measureBatch } from './batch';
 import { measureDecode } from './decode';
 import { measureMemory } from './memory';
-import { type BenchModel, BUILT_MODELS, builtModel, modelFileBytes, userModel } from './models';
+import { type BenchModel, BUILT_MODELS, benchImage, builtModel, modelFileBytes, userModel } from './models';
 import { measurePrefixHit } from './prefix';
 import { benchPrompt, EXTENSION_TOKENS, PROMPT_TOKENS } from './prompt';
 import { measureGrammar } from './grammar';
@@ -17,6 +17,7 @@ import { measureTreeSearch } from './treeSearch';
 import { type EngineBenchResult, engineBenchResultSchema, type EngineModelResult, type EngineRow } from './result';
 import type { Subject } from './subject';
 import { measureTransformers } from './versusTransformers';
+import { measureVisionEncode } from './visionEncode';
 
 export { type EngineBenchResult, engineBenchResultSchema, engineMeasureIdSchema, formatEngineBench } from './result';
 
@@ -75,7 +76,8 @@ async function benchModel(model: BenchModel, options: EngineBenchOptions, repeat
   const skipped: EngineModelResult['skipped'] = [];
   let matchesBareLoop: boolean;
   let matchesTransformers: boolean | undefined;
-  const subject: Subject = { name: model.name, engine, prompt, tokens: model.tokens, repeats, log };
+  const images = folder.vision ? [benchImage()] : [];
+  const subject: Subject = { name: model.name, engine, prompt, tokens: model.tokens, images, repeats, log };
   try {
     log('decode against the bare loop');
     const bare = await BareLoop.load(engine.folder, provider);
@@ -101,7 +103,13 @@ async function benchModel(model: BenchModel, options: EngineBenchOptions, repeat
       rows.push(...(await measureTreeSearch(subject, provider)).rows);
     }
     log('transformers.js');
-    const versus = await measureTransformers(subject, provider);
+    const versus: Awaited<ReturnType<typeof measureTransformers>> = folder.vision
+      ? { skipped: 'a vision-language model is checked token for token against transformers.js by test/unit/visionEngine.test.ts' }
+      : await measureTransformers(subject, provider);
+    if (folder.vision) {
+      log('image encoding against transformers.js');
+      rows.push(await measureVisionEncode(subject, provider));
+    }
     if ('skipped' in versus) {
       log(versus.skipped);
       skipped.push({ id: 'transformers', reason: versus.skipped });

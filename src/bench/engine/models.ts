@@ -30,6 +30,13 @@ interface BuiltModelSpec {
 /** The repository's LLaVA-CoT sample dataset; the bundle runs from dist/. */
 export const LLAVA_COT_SAMPLES = path.resolve(__dirname, '..', 'test', 'fixtures', 'datasets', 'llava_cot.jsonl');
 
+/** The image a vision-language model is shown in every measure: a sample dataset's bar chart, as a data URI. */
+export function benchImage(): string {
+  const file = path.join(path.dirname(LLAVA_COT_SAMPLES), 'images', 'bar_chart.png');
+  if (!fs.existsSync(file)) throw new Error(`the engine bench reads ${file}; run it from a checkout of the repository`);
+  return `data:image/png;base64,${fs.readFileSync(file).toString('base64')}`;
+}
+
 /**
  * One model where the engine's per-token overhead dominates, one that writes LLaVA-CoT stages and closes
  * them (so a stage search has winners), one the size of a small real decoder.
@@ -45,6 +52,14 @@ export const BUILT_MODELS: readonly BuiltModelSpec[] = [
     tokens: 64,
     quickTokens: 16,
     regenerate: true,
+  },
+  // A vision-language model: every request shows it the sample bar chart, 64 image tokens before the prompt.
+  {
+    name: 'qwen2-vl',
+    options: { kind: 'qwen2-vl', layers: 2, hidden: 256, heads: 4, kvHeads: 2, vocab: 1024, visionHidden: 64 },
+    tokens: 64,
+    quickTokens: 16,
+    regenerate: false,
   },
   // 12 query heads share 4 KV heads (grouped-query attention), as in current small decoders.
   {

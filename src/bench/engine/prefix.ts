@@ -16,8 +16,8 @@ export async function measurePrefixHit(subject: Subject, provider: ExecutionProv
   try {
     const cache = engine.cache;
     if (!cache) throw new Error('the engine was loaded without a prefix cache');
-    const first = greedyRequest(subject.prompt.text, 1);
-    const second = greedyRequest(extended.text, 1);
+    const first = greedyRequest(subject.prompt.text, 1, subject.images);
+    const second = greedyRequest(extended.text, 1, subject.images);
     const firstToken = (result: GenerationResult) => result.timing.generateMs;
     const rounds = await interleaved(
       subject.repeats,

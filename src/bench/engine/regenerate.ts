@@ -1,11 +1,13 @@
 import type { Backend } from '../../backends/types';
+import * as path from 'node:path';
+import { ImageResolver } from '../../dataset/images';
 import { readRecordState } from '../../dataset/operations';
 import type { ParsedRecord } from '../../dataset/record';
 import { LocalEngine } from '../../engine/localEngine';
 import type { ExecutionProvider, GenerationRequest, GenerationResult } from '../../protocol';
 import { type BeamOptions, type BeamStage, beamSearch, DEFAULT_BEAM } from '../../search/beam';
 import { makeScorer } from '../../search/scorers';
-import { responseOf, segmentRequest } from '../../search/segmentPrompt';
+import { responseOf, segmentRequest, withModelImages } from '../../search/segmentPrompt';
 import { benchRow } from '../report';
 import { median } from '../timing';
 import { LLAVA_COT_SAMPLES, readSampleFile } from './models';
@@ -24,10 +26,12 @@ export const MAX_REPEATS = 3;
 // Log-probability ranking costs no model calls, so the figures are decoding alone.
 const SCORER = makeScorer('logprob');
 
+/** The sample record as a model is shown it: its image read from the samples' folder as a data URI. */
 export function sampleRecord(): ParsedRecord {
   const line = readSampleFile(LLAVA_COT_SAMPLES).split('\n')[SAMPLE_LINE];
   if (line === undefined) throw new Error(`${LLAVA_COT_SAMPLES} has no line ${SAMPLE_LINE + 1}`);
-  return readRecordState(line).parsed;
+  const images = new ImageResolver(path.dirname(LLAVA_COT_SAMPLES));
+  return withModelImages(readRecordState(line).parsed, (paths) => images.forModel(paths));
 }
 
 /** One search: its figures, and every generate() result behind it (beamSearch reports no token counts). */

@@ -23,6 +23,7 @@ export const engineMeasureIdSchema = z.enum([
   'mcts-16',
   'mcts-16-per-kept',
   'transformers',
+  'vision-encode',
   'memory-peak-rss',
 ]);
 export type EngineMeasureId = z.infer<typeof engineMeasureIdSchema>;

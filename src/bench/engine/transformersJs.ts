@@ -7,13 +7,13 @@ import type { ExecutionProvider } from '../../protocol';
  * transformers.js is a development dependency that the bundle leaves out: it is required from the checkout's
  * node_modules when the bench runs, through a name the bundler does not follow.
  */
-function requireTransformers(): typeof Transformers {
+export function requireTransformers(): typeof Transformers {
   const name = '@huggingface/transformers';
   return require(name) as typeof Transformers;
 }
 
 /** transformers.js names the engine's `model_quantized.onnx` variant q8; the other names are shared. */
-const dtypeOf = (variant: ModelFolder['variant']): Transformers.PretrainedModelOptions['dtype'] => (variant === 'quantized' ? 'q8' : variant);
+export const dtypeOf = (variant: ModelFolder['variant']): Transformers.PretrainedModelOptions['dtype'] => (variant === 'quantized' ? 'q8' : variant);
 
 /** The same model folder loaded by transformers.js, for greedy generation from token ids. */
 export class TransformersModel {

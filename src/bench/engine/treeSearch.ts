@@ -1,19 +1,17 @@
 import type { Backend, GenerateOptions, GenerationRequest } from '../../backends/types';
 import { DEFAULT_REFLECTION_PHRASE } from '../../dataset/annotations';
-import { readRecordState } from '../../dataset/operations';
 import type { ParsedRecord } from '../../dataset/record';
 import { LocalEngine } from '../../engine/localEngine';
 import type { ExecutionProvider, GenerationResult } from '../../protocol';
 import { DEFAULT_MCTS, type MctsSearchResult, mctsSearch } from '../../search/mcts/modelSearch';
 import { JudgeTemplates } from '../../search/scorers';
 import { benchRow } from '../report';
-import { LLAVA_COT_SAMPLES, readSampleFile } from './models';
 import type { EngineModelResult, EngineRow } from './result';
+import { sampleRecord } from './regenerate';
 import { interleaved } from './rounds';
 import { SEED, type Subject } from './subject';
 
-/** The record searched: LLaVA-CoT sample 2, from its CAPTION, so that every chain has stages to split into. */
-const SAMPLE_LINE = 1;
+/** The record searched (sampleRecord: LLaVA-CoT sample 2) from its CAPTION, so that every chain has stages to split into. */
 const CAPTION = 1;
 const BUDGETS = [8, 16] as const;
 const MAX_REPEATS = 3;
@@ -71,9 +69,7 @@ const computedPerGenerated = ({ found }: TreeRun): number => found.tokensCompute
  * tokens computed per token generated (ideal 1.0: only new tokens computed).
  */
 export async function measureTreeSearch(subject: Subject, provider: ExecutionProvider): Promise<Pick<EngineModelResult, 'rows'>> {
-  const line = readSampleFile(LLAVA_COT_SAMPLES).split('\n')[SAMPLE_LINE];
-  if (line === undefined) throw new Error(`${LLAVA_COT_SAMPLES} has no line ${SAMPLE_LINE + 1}`);
-  const record = readRecordState(line).parsed;
+  const record = sampleRecord();
   const repeats = Math.min(subject.repeats, MAX_REPEATS);
   const maxTokens = 2 * subject.tokens;
   const cached = await LocalEngine.load(subject.engine.folder.dir, { provider, variant: subject.engine.folder.variant });

@@ -106,7 +106,7 @@ export class Qwen2VlImages {
       const digest = createHash('sha256').update(image).digest('hex');
       let found = this.encoded.get(digest);
       if (found === undefined) {
-        found = await this.encodeOne(await decodeImage(image, index));
+        found = await this.encodeImage(image, index);
         if (this.encoded.size >= ENCODED_KEPT) this.encoded.delete(this.encoded.keys().next().value as string);
       } else {
         this.encoded.delete(digest);
@@ -117,8 +117,10 @@ export class Qwen2VlImages {
     return encoded;
   }
 
-  private async encodeOne(image: ImagePixels): Promise<EncodedImage> {
+  /** One image (the `index`th of its request, for errors) decoded, preprocessed and encoded now, whether or not it was lately. */
+  async encodeImage(dataUri: string, index = 0): Promise<EncodedImage> {
     const { ort } = this;
+    const image = await decodeImage(dataUri, index);
     const { pixels, dims, grid } = await this.preprocess(image);
     const outputs = await this.encoder.run({
       pixel_values: this.pixelsType === 'float16' ? new ort.Tensor('float16', toFloat16(pixels), dims) : new ort.Tensor('float32', pixels, dims),
