@@ -11,7 +11,8 @@ import { type ModelFolder, type ModelVariant, readModelFolder } from './model/fo
 import { createModelSession, type DecoderShape, type ProviderAttempt, readDecoderShape } from './model/session';
 import { ModelTokenizer } from './model/tokenizer';
 import type { ImagePrompt } from './vision/imagePromptForward';
-import { Qwen2VlImages } from './vision/qwen2vlImages';
+import { loadVisionImages } from './vision/loadVision';
+import type { VisionImages } from './vision/visionImages';
 
 export interface LoadOptions {
   provider?: ExecutionProvider | 'auto';
@@ -55,7 +56,7 @@ export class LocalEngine implements Backend {
     readonly tokenizer: ModelTokenizer,
     private readonly forward: Forward,
     /** A vision-language model's encoder and prompt expansion; undefined for a text model, which does not see images. */
-    private readonly images: Qwen2VlImages | undefined,
+    private readonly images: VisionImages<unknown> | undefined,
     readonly cache: PrefixCache | undefined,
     readonly provider: ExecutionProvider,
     readonly attempts: ProviderAttempt[],
@@ -73,10 +74,10 @@ export class LocalEngine implements Backend {
     // Providers that fail are reported with their reason; onnxruntime's own log would repeat it on stderr.
     ort.env.logLevel = 'fatal';
     const { session, provider, attempts } = await createModelSession(ort, folder.modelFile, options.provider ?? 'auto');
-    let images: Qwen2VlImages | undefined;
+    let images: VisionImages<unknown> | undefined;
     try {
       const shape = readDecoderShape(session, folder, folder.vision ? 'embeddings' : 'tokens');
-      images = folder.vision ? await Qwen2VlImages.load(ort, folder, folder.vision, session, shape, provider) : undefined;
+      images = folder.vision ? await loadVisionImages(ort, folder, folder.vision, session, shape, provider) : undefined;
       const forward = images?.forward ?? new Forward(ort, session, shape);
       const bytes = options.prefixCacheBytes ?? DEFAULT_PREFIX_CACHE_BYTES;
       const cache = bytes > 0 ? new PrefixCache(bytes) : undefined;
@@ -95,7 +96,7 @@ export class LocalEngine implements Backend {
   }
 
   /** A vision-language model's image side (processor, encoder, prompt expansion), for a bench that times its parts. */
-  get vision(): Qwen2VlImages | undefined {
+  get vision(): VisionImages<unknown> | undefined {
     return this.images;
   }
 
@@ -130,10 +131,19 @@ export class LocalEngine implements Backend {
    * and from its token count before any model run. Each step is reported as it starts, for a watcher's deadline.
    */
   private encodePrompt(prompt: Prompt, images: number, onProgress?: ProgressListener): number[] {
+    return this.tokenize(this.renderPrompt(prompt, images, onProgress), onProgress);
+  }
+
+  /** The prompt's text as the model's chat template writes it, a part per image for a vision-language model. */
+  private renderPrompt(prompt: Prompt, images: number, onProgress?: ProgressListener): string {
     refuseOversizedPrompt(prompt, this.limits, this.folder.name);
     const template = this.tokenizer.chatTemplateFile;
     if ('messages' in prompt && template !== undefined) onProgress?.(`rendering the chat template of ${template}`);
-    const text = this.tokenizer.render(prompt, images);
+    // Multimodal templates read every message's content as a list of parts, as their processors give it.
+    return this.tokenizer.render(prompt, images, this.images !== undefined);
+  }
+
+  private tokenize(text: string, onProgress?: ProgressListener): number[] {
     onProgress?.(`tokenising a prompt of ${Buffer.byteLength(text)} bytes`);
     const tokens = this.tokenizer.encode(text);
     this.refuseOverContext(tokens.length);
@@ -154,13 +164,14 @@ export class LocalEngine implements Backend {
    */
   private async preparePrompt(prompt: Prompt, images: readonly string[], onProgress?: ProgressListener): Promise<PreparedPrompt> {
     const vision = this.images;
-    const tokens = this.encodePrompt(prompt, vision ? images.length : 0, onProgress);
     if (!vision) {
+      const tokens = this.encodePrompt(prompt, 0, onProgress);
       onProgress?.(`running the model on a prompt of ${tokens.length} tokens`);
       return { tokens, cacheKey: tokens, imagesSeen: 0 };
     }
+    const text = this.renderPrompt(prompt, images.length, onProgress);
     if (images.length > 0) onProgress?.(`encoding ${images.length} image${images.length === 1 ? '' : 's'}`);
-    const prepared = vision.prompt(tokens, await vision.encode(images));
+    const prepared = vision.prompt(text, (written) => this.tokenize(written, onProgress), await vision.encode(images));
     this.refuseOverContext(prepared.ids.length);
     onProgress?.(`running the model on a prompt of ${prepared.ids.length} tokens`);
     return { tokens: prepared.ids, cacheKey: prepared.cacheKey, imagesSeen: images.length, ...(prepared.image ? { image: prepared.image } : {}) };

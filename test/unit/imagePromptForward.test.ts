@@ -9,7 +9,8 @@ import { PrefixCache } from '../../src/engine/decode/prefixCache';
 import type { ModelConfig } from '../../src/engine/model/folder';
 import { readDecoderShape } from '../../src/engine/model/session';
 import { featureValues, type ImagePrompt, ImagePromptForward } from '../../src/engine/vision/imagePromptForward';
-import { expandImageTokens, type ImageGrid, imageCacheKey, imageKey, ropePositions } from '../../src/engine/vision/qwen2vlPrompt';
+import { expandImageTokens, type ImageGrid, imageTokenCount, ropePositions } from '../../src/engine/vision/qwen2vlPrompt';
+import { imageCacheKey, imageKey } from '../../src/engine/vision/visionImages';
 import { samplingSchema } from '../../src/protocol';
 import { makeTestModel, type TestModel, visionTokenId } from '../../src/testModel';
 import { datasetsDir } from '../harness/fixtures';
@@ -141,7 +142,7 @@ describe('the engine on a vision-language decoder', () => {
     const ask = async (image: typeof chart, extra: number[], cached: PrefixCache | undefined) => {
       const ids = [...expandImageTokens(prompt, [image.grid], TOKENS), ...extra];
       forward.usePrompt({ ids, positions: ropePositions(ids, [image.grid], TOKENS), features: image.features });
-      const result = await greedy(forward, ids, cached, imageCacheKey(ids, [image.grid], [image.key], TOKENS));
+      const result = await greedy(forward, ids, cached, imageCacheKey(ids, TOKENS.imageTokenId, [imageTokenCount(image.grid, TOKENS.mergeSize)], [image.key]));
       return { ids, tokens: result.candidates[0]?.tokens, computed: result.tokensComputed };
     };
     const first = await ask(chart, [], cache);

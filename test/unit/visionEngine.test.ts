@@ -7,7 +7,7 @@ import { BadRequestError, OpenAI } from 'openai';
 import { OpenAICompatibleBackend } from '../../src/backends/openai';
 import { LocalEngine } from '../../src/engine/localEngine';
 import { ModelFolderError, readModelFolder } from '../../src/engine/model/folder';
-import { decodeImage, preprocessorFor } from '../../src/engine/vision/imageProcessor';
+import { decodeImage, qwen2VlPreprocessor } from '../../src/engine/vision/imageProcessor';
 import type { GenerationRequest } from '../../src/protocol';
 import { startServer } from '../../src/serve';
 import { makeTestModel, visionTokenId } from '../../src/testModel';
@@ -73,7 +73,7 @@ describe('the local engine on a Qwen2-VL model folder', () => {
 
   it("preprocesses an image as transformers.js's processor does", async () => {
     const folder = readModelFolder(path.join(root, 'vlm'));
-    const preprocess = await preprocessorFor(folder.vision as NonNullable<typeof folder.vision>);
+    const preprocess = await qwen2VlPreprocessor(folder.vision as NonNullable<typeof folder.vision>);
     const ours = await preprocess(await decodeImage(dataUri('price_table.png'), 0));
     const expected = await reference('price_table.png');
     assert.equal(ours.pixels.length, expected.pixels.length);

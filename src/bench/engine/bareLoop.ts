@@ -78,10 +78,12 @@ export class BareLoop {
         if (id === images?.imageTokenId) data.set(features.subarray(row * hidden, ++row * hidden), i * hidden);
       });
     }
-    const axes = [0, 1, 2].flatMap((axis) =>
-      input.map((_, i) => (prefill ? (prompt.positions.axes[axis]?.[i] as number) : length + i + (prompt?.positions.delta ?? 0))),
-    );
-    return { inputs_embeds: embedded, position_ids: int64(ort, axes, [3, 1, input.length]) };
+    const rope = prompt?.positions;
+    const count = shape.positionAxes ?? 1;
+    const positions = Array.from({ length: count }, (_, axis) =>
+      input.map((_, i) => (rope === undefined ? length + i : prefill ? (rope.axes[axis]?.[i] as number) : length + i + rope.delta)),
+    ).flat();
+    return { inputs_embeds: embedded, position_ids: int64(ort, positions, count === 1 ? [1, input.length] : [count, 1, input.length]) };
   }
 
   /** Greedy tokens after the prompt (and its images), and the time from the first model call to the last token. */

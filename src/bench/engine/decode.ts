@@ -14,7 +14,7 @@ export async function measureDecode(subject: Subject, bare: BareLoop): Promise<{
   const { engine, prompt, tokens, images } = subject;
   const request = greedyRequest(prompt.text, tokens, images);
   const prepared = await engine.prepare(request);
-  const imageTokenId = engine.vision?.tokens.imageTokenId;
+  const imageTokenId = engine.vision?.imageTokenId;
   const bareImages = prepared.image && imageTokenId !== undefined ? { prompt: prepared.image, imageTokenId } : undefined;
   const rounds = await interleaved(
     subject.repeats,

@@ -23,7 +23,7 @@ const VISION_GRAPHS = { encoder: 'vision_encoder', embed: 'embed_tokens', decode
  * Vision-language architectures the engine reads, by config.json's model_type. Each names how its images become
  * tokens; the rest (three graphs, a decoder on embeddings) is the same layout.
  */
-export const VISION_FAMILIES = { qwen2_vl: 'qwen2-vl', qwen2_5_vl: 'qwen2-vl' } as const;
+export const VISION_FAMILIES = { qwen2_vl: 'qwen2-vl', qwen2_5_vl: 'qwen2-vl', idefics3: 'idefics3', smolvlm: 'idefics3' } as const;
 export type VisionFamily = (typeof VISION_FAMILIES)[keyof typeof VISION_FAMILIES];
 
 // Exports often write `null` for ids a model does not use (pad_token_id).
@@ -67,6 +67,8 @@ export interface VisionFiles {
   embedFile: string;
   /** preprocessor_config.json, as the model's processor reads it. */
   preprocessor: Record<string, unknown>;
+  /** processor_config.json (Idefics3's image_seq_len), when the folder has one. */
+  processor: Record<string, unknown>;
 }
 
 export interface ChatTemplateSource {
@@ -142,11 +144,14 @@ function readVisionFiles(abs: string, onnxDir: string, config: ModelConfig, vari
   const preprocessor = path.join(abs, 'preprocessor_config.json');
   if (!fs.existsSync(preprocessor))
     throw new ModelFolderError(`${abs}: expected preprocessor_config.json (the image processor's settings), found ${listing(abs)}`);
+  const processor = path.join(abs, 'processor_config.json');
+  const settings = z.record(z.string(), z.unknown());
   return {
     family,
     encoderFile: graphFile(VISION_GRAPHS.encoder),
     embedFile: graphFile(VISION_GRAPHS.embed),
-    preprocessor: readJson(preprocessor, z.record(z.string(), z.unknown()), "the image processor's settings"),
+    preprocessor: readJson(preprocessor, settings, "the image processor's settings"),
+    processor: fs.existsSync(processor) ? readJson(processor, settings, "the processor's settings") : {},
   };
 }
 

@@ -20,9 +20,11 @@ export interface DecoderShape {
   hasNumLogitsToKeep: boolean;
   /** A vision-language decoder's: the type of the embeddings it takes in place of token ids. */
   embeddingsType?: KvType;
+  /** A vision-language decoder's position axes: 1 (token order) or 3 (Qwen2-VL's temporal, height, width). */
+  positionAxes?: 1 | 3;
 }
 
-/** A decoder takes token ids (a text model) or embeddings with 3-D positions (a vision-language model's). */
+/** A decoder takes token ids (a text model) or embeddings (a vision-language model's, with 1-D or 3-D positions). */
 export type DecoderInput = 'tokens' | 'embeddings';
 /** The folder's decoder graph and the configs that describe it. */
 export type DecoderFiles = Pick<ModelFolder, 'dir' | 'modelFile' | 'config'>;
@@ -80,8 +82,10 @@ export function readDecoderShape(session: Ort.InferenceSession, folder: DecoderF
     }
   }
   const embeddings = input === 'embeddings' ? tensorMeta(session, 'inputs_embeds', true) : undefined;
-  if (input === 'embeddings' && tensorMeta(session, 'position_ids', true)?.shape[0] !== 3) {
-    throw new ModelFolderError(`${file}: expected position_ids of 3 axes (temporal, height, width) [3, batch, sequence]`);
+  const positionShape = tensorMeta(session, 'position_ids', true)?.shape;
+  const positionAxes = positionShape?.length === 2 ? 1 : positionShape?.length === 3 && positionShape[0] === 3 ? 3 : undefined;
+  if (input === 'embeddings' && positionAxes === undefined) {
+    throw new ModelFolderError(`${file}: expected position_ids [batch, sequence] or, with 3 axes (temporal, height, width), [3, batch, sequence]`);
   }
   // Counted from the graph's own input names, never from config.json.
   let layers = 0;
@@ -123,7 +127,7 @@ export function readDecoderShape(session: Ort.InferenceSession, folder: DecoderF
     hasPositionIds: inputs.has('position_ids'),
     hasUseCacheBranch: inputs.has('use_cache_branch'),
     hasNumLogitsToKeep: inputs.has('num_logits_to_keep') || inputs.has('logits_to_keep'),
-    ...(embeddings ? { embeddingsType: floatType(embeddings.type, 'inputs_embeds', file) } : {}),
+    ...(embeddings ? { embeddingsType: floatType(embeddings.type, 'inputs_embeds', file), positionAxes } : {}),
   };
 }
 

@@ -68,9 +68,10 @@ export class ModelTokenizer {
    * The text the model sees for a prompt. With `continueFinal` the final assistant message is left open, so
    * the template's end-of-turn marker after it is cut off and the model continues the prefix. A chat's `images`
    * are written where placeImages puts them, as `{type: 'image'}` parts the model's template turns into its own
-   * image tokens; a text prompt holds its image tokens itself.
+   * image tokens; a text prompt holds its image tokens itself. With `asParts` every message's content is a list of
+   * parts (`{type: 'text'}`), the form multimodal templates read.
    */
-  render(prompt: Prompt, images = 0): string {
+  render(prompt: Prompt, images = 0, asParts = false): string {
     if ('text' in prompt) return prompt.text;
     if (!this.template)
       throw new ModelFolderError(
@@ -78,7 +79,9 @@ export class ModelTokenizer {
       );
     const last = prompt.messages.at(-1);
     const continuing = prompt.continueFinal && last?.role === 'assistant';
-    const messages = placeImages(prompt.messages, images);
+    const messages = placeImages(prompt.messages, images).map(({ role, content }) =>
+      asParts && typeof content === 'string' ? { role, content: [{ type: 'text' as const, text: content }] } : { role, content },
+    );
     const rendered = this.renderMessages(messages, !continuing);
     if (!continuing || !last) return rendered;
     const at = rendered.lastIndexOf(last.content);

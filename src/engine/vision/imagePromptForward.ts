@@ -8,7 +8,8 @@ import type { RopePositions } from './qwen2vlPrompt';
 export interface ImagePrompt {
   /** The prompt's ids, each image's placeholder expanded to its tokens. */
   ids: readonly number[];
-  positions: RopePositions;
+  /** Positions on three axes (M-RoPE: Qwen2-VL); a decoder with 1-D positions counts the tokens. */
+  positions?: RopePositions;
   /** The vision encoder's output: one row of `hidden` values per image token, in the order of the prompt. */
   features: Float32Array;
 }
@@ -21,10 +22,10 @@ export interface EmbeddingInputs {
 }
 
 /**
- * The forward pass of a vision-language decoder that takes embeddings (Qwen2-VL's `decoder_model_merged`): the
- * token embeddings come from `embed_tokens`, the image tokens of the prompt take the image features instead, and
- * positions have three axes (M-RoPE): the prompt's own, then one per token after it on every axis. The prompt is
- * set per request (`usePrompt`); without one the model reads text only, as a text model would.
+ * The forward pass of a vision-language decoder that takes embeddings (`decoder_model_merged`): the token
+ * embeddings come from `embed_tokens`, the image tokens of the prompt take the image features instead. Positions
+ * count the tokens, or (Qwen2-VL's M-RoPE) have three axes: the prompt's own, then one per token after it on every
+ * axis. The prompt is set per request (`usePrompt`); without one the model reads text only, as a text model would.
  */
 export class ImagePromptForward extends Forward {
   private prompt: ImagePrompt | undefined;
@@ -67,22 +68,24 @@ export class ImagePromptForward extends Forward {
     );
     const embedded = (await this.inputs.embed.run({ input_ids: ids })).inputs_embeds as Ort.Tensor;
     const data = embedded.data as Float32Array | Uint16Array;
-    const positions = new BigInt64Array(3 * batch * width);
+    const axes = this.shape.positionAxes ?? 1;
+    const positions = new BigInt64Array(axes * batch * width);
     const promptLength = prompt?.ids.length ?? 0;
+    const rope = prompt?.positions;
     rows.forEach((row, r) => {
       row.forEach((token, i) => {
         const at = pastLength + i;
         const feature = at < promptLength && token === this.inputs.imageTokenId ? this.rows.get(at) : undefined;
         if (feature !== undefined) data.set(this.features.subarray(feature * hidden, (feature + 1) * hidden), (r * width + i) * hidden);
-        for (let axis = 0; axis < 3; axis++) {
-          const position = prompt && at < promptLength ? (prompt.positions.axes[axis]?.[at] as number) : at + (prompt?.positions.delta ?? 0);
+        for (let axis = 0; axis < axes; axis++) {
+          const position = rope === undefined ? at : at < promptLength ? (rope.axes[axis]?.[at] as number) : at + rope.delta;
           positions[(axis * batch + r) * width + i] = BigInt(position);
         }
       });
     });
     return {
       inputs_embeds: new ort.Tensor(data instanceof Float32Array ? 'float32' : 'float16', data, [batch, width, hidden]),
-      position_ids: new ort.Tensor('int64', positions, [3, batch, width]),
+      position_ids: new ort.Tensor('int64', positions, axes === 1 ? [batch, width] : [axes, batch, width]),
     };
   }
 }

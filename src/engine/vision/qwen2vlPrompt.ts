@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 /** An image's grid of patches, as Qwen2-VL's processor gives it (`image_grid_thw`): frames, rows, columns. */
 export interface ImageGrid {
   t: number;
@@ -66,30 +64,4 @@ export function ropePositions(ids: readonly number[], grids: readonly ImageGrid[
     i += count;
   }
   return { axes, delta: next - ids.length };
-}
-
-/** What the prefix cache knows an image by: a number no token id takes (negative), from a hash of its bytes or pixels. */
-export function imageKey(data: ArrayBufferView): number {
-  const digest = createHash('sha256')
-    .update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
-    .digest();
-  return -1 - digest.readUIntBE(0, 6);
-}
-
-/** The prompt as the prefix cache knows it: each image's tokens stand for that image (`keys`, in order). */
-export function imageCacheKey(ids: readonly number[], grids: readonly ImageGrid[], keys: readonly number[], tokens: Qwen2VlTokens): number[] {
-  const key: number[] = [];
-  let image = 0;
-  let left = 0;
-  for (const id of ids) {
-    if (id !== tokens.imageTokenId) {
-      key.push(id);
-      continue;
-    }
-    if (left === 0) left = imageTokenCount(grids[image] as ImageGrid, tokens.mergeSize);
-    key.push(keys[image] as number);
-    left -= 1;
-    if (left === 0) image += 1;
-  }
-  return key;
 }
