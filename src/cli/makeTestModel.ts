@@ -45,7 +45,9 @@ function report(model: TestModel): string {
   const what =
     options.kind === 'qwen2-vl'
       ? `qwen2-vl vision-language model (vision ${options.visionHidden} wide, up to ${options.maxPixels} pixels), ${options.text} text, decoder`
-      : `${options.kind} decoder,`;
+      : options.kind === 'smolvlm'
+        ? `smolvlm vision-language model (vision ${options.visionHidden} wide, 64-pixel tiles), ${options.text} text, decoder`
+        : `${options.kind} decoder,`;
   return [
     `${path.resolve(model.dir)}: ${what} ${shape.layers} layers, hidden ${shape.hidden}, ${shape.heads} heads (${shape.kvHeads} KV), ` +
       `vocab ${shape.vocab} (${model.learnedTokens} learned, ${model.reservedTokens} reserved), ${options.dtype}`,
@@ -54,7 +56,7 @@ function report(model: TestModel): string {
   ].join('\n');
 }
 
-/** `cot-studio make-test-model DIR --kind random|bigram|qwen2-vl [--corpus FILE]... [shape options]`. */
+/** `cot-studio make-test-model DIR --kind random|bigram|qwen2-vl|smolvlm [--corpus FILE]... [shape options]`. */
 export async function makeTestModelCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -80,7 +82,7 @@ export async function makeTestModelCommand(args: string[]): Promise<number> {
     strict: true,
   });
   if (positionals.length !== 1) throw new UsageError(`make-test-model takes one folder, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`);
-  if (values.kind === undefined) throw new UsageError('--kind is required: random, bigram or qwen2-vl');
+  if (values.kind === undefined) throw new UsageError('--kind is required: random, bigram, qwen2-vl or smolvlm');
   for (const file of values.corpus ?? []) {
     if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new UsageError(`cannot read corpus ${file}`);
   }

@@ -107,15 +107,16 @@ export const COMMAND_USAGE = {
                     --out also writes the JSON, --keep leaves the generated files in the temp folder,
                     --quick decodes fewer tokens once
   bench --open FILE time opening FILE and making its first page; prints JSON`,
-  'make-test-model': `  make-test-model DIR --kind random|bigram|qwen2-vl [--corpus FILE]... [--layers N] [--hidden N]
+  'make-test-model': `  make-test-model DIR --kind random|bigram|qwen2-vl|smolvlm [--corpus FILE]... [--layers N] [--hidden N]
          [--heads N] [--kv-heads N] [--vocab N] [--seed N] [--max-positions N] [--dtype fp32|fp16]
          [--external-data] [--smoothing K] [--init-std S] [--vision-hidden N] [--max-pixels N] [--text random|bigram]
                     write a small Hugging Face layout ONNX decoder folder (config, tokenizer trained on
                     the corpus, onnx/model.onnx); bigram models continue text like the corpus (.jsonl
-                    files contribute every string of every record); qwen2-vl writes a vision-language
-                    model in the onnx-community Qwen2-VL layout (preprocessor_config.json,
-                    onnx/vision_encoder, embed_tokens and decoder_model_merged), its text random or,
-                    with --text bigram and a corpus, continuing like the corpus`,
+                    files contribute every string of every record); qwen2-vl and smolvlm write a
+                    vision-language model in the onnx-community Qwen2-VL or SmolVLM (Idefics3) layout
+                    (preprocessor_config.json, onnx/vision_encoder, embed_tokens and
+                    decoder_model_merged), its text random or, with --text bigram and a corpus,
+                    continuing like the corpus`,
   convert: `  convert IN OUT [--images path|embed] [--image-root DIR]... [--force]
                     JSONL to Parquet or back, by the extensions (.jsonl, .parquet), a row group at a time;
                     objects and lists become Parquet structs and lists, values that disagree JSON text;

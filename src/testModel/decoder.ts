@@ -6,11 +6,13 @@ import type { DecoderWeights } from './weights';
 export type { WeightType } from './precision';
 
 /**
- * What the decoder takes: token ids with 1-D positions (a text model's `model.onnx`), or embeddings with the
- * 3-D (temporal, height, width) positions of Qwen2-VL's `decoder_model_merged.onnx`, whose image tokens carry
- * image features in place of token embeddings.
+ * What the decoder takes: token ids (a text model's `model.onnx`), or embeddings (a vision-language model's
+ * `decoder_model_merged.onnx`, whose image tokens carry image features in place of token embeddings).
  */
 export type DecoderInput = 'tokens' | 'embeddings';
+
+/** Position axes: 1 (token order) or, for Qwen2-VL, 3 (temporal, height, width). */
+export type PositionAxes = 1 | 3;
 
 /** The axes of Qwen2-VL's position ids: each has its own table of learned position embeddings here. */
 export const POSITION_AXES = 3;
@@ -23,7 +25,7 @@ const pastName = (layer: number, kind: 'key' | 'value') => `past_key_values.${la
 const presentName = (layer: number, kind: 'key' | 'value') => `present.${layer}.${kind}`;
 
 /** The graph's inputs and outputs, named and shaped as Hugging Face decoder exports name them. */
-function signature(shape: ModelShape, float: TensorTypeCode, input: DecoderInput): { inputs: ValueInfo[]; outputs: ValueInfo[] } {
+function signature(shape: ModelShape, float: TensorTypeCode, input: DecoderInput, axes: PositionAxes): { inputs: ValueInfo[]; outputs: ValueInfo[] } {
   const cache = (name: string, length: string): ValueInfo => ({ name, type: float, shape: ['batch_size', shape.kvHeads, length, shape.headDim] });
   const layers = Array.from({ length: shape.layers }, (_, i) => i);
   const tokens: ValueInfo[] =
@@ -36,7 +38,7 @@ function signature(shape: ModelShape, float: TensorTypeCode, input: DecoderInput
       : [
           { name: 'inputs_embeds', type: float, shape: ['batch_size', 'sequence_length', shape.hidden] },
           { name: 'attention_mask', type: TensorType.int64, shape: ['batch_size', 'total_sequence_length'] },
-          { name: 'position_ids', type: TensorType.int64, shape: [POSITION_AXES, 'batch_size', 'sequence_length'] },
+          { name: 'position_ids', type: TensorType.int64, shape: axes === 1 ? ['batch_size', 'sequence_length'] : [axes, 'batch_size', 'sequence_length'] },
         ];
   return {
     inputs: [...tokens, ...layers.flatMap((i) => [cache(pastName(i, 'key'), 'past_sequence_length'), cache(pastName(i, 'value'), 'past_sequence_length')])],
@@ -53,7 +55,7 @@ function signature(shape: ModelShape, float: TensorTypeCode, input: DecoderInput
  * is in float32; with `fp16` the weights are stored as float16 and cast on load, and the cache and logits
  * cross the graph boundary as float16.
  */
-export function buildDecoder(shape: ModelShape, weights: DecoderWeights, dtype: WeightType, input: DecoderInput = 'tokens'): Graph {
+export function buildDecoder(shape: ModelShape, weights: DecoderWeights, dtype: WeightType, input: DecoderInput = 'tokens', axes: PositionAxes = 1): Graph {
   const g = new GraphBuilder('cot-studio-test-decoder');
   const { boundary, weight, fromBoundary, toBoundary } = precision(g, dtype);
 
@@ -97,13 +99,10 @@ export function buildDecoder(shape: ModelShape, weights: DecoderWeights, dtype: 
     return g.op('ReduceSum', [g.op('Gather', [table, rows]), g.int64('const.axis_0', [0])], { keepdims: 0 });
   };
 
-  let h =
-    input === 'tokens'
-      ? g.op('Add', [
-          g.op('Gather', [weight('model.embed_tokens.weight', [vocab, hidden], weights.tokens), 'input_ids']),
-          g.op('Gather', [weight('model.embed_positions.weight', [shape.maxPositions, hidden], weights.positions), 'position_ids']),
-        ])
-      : g.op('Add', [fromBoundary('inputs_embeds'), positions3d()]);
+  const positions1d = () => g.op('Gather', [weight('model.embed_positions.weight', [shape.maxPositions, hidden], weights.positions), 'position_ids']);
+  const embedded =
+    input === 'tokens' ? g.op('Gather', [weight('model.embed_tokens.weight', [vocab, hidden], weights.tokens), 'input_ids']) : fromBoundary('inputs_embeds');
+  let h = g.op('Add', [embedded, axes === 1 ? positions1d() : positions3d()]);
   weights.layers.forEach((layer, i) => {
     const prefix = `model.layers.${i}`;
     const x = layerNorm(h, `${prefix}.input_layernorm`, layer.attentionNorm);
@@ -126,6 +125,6 @@ export function buildDecoder(shape: ModelShape, weights: DecoderWeights, dtype: 
   });
   const projected = g.op('MatMul', [h, weight('lm_head.weight', [hidden, vocab], weights.head)]);
   toBoundary('logits', (output) => g.op('Add', [projected, weight('lm_head.bias', [vocab], weights.headBias)], undefined, output));
-  const { inputs, outputs } = signature(shape, boundary, input);
+  const { inputs, outputs } = signature(shape, boundary, input, axes);
   return g.build(inputs, outputs);
 }

@@ -4,10 +4,10 @@ import { type Graph, writeModelFile, type WrittenModel } from '../onnx';
 import type { WeightType } from './decoder';
 import type { TestModelOptions } from './options';
 import type { ModelShape } from './shape';
-import { QWEN2_VL_CHAT_TEMPLATE } from './chatTemplate';
+import { QWEN2_VL_CHAT_TEMPLATE, SMOLVLM_CHAT_TEMPLATE } from './chatTemplate';
 import { tokenizerConfig, type TokenizerJson } from './tokenizer';
-import { ENDOFTEXT_ID, IM_END_ID, VISION_TOKENS, visionTokenId } from './tokens';
-import { QWEN2_VL_PATCH, type VisionShape } from './vision';
+import { ENDOFTEXT_ID, IDEFICS3_TOKENS, IM_END_ID, MIN_VOCAB, tokenId, VISION_TOKENS, visionTokenId } from './tokens';
+import { IDEFICS3_TILE, IDEFICS3_TILE_TOKENS, QWEN2_VL_PATCH, type VisionShape } from './vision';
 
 export interface FolderContents {
   options: TestModelOptions;
@@ -56,7 +56,12 @@ function modelConfig({ options, shape, externalData, provenance }: FolderContent
   };
 }
 
-const generationConfig = () => ({ bos_token_id: ENDOFTEXT_ID, eos_token_id: [IM_END_ID, ENDOFTEXT_ID], pad_token_id: ENDOFTEXT_ID });
+/** generation_config.json; a SmolVLM turn also ends at `<end_of_utterance>`. */
+const generationConfig = (endOfTurn: number[] = []) => ({
+  bos_token_id: ENDOFTEXT_ID,
+  eos_token_id: [IM_END_ID, ENDOFTEXT_ID, ...endOfTurn],
+  pad_token_id: ENDOFTEXT_ID,
+});
 
 const writeJson = (file: string, value: unknown) => fs.writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
 
@@ -73,7 +78,7 @@ export function writeFolder(dir: string, contents: FolderContents): WrittenModel
   return writeModelFile(modelFile, contents.graph, { externalData: contents.externalData });
 }
 
-/** A Qwen2-VL folder's three graphs, as the onnx-community exports name them. */
+/** A vision-language folder's three graphs, as the onnx-community exports name them. */
 export interface VisionLanguageGraphs {
   vision: Graph;
   embed: Graph;
@@ -93,8 +98,17 @@ const IMAGE_MEAN = [0.48145466, 0.4578275, 0.40821073];
 const IMAGE_STD = [0.26862954, 0.26130258, 0.27577711];
 const MIN_PIXELS = 56 * 56;
 
-function visionLanguageConfig({ options, shape, vision, externalData, provenance }: VisionLanguageContents) {
+/** Which graphs a vision-language export names, and their external weights, as transformers.js reads them. */
+function transformersJsConfig({ options, externalData }: VisionLanguageContents) {
   const files = (['vision_encoder', 'embed_tokens', 'decoder_model_merged'] as const).map((session) => sessionFile(session, options.dtype));
+  return {
+    dtype: options.dtype,
+    ...(externalData ? { use_external_data_format: Object.fromEntries(files.map((file) => [file, 1])) } : {}),
+  };
+}
+
+function qwen2VlConfig(contents: VisionLanguageContents) {
+  const { options, shape, vision, provenance } = contents;
   return {
     architectures: ['Qwen2VLForConditionalGeneration'],
     model_type: 'qwen2_vl',
@@ -114,13 +128,51 @@ function visionLanguageConfig({ options, shape, vision, externalData, provenance
       temporal_patch_size: QWEN2_VL_PATCH.temporalPatchSize,
     },
     ...storageFields(options.dtype),
-    'transformers.js_config': {
-      dtype: options.dtype,
-      ...(externalData ? { use_external_data_format: Object.fromEntries(files.map((file) => [file, 1])) } : {}),
-    },
+    'transformers.js_config': transformersJsConfig(contents),
     cot_studio: provenance,
   };
 }
+
+/** SmolVLM's config.json: the decoder's sizes under text_config, the tower's under vision_config, as the public exports have them. */
+function smolVlmConfig(contents: VisionLanguageContents) {
+  const { options, shape, vision, provenance } = contents;
+  return {
+    architectures: ['Idefics3ForConditionalGeneration'],
+    model_type: 'idefics3',
+    image_token_id: tokenId('<image>'),
+    scale_factor: IDEFICS3_TILE.scaleFactor,
+    text_config: { model_type: 'llama', ...decoderFields(shape), ...storageFields(options.dtype) },
+    vision_config: {
+      model_type: 'idefics3_vision',
+      hidden_size: vision.hidden,
+      image_size: IDEFICS3_TILE.imageSize,
+      patch_size: IDEFICS3_TILE.patchSize,
+      num_channels: IDEFICS3_TILE.channels,
+    },
+    ...storageFields(options.dtype),
+    'transformers.js_config': transformersJsConfig(contents),
+    cot_studio: provenance,
+  };
+}
+
+/** SmolVLM's image processor: the image's longest edge to 128 pixels, then 64-pixel tiles and a global view, normalised to [-1, 1]. */
+const smolVlmPreprocessorConfig = () => ({
+  image_processor_type: 'Idefics3ImageProcessor',
+  processor_class: 'Idefics3Processor',
+  do_convert_rgb: true,
+  do_resize: true,
+  size: { longest_edge: IDEFICS3_TILE.longestEdge },
+  // Lanczos, as the public SmolVLM configs say.
+  resample: 1,
+  do_rescale: true,
+  rescale_factor: 1 / 255,
+  do_normalize: true,
+  image_mean: [0.5, 0.5, 0.5],
+  image_std: [0.5, 0.5, 0.5],
+  do_pad: true,
+  do_image_splitting: true,
+  max_image_size: { longest_edge: IDEFICS3_TILE.imageSize },
+});
 
 /** preprocessor_config.json: Qwen2-VL's image processor, with the largest image this model keeps. */
 function preprocessorConfig(maxPixels: number) {
@@ -146,18 +198,24 @@ function preprocessorConfig(maxPixels: number) {
 }
 
 /**
- * Writes a Qwen2-VL folder in the onnx-community layout: config.json, generation_config.json,
- * preprocessor_config.json, the tokenizer with the vision tokens and a chat template that places them, and
- * onnx/vision_encoder, embed_tokens and decoder_model_merged (`_fp16` for float16). Returns the decoder's file.
+ * Writes a Qwen2-VL or SmolVLM folder in the onnx-community layout: config.json, generation_config.json,
+ * preprocessor_config.json (and SmolVLM's processor_config.json), the tokenizer with the image tokens and a chat
+ * template that places them, and onnx/vision_encoder, embed_tokens and decoder_model_merged (`_fp16` for float16).
+ * Returns the decoder's file.
  */
 export function writeVisionLanguageFolder(dir: string, contents: VisionLanguageContents): WrittenModel & { files: string[] } {
   const { options } = contents;
+  const smolVlm = options.kind === 'smolvlm';
   fs.mkdirSync(path.join(dir, 'onnx'), { recursive: true });
-  writeJson(path.join(dir, 'config.json'), visionLanguageConfig(contents));
-  writeJson(path.join(dir, 'generation_config.json'), generationConfig());
-  writeJson(path.join(dir, 'preprocessor_config.json'), preprocessorConfig(options.maxPixels));
+  for (const stale of ['processor_config.json', 'preprocessor_config.json']) fs.rmSync(path.join(dir, stale), { force: true });
+  writeJson(path.join(dir, 'config.json'), smolVlm ? smolVlmConfig(contents) : qwen2VlConfig(contents));
+  writeJson(path.join(dir, 'generation_config.json'), generationConfig(smolVlm ? [MIN_VOCAB + IDEFICS3_TOKENS.indexOf('<end_of_utterance>')] : []));
+  writeJson(path.join(dir, 'preprocessor_config.json'), smolVlm ? smolVlmPreprocessorConfig() : preprocessorConfig(options.maxPixels));
+  if (smolVlm) writeJson(path.join(dir, 'processor_config.json'), { processor_class: 'Idefics3Processor', image_seq_len: IDEFICS3_TILE_TOKENS });
   writeJson(path.join(dir, 'tokenizer.json'), contents.tokenizer);
-  const chat = { template: QWEN2_VL_CHAT_TEMPLATE, specialTokens: ['<|im_start|>', '<|im_end|>', ...VISION_TOKENS] };
+  const chat = smolVlm
+    ? { template: SMOLVLM_CHAT_TEMPLATE, specialTokens: ['<|im_start|>', '<|im_end|>', '<image>', ...IDEFICS3_TOKENS] }
+    : { template: QWEN2_VL_CHAT_TEMPLATE, specialTokens: ['<|im_start|>', '<|im_end|>', ...VISION_TOKENS] };
   writeJson(path.join(dir, 'tokenizer_config.json'), tokenizerConfig(contents.tokenizer, contents.shape.maxPositions, chat));
   const written = (['vision_encoder', 'embed_tokens', 'decoder_model_merged'] as const).map((session) => {
     const file = path.join(dir, 'onnx', sessionFile(session, options.dtype));

@@ -6,19 +6,19 @@ import { readCorpus } from './corpus';
 import { buildDecoder, POSITION_AXES } from './decoder';
 import { lowRankFactors } from './factor';
 import { writeFolder, writeVisionLanguageFolder } from './folder';
-import { type TestModelOptions, type TestModelOptionsInput, testModelOptionsSchema } from './options';
+import { isVisionKind, type TestModelOptions, type TestModelOptionsInput, testModelOptionsSchema } from './options';
 import { SeededRandom } from './random';
 import { type ModelShape, parameterCount } from './shape';
 import { type TokenizerJson, tokenizerConfig, trainTokenizer } from './tokenizer';
-import { IM_END_ID, VISION_TOKENS } from './tokens';
-import { buildEmbedTokens, buildQwen2VisionEncoder, randomVisionWeights } from './vision';
+import { familyTokens, IM_END_ID } from './tokens';
+import { buildEmbedTokens, buildIdefics3VisionEncoder, buildQwen2VisionEncoder, IDEFICS3_PATCH_VALUES, PATCH_VALUES, randomVisionWeights } from './vision';
 import { bigramWeights, type DecoderWeights, randomWeights } from './weights';
 
 export { testModelOptionsSchema } from './options';
 export type { TestModelOptions, TestModelOptionsInput } from './options';
 export type { ModelShape } from './shape';
-export { ENDOFTEXT_ID, IM_END_ID, MIN_VOCAB, SPECIAL_TOKENS, STAGE_TAGS, tokenId, VISION_TOKENS, visionTokenId } from './tokens';
-export { MERGED_PATCHES, PATCH_VALUES, QWEN2_VL_PATCH } from './vision';
+export { ENDOFTEXT_ID, IDEFICS3_TOKENS, IM_END_ID, MIN_VOCAB, SPECIAL_TOKENS, STAGE_TAGS, tokenId, VISION_TOKENS, visionTokenId } from './tokens';
+export { IDEFICS3_TILE, IDEFICS3_TILE_TOKENS, MERGED_PATCHES, PATCH_VALUES, QWEN2_VL_PATCH } from './vision';
 
 export interface TestModel {
   dir: string;
@@ -79,8 +79,8 @@ function weightsFor(
   documents: readonly string[],
   random: SeededRandom,
 ): { weights: DecoderWeights; exact?: boolean } {
-  const vision = options.kind === 'qwen2-vl';
-  const positionAxes = vision ? POSITION_AXES : 1;
+  const vision = isVisionKind(options.kind);
+  const positionAxes = options.kind === 'qwen2-vl' ? POSITION_AXES : 1;
   if (options.kind === 'random' || (vision && options.text === 'random')) return { weights: randomWeights(shape, random, options.initStd, positionAxes) };
   const { scores, rowCounts, occurs } = bigramScores(tokenize(json, documents, shape.maxPositions), shape.vocab, options.smoothing);
   const factors = lowRankFactors(scores, shape.hidden, random, rowCounts);
@@ -100,7 +100,7 @@ export function makeTestModel(dir: string, input: TestModelOptionsInput): TestMo
     throw new Error(`the corpus (${options.corpus.join(', ')}) holds no text to count bigrams in`);
   }
   const documents = corpus.length > 0 ? corpus : [...BUILTIN_CORPUS];
-  if (options.kind === 'qwen2-vl') return makeQwen2VlModel(dir, options, documents);
+  if (isVisionKind(options.kind)) return makeVisionLanguageModel(dir, { ...options, kind: options.kind }, documents);
   const tokenizer = trainTokenizer(documents, options.vocab);
   const shape = shapeOf(options);
   const { weights, exact } = weightsFor(options, shape, tokenizer.json, documents, new SeededRandom(options.seed));
@@ -123,22 +123,24 @@ export function makeTestModel(dir: string, input: TestModelOptionsInput): TestMo
 }
 
 /**
- * A random Qwen2-VL in the onnx-community layout: a vision encoder whose features depend on every pixel, the
- * token embeddings, and a decoder that takes embeddings with 3-D positions, so that where the engine puts the
- * image features and which positions it gives them both change the output.
+ * A Qwen2-VL or SmolVLM in the onnx-community layout: a vision encoder whose features depend on every pixel, the
+ * token embeddings, and a decoder that takes embeddings (with Qwen2-VL's 3-D positions), so that where the engine
+ * puts the image features and which positions it gives them both change the output.
  */
-function makeQwen2VlModel(dir: string, options: TestModelOptions, documents: readonly string[]): TestModel {
-  const tokenizer = trainTokenizer(documents, options.vocab, VISION_TOKENS);
+function makeVisionLanguageModel(dir: string, options: TestModelOptions & { kind: 'qwen2-vl' | 'smolvlm' }, documents: readonly string[]): TestModel {
+  const qwen = options.kind === 'qwen2-vl';
+  const tokenizer = trainTokenizer(documents, options.vocab, familyTokens(options.kind));
   const shape = shapeOf(options);
   const random = new SeededRandom(options.seed);
   const { weights, exact } = weightsFor(options, shape, tokenizer.json, documents, random);
   const vision = { hidden: options.visionHidden, outHidden: shape.hidden };
   // Image features as large as token embeddings, so that neither drowns the other.
-  const visionWeights = randomVisionWeights(vision, random, options.initStd);
+  const visionWeights = randomVisionWeights(vision, random, options.initStd, qwen ? PATCH_VALUES : IDEFICS3_PATCH_VALUES);
+  const axes = qwen ? POSITION_AXES : 1;
   const graphs = {
-    vision: buildQwen2VisionEncoder(vision, visionWeights, options.dtype),
+    vision: qwen ? buildQwen2VisionEncoder(vision, visionWeights, options.dtype) : buildIdefics3VisionEncoder(vision, visionWeights, options.dtype),
     embed: buildEmbedTokens(shape.vocab, shape.hidden, weights.tokens, options.dtype),
-    decoder: buildDecoder(shape, weights, options.dtype, 'embeddings'),
+    decoder: buildDecoder(shape, weights, options.dtype, 'embeddings', axes),
   };
   const visionParameters = [
     visionWeights.patch,
@@ -151,7 +153,7 @@ function makeQwen2VlModel(dir: string, options: TestModelOptions, documents: rea
   ]
     .map((values) => values.length)
     .reduce((sum, length) => sum + length, 0);
-  const parameters = parameterCount(shape) + (POSITION_AXES - 1) * shape.maxPositions * shape.hidden + visionParameters;
+  const parameters = parameterCount(shape) + (axes - 1) * shape.maxPositions * shape.hidden + visionParameters;
   const externalData = options.externalData || parameters * (options.dtype === 'fp16' ? 2 : 4) > PROTOBUF_LIMIT - GRAPH_MARGIN;
   const written = writeVisionLanguageFolder(dir, {
     options,
@@ -164,8 +166,9 @@ function makeQwen2VlModel(dir: string, options: TestModelOptions, documents: rea
       ...provenanceOf(options, tokenizer),
       text: options.text,
       ...(options.text === 'bigram' ? { smoothing: options.smoothing, exactBigrams: exact } : {}),
-      architecture:
-        'vision: patch embedding and the 2x2 patch merger; decoder: embeddings plus learned per-axis (t, h, w) position embeddings, pre-LayerNorm attention (grouped K/V) and SiLU MLP blocks, linear head with bias',
+      architecture: qwen
+        ? 'vision: patch embedding and the 2x2 patch merger; decoder: embeddings plus learned per-axis (t, h, w) position embeddings, pre-LayerNorm attention (grouped K/V) and SiLU MLP blocks, linear head with bias'
+        : 'vision: 64-pixel tiles in 8-pixel patches, embedding, the 2x2 pixel shuffle and a connector; decoder: embeddings plus learned position embeddings, pre-LayerNorm attention (grouped K/V) and SiLU MLP blocks, linear head with bias',
     },
   });
   return { dir, ...written, parameters, shape, options, learnedTokens: tokenizer.learned, reservedTokens: tokenizer.reserved };

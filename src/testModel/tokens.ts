@@ -33,6 +33,25 @@ export const MIN_VOCAB = BYTE_TOKENS + FIXED_TOKENS.length;
 export const VISION_TOKENS = ['<|vision_start|>', '<|vision_end|>', '<|image_pad|>', '<|video_pad|>'] as const;
 export const visionTokenId = (token: (typeof VISION_TOKENS)[number]): number => MIN_VOCAB + VISION_TOKENS.indexOf(token);
 
+/** Tiles per side of the SmolVLM test model's largest image: its tokenizer has a `<row_R_col_C>` token for each. */
+export const IDEFICS3_MAX_TILES = 4;
+
+/**
+ * SmolVLM's (Idefics3's) image markup, special, after the fixed tokens (`<image>` is one of those): each tile's tokens
+ * follow `<fake_token_around_image><row_R_col_C>`, the global view's `<fake_token_around_image><global-img>`; a turn
+ * ends with `<end_of_utterance>`.
+ */
+export const IDEFICS3_TOKENS: readonly string[] = [
+  '<fake_token_around_image>',
+  '<global-img>',
+  '<end_of_utterance>',
+  ...Array.from({ length: IDEFICS3_MAX_TILES ** 2 }, (_, i) => `<row_${Math.floor(i / IDEFICS3_MAX_TILES) + 1}_col_${(i % IDEFICS3_MAX_TILES) + 1}>`),
+];
+
+/** The special tokens a kind of model adds after the fixed ones. */
+export const familyTokens = (kind: 'random' | 'bigram' | 'qwen2-vl' | 'smolvlm'): readonly string[] =>
+  kind === 'qwen2-vl' ? VISION_TOKENS : kind === 'smolvlm' ? IDEFICS3_TOKENS : [];
+
 /** The id of a special token or stage tag. */
 export const tokenId = (token: (typeof SPECIAL_TOKENS)[number] | (typeof STAGE_TAGS)[number]): number => BYTE_TOKENS + FIXED_TOKENS.indexOf(token);
 

@@ -6,21 +6,43 @@ import { after, before, describe, it } from 'node:test';
 import { BadRequestError, OpenAI } from 'openai';
 import { OpenAICompatibleBackend } from '../../src/backends/openai';
 import { LocalEngine } from '../../src/engine/localEngine';
-import { ModelFolderError, readModelFolder } from '../../src/engine/model/folder';
-import { decodeImage, qwen2VlPreprocessor } from '../../src/engine/vision/imageProcessor';
+import { ModelFolderError, readModelFolder, type VisionFiles } from '../../src/engine/model/folder';
+import { decodeImage, idefics3Preprocessor, qwen2VlPreprocessor } from '../../src/engine/vision/imageProcessor';
 import type { GenerationRequest } from '../../src/protocol';
 import { startServer } from '../../src/serve';
-import { makeTestModel, visionTokenId } from '../../src/testModel';
+import { makeTestModel, tokenId, visionTokenId } from '../../src/testModel';
 import { datasetsDir } from '../harness/fixtures';
 import { transformersOn } from '../harness/transformersJs';
 
-const OPTIONS = { kind: 'qwen2-vl', layers: 2, hidden: 32, heads: 4, vocab: 400, initStd: 0.2, visionHidden: 16 } as const;
+const SHAPE = { layers: 2, hidden: 32, heads: 4, vocab: 420, initStd: 0.2, visionHidden: 16 } as const;
 const STEPS = 8;
 const QUESTION = 'What does the picture show?';
-const IMAGE_PAD = visionTokenId('<|image_pad|>');
+
+/** Each family the engine reads: its test model, transformers.js's model class for it, its image token and its processor. */
+const FAMILIES = [
+  {
+    kind: 'qwen2-vl',
+    family: 'qwen2-vl',
+    transformersClass: 'Qwen2VLForConditionalGeneration',
+    imageToken: visionTokenId('<|image_pad|>'),
+    preprocess: async (vision: VisionFiles) => {
+      const run = await qwen2VlPreprocessor(vision);
+      return async (uri: string) => (await run(await decodeImage(uri, 0))).pixels;
+    },
+  },
+  {
+    kind: 'smolvlm',
+    family: 'idefics3',
+    transformersClass: 'Idefics3ForConditionalGeneration',
+    imageToken: tokenId('<image>'),
+    preprocess: async (vision: VisionFiles) => {
+      const run = await idefics3Preprocessor(vision);
+      return async (uri: string) => (await run(await decodeImage(uri, 0))).pixels;
+    },
+  },
+] as const;
 
 let root: string;
-let engine: LocalEngine;
 
 const dataUri = (name: string) => `data:image/png;base64,${fs.readFileSync(path.join(datasetsDir, 'images', name)).toString('base64')}`;
 
@@ -36,15 +58,15 @@ const ask = (images: string[], extra: { continueWith?: string; n?: number; seed?
       : { n: extra.n, maxTokens: STEPS, temperature: 1, seed: extra.seed ?? 0, ignoreEos: true },
 });
 
-/** transformers.js on the same folder: its processor's input ids and its greedy continuation. */
-async function reference(imageName: string) {
-  const { AutoProcessor, Qwen2VLForConditionalGeneration, RawImage } = await transformersOn(root);
-  const processor = await AutoProcessor.from_pretrained('vlm');
+/** transformers.js on the same folder: its processor's input ids and pixels, and its greedy continuation. */
+async function reference(family: (typeof FAMILIES)[number], imageName: string) {
+  const transformers = await transformersOn(root);
+  const processor = await transformers.AutoProcessor.from_pretrained(family.kind);
   const text = processor.apply_chat_template([{ role: 'user', content: [{ type: 'image' }, { type: 'text', text: QUESTION }] }], {
     add_generation_prompt: true,
   }) as string;
-  const inputs = await processor(text, await RawImage.read(path.join(datasetsDir, 'images', imageName)));
-  const vlm = await Qwen2VLForConditionalGeneration.from_pretrained('vlm', { device: 'cpu', dtype: 'fp32' });
+  const inputs = await processor(text, await transformers.RawImage.read(path.join(datasetsDir, 'images', imageName)));
+  const vlm = await transformers[family.transformersClass].from_pretrained(family.kind, { device: 'cpu', dtype: 'fp32' });
   const output = await vlm.generate({ ...inputs, max_new_tokens: STEPS, do_sample: false, eos_token_id: [] });
   await vlm.dispose();
   const ids = (inputs as { input_ids: { tolist(): bigint[][] } }).input_ids.tolist()[0]?.map(Number) ?? [];
@@ -52,96 +74,112 @@ async function reference(imageName: string) {
   return { ids, pixels, continuation: ((output as { tolist(): bigint[][] }).tolist()[0] ?? []).map(Number).slice(-STEPS) };
 }
 
-before(async () => {
+before(() => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-vision-engine-'));
-  makeTestModel(path.join(root, 'vlm'), OPTIONS);
-  engine = await LocalEngine.load(path.join(root, 'vlm'), { provider: 'cpu' });
+  for (const family of FAMILIES) makeTestModel(path.join(root, family.kind), { kind: family.kind, ...SHAPE });
 });
-after(async () => {
-  await engine.dispose();
-  fs.rmSync(root, { recursive: true, force: true });
-});
+after(() => fs.rmSync(root, { recursive: true, force: true }));
 
-describe('the local engine on a Qwen2-VL model folder', () => {
-  it('reads the folder as a vision-language export and sees images', () => {
-    const folder = readModelFolder(path.join(root, 'vlm'));
-    assert.equal(folder.vision?.family, 'qwen2-vl');
-    assert.match(folder.modelFile, /decoder_model_merged\.onnx$/);
-    assert.match(folder.vision?.encoderFile ?? '', /vision_encoder\.onnx$/);
-    assert.ok(engine.seesImages);
-  });
+for (const family of FAMILIES) {
+  describe(`the local engine on a ${family.kind} model folder`, () => {
+    let engine: LocalEngine;
+    const dir = () => path.join(root, family.kind);
+    before(async () => {
+      engine = await LocalEngine.load(dir(), { provider: 'cpu' });
+    });
+    after(() => engine.dispose());
 
-  it("preprocesses an image as transformers.js's processor does", async () => {
-    const folder = readModelFolder(path.join(root, 'vlm'));
-    const preprocess = await qwen2VlPreprocessor(folder.vision as NonNullable<typeof folder.vision>);
-    const ours = await preprocess(await decodeImage(dataUri('price_table.png'), 0));
-    const expected = await reference('price_table.png');
-    assert.equal(ours.pixels.length, expected.pixels.length);
-    let worst = 0;
-    for (let i = 0; i < ours.pixels.length; i++) worst = Math.max(worst, Math.abs((ours.pixels[i] as number) - (expected.pixels[i] as number)));
-    assert.ok(worst <= 1e-5, `largest difference ${worst}`);
-  });
+    it('reads the folder as a vision-language export of its family and sees images', () => {
+      const folder = readModelFolder(dir());
+      assert.equal(folder.vision?.family, family.family);
+      assert.match(folder.modelFile, /decoder_model_merged\.onnx$/);
+      assert.match(folder.vision?.encoderFile ?? '', /vision_encoder\.onnx$/);
+      assert.ok(engine.seesImages);
+    });
 
-  it("generates greedily after an image as transformers.js's generate() does, and differently for another image", async () => {
-    const continuations: number[][] = [];
-    for (const name of ['bar_chart.png', 'price_table.png']) {
-      const expected = await reference(name);
-      const result = await engine.generate(ask([dataUri(name)]));
-      assert.deepEqual(result.promptTokens, expected.ids, `${name}: the prompt with its image tokens expanded`);
-      assert.deepEqual(result.candidates[0]?.tokens, expected.continuation, name);
-      assert.equal(result.imagesSeen, 1);
-      continuations.push(expected.continuation);
-    }
-    assert.notDeepEqual(continuations[0], continuations[1]);
-  });
+    it("preprocesses an image as transformers.js's processor does", async () => {
+      const folder = readModelFolder(dir());
+      const preprocess = await family.preprocess(folder.vision as VisionFiles);
+      const ours = await preprocess(dataUri('price_table.png'));
+      const expected = await reference(family, 'price_table.png');
+      assert.equal(ours.length, expected.pixels.length);
+      let worst = 0;
+      for (let i = 0; i < ours.length; i++) worst = Math.max(worst, Math.abs((ours[i] as number) - (expected.pixels[i] as number)));
+      assert.ok(worst <= 1e-5, `largest difference ${worst}`);
+    });
 
-  it('reads a prompt without images as text: no image tokens, nothing seen', async () => {
-    const result = await engine.generate(ask([]));
-    assert.equal(result.imagesSeen, 0);
-    assert.ok(!result.promptTokens.includes(IMAGE_PAD));
-    const withImage = await engine.generate(ask([dataUri('bar_chart.png')]));
-    assert.notDeepEqual(result.candidates[0]?.tokens, withImage.candidates[0]?.tokens, 'the image changes the continuation');
-  });
+    it("generates greedily after an image as transformers.js's generate() does, and differently for another image", async () => {
+      const continuations: number[][] = [];
+      for (const name of ['bar_chart.png', 'price_table.png']) {
+        const expected = await reference(family, name);
+        const result = await engine.generate(ask([dataUri(name)]));
+        assert.deepEqual(result.promptTokens, expected.ids, `${name}: the prompt with its image tokens expanded`);
+        assert.deepEqual(result.candidates[0]?.tokens, expected.continuation, name);
+        assert.equal(result.imagesSeen, 1);
+        continuations.push(expected.continuation);
+      }
+      assert.notDeepEqual(continuations[0], continuations[1]);
+    });
 
-  it('resumes the cached prompt of the same image, computing only the new tokens; another image misses', async () => {
-    const fresh = await LocalEngine.load(path.join(root, 'vlm'), { provider: 'cpu' });
-    try {
+    it('reads a prompt without images as text: no image tokens, nothing seen', async () => {
+      const result = await engine.generate(ask([]));
+      assert.equal(result.imagesSeen, 0);
+      assert.ok(!result.promptTokens.includes(family.imageToken));
+      const withImage = await engine.generate(ask([dataUri('bar_chart.png')]));
+      assert.notDeepEqual(result.candidates[0]?.tokens, withImage.candidates[0]?.tokens, 'the image changes the continuation');
+    });
+
+    it('resumes the cached prompt of the same image, computing only the new tokens; another image misses', async () => {
+      const fresh = await LocalEngine.load(dir(), { provider: 'cpu' });
+      try {
+        const chart = dataUri('bar_chart.png');
+        const first = await fresh.generate(ask([chart]));
+        assert.equal(first.tokensComputed, first.promptTokens.length + STEPS - 1);
+        const longer = await fresh.generate(ask([chart], { continueWith: 'The chart' }));
+        const added = longer.promptTokens.length - first.promptTokens.length;
+        assert.ok(added > 0);
+        assert.equal(longer.tokensComputed, added + STEPS - 1, 'only the tokens after the cached prompt');
+        const other = await fresh.generate(ask([dataUri('price_table.png')], { continueWith: 'The chart' }));
+        const firstImageToken = other.promptTokens.indexOf(family.imageToken);
+        assert.equal(other.tokensComputed, other.promptTokens.length - firstImageToken + STEPS - 1, 'another image: only the text before it is reused');
+      } finally {
+        await fresh.dispose();
+      }
+    });
+
+    it('draws a batch of candidates from one encoding of the image, each as it would be drawn alone', async () => {
       const chart = dataUri('bar_chart.png');
-      const first = await fresh.generate(ask([chart]));
-      assert.equal(first.tokensComputed, first.promptTokens.length + STEPS - 1);
-      const longer = await fresh.generate(ask([chart], { continueWith: 'The chart' }));
-      const added = longer.promptTokens.length - first.promptTokens.length;
-      assert.ok(added > 0);
-      assert.equal(longer.tokensComputed, added + STEPS - 1, 'only the tokens after the cached prompt');
-      const other = await fresh.generate(ask([dataUri('price_table.png')], { continueWith: 'The chart' }));
-      const firstImageToken = other.promptTokens.indexOf(IMAGE_PAD);
-      assert.equal(other.tokensComputed, other.promptTokens.length - firstImageToken + STEPS - 1, 'another image: only the text before it is reused');
-    } finally {
-      await fresh.dispose();
-    }
-  });
+      const batch = await engine.generate(ask([chart], { n: 4, seed: 11 }));
+      const alone = await engine.generate(ask([chart], { n: 1, seed: 13 }));
+      assert.deepEqual(alone.candidates[0]?.tokens, batch.candidates[2]?.tokens, 'candidate 2 of seed 11 is seed 13');
+    });
 
-  it('draws a batch of candidates from one encoding of the image, each as it would be drawn alone', async () => {
-    const chart = dataUri('bar_chart.png');
-    const batch = await engine.generate(ask([chart], { n: 4, seed: 11 }));
-    const alone = await engine.generate(ask([chart], { n: 1, seed: 13 }));
-    assert.deepEqual(alone.candidates[0]?.tokens, batch.candidates[2]?.tokens, 'candidate 2 of seed 11 is seed 13');
+    it('names a bad image by its place', async () => {
+      await assert.rejects(engine.generate(ask(['data:image/png;base64,AAAA'])), /image 1: not an image the engine can decode/);
+    });
   });
+}
 
-  it('names a bad image by its place and a folder of an unsupported architecture by the ones it reads', async () => {
-    await assert.rejects(engine.generate(ask(['data:image/png;base64,AAAA'])), /image 1: not an image the engine can decode/);
+describe('vision-language model folders the engine does not read', () => {
+  it('names the architectures it reads', () => {
     const other = path.join(root, 'other');
-    fs.cpSync(path.join(root, 'vlm'), other, { recursive: true });
+    fs.cpSync(path.join(root, 'qwen2-vl'), other, { recursive: true });
     const config = JSON.parse(fs.readFileSync(path.join(other, 'config.json'), 'utf8'));
     fs.writeFileSync(path.join(other, 'config.json'), JSON.stringify({ ...config, model_type: 'mllama' }));
     assert.throws(
       () => readModelFolder(other),
-      (error: unknown) => error instanceof ModelFolderError && /model_type 'mllama'.*supported: qwen2_vl, qwen2_5_vl/.test(error.message),
+      (error: unknown) => error instanceof ModelFolderError && /model_type 'mllama'.*supported: qwen2_vl, qwen2_5_vl, idefics3, smolvlm/.test(error.message),
     );
   });
 });
 
 describe('cot-studio serve on a Qwen2-VL model, asked by the openai client', () => {
+  let engine: LocalEngine;
+  before(async () => {
+    engine = await LocalEngine.load(path.join(root, 'qwen2-vl'), { provider: 'cpu' });
+  });
+  after(() => engine.dispose());
+
   it('sees data-URI and file:// images under the served folder, where the message puts them, as the engine does', async () => {
     const images = path.join(root, 'served');
     fs.mkdirSync(images, { recursive: true });

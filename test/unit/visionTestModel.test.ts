@@ -4,7 +4,20 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { MERGED_PATCHES, makeTestModel, PATCH_VALUES, type TestModel, testModelOptionsSchema, VISION_TOKENS, visionTokenId } from '../../src/testModel';
+import {
+  IDEFICS3_TILE,
+  IDEFICS3_TILE_TOKENS,
+  IDEFICS3_TOKENS,
+  MERGED_PATCHES,
+  MIN_VOCAB,
+  makeTestModel,
+  PATCH_VALUES,
+  type TestModel,
+  testModelOptionsSchema,
+  tokenId,
+  VISION_TOKENS,
+  visionTokenId,
+} from '../../src/testModel';
 import { datasetsDir } from '../harness/fixtures';
 import { runCli } from '../harness/cli';
 import { transformersOn } from '../harness/transformersJs';
@@ -105,5 +118,77 @@ describe('a Qwen2-VL test model', () => {
       assert.ok(stdout.includes(file), `${file} in ${stdout}`);
       assert.ok(fs.existsSync(path.join(dir, file)), file);
     }
+  });
+});
+
+describe('a SmolVLM (Idefics3) test model', () => {
+  const OPTIONS_SMOLVLM = { ...OPTIONS, kind: 'smolvlm', vocab: 420 } as const;
+
+  it('has the files, configs, inputs and outputs of the onnx-community SmolVLM exports', async () => {
+    const smol = makeTestModel(path.join(root, 'smolvlm'), OPTIONS_SMOLVLM);
+    for (const file of [
+      'config.json',
+      'generation_config.json',
+      'preprocessor_config.json',
+      'processor_config.json',
+      'tokenizer.json',
+      'tokenizer_config.json',
+    ]) {
+      assert.ok(fs.existsSync(path.join(smol.dir, file)), file);
+    }
+    const config = readJson<{ model_type: string; image_token_id: number; text_config: { num_hidden_layers: number }; vision_config: { image_size: number } }>(
+      path.join(smol.dir, 'config.json'),
+    );
+    assert.equal(config.model_type, 'idefics3');
+    assert.equal(config.image_token_id, tokenId('<image>'));
+    assert.equal(config.text_config.num_hidden_layers, OPTIONS_SMOLVLM.layers, 'the decoder sizes under text_config, as the exports have them');
+    assert.equal(config.vision_config.image_size, IDEFICS3_TILE.imageSize);
+    assert.equal(readJson<{ image_seq_len: number }>(path.join(smol.dir, 'processor_config.json')).image_seq_len, IDEFICS3_TILE_TOKENS);
+    const tokenizer = readJson<{ added_tokens: { id: number; content: string; special: boolean }[] }>(path.join(smol.dir, 'tokenizer.json'));
+    IDEFICS3_TOKENS.forEach((token, i) => {
+      assert.deepEqual(
+        tokenizer.added_tokens.filter((added) => added.content === token).map(({ id, special }) => ({ id, special })),
+        [{ id: MIN_VOCAB + i, special: true }],
+      );
+    });
+    const [vision, , decoder] = await Promise.all(smol.files.map((file) => ort.InferenceSession.create(file)));
+    assert.deepEqual(names(vision as ort.InferenceSession), { inputs: ['pixel_values', 'pixel_attention_mask'], outputs: ['image_features'] });
+    assert.deepEqual((decoder as ort.InferenceSession).inputNames.slice(0, 3), ['inputs_embeds', 'attention_mask', 'position_ids']);
+    const tiles = 3;
+    const size = IDEFICS3_TILE.imageSize;
+    const features = await (vision as ort.InferenceSession).run({
+      pixel_values: new ort.Tensor(
+        'float32',
+        Float32Array.from({ length: tiles * 3 * size * size }, (_, i) => Math.sin(i)),
+        [1, tiles, 3, size, size],
+      ),
+      pixel_attention_mask: new ort.Tensor('bool', new Uint8Array(tiles * size * size).fill(1), [1, tiles, size, size]),
+    });
+    assert.deepEqual(features.image_features?.dims, [tiles, IDEFICS3_TILE_TOKENS, OPTIONS_SMOLVLM.hidden]);
+  });
+
+  it("is read by transformers.js's Idefics3 processor: an image becomes its tiles' tokens and the global view's", async () => {
+    const transformers = await transformersOn(root);
+    const processor = await transformers.AutoProcessor.from_pretrained('smolvlm');
+    const text = processor.apply_chat_template([{ role: 'user', content: [{ type: 'image' }, { type: 'text', text: 'Describe it.' }] }], {
+      add_generation_prompt: true,
+    }) as string;
+    assert.equal(text, '<|im_start|>User:<image>Describe it.<end_of_utterance>\nAssistant:');
+    const inputs = (await processor(text, await transformers.RawImage.read(image('bar_chart.png')))) as {
+      input_ids: { tolist(): bigint[][] };
+      pixel_values: { dims: number[] };
+    };
+    const [, tiles] = inputs.pixel_values.dims as [number, number];
+    assert.ok(tiles > 1, `a wide image is tiled (${tiles} tiles with the global view)`);
+    const ids = inputs.input_ids.tolist()[0]?.map(Number) ?? [];
+    assert.equal(ids.filter((id) => id === tokenId('<image>')).length, tiles * IDEFICS3_TILE_TOKENS);
+  });
+
+  it('is written by cot-studio make-test-model --kind smolvlm', async () => {
+    const dir = path.join(root, 'cli-smolvlm');
+    const { code, stdout, stderr } = await runCli('make-test-model', dir, '--kind', 'smolvlm', '--hidden', '32', '--vocab', '420');
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /smolvlm vision-language model/);
+    assert.ok(fs.existsSync(path.join(dir, 'processor_config.json')));
   });
 });

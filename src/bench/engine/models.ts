@@ -53,10 +53,18 @@ export const BUILT_MODELS: readonly BuiltModelSpec[] = [
     quickTokens: 16,
     regenerate: true,
   },
-  // A vision-language model: every request shows it the sample bar chart, 64 image tokens before the prompt.
+  // Vision-language models, one per family: every request shows them the sample bar chart before the prompt
+  // (Qwen2-VL: 64 image tokens; SmolVLM: 2 tiles and the global view, 48).
   {
     name: 'qwen2-vl',
     options: { kind: 'qwen2-vl', layers: 2, hidden: 256, heads: 4, kvHeads: 2, vocab: 1024, visionHidden: 64 },
+    tokens: 64,
+    quickTokens: 16,
+    regenerate: false,
+  },
+  {
+    name: 'smolvlm',
+    options: { kind: 'smolvlm', layers: 2, hidden: 256, heads: 4, kvHeads: 2, vocab: 1024, visionHidden: 64 },
     tokens: 64,
     quickTokens: 16,
     regenerate: false,

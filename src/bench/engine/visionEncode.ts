@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import type * as Transformers from '@huggingface/transformers';
 import type { LocalEngine } from '../../engine/localEngine';
+import type { VisionFamily } from '../../engine/model/folder';
 import type { ExecutionProvider } from '../../protocol';
 import { benchRow } from '../report';
 import type { EngineRow } from './result';
@@ -8,23 +9,26 @@ import { interleaved } from './rounds';
 import type { Subject } from './subject';
 import { dtypeOf, requireTransformers } from './transformersJs';
 
-/** transformers.js's processor and Qwen2-VL model on the same folder: what it does to turn one image into features. */
-async function transformersEncoder(engine: LocalEngine, provider: ExecutionProvider) {
+/** transformers.js's model class for each family the engine reads. */
+const TRANSFORMERS_CLASS = { 'qwen2-vl': 'Qwen2VLForConditionalGeneration', idefics3: 'Idefics3ForConditionalGeneration' } as const;
+
+/** transformers.js's processor and model on the same folder: what it does to turn one image into features. */
+async function transformersEncoder(engine: LocalEngine, family: VisionFamily, provider: ExecutionProvider) {
   const library = requireTransformers();
   library.env.allowRemoteModels = false;
   library.env.localModelPath = path.dirname(engine.folder.dir);
   library.env.logLevel = library.LogLevel.ERROR;
   const { image_processor: imageProcessor } = await library.AutoProcessor.from_pretrained(engine.folder.name);
   if (!imageProcessor) throw new Error(`transformers.js found no image processor in ${engine.folder.dir}`);
-  const model = (await library.Qwen2VLForConditionalGeneration.from_pretrained(engine.folder.name, {
+  const model = (await library[TRANSFORMERS_CLASS[family]].from_pretrained(engine.folder.name, {
     dtype: dtypeOf(engine.folder.variant),
     device: provider,
   })) as Transformers.PreTrainedModel & { encode_image(inputs: Record<string, unknown>): Promise<Transformers.Tensor> };
   return {
     async encode(bytes: Uint8Array): Promise<Transformers.Tensor> {
       const image = await library.RawImage.fromBlob(new Blob([bytes]));
-      const { pixel_values, image_grid_thw } = await imageProcessor(image);
-      return model.encode_image({ pixel_values, image_grid_thw });
+      // The processor's outputs by name; the encoder takes those its graph has (grid_thw, or the pixel mask).
+      return model.encode_image(await imageProcessor(image));
     },
     dispose: () => model.dispose(),
   };
@@ -36,10 +40,11 @@ async function transformersEncoder(engine: LocalEngine, provider: ExecutionProvi
  */
 export async function measureVisionEncode(subject: Subject, provider: ExecutionProvider): Promise<EngineRow> {
   const vision = subject.engine.vision;
+  const family = subject.engine.folder.vision?.family;
   const [image] = subject.images;
-  if (!vision || image === undefined) throw new Error(`${subject.name} is not a vision-language model with an image to encode`);
+  if (!vision || family === undefined || image === undefined) throw new Error(`${subject.name} is not a vision-language model with an image to encode`);
   const bytes = new Uint8Array(Buffer.from(image.slice(image.indexOf(',') + 1), 'base64'));
-  const theirs = await transformersEncoder(subject.engine, provider);
+  const theirs = await transformersEncoder(subject.engine, family, provider);
   try {
     const timed = async <T>(run: () => Promise<T>) => {
       const started = performance.now();

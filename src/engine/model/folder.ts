@@ -30,7 +30,7 @@ export type VisionFamily = (typeof VISION_FAMILIES)[keyof typeof VISION_FAMILIES
 const tokenIdsSchema = z.union([z.number().int(), z.array(z.number().int())]).nullish();
 
 /** The fields of config.json the engine reads; exports carry many more. */
-export const modelConfigSchema = z.looseObject({
+const configFieldsSchema = z.looseObject({
   model_type: z.string().optional(),
   num_hidden_layers: z.number().int().positive().optional(),
   num_attention_heads: z.number().int().positive().optional(),
@@ -43,7 +43,17 @@ export const modelConfigSchema = z.looseObject({
   bos_token_id: tokenIdsSchema,
   pad_token_id: tokenIdsSchema,
 });
-export type ModelConfig = z.infer<typeof modelConfigSchema>;
+
+/**
+ * config.json as the engine reads it. A vision-language export keeps its decoder's sizes under `text_config`
+ * (SmolVLM, newer Qwen2.5-VL); they count where the top level does not give them.
+ */
+export const modelConfigSchema = z.preprocess((raw) => {
+  if (typeof raw !== 'object' || raw === null || !('text_config' in raw)) return raw;
+  const text = raw.text_config;
+  return typeof text === 'object' && text !== null ? { ...text, ...raw } : raw;
+}, configFieldsSchema);
+export type ModelConfig = z.infer<typeof configFieldsSchema>;
 
 export const generationConfigSchema = z.looseObject({ eos_token_id: tokenIdsSchema, pad_token_id: tokenIdsSchema });
 export type GenerationConfig = z.infer<typeof generationConfigSchema>;
