@@ -7,7 +7,7 @@ import type { Backend, GenerateOptions, GenerationRequest } from '../../src/back
 import { readRecordState } from '../../src/dataset/operations';
 import type { ParsedRecord } from '../../src/dataset/record';
 import { LocalEngine } from '../../src/engine/localEngine';
-import type { Candidate, GenerationResult } from '../../src/protocol';
+import type { Candidate, GenerationResult, Prompt } from '../../src/protocol';
 import { beamSearch, DEFAULT_BEAM } from '../../src/search/beam';
 import { makeScorer } from '../../src/search/scorers';
 import { parseYesNo } from '../../src/search/scorers/answerJudge';
@@ -29,12 +29,15 @@ const record = (line: string): ParsedRecord => readRecordState(line).parsed;
 class ScriptedJudge implements Backend {
   readonly name = 'scripted-judge';
   readonly prompts: string[] = [];
+  /** The images each call showed the judge. */
+  readonly images: Array<string[] | undefined> = [];
 
   constructor(private readonly answer: (prompt: string, first: string, second: string) => string) {}
 
   async generate(request: GenerationRequest, _options?: GenerateOptions): Promise<GenerationResult> {
     const prompt = 'messages' in request.prompt ? (request.prompt.messages[0]?.content ?? '') : request.prompt.text;
     this.prompts.push(prompt);
+    this.images.push(request.images);
     const first = /Response 1: ([\s\S]*?)\n\nResponse 2:/.exec(prompt)?.[1] ?? '';
     const second = /Response 2: ([\s\S]*?)\n\n/.exec(prompt)?.[1] ?? '';
     const candidate: Candidate = { text: this.answer(prompt, first, second), tokens: [], logprob: 0, tokenLogprobs: [], finishReason: 'eos' };
@@ -81,8 +84,11 @@ describe('knockout judge', () => {
     for (const n of [2, 3, 5, 8]) {
       const judge = new ScriptedJudge(longest);
       const texts = Array.from({ length: n }, (_, i) => `candidate ${'x'.repeat((i * 7) % n)} ${i}`);
-      const ranking = await makeScorer('knockout').rank(candidates(texts), context(judge, 1));
+      const scoring = context(judge, 1);
+      const ranking = await makeScorer('knockout').rank(candidates(texts), scoring);
       assert.equal(judge.prompts.length, n - 1, `n = ${n}`);
+      assert.ok(scoring.record.images.length > 0);
+      for (const shown of judge.images) assert.deepEqual(shown, scoring.record.images, 'a vision-language judge sees the record image');
       assert.equal(ranking.judgeCalls, n - 1);
       const best = texts.reduce((a, b) => (b.length > a.length ? b : a));
       assert.equal(texts[ranking.order[0] as number], best);
@@ -191,9 +197,19 @@ describe('beam search with the bigram model', () => {
   it('scores steps with a reward model as P(good) / (P(good) + P(bad)) of the next token', async () => {
     const parsed = record(llava[1] as string);
     const format = { template: '{{ prefix }}{{ step }}', goodToken: '</REASONING>', badToken: '<CONCLUSION>' };
-    const scorer = makeScorer('reward-model', {}, { name: 'bigram', nextToken: (prompt, tokens) => engine.nextTokenLogprobs(prompt, tokens), format });
+    const shown: Array<readonly string[]> = [];
+    const nextToken = (prompt: Prompt, tokens: string[], images: readonly string[]) => {
+      shown.push(images);
+      return engine.nextTokenLogprobs(prompt, tokens);
+    };
+    const scorer = makeScorer('reward-model', {}, { name: 'bigram', nextToken, format });
     const texts = [' The difference is 9. ', ' The difference is', ' 18 - 9 = 9 so the answer is 9. '];
     const ranking = await scorer.rank(candidates(texts), { ...context(engine, 2), record: parsed, prefix: 'so far' });
+    assert.deepEqual(
+      shown,
+      texts.map(() => parsed.images),
+      'a vision-language reward model is shown the record image with each step',
+    );
     for (const [i, text] of texts.entries()) {
       const [good, bad] = await engine.nextTokenLogprobs({ text: `so far${text}` }, ['</REASONING>', '<CONCLUSION>']);
       assert.ok(good !== undefined && bad !== undefined && good < 0 && bad < 0);
