@@ -77,7 +77,7 @@ export async function serve(args: string[]): Promise<number> {
     const warning = openBindWarning(new URL(server.url).hostname, apiKey);
     if (warning !== undefined) printErr(`${warning}\n`);
     printOut(
-      `Serving ${model.name} (${model.provider}) at ${server.url}${apiKey ? ' (API key required)' : ''}\n` +
+      `Serving ${model.name} (${model.provider}${model.vision ? `, sees images: ${model.vision.family}` : ''}) at ${server.url}${apiKey ? ' (API key required)' : ''}\n` +
         `  POST ${server.url}/completions, ${server.url}/chat/completions; GET ${server.url}/models. Ctrl+C stops.\n`,
     );
     await new Promise<void>((resolve) => {

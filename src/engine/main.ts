@@ -38,6 +38,9 @@ function describe(loaded: LocalEngine): LoadedModel {
     headDim: shape.headDim,
     kvType: shape.kvType,
     limits: loaded.limits,
+    ...(loaded.folder.vision
+      ? { vision: { family: loaded.folder.vision.family, encoderFile: loaded.folder.vision.encoderFile, embedFile: loaded.folder.vision.embedFile } }
+      : {}),
   };
 }
 

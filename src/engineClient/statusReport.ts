@@ -28,6 +28,9 @@ export function formatLoadedModel(model: LoadedModel): string[] {
     `model ${model.name}: ${model.file}`,
     `  ${model.layers} layers, ${model.kvHeads} KV heads of ${model.headDim}, KV cache in ${model.kvType}, loaded in ${model.loadMs.toFixed(0)} ms`,
     `  running on ${model.provider}`,
+    model.vision
+      ? `  sees images (${model.vision.family}): vision encoder ${model.vision.encoderFile}, embeddings ${model.vision.embedFile}`
+      : '  reads text only: images are not shown to it',
     ...model.attempts.filter((attempt) => !attempt.ok).map((attempt) => `  ${attempt.name} not used: ${attempt.detail}`),
   ];
 }
@@ -35,5 +38,6 @@ export function formatLoadedModel(model: LoadedModel): string[] {
 /** One line for the status bar tooltip. */
 export function modelSummary(model: LoadedModel): string {
   const failed = model.attempts.filter((attempt) => !attempt.ok).map((attempt) => `${attempt.name}: ${attempt.detail}`);
-  return `${model.name} on ${model.provider}${failed.length ? ` (${failed.join('; ')})` : ''}`;
+  const sees = model.vision ? `, sees images (${model.vision.family})` : '';
+  return `${model.name} on ${model.provider}${sees}${failed.length ? ` (${failed.join('; ')})` : ''}`;
 }

@@ -44,6 +44,8 @@ export const loadedModelSchema = z.object({
   headDim: z.number().int(),
   kvType: z.enum(['float32', 'float16']),
   limits: promptLimitsSchema,
+  /** A vision-language model's family and image graphs; absent for a text model, which does not see images. */
+  vision: z.object({ family: z.string(), encoderFile: z.string(), embedFile: z.string() }).optional(),
 });
 export type LoadedModel = z.infer<typeof loadedModelSchema>;
 

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -11,7 +12,9 @@ import { decodeImage, idefics3Preprocessor, qwen2VlPreprocessor } from '../../sr
 import type { GenerationRequest } from '../../src/protocol';
 import { startServer } from '../../src/serve';
 import { makeTestModel, tokenId, visionTokenId } from '../../src/testModel';
+import { cliPath, runCli } from '../harness/cli';
 import { datasetsDir } from '../harness/fixtures';
+import { until } from '../harness/servedEngine';
 import { transformersOn } from '../harness/transformersJs';
 
 const SHAPE = { layers: 2, hidden: 32, heads: 4, vocab: 420, initStd: 0.2, visionHidden: 16 } as const;
@@ -235,6 +238,79 @@ describe('cot-studio serve on a Qwen2-VL model, asked by the openai client', () 
       await assert.rejects(request, (error: unknown) => error instanceof BadRequestError && /serve --image-root/.test(error.message));
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe('the command line with a vision-language model', () => {
+  it('generate --image shows the model the image in the chat and says so in --json', async () => {
+    const model = path.join(root, 'qwen2-vl');
+    const args = ['generate', '--model', model, '--provider', 'cpu', '--prompt', QUESTION, '--chat', '--max-tokens', '4', '--temperature', '0', '--json'];
+    const withImage = await runCli(...args, '--image', path.join(datasetsDir, 'images', 'bar_chart.png'));
+    const without = await runCli(...args);
+    assert.equal(withImage.code, 0, withImage.stderr);
+    const seen = JSON.parse(withImage.stdout) as { promptTokens: number[]; imagesSeen: number; candidates: { tokens: number[] }[] };
+    const plain = JSON.parse(without.stdout) as { promptTokens: number[]; imagesSeen: number };
+    assert.equal(seen.imagesSeen, 1);
+    assert.equal(plain.imagesSeen, 0);
+    assert.ok(seen.promptTokens.filter((id) => id === visionTokenId('<|image_pad|>')).length > 0, 'the image tokens are in the prompt');
+    const direct = await LocalEngine.load(model, { provider: 'cpu' });
+    try {
+      const expected = await direct.generate({ ...ask([dataUri('bar_chart.png')]), sampling: { n: 1, maxTokens: 4, temperature: 0 } });
+      assert.deepEqual(seen.candidates[0]?.tokens, expected.candidates[0]?.tokens, 'what the engine gives for the same chat and image');
+    } finally {
+      await direct.dispose();
+    }
+    const missing = await runCli(...args, '--image', path.join(datasetsDir, 'llava_cot.jsonl'));
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /--image .*llava_cot\.jsonl: .*not an image/);
+  });
+
+  it('serve --image-root reads file URLs under the folder through the engine process, and says the model sees images', async () => {
+    const child = spawn(process.execPath, [
+      cliPath,
+      'serve',
+      '--model',
+      path.join(root, 'smolvlm'),
+      '--port',
+      '0',
+      '--provider',
+      'cpu',
+      '--image-root',
+      path.join(datasetsDir, 'images'),
+    ]);
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await until(() => /Serving .* at http/.test(stdout) || child.exitCode !== null, 'the server to start', 30_000);
+      assert.match(stdout, /Serving smolvlm \(cpu, sees images: idefics3\)/);
+      const url = /at (http:\/\/\S+\/v1)/.exec(stdout)?.[1];
+      assert.ok(url, stdout);
+      const client = new OpenAI({ baseURL: url, apiKey: 'unused', maxRetries: 0 });
+      const chat = (image: string) =>
+        client.chat.completions.create({
+          model: 'smolvlm',
+          messages: [
+            {
+              role: 'user',
+              content: [
+                { type: 'image_url', image_url: { url: image } },
+                { type: 'text', text: QUESTION },
+              ],
+            },
+          ],
+          max_tokens: STEPS,
+          temperature: 0,
+        });
+      const fromFile = await chat(`file://${path.join(datasetsDir, 'images', 'bar_chart.png')}`);
+      const fromData = await chat(dataUri('bar_chart.png'));
+      assert.equal(fromFile.choices[0]?.message.content, fromData.choices[0]?.message.content);
+      const other = await chat(dataUri('price_table.png'));
+      assert.notEqual(other.choices[0]?.message.content, fromData.choices[0]?.message.content, 'another image, another answer');
+    } finally {
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0);
     }
   });
 });
