@@ -34,6 +34,17 @@ export const provenanceSchema = z.object({
 export type Provenance = z.infer<typeof provenanceSchema>;
 
 /**
+ * The record's images as provenance parameters name them: those the model saw, or that it read the text alone
+ * (a local text model is not shown images), so a candidate written without the picture says so.
+ */
+export function imagesProvenance(names: readonly string[], seen: number | undefined): Record<string, string> {
+  if (names.length === 0) return {};
+  const listed = names.join(', ');
+  if (seen === undefined || seen >= names.length) return { images: listed };
+  return { images: seen === 0 ? `${listed} (not seen: the model reads text only)` : `${listed} (${seen} of ${names.length} seen)` };
+}
+
+/**
  * The objects stored in a record keep keys CoT Studio does not know (another tool's, or a user's), so that
  * writing the annotations back never drops them; what callers send is checked against the plain schemas.
  */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Backend } from '../backends/types';
-import type { PreferencePair } from '../dataset/annotations';
+import { imagesProvenance, type PreferencePair } from '../dataset/annotations';
 import type { ImageResolver } from '../dataset/images';
 import type { ParsedRecord } from '../dataset/record';
 import { type CorrectnessCounts, correctnessPairs } from './correctness';
@@ -57,7 +57,7 @@ export async function recordPairs(job: PairJob, record: ParsedRecord, seed: numb
       backend: backend.name,
       model: sampled.model,
       method: 'mpo-correctness',
-      parameters: { samples, temperature, maxTokens, maxPairs },
+      parameters: { samples, temperature, maxTokens, maxPairs, ...imagesProvenance(record.images, sampled.imagesSeen) },
       seed,
       createdAt: at,
     };
@@ -82,7 +82,8 @@ export async function recordPairs(job: PairJob, record: ParsedRecord, seed: numb
     backend: backend.name,
     model: negative.model,
     method: 'mpo-without-image',
-    parameters: { temperature, maxTokens, keptChars: prefix.length },
+    // The rejected side is written without the picture, whatever the model can see.
+    parameters: { temperature, maxTokens, keptChars: prefix.length, images: `${record.images.join(', ')} (not shown: continued without the image)` },
     seed,
     createdAt: at,
   };

@@ -7,6 +7,8 @@ export interface SampledResponses {
   texts: string[];
   /** The model as the backend names it, for the pairs' provenance. */
   model: string;
+  /** How many of the question's images the model saw, when the backend says. */
+  imagesSeen: number | undefined;
 }
 
 /**
@@ -30,5 +32,5 @@ export function questionRequest(
 export async function sampleResponses(backend: Backend, request: GenerationRequest, signal?: AbortSignal): Promise<SampledResponses | undefined> {
   const result = await backend.generate(request, signal ? { signal } : {});
   if (signal?.aborted || result.candidates.some((candidate) => candidate.finishReason === 'cancelled')) return undefined;
-  return { texts: result.candidates.map((candidate) => candidate.text), model: result.model };
+  return { texts: result.candidates.map((candidate) => candidate.text), model: result.model, imagesSeen: result.imagesSeen };
 }

@@ -62,17 +62,6 @@ export function beamParameters(
   };
 }
 
-/**
- * The record's images as provenance names them: those the model saw, or that it read the text alone (a local text
- * model is not shown images), so a candidate written without the picture says so.
- */
-export function imagesParameter(names: readonly string[], seen: number | undefined): BeamParameters {
-  if (names.length === 0) return {};
-  const listed = names.join(', ');
-  if (seen === undefined || seen >= names.length) return { images: listed };
-  return { images: seen === 0 ? `${listed} (not seen: the model reads text only)` : `${listed} (${seen} of ${names.length} seen)` };
-}
-
 /** A node of the search tree as the view and `--json` show it. */
 export interface TreeNodeSummary {
   id: number;

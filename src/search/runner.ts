@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Backend } from '../backends/types';
-import { DEFAULT_REFLECTION_PHRASE } from '../dataset/annotations';
+import { DEFAULT_REFLECTION_PHRASE, imagesProvenance } from '../dataset/annotations';
 import type { Operation } from '../dataset/operationSchema';
 import type { ParsedRecord } from '../dataset/record';
 import { resolveReply } from '../dataset/replies';
@@ -11,7 +11,6 @@ import type { SearchTree } from './mcts/tree';
 import {
   alternativesOperation,
   beamParameters,
-  imagesParameter,
   mctsOperations,
   mctsParameters,
   mctsRegenerateResult,
@@ -124,14 +123,14 @@ export async function runRegeneration(job: RegenerationJob, hooks: RegenerationH
       ...(hooks.onRound ? { onRound: hooks.onRound } : {}),
     });
     const label = resolveReply(job.record, job.reply).response.segments[job.segment]?.label ?? '';
-    const parameters = { ...mctsParameters(options, judges.length), ...imagesParameter(job.imageNames, found.imagesSeen) };
+    const parameters = { ...mctsParameters(options, judges.length), ...imagesProvenance(job.imageNames, found.imagesSeen) };
     const result = mctsRegenerateResult(found, { index: job.segment, label }, job.backend.name, job.seed, parameters, at);
     return { result, operations: signal?.aborted ? [] : mctsOperations(result, job.line, job.segment, job.reply) };
   }
   // Read when a stage is decided: a server's grammar is known after its first constrained request.
   const parameters = (stage: BeamStage | undefined) => ({
     ...beamParameters(job.beam, job.scorer.name, job.backend),
-    ...imagesParameter(job.imageNames, stage?.imagesSeen),
+    ...imagesProvenance(job.imageNames, stage?.imagesSeen),
   });
   const operations: Operation[] = [];
   const beam = await beamSearch(

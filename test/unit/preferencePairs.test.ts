@@ -157,6 +157,7 @@ describe('pairs with the bigram model', () => {
     assert.equal(pair.origin, 'mpo-without-image');
     assert.equal(pair.provenance?.method, 'mpo-without-image');
     assert.equal(pair.provenance?.model, 'model');
+    assert.equal(pair.provenance?.parameters?.images, `${parsed.images.join(', ')} (not shown: continued without the image)`);
     const request = backend.requests.at(-1);
     assert.ok(request && 'messages' in request.prompt);
     assert.equal(request.images, undefined, 'no image was sent');
