@@ -27,7 +27,9 @@ export function registerGenerationCommands(context: vscode.ExtensionContext, gen
             canSelectFolders: true,
             canSelectFiles: false,
             openLabel: vscode.l10n.t('Use this model'),
-            title: vscode.l10n.t('A model folder in the Hugging Face ONNX layout (config.json, tokenizer.json, onnx/model.onnx)'),
+            title: vscode.l10n.t(
+              'A model folder in the Hugging Face ONNX layout (config.json, tokenizer.json, onnx/model.onnx, or, for a vision-language model, onnx/vision_encoder, embed_tokens and decoder_model_merged)',
+            ),
           })
         )?.[0];
       if (!chosen) return;
