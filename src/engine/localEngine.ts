@@ -77,7 +77,7 @@ export class LocalEngine implements Backend {
     let images: VisionImages<unknown> | undefined;
     try {
       const shape = readDecoderShape(session, folder, folder.vision ? 'embeddings' : 'tokens');
-      images = folder.vision ? await loadVisionImages(ort, folder, folder.vision, session, shape, provider) : undefined;
+      images = folder.vision ? await loadVisionImages({ ort, folder, vision: folder.vision, decoder: session, shape, provider }) : undefined;
       const forward = images?.forward ?? new Forward(ort, session, shape);
       const bytes = options.prefixCacheBytes ?? DEFAULT_PREFIX_CACHE_BYTES;
       const cache = bytes > 0 ? new PrefixCache(bytes) : undefined;

@@ -8,7 +8,7 @@ import { BadRequestError, OpenAI } from 'openai';
 import { OpenAICompatibleBackend } from '../../src/backends/openai';
 import { LocalEngine } from '../../src/engine/localEngine';
 import { ModelFolderError, readModelFolder, type VisionFiles } from '../../src/engine/model/folder';
-import { decodeImage, idefics3Preprocessor, qwen2VlPreprocessor } from '../../src/engine/vision/imageProcessor';
+import { decodeImage, idefics3Preprocessor, type ImagePixels, qwen2VlPreprocessor } from '../../src/engine/vision/imageProcessor';
 import type { GenerationRequest } from '../../src/protocol';
 import { startServer } from '../../src/serve';
 import { makeTestModel, tokenId, visionTokenId } from '../../src/testModel';
@@ -21,6 +21,12 @@ const SHAPE = { layers: 2, hidden: 32, heads: 4, vocab: 420, initStd: 0.2, visio
 const STEPS = 8;
 const QUESTION = 'What does the picture show?';
 
+/** A family's processor as the tests call it: a data URI in, the pixels the encoder is fed out. */
+const pixelsOf = (preprocessor: (vision: VisionFiles) => Promise<(image: ImagePixels) => Promise<{ pixels: Float32Array }>>) => async (vision: VisionFiles) => {
+  const run = await preprocessor(vision);
+  return async (uri: string) => (await run(await decodeImage(uri, 0))).pixels;
+};
+
 /** Each family the engine reads: its test model, transformers.js's model class for it, its image token and its processor. */
 const FAMILIES = [
   {
@@ -28,20 +34,14 @@ const FAMILIES = [
     family: 'qwen2-vl',
     transformersClass: 'Qwen2VLForConditionalGeneration',
     imageToken: visionTokenId('<|image_pad|>'),
-    preprocess: async (vision: VisionFiles) => {
-      const run = await qwen2VlPreprocessor(vision);
-      return async (uri: string) => (await run(await decodeImage(uri, 0))).pixels;
-    },
+    preprocess: pixelsOf(qwen2VlPreprocessor),
   },
   {
     kind: 'smolvlm',
     family: 'idefics3',
     transformersClass: 'Idefics3ForConditionalGeneration',
     imageToken: tokenId('<image>'),
-    preprocess: async (vision: VisionFiles) => {
-      const run = await idefics3Preprocessor(vision);
-      return async (uri: string) => (await run(await decodeImage(uri, 0))).pixels;
-    },
+    preprocess: pixelsOf(idefics3Preprocessor),
   },
 ] as const;
 
@@ -60,6 +60,23 @@ const ask = (images: string[], extra: { continueWith?: string; n?: number; seed?
       ? { n: 1, maxTokens: STEPS, temperature: 0, ignoreEos: true }
       : { n: extra.n, maxTokens: STEPS, temperature: 1, seed: extra.seed ?? 0, ignoreEos: true },
 });
+
+/** The question with one image, greedily, as a client of `cot-studio serve` asks it. */
+const askServed = (client: OpenAI, model: string, image: string) =>
+  client.chat.completions.create({
+    model,
+    messages: [
+      {
+        role: 'user',
+        content: [
+          { type: 'image_url', image_url: { url: image } },
+          { type: 'text', text: QUESTION },
+        ],
+      },
+    ],
+    max_tokens: STEPS,
+    temperature: 0,
+  });
 
 /** transformers.js on the same folder: its processor's input ids and pixels, and its greedy continuation. */
 async function reference(family: (typeof FAMILIES)[number], imageName: string) {
@@ -191,21 +208,7 @@ describe('cot-studio serve on a Qwen2-VL model, asked by the openai client', () 
     const server = await startServer({ backend: engine, modelName: 'vlm', imageRoots: [images] });
     const client = new OpenAI({ baseURL: server.url, apiKey: 'unused', maxRetries: 0 });
     try {
-      const chat = (image: string, text = QUESTION) =>
-        client.chat.completions.create({
-          model: 'vlm',
-          messages: [
-            {
-              role: 'user',
-              content: [
-                { type: 'image_url', image_url: { url: image } },
-                { type: 'text', text },
-              ],
-            },
-          ],
-          max_tokens: STEPS,
-          temperature: 0,
-        });
+      const chat = (image: string) => askServed(client, 'vlm', image);
       const direct = (await engine.generate(ask([dataUri('bar_chart.png')]))).candidates[0]?.text;
       assert.equal((await chat(dataUri('bar_chart.png'))).choices[0]?.message.content, direct, 'a data URI');
       const fileUrl = `file://${path.join(images, 'bar_chart.png')}`;
@@ -288,21 +291,7 @@ describe('the command line with a vision-language model', () => {
       const url = /at (http:\/\/\S+\/v1)/.exec(stdout)?.[1];
       assert.ok(url, stdout);
       const client = new OpenAI({ baseURL: url, apiKey: 'unused', maxRetries: 0 });
-      const chat = (image: string) =>
-        client.chat.completions.create({
-          model: 'smolvlm',
-          messages: [
-            {
-              role: 'user',
-              content: [
-                { type: 'image_url', image_url: { url: image } },
-                { type: 'text', text: QUESTION },
-              ],
-            },
-          ],
-          max_tokens: STEPS,
-          temperature: 0,
-        });
+      const chat = (image: string) => askServed(client, 'smolvlm', image);
       const fromFile = await chat(`file://${path.join(datasetsDir, 'images', 'bar_chart.png')}`);
       const fromData = await chat(dataUri('bar_chart.png'));
       assert.equal(fromFile.choices[0]?.message.content, fromData.choices[0]?.message.content);

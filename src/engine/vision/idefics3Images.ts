@@ -1,13 +1,11 @@
 import type * as Ort from 'onnxruntime-node';
 import { z } from 'zod';
 import { toFloat16 } from '../../onnx';
-import type { ExecutionProvider } from '../../protocol';
 import { type ModelFolder, ModelFolderError, type VisionFiles } from '../model/folder';
-import type { DecoderShape } from '../model/session';
 import { decodeImage, type Idefics3Processed, idefics3Preprocessor, type ImagePixels } from './imageProcessor';
 import { featureValues } from './imagePromptForward';
 import { refusedField } from './qwen2vlImages';
-import { type EncodedImage, imageKey, loadVisionSessions, VisionImages, type VisionPrompt, type VisionSessions } from './visionImages';
+import { type EncodedImage, imageKey, loadVisionSessions, VisionImages, type VisionLoad, type VisionPrompt, type VisionSessions } from './visionImages';
 
 /** How an image's tiles lie: rows and columns of tiles, 0 and 0 for one global view. */
 export interface TileGrid {
@@ -70,18 +68,11 @@ export class Idefics3Images extends VisionImages<TileGrid> {
     super(sessions, imageTokenId);
   }
 
-  static async load(
-    ort: typeof Ort,
-    folder: ModelFolder,
-    vision: VisionFiles,
-    decoder: Ort.InferenceSession,
-    shape: DecoderShape,
-    provider: ExecutionProvider,
-  ): Promise<Idefics3Images> {
-    const { imageTokenId, tokensPerTile } = tileTokens(folder, vision);
-    const preprocess = await idefics3Preprocessor(vision);
-    const sessions = await loadVisionSessions(ort, folder, vision, decoder, shape, provider, imageTokenId);
-    return new Idefics3Images(sessions, ort, preprocess, imageTokenId, tokensPerTile);
+  static async load(load: VisionLoad): Promise<Idefics3Images> {
+    const { imageTokenId, tokensPerTile } = tileTokens(load.folder, load.vision);
+    const preprocess = await idefics3Preprocessor(load.vision);
+    const sessions = await loadVisionSessions(load, imageTokenId);
+    return new Idefics3Images(sessions, load.ort, preprocess, imageTokenId, tokensPerTile);
   }
 
   async encodeImage(dataUri: string, index = 0): Promise<EncodedImage<TileGrid>> {

@@ -1,13 +1,11 @@
 import type * as Ort from 'onnxruntime-node';
 import { z } from 'zod';
 import { toFloat16 } from '../../onnx';
-import type { ExecutionProvider } from '../../protocol';
-import { type ModelFolder, ModelFolderError, type VisionFiles } from '../model/folder';
-import type { DecoderShape } from '../model/session';
+import { ModelFolderError } from '../model/folder';
 import { decodeImage, qwen2VlPreprocessor, type Qwen2VlProcessed, type ImagePixels } from './imageProcessor';
 import { featureValues } from './imagePromptForward';
 import { expandImageTokens, type ImageGrid, imageTokenCount, type Qwen2VlTokens, ropePositions } from './qwen2vlPrompt';
-import { type EncodedImage, imageKey, loadVisionSessions, VisionImages, type VisionPrompt, type VisionSessions } from './visionImages';
+import { type EncodedImage, imageKey, loadVisionSessions, VisionImages, type VisionLoad, type VisionPrompt, type VisionSessions } from './visionImages';
 
 const qwen2VlConfigSchema = z.looseObject({
   image_token_id: z.number().int().min(0),
@@ -36,14 +34,8 @@ export class Qwen2VlImages extends VisionImages<ImageGrid> {
     super(sessions, tokens.imageTokenId);
   }
 
-  static async load(
-    ort: typeof Ort,
-    folder: ModelFolder,
-    vision: VisionFiles,
-    decoder: Ort.InferenceSession,
-    shape: DecoderShape,
-    provider: ExecutionProvider,
-  ): Promise<Qwen2VlImages> {
+  static async load(load: VisionLoad): Promise<Qwen2VlImages> {
+    const { folder, vision } = load;
     const parsed = qwen2VlConfigSchema.safeParse(folder.config);
     if (!parsed.success) {
       throw new ModelFolderError(`${folder.dir}/config.json: a ${folder.config.model_type} model needs ${refusedField(parsed.error, 'image_token_id')}`);
@@ -56,8 +48,8 @@ export class Qwen2VlImages extends VisionImages<ImageGrid> {
     }
     const preprocess = await qwen2VlPreprocessor(vision);
     const { image_token_id: image, vision_start_token_id: start, vision_end_token_id: end } = parsed.data;
-    const sessions = await loadVisionSessions(ort, folder, vision, decoder, shape, provider, image);
-    return new Qwen2VlImages(sessions, ort, preprocess, { imageTokenId: image, mergeSize }, [start, image, end]);
+    const sessions = await loadVisionSessions(load, image);
+    return new Qwen2VlImages(sessions, load.ort, preprocess, { imageTokenId: image, mergeSize }, [start, image, end]);
   }
 
   async encodeImage(dataUri: string, index = 0): Promise<EncodedImage<ImageGrid>> {

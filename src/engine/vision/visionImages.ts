@@ -64,16 +64,18 @@ export interface VisionSessions {
   pixelsType: 'float32' | 'float16';
 }
 
+/** What a family's image side is loaded from: the folder, its vision files, and the decoder already loaded. */
+export interface VisionLoad {
+  ort: typeof Ort;
+  folder: ModelFolder;
+  vision: VisionFiles;
+  decoder: Ort.InferenceSession;
+  shape: DecoderShape;
+  provider: ExecutionProvider;
+}
+
 /** The vision encoder and the token embeddings on the decoder's provider, checked for the inputs the engine feeds. */
-export async function loadVisionSessions(
-  ort: typeof Ort,
-  folder: ModelFolder,
-  vision: VisionFiles,
-  decoder: Ort.InferenceSession,
-  shape: DecoderShape,
-  provider: ExecutionProvider,
-  imageTokenId: number,
-): Promise<VisionSessions> {
+export async function loadVisionSessions({ ort, folder, vision, decoder, shape, provider }: VisionLoad, imageTokenId: number): Promise<VisionSessions> {
   const encoder = await createModelSession(ort, vision.encoderFile, provider, 'input');
   const embed = await createModelSession(ort, vision.embedFile, provider, 'input').catch(async (error: unknown) => {
     await encoder.session.release();
