@@ -161,9 +161,26 @@ function fieldError(error: z.ZodError, field?: string): ApiError {
 }
 
 /**
- * Text parts become the message text and image parts the request's images, in order, each leaving an `<image>`
- * placeholder where it stood, so a vision-language model sees every image in the message and at the place the
- * client put it. A file URL is read here, from under the served image folders, so the backend gets data URIs only.
+ * Whether every image part opens the first user message, before its text: where a request's images go when
+ * nothing says otherwise, so the text needs no placeholder for them.
+ */
+function imagesLead(messages: z.infer<typeof chatRequestSchema>['messages']): boolean {
+  const first = messages.findIndex((message) => message.role === 'user');
+  return messages.every(({ content }, m) => {
+    if (typeof content === 'string') return true;
+    const firstText = content.findIndex((part) => part.type === 'text');
+    const leading = firstText < 0 ? content : content.slice(0, firstText);
+    const imagesBefore = leading.length;
+    const imagesAll = content.filter((part) => part.type === 'image_url').length;
+    return imagesAll === 0 || (m === first && imagesBefore === imagesAll);
+  });
+}
+
+/**
+ * Text parts become the message text and image parts the request's images, in order. Images anywhere but at the
+ * head of the first question leave an `<image>` placeholder where they stood, so a vision-language model sees
+ * each at the place the client put it. A file URL is read here, from under the served image folders, so the
+ * backend gets data URIs only.
  */
 function chatPrompt(request: z.infer<typeof chatRequestSchema>, readImageFile?: ReadImageFile): Pick<GenerationRequest, 'prompt' | 'images'> {
   if (request.continue_final_message && request.add_generation_prompt === true) {
@@ -177,13 +194,14 @@ function chatPrompt(request: z.infer<typeof chatRequestSchema>, readImageFile?: 
     throw badRequest('continue_final_message needs an assistant message last', 'messages');
   }
   const images: string[] = [];
+  const marked = !imagesLead(request.messages);
   const messages = request.messages.map(({ role, content }, m): ChatMessage => {
     if (typeof content === 'string') return { role, content };
-    const texts = content.map((part, p) => {
-      if (part.type === 'text') return part.text;
+    const texts = content.flatMap((part, p) => {
+      if (part.type === 'text') return [part.text];
       const url = typeof part.image_url === 'string' ? part.image_url : part.image_url.url;
       images.push(IMAGE_DATA_URI.test(url) ? url : imageFile(url, `messages.${m}.content.${p}.image_url`, readImageFile));
-      return IMAGE_TOKEN;
+      return marked ? [IMAGE_TOKEN] : [];
     });
     return { role, content: texts.join('\n') };
   });

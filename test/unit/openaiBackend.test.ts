@@ -118,7 +118,7 @@ describe('OpenAI-compatible backend against our server and the engine', () => {
     );
   });
 
-  it('continues an assistant prefix of a chat prompt; images reach the engine as data URIs, each marking its place in the question', async () => {
+  it('continues an assistant prefix of a chat prompt; images reach the engine as data URIs', async () => {
     const messages = [
       { role: 'user' as const, content: 'What is in the picture?' },
       { role: 'assistant' as const, content: 'The picture shows' },
@@ -129,8 +129,8 @@ describe('OpenAI-compatible backend against our server and the engine', () => {
     for (const candidate of result.candidates) assertCandidate(candidate, 8);
     const seen = engine.requests.at(-1);
     assert.deepEqual(seen?.images, [`data:image/png;base64,${PNG_BASE64}`]);
-    // Sent before the question's text, so the server's placeholder stands there.
-    assert.deepEqual(seen?.prompt, { messages: [{ role: 'user', content: '<image>\nWhat is in the picture?' }, messages[1]], continueFinal: true });
+    // Sent before the question's text, where images go when nothing says otherwise: the text is as it was.
+    assert.deepEqual(seen?.prompt, { messages, continueFinal: true });
   });
 
   it('sends the images of a record as data URIs read from the allowed folders, and reads no file itself', async () => {
@@ -290,7 +290,7 @@ describe('OpenAI-compatible backend against our server and the engine', () => {
       assert.equal(body.usage.total_tokens, body.usage.prompt_tokens + body.usage.completion_tokens);
     });
 
-    it('answers a chat completion; image_url parts become the request images, an <image> placeholder where each stood', async () => {
+    it('answers a chat completion; image_url parts become the request images, a placeholder marking those not at the head of the first question', async () => {
       const url = `data:image/png;base64,${PNG_BASE64}`;
       const response = await post('/chat/completions', {
         messages: [
@@ -311,7 +311,36 @@ describe('OpenAI-compatible backend against our server and the engine', () => {
       assert.equal(body.choices[0]?.logprobs, null);
       const seen = engine.requests.at(-1);
       assert.deepEqual(seen?.images, [url]);
-      assert.deepEqual(seen?.prompt, { messages: [{ role: 'user', content: '<image>\nDescribe it.' }], continueFinal: false });
+      assert.deepEqual(seen?.prompt, { messages: [{ role: 'user', content: 'Describe it.' }], continueFinal: false });
+      const later = await post('/chat/completions', {
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'image_url', image_url: { url } },
+              { type: 'text', text: 'Describe it.' },
+            ],
+          },
+          { role: 'assistant', content: 'A pixel.' },
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'And this one?' },
+              { type: 'image_url', image_url: { url } },
+            ],
+          },
+        ],
+        max_tokens: 4,
+      });
+      assert.equal(later.status, 200);
+      assert.deepEqual(engine.requests.at(-1)?.prompt, {
+        messages: [
+          { role: 'user', content: '<image>\nDescribe it.' },
+          { role: 'assistant', content: 'A pixel.' },
+          { role: 'user', content: 'And this one?\n<image>' },
+        ],
+        continueFinal: false,
+      });
     });
   });
 });
