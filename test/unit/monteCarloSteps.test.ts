@@ -1,0 +1,114 @@
+import * as assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { OpenAICompatibleBackend } from '../../src/backends/openai';
+import type { Backend, GenerateOptions, GenerationRequest } from '../../src/backends/types';
+import { readRecordState } from '../../src/dataset/operations';
+import type { GenerationResult } from '../../src/protocol';
+import { type RunningServer, startServer } from '../../src/serve';
+import { monteCarloScores } from '../../src/stepLabels/monteCarlo';
+
+/** The planted wrong step: everything written after it is wrong. */
+const PLANTED = 'x^2 = 6^2 + 8^2 = 36 + 64 = 196.';
+const STEPS = [
+  '### Image Description:\nA right triangle with legs 6 and 8 and hypotenuse x.',
+  '### Rationales:\nThe Pythagorean theorem relates the legs to the hypotenuse.',
+  "### Let's think step by step.",
+  '### Step 1:\nThe legs are 6 and 8.',
+  `### Step 2:\n${PLANTED}`,
+  '### Step 3:\nx = sqrt(196) = 14.',
+  '### The final answer is:\n14',
+];
+const PLANTED_AT = STEPS.findIndex((step) => step.includes(PLANTED));
+const RECORD = JSON.stringify({
+  messages: [
+    { role: 'user', content: 'Find x.' },
+    { role: 'assistant', content: STEPS.join('\n\n') },
+  ],
+  answer: '10',
+});
+
+/**
+ * A fake policy, since no model here can be made to reason: it finishes a response correctly from any prefix
+ * without the planted step, and wrongly from one with it, as a policy that cannot recover from a wrong step would.
+ * It counts the completions it was asked for.
+ */
+class ScriptedPolicy implements Backend {
+  readonly name = 'scripted-policy';
+  completions = 0;
+
+  async generate(request: GenerationRequest, _options?: GenerateOptions): Promise<GenerationResult> {
+    const prefix = 'messages' in request.prompt ? (request.prompt.messages.at(-1)?.content ?? '') : request.prompt.text;
+    const n = request.sampling?.n ?? 1;
+    this.completions += n;
+    const text = prefix.includes(PLANTED) ? '\n\n### The final answer is:\n14' : '\n\n### The final answer is:\n10';
+    return {
+      promptTokens: [],
+      candidates: Array.from({ length: n }, () => ({ text, tokens: [1], logprob: 0, tokenLogprobs: [0], finishReason: 'eos' as const })),
+      ep: 'cpu',
+      model: this.name,
+      timing: { loadMs: 0, generateMs: 0 },
+      tokensComputed: 0,
+    };
+  }
+
+  async dispose(): Promise<void> {}
+}
+
+describe('Monte Carlo step scores against a scripted policy behind an OpenAI-compatible server', () => {
+  let policy: ScriptedPolicy;
+  let server: RunningServer;
+  let client: OpenAICompatibleBackend;
+  const record = readRecordState(RECORD).parsed;
+
+  before(async () => {
+    policy = new ScriptedPolicy();
+    server = await startServer({ backend: policy, modelName: 'policy' });
+    client = new OpenAICompatibleBackend({ baseUrl: server.url, model: 'policy' });
+  });
+  after(async () => {
+    await client.dispose();
+    await server.close();
+  });
+
+  it('scores 1 before the planted step and 0 from it on, with K rollouts per prefix but the last', async () => {
+    assert.equal(record.responses[0]?.segments.length, STEPS.length);
+    const before = policy.completions;
+    const result = await monteCarloScores(client, record, { side: 'primary' }, { rollouts: 4 });
+    assert.deepEqual(
+      result.steps.map(({ index, correct, total, score }) => ({ index, correct, total, score })),
+      STEPS.map((_, index) => {
+        const correct = index < PLANTED_AT ? 4 : 0;
+        return { index, correct, total: 4, score: correct / 4 };
+      }),
+    );
+    assert.equal(result.firstError, PLANTED_AT);
+    // The last step's prefix is the whole response: its own answer decides it.
+    assert.equal(result.rollouts, 4 * (STEPS.length - 1));
+    assert.equal(policy.completions - before, result.rollouts);
+    assert.equal(result.policy, 'policy');
+  });
+
+  it('finds the same first error by binary search with fewer rollouts', async () => {
+    const linear = await monteCarloScores(client, record, { side: 'primary' }, { rollouts: 4 });
+    const before = policy.completions;
+    const binary = await monteCarloScores(client, record, { side: 'primary' }, { rollouts: 4, search: 'binary' });
+    assert.equal(binary.firstError, linear.firstError);
+    assert.ok(binary.rollouts < linear.rollouts, `${binary.rollouts} rollouts against ${linear.rollouts}`);
+    assert.equal(policy.completions - before, binary.rollouts);
+    assert.ok(binary.steps.length <= Math.ceil(Math.log2(STEPS.length)) + 1, `${binary.steps.length} prefixes estimated`);
+    for (const step of binary.steps) assert.equal(step.score, step.index < PLANTED_AT ? 1 : 0);
+  });
+
+  it('says none is wrong when every prefix leads to the answer, and refuses a record without a ground truth', async () => {
+    const right = JSON.parse(RECORD) as { messages: { content: string }[] };
+    const fixed = STEPS.map((step) => step.replace(PLANTED, 'x^2 = 36 + 64 = 100.').replace('sqrt(196) = 14', 'sqrt(100) = 10')).join('\n\n').replace(/14$/, '10');
+    (right.messages[1] as { content: string }).content = fixed;
+    for (const search of ['linear', 'binary'] as const) {
+      const result = await monteCarloScores(client, readRecordState(JSON.stringify(right)).parsed, { side: 'primary' }, { rollouts: 2, search });
+      assert.equal(result.firstError, null, search);
+      assert.ok(result.steps.every((step) => step.score === 1));
+    }
+    const { answer: _, ...unanswered } = JSON.parse(RECORD) as Record<string, unknown>;
+    await assert.rejects(monteCarloScores(client, readRecordState(JSON.stringify(unanswered)).parsed, { side: 'primary' }, {}), /no ground truth/);
+  });
+});
