@@ -129,3 +129,10 @@ export function forcedFormat(format: string | undefined): FormatId | undefined {
 export function checkContext(file: string, format: string | undefined, imageRoots: string[] | undefined): CheckContext {
   return fileCheckContext(file, imageRoots ?? [], forcedFormat(format));
 }
+
+/** The 1-based line `--line` names, checked to hold a record. */
+export function recordLine(dataset: Dataset, file: string, line: number | undefined, allNote?: string): number {
+  if (line === undefined) throw new UsageError(allNote === undefined ? '--line N is required' : `--line N is required (or ${allNote})`);
+  if (dataset.recordIndexOfLine(line - 1) === -1) throw new UsageError(`--line: ${file} has no record on line ${line} (${dataset.lineCount} lines)`);
+  return line;
+}

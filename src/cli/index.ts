@@ -5,6 +5,7 @@ import { convert } from './convert';
 import { exportCommand } from './export';
 import { generate } from './generate';
 import { makeTestModelCommand } from './makeTestModel';
+import { mcScore } from './mcScore';
 import { pairs } from './pairs';
 import { regenerate } from './regenerate';
 import { reward } from './reward';
@@ -30,6 +31,7 @@ const COMMANDS: Record<CommandName, (args: string[]) => Promise<number>> = {
   reward,
   rewards,
   regenerate,
+  'mc-score': mcScore,
   pairs,
   convert,
 };

@@ -3,14 +3,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import type { Dataset } from '../dataset';
 import { ImageResolver } from '../dataset/images';
 import { regenerationSettingsSchema } from '../search/regeneration';
 import { searchOptions } from '../search/runner';
 import { JudgeTemplates, makeScorer, type TemplateOverrides, templateOverridesSchema } from '../search/scorers';
 import { OpenAICompatibleBackend } from '../backends/openai';
 import { backendOptions, chooseBackend } from './backendOptions';
-import { checkContext, datasetOptions, imageRootsOption, openDatasetFile, STANDARD_INPUT } from './datasetFile';
+import { checkContext, datasetOptions, imageRootsOption, openDatasetFile, recordLine, STANDARD_INPUT } from './datasetFile';
 import { numberOption, parseOptions } from './modelOptions';
 import { batchFilterSchema, lockBatchOutput, regenerateAll } from './regenerateAll';
 import type { RegenerationJob } from './regenerateLine';
@@ -106,7 +105,7 @@ export async function regenerate(args: string[]): Promise<number> {
   const output = values.output ?? defaultOutput(file);
   // Before any generation: the output must be writable, and never the input (--all never changes its input).
   if (values.all) await checkWriteTarget(output, { notSameAs: [file] });
-  const line = values.all ? undefined : recordLine(dataset, file, settings.line);
+  const line = values.all ? undefined : recordLine(dataset, file, settings.line, '--all for every record');
   if (line !== undefined && values.write) dataset.assertRewritable(line - 1);
   if (settings.method === 'mcts' && settings.rest)
     throw new UsageError('--rest is for beam search; the tree search writes the whole rest of the response already');
@@ -224,11 +223,4 @@ function judgeTemplatesOption(file: string | undefined): TemplateOverrides {
     throw new UsageError(`--judge-templates: ${file}: ${issue?.path.join('.') || '(top level)'}: ${issue?.message ?? 'invalid'}`);
   }
   return parsed.data;
-}
-
-/** The 1-based line `--line` names, checked to hold a record. */
-function recordLine(dataset: Dataset, file: string, line: number | undefined): number {
-  if (line === undefined) throw new UsageError('--line N is required (or --all for every record)');
-  if (dataset.recordIndexOfLine(line - 1) === -1) throw new UsageError(`--line: ${file} has no record on line ${line} (${dataset.lineCount} lines)`);
-  return line;
 }

@@ -68,6 +68,15 @@ export const COMMAND_USAGE = {
                     FILE.regenerated.jsonl), each record seeded from --seed and its line; OUT.journal
                     keeps finished records, so running the same command again after an interruption
                     resumes; records that fail are copied unchanged and reported as FILE:LINE`,
+  'mc-score': `  mc-score FILE --line N [--rollouts K] [--binary] [--temperature T] [--max-tokens M] [--seed S]
+         [--side primary|rejected] [--turn T] [--format F] [--image-root DIR]... [--json]
+         (--model DIR [--provider P] | --endpoint URL --endpoint-model NAME [--api-key-env VAR])
+                    Monte Carlo step scores (Math-Shepherd, VisualPRM): for the response up to each
+                    step, K completions (default 8) as one batch, checked against the record's ground
+                    truth with the answer rules; a step's score is correct / K, the last step's its own
+                    answer's; --binary finds the first step no completion recovers from (OmegaPRM) with
+                    O(log n) prefixes; --json prints {steps: [{index, correct, total, score}], rollouts,
+                    firstError, policy}`,
   pairs: `  pairs FILE --format mmpr|trl-dpo -o OUT [--samples N] [--max-pairs K] [--temperature T] [--max-tokens M]
         [--seed S] [--without-image] [--lines 1,5-9] [--source-format F] [--image-root DIR]... [--json]
         (--model DIR [--provider P] | --endpoint URL --endpoint-model NAME [--api-key-env VAR])
@@ -150,6 +159,7 @@ ${COMMAND_USAGE.convert}
 ${COMMAND_USAGE.rewards}
 ${COMMAND_USAGE.reward}
 ${COMMAND_USAGE.regenerate}
+${COMMAND_USAGE['mc-score']}
 ${COMMAND_USAGE.pairs}
 ${COMMAND_USAGE.status}
 ${COMMAND_USAGE.generate}

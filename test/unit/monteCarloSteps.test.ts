@@ -1,4 +1,7 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { OpenAICompatibleBackend } from '../../src/backends/openai';
 import type { Backend, GenerateOptions, GenerationRequest } from '../../src/backends/types';
@@ -6,6 +9,8 @@ import { readRecordState } from '../../src/dataset/operations';
 import type { GenerationResult } from '../../src/protocol';
 import { type RunningServer, startServer } from '../../src/serve';
 import { monteCarloScores } from '../../src/stepLabels/monteCarlo';
+import { runCli } from '../harness/cli';
+import { makeWorkspace, projectRoot } from '../harness/fixtures';
 
 /** The planted wrong step: everything written after it is wrong. */
 const PLANTED = 'x^2 = 6^2 + 8^2 = 36 + 64 = 196.';
@@ -101,7 +106,9 @@ describe('Monte Carlo step scores against a scripted policy behind an OpenAI-com
 
   it('says none is wrong when every prefix leads to the answer, and refuses a record without a ground truth', async () => {
     const right = JSON.parse(RECORD) as { messages: { content: string }[] };
-    const fixed = STEPS.map((step) => step.replace(PLANTED, 'x^2 = 36 + 64 = 100.').replace('sqrt(196) = 14', 'sqrt(100) = 10')).join('\n\n').replace(/14$/, '10');
+    const fixed = STEPS.map((step) => step.replace(PLANTED, 'x^2 = 36 + 64 = 100.').replace('sqrt(196) = 14', 'sqrt(100) = 10'))
+      .join('\n\n')
+      .replace(/14$/, '10');
     (right.messages[1] as { content: string }).content = fixed;
     for (const search of ['linear', 'binary'] as const) {
       const result = await monteCarloScores(client, readRecordState(JSON.stringify(right)).parsed, { side: 'primary' }, { rollouts: 2, search });
@@ -110,5 +117,73 @@ describe('Monte Carlo step scores against a scripted policy behind an OpenAI-com
     }
     const { answer: _, ...unanswered } = JSON.parse(RECORD) as Record<string, unknown>;
     await assert.rejects(monteCarloScores(client, readRecordState(JSON.stringify(unanswered)).parsed, { side: 'primary' }, {}), /no ground truth/);
+  });
+
+  it('is cot-studio mc-score: the same scores as JSON, the binary search with --binary, and bad usage refused', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-mc-score-'));
+    try {
+      const file = path.join(dir, 'steps.jsonl');
+      fs.writeFileSync(file, `${RECORD}\n`);
+      const endpoint = ['--endpoint', server.url, '--endpoint-model', 'policy'];
+      const linear = await runCli('mc-score', file, '--line', '1', '--rollouts', '3', '--json', ...endpoint);
+      assert.equal(linear.code, 0, linear.stderr);
+      const expected = await monteCarloScores(client, record, { side: 'primary' }, { rollouts: 3 });
+      assert.deepEqual(JSON.parse(linear.stdout), expected);
+      const binary = JSON.parse((await runCli('mc-score', file, '--line', '1', '--rollouts', '3', '--binary', '--json', ...endpoint)).stdout) as {
+        firstError: number;
+        rollouts: number;
+      };
+      assert.equal(binary.firstError, PLANTED_AT);
+      assert.ok(binary.rollouts < expected.rollouts);
+      const text = await runCli('mc-score', file, '--line', '1', '--rollouts', '2', ...endpoint);
+      assert.match(text.stdout, /^ {2}4 {2}0\.00 {2}0\/2 {2}Step 2$/m);
+      assert.match(text.stdout, /first error: step 4$/m);
+      const missing = await runCli('mc-score', file, '--line', '2', ...endpoint);
+      assert.equal(missing.code, 2);
+      assert.match(missing.stderr, /no record on line 2/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('Monte Carlo step scores with the bundled model', () => {
+  it('rolls out every stage of a LLaVA-CoT sample given its ground truth, through the engine process, with its image', async () => {
+    const workspace = makeWorkspace('cot-studio-mc-score-');
+    try {
+      const [first] = fs.readFileSync(path.join(workspace, 'llava_cot.jsonl'), 'utf8').split('\n');
+      const file = path.join(workspace, 'answered.jsonl');
+      fs.writeFileSync(file, `${JSON.stringify({ ...(JSON.parse(first as string) as object), answer: '2022' })}\n`);
+      const result = await runCli(
+        'mc-score',
+        file,
+        ...[
+          '--line',
+          '1',
+          '--rollouts',
+          '2',
+          '--max-tokens',
+          '24',
+          '--json',
+          '--model',
+          path.join(projectRoot, 'dist', 'models', 'tiny-bigram'),
+          '--provider',
+          'cpu',
+        ],
+      );
+      assert.equal(result.code, 0, result.stderr);
+      const scores = JSON.parse(result.stdout) as { steps: { index: number; total: number; score: number }[]; rollouts: number; policy: string };
+      assert.deepEqual(
+        scores.steps.map((step) => step.index),
+        [0, 1, 2, 3],
+        'SUMMARY, CAPTION, REASONING, CONCLUSION',
+      );
+      for (const step of scores.steps) assert.ok(step.total === 2 && step.score >= 0 && step.score <= 1);
+      assert.equal(scores.steps[3]?.score, 1, 'the response itself concludes 2022');
+      assert.equal(scores.rollouts, 2 * 3);
+      assert.equal(scores.policy, 'tiny-bigram');
+    } finally {
+      fs.rmSync(workspace, { recursive: true, force: true });
+    }
   });
 });
