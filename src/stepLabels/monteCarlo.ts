@@ -35,6 +35,9 @@ export interface MonteCarloResult {
   firstError: number | null;
   /** The policy as the backend names it, for provenance. */
   policy: string;
+  /** Tokens the policy ran through the model, prompts included, and tokens it generated: the prefix cache's saving. */
+  tokensComputed: number;
+  tokensGenerated: number;
 }
 
 /**
@@ -58,6 +61,8 @@ export async function monteCarloScores(
   const count = response.segments.length;
   if (count === 0) throw new Error('the response has no steps');
   let rollouts = 0;
+  let tokensComputed = 0;
+  let tokensGenerated = 0;
   let policy = backend.name;
   const estimates = new Map<number, StepEstimate>();
 
@@ -82,6 +87,8 @@ export async function monteCarloScores(
       );
       policy = result.model;
       rollouts += result.candidates.length;
+      tokensComputed += result.tokensComputed;
+      tokensGenerated += result.candidates.reduce((sum, candidate) => sum + candidate.tokens.length, 0);
       correct = result.candidates.filter((candidate) => answersMatch(prefix + candidate.text, groundTruth)).length;
     }
     const found = { index, correct, total: options.rollouts, score: correct / options.rollouts };
@@ -107,5 +114,5 @@ export async function monteCarloScores(
     firstError = low < count ? low : null;
   }
   const steps = [...estimates.values()].sort((a, b) => a.index - b.index);
-  return { steps, rollouts, firstError, policy };
+  return { steps, rollouts, firstError, policy, tokensComputed, tokensGenerated };
 }

@@ -73,6 +73,11 @@ describe('cot-studio bench --only engine', () => {
     const perKept = model.rows.find((row) => row.id === 'computed-per-kept');
     assert.ok(perKept && perKept.ours <= 1.1, `tokens computed per kept ${perKept?.ours}`);
     assert.match(model.rows.find((row) => row.id === 'prefix-hit')?.note ?? '', /^reused [1-9]\d* of \d+ prompt tokens/);
+    // Each step prefix extends the one before: with the cache its rollouts resume it, and the binary search rolls out fewer prefixes.
+    const monteCarlo = model.rows.find((row) => row.id === 'mc-per-generated');
+    assert.ok(monteCarlo && monteCarlo.ours < monteCarlo.baseline, `MC tokens computed per generated ${monteCarlo?.ours} against ${monteCarlo?.baseline}`);
+    const binary = model.rows.find((row) => row.id === 'mc-binary');
+    assert.ok(binary && binary.ours < binary.baseline, `binary search ${binary?.ours} rollouts against ${binary?.baseline}`);
     for (const n of [4, 8]) {
       assert.match(
         model.rows.find((row) => row.id === `regenerate-${n}`)?.note ?? '',

@@ -9,6 +9,7 @@ import { measureBatch } from './batch';
 import { measureDecode } from './decode';
 import { measureMemory } from './memory';
 import { type BenchModel, BUILT_MODELS, benchImage, builtModel, modelFileBytes, userModel } from './models';
+import { measureMonteCarlo } from './monteCarlo';
 import { measurePrefixHit } from './prefix';
 import { benchPrompt, EXTENSION_TOKENS, PROMPT_TOKENS } from './prompt';
 import { measureGrammar } from './grammar';
@@ -101,6 +102,8 @@ async function benchModel(model: BenchModel, options: EngineBenchOptions, repeat
       rows.push(...(await measureGrammar(subject)));
       log('tree search');
       rows.push(...(await measureTreeSearch(subject, provider)).rows);
+      log('Monte Carlo step scores');
+      rows.push(...(await measureMonteCarlo(subject, provider)));
     }
     log('transformers.js');
     const versus: Awaited<ReturnType<typeof measureTransformers>> = folder.vision
