@@ -36,6 +36,15 @@ function sourceLabelText(label: NonNullable<SampleSegment['sourceLabel']>): stri
  * segments, and a key press draws the view again, so the string is made once per segment object.
  */
 const contents = new WeakMap<SampleSegment, string>();
+/** A step's Monte Carlo score as a bar (a meter: it carries its value without a style) and its counts. */
+function monteCarloBar({ score, correct, total, policy }: NonNullable<SampleSegment['monteCarlo']>): TemplateResult {
+  const said = l10n.t('Monte Carlo score {0}: {1} of {2} rollouts by {3} reached the answer', score.toFixed(2), correct, total, policy);
+  return html`<span class="segment-mc" title=${said}
+    ><meter min="0" max="1" low="0.34" high="0.67" optimum="1" .value=${score} aria-label=${said}></meter
+    ><span class="segment-mc-count">${l10n.t('MC {0}/{1}', correct, total)}</span></span
+  >`;
+}
+
 function contentOf(segment: SampleSegment): string {
   let content = contents.get(segment);
   if (content === undefined) {
@@ -384,6 +393,7 @@ export class SampleView {
         <span class="segment-label ${segment.kind}">${segment.label}</span>
         ${segment.stale ? html`<span class="segment-stale">${l10n.t('stale: an earlier segment changed')}</span>` : nothing}
         ${segment.sourceLabel ? html`<span class="segment-source-label">${sourceLabelText(segment.sourceLabel)}</span>` : nothing}
+        ${segment.monteCarlo ? monteCarloBar(segment.monteCarlo) : nothing}
         ${segment.alternatives.length > 0 ? html`<span class="segment-alternatives">${l10n.t('{0} alternatives', segment.alternatives.length)}</span>` : nothing}
         <div class="segment-actions">${ratings}${regenerations}</div>
       </header>

@@ -2,12 +2,14 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ImageResolver } from '../dataset/images';
-import { readRecordState } from '../dataset/operations';
+import { DEFAULT_REFLECTION_PHRASE } from '../dataset/annotations';
+import { applyOperation, readRecordState } from '../dataset/operations';
 import { resolveReply, sideSchema } from '../dataset/replies';
 import { responseOf, withModelImages } from '../search/segmentPrompt';
 import { monteCarloOptionsSchema, monteCarloScores } from '../stepLabels/monteCarlo';
 import { backendOptions, chooseBackend } from './backendOptions';
 import { checkContext, datasetOptions, imageRootsOption, openDatasetFile, recordLine } from './datasetFile';
+import { writeChangedLine } from './lineWrite';
 import { numberOption, parseOptions } from './modelOptions';
 import { printOut } from './terminal';
 import { UsageError } from './usage';
@@ -19,9 +21,9 @@ const argsSchema = monteCarloOptionsSchema.extend({
 });
 
 /**
- * `cot-studio mc-score FILE --line N [--rollouts K] [--binary] [--json]`: Monte Carlo step scores of one record's
- * response (Math-Shepherd's K completions per step prefix, checked against the record's ground truth), with the
- * local model or an OpenAI-compatible server as the policy.
+ * `cot-studio mc-score FILE --line N [--rollouts K] [--binary] [--json] [--write]`: Monte Carlo step scores of one
+ * record's response (Math-Shepherd's K completions per step prefix, checked against the record's ground truth), with
+ * the local model or an OpenAI-compatible server as the policy; --write stores them beside the steps.
  */
 export async function mcScore(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -38,6 +40,7 @@ export async function mcScore(args: string[]): Promise<number> {
       'max-tokens': { type: 'string' },
       seed: { type: 'string' },
       json: { type: 'boolean', default: false },
+      write: { type: 'boolean', default: false },
     },
     allowPositionals: true,
     strict: true,
@@ -61,7 +64,9 @@ export async function mcScore(args: string[]): Promise<number> {
   const checks = checkContext(file, values.format, imageRoots);
   dataset.format = checks.format;
   const line = recordLine(dataset, file, settings.line);
-  const parsed = readRecordState(dataset.lineText(line - 1), checks.format).parsed;
+  if (values.write) dataset.assertRewritable(line - 1);
+  const lineText = dataset.lineText(line - 1);
+  const parsed = readRecordState(lineText, checks.format).parsed;
   if (parsed.groundTruth === null) throw new UsageError(`--line: the record on line ${line} has no ground truth to check completions against`);
   // Records name images relative to the dataset's folder, not to where the command runs.
   const images = new ImageResolver(path.dirname(path.resolve(file)), imageRoots);
@@ -80,6 +85,13 @@ export async function mcScore(args: string[]): Promise<number> {
       }
       const first = result.firstError === null ? 'none: every step leads to the answer' : `step ${result.firstError}`;
       printOut(`--- ${result.rollouts} rollouts by ${result.policy}; first error: ${first}\n`);
+    }
+    if (values.write) {
+      const steps = result.steps.map(({ index, score, correct, total }) => ({ segment: index, score, correct, total }));
+      const operation = { kind: 'setStepScores' as const, line, side, turn, steps, policy: result.policy, rollouts: result.rollouts };
+      const context = { at: new Date().toISOString(), reflectionPhrase: DEFAULT_REFLECTION_PHRASE, ...(checks.format ? { format: checks.format } : {}) };
+      await writeChangedLine(file, line, lineText, applyOperation(lineText, operation, context).text, 'cot-studio mc-score --write');
+      if (!values.json) printOut(`${file}:${line}: stored ${steps.length} step scores\n`);
     }
     return 0;
   } finally {

@@ -1,8 +1,5 @@
-import { atomicWrite } from '../files/atomicWrite';
-import { fileIdentity } from '../files/fileIdentity';
-import { withFileLock } from '../files/fileLock';
 import type { RegenerateResult } from '../search/regeneration';
-import { openDatasetFile } from './datasetFile';
+import { writeChangedLine } from './lineWrite';
 import { failureOf, type RegenerationJob, regenerateLine } from './regenerateLine';
 import { printErr, printOut } from './terminal';
 import { errorMessage } from '../errors/message';
@@ -64,26 +61,8 @@ export async function regenerateOne(record: OneRecord, job: RegenerationJob): Pr
     return 1;
   }
   if (record.write) {
-    await writeLine(file, line, record.lineText, text);
+    await writeChangedLine(file, line, record.lineText, text, 'cot-studio regenerate --write');
     if (!record.json) printOut(`${file}:${line}: added ${added} alternatives\n`);
   }
   return 0;
-}
-
-/** Another writer of the file (the editor's save, another run) holds it this long at most. */
-const LOCK_WAIT_MS = 60_000;
-
-/**
- * Puts the regenerated line in place, unless the line changed under the search. The file is read again and
- * written under its lock, so two runs on one file at once both keep their lines, and the write stops if a
- * program that takes no lock wrote the file in between.
- */
-async function writeLine(file: string, line: number, before: string, after: string): Promise<void> {
-  await withFileLock(file, { purpose: 'cot-studio regenerate --write', waitMs: LOCK_WAIT_MS }, async () => {
-    const expected = await fileIdentity(file);
-    using current = await openDatasetFile(file);
-    if (line > current.lineCount || current.lineText(line - 1) !== before) throw new Error(`${file}:${line}: the line changed while regenerating; not written`);
-    current.setLineText(line - 1, after);
-    await atomicWrite(file, current.chunks(), { expected: expected ?? 'missing', followLinks: true });
-  });
 }

@@ -69,14 +69,15 @@ export const COMMAND_USAGE = {
                     keeps finished records, so running the same command again after an interruption
                     resumes; records that fail are copied unchanged and reported as FILE:LINE`,
   'mc-score': `  mc-score FILE --line N [--rollouts K] [--binary] [--temperature T] [--max-tokens M] [--seed S]
-         [--side primary|rejected] [--turn T] [--format F] [--image-root DIR]... [--json]
+         [--side primary|rejected] [--turn T] [--format F] [--image-root DIR]... [--json] [--write]
          (--model DIR [--provider P] | --endpoint URL --endpoint-model NAME [--api-key-env VAR])
                     Monte Carlo step scores (Math-Shepherd, VisualPRM): for the response up to each
                     step, K completions (default 8) as one batch, checked against the record's ground
                     truth with the answer rules; a step's score is correct / K, the last step's its own
                     answer's; --binary finds the first step no completion recovers from (OmegaPRM) with
                     O(log n) prefixes; --json prints {steps: [{index, correct, total, score}], rollouts,
-                    firstError, policy}`,
+                    firstError, policy, tokensComputed, tokensGenerated}; --write stores each step's
+                    {score, correct, total, policy, rollouts} in the line's annotations (the rating stays)`,
   pairs: `  pairs FILE --format mmpr|trl-dpo -o OUT [--samples N] [--max-pairs K] [--temperature T] [--max-tokens M]
         [--seed S] [--without-image] [--lines 1,5-9] [--source-format F] [--image-root DIR]... [--json]
         (--model DIR [--provider P] | --endpoint URL --endpoint-model NAME [--api-key-env VAR])

@@ -20,6 +20,7 @@ export const OPERATION_COMMANDS: Record<OperationKind, string> = {
   addAlternatives: 'cotStudio.addAlternatives',
   acceptReflectionProposal: 'cotStudio.acceptReflectionProposal',
   addPreferencePairs: 'cotStudio.addPreferencePairs',
+  setStepScores: 'cotStudio.setStepScores',
 };
 
 /** Thrown when the user dismisses a prompt: the command ends quietly. */
@@ -98,6 +99,8 @@ async function promptOperation(kind: OperationKind, datasets: DatasetRegistry, d
       );
     case 'addPreferencePairs':
       throw new Error('cotStudio.addPreferencePairs takes pairs a model made: {line, pairs}; run CoT Studio: Build Preference Pairs to make them');
+    case 'setStepScores':
+      throw new Error('cotStudio.setStepScores takes scores of a run: {line, steps, policy, rollouts}; run CoT Studio: Score Steps by Rollouts to make them');
     default: {
       const state = stateOf(document, line);
       // The segment focused in the sample view, or one the user picks.

@@ -7,6 +7,7 @@ import { registerExportCommand } from './export';
 import { registerNavigationCommands } from './navigation';
 import { openDataset } from './openDataset';
 import { openSampleDataset } from './sampleDataset';
+import { registerStepScoreCommand } from './stepScores';
 import { errorMessage } from '../errors/message';
 
 export function registerCommands(
@@ -42,4 +43,5 @@ export function registerCommands(
   registerNavigationCommands(context, datasets);
   registerExportCommand(context, datasets, log);
   registerBuildPreferencePairsCommand(context, datasets, generation, log);
+  registerStepScoreCommand(context, datasets, generation);
 }

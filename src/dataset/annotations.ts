@@ -57,8 +57,26 @@ export const alternativeSchema = z.looseObject({
 });
 export type Alternative = z.infer<typeof alternativeSchema>;
 
+/**
+ * A step's Monte Carlo estimate (Math-Shepherd; VisualPRM's `num_mc_correct / num_mc_total`): of `total` completions
+ * the policy drew from the response up to and with the step, `correct` reached the ground truth.
+ */
+export const monteCarloScoreSchema = z.looseObject({
+  score: z.number().min(0).max(1),
+  correct: z.number().int().min(0),
+  total: z.number().int().min(1),
+  /** The model that rolled out, as its backend names it. */
+  policy: z.string(),
+  /** Completions drawn for the whole response, the run this estimate came from. */
+  rollouts: z.number().int().min(0),
+  createdAt: z.string(),
+});
+export type MonteCarloScore = z.infer<typeof monteCarloScoreSchema>;
+
 export const segmentAnnotationSchema = z.looseObject({
   rating: ratingSchema.default(null),
+  /** Set by `mc-score` and "Score Steps by Rollouts"; apart from the rating, which stays the annotator's. */
+  monteCarlo: monteCarloScoreSchema.optional(),
   /** Set when an earlier segment changed after this one was written. */
   stale: z.boolean().optional(),
   alternatives: z.array(alternativeSchema).default([]),

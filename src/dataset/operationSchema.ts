@@ -84,6 +84,31 @@ export const addPreferencePairsArgsSchema = z
   })
   .strict();
 
+/** Monte Carlo step scores of one reply, stored beside its steps' ratings as one edit. */
+export const setStepScoresArgsSchema = z
+  .object({
+    ...target,
+    side: segmentTarget.side,
+    turn: segmentTarget.turn,
+    model: segmentTarget.model,
+    steps: z
+      .array(
+        z
+          .object({
+            segment: z.number().int().min(0),
+            score: z.number().min(0).max(1),
+            correct: z.number().int().min(0),
+            total: z.number().int().min(1),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(1024),
+    policy: z.string().min(1),
+    rollouts: z.number().int().min(0),
+  })
+  .strict();
+
 /** For preference records: exchange the chosen and rejected responses (the annotator judged the other one better). */
 export const swapSidesArgsSchema = z.object(target).strict();
 
@@ -99,6 +124,7 @@ export const operationSchema = z.discriminatedUnion('kind', [
   addAlternativesArgsSchema.extend({ kind: z.literal('addAlternatives') }),
   acceptReflectionProposalArgsSchema.extend({ kind: z.literal('acceptReflectionProposal') }),
   addPreferencePairsArgsSchema.extend({ kind: z.literal('addPreferencePairs') }),
+  setStepScoresArgsSchema.extend({ kind: z.literal('setStepScores') }),
 ]);
 export type Operation = z.infer<typeof operationSchema>;
 export type OperationKind = Operation['kind'];

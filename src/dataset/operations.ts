@@ -287,6 +287,16 @@ export function applyOperation(lineText: string, operation: Operation, context: 
       const count = added.length === 1 ? 'an alternative' : `${added.length} alternatives`;
       return { text: writeAnnotations(lineText, annotations), label: `Add ${count} to ${named(reply, segment)}` };
     }
+    case 'setStepScores': {
+      const reply = resolveReply(parsed, operation);
+      for (const step of operation.steps) {
+        segmentOf(reply, step.segment);
+        const { segment, ...counts } = step;
+        segmentAnnotation(annotations, reply, segment).monteCarlo = { ...counts, policy: operation.policy, rollouts: operation.rollouts, createdAt: at };
+      }
+      remember(annotations, 'mc-score', at, undefined, reply);
+      return { text: writeAnnotations(lineText, annotations), label: `Score ${operation.steps.length} steps by rollouts` };
+    }
     case 'addPreferencePairs': {
       const key = (pair: Pick<PreferencePair, 'level' | 'position' | 'turn' | 'model' | 'chosen' | 'rejected'>) =>
         JSON.stringify([pair.level, pair.position, pair.turn ?? 0, pair.model, pair.chosen, pair.rejected]);

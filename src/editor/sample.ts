@@ -99,6 +99,14 @@ export function buildSample(document: Pick<DatasetDocument, 'dataset' | 'checkCo
         rating: segmentRating(annotation, segment),
         sourceLabel: segment.sourceLabel ?? null,
         stale: annotation?.stale === true,
+        monteCarlo: annotation?.monteCarlo
+          ? {
+              score: annotation.monteCarlo.score,
+              correct: annotation.monteCarlo.correct,
+              total: annotation.monteCarlo.total,
+              policy: annotation.monteCarlo.policy,
+            }
+          : null,
         // The record's own versions follow, numbered as the operations number them; the record says not when they were written.
         alternatives: segmentAlternatives(segment, annotation).map(
           ({ own, text, rating, source }) => own ?? { text, rating, provenance: { source: 'original', model: source.origin, createdAt: '' } },

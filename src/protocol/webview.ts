@@ -25,6 +25,8 @@ export const sampleSegmentSchema = z.object({
   /** The record's own label for the step and its Monte Carlo estimate (process-supervision data), kept as the record has them. */
   sourceLabel: stepLabelSchema.nullable(),
   stale: z.boolean(),
+  /** The step's Monte Carlo estimate from a run of "Score Steps by Rollouts" or `mc-score --write`; null without one. */
+  monteCarlo: z.object({ score: z.number(), correct: z.number().int(), total: z.number().int(), policy: z.string() }).nullable(),
   alternatives: z.array(z.object({ text: z.string(), rating: ratingSchema, provenance: provenanceSchema })),
 });
 export type SampleSegment = z.infer<typeof sampleSegmentSchema>;

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { OpenAICompatibleBackend } from '../../src/backends/openai';
 import type { Backend, GenerateOptions, GenerationRequest } from '../../src/backends/types';
-import { readRecordState } from '../../src/dataset/operations';
+import { applyOperation, readRecordState } from '../../src/dataset/operations';
 import type { GenerationResult } from '../../src/protocol';
 import { type RunningServer, startServer } from '../../src/serve';
 import { monteCarloScores } from '../../src/stepLabels/monteCarlo';
@@ -138,9 +138,25 @@ describe('Monte Carlo step scores against a scripted policy behind an OpenAI-com
       const text = await runCli('mc-score', file, '--line', '1', '--rollouts', '2', ...endpoint);
       assert.match(text.stdout, /^ {2}4 {2}0\.00 {2}0\/2 {2}Step 2$/m);
       assert.match(text.stdout, /first error: step 4$/m);
-      const missing = await runCli('mc-score', file, '--line', '2', ...endpoint);
+      const rated = applyOperation(`${RECORD}`, { kind: 'rateSegment', line: 1, segment: 0, rating: -1 }, { at: 'T', reflectionPhrase: 'Wait,' }).text;
+      fs.writeFileSync(file, `${rated}\n${RECORD}\n`);
+      const written = await runCli('mc-score', file, '--line', '1', '--rollouts', '2', '--write', ...endpoint);
+      assert.equal(written.code, 0, written.stderr);
+      assert.match(written.stdout, /stored 7 step scores/);
+      const [stored, untouched] = fs.readFileSync(file, 'utf8').split('\n');
+      assert.equal(untouched, RECORD, 'the other line keeps its bytes');
+      const { annotations } = readRecordState(stored as string);
+      assert.equal(annotations.segments['0']?.rating, -1, "the annotator's rating stays");
+      assert.deepEqual(
+        STEPS.map((_, index) => {
+          const estimate = annotations.segments[String(index)]?.monteCarlo;
+          return estimate && { score: estimate.score, correct: estimate.correct, total: estimate.total, policy: estimate.policy, rollouts: estimate.rollouts };
+        }),
+        STEPS.map((_, index) => ({ score: index < PLANTED_AT ? 1 : 0, correct: index < PLANTED_AT ? 2 : 0, total: 2, policy: 'policy', rollouts: 12 })),
+      );
+      const missing = await runCli('mc-score', file, '--line', '3', ...endpoint);
       assert.equal(missing.code, 2);
-      assert.match(missing.stderr, /no record on line 2/);
+      assert.match(missing.stderr, /no record on line 3/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -13,6 +13,7 @@ export function reply(segments: number, fields: Partial<SampleResponse> = {}): S
       rating: null,
       sourceLabel: null,
       stale: false,
+      monteCarlo: null,
       alternatives: [],
     })),
     model: null,

@@ -372,7 +372,7 @@ describe('two writers of one file at once', () => {
       [7, 8].map((seed) => cli(['regenerate', 'data.jsonl', '--line', '2', '--seed', String(seed), '--write', ...BEAM, '--model', model], dir)),
     );
     assert.deepEqual(runs.map((run) => run.code).sort(), [0, 1], runs.map((run) => run.stderr).join('\n'));
-    assert.match(runs.find((run) => run.code === 1)?.stderr ?? '', /data\.jsonl:2: the line changed while regenerating; not written/);
+    assert.match(runs.find((run) => run.code === 1)?.stderr ?? '', /data\.jsonl:2: the line changed while the command ran; not written/);
     const written = runs.find((run) => run.code === 0);
     assert.match(written?.stdout ?? '', new RegExp(`added ${alternatives(file, 2)} alternatives`), 'the file holds the alternatives of the run that wrote');
   });
