@@ -73,10 +73,35 @@ export const monteCarloScoreSchema = z.looseObject({
 });
 export type MonteCarloScore = z.infer<typeof monteCarloScoreSchema>;
 
+/** A box on an image, in the image's own pixels: where a perception error misreads it. */
+export const imageBoxSchema = z.object({
+  /** Which of the reply's images (0-based); the first when left out. */
+  image: z.number().int().min(0).optional(),
+  x: z.number().min(0),
+  y: z.number().min(0),
+  width: z.number().positive(),
+  height: z.number().positive(),
+});
+export type ImageBox = z.infer<typeof imageBoxSchema>;
+
+/**
+ * What kind of error a reply's first wrong step is (VL-PRM300K's split): `perception` misreads the image (a wrong
+ * value, object or label), `reasoning` draws a wrong inference or computation from what was read.
+ */
+export const firstErrorSchema = z.looseObject({
+  type: z.enum(['perception', 'reasoning']),
+  note: z.string().optional(),
+  /** For a perception error: where on the image it misreads. */
+  box: imageBoxSchema.optional(),
+});
+export type FirstError = z.infer<typeof firstErrorSchema>;
+
 export const segmentAnnotationSchema = z.looseObject({
   rating: ratingSchema.default(null),
   /** Set by `mc-score` and "Score Steps by Rollouts"; apart from the rating, which stays the annotator's. */
   monteCarlo: monteCarloScoreSchema.optional(),
+  /** On the step marked as its reply's first error, when the annotator said what kind of error it is. */
+  firstError: firstErrorSchema.optional(),
   /** Set when an earlier segment changed after this one was written. */
   stale: z.boolean().optional(),
   alternatives: z.array(alternativeSchema).default([]),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { preferencePairSchema, provenanceSchema, ratingSchema, reviewStatusSchema, sideSchema } from './annotations';
+import { firstErrorSchema, imageBoxSchema, preferencePairSchema, provenanceSchema, ratingSchema, reviewStatusSchema, sideSchema } from './annotations';
 
 /**
  * Arguments of the public editing commands (`cotStudio.editSegment` ...). Keybindings, tasks, tests and
@@ -28,7 +28,20 @@ export type Version = z.infer<typeof versionSchema>;
 
 export const editSegmentArgsSchema = z.object({ ...segmentTarget, text: z.string() }).strict();
 export const rateSegmentArgsSchema = z.object({ ...segmentTarget, rating: ratingSchema }).strict();
-export const markFirstErrorArgsSchema = z.object(segmentTarget).strict();
+export const markFirstErrorArgsSchema = z
+  .object({
+    ...segmentTarget,
+    /** What kind of error the step is (perception or reasoning), with a note and, for perception, a box on the image. */
+    errorType: firstErrorSchema.shape.type.optional(),
+    note: z.string().min(1).optional(),
+    box: imageBoxSchema.optional(),
+  })
+  .strict()
+  .refine((args) => args.box === undefined || args.errorType === 'perception', { message: 'a box marks a perception error', path: ['box'] })
+  .refine((args) => args.errorType !== undefined || (args.note === undefined && args.box === undefined), {
+    message: 'a note or box needs an errorType',
+    path: ['errorType'],
+  });
 export const setReviewStatusArgsSchema = z.object({ ...target, status: reviewStatusSchema, note: z.string().optional() }).strict();
 export const insertReflectionArgsSchema = z.object({ ...segmentTarget, correction: z.string().min(1), phrase: z.string().min(1).optional() }).strict();
 export const acceptAlternativeArgsSchema = z.object({ ...segmentTarget, alternative: z.number().int().min(0) }).strict();

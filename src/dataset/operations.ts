@@ -142,9 +142,20 @@ export function applyOperation(lineText: string, operation: Operation, context: 
     case 'markFirstError': {
       const reply = resolveReply(parsed, operation);
       const segment = segmentOf(reply, operation.segment);
+      const { errorType, note, box } = operation;
       reply.response.segments.forEach((_, index) => {
-        segmentAnnotation(annotations, reply, index).rating = index < operation.segment ? 1 : -1;
+        const annotation = segmentAnnotation(annotations, reply, index);
+        annotation.rating = index < operation.segment ? 1 : -1;
+        // One first error per reply: a later mark moves its kind with it.
+        delete annotation.firstError;
       });
+      if (errorType !== undefined) {
+        segmentAnnotation(annotations, reply, operation.segment).firstError = {
+          type: errorType,
+          ...(note === undefined ? {} : { note }),
+          ...(box ? { box } : {}),
+        };
+      }
       remember(annotations, 'first-error', at, operation.segment, reply);
       return { text: writeAnnotations(lineText, annotations), label: `First error at ${named(reply, segment)}` };
     }

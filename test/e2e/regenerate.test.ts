@@ -18,6 +18,8 @@ const CANDIDATES = 16;
  */
 const SETTINGS = { 'cotStudio.regenerate.candidates': CANDIDATES, 'cotStudio.regenerate.temperature': 0.3, 'cotStudio.regenerate.rank': 'logprob' };
 const CONVERSATION = 'conversation.cot.jsonl';
+/** LLaVA-CoT sample 1 with its ground truth (its conclusion's 2022), so its steps can be scored by rollouts. */
+const ANSWERED = 'answered.cot.jsonl';
 
 /**
  * Two LLaVA-CoT exchanges made one conversation in LLaMA-Factory's layout: a `messages` list and an `images`
@@ -78,6 +80,8 @@ describe('regenerating a stage from the sample view', { timeout: 5 * 60_000 }, (
       fs.copyFileSync(path.join(folder, 'llava_cot.jsonl'), path.join(folder, FILE));
       fs.copyFileSync(path.join(folder, 'mmpr.jsonl'), path.join(folder, 'pairs.cot.jsonl'));
       writeConversation(folder);
+      const [first] = fs.readFileSync(path.join(folder, 'llava_cot.jsonl'), 'utf8').split('\n');
+      fs.writeFileSync(path.join(folder, ANSWERED), `${JSON.stringify({ ...(JSON.parse(first as string) as object), answer: '2022' })}\n`);
       fs.mkdirSync(path.join(folder, '.vscode'));
       fs.writeFileSync(path.join(folder, '.vscode', 'settings.json'), JSON.stringify(SETTINGS));
     });
@@ -441,5 +445,22 @@ describe('regenerating a stage from the sample view', { timeout: 5 * 60_000 }, (
       fs.writeFileSync(settings, JSON.stringify(SETTINGS));
       fs.rmSync(vlm, { recursive: true, force: true });
     }
+  });
+
+  it('scores the steps of a record by rollouts from the palette and shows each estimate as a bar on its card', async () => {
+    await workbench.quickOpen(ANSWERED);
+    const view = await workbench.datasetView(ANSWERED);
+    await view.locator('.sample-title', { hasText: 'Line 1' }).waitFor({ timeout: 30_000 });
+    await workbench.runCommand('CoT Studio: Score Steps by Rollouts');
+    const bars = view.locator('.segment-card[data-side="primary"] .segment-mc meter');
+    await bars.nth(3).waitFor({ timeout: 120_000 });
+    assert.equal(await bars.count(), 4, 'one bar per stage');
+    const values = await bars.evaluateAll((nodes) => nodes.map((node) => (node as unknown as { value: number }).value));
+    for (const value of values) assert.ok(value >= 0 && value <= 1, `score ${value}`);
+    assert.equal(values[3], 1, 'the conclusion states the ground truth');
+    assert.match((await bars.nth(3).getAttribute('aria-label')) ?? '', /^Monte Carlo score 1\.00: 8 of 8 rollouts by tiny-bigram reached the answer$/);
+    fs.mkdirSync(resultsDir, { recursive: true });
+    await view.locator('.segment-card[data-segment="3"]').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(resultsDir, 'step-scores.png') });
   });
 });

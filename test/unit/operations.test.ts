@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { seededRandom } from '../../src/random';
 import { Dataset, type LineChange } from '../../src/dataset';
+import { operationSchema } from '../../src/dataset/operationSchema';
 import { applyOperation, readRecordState, reflectionText } from '../../src/dataset/operations';
 import type { Operation } from '../../src/protocol';
 import { datasetsDir } from '../harness/fixtures';
@@ -91,6 +92,28 @@ describe('operations', () => {
       ratings.map((_, index) => (index < 4 ? 1 : -1)),
     );
     assert.equal(annotations.history.at(-1)?.operation, 'first-error');
+  });
+
+  it('first error can say its kind, with a note and, for a perception error, a box on the image; a later mark moves it', () => {
+    const box = { x: 12, y: 40, width: 30.5, height: 18 };
+    const marked = applyOperation(
+      lineOf('mulberry.jsonl', 1),
+      operationSchema.parse({ kind: 'markFirstError', line: 1, segment: 4, errorType: 'perception', note: 'reads 6 as 8', box }),
+      context,
+    ).text;
+    assert.deepEqual(readRecordState(marked).annotations.segments['4']?.firstError, { type: 'perception', note: 'reads 6 as 8', box });
+    const moved = applyOperation(marked, { kind: 'markFirstError', line: 1, segment: 5, errorType: 'reasoning' }, context).text;
+    const { annotations } = readRecordState(moved);
+    assert.equal(annotations.segments['4']?.firstError, undefined);
+    assert.deepEqual(annotations.segments['5']?.firstError, { type: 'reasoning' });
+    assert.equal(annotations.segments['4']?.rating, 1);
+    const plain = applyOperation(moved, { kind: 'markFirstError', line: 1, segment: 3 }, context).text;
+    assert.ok(
+      Object.values(readRecordState(plain).annotations.segments).every((segment) => segment.firstError === undefined),
+      'an untyped mark clears the kind',
+    );
+    assert.throws(() => operationSchema.parse({ kind: 'markFirstError', line: 1, segment: 4, errorType: 'reasoning', box }), /a box marks a perception error/);
+    assert.throws(() => operationSchema.parse({ kind: 'markFirstError', line: 1, segment: 4, note: 'why' }), /a note or box needs an errorType/);
   });
 
   it('an edit replaces only the segment text and flags the later segments stale', () => {
