@@ -4,8 +4,16 @@ import { toFloat16 } from '../../onnx';
 import { type ModelFolder, ModelFolderError, type VisionFiles } from '../model/folder';
 import { decodeImage, type Idefics3Processed, idefics3Preprocessor, type ImagePixels } from './imageProcessor';
 import { featureValues } from './imagePromptForward';
-import { refusedField } from './qwen2vlImages';
-import { type EncodedImage, imageKey, loadVisionSessions, VisionImages, type VisionLoad, type VisionPrompt, type VisionSessions } from './visionImages';
+import {
+  type EncodedImage,
+  imageKey,
+  loadVisionSessions,
+  refusedField,
+  VisionImages,
+  type VisionLoad,
+  type VisionPrompt,
+  type VisionSessions,
+} from './visionImages';
 
 /** How an image's tiles lie: rows and columns of tiles, 0 and 0 for one global view. */
 export interface TileGrid {

@@ -5,7 +5,16 @@ import { ModelFolderError } from '../model/folder';
 import { decodeImage, qwen2VlPreprocessor, type Qwen2VlProcessed, type ImagePixels } from './imageProcessor';
 import { featureValues } from './imagePromptForward';
 import { expandImageTokens, type ImageGrid, imageTokenCount, type Qwen2VlTokens, ropePositions } from './qwen2vlPrompt';
-import { type EncodedImage, imageKey, loadVisionSessions, VisionImages, type VisionLoad, type VisionPrompt, type VisionSessions } from './visionImages';
+import {
+  type EncodedImage,
+  imageKey,
+  loadVisionSessions,
+  refusedField,
+  VisionImages,
+  type VisionLoad,
+  type VisionPrompt,
+  type VisionSessions,
+} from './visionImages';
 
 const qwen2VlConfigSchema = z.looseObject({
   image_token_id: z.number().int().min(0),
@@ -13,9 +22,6 @@ const qwen2VlConfigSchema = z.looseObject({
   vision_end_token_id: z.number().int().min(0),
   vision_config: z.looseObject({ spatial_merge_size: z.number().int().positive().optional() }).optional(),
 });
-
-/** The first field of a config that the schema refused, for an error that names it. */
-export const refusedField = (error: z.ZodError, fallback: string): string => error.issues[0]?.path.join('.') || fallback;
 
 /**
  * The image side of a Qwen2-VL (or Qwen2.5-VL) export: its processor (transformers.js's Qwen2VLImageProcessor on

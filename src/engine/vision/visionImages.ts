@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { createHash } from 'node:crypto';
 import type * as Ort from 'onnxruntime-node';
 import type { ExecutionProvider } from '../../protocol';
@@ -21,6 +22,9 @@ export interface VisionPrompt {
   cacheKey: number[];
   image: ImagePrompt | undefined;
 }
+
+/** The first field of a model's config that a family's schema refused, for an error that names it. */
+export const refusedField = (error: z.ZodError, fallback: string): string => error.issues[0]?.path.join('.') || fallback;
 
 /** Images encoded lately, by their bytes: a tree search asks about one image many times and encodes it once. */
 const ENCODED_KEPT = 8;
