@@ -21,6 +21,8 @@ export const OPERATION_COMMANDS: Record<OperationKind, string> = {
   acceptReflectionProposal: 'cotStudio.acceptReflectionProposal',
   addPreferencePairs: 'cotStudio.addPreferencePairs',
   setStepScores: 'cotStudio.setStepScores',
+  setPrelabels: 'cotStudio.setPrelabels',
+  confirmPrelabels: 'cotStudio.confirmPrelabels',
 };
 
 /** Thrown when the user dismisses a prompt: the command ends quietly. */
@@ -69,6 +71,23 @@ async function pickRating(): Promise<-1 | 0 | 1 | null> {
   return required(await vscode.window.showQuickPick(options, { title: vscode.l10n.t('Rate Segment') })).rating;
 }
 
+/** What kind of error the first error is (VL-PRM300K's split), with a note; nothing when the user leaves the kind out. */
+async function pickErrorKind(): Promise<{ errorType?: 'perception' | 'reasoning'; note?: string }> {
+  const kinds: { label: string; detail: string; type: 'perception' | 'reasoning' | undefined }[] = [
+    {
+      label: vscode.l10n.t('$(eye) Perception error'),
+      detail: vscode.l10n.t('The step misreads the image: a wrong value, object or label'),
+      type: 'perception',
+    },
+    { label: vscode.l10n.t('$(lightbulb) Reasoning error'), detail: vscode.l10n.t('A wrong inference or computation from what was read'), type: 'reasoning' },
+    { label: vscode.l10n.t('$(dash) Kind not given'), detail: '', type: undefined },
+  ];
+  const type = required(await vscode.window.showQuickPick(kinds, { title: vscode.l10n.t('First error: what kind?') })).type;
+  if (type === undefined) return {};
+  const note = required(await vscode.window.showInputBox({ title: vscode.l10n.t('Note on the error (optional)') }));
+  return note.trim() === '' ? { errorType: type } : { errorType: type, note: note.trim() };
+}
+
 /** Asks for what a palette invocation left out, using the active editor's selected sample. */
 async function promptOperation(kind: OperationKind, datasets: DatasetRegistry, document: DatasetDocument): Promise<Operation> {
   const line = selectedLine(datasets, document);
@@ -101,6 +120,8 @@ async function promptOperation(kind: OperationKind, datasets: DatasetRegistry, d
       throw new Error('cotStudio.addPreferencePairs takes pairs a model made: {line, pairs}; run CoT Studio: Build Preference Pairs to make them');
     case 'setStepScores':
       throw new Error('cotStudio.setStepScores takes scores of a run: {line, steps, policy, rollouts}; run CoT Studio: Score Steps by Rollouts to make them');
+    case 'setPrelabels':
+      throw new Error("cotStudio.setPrelabels takes a labeller's suggestions: {line, steps, provenance}; run CoT Studio: Pre-label Steps to make them");
     default: {
       const state = stateOf(document, line);
       // The segment focused in the sample view, or one the user picks.
@@ -115,7 +136,12 @@ async function promptOperation(kind: OperationKind, datasets: DatasetRegistry, d
         case 'rateSegment':
           return { kind, uri, line, segment, ...where, rating: await pickRating() };
         case 'markFirstError':
-          return { kind, uri, line, segment, ...where };
+          return { kind, uri, line, segment, ...where, ...(await pickErrorKind()) };
+        case 'confirmPrelabels': {
+          const annotation = state.annotations.segments[replyKey(reply, segment)];
+          // The focused step's suggestion when it has one; otherwise every suggestion on a step nobody rated.
+          return annotation?.prelabel ? { kind, uri, line, ...where, segments: [segment] } : { kind, uri, line, ...where };
+        }
         case 'editSegment':
           return {
             kind,

@@ -7,6 +7,7 @@ import { registerExportCommand } from './export';
 import { registerNavigationCommands } from './navigation';
 import { openDataset } from './openDataset';
 import { openSampleDataset } from './sampleDataset';
+import { registerPrelabelCommand } from './prelabel';
 import { registerStepScoreCommand } from './stepScores';
 import { errorMessage } from '../errors/message';
 
@@ -44,4 +45,5 @@ export function registerCommands(
   registerExportCommand(context, datasets, log);
   registerBuildPreferencePairsCommand(context, datasets, generation, log);
   registerStepScoreCommand(context, datasets, generation);
+  registerPrelabelCommand(context, datasets, generation);
 }

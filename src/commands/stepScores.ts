@@ -1,15 +1,13 @@
 import * as vscode from 'vscode';
 import { z } from 'zod';
-import { ImageResolver } from '../dataset/images';
-import { readRecordState } from '../dataset/operations';
-import { resolveReply, sideSchema } from '../dataset/replies';
+import { sideSchema } from '../dataset/replies';
 import type { DatasetRegistry } from '../editor';
 import { errorMessage } from '../errors/message';
 import type { GenerationService } from '../generation';
-import { withModelImages } from '../search/segmentPrompt';
 import { readSetting } from '../settings/reader';
 import { type MonteCarloResult, monteCarloOptionsSchema, monteCarloScores } from '../stepLabels/monteCarlo';
 import { commandArguments, datasetArgument } from './arguments';
+import { replyForModel } from './replyForModel';
 
 export const scoreStepsArgsSchema = z
   .object({
@@ -34,12 +32,7 @@ export function registerStepScoreCommand(context: vscode.ExtensionContext, datas
       try {
         const run = commandArguments('cotStudio.scoreStepsByRollouts', scoreStepsArgsSchema, args ?? {});
         const document = datasetArgument(datasets, run.uri);
-        const line = run.line ?? document.dataset.recordLine(datasets.selectionOf(document)) + 1;
-        const parsed = readRecordState(document.dataset.lineText(line - 1), document.dataset.format).parsed;
-        const [datasetDir, ...roots] = document.imageRoots();
-        const images = new ImageResolver(datasetDir as string, roots);
-        const record = withModelImages(parsed, (paths) => images.forModel(paths));
-        const { side, turn } = resolveReply(record, { side: run.side ?? 'primary', ...(run.turn === undefined ? {} : { turn: run.turn }) });
+        const { line, record, side, turn } = replyForModel(datasets, document, run);
         const backend = await generation.backend();
         const title = vscode.l10n.t('CoT Studio: scoring the steps of line {0} by rollouts', line);
         return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (_, token) => {

@@ -96,8 +96,30 @@ export const firstErrorSchema = z.looseObject({
 });
 export type FirstError = z.infer<typeof firstErrorSchema>;
 
+/** A label a model suggested for a step: +1 / 0 / -1 as the ratings are. */
+export const stepLabelSchema = z.union([z.literal(1), z.literal(0), z.literal(-1)], { error: 'expected -1, 0 or 1' });
+export type StepLabel = z.infer<typeof stepLabelSchema>;
+
+/**
+ * A model's suggestion for a step's rating (a step judge, a process reward model or a server), kept apart from the
+ * rating, which only a person sets. `decision` says what the person did with it: took it as it was, or rated the
+ * step otherwise; absent while nobody has rated the step since it was suggested.
+ */
+export const prelabelSchema = z.looseObject({
+  label: stepLabelSchema,
+  /** How sure the labeller was, in [0, 1]: a reward model's P(good) or P(bad), a judge's probability of its verdict. */
+  confidence: z.number().min(0).max(1).optional(),
+  provenance: storedProvenanceSchema,
+  decision: z.enum(['confirmed', 'overridden']).optional(),
+});
+export type Prelabel = z.infer<typeof prelabelSchema>;
+
 export const segmentAnnotationSchema = z.looseObject({
   rating: ratingSchema.default(null),
+  /** How the rating was given when a suggestion stood beside it: the suggestion confirmed or overridden, and whose it was. */
+  ratingProvenance: storedProvenanceSchema.optional(),
+  /** A model's suggested rating, set by "Pre-label Steps" and `cot-studio prelabel`; never the rating itself. */
+  prelabel: prelabelSchema.optional(),
   /** Set by `mc-score` and "Score Steps by Rollouts"; apart from the rating, which stays the annotator's. */
   monteCarlo: monteCarloScoreSchema.optional(),
   /** On the step marked as its reply's first error, when the annotator said what kind of error it is. */

@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { firstErrorSchema, imageBoxSchema, preferencePairSchema, provenanceSchema, ratingSchema, reviewStatusSchema, sideSchema } from './annotations';
+import {
+  firstErrorSchema,
+  imageBoxSchema,
+  preferencePairSchema,
+  provenanceSchema,
+  ratingSchema,
+  reviewStatusSchema,
+  sideSchema,
+  stepLabelSchema,
+} from './annotations';
 
 /**
  * Arguments of the public editing commands (`cotStudio.editSegment` ...). Keybindings, tasks, tests and
@@ -97,13 +106,12 @@ export const addPreferencePairsArgsSchema = z
   })
   .strict();
 
+const replyTarget = { ...target, side: segmentTarget.side, turn: segmentTarget.turn, model: segmentTarget.model };
+
 /** Monte Carlo step scores of one reply, stored beside its steps' ratings as one edit. */
 export const setStepScoresArgsSchema = z
   .object({
-    ...target,
-    side: segmentTarget.side,
-    turn: segmentTarget.turn,
-    model: segmentTarget.model,
+    ...replyTarget,
     steps: z
       .array(
         z
@@ -122,6 +130,25 @@ export const setStepScoresArgsSchema = z
   })
   .strict();
 
+/** A labeller's suggested ratings for one reply's steps, stored beside the ratings (never in them) as one edit. */
+export const setPrelabelsArgsSchema = z
+  .object({
+    ...replyTarget,
+    steps: z
+      .array(z.object({ segment: z.number().int().min(0), label: stepLabelSchema, confidence: z.number().min(0).max(1).optional() }).strict())
+      .min(1)
+      .max(1024),
+    /** Who suggested them: the judge or reward model, as its backend names it, and how (`step-judge`, `reward-model`). */
+    provenance: provenanceSchema.omit({ source: true, createdAt: true }).strict(),
+  })
+  .strict();
+
+/**
+ * Takes suggestions as ratings: the steps named, or every step of the reply with a suggestion and no rating. A
+ * step a person already rated keeps its rating.
+ */
+export const confirmPrelabelsArgsSchema = z.object({ ...replyTarget, segments: z.array(z.number().int().min(0)).min(1).max(1024).optional() }).strict();
+
 /** For preference records: exchange the chosen and rejected responses (the annotator judged the other one better). */
 export const swapSidesArgsSchema = z.object(target).strict();
 
@@ -138,6 +165,8 @@ export const operationSchema = z.discriminatedUnion('kind', [
   acceptReflectionProposalArgsSchema.extend({ kind: z.literal('acceptReflectionProposal') }),
   addPreferencePairsArgsSchema.extend({ kind: z.literal('addPreferencePairs') }),
   setStepScoresArgsSchema.extend({ kind: z.literal('setStepScores') }),
+  setPrelabelsArgsSchema.extend({ kind: z.literal('setPrelabels') }),
+  confirmPrelabelsArgsSchema.extend({ kind: z.literal('confirmPrelabels') }),
 ]);
 export type Operation = z.infer<typeof operationSchema>;
 export type OperationKind = Operation['kind'];

@@ -1,5 +1,5 @@
 import type { Operation, Version } from './operationSchema';
-import { type Annotations, HISTORY_LIMIT, type PreferencePair, type SegmentAnnotation } from './annotations';
+import { type Annotations, HISTORY_LIMIT, type PreferencePair, type Rating, type SegmentAnnotation } from './annotations';
 import { type NumberedAlternative, segmentAlternatives } from './alternatives';
 import { parseRecord } from './formats';
 import { replaceSegmentEverywhere } from './linkedText';
@@ -65,6 +65,33 @@ function markLaterStale(annotations: Annotations, parsed: ParsedRecord, reply: R
       segmentAnnotation(annotations, next, index).stale = true;
     });
   }
+}
+
+/**
+ * A person's rating. Where a model suggested one, the suggestion is marked confirmed or overridden and the rating
+ * says so with the suggestion's model (what the overview's change rate counts); clearing it takes the mark back.
+ */
+function rate(annotation: SegmentAnnotation, rating: Rating, at: string): void {
+  annotation.rating = rating;
+  const { prelabel } = annotation;
+  if (!prelabel) {
+    delete annotation.ratingProvenance;
+    return;
+  }
+  if (rating === null) {
+    delete prelabel.decision;
+    delete annotation.ratingProvenance;
+    return;
+  }
+  prelabel.decision = rating === prelabel.label ? 'confirmed' : 'overridden';
+  const { model, backend } = prelabel.provenance;
+  annotation.ratingProvenance = {
+    source: 'human',
+    method: prelabel.decision === 'confirmed' ? 'confirmed-prelabel' : 'overrode-prelabel',
+    ...(backend === undefined ? {} : { backend }),
+    ...(model === undefined ? {} : { model }),
+    createdAt: at,
+  };
 }
 
 function remember(annotations: Annotations, operation: string, at: string, segment?: number, reply?: Reply): void {
@@ -135,7 +162,7 @@ export function applyOperation(lineText: string, operation: Operation, context: 
     case 'rateSegment': {
       const reply = resolveReply(parsed, operation);
       const segment = segmentOf(reply, operation.segment);
-      segmentAnnotation(annotations, reply, operation.segment).rating = operation.rating;
+      rate(segmentAnnotation(annotations, reply, operation.segment), operation.rating, at);
       remember(annotations, 'rate', at, operation.segment, reply);
       return { text: writeAnnotations(lineText, annotations), label: `Rate ${named(reply, segment)}` };
     }
@@ -145,7 +172,7 @@ export function applyOperation(lineText: string, operation: Operation, context: 
       const { errorType, note, box } = operation;
       reply.response.segments.forEach((_, index) => {
         const annotation = segmentAnnotation(annotations, reply, index);
-        annotation.rating = index < operation.segment ? 1 : -1;
+        rate(annotation, index < operation.segment ? 1 : -1, at);
         // One first error per reply: a later mark moves its kind with it.
         delete annotation.firstError;
       });
@@ -307,6 +334,39 @@ export function applyOperation(lineText: string, operation: Operation, context: 
       }
       remember(annotations, 'mc-score', at, undefined, reply);
       return { text: writeAnnotations(lineText, annotations), label: `Score ${operation.steps.length} steps by rollouts` };
+    }
+    case 'setPrelabels': {
+      const reply = resolveReply(parsed, operation);
+      for (const step of operation.steps) {
+        segmentOf(reply, step.segment);
+        const { segment, ...suggestion } = step;
+        // A new suggestion replaces the old one and what was decided about it; the rating stays the person's.
+        segmentAnnotation(annotations, reply, segment).prelabel = { ...suggestion, provenance: { source: 'model', ...operation.provenance, createdAt: at } };
+      }
+      remember(annotations, 'prelabel', at, undefined, reply);
+      return { text: writeAnnotations(lineText, annotations), label: `Pre-label ${operation.steps.length} steps` };
+    }
+    case 'confirmPrelabels': {
+      const reply = resolveReply(parsed, operation);
+      const chosen = operation.segments;
+      for (const segment of chosen ?? []) segmentOf(reply, segment);
+      const confirmed = reply.response.segments.flatMap((_, index) => {
+        const annotation = annotations.segments[replyKey(reply, index)];
+        const { prelabel } = annotation ?? {};
+        if (!annotation || !prelabel) return [];
+        // Confirming all leaves a step a person rated as they rated it; naming a step takes its suggestion.
+        if (chosen ? !chosen.includes(index) : annotation.rating !== null) return [];
+        rate(annotation, prelabel.label, at);
+        return [index];
+      });
+      if (chosen?.some((segment) => !confirmed.includes(segment))) {
+        const missing = chosen.filter((segment) => !confirmed.includes(segment));
+        throw new RecordError(`no suggested label to confirm on segment ${missing.join(', ')}; run Pre-label Steps first`);
+      }
+      const label = confirmed.length === 1 ? 'Confirm a suggested label' : `Confirm ${confirmed.length} suggested labels`;
+      if (confirmed.length === 0) return { text: lineText, label };
+      remember(annotations, 'confirm-prelabels', at, confirmed.length === 1 ? confirmed[0] : undefined, reply);
+      return { text: writeAnnotations(lineText, annotations), label };
     }
     case 'addPreferencePairs': {
       const key = (pair: Pick<PreferencePair, 'level' | 'position' | 'turn' | 'model' | 'chosen' | 'rejected'>) =>

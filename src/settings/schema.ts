@@ -3,6 +3,7 @@ import { formatIdSchema } from '../dataset/record';
 import { MODEL_VARIANTS } from '../engine/model/folder';
 import { executionProviderSchema } from '../protocol';
 import { rankingSchema, templateOverridesSchema } from '../search/scorers';
+import { labellerKindSchema } from '../stepLabels/prelabel';
 
 /** An OpenAI-compatible server that joins the tree search as a policy or a judge, with its weight among the judges. */
 export const collectiveServerSchema = z.object({
@@ -47,6 +48,7 @@ export const settingsSchema = z.object({
   'rewardModel.template': z.string(),
   'rewardModel.goodToken': z.string(),
   'rewardModel.badToken': z.string(),
+  'prelabel.labeller': labellerKindSchema,
 });
 export type Settings = z.infer<typeof settingsSchema>;
 export type SettingKey = keyof Settings;

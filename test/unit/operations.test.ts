@@ -39,7 +39,14 @@ function randomOperation(next: () => number, lineText: string, line: number): Op
     { kind: 'insertReflection', line, segment, correction: 'Corrected step.' },
     { kind: 'markPreference', line, segment, chosen: { text: 'better' }, rejected: 'current' },
     { kind: 'addAlternatives', line, segment, alternatives: [{ text: `alternative ${Math.floor(next() * 1000)} \u00e9 "q"` }] },
+    {
+      kind: 'setPrelabels',
+      line,
+      steps: [{ segment, label: pick([1, 0, -1]), confidence: next() }],
+      provenance: { backend: 'scripted', method: 'step-judge' },
+    },
   ];
+  if (annotations.segments[String(segment)]?.prelabel) choices.push({ kind: 'confirmPrelabels', line, segments: [segment] });
   // Accepting is drawn often once there is something to accept, so the sequences exercise it.
   if (alternatives > 0)
     choices.push(...Array.from({ length: 3 }, (): Operation => ({ kind: 'acceptAlternative', line, segment, alternative: Math.floor(next() * alternatives) })));
@@ -114,6 +121,50 @@ describe('operations', () => {
     );
     assert.throws(() => operationSchema.parse({ kind: 'markFirstError', line: 1, segment: 4, errorType: 'reasoning', box }), /a box marks a perception error/);
     assert.throws(() => operationSchema.parse({ kind: 'markFirstError', line: 1, segment: 4, note: 'why' }), /a note or box needs an errorType/);
+  });
+
+  it('pre-labels are suggestions beside the ratings: they never overwrite a rating, and confirming one makes it a rating with provenance', () => {
+    const rated = applyOperation(lineOf('mulberry.jsonl', 1), { kind: 'rateSegment', line: 1, segment: 1, rating: -1 }, context).text;
+    const provenance = { backend: 'openai:http://judge/v1 prm', method: 'step-judge' };
+    const steps = [0, 1, 2, 3].map((segment) => ({ segment, label: segment === 2 ? (-1 as const) : (1 as const), confidence: 0.9 }));
+    const suggested = applyOperation(rated, { kind: 'setPrelabels', line: 1, steps, provenance }, { ...context, at: '2026-12-06T01:00:00.000Z' }).text;
+    let { annotations } = readRecordState(suggested);
+    assert.equal(annotations.segments['1']?.rating, -1, 'the rating a person gave stays');
+    assert.equal(annotations.segments['0']?.rating, null, 'a suggestion is not a rating');
+    assert.deepEqual(annotations.segments['0']?.prelabel, {
+      label: 1,
+      confidence: 0.9,
+      provenance: { source: 'model', ...provenance, createdAt: '2026-12-06T01:00:00.000Z' },
+    });
+    // Confirming all takes the suggestions of the steps nobody rated, and leaves the rated step as it was.
+    const all = applyOperation(suggested, { kind: 'confirmPrelabels', line: 1 }, context);
+    assert.equal(all.label, 'Confirm 3 suggested labels');
+    ({ annotations } = readRecordState(all.text));
+    assert.deepEqual(
+      [0, 1, 2, 3].map((index) => annotations.segments[String(index)]?.rating),
+      [1, -1, -1, 1],
+    );
+    assert.equal(annotations.segments['1']?.prelabel?.decision, undefined);
+    assert.equal(annotations.segments['0']?.prelabel?.decision, 'confirmed');
+    assert.deepEqual(annotations.segments['0']?.ratingProvenance, {
+      source: 'human',
+      method: 'confirmed-prelabel',
+      backend: provenance.backend,
+      createdAt: context.at,
+    });
+    // Rating a suggested step otherwise overrides the suggestion; clearing the rating takes the decision back.
+    const overridden = applyOperation(all.text, { kind: 'rateSegment', line: 1, segment: 2, rating: 1 }, context).text;
+    ({ annotations } = readRecordState(overridden));
+    assert.equal(annotations.segments['2']?.prelabel?.decision, 'overridden');
+    assert.equal(annotations.segments['2']?.ratingProvenance?.method, 'overrode-prelabel');
+    const cleared = applyOperation(overridden, { kind: 'rateSegment', line: 1, segment: 2, rating: null }, context).text;
+    ({ annotations } = readRecordState(cleared));
+    assert.equal(annotations.segments['2']?.prelabel?.decision, undefined);
+    assert.equal(annotations.segments['2']?.ratingProvenance, undefined);
+    // Naming a step without a suggestion is an error naming it; naming a rated step takes its suggestion.
+    assert.throws(() => applyOperation(rated, { kind: 'confirmPrelabels', line: 1, segments: [0] }, context), /no suggested label to confirm on segment 0/);
+    const named = applyOperation(suggested, { kind: 'confirmPrelabels', line: 1, segments: [1] }, context).text;
+    assert.equal(readRecordState(named).annotations.segments['1']?.rating, 1);
   });
 
   it('an edit replaces only the segment text and flags the later segments stale', () => {

@@ -33,15 +33,18 @@ export class RewardModelScorer implements Scorer {
     this.template = new Template(format.template);
   }
 
+  /** The PRM's score of a step after the context's prefix: P(good) / (P(good) + P(bad)), in [0, 1]. */
+  async stepScore(step: string, context: ScoringContext): Promise<number> {
+    const text = this.template.render({ question: context.record.question ?? '', prefix: context.prefix, step });
+    // A vision-language PRM reads the images before the text; a text PRM, the text alone.
+    const [good, bad] = (await this.nextToken({ text }, [this.format.goodToken, this.format.badToken], context.record.images)) as [number, number];
+    // A two-way softmax of the two log-probabilities.
+    return 1 / (1 + Math.exp(bad - good));
+  }
+
   async rank(candidates: readonly SegmentCandidate[], context: ScoringContext): Promise<Ranking> {
     const scores: number[] = [];
-    for (const entry of candidates) {
-      const text = this.template.render({ question: context.record.question ?? '', prefix: context.prefix, step: entry.text });
-      // A vision-language PRM reads the images before the text; a text PRM, the text alone.
-      const [good, bad] = (await this.nextToken({ text }, [this.format.goodToken, this.format.badToken], context.record.images)) as [number, number];
-      // A two-way softmax of the two log-probabilities: the PRM's step score in [0, 1].
-      scores.push(1 / (1 + Math.exp(bad - good)));
-    }
+    for (const entry of candidates) scores.push(await this.stepScore(entry.text, context));
     return { order: byScore(scores), scores, judgeCalls: 0, notes: [] };
   }
 }

@@ -12,11 +12,18 @@ export function parseStepVerdict(text: string): Rating | undefined {
   return word === 'correct' ? 1 : word === 'neutral' ? 0 : -1;
 }
 
-/** Asks whether a step is correct, neutral or incorrect (PRM800K's labels); asks once more if the reply says neither. */
-export async function judgeStep(templates: JudgeTemplates, context: ScoringContext, step: string): Promise<{ rating: Rating | undefined; calls: number }> {
+/**
+ * Asks whether a step is correct, neutral or incorrect (PRM800K's labels); asks once more if the reply says neither.
+ * `confidence` is the judge's probability of the reply that gave the verdict, where the backend gives one.
+ */
+export async function judgeStep(
+  templates: JudgeTemplates,
+  context: ScoringContext,
+  step: string,
+): Promise<{ rating: Rating | undefined; calls: number; confidence?: number }> {
   const prompt = templates.render('step', { question: context.record.question ?? '', prefix: context.prefix, step });
-  const { verdict, calls } = await askForVerdict(context, prompt, parseStepVerdict, { seed: context.seed, maxTokens: 16 });
-  return { rating: verdict, calls };
+  const { verdict, calls, probability } = await askForVerdict(context, prompt, parseStepVerdict, { seed: context.seed, maxTokens: 16 });
+  return { rating: verdict, calls, ...(probability === undefined ? {} : { confidence: probability }) };
 }
 
 /** Scores each candidate +1 / 0 / -1 by the per-step judge; a candidate without a verdict scores below -1. */
