@@ -63,6 +63,16 @@ export class FilterBar {
       ${this.select('check', l10n.t('Filter by failing check'), l10n.t('Any check'), counts.checks, chosen.check)}
       ${this.toggle('unrated', l10n.t('Unrated ({0})', counts.unrated), chosen.unrated)}
       ${this.toggle('hasAlternatives', l10n.t('Has alternatives ({0})', counts.hasAlternatives), chosen.hasAlternatives)}
+      <vscode-checkbox
+        class="filter-toggle filter-disagreement"
+        .checked=${chosen.disagreement === true}
+        label=${l10n.t('Labels disagree ({0})', counts.disagreement)}
+        title=${l10n.t('Steps whose rating, suggested label and Monte Carlo score disagree, the widest first')}
+        @change=${(event: Event) => {
+          const on = (event.currentTarget as HTMLInputElement).checked;
+          this.set(on ? { disagreement: true, order: 'disagreement' } : { disagreement: undefined, order: undefined });
+        }}
+      ></vscode-checkbox>
       ${action({
         label: l10n.t('Clear'),
         name: l10n.t('Clear filters'),

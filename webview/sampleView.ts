@@ -9,6 +9,7 @@ import { action } from './controls';
 import { hasMath, renderMath } from './math';
 import { regenerationPanel } from './regeneration';
 import { reviewStatusName } from './reviewStatus';
+import { boxOverlay, draggedBox, type FirstErrorEdit, firstErrorControls, firstErrorIndex, sampleBoxes, suggestionChip } from './stepLabels';
 import type { Focus } from './state/focus';
 import { placement, type ShownRun, type Side } from './state/regenerationState';
 import type { OperationRequest, ViewEvent, ViewState } from './state/viewState';
@@ -68,6 +69,11 @@ export class SampleView {
   private draws = 0;
   /** The card the regeneration panel was in, so that it is scrolled into view only when it moves. */
   private panelCard: string | undefined;
+  /** The first error whose box is being drawn: the next drag on an image sets it. */
+  private drawing: { key: string; mark: (box: NonNullable<FirstErrorEdit['box']>) => void } | undefined;
+  /** Images' own sizes by source, known once loaded: the boxes' coordinate space. */
+  private readonly natural = new Map<string, { width: number; height: number }>();
+  private last: ViewState | undefined;
 
   constructor(private readonly dispatch: Dispatch) {
     this.element.className = 'sample-view';
@@ -75,6 +81,8 @@ export class SampleView {
   }
 
   update(state: ViewState): void {
+    if (state.sample !== this.last?.sample && state.sample?.line !== this.last?.sample?.line) this.drawing = undefined;
+    this.last = state;
     const following = this.followingCandidates();
     render(this.template(state), this.element);
     const { turn, segment, model } = state.focus;
@@ -135,7 +143,7 @@ export class SampleView {
         ? this.pair(first, rejected, state)
         : sample.responses.map((response, position) => this.response(response, position, state));
     return html`${heading}${problems}
-      <div class="sample-images">${sample.images.map((image) => this.image(image))}</div>
+      <div class="sample-images">${sample.images.map((image) => this.image(image, sample))}</div>
       ${field(l10n.t('System prompt'), sample.system, 'sample-system')} ${field(l10n.t('Question'), sample.question, 'sample-question')}
       ${field(l10n.t('Ground truth'), sample.groundTruth, 'sample-ground-truth')} ${field(l10n.t('Prefix prompt'), sample.prefixPrompt, 'sample-prefix-prompt')}
       ${responses}
@@ -215,17 +223,54 @@ export class SampleView {
     </header>`;
   }
 
-  /** An image of the record, or why it cannot be shown. */
-  private image(image: Sample['images'][number]): TemplateResult {
-    if (!image.src) return html`<div class="image-placeholder">${image.problem ?? l10n.t('cannot show {0}', image.path)}</div>`;
-    return html`<img
-      class="sample-image"
-      src=${image.src}
-      alt=${image.path}
-      tabindex="0"
-      title=${l10n.t('Click to zoom')}
-      @click=${(event: Event) => (event.currentTarget as HTMLElement).classList.toggle('zoomed')}
-    />`;
+  /**
+   * An image of the record, or why it cannot be shown, with the first errors' boxes over it. While a box is being
+   * drawn the image is zoomed and a drag on it sets the box, in the image's own pixels.
+   */
+  private image(image: Sample['images'][number], sample: Sample): TemplateResult {
+    const { src } = image;
+    if (!src) return html`<div class="image-placeholder">${image.problem ?? l10n.t('cannot show {0}', image.path)}</div>`;
+    const index = Math.max(
+      0,
+      sample.images.findIndex((other) => other.path === image.path),
+    );
+    const boxes = sampleBoxes(sample).filter((box) => (box.image ?? 0) === index);
+    const natural = this.natural.get(src);
+    const drawing = this.drawing;
+    let start: { x: number; y: number } | undefined;
+    return html`<span class="image-frame${drawing ? ' drawing' : ''}"
+      ><img
+        class="sample-image${drawing ? ' zoomed' : ''}"
+        src=${src}
+        alt=${image.path}
+        tabindex="0"
+        title=${drawing ? l10n.t('Drag a box where the step misreads the image') : l10n.t('Click to zoom')}
+        draggable="false"
+        @load=${(event: Event) => {
+          const img = event.currentTarget as HTMLImageElement;
+          this.natural.set(src, { width: img.naturalWidth, height: img.naturalHeight });
+          if (boxes.length > 0 && this.last) this.update(this.last);
+        }}
+        @click=${(event: Event) => {
+          if (!this.drawing) (event.currentTarget as HTMLElement).classList.toggle('zoomed');
+        }}
+        @pointerdown=${(event: PointerEvent) => {
+          if (!this.drawing) return;
+          event.preventDefault();
+          start = { x: event.offsetX, y: event.offsetY };
+        }}
+        @pointerup=${(event: PointerEvent) => {
+          const img = event.currentTarget as HTMLImageElement;
+          if (!this.drawing || !start) return;
+          const box = draggedBox(start, { x: event.offsetX, y: event.offsetY }, { index, clientWidth: img.clientWidth, naturalWidth: img.naturalWidth });
+          start = undefined;
+          if (!box) return;
+          const { mark } = this.drawing;
+          this.drawing = undefined;
+          mark(box);
+        }}
+      />${natural && boxes.length > 0 ? boxOverlay(boxes, natural) : nothing}</span
+    >`;
   }
 
   /** A conversation in order: each question with its images where its placeholders stand, each reply with its segment cards. */
@@ -236,7 +281,7 @@ export class SampleView {
         question += 1;
         return html`<li class="conversation-turn user">
           <h3 class="field-label">${l10n.t('Question {0}', question)}</h3>
-          ${this.question(entry.parts, state.latex)}
+          ${this.question(entry.parts, state.latex, sample)}
         </li>`;
       }
       const reply = entry.turn === 0 ? sample.responses[0] : sample.laterReplies[entry.turn - 1];
@@ -259,9 +304,9 @@ export class SampleView {
     return html`<ol class="conversation" aria-label=${l10n.t('Conversation')}>${entries}</ol>`;
   }
 
-  private question(parts: SampleQuestionPart[], latex: boolean): TemplateResult {
+  private question(parts: SampleQuestionPart[], latex: boolean, sample: Sample): TemplateResult {
     return html`<div class="sample-field sample-question">
-      ${parts.map((part) => (part.kind === 'image' ? this.image(part.image) : this.text(part.text, 'field-text', latex)))}
+      ${parts.map((part) => (part.kind === 'image' ? this.image(part.image, sample) : this.text(part.text, 'field-text', latex)))}
     </div>`;
   }
 
@@ -275,10 +320,11 @@ export class SampleView {
   }
 
   private cards(segments: SampleSegment[], side: Side, turn: number, state: ViewState, model?: string): unknown {
+    const firstError = side === 'primary' ? firstErrorIndex(segments) : undefined;
     return repeat(
       segments,
       (segment) => cardKey(side, turn, model, segment.index),
-      (segment) => this.card(segment, side, turn, model, state),
+      (segment) => this.card(segment, side, turn, model, state, segment.index === firstError),
     );
   }
 
@@ -287,15 +333,17 @@ export class SampleView {
    * and carry ratings and editing; the rejected side's are compact (its text is in the word diff): regeneration
    * and alternatives only.
    */
-  private card(segment: SampleSegment, side: Side, turn: number, model: string | undefined, state: ViewState): unknown {
+  private card(segment: SampleSegment, side: Side, turn: number, model: string | undefined, state: ViewState, firstError: boolean): unknown {
     const at: Focus = model === undefined ? { turn, segment: segment.index } : { turn, segment: segment.index, model };
     const editing = side === 'primary' && state.editing?.turn === at.turn && state.editing.segment === at.segment && state.editing.model === at.model;
     const where = placement(state.regeneration);
     const panel = model === undefined && where?.side === side && where.turn === turn && where.segment === segment.index ? state.regeneration.shown : undefined;
     const busy = state.regeneration.running !== undefined;
     const inConversation = state.sample?.conversation !== null;
-    return guard([contentOf(segment), editing, state.latex, inConversation, panel, panel && state.treeStep, panel && state.treeTab, busy], () =>
-      this.drawCard(segment, side, turn, model, state, { editing, panel, busy }),
+    const drawing = this.drawing?.key === cardKey(side, turn, model, segment.index);
+    return guard(
+      [contentOf(segment), editing, state.latex, inConversation, panel, panel && state.treeStep, panel && state.treeTab, busy, firstError, drawing],
+      () => this.drawCard(segment, side, turn, model, state, { editing, panel, busy, firstError, drawing }),
     );
   }
 
@@ -305,7 +353,7 @@ export class SampleView {
     turn: number,
     model: string | undefined,
     state: ViewState,
-    { editing, panel, busy }: { editing: boolean; panel: ShownRun | undefined; busy: boolean },
+    { editing, panel, busy, firstError, drawing }: { editing: boolean; panel: ShownRun | undefined; busy: boolean; firstError: boolean; drawing: boolean },
   ): TemplateResult {
     this.draws += 1;
     const primary = side === 'primary';
@@ -394,12 +442,42 @@ export class SampleView {
         ${segment.stale ? html`<span class="segment-stale">${l10n.t('stale: an earlier segment changed')}</span>` : nothing}
         ${segment.sourceLabel ? html`<span class="segment-source-label">${sourceLabelText(segment.sourceLabel)}</span>` : nothing}
         ${segment.monteCarlo ? monteCarloBar(segment.monteCarlo) : nothing}
+        ${
+          primary && segment.prelabel
+            ? suggestionChip(segment.prelabel, named, () =>
+                this.run({ kind: 'confirmPrelabels', ...(model === undefined ? { turn } : { model }), segments: [segment.index] }),
+              )
+            : nothing
+        }
         ${segment.alternatives.length > 0 ? html`<span class="segment-alternatives">${l10n.t('{0} alternatives', segment.alternatives.length)}</span>` : nothing}
         <div class="segment-actions">${ratings}${regenerations}</div>
       </header>
-      ${body} ${panel ? regenerationPanel(panel, state, this.dispatch) : nothing}
+      ${body} ${primary && firstError ? this.firstError(segment, named, target, state, drawing) : nothing}
+      ${panel ? regenerationPanel(panel, state, this.dispatch) : nothing}
       ${segment.alternatives.length > 0 ? this.alternatives(segment, target, name) : nothing}
     </article>`;
+  }
+
+  /** The first error's kind, note and box; marking the kind keeps the reply's ratings as the first error set them. */
+  private firstError(segment: SampleSegment, named: string, target: ReplyTarget, state: ViewState, drawing: boolean): TemplateResult {
+    const where = target.model === undefined ? { turn: target.turn } : { model: target.model };
+    const mark = (edit: FirstErrorEdit) => this.run({ kind: 'markFirstError', segment: segment.index, ...where, ...edit });
+    const key = cardKey(target.side, target.turn, target.model, segment.index);
+    return firstErrorControls(segment.firstError, named, {
+      hasImages: (state.sample?.images.length ?? 0) > 0,
+      drawing,
+      mark,
+      drawBox: () => {
+        this.drawing = drawing
+          ? undefined
+          : {
+              key,
+              mark: (box) => mark({ errorType: 'perception', ...(segment.firstError?.note ? { note: segment.firstError.note } : {}), box }),
+            };
+        this.update(this.last ?? state);
+        if (this.drawing) this.element.querySelector('.sample-image')?.scrollIntoView({ block: 'nearest' });
+      },
+    });
   }
 
   /** Candidates for a segment side by side: each with its word diff against the current text, provenance, and actions. */

@@ -97,8 +97,8 @@ export const firstErrorSchema = z.looseObject({
 export type FirstError = z.infer<typeof firstErrorSchema>;
 
 /** A label a model suggested for a step: +1 / 0 / -1 as the ratings are. */
-export const stepLabelSchema = z.union([z.literal(1), z.literal(0), z.literal(-1)], { error: 'expected -1, 0 or 1' });
-export type StepLabel = z.infer<typeof stepLabelSchema>;
+export const labelValueSchema = z.union([z.literal(1), z.literal(0), z.literal(-1)], { error: 'expected -1, 0 or 1' });
+export type LabelValue = z.infer<typeof labelValueSchema>;
 
 /**
  * A model's suggestion for a step's rating (a step judge, a process reward model or a server), kept apart from the
@@ -106,7 +106,7 @@ export type StepLabel = z.infer<typeof stepLabelSchema>;
  * step otherwise; absent while nobody has rated the step since it was suggested.
  */
 export const prelabelSchema = z.looseObject({
-  label: stepLabelSchema,
+  label: labelValueSchema,
   /** How sure the labeller was, in [0, 1]: a reward model's P(good) or P(bad), a judge's probability of its verdict. */
   confidence: z.number().min(0).max(1).optional(),
   provenance: storedProvenanceSchema,

@@ -1,6 +1,7 @@
 import type { Dataset } from './dataset';
 import { reviewStatusSchema, type ReviewStatus } from './annotations';
 import { type CheckContext, checkIdSchema, type CheckResult, checkLine, type LineCheck } from './checks';
+import { DISAGREEMENT_THRESHOLD } from './disagreement';
 import { FACT_FORMATS, matchesFilter, readFacts, type RecordFacts, type RecordFilter } from './facts';
 import { type DatasetStats, StatsTally } from './validate';
 
@@ -46,7 +47,13 @@ export interface FactCounts {
   checks: Record<string, number>;
   unrated: number;
   hasAlternatives: number;
+  /** Records with a step whose labels disagree by at least DISAGREEMENT_THRESHOLD. */
+  disagreement: number;
 }
+
+/** A record's widest disagreement in a byte: 0 for none, else 1 + hundredths. */
+const disagreementByte = (value: number | null): number => (value === null ? 0 : 1 + Math.round(value * 100));
+const disagreementOf = (byte: number): number | null => (byte === 0 ? null : (byte - 1) / 100);
 
 /** Room for this many records when a table starts; it doubles as a dataset still being indexed grows. */
 const FIRST_CAPACITY = 1024;
@@ -65,6 +72,7 @@ export class FactTable {
   private reviews = new Uint8Array(0);
   private checks = new Uint16Array(0);
   private flags = new Uint8Array(0);
+  private disagreements = new Uint8Array(0);
   private known = 0;
   private tally: StatsTally;
   /** Counts are read after every edit (status bar, list, filters); recomputed only after a change. */
@@ -85,7 +93,13 @@ export class FactTable {
   /** Forgets every record: a table for `dataset` that has read none of it. */
   private reset(dataset: Dataset): void {
     this.dataset = dataset;
-    [this.formats, this.reviews, this.checks, this.flags] = [new Uint8Array(0), new Uint8Array(0), new Uint16Array(0), new Uint8Array(0)];
+    [this.formats, this.reviews, this.checks, this.flags, this.disagreements] = [
+      new Uint8Array(0),
+      new Uint8Array(0),
+      new Uint16Array(0),
+      new Uint8Array(0),
+      new Uint8Array(0),
+    ];
     this.tally = new StatsTally(dataset);
     this.reserve(Math.max(FIRST_CAPACITY, dataset.recordCount));
     this.known = 0;
@@ -106,7 +120,9 @@ export class FactTable {
     checks.set(this.checks);
     const flags = new Uint8Array(capacity);
     flags.set(this.flags);
-    [this.formats, this.reviews, this.checks, this.flags] = [formats, reviews, checks, flags];
+    const disagreements = new Uint8Array(capacity);
+    disagreements.set(this.disagreements);
+    [this.formats, this.reviews, this.checks, this.flags, this.disagreements] = [formats, reviews, checks, flags, disagreements];
   }
 
   /**
@@ -213,6 +229,7 @@ export class FactTable {
       checks: {},
       unrated: 0,
       hasAlternatives: 0,
+      disagreement: 0,
     };
     for (let index = 0; index < Math.min(total, this.formats.length); index++) {
       const format = this.formats[index];
@@ -228,6 +245,7 @@ export class FactTable {
       }
       if (this.flags[index] & UNRATED) counts.unrated++;
       if (this.flags[index] & HAS_ALTERNATIVES) counts.hasAlternatives++;
+      if ((disagreementOf(this.disagreements[index]) ?? 0) >= DISAGREEMENT_THRESHOLD) counts.disagreement++;
     }
     counts.reviewed = counts.known - counts.review.unreviewed;
     return counts;
@@ -263,6 +281,8 @@ export class FactTable {
       }
       if (matchesFilter(facts, filter, text)) matches.push(index);
     }
+    // The widest disagreement first, where a reviewer's time pays most; ties keep the file's order (the sort is stable).
+    if (filter.order === 'disagreement') matches.sort((a, b) => this.disagreements[b] - this.disagreements[a]);
     return Uint32Array.from(matches);
   }
 
@@ -281,6 +301,7 @@ export class FactTable {
       checks: CHECKS.filter((_, bit) => mask & (1 << bit)),
       unrated: (this.flags[index] & UNRATED) !== 0,
       hasAlternatives: (this.flags[index] & HAS_ALTERNATIVES) !== 0,
+      disagreement: disagreementOf(this.disagreements[index]),
     };
   }
 
@@ -303,5 +324,6 @@ export class FactTable {
     this.reviews[index] = REVIEWS.indexOf(facts.review);
     this.checks[index] = facts.checks.reduce((mask, check) => mask | (1 << CHECKS.indexOf(check)), 0);
     this.flags[index] = (facts.unrated ? UNRATED : 0) | (facts.hasAlternatives ? HAS_ALTERNATIVES : 0);
+    this.disagreements[index] = disagreementByte(facts.disagreement);
   }
 }

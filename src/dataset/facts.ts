@@ -1,8 +1,9 @@
 import { type Annotations, emptyAnnotations, type ReviewStatus, segmentKey, segmentRating } from './annotations';
 import { type CheckContext, type CheckId, checkLine, type LineCheck } from './checks';
+import { DISAGREEMENT_THRESHOLD, stepDisagreement } from './disagreement';
 import type { FactFormat, RecordFilter } from './filterSchema';
 import { readAnnotations, RecordError } from './recordEdit';
-import { assistantReplies } from './replies';
+import { annotatedReplies, assistantReplies, replyKey } from './replies';
 import type { InvalidUtf8 } from './utf8';
 
 export { FACT_FORMATS, type FactFormat, type RecordFilter, recordFilterSchema } from './filterSchema';
@@ -15,6 +16,8 @@ export interface RecordFacts {
   /** Some segment of a reply (every assistant turn of a conversation) has no rating. */
   unrated: boolean;
   hasAlternatives: boolean;
+  /** The widest disagreement among a step's rating, suggestion and Monte Carlo score (see stepDisagreement); null when no step has two. */
+  disagreement: number | null;
 }
 
 function annotationsOf(...[record, parsed]: Parameters<typeof readAnnotations>): Annotations {
@@ -37,18 +40,25 @@ export function readFacts(lineText: string, context: CheckContext, invalidUtf8?:
   if (!record || !parsed) {
     const format: FactFormat = checks.includes('unparseable') ? 'unparseable' : 'unknown-format';
     const review = record ? annotationsOf(record).review.status : 'unreviewed';
-    return { facts: { format, review, checks, unrated: false, hasAlternatives: false }, text: lineText.toLowerCase(), check };
+    return { facts: { format, review, checks, unrated: false, hasAlternatives: false, disagreement: null }, text: lineText.toLowerCase(), check };
   }
   const annotations = annotationsOf(record, parsed);
   const unrated = assistantReplies(parsed).some((response, turn) =>
     response.segments.some((segment, index) => segmentRating(annotations.segments[segmentKey(index, 'primary', turn)], segment) === null),
   );
   const hasAlternatives = Object.values(annotations.segments).some((segment) => segment.alternatives.length > 0);
+  let disagreement: number | null = null;
+  for (const reply of annotatedReplies(parsed)) {
+    reply.response.segments.forEach((segment, index) => {
+      const apart = stepDisagreement(annotations.segments[replyKey(reply, index)], segment);
+      if (apart !== undefined && apart > (disagreement ?? -1)) disagreement = apart;
+    });
+  }
   const said = parsed.conversation
     ? parsed.conversation.map((turn) => turn.text)
     : [parsed.question ?? '', ...parsed.responses.map((response) => response.text)];
   const text = said.join('\n').toLowerCase();
-  return { facts: { format: parsed.format, review: annotations.review.status, checks, unrated, hasAlternatives }, text, check };
+  return { facts: { format: parsed.format, review: annotations.review.status, checks, unrated, hasAlternatives, disagreement }, text, check };
 }
 
 /** Whether facts (and the record's text, when the filter searches) pass a filter. */
@@ -58,6 +68,7 @@ export function matchesFilter(facts: RecordFacts, filter: RecordFilter, text?: s
   if (filter.check !== undefined && !facts.checks.includes(filter.check)) return false;
   if (filter.unrated && !facts.unrated) return false;
   if (filter.hasAlternatives && !facts.hasAlternatives) return false;
+  if (filter.disagreement && (facts.disagreement ?? 0) < DISAGREEMENT_THRESHOLD) return false;
   if (filter.text && !(text ?? '').includes(filter.text.toLowerCase())) return false;
   return true;
 }

@@ -16,6 +16,10 @@ export const recordFilterSchema = z
     check: checkIdSchema.optional(),
     unrated: z.boolean().optional(),
     hasAlternatives: z.boolean().optional(),
+    /** Records with a step whose rating, suggestion and Monte Carlo score disagree (see stepDisagreement). */
+    disagreement: z.boolean().optional(),
+    /** The order of the records shown: the file's, or the widest disagreement first. */
+    order: z.enum(['file', 'disagreement']).optional(),
   })
   .strict();
 export type RecordFilter = z.infer<typeof recordFilterSchema>;

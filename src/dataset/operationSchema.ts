@@ -7,7 +7,7 @@ import {
   ratingSchema,
   reviewStatusSchema,
   sideSchema,
-  stepLabelSchema,
+  labelValueSchema,
 } from './annotations';
 
 /**
@@ -135,7 +135,7 @@ export const setPrelabelsArgsSchema = z
   .object({
     ...replyTarget,
     steps: z
-      .array(z.object({ segment: z.number().int().min(0), label: stepLabelSchema, confidence: z.number().min(0).max(1).optional() }).strict())
+      .array(z.object({ segment: z.number().int().min(0), label: labelValueSchema, confidence: z.number().min(0).max(1).optional() }).strict())
       .min(1)
       .max(1024),
     /** Who suggested them: the judge or reward model, as its backend names it, and how (`step-judge`, `reward-model`). */

@@ -33,7 +33,7 @@ export interface DatasetPanel {
   post(message: HostMessage): void;
 }
 
-/** The list position of a record index in a filtered view (sorted), or null when it is filtered out. */
+/** The list position of a record index in a filtered view (in file order or sorted), or null when it is filtered out. */
 export function positionIn(view: Uint32Array | null, index: number): number | null {
   if (!view) return index;
   let low = 0;
@@ -44,7 +44,9 @@ export function positionIn(view: Uint32Array | null, index: number): number | nu
     if (view[middle] < index) low = middle + 1;
     else high = middle - 1;
   }
-  return null;
+  // A view in another order than the file's (sorted by disagreement) is searched through.
+  const found = view.indexOf(index);
+  return found < 0 ? null : found;
 }
 
 /**

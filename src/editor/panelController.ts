@@ -144,13 +144,13 @@ export class PanelController implements DatasetPanel {
 
   /** The review progress and the filter bar's counts, after anything that may change them. */
   private postCounts(): void {
-    const { reviewed, total, known, formats, review, checks, unrated, hasAlternatives } = this.document.facts.counts();
+    const { reviewed, total, known, formats, review, checks, unrated, hasAlternatives, disagreement } = this.document.facts.counts();
     this.post({ type: 'progress', reviewed, total, complete: known === total && !this.document.dataset.indexing });
     this.post({
       type: 'filtered',
       count: this.view?.length ?? this.document.dataset.recordCount,
       filterActive: this.view !== null,
-      counts: { formats, review, checks, unrated, hasAlternatives },
+      counts: { formats, review, checks, unrated, hasAlternatives, disagreement },
     });
   }
 
@@ -230,6 +230,13 @@ export class PanelController implements DatasetPanel {
       case 'cancelRegeneration':
         this.regenerations.cancel(this.document);
         return;
+      case 'labelSteps': {
+        // The palette's commands, which show their progress and errors themselves.
+        const command = message.by === 'prelabel' ? 'cotStudio.prelabelSteps' : 'cotStudio.scoreStepsByRollouts';
+        const args = { uri: this.document.uri.toString(), line: message.line, ...(message.turn === undefined ? {} : { turn: message.turn }) };
+        void vscode.commands.executeCommand(command, args);
+        return;
+      }
       case 'operation':
         try {
           this.document.applyOperation({ ...message.operation, uri: undefined });

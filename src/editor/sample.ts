@@ -107,6 +107,17 @@ export function buildSample(document: Pick<DatasetDocument, 'dataset' | 'checkCo
               policy: annotation.monteCarlo.policy,
             }
           : null,
+        prelabel: annotation?.prelabel
+          ? {
+              label: annotation.prelabel.label,
+              confidence: annotation.prelabel.confidence ?? null,
+              by: annotation.prelabel.provenance.model ?? annotation.prelabel.provenance.backend ?? annotation.prelabel.provenance.method ?? 'model',
+              decision: annotation.prelabel.decision ?? null,
+            }
+          : null,
+        firstError: annotation?.firstError
+          ? { type: annotation.firstError.type, note: annotation.firstError.note ?? null, box: annotation.firstError.box ?? null }
+          : null,
         // The record's own versions follow, numbered as the operations number them; the record says not when they were written.
         alternatives: segmentAlternatives(segment, annotation).map(
           ({ own, text, rating, source }) => own ?? { text, rating, provenance: { source: 'original', model: source.origin, createdAt: '' } },

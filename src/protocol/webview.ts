@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { provenanceSchema, ratingSchema, reviewStatusSchema, sideSchema } from '../dataset/annotations';
+import { firstErrorSchema, imageBoxSchema, provenanceSchema, ratingSchema, reviewStatusSchema, sideSchema, labelValueSchema } from '../dataset/annotations';
 import { formatIdSchema, responseRoleSchema, segmentKindSchema, stepLabelSchema } from '../dataset/record';
 import { recordFilterSchema } from '../dataset/filterSchema';
 import { operationSchema } from '../dataset/operationSchema';
@@ -27,6 +27,17 @@ export const sampleSegmentSchema = z.object({
   stale: z.boolean(),
   /** The step's Monte Carlo estimate from a run of "Score Steps by Rollouts" or `mc-score --write`; null without one. */
   monteCarlo: z.object({ score: z.number(), correct: z.number().int(), total: z.number().int(), policy: z.string() }).nullable(),
+  /** A model's suggested label (Pre-label Steps), who made it, and what the annotator did with it; null without one. */
+  prelabel: z
+    .object({
+      label: labelValueSchema,
+      confidence: z.number().nullable(),
+      by: z.string(),
+      decision: z.enum(['confirmed', 'overridden']).nullable(),
+    })
+    .nullable(),
+  /** On the step marked as the reply's first error, when its kind was given. */
+  firstError: z.object({ type: firstErrorSchema.shape.type, note: z.string().nullable(), box: imageBoxSchema.nullable() }).nullable(),
   alternatives: z.array(z.object({ text: z.string(), rating: ratingSchema, provenance: provenanceSchema })),
 });
 export type SampleSegment = z.infer<typeof sampleSegmentSchema>;
@@ -123,6 +134,13 @@ export const webviewMessageSchema = z.discriminatedUnion('type', [
   }),
   /** Stop the regeneration running on this dataset. */
   z.object({ type: z.literal('cancelRegeneration') }),
+  /** Ask a model about the steps of a reply: suggested labels (`prelabel`) or Monte Carlo scores (`rollouts`). */
+  z.object({
+    type: z.literal('labelSteps'),
+    line: z.number().int().min(1),
+    turn: z.number().int().min(0).optional(),
+    by: z.enum(['prelabel', 'rollouts']),
+  }),
 ]);
 export type WebviewMessage = z.infer<typeof webviewMessageSchema>;
 
@@ -195,6 +213,7 @@ export const hostMessageSchema = z.discriminatedUnion('type', [
       checks: z.record(z.string(), z.number()),
       unrated: z.number(),
       hasAlternatives: z.number(),
+      disagreement: z.number(),
     }),
   }),
   /** Review progress over the whole file; `complete` is false while it is still being counted. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Backend } from '../backends/types';
-import type { StepLabel } from '../dataset/annotations';
+import type { LabelValue } from '../dataset/annotations';
 import type { ParsedRecord } from '../dataset/record';
 import { JudgeTemplates, type RewardModelAccess, type ScoringContext, type TemplateOverrides } from '../search/scorers';
 import { RewardModelScorer } from '../search/scorers/rewardModel';
@@ -13,7 +13,7 @@ export type LabellerKind = z.infer<typeof labellerKindSchema>;
 
 /** One step's suggestion, or `label` undefined when the labeller gave no verdict. */
 export interface StepSuggestion {
-  label: StepLabel | undefined;
+  label: LabelValue | undefined;
   confidence?: number;
   calls: number;
 }
@@ -54,7 +54,7 @@ export function rewardModelLabeller(access: RewardModelAccess): StepLabeller {
 
 export interface PrelabelResult {
   /** Steps with a suggestion, in order. */
-  steps: Array<{ index: number; label: StepLabel; confidence?: number }>;
+  steps: Array<{ index: number; label: LabelValue; confidence?: number }>;
   /** Steps the labeller gave no verdict for (after its retry). */
   missing: number[];
   /** Calls made to the judge or reward model. */
@@ -97,7 +97,7 @@ export async function prelabelSteps(
 
 /** The `setPrelabels` operation's arguments for a result (without the target). */
 export function prelabelOperation(result: PrelabelResult): {
-  steps: Array<{ segment: number; label: StepLabel; confidence?: number }>;
+  steps: Array<{ segment: number; label: LabelValue; confidence?: number }>;
   provenance: PrelabelResult['labeller'];
 } {
   return {

@@ -133,6 +133,29 @@ describe('the dataset view store', () => {
     assert.equal(focusedSegment(clicked.state)?.index, 2);
   });
 
+  it("confirms the focused step's suggestion with c and every suggestion with C, and asks the host for pre-labels with p and rollouts with m", () => {
+    assert.deepEqual(posted(play([{ type: 'key', key: 'c' }], context, showing.state).effects), [], 'no suggestion, nothing to confirm');
+    const suggested = sample([reply(3)]);
+    const step = suggested.responses[0]?.segments[1];
+    if (step) step.prelabel = { label: -1, confidence: 0.8, by: 'judge', decision: null };
+    const focused = play(
+      [
+        { type: 'sample', sample: suggested },
+        { type: 'key', key: 'ArrowDown' },
+      ],
+      context,
+      showing.state,
+    );
+    assert.deepEqual(posted(play([{ type: 'key', key: 'c' }], context, focused.state).effects), [
+      { type: 'operation', operation: { kind: 'confirmPrelabels', turn: 0, segments: [1], line: 1 } },
+    ]);
+    assert.deepEqual(posted(play([{ type: 'key', key: 'C' }], context, focused.state).effects), [
+      { type: 'operation', operation: { kind: 'confirmPrelabels', turn: 0, line: 1 } },
+    ]);
+    assert.deepEqual(posted(play([{ type: 'key', key: 'p' }], context, focused.state).effects), [{ type: 'labelSteps', line: 1, turn: 0, by: 'prelabel' }]);
+    assert.deepEqual(posted(play([{ type: 'key', key: 'm' }], context, focused.state).effects), [{ type: 'labelSteps', line: 1, turn: 0, by: 'rollouts' }]);
+  });
+
   it('edits the focused segment until saved, cancelled or another record is shown; a new sample of the same record keeps it', () => {
     const editing = play([{ type: 'key', key: 'e' }], context, showing.state);
     assert.deepEqual(editing.state.editing, { turn: 0, segment: 0 });
@@ -221,7 +244,7 @@ describe('the dataset view store', () => {
   it('keeps the filter chosen and its counts, and asks the host to apply it', () => {
     const chosen = play([{ type: 'filter', filter: { review: 'accepted' } }], context, opened.state);
     assert.deepEqual(posted(chosen.effects), [{ type: 'setFilter', filter: { review: 'accepted' } }]);
-    const counts = { formats: { 'llava-cot': 10 }, review: { accepted: 3 }, checks: {}, unrated: 1, hasAlternatives: 0 };
+    const counts = { formats: { 'llava-cot': 10 }, review: { accepted: 3 }, checks: {}, unrated: 1, hasAlternatives: 0, disagreement: 2 };
     const reading = play([host({ type: 'filtering', read: 5, of: 10, indexing: false })], context, chosen.state);
     assert.deepEqual(reading.state.filter.reading, { read: 5, of: 10, indexing: false });
     const result = play([host({ type: 'filtered', counts, count: 3, filterActive: true } as HostEvent)], context, reading.state);

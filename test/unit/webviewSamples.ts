@@ -14,6 +14,8 @@ export function reply(segments: number, fields: Partial<SampleResponse> = {}): S
       sourceLabel: null,
       stale: false,
       monteCarlo: null,
+      prelabel: null,
+      firstError: null,
       alternatives: [],
     })),
     model: null,

@@ -113,7 +113,7 @@ export interface Transition {
 
 const NO_FILTER: FilterSummary = {
   chosen: {},
-  counts: { formats: {}, review: {}, checks: {}, unrated: 0, hasAlternatives: 0 },
+  counts: { formats: {}, review: {}, checks: {}, unrated: 0, hasAlternatives: 0, disagreement: 0 },
   shown: 0,
   active: false,
   reading: undefined,
@@ -335,6 +335,24 @@ function regenerate(state: ViewState, rest: boolean, method: 'beam' | 'mcts'): T
   });
 }
 
+/** The reply the focus is in, as operations address it: a turn, or a search path by its model. */
+function focusedReply(state: ViewState): { turn: number } | { model: string } {
+  return state.focus.model === undefined ? { turn: state.focus.turn } : { model: state.focus.model };
+}
+
+/** Takes the focused step's suggested label as its rating, or (`all`) every suggestion on a step of the reply nobody rated. */
+function confirmSuggestions(state: ViewState, all: boolean): Transition {
+  const segment = focusedSegment(state);
+  if (!segment || (!all && !segment.prelabel)) return { state, effects: [] };
+  return run(state, { kind: 'confirmPrelabels', ...focusedReply(state), ...(all ? {} : { segments: [segment.index] }) });
+}
+
+/** Asks the host to have a model label the focused reply's steps: suggestions, or Monte Carlo scores. */
+function labelSteps(state: ViewState, by: 'prelabel' | 'rollouts'): Transition {
+  if (!state.sample || state.sample.unreadable || state.focus.model !== undefined) return { state, effects: [] };
+  return { state, effects: [post({ type: 'labelSteps', line: state.sample.line, turn: state.focus.turn, by })] };
+}
+
 /** The keyboard shortcuts of the sample view (the `?` overlay lists them). */
 function onKey(state: ViewState, key: string, context: ViewContext): Transition {
   switch (key) {
@@ -356,6 +374,14 @@ function onKey(state: ViewState, key: string, context: ViewContext): Transition 
       return rate(state, -1);
     case 'f':
       return focusedSegment(state) ? run(state, { kind: 'markFirstError', ...state.focus }) : { state, effects: [] };
+    case 'c':
+      return confirmSuggestions(state, false);
+    case 'C':
+      return confirmSuggestions(state, true);
+    case 'p':
+      return labelSteps(state, 'prelabel');
+    case 'm':
+      return labelSteps(state, 'rollouts');
     case 'e':
       return startEditing(state);
     case 'g':
@@ -380,4 +406,26 @@ function onKey(state: ViewState, key: string, context: ViewContext): Transition 
 }
 
 /** The keys the view answers; the others are left to the workbench. */
-export const VIEW_KEYS: ReadonlySet<string> = new Set(['j', 'k', 'ArrowDown', 'ArrowUp', '1', '2', '3', 'f', 'e', 'g', 'G', 't', 'a', 'r', 'n', '?', 'Escape']);
+export const VIEW_KEYS: ReadonlySet<string> = new Set([
+  'j',
+  'k',
+  'ArrowDown',
+  'ArrowUp',
+  '1',
+  '2',
+  '3',
+  'f',
+  'c',
+  'C',
+  'p',
+  'm',
+  'e',
+  'g',
+  'G',
+  't',
+  'a',
+  'r',
+  'n',
+  '?',
+  'Escape',
+]);

@@ -1,0 +1,68 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { Dataset } from '../../src/dataset';
+import { stepDisagreement } from '../../src/dataset/disagreement';
+import { FactTable } from '../../src/dataset/factTable';
+import { applyOperation } from '../../src/dataset/operations';
+import type { Operation } from '../../src/protocol';
+import { datasetsDir } from '../harness/fixtures';
+
+const context = { at: '2026-12-06T00:00:00.000Z', reflectionPhrase: 'I think I have made a mistake. Let me rethink it.' };
+const mulberry = fs.readFileSync(path.join(datasetsDir, 'mulberry.jsonl'), 'utf8').split('\n')[0]?.replace(/\r$/, '') ?? '';
+
+function annotated(...operations: Operation[]): string {
+  return operations.reduce((text, operation) => applyOperation(text, operation, context).text, mulberry);
+}
+
+const scores = (segment: number, correct: number): Operation => ({
+  kind: 'setStepScores',
+  line: 1,
+  steps: [{ segment, score: correct / 8, correct, total: 8 }],
+  policy: 'policy',
+  rollouts: 8,
+});
+const rate = (segment: number, rating: 1 | 0 | -1): Operation => ({ kind: 'rateSegment', line: 1, segment, rating });
+const suggest = (segment: number, label: 1 | 0 | -1): Operation => ({
+  kind: 'setPrelabels',
+  line: 1,
+  steps: [{ segment, label }],
+  provenance: { method: 'step-judge' },
+});
+
+describe("disagreement between a step's rating, suggestion and Monte Carlo score", () => {
+  it('is half the widest gap on a scale from -1 to +1, and undefined with fewer than two labels', () => {
+    const step = (fields: object) => ({ rating: null, alternatives: [], ...fields });
+    const mc = (score: number) => ({ score, correct: 0, total: 8, policy: 'p', rollouts: 8, createdAt: '' });
+    const prelabel = (label: 1 | 0 | -1) => ({ label, provenance: { source: 'model' as const, createdAt: '' } });
+    assert.equal(stepDisagreement(step({ rating: 1 }), undefined), undefined);
+    assert.equal(stepDisagreement(step({ rating: 1, monteCarlo: mc(0) }), undefined), 1);
+    assert.equal(stepDisagreement(step({ rating: -1, monteCarlo: mc(1) }), undefined), 1);
+    assert.equal(stepDisagreement(step({ rating: 1, monteCarlo: mc(1) }), undefined), 0);
+    assert.equal(stepDisagreement(step({ rating: 1, monteCarlo: mc(0.5) }), undefined), 0.5);
+    assert.equal(stepDisagreement(step({ rating: 1, prelabel: prelabel(0), monteCarlo: mc(0.75) }), undefined), 0.5);
+    assert.equal(stepDisagreement(step({ prelabel: prelabel(-1), monteCarlo: mc(0.875) }), undefined), 0.875);
+  });
+
+  it('filters the records whose steps disagree and shows the widest disagreement first', async () => {
+    const lines = [
+      annotated(rate(1, 1), scores(1, 4)), // 0.5
+      annotated(rate(0, 1)), // one label: none
+      annotated(rate(2, 1), scores(2, 0)), // 1
+      annotated(suggest(1, 1), rate(1, 1), scores(1, 8)), // 0
+      annotated(suggest(0, -1), scores(0, 6)), // 0.75
+    ];
+    const dataset = Dataset.fromBytes('disagree.jsonl', Buffer.from(`${lines.join('\n')}\n`));
+    const table = new FactTable(
+      dataset,
+      () => ({ imageProblem: () => null }),
+      () => undefined,
+    );
+    await table.fill();
+    assert.equal(table.counts().disagreement, 3);
+    assert.deepEqual(Array.from(await table.filter({ disagreement: true })), [0, 2, 4], 'in file order');
+    assert.deepEqual(Array.from(await table.filter({ disagreement: true, order: 'disagreement' })), [2, 4, 0], 'widest first');
+    assert.deepEqual(Array.from(await table.filter({ order: 'disagreement' })), [2, 4, 0, 3, 1], 'labels that agree come before steps with one label');
+  });
+});
