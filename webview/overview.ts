@@ -2,7 +2,7 @@
 import './l10n';
 import * as l10n from '@vscode/l10n';
 import { type OverviewMessage, overviewMessageSchema } from '../src/protocol';
-import { html, render } from 'lit';
+import { html, render, type TemplateResult } from 'lit';
 import { barChart } from './charts';
 import { reviewStatusName } from './reviewStatus';
 
@@ -26,6 +26,21 @@ function entries(counts: Record<string, number>, keepZero = false, name = (key: 
 function countingState({ stats, counted, indexing }: OverviewMessage): string {
   if (indexing === undefined) return l10n.t('Counting... {0} of {1} records', counted, stats.records);
   return l10n.t('Counting... {0} of at least {1} records (indexing the file, {2}%)', counted, stats.records, Math.floor(indexing * 100));
+}
+
+/**
+ * How often people changed a model's suggested label, by the step's position in its reply: where the labeller is
+ * trusted and where it is not (suggestions nobody has decided on yet are left out).
+ */
+function suggestionsChanged(prelabels: OverviewMessage['stats']['prelabels']): TemplateResult {
+  const last = prelabels.byPosition.length;
+  const rows: [string, number][] = prelabels.byPosition.flatMap(({ confirmed, overridden }, index) => {
+    const decided = confirmed + overridden;
+    if (decided === 0) return [];
+    const position = index + 1 === last ? l10n.t('step {0}+', index + 1) : l10n.t('step {0}', index + 1);
+    return [[`${position} (${overridden}/${decided})`, Math.round((overridden / decided) * 100)]];
+  });
+  return barChart(l10n.t('Suggested labels people changed, by step'), rows, { max: 100, unit: '%' });
 }
 
 function show(message: OverviewMessage): void {
@@ -55,7 +70,9 @@ function show(message: OverviewMessage): void {
     barChart(l10n.t('Annotations'), [
       [l10n.t('preference pairs'), stats.preferencePairs],
       [l10n.t('alternatives'), stats.alternatives],
+      [l10n.t('suggested step labels'), stats.prelabels.suggested],
     ]),
+    suggestionsChanged(stats.prelabels),
   ];
   if (app) render(html`<h1 class="dataset-title">${heading}</h1><p class="overview-state" role="status">${state}</p><div class="charts">${charts}</div>`, app);
 }

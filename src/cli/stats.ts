@@ -24,6 +24,7 @@ export function formatStats(stats: DatasetStats): string {
     ...table('segments by kind', segments.byKind),
     `ratings: ${ratings.correct} correct, ${ratings.neutral} neutral, ${ratings.incorrect} incorrect, ${ratings.unrated} unrated`,
     `preference pairs: ${stats.preferencePairs}, alternatives: ${stats.alternatives}`,
+    `suggested step labels: ${stats.prelabels.suggested} (${stats.prelabels.confirmed} confirmed, ${stats.prelabels.overridden} overridden)`,
   ].join('\n');
 }
 

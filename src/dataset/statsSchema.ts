@@ -27,5 +27,15 @@ export const datasetStatsSchema = z.object({
   ratings: z.object({ correct: z.number().int(), neutral: z.number().int(), incorrect: z.number().int(), unrated: z.number().int() }),
   preferencePairs: z.number().int().min(0),
   alternatives: z.number().int().min(0),
+  /**
+   * Suggested step labels (Pre-label Steps) and what people did with them: `byPosition[i]` counts the steps at
+   * position i + 1 of their reply (the last bucket: that position and later), so the change rate shows per position.
+   */
+  prelabels: z.object({
+    suggested: z.number().int().min(0),
+    confirmed: z.number().int().min(0),
+    overridden: z.number().int().min(0),
+    byPosition: z.array(z.object({ confirmed: z.number().int().min(0), overridden: z.number().int().min(0) })),
+  }),
 });
 export type DatasetStats = z.infer<typeof datasetStatsSchema>;

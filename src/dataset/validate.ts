@@ -61,6 +61,7 @@ export class StatsTally {
       ratings: { correct: 0, neutral: 0, incorrect: 0, unrated: 0 },
       preferencePairs: 0,
       alternatives: 0,
+      prelabels: { suggested: 0, confirmed: 0, overridden: 0, byPosition: Array.from({ length: PRELABEL_POSITIONS }, () => ({ confirmed: 0, overridden: 0 })) },
     };
   }
 
@@ -134,6 +135,19 @@ export function datasetStats(dataset: Dataset, context: CheckContext): DatasetSt
   return tallyDataset(dataset, context).result();
 }
 
+/** Step positions the overview tells apart; later steps count with the last. */
+const PRELABEL_POSITIONS = 10;
+
+/** A suggestion counted, and what became of it at its step's position (the segment key ends in the index). */
+function tallyPrelabel(counts: DatasetStats['prelabels'], key: string, decision: 'confirmed' | 'overridden' | undefined, sign: 1 | -1): void {
+  counts.suggested += sign;
+  if (decision === undefined) return;
+  counts[decision] += sign;
+  const index = Number(key.slice(key.lastIndexOf(':') + 1));
+  const bucket = counts.byPosition[Math.min(Number.isInteger(index) ? index : 0, PRELABEL_POSITIONS - 1)];
+  if (bucket) bucket[decision] += sign;
+}
+
 /** Counts a record's annotations; null when its block is malformed. */
 function tallyAnnotations(stats: DatasetStats, record: Parameters<typeof readAnnotations>[0], sign: 1 | -1): Annotations | null {
   let annotations: Annotations;
@@ -147,8 +161,9 @@ function tallyAnnotations(stats: DatasetStats, record: Parameters<typeof readAnn
   }
   stats.review[annotations.review.status] += sign;
   stats.preferencePairs += sign * annotations.preferencePairs.length;
-  for (const segment of Object.values(annotations.segments)) {
+  for (const [key, segment] of Object.entries(annotations.segments)) {
     stats.alternatives += sign * segment.alternatives.length;
+    if (segment.prelabel) tallyPrelabel(stats.prelabels, key, segment.prelabel.decision, sign);
     if (segment.rating === 1) stats.ratings.correct += sign;
     else if (segment.rating === 0) stats.ratings.neutral += sign;
     else if (segment.rating === -1) stats.ratings.incorrect += sign;

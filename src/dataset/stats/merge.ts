@@ -23,6 +23,13 @@ export function mergeStatsParts(file: string, parts: readonly StatsPart[]): Data
     addCounts(merged.review, stats.review);
     addCounts(merged.checks, stats.checks);
     addCounts(merged.ratings, stats.ratings);
+    merged.prelabels.suggested += stats.prelabels.suggested;
+    merged.prelabels.confirmed += stats.prelabels.confirmed;
+    merged.prelabels.overridden += stats.prelabels.overridden;
+    stats.prelabels.byPosition.forEach((bucket, index) => {
+      const into = merged.prelabels.byPosition[index];
+      if (into) addCounts(into, bucket);
+    });
     addCounts(merged.segments.byKind, stats.segments.byKind);
     merged.segments.total += stats.segments.total;
     stats.segmentLengths.forEach((bucket, index) => {

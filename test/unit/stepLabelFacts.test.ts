@@ -6,6 +6,7 @@ import { Dataset } from '../../src/dataset';
 import { stepDisagreement } from '../../src/dataset/disagreement';
 import { FactTable } from '../../src/dataset/factTable';
 import { applyOperation } from '../../src/dataset/operations';
+import { datasetStats } from '../../src/dataset/validate';
 import type { Operation } from '../../src/protocol';
 import { datasetsDir } from '../harness/fixtures';
 
@@ -64,5 +65,28 @@ describe("disagreement between a step's rating, suggestion and Monte Carlo score
     assert.deepEqual(Array.from(await table.filter({ disagreement: true })), [0, 2, 4], 'in file order');
     assert.deepEqual(Array.from(await table.filter({ disagreement: true, order: 'disagreement' })), [2, 4, 0], 'widest first');
     assert.deepEqual(Array.from(await table.filter({ order: 'disagreement' })), [2, 4, 0, 3, 1], 'labels that agree come before steps with one label');
+  });
+});
+
+describe('the counts of suggested labels', () => {
+  it('count suggestions, those confirmed and those overridden, and the changes by step position', () => {
+    const suggestAll = {
+      kind: 'setPrelabels' as const,
+      line: 1,
+      steps: [0, 1, 2, 3].map((segment) => ({ segment, label: 1 as const })),
+      provenance: { method: 'step-judge' },
+    };
+    const lines = [annotated(suggestAll, rate(0, 1), rate(1, -1), rate(2, 1)), annotated(suggestAll, rate(0, 1), rate(1, 1)), annotated(rate(0, -1))];
+    const dataset = Dataset.fromBytes('suggested.jsonl', Buffer.from(`${lines.join('\n')}\n`));
+    const { prelabels } = datasetStats(dataset, { imageProblem: () => null });
+    assert.equal(prelabels.suggested, 8);
+    assert.equal(prelabels.confirmed, 4);
+    assert.equal(prelabels.overridden, 1);
+    assert.deepEqual(prelabels.byPosition.slice(0, 4), [
+      { confirmed: 2, overridden: 0 },
+      { confirmed: 1, overridden: 1 },
+      { confirmed: 1, overridden: 0 },
+      { confirmed: 0, overridden: 0 },
+    ]);
   });
 });
