@@ -60,6 +60,8 @@ export async function monteCarloScores(
   const response = responseOf(record, reply);
   const count = response.segments.length;
   if (count === 0) throw new Error('the response has no steps');
+  // Where the response ends (`</CONCLUSION>`, `</answer>`): a rollout that has written it has answered, and stops.
+  const end = response.text.slice(response.segments[count - 1]?.span[1]).trim();
   let rollouts = 0;
   let tokensComputed = 0;
   let tokensGenerated = 0;
@@ -81,7 +83,13 @@ export async function monteCarloScores(
         {
           prompt: request.prompt,
           ...(request.images === undefined ? {} : { images: request.images }),
-          sampling: { n: options.rollouts, temperature: options.temperature, maxTokens: options.maxTokens, seed: options.seed + index * options.rollouts },
+          sampling: {
+            n: options.rollouts,
+            temperature: options.temperature,
+            maxTokens: options.maxTokens,
+            seed: options.seed + index * options.rollouts,
+            ...(end === '' ? {} : { stop: [end] }),
+          },
         },
         signal ? { signal } : {},
       );
@@ -89,7 +97,7 @@ export async function monteCarloScores(
       rollouts += result.candidates.length;
       tokensComputed += result.tokensComputed;
       tokensGenerated += result.candidates.reduce((sum, candidate) => sum + candidate.tokens.length, 0);
-      correct = result.candidates.filter((candidate) => answersMatch(prefix + candidate.text, groundTruth)).length;
+      correct = result.candidates.filter((candidate) => answersMatch(prefix + candidate.text + (candidate.stopString ?? ''), groundTruth)).length;
     }
     const found = { index, correct, total: options.rollouts, score: correct / options.rollouts };
     estimates.set(index, found);

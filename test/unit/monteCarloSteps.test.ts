@@ -8,9 +8,10 @@ import type { Backend, GenerateOptions, GenerationRequest } from '../../src/back
 import { applyOperation, readRecordState } from '../../src/dataset/operations';
 import type { GenerationResult } from '../../src/protocol';
 import { type RunningServer, startServer } from '../../src/serve';
+import { LocalEngine } from '../../src/engine/localEngine';
 import { monteCarloScores } from '../../src/stepLabels/monteCarlo';
 import { runCli } from '../harness/cli';
-import { makeWorkspace, projectRoot } from '../harness/fixtures';
+import { datasetsDir, makeWorkspace, projectRoot } from '../harness/fixtures';
 
 /** The planted wrong step: everything written after it is wrong. */
 const PLANTED = 'x^2 = 6^2 + 8^2 = 36 + 64 = 196.';
@@ -200,6 +201,42 @@ describe('Monte Carlo step scores with the bundled model', () => {
       assert.equal(scores.policy, 'tiny-bigram');
     } finally {
       fs.rmSync(workspace, { recursive: true, force: true });
+    }
+  });
+
+  it("ends a rollout once it has written the response's closing tag, and reads its answer with the tag", async () => {
+    const [first] = fs.readFileSync(path.join(datasetsDir, 'llava_cot.jsonl'), 'utf8').split('\n');
+    const record = readRecordState(JSON.stringify({ ...(JSON.parse(first as string) as object), answer: '2022', image: undefined })).parsed;
+    const engine = await LocalEngine.load(path.join(projectRoot, 'dist', 'models', 'tiny-bigram'), { provider: 'cpu' });
+    const seen: { stop: string[] | undefined; candidates: GenerationResult['candidates'] }[] = [];
+    const recording: Backend = {
+      name: engine.name,
+      async generate(request: GenerationRequest, options?: GenerateOptions) {
+        const result = await engine.generate(request, options);
+        seen.push({ stop: request.sampling?.stop, candidates: result.candidates });
+        return result;
+      },
+      dispose: () => engine.dispose(),
+    };
+    try {
+      const result = await monteCarloScores(recording, record, { side: 'primary' }, { rollouts: 8, maxTokens: 400, seed: 3 });
+      assert.equal(seen.length, 3, 'a batch for each prefix but the whole response');
+      assert.ok(
+        seen.every((batch) => batch.stop?.[0] === '</CONCLUSION>'),
+        'every batch stops at the closing tag',
+      );
+      const stopped = seen.flatMap((batch) => batch.candidates).filter((candidate) => candidate.stopString === '</CONCLUSION>');
+      assert.ok(stopped.length > 0, 'some rollouts reach the closing tag');
+      for (const candidate of stopped) assert.doesNotMatch(candidate.text, /<\/CONCLUSION>/);
+      // A rollout that concluded 2022 counts as correct, though the tag that closes its conclusion was cut.
+      const concluded = (text: string) => /<CONCLUSION>[^<]*\b2022\b[^<]*$/.test(text);
+      const expected = seen.map((batch) => batch.candidates.filter((candidate) => candidate.stopString !== undefined && concluded(candidate.text)).length);
+      assert.ok(
+        result.steps.slice(0, 3).every((step, index) => step.correct >= (expected[index] ?? 0)),
+        JSON.stringify({ steps: result.steps, expected }),
+      );
+    } finally {
+      await recording.dispose();
     }
   });
 });
