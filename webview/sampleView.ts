@@ -393,7 +393,20 @@ export class SampleView {
             this.dispatch({ type: 'key', key: 'f' });
           },
         })}
-        ${action({ label: l10n.t('Edit'), name: l10n.t('Edit {0}', named), icon: 'edit', onClick: () => this.dispatch({ type: 'edit', focus: at }) })}`
+        ${action({ label: l10n.t('Edit'), name: l10n.t('Edit {0}', named), icon: 'edit', onClick: () => this.dispatch({ type: 'edit', focus: at }) })}
+        ${
+          model === undefined
+            ? action({
+                label: l10n.t('Pre-label'),
+                name: l10n.t('Pre-label the steps of this reply'),
+                icon: 'sparkle',
+                onClick: () => {
+                  this.dispatch({ type: 'focus', focus: at });
+                  this.dispatch({ type: 'key', key: 'p' });
+                },
+              })
+            : nothing
+        }`
       : nothing;
     const regenerations =
       model === undefined

@@ -34,13 +34,15 @@ export function registerPrelabelCommand(context: vscode.ExtensionContext, datase
         const document = datasetArgument(datasets, run.uri);
         const { line, record, side, turn } = replyForModel(datasets, document, run);
         const kind = run.labeller ?? readSetting('prelabel.labeller');
-        const judge = await generation.backend();
+        // The step judge is the server the settings name for it, else the generation backend.
+        const judgeUrl = readSetting('prelabel.judgeBaseUrl');
+        const judge = judgeUrl ? await generation.server({ baseUrl: judgeUrl, model: readSetting('prelabel.judgeModel') }) : await generation.backend();
         let labeller = judgeLabeller(judge, readSetting('judge.templates'));
         if (kind === 'reward-model') {
           const access = generation.rewardModel();
           if (!access) throw new Error(vscode.l10n.t('pre-labelling by a reward model needs one: set cotStudio.rewardModel.model to a model folder'));
           labeller = rewardModelLabeller(access);
-        } else if (generation.usesSampleModel()) {
+        } else if (!judgeUrl && generation.usesSampleModel()) {
           throw new Error(
             vscode.l10n.t(
               'the sample model gives no verdicts: choose a model or a server (cotStudio.backend), or a reward model (cotStudio.prelabel.labeller)',

@@ -80,15 +80,7 @@ export class GenerationService implements vscode.Disposable {
    */
   async collective(): Promise<{ policies: Backend[]; judges: Array<{ backend: Backend; weight: number }> }> {
     const main = await this.backend();
-    const server = async (entry: CollectiveServer): Promise<Backend> => {
-      const key = JSON.stringify([entry.baseUrl, entry.model]);
-      let backend = this.servers.get(key);
-      if (!backend) {
-        backend = new OpenAICompatibleBackend({ baseUrl: entry.baseUrl, model: entry.model, ...readServerLimits(), ...(await this.apiKey()) });
-        this.servers.set(key, backend);
-      }
-      return backend;
-    };
+    const server = (entry: CollectiveServer) => this.server(entry);
     const policies = [main, ...(await Promise.all(readSetting('mcts.policies').map(server)))];
     const judgeServers = readSetting('mcts.judges');
     const judges =
@@ -96,6 +88,17 @@ export class GenerationService implements vscode.Disposable {
         ? [{ backend: main, weight: 1 }]
         : await Promise.all(judgeServers.map(async (entry) => ({ backend: await server(entry), weight: entry.weight })));
     return { policies, judges };
+  }
+
+  /** A server besides the generation backend (a policy or judge of the collective, the pre-labels' judge), built once. */
+  async server(entry: Pick<CollectiveServer, 'baseUrl' | 'model'>): Promise<Backend> {
+    const key = JSON.stringify([entry.baseUrl, entry.model]);
+    let backend = this.servers.get(key);
+    if (!backend) {
+      backend = new OpenAICompatibleBackend({ baseUrl: entry.baseUrl, model: entry.model, ...readServerLimits(), ...(await this.apiKey()) });
+      this.servers.set(key, backend);
+    }
+    return backend;
   }
 
   /** The process reward model the `reward-model` ranking asks, when `cotStudio.rewardModel.model` names one. */

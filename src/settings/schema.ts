@@ -49,6 +49,8 @@ export const settingsSchema = z.object({
   'rewardModel.goodToken': z.string(),
   'rewardModel.badToken': z.string(),
   'prelabel.labeller': labellerKindSchema,
+  'prelabel.judgeBaseUrl': z.union([z.literal(''), z.url({ protocol: /^https?$/ })]),
+  'prelabel.judgeModel': z.string(),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 export type SettingKey = keyof Settings;

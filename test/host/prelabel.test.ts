@@ -22,9 +22,8 @@ describe('pre-labels in the extension host', function () {
   });
 
   after(async () => {
-    await settings().update('backend', undefined, vscode.ConfigurationTarget.Global);
-    await settings().update('openai.baseUrl', undefined, vscode.ConfigurationTarget.Global);
-    await settings().update('openai.model', undefined, vscode.ConfigurationTarget.Global);
+    await settings().update('prelabel.judgeBaseUrl', undefined, vscode.ConfigurationTarget.Global);
+    await settings().update('prelabel.judgeModel', undefined, vscode.ConfigurationTarget.Global);
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
     await judge.close();
     fs.rmSync(scratch, { recursive: true, force: true });
@@ -45,9 +44,9 @@ describe('pre-labels in the extension host', function () {
     assert.equal(await vscode.commands.executeCommand('cotStudio.prelabelSteps', { uri, line: 1 }), undefined);
     assert.equal(cot.readLine(uri, 1), first);
 
-    await settings().update('backend', 'openai', vscode.ConfigurationTarget.Global);
-    await settings().update('openai.baseUrl', judge.url, vscode.ConfigurationTarget.Global);
-    await settings().update('openai.model', 'scripted-step-judge', vscode.ConfigurationTarget.Global);
+    // A judge server of its own, while the sample model stays the generation backend.
+    await settings().update('prelabel.judgeBaseUrl', judge.url, vscode.ConfigurationTarget.Global);
+    await settings().update('prelabel.judgeModel', 'scripted-step-judge', vscode.ConfigurationTarget.Global);
     await vscode.commands.executeCommand('cotStudio.rateSegment', { uri, line: 1, segment: 1, rating: 0 });
 
     const result = await vscode.commands.executeCommand<PrelabelResult>('cotStudio.prelabelSteps', { uri, line: 1 });
