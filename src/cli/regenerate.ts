@@ -1,22 +1,24 @@
 import { randomInt } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ImageResolver } from '../dataset/images';
 import { regenerationSettingsSchema } from '../search/regeneration';
 import { searchOptions } from '../search/runner';
-import { JudgeTemplates, makeScorer, type TemplateOverrides, templateOverridesSchema } from '../search/scorers';
+import { JudgeTemplates, makeScorer } from '../search/scorers';
+import { readFacts } from '../dataset/facts';
 import { OpenAICompatibleBackend } from '../backends/openai';
 import { backendOptions, chooseBackend } from './backendOptions';
 import { checkContext, datasetOptions, imageRootsOption, openDatasetFile, recordLine, STANDARD_INPUT } from './datasetFile';
 import { numberOption, parseOptions } from './modelOptions';
-import { batchFilterSchema, lockBatchOutput, regenerateAll } from './regenerateAll';
-import type { RegenerationJob } from './regenerateLine';
+import { lockBatchOutput, runBatch, selectLines } from './batchRun';
+import { judgeTemplatesOption, judgeTemplatesOptions } from './judgeTemplates';
+import { REGENERATE_ALL, type RegenerationJob, regenerationBatch } from './regenerateLine';
 import { regenerateOne } from './regenerateOne';
 import { checkWriteTarget } from '../files/writeTarget';
 import { UsageError } from './usage';
-import { errorMessage } from '../errors/message';
+
+const batchFilterSchema = z.enum(['failing', 'unreviewed', 'all']);
 
 const argsSchema = regenerationSettingsSchema.extend({
   line: z.number().int().min(1).optional(),
@@ -56,7 +58,7 @@ export async function regenerate(args: string[]): Promise<number> {
       'judge-model': { type: 'string', multiple: true },
       'judge-weight': { type: 'string', multiple: true },
       'answer-check': { type: 'string' },
-      'judge-templates': { type: 'string' },
+      ...judgeTemplatesOptions,
       rest: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       write: { type: 'boolean', default: false },
@@ -121,7 +123,7 @@ export async function regenerate(args: string[]): Promise<number> {
   if (judgeServers.length > 0 && settings.method !== 'mcts') throw new UsageError('--judge-endpoint is for --method mcts; beam search ranks with --rank');
   const rank = settings.rank ?? 'knockout';
   const concurrency = settings.concurrency ?? choice.concurrency;
-  const lock = values.all ? await lockBatchOutput(output) : undefined;
+  const lock = values.all ? await lockBatchOutput(output, REGENERATE_ALL) : undefined;
   const backend = await choice.open(concurrency).catch(async (error: unknown) => {
     await lock?.release();
     throw error;
@@ -178,8 +180,15 @@ export async function regenerate(args: string[]): Promise<number> {
         // Which images the model is shown (a record's image found in a root, or not at all).
         '--image-root': imageRoots.join(', '),
       };
-      const run = { file, dataset, output, filter: settings.filter, checks, concurrency, seed: settings.seed, settings: journaled, json: values.json };
-      return await regenerateAll(run, job);
+      const { filter } = settings;
+      // Facts are read only for a filter that needs them.
+      const lines = selectLines(dataset, (selected) => {
+        if (filter === 'all') return true;
+        const { facts } = readFacts(dataset.lineText(selected - 1), checks, dataset.invalidUtf8(selected - 1));
+        return filter === 'failing' ? facts.checks.length > 0 : facts.review === 'unreviewed';
+      });
+      const run = { file, dataset, output, lines, selection: `--filter ${filter}`, concurrency, seed: settings.seed, settings: journaled, json: values.json };
+      return await runBatch(run, regenerationBatch(job));
     }
     return await regenerateOne(
       { file, line, lineText: dataset.lineText(line - 1), seed: settings.seed ?? randomInt(0, 2 ** 31), json: values.json, write: values.write },
@@ -203,24 +212,4 @@ function judgeOptions(endpoints: string[], models: string[], weights: string[]):
   if (models.length !== endpoints.length) throw new UsageError('give one --judge-model NAME per --judge-endpoint URL');
   if (weights.length !== 0 && weights.length !== endpoints.length) throw new UsageError('give a --judge-weight per --judge-endpoint, or none (each weighs 1)');
   return endpoints.map((endpoint, i) => parseOptions(judgeSchema, { endpoint, model: models[i], weight: weights.length === 0 ? 1 : numberOption(weights[i]) }));
-}
-
-/**
- * `--judge-templates FILE`: a JSON object of prompt templates by name, the shape of the editor's
- * `cotStudio.judge.templates`, so that a run from the command line asks the judges what the editor asks.
- */
-function judgeTemplatesOption(file: string | undefined): TemplateOverrides {
-  if (file === undefined) return {};
-  let json: unknown;
-  try {
-    json = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new UsageError(`--judge-templates: cannot read ${file} as JSON: ${errorMessage(error)}`);
-  }
-  const parsed = templateOverridesSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new UsageError(`--judge-templates: ${file}: ${issue?.path.join('.') || '(top level)'}: ${issue?.message ?? 'invalid'}`);
-  }
-  return parsed.data;
 }
