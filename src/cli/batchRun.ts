@@ -51,12 +51,6 @@ export interface BatchJob<C extends Counts> {
 
 const journalPath = (output: string): string => `${output}.journal`;
 
-/** 1-based lines of the records among `listed` (every record when undefined) that `keep` takes. */
-export function selectLines(dataset: Dataset, keep: (line: number) => boolean, listed?: readonly number[]): number[] {
-  const lines = listed ?? Array.from({ length: dataset.recordCount }, (_, index) => dataset.recordLine(index) + 1);
-  return lines.filter(keep);
-}
-
 /** Runs `work` on every item, at most `limit` at a time. */
 async function inPool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -74,6 +68,16 @@ function sum<C extends Counts>(zero: C, all: Iterable<C>): C {
 
 /** Locks a batch command's output before anything is loaded: a second run into it stops at once rather than interleave. */
 export const lockBatchOutput = (output: string, command: string): Promise<HeldLock> => acquireFileLock(output, { purpose: command, waitMs: 0 });
+
+/** Runs `work` (which loads the model, then runs the batch) with the output locked, released whatever happens. */
+export async function withLockedOutput<T>(output: string, command: string, work: () => Promise<T>): Promise<T> {
+  const lock = await lockBatchOutput(output, command);
+  try {
+    return await work();
+  } finally {
+    await lock.release();
+  }
+}
 
 /**
  * A batch command (`regenerate --all`, `prelabel --all`, `mc-score --all`): `job.run` for every selected record,

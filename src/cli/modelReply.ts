@@ -14,8 +14,16 @@ export interface ReplyChoice {
   images: ImageResolver;
 }
 
-/** A line's record as a model is shown it and the reply the command addresses; throws when the record cannot be read. */
-export function modelReply(lineText: string, choice: ReplyChoice): { state: RecordState; record: ParsedRecord; side: Side; turn: number } {
+/** A line's record as a model is shown it, and the reply a command addresses in it. */
+export interface ModelReply {
+  state: RecordState;
+  record: ParsedRecord;
+  side: Side;
+  turn: number;
+}
+
+/** The record on a line and its reply the choice names; throws when the record cannot be read or has no such reply. */
+export function modelReply(lineText: string, choice: ReplyChoice): ModelReply {
   const state = readRecordState(lineText, choice.format);
   // Records name images relative to the dataset's folder, not to where the command runs.
   const record = withModelImages(state.parsed, (images) => choice.images.forModel(images));

@@ -6,12 +6,12 @@ import { ImageResolver } from '../dataset/images';
 import { regenerationSettingsSchema } from '../search/regeneration';
 import { searchOptions } from '../search/runner';
 import { JudgeTemplates, makeScorer } from '../search/scorers';
-import { readFacts } from '../dataset/facts';
 import { OpenAICompatibleBackend } from '../backends/openai';
 import { backendOptions, chooseBackend } from './backendOptions';
-import { checkContext, datasetOptions, imageRootsOption, openDatasetFile, recordLine, STANDARD_INPUT } from './datasetFile';
+import { checkContext, datasetOptions, imageRootsOption, linesOption, openDatasetFile, recordLine, STANDARD_INPUT } from './datasetFile';
 import { numberOption, parseOptions } from './modelOptions';
-import { lockBatchOutput, runBatch, selectLines } from './batchRun';
+import { defaultOutput, lineFacts, readingSettings } from './batchOptions';
+import { lockBatchOutput, runBatch } from './batchRun';
 import { judgeTemplatesOption, judgeTemplatesOptions } from './judgeTemplates';
 import { REGENERATE_ALL, type RegenerationJob, regenerationBatch } from './regenerateLine';
 import { regenerateOne } from './regenerateOne';
@@ -28,8 +28,6 @@ const argsSchema = regenerationSettingsSchema.extend({
 
 /** Options that only make sense for one mode, checked before anything is loaded. */
 const BATCH_ONLY = ['filter', 'concurrency', 'output'] as const;
-
-const defaultOutput = (file: string): string => `${file.replace(/\.jsonl$/, '')}.regenerated.jsonl`;
 
 /**
  * `cot-studio regenerate FILE --line N --segment K [...]`: stage-level beam search for one record, printed
@@ -104,7 +102,7 @@ export async function regenerate(args: string[]): Promise<number> {
   using dataset = await openDatasetFile(file);
   const checks = checkContext(file, values.format, imageRoots);
   dataset.format = checks.format;
-  const output = values.output ?? defaultOutput(file);
+  const output = values.output ?? defaultOutput(file, 'regenerated');
   // Before any generation: the output must be writable, and never the input (--all never changes its input).
   if (values.all) await checkWriteTarget(output, { notSameAs: [file] });
   const line = values.all ? undefined : recordLine(dataset, file, settings.line, '--all for every record');
@@ -162,11 +160,10 @@ export async function regenerate(args: string[]): Promise<number> {
             }
           : {};
       const journaled = {
+        ...readingSettings(undefined, job, imageRoots),
         '--method': settings.method,
         ...searched,
         '--segment': settings.segment,
-        '--side': settings.side,
-        '--turn': settings.turn ?? 'last',
         '--rest': settings.rest,
         '--rank': rank,
         '--judge-templates': JSON.stringify(templates),
@@ -175,16 +172,13 @@ export async function regenerate(args: string[]): Promise<number> {
         '--top-p': options.topP,
         '--max-tokens': options.maxTokens,
         '--filter': settings.filter,
-        '--format': dataset.format ?? 'auto',
         '--model/--endpoint': choice.key,
-        // Which images the model is shown (a record's image found in a root, or not at all).
-        '--image-root': imageRoots.join(', '),
       };
       const { filter } = settings;
       // Facts are read only for a filter that needs them.
-      const lines = selectLines(dataset, (selected) => {
+      const lines = linesOption(dataset, undefined).filter((selected) => {
         if (filter === 'all') return true;
-        const { facts } = readFacts(dataset.lineText(selected - 1), checks, dataset.invalidUtf8(selected - 1));
+        const facts = lineFacts(dataset, checks, selected);
         return filter === 'failing' ? facts.checks.length > 0 : facts.review === 'unreviewed';
       });
       const run = { file, dataset, output, lines, selection: `--filter ${filter}`, concurrency, seed: settings.seed, settings: journaled, json: values.json };

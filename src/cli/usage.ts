@@ -77,7 +77,13 @@ export const COMMAND_USAGE = {
                     answer's; --binary finds the first step no completion recovers from (OmegaPRM) with
                     O(log n) prefixes; --json prints {steps: [{index, correct, total, score}], rollouts,
                     firstError, policy, tokensComputed, tokensGenerated}; --write stores each step's
-                    {score, correct, total, policy, rollouts} in the line's annotations (the rating stays)`,
+                    {score, correct, total, policy, rollouts} in the line's annotations (the rating stays)
+  mc-score FILE (--all | --lines 1,5-9) [--concurrency C] [--output OUT]
+         [the options above, without --line and --write]
+                    the same for every record (or those listed) into a copy (OUT, by default
+                    FILE.scored.jsonl), each record seeded from --seed and its line; records without a
+                    ground truth are skipped and counted; OUT.journal keeps finished records, so running
+                    the same command again after an interruption resumes; --json prints a summary`,
   pairs: `  pairs FILE --format mmpr|trl-dpo -o OUT [--samples N] [--max-pairs K] [--temperature T] [--max-tokens M]
         [--seed S] [--without-image] [--lines 1,5-9] [--source-format F] [--image-root DIR]... [--json]
         (--model DIR [--provider P] | --endpoint URL --endpoint-model NAME [--api-key-env VAR])
