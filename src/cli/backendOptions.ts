@@ -13,7 +13,7 @@ export const backendOptions = {
   'api-key-env': { type: 'string' },
 } as const;
 
-interface BackendValues {
+export interface BackendValues {
   model?: string | undefined;
   provider?: string | undefined;
   variant?: string | undefined;

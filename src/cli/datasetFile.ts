@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Dataset } from '../dataset';
+import { recordLines } from '../dataset/recordLines';
+import { errorMessage } from '../errors/message';
 import { type CheckContext, fileCheckContext } from '../dataset/checks';
 import { imageRootProblem } from '../dataset/images';
 import { type FormatId, formatIdSchema } from '../dataset/record';
@@ -135,4 +137,30 @@ export function recordLine(dataset: Dataset, file: string, line: number | undefi
   if (line === undefined) throw new UsageError(allNote === undefined ? '--line N is required' : `--line N is required (or ${allNote})`);
   if (dataset.recordIndexOfLine(line - 1) === -1) throw new UsageError(`--line: ${file} has no record on line ${line} (${dataset.lineCount} lines)`);
   return line;
+}
+
+const LINE_LIST = /^\d+(-\d+)?(,\d+(-\d+)?)*$/;
+
+/**
+ * The lines `--lines 1,5-9` names: a single line must hold a record; a range takes the records inside it,
+ * so a blank line in the middle of one is no error.
+ */
+function listedLines(dataset: Dataset, list: string): number[] {
+  if (!LINE_LIST.test(list)) throw new UsageError(`--lines: expected 1-based lines and ranges such as 1,5-9, got '${list}'`);
+  return list.split(',').flatMap((part) => {
+    const [first, last] = part.split('-').map(Number);
+    if (last === undefined) return [first];
+    if (last < first || last > dataset.lineCount)
+      throw new UsageError(`--lines: ${part} is not a range of lines of ${dataset.fileName} (${dataset.lineCount} lines)`);
+    return Array.from({ length: last - first + 1 }, (_, index) => first + index).filter((line) => dataset.recordIndexOfLine(line - 1) !== -1);
+  });
+}
+
+/** The 1-based lines of the records `--lines` names, in order, or of every record without it. */
+export function linesOption(dataset: Dataset, list: string | undefined): number[] {
+  try {
+    return recordLines(dataset, list === undefined ? undefined : listedLines(dataset, list));
+  } catch (error) {
+    throw error instanceof UsageError ? error : new UsageError(`--lines: ${errorMessage(error)}`);
+  }
 }

@@ -7,6 +7,7 @@ import { generate } from './generate';
 import { makeTestModelCommand } from './makeTestModel';
 import { mcScore } from './mcScore';
 import { pairs } from './pairs';
+import { prelabel } from './prelabel';
 import { regenerate } from './regenerate';
 import { reward } from './reward';
 import { rewards } from './rewards';
@@ -32,6 +33,7 @@ const COMMANDS: Record<CommandName, (args: string[]) => Promise<number>> = {
   rewards,
   regenerate,
   'mc-score': mcScore,
+  prelabel,
   pairs,
   convert,
 };

@@ -4,7 +4,8 @@ import { EngineProcessBackend } from '../backends/engineProcess';
 import type { Backend } from '../backends/types';
 import { DEFAULT_ENGINE_DEADLINE_MS, EngineClient } from '../engineClient';
 import { modelVariantSchema } from '../engine/model/folder';
-import { executionProviderSchema, type LoadedModel } from '../protocol';
+import { executionProviderSchema, type LoadedModel, type ModelSlot } from '../protocol';
+import type { NextTokenLogprobs } from '../search/scorers';
 import { printErr } from './terminal';
 import { UsageError } from './usage';
 
@@ -59,18 +60,20 @@ const ENGINE_SCRIPT = path.join(__dirname, 'engine.js');
 export interface EngineProcess {
   backend: Backend;
   model: LoadedModel;
+  /** Log-probabilities of single tokens coming next after a prompt: a process reward model's step scores. */
+  nextToken: NextTokenLogprobs;
 }
 
 /**
  * The model in the engine process, as the editor runs it: a stuck step (a chat template that never ends)
  * misses the engine's deadline and is stopped with an error naming it, instead of hanging the command, and
  * tokenising or decoding never blocks this process (a server's other clients). Loaded before it is returned,
- * so a model that cannot load fails the command at once.
+ * so a model that cannot load fails the command at once. A model in the reward slot only scores.
  */
-export async function startEngineProcess(values: ModelValues): Promise<EngineProcess> {
+export async function startEngineProcess(values: ModelValues, slot: ModelSlot = 'policy'): Promise<EngineProcess> {
   const { engineDeadline, ...load } = loadOptions(values);
   const engine = new EngineClient(ENGINE_SCRIPT, (line) => printErr(`${line}\n`), { deadlineMs: engineDeadline * 1000 });
-  const local = new EngineProcessBackend(engine, load);
+  const local = new EngineProcessBackend(engine, { ...load, slot });
   let model: LoadedModel;
   try {
     model = await local.model();
@@ -89,5 +92,5 @@ export async function startEngineProcess(values: ModelValues): Promise<EnginePro
       engine.dispose();
     },
   };
-  return { backend, model };
+  return { backend, model, nextToken: (prompt, tokens, images) => local.nextTokenLogprobs(prompt, tokens, images) };
 }

@@ -6,33 +6,15 @@ import { ImageResolver } from '../dataset/images';
 import type { FormatId } from '../dataset/record';
 import { checkExportTargets, exportDataset, type ExportInput, exportFormatSchema, exportOptionsSchema, readDatasetInput } from '../export';
 import { isRefusal } from '../export/types';
-import { buildPairs, describeSummary, type MadePair, pairSettingsSchema, recordLines } from '../preferencePairs';
+import { buildPairs, describeSummary, type MadePair, pairSettingsSchema } from '../preferencePairs';
 import { backendOptions, chooseBackend } from './backendOptions';
-import { checkContext, datasetOptions, imageRootsOption, openDatasetFile } from './datasetFile';
+import { checkContext, datasetOptions, imageRootsOption, linesOption, openDatasetFile } from './datasetFile';
 import { numberOption, parseOptions } from './modelOptions';
 import { UsageError } from './usage';
 import { printErr, printOut } from './terminal';
-import { errorMessage } from '../errors/message';
 
 /** The formats the pairs are written in: MPO's own (with meta.json) and TRL's for DPO trainers. */
 const pairFormatSchema = exportFormatSchema.extract(['mmpr', 'trl-dpo']);
-
-const LINE_LIST = /^\d+(-\d+)?(,\d+(-\d+)?)*$/;
-
-/**
- * The lines `--lines 1,5-9` names: a single line must hold a record; a range takes the records inside it,
- * so a blank line in the middle of one is no error.
- */
-function listedLines(dataset: Dataset, list: string): number[] {
-  if (!LINE_LIST.test(list)) throw new UsageError(`--lines: expected 1-based lines and ranges such as 1,5-9, got '${list}'`);
-  return list.split(',').flatMap((part) => {
-    const [first, last] = part.split('-').map(Number);
-    if (last === undefined) return [first];
-    if (last < first || last > dataset.lineCount)
-      throw new UsageError(`--lines: ${part} is not a range of lines of ${dataset.fileName} (${dataset.lineCount} lines)`);
-    return Array.from({ length: last - first + 1 }, (_, index) => first + index).filter((line) => dataset.recordIndexOfLine(line - 1) !== -1);
-  });
-}
 
 /**
  * The records as the export gets them: the prompt (question and images) with only the pairs this run made,
@@ -106,12 +88,7 @@ export async function pairs(args: string[]): Promise<number> {
   // Before any sampling: a run that takes an hour must not learn at its end that it cannot write.
   await checkExportTargets(format.data, exportOptions);
   const forced = checkContext(file, values['source-format'], imageRoots).format;
-  let lines: number[];
-  try {
-    lines = recordLines(dataset, values.lines === undefined ? undefined : listedLines(dataset, values.lines));
-  } catch (error) {
-    throw error instanceof UsageError ? error : new UsageError(`--lines: ${errorMessage(error)}`);
-  }
+  const lines = linesOption(dataset, values.lines);
   const seed = settings.seed ?? randomInt(0, 2 ** 31);
   const made: Array<{ line: number; pairs: MadePair[] }> = [];
   const backend = await choice.open(1);

@@ -1,22 +1,24 @@
 import { randomInt } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ImageResolver } from '../dataset/images';
 import { regenerationSettingsSchema } from '../search/regeneration';
 import { searchOptions } from '../search/runner';
-import { JudgeTemplates, makeScorer, type TemplateOverrides, templateOverridesSchema } from '../search/scorers';
+import { JudgeTemplates, makeScorer } from '../search/scorers';
 import { OpenAICompatibleBackend } from '../backends/openai';
 import { backendOptions, chooseBackend } from './backendOptions';
-import { checkContext, datasetOptions, imageRootsOption, openDatasetFile, recordLine, STANDARD_INPUT } from './datasetFile';
+import { checkContext, datasetOptions, imageRootsOption, linesOption, openDatasetFile, recordLine, STANDARD_INPUT } from './datasetFile';
 import { numberOption, parseOptions } from './modelOptions';
-import { batchFilterSchema, lockBatchOutput, regenerateAll } from './regenerateAll';
-import type { RegenerationJob } from './regenerateLine';
+import { defaultOutput, lineFacts, readingSettings } from './batchOptions';
+import { lockBatchOutput, runBatch } from './batchRun';
+import { judgeTemplatesOption, judgeTemplatesOptions } from './judgeTemplates';
+import { REGENERATE_ALL, type RegenerationJob, regenerationBatch } from './regenerateLine';
 import { regenerateOne } from './regenerateOne';
 import { checkWriteTarget } from '../files/writeTarget';
 import { UsageError } from './usage';
-import { errorMessage } from '../errors/message';
+
+const batchFilterSchema = z.enum(['failing', 'unreviewed', 'all']);
 
 const argsSchema = regenerationSettingsSchema.extend({
   line: z.number().int().min(1).optional(),
@@ -26,8 +28,6 @@ const argsSchema = regenerationSettingsSchema.extend({
 
 /** Options that only make sense for one mode, checked before anything is loaded. */
 const BATCH_ONLY = ['filter', 'concurrency', 'output'] as const;
-
-const defaultOutput = (file: string): string => `${file.replace(/\.jsonl$/, '')}.regenerated.jsonl`;
 
 /**
  * `cot-studio regenerate FILE --line N --segment K [...]`: stage-level beam search for one record, printed
@@ -56,7 +56,7 @@ export async function regenerate(args: string[]): Promise<number> {
       'judge-model': { type: 'string', multiple: true },
       'judge-weight': { type: 'string', multiple: true },
       'answer-check': { type: 'string' },
-      'judge-templates': { type: 'string' },
+      ...judgeTemplatesOptions,
       rest: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       write: { type: 'boolean', default: false },
@@ -102,7 +102,7 @@ export async function regenerate(args: string[]): Promise<number> {
   using dataset = await openDatasetFile(file);
   const checks = checkContext(file, values.format, imageRoots);
   dataset.format = checks.format;
-  const output = values.output ?? defaultOutput(file);
+  const output = values.output ?? defaultOutput(file, 'regenerated');
   // Before any generation: the output must be writable, and never the input (--all never changes its input).
   if (values.all) await checkWriteTarget(output, { notSameAs: [file] });
   const line = values.all ? undefined : recordLine(dataset, file, settings.line, '--all for every record');
@@ -121,7 +121,7 @@ export async function regenerate(args: string[]): Promise<number> {
   if (judgeServers.length > 0 && settings.method !== 'mcts') throw new UsageError('--judge-endpoint is for --method mcts; beam search ranks with --rank');
   const rank = settings.rank ?? 'knockout';
   const concurrency = settings.concurrency ?? choice.concurrency;
-  const lock = values.all ? await lockBatchOutput(output) : undefined;
+  const lock = values.all ? await lockBatchOutput(output, REGENERATE_ALL) : undefined;
   const backend = await choice.open(concurrency).catch(async (error: unknown) => {
     await lock?.release();
     throw error;
@@ -160,11 +160,10 @@ export async function regenerate(args: string[]): Promise<number> {
             }
           : {};
       const journaled = {
+        ...readingSettings(undefined, job, imageRoots),
         '--method': settings.method,
         ...searched,
         '--segment': settings.segment,
-        '--side': settings.side,
-        '--turn': settings.turn ?? 'last',
         '--rest': settings.rest,
         '--rank': rank,
         '--judge-templates': JSON.stringify(templates),
@@ -173,13 +172,17 @@ export async function regenerate(args: string[]): Promise<number> {
         '--top-p': options.topP,
         '--max-tokens': options.maxTokens,
         '--filter': settings.filter,
-        '--format': dataset.format ?? 'auto',
         '--model/--endpoint': choice.key,
-        // Which images the model is shown (a record's image found in a root, or not at all).
-        '--image-root': imageRoots.join(', '),
       };
-      const run = { file, dataset, output, filter: settings.filter, checks, concurrency, seed: settings.seed, settings: journaled, json: values.json };
-      return await regenerateAll(run, job);
+      const { filter } = settings;
+      // Facts are read only for a filter that needs them.
+      const lines = linesOption(dataset, undefined).filter((selected) => {
+        if (filter === 'all') return true;
+        const facts = lineFacts(dataset, checks, selected);
+        return filter === 'failing' ? facts.checks.length > 0 : facts.review === 'unreviewed';
+      });
+      const run = { file, dataset, output, lines, selection: `--filter ${filter}`, concurrency, seed: settings.seed, settings: journaled, json: values.json };
+      return await runBatch(run, regenerationBatch(job));
     }
     return await regenerateOne(
       { file, line, lineText: dataset.lineText(line - 1), seed: settings.seed ?? randomInt(0, 2 ** 31), json: values.json, write: values.write },
@@ -203,24 +206,4 @@ function judgeOptions(endpoints: string[], models: string[], weights: string[]):
   if (models.length !== endpoints.length) throw new UsageError('give one --judge-model NAME per --judge-endpoint URL');
   if (weights.length !== 0 && weights.length !== endpoints.length) throw new UsageError('give a --judge-weight per --judge-endpoint, or none (each weighs 1)');
   return endpoints.map((endpoint, i) => parseOptions(judgeSchema, { endpoint, model: models[i], weight: weights.length === 0 ? 1 : numberOption(weights[i]) }));
-}
-
-/**
- * `--judge-templates FILE`: a JSON object of prompt templates by name, the shape of the editor's
- * `cotStudio.judge.templates`, so that a run from the command line asks the judges what the editor asks.
- */
-function judgeTemplatesOption(file: string | undefined): TemplateOverrides {
-  if (file === undefined) return {};
-  let json: unknown;
-  try {
-    json = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new UsageError(`--judge-templates: cannot read ${file} as JSON: ${errorMessage(error)}`);
-  }
-  const parsed = templateOverridesSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new UsageError(`--judge-templates: ${file}: ${issue?.path.join('.') || '(top level)'}: ${issue?.message ?? 'invalid'}`);
-  }
-  return parsed.data;
 }

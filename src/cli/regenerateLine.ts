@@ -1,20 +1,12 @@
-import type { ImageResolver } from '../dataset/images';
+import { z } from 'zod';
 import { applyOperation, readRecordState, type RecordState } from '../dataset/operations';
-import type { FormatId } from '../dataset/record';
-import { resolveReply, type Side } from '../dataset/replies';
 import type { RegenerateResult } from '../search/regeneration';
 import { type RegenerationJob as RunnerJob, runRegeneration } from '../search/runner';
-import { withModelImages } from '../search/segmentPrompt';
+import type { BatchJob } from './batchRun';
+import { modelReply, type ReplyChoice } from './modelReply';
 
 /** What every record of a command-line regeneration shares: the runner's job less the record and its seed. */
-export interface RegenerationJob extends Omit<RunnerJob, 'record' | 'imageNames' | 'reply' | 'line' | 'seed'> {
-  side: Side;
-  /** The reply of a conversation (0-based among its assistant turns); undefined: each record's last. */
-  turn: number | undefined;
-  /** A format the user forced, or undefined to detect it per record. */
-  format: FormatId | undefined;
-  images: ImageResolver;
-}
+export interface RegenerationJob extends Omit<RunnerJob, 'record' | 'imageNames' | 'reply' | 'line' | 'seed'>, ReplyChoice {}
 
 export interface RegeneratedLine {
   result: RegenerateResult;
@@ -29,10 +21,7 @@ const alternativeCount = (state: RecordState): number =>
 
 /** Beam or tree search for one record's line (1-based `line`); throws when the record cannot be read or prompted. */
 export async function regenerateLine(job: RegenerationJob, lineText: string, line: number, seed: number): Promise<RegeneratedLine> {
-  const state = readRecordState(lineText, job.format);
-  // Records name images relative to the dataset's folder, not to where the command runs.
-  const record = withModelImages(state.parsed, (images) => job.images.forModel(images));
-  const { side, turn } = resolveReply(record, { side: job.side, ...(job.turn === undefined ? {} : { turn: job.turn }) });
+  const { state, record, side, turn } = modelReply(lineText, job);
   const { result, operations } = await runRegeneration({ ...job, record, imageNames: state.parsed.images, reply: { side, turn }, line, seed });
   const context = { at: new Date().toISOString(), reflectionPhrase: job.mcts.reflectionPhrase, ...(job.format ? { format: job.format } : {}) };
   let text = lineText;
@@ -47,4 +36,32 @@ export function failureOf(result: RegenerateResult): string | undefined {
   if (result.candidates.length > 0) return undefined;
   const reasons = [...new Set(result.dropped.map((entry) => entry.reason))];
   return reasons.length === 0 ? 'no candidates' : `every candidate was dropped (${reasons.join('; ')})`;
+}
+
+const regenerationCounts = z.object({
+  /** Alternatives the record gained. */
+  candidates: z.number().int().min(0),
+  judgeCalls: z.number().int().min(0),
+  tokensComputed: z.number().min(0),
+});
+
+/** Names `regenerate --all`'s journal and the lock on its output. */
+export const REGENERATE_ALL = 'cot-studio regenerate --all';
+
+/** `regenerate --all`'s work on each record: its candidates added as alternatives; none kept is a failure. */
+export function regenerationBatch(job: RegenerationJob): BatchJob<z.infer<typeof regenerationCounts>> {
+  return {
+    command: REGENERATE_ALL,
+    done: 'regenerated',
+    counts: regenerationCounts,
+    zero: { candidates: 0, judgeCalls: 0, tokensComputed: 0 },
+    async run(lineText, line, seed) {
+      const { result, text, added } = await regenerateLine(job, lineText, line, seed);
+      const counts = { candidates: added, judgeCalls: result.judgeCalls, tokensComputed: result.tokensComputed };
+      const failure = failureOf(result);
+      return failure === undefined ? { text, counts } : { failed: failure, spent: counts };
+    },
+    describe: (counts) => `${counts.candidates} candidates`,
+    describeTotals: (totals) => `${totals.candidates} candidates added, ${totals.judgeCalls} judge calls, ${totals.tokensComputed} tokens computed`,
+  };
 }

@@ -77,7 +77,31 @@ export const COMMAND_USAGE = {
                     answer's; --binary finds the first step no completion recovers from (OmegaPRM) with
                     O(log n) prefixes; --json prints {steps: [{index, correct, total, score}], rollouts,
                     firstError, policy, tokensComputed, tokensGenerated}; --write stores each step's
-                    {score, correct, total, policy, rollouts} in the line's annotations (the rating stays)`,
+                    {score, correct, total, policy, rollouts} in the line's annotations (the rating stays)
+  mc-score FILE (--all | --lines 1,5-9) [--concurrency C] [--output OUT]
+         [the options above, without --line and --write]
+                    the same for every record (or those listed) into a copy (OUT, by default
+                    FILE.scored.jsonl), each record seeded from --seed and its line; records without a
+                    ground truth are skipped and counted; OUT.journal keeps finished records, so running
+                    the same command again after an interruption resumes; --json prints a summary`,
+  prelabel: `  prelabel FILE --line N [--labeller step-judge|reward-model] [--seed S] [--side primary|rejected] [--turn T]
+         [--format F] [--image-root DIR]... [--json] [--write]
+         (--model DIR [--provider P] | --endpoint URL --endpoint-model NAME [--api-key-env VAR]) [--judge-templates FILE]
+         or --labeller reward-model --reward-model DIR [--provider P] [--reward-template T] [--good-token G] [--bad-token B]
+                    suggested labels for the steps of one reply: the step judge (the model or server
+                    asked whether each step, shown with the response before it, is correct, neutral or
+                    incorrect; --judge-templates as for regenerate) or a process reward model (+1 from
+                    P(good) >= 0.5, else -1; the step tag of Math-Shepherd by default: --reward-template
+                    "{{ question }} {{ prefix }}{{ step }} ки", --good-token +, --bad-token -); prints each
+                    step's label and confidence, --json {steps: [{index, label, confidence}], missing,
+                    calls, labeller}; --write stores them beside the steps as suggestions, which never
+                    change a rating
+  prelabel FILE (--all | --lines 1,5-9) [--filter unlabelled|unreviewed|all] [--concurrency C] [--output OUT]
+         [the options above, without --line and --write]
+                    the same for every selected record into a copy (OUT, by default
+                    FILE.prelabelled.jsonl); unlabelled: a step has neither a rating nor a suggestion;
+                    OUT.journal keeps finished records, so running the same command again after an
+                    interruption resumes; a record with no verdict on any step is reported as FILE:LINE`,
   pairs: `  pairs FILE --format mmpr|trl-dpo -o OUT [--samples N] [--max-pairs K] [--temperature T] [--max-tokens M]
         [--seed S] [--without-image] [--lines 1,5-9] [--source-format F] [--image-root DIR]... [--json]
         (--model DIR [--provider P] | --endpoint URL --endpoint-model NAME [--api-key-env VAR])
@@ -161,6 +185,7 @@ ${COMMAND_USAGE.rewards}
 ${COMMAND_USAGE.reward}
 ${COMMAND_USAGE.regenerate}
 ${COMMAND_USAGE['mc-score']}
+${COMMAND_USAGE.prelabel}
 ${COMMAND_USAGE.pairs}
 ${COMMAND_USAGE.status}
 ${COMMAND_USAGE.generate}

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { ImageResolver } from '../dataset/images';
 import type { DatasetDocument, DatasetRegistry } from '../editor';
 import type { GenerationService } from '../generation';
-import { buildPairs, describeSummary, type PairSummary, pairSettingsSchema, recordLines } from '../preferencePairs';
+import { recordLines } from '../dataset/recordLines';
+import { buildPairs, describeSummary, type PairSummary, pairSettingsSchema } from '../preferencePairs';
 import { commandArguments, datasetArgument } from './arguments';
 import { errorMessage } from '../errors/message';
 

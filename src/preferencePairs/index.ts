@@ -5,7 +5,7 @@
  */
 export { correctnessPairs, statesAnswer } from './correctness';
 export { type MadePair, type PairJob, recordPairs } from './recordPairs';
-export { buildPairs, recordLines } from './run';
+export { buildPairs } from './run';
 export { pairSettingsSchema } from './settings';
 export { describeSummary, type PairSummary, pairSummarySchema } from './summary';
 export { firstHalfOfWords } from './withoutImage';

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Backend } from '../backends/types';
-import type { LabelValue } from '../dataset/annotations';
+import { type Annotations, type LabelValue, segmentRating } from '../dataset/annotations';
 import type { ParsedRecord } from '../dataset/record';
+import { type Reply, replyKey } from '../dataset/replies';
 import { JudgeTemplates, type RewardModelAccess, type ScoringContext, type TemplateOverrides } from '../search/scorers';
 import { RewardModelScorer } from '../search/scorers/rewardModel';
 import { judgeStep } from '../search/scorers/stepJudge';
@@ -104,4 +105,12 @@ export function prelabelOperation(result: PrelabelResult): {
     steps: result.steps.map(({ index, label, confidence }) => ({ segment: index, label, ...(confidence === undefined ? {} : { confidence }) })),
     provenance: result.labeller,
   };
+}
+
+/** Whether a reply has a step with neither a rating (the annotator's or the record's own label) nor a suggestion. */
+export function hasUnlabelledStep(annotations: Annotations, reply: Reply): boolean {
+  return reply.response.segments.some((segment, index) => {
+    const annotation = annotations.segments[replyKey(reply, index)];
+    return segmentRating(annotation, segment) === null && annotation?.prelabel === undefined;
+  });
 }

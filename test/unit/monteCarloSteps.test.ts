@@ -162,6 +162,56 @@ describe('Monte Carlo step scores against a scripted policy behind an OpenAI-com
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('is cot-studio mc-score --all: every record with a ground truth scored into a copy, the others skipped and counted', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-mc-score-all-'));
+    try {
+      const { answer: _, ...unanswered } = JSON.parse(RECORD) as Record<string, unknown>;
+      const rated = applyOperation(RECORD, { kind: 'rateSegment', line: 1, segment: PLANTED_AT, rating: 1 }, { at: 'T', reflectionPhrase: 'Wait,' }).text;
+      const lines = [rated, JSON.stringify(unanswered), RECORD];
+      const file = path.join(dir, 'steps.jsonl');
+      fs.writeFileSync(file, `${lines.join('\n')}\n`);
+      const input = fs.readFileSync(file);
+      const output = path.join(dir, 'scored.jsonl');
+      const endpoint = ['--endpoint', server.url, '--endpoint-model', 'policy'];
+      const before = policy.completions;
+      const all = await runCli('mc-score', file, '--all', '--rollouts', '2', '--concurrency', '2', '--output', output, '--json', ...endpoint);
+      assert.equal(all.code, 0, all.stderr);
+      const summary = JSON.parse(all.stdout) as Record<string, unknown>;
+      assert.deepEqual(
+        [summary.selected, summary.scored, summary.skipped, summary.skipReasons, summary.failed, summary.steps, summary.rollouts],
+        [3, 2, 1, { 'no ground truth': 1 }, 0, 2 * STEPS.length, 2 * 2 * (STEPS.length - 1)],
+      );
+      assert.equal(policy.completions - before, summary.rollouts);
+      assert.deepEqual(fs.readFileSync(file), input, 'the input is never changed');
+      assert.equal(fs.existsSync(`${output}.journal`), false);
+      const written = fs.readFileSync(output, 'utf8').split('\n');
+      assert.equal(written[1], lines[1], 'a record without a ground truth is copied as it was');
+      for (const i of [0, 2]) {
+        const { annotations } = readRecordState(written[i] as string);
+        assert.deepEqual(
+          STEPS.map((_, index) => annotations.segments[String(index)]?.monteCarlo?.score),
+          STEPS.map((_, index) => (index < PLANTED_AT ? 1 : 0)),
+          `line ${i + 1}`,
+        );
+      }
+      const ratedStep = readRecordState(written[0] as string).annotations.segments[String(PLANTED_AT)];
+      assert.equal(ratedStep?.rating, 1, "the annotator's rating stays beside a score of 0");
+      assert.equal(ratedStep?.monteCarlo?.score, 0);
+
+      const listed = await runCli('mc-score', file, '--lines', '1-2', '--rollouts', '2', ...endpoint);
+      assert.equal(listed.code, 0, listed.stderr);
+      assert.match(listed.stdout, /2 records selected \(--lines 1-2\), 1 scored, 1 skipped \(no ground truth: 1\), 0 failed; 7 steps scored, 12 rollouts/);
+      assert.match(listed.stdout, new RegExp(`wrote ${path.join(dir, 'steps.scored.jsonl').replace(/[.\\]/g, '\\$&')}`));
+      assert.match(listed.stderr, /steps\.jsonl:2: skipped: no ground truth/);
+
+      const usage = await runCli('mc-score', file, '--all', '--write', ...endpoint);
+      assert.equal(usage.code, 2);
+      assert.match(usage.stderr, /--write changes one record in place; --all writes a copy/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('Monte Carlo step scores with the bundled model', () => {

@@ -5,7 +5,8 @@ import { writeAll } from '../files/atomicWrite';
 import { describeFileError } from '../files/fileErrors';
 
 const headerSchema = z.object({
-  journal: z.literal('cot-studio regenerate --all'),
+  /** The command that wrote it (`cot-studio regenerate --all`): another command's journal is not resumed. */
+  journal: z.string(),
   /** The input as it was when the run started; any change makes the journal stale. */
   input: z.object({ file: z.string(), size: z.number(), mtimeMs: z.number() }),
   /** Everything else that decides the output, keyed by option (`--rank`). */
@@ -16,42 +17,54 @@ const headerSchema = z.object({
 type JournalHeader = z.infer<typeof headerSchema>;
 
 /** What a run expects of a journal it may resume. */
-export type JournalKey = Pick<JournalHeader, 'input' | 'settings'>;
+export interface JournalKey extends Pick<JournalHeader, 'input' | 'settings'> {
+  command: string;
+}
+
+/** What a command counts of a record (candidates, judge calls), kept in its entry and added up in the summary. */
+export type Counts = Record<string, number>;
 
 const entrySchema = z.object({
   /** 1-based line of the input. */
   line: z.number().int().min(1),
-  /** The line with its new alternatives. */
+  /** The line as the command wrote it. */
   text: z.string(),
-  candidates: z.number().int().min(0),
-  judgeCalls: z.number().int().min(0),
-  tokensComputed: z.number().min(0),
 });
-export type JournalEntry = z.infer<typeof entrySchema>;
+
+/** A finished record: stored as one object, `{line, text, ...counts}`, as `regenerate --all` always wrote it. */
+export interface JournalEntry<C extends Counts> extends z.infer<typeof entrySchema> {
+  counts: C;
+}
 
 /** A journal as found on disk: its header, its complete entries, and how many bytes they take. */
-interface Found {
+interface Found<C extends Counts> {
   header: JournalHeader;
-  entries: JournalEntry[];
+  entries: Array<JournalEntry<C>>;
   length: number;
 }
 
 /**
- * Reads a journal. A kill can leave the last entry half-written, without its newline: it is left out (and cut
- * off before the next append); anything else unreadable makes the whole journal unusable.
+ * Reads a journal this run may resume, or says why it may not. A kill can leave the last entry half-written,
+ * without its newline: it is left out (and cut off before the next append); anything else unreadable makes the
+ * whole journal unusable.
  */
-function parseJournal(content: string): Found | string {
+function resumable<C extends Counts>(content: string, wanted: JournalKey, counts: z.ZodType<C>, seed: number | undefined): Found<C> | string {
   const lines = content.split('\n');
   const [first = ''] = lines;
   const header = headerSchema.safeParse(safeJson(first));
   if (lines.length < 2 || !header.success) return 'its header is unreadable';
-  const entries: JournalEntry[] = [];
+  // Before the entries: another command's are not this one's to read.
+  const stale = staleness(header.data, wanted, seed);
+  if (stale !== undefined) return stale;
+  const entries: Array<JournalEntry<C>> = [];
   let length = Buffer.byteLength(`${first}\n`);
   // The last piece, after the final newline, is empty or the half-written entry.
   for (const text of lines.slice(1, -1)) {
-    const entry = entrySchema.safeParse(safeJson(text));
-    if (!entry.success) return `entry ${entries.length + 1} is unreadable`;
-    entries.push(entry.data);
+    const json = safeJson(text);
+    const entry = entrySchema.safeParse(json);
+    const counted = counts.safeParse(json);
+    if (!entry.success || !counted.success) return `entry ${entries.length + 1} is unreadable`;
+    entries.push({ ...entry.data, counts: counted.data });
     length += Buffer.byteLength(`${text}\n`);
   }
   return { header: header.data, entries, length };
@@ -68,6 +81,7 @@ function safeJson(text: string): unknown {
 /** Why a journal written by another run cannot be resumed by this one, or undefined when it can. */
 function staleness(found: JournalHeader, wanted: JournalKey, seed: number | undefined): string | undefined {
   const { input } = wanted;
+  if (found.journal !== wanted.command) return `it was written by ${found.journal}`;
   if (found.input.file !== input.file) return `it belongs to ${found.input.file}`;
   if (found.input.size !== input.size || found.input.mtimeMs !== input.mtimeMs)
     return `${input.file} changed since it was written (size or modification time differ)`;
@@ -79,10 +93,10 @@ function staleness(found: JournalHeader, wanted: JournalKey, seed: number | unde
 }
 
 /**
- * Progress of `regenerate --all`, next to its output: a JSON header line, then one line per record done, each
- * appended and flushed as the record finishes, so a run killed at any moment resumes where it stopped.
+ * Progress of a batch command (`regenerate --all`), next to its output: a JSON header line, then one line per record
+ * done, each appended and flushed as the record finishes, so a run killed at any moment resumes where it stopped.
  */
-export class RegenerationJournal {
+export class BatchJournal<C extends Counts> {
   private writing: Promise<void> = Promise.resolve();
 
   private constructor(
@@ -92,29 +106,35 @@ export class RegenerationJournal {
     private length: number,
     readonly seed: number,
     /** Records done by an earlier run, by 1-based line. */
-    readonly done: ReadonlyMap<number, JournalEntry>,
+    readonly done: ReadonlyMap<number, JournalEntry<C>>,
   ) {}
 
   /**
    * Resumes the journal when it was written for the same input and settings (adopting its seed when none is
    * given); otherwise starts a new one, telling `warn` why the old one was set aside.
    */
-  static async open(file: string, wanted: JournalKey, seed: number | undefined, warn: (message: string) => void): Promise<RegenerationJournal> {
+  static async open<C extends Counts>(
+    file: string,
+    wanted: JournalKey,
+    counts: z.ZodType<C>,
+    seed: number | undefined,
+    warn: (message: string) => void,
+  ): Promise<BatchJournal<C>> {
     const content = await fs.readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return undefined;
       throw error;
     });
     if (content !== undefined) {
-      const found = parseJournal(content);
-      const stale = typeof found === 'string' ? found : staleness(found.header, wanted, seed);
-      if (stale === undefined && typeof found !== 'string') {
+      const found = resumable(content, wanted, counts, seed);
+      if (typeof found !== 'string') {
         await fs.truncate(file, found.length);
         const done = new Map(found.entries.map((entry) => [entry.line, entry]));
-        return new RegenerationJournal(file, await fs.open(file, 'a'), found.length, found.header.seed, done);
+        return new BatchJournal(file, await fs.open(file, 'a'), found.length, found.header.seed, done);
       }
-      warn(`${file}: ${stale}; starting over`);
+      warn(`${file}: ${found}; starting over`);
     }
-    const header: JournalHeader = { journal: 'cot-studio regenerate --all', ...wanted, seed: seed ?? randomInt(0, 2 ** 31) };
+    const { command, input, settings } = wanted;
+    const header: JournalHeader = { journal: command, input, settings, seed: seed ?? randomInt(0, 2 ** 31) };
     const handle = await fs.open(file, 'w');
     const length = await writeAll(handle, Buffer.from(`${JSON.stringify(header)}\n`)).catch(async (error: unknown) => {
       await handle.close();
@@ -122,14 +142,14 @@ export class RegenerationJournal {
       throw new Error(`cannot write ${file}: ${describeFileError(error)}`);
     });
     await handle.datasync();
-    return new RegenerationJournal(file, handle, length, header.seed, new Map());
+    return new BatchJournal<C>(file, handle, length, header.seed, new Map());
   }
 
   /** Records a finished line; appends are queued so concurrent records never interleave. */
-  append(entry: JournalEntry): Promise<void> {
+  append({ line, text, counts }: JournalEntry<C>): Promise<void> {
     this.writing = this.writing.then(async () => {
       try {
-        const written = await writeAll(this.handle, Buffer.from(`${JSON.stringify(entry)}\n`));
+        const written = await writeAll(this.handle, Buffer.from(`${JSON.stringify({ line, text, ...counts })}\n`));
         await this.handle.datasync();
         this.length += written;
       } catch (error) {
