@@ -131,6 +131,8 @@ function formatDescriptions(): Record<ExportFormat, string> {
     prm800k: vscode.l10n.t('PRM800K step labels'),
     mmpr: vscode.l10n.t('MMPR / MPO pairs + meta.json'),
     mulberry: vscode.l10n.t('Mulberry SFT with ### sections and reflections'),
+    visualprm: vscode.l10n.t('VisualPRM400K steps with their Monte Carlo scores'),
+    'visualprm-conversation': vscode.l10n.t('VisualPRM training conversation, + or - after each step, + meta.json'),
   };
 }
 

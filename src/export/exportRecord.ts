@@ -11,6 +11,7 @@ import { trlSft } from './trlSft';
 import { trlStepwise } from './trlStepwise';
 import { turnsLostRefusal } from './turns';
 import { type ExportFormat, type ExportInput, type ExportOptions, type FormatExporter, isRefusal, type LabelCounts, type LeftOut, type Refusal } from './types';
+import { visualPrm, visualPrmConversation } from './visualPrm';
 
 export const EXPORTERS: { [Format in ExportFormat]: FormatExporter<object> } = {
   'trl-sft': trlSft,
@@ -23,6 +24,8 @@ export const EXPORTERS: { [Format in ExportFormat]: FormatExporter<object> } = {
   prm800k,
   mmpr,
   mulberry,
+  visualprm: visualPrm,
+  'visualprm-conversation': visualPrmConversation,
 };
 
 /** Targets that train on the record's first response as the answer to imitate. */

@@ -1,4 +1,4 @@
-// Exports a dataset to the formats trainers read (TRL, LLaMA-Factory, OpenAI, PRM800K, MMPR, Mulberry).
+// Exports a dataset to the formats trainers read (TRL, LLaMA-Factory, OpenAI, PRM800K, MMPR, Mulberry, VisualPRM).
 export { checkExportTargets, exportDataset, type ExportResult } from './exportDataset';
 export { exportRecord } from './exportRecord';
 export { sideFiles, type ExportSummary, type SideFile } from './sideFiles';

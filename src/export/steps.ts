@@ -34,9 +34,11 @@ export interface RatedResponse {
   steps: RatedStep[];
 }
 
-/** A step's Monte Carlo estimate: the share of rollouts from the response up to and with the step that reached the answer. */
+/** A step's Monte Carlo estimate: `correct` of `total` rollouts from the response up to and with the step reached the answer. */
 interface StepEstimate {
   score: number;
+  /** VisualPRM's `num_mc_correct` / `num_mc_total`; a record may give its score without them. */
+  rollouts?: { correct: number; total: number };
 }
 
 /** A step of a reply with every label it may be written with. */
@@ -54,8 +56,11 @@ interface Step {
 }
 
 function stepEstimate(annotation: SegmentAnnotation | undefined, segment: Segment): StepEstimate | null {
-  const score = annotation?.monteCarlo?.score ?? segment.sourceLabel?.score;
-  return score === undefined ? null : { score };
+  const stored = annotation?.monteCarlo;
+  if (stored) return { score: stored.score, rollouts: { correct: stored.correct, total: stored.total } };
+  const own = segment.sourceLabel;
+  if (own?.score === undefined) return null;
+  return own.rollouts ? { score: own.score, rollouts: own.rollouts } : { score: own.score };
 }
 
 /**
@@ -90,17 +95,18 @@ export interface LabelChoice {
 }
 
 /** The formats that write step labels. */
-export const STEP_FORMATS = ['trl-stepwise', 'prm800k'] as const satisfies readonly ExportFormat[];
+export const STEP_FORMATS = ['trl-stepwise', 'prm800k', 'visualprm-conversation'] as const satisfies readonly ExportFormat[];
 export type StepFormat = (typeof STEP_FORMATS)[number];
 
 export function isStepFormat(format: ExportFormat): format is StepFormat {
   return (STEP_FORMATS as readonly ExportFormat[]).includes(format);
 }
 
-/** Where each step format takes its labels from when the export names no sources: the ratings. */
+/** Where each step format takes its labels from when the export names no sources: VisualPRM's are Monte Carlo labels. */
 export const FORMAT_LABEL_SOURCES: Record<StepFormat, readonly LabelSource[]> = {
   'trl-stepwise': ['human'],
   prm800k: ['human'],
+  'visualprm-conversation': ['mc', 'human'],
 };
 
 /**
@@ -207,16 +213,59 @@ export function ratedResponses(input: ExportInput, choice: LabelChoice): RatedRe
   return { refusal: anyLabel ? `no ${what} at the start of a response: labels must cover the steps in order from the first one` : `no ${what}` };
 }
 
+/** A step with its Monte Carlo estimate and the rollout counts it came from. */
+export interface ScoredStep {
+  text: string;
+  score: number;
+  correct: number;
+  total: number;
+}
+
+export interface ScoredResponse {
+  reply: Reply;
+  steps: ScoredStep[];
+}
+
+/** Which reply a step is of, for messages: nothing for the first reply, ` of turn 2`, ` of the rejected response`. */
+function ofReply(reply: Reply): string {
+  if (reply.side === 'rejected') return ' of the rejected response';
+  return reply.turn === 0 ? '' : ` of turn ${reply.turn}`;
+}
+
 /**
- * The rated replies a format whose prompt holds one question can write: the first reply's and the rejected
- * side's; rated steps of a later reply, whose prompt is the conversation before it, are refused, naming the turn.
+ * Each reply with Monte Carlo estimates (stored by mc-score, or the record's own) and every step's estimate
+ * with its rollout counts: a score list must cover the whole response, so a reply with a step left unscored
+ * is refused, naming the step.
  */
-export function firstQuestionRatings(rated: RatedResponse[] | Refusal, oneQuestion: string): RatedResponse[] | Refusal {
+export function scoredResponses(input: ExportInput): ScoredResponse[] | Refusal {
+  const scored: ScoredResponse[] = [];
+  for (const reply of annotatedReplies(input.parsed)) {
+    const steps = replySteps(input, reply);
+    if (steps.every((step) => step.estimate === null)) continue;
+    const written: ScoredStep[] = [];
+    for (const [index, { text, estimate }] of steps.entries()) {
+      if (!estimate?.rollouts) return { refusal: `step ${index + 1}${ofReply(reply)} has no Monte Carlo score with its rollout counts` };
+      written.push({ text, score: estimate.score, ...estimate.rollouts });
+    }
+    scored.push({ reply, steps: written });
+  }
+  return scored.length > 0 ? scored : { refusal: 'no Monte Carlo step scores (mc-score --write and Score Steps by Rollouts store them)' };
+}
+
+/**
+ * The rated (or scored) replies a format whose prompt holds one question can write: the first reply's and the
+ * rejected side's; those of a later reply, whose prompt is the conversation before it, are refused, naming the turn.
+ */
+export function firstQuestionRatings<Replied extends { reply: Reply }>(
+  rated: Replied[] | Refusal,
+  oneQuestion: string,
+  what = 'rated steps',
+): Replied[] | Refusal {
   if (isRefusal(rated)) return rated;
   const later = rated.find(({ reply }) => reply.turn > 0);
   if (later) {
     return {
-      refusal: `${oneQuestion}: the rated steps of turn ${later.reply.turn} answer a later question of the conversation, and the turns before it would be lost`,
+      refusal: `${oneQuestion}: the ${what} of turn ${later.reply.turn} answer a later question of the conversation, and the turns before it would be lost`,
     };
   }
   return rated;

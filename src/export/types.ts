@@ -15,6 +15,8 @@ export const exportFormatSchema = z.enum([
   'prm800k',
   'mmpr',
   'mulberry',
+  'visualprm',
+  'visualprm-conversation',
 ]);
 export type ExportFormat = z.infer<typeof exportFormatSchema>;
 
@@ -81,8 +83,9 @@ export const exportOptionsSchema = z.object({
   /** TRL stepwise: the label of a step rated 0 (OpenR counts neutral steps as correct). */
   neutralLabel: z.boolean().default(true),
   /**
-   * The step formats (trl-stepwise, prm800k): where a step's label comes from, first source first; a step none
-   * of them labels ends the labelled steps. Unset: each format's own (`human`).
+   * The step formats (trl-stepwise, prm800k, visualprm-conversation): where a step's label comes from, first
+   * source first; a step none of them labels ends the labelled steps. Unset: each format's own (`human`;
+   * visualprm-conversation: `mc`, then `human`).
    */
   labelSources: z
     .array(labelSourceSchema, { error: LABEL_SOURCES })
