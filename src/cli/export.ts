@@ -1,13 +1,17 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { z } from 'zod';
 import {
   DEFAULT_REFLECTION_MARKERS,
   describeFilters,
+  describeLabels,
   exportLineInputs,
   exportFormatSchema,
   exportOptionsSchema,
+  type ExportFormat,
   imageModeSchema,
   imageOptionsProblem,
+  labelOptionsProblem,
 } from '../export';
 import { datasetOptions, forcedFormat, imageRootsOption, withDatasetInputs } from './datasetFile';
 import { numberOption, parseOptions } from './modelOptions';
@@ -15,11 +19,25 @@ import { UsageError } from './usage';
 import { printErr, printOut } from './terminal';
 
 const filterOptionsSchema = exportOptionsSchema.pick({ shortestCorrect: true, maxWords: true, cutReflections: true });
+const labelOptionsSchema = exportOptionsSchema.pick({ labelSources: true, mcThreshold: true });
+
+/** `--label-sources human,prelabel,mc` (first source first) and `--mc-threshold T`, for the formats that write step labels. */
+function labelOptions(format: ExportFormat, sources: string | undefined, threshold: string | undefined): z.infer<typeof labelOptionsSchema> {
+  const options = parseOptions(labelOptionsSchema, {
+    labelSources: sources?.split(',').map((source) => source.trim()),
+    mcThreshold: numberOption(threshold),
+  });
+  const problem = labelOptionsProblem(format, { labelSources: options.labelSources, mcThreshold: threshold === undefined ? undefined : options.mcThreshold });
+  const given = [sources === undefined ? [] : ['--label-sources'], threshold === undefined ? [] : ['--mc-threshold']].flat().join(', ');
+  if (problem !== null) throw new UsageError(`${given}: ${problem}`);
+  return options;
+}
 
 /**
  * `cot-studio export FILE --format F -o OUT`: refusals are listed with their line; any refusal exits 1. The
  * OpenVLThinker filters (`--shortest-correct`, `--max-words N`, `--cut-reflections`) say what they did in the
- * summary, as do records left out and images copied (`--images copy --images-dir DIR`).
+ * summary, as do records left out, images copied (`--images copy --images-dir DIR`) and, for the step formats,
+ * where the step labels came from (`--label-sources`).
  */
 export async function exportCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -39,6 +57,8 @@ export async function exportCommand(args: string[]): Promise<number> {
       'max-words': { type: 'string' },
       'cut-reflections': { type: 'boolean', default: false },
       'reflection-marker': { type: 'string', multiple: true },
+      'label-sources': { type: 'string' },
+      'mc-threshold': { type: 'string' },
       force: { type: 'boolean', default: false },
     },
     allowPositionals: true,
@@ -64,6 +84,7 @@ export async function exportCommand(args: string[]): Promise<number> {
     maxWords: numberOption(values['max-words']),
     cutReflections: values['cut-reflections'] ? (values['reflection-marker'] ?? DEFAULT_REFLECTION_MARKERS) : undefined,
   });
+  const labels = labelOptions(format.data, values['label-sources'], values['mc-threshold']);
   const outputPath = path.resolve(values.output);
   const source = { format: forcedFormat(values['source-format']), rereads: filters.shortestCorrect };
   const result = await withDatasetInputs(file, source, (inputs, name) =>
@@ -80,6 +101,7 @@ export async function exportCommand(args: string[]): Promise<number> {
       includeRejected: values['include-rejected'],
       datasetName: values.name,
       ...filters,
+      ...labels,
     }),
   );
   for (const refusal of result.refusals) printErr(`${file}:${refusal.line}: not exported: ${refusal.reason}\n`);
@@ -89,8 +111,10 @@ export async function exportCommand(args: string[]): Promise<number> {
     .map((phrase) => `; ${phrase}`)
     .join('');
   const copied = imagesDir === undefined ? '' : `; ${result.imagesCopied} images copied to ${imagesDir}`;
+  const stepLabels = describeLabels(result.labels);
+  const labelled = stepLabels === null ? '' : `; step labels: ${stepLabels}`;
   printOut(
-    `${result.written} ${format.data} lines written to ${result.files.join(', ')}; ${result.refusals.length} records refused${skipped}${incorrect}${filtered}${copied}\n`,
+    `${result.written} ${format.data} lines written to ${result.files.join(', ')}; ${result.refusals.length} records refused${skipped}${incorrect}${filtered}${copied}${labelled}\n`,
   );
   return result.refusals.length > 0 ? 1 : 0;
 }

@@ -10,27 +10,37 @@ export const COMMAND_USAGE = {
   export: `  export FILE --format F -o OUT [--images relative|absolute|data-uri|copy [--images-dir DIR]] [--keep-incorrect]
          [--neutral-label true|false] [--include-rejected] [--source-format F] [--image-root DIR]...
          [--name NAME] [--shortest-correct] [--max-words N] [--cut-reflections [--reflection-marker TEXT]...]
-         [--force]
+         [--label-sources human,prelabel,mc] [--mc-threshold T] [--force]
                     write trl-sft, trl-dpo, trl-stepwise, trl-kto, llamafactory-sharegpt, openai-chat,
-                    openai-dpo, prm800k, mmpr or mulberry data; OUT must not be FILE, and a FIFO,
-                    device or symbolic link at OUT is replaced only with --force. Images are found
-                    in FILE's folder, then in each --image-root (a root that is not a folder is a
-                    usage error); a record with an image that is missing, outside those folders or
-                    not an image by its bytes is refused with its line. --images: relative (default;
-                    a path from OUT's folder, mmpr: from meta.json's root, FILE's folder), absolute,
-                    data-uri (the bytes inlined; the default of openai-chat and openai-dpo, since
-                    OpenAI takes only URLs and data URLs), copy (each image copied into --images-dir
-                    DIR, an existing file there never written over: another name is taken, NAME-2.EXT,
-                    ...; paths from OUT's folder). trl-sft leaves out a response with a step rated
-                    incorrect (-1, or 0 with --neutral-label false) unless --keep-incorrect; trl-kto
-                    writes {prompt, completion, label}: accepted true, rejected false, else false for
-                    a step rated incorrect and true when every step is rated correct, and each
-                    preference pair a true (chosen) and a false (rejected) row. OpenVLThinker's
-                    filters: --shortest-correct keeps per question and images the shortest response
-                    whose answer matches the ground truth (a question with none is dropped),
-                    --max-words drops responses over N words, --cut-reflections cuts the reasoning
-                    from the first "Wait,", "But wait", ... (or each --reflection-marker) to the
-                    final answer`,
+                    openai-dpo, prm800k, mmpr, mulberry, visualprm or visualprm-conversation data; OUT
+                    must not be FILE, and a FIFO, device or symbolic link at OUT is replaced only with
+                    --force. Images are found in FILE's folder, then in each --image-root (a root that is
+                    not a folder is a usage error); a record with an image that is missing, outside those
+                    folders or not an image by its bytes is refused with its line. --images: relative
+                    (default; a path from OUT's folder, mmpr and visualprm-conversation: from meta.json's
+                    root, FILE's folder), absolute, data-uri (the bytes inlined; the default of
+                    openai-chat and openai-dpo, since OpenAI takes only URLs and data URLs), copy (each
+                    image copied into --images-dir DIR, an existing file there never written over:
+                    another name is taken, NAME-2.EXT, ...; paths from OUT's folder). trl-sft leaves out
+                    a response with a step rated incorrect (-1, or 0 with --neutral-label false) unless
+                    --keep-incorrect; trl-kto writes {prompt, completion, label}: accepted true, rejected
+                    false, else false for a step rated incorrect and true when every step is rated
+                    correct, and each preference pair a true (chosen) and a false (rejected) row.
+                    visualprm writes VisualPRM400K's raw lines {image, question, answer, response,
+                    steps_with_score: [{step, score, num_mc_correct, num_mc_total}], num_mc_sequences}
+                    from the Monte Carlo scores (mc-score --write, or the record's own), refusing a
+                    response with a step unscored; visualprm-conversation writes InternVL's training
+                    conversation, each step a human turn answered + or -. The step formats (trl-stepwise,
+                    prm800k, visualprm-conversation) label each step from the first of --label-sources
+                    that has a label for it: human (the rating, or the record's own label), prelabel (a
+                    model's suggestion) or mc (the Monte Carlo score: + above --mc-threshold T, default
+                    0, as VisualPRM labels, else -); the steps end at the first one without. Default:
+                    human, and mc,human for visualprm-conversation. The summary says how many labels came
+                    from each. OpenVLThinker's filters: --shortest-correct keeps per question and images
+                    the shortest response whose answer matches the ground truth (a question with none is
+                    dropped), --max-words drops responses over N words, --cut-reflections cuts the
+                    reasoning from the first "Wait,", "But wait", ... (or each --reflection-marker) to
+                    the final answer`,
   rewards: `  rewards FILE [--json] [--format F]
                     score every record that has a ground truth with the rule rewards that fit its
                     format; a mean and count per reward`,

@@ -6,14 +6,21 @@ import type { DatasetRegistry } from '../editor';
 import {
   DEFAULT_REFLECTION_MARKERS,
   describeFilters,
+  describeLabels,
   exportDatasetRecords,
   exportFormatSchema,
   exportOptionsSchema,
+  FORMAT_LABEL_SOURCES,
   imageModeSchema,
   imageOptionsProblem,
+  isStepFormat,
+  labelOptionsProblem,
+  labelSourceSchema,
   type ExportFormat,
   type ExportOptions,
   type ExportResult,
+  type LabelSource,
+  type StepFormat,
 } from '../export';
 import { commandArguments, datasetArgument } from './arguments';
 
@@ -32,6 +39,9 @@ const exportArgsSchema = z
     maxWords: exportOptionsSchema.shape.maxWords,
     /** `true` cuts at the default markers; a list names the markers. */
     cutReflections: z.union([z.boolean(), exportOptionsSchema.shape.cutReflections.unwrap()]).optional(),
+    /** The step formats: where step labels come from, first source first. */
+    labelSources: exportOptionsSchema.shape.labelSources,
+    mcThreshold: exportOptionsSchema.shape.mcThreshold.unwrap().optional(),
   })
   .strict();
 type ExportArgs = z.infer<typeof exportArgsSchema>;
@@ -71,6 +81,38 @@ async function askForWordLimit(): Promise<number | undefined> {
   return text === undefined ? undefined : Number(text);
 }
 
+/** The label sources to pick from, in the display language, the format's own first, in their order. */
+function labelSourceChoices(format: StepFormat): { label: string; detail: string; source: LabelSource; picked: boolean }[] {
+  const details: Record<LabelSource, { label: string; detail: string }> = {
+    human: { label: vscode.l10n.t('Ratings'), detail: vscode.l10n.t("A person's rating of the step, or the label the record gives it") },
+    prelabel: { label: vscode.l10n.t('Pre-labels'), detail: vscode.l10n.t("A model's suggested label, confirmed or not") },
+    mc: { label: vscode.l10n.t('Monte Carlo scores'), detail: vscode.l10n.t('Correct when the score is above a threshold (VisualPRM: 0)') },
+  };
+  const own = FORMAT_LABEL_SOURCES[format];
+  const order: LabelSource[] = [...own, ...labelSourceSchema.options.filter((source) => !own.includes(source))];
+  return order.map((source) => ({ ...details[source], source, picked: own.includes(source) }));
+}
+
+/** Where the step labels come from, first source first; nothing picked keeps the format's own. Undefined: cancelled. */
+async function askForLabelSources(format: StepFormat): Promise<{ labelSources?: LabelSource[]; mcThreshold?: number } | undefined> {
+  const picked = await vscode.window.showQuickPick(labelSourceChoices(format), {
+    title: vscode.l10n.t('Step labels'),
+    placeHolder: vscode.l10n.t('Each step takes its label from the first of these that has one; the steps end at the first without'),
+    canPickMany: true,
+  });
+  if (!picked) return undefined;
+  const labelSources = picked.length > 0 ? picked.map((item) => item.source) : undefined;
+  if (!(labelSources ?? FORMAT_LABEL_SOURCES[format]).includes('mc')) return { labelSources };
+  const threshold = exportOptionsSchema.shape.mcThreshold.unwrap();
+  const text = await vscode.window.showInputBox({
+    title: vscode.l10n.t('Monte Carlo threshold'),
+    prompt: vscode.l10n.t('A step is correct when its Monte Carlo score is above this (VisualPRM: 0, some rollout reached the answer)'),
+    value: '0',
+    validateInput: (value) => threshold.safeParse(value.trim() === '' ? Number.NaN : Number(value)).error?.issues[0]?.message,
+  });
+  return text === undefined ? undefined : { labelSources, mcThreshold: Number(text) };
+}
+
 function filterOptions(args: ExportArgs): Pick<ExportOptions, FilterName> {
   const markers = args.cutReflections === true ? DEFAULT_REFLECTION_MARKERS : args.cutReflections || undefined;
   return { shortestCorrect: args.shortestCorrect ?? false, maxWords: args.maxWords, cutReflections: markers };
@@ -89,6 +131,8 @@ function formatDescriptions(): Record<ExportFormat, string> {
     prm800k: vscode.l10n.t('PRM800K step labels'),
     mmpr: vscode.l10n.t('MMPR / MPO pairs + meta.json'),
     mulberry: vscode.l10n.t('Mulberry SFT with ### sections and reflections'),
+    visualprm: vscode.l10n.t('VisualPRM400K steps with their Monte Carlo scores'),
+    'visualprm-conversation': vscode.l10n.t('VisualPRM training conversation, + or - after each step, + meta.json'),
   };
 }
 
@@ -99,6 +143,8 @@ async function askForArgs(dataset: string, uri: vscode.Uri): Promise<ExportArgs 
     { title: vscode.l10n.t('Export {0}', dataset), placeHolder: vscode.l10n.t('Choose the format a trainer reads') },
   );
   if (!picked) return undefined;
+  const labels = isStepFormat(picked.format) ? await askForLabelSources(picked.format) : {};
+  if (!labels) return undefined;
   const filters = await vscode.window.showQuickPick(filterChoices(), {
     title: vscode.l10n.t('Filters'),
     placeHolder: vscode.l10n.t('OpenVLThinker filters; none keeps every record as it is'),
@@ -121,13 +167,15 @@ async function askForArgs(dataset: string, uri: vscode.Uri): Promise<ExportArgs 
     shortestCorrect: chosen.has('shortestCorrect'),
     maxWords,
     cutReflections: chosen.has('cutReflections'),
+    ...labels,
   };
 }
 
 /**
- * `cotStudio.export {format, output, images?, imagesDir?, keepIncorrect?, shortestCorrect?, maxWords?, cutReflections?}`:
- * writes the open dataset, unsaved edits included, in a trainer's format, through OpenVLThinker's filters when
- * asked. A `cotStudio.imageRoots` folder that cannot be used stops the export, naming the setting and the folder.
+ * `cotStudio.export {format, output, images?, imagesDir?, keepIncorrect?, shortestCorrect?, maxWords?, cutReflections?,
+ * labelSources?, mcThreshold?}`: writes the open dataset, unsaved edits included, in a trainer's format, through
+ * OpenVLThinker's filters when asked. A `cotStudio.imageRoots` folder that cannot be used stops the export, naming
+ * the setting and the folder.
  */
 export function registerExportCommand(context: vscode.ExtensionContext, datasets: DatasetRegistry, log: vscode.LogOutputChannel): void {
   context.subscriptions.push(
@@ -147,6 +195,8 @@ export function registerExportCommand(context: vscode.ExtensionContext, datasets
       const imagesDir = args.imagesDir === undefined ? undefined : path.resolve(folder, args.imagesDir);
       const imageProblem = imageOptionsProblem(args.format, { images: args.images, imagesDir });
       if (imageProblem !== null) throw new Error(`cotStudio.export: ${imageProblem}`);
+      const labelProblem = labelOptionsProblem(args.format, args);
+      if (labelProblem !== null) throw new Error(`cotStudio.export: ${labelProblem}`);
       const [datasetDir, ...imageRoots] = document.imageRoots();
       // A root that is not there would make its images look missing with no word of why.
       for (const root of imageRoots) {
@@ -170,6 +220,8 @@ export function registerExportCommand(context: vscode.ExtensionContext, datasets
               neutralLabel: args.neutralLabel ?? true,
               keepIncorrect: args.keepIncorrect ?? false,
               includeRejected: args.includeRejected ?? false,
+              labelSources: args.labelSources,
+              mcThreshold: exportOptionsSchema.shape.mcThreshold.parse(args.mcThreshold),
               ...filters,
             },
             document.dataset.format,
@@ -178,10 +230,12 @@ export function registerExportCommand(context: vscode.ExtensionContext, datasets
       for (const refusal of result.refusals) log.warn(`${document.dataset.fileName}:${refusal.line}: not exported: ${refusal.reason}`);
       // Whole sentences, each translated as one: the filters' own phrases come from the core, in English.
       const phrases = describeFilters(result.filtered, filters);
+      const labels = describeLabels(result.labels);
       const message = [
         vscode.l10n.t('Exported {0} {1} lines to {2}.', result.written, args.format, path.basename(output)),
         ...(result.incorrect > 0 ? [vscode.l10n.t('{0} records with a step rated incorrect were left out.', result.incorrect)] : []),
         ...(phrases.length > 0 ? [vscode.l10n.t('Filters: {0}.', phrases.join('; '))] : []),
+        ...(labels === null ? [] : [vscode.l10n.t('Step labels: {0}.', labels)]),
         ...(imagesDir === undefined ? [] : [vscode.l10n.t('{0} images were copied to {1}.', result.imagesCopied, path.basename(imagesDir))]),
         ...(result.refusals.length > 0 ? [vscode.l10n.t('{0} records were refused (see the CoT Studio output).', result.refusals.length)] : []),
       ].join(' ');

@@ -40,10 +40,10 @@ function withoutImageTokens(text: string, images: number, what: string): string 
 }
 
 /** For formats that count placeholders against images: missing placeholders go at the start of the text. */
-function withImageTokens(text: string, images: number, what: string): string | Refusal {
+function withImageTokens(text: string, images: number, what: string, placeholder = IMAGE_TOKEN): string | Refusal {
   const counted = withTokenCount(text, images, what);
   if (isRefusal(counted)) return counted;
-  return IMAGE_TOKEN.repeat(images - counted.tokens) + counted.text;
+  return placeholder.repeat(images - counted.tokens) + counted.text;
 }
 
 export function questionWithoutImageTokens(parsed: ParsedRecord): string | Refusal {
@@ -51,9 +51,10 @@ export function questionWithoutImageTokens(parsed: ParsedRecord): string | Refus
   return isRefusal(question) ? question : withoutImageTokens(question, questionImages(parsed).length, 'the question');
 }
 
-export function questionWithImageTokens(parsed: ParsedRecord): string | Refusal {
+/** The question with a placeholder per image, the missing ones as `placeholder` (InternVL writes `<image>\n`) in front. */
+export function questionWithImageTokens(parsed: ParsedRecord, placeholder = IMAGE_TOKEN): string | Refusal {
   const question = questionOf(parsed);
-  return isRefusal(question) ? question : withImageTokens(question, questionImages(parsed).length, 'the question');
+  return isRefusal(question) ? question : withImageTokens(question, questionImages(parsed).length, 'the question', placeholder);
 }
 
 /** A turn of the conversation with its place in it. */

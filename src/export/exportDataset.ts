@@ -9,7 +9,7 @@ import { prepareCopyFolder } from './imageCopies';
 import { ExportImages, imageOptionsProblem } from './images';
 import { checkSideFiles, sideFiles, type SideFile, writeSideFile } from './sideFiles';
 import type { TargetOptions } from '../files/writeTarget';
-import { isRefusal, type ExportFormat, type ExportOptions } from './types';
+import { addLabelCounts, isRefusal, type ExportFormat, type ExportOptions, type LabelCounts, noLabelCounts } from './types';
 
 export interface ExportResult {
   /** Lines written to the output. */
@@ -24,6 +24,8 @@ export interface ExportResult {
   imagesCopied: number;
   /** What the OpenVLThinker filters dropped or cut (all zero when none is on). */
   filtered: FilterCounts;
+  /** The step formats: how many of the step labels written came from each origin (all zero for the others). */
+  labels: LabelCounts;
   /** The output and its side files. */
   files: string[];
 }
@@ -38,7 +40,16 @@ export async function exportDataset(format: ExportFormat, inputs: ExportInputs, 
   const exporter = EXPORTERS[format];
   await checkExportTargets(format, options);
   const images = new ExportImages(format, options);
-  const result: ExportResult = { written: 0, refusals: [], skipped: 0, incorrect: 0, imagesCopied: 0, filtered: noFilterCounts(), files: [options.outputPath] };
+  const result: ExportResult = {
+    written: 0,
+    refusals: [],
+    skipped: 0,
+    incorrect: 0,
+    imagesCopied: 0,
+    filtered: noFilterCounts(),
+    labels: noLabelCounts(),
+    files: [options.outputPath],
+  };
   const datasetName = options.datasetName ?? path.basename(options.outputPath, path.extname(options.outputPath));
   let fileKind: { kind: string; line: number } | undefined;
   let hasSystem = false;
@@ -66,6 +77,7 @@ export async function exportDataset(format: ExportFormat, inputs: ExportInputs, 
       hasSystem ||= input.parsed.system !== undefined;
       for (const line of exported.lines) yield `${JSON.stringify(line)}\n`;
       result.written += exported.lines.length;
+      if (exported.labels) addLabelCounts(result.labels, exported.labels);
     }
     // Made before the output is renamed into place, so that an unreadable registry file stops the export whole.
     side = sideFiles(format, { outputPath: options.outputPath, count: result.written, datasetName, root: images.base, lineKind: fileKind?.kind, hasSystem });

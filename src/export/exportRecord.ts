@@ -10,7 +10,8 @@ import { trlKto } from './trlKto';
 import { trlSft } from './trlSft';
 import { trlStepwise } from './trlStepwise';
 import { turnsLostRefusal } from './turns';
-import type { ExportFormat, ExportInput, ExportOptions, FormatExporter, LeftOut, Refusal } from './types';
+import { type ExportFormat, type ExportInput, type ExportOptions, type FormatExporter, isRefusal, type LabelCounts, type LeftOut, type Refusal } from './types';
+import { visualPrm, visualPrmConversation } from './visualPrm';
 
 export const EXPORTERS: { [Format in ExportFormat]: FormatExporter<object> } = {
   'trl-sft': trlSft,
@@ -23,6 +24,8 @@ export const EXPORTERS: { [Format in ExportFormat]: FormatExporter<object> } = {
   prm800k,
   mmpr,
   mulberry,
+  visualprm: visualPrm,
+  'visualprm-conversation': visualPrmConversation,
 };
 
 /** Targets that train on the record's first response as the answer to imitate. */
@@ -38,14 +41,15 @@ export function leftOutByReview(input: ExportInput, options: ExportOptions): boo
  * format makes the rejection a label) or one the format leaves out, a refusal naming the reason for a record
  * the format cannot express, else one or more lines, each checked against the format's schema. Lines are built
  * from the parsed record, so no annotation key reaches them. `images` is the export's (copies it plans are
- * written by `exportDataset`); without it the record's images are written as `options` say.
+ * written by `exportDataset`); without it the record's images are written as `options` say. The step formats
+ * say where the step labels of the lines came from.
  */
 export function exportRecord(
   format: ExportFormat,
   input: ExportInput,
   options: ExportOptions,
   images: ExportImages = new ExportImages(format, options),
-): { lines: object[] } | { leftOut: LeftOut } | Refusal {
+): { lines: object[]; labels?: LabelCounts } | { leftOut: LeftOut } | Refusal {
   const exporter = EXPORTERS[format];
   if (leftOutByReview(input, options) && exporter.labelsRejected?.(input.parsed) !== true) return { leftOut: 'rejected' };
   // An RL prompt has no response of its own, but may hold pairs sampled for its question.
@@ -67,9 +71,10 @@ export function exportRecord(
   const leftOut = exporter.leavesOut?.(input, options) ?? null;
   if (leftOut !== null) return { leftOut };
   const built = exporter.build(input, options, images);
-  if (!Array.isArray(built)) return built;
+  if (isRefusal(built)) return built;
+  const { lines: made, labels } = Array.isArray(built) ? { lines: built, labels: undefined } : built;
   const lines: object[] = [];
-  for (const line of built) {
+  for (const line of made) {
     const checked = exporter.schema.safeParse(line);
     if (!checked.success) {
       const issues = checked.error.issues.map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message));
@@ -77,5 +82,5 @@ export function exportRecord(
     }
     lines.push(checked.data);
   }
-  return { lines };
+  return labels === undefined ? { lines } : { lines, labels };
 }

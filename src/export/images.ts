@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { z } from 'zod';
 import { ImageResolver } from '../dataset/images';
 import { ImageCopies } from './imageCopies';
 import type { ExportFormat, ExportOptions, ImageMode, Refusal } from './types';
@@ -12,11 +13,26 @@ export function defaultImageMode(format: ExportFormat): ImageMode {
   return format === 'openai-chat' || format === 'openai-dpo' ? 'data-uri' : 'relative';
 }
 
+/** InternVL's formats, whose tools open each image as a file. */
+const INTERNVL: ReadonlySet<ExportFormat> = new Set(['mmpr', 'visualprm', 'visualprm-conversation']);
+
+/** InternVL's training data, listed in a meta.json beside it whose `root` (the dataset folder) its image paths start from. */
+export const FROM_META_ROOT: ReadonlySet<ExportFormat> = new Set(['mmpr', 'visualprm-conversation']);
+
+/** InternVL's `image`: one path as a string, several as a list. */
+export const internVlImageSchema = z.union([z.string(), z.array(z.string()).min(2)]);
+
+export function internVlImage(paths: string[]): string | string[] {
+  return paths.length === 1 ? paths[0] : paths;
+}
+
 /** Why the image options do not fit the format, or null when they do. */
 export function imageOptionsProblem(format: ExportFormat, options: Pick<ExportOptions, 'images' | 'imagesDir'>): string | null {
   if (format === 'prm800k' && options.images !== undefined) return 'prm800k writes no images (its problem keeps the <image> placeholders)';
-  if (format === 'mmpr' && options.images === 'data-uri')
-    return "mmpr writes image paths, which InternVL joins to meta.json's root; choose relative, absolute or copy";
+  if (INTERNVL.has(format) && options.images === 'data-uri') {
+    const from = FROM_META_ROOT.has(format) ? ", which InternVL joins to meta.json's root" : ', which InternVL opens as files';
+    return `${format} writes image paths${from}; choose relative, absolute or copy`;
+  }
   if (options.images === 'copy' && options.imagesDir === undefined) return 'copying images needs the folder to copy them into';
   if (options.images !== 'copy' && options.imagesDir !== undefined) return 'a folder for images is only for copying them (images: copy)';
   return null;
@@ -36,7 +52,7 @@ const portable = (relative: string): string => relative.split(path.sep).join('/'
  */
 export class ExportImages {
   private readonly mode: ImageMode;
-  /** The folder relative paths start from: MMPR's meta.json `root` (the dataset folder), else the output's folder. */
+  /** The folder relative paths start from: InternVL's meta.json `root` (the dataset folder), else the output's folder. */
   readonly base: string;
   private readonly resolver: ImageResolver;
   private readonly copies: ImageCopies | undefined;
@@ -44,7 +60,7 @@ export class ExportImages {
   constructor(format: ExportFormat, options: Pick<ExportOptions, 'datasetDir' | 'imageRoots' | 'outputPath' | 'images' | 'imagesDir'>) {
     this.mode = options.images ?? defaultImageMode(format);
     const outputDir = path.dirname(path.resolve(options.outputPath));
-    this.base = format === 'mmpr' && this.mode !== 'copy' ? path.resolve(options.datasetDir) : outputDir;
+    this.base = FROM_META_ROOT.has(format) && this.mode !== 'copy' ? path.resolve(options.datasetDir) : outputDir;
     this.resolver = new ImageResolver(options.datasetDir, options.imageRoots);
     if (this.mode === 'copy') {
       if (options.imagesDir === undefined) throw new Error('copying images needs the folder to copy them into');

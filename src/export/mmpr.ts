@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { questionImages, questionOf } from './exchange';
+import { internVlImage, internVlImageSchema } from './images';
 import { linePerPreference } from './pairs';
 import { isRefusal, type FormatExporter, type Refusal } from './types';
 
-const mmprLineSchema = z
-  .object({ image: z.union([z.string(), z.array(z.string()).min(2)]).optional(), question: z.string(), chosen: z.string(), rejected: z.string() })
-  .strict();
+const mmprLineSchema = z.object({ image: internVlImageSchema.optional(), question: z.string(), chosen: z.string(), rejected: z.string() }).strict();
 type MmprLine = z.infer<typeof mmprLineSchema>;
 
 /**
@@ -32,7 +31,7 @@ export const mmpr: FormatExporter<MmprLine> = {
       return isRefusal(images) ? images : { question, images };
     };
     return linePerPreference(prompt, parsed, annotations, ({ question, images }, { prefix, chosen, rejected }) => ({
-      ...(images.length === 0 ? {} : { image: images.length === 1 ? images[0] : images }),
+      ...(images.length === 0 ? {} : { image: internVlImage(images) }),
       question,
       chosen: prefix + chosen,
       rejected: prefix + rejected,

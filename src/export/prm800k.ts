@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { questionOf } from './exchange';
-import { firstQuestionRatings, ratedResponses, type RatedStep } from './steps';
+import { firstQuestionRatings, labelChoice, labelCounts, ratedResponses, type RatedStep } from './steps';
 import { isRefusal, type FormatExporter } from './types';
 
 const ratingSchema = z.union([z.literal(-1), z.literal(0), z.literal(1)]);
@@ -53,22 +53,28 @@ function labelledStep(step: RatedStep): Prm800kStep {
  * PRM800K: one line per response with rated steps, labelled up to the first wrong step (`found_error`) or to
  * the last rated step (`solution`). The problem keeps its `<image>` placeholders; PRM800K has no field for
  * the images themselves. `ground_truth_answer` is null when the record has no reference answer. A problem is one
- * question, so a conversation's first reply is written and rated steps of a later reply are refused.
+ * question, so a conversation's first reply is written and rated steps of a later reply are refused. A step
+ * labelled from a pre-label or a Monte Carlo score (when the export names those sources) is written with that
+ * label as its rating.
  */
 export const prm800k: FormatExporter<Prm800kLine> = {
   schema: prm800kLineSchema,
-  build(input) {
+  build(input, options) {
     const problem = questionOf(input.parsed);
     if (isRefusal(problem)) return problem;
-    const rated = firstQuestionRatings(ratedResponses(input), 'a PRM800K line holds one problem');
+    const rated = firstQuestionRatings(ratedResponses(input, labelChoice(options, 'prm800k')), 'a PRM800K line holds one problem');
     if (isRefusal(rated)) return rated;
-    return rated.map(({ allSteps, steps }) => {
+    const lines: Prm800kLine[] = [];
+    const labelled: RatedStep[] = [];
+    for (const { allSteps, steps } of rated) {
       const firstError = steps.findIndex((step) => step.rating === -1);
-      const labelled = firstError < 0 ? steps : steps.slice(0, firstError + 1);
-      return {
+      const written = firstError < 0 ? steps : steps.slice(0, firstError + 1);
+      labelled.push(...written);
+      lines.push({
         question: { problem, ground_truth_answer: input.parsed.groundTruth, pre_generated_steps: allSteps },
-        label: { steps: labelled.map(labelledStep), finish_reason: firstError < 0 ? 'solution' : 'found_error' },
-      };
-    });
+        label: { steps: written.map(labelledStep), finish_reason: firstError < 0 ? 'solution' : 'found_error' },
+      });
+    }
+    return { lines, labels: labelCounts(labelled) };
   },
 };

@@ -5,6 +5,7 @@ import { atomicWrite } from '../files/atomicWrite';
 import { describeFileError, errorCode } from '../files/fileErrors';
 import { fileIdentity } from '../files/fileIdentity';
 import { withFileLock } from '../files/fileLock';
+import { FROM_META_ROOT } from './images';
 import type { ExportFormat } from './types';
 
 /** Another export adding its entry takes a moment; wait that long for it. */
@@ -15,7 +16,7 @@ export interface ExportSummary {
   /** Lines written. */
   count: number;
   datasetName: string;
-  /** The folder MMPR's image paths start from, meta.json's `root`: the dataset's, or the output's when images are copied. */
+  /** The folder InternVL's image paths start from, meta.json's `root`: the dataset's, or the output's when images are copied. */
   root: string;
   /** The kind of line the file holds, for formats with several (LLaMA-Factory: `sft` or `ranking`). */
   lineKind?: string;
@@ -35,7 +36,7 @@ export interface SideFile {
 function registryPath(format: ExportFormat, outputPath: string): string | undefined {
   const folder = path.dirname(path.resolve(outputPath));
   if (format === 'llamafactory-sharegpt') return path.join(folder, 'dataset_info.json');
-  if (format === 'mmpr') return path.join(folder, 'meta.json');
+  if (FROM_META_ROOT.has(format)) return path.join(folder, 'meta.json');
   return undefined;
 }
 

@@ -15,6 +15,8 @@ export const exportFormatSchema = z.enum([
   'prm800k',
   'mmpr',
   'mulberry',
+  'visualprm',
+  'visualprm-conversation',
 ]);
 export type ExportFormat = z.infer<typeof exportFormatSchema>;
 
@@ -34,6 +36,31 @@ export interface ExportInput {
  */
 export const imageModeSchema = z.enum(['relative', 'absolute', 'data-uri', 'copy']);
 export type ImageMode = z.infer<typeof imageModeSchema>;
+
+/**
+ * Where a step label may come from, listed in the order to try them: the rating a person gave (or, unrated, the
+ * label the record gives the step itself), a model's pre-label, or the Monte Carlo score mapped at a threshold.
+ */
+export const labelSourceSchema = z.enum(['human', 'prelabel', 'mc'], { error: 'expected human, prelabel or mc' });
+export type LabelSource = z.infer<typeof labelSourceSchema>;
+
+/** Where a written step label came from: `human` of the sources splits into a person's rating and the record's own label. */
+export type LabelOrigin = 'human' | 'record' | 'prelabel' | 'mc';
+export type LabelCounts = Record<LabelOrigin, number>;
+
+/** The origins in the order summaries name them. */
+export const labelOrigins: readonly LabelOrigin[] = ['human', 'record', 'prelabel', 'mc'];
+
+export function noLabelCounts(): LabelCounts {
+  return { human: 0, record: 0, prelabel: 0, mc: 0 };
+}
+
+export function addLabelCounts(total: LabelCounts, more: LabelCounts): void {
+  for (const origin of labelOrigins) total[origin] += more[origin];
+}
+
+const LABEL_SOURCES = 'expected human, prelabel and mc in the order to try them, each at most once';
+const MC_THRESHOLD = 'expected a number from 0 to 1';
 
 const WORD_LIMIT = 'expected a whole number of words, at least 1';
 /** A marker must hold a visible character: a marker of spaces would cut at every word. */
@@ -55,6 +82,18 @@ export const exportOptionsSchema = z.object({
   imagesDir: z.string().optional(),
   /** TRL stepwise: the label of a step rated 0 (OpenR counts neutral steps as correct). */
   neutralLabel: z.boolean().default(true),
+  /**
+   * The step formats (trl-stepwise, prm800k, visualprm-conversation): where a step's label comes from, first
+   * source first; a step none of them labels ends the labelled steps. Unset: each format's own (`human`;
+   * visualprm-conversation: `mc`, then `human`).
+   */
+  labelSources: z
+    .array(labelSourceSchema, { error: LABEL_SOURCES })
+    .min(1, { error: LABEL_SOURCES })
+    .refine((sources) => new Set(sources).size === sources.length, { error: LABEL_SOURCES })
+    .optional(),
+  /** A step whose Monte Carlo score is above this is correct (VisualPRM: 0, some rollout from it reached the answer). */
+  mcThreshold: z.number({ error: MC_THRESHOLD }).min(0, { error: MC_THRESHOLD }).max(1, { error: MC_THRESHOLD }).default(0),
   /** TRL SFT: keep a response with a step rated incorrect too (by default only responses without one are written). */
   keepIncorrect: z.boolean().default(false),
   /** Records whose review status is `rejected` are left out unless this is set. */
@@ -82,10 +121,16 @@ export function isRefusal<T>(value: T | Refusal): value is Refusal {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && 'refusal' in value;
 }
 
+/** The lines of a step format's record, with where the step labels they carry came from. */
+export interface LabelledLines<Line> {
+  lines: Line[];
+  labels: LabelCounts;
+}
+
 /** One target format: how a record becomes lines, and the schema every line must pass before it is written. */
 export interface FormatExporter<Line> {
   schema: z.ZodType<Line>;
-  build(input: ExportInput, options: ExportOptions, images: ExportImages): Line[] | Refusal;
+  build(input: ExportInput, options: ExportOptions, images: ExportImages): Line[] | LabelledLines<Line> | Refusal;
   /** Formats whose file holds a single kind of line (LLaMA-Factory: SFT or ranking) name the kind a record makes. */
   lineKind?(parsed: ParsedRecord): string;
   /** Preference formats that write nothing but pairs: a record's annotated pairs are lines even when it has no response. */

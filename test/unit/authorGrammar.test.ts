@@ -135,7 +135,7 @@ describe('OpenVLThinker summary between </think> and <answer>', () => {
 
     const input = readExportInput(rated, 1);
     assert.ok(!('refusal' in input));
-    const steps = ratedResponses(input);
+    const steps = ratedResponses(input, { sources: ['human'], mcThreshold: 0 });
     assert.ok(!('refusal' in steps));
     assert.deepEqual(
       steps[0].steps.slice(1).map((step) => [step.text, step.rating]),

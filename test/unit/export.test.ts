@@ -159,6 +159,28 @@ const TARGETS: Record<ExportFormat, z.ZodType> = {
   mulberry: z
     .object({ messages: z.array(z.object({ role: z.enum(['user', 'assistant']), content: z.string() }).strict()), images: z.array(z.string()) })
     .strict(),
+  // InternVL's visualprm_data_pieline.py output and the VisualPRM400K-v1.1-Raw card's fields.
+  visualprm: z
+    .object({
+      image: z.union([z.string(), z.array(z.string())]),
+      question: z.string(),
+      answer: z.string(),
+      response: z.string(),
+      steps_with_score: z.array(z.object({ step: z.string(), score: z.number(), num_mc_correct: z.number().int(), num_mc_total: z.number().int() }).strict()),
+      num_mc_sequences: z.number().int(),
+    })
+    .strict(),
+  // InternVL's item2conv_prm (visualprm_data_pipeline_postprocess.py).
+  'visualprm-conversation': z
+    .object({
+      id: z.number(),
+      image: z.union([z.string(), z.array(z.string())]).optional(),
+      conversations: z.tuple(
+        [z.object({ from: z.literal('system'), value: z.string() }).strict()],
+        z.union([z.object({ from: z.literal('human'), value: z.string() }).strict(), z.object({ from: z.literal('gpt'), value: z.enum(['+', '-']) }).strict()]),
+      ),
+    })
+    .strict(),
 };
 
 /** Image paths of a line, for the check that each names a file seen from the output's folder. */
@@ -184,6 +206,8 @@ function expectedRefusal(format: ExportFormat, fixture: string, line: number): R
     if (fixture !== 'mulberry.jsonl') return /not in Mulberry's ### sections/;
     return line === 6 ? /Mulberry's ### grammar: .*Let's think step by step.*steps are numbered 1, 3/ : null;
   }
+  if (format === 'visualprm') return /^no Monte Carlo step scores/;
+  if (format === 'visualprm-conversation') return /^no labelled steps \(labels from mc, human\)$/;
   return /^no rated steps$/;
 }
 
@@ -285,7 +309,7 @@ describe('export of every fixture in every format', () => {
         }
 
         const folderFiles = fs.readdirSync(folder).sort();
-        const side = format === 'llamafactory-sharegpt' ? ['dataset_info.json'] : format === 'mmpr' ? ['meta.json'] : [];
+        const side = format === 'llamafactory-sharegpt' ? ['dataset_info.json'] : format === 'mmpr' || format === 'visualprm-conversation' ? ['meta.json'] : [];
         assert.deepEqual(folderFiles, ['out.jsonl', ...side].sort(), 'no temporary file is left behind');
         assert.deepEqual(result.files, [outputPath, ...side.map((name) => path.join(folder, name))]);
       });
@@ -340,7 +364,7 @@ describe('side files', () => {
   });
 
   it('has none for the other formats', () => {
-    for (const format of FORMATS.filter((candidate) => candidate !== 'mmpr' && candidate !== 'llamafactory-sharegpt')) {
+    for (const format of FORMATS.filter((candidate) => !['mmpr', 'visualprm-conversation', 'llamafactory-sharegpt'].includes(candidate))) {
       assert.deepEqual(sideFiles(format, { outputPath: '/x/y.jsonl', count: 1, datasetName: 'y', root: '/x' }), []);
     }
   });
@@ -688,7 +712,8 @@ describe('record rules', () => {
     const ratings = Object.fromEntries([0, 1, 2, 3].map((index) => [String(index), { rating: 1 }]));
     const pair = { level: 'response', chosen: 'better', rejected: 'worse', origin: 'manual', createdAt: CREATED };
     const rated = { ...input, annotations: annotationsSchema.parse({ version: 1, segments: ratings, preferencePairs: [pair] }) };
-    for (const format of FORMATS.filter((candidate) => !chat.includes(candidate) && candidate !== 'mulberry')) {
+    // visualprm writes Monte Carlo scores, which this record has none of.
+    for (const format of FORMATS.filter((candidate) => !chat.includes(candidate) && candidate !== 'mulberry' && candidate !== 'visualprm')) {
       const lines = exported(format, rated);
       assert.ok(lines.length > 0 && !JSON.stringify(lines).includes('And in 2020?'), format);
     }

@@ -44,11 +44,17 @@ function datasetFolder(): { datasetDir: string; root: string } {
   return { datasetDir, root };
 }
 
-/** A LLaVA-CoT record showing `image`, accepted, its steps rated correct, with a preference pair: every format has what it needs but the image. */
+const scored = { score: 1, correct: 4, total: 4, policy: 'test', rollouts: 12, createdAt: '2025-01-01T00:00:00.000Z' };
+
+/**
+ * A LLaVA-CoT record showing `image`, with its ground truth, accepted, its steps rated correct and scored by
+ * rollouts, with a preference pair: every format has what it needs but the image.
+ */
 function llavaCot(image: string, id = 'lc-1'): JsonObject {
   return {
     id,
     image,
+    answer: 'square',
     conversations: [
       { from: 'human', value: '<image>\nWhat is shown?' },
       {
@@ -60,7 +66,7 @@ function llavaCot(image: string, id = 'lc-1'): JsonObject {
     [ANNOTATION_KEY]: {
       version: 1,
       review: { status: 'accepted' },
-      segments: { 0: { rating: 1 }, 1: { rating: 1 }, 2: { rating: 1 }, 3: { rating: 1 } },
+      segments: Object.fromEntries([0, 1, 2, 3].map((segment) => [segment, { rating: 1, monteCarlo: scored }])),
       preferencePairs: [{ level: 'response', chosen: 'A square.', rejected: 'A circle.', origin: 'manual', createdAt: '2025-01-01T00:00:00.000Z' }],
     },
   };
@@ -126,7 +132,7 @@ describe('images an export cannot find or may not read', () => {
       );
       const lines = readLines(outputPath);
       assert.ok(lines.length > 0, format);
-      const base = format === 'mmpr' ? datasetDir : outputDir;
+      const base = format === 'mmpr' || format === 'visualprm-conversation' ? datasetDir : outputDir;
       for (const image of lines.flatMap(namedImages)) {
         if (image.startsWith('data:')) assert.equal(image, `data:image/png;base64,${PNG_BASE64}`, format);
         else assert.equal(fs.readFileSync(path.resolve(base, image)).toString('base64'), PNG_BASE64, `${format}: ${image}`);
@@ -172,8 +178,12 @@ describe('--images modes', () => {
       const { image, outputDir, datasetDir } = await writtenImage(format, format === 'openai-chat' ? { images: 'relative' } : {});
       assert.equal(image, path.relative(outputDir, path.join(datasetDir, 'images', 'good.png')), format);
     }
-    const { image } = await writtenImage('mmpr', {});
-    assert.equal(image, 'images/good.png', 'as the record writes it, from the dataset folder');
+    for (const format of ['mmpr', 'visualprm-conversation'] as const) {
+      const { image } = await writtenImage(format, {});
+      assert.equal(image, 'images/good.png', `${format}: as the record writes it, from the dataset folder`);
+    }
+    const { image, outputDir, datasetDir } = await writtenImage('visualprm', {});
+    assert.equal(image, path.relative(outputDir, path.join(datasetDir, 'images', 'good.png')), 'the raw VisualPRM lines from the output folder');
   });
 
   it('absolute writes the file found, data-uri its bytes, and OpenAI inlines them unless told otherwise', async () => {
@@ -266,6 +276,8 @@ describe('--images modes', () => {
       [['--format', 'trl-sft', '--images-dir', top], /--images-dir is the folder of --images copy/],
       [['--format', 'trl-sft', '--images', 'path'], /--images must be one of relative, absolute, data-uri, copy/],
       [['--format', 'mmpr', '--images', 'data-uri'], /--images data-uri: mmpr writes image paths, which InternVL joins to meta\.json's root/],
+      [['--format', 'visualprm-conversation', '--images', 'data-uri'], /visualprm-conversation writes image paths, which InternVL joins to meta\.json's root/],
+      [['--format', 'visualprm', '--images', 'data-uri'], /visualprm writes image paths, which InternVL opens as files/],
       [['--format', 'prm800k', '--images', 'absolute'], /prm800k writes no images/],
       [
         ['--format', 'trl-sft', '--images', 'copy', '--images-dir', path.join(aFile, 'sub')],

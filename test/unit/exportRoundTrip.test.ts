@@ -43,6 +43,8 @@ const SOURCES: Record<ExportFormat, string> = {
   prm800k: 'reviewed.jsonl',
   mmpr: 'mmpr.jsonl',
   mulberry: 'mulberry.jsonl',
+  visualprm: 'visualprm.jsonl',
+  'visualprm-conversation': 'visualprm.jsonl',
 };
 
 describe('every export format read back', () => {
@@ -50,6 +52,10 @@ describe('every export format read back', () => {
   before(() => {
     workspace = makeWorkspace('cot-studio-round-trip-');
     fs.writeFileSync(path.join(workspace, 'reviewed.jsonl'), reviewedLlava());
+    // VisualPRM's raw record with its Monte Carlo scores, and a picture where its image path points.
+    fs.copyFileSync(path.join(fixturesDir, 'real', 'internvl-visualprm-raw-handwritten.jsonl'), path.join(workspace, 'visualprm.jsonl'));
+    fs.mkdirSync(path.join(workspace, 'geo3k', 'train', '567'), { recursive: true });
+    fs.writeFileSync(path.join(workspace, 'geo3k', 'train', '567', 'img_diagram.png'), Buffer.from(PNG_BASE64, 'base64'));
   });
   after(() => fs.rmSync(workspace, { recursive: true, force: true }));
 

@@ -211,6 +211,7 @@ describe('pairs as annotations', () => {
       imageRoots: [],
       outputPath: path.join(datasetsDir, 'out.jsonl'),
       neutralLabel: true,
+      mcThreshold: 0,
       keepIncorrect: false,
       includeRejected: false,
       shortestCorrect: false,

@@ -205,6 +205,23 @@ describe('process-supervision formats', () => {
     assert.equal(record.responses[0].segments[0].sourceLabel?.firstError, undefined);
   });
 
+  it("reads VisualPRM's training conversation on its own: the human turns are the steps, the + / - turns their labels", () => {
+    const { steps_with_score: _, first_incorrect_step: __, ...conversation } = VL_PRM;
+    assert.equal(detectFormat(conversation), 'visualprm');
+    const record = parsed(conversation);
+    assert.equal(record.question, '<image>\nFind x.');
+    assert.equal(record.system, undefined, 'the system turn is the PRM instruction, not a prompt of the record');
+    assert.deepEqual(ratings(record), [1, -1]);
+    const [first, second] = record.responses[0].segments;
+    assert.equal(first.text, '[Visual Elements]\n<step_1>\nThe triangle is right-angled at B.\n</step_1>');
+    assert.deepEqual(first.path, ['conversations', 1, 'value']);
+    const turn = (VL_PRM.conversations as { value: string }[])[1].value;
+    assert.equal(turn.slice(first.span[0], first.span[1]), first.text, 'the step is the end of the question turn');
+    assert.deepEqual(second.path, ['conversations', 3, 'value']);
+    const unlabelled = { ...conversation, conversations: [...(conversation.conversations as JsonObject[]).slice(0, 4), { from: 'gpt', value: 'Yes.' }] };
+    assert.equal(detectFormat(unlabelled), 'sharegpt', 'a reply other than + or - is a chat');
+  });
+
   it('reads VisualProcessBench steps with their human labels and the policy model', () => {
     assert.equal(detectFormat(VISUAL_PROCESS_BENCH), 'visual-process-bench');
     const record = parsed(VISUAL_PROCESS_BENCH);

@@ -4,7 +4,8 @@
  *
  * Detection, most specific shape first:
  * 0. Process-supervision data, whose labelled steps are the response: `steps_with_score` is VisualPRM
- *    (VisualPRM400K, and VL-PRM300K, which also holds a training conversation); a `response` object with
+ *    (VisualPRM400K, and VL-PRM300K, which also holds a training conversation), and so is VisualPRM's training
+ *    conversation alone (`### Question:` … `### Solution Process:` steps answered `+` / `-`); a `response` object with
  *    `steps` is VisualProcessBench; `question` and `label` objects are PRM800K's label lines. A `question`
  *    object beside a `model_output` string is R1-V's evaluation log.
  *    RL prompts that would read as other shapes: a `prompt` list with a `reward_model` is verl; a chat list
@@ -33,7 +34,7 @@ import { detectChatFormat, parseChat } from './chatFormats';
 import { parseR1vEval } from './evaluation';
 import { parseMmpr, parseMmprPrompt } from './mmpr';
 import { isMulberrySearch, parseMulberrySearch } from './mulberrySearch';
-import { parsePrm800k, parseVisualPrm, parseVisualProcessBench } from './processSupervision';
+import { isVisualPrmConversation, parsePrm800k, parseVisualPrm, parseVisualProcessBench } from './processSupervision';
 import { parseMmEureka, parseProblem, parseVerl } from './rl';
 import { parseOpenaiDpo } from './openaiDpo';
 import { parseSharegptPreference } from './sharegptPreference';
@@ -71,7 +72,7 @@ const PARSERS: Record<FormatId, (record: JsonObject) => ParsedRecord> = {
 
 export function detectFormat(record: JsonObject): FormatId | null {
   const has = (key: string): boolean => key in record;
-  if (Array.isArray(record.steps_with_score)) return 'visualprm';
+  if (Array.isArray(record.steps_with_score) || isVisualPrmConversation(record)) return 'visualprm';
   if (isJsonObject(record.response) && 'steps' in record.response) return 'visual-process-bench';
   if (isJsonObject(record.question) && isJsonObject(record.label)) return 'prm800k';
   if (isJsonObject(record.question) && typeof record.model_output === 'string') return 'r1v-eval';
@@ -104,7 +105,7 @@ const EXPECTED_SHAPES =
   'conversations/chosen/rejected (LLaMA-Factory ranking), prompt/completion (TRL prompt-completion, with label: KTO), ' +
   'input/preferred_output/non_preferred_output (OpenAI DPO), ' +
   'prompt/completions (TRL stepwise), problem/key_steps or image_path/problem (R1-VL), problem/solution (Reason-RFT RL), ' +
-  'question/response/steps_with_score (VisualPRM), response.steps/process_correctness (VisualProcessBench), question.problem/label.steps (PRM800K), ' +
+  'question/response/steps_with_score or conversations of steps answered +/- (VisualPRM), response.steps/process_correctness (VisualProcessBench), question.problem/label.steps (PRM800K), ' +
   'prompt/reward_model (verl), conversations/answer/image_urls or message/answer (MM-Eureka), question.question/model_output (R1-V evaluation logs), question/answer or question/ground_truth (a question with its answer: MMPR and R1-V prompts), ' +
   'question/conversations or per-model results (Mulberry tree search)';
 

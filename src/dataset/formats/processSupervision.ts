@@ -38,23 +38,61 @@ function conversationLabels(record: JsonObject, steps: number): Rating[] | null 
   return replies.map((reply) => (reply === '+' ? 1 : -1));
 }
 
+const QUESTION_HEAD = '### Question:';
+const STEPS_HEAD = '### Solution Process:\n';
+
 /** VL-PRM300K keeps the question in its first human turn, after `### Question:` and before `### Solution Process:`. */
 function conversationQuestion(record: JsonObject): string | null {
   const chat = readChat(record);
   const prompt = chat ? firstExchange(chat.turns).prompt : null;
   if (!prompt) return null;
   const text = turnText(prompt);
-  const start = text.startsWith('### Question:') ? '### Question:'.length : 0;
-  const end = text.indexOf('### Solution Process:');
+  const start = text.startsWith(QUESTION_HEAD) ? QUESTION_HEAD.length : 0;
+  const end = text.indexOf(STEPS_HEAD.trim());
   return text.slice(start, end < 0 ? text.length : end).trim();
+}
+
+/**
+ * VisualPRM's training conversation on its own (InternVL's item2conv_prm, and CoT Studio's visualprm-conversation
+ * export): after system turns, each step a human turn of one string, the first after its question
+ * (`### Question:\n…\n\n### Solution Process:\n`), each answered by a gpt turn `+` or `-`. The steps' strings
+ * (the first from where its step starts) and their labels, or null when the record is not such a conversation.
+ */
+function trainingConversation(record: JsonObject): { steps: { ref: TextRef; start: number }[]; labels: Rating[] } | null {
+  const turns = readChat(record)?.turns.filter((turn) => turn.role !== 'system') ?? [];
+  const first = turns[0]?.texts[0]?.text ?? '';
+  const stepsAt = first.indexOf(STEPS_HEAD);
+  if (turns.length < 2 || turns.length % 2 === 1 || !first.startsWith(QUESTION_HEAD) || stepsAt < 0) return null;
+  const steps: { ref: TextRef; start: number }[] = [];
+  const labels: Rating[] = [];
+  for (let index = 0; index < turns.length; index += 2) {
+    const [step, label] = [turns[index], turns[index + 1]];
+    const [ref] = step.texts;
+    const reply = turnText(label).trim();
+    if (step.role !== 'user' || step.texts.length !== 1 || !ref || label.role !== 'assistant' || (reply !== '+' && reply !== '-')) return null;
+    steps.push({ ref, start: index === 0 ? stepsAt + STEPS_HEAD.length : 0 });
+    labels.push(reply === '+' ? 1 : -1);
+  }
+  return { steps, labels };
+}
+
+/** Whether a record is VisualPRM's training conversation without `steps_with_score`. */
+export function isVisualPrmConversation(record: JsonObject): boolean {
+  return trainingConversation(record) !== null;
 }
 
 /**
  * VisualPRM400K and VL-PRM300K: each `steps_with_score` item is a step with its Monte Carlo estimate. The
  * label is VL-PRM300K's `+` / `-` when its conversation carries them, else InternVL's rule for VisualPRM's
- * training data: `+` (1) when `score` is above 0, `-` (-1) otherwise. The estimate is kept beside it.
+ * training data: `+` (1) when `score` is above 0, `-` (-1) otherwise. The estimate is kept beside it. Without
+ * `steps_with_score`, VisualPRM's training conversation: its human turns are the steps, its `+` / `-` the labels.
  */
 export function parseVisualPrm(record: JsonObject): ParsedRecord {
+  const conversation = record.steps_with_score === undefined ? trainingConversation(record) : null;
+  if (conversation) {
+    const segments = conversation.steps.map(({ ref, start }, index) => stepSegment(ref, index, { rating: conversation.labels[index] ?? null }, start));
+    return visualPrmRecord(record, conversationQuestion(record), segments);
+  }
   const items = requireList(record.steps_with_score, ['steps_with_score'], 'a list of {step, score} items');
   const fromConversation = conversationLabels(record, items.length);
   const errorKind = firstErrorKind(record);
@@ -75,7 +113,10 @@ export function parseVisualPrm(record: JsonObject): ParsedRecord {
     }
     return stepSegment({ text, path: [...path, 'step'] }, index, label);
   });
-  const question = typeof record.question === 'string' ? record.question : conversationQuestion(record);
+  return visualPrmRecord(record, typeof record.question === 'string' ? record.question : conversationQuestion(record), segments);
+}
+
+function visualPrmRecord(record: JsonObject, question: string | null, segments: Segment[]): ParsedRecord {
   return {
     format: 'visualprm',
     id: recordId(record),

@@ -16,9 +16,12 @@ export function wholeSegment(ref: TextRef): Segment {
   return sliceSegment(ref, 'response', 'response', 0, ref.text.length);
 }
 
-/** Step `index` (0-based) of a response given as a list of step strings, with the record's own label for it. */
-export function stepSegment(ref: TextRef, index: number, sourceLabel?: StepLabel): Segment {
-  const segment = sliceSegment(ref, 'step', `Step ${index + 1}`, 0, ref.text.length);
+/**
+ * Step `index` (0-based) of a response given as a list of step strings (from `start` of its string: a string may
+ * hold the question before it), with the record's own label for it.
+ */
+export function stepSegment(ref: TextRef, index: number, sourceLabel?: StepLabel, start = 0): Segment {
+  const segment = sliceSegment(ref, 'step', `Step ${index + 1}`, start, ref.text.length);
   return sourceLabel === undefined ? segment : { ...segment, sourceLabel };
 }
 
