@@ -4,7 +4,7 @@ import { Dataset } from '../dataset';
 import { recordLines } from '../dataset/recordLines';
 import { errorMessage } from '../errors/message';
 import { type CheckContext, fileCheckContext } from '../dataset/checks';
-import { imageRootProblem } from '../dataset/images';
+import { ImageResolver, imageRootProblem } from '../dataset/images';
 import { type FormatId, formatIdSchema } from '../dataset/record';
 import type { LineInput } from '../export/input';
 import { jsonlInputs, parquetInputs } from '../export/streamedInputs';
@@ -88,6 +88,29 @@ export async function openDatasetFile(file: string | undefined): Promise<Dataset
   if (file !== undefined && isCopiedDataset(file)) return copiedDataset(file);
   const source = readingDatasetFile(file, (name) => FileSource.open(name));
   return Dataset.read(path.basename(source.path), source);
+}
+
+/** The one FILE a command that changes or reads records for a model names: a usage error for none or more. */
+export function oneFile(positionals: readonly string[]): string {
+  const [file, extra] = positionals;
+  if (file === undefined) throw new UsageError('give one FILE');
+  if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'; give one FILE`);
+  return file;
+}
+
+/**
+ * The dataset a model is asked about (`mc-score`, `prelabel`), read as `--format` says, with its checks and where its
+ * records' images are found: relative to the dataset's folder, not to where the command runs, then `--image-root`.
+ */
+export async function openForModel(
+  file: string,
+  values: { format?: string | undefined; 'image-root'?: string[] | undefined },
+): Promise<{ dataset: Dataset; checks: CheckContext; imageRoots: string[]; images: ImageResolver }> {
+  const imageRoots = imageRootsOption(values['image-root']);
+  const checks = checkContext(file, values.format, imageRoots);
+  const dataset = await openDatasetFile(file);
+  dataset.format = checks.format;
+  return { dataset, checks, imageRoots, images: new ImageResolver(path.dirname(path.resolve(file)), imageRoots) };
 }
 
 /** A JSONL file is read a megabyte at a time. */

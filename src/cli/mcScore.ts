@@ -1,9 +1,7 @@
-import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import type { Backend } from '../backends/types';
 import { DEFAULT_REFLECTION_PHRASE } from '../dataset/annotations';
-import { ImageResolver } from '../dataset/images';
 import { applyOperation } from '../dataset/operations';
 import { sideSchema } from '../dataset/replies';
 import { responseOf } from '../search/segmentPrompt';
@@ -11,7 +9,7 @@ import { type MonteCarloOptions, type MonteCarloResult, monteCarloOptionsSchema,
 import { backendOptions, chooseBackend } from './backendOptions';
 import { batchOptions, batchOutput, concurrencySchema, isBatch, readingSettings } from './batchOptions';
 import { type BatchJob, runBatch, withLockedOutput } from './batchRun';
-import { checkContext, datasetOptions, imageRootsOption, linesOption, openDatasetFile, recordLine } from './datasetFile';
+import { datasetOptions, linesOption, oneFile, openForModel, recordLine } from './datasetFile';
 import { writeChangedLine } from './lineWrite';
 import { numberOption, parseOptions } from './modelOptions';
 import { type ModelReply, modelReply, type ReplyChoice } from './modelReply';
@@ -107,9 +105,7 @@ export async function mcScore(args: string[]): Promise<number> {
     allowPositionals: true,
     strict: true,
   });
-  const [file, extra] = positionals;
-  if (file === undefined) throw new UsageError('give one FILE');
-  if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'; give one FILE`);
+  const file = oneFile(positionals);
   const batch = isBatch(file, values);
   const {
     seed,
@@ -130,12 +126,9 @@ export async function mcScore(args: string[]): Promise<number> {
     concurrency: numberOption(values.concurrency),
   });
   const choice = chooseBackend(values);
-  const imageRoots = imageRootsOption(values['image-root']);
-  using dataset = await openDatasetFile(file);
-  const checks = checkContext(file, values.format, imageRoots);
-  dataset.format = checks.format;
-  // Records name images relative to the dataset's folder, not to where the command runs.
-  const reply = { side, turn, format: checks.format, images: new ImageResolver(path.dirname(path.resolve(file)), imageRoots) };
+  const { dataset: opened, checks, imageRoots, images } = await openForModel(file, values);
+  using dataset = opened;
+  const reply = { side, turn, format: checks.format, images };
   const concurrency = concurrencyOption ?? (batch ? choice.concurrency : 1);
   const open = async <T>(work: (job: ScoreJob) => Promise<T>): Promise<T> => {
     const backend = await choice.open(concurrency);

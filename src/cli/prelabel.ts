@@ -1,11 +1,9 @@
-import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import type { Backend } from '../backends/types';
 import type { Dataset } from '../dataset';
 import type { CheckContext } from '../dataset/checks';
 import { DEFAULT_REFLECTION_PHRASE } from '../dataset/annotations';
-import { ImageResolver } from '../dataset/images';
 import { applyOperation, readRecordState } from '../dataset/operations';
 import { RecordError } from '../dataset/recordEdit';
 import { resolveReply, sideSchema } from '../dataset/replies';
@@ -15,13 +13,12 @@ import { hasUnlabelledStep, type PrelabelResult, prelabelOperation, prelabelStep
 import { backendOptions } from './backendOptions';
 import { batchOptions, batchOutput, concurrencySchema, isBatch, lineFacts, readingSettings } from './batchOptions';
 import { type BatchJob, runBatch, withLockedOutput } from './batchRun';
-import { checkContext, datasetOptions, imageRootsOption, linesOption, openDatasetFile, recordLine } from './datasetFile';
+import { datasetOptions, linesOption, oneFile, openForModel, recordLine } from './datasetFile';
 import { chooseLabeller, labellerOptions } from './labellerOptions';
 import { writeChangedLine } from './lineWrite';
 import { numberOption, parseOptions } from './modelOptions';
 import { type ModelReply, modelReply, type ReplyChoice } from './modelReply';
 import { printErr, printOut } from './terminal';
-import { UsageError } from './usage';
 
 /** `--filter unlabelled`: a step of the reply has neither a rating nor a suggestion. */
 const filterSchema = z.enum(['unlabelled', 'unreviewed', 'all']);
@@ -139,9 +136,7 @@ export async function prelabel(args: string[]): Promise<number> {
     allowPositionals: true,
     strict: true,
   });
-  const [file, extra] = positionals;
-  if (file === undefined) throw new UsageError('give one FILE');
-  if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'; give one FILE`);
+  const file = oneFile(positionals);
   const batch = isBatch(file, values);
   const settings = parseOptions(argsSchema, {
     line: numberOption(values.line),
@@ -152,17 +147,9 @@ export async function prelabel(args: string[]): Promise<number> {
     concurrency: numberOption(values.concurrency),
   });
   const choice = chooseLabeller(values);
-  const imageRoots = imageRootsOption(values['image-root']);
-  using dataset = await openDatasetFile(file);
-  const checks = checkContext(file, values.format, imageRoots);
-  dataset.format = checks.format;
-  const reply = {
-    side: settings.side,
-    turn: settings.turn,
-    format: checks.format,
-    // Records name images relative to the dataset's folder, not to where the command runs.
-    images: new ImageResolver(path.dirname(path.resolve(file)), imageRoots),
-  };
+  const { dataset: opened, checks, imageRoots, images } = await openForModel(file, values);
+  using dataset = opened;
+  const reply = { side: settings.side, turn: settings.turn, format: checks.format, images };
   const concurrency = settings.concurrency ?? choice.concurrency;
   const open = async <T>(work: (job: PrelabelJob) => Promise<T>): Promise<T> => {
     const { labeller, judge } = await choice.open(concurrency);
