@@ -462,6 +462,13 @@ export class SampleView {
               )
             : nothing
         }
+        ${
+          primary && segment.disagrees
+            ? html`<span class="segment-disagreement" title=${l10n.t('The rating, the suggestion and the Monte Carlo score of this step disagree')}
+                >${l10n.t('labels disagree')}</span
+              >`
+            : nothing
+        }
         ${segment.alternatives.length > 0 ? html`<span class="segment-alternatives">${l10n.t('{0} alternatives', segment.alternatives.length)}</span>` : nothing}
         <div class="segment-actions">${ratings}${regenerations}</div>
       </header>

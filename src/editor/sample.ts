@@ -1,4 +1,5 @@
 import { segmentAlternatives } from '../dataset/alternatives';
+import { DISAGREEMENT_THRESHOLD, stepDisagreement } from '../dataset/disagreement';
 import { type Annotations, emptyAnnotations, segmentRating } from '../dataset/annotations';
 import { IMAGE_TOKEN } from '../dataset/formats/chat';
 import { ImageResolver } from '../dataset/images';
@@ -115,6 +116,7 @@ export function buildSample(document: Pick<DatasetDocument, 'dataset' | 'checkCo
               decision: annotation.prelabel.decision ?? null,
             }
           : null,
+        disagrees: (stepDisagreement(annotation, segment) ?? 0) >= DISAGREEMENT_THRESHOLD,
         firstError: annotation?.firstError
           ? { type: annotation.firstError.type, note: annotation.firstError.note ?? null, box: annotation.firstError.box ?? null }
           : null,

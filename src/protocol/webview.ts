@@ -36,6 +36,8 @@ export const sampleSegmentSchema = z.object({
       decision: z.enum(['confirmed', 'overridden']).nullable(),
     })
     .nullable(),
+  /** Whether the step's rating, suggestion and Monte Carlo score lie at least DISAGREEMENT_THRESHOLD apart (see stepDisagreement). */
+  disagrees: z.boolean(),
   /** On the step marked as the reply's first error, when its kind was given. */
   firstError: z.object({ type: firstErrorSchema.shape.type, note: z.string().nullable(), box: imageBoxSchema.nullable() }).nullable(),
   alternatives: z.array(z.object({ text: z.string(), rating: ratingSchema, provenance: provenanceSchema })),

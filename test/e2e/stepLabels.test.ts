@@ -104,7 +104,8 @@ describe('labelling steps with a model, then by hand', { timeout: 5 * 60_000 }, 
     await page.mouse.up();
     await view.locator('.image-boxes .image-box').waitFor({ timeout: 10_000 });
 
-    // The disagreement filter: the conclusion is rated -1 and every rollout from it reached the answer.
+    // The disagreement filter: the conclusion is rated -1 and every rollout from it reached the answer; its card says so.
+    await card(view, 3).locator('.segment-disagreement').waitFor();
     await view.locator('.filter-disagreement').click();
     await view.locator('.filter-summary', { hasText: '1 of 2 match' }).waitFor({ timeout: 15_000 });
     fs.mkdirSync(resultsDir, { recursive: true });

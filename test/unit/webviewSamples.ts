@@ -15,6 +15,7 @@ export function reply(segments: number, fields: Partial<SampleResponse> = {}): S
       stale: false,
       monteCarlo: null,
       prelabel: null,
+      disagrees: false,
       firstError: null,
       alternatives: [],
     })),
