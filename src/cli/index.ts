@@ -5,6 +5,7 @@ import { convert } from './convert';
 import { exportCommand } from './export';
 import { generate } from './generate';
 import { makeTestModelCommand } from './makeTestModel';
+import { agreement } from './agreement';
 import { mcScore } from './mcScore';
 import { pairs } from './pairs';
 import { prelabel } from './prelabel';
@@ -34,6 +35,7 @@ const COMMANDS: Record<CommandName, (args: string[]) => Promise<number>> = {
   regenerate,
   'mc-score': mcScore,
   prelabel,
+  agreement,
   pairs,
   convert,
 };

@@ -94,6 +94,13 @@ export const COMMAND_USAGE = {
                     FILE.scored.jsonl), each record seeded from --seed and its line; records without a
                     ground truth are skipped and counted; OUT.journal keeps finished records, so running
                     the same command again after an interruption resumes; --json prints a summary`,
+  agreement: `  agreement FILE... [--names A,B,...] [--format F] [--json]
+                    how much annotators agree, from their copies of one dataset (each FILE, or FILE@REF
+                    as a git commit holds it; named by --names, else the ref or file name); records are
+                    matched by id, else by their content without annotations; for step ratings (alpha
+                    ordinal) and review status (nominal): items, percent agreement, Cohen's kappa (two
+                    copies), Fleiss' kappa, Krippendorff's alpha; per annotator, by step position and
+                    per pair; --json prints them by name (cohenKappa, fleissKappa, krippendorffAlpha)`,
   prelabel: `  prelabel FILE --line N [--labeller step-judge|reward-model] [--seed S] [--side primary|rejected] [--turn T]
          [--format F] [--image-root DIR]... [--json] [--write]
          (--model DIR [--provider P] | --endpoint URL --endpoint-model NAME [--api-key-env VAR]) [--judge-templates FILE]
@@ -196,6 +203,7 @@ ${COMMAND_USAGE.reward}
 ${COMMAND_USAGE.regenerate}
 ${COMMAND_USAGE['mc-score']}
 ${COMMAND_USAGE.prelabel}
+${COMMAND_USAGE.agreement}
 ${COMMAND_USAGE.pairs}
 ${COMMAND_USAGE.status}
 ${COMMAND_USAGE.generate}
