@@ -7,6 +7,7 @@ import { registerExportCommand } from './export';
 import { registerNavigationCommands } from './navigation';
 import { openDataset } from './openDataset';
 import { openSampleDataset } from './sampleDataset';
+import { registerCompareAnnotations } from './compareAnnotations';
 import { registerPrelabelCommand } from './prelabel';
 import { registerStepScoreCommand } from './stepScores';
 import { errorMessage } from '../errors/message';
@@ -46,4 +47,5 @@ export function registerCommands(
   registerBuildPreferencePairsCommand(context, datasets, generation, log);
   registerStepScoreCommand(context, datasets, generation);
   registerPrelabelCommand(context, datasets, generation);
+  registerCompareAnnotations(context, datasets);
 }

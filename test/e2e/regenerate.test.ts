@@ -226,7 +226,12 @@ describe('regenerating a stage from the sample view', { timeout: 5 * 60_000 }, (
           }),
       );
       // Where its placeholder stands: before the question's text, or after it.
-      const order = await question.evaluate((node) => [...(node as unknown as { children: { tagName: string }[] }).children].map((child) => child.tagName));
+      // An image is drawn in a frame that holds the boxes over it.
+      const order = await question.evaluate((node) =>
+        [...(node as unknown as { children: { tagName: string; classList: { contains(name: string): boolean } }[] }).children].map((child) =>
+          child.classList.contains('image-frame') ? 'IMG' : child.tagName,
+        ),
+      );
       assert.equal(placed === 'first' ? order[0] : order.at(-1), 'IMG', `the image of question ${turn / 2 + 1} stands where its <image> is`);
     }
 

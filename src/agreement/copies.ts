@@ -1,0 +1,85 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+import type { Readable } from 'node:stream';
+import { ANNOTATION_KEY } from '../dataset/annotations';
+import { readRecordState } from '../dataset/operations';
+import type { FormatId } from '../dataset/record';
+import { RecordError } from '../dataset/recordEdit';
+import type { AnnotatorLabels } from './compare';
+
+/** A copy of the dataset: a file, or a file as a git commit holds it (`FILE@REF`). */
+export interface Copy {
+  file: string;
+  ref: string | undefined;
+}
+
+/** `FILE@REF` names a file at a git ref, unless the whole argument is a file that exists. */
+export function copyOf(argument: string): Copy {
+  const at = argument.lastIndexOf('@');
+  if (fs.existsSync(argument) || at <= 0) return { file: argument, ref: undefined };
+  return { file: argument.slice(0, at), ref: argument.slice(at + 1) };
+}
+
+/** The copy's lines: the file read as it streams, or `git show REF:FILE` in the file's folder. */
+function linesOf(copy: Copy): { lines: AsyncIterable<string>; done: Promise<void> } {
+  let input: Readable;
+  let done = Promise.resolve();
+  if (copy.ref === undefined) {
+    input = fs.createReadStream(copy.file);
+  } else {
+    const git = spawn('git', ['show', `${copy.ref}:./${path.basename(copy.file)}`], { cwd: path.dirname(path.resolve(copy.file)) });
+    let stderr = '';
+    git.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    done = new Promise((resolve, reject) => {
+      git.on('error', reject);
+      git.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${copy.file}@${copy.ref}: ${stderr.trim() || `git show exited with ${code}`}`))));
+    });
+    input = git.stdout;
+  }
+  return { lines: readline.createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY }), done };
+}
+
+/** A record's key across copies: its `id`, else a hash of the record without its annotations. */
+function recordKey(record: Record<string, unknown>): string {
+  const id = record.id;
+  if (typeof id === 'string' || typeof id === 'number') return `id:${id}`;
+  const { [ANNOTATION_KEY]: _, ...content } = record;
+  return `sha256:${createHash('sha256').update(JSON.stringify(content)).digest('hex')}`;
+}
+
+/** One copy's labels from its lines: each record's step ratings (a person's, not the record's own) and review status. */
+export async function labelsOf(
+  lines: AsyncIterable<string> | Iterable<string>,
+  name: string,
+  format: FormatId | undefined,
+): Promise<{ labels: AnnotatorLabels; skipped: number }> {
+  const labels: AnnotatorLabels = { name, records: new Map() };
+  let skipped = 0;
+  for await (const line of lines) {
+    if (line.trim() === '') continue;
+    try {
+      const record = JSON.parse(line) as Record<string, unknown>;
+      const { annotations } = readRecordState(line, format);
+      const steps = new Map<string, number>();
+      for (const [key, segment] of Object.entries(annotations.segments)) if (segment.rating !== null) steps.set(key, segment.rating);
+      const { status } = annotations.review;
+      labels.records.set(recordKey(record), { steps, review: status === 'unreviewed' ? null : status });
+    } catch (error) {
+      if (!(error instanceof SyntaxError || error instanceof RecordError)) throw error;
+      skipped++;
+    }
+  }
+  return { labels, skipped };
+}
+
+/** A copy's labels, read as the file streams (or as `git show` gives it). */
+export async function readLabels(copy: Copy, name: string, format: FormatId | undefined): Promise<{ labels: AnnotatorLabels; skipped: number }> {
+  const { lines, done } = linesOf(copy);
+  const [read] = await Promise.all([labelsOf(lines, name, format), done]);
+  return read;
+}
