@@ -18,6 +18,7 @@ import {
   type ExportOptions,
 } from '../../src/export';
 import { datasetsDir } from '../harness/fixtures';
+import { visualPrmConversation, visualPrmRaw } from '../harness/visualPrmLayouts';
 
 const FORMATS = exportFormatSchema.options;
 const FIXTURES = fs.readdirSync(datasetsDir).filter((name) => name.endsWith('.jsonl'));
@@ -159,28 +160,8 @@ const TARGETS: Record<ExportFormat, z.ZodType> = {
   mulberry: z
     .object({ messages: z.array(z.object({ role: z.enum(['user', 'assistant']), content: z.string() }).strict()), images: z.array(z.string()) })
     .strict(),
-  // InternVL's visualprm_data_pieline.py output and the VisualPRM400K-v1.1-Raw card's fields.
-  visualprm: z
-    .object({
-      image: z.union([z.string(), z.array(z.string())]),
-      question: z.string(),
-      answer: z.string(),
-      response: z.string(),
-      steps_with_score: z.array(z.object({ step: z.string(), score: z.number(), num_mc_correct: z.number().int(), num_mc_total: z.number().int() }).strict()),
-      num_mc_sequences: z.number().int(),
-    })
-    .strict(),
-  // InternVL's item2conv_prm (visualprm_data_pipeline_postprocess.py).
-  'visualprm-conversation': z
-    .object({
-      id: z.number(),
-      image: z.union([z.string(), z.array(z.string())]).optional(),
-      conversations: z.tuple(
-        [z.object({ from: z.literal('system'), value: z.string() }).strict()],
-        z.union([z.object({ from: z.literal('human'), value: z.string() }).strict(), z.object({ from: z.literal('gpt'), value: z.enum(['+', '-']) }).strict()]),
-      ),
-    })
-    .strict(),
+  visualprm: visualPrmRaw,
+  'visualprm-conversation': visualPrmConversation,
 };
 
 /** Image paths of a line, for the check that each names a file seen from the output's folder. */

@@ -9,7 +9,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { z } from 'zod';
 import { DEFAULT_REFLECTION_PHRASE } from '../../src/dataset/annotations';
 import { detectFormat, parseRecord } from '../../src/dataset/formats';
 import { applyOperation } from '../../src/dataset/operations';
@@ -19,6 +18,7 @@ import { exportDataset, exportOptionsSchema, exportRecord, readExportInput, type
 import { runCli } from '../harness/cli';
 import { datasetsDir, fixturesDir } from '../harness/fixtures';
 import { PNG_BASE64 } from '../harness/imageFolders';
+import { visualPrmConversation, visualPrmRaw } from '../harness/visualPrmLayouts';
 
 const top = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-step-labels-'));
 after(() => fs.rmSync(top, { recursive: true, force: true }));
@@ -76,28 +76,6 @@ function refusal(format: ExportFormat, text: string, overrides: Partial<ExportOp
   return result.refusal;
 }
 
-// Written here from InternVL's code and the VisualPRM400K-v1.1-Raw card, apart from the product's schemas.
-const upstreamRaw = z
-  .object({
-    image: z.union([z.string(), z.array(z.string())]),
-    question: z.string(),
-    answer: z.string(),
-    response: z.string(),
-    steps_with_score: z.array(z.object({ step: z.string(), score: z.number(), num_mc_correct: z.number().int(), num_mc_total: z.number().int() }).strict()),
-    num_mc_sequences: z.number().int(),
-  })
-  .strict();
-const upstreamConversation = z
-  .object({
-    id: z.literal(-1),
-    image: z.union([z.string(), z.array(z.string())]).optional(),
-    conversations: z.tuple(
-      [z.object({ from: z.literal('system'), value: z.string() }).strict()],
-      z.union([z.object({ from: z.literal('human'), value: z.string() }).strict(), z.object({ from: z.literal('gpt'), value: z.enum(['+', '-']) }).strict()]),
-    ),
-  })
-  .strict();
-
 /** The `+` / `-` turns of a conversation line. */
 const signs = (line: JsonObject): string[] =>
   (line.conversations as { from: string; value: string }[]).filter((turn) => turn.from === 'gpt').map((turn) => turn.value);
@@ -105,7 +83,7 @@ const signs = (line: JsonObject): string[] =>
 describe('visualprm: the raw steps_with_score lines', () => {
   it("writes every step with its Monte Carlo counts, the steps joined by blank lines as the response, in InternVL's layout", () => {
     const [line] = lines('visualprm', annotate(scores([7, 8], [6, 8], [0, 8], [0, 8])));
-    assert.ok(upstreamRaw.safeParse(line).success, JSON.stringify(line));
+    assert.ok(visualPrmRaw.safeParse(line).success, JSON.stringify(line));
     assert.deepEqual(line, {
       image: '../images/bar_chart.png',
       question: QUESTION,
@@ -148,7 +126,7 @@ describe('visualprm: the raw steps_with_score lines', () => {
 describe('visualprm-conversation: the training conversation', () => {
   it("asks each step in a human turn, the first after the question, and answers + above the threshold, in item2conv_prm's layout", () => {
     const [line] = lines('visualprm-conversation', annotate(scores([7, 8], [1, 8], [0, 8], [0, 8])));
-    assert.ok(upstreamConversation.safeParse(line).success, JSON.stringify(line));
+    assert.ok(visualPrmConversation.safeParse(line).success, JSON.stringify(line));
     const turns = line.conversations as { from: string; value: string }[];
     assert.equal(line.image, 'images/bar_chart.png', "from meta.json's root, the dataset folder");
     assert.equal(turns[1].value, `### Question:\n${QUESTION}\n\n### Solution Process:\n${STAGES[0]}`);
