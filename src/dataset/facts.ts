@@ -48,7 +48,11 @@ export function readFacts(lineText: string, context: CheckContext, invalidUtf8?:
   );
   const hasAlternatives = Object.values(annotations.segments).some((segment) => segment.alternatives.length > 0);
   let disagreement: number | null = null;
-  for (const reply of annotatedReplies(parsed)) {
+  // Most records carry no step labels at all: a record needs annotations, or a score of its own, to disagree.
+  const labelled =
+    Object.keys(annotations.segments).length > 0 ||
+    parsed.responses.some((response) => response.segments.some((segment) => segment.sourceLabel?.score !== undefined));
+  for (const reply of labelled ? annotatedReplies(parsed) : []) {
     reply.response.segments.forEach((segment, index) => {
       const apart = stepDisagreement(annotations.segments[replyKey(reply, index)], segment);
       if (apart !== undefined && apart > (disagreement ?? -1)) disagreement = apart;

@@ -411,7 +411,11 @@ describe('regenerating a stage from the sample view', { timeout: 5 * 60_000 }, (
       { stdio: 'ignore' },
     );
     const settings = path.join(workspace, '.vscode', 'settings.json');
-    fs.writeFileSync(settings, JSON.stringify({ ...SETTINGS, 'cotStudio.regenerate.candidates': 4, 'cotStudio.engine.model': vlm }));
+    // A caption is a few dozen tokens: a lower limit ends a run whose candidates never close the stage sooner.
+    fs.writeFileSync(
+      settings,
+      JSON.stringify({ ...SETTINGS, 'cotStudio.regenerate.candidates': 4, 'cotStudio.regenerate.maxTokens': 160, 'cotStudio.engine.model': vlm }),
+    );
     try {
       const view = await openDataset();
       const image = (JSON.parse(fs.readFileSync(path.join(workspace, FILE), 'utf8').split('\n')[0] as string) as { image: string }).image;
@@ -438,7 +442,7 @@ describe('regenerating a stage from the sample view', { timeout: 5 * 60_000 }, (
             return listed > listedBefore ? `${listed - listedBefore} more listed` : false;
           },
           before,
-          { timeout: 90_000 },
+          { timeout: 150_000 },
         );
         t.diagnostic(`attempt ${attempt}: ${String(await ended.jsonValue())}`);
       }
