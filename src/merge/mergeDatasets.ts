@@ -1,0 +1,164 @@
+import { createHash } from 'node:crypto';
+import { type Annotations, ANNOTATION_KEY, HISTORY_LIMIT, type SegmentAnnotation } from '../dataset/annotations';
+import { readAnnotations, readRecord, RecordError, writeAnnotations } from '../dataset/recordEdit';
+
+/** A value both sides changed differently, kept in the record's block for a person to adjudicate. */
+export interface AnnotationConflict {
+  /** Where in the block: `review`, `segments.2.rating`, or `record` for the record's text. */
+  path: string;
+  ours: unknown;
+  theirs: unknown;
+}
+
+export interface MergeResult {
+  text: string;
+  conflicts: number;
+}
+
+interface Line {
+  key: string;
+  text: string;
+}
+
+/** A line's record key: its `id`, else a hash of the record without annotations; a line that is no record, its text. */
+function keyOf(text: string): string {
+  try {
+    const record = readRecord(text);
+    const id = record.id;
+    if (typeof id === 'string' || typeof id === 'number') return `id:${id}`;
+    const { [ANNOTATION_KEY]: _, ...content } = record;
+    return `sha256:${createHash('sha256').update(JSON.stringify(content)).digest('hex')}`;
+  } catch (error) {
+    if (error instanceof RecordError || error instanceof SyntaxError) return `line:${text}`;
+    throw error;
+  }
+}
+
+function linesOf(text: string): { lines: Line[]; eol: string; finalEol: boolean } {
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const finalEol = text.endsWith('\n');
+  const raw = text.split(/\r?\n/);
+  if (finalEol) raw.pop();
+  return { lines: raw.map((line) => ({ key: keyOf(line), text: line })), eol, finalEol };
+}
+
+const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/** One value three ways: a side that changed it wins; both alike is that; both differently is a conflict (ours kept). */
+function pick<T>(path: string, base: T, ours: T, theirs: T, conflicts: AnnotationConflict[]): T {
+  if (same(ours, theirs) || same(theirs, base)) return ours;
+  if (same(ours, base)) return theirs;
+  conflicts.push({ path, ours, theirs });
+  return ours;
+}
+
+/** A list merged as a set: base's items either side kept, and what each side added, once. */
+function union<T>(base: readonly T[], ours: readonly T[], theirs: readonly T[]): T[] {
+  const removed = new Set(
+    base.map((item) => JSON.stringify(item)).filter((item) => !ours.some((o) => JSON.stringify(o) === item) || !theirs.some((t) => JSON.stringify(t) === item)),
+  );
+  const seen = new Set<string>();
+  return [...ours, ...theirs].filter((item) => {
+    const key = JSON.stringify(item);
+    if (removed.has(key) || seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function mergeSegment(
+  key: string,
+  base: SegmentAnnotation | undefined,
+  ours: SegmentAnnotation | undefined,
+  theirs: SegmentAnnotation | undefined,
+  conflicts: AnnotationConflict[],
+): SegmentAnnotation {
+  const empty: SegmentAnnotation = { rating: null, alternatives: [] };
+  const [b, o, t] = [base ?? empty, ours ?? empty, theirs ?? empty];
+  const merged: SegmentAnnotation = { ...b, ...t, ...o };
+  merged.rating = pick(`segments.${key}.rating`, b.rating, o.rating, t.rating, conflicts);
+  merged.alternatives = union(b.alternatives, o.alternatives, t.alternatives);
+  for (const field of ['monteCarlo', 'prelabel', 'firstError', 'ratingProvenance', 'stale'] as const) {
+    const value = pick(`segments.${key}.${field}`, b[field], o[field], t[field], conflicts);
+    if (value === undefined) delete merged[field];
+    else (merged as Record<string, unknown>)[field] = value;
+  }
+  return merged;
+}
+
+/** Two sides' annotation blocks of one record merged key by key against the base's. */
+function mergeAnnotations(base: Annotations, ours: Annotations, theirs: Annotations, conflicts: AnnotationConflict[]): Annotations {
+  const segments: Annotations['segments'] = {};
+  for (const key of new Set([...Object.keys(ours.segments), ...Object.keys(theirs.segments)])) {
+    segments[key] = mergeSegment(key, base.segments[key], ours.segments[key], theirs.segments[key], conflicts);
+  }
+  const history = union(base.history, ours.history, theirs.history).sort((a, b) => a.at.localeCompare(b.at));
+  return {
+    ...base,
+    ...theirs,
+    ...ours,
+    review: pick('review', base.review, ours.review, theirs.review, conflicts),
+    segments,
+    preferencePairs: union(base.preferencePairs, ours.preferencePairs, theirs.preferencePairs),
+    reflections: union(base.reflections, ours.reflections, theirs.reflections),
+    history: history.slice(Math.max(0, history.length - HISTORY_LIMIT)),
+  };
+}
+
+const annotationsOf = (text: string | undefined): Annotations => (text === undefined ? readAnnotations({}) : readAnnotations(readRecord(text)));
+const withoutAnnotations = (text: string): string => {
+  const { [ANNOTATION_KEY]: _, ...content } = readRecord(text);
+  return JSON.stringify(content);
+};
+
+/** A record both sides changed: the annotations merged; the record's own text, a side's when only it changed it. */
+function mergeRecord(base: string | undefined, ours: string, theirs: string): { text: string; conflicts: AnnotationConflict[] } {
+  const conflicts: AnnotationConflict[] = [];
+  let text = ours;
+  const content = base === undefined ? undefined : withoutAnnotations(base);
+  if (withoutAnnotations(ours) !== withoutAnnotations(theirs)) {
+    if (content === withoutAnnotations(ours)) text = theirs;
+    else if (content !== withoutAnnotations(theirs)) conflicts.push({ path: 'record', ours: withoutAnnotations(ours), theirs: withoutAnnotations(theirs) });
+  }
+  const merged = mergeAnnotations(annotationsOf(base), annotationsOf(ours), annotationsOf(theirs), conflicts);
+  const kept = [...((merged as { conflicts?: AnnotationConflict[] }).conflicts ?? []), ...conflicts];
+  return { text: writeAnnotations(text, (kept.length > 0 ? { ...merged, conflicts: kept } : merged) as Annotations), conflicts };
+}
+
+/**
+ * A three-way merge of JSONL datasets (git's %O %A %B): records matched by key, a record changed on one side taking
+ * that side, changed on both merged in its annotation block, real conflicts kept there under `conflicts`. Lines no
+ * side changed keep their bytes; the result is always JSONL, in our order, with records only theirs added after.
+ */
+export function mergeDatasets(baseText: string, oursText: string, theirsText: string): MergeResult {
+  const base = new Map(linesOf(baseText).lines.map((line) => [line.key, line.text]));
+  const oursFile = linesOf(oursText);
+  const theirs = new Map(linesOf(theirsText).lines.map((line) => [line.key, line.text]));
+  const ours = new Set(oursFile.lines.map((line) => line.key));
+  let conflicts = 0;
+  const out: string[] = [];
+  for (const { key, text } of oursFile.lines) {
+    const before = base.get(key);
+    const other = theirs.get(key);
+    if (other === undefined) {
+      // Theirs deleted it: gone, unless we changed it, which is kept (work is never dropped by a merge).
+      if (before === undefined || before !== text) out.push(text);
+      continue;
+    }
+    if (other === text || other === before) out.push(text);
+    else if (text === before) out.push(other);
+    else {
+      const merged = mergeRecord(before, text, other);
+      conflicts += merged.conflicts.length;
+      out.push(merged.text);
+    }
+  }
+  for (const [key, text] of theirs) {
+    if (ours.has(key)) continue;
+    const before = base.get(key);
+    // Added by theirs, or deleted by us but changed by them (kept, as above).
+    if (before === undefined || before !== text) out.push(text);
+  }
+  const { eol, finalEol } = oursFile;
+  return { text: out.join(eol) + (finalEol ? eol : ''), conflicts };
+}

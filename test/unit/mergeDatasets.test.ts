@@ -1,0 +1,80 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { readRecordState, applyOperation } from '../../src/dataset/operations';
+import type { Operation } from '../../src/protocol';
+import { mergeDatasets } from '../../src/merge/mergeDatasets';
+import { datasetsDir } from '../harness/fixtures';
+
+const context = { at: '2026-12-06T00:00:00.000Z', reflectionPhrase: 'I think I have made a mistake. Let me rethink it.' };
+const lines = fs
+  .readFileSync(path.join(datasetsDir, 'mulberry.jsonl'), 'utf8')
+  .split('\n')
+  .filter((line) => line !== '')
+  .slice(0, 4);
+const base = `${lines.join('\n')}\n`;
+
+const apply = (line: string, ...operations: Operation[]): string => operations.reduce((text, operation) => applyOperation(text, operation, context).text, line);
+const rate = (segment: number, rating: 1 | 0 | -1): Operation => ({ kind: 'rateSegment', line: 1, segment, rating });
+const withLine = (index: number, text: string): string => `${lines.map((line, i) => (i === index ? text : line)).join('\n')}\n`;
+const valid = (text: string) =>
+  text
+    .split('\n')
+    .filter((line) => line !== '')
+    .forEach((line) => JSON.parse(line));
+
+describe('merging JSONL datasets three ways', () => {
+  it('takes a record changed on one side, and changes to different records from both, byte for byte elsewhere', () => {
+    const ours = withLine(0, apply(lines[0] as string, rate(0, 1)));
+    const theirs = withLine(2, apply(lines[2] as string, rate(1, -1)));
+    const merged = mergeDatasets(base, ours, theirs);
+    assert.equal(merged.conflicts, 0);
+    const out = merged.text.split('\n');
+    assert.equal(out[0], ours.split('\n')[0]);
+    assert.equal(out[1], lines[1]);
+    assert.equal(out[2], theirs.split('\n')[2]);
+    assert.equal(out[3], lines[3]);
+  });
+
+  it('merges one record both sides changed, segment by segment, and keeps a true conflict in its block', () => {
+    const ours = withLine(0, apply(lines[0] as string, rate(0, 1), rate(2, 1)));
+    const theirs = withLine(0, apply(lines[0] as string, rate(1, -1), rate(2, -1)));
+    const merged = mergeDatasets(base, ours, theirs);
+    valid(merged.text);
+    assert.equal(merged.conflicts, 1);
+    const { annotations } = readRecordState(merged.text.split('\n')[0] as string);
+    assert.deepEqual(
+      [0, 1, 2].map((segment) => annotations.segments[String(segment)]?.rating),
+      [1, -1, 1],
+    );
+    assert.deepEqual((annotations as unknown as { conflicts: unknown[] }).conflicts, [{ path: 'segments.2.rating', ours: 1, theirs: -1 }]);
+  });
+
+  it('keeps a record added on both sides once, and one deleted on one side but annotated on the other', () => {
+    const added = JSON.stringify({
+      id: 'new',
+      messages: [
+        { role: 'user', content: 'q' },
+        { role: 'assistant', content: 'a' },
+      ],
+    });
+    const ours = `${lines.slice(1).join('\n')}\n${added}\n`;
+    const theirs = `${withLine(0, apply(lines[0] as string, rate(0, 1))).trimEnd()}\n${added}\n`;
+    const merged = mergeDatasets(base, ours, theirs);
+    valid(merged.text);
+    const out = merged.text.trimEnd().split('\n');
+    assert.equal(out.filter((line) => line === added).length, 1);
+    assert.ok(
+      out.some((line) => readRecordState(line).annotations.segments['0']?.rating === 1),
+      'the annotated record survives its deletion',
+    );
+  });
+
+  it('keeps CRLF line endings', () => {
+    const crlf = base.replace(/\n/g, '\r\n');
+    const theirs = withLine(1, apply(lines[1] as string, rate(0, 0))).replace(/\n/g, '\r\n');
+    const merged = mergeDatasets(crlf, crlf, theirs);
+    assert.equal(merged.text, theirs);
+  });
+});
