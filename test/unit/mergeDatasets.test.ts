@@ -18,11 +18,9 @@ const base = `${lines.join('\n')}\n`;
 const apply = (line: string, ...operations: Operation[]): string => operations.reduce((text, operation) => applyOperation(text, operation, context).text, line);
 const rate = (segment: number, rating: 1 | 0 | -1): Operation => ({ kind: 'rateSegment', line: 1, segment, rating });
 const withLine = (index: number, text: string): string => `${lines.map((line, i) => (i === index ? text : line)).join('\n')}\n`;
-const valid = (text: string) =>
-  text
-    .split('\n')
-    .filter((line) => line !== '')
-    .forEach((line) => JSON.parse(line));
+const valid = (text: string): void => {
+  for (const line of text.split('\n')) if (line !== '') JSON.parse(line);
+};
 
 describe('merging JSONL datasets three ways', () => {
   it('takes a record changed on one side, and changes to different records from both, byte for byte elsewhere', () => {
