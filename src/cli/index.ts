@@ -7,6 +7,7 @@ import { generate } from './generate';
 import { makeTestModelCommand } from './makeTestModel';
 import { agreement } from './agreement';
 import { mcScore } from './mcScore';
+import { mergeDriver } from './mergeDriver';
 import { pairs } from './pairs';
 import { prelabel } from './prelabel';
 import { regenerate } from './regenerate';
@@ -36,6 +37,7 @@ const COMMANDS: Record<CommandName, (args: string[]) => Promise<number>> = {
   'mc-score': mcScore,
   prelabel,
   agreement,
+  'merge-driver': mergeDriver,
   pairs,
   convert,
 };

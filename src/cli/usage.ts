@@ -101,6 +101,15 @@ export const COMMAND_USAGE = {
                     ordinal) and review status (nominal): items, percent agreement, Cohen's kappa (two
                     copies), Fleiss' kappa, Krippendorff's alpha; per annotator, by step position and
                     per pair; --json prints them by name (cohenKappa, fleissKappa, krippendorffAlpha)`,
+  'merge-driver': `  merge-driver BASE OURS THEIRS
+                    a git merge driver for JSONL datasets (git passes %O %A %B): records matched by id or
+                    content; a record changed on one side takes that side; changed on both, its annotation
+                    block is merged key by key and a real conflict (two ratings of one step) is kept in the
+                    block under "conflicts", never as text markers; writes OURS, exits 0 when all merged and 1
+                    when conflicts were kept
+  merge-driver --install [DIR]
+                    registers the driver in the repository at DIR: git config merge.cot-studio.driver and
+                    the line "*.jsonl merge=cot-studio" in .gitattributes`,
   prelabel: `  prelabel FILE --line N [--labeller step-judge|reward-model] [--seed S] [--side primary|rejected] [--turn T]
          [--format F] [--image-root DIR]... [--json] [--write]
          (--model DIR [--provider P] | --endpoint URL --endpoint-model NAME [--api-key-env VAR]) [--judge-templates FILE]
@@ -204,6 +213,7 @@ ${COMMAND_USAGE.regenerate}
 ${COMMAND_USAGE['mc-score']}
 ${COMMAND_USAGE.prelabel}
 ${COMMAND_USAGE.agreement}
+${COMMAND_USAGE['merge-driver']}
 ${COMMAND_USAGE.pairs}
 ${COMMAND_USAGE.status}
 ${COMMAND_USAGE.generate}

@@ -180,6 +180,15 @@ function versionProblem(version: unknown): string {
   return version === undefined ? `missing; expected ${ANNOTATION_VERSION}` : `expected ${ANNOTATION_VERSION}`;
 }
 
+/** A value two annotators changed differently, kept by a merge for a person to adjudicate. */
+export const annotationConflictSchema = z.looseObject({
+  /** Where in the block (`review`, `segments.2.rating`), or `record` for the record's own text. */
+  path: z.string(),
+  ours: z.unknown(),
+  theirs: z.unknown(),
+});
+export type AnnotationConflict = z.infer<typeof annotationConflictSchema>;
+
 /**
  * Everything CoT Studio adds to a record. Segment annotations are keyed by the segment's index in the
  * record's first response (`"2"`), for the other side of a pair by role and index (`"rejected:2"`), and for a
@@ -192,6 +201,8 @@ export const annotationsSchema = z.looseObject({
   preferencePairs: z.array(storedPreferencePairSchema).default([]),
   reflections: z.array(reflectionSchema).default([]),
   history: z.array(historyEntrySchema).max(HISTORY_LIMIT).default([]),
+  /** What a merge of two annotators' work could not decide (`cot-studio merge-driver`); absent when nothing. */
+  conflicts: z.array(annotationConflictSchema).optional(),
   /** See SEGMENTATION; written only on records that have a segment earlier versions did not make. */
   segmentation: z.number().int().min(1).optional(),
 });

@@ -1,14 +1,6 @@
 import { createHash } from 'node:crypto';
-import { type Annotations, ANNOTATION_KEY, HISTORY_LIMIT, type SegmentAnnotation } from '../dataset/annotations';
+import { type AnnotationConflict, type Annotations, ANNOTATION_KEY, HISTORY_LIMIT, type SegmentAnnotation } from '../dataset/annotations';
 import { readAnnotations, readRecord, RecordError, writeAnnotations } from '../dataset/recordEdit';
-
-/** A value both sides changed differently, kept in the record's block for a person to adjudicate. */
-export interface AnnotationConflict {
-  /** Where in the block: `review`, `segments.2.rating`, or `record` for the record's text. */
-  path: string;
-  ours: unknown;
-  theirs: unknown;
-}
 
 export interface MergeResult {
   text: string;
@@ -121,8 +113,9 @@ function mergeRecord(base: string | undefined, ours: string, theirs: string): { 
     else if (content !== withoutAnnotations(theirs)) conflicts.push({ path: 'record', ours: withoutAnnotations(ours), theirs: withoutAnnotations(theirs) });
   }
   const merged = mergeAnnotations(annotationsOf(base), annotationsOf(ours), annotationsOf(theirs), conflicts);
-  const kept = [...((merged as { conflicts?: AnnotationConflict[] }).conflicts ?? []), ...conflicts];
-  return { text: writeAnnotations(text, (kept.length > 0 ? { ...merged, conflicts: kept } : merged) as Annotations), conflicts };
+  // Conflicts a merge before left undecided stay with the new ones.
+  const kept = union(annotationsOf(base).conflicts ?? [], annotationsOf(ours).conflicts ?? [], annotationsOf(theirs).conflicts ?? []).concat(conflicts);
+  return { text: writeAnnotations(text, kept.length > 0 ? { ...merged, conflicts: kept } : merged), conflicts };
 }
 
 /**
