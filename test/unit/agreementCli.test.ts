@@ -5,29 +5,23 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { AgreementReport } from '../../src/agreement/compare';
-import { applyOperation } from '../../src/dataset/operations';
-import type { Operation } from '../../src/protocol';
 import { runCli } from '../harness/cli';
 import { datasetsDir } from '../harness/fixtures';
+import { annotate, rate } from '../harness/annotating';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-agreement-'));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
-const context = { at: '2026-12-06T00:00:00.000Z', reflectionPhrase: 'I think I have made a mistake. Let me rethink it.' };
 // Mulberry records have no id: they are matched by their content without annotations.
 const [first, second, third] = fs.readFileSync(path.join(datasetsDir, 'mulberry.jsonl'), 'utf8').split('\n') as [string, string, string];
 
-function annotate(line: string, ratings: (1 | 0 | -1)[], status: 'accepted' | 'rejected'): string {
-  const operations: Operation[] = [
-    ...ratings.map((rating, segment): Operation => ({ kind: 'rateSegment', line: 1, segment, rating })),
-    { kind: 'setReviewStatus', line: 1, status },
-  ];
-  return operations.reduce((text, operation) => applyOperation(text, operation, context).text, line);
+function reviewed(line: string, ratings: (1 | 0 | -1)[], status: 'accepted' | 'rejected'): string {
+  return annotate(line, ...ratings.map((rating, segment) => rate(segment, rating)), { kind: 'setReviewStatus', line: 1, status });
 }
 
 /** Two annotators: 5 steps shared, 4 rated alike; two reviews shared, one alike. The third record only A has. */
-const copyA = [annotate(first, [1, 1, -1, -1], 'accepted'), annotate(second, [1], 'accepted'), third].join('\n');
-const copyB = [annotate(first, [1, -1, -1, -1], 'rejected'), annotate(second, [1], 'accepted')].join('\n');
+const copyA = [reviewed(first, [1, 1, -1, -1], 'accepted'), reviewed(second, [1], 'accepted'), third].join('\n');
+const copyB = [reviewed(first, [1, -1, -1, -1], 'rejected'), reviewed(second, [1], 'accepted')].join('\n');
 
 describe('cot-studio agreement', () => {
   it('compares two copies by hand-computed figures, for steps and review status, per annotator and by position', async () => {

@@ -1,22 +1,13 @@
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { readRecordState, applyOperation } from '../../src/dataset/operations';
-import type { Operation } from '../../src/protocol';
+import { readRecordState } from '../../src/dataset/operations';
 import { mergeDatasets } from '../../src/merge/mergeDatasets';
-import { datasetsDir } from '../harness/fixtures';
+import { annotate, mulberryLines, rate } from '../harness/annotating';
 
-const context = { at: '2026-12-06T00:00:00.000Z', reflectionPhrase: 'I think I have made a mistake. Let me rethink it.' };
-const lines = fs
-  .readFileSync(path.join(datasetsDir, 'mulberry.jsonl'), 'utf8')
-  .split('\n')
-  .filter((line) => line !== '')
-  .slice(0, 4);
+const lines = mulberryLines(4);
 const base = `${lines.join('\n')}\n`;
 
-const apply = (line: string, ...operations: Operation[]): string => operations.reduce((text, operation) => applyOperation(text, operation, context).text, line);
-const rate = (segment: number, rating: 1 | 0 | -1): Operation => ({ kind: 'rateSegment', line: 1, segment, rating });
+const apply = annotate;
 const withLine = (index: number, text: string): string => `${lines.map((line, i) => (i === index ? text : line)).join('\n')}\n`;
 const valid = (text: string): void => {
   for (const line of text.split('\n')) if (line !== '') JSON.parse(line);

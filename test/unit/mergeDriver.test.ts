@@ -4,23 +4,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { applyOperation, readRecordState } from '../../src/dataset/operations';
+import { readRecordState } from '../../src/dataset/operations';
 import type { Operation } from '../../src/protocol';
 import { runCli } from '../harness/cli';
-import { datasetsDir } from '../harness/fixtures';
+import { annotate, mulberryLines, rate } from '../harness/annotating';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-merge-driver-'));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
-const context = { at: '2026-12-06T00:00:00.000Z', reflectionPhrase: 'I think I have made a mistake. Let me rethink it.' };
-const lines = fs
-  .readFileSync(path.join(datasetsDir, 'mulberry.jsonl'), 'utf8')
-  .split('\n')
-  .filter((line) => line !== '')
-  .slice(0, 4);
-const rate = (segment: number, rating: 1 | 0 | -1): Operation => ({ kind: 'rateSegment', line: 1, segment, rating });
-const rated = (index: number, ...operations: Operation[]): string[] =>
-  lines.map((line, i) => (i === index ? operations.reduce((text, operation) => applyOperation(text, operation, context).text, line) : line));
+const lines = mulberryLines(4);
+const rated = (index: number, ...operations: Operation[]): string[] => lines.map((line, i) => (i === index ? annotate(line, ...operations) : line));
 
 /** A repository whose data.jsonl two branches annotate, with the driver installed by its command. */
 async function repository(name: string, a: string[], b: string[]): Promise<{ repo: string; merge: ReturnType<typeof spawnSync> }> {

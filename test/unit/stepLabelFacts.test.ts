@@ -5,16 +5,15 @@ import { describe, it } from 'node:test';
 import { Dataset } from '../../src/dataset';
 import { stepDisagreement } from '../../src/dataset/disagreement';
 import { FactTable } from '../../src/dataset/factTable';
-import { applyOperation } from '../../src/dataset/operations';
 import { datasetStats } from '../../src/dataset/validate';
 import type { Operation } from '../../src/protocol';
 import { datasetsDir } from '../harness/fixtures';
+import { annotate, rate } from '../harness/annotating';
 
-const context = { at: '2026-12-06T00:00:00.000Z', reflectionPhrase: 'I think I have made a mistake. Let me rethink it.' };
 const mulberry = fs.readFileSync(path.join(datasetsDir, 'mulberry.jsonl'), 'utf8').split('\n')[0]?.replace(/\r$/, '') ?? '';
 
 function annotated(...operations: Operation[]): string {
-  return operations.reduce((text, operation) => applyOperation(text, operation, context).text, mulberry);
+  return annotate(mulberry, ...operations);
 }
 
 const scores = (segment: number, correct: number): Operation => ({
@@ -24,7 +23,6 @@ const scores = (segment: number, correct: number): Operation => ({
   policy: 'policy',
   rollouts: 8,
 });
-const rate = (segment: number, rating: 1 | 0 | -1): Operation => ({ kind: 'rateSegment', line: 1, segment, rating });
 const suggest = (segment: number, label: 1 | 0 | -1): Operation => ({
   kind: 'setPrelabels',
   line: 1,
