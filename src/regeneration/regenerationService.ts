@@ -60,12 +60,18 @@ export class RegenerationService implements Regenerations {
     const key = document.uri.toString();
     // Until the record is read, the turn asked for (or the last one, which the view shows for a missing one) names the run.
     let reply: ResolvedTarget = { side: run.side, turn: run.turn ?? 0 };
-    const post = (message: RegenerationUpdate) => this.datasets.broadcast(document, { type: 'regeneration', line: run.line, ...reply, ...message });
-    if (this.running.has(key)) {
-      // The run that is going on keeps the view busy; this one only says why it did not start.
-      throw new Error(vscode.l10n.t('{0}: a regeneration is already running; cancel it first', document.dataset.fileName));
-    }
     const controller = new AbortController();
+    const post = (message: RegenerationUpdate) => {
+      // The view frees its buttons on the final report: a start that follows at once must find this run over.
+      if (message.final && this.running.get(key) === controller) this.running.delete(key);
+      this.datasets.broadcast(document, { type: 'regeneration', line: run.line, ...reply, ...message });
+    };
+    if (this.running.has(key)) {
+      // The view that asked saw no run going (another view or the palette started it): it is told why nothing starts.
+      const refusal = vscode.l10n.t('{0}: a regeneration is already running; cancel it first', document.dataset.fileName);
+      post({ segment: run.segment, state: 'failed', candidates: [], final: true, message: refusal });
+      throw new Error(refusal);
+    }
     this.running.set(key, controller);
     void vscode.commands.executeCommand('setContext', REGENERATED_CONTEXT, true);
     /** The segment being decoded, so a cancel or an error is shown where the run stopped. */
@@ -92,7 +98,7 @@ export class RegenerationService implements Regenerations {
       post({ segment: at.segment, state: 'failed', candidates: [], final: true, message: errorMessage(error) });
       throw error;
     } finally {
-      this.running.delete(key);
+      if (this.running.get(key) === controller) this.running.delete(key);
     }
   }
 
