@@ -29,6 +29,8 @@ export const provenanceSchema = z.object({
   parameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
   seed: z.number().int().optional(),
   score: z.number().optional(),
+  /** The annotator who wrote the text (`cotStudio.annotator`), when a person did. */
+  by: z.string().optional(),
   createdAt: z.string(),
 });
 export type Provenance = z.infer<typeof provenanceSchema>;
@@ -116,6 +118,8 @@ export type Prelabel = z.infer<typeof prelabelSchema>;
 
 export const segmentAnnotationSchema = z.looseObject({
   rating: ratingSchema.default(null),
+  /** The annotator who gave the rating (`cotStudio.annotator`). */
+  ratedBy: z.string().optional(),
   /** How the rating was given when a suggestion stood beside it: the suggestion confirmed or overridden, and whose it was. */
   ratingProvenance: storedProvenanceSchema.optional(),
   /** A model's suggested rating, set by "Pre-label Steps" and `cot-studio prelabel`; never the rating itself. */
@@ -148,6 +152,8 @@ export const preferencePairSchema = z.object({
   origin: z.enum(['accepted-alternative', 'manual', 'reflection', 'source', 'mpo-correctness', 'mpo-without-image', 'mcts-sibling']),
   /** How a model made the pair (MPO's sampled pairs): backend, model, seed and sampling settings. */
   provenance: provenanceSchema.optional(),
+  /** The annotator who made the pair, for pairs a person made. */
+  by: z.string().optional(),
   createdAt: z.string(),
 });
 export type PreferencePair = z.infer<typeof preferencePairSchema>;
@@ -162,6 +168,7 @@ export const reflectionSchema = z.looseObject({
   wrong: z.string(),
   phrase: z.string(),
   correction: z.string(),
+  by: z.string().optional(),
   createdAt: z.string(),
 });
 export type Reflection = z.infer<typeof reflectionSchema>;
@@ -172,6 +179,8 @@ export const historyEntrySchema = z.looseObject({
   segment: z.number().int().min(0).optional(),
   turn: z.number().int().min(1).optional(),
   model: z.string().optional(),
+  /** Who did it: the annotator's name (`cotStudio.annotator`). */
+  by: z.string().optional(),
 });
 export type HistoryEntry = z.infer<typeof historyEntrySchema>;
 
@@ -186,8 +195,19 @@ export const annotationConflictSchema = z.looseObject({
   path: z.string(),
   ours: z.unknown(),
   theirs: z.unknown(),
+  /** Who gave each value, where the block says (a rating's `ratedBy`, a review's `by`). */
+  oursBy: z.string().optional(),
+  theirsBy: z.string().optional(),
 });
 export type AnnotationConflict = z.infer<typeof annotationConflictSchema>;
+
+/** A conflict a person settled: the values there were, the one taken, and who took it when. */
+export const adjudicationSchema = annotationConflictSchema.extend({
+  taken: z.enum(['ours', 'theirs']),
+  by: z.string().optional(),
+  at: z.string(),
+});
+export type Adjudication = z.infer<typeof adjudicationSchema>;
 
 /**
  * Everything CoT Studio adds to a record. Segment annotations are keyed by the segment's index in the
@@ -196,13 +216,15 @@ export type AnnotationConflict = z.infer<typeof annotationConflictSchema>;
  */
 export const annotationsSchema = z.looseObject({
   version: z.literal(ANNOTATION_VERSION, { error: ({ input }) => versionProblem(input) }),
-  review: z.looseObject({ status: reviewStatusSchema, note: z.string().optional() }).default({ status: 'unreviewed' }),
+  review: z.looseObject({ status: reviewStatusSchema, note: z.string().optional(), by: z.string().optional() }).default({ status: 'unreviewed' }),
   segments: z.record(z.string(), segmentAnnotationSchema).default({}),
   preferencePairs: z.array(storedPreferencePairSchema).default([]),
   reflections: z.array(reflectionSchema).default([]),
   history: z.array(historyEntrySchema).max(HISTORY_LIMIT).default([]),
   /** What a merge of two annotators' work could not decide (`cot-studio merge-driver`); absent when nothing. */
   conflicts: z.array(annotationConflictSchema).optional(),
+  /** Conflicts settled in the editor, kept so the choice and who made it can be looked at again. */
+  adjudications: z.array(adjudicationSchema).optional(),
   /** See SEGMENTATION; written only on records that have a segment earlier versions did not make. */
   segmentation: z.number().int().min(1).optional(),
 });

@@ -14,6 +14,8 @@ export interface OperationContext {
   reflectionPhrase: string;
   /** A format the user forced for this file, or undefined to detect per record. */
   format?: FormatId;
+  /** Who is annotating (`cotStudio.annotator`): stamped on ratings, reviews, edits, pairs and reflections. */
+  annotator?: string;
 }
 
 /** What an operation did to one line: the new text and a label for the undo stack. */
