@@ -1,7 +1,7 @@
 // The layers `npm run lint` keeps: a core free of `vscode` that the CLI reuses, the extension host above it,
 // and a webview that knows only the protocol. A broken rule fails `npm test` with the rule's name.
 const HOST = '^src/(commands|editor|generation|modelStatus|overview|regeneration|settings|statusBar|validation)/|^src/extension\\.ts$';
-const CORE = '^src/(agreement|backends|bench|cli|dataset|engine|engineClient|errors|export|files|merge|onnx|parquet|preferencePairs|protocol|random|rewards|search|serve|stepLabels|testModel)/';
+const CORE = '^src/(agreement|annotators|backends|bench|cli|dataset|engine|engineClient|errors|export|files|merge|onnx|parquet|preferencePairs|protocol|random|rewards|search|serve|stepLabels|testModel)/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

@@ -18,6 +18,9 @@ export interface OperationContext {
   annotator?: string;
 }
 
+/** When an operation happened and who did it. */
+type Stamp = Pick<OperationContext, 'at' | 'annotator'>;
+
 /** What an operation did to one line: the new text and a label for the undo stack. */
 export interface OperationResult {
   text: string;
@@ -69,12 +72,22 @@ function markLaterStale(annotations: Annotations, parsed: ParsedRecord, reply: R
   }
 }
 
+/** The annotator's name as the block stores it, when one is known. */
+const by = ({ annotator }: Stamp): { by?: string } => (annotator === undefined ? {} : { by: annotator });
+
+/** A rating and who stands behind it. */
+function setRating(annotation: SegmentAnnotation, rating: Rating, annotator: string | undefined): void {
+  annotation.rating = rating;
+  if (rating === null || annotator === undefined) delete annotation.ratedBy;
+  else annotation.ratedBy = annotator;
+}
+
 /**
  * A person's rating. Where a model suggested one, the suggestion is marked confirmed or overridden and the rating
  * says so with the suggestion's model (what the overview's change rate counts); clearing it takes the mark back.
  */
-function rate(annotation: SegmentAnnotation, rating: Rating, at: string): void {
-  annotation.rating = rating;
+function rate(annotation: SegmentAnnotation, rating: Rating, { at, annotator }: Stamp): void {
+  setRating(annotation, rating, annotator);
   const { prelabel } = annotation;
   if (!prelabel) {
     delete annotation.ratingProvenance;
@@ -96,8 +109,11 @@ function rate(annotation: SegmentAnnotation, rating: Rating, at: string): void {
   };
 }
 
-function remember(annotations: Annotations, operation: string, at: string, segment?: number, reply?: Reply): void {
-  annotations.history.push(segment === undefined ? { at, operation } : { at, operation, segment, ...(reply ? storedReply(reply) : {}) });
+function remember(annotations: Annotations, operation: string, stamp: Stamp, segment?: number, reply?: Reply): void {
+  const { at } = stamp;
+  annotations.history.push(
+    segment === undefined ? { at, operation, ...by(stamp) } : { at, operation, segment, ...(reply ? storedReply(reply) : {}), ...by(stamp) },
+  );
   if (annotations.history.length > HISTORY_LIMIT) annotations.history.splice(0, annotations.history.length - HISTORY_LIMIT);
 }
 
@@ -115,8 +131,9 @@ function named(reply: Reply, segment: Segment): string {
   return reply.turn === 0 ? segment.label : `${segment.label} (turn ${reply.turn})`;
 }
 
-function pair(pair: Omit<PreferencePair, 'createdAt'>, at: string): PreferencePair {
-  return { ...pair, createdAt: at };
+/** A pair a person made (or accepted) names them; a model's pair keeps only its provenance. */
+function pair(pair: Omit<PreferencePair, 'createdAt'>, stamp: Stamp): PreferencePair {
+  return { ...pair, ...(pair.provenance ? {} : by(stamp)), createdAt: stamp.at };
 }
 
 /**
@@ -158,14 +175,14 @@ export function applyOperation(lineText: string, operation: Operation, context: 
       if (segment.kind === 'summary' && operation.text.trim() === '')
         throw new RecordError('a summary cannot be emptied: the answer after it would take its index and its annotations');
       markLaterStale(annotations, parsed, reply, operation.segment);
-      remember(annotations, 'edit', at, operation.segment, reply);
+      remember(annotations, 'edit', context, operation.segment, reply);
       return { text: writeAnnotations(replaceSegmentEverywhere(lineText, parsed, segment, operation.text), annotations), label };
     }
     case 'rateSegment': {
       const reply = resolveReply(parsed, operation);
       const segment = segmentOf(reply, operation.segment);
-      rate(segmentAnnotation(annotations, reply, operation.segment), operation.rating, at);
-      remember(annotations, 'rate', at, operation.segment, reply);
+      rate(segmentAnnotation(annotations, reply, operation.segment), operation.rating, context);
+      remember(annotations, 'rate', context, operation.segment, reply);
       return { text: writeAnnotations(lineText, annotations), label: `Rate ${named(reply, segment)}` };
     }
     case 'markFirstError': {
@@ -174,7 +191,7 @@ export function applyOperation(lineText: string, operation: Operation, context: 
       const { errorType, note, box } = operation;
       reply.response.segments.forEach((_, index) => {
         const annotation = segmentAnnotation(annotations, reply, index);
-        rate(annotation, index < operation.segment ? 1 : -1, at);
+        rate(annotation, index < operation.segment ? 1 : -1, context);
         // One first error per reply: a later mark moves its kind with it.
         delete annotation.firstError;
       });
@@ -185,13 +202,13 @@ export function applyOperation(lineText: string, operation: Operation, context: 
           ...(box ? { box } : {}),
         };
       }
-      remember(annotations, 'first-error', at, operation.segment, reply);
+      remember(annotations, 'first-error', context, operation.segment, reply);
       return { text: writeAnnotations(lineText, annotations), label: `First error at ${named(reply, segment)}` };
     }
     case 'setReviewStatus': {
-      annotations.review = { status: operation.status, note: operation.note ?? annotations.review.note };
+      annotations.review = { status: operation.status, note: operation.note ?? annotations.review.note, ...by(context) };
       if (annotations.review.note === undefined) delete annotations.review.note;
-      remember(annotations, `review:${operation.status}`, at);
+      remember(annotations, `review:${operation.status}`, context);
       return { text: writeAnnotations(lineText, annotations), label: `Mark sample ${operation.status.replace('_', ' ')}` };
     }
     case 'insertReflection': {
@@ -200,16 +217,16 @@ export function applyOperation(lineText: string, operation: Operation, context: 
       const phrase = operation.phrase ?? context.reflectionPhrase;
       const text = reflectionText(segment, phrase, operation.correction);
       const where = { segment: operation.segment, ...storedReply(reply) };
-      annotations.reflections.push({ ...where, wrong: segment.text, phrase, correction: operation.correction, createdAt: at });
+      annotations.reflections.push({ ...where, wrong: segment.text, phrase, correction: operation.correction, ...by(context), createdAt: at });
       annotations.preferencePairs.push(
         pair(
           { level: 'segment', position: operation.segment, ...storedReply(reply), chosen: operation.correction, rejected: segment.text, origin: 'reflection' },
-          at,
+          context,
         ),
       );
-      segmentAnnotation(annotations, reply, operation.segment).rating = 1;
+      setRating(segmentAnnotation(annotations, reply, operation.segment), 1, context.annotator);
       markLaterStale(annotations, parsed, reply, operation.segment);
-      remember(annotations, 'reflection', at, operation.segment, reply);
+      remember(annotations, 'reflection', context, operation.segment, reply);
       return {
         text: writeAnnotations(replaceSegmentEverywhere(lineText, parsed, segment, text), annotations),
         label: `Insert reflection in ${named(reply, segment)}`,
@@ -229,12 +246,13 @@ export function applyOperation(lineText: string, operation: Operation, context: 
         wrong: operation.wrong,
         phrase,
         correction: operation.correction,
+        ...by(context),
         createdAt: at,
       });
       markLaterStale(annotations, parsed, reply, operation.segment);
       // Everything from the segment on was rewritten: ratings made on the old text must be looked at again.
       segmentAnnotation(annotations, reply, operation.segment).stale = true;
-      remember(annotations, 'reflection-proposal', at, operation.segment, reply);
+      remember(annotations, 'reflection-proposal', context, operation.segment, reply);
       const rest = throughEndOfString(lineText, segment);
       return {
         text: writeAnnotations(replaceSegmentEverywhere(lineText, parsed, rest, operation.text), annotations),
@@ -256,7 +274,8 @@ export function applyOperation(lineText: string, operation: Operation, context: 
           rating: annotation.rating,
           provenance: { source: 'original', createdAt: at },
         });
-      annotation.rating = alternative.rating;
+      // The accepted text's rating becomes the step's, vouched for by whoever accepted it.
+      setRating(annotation, alternative.rating, context.annotator);
       annotations.preferencePairs.push(
         pair(
           {
@@ -267,11 +286,11 @@ export function applyOperation(lineText: string, operation: Operation, context: 
             rejected: segment.text,
             origin: 'accepted-alternative',
           },
-          at,
+          context,
         ),
       );
       markLaterStale(annotations, parsed, reply, operation.segment);
-      remember(annotations, 'accept-alternative', at, operation.segment, reply);
+      remember(annotations, 'accept-alternative', context, operation.segment, reply);
       const { source } = alternative;
       const text = source ? setValue(lineText, source.choose.path, source.choose.value) : replaceSegmentEverywhere(lineText, parsed, segment, alternative.text);
       return { text: writeAnnotations(text, annotations), label: `Accept alternative for ${named(reply, segment)}` };
@@ -302,10 +321,10 @@ export function applyOperation(lineText: string, operation: Operation, context: 
           operation.segment === undefined
             ? { level: 'response', ...turn, chosen, rejected, origin: 'manual' }
             : { level: 'segment', position: operation.segment, ...turn, chosen, rejected, origin: 'manual' },
-          at,
+          context,
         ),
       );
-      remember(annotations, 'preference', at, operation.segment, reply);
+      remember(annotations, 'preference', context, operation.segment, reply);
       return { text: writeAnnotations(lineText, annotations), label };
     }
     case 'addAlternatives': {
@@ -320,10 +339,15 @@ export function applyOperation(lineText: string, operation: Operation, context: 
         annotation.alternatives.push({
           text: alternative.text,
           rating: alternative.rating ?? null,
-          provenance: { source: 'human', ...alternative.provenance, createdAt: alternative.provenance?.createdAt ?? at },
+          provenance: {
+            source: 'human',
+            ...((alternative.provenance?.source ?? 'human') === 'human' ? by(context) : {}),
+            ...alternative.provenance,
+            createdAt: alternative.provenance?.createdAt ?? at,
+          },
         });
       }
-      remember(annotations, 'add-alternatives', at, operation.segment, reply);
+      remember(annotations, 'add-alternatives', context, operation.segment, reply);
       const count = added.length === 1 ? 'an alternative' : `${added.length} alternatives`;
       return { text: writeAnnotations(lineText, annotations), label: `Add ${count} to ${named(reply, segment)}` };
     }
@@ -334,7 +358,7 @@ export function applyOperation(lineText: string, operation: Operation, context: 
         const { segment, ...counts } = step;
         segmentAnnotation(annotations, reply, segment).monteCarlo = { ...counts, policy: operation.policy, rollouts: operation.rollouts, createdAt: at };
       }
-      remember(annotations, 'mc-score', at, undefined, reply);
+      remember(annotations, 'mc-score', context, undefined, reply);
       return { text: writeAnnotations(lineText, annotations), label: `Score ${operation.steps.length} steps by rollouts` };
     }
     case 'setPrelabels': {
@@ -345,7 +369,7 @@ export function applyOperation(lineText: string, operation: Operation, context: 
         // A new suggestion replaces the old one and what was decided about it; the rating stays the person's.
         segmentAnnotation(annotations, reply, segment).prelabel = { ...suggestion, provenance: { source: 'model', ...operation.provenance, createdAt: at } };
       }
-      remember(annotations, 'prelabel', at, undefined, reply);
+      remember(annotations, 'prelabel', context, undefined, reply);
       return { text: writeAnnotations(lineText, annotations), label: `Pre-label ${operation.steps.length} steps` };
     }
     case 'confirmPrelabels': {
@@ -358,7 +382,7 @@ export function applyOperation(lineText: string, operation: Operation, context: 
         if (!annotation || !prelabel) return [];
         // Confirming all leaves a step a person rated as they rated it; naming a step takes its suggestion.
         if (chosen ? !chosen.includes(index) : annotation.rating !== null) return [];
-        rate(annotation, prelabel.label, at);
+        rate(annotation, prelabel.label, context);
         return [index];
       });
       if (chosen?.some((segment) => !confirmed.includes(segment))) {
@@ -367,7 +391,7 @@ export function applyOperation(lineText: string, operation: Operation, context: 
       }
       const label = confirmed.length === 1 ? 'Confirm a suggested label' : `Confirm ${confirmed.length} suggested labels`;
       if (confirmed.length === 0) return { text: lineText, label };
-      remember(annotations, 'confirm-prelabels', at, confirmed.length === 1 ? confirmed[0] : undefined, reply);
+      remember(annotations, 'confirm-prelabels', context, confirmed.length === 1 ? confirmed[0] : undefined, reply);
       return { text: writeAnnotations(lineText, annotations), label };
     }
     case 'addPreferencePairs': {
@@ -383,11 +407,13 @@ export function applyOperation(lineText: string, operation: Operation, context: 
           segmentOf(resolveReply(parsed, candidate.model === undefined ? { turn: candidate.turn ?? 0 } : { model: candidate.model }), candidate.position);
         }
         const { provenance, ...fields } = candidate;
-        annotations.preferencePairs.push(pair(provenance ? { ...fields, provenance: { ...provenance, createdAt: provenance.createdAt ?? at } } : fields, at));
+        annotations.preferencePairs.push(
+          pair(provenance ? { ...fields, provenance: { ...provenance, createdAt: provenance.createdAt ?? at } } : fields, context),
+        );
       }
       const label = `Add ${added.length === 1 ? 'a preference pair' : `${added.length} preference pairs`}`;
       if (added.length === 0) return { text: lineText, label };
-      remember(annotations, 'preference-pairs', at);
+      remember(annotations, 'preference-pairs', context);
       return { text: writeAnnotations(lineText, annotations), label };
     }
     case 'swapSides': {
@@ -401,7 +427,7 @@ export function applyOperation(lineText: string, operation: Operation, context: 
       const swapped: Annotations['segments'] = {};
       for (const [key, value] of Object.entries(annotations.segments)) swapped[swappedKey(key, chosen)] = value;
       annotations.segments = swapped;
-      remember(annotations, 'swap-sides', at);
+      remember(annotations, 'swap-sides', context);
       return { text: writeAnnotations(swapValues(lineText, ['chosen'], ['rejected']), annotations), label: 'Swap chosen and rejected' };
     }
   }

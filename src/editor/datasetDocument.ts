@@ -1,3 +1,4 @@
+import { annotatorFor, learnAnnotator } from './annotator';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -158,7 +159,8 @@ export class DatasetDocument implements vscode.CustomDocument {
   }
 
   static async open(uri: vscode.Uri, backupId: string | undefined, log: vscode.LogOutputChannel): Promise<DatasetDocument> {
-    const document = new DatasetDocument(uri, await readDataset(uri), log);
+    const [dataset] = await Promise.all([readDataset(uri), learnAnnotator(uri)]);
+    const document = new DatasetDocument(uri, dataset, log);
     try {
       document.diskStamp = await document.readDiskStamp();
       if (backupId) await document.restore(vscode.Uri.parse(backupId));
@@ -242,7 +244,13 @@ export class DatasetDocument implements vscode.CustomDocument {
     const before = this.current.lineText(line);
     let result: OperationResult;
     try {
-      const defaults: OperationContext = { at: new Date().toISOString(), reflectionPhrase: readReflectionPhrase(this.uri), format: this.current.format };
+      const annotator = annotatorFor(this.uri);
+      const defaults: OperationContext = {
+        at: new Date().toISOString(),
+        reflectionPhrase: readReflectionPhrase(this.uri),
+        format: this.current.format,
+        ...(annotator === undefined ? {} : { annotator }),
+      };
       result = applyOperation(before, operation, { ...defaults, ...context });
     } catch (error) {
       throw new Error(`${this.current.fileName}:${operation.line}: ${errorMessage(error)}`);

@@ -28,6 +28,7 @@ export const settingsSchema = z.object({
   'openai.maxConcurrent': z.number().int().min(1),
   'openai.timeoutSeconds': z.number().positive(),
   'openai.retries': z.number().int().min(0),
+  annotator: z.string(),
   reflectionPhrase: z.string(),
   imageRoots: z.array(z.string()),
   format: z.union([z.literal('auto'), formatIdSchema]),

@@ -178,6 +178,71 @@ describe('operations', () => {
     assert.equal(annotations.segments['0'], undefined);
   });
 
+  it('names the annotator on every rating, review, edit, pair and reflection, and on nothing a model made', () => {
+    const as = (annotator: string) => ({ ...context, annotator });
+    let text = lineOf('mulberry.jsonl', 2);
+    const apply = (operation: Operation, annotator: string) => {
+      text = applyOperation(text, operation, as(annotator)).text;
+    };
+    apply({ kind: 'rateSegment', line: 2, segment: 1, rating: 1 }, 'ana');
+    apply({ kind: 'rateSegment', line: 2, segment: 2, rating: -1 }, 'bo');
+    apply({ kind: 'setReviewStatus', line: 2, status: 'needs_fix' }, 'bo');
+    apply({ kind: 'editSegment', line: 2, segment: 3, text: 'An edited step.' }, 'cy');
+    apply({ kind: 'markPreference', line: 2, segment: 1, chosen: { text: 'better' }, rejected: 'current' }, 'ana');
+    apply({ kind: 'insertReflection', line: 2, segment: 2, correction: 'The right step.' }, 'bo');
+    apply({ kind: 'addAlternatives', line: 2, segment: 1, alternatives: [{ text: 'typed by hand' }] }, 'cy');
+    apply({ kind: 'addAlternatives', line: 2, segment: 1, alternatives: [{ text: 'a model wrote this', provenance: { source: 'model', model: 'm' } }] }, 'cy');
+    apply(
+      {
+        kind: 'addPreferencePairs',
+        line: 2,
+        pairs: [{ level: 'response', chosen: 'a', rejected: 'b', origin: 'mpo-correctness', provenance: { source: 'model', createdAt: context.at } }],
+      },
+      'ana',
+    );
+    apply({ kind: 'rateSegment', line: 2, segment: 1, rating: null }, 'bo');
+    const { annotations } = readRecordState(text);
+    assert.equal(annotations.segments['1']?.ratedBy, undefined, 'a cleared rating names nobody');
+    assert.equal(annotations.segments['2']?.ratedBy, 'bo', 'the reflection rated its step, by whoever inserted it');
+    assert.equal(annotations.review.by, 'bo');
+    assert.deepEqual(
+      annotations.preferencePairs.map((pair) => [pair.origin, pair.by]),
+      [
+        ['manual', 'ana'],
+        ['reflection', 'bo'],
+        ['mpo-correctness', undefined],
+      ],
+    );
+    assert.deepEqual(
+      annotations.reflections.map((reflection) => reflection.by),
+      ['bo'],
+    );
+    assert.deepEqual(
+      annotations.segments['1']?.alternatives.map((alternative) => [alternative.text, alternative.provenance.by]),
+      [
+        ['typed by hand', 'cy'],
+        ['a model wrote this', undefined],
+      ],
+    );
+    assert.deepEqual(
+      annotations.history.map((entry) => `${entry.operation}:${entry.by}`),
+      [
+        'rate:ana',
+        'rate:bo',
+        'review:needs_fix:bo',
+        'edit:cy',
+        'preference:ana',
+        'reflection:bo',
+        'add-alternatives:cy',
+        'add-alternatives:cy',
+        'preference-pairs:ana',
+        'rate:bo',
+      ],
+    );
+    const unnamed = readRecordState(applyOperation(lineOf('mulberry.jsonl', 2), { kind: 'rateSegment', line: 2, segment: 1, rating: 1 }, context).text);
+    assert.equal(unnamed.annotations.segments['1']?.ratedBy, undefined, 'no annotator known: none written');
+  });
+
   it('a reflection in a Mulberry step repeats the step header after the phrase', () => {
     const { parsed } = readRecordState(lineOf('mulberry.jsonl', 2));
     const step = parsed.responses[0].segments.find((segment) => segment.kind === 'step');
