@@ -10,7 +10,7 @@ import type { FilterSummary, ViewEvent } from './state/viewState';
 
 const ANY = '';
 
-type Choice = 'format' | 'review' | 'check';
+type Choice = 'format' | 'review' | 'check' | 'annotator';
 
 /** Search and filters over the sample list, with how many records each value matches; the choice is the store's. */
 export class FilterBar {
@@ -61,6 +61,7 @@ export class FilterBar {
       ${this.select('format', l10n.t('Filter by format'), l10n.t('All formats'), counts.formats, chosen.format)}
       ${this.select('review', l10n.t('Filter by review status'), l10n.t('Any review status'), counts.review, chosen.review, reviewStatusName)}
       ${this.select('check', l10n.t('Filter by failing check'), l10n.t('Any check'), counts.checks, chosen.check)}
+      ${this.select('annotator', l10n.t('Filter by annotator'), l10n.t('Any annotator'), counts.annotators, chosen.annotator, (name) => name)}
       ${this.toggle('unrated', l10n.t('Unrated ({0})', counts.unrated), chosen.unrated)}
       ${this.toggle('hasAlternatives', l10n.t('Has alternatives ({0})', counts.hasAlternatives), chosen.hasAlternatives)}
       <vscode-checkbox

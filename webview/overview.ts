@@ -43,6 +43,43 @@ function suggestionsChanged(prelabels: OverviewMessage['stats']['prelabels']): T
   return barChart(l10n.t('Suggested labels people changed, by step'), rows, { max: 100, unit: '%' });
 }
 
+/** Who did what: a row per annotator the annotations name, most records first. */
+function workByAnnotator(annotators: OverviewMessage['stats']['annotators']): TemplateResult {
+  const rows = Object.entries(annotators).sort(([a, x], [b, y]) => y.records - x.records || a.localeCompare(b));
+  const title = l10n.t('Work by annotator');
+  if (rows.length === 0) return html`<figure class="chart annotator-work"><figcaption>${title}</figcaption><p>${l10n.t('nothing yet')}</p></figure>`;
+  return html`<figure class="chart annotator-work">
+    <figcaption>${title}</figcaption>
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">${l10n.t('annotator')}</th>
+          <th scope="col">${l10n.t('records')}</th>
+          <th scope="col">${l10n.t('steps rated')}</th>
+          <th scope="col">${l10n.t('reviews')}</th>
+          <th scope="col">${l10n.t('edits')}</th>
+          <th scope="col">${l10n.t('preference pairs')}</th>
+          <th scope="col">${l10n.t('reflections')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${rows.map(
+          ([name, work]) =>
+            html`<tr>
+              <th scope="row">${name}</th>
+              <td>${work.records}</td>
+              <td>${work.ratings}</td>
+              <td>${work.reviews}</td>
+              <td>${work.edits}</td>
+              <td>${work.pairs}</td>
+              <td>${work.reflections}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+  </figure>`;
+}
+
 function show(message: OverviewMessage): void {
   const { stats, complete } = message;
   const heading =
@@ -73,6 +110,7 @@ function show(message: OverviewMessage): void {
       [l10n.t('suggested step labels'), stats.prelabels.suggested],
     ]),
     suggestionsChanged(stats.prelabels),
+    workByAnnotator(stats.annotators),
   ];
   if (app) render(html`<h1 class="dataset-title">${heading}</h1><p class="overview-state" role="status">${state}</p><div class="charts">${charts}</div>`, app);
 }

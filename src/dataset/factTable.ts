@@ -49,11 +49,16 @@ export interface FactCounts {
   hasAlternatives: number;
   /** Records with a step whose labels disagree by at least DISAGREEMENT_THRESHOLD. */
   disagreement: number;
+  /** Records each annotator did something in. */
+  annotators: Record<string, number>;
 }
 
 /** A record's widest disagreement in a byte: 0 for none, else 1 + hundredths. */
 const disagreementByte = (value: number | null): number => (value === null ? 0 : 1 + Math.round(value * 100));
 const disagreementOf = (byte: number): number | null => (byte === 0 ? null : (byte - 1) / 100);
+
+/** Annotators a table tells apart (a bit each); a record's later names are left out of the filter by annotator. */
+const ANNOTATOR_BITS = 32;
 
 /** Room for this many records when a table starts; it doubles as a dataset still being indexed grows. */
 const FIRST_CAPACITY = 1024;
@@ -73,6 +78,9 @@ export class FactTable {
   private checks = new Uint16Array(0);
   private flags = new Uint8Array(0);
   private disagreements = new Uint8Array(0);
+  /** Which annotators did something in each record, a bit per name in `annotatorNames`. */
+  private annotators = new Uint32Array(0);
+  private annotatorNames: string[] = [];
   private known = 0;
   private tally: StatsTally;
   /** Counts are read after every edit (status bar, list, filters); recomputed only after a change. */
@@ -100,6 +108,8 @@ export class FactTable {
       new Uint8Array(0),
       new Uint8Array(0),
     ];
+    this.annotators = new Uint32Array(0);
+    this.annotatorNames = [];
     this.tally = new StatsTally(dataset);
     this.reserve(Math.max(FIRST_CAPACITY, dataset.recordCount));
     this.known = 0;
@@ -123,6 +133,9 @@ export class FactTable {
     const disagreements = new Uint8Array(capacity);
     disagreements.set(this.disagreements);
     [this.formats, this.reviews, this.checks, this.flags, this.disagreements] = [formats, reviews, checks, flags, disagreements];
+    const annotators = new Uint32Array(capacity);
+    annotators.set(this.annotators);
+    this.annotators = annotators;
   }
 
   /**
@@ -230,7 +243,9 @@ export class FactTable {
       unrated: 0,
       hasAlternatives: 0,
       disagreement: 0,
+      annotators: {},
     };
+    const byAnnotator = new Array<number>(this.annotatorNames.length).fill(0);
     for (let index = 0; index < Math.min(total, this.formats.length); index++) {
       const format = this.formats[index];
       if (format === UNKNOWN) continue;
@@ -246,7 +261,11 @@ export class FactTable {
       if (this.flags[index] & UNRATED) counts.unrated++;
       if (this.flags[index] & HAS_ALTERNATIVES) counts.hasAlternatives++;
       if ((disagreementOf(this.disagreements[index]) ?? 0) >= DISAGREEMENT_THRESHOLD) counts.disagreement++;
+      for (let mask = this.annotators[index], bit = 0; mask !== 0; mask >>>= 1, bit++) if (mask & 1) byAnnotator[bit]++;
     }
+    this.annotatorNames.forEach((name, bit) => {
+      if (byAnnotator[bit] > 0) counts.annotators[name] = byAnnotator[bit];
+    });
     counts.reviewed = counts.known - counts.review.unreviewed;
     return counts;
   }
@@ -302,6 +321,7 @@ export class FactTable {
       unrated: (this.flags[index] & UNRATED) !== 0,
       hasAlternatives: (this.flags[index] & HAS_ALTERNATIVES) !== 0,
       disagreement: disagreementOf(this.disagreements[index]),
+      annotators: this.annotatorNames.filter((_, bit) => this.annotators[index] & (1 << bit)),
     };
   }
 
@@ -325,5 +345,16 @@ export class FactTable {
     this.checks[index] = facts.checks.reduce((mask, check) => mask | (1 << CHECKS.indexOf(check)), 0);
     this.flags[index] = (facts.unrated ? UNRATED : 0) | (facts.hasAlternatives ? HAS_ALTERNATIVES : 0);
     this.disagreements[index] = disagreementByte(facts.disagreement);
+    this.annotators[index] = facts.annotators.reduce((mask, name) => {
+      const bit = this.annotatorBit(name);
+      return bit === undefined ? mask : mask | (1 << bit);
+    }, 0);
+  }
+
+  /** The bit that stands for an annotator, given on first sight; undefined once every bit is taken. */
+  private annotatorBit(name: string): number | undefined {
+    let bit = this.annotatorNames.indexOf(name);
+    if (bit === -1 && this.annotatorNames.length < ANNOTATOR_BITS) bit = this.annotatorNames.push(name) - 1;
+    return bit === -1 ? undefined : bit;
   }
 }

@@ -1,3 +1,4 @@
+import { annotatorWork } from './annotatorWork';
 import { type Annotations, emptyAnnotations, type ReviewStatus, segmentKey, segmentRating } from './annotations';
 import { type CheckContext, type CheckId, checkLine, type LineCheck } from './checks';
 import { DISAGREEMENT_THRESHOLD, stepDisagreement } from './disagreement';
@@ -18,6 +19,8 @@ export interface RecordFacts {
   hasAlternatives: boolean;
   /** The widest disagreement among a step's rating, suggestion and Monte Carlo score (see stepDisagreement); null when no step has two. */
   disagreement: number | null;
+  /** Everyone the annotation block names as having done something in the record. */
+  annotators: string[];
 }
 
 function annotationsOf(...[record, parsed]: Parameters<typeof readAnnotations>): Annotations {
@@ -40,7 +43,11 @@ export function readFacts(lineText: string, context: CheckContext, invalidUtf8?:
   if (!record || !parsed) {
     const format: FactFormat = checks.includes('unparseable') ? 'unparseable' : 'unknown-format';
     const review = record ? annotationsOf(record).review.status : 'unreviewed';
-    return { facts: { format, review, checks, unrated: false, hasAlternatives: false, disagreement: null }, text: lineText.toLowerCase(), check };
+    return {
+      facts: { format, review, checks, unrated: false, hasAlternatives: false, disagreement: null, annotators: [] },
+      text: lineText.toLowerCase(),
+      check,
+    };
   }
   const annotations = annotationsOf(record, parsed);
   const unrated = assistantReplies(parsed).some((response, turn) =>
@@ -62,7 +69,8 @@ export function readFacts(lineText: string, context: CheckContext, invalidUtf8?:
     ? parsed.conversation.map((turn) => turn.text)
     : [parsed.question ?? '', ...parsed.responses.map((response) => response.text)];
   const text = said.join('\n').toLowerCase();
-  return { facts: { format: parsed.format, review: annotations.review.status, checks, unrated, hasAlternatives, disagreement }, text, check };
+  const annotators = [...annotatorWork(annotations).keys()];
+  return { facts: { format: parsed.format, review: annotations.review.status, checks, unrated, hasAlternatives, disagreement, annotators }, text, check };
 }
 
 /** Whether facts (and the record's text, when the filter searches) pass a filter. */
@@ -73,6 +81,7 @@ export function matchesFilter(facts: RecordFacts, filter: RecordFilter, text?: s
   if (filter.unrated && !facts.unrated) return false;
   if (filter.hasAlternatives && !facts.hasAlternatives) return false;
   if (filter.disagreement && (facts.disagreement ?? 0) < DISAGREEMENT_THRESHOLD) return false;
+  if (filter.annotator !== undefined && !facts.annotators.includes(filter.annotator)) return false;
   if (filter.text && !(text ?? '').includes(filter.text.toLowerCase())) return false;
   return true;
 }

@@ -18,6 +18,8 @@ export const recordFilterSchema = z
     hasAlternatives: z.boolean().optional(),
     /** Records with a step whose rating, suggestion and Monte Carlo score disagree (see stepDisagreement). */
     disagreement: z.boolean().optional(),
+    /** Records this annotator did something in (a name the annotations give). */
+    annotator: z.string().min(1).max(200).optional(),
     /** The order of the records shown: the file's, or the widest disagreement first. */
     order: z.enum(['file', 'disagreement']).optional(),
   })

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { annotatorWorkSchema } from './annotatorWork';
 import { reviewStatusSchema } from './annotations';
 import { checkIdSchema } from './checks/result';
 import { segmentKindSchema } from './record';
@@ -37,5 +38,7 @@ export const datasetStatsSchema = z.object({
     overridden: z.number().int().min(0),
     byPosition: z.array(z.object({ confirmed: z.number().int().min(0), overridden: z.number().int().min(0) })),
   }),
+  /** What each annotator did, by the name the annotations give (`ratedBy`, `by`). */
+  annotators: z.record(z.string(), annotatorWorkSchema),
 });
 export type DatasetStats = z.infer<typeof datasetStatsSchema>;

@@ -1,3 +1,4 @@
+import { annotatorWork, tallyAnnotatorWork } from './annotatorWork';
 import { type Annotations, reviewStatusSchema } from './annotations';
 import { type CheckContext, type CheckId, checkIdSchema, checkLine, type LineCheck } from './checks';
 import type { DatasetStats } from './statsSchema';
@@ -62,6 +63,7 @@ export class StatsTally {
       preferencePairs: 0,
       alternatives: 0,
       prelabels: { suggested: 0, confirmed: 0, overridden: 0, byPosition: Array.from({ length: PRELABEL_POSITIONS }, () => ({ confirmed: 0, overridden: 0 })) },
+      annotators: {},
     };
   }
 
@@ -160,6 +162,7 @@ function tallyAnnotations(stats: DatasetStats, record: Parameters<typeof readAnn
     return null;
   }
   stats.review[annotations.review.status] += sign;
+  tallyAnnotatorWork(stats.annotators, annotatorWork(annotations), sign);
   stats.preferencePairs += sign * annotations.preferencePairs.length;
   for (const [key, segment] of Object.entries(annotations.segments)) {
     stats.alternatives += sign * segment.alternatives.length;

@@ -216,6 +216,7 @@ export const hostMessageSchema = z.discriminatedUnion('type', [
       unrated: z.number(),
       hasAlternatives: z.number(),
       disagreement: z.number(),
+      annotators: z.record(z.string(), z.number()),
     }),
   }),
   /** Review progress over the whole file; `complete` is false while it is still being counted. */

@@ -7,9 +7,15 @@ import { datasetsDir } from './fixtures';
 /** The context operations run with in tests: a fixed time, Mulberry's reflection phrase. */
 export const OPERATION_CONTEXT = { at: '2026-12-06T00:00:00.000Z', reflectionPhrase: 'I think I have made a mistake. Let me rethink it.' };
 
-/** A record line with operations applied in order, as the editor and the CLI apply them. */
-export const annotate = (line: string, ...operations: Operation[]): string =>
-  operations.reduce((text, operation) => applyOperation(text, operation, OPERATION_CONTEXT).text, line);
+/** A record line with operations applied in order by a named annotator, as the editor applies them. */
+export const annotateAs = (annotator: string | undefined, line: string, ...operations: Operation[]): string =>
+  operations.reduce(
+    (text, operation) => applyOperation(text, operation, { ...OPERATION_CONTEXT, ...(annotator === undefined ? {} : { annotator }) }).text,
+    line,
+  );
+
+/** A record line with operations applied in order, nobody named, as the CLI applies them. */
+export const annotate = (line: string, ...operations: Operation[]): string => annotateAs(undefined, line, ...operations);
 
 /** A person's rating of the first record line's segment. */
 export const rate = (segment: number, rating: 1 | 0 | -1): Operation => ({ kind: 'rateSegment', line: 1, segment, rating });

@@ -1,3 +1,4 @@
+import { tallyAnnotatorWork } from '../annotatorWork';
 import type { DatasetStats } from '../statsSchema';
 import type { StatsPart } from './protocol';
 
@@ -30,6 +31,7 @@ export function mergeStatsParts(file: string, parts: readonly StatsPart[]): Data
       const into = merged.prelabels.byPosition[index];
       if (into) addCounts(into, bucket);
     });
+    tallyAnnotatorWork(merged.annotators, new Map(Object.entries(stats.annotators)), 1);
     addCounts(merged.segments.byKind, stats.segments.byKind);
     merged.segments.total += stats.segments.total;
     stats.segmentLengths.forEach((bucket, index) => {
