@@ -1,28 +1,17 @@
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { atomicWrite } from '../files/atomicWrite';
+import { GITATTRIBUTES_LINE, installMergeDriver } from '../merge/gitDriver';
 import { mergeDatasets } from '../merge/mergeDatasets';
 import { printErr, printOut } from './terminal';
 import { UsageError } from './usage';
 
-/** The line `.gitattributes` needs for git to merge JSONL datasets with this driver. */
-export const GITATTRIBUTES_LINE = '*.jsonl merge=cot-studio';
-
-/** Registers the driver in a repository: its git config (this CLI, by absolute path) and the `.gitattributes` line. */
-function install(repo: string): void {
+/** Registers the driver in the repository at `folder`: this CLI, by absolute path, run by this Node.js. */
+function install(folder: string): void {
   const cli = process.argv[1] ? path.resolve(process.argv[1]) : 'cot-studio';
-  const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(cli)} merge-driver %O %A %B`;
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
-  git('config', 'merge.cot-studio.name', 'CoT Studio JSONL datasets');
-  git('config', 'merge.cot-studio.driver', command);
-  const attributes = path.join(repo, '.gitattributes');
-  const existing = fs.existsSync(attributes) ? fs.readFileSync(attributes, 'utf8') : '';
-  if (!existing.split(/\r?\n/).includes(GITATTRIBUTES_LINE)) {
-    fs.writeFileSync(attributes, `${existing}${existing === '' || existing.endsWith('\n') ? '' : '\n'}${GITATTRIBUTES_LINE}\n`);
-  }
-  printOut(`installed in ${repo}: git config merge.cot-studio.driver ${command}\n${GITATTRIBUTES_LINE} in .gitattributes\n`);
+  const { repository, command } = installMergeDriver(folder, { runtime: process.execPath, cli });
+  printOut(`installed in ${repository}: git config merge.cot-studio.driver ${command}\n${GITATTRIBUTES_LINE} in .gitattributes\n`);
 }
 
 /**

@@ -8,6 +8,7 @@ import { registerNavigationCommands } from './navigation';
 import { openDataset } from './openDataset';
 import { openSampleDataset } from './sampleDataset';
 import { registerCompareAnnotations } from './compareAnnotations';
+import { registerMergeDriverCommand } from './mergeDriver';
 import { registerPrelabelCommand } from './prelabel';
 import { registerStepScoreCommand } from './stepScores';
 import { errorMessage } from '../errors/message';
@@ -48,4 +49,5 @@ export function registerCommands(
   registerStepScoreCommand(context, datasets, generation);
   registerPrelabelCommand(context, datasets, generation);
   registerCompareAnnotations(context, datasets);
+  registerMergeDriverCommand(context, datasets);
 }
