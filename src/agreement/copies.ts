@@ -52,13 +52,18 @@ function recordKey(record: Record<string, unknown>): string {
   return `sha256:${createHash('sha256').update(JSON.stringify(content)).digest('hex')}`;
 }
 
+/** What a copy holds: its labels, the lines that are no record, and who the labels name as their annotators. */
+export interface CopyLabels {
+  labels: AnnotatorLabels;
+  skipped: number;
+  /** Names on the copy's ratings (`ratedBy`) and reviews (`by`). */
+  raters: Set<string>;
+}
+
 /** One copy's labels from its lines: each record's step ratings (a person's, not the record's own) and review status. */
-export async function labelsOf(
-  lines: AsyncIterable<string> | Iterable<string>,
-  name: string,
-  format: FormatId | undefined,
-): Promise<{ labels: AnnotatorLabels; skipped: number }> {
+export async function labelsOf(lines: AsyncIterable<string> | Iterable<string>, name: string, format: FormatId | undefined): Promise<CopyLabels> {
   const labels: AnnotatorLabels = { name, records: new Map() };
+  const raters = new Set<string>();
   let skipped = 0;
   for await (const line of lines) {
     if (line.trim() === '') continue;
@@ -66,20 +71,34 @@ export async function labelsOf(
       const record = JSON.parse(line) as Record<string, unknown>;
       const { annotations } = readRecordState(line, format);
       const steps = new Map<string, number>();
-      for (const [key, segment] of Object.entries(annotations.segments)) if (segment.rating !== null) steps.set(key, segment.rating);
-      const { status } = annotations.review;
+      for (const [key, segment] of Object.entries(annotations.segments)) {
+        if (segment.rating === null) continue;
+        steps.set(key, segment.rating);
+        if (segment.ratedBy !== undefined) raters.add(segment.ratedBy);
+      }
+      const { status, by } = annotations.review;
+      if (status !== 'unreviewed' && by !== undefined) raters.add(by);
       labels.records.set(recordKey(record), { steps, review: status === 'unreviewed' ? null : status });
     } catch (error) {
       if (!(error instanceof SyntaxError || error instanceof RecordError)) throw error;
       skipped++;
     }
   }
-  return { labels, skipped };
+  return { labels, skipped, raters };
 }
 
 /** A copy's labels, read as the file streams (or as `git show` gives it). */
-export async function readLabels(copy: Copy, name: string, format: FormatId | undefined): Promise<{ labels: AnnotatorLabels; skipped: number }> {
+export async function readLabels(copy: Copy, name: string, format: FormatId | undefined): Promise<CopyLabels> {
   const { lines, done } = linesOf(copy);
   const [read] = await Promise.all([labelsOf(lines, name, format), done]);
   return read;
+}
+
+/**
+ * Each copy's name in a report: the one annotator its labels name, where every copy has its own; else `fallback`
+ * (the file's name), so that two files by one person, or files nobody signed, stay apart.
+ */
+export function copyNames(copies: readonly Pick<CopyLabels, 'raters'>[], fallback: readonly string[]): string[] {
+  const signed = copies.map(({ raters }, i) => (raters.size === 1 ? ([...raters][0] as string) : (fallback[i] as string)));
+  return new Set(signed).size === signed.length ? signed : [...fallback];
 }

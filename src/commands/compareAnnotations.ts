@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { z } from 'zod';
 import { type AgreementReport, compareAnnotators } from '../agreement/compare';
-import { labelsOf, readLabels } from '../agreement/copies';
+import { copyNames, labelsOf, readLabels } from '../agreement/copies';
 import { formatAgreement } from '../agreement/report';
 import type { DatasetRegistry } from '../editor';
 import { errorMessage } from '../errors/message';
@@ -49,7 +49,9 @@ export function registerCompareAnnotations(context: vscode.ExtensionContext, dat
           labelsOf(open(), names[0] as string, format),
           ...files.map((file, i) => readLabels({ file, ref: undefined }, names[i + 1] as string, format)),
         ]);
-        const report = compareAnnotators(copies.map(({ labels }) => labels));
+        // A copy whose labels all name one annotator is called by that name.
+        const signed = copyNames(copies, names);
+        const report = compareAnnotators(copies.map(({ labels }, i) => ({ ...labels, name: signed[i] as string })));
         const shown = await vscode.workspace.openTextDocument({ content: `${formatAgreement(report)}\n`, language: 'plaintext' });
         await vscode.window.showTextDocument(shown, { viewColumn: vscode.ViewColumn.Beside, preview: true });
         return report;

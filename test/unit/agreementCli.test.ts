@@ -7,7 +7,7 @@ import { after, describe, it } from 'node:test';
 import type { AgreementReport } from '../../src/agreement/compare';
 import { runCli } from '../harness/cli';
 import { datasetsDir } from '../harness/fixtures';
-import { annotate, rate } from '../harness/annotating';
+import { annotate, annotateAs, rate } from '../harness/annotating';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-agreement-'));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
@@ -61,6 +61,21 @@ describe('cot-studio agreement', () => {
       text.stdout,
       /steps \(alpha ordinal\): 5 items, 10 labels; agreement 0\.800, Cohen's kappa 0\.615, Fleiss' kappa 0\.600, Krippendorff's alpha 0\.640/,
     );
+  });
+
+  it('calls each copy by the annotator its labels name, unless two copies name the same one', async () => {
+    const by = (annotator: string, name: string, ratings: (1 | -1)[]) => {
+      const file = path.join(scratch, name);
+      fs.writeFileSync(file, `${annotateAs(annotator, first, ...ratings.map((rating, segment) => rate(segment, rating)))}\n`);
+      return file;
+    };
+    const names = async (...files: string[]) => {
+      const result = await runCli('agreement', ...files, '--json');
+      assert.equal(result.code, 0, result.stderr);
+      return (JSON.parse(result.stdout) as AgreementReport).annotators.map((annotator) => annotator.name);
+    };
+    assert.deepEqual(await names(by('Ana Lima', 'x.jsonl', [1, 1]), by('Bo', 'y.jsonl', [1, -1])), ['Ana Lima', 'Bo']);
+    assert.deepEqual(await names(by('Ana Lima', 'x.jsonl', [1, 1]), by('Ana Lima', 'y.jsonl', [1, -1])), ['x.jsonl', 'y.jsonl']);
   });
 
   it('reads copies as git commits hold them (FILE@REF), named by their refs', async () => {
