@@ -14,6 +14,7 @@ import { regenerate } from './regenerate';
 import { reward } from './reward';
 import { rewards } from './rewards';
 import { serve } from './serve';
+import { split } from './split';
 import { stats } from './stats';
 import { status } from './status';
 import { TargetError } from '../files/writeTarget';
@@ -37,6 +38,7 @@ const COMMANDS: Record<CommandName, (args: string[]) => Promise<number>> = {
   'mc-score': mcScore,
   prelabel,
   agreement,
+  split,
   'merge-driver': mergeDriver,
   pairs,
   convert,

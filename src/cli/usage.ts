@@ -101,6 +101,14 @@ export const COMMAND_USAGE = {
                     ordinal) and review status (nominal): items, percent agreement, Cohen's kappa (two
                     copies), Fleiss' kappa, Krippendorff's alpha; per annotator, by step position and
                     per pair; --json prints them by name (cohenKappa, fleissKappa, krippendorffAlpha)`,
+  split: `  split FILE --annotators N [--names A,B,...] [--overlap F] [--seed S] [--output-dir DIR] [--force] [--json]
+                    one file per annotator (FILE-STEM.annotator1.jsonl ... or FILE-STEM.NAME.jsonl with --names,
+                    which alone also sets N) in FILE's folder or DIR: the records shuffled by the seed (drawn and
+                    printed when not given), the first round(F x records) go to every annotator (F: 0 to 1,
+                    default 0.2; the common set agreement is measured on) and the rest one each in turn, so the
+                    other shares are disjoint; each file keeps FILE's order and each line FILE's bytes; lines that
+                    are no records (blank, not a JSON object) go to the first annotator. Existing files are
+                    refused unless --force; prints records and shared records per annotator, --json as an object`,
   'merge-driver': `  merge-driver BASE OURS THEIRS
                     a git merge driver for JSONL datasets (git passes %O %A %B): records matched by id or
                     content; a record changed on one side takes that side; changed on both, its annotation
@@ -213,6 +221,7 @@ ${COMMAND_USAGE.regenerate}
 ${COMMAND_USAGE['mc-score']}
 ${COMMAND_USAGE.prelabel}
 ${COMMAND_USAGE.agreement}
+${COMMAND_USAGE.split}
 ${COMMAND_USAGE['merge-driver']}
 ${COMMAND_USAGE.pairs}
 ${COMMAND_USAGE.status}
