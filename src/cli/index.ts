@@ -8,6 +8,7 @@ import { makeTestModelCommand } from './makeTestModel';
 import { agreement } from './agreement';
 import { mcScore } from './mcScore';
 import { mergeDriver } from './mergeDriver';
+import { mergeAnnotators } from './mergeAnnotators';
 import { pairs } from './pairs';
 import { prelabel } from './prelabel';
 import { regenerate } from './regenerate';
@@ -39,6 +40,7 @@ const COMMANDS: Record<CommandName, (args: string[]) => Promise<number>> = {
   prelabel,
   agreement,
   split,
+  merge: mergeAnnotators,
   'merge-driver': mergeDriver,
   pairs,
   convert,

@@ -6,6 +6,7 @@ import { atomicWrite } from '../files/atomicWrite';
 import { checkWriteTarget } from '../files/writeTarget';
 import { splitLines, splitSettingsSchema } from '../merge/split';
 import { isParquetPath } from '../parquet/convert';
+import { defaultOutput } from './batchOptions';
 import { oneFile, readingDatasetFile, STANDARD_INPUT } from './datasetFile';
 import { numberOption, parseOptions } from './modelOptions';
 import { printOut } from './terminal';
@@ -26,8 +27,7 @@ function byteLines(bytes: Buffer): Buffer[] {
 }
 
 /** Where an annotator's share goes: `STEM.NAME.jsonl` in the dataset's folder or the one given. */
-const shareFile = (file: string, name: string, folder = path.dirname(file)): string =>
-  path.join(folder, `${path.basename(file).replace(/\.jsonl$/, '')}.${name}.jsonl`);
+const shareFile = (file: string, name: string, folder = path.dirname(file)): string => defaultOutput(path.join(folder, path.basename(file)), name);
 
 /** Outputs that exist are refused, all before any is written, unless --force. */
 async function checkOutputs(file: string, outputs: readonly string[], force: boolean): Promise<void> {

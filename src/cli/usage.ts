@@ -109,6 +109,16 @@ export const COMMAND_USAGE = {
                     other shares are disjoint; each file keeps FILE's order and each line FILE's bytes; lines that
                     are no records (blank, not a JSON object) go to the first annotator. Existing files are
                     refused unless --force; prints records and shared records per annotator, --json as an object`,
+  merge: `  merge ORIGINAL ANNOTATOR_FILE... [--names A,B,...] [--output OUT] [--json]
+                    brings the annotators' files of a split back into one dataset (OUT, by default
+                    ORIGINAL-STEM.merged.jsonl): records matched by id, else content, as merge-driver matches
+                    them; each file is merged in turn, three ways against ORIGINAL, so a record a file lacks
+                    is unchanged, not deleted, and records it adds come after ORIGINAL's. Records nobody changed
+                    keep their bytes and ORIGINAL's order; two annotators' different values of one thing (the
+                    same step rated differently) are kept under "conflicts" in the record's annotation block,
+                    each value named by who gave it (the record's ratedBy or review's by, else the annotator's
+                    name: --names, or the file's, data.alice.jsonl of data.jsonl giving alice). Prints records
+                    changed and conflicts; exits 0, or 1 when conflicts were kept, to adjudicate`,
   'merge-driver': `  merge-driver BASE OURS THEIRS
                     a git merge driver for JSONL datasets (git passes %O %A %B): records matched by id or
                     content; a record changed on one side takes that side; changed on both, its annotation
@@ -222,6 +232,7 @@ ${COMMAND_USAGE['mc-score']}
 ${COMMAND_USAGE.prelabel}
 ${COMMAND_USAGE.agreement}
 ${COMMAND_USAGE.split}
+${COMMAND_USAGE.merge}
 ${COMMAND_USAGE['merge-driver']}
 ${COMMAND_USAGE.pairs}
 ${COMMAND_USAGE.status}
