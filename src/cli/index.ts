@@ -8,12 +8,14 @@ import { makeTestModelCommand } from './makeTestModel';
 import { agreement } from './agreement';
 import { mcScore } from './mcScore';
 import { mergeDriver } from './mergeDriver';
+import { mergeAnnotators } from './mergeAnnotators';
 import { pairs } from './pairs';
 import { prelabel } from './prelabel';
 import { regenerate } from './regenerate';
 import { reward } from './reward';
 import { rewards } from './rewards';
 import { serve } from './serve';
+import { split } from './split';
 import { stats } from './stats';
 import { status } from './status';
 import { TargetError } from '../files/writeTarget';
@@ -37,6 +39,8 @@ const COMMANDS: Record<CommandName, (args: string[]) => Promise<number>> = {
   'mc-score': mcScore,
   prelabel,
   agreement,
+  split,
+  merge: mergeAnnotators,
   'merge-driver': mergeDriver,
   pairs,
   convert,

@@ -101,6 +101,24 @@ export const COMMAND_USAGE = {
                     ordinal) and review status (nominal): items, percent agreement, Cohen's kappa (two
                     copies), Fleiss' kappa, Krippendorff's alpha; per annotator, by step position and
                     per pair; --json prints them by name (cohenKappa, fleissKappa, krippendorffAlpha)`,
+  split: `  split FILE --annotators N [--names A,B,...] [--overlap F] [--seed S] [--output-dir DIR] [--force] [--json]
+                    one file per annotator (FILE-STEM.annotator1.jsonl ... or FILE-STEM.NAME.jsonl with --names,
+                    which alone also sets N) in FILE's folder or DIR: the records shuffled by the seed (drawn and
+                    printed when not given), the first round(F x records) go to every annotator (F: 0 to 1,
+                    default 0.2; the common set agreement is measured on) and the rest one each in turn, so the
+                    other shares are disjoint; each file keeps FILE's order and each line FILE's bytes; lines that
+                    are no records (blank, not a JSON object) go to the first annotator. Existing files are
+                    refused unless --force; prints records and shared records per annotator, --json as an object`,
+  merge: `  merge ORIGINAL ANNOTATOR_FILE... [--names A,B,...] [--output OUT] [--json]
+                    brings the annotators' files of a split back into one dataset (OUT, by default
+                    ORIGINAL-STEM.merged.jsonl): records matched by id, else content, as merge-driver matches
+                    them; each file is merged in turn, three ways against ORIGINAL, so a record a file lacks
+                    is unchanged, not deleted, and records it adds come after ORIGINAL's. Records nobody changed
+                    keep their bytes and ORIGINAL's order; two annotators' different values of one thing (the
+                    same step rated differently) are kept under "conflicts" in the record's annotation block,
+                    each value named by who gave it (the record's ratedBy or review's by, else the annotator's
+                    name: --names, or the file's, data.alice.jsonl of data.jsonl giving alice). Prints records
+                    changed and conflicts; exits 0, or 1 when conflicts were kept, to adjudicate`,
   'merge-driver': `  merge-driver BASE OURS THEIRS
                     a git merge driver for JSONL datasets (git passes %O %A %B): records matched by id or
                     content; a record changed on one side takes that side; changed on both, its annotation
@@ -213,6 +231,8 @@ ${COMMAND_USAGE.regenerate}
 ${COMMAND_USAGE['mc-score']}
 ${COMMAND_USAGE.prelabel}
 ${COMMAND_USAGE.agreement}
+${COMMAND_USAGE.split}
+${COMMAND_USAGE.merge}
 ${COMMAND_USAGE['merge-driver']}
 ${COMMAND_USAGE.pairs}
 ${COMMAND_USAGE.status}

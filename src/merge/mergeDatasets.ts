@@ -7,13 +7,14 @@ export interface MergeResult {
   conflicts: number;
 }
 
-interface Line {
+/** A dataset's line and the key its record is matched by. */
+export interface DatasetLine {
   key: string;
   text: string;
 }
 
 /** A line's record key: its `id`, else a hash of the record without annotations; a line that is no record, its text. */
-function keyOf(text: string): string {
+export function recordKey(text: string): string {
   try {
     const record = readRecord(text);
     const id = record.id;
@@ -26,21 +27,45 @@ function keyOf(text: string): string {
   }
 }
 
-function linesOf(text: string): { lines: Line[]; eol: string; finalEol: boolean } {
+/** A dataset's lines, keyed, and its line ending (CRLF when any line has one) and whether the last line ends with it. */
+export function datasetLines(text: string): { lines: DatasetLine[]; eol: string; finalEol: boolean } {
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const finalEol = text.endsWith('\n');
   const raw = text.split(/\r?\n/);
   if (finalEol) raw.pop();
-  return { lines: raw.map((line) => ({ key: keyOf(line), text: line })), eol, finalEol };
+  return { lines: raw.map((line) => ({ key: recordKey(line), text: line })), eol, finalEol };
 }
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
-/** One value three ways: a side that changed it wins; both alike is that; both differently is a conflict (ours kept). */
-function pick<T>(path: string, base: T, ours: T, theirs: T, conflicts: AnnotationConflict[]): T {
-  if (same(ours, theirs) || same(theirs, base)) return ours;
-  if (same(ours, base)) return theirs;
-  conflicts.push({ path, ours, theirs });
+/** Which side's value a three-way merge takes: one that changed it (ours when both agree), or neither when they differ. */
+function changedSide<T>(base: T, ours: T, theirs: T): 'ours' | 'theirs' | 'conflict' {
+  if (same(ours, theirs) || same(theirs, base)) return 'ours';
+  return same(ours, base) ? 'theirs' : 'conflict';
+}
+
+/** Who gave each side's value, as a conflict names them; a side with no name is left out. */
+interface Givers {
+  ours?: string | undefined;
+  theirs?: string | undefined;
+}
+
+/**
+ * One value three ways: a side that changed it wins; both alike is that; both differently is a conflict (ours kept).
+ * `compared` is what of the value counts as a change (a review's status and note, not who gave them).
+ */
+function pick<T>(path: string, base: T, ours: T, theirs: T, conflicts: AnnotationConflict[], by: Givers = {}, compared = (value: T): unknown => value): T {
+  const side = changedSide(compared(base), compared(ours), compared(theirs));
+  if (side === 'theirs') return theirs;
+  if (side === 'conflict') {
+    conflicts.push({
+      path,
+      ours,
+      theirs,
+      ...(by.ours === undefined ? {} : { oursBy: by.ours }),
+      ...(by.theirs === undefined ? {} : { theirsBy: by.theirs }),
+    });
+  }
   return ours;
 }
 
@@ -68,7 +93,11 @@ function mergeSegment(
   const empty: SegmentAnnotation = { rating: null, alternatives: [] };
   const [b, o, t] = [base ?? empty, ours ?? empty, theirs ?? empty];
   const merged: SegmentAnnotation = { ...b, ...t, ...o };
-  merged.rating = pick(`segments.${key}.rating`, b.rating, o.rating, t.rating, conflicts);
+  merged.rating = pick(`segments.${key}.rating`, b.rating, o.rating, t.rating, conflicts, { ours: o.ratedBy, theirs: t.ratedBy });
+  // Who rated goes with the rating taken, never a conflict of its own.
+  const ratedBy = changedSide(b.rating, o.rating, t.rating) === 'theirs' ? t.ratedBy : (o.ratedBy ?? (same(o.rating, t.rating) ? t.ratedBy : undefined));
+  if (ratedBy === undefined) delete merged.ratedBy;
+  else merged.ratedBy = ratedBy;
   merged.alternatives = union(b.alternatives, o.alternatives, t.alternatives);
   for (const field of ['monteCarlo', 'prelabel', 'firstError', 'ratingProvenance', 'stale'] as const) {
     const value = pick(`segments.${key}.${field}`, b[field], o[field], t[field], conflicts);
@@ -89,7 +118,15 @@ function mergeAnnotations(base: Annotations, ours: Annotations, theirs: Annotati
     ...base,
     ...theirs,
     ...ours,
-    review: pick('review', base.review, ours.review, theirs.review, conflicts),
+    review: pick(
+      'review',
+      base.review,
+      ours.review,
+      theirs.review,
+      conflicts,
+      { ours: ours.review.by, theirs: theirs.review.by },
+      ({ by: _, ...review }) => review,
+    ),
     segments,
     preferencePairs: union(base.preferencePairs, ours.preferencePairs, theirs.preferencePairs),
     reflections: union(base.reflections, ours.reflections, theirs.reflections),
@@ -124,9 +161,9 @@ function mergeRecord(base: string | undefined, ours: string, theirs: string): { 
  * side changed keep their bytes; the result is always JSONL, in our order, with records only theirs added after.
  */
 export function mergeDatasets(baseText: string, oursText: string, theirsText: string): MergeResult {
-  const base = new Map(linesOf(baseText).lines.map((line) => [line.key, line.text]));
-  const oursFile = linesOf(oursText);
-  const theirs = new Map(linesOf(theirsText).lines.map((line) => [line.key, line.text]));
+  const base = new Map(datasetLines(baseText).lines.map((line) => [line.key, line.text]));
+  const oursFile = datasetLines(oursText);
+  const theirs = new Map(datasetLines(theirsText).lines.map((line) => [line.key, line.text]));
   const ours = new Set(oursFile.lines.map((line) => line.key));
   let conflicts = 0;
   const out: string[] = [];

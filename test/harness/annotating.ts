@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { applyOperation } from '../../src/dataset/operations';
+import { readAnnotations, readRecord, writeAnnotations } from '../../src/dataset/recordEdit';
 import type { Operation } from '../../src/protocol';
 import { datasetsDir } from './fixtures';
 
@@ -27,3 +28,22 @@ export const mulberryLines = (count: number): string[] =>
     .split('\n')
     .filter((line) => line !== '')
     .slice(0, count);
+
+/** A person's review of the first record line. */
+export const review = (status: 'accepted' | 'rejected' | 'needs_fix'): Operation => ({ kind: 'setReviewStatus', line: 1, status });
+
+/**
+ * A record line with the ratings and review nobody signed yet signed by an annotator (`ratedBy`, the review's `by`),
+ * as an editor with `cotStudio.annotator` set signs them.
+ */
+export function signed(line: string, name: string): string {
+  const annotations = readAnnotations(readRecord(line));
+  const segments = Object.fromEntries(
+    Object.entries(annotations.segments).map(([key, segment]) => [
+      key,
+      segment.rating === null || segment.ratedBy !== undefined ? segment : { ...segment, ratedBy: name },
+    ]),
+  );
+  const review = annotations.review.status === 'unreviewed' || annotations.review.by !== undefined ? annotations.review : { ...annotations.review, by: name };
+  return writeAnnotations(line, { ...annotations, segments, review });
+}

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { readRecordState } from '../../src/dataset/operations';
 import { mergeDatasets } from '../../src/merge/mergeDatasets';
-import { annotate, mulberryLines, rate } from '../harness/annotating';
+import { annotate, mulberryLines, rate, review, signed } from '../harness/annotating';
 
 const lines = mulberryLines(4);
 const base = `${lines.join('\n')}\n`;
@@ -65,5 +65,43 @@ describe('merging JSONL datasets three ways', () => {
     const theirs = withLine(1, apply(lines[1] as string, rate(0, 0))).replace(/\n/g, '\r\n');
     const merged = mergeDatasets(crlf, crlf, theirs);
     assert.equal(merged.text, theirs);
+  });
+
+  it('takes who rated with the rating taken, and names both raters of a conflicting rating', () => {
+    const ours = withLine(0, signed(apply(lines[0] as string, rate(0, 1), rate(2, 1)), 'alice'));
+    const theirs = withLine(0, signed(apply(lines[0] as string, rate(1, -1), rate(2, -1)), 'bob'));
+    const merged = mergeDatasets(base, ours, theirs);
+    assert.equal(merged.conflicts, 1, 'ratedBy is no conflict of its own');
+    const { annotations } = readRecordState(merged.text.split('\n')[0] as string);
+    assert.deepEqual(
+      [0, 1, 2].map((segment) => annotations.segments[String(segment)]?.ratedBy),
+      ['alice', 'bob', 'alice'],
+    );
+    assert.deepEqual(annotations.conflicts, [{ path: 'segments.2.rating', ours: 1, theirs: -1, oursBy: 'alice', theirsBy: 'bob' }]);
+  });
+
+  it("takes theirs' rater with theirs' rating, and a rating both gave alike is no conflict", () => {
+    const carols = signed(apply(lines[0] as string, rate(3, 1)), 'carol');
+    const before = withLine(0, carols);
+    const ours = withLine(0, signed(apply(carols, rate(0, 1)), 'alice'));
+    const theirs = withLine(0, signed(apply(lines[0] as string, rate(0, 1), rate(3, -1)), 'bob'));
+    const merged = mergeDatasets(before, ours, theirs);
+    assert.equal(merged.conflicts, 0);
+    const { annotations } = readRecordState(merged.text.split('\n')[0] as string);
+    assert.deepEqual([annotations.segments['0']?.ratedBy, annotations.segments['3']?.rating, annotations.segments['3']?.ratedBy], ['alice', -1, 'bob']);
+  });
+
+  it('names the reviewers of a conflicting review, and two alike reviews by different people are no conflict', () => {
+    const reviewed = (status: 'accepted' | 'rejected', name: string) => withLine(1, signed(apply(lines[1] as string, review(status)), name));
+    const conflicting = mergeDatasets(base, reviewed('accepted', 'alice'), reviewed('rejected', 'bob'));
+    assert.equal(conflicting.conflicts, 1);
+    const { annotations } = readRecordState(conflicting.text.split('\n')[1] as string);
+    assert.deepEqual(
+      annotations.conflicts?.map(({ path, oursBy, theirsBy }) => ({ path, oursBy, theirsBy })),
+      [{ path: 'review', oursBy: 'alice', theirsBy: 'bob' }],
+    );
+    const alike = mergeDatasets(base, reviewed('accepted', 'alice'), reviewed('accepted', 'bob'));
+    assert.equal(alike.conflicts, 0);
+    assert.equal(readRecordState(alike.text.split('\n')[1] as string).annotations.review.status, 'accepted');
   });
 });
