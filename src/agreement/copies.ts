@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import type { Readable } from 'node:stream';
-import { ANNOTATION_KEY } from '../dataset/annotations';
 import { readRecordState } from '../dataset/operations';
+import { recordIdentity } from '../dataset/recordIdentity';
 import type { FormatId } from '../dataset/record';
 import { RecordError } from '../dataset/recordEdit';
 import type { AnnotatorLabels } from './compare';
@@ -44,14 +43,6 @@ function linesOf(copy: Copy): { lines: AsyncIterable<string>; done: Promise<void
   return { lines: readline.createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY }), done };
 }
 
-/** A record's key across copies: its `id`, else a hash of the record without its annotations. */
-function recordKey(record: Record<string, unknown>): string {
-  const id = record.id;
-  if (typeof id === 'string' || typeof id === 'number') return `id:${id}`;
-  const { [ANNOTATION_KEY]: _, ...content } = record;
-  return `sha256:${createHash('sha256').update(JSON.stringify(content)).digest('hex')}`;
-}
-
 /** What a copy holds: its labels, the lines that are no record, and who the labels name as their annotators. */
 export interface CopyLabels {
   labels: AnnotatorLabels;
@@ -78,7 +69,7 @@ export async function labelsOf(lines: AsyncIterable<string> | Iterable<string>, 
       }
       const { status, by } = annotations.review;
       if (status !== 'unreviewed' && by !== undefined) raters.add(by);
-      labels.records.set(recordKey(record), { steps, review: status === 'unreviewed' ? null : status });
+      labels.records.set(recordIdentity(record), { steps, review: status === 'unreviewed' ? null : status });
     } catch (error) {
       if (!(error instanceof SyntaxError || error instanceof RecordError)) throw error;
       skipped++;

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { type AnnotationConflict, type Annotations, ANNOTATION_KEY, HISTORY_LIMIT, type SegmentAnnotation } from '../dataset/annotations';
+import { recordIdentity } from '../dataset/recordIdentity';
 import { readAnnotations, readRecord, RecordError, writeAnnotations } from '../dataset/recordEdit';
 
 export interface MergeResult {
@@ -16,11 +16,7 @@ export interface DatasetLine {
 /** A line's record key: its `id`, else a hash of the record without annotations; a line that is no record, its text. */
 export function recordKey(text: string): string {
   try {
-    const record = readRecord(text);
-    const id = record.id;
-    if (typeof id === 'string' || typeof id === 'number') return `id:${id}`;
-    const { [ANNOTATION_KEY]: _, ...content } = record;
-    return `sha256:${createHash('sha256').update(JSON.stringify(content)).digest('hex')}`;
+    return recordIdentity(readRecord(text));
   } catch (error) {
     if (error instanceof RecordError || error instanceof SyntaxError) return `line:${text}`;
     throw error;
