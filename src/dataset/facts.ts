@@ -18,6 +18,8 @@ export interface RecordFacts {
   hasAlternatives: boolean;
   /** The widest disagreement among a step's rating, suggestion and Monte Carlo score (see stepDisagreement); null when no step has two. */
   disagreement: number | null;
+  /** A merge kept conflicts between two annotators' values (`cot_studio.conflicts`) for a person to adjudicate. */
+  conflicts: boolean;
 }
 
 function annotationsOf(...[record, parsed]: Parameters<typeof readAnnotations>): Annotations {
@@ -40,7 +42,11 @@ export function readFacts(lineText: string, context: CheckContext, invalidUtf8?:
   if (!record || !parsed) {
     const format: FactFormat = checks.includes('unparseable') ? 'unparseable' : 'unknown-format';
     const review = record ? annotationsOf(record).review.status : 'unreviewed';
-    return { facts: { format, review, checks, unrated: false, hasAlternatives: false, disagreement: null }, text: lineText.toLowerCase(), check };
+    return {
+      facts: { format, review, checks, unrated: false, hasAlternatives: false, disagreement: null, conflicts: false },
+      text: lineText.toLowerCase(),
+      check,
+    };
   }
   const annotations = annotationsOf(record, parsed);
   const unrated = assistantReplies(parsed).some((response, turn) =>
@@ -62,8 +68,12 @@ export function readFacts(lineText: string, context: CheckContext, invalidUtf8?:
     ? parsed.conversation.map((turn) => turn.text)
     : [parsed.question ?? '', ...parsed.responses.map((response) => response.text)];
   const text = said.join('\n').toLowerCase();
-  return { facts: { format: parsed.format, review: annotations.review.status, checks, unrated, hasAlternatives, disagreement }, text, check };
+  const conflicts = (annotations.conflicts?.length ?? 0) > 0;
+  return { facts: { format: parsed.format, review: annotations.review.status, checks, unrated, hasAlternatives, disagreement, conflicts }, text, check };
 }
+
+/** Whether a record has a step whose labels disagree by at least DISAGREEMENT_THRESHOLD. */
+export const disagrees = (facts: Pick<RecordFacts, 'disagreement'>): boolean => (facts.disagreement ?? 0) >= DISAGREEMENT_THRESHOLD;
 
 /** Whether facts (and the record's text, when the filter searches) pass a filter. */
 export function matchesFilter(facts: RecordFacts, filter: RecordFilter, text?: string): boolean {
@@ -72,7 +82,8 @@ export function matchesFilter(facts: RecordFacts, filter: RecordFilter, text?: s
   if (filter.check !== undefined && !facts.checks.includes(filter.check)) return false;
   if (filter.unrated && !facts.unrated) return false;
   if (filter.hasAlternatives && !facts.hasAlternatives) return false;
-  if (filter.disagreement && (facts.disagreement ?? 0) < DISAGREEMENT_THRESHOLD) return false;
+  if (filter.disagreement && !disagrees(facts)) return false;
+  if (filter.conflicts && !facts.conflicts && !disagrees(facts)) return false;
   if (filter.text && !(text ?? '').includes(filter.text.toLowerCase())) return false;
   return true;
 }

@@ -18,7 +18,9 @@ export const recordFilterSchema = z
     hasAlternatives: z.boolean().optional(),
     /** Records with a step whose rating, suggestion and Monte Carlo score disagree (see stepDisagreement). */
     disagreement: z.boolean().optional(),
-    /** The order of the records shown: the file's, or the widest disagreement first. */
+    /** Conflicts and disagreements: records with a conflict a merge kept, or a step whose labels disagree. */
+    conflicts: z.boolean().optional(),
+    /** The order of the records shown: the file's, or records with conflicts first, then the widest disagreement first. */
     order: z.enum(['file', 'disagreement']).optional(),
   })
   .strict();

@@ -216,6 +216,8 @@ export const hostMessageSchema = z.discriminatedUnion('type', [
       unrated: z.number(),
       hasAlternatives: z.number(),
       disagreement: z.number(),
+      /** Conflicts and disagreements: records with a conflict a merge kept or a step whose labels disagree. */
+      conflicts: z.number(),
     }),
   }),
   /** Review progress over the whole file; `complete` is false while it is still being counted. */

@@ -244,7 +244,7 @@ describe('the dataset view store', () => {
   it('keeps the filter chosen and its counts, and asks the host to apply it', () => {
     const chosen = play([{ type: 'filter', filter: { review: 'accepted' } }], context, opened.state);
     assert.deepEqual(posted(chosen.effects), [{ type: 'setFilter', filter: { review: 'accepted' } }]);
-    const counts = { formats: { 'llava-cot': 10 }, review: { accepted: 3 }, checks: {}, unrated: 1, hasAlternatives: 0, disagreement: 2 };
+    const counts = { formats: { 'llava-cot': 10 }, review: { accepted: 3 }, checks: {}, unrated: 1, hasAlternatives: 0, disagreement: 2, conflicts: 3 };
     const reading = play([host({ type: 'filtering', read: 5, of: 10, indexing: false })], context, chosen.state);
     assert.deepEqual(reading.state.filter.reading, { read: 5, of: 10, indexing: false });
     const result = play([host({ type: 'filtered', counts, count: 3, filterActive: true } as HostEvent)], context, reading.state);

@@ -113,7 +113,7 @@ export interface Transition {
 
 const NO_FILTER: FilterSummary = {
   chosen: {},
-  counts: { formats: {}, review: {}, checks: {}, unrated: 0, hasAlternatives: 0, disagreement: 0 },
+  counts: { formats: {}, review: {}, checks: {}, unrated: 0, hasAlternatives: 0, disagreement: 0, conflicts: 0 },
   shown: 0,
   active: false,
   reading: undefined,
