@@ -1,6 +1,6 @@
 import { type AnnotationConflict, type Annotations, annotationsSchema, ratingSchema, segmentAnnotationSchema } from './annotations';
 import type { ConflictValue, ConflictView } from './conflictViewSchema';
-import { parseRecord } from './formats';
+import { parseLine } from './formats';
 import type { FormatId, ParsedRecord } from './record';
 import { readRecord, RecordError, replaceRecordContent } from './recordEdit';
 import { annotatedReplies, type Reply, replyKey, segmentOfKey } from './replies';
@@ -82,17 +82,8 @@ function shownValue(target: ConflictTarget | undefined, value: unknown): Conflic
 
 type Part = ConflictView['parts'][number];
 
-/** A version of the record's own text as its format reads it, or undefined when it cannot be read. */
-function readVersion(text: unknown, format: FormatId): ParsedRecord | undefined {
-  if (typeof text !== 'string') return undefined;
-  try {
-    const parsed = parseRecord(readRecord(text), format);
-    return 'error' in parsed ? undefined : parsed;
-  } catch (error) {
-    if (error instanceof RecordError) return undefined;
-    throw error;
-  }
-}
+/** A version of the record's own text as its format reads it, or null when it cannot be read. */
+const readVersion = (text: unknown, format: FormatId): ParsedRecord | null => (typeof text === 'string' ? parseLine(text, format) : null);
 
 /** Each reply's segments of a version by annotation key, in order. */
 function segmentsByKey(parsed: ParsedRecord): Map<string, { reply: Reply; label: string; text: string }> {
