@@ -31,6 +31,17 @@ const suggest = (segment: number, label: 1 | 0 | -1): Operation => ({
   provenance: { method: 'step-judge' },
 });
 
+/** The fact table of a dataset of these lines, read. */
+async function factsOf(lines: string[]): Promise<FactTable> {
+  const table = new FactTable(
+    Dataset.fromBytes('facts.jsonl', Buffer.from(`${lines.join('\n')}\n`)),
+    () => ({ imageProblem: () => null }),
+    () => undefined,
+  );
+  await table.fill();
+  return table;
+}
+
 describe("disagreement between a step's rating, suggestion and Monte Carlo score", () => {
   it('is half the widest gap on a scale from -1 to +1, and undefined with fewer than two labels', () => {
     const step = (fields: object) => ({ rating: null, alternatives: [], ...fields });
@@ -53,13 +64,7 @@ describe("disagreement between a step's rating, suggestion and Monte Carlo score
       annotated(suggest(1, 1), rate(1, 1), scores(1, 8)), // 0
       annotated(suggest(0, -1), scores(0, 6)), // 0.75
     ];
-    const dataset = Dataset.fromBytes('disagree.jsonl', Buffer.from(`${lines.join('\n')}\n`));
-    const table = new FactTable(
-      dataset,
-      () => ({ imageProblem: () => null }),
-      () => undefined,
-    );
-    await table.fill();
+    const table = await factsOf(lines);
     assert.equal(table.counts().disagreement, 3);
     assert.deepEqual(Array.from(await table.filter({ disagreement: true })), [0, 2, 4], 'in file order');
     assert.deepEqual(Array.from(await table.filter({ disagreement: true, order: 'disagreement' })), [2, 4, 0], 'widest first');
@@ -75,13 +80,7 @@ describe("disagreement between a step's rating, suggestion and Monte Carlo score
       annotated(rate(2, 1), scores(2, 0)), // 1
       annotated(suggest(1, 1), rate(1, 1), scores(1, 8)), // 0
     ];
-    const dataset = Dataset.fromBytes('conflicts.jsonl', Buffer.from(`${lines.join('\n')}\n`));
-    const table = new FactTable(
-      dataset,
-      () => ({ imageProblem: () => null }),
-      () => undefined,
-    );
-    await table.fill();
+    const table = await factsOf(lines);
     assert.equal(table.counts().conflicts, 3);
     assert.equal(table.counts().disagreement, 2, 'a conflict is no disagreement of labels');
     assert.deepEqual(Array.from(await table.filter({ conflicts: true })), [0, 2, 3], 'in file order');
