@@ -64,16 +64,18 @@ export class FilterBar {
       ${this.select('annotator', l10n.t('Filter by annotator'), l10n.t('Any annotator'), counts.annotators, chosen.annotator, (name) => name)}
       ${this.toggle('unrated', l10n.t('Unrated ({0})', counts.unrated), chosen.unrated)}
       ${this.toggle('hasAlternatives', l10n.t('Has alternatives ({0})', counts.hasAlternatives), chosen.hasAlternatives)}
-      <vscode-checkbox
-        class="filter-toggle filter-disagreement"
-        .checked=${chosen.disagreement === true}
-        label=${l10n.t('Labels disagree ({0})', counts.disagreement)}
-        title=${l10n.t('Steps whose rating, suggested label and Monte Carlo score disagree, the widest first')}
-        @change=${(event: Event) => {
-          const on = (event.currentTarget as HTMLInputElement).checked;
-          this.set(on ? { disagreement: true, order: 'disagreement' } : { disagreement: undefined, order: undefined });
-        }}
-      ></vscode-checkbox>
+      ${this.ranked(
+        'disagreement',
+        l10n.t('Labels disagree ({0})', counts.disagreement),
+        l10n.t('Steps whose rating, suggested label and Monte Carlo score disagree, the widest first'),
+        chosen,
+      )}
+      ${this.ranked(
+        'conflicts',
+        l10n.t('Conflicts and disagreements ({0})', counts.conflicts),
+        l10n.t("Records where a merge kept two annotators' values to adjudicate, then those whose step labels disagree, the widest first"),
+        chosen,
+      )}
       ${action({
         label: l10n.t('Clear'),
         name: l10n.t('Clear filters'),
@@ -92,6 +94,21 @@ export class FilterBar {
       .checked=${chosen === true}
       label=${label}
       @change=${(event: Event) => this.set({ [choice]: (event.currentTarget as HTMLInputElement).checked || undefined })}
+    ></vscode-checkbox>`;
+  }
+
+  /** A filter that also orders what it shows: conflicts first, then the widest disagreement; the order stays while either is on. */
+  private ranked(choice: 'disagreement' | 'conflicts', label: string, title: string, chosen: RecordFilter): TemplateResult {
+    const other = choice === 'disagreement' ? chosen.conflicts : chosen.disagreement;
+    return html`<vscode-checkbox
+      class="filter-toggle filter-${choice}"
+      .checked=${chosen[choice] === true}
+      label=${label}
+      title=${title}
+      @change=${(event: Event) => {
+        const on = (event.currentTarget as HTMLInputElement).checked;
+        this.set({ [choice]: on || undefined, order: on || other ? 'disagreement' : undefined });
+      }}
     ></vscode-checkbox>`;
   }
 

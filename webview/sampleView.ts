@@ -5,6 +5,7 @@ import { html, nothing, render, type TemplateResult } from 'lit';
 import { guard } from 'lit/directives/guard.js';
 import { repeat } from 'lit/directives/repeat.js';
 import type { Sample, SampleQuestionPart, SampleResponse, SampleSegment } from '../src/protocol';
+import { adjudicationPanel } from './adjudication';
 import { action } from './controls';
 import { hasMath, renderMath } from './math';
 import { regenerationPanel } from './regeneration';
@@ -12,7 +13,7 @@ import { reviewStatusName } from './reviewStatus';
 import { boxOverlay, draggedBox, type FirstErrorEdit, firstErrorControls, firstErrorIndex, sampleBoxes, suggestionChip } from './stepLabels';
 import type { Focus } from './state/focus';
 import { placement, type ShownRun, type Side } from './state/regenerationState';
-import type { OperationRequest, ViewEvent, ViewState } from './state/viewState';
+import { currentConflict, type OperationRequest, type ViewEvent, type ViewState } from './state/viewState';
 import { wordDiff } from './wordDiff';
 
 export type Dispatch = (event: ViewEvent) => void;
@@ -128,10 +129,13 @@ export class SampleView {
         : html`<ul class="sample-problems" aria-label=${l10n.t('Checks that fail')}>
             ${sample.problems.map((problem) => html`<li class="problem ${problem.severity}">${problem.check}: ${problem.message}</li>`)}
           </ul>`;
+    const adjudication = adjudicationPanel(sample.conflicts, currentConflict(state), (conflict, take) =>
+      this.run({ kind: 'resolveConflict', conflict: conflict.index, path: conflict.path, take }),
+    );
     const field = (label: string, text: string | null | undefined, className: string) =>
       text === null || text === undefined ? nothing : this.field(label, text, className, state.latex);
     if (sample.conversation) {
-      return html`${heading}${problems}${field(l10n.t('System prompt'), sample.system, 'sample-system')}${this.conversation(sample, sample.conversation, state)}${field(
+      return html`${heading}${problems}${adjudication}${field(l10n.t('System prompt'), sample.system, 'sample-system')}${this.conversation(sample, sample.conversation, state)}${field(
         l10n.t('Ground truth'),
         sample.groundTruth,
         'sample-ground-truth',
@@ -142,7 +146,7 @@ export class SampleView {
       first && rejected?.role === 'rejected'
         ? this.pair(first, rejected, state)
         : sample.responses.map((response, position) => this.response(response, position, state));
-    return html`${heading}${problems}
+    return html`${heading}${problems}${adjudication}
       <div class="sample-images">${sample.images.map((image) => this.image(image, sample))}</div>
       ${field(l10n.t('System prompt'), sample.system, 'sample-system')} ${field(l10n.t('Question'), sample.question, 'sample-question')}
       ${field(l10n.t('Ground truth'), sample.groundTruth, 'sample-ground-truth')} ${field(l10n.t('Prefix prompt'), sample.prefixPrompt, 'sample-prefix-prompt')}

@@ -16,6 +16,7 @@ function shortcuts(): [string, string][] {
     ['g / G', l10n.t('Regenerate the segment / the segment and the rest')],
     ['t', l10n.t('Tree search (CoMCTS) from the segment')],
     ['a / r / n', l10n.t('Accept / reject / needs fix')],
+    ['[ / ]', l10n.t('Adjudicate a conflict: take the left / the right version')],
     ['Ctrl+Z / Ctrl+Shift+Z', l10n.t('Undo / redo')],
     ['Ctrl+S', l10n.t('Save')],
     ['?', l10n.t('Show or hide this list')],

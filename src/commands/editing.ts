@@ -23,6 +23,7 @@ export const OPERATION_COMMANDS: Record<OperationKind, string> = {
   setStepScores: 'cotStudio.setStepScores',
   setPrelabels: 'cotStudio.setPrelabels',
   confirmPrelabels: 'cotStudio.confirmPrelabels',
+  resolveConflict: 'cotStudio.resolveConflict',
 };
 
 /** Thrown when the user dismisses a prompt: the command ends quietly. */
@@ -112,6 +113,28 @@ async function promptOperation(kind: OperationKind, datasets: DatasetRegistry, d
       throw new Error('cotStudio.markPreference needs an argument object: {line, segment?, chosen, rejected}');
     case 'swapSides':
       return { kind, uri, line };
+    case 'resolveConflict': {
+      const conflicts = stateOf(document, line).annotations.conflicts ?? [];
+      if (conflicts.length === 0) throw new Error(vscode.l10n.t('the sample at line {0} has no conflicts to adjudicate', line));
+      const versions = conflicts.flatMap(({ path, ours, theirs, oursBy, theirsBy }, index) => [
+        {
+          label: vscode.l10n.t('Take {0} at {1}', oursBy ?? vscode.l10n.t('ours'), path),
+          detail: JSON.stringify(ours)?.slice(0, 200),
+          index,
+          path,
+          take: 'ours' as const,
+        },
+        {
+          label: vscode.l10n.t('Take {0} at {1}', theirsBy ?? vscode.l10n.t('theirs'), path),
+          detail: JSON.stringify(theirs)?.slice(0, 200),
+          index,
+          path,
+          take: 'theirs' as const,
+        },
+      ]);
+      const picked = required(await vscode.window.showQuickPick(versions, { title: vscode.l10n.t('Adjudicate {0}', title) }));
+      return { kind, uri, line, conflict: picked.index, path: picked.path, take: picked.take };
+    }
     case 'acceptReflectionProposal':
       throw new Error(
         'cotStudio.acceptReflectionProposal takes a proposal of the tree search: {line, segment, text, wrong, correction}; accept one in the sample view',

@@ -1,8 +1,7 @@
 import type { Dataset } from './dataset';
 import { reviewStatusSchema, type ReviewStatus } from './annotations';
 import { type CheckContext, checkIdSchema, type CheckResult, checkLine, type LineCheck } from './checks';
-import { DISAGREEMENT_THRESHOLD } from './disagreement';
-import { FACT_FORMATS, matchesFilter, readFacts, type RecordFacts, type RecordFilter } from './facts';
+import { disagrees, FACT_FORMATS, matchesFilter, readFacts, type RecordFacts, type RecordFilter } from './facts';
 import { type DatasetStats, StatsTally } from './validate';
 
 const REVIEWS = reviewStatusSchema.options;
@@ -10,6 +9,7 @@ const CHECKS = checkIdSchema.options;
 const UNKNOWN = 255;
 const UNRATED = 1;
 const HAS_ALTERNATIVES = 2;
+const CONFLICTS = 4;
 /**
  * Work between yields to the event loop, so a request for the next sample waits at most this long behind
  * the pass. Time, not a record count: record sizes vary by orders of magnitude.
@@ -51,6 +51,8 @@ export interface FactCounts {
   disagreement: number;
   /** Records each annotator did something in. */
   annotators: Record<string, number>;
+  /** Conflicts and disagreements: records with a conflict a merge kept, or a step whose labels disagree. */
+  conflicts: number;
 }
 
 /** A record's widest disagreement in a byte: 0 for none, else 1 + hundredths. */
@@ -244,6 +246,7 @@ export class FactTable {
       hasAlternatives: 0,
       disagreement: 0,
       annotators: {},
+      conflicts: 0,
     };
     const byAnnotator = new Array<number>(this.annotatorNames.length).fill(0);
     for (let index = 0; index < Math.min(total, this.formats.length); index++) {
@@ -260,8 +263,10 @@ export class FactTable {
       }
       if (this.flags[index] & UNRATED) counts.unrated++;
       if (this.flags[index] & HAS_ALTERNATIVES) counts.hasAlternatives++;
-      if ((disagreementOf(this.disagreements[index]) ?? 0) >= DISAGREEMENT_THRESHOLD) counts.disagreement++;
       for (let mask = this.annotators[index], bit = 0; mask !== 0; mask >>>= 1, bit++) if (mask & 1) byAnnotator[bit]++;
+      const disagreeing = disagrees({ disagreement: disagreementOf(this.disagreements[index]) });
+      if (disagreeing) counts.disagreement++;
+      if (disagreeing || this.flags[index] & CONFLICTS) counts.conflicts++;
     }
     this.annotatorNames.forEach((name, bit) => {
       if (byAnnotator[bit] > 0) counts.annotators[name] = byAnnotator[bit];
@@ -300,8 +305,9 @@ export class FactTable {
       }
       if (matchesFilter(facts, filter, text)) matches.push(index);
     }
-    // The widest disagreement first, where a reviewer's time pays most; ties keep the file's order (the sort is stable).
-    if (filter.order === 'disagreement') matches.sort((a, b) => this.disagreements[b] - this.disagreements[a]);
+    // Conflicts first, then the widest disagreement, where a reviewer's time pays most; ties keep the file's order (the sort is stable).
+    const rank = (index: number) => (this.flags[index] & CONFLICTS ? 256 : 0) + this.disagreements[index];
+    if (filter.order === 'disagreement') matches.sort((a, b) => rank(b) - rank(a));
     return Uint32Array.from(matches);
   }
 
@@ -322,6 +328,7 @@ export class FactTable {
       hasAlternatives: (this.flags[index] & HAS_ALTERNATIVES) !== 0,
       disagreement: disagreementOf(this.disagreements[index]),
       annotators: this.annotatorNames.filter((_, bit) => this.annotators[index] & (1 << bit)),
+      conflicts: (this.flags[index] & CONFLICTS) !== 0,
     };
   }
 
@@ -343,7 +350,7 @@ export class FactTable {
     this.formats[index] = FACT_FORMATS.indexOf(facts.format);
     this.reviews[index] = REVIEWS.indexOf(facts.review);
     this.checks[index] = facts.checks.reduce((mask, check) => mask | (1 << CHECKS.indexOf(check)), 0);
-    this.flags[index] = (facts.unrated ? UNRATED : 0) | (facts.hasAlternatives ? HAS_ALTERNATIVES : 0);
+    this.flags[index] = (facts.unrated ? UNRATED : 0) | (facts.hasAlternatives ? HAS_ALTERNATIVES : 0) | (facts.conflicts ? CONFLICTS : 0);
     this.disagreements[index] = disagreementByte(facts.disagreement);
     this.annotators[index] = facts.annotators.reduce((mask, name) => {
       const bit = this.annotatorBit(name);

@@ -21,6 +21,8 @@ export interface RecordFacts {
   disagreement: number | null;
   /** Everyone the annotation block names as having done something in the record. */
   annotators: string[];
+  /** A merge kept conflicts between two annotators' values (`cot_studio.conflicts`) for a person to adjudicate. */
+  conflicts: boolean;
 }
 
 function annotationsOf(...[record, parsed]: Parameters<typeof readAnnotations>): Annotations {
@@ -44,7 +46,7 @@ export function readFacts(lineText: string, context: CheckContext, invalidUtf8?:
     const format: FactFormat = checks.includes('unparseable') ? 'unparseable' : 'unknown-format';
     const review = record ? annotationsOf(record).review.status : 'unreviewed';
     return {
-      facts: { format, review, checks, unrated: false, hasAlternatives: false, disagreement: null, annotators: [] },
+      facts: { format, review, checks, unrated: false, hasAlternatives: false, disagreement: null, conflicts: false, annotators: [] },
       text: lineText.toLowerCase(),
       check,
     };
@@ -70,8 +72,16 @@ export function readFacts(lineText: string, context: CheckContext, invalidUtf8?:
     : [parsed.question ?? '', ...parsed.responses.map((response) => response.text)];
   const text = said.join('\n').toLowerCase();
   const annotators = [...annotatorWork(annotations).keys()];
-  return { facts: { format: parsed.format, review: annotations.review.status, checks, unrated, hasAlternatives, disagreement, annotators }, text, check };
+  const conflicts = (annotations.conflicts?.length ?? 0) > 0;
+  return {
+    facts: { format: parsed.format, review: annotations.review.status, checks, unrated, hasAlternatives, disagreement, conflicts, annotators },
+    text,
+    check,
+  };
 }
+
+/** Whether a record has a step whose labels disagree by at least DISAGREEMENT_THRESHOLD. */
+export const disagrees = (facts: Pick<RecordFacts, 'disagreement'>): boolean => (facts.disagreement ?? 0) >= DISAGREEMENT_THRESHOLD;
 
 /** Whether facts (and the record's text, when the filter searches) pass a filter. */
 export function matchesFilter(facts: RecordFacts, filter: RecordFilter, text?: string): boolean {
@@ -82,6 +92,8 @@ export function matchesFilter(facts: RecordFacts, filter: RecordFilter, text?: s
   if (filter.hasAlternatives && !facts.hasAlternatives) return false;
   if (filter.disagreement && (facts.disagreement ?? 0) < DISAGREEMENT_THRESHOLD) return false;
   if (filter.annotator !== undefined && !facts.annotators.includes(filter.annotator)) return false;
+  if (filter.disagreement && !disagrees(facts)) return false;
+  if (filter.conflicts && !facts.conflicts && !disagrees(facts)) return false;
   if (filter.text && !(text ?? '').includes(filter.text.toLowerCase())) return false;
   return true;
 }

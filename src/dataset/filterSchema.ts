@@ -21,6 +21,9 @@ export const recordFilterSchema = z
     /** Records this annotator did something in (a name the annotations give). */
     annotator: z.string().min(1).max(200).optional(),
     /** The order of the records shown: the file's, or the widest disagreement first. */
+    /** Conflicts and disagreements: records with a conflict a merge kept, or a step whose labels disagree. */
+    conflicts: z.boolean().optional(),
+    /** The order of the records shown: the file's, or records with conflicts first, then the widest disagreement first. */
     order: z.enum(['file', 'disagreement']).optional(),
   })
   .strict();

@@ -152,6 +152,14 @@ export const confirmPrelabelsArgsSchema = z.object({ ...replyTarget, segments: z
 /** For preference records: exchange the chosen and rejected responses (the annotator judged the other one better). */
 export const swapSidesArgsSchema = z.object(target).strict();
 
+/**
+ * Settles a conflict a merge kept (`cot_studio.conflicts`): the value one side gave is taken. `path` is the
+ * conflict's, so that an index that no longer points at it (the record changed since it was shown) is refused.
+ */
+export const resolveConflictArgsSchema = z
+  .object({ ...target, conflict: z.number().int().min(0), path: z.string().min(1), take: z.enum(['ours', 'theirs']) })
+  .strict();
+
 export const operationSchema = z.discriminatedUnion('kind', [
   editSegmentArgsSchema.extend({ kind: z.literal('editSegment') }),
   rateSegmentArgsSchema.extend({ kind: z.literal('rateSegment') }),
@@ -167,6 +175,7 @@ export const operationSchema = z.discriminatedUnion('kind', [
   setStepScoresArgsSchema.extend({ kind: z.literal('setStepScores') }),
   setPrelabelsArgsSchema.extend({ kind: z.literal('setPrelabels') }),
   confirmPrelabelsArgsSchema.extend({ kind: z.literal('confirmPrelabels') }),
+  resolveConflictArgsSchema.extend({ kind: z.literal('resolveConflict') }),
 ]);
 export type Operation = z.infer<typeof operationSchema>;
 export type OperationKind = Operation['kind'];

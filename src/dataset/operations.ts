@@ -1,6 +1,7 @@
 import type { Operation, Version } from './operationSchema';
 import { type Annotations, HISTORY_LIMIT, type PreferencePair, type Rating, type SegmentAnnotation } from './annotations';
 import { type NumberedAlternative, segmentAlternatives } from './alternatives';
+import { conflictStep, takeConflict } from './conflicts';
 import { parseRecord } from './formats';
 import { replaceSegmentEverywhere } from './linkedText';
 import type { FormatId, ParsedRecord, Segment } from './record';
@@ -429,6 +430,22 @@ export function applyOperation(lineText: string, operation: Operation, context: 
       annotations.segments = swapped;
       remember(annotations, 'swap-sides', context);
       return { text: writeAnnotations(swapValues(lineText, ['chosen'], ['rejected']), annotations), label: 'Swap chosen and rejected' };
+    }
+    case 'resolveConflict': {
+      const conflicts = annotations.conflicts ?? [];
+      const conflict = conflicts[operation.conflict];
+      if (!conflict) throw new RecordError(`there is no conflict ${operation.conflict}: the record has ${conflicts.length}`);
+      // The view's index may be of an older version of the record: a conflict taken by index alone could be another one.
+      if (conflict.path !== operation.path)
+        throw new RecordError(`conflict ${operation.conflict} is at ${conflict.path}, not ${operation.path}: the record changed since it was shown`);
+      const text = takeConflict(lineText, annotations, conflict, operation.take);
+      conflicts.splice(operation.conflict, 1);
+      if (conflicts.length === 0) delete annotations.conflicts;
+      annotations.adjudications = [...(annotations.adjudications ?? []), { ...conflict, taken: operation.take, ...by(context), at }];
+      const step = conflictStep(parsed, conflict.path);
+      remember(annotations, 'adjudicate', context, step?.index, step?.reply);
+      const where = step ? `${named(step.reply, step.segment)} ${conflict.path.slice(conflict.path.lastIndexOf('.') + 1)}` : conflict.path;
+      return { text: writeAnnotations(text, annotations), label: `Take ${operation.take} for ${where}` };
     }
   }
 }

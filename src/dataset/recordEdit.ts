@@ -132,6 +132,16 @@ export function readAnnotations(record: JsonObject, parsed?: ParsedRecord): Anno
   return parsed ? inCurrentIndices(read.annotations, record, parsed) : read.annotations;
 }
 
+/**
+ * Makes the record's own fields those of `content`, keeping its annotation block; fields whose value is unchanged
+ * keep their bytes.
+ */
+export function replaceRecordContent(lineText: string, content: JsonObject): string {
+  const { [ANNOTATION_KEY]: _, ...before } = readRecord(lineText);
+  const { [ANNOTATION_KEY]: __, ...after } = content;
+  return Object.keys({ ...before, ...after }).reduce((text, key) => updateValue(text, [key], before[key], after[key]), lineText);
+}
+
 /** Writes a record's annotations, changing only the parts of its block that differ (keys it does not know stay). */
 export function writeAnnotations(lineText: string, annotations: Annotations): string {
   return updateValue(lineText, [ANNOTATION_KEY], readRecord(lineText)[ANNOTATION_KEY], annotations as unknown as Json);

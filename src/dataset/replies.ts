@@ -1,5 +1,5 @@
 import { type Side, segmentKey } from './annotations';
-import type { ParsedRecord, Response } from './record';
+import type { ParsedRecord, Response, Segment } from './record';
 import { RecordError } from './recordEdit';
 import { flatMapped } from './flatMapped';
 
@@ -96,4 +96,14 @@ export function annotatedReplies(parsed: ParsedRecord): Reply[] {
 export function storedReply(reply: Pick<Reply, 'turn' | 'model'>): { turn?: number; model?: string } {
   if (reply.model !== undefined) return { model: reply.model };
   return reply.turn === 0 ? {} : { turn: reply.turn };
+}
+
+/** The reply, segment index and segment an annotation key addresses (see replyKey), or undefined when the record has no such segment. */
+export function segmentOfKey(parsed: ParsedRecord, key: string): { reply: Reply; index: number; segment: Segment } | undefined {
+  for (const reply of annotatedReplies(parsed)) {
+    const index = reply.response.segments.findIndex((_, at) => replyKey(reply, at) === key);
+    const segment = reply.response.segments[index];
+    if (segment) return { reply, index, segment };
+  }
+  return undefined;
 }

@@ -144,13 +144,13 @@ export class PanelController implements DatasetPanel {
 
   /** The review progress and the filter bar's counts, after anything that may change them. */
   private postCounts(): void {
-    const { reviewed, total, known, formats, review, checks, unrated, hasAlternatives, disagreement, annotators } = this.document.facts.counts();
+    const { reviewed, total, known, formats, review, checks, unrated, hasAlternatives, disagreement, conflicts, annotators } = this.document.facts.counts();
     this.post({ type: 'progress', reviewed, total, complete: known === total && !this.document.dataset.indexing });
     this.post({
       type: 'filtered',
       count: this.view?.length ?? this.document.dataset.recordCount,
       filterActive: this.view !== null,
-      counts: { formats, review, checks, unrated, hasAlternatives, disagreement, annotators },
+      counts: { formats, review, checks, unrated, hasAlternatives, disagreement, conflicts, annotators },
     });
   }
 

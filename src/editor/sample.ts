@@ -1,4 +1,5 @@
 import { segmentAlternatives } from '../dataset/alternatives';
+import { conflictViews } from '../dataset/conflicts';
 import { DISAGREEMENT_THRESHOLD, stepDisagreement } from '../dataset/disagreement';
 import { type Annotations, emptyAnnotations, segmentRating } from '../dataset/annotations';
 import { IMAGE_TOKEN } from '../dataset/formats/chat';
@@ -69,6 +70,7 @@ export function buildSample(document: Pick<DatasetDocument, 'dataset' | 'checkCo
       laterReplies: [],
       review: { status: 'unreviewed', note: '' },
       preferencePairs: 0,
+      conflicts: [],
       unreadable: { reason, text: dataset.lineText(lineNumber) },
     };
   }
@@ -145,6 +147,7 @@ export function buildSample(document: Pick<DatasetDocument, 'dataset' | 'checkCo
     laterReplies,
     review: { status: annotations.review.status, note: annotations.review.note ?? '' },
     preferencePairs: annotations.preferencePairs.length,
+    conflicts: conflictViews(parsed, annotations),
     unreadable: null,
   };
 }

@@ -4,5 +4,6 @@ export * from './generation';
 export * from './provider';
 export * from '../dataset/operationSchema';
 export * from '../dataset/recordSummarySchema';
+export * from '../dataset/conflictViewSchema';
 export * from './overview';
 export * from './webview';

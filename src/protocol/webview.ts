@@ -4,6 +4,7 @@ import { formatIdSchema, responseRoleSchema, segmentKindSchema, stepLabelSchema 
 import { recordFilterSchema } from '../dataset/filterSchema';
 import { operationSchema } from '../dataset/operationSchema';
 import { recordSummarySchema } from '../dataset/recordSummarySchema';
+import { conflictViewSchema } from '../dataset/conflictViewSchema';
 
 export const MAX_PAGE_SIZE = 500;
 
@@ -95,6 +96,8 @@ export const sampleSchema = z.object({
   review: z.object({ status: reviewStatusSchema, note: z.string() }),
   problems: z.array(z.object({ check: z.string(), severity: z.enum(['error', 'warning']), message: z.string() })),
   preferencePairs: z.number().int().min(0),
+  /** What a merge of two annotators' work left for a person to adjudicate, in the record's order. */
+  conflicts: z.array(conflictViewSchema),
   /** When the line cannot be read as a record: the reason, and the raw line to show as it is. */
   unreadable: z.object({ reason: z.string(), text: z.string() }).nullable(),
 });
@@ -217,6 +220,8 @@ export const hostMessageSchema = z.discriminatedUnion('type', [
       hasAlternatives: z.number(),
       disagreement: z.number(),
       annotators: z.record(z.string(), z.number()),
+      /** Conflicts and disagreements: records with a conflict a merge kept or a step whose labels disagree. */
+      conflicts: z.number(),
     }),
   }),
   /** Review progress over the whole file; `complete` is false while it is still being counted. */

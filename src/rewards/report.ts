@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import type { Dataset } from '../dataset';
-import { parseRecord } from '../dataset/formats';
-import { type FormatId, formatIdSchema, type ParsedRecord } from '../dataset/record';
-import { readRecord, RecordError } from '../dataset/recordEdit';
+import { parseLine } from '../dataset/formats';
+import { type FormatId, formatIdSchema } from '../dataset/record';
 import { recordRewards } from './record';
 import { rewardNameSchema } from './registry';
 
@@ -20,23 +19,13 @@ export const rewardsReportSchema = z.object({
 });
 export type RewardsReport = z.infer<typeof rewardsReportSchema>;
 
-function readParsed(lineText: string, forced: FormatId | undefined): ParsedRecord | null {
-  try {
-    const parsed = parseRecord(readRecord(lineText), forced);
-    return 'error' in parsed ? null : parsed;
-  } catch (error) {
-    if (error instanceof RecordError) return null;
-    throw error;
-  }
-}
-
 /** Scores every record with a ground truth and a response, and the mean of each reward over them. */
 export function scoreDataset(dataset: Dataset, forced: FormatId | undefined): RewardsReport {
   const report: RewardsReport = { file: dataset.fileName, records: [], summary: {}, skipped: { noGroundTruth: 0, noResponse: 0, unreadable: 0 } };
   const totals = new Map<string, { sum: number; count: number }>();
   for (let index = 0; index < dataset.recordCount; index++) {
     const line = dataset.recordLine(index);
-    const parsed = readParsed(dataset.lineText(line), forced);
+    const parsed = parseLine(dataset.lineText(line), forced);
     const rewards = parsed && parsed.groundTruth !== null ? recordRewards(parsed) : null;
     if (!parsed) report.skipped.unreadable++;
     else if (parsed.groundTruth === null) report.skipped.noGroundTruth++;

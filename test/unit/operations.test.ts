@@ -9,6 +9,9 @@ import { applyOperation, readRecordState, reflectionText } from '../../src/datas
 import type { Operation } from '../../src/protocol';
 import { datasetsDir } from '../harness/fixtures';
 import { collectChunks } from '../../src/files/byteSource';
+import { setValue } from '../../src/dataset/recordEdit';
+import { mergeDatasets } from '../../src/merge/mergeDatasets';
+import { annotate, mulberryLines, rate } from '../harness/annotating';
 
 const context = { at: '2026-11-24T00:00:00.000Z', reflectionPhrase: 'I think I have made a mistake. Let me rethink it.' };
 
@@ -51,6 +54,13 @@ function randomOperation(next: () => number, lineText: string, line: number): Op
   if (alternatives > 0)
     choices.push(...Array.from({ length: 3 }, (): Operation => ({ kind: 'acceptAlternative', line, segment, alternative: Math.floor(next() * alternatives) })));
   if (parsed.responses.length === 2) choices.push({ kind: 'swapSides', line });
+  // A merged record's conflicts: either version of one, drawn as often as the others together.
+  const conflicts = annotations.conflicts ?? [];
+  if (conflicts.length > 0) {
+    const conflict = Math.floor(next() * conflicts.length);
+    const take = pick(['ours', 'theirs'] as const);
+    choices.push(...choices.map((): Operation => ({ kind: 'resolveConflict', line, conflict, path: conflicts[conflict]?.path ?? '', take })));
+  }
   return pick(choices);
 }
 
@@ -420,5 +430,111 @@ describe('annotation blocks written by others', () => {
       () => applyOperation(line('{"version": 9}'), { kind: 'setReviewStatus', line: 1, status: 'accepted' }, context),
       /cot_studio\.version: 9 is newer than this CoT Studio understands \(1\)/,
     );
+  });
+});
+
+describe('adjudicating the conflicts a merge kept', () => {
+  const [base] = mulberryLines(1) as [string];
+  /** Ours rates step 1 +1 and accepts; theirs rates it -1, rejects, and edits step 2. */
+  const ours = annotate(base, rate(1, 1), { kind: 'setReviewStatus', line: 1, status: 'accepted' });
+  const theirs = annotate(base, rate(1, -1), { kind: 'setReviewStatus', line: 1, status: 'rejected', note: 'step 2 is off' });
+  const merged = (a: string, b: string) => mergeDatasets(`${base}\n`, `${a}\n`, `${b}\n`).text.trimEnd();
+  const resolve = (conflict: number, path: string, take: 'ours' | 'theirs'): Operation => ({ kind: 'resolveConflict', line: 1, conflict, path, take });
+
+  it('takes a side: the value where the conflict was, the conflict moved to the adjudications, a history entry', () => {
+    const line = merged(ours, theirs);
+    const paths = readRecordState(line).annotations.conflicts?.map((conflict) => conflict.path);
+    assert.deepEqual(paths, ['segments.1.rating', 'review']);
+    const rating = applyOperation(line, resolve(0, 'segments.1.rating', 'theirs'), { ...context, annotator: 'carol' });
+    assert.equal(rating.label, 'Take theirs for Rationales rating');
+    let { annotations } = readRecordState(rating.text);
+    assert.equal(annotations.segments['1']?.rating, -1);
+    assert.deepEqual(
+      annotations.conflicts?.map((conflict) => conflict.path),
+      ['review'],
+    );
+    assert.deepEqual(annotations.adjudications, [{ path: 'segments.1.rating', ours: 1, theirs: -1, taken: 'theirs', by: 'carol', at: context.at }]);
+    assert.deepEqual(annotations.history.at(-1), { at: context.at, operation: 'adjudicate', segment: 1 });
+    const review = applyOperation(rating.text, resolve(0, 'review', 'theirs'), context).text;
+    ({ annotations } = readRecordState(review));
+    assert.deepEqual(annotations.review, { status: 'rejected', note: 'step 2 is off' });
+    assert.equal(annotations.conflicts, undefined);
+    assert.ok(!review.includes('"conflicts"'), 'no conflicts left: no key');
+    assert.deepEqual(
+      annotations.adjudications?.map(({ path, taken, by }) => [path, taken, by]),
+      [
+        ['segments.1.rating', 'theirs', 'carol'],
+        ['review', 'theirs', undefined],
+      ],
+    );
+    // Only the block changed: the record's own text keeps its bytes.
+    assert.equal(review.slice(0, review.indexOf('"cot_studio"')), line.slice(0, line.indexOf('"cot_studio"')));
+  });
+
+  it("takes ours as the record has it, and a rating's annotator with it", () => {
+    const line = merged(ours, theirs);
+    const named = setValue(line, ['cot_studio', 'conflicts', 0], { path: 'segments.1.rating', ours: 1, theirs: -1, oursBy: 'alice', theirsBy: 'bob' });
+    let { annotations } = readRecordState(applyOperation(named, resolve(0, 'segments.1.rating', 'ours'), context).text);
+    assert.equal(annotations.segments['1']?.rating, 1);
+    assert.equal(annotations.segments['1']?.ratedBy, 'alice');
+    ({ annotations } = readRecordState(applyOperation(named, resolve(0, 'segments.1.rating', 'theirs'), context).text));
+    assert.equal(annotations.segments['1']?.ratedBy, 'bob');
+  });
+
+  it("takes their version of the record's own text and keeps the annotations", () => {
+    // Records are matched by id: without one, two edits of the text make two records.
+    const withId = setValue(base, ['id'], 'r1');
+    const merged = (a: string, b: string) => mergeDatasets(`${withId}\n`, `${a}\n`, `${b}\n`).text.trimEnd();
+    const { parsed } = readRecordState(base);
+    const step = parsed.responses[0]?.segments[2];
+    assert.ok(step);
+    const edit = (text: string): Operation => ({ kind: 'editSegment', line: 1, segment: 2, text });
+    const line = merged(annotate(withId, edit(`${step.text} (ours)`)), annotate(withId, edit(`${step.text} (theirs)`), rate(0, 1)));
+    const { annotations } = readRecordState(line);
+    assert.equal(annotations.conflicts?.[0]?.path, 'record');
+    const taken = applyOperation(line, resolve(0, 'record', 'theirs'), context).text;
+    const after = readRecordState(taken);
+    assert.equal(after.parsed.responses[0]?.segments[2]?.text, `${step.text} (theirs)`);
+    assert.equal(after.annotations.segments['0']?.rating, 1, 'the annotations stay');
+    assert.equal(after.annotations.conflicts, undefined);
+    assert.equal(after.annotations.adjudications?.[0]?.taken, 'theirs');
+    const kept = readRecordState(applyOperation(line, resolve(0, 'record', 'ours'), context).text);
+    assert.equal(kept.parsed.responses[0]?.segments[2]?.text, `${step.text} (ours)`);
+  });
+
+  it('refuses a conflict that is not there, or no longer the one the view showed', () => {
+    const line = merged(ours, theirs);
+    assert.throws(() => applyOperation(line, resolve(2, 'review', 'ours'), context), /there is no conflict 2: the record has 2/);
+    assert.throws(() => applyOperation(line, resolve(0, 'review', 'ours'), context), /conflict 0 is at segments\.1\.rating, not review: the record changed/);
+    const broken = setValue(line, ['cot_studio', 'conflicts', 0, 'theirs'], 'very good');
+    assert.throws(
+      () => applyOperation(broken, resolve(0, 'segments.1.rating', 'theirs'), context),
+      /theirs of the conflict at segments\.1\.rating is not a rating/,
+    );
+  });
+
+  it('random edit sequences with adjudications among them undo to the original bytes', () => {
+    const lines = mulberryLines(4).map((line) =>
+      merged(annotate(line, rate(0, 1), rate(1, 0), { kind: 'setReviewStatus', line: 1, status: 'accepted' }), annotate(line, rate(0, -1), rate(1, 1))),
+    );
+    const original = Buffer.from(`${lines.join('\n')}\n`);
+    const dataset = Dataset.fromBytes('merged.jsonl', original);
+    const next = random(31);
+    const history: LineChange[] = [];
+    for (let step = 0; step < 60; step++) {
+      const line = dataset.recordLine(Math.floor(next() * dataset.recordCount));
+      const before = dataset.lineText(line);
+      const operation = randomOperation(next, before, line + 1);
+      if (!operation) continue;
+      const change = { line, before, after: applyOperation(before, operation, context).text };
+      dataset.apply([change], 'forward');
+      history.push(change);
+    }
+    assert.ok(
+      history.some((change) => change.after.includes('"adjudications"')),
+      'some conflict was adjudicated',
+    );
+    for (const change of [...history].reverse()) dataset.apply([change], 'backward');
+    return collectChunks(dataset.chunks()).then((bytes) => assert.ok(bytes.equals(original)));
   });
 });

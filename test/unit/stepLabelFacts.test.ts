@@ -9,6 +9,7 @@ import { datasetStats } from '../../src/dataset/validate';
 import type { Operation } from '../../src/protocol';
 import { datasetsDir } from '../harness/fixtures';
 import { annotate, rate } from '../harness/annotating';
+import { mergeDatasets } from '../../src/merge/mergeDatasets';
 
 const mulberry = fs.readFileSync(path.join(datasetsDir, 'mulberry.jsonl'), 'utf8').split('\n')[0]?.replace(/\r$/, '') ?? '';
 
@@ -29,6 +30,17 @@ const suggest = (segment: number, label: 1 | 0 | -1): Operation => ({
   steps: [{ segment, label }],
   provenance: { method: 'step-judge' },
 });
+
+/** The fact table of a dataset of these lines, read. */
+async function factsOf(lines: string[]): Promise<FactTable> {
+  const table = new FactTable(
+    Dataset.fromBytes('facts.jsonl', Buffer.from(`${lines.join('\n')}\n`)),
+    () => ({ imageProblem: () => null }),
+    () => undefined,
+  );
+  await table.fill();
+  return table;
+}
 
 describe("disagreement between a step's rating, suggestion and Monte Carlo score", () => {
   it('is half the widest gap on a scale from -1 to +1, and undefined with fewer than two labels', () => {
@@ -52,17 +64,27 @@ describe("disagreement between a step's rating, suggestion and Monte Carlo score
       annotated(suggest(1, 1), rate(1, 1), scores(1, 8)), // 0
       annotated(suggest(0, -1), scores(0, 6)), // 0.75
     ];
-    const dataset = Dataset.fromBytes('disagree.jsonl', Buffer.from(`${lines.join('\n')}\n`));
-    const table = new FactTable(
-      dataset,
-      () => ({ imageProblem: () => null }),
-      () => undefined,
-    );
-    await table.fill();
+    const table = await factsOf(lines);
     assert.equal(table.counts().disagreement, 3);
     assert.deepEqual(Array.from(await table.filter({ disagreement: true })), [0, 2, 4], 'in file order');
     assert.deepEqual(Array.from(await table.filter({ disagreement: true, order: 'disagreement' })), [2, 4, 0], 'widest first');
     assert.deepEqual(Array.from(await table.filter({ order: 'disagreement' })), [2, 4, 0, 3, 1], 'labels that agree come before steps with one label');
+  });
+
+  it('filters conflicts and disagreements together: records with a conflict a merge kept first, then the widest disagreement', async () => {
+    const conflicting = mergeDatasets(`${mulberry}\n`, `${annotated(rate(1, 1))}\n`, `${annotated(rate(1, -1))}\n`).text.trimEnd();
+    const lines = [
+      annotated(rate(1, 1), scores(1, 4)), // 0.5
+      annotated(rate(0, 1)), // one label: none
+      conflicting,
+      annotated(rate(2, 1), scores(2, 0)), // 1
+      annotated(suggest(1, 1), rate(1, 1), scores(1, 8)), // 0
+    ];
+    const table = await factsOf(lines);
+    assert.equal(table.counts().conflicts, 3);
+    assert.equal(table.counts().disagreement, 2, 'a conflict is no disagreement of labels');
+    assert.deepEqual(Array.from(await table.filter({ conflicts: true })), [0, 2, 3], 'in file order');
+    assert.deepEqual(Array.from(await table.filter({ conflicts: true, order: 'disagreement' })), [2, 3, 0], 'conflicts first');
   });
 });
 

@@ -156,6 +156,41 @@ describe('the dataset view store', () => {
     assert.deepEqual(posted(play([{ type: 'key', key: 'm' }], context, focused.state).effects), [{ type: 'labelSteps', line: 1, turn: 0, by: 'rollouts' }]);
   });
 
+  it("takes the left version of a conflict with [ and the right with ]: the focused step's conflict, else the record's first", () => {
+    assert.deepEqual(posted(play([{ type: 'key', key: '[' }], context, showing.state).effects), [], 'no conflict, nothing to take');
+    const version = (rating: 1 | -1) => ({ by: null, value: { kind: 'rating' as const, rating } });
+    const conflict = (index: number, segment: number) => ({
+      index,
+      path: `segments.${segment}.rating`,
+      subject: 'step' as const,
+      field: 'rating',
+      step: { segment, side: 'primary' as const, turn: 0, model: null, label: `Step ${segment + 1}`, text: '' },
+      parts: [],
+      ours: version(1),
+      theirs: version(-1),
+    });
+    const conflicted = play([{ type: 'sample', sample: sample([reply(3)], [], { conflicts: [conflict(0, 2), conflict(1, 1)] }) }], context, showing.state);
+    assert.deepEqual(posted(play([{ type: 'key', key: '[' }], context, conflicted.state).effects), [
+      { type: 'operation', operation: { kind: 'resolveConflict', conflict: 0, path: 'segments.2.rating', take: 'ours', line: 1 } },
+    ]);
+    assert.deepEqual(
+      posted(
+        play(
+          [
+            { type: 'key', key: 'ArrowDown' },
+            { type: 'key', key: ']' },
+          ],
+          context,
+          conflicted.state,
+        ).effects,
+      ),
+      [
+        { type: 'select', index: 0, turn: 0, segment: 1 },
+        { type: 'operation', operation: { kind: 'resolveConflict', conflict: 1, path: 'segments.1.rating', take: 'theirs', line: 1 } },
+      ],
+    );
+  });
+
   it('edits the focused segment until saved, cancelled or another record is shown; a new sample of the same record keeps it', () => {
     const editing = play([{ type: 'key', key: 'e' }], context, showing.state);
     assert.deepEqual(editing.state.editing, { turn: 0, segment: 0 });
@@ -251,6 +286,7 @@ describe('the dataset view store', () => {
       unrated: 1,
       hasAlternatives: 0,
       disagreement: 2,
+      conflicts: 3,
       annotators: { ana: 2 },
     };
     const reading = play([host({ type: 'filtering', read: 5, of: 10, indexing: false })], context, chosen.state);

@@ -41,6 +41,7 @@ export function sample(responses: SampleResponse[], laterReplies: SampleResponse
     review: { status: 'unreviewed', note: '' },
     problems: [],
     preferencePairs: 0,
+    conflicts: [],
     unreadable: null,
     ...fields,
   };

@@ -1,5 +1,5 @@
 import type { RecordFilter } from '../../src/dataset/filterSchema';
-import type { HostMessage, Operation, RecordSummary, Sample, WebviewMessage } from '../../src/protocol';
+import type { ConflictView, HostMessage, Operation, RecordSummary, Sample, WebviewMessage } from '../../src/protocol';
 import { FIRST_SEGMENT, type Focus, keptFocus, movedFocus, replyAt, sameFocus } from './focus';
 import { INITIAL_REGENERATION, type RegenerationEvent, type RegenerationState, regenerationReducer } from './regenerationState';
 
@@ -113,7 +113,7 @@ export interface Transition {
 
 const NO_FILTER: FilterSummary = {
   chosen: {},
-  counts: { formats: {}, review: {}, checks: {}, unrated: 0, hasAlternatives: 0, disagreement: 0, annotators: {} },
+  counts: { formats: {}, review: {}, checks: {}, unrated: 0, hasAlternatives: 0, disagreement: 0, conflicts: 0, annotators: {} },
   shown: 0,
   active: false,
   reading: undefined,
@@ -340,6 +340,23 @@ function focusedReply(state: ViewState): { turn: number } | { model: string } {
   return state.focus.model === undefined ? { turn: state.focus.turn } : { model: state.focus.model };
 }
 
+/** The conflict the adjudication keys settle: the focused step's, else the record's first. */
+export function currentConflict(state: ViewState): ConflictView | undefined {
+  const conflicts = state.sample?.conflicts ?? [];
+  const { turn, segment, model } = state.focus;
+  const focused = conflicts.find(
+    ({ step }) => step !== null && step.side === 'primary' && step.turn === turn && step.segment === segment && (step.model ?? undefined) === model,
+  );
+  return focused ?? conflicts[0];
+}
+
+/** Takes one version of the current conflict: ours (shown on the left) or theirs (on the right). */
+function adjudicate(state: ViewState, take: 'ours' | 'theirs'): Transition {
+  const conflict = currentConflict(state);
+  if (!conflict) return { state, effects: [] };
+  return run(state, { kind: 'resolveConflict', conflict: conflict.index, path: conflict.path, take });
+}
+
 /** Takes the focused step's suggested label as its rating, or (`all`) every suggestion on a step of the reply nobody rated. */
 function confirmSuggestions(state: ViewState, all: boolean): Transition {
   const segment = focusedSegment(state);
@@ -396,6 +413,10 @@ function onKey(state: ViewState, key: string, context: ViewContext): Transition 
       return review(state, 'rejected');
     case 'n':
       return review(state, 'needs_fix');
+    case '[':
+      return adjudicate(state, 'ours');
+    case ']':
+      return adjudicate(state, 'theirs');
     case '?':
       return reduce(state, { type: 'shortcuts', open: !state.shortcuts }, context);
     case 'Escape':
@@ -426,6 +447,8 @@ export const VIEW_KEYS: ReadonlySet<string> = new Set([
   'a',
   'r',
   'n',
+  '[',
+  ']',
   '?',
   'Escape',
 ]);

@@ -28,7 +28,7 @@
  * An empty chat list (`"conversations": []`) matches nothing: there is neither question nor response.
  */
 import { type FormatId, isJsonObject, type JsonObject, type ParsedRecord } from '../record';
-import { RecordError } from '../recordEdit';
+import { readRecord, RecordError } from '../recordEdit';
 import { CHAT_KEYS, readChat } from './chat';
 import { detectChatFormat, parseChat } from './chatFormats';
 import { parseR1vEval } from './evaluation';
@@ -128,6 +128,17 @@ export function parseRecord(record: JsonObject, forced?: FormatId): ParsedRecord
     return PARSERS[format](record);
   } catch (error) {
     if (error instanceof RecordError) return { error: `not a ${format} record: ${error.message}` };
+    throw error;
+  }
+}
+
+/** A line's record as `forced` or its detected format reads it; null when the line holds no record an adapter reads. */
+export function parseLine(lineText: string, forced?: FormatId): ParsedRecord | null {
+  try {
+    const parsed = parseRecord(readRecord(lineText), forced);
+    return 'error' in parsed ? null : parsed;
+  } catch (error) {
+    if (error instanceof RecordError) return null;
     throw error;
   }
 }
