@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { Annotations } from '../../src/dataset/annotations';
 import { mergeDatasets } from '../../src/merge/mergeDatasets';
-import { annotate, rate } from '../harness/annotating';
+import { annotateAs, rate } from '../harness/annotating';
 import { projectRoot } from '../harness/fixtures';
 import { type InstalledProduct, startInstalledProduct } from '../harness/installedProduct';
 import type { Workbench } from '../harness/workbench';
@@ -23,8 +23,12 @@ const FILE = 'merged.cot.jsonl';
 function mergedDataset(folder: string): string {
   const base = fs.readFileSync(path.join(folder, 'mulberry.jsonl'), 'utf8').split('\n').slice(0, 3);
   const [first, second, third] = base as [string, string, string];
-  const ours = [annotate(first, rate(1, 1), { kind: 'setReviewStatus', line: 1, status: 'accepted' }), second, annotate(third, rate(0, 1))];
-  const theirs = [annotate(first, rate(1, -1), { kind: 'setReviewStatus', line: 1, status: 'needs_fix' }), second, annotate(third, rate(0, -1))];
+  const ours = [annotateAs('Ana', first, rate(1, 1), { kind: 'setReviewStatus', line: 1, status: 'accepted' }), second, annotateAs('Ana', third, rate(0, 1))];
+  const theirs = [
+    annotateAs('Bo', first, rate(1, -1), { kind: 'setReviewStatus', line: 1, status: 'needs_fix' }),
+    second,
+    annotateAs('Bo', third, rate(0, -1)),
+  ];
   const file = (lines: string[]) => `${lines.join('\n')}\n`;
   const merged = mergeDatasets(file(base), file(ours), file(theirs));
   assert.equal(merged.conflicts, 3);
@@ -38,7 +42,12 @@ describe('adjudicating the conflicts of a merge', { timeout: 5 * 60_000 }, () =>
   let workspace: string;
 
   before(async () => {
-    product = await startInstalledProduct((folder) => fs.writeFileSync(path.join(folder, FILE), mergedDataset(folder)));
+    product = await startInstalledProduct((folder) => {
+      fs.writeFileSync(path.join(folder, FILE), mergedDataset(folder));
+      // The adjudicator, as the settings name them.
+      fs.mkdirSync(path.join(folder, '.vscode'));
+      fs.writeFileSync(path.join(folder, '.vscode', 'settings.json'), JSON.stringify({ 'cotStudio.annotator': 'Cy Judge' }));
+    });
     ({ page, workbench, workspace } = product);
   });
 
@@ -63,6 +72,8 @@ describe('adjudicating the conflicts of a merge', { timeout: 5 * 60_000 }, () =>
     const rating = conflicts.first();
     assert.equal(await rating.locator('.conflict-version.ours .conflict-rating').textContent(), '+1');
     assert.equal(await rating.locator('.conflict-version.theirs .conflict-rating').textContent(), '-1');
+    assert.equal(await rating.locator('.conflict-version.ours .conflict-by').textContent(), 'Ana', 'who gave each version, over it');
+    assert.equal(await rating.locator('.conflict-version.theirs .conflict-by').textContent(), 'Bo');
     fs.mkdirSync(resultsDir, { recursive: true });
     await page.screenshot({ path: path.join(resultsDir, 'adjudication.png') });
 
@@ -97,6 +108,7 @@ describe('adjudicating the conflicts of a merge', { timeout: 5 * 60_000 }, () =>
       'the review is still to adjudicate',
     );
     assert.equal(first.segments['1']?.rating, 1);
+    assert.equal(first.segments['1']?.ratedBy, 'Ana', 'the rating taken is the annotator who gave it');
     assert.deepEqual(
       first.adjudications?.map(({ path, ours, theirs, taken }) => ({ path, ours, theirs, taken })),
       [{ path: 'segments.1.rating', ours: 1, theirs: -1, taken: 'ours' }],
@@ -104,12 +116,15 @@ describe('adjudicating the conflicts of a merge', { timeout: 5 * 60_000 }, () =>
     const third = annotationsOf(saved[2]);
     assert.equal(third.conflicts, undefined);
     assert.equal(third.segments['0']?.rating, -1);
+    assert.equal(third.segments['0']?.ratedBy, 'Bo');
     assert.deepEqual(
       third.adjudications?.map(({ path, taken }) => ({ path, taken })),
       [{ path: 'segments.0.rating', taken: 'theirs' }],
     );
-    for (const adjudication of [...(first.adjudications ?? []), ...(third.adjudications ?? [])])
+    for (const adjudication of [...(first.adjudications ?? []), ...(third.adjudications ?? [])]) {
       assert.ok(!Number.isNaN(Date.parse(adjudication.at)), adjudication.at);
+      assert.equal(adjudication.by, 'Cy Judge', 'who adjudicated');
+    }
     assert.equal(first.history.at(-1)?.operation, 'adjudicate');
     assert.deepEqual(product.consoleErrors, []);
   });
