@@ -4,9 +4,9 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import type { Readable } from 'node:stream';
 import { readRecordState } from '../dataset/operations';
-import { recordIdentity } from '../dataset/recordIdentity';
+import { Occurrences, recordIdentity } from '../dataset/recordIdentity';
 import type { FormatId } from '../dataset/record';
-import { RecordError } from '../dataset/recordEdit';
+import { readRecord, RecordError } from '../dataset/recordEdit';
 import type { AnnotatorLabels } from './compare';
 
 /** A copy of the dataset: a file, or a file as a git commit holds it (`FILE@REF`). */
@@ -55,12 +55,12 @@ export interface CopyLabels {
 export async function labelsOf(lines: AsyncIterable<string> | Iterable<string>, name: string, format: FormatId | undefined): Promise<CopyLabels> {
   const labels: AnnotatorLabels = { name, records: new Map() };
   const raters = new Set<string>();
+  const occurrences = new Occurrences();
   let skipped = 0;
   for await (const line of lines) {
     if (line.trim() === '') continue;
     try {
-      const record = JSON.parse(line) as Record<string, unknown>;
-      const { annotations } = readRecordState(line, format);
+      const { parsed, annotations } = readRecordState(line, format);
       const steps = new Map<string, number>();
       for (const [key, segment] of Object.entries(annotations.segments)) {
         if (segment.rating === null) continue;
@@ -69,7 +69,7 @@ export async function labelsOf(lines: AsyncIterable<string> | Iterable<string>, 
       }
       const { status, by } = annotations.review;
       if (status !== 'unreviewed' && by !== undefined) raters.add(by);
-      labels.records.set(recordIdentity(record), { steps, review: status === 'unreviewed' ? null : status });
+      labels.records.set(occurrences.of(recordIdentity(readRecord(line), parsed)), { steps, review: status === 'unreviewed' ? null : status });
     } catch (error) {
       if (!(error instanceof SyntaxError || error instanceof RecordError)) throw error;
       skipped++;

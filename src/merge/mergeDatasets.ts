@@ -1,6 +1,8 @@
 import { type AnnotationConflict, type Annotations, ANNOTATION_KEY, HISTORY_LIMIT, type SegmentAnnotation } from '../dataset/annotations';
-import { recordIdentity } from '../dataset/recordIdentity';
+import { parseRecord } from '../dataset/formats';
+import { Occurrences, recordIdentity } from '../dataset/recordIdentity';
 import { readAnnotations, readRecord, RecordError, writeAnnotations } from '../dataset/recordEdit';
+import { mergeRecordText } from './recordText';
 
 export interface MergeResult {
   text: string;
@@ -13,10 +15,12 @@ export interface DatasetLine {
   text: string;
 }
 
-/** A line's record key: its `id`, else a hash of the record without annotations; a line that is no record, its text. */
-export function recordKey(text: string): string {
+/** A line's record key (see recordIdentity); a line that is no record, its text. */
+function recordKey(text: string): string {
   try {
-    return recordIdentity(readRecord(text));
+    const record = readRecord(text);
+    const parsed = parseRecord(record);
+    return recordIdentity(record, 'error' in parsed ? null : parsed);
   } catch (error) {
     if (error instanceof RecordError || error instanceof SyntaxError) return `line:${text}`;
     throw error;
@@ -29,7 +33,8 @@ export function datasetLines(text: string): { lines: DatasetLine[]; eol: string;
   const finalEol = text.endsWith('\n');
   const raw = text.split(/\r?\n/);
   if (finalEol) raw.pop();
-  return { lines: raw.map((line) => ({ key: recordKey(line), text: line })), eol, finalEol };
+  const occurrences = new Occurrences();
+  return { lines: raw.map((line) => ({ key: occurrences.of(recordKey(line)), text: line })), eol, finalEol };
 }
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
@@ -143,7 +148,12 @@ function mergeRecord(base: string | undefined, ours: string, theirs: string): { 
   const content = base === undefined ? undefined : withoutAnnotations(base);
   if (withoutAnnotations(ours) !== withoutAnnotations(theirs)) {
     if (content === withoutAnnotations(ours)) text = theirs;
-    else if (content !== withoutAnnotations(theirs)) conflicts.push({ path: 'record', ours: withoutAnnotations(ours), theirs: withoutAnnotations(theirs) });
+    else if (content !== withoutAnnotations(theirs)) {
+      // Both edited the record: edits of different steps (or fields) both stay; one step edited twice is a conflict.
+      const merged = base === undefined ? undefined : mergeRecordText(base, ours, theirs);
+      if (merged === undefined) conflicts.push({ path: 'record', ours: withoutAnnotations(ours), theirs: withoutAnnotations(theirs) });
+      else text = merged;
+    }
   }
   const merged = mergeAnnotations(annotationsOf(base), annotationsOf(ours), annotationsOf(theirs), conflicts);
   // Conflicts a merge before left undecided stay with the new ones.

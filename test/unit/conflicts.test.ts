@@ -50,15 +50,16 @@ describe('conflicts as the sample view shows them', () => {
     const [, , third, fourth] = parsed.responses[0]?.segments ?? [];
     assert.ok(third && fourth);
     const edit = (segment: number, text: string): Operation => ({ kind: 'editSegment', line: 1, segment, text });
-    const line = merged(annotate(base, edit(2, `${third.text} (ours)`)), annotate(base, edit(3, `${fourth.text} (theirs)`)));
+    // Both edited the third step (a conflict: edits of different steps merge), ours the fourth as well.
+    const line = merged(annotate(base, edit(2, `${third.text} (ours)`), edit(3, `${fourth.text} (ours)`)), annotate(base, edit(2, `${third.text} (theirs)`)));
     const [record] = views(line);
     assert.equal(record?.subject, 'record');
     assert.deepEqual(record?.parts, [
       { kind: 'segment', label: third.label, turn: 0, side: 'primary' },
       { kind: 'segment', label: fourth.label, turn: 0, side: 'primary' },
     ]);
-    assert.deepEqual(record?.ours.value, { kind: 'record', texts: [`${third.text} (ours)`, fourth.text] });
-    assert.deepEqual(record?.theirs.value, { kind: 'record', texts: [third.text, `${fourth.text} (theirs)`] });
+    assert.deepEqual(record?.ours.value, { kind: 'record', texts: [`${third.text} (ours)`, `${fourth.text} (ours)`] });
+    assert.deepEqual(record?.theirs.value, { kind: 'record', texts: [`${third.text} (theirs)`, fourth.text] });
   });
 
   it('shows a value it cannot read, and a place it does not know, as JSON', () => {

@@ -40,6 +40,45 @@ describe('merging JSONL datasets three ways', () => {
     assert.deepEqual((annotations as unknown as { conflicts: unknown[] }).conflicts, [{ path: 'segments.2.rating', ours: 1, theirs: -1 }]);
   });
 
+  it('keeps both edits of one record that two annotators made to different steps, and both texts of a step edited twice', () => {
+    // Mulberry records have no id: they are matched by their prompt, which an edit of a step leaves alone.
+    const edit = (segment: number, text: string) => ({ kind: 'editSegment' as const, line: 1, segment, text });
+    const steps = (line: string) => readRecordState(line).parsed.responses[0]?.segments.map((segment) => segment.text) ?? [];
+    const first = lines[0] as string;
+    const ours = withLine(0, apply(first, edit(1, 'Ours: the legs are 6 and 8.')));
+    const theirs = withLine(0, apply(first, edit(3, 'Theirs: so x = 10.'), rate(2, 1)));
+    const merged = mergeDatasets(base, ours, theirs);
+    valid(merged.text);
+    assert.equal(merged.conflicts, 0);
+    const out = merged.text.split('\n');
+    assert.equal(out.length, base.split('\n').length, 'one line for the record, not one per side');
+    const mergedSteps = steps(out[0] as string);
+    assert.equal(mergedSteps[1], 'Ours: the legs are 6 and 8.');
+    assert.equal(mergedSteps[3], 'Theirs: so x = 10.');
+    assert.deepEqual(
+      mergedSteps.filter((_, i) => i !== 1 && i !== 3),
+      steps(first).filter((_, i) => i !== 1 && i !== 3),
+    );
+    assert.equal(readRecordState(out[0] as string).annotations.segments['2']?.rating, 1, "theirs' rating with both edits");
+
+    const twice = mergeDatasets(base, ours, withLine(0, apply(first, edit(1, 'Theirs: the legs are 8 and 6.'))));
+    valid(twice.text);
+    assert.equal(twice.conflicts, 1);
+    const [kept] = twice.text.split('\n');
+    assert.equal(steps(kept as string)[1], 'Ours: the legs are 6 and 8.', 'ours stays until adjudicated');
+    const conflict = readRecordState(kept as string).annotations.conflicts?.[0];
+    assert.equal(conflict?.path, 'record');
+    assert.match(String(conflict?.theirs), /Theirs: the legs are 8 and 6\./);
+  });
+
+  it('tells records with one prompt apart by their order, so annotating the second leaves the first alone', () => {
+    const twin = `${lines[0]}\n${lines[0]}\n`;
+    const theirs = `${lines[0]}\n${apply(lines[0] as string, rate(0, -1))}\n`;
+    const merged = mergeDatasets(twin, twin, theirs);
+    assert.equal(merged.conflicts, 0);
+    assert.equal(merged.text, theirs);
+  });
+
   it('keeps a record added on both sides once, and one deleted on one side but annotated on the other', () => {
     const added = JSON.stringify({
       id: 'new',

@@ -454,7 +454,7 @@ describe('adjudicating the conflicts a merge kept', () => {
       ['review'],
     );
     assert.deepEqual(annotations.adjudications, [{ path: 'segments.1.rating', ours: 1, theirs: -1, taken: 'theirs', by: 'carol', at: context.at }]);
-    assert.deepEqual(annotations.history.at(-1), { at: context.at, operation: 'adjudicate', segment: 1 });
+    assert.deepEqual(annotations.history.at(-1), { at: context.at, operation: 'adjudicate', segment: 1, by: 'carol' });
     const review = applyOperation(rating.text, resolve(0, 'review', 'theirs'), context).text;
     ({ annotations } = readRecordState(review));
     assert.deepEqual(annotations.review, { status: 'rejected', note: 'step 2 is off' });
