@@ -96,8 +96,9 @@ export const COMMAND_USAGE = {
                     the same command again after an interruption resumes; --json prints a summary`,
   agreement: `  agreement FILE... [--names A,B,...] [--format F] [--json]
                     how much annotators agree, from their copies of one dataset (each FILE, or FILE@REF
-                    as a git commit holds it; named by --names, else the ref or file name); records are
-                    matched by id, else by their content without annotations; for step ratings (alpha
+                    as a git commit holds it; named by --names, else the one annotator its labels name,
+                    else the ref or file name); records are matched by id, else by their prompt
+                    (system, questions, images); for step ratings (alpha
                     ordinal) and review status (nominal): items, percent agreement, Cohen's kappa (two
                     copies), Fleiss' kappa, Krippendorff's alpha; per annotator, by step position and
                     per pair; --json prints them by name (cohenKappa, fleissKappa, krippendorffAlpha)`,
@@ -111,7 +112,7 @@ export const COMMAND_USAGE = {
                     refused unless --force; prints records and shared records per annotator, --json as an object`,
   merge: `  merge ORIGINAL ANNOTATOR_FILE... [--names A,B,...] [--output OUT] [--json]
                     brings the annotators' files of a split back into one dataset (OUT, by default
-                    ORIGINAL-STEM.merged.jsonl): records matched by id, else content, as merge-driver matches
+                    ORIGINAL-STEM.merged.jsonl): records matched by id, else their prompt, as merge-driver matches
                     them; each file is merged in turn, three ways against ORIGINAL, so a record a file lacks
                     is unchanged, not deleted, and records it adds come after ORIGINAL's. Records nobody changed
                     keep their bytes and ORIGINAL's order; two annotators' different values of one thing (the
@@ -121,10 +122,10 @@ export const COMMAND_USAGE = {
                     changed and conflicts; exits 0, or 1 when conflicts were kept, to adjudicate`,
   'merge-driver': `  merge-driver BASE OURS THEIRS
                     a git merge driver for JSONL datasets (git passes %O %A %B): records matched by id or
-                    content; a record changed on one side takes that side; changed on both, its annotation
-                    block is merged key by key and a real conflict (two ratings of one step) is kept in the
-                    block under "conflicts", never as text markers; writes OURS, exits 0 when all merged and 1
-                    when conflicts were kept
+                    prompt; a record changed on one side takes that side; changed on both, its annotation
+                    block is merged key by key and its text step by step, and a real conflict (two ratings
+                    of one step, one step edited twice) is kept in the block under "conflicts", never as
+                    text markers; writes OURS, exits 0 when all merged and 1 when conflicts were kept
   merge-driver --install [DIR]
                     registers the driver in the repository at DIR: git config merge.cot-studio.driver and
                     the line "*.jsonl merge=cot-studio" in .gitattributes`,
