@@ -104,10 +104,11 @@ export function ensureCodeServer(log = (line) => console.error(line)) {
 
 /**
  * A user-data and extensions folder: a fresh temporary one by default so that test runs never share
- * state, or the given folder (kept between runs).
+ * state, or the given folder (kept between runs); `settings` are added to the user settings.
  * @param {string} [root]
+ * @param {Record<string, unknown>} [settings]
  */
-export function makeProfile(root = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-'))) {
+export function makeProfile(root = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-studio-')), settings = {}) {
   const userDataDir = path.join(root, 'user-data');
   const extensionsDir = path.join(root, 'extensions');
   fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
@@ -123,6 +124,7 @@ export function makeProfile(root = fs.mkdtempSync(path.join(os.tmpdir(), 'cot-st
         'extensions.autoCheckUpdates': false,
         'extensions.autoUpdate': false,
         'update.mode': 'none',
+        ...settings,
       },
       null,
       2,

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
+import { TEST_ANNOTATOR } from '../harness/fixtures';
 import { type InstalledProduct, startInstalledProduct } from '../harness/installedProduct';
 import type { Workbench } from '../harness/workbench';
 
@@ -87,7 +88,11 @@ describe('the installed VSIX in code-server', { timeout: 10 * 60_000 }, () => {
     await page.keyboard.press('Control+s');
     await page.locator('.tab.active.dirty').waitFor({ state: 'detached', timeout: 10_000 });
     const saved = fs.readFileSync(file, 'utf8').split('\n');
-    assert.deepEqual((JSON.parse(saved[0]) as { cot_studio: { review: unknown } }).cot_studio.review, { status: 'accepted', note: 'checked the bar values' });
+    assert.deepEqual((JSON.parse(saved[0]) as { cot_studio: { review: unknown } }).cot_studio.review, {
+      status: 'accepted',
+      note: 'checked the bar values',
+      by: TEST_ANNOTATOR,
+    });
     assert.deepEqual(saved.slice(1), original.toString('utf8').split('\n').slice(1), 'only the reviewed line changed');
 
     await firstRow.click();

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Frame, Locator, Page } from 'playwright-core';
+import { TEST_ANNOTATOR } from '../harness/fixtures';
 import { type InstalledProduct, startInstalledProduct } from '../harness/installedProduct';
 import { type Workbench, waitForCount } from '../harness/workbench';
 
@@ -195,7 +196,7 @@ describe('unsaved work in the installed VSIX', { timeout: 10 * 60_000 }, () => {
     await saveWithKeyboard();
     await page.locator('.notification-toast', { hasText: 'had changed on disk; that version is kept as' }).waitFor({ timeout: 10_000 });
     const saved = fs.readFileSync(file, 'utf8').split('\n');
-    assert.deepEqual(reviewOf(saved[0]), { status: 'accepted', note: 'kept over the disk version' });
+    assert.deepEqual(reviewOf(saved[0]), { status: 'accepted', note: 'kept over the disk version', by: TEST_ANNOTATOR });
     assert.equal(withoutAnnotations(saved[0]), original[0]);
     assert.deepEqual(saved.slice(1), original.slice(1), "my version: every other line as I had it, not the other program's");
     const copies = diskCopies(workspace, name);
@@ -229,7 +230,7 @@ describe('unsaved work in the installed VSIX', { timeout: 10 * 60_000 }, () => {
     await page.locator('.tab.active', { hasText: targetName }).waitFor({ timeout: 10_000 });
     assert.equal(await page.locator('.tab.dirty').count(), 0, 'the copy has nothing unsaved, and the edited editor was replaced by it');
     const copied = fs.readFileSync(target, 'utf8').split('\n');
-    assert.deepEqual(reviewOf(copied[0]), { status: 'rejected', note: 'saved as a copy' });
+    assert.deepEqual(reviewOf(copied[0]), { status: 'rejected', note: 'saved as a copy', by: TEST_ANNOTATOR });
     assert.equal(withoutAnnotations(copied[0]), original[0], 'the edited line is the original record plus its annotations');
     assert.deepEqual(copied.slice(1), original.slice(1), 'every other line byte for byte');
     assert.ok(fs.readFileSync(file).equals(originalBytes), 'Save As leaves the original file alone');
@@ -260,7 +261,7 @@ describe('unsaved work in the installed VSIX', { timeout: 10 * 60_000 }, () => {
     assert.equal(ours.length, 1, 'the extension wrote one backup of the edit');
     assert.deepEqual(
       ours[0].changes.map((change) => [change.line, change.before === original[0], reviewOf(change.after)]),
-      [[0, true, { status: 'needs_fix', note: 'survives a reload' }]],
+      [[0, true, { status: 'needs_fix', note: 'survives a reload', by: TEST_ANNOTATOR }]],
       'the backup holds only the changed line, with the text it had on disk',
     );
     assert.ok(fs.readFileSync(file).equals(originalBytes), 'nothing was saved before the reload');
@@ -283,7 +284,7 @@ describe('unsaved work in the installed VSIX', { timeout: 10 * 60_000 }, () => {
 
     await saveWithKeyboard();
     const saved = fs.readFileSync(file, 'utf8').split('\n');
-    assert.deepEqual(reviewOf(saved[0]), { status: 'needs_fix', note: 'survives a reload' });
+    assert.deepEqual(reviewOf(saved[0]), { status: 'needs_fix', note: 'survives a reload', by: TEST_ANNOTATOR });
     assert.equal(withoutAnnotations(saved[0]), original[0]);
     assert.deepEqual(saved.slice(1), original.slice(1), 'every other line byte for byte');
   });
@@ -295,7 +296,11 @@ describe('unsaved work in the installed VSIX', { timeout: 10 * 60_000 }, () => {
     const probe = 'r1vl.jsonl';
     await reviewFirstRecord(await openDataset(probe), probe, 'accepted', 'auto saved');
     await page.locator('.tab.active.dirty').waitFor({ state: 'detached', timeout: 30_000 });
-    assert.deepEqual(reviewOf(fs.readFileSync(path.join(workspace, probe), 'utf8').split('\n')[0]), { status: 'accepted', note: 'auto saved' });
+    assert.deepEqual(reviewOf(fs.readFileSync(path.join(workspace, probe), 'utf8').split('\n')[0]), {
+      status: 'accepted',
+      note: 'auto saved',
+      by: TEST_ANNOTATOR,
+    });
 
     const name = 'openvlthinker.jsonl';
     const file = path.join(workspace, name);
@@ -308,7 +313,7 @@ describe('unsaved work in the installed VSIX', { timeout: 10 * 60_000 }, () => {
     // Nobody answers; auto save writes my version a few seconds after my edit.
     await page.locator('.tab.active.dirty').waitFor({ state: 'detached', timeout: 30_000 });
     const saved = fs.readFileSync(file, 'utf8').split('\n');
-    assert.deepEqual(reviewOf(saved[0]), { status: 'needs_fix', note: 'mine' });
+    assert.deepEqual(reviewOf(saved[0]), { status: 'needs_fix', note: 'mine', by: TEST_ANNOTATOR });
     assert.deepEqual(saved.slice(1), original.slice(1));
     const copies = diskCopies(workspace, name);
     assert.equal(copies.length, 1, `the other program's version must be kept aside; side files: ${copies.join(', ') || 'none'}`);

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { loadCodeServer } from './codeServer';
-import { makeWorkspace, projectRoot } from './fixtures';
+import { makeWorkspace, projectRoot, TEST_USER_SETTINGS } from './fixtures';
 import { HOST_GREP_ENV, HOST_RESULTS_ENV, type HostTestResult } from './hostResults';
 import { scratchFolder } from './scratch';
 
@@ -16,7 +16,7 @@ const HOST_TIMEOUT_MS = 10 * 60_000;
 test('extension host suites in code-server', { timeout: HOST_TIMEOUT_MS + 120_000 }, async (t) => {
   const { chromiumArgs, chromiumPath, ensureCodeServer, makeProfile, startCodeServer } = await loadCodeServer();
   ensureCodeServer();
-  const profile = makeProfile();
+  const profile = makeProfile(undefined, TEST_USER_SETTINGS);
   const workspace = makeWorkspace();
   const resultsFile = path.join(scratchFolder('cot-studio-results-'), 'host-results.json');
   const testsEntry = path.join(projectRoot, 'out', 'test', 'host', 'index.js');

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { loadCodeServer } from './codeServer';
-import { makeWorkspace, projectRoot } from './fixtures';
+import { makeWorkspace, projectRoot, TEST_USER_SETTINGS } from './fixtures';
 import { isWorkbenchNoise, Workbench } from './workbench';
 
 const resultsDir = path.join(projectRoot, 'test-results');
@@ -60,7 +60,7 @@ export async function startInstalledProduct(
   const { packageVsix, vsixPath } = (await import(path.join(projectRoot, 'scripts', 'package.mjs'))) as PackageScript;
   codeServer.ensureCodeServer();
   const vsix = fs.existsSync(vsixPath()) ? vsixPath() : packageVsix();
-  const profile = codeServer.makeProfile();
+  const profile = codeServer.makeProfile(undefined, TEST_USER_SETTINGS);
   if (locale) addLanguagePack(profile.userDataDir, locale);
   codeServer.installVsix(profile, vsix);
   const workspace = makeWorkspace();

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { buildSample } from '../../src/editor/sample';
 import type { ExportResult } from '../../src/export';
 import type { CotStudioApi } from '../../src/extension';
-import { datasetsDir } from '../harness/fixtures';
+import { datasetsDir, TEST_ANNOTATOR } from '../harness/fixtures';
 import { activate as api, fixtureCopies, standaloneProvider, until, VIEW_TYPE } from './session';
 
 function lines(file: string): string[] {
@@ -72,7 +72,7 @@ describe('editing a dataset in the extension host', function () {
     }
     const line2 = JSON.parse(after[1]) as { conversations: { value: string }[]; cot_studio: { review: unknown; segments: Record<string, { rating: number }> } };
     assert.ok(line2.conversations[1].value.includes(`<REASONING>${fixed}</REASONING>`));
-    assert.deepEqual(line2.cot_studio.review, { status: 'accepted', note: 'fixed the subtraction' });
+    assert.deepEqual(line2.cot_studio.review, { status: 'accepted', note: 'fixed the subtraction', by: TEST_ANNOTATOR });
     assert.equal(line2.cot_studio.segments['0'].rating, 1);
     // Everything before the annotations is the original line with one string changed.
     assert.equal(
@@ -391,7 +391,7 @@ describe('saving every fixture in the extension host changes only the edited lin
       const savedText = saved.subarray(start, saved.length - tail).toString('utf8');
       assert.ok(!/[\r\n]/.test(savedText), 'the record stays on its line');
       assert.equal(savedText, cot.readLine(uri, line + 1));
-      assert.deepEqual((JSON.parse(savedText) as { cot_studio: { review: unknown } }).cot_studio.review, { status: 'accepted' });
+      assert.deepEqual((JSON.parse(savedText) as { cot_studio: { review: unknown } }).cot_studio.review, { status: 'accepted', by: TEST_ANNOTATOR });
       assert.deepEqual(withoutAnnotations(savedText), withoutAnnotations(originalText), 'only the annotations were added');
       assert.equal(cot.openDatasets().find((d) => d.uri === uri)?.dirty, false);
 
@@ -438,7 +438,7 @@ describe('another program changing an open dataset in the extension host', funct
     const saved = fs.readFileSync(file, 'utf8').split('\n');
     assert.equal(saved.length, replaced.length);
     for (let i = 0; i < replaced.length; i++) if (i !== 2) assert.equal(saved[i], replaced[i], `line ${i + 1} is the replaced file's`);
-    assert.deepEqual(annotationsOf(saved[2]).review, { status: 'rejected' });
+    assert.deepEqual(annotationsOf(saved[2]).review, { status: 'rejected', by: TEST_ANNOTATOR });
   });
 
   it('keeps the version another program wrote in a side file when a save comes before anyone answers for it', async () => {
@@ -456,7 +456,7 @@ describe('another program changing an open dataset in the extension host', funct
     await vscode.commands.executeCommand('workbench.action.files.save');
     await until('the save to reach the disk', () => !fs.readFileSync(file).equals(theirBytes));
     const saved = lines(file);
-    assert.deepEqual(annotationsOf(saved[0]).review, { status: 'accepted', note: 'mine' });
+    assert.deepEqual(annotationsOf(saved[0]).review, { status: 'accepted', note: 'mine', by: TEST_ANNOTATOR });
     assert.deepEqual(saved.slice(1), original.slice(1), 'the save writes my version');
     const sideFiles = fs.readdirSync(scratch).filter((entry) => entry.startsWith('mmpr.jsonl.cot-studio-disk-') && entry.endsWith('.jsonl'));
     assert.equal(sideFiles.length, 1, `the other program's version must be kept aside; side files: ${sideFiles.join(', ') || 'none'}`);

@@ -20,8 +20,11 @@ describe('a team on one dataset in the extension host', function () {
   const file = path.join(repository, 'data.jsonl');
   const git = (...args: string[]) => execFileSync('git', args, { cwd: repository, encoding: 'utf8' });
   const config = () => vscode.workspace.getConfiguration('cotStudio');
+  // The test profile names an annotator; this suite needs none set, then its own, and gives the profile's back.
+  const profileAnnotator = config().inspect<string>('annotator')?.globalValue;
 
-  before(() => {
+  before(async () => {
+    await config().update('annotator', undefined, vscode.ConfigurationTarget.Global);
     fs.mkdirSync(repository);
     git('init', '-q', '-b', 'main');
     git('config', 'user.name', 'Bo Git');
@@ -32,7 +35,7 @@ describe('a team on one dataset in the extension host', function () {
   });
 
   after(async () => {
-    await config().update('annotator', undefined, vscode.ConfigurationTarget.Global);
+    await config().update('annotator', profileAnnotator, vscode.ConfigurationTarget.Global);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     fs.rmSync(scratch, { recursive: true, force: true });
   });
