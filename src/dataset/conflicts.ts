@@ -5,8 +5,9 @@ import type { FormatId, ParsedRecord } from './record';
 import { readRecord, RecordError, replaceRecordContent } from './recordEdit';
 import { annotatedReplies, type Reply, replyKey, segmentOfKey } from './replies';
 
-/** The fields of a step a merge compares one by one (`cot-studio merge-driver`): each may conflict on its own. */
-const SEGMENT_FIELDS = ['rating', 'monteCarlo', 'prelabel', 'firstError', 'ratingProvenance', 'stale'] as const;
+/** A step's fields besides its rating that a merge compares one by one (`cot-studio merge-driver`): each may conflict on its own. */
+export const MERGED_SEGMENT_FIELDS = ['monteCarlo', 'prelabel', 'firstError', 'ratingProvenance', 'stale'] as const;
+const SEGMENT_FIELDS = ['rating', ...MERGED_SEGMENT_FIELDS] as const;
 type SegmentField = (typeof SEGMENT_FIELDS)[number];
 
 export type Take = 'ours' | 'theirs';

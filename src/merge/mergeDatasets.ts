@@ -1,4 +1,5 @@
 import { type AnnotationConflict, type Annotations, ANNOTATION_KEY, HISTORY_LIMIT, type SegmentAnnotation } from '../dataset/annotations';
+import { MERGED_SEGMENT_FIELDS } from '../dataset/conflicts';
 import { parseRecord } from '../dataset/formats';
 import { Occurrences, recordIdentity } from '../dataset/recordIdentity';
 import { readAnnotations, readRecord, RecordError, writeAnnotations } from '../dataset/recordEdit';
@@ -100,7 +101,7 @@ function mergeSegment(
   if (ratedBy === undefined) delete merged.ratedBy;
   else merged.ratedBy = ratedBy;
   merged.alternatives = union(b.alternatives, o.alternatives, t.alternatives);
-  for (const field of ['monteCarlo', 'prelabel', 'firstError', 'ratingProvenance', 'stale'] as const) {
+  for (const field of MERGED_SEGMENT_FIELDS) {
     const value = pick(`segments.${key}.${field}`, b[field], o[field], t[field], conflicts);
     if (value === undefined) delete merged[field];
     else (merged as Record<string, unknown>)[field] = value;
