@@ -19,7 +19,7 @@ function replyName(where: { side: 'primary' | 'rejected'; turn: number; model?: 
 function conflictPlace(conflict: ConflictView): string {
   switch (conflict.subject) {
     case 'step': {
-      const field = conflict.field === 'rating' ? l10n.t('rating') : (conflict.field ?? '');
+      const field = conflict.field === 'rating' ? l10n.t('rating') : conflict.field === 'text' ? l10n.t('text') : (conflict.field ?? '');
       return conflict.step ? `${conflict.step.label}${replyName(conflict.step)} · ${field}` : conflict.path;
     }
     case 'review':

@@ -2,23 +2,26 @@ import { type AnnotationConflict, type Annotations, annotationsSchema, ratingSch
 import type { ConflictValue, ConflictView } from './conflictViewSchema';
 import { parseLine } from './formats';
 import type { FormatId, ParsedRecord } from './record';
-import { readRecord, RecordError, replaceRecordContent } from './recordEdit';
+import { readRecord, RecordError, replaceRecordContent, replaceSegmentText } from './recordEdit';
 import { annotatedReplies, type Reply, replyKey, segmentOfKey } from './replies';
 
 /** A step's fields besides its rating that a merge compares one by one (`cot-studio merge-driver`): each may conflict on its own. */
 export const MERGED_SEGMENT_FIELDS = ['monteCarlo', 'prelabel', 'firstError', 'ratingProvenance', 'stale'] as const;
-const SEGMENT_FIELDS = ['rating', ...MERGED_SEGMENT_FIELDS] as const;
-type SegmentField = (typeof SEGMENT_FIELDS)[number];
 
 export type Take = 'ours' | 'theirs';
 
-type ConflictTarget = { kind: 'review' } | { kind: 'record' } | { kind: 'segment'; key: string; field: SegmentField };
+/** A step's own text, which two annotators edited differently (`segments.KEY.text`). */
+const SEGMENT_TEXT = 'text';
+/** What of a step can be in conflict: its rating, its text, and the fields merged one by one. */
+const CONFLICT_FIELDS = ['rating', SEGMENT_TEXT, ...MERGED_SEGMENT_FIELDS] as const;
+
+type ConflictTarget = { kind: 'review' } | { kind: 'record' } | { kind: 'segment'; key: string; field: (typeof CONFLICT_FIELDS)[number] };
 
 /** Where a conflict's path points; undefined for a path this version does not know. */
 function conflictTarget(path: string): ConflictTarget | undefined {
   if (path === 'review' || path === 'record') return { kind: path };
   const match = /^segments\.([^.]+)\.(\w+)$/.exec(path);
-  const field = SEGMENT_FIELDS.find((known) => known === match?.[2]);
+  const field = CONFLICT_FIELDS.find((known) => known === match?.[2]);
   return match && field ? { kind: 'segment', key: match[1] as string, field } : undefined;
 }
 
@@ -36,7 +39,7 @@ const versionOf = (conflict: AnnotationConflict, take: Take): { value: unknown; 
  * the line, which is returned. A rating taken is the rating of whoever gave it. The step's other fields were merged
  * one by one, so any that differ are conflicts of their own and stay as they are.
  */
-export function takeConflict(lineText: string, annotations: Annotations, conflict: AnnotationConflict, take: Take): string {
+export function takeConflict(lineText: string, parsed: ParsedRecord, annotations: Annotations, conflict: AnnotationConflict, take: Take): string {
   const target = conflictTarget(conflict.path);
   if (!target) throw new RecordError(`the conflict at ${conflict.path} is at a place this version of CoT Studio does not know`);
   const { value, by } = versionOf(conflict, take);
@@ -52,6 +55,12 @@ export function takeConflict(lineText: string, annotations: Annotations, conflic
       if (typeof value !== 'string') throw refuse("the record's text");
       return replaceRecordContent(lineText, readRecord(value));
     case 'segment': {
+      if (target.field === SEGMENT_TEXT) {
+        const step = segmentOfKey(parsed, target.key);
+        if (typeof value !== 'string') throw refuse("a step's text");
+        if (!step) throw new RecordError(`the record has no step ${target.key} for the conflict at ${conflict.path}`);
+        return replaceSegmentText(lineText, step.segment, value);
+      }
       const taken = segmentAnnotationSchema.shape[target.field].safeParse(value);
       if (!taken.success) throw refuse(`a ${target.field}`);
       annotations.segments[target.key] ??= { rating: null, alternatives: [] };

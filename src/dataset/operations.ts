@@ -438,7 +438,7 @@ export function applyOperation(lineText: string, operation: Operation, context: 
       // The view's index may be of an older version of the record: a conflict taken by index alone could be another one.
       if (conflict.path !== operation.path)
         throw new RecordError(`conflict ${operation.conflict} is at ${conflict.path}, not ${operation.path}: the record changed since it was shown`);
-      const text = takeConflict(lineText, annotations, conflict, operation.take);
+      const text = takeConflict(lineText, parsed, annotations, conflict, operation.take);
       conflicts.splice(operation.conflict, 1);
       if (conflicts.length === 0) delete annotations.conflicts;
       annotations.adjudications = [...(annotations.adjudications ?? []), { ...conflict, taken: operation.take, ...by(context), at }];

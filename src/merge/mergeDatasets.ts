@@ -150,10 +150,13 @@ function mergeRecord(base: string | undefined, ours: string, theirs: string): { 
   if (withoutAnnotations(ours) !== withoutAnnotations(theirs)) {
     if (content === withoutAnnotations(ours)) text = theirs;
     else if (content !== withoutAnnotations(theirs)) {
-      // Both edited the record: edits of different steps (or fields) both stay; one step edited twice is a conflict.
+      // Both edited the record: edits of different steps (or fields) both stay; a step edited twice is a conflict of its own.
       const merged = base === undefined ? undefined : mergeRecordText(base, ours, theirs);
       if (merged === undefined) conflicts.push({ path: 'record', ours: withoutAnnotations(ours), theirs: withoutAnnotations(theirs) });
-      else text = merged;
+      else {
+        text = merged.text;
+        conflicts.push(...merged.conflicts);
+      }
     }
   }
   const merged = mergeAnnotations(annotationsOf(base), annotationsOf(ours), annotationsOf(theirs), conflicts);

@@ -1,34 +1,53 @@
-import { ANNOTATION_KEY } from '../dataset/annotations';
+import { type AnnotationConflict, type Annotations, ANNOTATION_KEY } from '../dataset/annotations';
 import { parseLine } from '../dataset/formats';
 import { isJsonObject, type Json, type JsonPath, type ParsedRecord } from '../dataset/record';
-import { readRecord, setValue } from '../dataset/recordEdit';
-import { annotatedReplies } from '../dataset/replies';
+import { readAnnotations, readRecord, setValue } from '../dataset/recordEdit';
+import { annotatedReplies, type Reply, replyKey } from '../dataset/replies';
 
 const same = (a: Json | undefined, b: Json | undefined): boolean => JSON.stringify(a) === JSON.stringify(b);
 const samePath = (a: JsonPath, b: JsonPath): boolean => a.length === b.length && a.every((part, i) => part === b[i]);
 
-/** Three versions of one record, each as its line and as its format reads it. */
+/** Three versions of one record as its format reads them, and the two sides' annotations. */
 interface Versions {
   base: ParsedRecord | null;
   ours: ParsedRecord | null;
   theirs: ParsedRecord | null;
+  annotations: { ours: Annotations; theirs: Annotations };
 }
 
-/** The spans of the segments a string holds, in order; empty where the format cuts none from it. */
-function spansAt(parsed: ParsedRecord | null, path: JsonPath): [number, number][] {
+/** A segment a string holds: where it stands, and its reply and index there. */
+interface Placed {
+  span: [number, number];
+  reply: Reply;
+  index: number;
+}
+
+/** The segments a string holds, in order; empty where the format cuts none from it. */
+function segmentsAt(parsed: ParsedRecord | null, path: JsonPath): Placed[] {
   if (!parsed) return [];
   return annotatedReplies(parsed)
-    .flatMap((reply) => reply.response.segments)
-    .filter((segment) => samePath(segment.path, path))
-    .map((segment) => segment.span)
-    .sort((a, b) => a[0] - b[0]);
+    .flatMap((reply) => reply.response.segments.map((segment, index) => ({ segment, reply, index })))
+    .filter(({ segment }) => samePath(segment.path, path))
+    .map(({ segment, reply, index }) => ({ span: segment.span, reply, index }))
+    .sort((a, b) => a.span[0] - b.span[0]);
+}
+
+/** Who last wrote a segment's text, as a side's history says (an edit, a reflection, an accepted alternative). */
+function lastWriter(annotations: Annotations, { reply, index }: Placed): string | undefined {
+  const writes = new Set(['edit', 'reflection', 'accept-alternative', 'reflection-proposal']);
+  const written = annotations.history.filter(
+    (entry) => writes.has(entry.operation) && entry.segment === index && (entry.turn ?? 0) === reply.turn && entry.model === reply.model,
+  );
+  return written.at(-1)?.by;
 }
 
 /** A string cut at its segments: the text before the first, the first, the text between, ..., the text after the last. */
-function pieces(text: string, spans: [number, number][]): string[] {
+function pieces(text: string, segments: readonly Placed[]): string[] {
   const cut: string[] = [];
   let at = 0;
-  for (const [start, end] of spans) {
+  for (const {
+    span: [start, end],
+  } of segments) {
     cut.push(text.slice(at, start), text.slice(start, end));
     at = end;
   }
@@ -38,18 +57,33 @@ function pieces(text: string, spans: [number, number][]): string[] {
 
 /**
  * A string both sides changed, merged segment by segment: where each version cuts it into as many segments, a
- * piece one side changed takes that side; undefined when both changed one piece differently (one step edited twice).
+ * piece one side changed takes that side. A segment both edited differently keeps ours and becomes a conflict of
+ * its own (`segments.KEY.text`); undefined when the text between segments (tags, headers) was changed both ways.
  */
-function mergeSegments(path: JsonPath, base: string, ours: string, theirs: string, versions: Versions): string | undefined {
-  const spans = [spansAt(versions.base, path), spansAt(versions.ours, path), spansAt(versions.theirs, path)];
-  if (spans[0].length === 0 || spans.some((each) => each.length !== spans[0].length)) return undefined;
-  const [b, o, t] = [pieces(base, spans[0]), pieces(ours, spans[1]), pieces(theirs, spans[2])];
+function mergeSegments(path: JsonPath, base: string, ours: string, theirs: string, versions: Versions, conflicts: AnnotationConflict[]): string | undefined {
+  const placed = [segmentsAt(versions.base, path), segmentsAt(versions.ours, path), segmentsAt(versions.theirs, path)] as const;
+  if (placed[0].length === 0 || placed.some((each) => each.length !== placed[0].length)) return undefined;
+  const [b, o, t] = [pieces(base, placed[0]), pieces(ours, placed[1]), pieces(theirs, placed[2])];
   const merged: string[] = [];
   for (let i = 0; i < b.length; i++) {
     const [was, mine, other] = [b[i] as string, o[i] as string, t[i] as string];
     if (mine === other || other === was) merged.push(mine);
     else if (mine === was) merged.push(other);
-    else return undefined;
+    else if (i % 2 === 0) return undefined;
+    else {
+      // Odd pieces are segments: a step edited twice keeps both versions for a person to choose.
+      const [inOurs, inTheirs] = [placed[1][(i - 1) / 2] as Placed, placed[2][(i - 1) / 2] as Placed];
+      const oursBy = lastWriter(versions.annotations.ours, inOurs);
+      const theirsBy = lastWriter(versions.annotations.theirs, inTheirs);
+      conflicts.push({
+        path: `segments.${replyKey(inOurs.reply, inOurs.index)}.text`,
+        ours: mine,
+        theirs: other,
+        ...(oursBy === undefined ? {} : { oursBy }),
+        ...(theirsBy === undefined ? {} : { theirsBy }),
+      });
+      merged.push(mine);
+    }
   }
   return merged.join('');
 }
@@ -62,6 +96,7 @@ function mergeValue(
   theirs: Json | undefined,
   versions: Versions,
   edits: [JsonPath, Json | undefined][],
+  conflicts: AnnotationConflict[],
 ): boolean {
   if (same(ours, theirs) || same(theirs, base)) return true;
   if (same(ours, base)) {
@@ -71,13 +106,13 @@ function mergeValue(
   if (isJsonObject(base) && isJsonObject(ours) && isJsonObject(theirs)) {
     return [...new Set([...Object.keys(ours), ...Object.keys(theirs)])]
       .filter((key) => path.length > 0 || key !== ANNOTATION_KEY)
-      .every((key) => mergeValue([...path, key], base[key], ours[key], theirs[key], versions, edits));
+      .every((key) => mergeValue([...path, key], base[key], ours[key], theirs[key], versions, edits, conflicts));
   }
   if (Array.isArray(base) && Array.isArray(ours) && Array.isArray(theirs) && ours.length === base.length && theirs.length === base.length) {
-    return base.every((item, i) => mergeValue([...path, i], item, ours[i], theirs[i], versions, edits));
+    return base.every((item, i) => mergeValue([...path, i], item, ours[i], theirs[i], versions, edits, conflicts));
   }
   if (typeof base === 'string' && typeof ours === 'string' && typeof theirs === 'string') {
-    const merged = mergeSegments(path, base, ours, theirs, versions);
+    const merged = mergeSegments(path, base, ours, theirs, versions, conflicts);
     if (merged === undefined) return false;
     edits.push([path, merged]);
     return true;
@@ -87,12 +122,20 @@ function mergeValue(
 
 /**
  * The record's own text (everything but its annotation block) when both sides changed it: merged value by value and,
- * inside a response, segment by segment, so two annotators who edited different steps both keep their edit. Starts
- * from ours, whose bytes stay wherever theirs changed nothing; undefined when both changed one thing differently.
+ * inside a response, segment by segment, so two annotators who edited different steps both keep their edit, and a
+ * step both edited keeps ours with a conflict naming both texts. Starts from ours, whose bytes stay wherever theirs
+ * changed nothing; undefined when both changed anything else differently (the record is then one conflict).
  */
-export function mergeRecordText(base: string, ours: string, theirs: string): string | undefined {
-  const versions = { base: parseLine(base), ours: parseLine(ours), theirs: parseLine(theirs) };
+export function mergeRecordText(base: string, ours: string, theirs: string): { text: string; conflicts: AnnotationConflict[] } | undefined {
+  const [oursRecord, theirsRecord] = [readRecord(ours), readRecord(theirs)];
+  const versions: Versions = {
+    base: parseLine(base),
+    ours: parseLine(ours),
+    theirs: parseLine(theirs),
+    annotations: { ours: readAnnotations(oursRecord), theirs: readAnnotations(theirsRecord) },
+  };
   const edits: [JsonPath, Json | undefined][] = [];
-  if (!mergeValue([], readRecord(base), readRecord(ours), readRecord(theirs), versions, edits)) return undefined;
-  return edits.reduce((text, [path, value]) => setValue(text, path, value), ours);
+  const conflicts: AnnotationConflict[] = [];
+  if (!mergeValue([], readRecord(base), oursRecord, theirsRecord, versions, edits, conflicts)) return undefined;
+  return { text: edits.reduce((text, [path, value]) => setValue(text, path, value), ours), conflicts };
 }

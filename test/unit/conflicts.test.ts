@@ -5,7 +5,7 @@ import { readRecordState } from '../../src/dataset/operations';
 import { setValue } from '../../src/dataset/recordEdit';
 import { mergeDatasets } from '../../src/merge/mergeDatasets';
 import { conflictViewSchema, type Operation } from '../../src/protocol';
-import { annotate, mulberryLines, rate } from '../harness/annotating';
+import { annotate, annotateAs, mulberryLines, rate } from '../harness/annotating';
 
 const [first] = mulberryLines(1) as [string];
 /** Records are matched by id: without one, two edits of its text would make two records. */
@@ -45,21 +45,35 @@ describe('conflicts as the sample view shows them', () => {
     assert.deepEqual(review?.theirs.value, { kind: 'review', status: 'needs_fix', note: null });
   });
 
-  it("shows the segments whose text differs between two versions of the record's own text, side by side", () => {
+  it('shows a step both edited as its two texts, and a record whose own text differs elsewhere as what differs, side by side', () => {
     const { parsed } = readRecordState(base);
     const [, , third, fourth] = parsed.responses[0]?.segments ?? [];
     assert.ok(third && fourth);
     const edit = (segment: number, text: string): Operation => ({ kind: 'editSegment', line: 1, segment, text });
-    // Both edited the third step (a conflict: edits of different steps merge), ours the fourth as well.
-    const line = merged(annotate(base, edit(2, `${third.text} (ours)`), edit(3, `${fourth.text} (ours)`)), annotate(base, edit(2, `${third.text} (theirs)`)));
-    const [record] = views(line);
+    const twice = merged(annotateAs('ana', base, edit(2, `${third.text} (ours)`)), annotateAs('bo', base, edit(2, `${third.text} (theirs)`)));
+    const [step] = views(twice);
+    assert.equal(step?.subject, 'step');
+    assert.equal(step?.field, 'text');
+    assert.equal(step?.step?.label, third.label);
+    assert.deepEqual(step?.ours, { by: 'ana', value: { kind: 'json', text: `${third.text} (ours)` } });
+    assert.deepEqual(step?.theirs, { by: 'bo', value: { kind: 'json', text: `${third.text} (theirs)` } });
+
+    // Both changed the question (which no merge cuts into steps): the record is one conflict, shown where it differs.
+    const question = (text: string, line: string) => setValue(line, ['messages', 0, 'content'], text);
+    const ours = question('<image>Which side is x? (ours)', annotate(base, edit(2, `${third.text} (ours)`), edit(3, `${fourth.text} (ours)`)));
+    const theirs = question('<image>Which side is x? (theirs)', annotate(base, edit(2, `${third.text} (theirs)`)));
+    const [record] = views(merged(ours, theirs));
     assert.equal(record?.subject, 'record');
     assert.deepEqual(record?.parts, [
+      { kind: 'question', label: '', turn: 0, side: 'primary' },
       { kind: 'segment', label: third.label, turn: 0, side: 'primary' },
       { kind: 'segment', label: fourth.label, turn: 0, side: 'primary' },
     ]);
-    assert.deepEqual(record?.ours.value, { kind: 'record', texts: [`${third.text} (ours)`, `${fourth.text} (ours)`] });
-    assert.deepEqual(record?.theirs.value, { kind: 'record', texts: [`${third.text} (theirs)`, fourth.text] });
+    assert.deepEqual(record?.ours.value, {
+      kind: 'record',
+      texts: ['<image>Which side is x? (ours)', `${third.text} (ours)`, `${fourth.text} (ours)`],
+    });
+    assert.deepEqual(record?.theirs.value, { kind: 'record', texts: ['<image>Which side is x? (theirs)', `${third.text} (theirs)`, fourth.text] });
   });
 
   it('shows a value it cannot read, and a place it does not know, as JSON', () => {

@@ -1,8 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { readRecordState } from '../../src/dataset/operations';
+import { setValue } from '../../src/dataset/recordEdit';
 import { mergeDatasets } from '../../src/merge/mergeDatasets';
-import { annotate, mulberryLines, rate, review, signed } from '../harness/annotating';
+import { annotate, annotateAs, mulberryLines, rate, review, signed } from '../harness/annotating';
 
 const lines = mulberryLines(4);
 const base = `${lines.join('\n')}\n`;
@@ -40,7 +41,7 @@ describe('merging JSONL datasets three ways', () => {
     assert.deepEqual((annotations as unknown as { conflicts: unknown[] }).conflicts, [{ path: 'segments.2.rating', ours: 1, theirs: -1 }]);
   });
 
-  it('keeps both edits of one record that two annotators made to different steps, and both texts of a step edited twice', () => {
+  it('keeps both edits of one record that two annotators made to different steps, both texts of a step edited twice, and the record as one conflict when both changed its question', () => {
     // Mulberry records have no id: they are matched by their prompt, which an edit of a step leaves alone.
     const edit = (segment: number, text: string) => ({ kind: 'editSegment' as const, line: 1, segment, text });
     const steps = (line: string) => readRecordState(line).parsed.responses[0]?.segments.map((segment) => segment.text) ?? [];
@@ -61,14 +62,26 @@ describe('merging JSONL datasets three ways', () => {
     );
     assert.equal(readRecordState(out[0] as string).annotations.segments['2']?.rating, 1, "theirs' rating with both edits");
 
-    const twice = mergeDatasets(base, ours, withLine(0, apply(first, edit(1, 'Theirs: the legs are 8 and 6.'))));
+    // One step edited by both, another by theirs alone: theirs' other edit stays, the step keeps both texts.
+    const twice = mergeDatasets(
+      base,
+      withLine(0, annotateAs('ana', first, edit(1, 'Ours: the legs are 6 and 8.'))),
+      withLine(0, annotateAs('bo', first, edit(1, 'Theirs: the legs are 8 and 6.'), edit(2, 'Theirs: 36 + 64 = 100.'))),
+    );
     valid(twice.text);
     assert.equal(twice.conflicts, 1);
     const [kept] = twice.text.split('\n');
-    assert.equal(steps(kept as string)[1], 'Ours: the legs are 6 and 8.', 'ours stays until adjudicated');
-    const conflict = readRecordState(kept as string).annotations.conflicts?.[0];
-    assert.equal(conflict?.path, 'record');
-    assert.match(String(conflict?.theirs), /Theirs: the legs are 8 and 6\./);
+    assert.deepEqual(steps(kept as string).slice(1, 3), ['Ours: the legs are 6 and 8.', 'Theirs: 36 + 64 = 100.'], 'ours stays until adjudicated');
+    assert.deepEqual(readRecordState(kept as string).annotations.conflicts, [
+      { path: 'segments.1.text', ours: 'Ours: the legs are 6 and 8.', theirs: 'Theirs: the legs are 8 and 6.', oursBy: 'ana', theirsBy: 'bo' },
+    ]);
+
+    // Text outside the steps changed both ways (the question; the record has an id to be known by): the whole record is the conflict.
+    const withId = setValue(first, ['id'], 'r1');
+    const asked = (question: string, line: string) => setValue(line, ['messages', 0, 'content'], question);
+    const whole = mergeDatasets(`${withId}\n`, `${asked('Find x (ours).', withId)}\n`, `${asked('Find x (theirs).', withId)}\n`);
+    assert.equal(whole.conflicts, 1);
+    assert.equal(readRecordState(whole.text.split('\n')[0] as string).annotations.conflicts?.[0]?.path, 'record');
   });
 
   it('tells records with one prompt apart by their order, so annotating the second leaves the first alone', () => {

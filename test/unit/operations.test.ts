@@ -481,8 +481,7 @@ describe('adjudicating the conflicts a merge kept', () => {
     assert.equal(annotations.segments['1']?.ratedBy, 'bob');
   });
 
-  it("takes their version of the record's own text and keeps the annotations", () => {
-    // Records are matched by id: without one, two edits of the text make two records.
+  it("takes their text of a step both edited, or their version of the record's own text, and keeps the annotations", () => {
     const withId = setValue(base, ['id'], 'r1');
     const merged = (a: string, b: string) => mergeDatasets(`${withId}\n`, `${a}\n`, `${b}\n`).text.trimEnd();
     const { parsed } = readRecordState(base);
@@ -490,16 +489,24 @@ describe('adjudicating the conflicts a merge kept', () => {
     assert.ok(step);
     const edit = (text: string): Operation => ({ kind: 'editSegment', line: 1, segment: 2, text });
     const line = merged(annotate(withId, edit(`${step.text} (ours)`)), annotate(withId, edit(`${step.text} (theirs)`), rate(0, 1)));
-    const { annotations } = readRecordState(line);
-    assert.equal(annotations.conflicts?.[0]?.path, 'record');
-    const taken = applyOperation(line, resolve(0, 'record', 'theirs'), context).text;
+    assert.equal(readRecordState(line).annotations.conflicts?.[0]?.path, 'segments.2.text');
+    const taken = applyOperation(line, resolve(0, 'segments.2.text', 'theirs'), context).text;
     const after = readRecordState(taken);
     assert.equal(after.parsed.responses[0]?.segments[2]?.text, `${step.text} (theirs)`);
     assert.equal(after.annotations.segments['0']?.rating, 1, 'the annotations stay');
     assert.equal(after.annotations.conflicts, undefined);
     assert.equal(after.annotations.adjudications?.[0]?.taken, 'theirs');
-    const kept = readRecordState(applyOperation(line, resolve(0, 'record', 'ours'), context).text);
+    const kept = readRecordState(applyOperation(line, resolve(0, 'segments.2.text', 'ours'), context).text);
     assert.equal(kept.parsed.responses[0]?.segments[2]?.text, `${step.text} (ours)`);
+
+    // Both changed the question too: the record's text is one conflict, taken whole.
+    const asked = (question: string, text: string) => setValue(text, ['messages', 0, 'content'], question);
+    const whole = merged(asked('Find x (ours).', annotate(withId, edit(`${step.text} (ours)`))), asked('Find x (theirs).', annotate(withId, rate(0, 1))));
+    assert.equal(readRecordState(whole).annotations.conflicts?.[0]?.path, 'record');
+    const theirsWhole = readRecordState(applyOperation(whole, resolve(0, 'record', 'theirs'), context).text);
+    assert.equal(theirsWhole.parsed.question, 'Find x (theirs).');
+    assert.equal(theirsWhole.parsed.responses[0]?.segments[2]?.text, step.text);
+    assert.equal(theirsWhole.annotations.segments['0']?.rating, 1);
   });
 
   it('refuses a conflict that is not there, or no longer the one the view showed', () => {
