@@ -90,7 +90,6 @@ export function matchesFilter(facts: RecordFacts, filter: RecordFilter, text?: s
   if (filter.check !== undefined && !facts.checks.includes(filter.check)) return false;
   if (filter.unrated && !facts.unrated) return false;
   if (filter.hasAlternatives && !facts.hasAlternatives) return false;
-  if (filter.disagreement && (facts.disagreement ?? 0) < DISAGREEMENT_THRESHOLD) return false;
   if (filter.annotator !== undefined && !facts.annotators.includes(filter.annotator)) return false;
   if (filter.disagreement && !disagrees(facts)) return false;
   if (filter.conflicts && !facts.conflicts && !disagrees(facts)) return false;

@@ -4,7 +4,7 @@ import { type NumberedAlternative, segmentAlternatives } from './alternatives';
 import { conflictStep, takeConflict } from './conflicts';
 import { parseRecord } from './formats';
 import { replaceSegmentEverywhere } from './linkedText';
-import type { FormatId, ParsedRecord, Segment } from './record';
+import { type FormatId, type ParsedRecord, samePath, type Segment } from './record';
 import { annotatedReplies, type Reply, replyKey, resolveReply, storedReply } from './replies';
 import { readAnnotations, readRecord, RecordError, setValue, swapValues, throughEndOfString, writeAnnotations } from './recordEdit';
 
@@ -236,8 +236,7 @@ export function applyOperation(lineText: string, operation: Operation, context: 
     case 'acceptReflectionProposal': {
       const reply = resolveReply(parsed, operation);
       const segment = segmentOf(reply, operation.segment);
-      const samePath = (path: readonly (string | number)[]) => path.length === segment.path.length && path.every((part, i) => part === segment.path[i]);
-      if (!reply.response.segments.slice(operation.segment).every((later) => samePath(later.path))) {
+      if (!reply.response.segments.slice(operation.segment).every((later) => samePath(later.path, segment.path))) {
         throw new RecordError(`the response after ${segment.label} is split over several strings; a reflection proposal replaces the rest of one`);
       }
       const phrase = operation.phrase ?? context.reflectionPhrase;

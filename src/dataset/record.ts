@@ -21,6 +21,9 @@ export function describeJson(value: Json | undefined): string {
 export const jsonPathSchema = z.array(z.union([z.string(), z.number().int().min(0)]));
 export type JsonPath = z.infer<typeof jsonPathSchema>;
 
+/** Whether two paths name the same place in a record. */
+export const samePath = (a: JsonPath, b: JsonPath): boolean => a.length === b.length && a.every((part, i) => part === b[i]);
+
 /** The formats the product reads; detected per record, or forced by the user. */
 export const formatIdSchema = z.enum([
   'llava-cot', // conversations, gpt turn with <SUMMARY>/<CAPTION>/<REASONING>/<CONCLUSION> stages

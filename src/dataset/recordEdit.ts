@@ -40,7 +40,8 @@ export function setValue(lineText: string, path: JsonPath, value: Json | undefin
   return applyEdits(lineText, modify(lineText, path, value, {}));
 }
 
-function sameJson(a: Json | undefined, b: Json | undefined): boolean {
+/** Whether two values are the same JSON, key order included (as the line spells them, after parsing). */
+export function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 

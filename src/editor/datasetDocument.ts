@@ -1,4 +1,3 @@
-import { annotatorFor, learnAnnotator } from './annotator';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -18,6 +17,7 @@ import { readReflectionPhrase, readSetting } from '../settings/reader';
 import type { Operation } from '../protocol';
 import { type CheckedRecords, FactTable } from '../dataset/factTable';
 import { errorMessage } from '../errors/message';
+import { annotatorFor, learnAnnotator } from './annotator';
 
 /** What a hot-exit backup holds: only the changed lines, with the text each had on disk to check against. */
 const backupSchema = z.object({

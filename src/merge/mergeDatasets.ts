@@ -2,7 +2,7 @@ import { type AnnotationConflict, type Annotations, ANNOTATION_KEY, HISTORY_LIMI
 import { MERGED_SEGMENT_FIELDS } from '../dataset/conflicts';
 import { parseRecord } from '../dataset/formats';
 import { Occurrences, recordIdentity } from '../dataset/recordIdentity';
-import { readAnnotations, readRecord, RecordError, writeAnnotations } from '../dataset/recordEdit';
+import { readAnnotations, readRecord, RecordError, sameJson, writeAnnotations } from '../dataset/recordEdit';
 import { mergeRecordText } from './recordText';
 
 export interface MergeResult {
@@ -38,12 +38,10 @@ export function datasetLines(text: string): { lines: DatasetLine[]; eol: string;
   return { lines: raw.map((line) => ({ key: occurrences.of(recordKey(line)), text: line })), eol, finalEol };
 }
 
-const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
-
 /** Which side's value a three-way merge takes: one that changed it (ours when both agree), or neither when they differ. */
 function changedSide<T>(base: T, ours: T, theirs: T): 'ours' | 'theirs' | 'conflict' {
-  if (same(ours, theirs) || same(theirs, base)) return 'ours';
-  return same(ours, base) ? 'theirs' : 'conflict';
+  if (sameJson(ours, theirs) || sameJson(theirs, base)) return 'ours';
+  return sameJson(ours, base) ? 'theirs' : 'conflict';
 }
 
 /** Who gave each side's value, as a conflict names them; a side with no name is left out. */
@@ -97,7 +95,7 @@ function mergeSegment(
   const merged: SegmentAnnotation = { ...b, ...t, ...o };
   merged.rating = pick(`segments.${key}.rating`, b.rating, o.rating, t.rating, conflicts, { ours: o.ratedBy, theirs: t.ratedBy });
   // Who rated goes with the rating taken, never a conflict of its own.
-  const ratedBy = changedSide(b.rating, o.rating, t.rating) === 'theirs' ? t.ratedBy : (o.ratedBy ?? (same(o.rating, t.rating) ? t.ratedBy : undefined));
+  const ratedBy = changedSide(b.rating, o.rating, t.rating) === 'theirs' ? t.ratedBy : (o.ratedBy ?? (sameJson(o.rating, t.rating) ? t.ratedBy : undefined));
   if (ratedBy === undefined) delete merged.ratedBy;
   else merged.ratedBy = ratedBy;
   merged.alternatives = union(b.alternatives, o.alternatives, t.alternatives);

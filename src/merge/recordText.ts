@@ -1,11 +1,8 @@
 import { type AnnotationConflict, type Annotations, ANNOTATION_KEY } from '../dataset/annotations';
 import { parseLine } from '../dataset/formats';
-import { isJsonObject, type Json, type JsonPath, type ParsedRecord } from '../dataset/record';
-import { readAnnotations, readRecord, setValue } from '../dataset/recordEdit';
+import { isJsonObject, type Json, type JsonPath, type ParsedRecord, samePath } from '../dataset/record';
+import { readAnnotations, readRecord, sameJson, setValue } from '../dataset/recordEdit';
 import { annotatedReplies, type Reply, replyKey } from '../dataset/replies';
-
-const same = (a: Json | undefined, b: Json | undefined): boolean => JSON.stringify(a) === JSON.stringify(b);
-const samePath = (a: JsonPath, b: JsonPath): boolean => a.length === b.length && a.every((part, i) => part === b[i]);
 
 /** Three versions of one record as its format reads them, and the two sides' annotations. */
 interface Versions {
@@ -98,8 +95,8 @@ function mergeValue(
   edits: [JsonPath, Json | undefined][],
   conflicts: AnnotationConflict[],
 ): boolean {
-  if (same(ours, theirs) || same(theirs, base)) return true;
-  if (same(ours, base)) {
+  if (sameJson(ours, theirs) || sameJson(theirs, base)) return true;
+  if (sameJson(ours, base)) {
     edits.push([path, theirs]);
     return true;
   }
